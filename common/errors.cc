@@ -1,0 +1,95 @@
+#include "common/errors.h"
+
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "google/rpc/error_details.pb.h"
+
+namespace samenspel {
+
+void FieldViolations::Add(std::string field, std::string description) {
+  violations_.emplace_back(std::move(field), std::move(description));
+}
+
+absl::Status FieldViolations::ToStatus() const {
+  if (violations_.empty()) return absl::OkStatus();
+  google::rpc::BadRequest detail;
+  std::string message = "invalid request: ";
+  for (size_t i = 0; i < violations_.size(); ++i) {
+    auto* v = detail.add_field_violations();
+    v->set_field(violations_[i].first);
+    v->set_description(violations_[i].second);
+    if (i < 5) {
+      absl::StrAppend(&message, i ? "; " : "", violations_[i].first, ": ",
+                      violations_[i].second);
+    }
+  }
+  if (violations_.size() > 5) {
+    absl::StrAppend(&message, "; and ", violations_.size() - 5, " more");
+  }
+  absl::Status status(absl::StatusCode::kInvalidArgument, message);
+  AttachDetail(status, detail);
+  return WithReason(std::move(status), "INVALID_FIELD");
+}
+
+void AttachDetail(absl::Status& status, const google::protobuf::Message& detail) {
+  status.SetPayload(absl::StrCat("type.googleapis.com/", detail.GetTypeName()),
+                    absl::Cord(detail.SerializeAsString()));
+}
+
+absl::Status WithReason(absl::Status status, absl::string_view reason) {
+  google::rpc::ErrorInfo info;
+  info.set_reason(std::string(reason));
+  info.set_domain(std::string(kErrorDomain));
+  AttachDetail(status, info);
+  return status;
+}
+
+absl::Status InvalidField(std::string field, std::string description) {
+  FieldViolations v;
+  v.Add(std::move(field), std::move(description));
+  return v.ToStatus();
+}
+
+namespace {
+absl::Status WithResource(absl::Status status, absl::string_view name,
+                          absl::string_view reason) {
+  google::rpc::ResourceInfo info;
+  info.set_resource_name(std::string(name));
+  info.set_resource_type(std::string(name.substr(0, name.find('/'))));
+  AttachDetail(status, info);
+  return WithReason(std::move(status), reason);
+}
+}  // namespace
+
+absl::Status NotFoundError(absl::string_view resource_name) {
+  return WithResource(absl::NotFoundError(absl::StrCat(resource_name, " not found")),
+                      resource_name, "NOT_FOUND");
+}
+
+absl::Status AlreadyExistsError(absl::string_view resource_name) {
+  return WithResource(
+      absl::AlreadyExistsError(absl::StrCat(resource_name, " already exists")),
+      resource_name, "ALREADY_EXISTS");
+}
+
+absl::Status EtagMismatchError(absl::string_view resource_name) {
+  return WithResource(
+      absl::AbortedError(absl::StrCat(
+          resource_name,
+          " was changed by someone else (etag mismatch): get it again and retry")),
+      resource_name, "ETAG_MISMATCH");
+}
+
+absl::Status PreconditionError(absl::string_view subject, absl::string_view description) {
+  google::rpc::PreconditionFailure failure;
+  auto* v = failure.add_violations();
+  v->set_type("STATE");
+  v->set_subject(std::string(subject));
+  v->set_description(std::string(description));
+  absl::Status status =
+      absl::FailedPreconditionError(absl::StrCat(subject, ": ", description));
+  AttachDetail(status, failure);
+  return WithReason(std::move(status), "FAILED_PRECONDITION");
+}
+
+}  // namespace samenspel

@@ -1,0 +1,60 @@
+// Building absl::Status values that carry google.rpc error details.
+//
+// Details ride along as absl::Status payloads keyed by their type URL
+// ("type.googleapis.com/google.rpc.BadRequest"); ToGrpcStatus
+// (grpc_status.h) turns them into the google.rpc.Status trailer that clients
+// decode. Every error also gets an ErrorInfo with a machine-readable reason.
+//
+// Example:
+//   FieldViolations v;
+//   if (expert.display_name().empty()) v.Add("expert.display_name", "required");
+//   SAMENSPEL_RETURN_IF_ERROR(v.ToStatus());
+#ifndef SAMENSPEL_COMMON_ERRORS_H_
+#define SAMENSPEL_COMMON_ERRORS_H_
+
+#include <string>
+#include "absl/strings/string_view.h"
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "google/protobuf/message.h"
+
+namespace samenspel {
+
+// The ErrorInfo domain of every Samenspel error.
+inline constexpr absl::string_view kErrorDomain = "samenspel.overheid.nl";
+
+// Collects field violations of one request; ToStatus() is OK when empty and
+// INVALID_ARGUMENT with a google.rpc.BadRequest detail otherwise.
+// Not thread-safe.
+class FieldViolations {
+ public:
+  void Add(std::string field, std::string description);
+  bool empty() const { return violations_.empty(); }
+  size_t size() const { return violations_.size(); }
+  const std::vector<std::pair<std::string, std::string>>& violations() const {
+    return violations_;
+  }
+  absl::Status ToStatus() const;
+
+ private:
+  std::vector<std::pair<std::string, std::string>> violations_;
+};
+
+// Attaches `detail` (any google.rpc detail message) to `status` as a payload.
+void AttachDetail(absl::Status& status, const google::protobuf::Message& detail);
+
+// Attaches an ErrorInfo{reason, domain=kErrorDomain} to `status`.
+absl::Status WithReason(absl::Status status, absl::string_view reason);
+
+// Common errors with details.
+absl::Status InvalidField(std::string field, std::string description);
+absl::Status NotFoundError(absl::string_view resource_name);
+absl::Status AlreadyExistsError(absl::string_view resource_name);
+absl::Status EtagMismatchError(absl::string_view resource_name);
+absl::Status PreconditionError(absl::string_view subject, absl::string_view description);
+
+}  // namespace samenspel
+
+#endif  // SAMENSPEL_COMMON_ERRORS_H_

@@ -1,0 +1,89 @@
+#include "registry-service/core/change_feed.h"
+
+#include <algorithm>
+
+namespace samenspel::registry {
+
+ChangeFeed::ChangeFeed(Store* store, ChangeFeedOptions options)
+    : store_(store), options_(options), tail_thread_([this] { TailLoop(); }) {}
+
+ChangeFeed::~ChangeFeed() {
+  Stop();
+  tail_thread_.join();
+}
+
+void ChangeFeed::Stop() {
+  absl::MutexLock lock(&mu_);
+  stopping_ = true;
+}
+
+void ChangeFeed::TailLoop() {
+  absl::Duration backoff = absl::Milliseconds(50);
+  int64_t after = -1;
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+    }
+    if (after < 0) {
+      absl::StatusOr<int64_t> current = store_->CurrentRevision();
+      if (current.ok()) {
+        after = *current;
+        absl::MutexLock lock(&mu_);
+        tail_revision_ = after;
+        backoff = absl::Milliseconds(50);
+        continue;
+      }
+    } else {
+      absl::StatusOr<std::vector<StoredChange>> changes =
+          store_->ReadChanges(after, 1000, options_.tail_wait);
+      if (changes.ok()) {
+        backoff = absl::Milliseconds(50);
+        if (changes->empty()) continue;
+        absl::MutexLock lock(&mu_);
+        for (StoredChange& c : *changes) cache_.push_back(std::move(c));
+        while (static_cast<int>(cache_.size()) > options_.cache_size) cache_.pop_front();
+        after = tail_revision_ = cache_.back().revision;
+        continue;
+      }
+      if (absl::IsOutOfRange(changes.status())) {
+        // The tail fell behind retention (a long Redis outage): start over
+        // at the current revision; readers behind it get OUT_OF_RANGE from
+        // the store and resync.
+        absl::MutexLock lock(&mu_);
+        cache_.clear();
+        after = -1;
+        continue;
+      }
+    }
+    // Store unavailable: back off, but wake promptly on Stop().
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), backoff);
+    backoff = std::min(backoff * 2, absl::Seconds(1));
+  }
+}
+
+absl::StatusOr<std::vector<StoredChange>> ChangeFeed::Read(int64_t after_revision, int max,
+                                                           absl::Duration wait) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return stopping_ || tail_revision_ > after_revision;
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&ready), wait);
+    if (stopping_) return absl::CancelledError("the registry is shutting down");
+    if (tail_revision_ <= after_revision) return std::vector<StoredChange>();
+    const int64_t first = tail_revision_ - static_cast<int64_t>(cache_.size()) + 1;
+    if (!cache_.empty() && after_revision + 1 >= first) {
+      std::vector<StoredChange> out;
+      auto begin = cache_.begin() + (after_revision + 1 - first);
+      auto end = begin + std::min<int64_t>(max, cache_.end() - begin);
+      out.assign(begin, end);
+      return out;
+    }
+  }
+  // Behind the in-memory window: the store has them (or says OUT_OF_RANGE).
+  return store_->ReadChanges(after_revision, max, absl::ZeroDuration());
+}
+
+}  // namespace samenspel::registry

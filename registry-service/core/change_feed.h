@@ -1,0 +1,65 @@
+// Fans the store's change feed out to many watchers. One thread tails the
+// store (so N watchers cost one blocking read, not N), keeps the most recent
+// changes in memory and wakes waiting readers. Readers behind the in-memory
+// window read the store directly. Changes committed by other registry
+// replicas over the same Redis arrive through the same tail.
+//
+// Thread-safe. Read() may be called from any number of threads.
+//
+// Example:
+//   ChangeFeed feed(&store, {});
+//   auto changes = feed.Read(/*after_revision=*/41, /*max=*/100, absl::Seconds(1));
+#ifndef SAMENSPEL_REGISTRY_CORE_CHANGE_FEED_H_
+#define SAMENSPEL_REGISTRY_CORE_CHANGE_FEED_H_
+
+#include <deque>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "registry-service/core/store.h"
+
+namespace samenspel::registry {
+
+struct ChangeFeedOptions {
+  // Changes kept in memory for readers that are nearly caught up (default 10000).
+  int cache_size = 10000;
+  // How long one blocking tail read of the store lasts (default 1 s).
+  absl::Duration tail_wait = absl::Seconds(1);
+};
+
+class ChangeFeed {
+ public:
+  // Starts the tail thread. `store` must outlive the feed.
+  ChangeFeed(Store* store, ChangeFeedOptions options);
+  // Stops the tail thread and wakes every reader.
+  ~ChangeFeed();
+
+  // Up to `max` changes with revision > after_revision, in order, without
+  // gaps; waits up to `wait` when there are none yet (then returns empty).
+  // OUT_OF_RANGE when no longer retained; UNAVAILABLE when the store is down;
+  // CANCELLED once Stop() was called.
+  absl::StatusOr<std::vector<StoredChange>> Read(int64_t after_revision, int max,
+                                                 absl::Duration wait);
+
+  // Wakes all readers and makes further reads return CANCELLED. Idempotent.
+  void Stop();
+
+ private:
+  void TailLoop();
+
+  Store* const store_;
+  const ChangeFeedOptions options_;
+  absl::Mutex mu_;
+  // Consecutive changes (tail_revision_ - cache_.size(), tail_revision_].
+  std::deque<StoredChange> cache_ ABSL_GUARDED_BY(mu_);
+  // The last revision the tail has seen; -1 until the first successful read.
+  int64_t tail_revision_ ABSL_GUARDED_BY(mu_) = -1;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread tail_thread_;
+};
+
+}  // namespace samenspel::registry
+
+#endif  // SAMENSPEL_REGISTRY_CORE_CHANGE_FEED_H_

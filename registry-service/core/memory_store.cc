@@ -1,0 +1,165 @@
+#include "registry-service/core/memory_store.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+
+namespace samenspel::registry {
+
+MemoryStore::MemoryStore(MemoryStoreOptions options) : options_(options) {}
+
+absl::StatusOr<StoredRecord> MemoryStore::Get(Kind kind, absl::string_view id) {
+  absl::MutexLock lock(&mu_);
+  auto it = records_.find({kind, std::string(id)});
+  if (it == records_.end()) return NotFoundError(ResourceName(kind, id));
+  return it->second.record;
+}
+
+absl::StatusOr<ListResult> MemoryStore::List(const ListRequest& request) {
+  absl::MutexLock lock(&mu_);
+  ListResult result;
+  result.revision = revision_;
+  auto take = [&](const std::string& id) {
+    if (static_cast<int>(result.records.size()) == request.limit) {
+      result.more = true;
+      return false;
+    }
+    result.records.push_back(records_.at({request.kind, id}).record);
+    return true;
+  };
+  if (request.index) {
+    auto it = indexes_.find({request.kind, request.index->field, request.index->value});
+    if (it == indexes_.end()) return result;
+    for (auto id = it->second.upper_bound(request.after_id); id != it->second.end(); ++id) {
+      if (!take(*id)) break;
+    }
+    return result;
+  }
+  for (auto it = records_.upper_bound({request.kind, request.after_id});
+       it != records_.end() && it->first.first == request.kind; ++it) {
+    if (!take(it->first.second)) break;
+  }
+  return result;
+}
+
+absl::Status MemoryStore::CheckLocked(const CommitRequest& request) const {
+  for (const Precondition& p : request.preconditions) {
+    bool ok;
+    if (p.type == Precondition::Type::kExists) {
+      ok = records_.contains({p.kind, p.id});
+    } else {
+      auto it = indexes_.find({p.kind, p.index.field, p.index.value});
+      ok = it == indexes_.end() || it->second.empty();
+    }
+    if (!ok) return p.FailureStatus();
+  }
+  for (const Mutation& m : request.mutations) {
+    auto it = records_.find({m.kind, m.id});
+    if (m.op == Mutation::Op::kCreate) {
+      if (it != records_.end()) return MutationFailure(m, absl::StatusCode::kAlreadyExists);
+      continue;
+    }
+    if (it == records_.end()) return MutationFailure(m, absl::StatusCode::kNotFound);
+    if (m.expected_revision > 0 && it->second.record.revision != m.expected_revision) {
+      return MutationFailure(m, absl::StatusCode::kAborted);
+    }
+  }
+  return absl::OkStatus();
+}
+
+void MemoryStore::IndexLocked(Kind kind, const std::string& id,
+                              const std::vector<IndexEntry>& entries, bool add) {
+  for (const IndexEntry& e : entries) {
+    IndexKey key{kind, e.field, e.value};
+    if (add) {
+      indexes_[key].insert(id);
+      continue;
+    }
+    auto it = indexes_.find(key);
+    if (it == indexes_.end()) continue;
+    it->second.erase(id);
+    if (it->second.empty()) indexes_.erase(it);
+  }
+}
+
+absl::StatusOr<CommitResult> MemoryStore::Commit(const CommitRequest& request) {
+  absl::MutexLock lock(&mu_);
+  CommitResult result;
+  if (!request.request_id.empty()) {
+    auto it = request_results_.find(request.request_id);
+    if (it != request_results_.end()) {
+      result.replayed = true;
+      result.request_result = it->second;
+      return result;
+    }
+  }
+  if (absl::Status s = CheckLocked(request); !s.ok()) return s;
+  // Mutations of one commit may touch the same record twice only in the
+  // order given; CheckLocked saw the state before the first, which is what
+  // the Redis script checks too.
+  for (const Mutation& m : request.mutations) {
+    const int64_t revision = ++revision_;
+    result.revisions.push_back(revision);
+    StoredChange change;
+    change.revision = revision;
+    change.kind = m.kind;
+    change.id = m.id;
+    change.commit_time = request.commit_time;
+    auto it = records_.find({m.kind, m.id});
+    if (it != records_.end()) {
+      IndexLocked(m.kind, m.id, it->second.indexes, /*add=*/false);
+    }
+    if (m.op == Mutation::Op::kDelete) {
+      if (it != records_.end()) records_.erase(it);
+      change.type = ChangeType::kDeleted;
+    } else {
+      Entry& entry = records_[{m.kind, m.id}];
+      entry.record = StoredRecord{m.kind, m.id, m.data, revision};
+      entry.indexes = m.indexes;
+      IndexLocked(m.kind, m.id, m.indexes, /*add=*/true);
+      change.type = m.op == Mutation::Op::kCreate ? ChangeType::kCreated
+                                                  : ChangeType::kUpdated;
+      change.data = m.data;
+    }
+    feed_.push_back(std::move(change));
+  }
+  while (static_cast<int64_t>(feed_.size()) > options_.feed_retention) feed_.pop_front();
+  if (!request.request_id.empty()) {
+    request_results_[request.request_id] = request.request_result;
+  }
+  return result;
+}
+
+absl::StatusOr<std::vector<StoredChange>> MemoryStore::ReadChanges(int64_t after_revision,
+                                                                   int max,
+                                                                   absl::Duration wait) {
+  absl::MutexLock lock(&mu_);
+  auto has_new = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return revision_ > after_revision;
+  };
+  if (!has_new()) {
+    mu_.AwaitWithTimeout(absl::Condition(&has_new), wait);
+  }
+  std::vector<StoredChange> out;
+  if (!has_new()) return out;
+  const int64_t first = feed_.empty() ? revision_ + 1 : feed_.front().revision;
+  if (after_revision + 1 < first) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "changes after revision ", after_revision,
+        " are no longer retained (oldest retained: ", first, "); resync from List"));
+  }
+  for (auto it = feed_.begin() + (after_revision + 1 - first);
+       it != feed_.end() && static_cast<int>(out.size()) < max; ++it) {
+    out.push_back(*it);
+  }
+  return out;
+}
+
+absl::StatusOr<int64_t> MemoryStore::CurrentRevision() {
+  absl::MutexLock lock(&mu_);
+  return revision_;
+}
+
+}  // namespace samenspel::registry

@@ -1,0 +1,806 @@
+#include "registry-service/core/registry.h"
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/errors.h"
+#include "common/status_macros.h"
+#include "google/protobuf/util/field_mask_util.h"
+#include "google/protobuf/util/time_util.h"
+#include "google/rpc/error_details.pb.h"
+#include "openssl/sha.h"
+#include "registry-service/core/names.h"
+#include "registry-service/core/validation.h"
+
+namespace samenspel::registry {
+namespace {
+
+using google::protobuf::FieldMask;
+using google::protobuf::util::FieldMaskUtil;
+using google::protobuf::util::TimeUtil;
+
+google::protobuf::Timestamp ToProto(absl::Time t) {
+  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
+}
+
+std::string Lower(absl::string_view s) { return absl::AsciiStrToLower(s); }
+
+// The id part of a reference already checked by validation.
+std::string IdOf(absl::string_view name) {
+  return std::string(name.substr(name.find('/') + 1));
+}
+
+// Per-resource rules. Each specialisation provides:
+//   kKind, kField          the kind and the request field name ("expert");
+//   Validate(r, prefix, v) field validation;
+//   Indexes(r)             secondary index entries (also used as list filters);
+//   Prepare(store, old, r, prefix, req)  derived fields, preconditions and
+//                          dependent mutations of a create (old == nullptr)
+//                          or update;
+//   OnDelete(store, r, req) preconditions and dependent mutations of a delete.
+template <typename R>
+struct Traits;
+
+// Appends update mutations for every record of `kind` in `index`, changed by
+// `edit` (which returns false to leave a record alone).
+template <typename R, typename Edit>
+absl::Status RewriteIndexed(Store* store, Kind kind, const IndexEntry& index, Edit edit,
+                            CommitRequest& req);
+
+template <>
+struct Traits<v1::Organisation> {
+  using R = v1::Organisation;
+  static constexpr Kind kKind = Kind::kOrganisation;
+  static constexpr absl::string_view kField = "organisation";
+  static constexpr std::array<absl::string_view, 0> kOutputOnly{};
+
+  static void Validate(const R& r, absl::string_view prefix, FieldViolations& v) {
+    ValidateOrganisation(r, prefix, v);
+  }
+  static std::vector<IndexEntry> Indexes(const R& r) {
+    std::vector<IndexEntry> out{{"layer", absl::StrCat(r.layer())}};
+    for (const auto& code : r.region_codes()) out.push_back({"region", code});
+    return out;
+  }
+  static absl::Status Prepare(Store* store, const R* old, R& r, absl::string_view,
+                              CommitRequest& req);
+  static absl::Status OnDelete(Store*, const R& r, CommitRequest& req) {
+    const std::string id = IdOf(r.name());
+    req.preconditions.push_back(Precondition::IndexEmpty(
+        Kind::kExpert, {"organisation", id},
+        "the organisation still has experts; delete or move them first"));
+    req.preconditions.push_back(Precondition::IndexEmpty(
+        Kind::kTeam, {"owner", id},
+        "the organisation still owns task teams; delete or transfer them first"));
+    req.preconditions.push_back(Precondition::IndexEmpty(
+        Kind::kChallenge, {"owner", id},
+        "the organisation still owns challenges; delete or transfer them first"));
+    return absl::OkStatus();
+  }
+};
+
+template <>
+struct Traits<v1::Expert> {
+  using R = v1::Expert;
+  static constexpr Kind kKind = Kind::kExpert;
+  static constexpr absl::string_view kField = "expert";
+  static constexpr std::array<absl::string_view, 1> kOutputOnly{"layer"};
+
+  static void Validate(const R& r, absl::string_view prefix, FieldViolations& v) {
+    ValidateExpert(r, prefix, v);
+  }
+  static std::vector<IndexEntry> Indexes(const R& r) {
+    std::vector<IndexEntry> out{{"organisation", IdOf(r.organisation())},
+                                {"layer", absl::StrCat(r.layer())}};
+    for (const auto& t : r.themes()) out.push_back({"theme", Lower(t)});
+    for (const auto& s : r.skills()) out.push_back({"skill", Lower(s.name())});
+    for (const auto& code : r.region_codes()) out.push_back({"region", code});
+    return out;
+  }
+  // Sets the output-only layer from the organisation, which must exist.
+  static absl::Status Prepare(Store* store, const R*, R& r, absl::string_view prefix,
+                              CommitRequest& req) {
+    const std::string field = absl::StrCat(prefix, ".organisation");
+    const std::string org_id = IdOf(r.organisation());
+    absl::StatusOr<StoredRecord> org = store->Get(Kind::kOrganisation, org_id);
+    if (absl::IsNotFound(org.status())) {
+      return InvalidField(field, absl::StrCat(r.organisation(), " does not exist"));
+    }
+    SAMENSPEL_RETURN_IF_ERROR(org.status());
+    v1::Organisation o;
+    if (!o.ParseFromString(org->data)) return absl::InternalError("corrupt organisation");
+    r.set_layer(o.layer());
+    req.preconditions.push_back(Precondition::Exists(Kind::kOrganisation, org_id, field));
+    return absl::OkStatus();
+  }
+  // Removes the expert from every team, in the same commit.
+  static absl::Status OnDelete(Store* store, const R& r, CommitRequest& req) {
+    const std::string name = r.name();
+    return RewriteIndexed<v1::TaskTeam>(
+        store, Kind::kTeam, {"member", IdOf(name)},
+        [&](v1::TaskTeam& team) {
+          auto* members = team.mutable_members();
+          for (int i = 0; i < members->size(); ++i) {
+            if (members->Get(i).expert() == name) {
+              members->DeleteSubrange(i, 1);
+              return true;
+            }
+          }
+          return false;
+        },
+        req);
+  }
+};
+
+template <>
+struct Traits<v1::TaskTeam> {
+  using R = v1::TaskTeam;
+  static constexpr Kind kKind = Kind::kTeam;
+  static constexpr absl::string_view kField = "team";
+  static constexpr std::array<absl::string_view, 0> kOutputOnly{};
+
+  static void Validate(const R& r, absl::string_view prefix, FieldViolations& v) {
+    ValidateTeam(r, prefix, v);
+  }
+  static std::vector<IndexEntry> Indexes(const R& r) {
+    std::vector<IndexEntry> out{{"owner", IdOf(r.owner_organisation())},
+                                {"state", absl::StrCat(r.state())}};
+    for (const auto& t : r.themes()) out.push_back({"theme", Lower(t)});
+    for (const auto& m : r.members()) out.push_back({"member", IdOf(m.expert())});
+    return out;
+  }
+  static absl::Status Prepare(Store*, const R*, R& r, absl::string_view prefix,
+                              CommitRequest& req) {
+    if (r.state() == v1::TaskTeam::STATE_UNSPECIFIED) r.set_state(v1::TaskTeam::FORMING);
+    req.preconditions.push_back(
+        Precondition::Exists(Kind::kOrganisation, IdOf(r.owner_organisation()),
+                             absl::StrCat(prefix, ".owner_organisation")));
+    for (int i = 0; i < r.members_size(); ++i) {
+      req.preconditions.push_back(
+          Precondition::Exists(Kind::kExpert, IdOf(r.members(i).expert()),
+                               absl::StrCat(prefix, ".members[", i, "].expert")));
+    }
+    return absl::OkStatus();
+  }
+  static absl::Status OnDelete(Store*, const R&, CommitRequest&) {
+    return absl::OkStatus();
+  }
+};
+
+template <>
+struct Traits<v1::Challenge> {
+  using R = v1::Challenge;
+  static constexpr Kind kKind = Kind::kChallenge;
+  static constexpr absl::string_view kField = "challenge";
+  static constexpr std::array<absl::string_view, 0> kOutputOnly{};
+
+  static void Validate(const R& r, absl::string_view prefix, FieldViolations& v) {
+    ValidateChallenge(r, prefix, v);
+  }
+  static std::vector<IndexEntry> Indexes(const R& r) {
+    std::vector<IndexEntry> out{{"owner", IdOf(r.owner_organisation())},
+                                {"state", absl::StrCat(r.state())}};
+    for (const auto& t : r.themes()) out.push_back({"theme", Lower(t)});
+    return out;
+  }
+  static absl::Status Prepare(Store*, const R*, R& r, absl::string_view prefix,
+                              CommitRequest& req) {
+    if (r.state() == v1::Challenge::STATE_UNSPECIFIED) r.set_state(v1::Challenge::OPEN);
+    req.preconditions.push_back(
+        Precondition::Exists(Kind::kOrganisation, IdOf(r.owner_organisation()),
+                             absl::StrCat(prefix, ".owner_organisation")));
+    return absl::OkStatus();
+  }
+  static absl::Status OnDelete(Store*, const R&, CommitRequest&) {
+    return absl::OkStatus();
+  }
+};
+
+template <typename R>
+absl::StatusOr<R> Decode(const StoredRecord& rec) {
+  R r;
+  if (!r.ParseFromString(rec.data)) {
+    return absl::InternalError(
+        absl::StrCat("stored ", ResourceName(rec.kind, rec.id), " does not parse"));
+  }
+  r.set_revision(rec.revision);
+  r.set_etag(Registry::Etag(rec.revision));
+  return r;
+}
+
+// The stored form: everything but the store-owned revision and etag.
+template <typename R>
+Mutation MakeMutation(Mutation::Op op, const std::string& id, int64_t expected, R r) {
+  r.clear_etag();
+  r.clear_revision();
+  Mutation m;
+  m.op = op;
+  m.kind = Traits<R>::kKind;
+  m.id = id;
+  m.expected_revision = expected;
+  m.indexes = Traits<R>::Indexes(r);
+  m.data = r.SerializeAsString();
+  return m;
+}
+
+template <typename R, typename Edit>
+absl::Status RewriteIndexed(Store* store, Kind kind, const IndexEntry& index, Edit edit,
+                            CommitRequest& req) {
+  ListRequest list;
+  list.kind = kind;
+  list.index = index;
+  list.limit = 500;
+  for (;;) {
+    SAMENSPEL_ASSIGN_OR_RETURN(ListResult page, store->List(list));
+    for (const StoredRecord& rec : page.records) {
+      SAMENSPEL_ASSIGN_OR_RETURN(R r, Decode<R>(rec));
+      if (!edit(r)) continue;
+      *r.mutable_update_time() = ToProto(req.commit_time);
+      req.mutations.push_back(
+          MakeMutation(Mutation::Op::kUpdate, rec.id, rec.revision, std::move(r)));
+    }
+    if (!page.more || page.records.empty()) return absl::OkStatus();
+    list.after_id = page.records.back().id;
+  }
+}
+
+absl::Status Traits<v1::Organisation>::Prepare(Store* store, const R* old, R& r,
+                                              absl::string_view, CommitRequest& req) {
+  if (old == nullptr || old->layer() == r.layer()) return absl::OkStatus();
+  // Experts carry their organisation's layer; keep them in step atomically.
+  const auto layer = r.layer();
+  return RewriteIndexed<v1::Expert>(
+      store, Kind::kExpert, {"organisation", IdOf(r.name())},
+      [layer](v1::Expert& e) {
+        e.set_layer(layer);
+        return true;
+      },
+      req);
+}
+
+std::string Sha256Hex(absl::string_view data) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+}
+
+absl::Status CheckRequestId(absl::string_view request_id, std::string field) {
+  if (request_id.size() > 128) return InvalidField(field, "at most 128 characters");
+  for (char c : request_id) {
+    if (c <= 0x20 || c >= 0x7f) {
+      return InvalidField(field, "printable ASCII without spaces (a UUID, say)");
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Opaque page tokens: the filters they belong to and the last id returned.
+std::string EncodePageToken(absl::string_view filters, absl::string_view after_id) {
+  return absl::WebSafeBase64Escape(absl::StrCat("v1\n", filters, "\n", after_id));
+}
+
+absl::StatusOr<std::string> DecodePageToken(absl::string_view token,
+                                            absl::string_view filters) {
+  if (token.empty()) return std::string();
+  std::string raw;
+  if (absl::WebSafeBase64Unescape(token, &raw)) {
+    std::vector<std::string> parts = absl::StrSplit(raw, absl::MaxSplits('\n', 2));
+    if (parts.size() == 3 && parts[0] == "v1") {
+      if (parts[1] != filters) {
+        return InvalidField("page_token",
+                            "was issued for other filters; keep the filters the same "
+                            "while paging");
+      }
+      return parts[2];
+    }
+  }
+  return InvalidField("page_token", "not a page token issued by this registry");
+}
+
+}  // namespace
+
+// The standard methods, once for every resource type.
+template <typename R>
+class ResourceOps {
+ public:
+  using T = Traits<R>;
+  explicit ResourceOps(const Registry& reg) : store_(reg.store_), options_(reg.options_) {}
+
+  // Validates and prepares a create of `input` into `req`; returns the
+  // resource as it will be stored (without revision).
+  absl::StatusOr<R> PrepareCreate(const R& input, absl::string_view id_in,
+                                  const std::string& prefix, const std::string& id_field,
+                                  CommitRequest& req) {
+    FieldViolations v;
+    if (!id_in.empty() && !IsValidId(id_in)) {
+      v.Add(id_field, "must match [a-z0-9][a-z0-9-]{0,62}");
+    }
+    T::Validate(input, prefix, v);
+    SAMENSPEL_RETURN_IF_ERROR(v.ToStatus());
+    const std::string id = id_in.empty() ? GenerateId() : std::string(id_in);
+    R r = input;
+    r.set_name(ResourceName(T::kKind, id));
+    *r.mutable_create_time() = ToProto(req.commit_time);
+    *r.mutable_update_time() = r.create_time();
+    SAMENSPEL_RETURN_IF_ERROR(T::Prepare(store_, nullptr, r, prefix, req));
+    req.mutations.push_back(MakeMutation(Mutation::Op::kCreate, id, 0, r));
+    return r;
+  }
+
+  absl::StatusOr<R> Create(const R& input, absl::string_view id, absl::string_view request_id) {
+    const std::string prefix(T::kField);
+    SAMENSPEL_RETURN_IF_ERROR(CheckRequestId(request_id, "request_id"));
+    CommitRequest req;
+    req.commit_time = options_.clock();
+    // Dependent mutations (none on create today) must follow the created one.
+    SAMENSPEL_ASSIGN_OR_RETURN(
+        R r, PrepareCreate(input, id, prefix, absl::StrCat(prefix, "_id"), req));
+    const std::string new_id = IdOf(r.name());
+    if (!request_id.empty()) {
+      req.request_id = absl::StrCat(KindCollection(T::kKind), "/create/", request_id);
+      req.request_result = new_id;
+    }
+    SAMENSPEL_ASSIGN_OR_RETURN(CommitResult result, store_->Commit(req));
+    if (result.replayed) return Get(ResourceName(T::kKind, result.request_result), "name");
+    r.set_revision(result.revisions.front());
+    r.set_etag(Registry::Etag(r.revision()));
+    return r;
+  }
+
+  absl::StatusOr<R> Get(absl::string_view name, absl::string_view field) {
+    SAMENSPEL_ASSIGN_OR_RETURN(std::string id, ParseName(T::kKind, name, field));
+    SAMENSPEL_ASSIGN_OR_RETURN(StoredRecord rec, store_->Get(T::kKind, id));
+    return Decode<R>(rec);
+  }
+
+  // Read-modify-write of one resource: `edit` changes a copy of the current
+  // state; retried on a concurrent write when no etag was given.
+  template <typename Edit>
+  absl::StatusOr<R> Modify(absl::string_view name, absl::string_view name_field,
+                           absl::string_view etag, Edit edit) {
+    SAMENSPEL_ASSIGN_OR_RETURN(std::string id, ParseName(T::kKind, name, name_field));
+    const std::string prefix(T::kField);
+    for (int attempt = 1;; ++attempt) {
+      SAMENSPEL_ASSIGN_OR_RETURN(StoredRecord rec, store_->Get(T::kKind, id));
+      SAMENSPEL_ASSIGN_OR_RETURN(R current, Decode<R>(rec));
+      if (!etag.empty() && etag != current.etag()) {
+        return EtagMismatchError(current.name());
+      }
+      CommitRequest req;
+      req.commit_time = options_.clock();
+      R next = current;
+      SAMENSPEL_RETURN_IF_ERROR(edit(next));
+      next.set_name(current.name());
+      *next.mutable_create_time() = current.create_time();
+      *next.mutable_update_time() = ToProto(req.commit_time);
+      FieldViolations v;
+      T::Validate(next, prefix, v);
+      SAMENSPEL_RETURN_IF_ERROR(v.ToStatus());
+      SAMENSPEL_RETURN_IF_ERROR(T::Prepare(store_, &current, next, prefix, req));
+      req.mutations.insert(req.mutations.begin(),
+                           MakeMutation(Mutation::Op::kUpdate, id, rec.revision, next));
+      absl::StatusOr<CommitResult> result = store_->Commit(req);
+      if (absl::IsAborted(result.status()) && etag.empty() &&
+          attempt < options_.max_write_attempts) {
+        continue;
+      }
+      SAMENSPEL_RETURN_IF_ERROR(result.status());
+      next.set_revision(result->revisions.front());
+      next.set_etag(Registry::Etag(next.revision()));
+      return next;
+    }
+  }
+
+  absl::StatusOr<R> Update(const R& patch, const FieldMask& mask) {
+    const std::string prefix(T::kField);
+    // Output-only paths are ignored, as AIP-203 asks; unknown paths are errors.
+    static const std::set<absl::string_view> kIgnored = [] {
+      std::set<absl::string_view> s = {"name", "etag", "revision", "create_time",
+                                      "update_time"};
+      for (absl::string_view f : T::kOutputOnly) s.insert(f);
+      return s;
+    }();
+    FieldMask effective;
+    FieldViolations v;
+    for (int i = 0; i < mask.paths_size(); ++i) {
+      const std::string& path = mask.paths(i);
+      if (!FieldMaskUtil::GetFieldDescriptors(R::descriptor(), path, nullptr)) {
+        v.Add(absl::StrCat("update_mask.paths[", i, "]"),
+              absl::StrCat("\"", path, "\" is not a field of ", R::descriptor()->name()));
+      } else if (!kIgnored.contains(path.substr(0, path.find('.')))) {
+        effective.add_paths(path);
+      }
+    }
+    SAMENSPEL_RETURN_IF_ERROR(v.ToStatus());
+    const bool replace_all = mask.paths_size() == 0;
+    return Modify(patch.name(), absl::StrCat(prefix, ".name"), patch.etag(),
+                  [&](R& next) {
+                    if (replace_all) {
+                      R copy = patch;
+                      for (absl::string_view f : T::kOutputOnly) {
+                        // Keep derived output-only fields (Prepare recomputes them).
+                        const auto* fd = R::descriptor()->FindFieldByName(std::string(f));
+                        next.GetReflection()->ClearField(&copy, fd);
+                      }
+                      next = std::move(copy);
+                    } else {
+                      FieldMaskUtil::MergeOptions opts;
+                      opts.set_replace_repeated_fields(true);
+                      opts.set_replace_message_fields(true);
+                      FieldMaskUtil::MergeMessageTo(patch, effective, opts, &next);
+                    }
+                    return absl::OkStatus();
+                  });
+  }
+
+  absl::Status Delete(absl::string_view name, absl::string_view etag) {
+    SAMENSPEL_ASSIGN_OR_RETURN(std::string id, ParseName(T::kKind, name, "name"));
+    for (int attempt = 1;; ++attempt) {
+      SAMENSPEL_ASSIGN_OR_RETURN(StoredRecord rec, store_->Get(T::kKind, id));
+      SAMENSPEL_ASSIGN_OR_RETURN(R current, Decode<R>(rec));
+      if (!etag.empty() && etag != current.etag()) return EtagMismatchError(current.name());
+      CommitRequest req;
+      req.commit_time = options_.clock();
+      Mutation m;
+      m.op = Mutation::Op::kDelete;
+      m.kind = T::kKind;
+      m.id = id;
+      m.expected_revision = rec.revision;
+      req.mutations.push_back(std::move(m));
+      SAMENSPEL_RETURN_IF_ERROR(T::OnDelete(store_, current, req));
+      absl::StatusOr<CommitResult> result = store_->Commit(req);
+      if (absl::IsAborted(result.status()) && etag.empty() &&
+          attempt < options_.max_write_attempts) {
+        continue;
+      }
+      return result.status();
+    }
+  }
+
+  // One page of resources with every entry of `filters`; the first filter is
+  // served by a store index, the rest are checked on the records.
+  template <typename Response>
+  absl::StatusOr<Response> List(int page_size_in, absl::string_view token,
+                                std::vector<IndexEntry> filters,
+                                google::protobuf::RepeatedPtrField<R>* (Response::*out)()) {
+    if (page_size_in < 0) return InvalidField("page_size", "must not be negative");
+    const int page_size = page_size_in == 0
+                              ? options_.default_page_size
+                              : std::min(page_size_in, options_.max_page_size);
+    std::string fingerprint;
+    for (const IndexEntry& f : filters) {
+      absl::StrAppend(&fingerprint, f.field, "=", absl::CEscape(f.value), ";");
+    }
+    SAMENSPEL_ASSIGN_OR_RETURN(std::string after, DecodePageToken(token, fingerprint));
+    ListRequest list;
+    list.kind = T::kKind;
+    if (!filters.empty()) list.index = filters.front();
+    const std::vector<IndexEntry> rest(filters.begin() + (filters.empty() ? 0 : 1),
+                                       filters.end());
+    Response response;
+    int64_t revision = -1;
+    int scanned = 0;
+    bool done = false;
+    auto* items = (response.*out)();
+    while (items->size() < page_size) {
+      list.after_id = after;
+      list.limit = rest.empty() ? page_size - items->size() : std::max(page_size, 100);
+      SAMENSPEL_ASSIGN_OR_RETURN(ListResult page, store_->List(list));
+      if (revision < 0) revision = page.revision;
+      size_t used = 0;
+      for (const StoredRecord& rec : page.records) {
+        if (items->size() == page_size) break;
+        ++used;
+        after = rec.id;
+        SAMENSPEL_ASSIGN_OR_RETURN(R r, Decode<R>(rec));
+        const std::vector<IndexEntry> own = T::Indexes(r);
+        bool match = true;
+        for (const IndexEntry& f : rest) {
+          match = match && std::find(own.begin(), own.end(), f) != own.end();
+        }
+        if (match) *items->Add() = std::move(r);
+      }
+      if (!page.more && used == page.records.size()) {
+        done = true;
+        break;
+      }
+      // Bound the work of one call when a post-filter rejects most records;
+      // the caller continues with the token.
+      scanned += used;
+      if (scanned >= 20 * page_size + 1000) break;
+    }
+    response.set_revision(revision);
+    if (!done) response.set_next_page_token(EncodePageToken(fingerprint, after));
+    return response;
+  }
+
+ private:
+  Store* store_;
+  const RegistryOptions& options_;
+};
+
+Registry::Registry(Store* store, RegistryOptions options)
+    : store_(store), options_(std::move(options)) {}
+
+std::string Registry::Etag(int64_t revision) { return absl::StrCat("\"", revision, "\""); }
+
+namespace {
+
+std::vector<IndexEntry> Filters(
+    std::initializer_list<std::pair<absl::string_view, std::string>> named) {
+  std::vector<IndexEntry> out;
+  for (const auto& [field, value] : named) {
+    if (!value.empty()) out.push_back({std::string(field), value});
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> OptionalRef(Kind kind, absl::string_view name,
+                                        absl::string_view field) {
+  if (name.empty()) return std::string();
+  return ParseName(kind, name, field);
+}
+
+std::string EnumFilter(int value) { return value == 0 ? "" : absl::StrCat(value); }
+
+}  // namespace
+
+// --- Organisations ---
+
+absl::StatusOr<v1::Organisation> Registry::CreateOrganisation(
+    const v1::CreateOrganisationRequest& r) {
+  return ResourceOps<v1::Organisation>(*this).Create(r.organisation(), r.organisation_id(),
+                                                     r.request_id());
+}
+absl::StatusOr<v1::Organisation> Registry::GetOrganisation(
+    const v1::GetOrganisationRequest& r) {
+  return ResourceOps<v1::Organisation>(*this).Get(r.name(), "name");
+}
+absl::StatusOr<v1::ListOrganisationsResponse> Registry::ListOrganisations(
+    const v1::ListOrganisationsRequest& r) {
+  auto filters = (Filters({{"layer", EnumFilter(r.layer())},
+                                                    {"region", r.region_code()}}));
+  return ResourceOps<v1::Organisation>(*this).List<v1::ListOrganisationsResponse>(
+      r.page_size(), r.page_token(), std::move(filters),
+      &v1::ListOrganisationsResponse::mutable_organisations);
+}
+absl::StatusOr<v1::Organisation> Registry::UpdateOrganisation(
+    const v1::UpdateOrganisationRequest& r) {
+  return ResourceOps<v1::Organisation>(*this).Update(r.organisation(), r.update_mask());
+}
+absl::Status Registry::DeleteOrganisation(const v1::DeleteOrganisationRequest& r) {
+  return ResourceOps<v1::Organisation>(*this).Delete(r.name(), r.etag());
+}
+
+// --- Experts ---
+
+absl::StatusOr<v1::Expert> Registry::CreateExpert(const v1::CreateExpertRequest& r) {
+  return ResourceOps<v1::Expert>(*this).Create(r.expert(), r.expert_id(), r.request_id());
+}
+absl::StatusOr<v1::Expert> Registry::GetExpert(const v1::GetExpertRequest& r) {
+  return ResourceOps<v1::Expert>(*this).Get(r.name(), "name");
+}
+absl::StatusOr<v1::ListExpertsResponse> Registry::ListExperts(
+    const v1::ListExpertsRequest& r) {
+  SAMENSPEL_ASSIGN_OR_RETURN(std::string org,
+                             OptionalRef(Kind::kOrganisation, r.organisation(), "organisation"));
+  auto filters = (Filters({{"organisation", org},
+                                                    {"skill", Lower(r.skill())},
+                                                    {"theme", Lower(r.theme())},
+                                                    {"region", r.region_code()},
+                                                    {"layer", EnumFilter(r.layer())}}));
+  return ResourceOps<v1::Expert>(*this).List<v1::ListExpertsResponse>(
+      r.page_size(), r.page_token(), std::move(filters),
+      &v1::ListExpertsResponse::mutable_experts);
+}
+absl::StatusOr<v1::Expert> Registry::UpdateExpert(const v1::UpdateExpertRequest& r) {
+  return ResourceOps<v1::Expert>(*this).Update(r.expert(), r.update_mask());
+}
+absl::Status Registry::DeleteExpert(const v1::DeleteExpertRequest& r) {
+  return ResourceOps<v1::Expert>(*this).Delete(r.name(), r.etag());
+}
+
+absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
+    const v1::BatchCreateExpertsRequest& r) {
+  if (r.requests_size() == 0) return InvalidField("requests", "at least one expert");
+  if (r.requests_size() > options_.max_batch_size) {
+    return InvalidField("requests",
+                        absl::StrCat("at most ", options_.max_batch_size, " per call"));
+  }
+  ResourceOps<v1::Expert> ops(*this);
+  CommitRequest req;
+  req.commit_time = options_.clock();
+  v1::BatchCreateExpertsResponse response;
+  FieldViolations v;
+  std::set<std::string> ids;
+  std::vector<std::string> request_ids;
+  for (int i = 0; i < r.requests_size(); ++i) {
+    const auto& item = r.requests(i);
+    const std::string prefix = absl::StrCat("requests[", i, "]");
+    if (absl::Status s = CheckRequestId(item.request_id(), prefix + ".request_id"); !s.ok()) {
+      v.Add(prefix + ".request_id", std::string(s.message()));
+    }
+    request_ids.push_back(item.request_id());
+    absl::StatusOr<v1::Expert> e = ops.PrepareCreate(
+        item.expert(), item.expert_id(), prefix + ".expert", prefix + ".expert_id", req);
+    if (absl::IsInvalidArgument(e.status())) {
+      // Gather every bad item's fields, so an import can report them all.
+      google::rpc::BadRequest detail;
+      if (auto payload = e.status().GetPayload(
+              "type.googleapis.com/google.rpc.BadRequest")) {
+        detail.ParseFromString(std::string(*payload));
+      }
+      for (const auto& fv : detail.field_violations()) v.Add(fv.field(), fv.description());
+      continue;
+    }
+    SAMENSPEL_RETURN_IF_ERROR(e.status());
+    if (!ids.insert(e->name()).second) {
+      v.Add(prefix + ".expert_id", "the same id appears earlier in this batch");
+    }
+    *response.add_experts() = *std::move(e);
+  }
+  SAMENSPEL_RETURN_IF_ERROR(v.ToStatus());
+  const bool idempotent =
+      std::none_of(request_ids.begin(), request_ids.end(),
+                   [](const std::string& id) { return id.empty(); });
+  if (idempotent) {
+    req.request_id = absl::StrCat("experts/batch/",
+                                  Sha256Hex(absl::StrJoin(request_ids, "\n")));
+    std::vector<std::string> names;
+    for (const auto& e : response.experts()) names.push_back(IdOf(e.name()));
+    req.request_result = absl::StrJoin(names, "\n");
+  }
+  SAMENSPEL_ASSIGN_OR_RETURN(CommitResult result, store_->Commit(req));
+  if (result.replayed) {
+    response.clear_experts();
+    for (absl::string_view id : absl::StrSplit(result.request_result, '\n')) {
+      SAMENSPEL_ASSIGN_OR_RETURN(*response.add_experts(),
+                                 ops.Get(ResourceName(Kind::kExpert, id), "name"));
+    }
+    return response;
+  }
+  for (int i = 0; i < response.experts_size(); ++i) {
+    response.mutable_experts(i)->set_revision(result.revisions[i]);
+    response.mutable_experts(i)->set_etag(Etag(result.revisions[i]));
+  }
+  return response;
+}
+
+// --- Teams ---
+
+absl::StatusOr<v1::TaskTeam> Registry::CreateTeam(const v1::CreateTeamRequest& r) {
+  return ResourceOps<v1::TaskTeam>(*this).Create(r.team(), r.team_id(), r.request_id());
+}
+absl::StatusOr<v1::TaskTeam> Registry::GetTeam(const v1::GetTeamRequest& r) {
+  return ResourceOps<v1::TaskTeam>(*this).Get(r.name(), "name");
+}
+absl::StatusOr<v1::ListTeamsResponse> Registry::ListTeams(const v1::ListTeamsRequest& r) {
+  SAMENSPEL_ASSIGN_OR_RETURN(
+      std::string owner,
+      OptionalRef(Kind::kOrganisation, r.owner_organisation(), "owner_organisation"));
+  SAMENSPEL_ASSIGN_OR_RETURN(std::string member,
+                             OptionalRef(Kind::kExpert, r.member(), "member"));
+  auto filters = (Filters({{"member", member},
+                                                    {"owner", owner},
+                                                    {"theme", Lower(r.theme())},
+                                                    {"state", EnumFilter(r.state())}}));
+  return ResourceOps<v1::TaskTeam>(*this).List<v1::ListTeamsResponse>(
+      r.page_size(), r.page_token(), std::move(filters),
+      &v1::ListTeamsResponse::mutable_teams);
+}
+absl::StatusOr<v1::TaskTeam> Registry::UpdateTeam(const v1::UpdateTeamRequest& r) {
+  return ResourceOps<v1::TaskTeam>(*this).Update(r.team(), r.update_mask());
+}
+absl::Status Registry::DeleteTeam(const v1::DeleteTeamRequest& r) {
+  return ResourceOps<v1::TaskTeam>(*this).Delete(r.name(), r.etag());
+}
+
+absl::StatusOr<v1::TaskTeam> Registry::AddTeamMember(const v1::AddTeamMemberRequest& r) {
+  FieldViolations v;
+  ValidateTeamMember(r.member(), "member", v);
+  SAMENSPEL_RETURN_IF_ERROR(v.ToStatus());
+  return ResourceOps<v1::TaskTeam>(*this).Modify(
+      r.team(), "team", r.etag(), [&](v1::TaskTeam& team) -> absl::Status {
+        for (const auto& m : team.members()) {
+          if (m.expert() == r.member().expert()) {
+            return WithReason(absl::AlreadyExistsError(absl::StrCat(
+                                  r.member().expert(), " is already a member of ",
+                                  team.name())),
+                              "ALREADY_MEMBER");
+          }
+        }
+        *team.add_members() = r.member();
+        return absl::OkStatus();
+      });
+}
+
+absl::StatusOr<v1::TaskTeam> Registry::RemoveTeamMember(
+    const v1::RemoveTeamMemberRequest& r) {
+  SAMENSPEL_RETURN_IF_ERROR(ParseName(Kind::kExpert, r.expert(), "expert").status());
+  return ResourceOps<v1::TaskTeam>(*this).Modify(
+      r.team(), "team", r.etag(), [&](v1::TaskTeam& team) -> absl::Status {
+        auto* members = team.mutable_members();
+        for (int i = 0; i < members->size(); ++i) {
+          if (members->Get(i).expert() == r.expert()) {
+            members->DeleteSubrange(i, 1);
+            return absl::OkStatus();
+          }
+        }
+        return WithReason(absl::NotFoundError(absl::StrCat(r.expert(), " is not a member of ",
+                                                           team.name())),
+                          "NOT_A_MEMBER");
+      });
+}
+
+// --- Challenges ---
+
+absl::StatusOr<v1::Challenge> Registry::CreateChallenge(const v1::CreateChallengeRequest& r) {
+  return ResourceOps<v1::Challenge>(*this).Create(r.challenge(), r.challenge_id(),
+                                                  r.request_id());
+}
+absl::StatusOr<v1::Challenge> Registry::GetChallenge(const v1::GetChallengeRequest& r) {
+  return ResourceOps<v1::Challenge>(*this).Get(r.name(), "name");
+}
+absl::StatusOr<v1::ListChallengesResponse> Registry::ListChallenges(
+    const v1::ListChallengesRequest& r) {
+  SAMENSPEL_ASSIGN_OR_RETURN(
+      std::string owner,
+      OptionalRef(Kind::kOrganisation, r.owner_organisation(), "owner_organisation"));
+  auto filters = (Filters({{"owner", owner},
+                                                    {"theme", Lower(r.theme())},
+                                                    {"state", EnumFilter(r.state())}}));
+  return ResourceOps<v1::Challenge>(*this).List<v1::ListChallengesResponse>(
+      r.page_size(), r.page_token(), std::move(filters),
+      &v1::ListChallengesResponse::mutable_challenges);
+}
+absl::StatusOr<v1::Challenge> Registry::UpdateChallenge(const v1::UpdateChallengeRequest& r) {
+  return ResourceOps<v1::Challenge>(*this).Update(r.challenge(), r.update_mask());
+}
+absl::Status Registry::DeleteChallenge(const v1::DeleteChallengeRequest& r) {
+  return ResourceOps<v1::Challenge>(*this).Delete(r.name(), r.etag());
+}
+
+// --- Change feed ---
+
+absl::StatusOr<v1::Change> Registry::ToChange(const StoredChange& c) {
+  v1::Change change;
+  change.set_revision(c.revision);
+  change.set_name(ResourceName(c.kind, c.id));
+  change.set_type(static_cast<v1::Change::Type>(c.type));
+  *change.mutable_commit_time() = ToProto(c.commit_time);
+  if (c.type == ChangeType::kDeleted) return change;
+  StoredRecord rec{c.kind, c.id, c.data, c.revision};
+  switch (c.kind) {
+    case Kind::kOrganisation: {
+      SAMENSPEL_ASSIGN_OR_RETURN(*change.mutable_organisation(),
+                                 Decode<v1::Organisation>(rec));
+      break;
+    }
+    case Kind::kExpert: {
+      SAMENSPEL_ASSIGN_OR_RETURN(*change.mutable_expert(), Decode<v1::Expert>(rec));
+      break;
+    }
+    case Kind::kTeam: {
+      SAMENSPEL_ASSIGN_OR_RETURN(*change.mutable_team(), Decode<v1::TaskTeam>(rec));
+      break;
+    }
+    case Kind::kChallenge: {
+      SAMENSPEL_ASSIGN_OR_RETURN(*change.mutable_challenge(), Decode<v1::Challenge>(rec));
+      break;
+    }
+  }
+  return change;
+}
+
+}  // namespace samenspel::registry

@@ -1,0 +1,109 @@
+// The registry's standard methods over a Store: validation, resource names,
+// field masks, etags, idempotent creates, referential rules and paging. The
+// gRPC adapter (registry-service/server) calls exactly one method per RPC.
+//
+// Rules kept here:
+//  - output-only fields (name on create, etag, revision, create/update_time,
+//    Expert.layer) are ignored on input and set by the registry;
+//  - a non-empty etag on update/delete must match, else ABORTED; without an
+//    etag a concurrent write is retried transparently;
+//  - references (an expert's organisation, team members, owners) must exist
+//    at the moment of the write, checked atomically with it;
+//  - deleting an organisation that still has experts, teams or challenges is
+//    FAILED_PRECONDITION; deleting an expert removes them from every team in
+//    the same atomic commit;
+//  - changing an organisation's layer rewrites its experts' layer in the same
+//    commit.
+//
+// Thread-safe: methods may be called concurrently; state lives in the Store.
+//
+// Example:
+//   MemoryStore store;
+//   Registry registry(&store, {});
+//   v1::CreateOrganisationRequest req;
+//   req.set_organisation_id("bzk");
+//   req.mutable_organisation()->set_display_name("Ministerie van BZK");
+//   req.mutable_organisation()->set_layer(type::v1::GOVERNMENT_LAYER_NATIONAL);
+//   absl::StatusOr<v1::Organisation> org = registry.CreateOrganisation(req);
+#ifndef SAMENSPEL_REGISTRY_CORE_REGISTRY_H_
+#define SAMENSPEL_REGISTRY_CORE_REGISTRY_H_
+
+#include <functional>
+
+#include "absl/status/statusor.h"
+#include "absl/time/clock.h"
+#include "registry-service/core/store.h"
+#include "samenspel/registry/v1/registry_service.pb.h"
+
+namespace samenspel::registry {
+
+struct RegistryOptions {
+  // The clock for create_time/update_time (default: absl::Now).
+  std::function<absl::Time()> clock = [] { return absl::Now(); };
+  // page_size 0 means this (default 50).
+  int default_page_size = 50;
+  // Larger page sizes are lowered to this (default 1000).
+  int max_page_size = 1000;
+  // At most this many experts per BatchCreateExperts (default 1000).
+  int max_batch_size = 1000;
+  // How often a write without an etag is retried when a concurrent write got
+  // in between (default 10), before ABORTED.
+  int max_write_attempts = 10;
+};
+
+class Registry {
+ public:
+  // `store` must outlive the registry.
+  Registry(Store* store, RegistryOptions options);
+
+  absl::StatusOr<v1::Organisation> CreateOrganisation(const v1::CreateOrganisationRequest& r);
+  absl::StatusOr<v1::Organisation> GetOrganisation(const v1::GetOrganisationRequest& r);
+  absl::StatusOr<v1::ListOrganisationsResponse> ListOrganisations(
+      const v1::ListOrganisationsRequest& r);
+  absl::StatusOr<v1::Organisation> UpdateOrganisation(const v1::UpdateOrganisationRequest& r);
+  absl::Status DeleteOrganisation(const v1::DeleteOrganisationRequest& r);
+
+  absl::StatusOr<v1::Expert> CreateExpert(const v1::CreateExpertRequest& r);
+  absl::StatusOr<v1::Expert> GetExpert(const v1::GetExpertRequest& r);
+  absl::StatusOr<v1::ListExpertsResponse> ListExperts(const v1::ListExpertsRequest& r);
+  absl::StatusOr<v1::Expert> UpdateExpert(const v1::UpdateExpertRequest& r);
+  absl::Status DeleteExpert(const v1::DeleteExpertRequest& r);
+  // All or nothing. A retry with the same request_ids (every request must
+  // carry one for the batch to be idempotent) returns the first result.
+  absl::StatusOr<v1::BatchCreateExpertsResponse> BatchCreateExperts(
+      const v1::BatchCreateExpertsRequest& r);
+
+  absl::StatusOr<v1::TaskTeam> CreateTeam(const v1::CreateTeamRequest& r);
+  absl::StatusOr<v1::TaskTeam> GetTeam(const v1::GetTeamRequest& r);
+  absl::StatusOr<v1::ListTeamsResponse> ListTeams(const v1::ListTeamsRequest& r);
+  absl::StatusOr<v1::TaskTeam> UpdateTeam(const v1::UpdateTeamRequest& r);
+  absl::Status DeleteTeam(const v1::DeleteTeamRequest& r);
+  // ALREADY_EXISTS when the expert is a member already.
+  absl::StatusOr<v1::TaskTeam> AddTeamMember(const v1::AddTeamMemberRequest& r);
+  // NOT_FOUND when the expert is not a member.
+  absl::StatusOr<v1::TaskTeam> RemoveTeamMember(const v1::RemoveTeamMemberRequest& r);
+
+  absl::StatusOr<v1::Challenge> CreateChallenge(const v1::CreateChallengeRequest& r);
+  absl::StatusOr<v1::Challenge> GetChallenge(const v1::GetChallengeRequest& r);
+  absl::StatusOr<v1::ListChallengesResponse> ListChallenges(
+      const v1::ListChallengesRequest& r);
+  absl::StatusOr<v1::Challenge> UpdateChallenge(const v1::UpdateChallengeRequest& r);
+  absl::Status DeleteChallenge(const v1::DeleteChallengeRequest& r);
+
+  // The public form of a feed entry. INTERNAL if its data does not parse.
+  static absl::StatusOr<v1::Change> ToChange(const StoredChange& change);
+
+  // The etag of a resource at `revision`.
+  static std::string Etag(int64_t revision);
+
+ private:
+  template <typename R>
+  friend class ResourceOps;
+
+  Store* const store_;
+  const RegistryOptions options_;
+};
+
+}  // namespace samenspel::registry
+
+#endif  // SAMENSPEL_REGISTRY_CORE_REGISTRY_H_

@@ -1,0 +1,75 @@
+#include "registry-service/core/store.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+
+namespace samenspel::registry {
+
+absl::string_view KindCollection(Kind kind) {
+  switch (kind) {
+    case Kind::kOrganisation:
+      return "organisations";
+    case Kind::kExpert:
+      return "experts";
+    case Kind::kTeam:
+      return "teams";
+    case Kind::kChallenge:
+      return "challenges";
+  }
+  return "unknown";
+}
+
+std::optional<Kind> KindFromCollection(absl::string_view collection) {
+  for (Kind kind : kAllKinds) {
+    if (KindCollection(kind) == collection) return kind;
+  }
+  return std::nullopt;
+}
+
+Precondition Precondition::Exists(Kind kind, std::string id, std::string field) {
+  Precondition p;
+  p.type = Type::kExists;
+  p.kind = kind;
+  p.id = std::move(id);
+  p.field_or_reason = std::move(field);
+  return p;
+}
+
+Precondition Precondition::IndexEmpty(Kind kind, IndexEntry index, std::string reason) {
+  Precondition p;
+  p.type = Type::kIndexEmpty;
+  p.kind = kind;
+  p.index = std::move(index);
+  p.field_or_reason = std::move(reason);
+  return p;
+}
+
+std::string ResourceName(Kind kind, absl::string_view id) {
+  return absl::StrCat(KindCollection(kind), "/", id);
+}
+
+absl::Status Precondition::FailureStatus() const {
+  if (type == Type::kExists) {
+    return InvalidField(field_or_reason,
+                        absl::StrCat(ResourceName(kind, id), " does not exist"));
+  }
+  return PreconditionError(
+      absl::StrCat(KindCollection(kind), " with ", index.field, "=", index.value),
+      field_or_reason);
+}
+
+absl::Status MutationFailure(const Mutation& m, absl::StatusCode code) {
+  const std::string name = ResourceName(m.kind, m.id);
+  switch (code) {
+    case absl::StatusCode::kAlreadyExists:
+      return AlreadyExistsError(name);
+    case absl::StatusCode::kNotFound:
+      return NotFoundError(name);
+    case absl::StatusCode::kAborted:
+      return EtagMismatchError(name);
+    default:
+      return absl::Status(code, name);
+  }
+}
+
+}  // namespace samenspel::registry

@@ -1,0 +1,193 @@
+// The registry's storage interface, with the error contract every
+// implementation keeps (RedisStore in registry-service/redis, MemoryStore
+// here). The same conformance suite (tests/registry/store_conformance_test.cc)
+// runs against both.
+//
+// A record is an opaque serialized resource plus the store-owned revision of
+// its last change and its secondary index entries. Every write goes through
+// Commit(), which applies all its mutations, their index entries and one
+// change-feed entry per mutation atomically: all of it or none.
+//
+// Example:
+//   CommitRequest req;
+//   req.mutations.push_back({Mutation::Op::kCreate, Kind::kExpert, "jan",
+//                            /*expected_revision=*/0, data,
+//                            {{"organisation", "bzk"}}});
+//   req.preconditions.push_back(Precondition::Exists(
+//       Kind::kOrganisation, "bzk", "expert.organisation"));
+//   absl::StatusOr<CommitResult> r = store.Commit(req);
+#ifndef SAMENSPEL_REGISTRY_CORE_STORE_H_
+#define SAMENSPEL_REGISTRY_CORE_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace samenspel::registry {
+
+// The kinds of resource the registry stores.
+enum class Kind { kOrganisation = 0, kExpert = 1, kTeam = 2, kChallenge = 3 };
+inline constexpr Kind kAllKinds[] = {Kind::kOrganisation, Kind::kExpert, Kind::kTeam,
+                                     Kind::kChallenge};
+
+// "organisations", "experts", "teams", "challenges": the resource name's
+// collection, also used in storage keys.
+absl::string_view KindCollection(Kind kind);
+// The inverse of KindCollection; nullopt for an unknown collection.
+std::optional<Kind> KindFromCollection(absl::string_view collection);
+// "experts/jan": the resource name of a record.
+std::string ResourceName(Kind kind, absl::string_view id);
+
+// A secondary index entry: "records of this kind whose `field` is `value`".
+// Values are compared exactly; callers normalise them (lower-case themes).
+struct IndexEntry {
+  std::string field;
+  std::string value;
+  friend bool operator==(const IndexEntry&, const IndexEntry&) = default;
+};
+
+struct StoredRecord {
+  Kind kind = Kind::kOrganisation;
+  std::string id;
+  // The serialized resource, without its output-only revision and etag.
+  std::string data;
+  // The feed revision of the record's last change; > 0.
+  int64_t revision = 0;
+};
+
+struct Mutation {
+  enum class Op { kCreate, kUpdate, kDelete };
+  Op op = Op::kCreate;
+  Kind kind = Kind::kOrganisation;
+  std::string id;
+  // Update and delete: if > 0, the record's current revision must equal it.
+  int64_t expected_revision = 0;
+  // Create and update: the new serialized resource.
+  std::string data;
+  // Create and update: the record's index entries; they replace the old ones.
+  std::vector<IndexEntry> indexes;
+};
+
+// A condition checked atomically with the mutations of a Commit.
+struct Precondition {
+  enum class Type { kExists, kIndexEmpty };
+  Type type = Type::kExists;
+  Kind kind = Kind::kOrganisation;
+  // kExists: the record that must exist.
+  std::string id;
+  // kIndexEmpty: the index that must have no entries.
+  IndexEntry index;
+  // kExists failures are INVALID_ARGUMENT naming this request field;
+  // kIndexEmpty failures are FAILED_PRECONDITION with this as description.
+  std::string field_or_reason;
+
+  static Precondition Exists(Kind kind, std::string id, std::string field);
+  static Precondition IndexEmpty(Kind kind, IndexEntry index, std::string reason);
+
+  // The error every Store returns when this precondition fails.
+  absl::Status FailureStatus() const;
+};
+
+// The errors every Store returns for a failed mutation (with details).
+absl::Status MutationFailure(const Mutation& m, absl::StatusCode code);
+
+struct CommitRequest {
+  std::vector<Mutation> mutations;
+  std::vector<Precondition> preconditions;
+  // Optional idempotency key (callers scope it, e.g. "CreateExpert/<id>").
+  // If a commit with the same key succeeded within the retention window,
+  // nothing is written and the first commit's `request_result` is returned.
+  std::string request_id;
+  // Stored under request_id; callers put what they need to answer a retry.
+  std::string request_result;
+  // Recorded in every change-feed entry of this commit.
+  absl::Time commit_time;
+};
+
+struct CommitResult {
+  // The feed revision of each mutation, in order (consecutive).
+  std::vector<int64_t> revisions;
+  // True when request_id was seen before; then nothing was written,
+  // `revisions` is empty and `request_result` holds the first result.
+  bool replayed = false;
+  std::string request_result;
+};
+
+struct ListRequest {
+  Kind kind = Kind::kOrganisation;
+  // Only records with this index entry; all records of `kind` when empty.
+  std::optional<IndexEntry> index;
+  // Only records whose id is greater than this (keyset pagination).
+  std::string after_id;
+  // At most this many records; > 0.
+  int limit = 50;
+};
+
+struct ListResult {
+  // Ordered by id (bytewise ascending).
+  std::vector<StoredRecord> records;
+  // True when records with a greater id may follow.
+  bool more = false;
+  // The feed revision the page is consistent with.
+  int64_t revision = 0;
+};
+
+enum class ChangeType { kCreated = 1, kUpdated = 2, kDeleted = 3 };
+
+struct StoredChange {
+  int64_t revision = 0;
+  ChangeType type = ChangeType::kCreated;
+  Kind kind = Kind::kOrganisation;
+  std::string id;
+  // The serialized resource after the change; empty on kDeleted.
+  std::string data;
+  absl::Time commit_time;
+};
+
+// Thread-safe: every method may be called from any thread concurrently.
+//
+// Error contract, for every method: UNAVAILABLE when the backing store cannot
+// be reached or did not answer in time (nothing was written, or for Commit:
+// it is unknown only if the connection broke after sending; implementations
+// document that case); INTERNAL for corrupt data.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // NOT_FOUND when absent.
+  virtual absl::StatusOr<StoredRecord> Get(Kind kind, absl::string_view id) = 0;
+
+  // One page of records in id order, consistent with one feed revision.
+  // A full scan while others write returns every record that existed
+  // throughout the scan exactly once.
+  virtual absl::StatusOr<ListResult> List(const ListRequest& request) = 0;
+
+  // Applies every mutation or none. Errors (nothing is written):
+  //   ALREADY_EXISTS  a kCreate's record exists;
+  //   NOT_FOUND       a kUpdate's or kDelete's record is absent;
+  //   ABORTED         an expected_revision differs from the current one;
+  //   INVALID_ARGUMENT a kExists precondition failed (field detail);
+  //   FAILED_PRECONDITION a kIndexEmpty precondition failed.
+  virtual absl::StatusOr<CommitResult> Commit(const CommitRequest& request) = 0;
+
+  // Up to `max` changes with revision > after_revision, in revision order,
+  // without gaps. When there are none yet, waits up to `wait` for one and
+  // returns an empty vector if none came. OUT_OF_RANGE when changes after
+  // after_revision are no longer retained.
+  virtual absl::StatusOr<std::vector<StoredChange>> ReadChanges(int64_t after_revision,
+                                                                int max,
+                                                                absl::Duration wait) = 0;
+
+  // The revision of the latest committed change (0 for an empty store).
+  virtual absl::StatusOr<int64_t> CurrentRevision() = 0;
+};
+
+}  // namespace samenspel::registry
+
+#endif  // SAMENSPEL_REGISTRY_CORE_STORE_H_

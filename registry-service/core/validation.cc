@@ -1,0 +1,315 @@
+#include "registry-service/core/validation.h"
+
+#include <cmath>
+#include <set>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "registry-service/core/names.h"
+
+namespace samenspel::registry {
+namespace {
+
+namespace type = ::samenspel::type::v1;
+
+// Number of code points in valid UTF-8, or -1 when `s` is not valid UTF-8 or
+// holds control characters other than tab and newline.
+int Utf8Length(absl::string_view s) {
+  int n = 0;
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = s[i];
+    int len;
+    uint32_t cp;
+    if (c < 0x80) {
+      if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return -1;
+      if (c == 0x7f) return -1;
+      len = 1;
+      cp = c;
+    } else if ((c & 0xe0) == 0xc0) {
+      len = 2;
+      cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      len = 3;
+      cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return -1;
+    }
+    if (i + len > s.size()) return -1;
+    for (int k = 1; k < len; ++k) {
+      const unsigned char cc = s[i + k];
+      if ((cc & 0xc0) != 0x80) return -1;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return -1;
+    i += len;
+    ++n;
+  }
+  return n;
+}
+
+std::string Path(absl::string_view prefix, absl::string_view field) {
+  return absl::StrCat(prefix, ".", field);
+}
+std::string Path(absl::string_view prefix, absl::string_view field, int index) {
+  return absl::StrCat(prefix, ".", field, "[", index, "]");
+}
+
+void CheckText(absl::string_view value, const std::string& field, int max_chars,
+               bool required, FieldViolations& v) {
+  const int n = Utf8Length(value);
+  if (n < 0) {
+    v.Add(field, "must be valid UTF-8 text without control characters");
+  } else if (required && absl::StripAsciiWhitespace(value).empty()) {
+    v.Add(field, "required");
+  } else if (n > max_chars) {
+    v.Add(field, absl::StrCat("at most ", max_chars, " characters (got ", n, ")"));
+  }
+}
+
+template <typename Strings>
+void CheckTerms(const Strings& terms, absl::string_view prefix, absl::string_view field,
+                int max_items, FieldViolations& v) {
+  if (terms.size() > max_items) {
+    v.Add(Path(prefix, field), absl::StrCat("at most ", max_items, " entries"));
+    return;
+  }
+  std::set<std::string> seen;
+  for (int i = 0; i < terms.size(); ++i) {
+    const std::string path = Path(prefix, field, i);
+    CheckText(terms[i], path, kMaxTermChars, /*required=*/true, v);
+    if (!seen.insert(absl::AsciiStrToLower(terms[i])).second) {
+      v.Add(path, absl::StrCat("duplicate of an earlier entry \"", terms[i], "\""));
+    }
+  }
+}
+
+void CheckRegionCodes(const google::protobuf::RepeatedPtrField<std::string>& codes,
+                      absl::string_view prefix, FieldViolations& v) {
+  if (codes.size() > kMaxRegionCodes) {
+    v.Add(Path(prefix, "region_codes"),
+          absl::StrCat("at most ", kMaxRegionCodes, " entries"));
+    return;
+  }
+  std::set<std::string> seen;
+  for (int i = 0; i < codes.size(); ++i) {
+    const std::string path = Path(prefix, "region_codes", i);
+    if (!IsValidRegionCode(codes[i])) {
+      v.Add(path, "must be a CBS code: GM + 4 digits (municipality), PV + 2 digits "
+                  "(province), WS + 4 digits (water board) or NL");
+    } else if (!seen.insert(codes[i]).second) {
+      v.Add(path, "duplicate region code");
+    }
+  }
+}
+
+bool ValidEnum(int value, const google::protobuf::EnumDescriptor* d) {
+  return value != 0 && d->FindValueByNumber(value) != nullptr;
+}
+
+void CheckLayer(int layer, const std::string& path, bool required, FieldViolations& v) {
+  if (layer == 0 && !required) return;
+  if (!ValidEnum(layer, type::GovernmentLayer_descriptor())) {
+    v.Add(path, "must be one of GOVERNMENT_LAYER_NATIONAL, _PROVINCIAL, _MUNICIPAL, "
+                "_WATER_AUTHORITY, _REGIONAL");
+  }
+}
+
+template <typename Enums>
+void CheckEnumList(const Enums& values, const google::protobuf::EnumDescriptor* d,
+                   absl::string_view prefix, absl::string_view field, FieldViolations& v) {
+  std::set<int> seen;
+  for (int i = 0; i < values.size(); ++i) {
+    const std::string path = Path(prefix, field, i);
+    if (values[i] == 0 || d->FindValueByNumber(values[i]) == nullptr) {
+      v.Add(path, absl::StrCat("not a valid ", d->name(), " value"));
+    } else if (!seen.insert(values[i]).second) {
+      v.Add(path, "duplicate value");
+    }
+  }
+}
+
+void CheckHours(int hours, const std::string& path, FieldViolations& v) {
+  if (hours < 0 || hours > kMaxHoursPerWeek) {
+    v.Add(path, absl::StrCat("must be between 0 and ", kMaxHoursPerWeek));
+  }
+}
+
+void CheckReference(Kind kind, absl::string_view name, const std::string& path,
+                    FieldViolations& v) {
+  absl::StatusOr<std::string> id = ParseName(kind, name, path);
+  if (!id.ok()) {
+    v.Add(path, name.empty() ? absl::StrCat("required: ", KindCollection(kind), "/{id}")
+                             : absl::StrCat("must be ", KindCollection(kind),
+                                            "/{id} with id matching [a-z0-9][a-z0-9-]{0,62}"));
+  }
+}
+
+void CheckState(int state, const google::protobuf::EnumDescriptor* d,
+                const std::string& path, FieldViolations& v) {
+  if (state != 0 && d->FindValueByNumber(state) == nullptr) {
+    v.Add(path, absl::StrCat("not a valid ", d->name(), " value"));
+  }
+}
+
+}  // namespace
+
+bool IsValidRegionCode(absl::string_view code) {
+  if (code == "NL") return true;
+  size_t digits;
+  if (code.substr(0, 2) == "GM" || code.substr(0, 2) == "WS") {
+    digits = 4;
+  } else if (code.substr(0, 2) == "PV") {
+    digits = 2;
+  } else {
+    return false;
+  }
+  if (code.size() != 2 + digits) return false;
+  for (char c : code.substr(2)) {
+    if (!absl::ascii_isdigit(c)) return false;
+  }
+  return true;
+}
+
+bool IsValidEmail(absl::string_view email) {
+  if (email.size() > 254) return false;
+  const size_t at = email.find('@');
+  if (at == absl::string_view::npos || at == 0 || at > 64 ||
+      email.find('@', at + 1) != absl::string_view::npos) {
+    return false;
+  }
+  const absl::string_view local = email.substr(0, at);
+  const absl::string_view domain = email.substr(at + 1);
+  for (char c : local) {
+    if (!absl::ascii_isalnum(c) && absl::string_view(".!#$%&'*+/=?^_`{|}~-").find(c) ==
+                                       absl::string_view::npos) {
+      return false;
+    }
+  }
+  const size_t dot = domain.rfind('.');
+  if (dot == absl::string_view::npos || dot == 0 || dot + 3 > domain.size()) return false;
+  for (size_t i = 0; i < domain.size(); ++i) {
+    const char c = domain[i];
+    if (absl::ascii_isalnum(c) || c == '-') continue;
+    if (c == '.' && i > 0 && domain[i - 1] != '.') continue;
+    return false;
+  }
+  return true;
+}
+
+void ValidateOrganisation(const v1::Organisation& o, absl::string_view prefix,
+                          FieldViolations& v) {
+  CheckText(o.display_name(), Path(prefix, "display_name"), kMaxNameChars, true, v);
+  CheckLayer(o.layer(), Path(prefix, "layer"), /*required=*/true, v);
+  if (!o.oin().empty()) {
+    bool digits = o.oin().size() == 20;
+    for (char c : o.oin()) digits = digits && absl::ascii_isdigit(c);
+    if (!digits) v.Add(Path(prefix, "oin"), "must be 20 digits (Organisatie-identificatienummer)");
+  }
+  CheckRegionCodes(o.region_codes(), prefix, v);
+}
+
+void ValidateExpert(const v1::Expert& e, absl::string_view prefix, FieldViolations& v) {
+  CheckText(e.display_name(), Path(prefix, "display_name"), kMaxNameChars, true, v);
+  CheckReference(Kind::kOrganisation, e.organisation(), Path(prefix, "organisation"), v);
+  CheckText(e.job_title(), Path(prefix, "job_title"), kMaxShortTextChars, false, v);
+  if (!e.email().empty() && !IsValidEmail(e.email())) {
+    v.Add(Path(prefix, "email"), "must be an e-mail address such as naam@minbzk.nl");
+  }
+  CheckText(e.bio(), Path(prefix, "bio"), kMaxLongTextChars, false, v);
+  if (e.skills_size() > kMaxListItems) {
+    v.Add(Path(prefix, "skills"), absl::StrCat("at most ", kMaxListItems, " entries"));
+  } else {
+    std::set<std::string> seen;
+    for (int i = 0; i < e.skills_size(); ++i) {
+      const std::string path = Path(prefix, "skills", i);
+      const auto& s = e.skills(i);
+      CheckText(s.name(), path + ".name", kMaxTermChars, true, v);
+      if (s.level() < 1 || s.level() > 5) v.Add(path + ".level", "must be between 1 and 5");
+      if (!seen.insert(absl::AsciiStrToLower(s.name())).second) {
+        v.Add(path + ".name", absl::StrCat("duplicate skill \"", s.name(), "\""));
+      }
+    }
+  }
+  CheckTerms(e.themes(), prefix, "themes", kMaxListItems, v);
+  CheckRegionCodes(e.region_codes(), prefix, v);
+  CheckEnumList(e.perspectives(), type::Perspective_descriptor(), prefix, "perspectives", v);
+  CheckHours(e.available_hours_per_week(), Path(prefix, "available_hours_per_week"), v);
+}
+
+void ValidateTeamMember(const v1::TeamMember& m, absl::string_view prefix,
+                        FieldViolations& v) {
+  CheckReference(Kind::kExpert, m.expert(), Path(prefix, "expert"), v);
+  CheckText(m.role(), Path(prefix, "role"), kMaxShortTextChars, false, v);
+  CheckHours(m.hours_per_week(), Path(prefix, "hours_per_week"), v);
+}
+
+void ValidateTeam(const v1::TaskTeam& t, absl::string_view prefix, FieldViolations& v) {
+  CheckText(t.display_name(), Path(prefix, "display_name"), kMaxNameChars, true, v);
+  CheckText(t.description(), Path(prefix, "description"), kMaxLongTextChars, false, v);
+  CheckTerms(t.themes(), prefix, "themes", kMaxListItems, v);
+  CheckRegionCodes(t.region_codes(), prefix, v);
+  CheckState(t.state(), v1::TaskTeam::State_descriptor(),
+                                  Path(prefix, "state"), v);
+  if (t.members_size() > kMaxTeamMembers) {
+    v.Add(Path(prefix, "members"), absl::StrCat("at most ", kMaxTeamMembers, " members"));
+  } else {
+    std::set<std::string> seen;
+    for (int i = 0; i < t.members_size(); ++i) {
+      const std::string path = Path(prefix, "members", i);
+      ValidateTeamMember(t.members(i), path, v);
+      if (!seen.insert(t.members(i).expert()).second) {
+        v.Add(path + ".expert", "this expert is already a member");
+      }
+    }
+  }
+  CheckReference(Kind::kOrganisation, t.owner_organisation(),
+                 Path(prefix, "owner_organisation"), v);
+  CheckText(t.lessons_learned(), Path(prefix, "lessons_learned"), kMaxLongTextChars, false,
+            v);
+}
+
+void ValidateChallenge(const v1::Challenge& c, absl::string_view prefix,
+                       FieldViolations& v) {
+  CheckText(c.title(), Path(prefix, "title"), kMaxNameChars, true, v);
+  CheckText(c.description(), Path(prefix, "description"), kMaxLongTextChars, false, v);
+  CheckReference(Kind::kOrganisation, c.owner_organisation(),
+                 Path(prefix, "owner_organisation"), v);
+  CheckTerms(c.themes(), prefix, "themes", kMaxListItems, v);
+  if (c.required_skills_size() > kMaxListItems) {
+    v.Add(Path(prefix, "required_skills"), absl::StrCat("at most ", kMaxListItems, " entries"));
+  } else {
+    std::set<std::string> seen;
+    for (int i = 0; i < c.required_skills_size(); ++i) {
+      const std::string path = Path(prefix, "required_skills", i);
+      const auto& s = c.required_skills(i);
+      CheckText(s.name(), path + ".name", kMaxTermChars, true, v);
+      if (s.min_level() < 0 || s.min_level() > 5) {
+        v.Add(path + ".min_level", "must be between 1 and 5 (0 means 1)");
+      }
+      if (!std::isfinite(s.weight()) || s.weight() < 0 || s.weight() > 100) {
+        v.Add(path + ".weight", "must be between 0 and 100 (0 means 1)");
+      }
+      if (!seen.insert(absl::AsciiStrToLower(s.name())).second) {
+        v.Add(path + ".name", absl::StrCat("duplicate skill \"", s.name(), "\""));
+      }
+    }
+  }
+  CheckRegionCodes(c.region_codes(), prefix, v);
+  CheckEnumList(c.desired_layers(), type::GovernmentLayer_descriptor(), prefix,
+                "desired_layers", v);
+  CheckEnumList(c.desired_perspectives(), type::Perspective_descriptor(), prefix,
+                "desired_perspectives", v);
+  if (c.team_size() < 0 || c.team_size() > kMaxTeamSize) {
+    v.Add(Path(prefix, "team_size"), absl::StrCat("must be between 0 and ", kMaxTeamSize,
+                                                 " (0 means the default, 5)"));
+  }
+  CheckState(c.state(), v1::Challenge::State_descriptor(),
+                                   Path(prefix, "state"), v);
+}
+
+}  // namespace samenspel::registry

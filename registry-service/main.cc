@@ -1,0 +1,222 @@
+// samenspel-registry: flags -> RegistryServerOptions -> wiring. See
+// DESIGN.md "Running" for the flag contract.
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+#include "registry-service/core/change_feed.h"
+#include "registry-service/core/memory_store.h"
+#include "registry-service/core/registry.h"
+#include "registry-service/redis/redis_store.h"
+#include "registry-service/server/authorizer.h"
+#include "registry-service/server/registry_service_impl.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "Address to serve gRPC on (host:port).");
+ABSL_FLAG(std::string, redis, "127.0.0.1:6379",
+          "Redis address host:port, or 'memory' for an in-memory store (local trials "
+          "only: nothing is persisted).");
+ABSL_FLAG(std::string, redis_password, "",
+          "Redis password (AUTH). Prefer --redis_password_file or the "
+          "SAMENSPEL_REDIS_PASSWORD environment variable.");
+ABSL_FLAG(std::string, redis_password_file, "", "File holding the Redis password.");
+ABSL_FLAG(int, redis_db, 0, "Redis database number (SELECT).");
+ABSL_FLAG(std::string, redis_key_prefix, "ss:", "Prefix of every Redis key.");
+ABSL_FLAG(int, redis_pool_size, 32, "Redis connections (concurrent store calls).");
+ABSL_FLAG(int64_t, feed_retention, 1000000,
+          "Changes the feed keeps; a watcher further behind gets OUT_OF_RANGE and resyncs.");
+ABSL_FLAG(int, max_message_bytes, 4 << 20,
+          "Largest request accepted; larger ones get RESOURCE_EXHAUSTED.");
+ABSL_FLAG(bool, insecure, false,
+          "Serve plaintext without TLS. Development only; logged loudly.");
+ABSL_FLAG(std::string, tls_cert, "", "PEM server certificate chain (enables TLS).");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
+ABSL_FLAG(std::string, client_ca, "",
+          "PEM CA bundle; when set, clients must present a certificate it signed (mTLS).");
+ABSL_FLAG(std::string, admin_token_file, "",
+          "File with the bootstrap admin bearer token (access control: see issue #5).");
+ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
+          "On SIGTERM, how long in-flight calls may take before they are cancelled.");
+
+namespace samenspel::registry {
+namespace {
+
+// Everything main() needs, with defaults documented by the flags above.
+struct RegistryServerOptions {
+  std::string listen;
+  bool memory_store = false;
+  RedisStoreOptions redis;
+  int max_message_bytes = 0;
+  bool insecure = false;
+  std::string tls_cert, tls_key, client_ca;
+  absl::Duration drain_timeout;
+};
+
+[[noreturn]] void Fail(const std::string& message) {
+  std::fprintf(stderr, "samenspel-registry: %s\n", message.c_str());
+  std::exit(2);
+}
+
+std::string ReadFileOrDie(const std::string& path, const char* what) {
+  std::ifstream in(path);
+  if (!in) Fail(absl::StrCat("cannot read ", what, " file ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+RegistryServerOptions OptionsFromFlags() {
+  RegistryServerOptions o;
+  o.listen = absl::GetFlag(FLAGS_listen);
+  const std::string redis = absl::GetFlag(FLAGS_redis);
+  if (redis == "memory") {
+    o.memory_store = true;
+  } else {
+    std::vector<std::string> parts = absl::StrSplit(redis, absl::MaxSplits(':', 1));
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[1], &o.redis.port) || parts[0].empty()) {
+      Fail(absl::StrCat("--redis must be host:port or 'memory', got '", redis, "'"));
+    }
+    o.redis.host = parts[0];
+  }
+  o.redis.password = absl::GetFlag(FLAGS_redis_password);
+  if (const char* env = std::getenv("SAMENSPEL_REDIS_PASSWORD"); env && o.redis.password.empty()) {
+    o.redis.password = env;
+  }
+  if (!absl::GetFlag(FLAGS_redis_password_file).empty()) {
+    o.redis.password = std::string(absl::StripTrailingAsciiWhitespace(
+        ReadFileOrDie(absl::GetFlag(FLAGS_redis_password_file), "--redis_password_file")));
+  }
+  o.redis.db = absl::GetFlag(FLAGS_redis_db);
+  o.redis.key_prefix = absl::GetFlag(FLAGS_redis_key_prefix);
+  o.redis.pool_size = absl::GetFlag(FLAGS_redis_pool_size);
+  o.redis.feed_retention = absl::GetFlag(FLAGS_feed_retention);
+  if (o.redis.pool_size < 1) Fail("--redis_pool_size must be at least 1");
+  if (o.redis.feed_retention < 1) Fail("--feed_retention must be at least 1");
+  o.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  if (o.max_message_bytes < 1024) Fail("--max_message_bytes must be at least 1024");
+  o.insecure = absl::GetFlag(FLAGS_insecure);
+  o.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  o.tls_key = absl::GetFlag(FLAGS_tls_key);
+  o.client_ca = absl::GetFlag(FLAGS_client_ca);
+  if (o.tls_cert.empty() != o.tls_key.empty()) Fail("--tls_cert and --tls_key go together");
+  if (!o.insecure && o.tls_cert.empty()) {
+    Fail("no TLS configured: pass --tls_cert/--tls_key, or --insecure for plaintext "
+         "local development");
+  }
+  if (!absl::GetFlag(FLAGS_admin_token_file).empty()) {
+    Fail("--admin_token_file: token authentication is not available in this build yet");
+  }
+  o.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
+  return o;
+}
+
+std::shared_ptr<grpc::ServerCredentials> Credentials(const RegistryServerOptions& o) {
+  if (o.tls_cert.empty()) {
+    std::fprintf(stderr,
+                 "*** WARNING: samenspel-registry serves PLAINTEXT without "
+                 "authentication (--insecure). Development only. ***\n");
+    return grpc::InsecureServerCredentials();
+  }
+  grpc::SslServerCredentialsOptions ssl(
+      o.client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                          : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  ssl.pem_key_cert_pairs.push_back(
+      {ReadFileOrDie(o.tls_key, "--tls_key"), ReadFileOrDie(o.tls_cert, "--tls_cert")});
+  if (!o.client_ca.empty()) ssl.pem_root_certs = ReadFileOrDie(o.client_ca, "--client_ca");
+  return grpc::SslServerCredentials(ssl);
+}
+
+int Run(const RegistryServerOptions& o) {
+  // Block the stop signals in every thread; one thread waits for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  std::unique_ptr<Store> store;
+  if (o.memory_store) {
+    std::fprintf(stderr, "samenspel-registry: in-memory store: data is lost on exit\n");
+    store = std::make_unique<MemoryStore>();
+  } else {
+    absl::StatusOr<std::unique_ptr<RedisStore>> redis = RedisStore::Create(o.redis);
+    if (!redis.ok()) Fail(std::string(redis.status().message()));
+    store = *std::move(redis);
+  }
+  Registry registry(store.get(), RegistryOptions{});
+  ChangeFeed feed(store.get(), ChangeFeedOptions{});
+  AllowAllAuthorizer authorizer;
+  RegistryServiceImpl service(&registry, &feed, &authorizer);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(o.listen, Credentials(o), &port);
+  builder.SetMaxReceiveMessageSize(o.max_message_bytes);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || port == 0) Fail(absl::StrCat("cannot listen on ", o.listen));
+  std::fprintf(stderr, "samenspel-registry: listening on %s (port %d)\n", o.listen.c_str(),
+               port);
+
+  // Health follows the store: NOT_SERVING while Redis is unreachable.
+  absl::Notification stopping;
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  std::thread health_thread([&] {
+    bool last = false;
+    bool first = true;
+    do {
+      const bool serving = store->CurrentRevision().ok();
+      if (serving != last || first) {
+        health->SetServingStatus(serving);
+        std::fprintf(stderr, "samenspel-registry: %s\n",
+                     serving ? "store reachable: SERVING"
+                             : "store unreachable: NOT_SERVING");
+        last = serving;
+        first = false;
+      }
+    } while (!stopping.WaitForNotificationWithTimeout(absl::Milliseconds(250)));
+  });
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  std::fprintf(stderr, "samenspel-registry: signal %d, draining\n", sig);
+  stopping.Notify();
+  health->Shutdown();
+  feed.Stop();  // ends WatchChanges streams
+  server->Shutdown(absl::ToChronoTime(absl::Now() + o.drain_timeout));
+  health_thread.join();
+  std::fprintf(stderr, "samenspel-registry: stopped\n");
+  return 0;
+}
+
+}  // namespace
+}  // namespace samenspel::registry
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "The Samenspel registry: organisations, experts, task teams and challenges in "
+      "Redis, with an ordered change feed.\n"
+      "Example: samenspel-registry --insecure --listen=127.0.0.1:50051 "
+      "--redis=127.0.0.1:6379");
+  absl::ParseCommandLine(argc, argv);
+  return samenspel::registry::Run(samenspel::registry::OptionsFromFlags());
+}

@@ -1,0 +1,79 @@
+#include "registry-service/server/registry_service_impl.h"
+
+#include "common/errors.h"
+#include "common/grpc_status.h"
+
+namespace samenspel::registry {
+namespace {
+
+template <typename Response>
+grpc::Status Reply(absl::StatusOr<Response> result, Response* out) {
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *out = *std::move(result);
+  return grpc::Status::OK;
+}
+
+grpc::Status Reply(const absl::Status& status, google::protobuf::Empty*) {
+  return ToGrpcStatus(status);
+}
+
+}  // namespace
+
+RegistryServiceImpl::RegistryServiceImpl(Registry* registry, ChangeFeed* feed,
+                                         Authorizer* authorizer)
+    : registry_(registry), feed_(feed), authorizer_(authorizer) {}
+
+// Every unary method: authorise, call the registry, map the result.
+#define SAMENSPEL_UNARY(Method, Request, Response)                                    \
+  grpc::Status RegistryServiceImpl::Method(grpc::ServerContext* ctx,                  \
+                                           const Request* request, Response* response) { \
+    if (absl::Status s = authorizer_->Authorize(*ctx, #Method); !s.ok()) {            \
+      return ToGrpcStatus(s);                                                         \
+    }                                                                                 \
+    return Reply(registry_->Method(*request), response);                              \
+  }
+
+#define SAMENSPEL_CRUD(K, R, Plural)                                          \
+  SAMENSPEL_UNARY(Create##K, v1::Create##K##Request, R)                       \
+  SAMENSPEL_UNARY(Get##K, v1::Get##K##Request, R)                             \
+  SAMENSPEL_UNARY(List##Plural, v1::List##Plural##Request, v1::List##Plural##Response) \
+  SAMENSPEL_UNARY(Update##K, v1::Update##K##Request, R)                       \
+  SAMENSPEL_UNARY(Delete##K, v1::Delete##K##Request, google::protobuf::Empty)
+
+SAMENSPEL_CRUD(Organisation, v1::Organisation, Organisations)
+SAMENSPEL_CRUD(Expert, v1::Expert, Experts)
+SAMENSPEL_CRUD(Team, v1::TaskTeam, Teams)
+SAMENSPEL_CRUD(Challenge, v1::Challenge, Challenges)
+SAMENSPEL_UNARY(BatchCreateExperts, v1::BatchCreateExpertsRequest,
+                v1::BatchCreateExpertsResponse)
+SAMENSPEL_UNARY(AddTeamMember, v1::AddTeamMemberRequest, v1::TaskTeam)
+SAMENSPEL_UNARY(RemoveTeamMember, v1::RemoveTeamMemberRequest, v1::TaskTeam)
+
+#undef SAMENSPEL_CRUD
+#undef SAMENSPEL_UNARY
+
+grpc::Status RegistryServiceImpl::WatchChanges(grpc::ServerContext* ctx,
+                                               const v1::WatchChangesRequest* request,
+                                               grpc::ServerWriter<v1::Change>* writer) {
+  if (absl::Status s = authorizer_->Authorize(*ctx, "WatchChanges"); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  if (request->after_revision() < 0) {
+    return ToGrpcStatus(InvalidField("after_revision", "must not be negative"));
+  }
+  int64_t after = request->after_revision();
+  while (!ctx->IsCancelled()) {
+    absl::StatusOr<std::vector<StoredChange>> changes =
+        feed_->Read(after, 500, absl::Milliseconds(500));
+    if (!changes.ok()) return ToGrpcStatus(changes.status());
+    for (const StoredChange& c : *changes) {
+      absl::StatusOr<v1::Change> change = Registry::ToChange(c);
+      if (!change.ok()) return ToGrpcStatus(change.status());
+      if (!writer->Write(*change)) return grpc::Status::CANCELLED;
+      after = c.revision;
+    }
+  }
+  return grpc::Status::CANCELLED;
+}
+
+}  // namespace samenspel::registry

@@ -1,0 +1,417 @@
+#include "registry-service/core/registry.h"
+
+#include <set>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
+#include "gtest/gtest.h"
+#include "registry-service/core/memory_store.h"
+
+namespace samenspel::registry {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+// The field names of a status's BadRequest detail.
+std::vector<std::string> BadFields(const absl::Status& s) {
+  std::vector<std::string> fields;
+  auto payload = s.GetPayload("type.googleapis.com/google.rpc.BadRequest");
+  if (!payload) return fields;
+  google::rpc::BadRequest br;
+  br.ParseFromString(std::string(*payload));
+  for (const auto& v : br.field_violations()) fields.push_back(v.field());
+  return fields;
+}
+
+class RegistryTest : public ::testing::Test {
+ protected:
+  RegistryTest() : registry_(&store_, Options()) {}
+
+  RegistryOptions Options() {
+    RegistryOptions o;
+    o.clock = [this] { return now_; };
+    return o;
+  }
+
+  v1::Organisation MakeOrg(const std::string& id, type::v1::GovernmentLayer layer) {
+    v1::CreateOrganisationRequest req;
+    req.set_organisation_id(id);
+    req.mutable_organisation()->set_display_name("Org " + id);
+    req.mutable_organisation()->set_layer(layer);
+    auto org = registry_.CreateOrganisation(req);
+    EXPECT_TRUE(org.ok()) << org.status();
+    return *org;
+  }
+
+  v1::CreateExpertRequest ExpertRequest(const std::string& id, const std::string& org) {
+    v1::CreateExpertRequest req;
+    req.set_expert_id(id);
+    auto* e = req.mutable_expert();
+    e->set_display_name("Expert " + id);
+    e->set_organisation("organisations/" + org);
+    auto* s = e->add_skills();
+    s->set_name("Woningbouw");
+    s->set_level(3);
+    e->add_themes("Wonen");
+    e->add_region_codes("GM0363");
+    return req;
+  }
+
+  v1::Expert MakeExpert(const std::string& id, const std::string& org) {
+    auto e = registry_.CreateExpert(ExpertRequest(id, org));
+    EXPECT_TRUE(e.ok()) << e.status();
+    return *e;
+  }
+
+  v1::TaskTeam MakeTeam(const std::string& id, const std::string& org,
+                        std::vector<std::string> members) {
+    v1::CreateTeamRequest req;
+    req.set_team_id(id);
+    req.mutable_team()->set_display_name("Team " + id);
+    req.mutable_team()->set_owner_organisation("organisations/" + org);
+    for (const auto& m : members) req.mutable_team()->add_members()->set_expert("experts/" + m);
+    auto t = registry_.CreateTeam(req);
+    EXPECT_TRUE(t.ok()) << t.status();
+    return *t;
+  }
+
+  absl::Time now_ = absl::FromUnixSeconds(1790000000);
+  MemoryStore store_;
+  Registry registry_;
+};
+
+TEST_F(RegistryTest, CreateSetsServerOwnedFields) {
+  v1::CreateOrganisationRequest req;
+  req.set_organisation_id("bzk");
+  auto* o = req.mutable_organisation();
+  o->set_display_name("Ministerie van BZK");
+  o->set_layer(type::v1::GOVERNMENT_LAYER_NATIONAL);
+  o->set_name("organisations/ignored");
+  o->set_etag("forged");
+  o->set_revision(999);
+  auto org = registry_.CreateOrganisation(req);
+  ASSERT_TRUE(org.ok()) << org.status();
+  EXPECT_EQ(org->name(), "organisations/bzk");
+  EXPECT_EQ(org->revision(), 1);
+  EXPECT_EQ(org->etag(), Registry::Etag(1));
+  EXPECT_EQ(org->create_time().seconds(), 1790000000);
+  EXPECT_EQ(org->update_time().seconds(), 1790000000);
+
+  v1::GetOrganisationRequest get;
+  get.set_name("organisations/bzk");
+  auto again = registry_.GetOrganisation(get);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->SerializeAsString(), org->SerializeAsString());
+}
+
+TEST_F(RegistryTest, GeneratedIdsAreValidAndDistinct) {
+  v1::CreateOrganisationRequest req;
+  req.mutable_organisation()->set_display_name("Gemeente Zwolle");
+  req.mutable_organisation()->set_layer(type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  auto a = registry_.CreateOrganisation(req);
+  auto b = registry_.CreateOrganisation(req);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE(a->name(), b->name());
+}
+
+TEST_F(RegistryTest, DuplicateIdIsAlreadyExists) {
+  MakeOrg("bzk", type::v1::GOVERNMENT_LAYER_NATIONAL);
+  v1::CreateOrganisationRequest req;
+  req.set_organisation_id("bzk");
+  req.mutable_organisation()->set_display_name("again");
+  req.mutable_organisation()->set_layer(type::v1::GOVERNMENT_LAYER_NATIONAL);
+  EXPECT_EQ(registry_.CreateOrganisation(req).status().code(),
+            absl::StatusCode::kAlreadyExists);
+}
+
+TEST_F(RegistryTest, InvalidIdAndNameAreInvalidArgument) {
+  v1::CreateOrganisationRequest req;
+  req.set_organisation_id("Not_Valid");
+  req.mutable_organisation()->set_layer(type::v1::GOVERNMENT_LAYER_NATIONAL);
+  auto s = registry_.CreateOrganisation(req).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(BadFields(s), ElementsAre("organisation_id", "organisation.display_name"));
+  v1::GetExpertRequest get;
+  get.set_name("teams/x");
+  EXPECT_THAT(BadFields(registry_.GetExpert(get).status()), ElementsAre("name"));
+}
+
+TEST_F(RegistryTest, RequestIdMakesCreateIdempotent) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  auto req = ExpertRequest("", "gm0363");
+  req.set_request_id("9f1c2d4e-import-line-7");
+  auto first = registry_.CreateExpert(req);
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto second = registry_.CreateExpert(req);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(first->name(), second->name());
+  EXPECT_EQ(*store_.CurrentRevision(), 2);  // org + one expert
+}
+
+TEST_F(RegistryTest, ExpertNeedsExistingOrganisationAndGetsItsLayer) {
+  auto missing = registry_.CreateExpert(ExpertRequest("anna", "nowhere")).status();
+  EXPECT_EQ(missing.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(BadFields(missing), ElementsAre("expert.organisation"));
+  MakeOrg("pv27", type::v1::GOVERNMENT_LAYER_PROVINCIAL);
+  v1::Expert e = MakeExpert("anna", "pv27");
+  EXPECT_EQ(e.layer(), type::v1::GOVERNMENT_LAYER_PROVINCIAL);
+}
+
+TEST_F(RegistryTest, UpdateWithMaskChangesOnlyMaskedFields) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  v1::Expert e = MakeExpert("anna", "gm0363");
+  now_ += absl::Minutes(5);
+  v1::UpdateExpertRequest req;
+  req.mutable_expert()->set_name("experts/anna");
+  req.mutable_expert()->set_job_title("Programmamanager wonen");
+  req.mutable_expert()->set_display_name("ignored, not in mask");
+  req.mutable_expert()->set_layer(type::v1::GOVERNMENT_LAYER_NATIONAL);  // output only
+  req.mutable_update_mask()->add_paths("job_title");
+  req.mutable_update_mask()->add_paths("layer");
+  auto updated = registry_.UpdateExpert(req);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->job_title(), "Programmamanager wonen");
+  EXPECT_EQ(updated->display_name(), e.display_name());
+  EXPECT_EQ(updated->layer(), type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  EXPECT_EQ(updated->create_time().seconds(), e.create_time().seconds());
+  EXPECT_EQ(updated->update_time().seconds(), e.update_time().seconds() + 300);
+  EXPECT_GT(updated->revision(), e.revision());
+}
+
+TEST_F(RegistryTest, UpdateRejectsUnknownMaskPathsAndInvalidResults) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  MakeExpert("anna", "gm0363");
+  v1::UpdateExpertRequest req;
+  req.mutable_expert()->set_name("experts/anna");
+  req.mutable_update_mask()->add_paths("shoe_size");
+  EXPECT_THAT(BadFields(registry_.UpdateExpert(req).status()),
+              ElementsAre("update_mask.paths[0]"));
+  req.mutable_update_mask()->set_paths(0, "display_name");
+  EXPECT_THAT(BadFields(registry_.UpdateExpert(req).status()),
+              ElementsAre("expert.display_name"));
+}
+
+TEST_F(RegistryTest, StaleEtagIsAborted) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  v1::Expert e = MakeExpert("anna", "gm0363");
+  v1::UpdateExpertRequest req;
+  *req.mutable_expert() = e;
+  req.mutable_expert()->set_job_title("first");
+  auto first = registry_.UpdateExpert(req);
+  ASSERT_TRUE(first.ok()) << first.status();
+  req.mutable_expert()->set_job_title("second, from a stale read");
+  EXPECT_EQ(registry_.UpdateExpert(req).status().code(), absl::StatusCode::kAborted);
+  v1::DeleteExpertRequest del;
+  del.set_name(e.name());
+  del.set_etag(e.etag());
+  EXPECT_EQ(registry_.DeleteExpert(del).code(), absl::StatusCode::kAborted);
+  del.set_etag(first->etag());
+  EXPECT_TRUE(registry_.DeleteExpert(del).ok());
+}
+
+TEST_F(RegistryTest, DeletingOrganisationWithExpertsIsFailedPrecondition) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  MakeExpert("anna", "gm0363");
+  v1::DeleteOrganisationRequest del;
+  del.set_name("organisations/gm0363");
+  auto s = registry_.DeleteOrganisation(del);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("still has experts"));
+  v1::DeleteExpertRequest del_expert;
+  del_expert.set_name("experts/anna");
+  ASSERT_TRUE(registry_.DeleteExpert(del_expert).ok());
+  EXPECT_TRUE(registry_.DeleteOrganisation(del).ok());
+  EXPECT_EQ(registry_.DeleteOrganisation(del).code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(RegistryTest, DeletingExpertRemovesThemFromEveryTeam) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  MakeExpert("anna", "gm0363");
+  MakeExpert("bram", "gm0363");
+  MakeTeam("woondeal", "gm0363", {"anna", "bram"});
+  MakeTeam("warmte", "gm0363", {"anna"});
+  const int64_t before = *store_.CurrentRevision();
+  v1::DeleteExpertRequest del;
+  del.set_name("experts/anna");
+  ASSERT_TRUE(registry_.DeleteExpert(del).ok());
+  // One commit: the delete and both team updates.
+  EXPECT_EQ(*store_.CurrentRevision(), before + 3);
+  v1::GetTeamRequest get;
+  get.set_name("teams/woondeal");
+  auto team = registry_.GetTeam(get);
+  ASSERT_TRUE(team.ok());
+  ASSERT_THAT(team->members(), SizeIs(1));
+  EXPECT_EQ(team->members(0).expert(), "experts/bram");
+  get.set_name("teams/warmte");
+  EXPECT_THAT(registry_.GetTeam(get)->members(), IsEmpty());
+}
+
+TEST_F(RegistryTest, TeamMembersMustExist) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  MakeExpert("anna", "gm0363");
+  v1::CreateTeamRequest req;
+  req.set_team_id("t");
+  req.mutable_team()->set_display_name("T");
+  req.mutable_team()->set_owner_organisation("organisations/gm0363");
+  req.mutable_team()->add_members()->set_expert("experts/anna");
+  req.mutable_team()->add_members()->set_expert("experts/ghost");
+  auto s = registry_.CreateTeam(req).status();
+  EXPECT_THAT(BadFields(s), ElementsAre("team.members[1].expert"));
+}
+
+TEST_F(RegistryTest, AddAndRemoveTeamMember) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  MakeExpert("anna", "gm0363");
+  v1::TaskTeam team = MakeTeam("t", "gm0363", {});
+  EXPECT_EQ(team.state(), v1::TaskTeam::FORMING);
+  v1::AddTeamMemberRequest add;
+  add.set_team("teams/t");
+  add.mutable_member()->set_expert("experts/anna");
+  add.mutable_member()->set_role("trekker");
+  add.mutable_member()->set_hours_per_week(8);
+  auto added = registry_.AddTeamMember(add);
+  ASSERT_TRUE(added.ok()) << added.status();
+  EXPECT_THAT(added->members(), SizeIs(1));
+  EXPECT_EQ(registry_.AddTeamMember(add).status().code(), absl::StatusCode::kAlreadyExists);
+  add.mutable_member()->set_expert("experts/ghost");
+  EXPECT_THAT(BadFields(registry_.AddTeamMember(add).status()),
+              ElementsAre("team.members[1].expert"));
+  v1::RemoveTeamMemberRequest remove;
+  remove.set_team("teams/t");
+  remove.set_expert("experts/anna");
+  remove.set_etag(team.etag());  // stale
+  EXPECT_EQ(registry_.RemoveTeamMember(remove).status().code(), absl::StatusCode::kAborted);
+  remove.set_etag(added->etag());
+  auto removed = registry_.RemoveTeamMember(remove);
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_THAT(removed->members(), IsEmpty());
+  remove.clear_etag();
+  EXPECT_EQ(registry_.RemoveTeamMember(remove).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(RegistryTest, OrganisationLayerChangeRewritesExperts) {
+  MakeOrg("ggd", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  MakeExpert("anna", "ggd");
+  v1::UpdateOrganisationRequest req;
+  req.mutable_organisation()->set_name("organisations/ggd");
+  req.mutable_organisation()->set_layer(type::v1::GOVERNMENT_LAYER_REGIONAL);
+  req.mutable_update_mask()->add_paths("layer");
+  ASSERT_TRUE(registry_.UpdateOrganisation(req).ok());
+  v1::GetExpertRequest get;
+  get.set_name("experts/anna");
+  EXPECT_EQ(registry_.GetExpert(get)->layer(), type::v1::GOVERNMENT_LAYER_REGIONAL);
+}
+
+TEST_F(RegistryTest, ListPagesThroughEverythingOnce) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  MakeOrg("pv27", type::v1::GOVERNMENT_LAYER_PROVINCIAL);
+  for (int i = 0; i < 23; ++i) {
+    MakeExpert("e" + std::to_string(100 + i), i % 2 ? "gm0363" : "pv27");
+  }
+  std::set<std::string> seen;
+  v1::ListExpertsRequest req;
+  req.set_page_size(5);
+  int pages = 0;
+  do {
+    auto page = registry_.ListExperts(req);
+    ASSERT_TRUE(page.ok()) << page.status();
+    EXPECT_LE(page->experts_size(), 5);
+    EXPECT_GT(page->revision(), 0);
+    for (const auto& e : page->experts()) EXPECT_TRUE(seen.insert(e.name()).second);
+    req.set_page_token(page->next_page_token());
+    ++pages;
+  } while (!req.page_token().empty());
+  EXPECT_EQ(seen.size(), 23u);
+  EXPECT_EQ(pages, 5);
+}
+
+TEST_F(RegistryTest, ListFiltersCombine) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  MakeOrg("pv27", type::v1::GOVERNMENT_LAYER_PROVINCIAL);
+  MakeExpert("anna", "gm0363");
+  MakeExpert("bram", "pv27");
+  auto req = ExpertRequest("cas", "pv27");
+  req.mutable_expert()->mutable_skills(0)->set_name("warmtenetten");
+  ASSERT_TRUE(registry_.CreateExpert(req).ok());
+
+  v1::ListExpertsRequest list;
+  list.set_skill("WONINGBOUW");
+  list.set_layer(type::v1::GOVERNMENT_LAYER_PROVINCIAL);
+  auto page = registry_.ListExperts(list);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_THAT(page->experts(), SizeIs(1));
+  EXPECT_EQ(page->experts(0).name(), "experts/bram");
+  EXPECT_TRUE(page->next_page_token().empty());
+
+  list.Clear();
+  list.set_organisation("organisations/pv27");
+  list.set_page_size(1);
+  page = registry_.ListExperts(list);
+  ASSERT_TRUE(page.ok());
+  // Changing filters mid-scan is an error, not a silently wrong page.
+  list.set_page_token(page->next_page_token());
+  list.set_organisation("organisations/gm0363");
+  EXPECT_THAT(BadFields(registry_.ListExperts(list).status()), ElementsAre("page_token"));
+  list.set_page_token("garbage!");
+  EXPECT_THAT(BadFields(registry_.ListExperts(list).status()), ElementsAre("page_token"));
+  list.clear_page_token();
+  list.set_page_size(-1);
+  EXPECT_THAT(BadFields(registry_.ListExperts(list).status()), ElementsAre("page_size"));
+}
+
+TEST_F(RegistryTest, BatchCreateIsAllOrNothingAndReportsEveryBadItem) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  v1::BatchCreateExpertsRequest batch;
+  *batch.add_requests() = ExpertRequest("anna", "gm0363");
+  *batch.add_requests() = ExpertRequest("bram", "nowhere");
+  auto bad = ExpertRequest("cas", "gm0363");
+  bad.mutable_expert()->set_email("nope");
+  *batch.add_requests() = bad;
+  auto s = registry_.BatchCreateExperts(batch).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(BadFields(s),
+              ElementsAre("requests[1].expert.organisation", "requests[2].expert.email"));
+  EXPECT_EQ(*store_.CurrentRevision(), 1);
+
+  batch.Clear();
+  for (const char* id : {"anna", "bram", "cas"}) {
+    auto item = ExpertRequest(id, "gm0363");
+    item.set_request_id(std::string("line-") + id);
+    *batch.add_requests() = item;
+  }
+  auto ok = registry_.BatchCreateExperts(batch);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_THAT(ok->experts(), SizeIs(3));
+  EXPECT_EQ(ok->experts(2).revision(), 4);
+  auto again = registry_.BatchCreateExperts(batch);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->experts(1).name(), "experts/bram");
+  EXPECT_EQ(*store_.CurrentRevision(), 4);
+}
+
+TEST_F(RegistryTest, ChangesCarryTheResourceAfterTheChange) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  MakeExpert("anna", "gm0363");
+  v1::DeleteExpertRequest del;
+  del.set_name("experts/anna");
+  ASSERT_TRUE(registry_.DeleteExpert(del).ok());
+  auto changes = store_.ReadChanges(0, 10, absl::ZeroDuration());
+  ASSERT_TRUE(changes.ok());
+  ASSERT_THAT(*changes, SizeIs(3));
+  auto created = Registry::ToChange((*changes)[1]);
+  ASSERT_TRUE(created.ok());
+  EXPECT_EQ(created->type(), v1::Change::CREATED);
+  EXPECT_EQ(created->name(), "experts/anna");
+  EXPECT_EQ(created->expert().revision(), 2);
+  EXPECT_EQ(created->expert().layer(), type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  auto deleted = Registry::ToChange((*changes)[2]);
+  EXPECT_EQ(deleted->type(), v1::Change::DELETED);
+  EXPECT_EQ(deleted->resource_case(), v1::Change::RESOURCE_NOT_SET);
+}
+
+}  // namespace
+}  // namespace samenspel::registry
