@@ -1,11 +1,9 @@
 // samenspel-registry: flags -> RegistryServerOptions -> wiring. See
 // DESIGN.md "Running" for the flag contract.
-#include <csignal>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <thread>
 
@@ -18,9 +16,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "common/server_setup.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
-#include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "registry-service/core/change_feed.h"
 #include "registry-service/core/memory_store.h"
@@ -64,8 +62,7 @@ struct RegistryServerOptions {
   bool memory_store = false;
   RedisStoreOptions redis;
   int max_message_bytes = 0;
-  bool insecure = false;
-  std::string tls_cert, tls_key, client_ca;
+  ServerSecurityOptions security;
   absl::Duration drain_timeout;
 };
 
@@ -74,13 +71,6 @@ struct RegistryServerOptions {
   std::exit(2);
 }
 
-std::string ReadFileOrDie(const std::string& path, const char* what) {
-  std::ifstream in(path);
-  if (!in) Fail(absl::StrCat("cannot read ", what, " file ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 RegistryServerOptions OptionsFromFlags() {
   RegistryServerOptions o;
@@ -100,8 +90,9 @@ RegistryServerOptions OptionsFromFlags() {
     o.redis.password = env;
   }
   if (!absl::GetFlag(FLAGS_redis_password_file).empty()) {
-    o.redis.password = std::string(absl::StripTrailingAsciiWhitespace(
-        ReadFileOrDie(absl::GetFlag(FLAGS_redis_password_file), "--redis_password_file")));
+    absl::StatusOr<std::string> password = ReadFile(absl::GetFlag(FLAGS_redis_password_file));
+    if (!password.ok()) Fail(absl::StrCat("--redis_password_file: ", password.status().message()));
+    o.redis.password = std::string(absl::StripTrailingAsciiWhitespace(*password));
   }
   o.redis.db = absl::GetFlag(FLAGS_redis_db);
   o.redis.key_prefix = absl::GetFlag(FLAGS_redis_key_prefix);
@@ -111,15 +102,10 @@ RegistryServerOptions OptionsFromFlags() {
   if (o.redis.feed_retention < 1) Fail("--feed_retention must be at least 1");
   o.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   if (o.max_message_bytes < 1024) Fail("--max_message_bytes must be at least 1024");
-  o.insecure = absl::GetFlag(FLAGS_insecure);
-  o.tls_cert = absl::GetFlag(FLAGS_tls_cert);
-  o.tls_key = absl::GetFlag(FLAGS_tls_key);
-  o.client_ca = absl::GetFlag(FLAGS_client_ca);
-  if (o.tls_cert.empty() != o.tls_key.empty()) Fail("--tls_cert and --tls_key go together");
-  if (!o.insecure && o.tls_cert.empty()) {
-    Fail("no TLS configured: pass --tls_cert/--tls_key, or --insecure for plaintext "
-         "local development");
-  }
+  o.security.insecure = absl::GetFlag(FLAGS_insecure);
+  o.security.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  o.security.tls_key = absl::GetFlag(FLAGS_tls_key);
+  o.security.client_ca = absl::GetFlag(FLAGS_client_ca);
   if (!absl::GetFlag(FLAGS_admin_token_file).empty()) {
     Fail("--admin_token_file: token authentication is not available in this build yet");
   }
@@ -127,29 +113,12 @@ RegistryServerOptions OptionsFromFlags() {
   return o;
 }
 
-std::shared_ptr<grpc::ServerCredentials> Credentials(const RegistryServerOptions& o) {
-  if (o.tls_cert.empty()) {
-    std::fprintf(stderr,
-                 "*** WARNING: samenspel-registry serves PLAINTEXT without "
-                 "authentication (--insecure). Development only. ***\n");
-    return grpc::InsecureServerCredentials();
-  }
-  grpc::SslServerCredentialsOptions ssl(
-      o.client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
-                          : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-  ssl.pem_key_cert_pairs.push_back(
-      {ReadFileOrDie(o.tls_key, "--tls_key"), ReadFileOrDie(o.tls_cert, "--tls_cert")});
-  if (!o.client_ca.empty()) ssl.pem_root_certs = ReadFileOrDie(o.client_ca, "--client_ca");
-  return grpc::SslServerCredentials(ssl);
-}
-
 int Run(const RegistryServerOptions& o) {
-  // Block the stop signals in every thread; one thread waits for them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Block the stop signals in every thread; this one waits for them.
+  const sigset_t stop_signals = BlockStopSignals();
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      ServerCredentialsFor(o.security, "samenspel-registry");
+  if (!credentials.ok()) Fail(std::string(credentials.status().message()));
 
   std::unique_ptr<Store> store;
   if (o.memory_store) {
@@ -161,7 +130,12 @@ int Run(const RegistryServerOptions& o) {
     store = *std::move(redis);
   }
   Registry registry(store.get(), RegistryOptions{});
-  ChangeFeed feed(store.get(), ChangeFeedOptions{});
+  ChangeFeedOptions feed_options;
+  // Never serve from memory what the store no longer retains: every replica
+  // answers OUT_OF_RANGE alike.
+  feed_options.cache_size =
+      static_cast<int>(std::min<int64_t>(feed_options.cache_size, o.redis.feed_retention));
+  ChangeFeed feed(store.get(), feed_options);
   AllowAllAuthorizer authorizer;
   RegistryServiceImpl service(&registry, &feed, &authorizer);
 
@@ -169,7 +143,7 @@ int Run(const RegistryServerOptions& o) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(o.listen, Credentials(o), &port);
+  builder.AddListeningPort(o.listen, *credentials, &port);
   builder.SetMaxReceiveMessageSize(o.max_message_bytes);
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -196,8 +170,7 @@ int Run(const RegistryServerOptions& o) {
     } while (!stopping.WaitForNotificationWithTimeout(absl::Milliseconds(250)));
   });
 
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
+  const int sig = WaitForStopSignal(stop_signals);
   std::fprintf(stderr, "samenspel-registry: signal %d, draining\n", sig);
   stopping.Notify();
   health->Shutdown();

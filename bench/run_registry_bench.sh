@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Registry benchmark: a fresh redis-server (AOF everysec) and samenspel-registry
+# on loopback, redis-benchmark as the reference, then bench/registry_bench
+# (CreateExpert, GetExpert, ListExperts through gRPC at 32 concurrent calls).
+#   BUILD_DIR (default build)  SECONDS_PER_PHASE (default 10)  CONCURRENCY (default 32)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${BUILD_DIR:-build}
+secs=${SECONDS_PER_PHASE:-10}
+conc=${CONCURRENCY:-32}
+cmake --build "$build" -j"$(nproc)" --target samenspel-registry registry_bench >/dev/null
+work=$(mktemp -d)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+redis_port=$(free_port)
+registry_port=$(free_port)
+cleanup() { kill "${registry_pid:-}" "${redis_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work" --save '' \
+  --appendonly yes --appendfsync everysec --logfile "$work/redis.log" &
+redis_pid=$!
+until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do sleep 0.05; done
+
+echo "== machine: $(nproc) cores, $(uname -r); $(redis-server --version | cut -d' ' -f3)"
+echo "== redis-benchmark reference (AOF everysec, 32 clients)"
+redis-benchmark -p "$redis_port" -c "$conc" -n 200000 -q -t set,get
+redis-benchmark -p "$redis_port" -c "$conc" -n 200000 -q -P 16 -t set
+redis-benchmark -p "$redis_port" -c "$conc" -n 100000 -q \
+  eval "redis.call('hset', KEYS[1], 'd', ARGV[1]); return redis.call('incr', 'ctr')" 1 k:__rand_int__ v
+redis-cli -p "$redis_port" flushall >/dev/null
+
+"$build/registry-service/samenspel-registry" --insecure --listen="127.0.0.1:$registry_port" \
+  --redis="127.0.0.1:$redis_port" 2>"$work/registry.log" &
+registry_pid=$!
+until (exec 3<>"/dev/tcp/127.0.0.1/$registry_port") 2>/dev/null; do sleep 0.05; done
+echo "== samenspel-registry through gRPC"
+"$build/bench/registry_bench" --registry="127.0.0.1:$registry_port" --concurrency="$conc" \
+  --seconds="$secs"
+echo "== redis INFO after the run"
+redis-cli -p "$redis_port" info persistence | grep -E "aof_enabled|aof_last_write_status"
+redis-cli -p "$redis_port" dbsize

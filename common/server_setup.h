@@ -1,0 +1,55 @@
+// Start-up pieces both services share: TLS credentials from files, and
+// waiting for SIGTERM/SIGINT. Configuration itself stays in each main.cc.
+//
+// Example:
+//   sigset_t stop = BlockStopSignals();          // before any thread starts
+//   auto creds = ServerCredentialsFor(security, "samenspel-registry");
+//   if (!creds.ok()) Exit(...);
+//   ...
+//   int sig = WaitForStopSignal(stop);
+#ifndef SAMENSPEL_COMMON_SERVER_SETUP_H_
+#define SAMENSPEL_COMMON_SERVER_SETUP_H_
+
+#include <signal.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/security/server_credentials.h"
+
+namespace samenspel {
+
+struct ServerSecurityOptions {
+  // Plaintext without TLS: development only.
+  bool insecure = false;
+  // PEM files: certificate chain and key (TLS), client CA bundle (mTLS).
+  std::string tls_cert;
+  std::string tls_key;
+  std::string client_ca;
+};
+
+// INVALID_ARGUMENT for an inconsistent combination (no TLS and not
+// insecure; cert without key); NOT_FOUND for an unreadable file. Logs a loud
+// warning to stderr for insecure mode.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(
+    const ServerSecurityOptions& options, const std::string& program);
+
+// Client credentials for calling another Samenspel service: TLS with the CA
+// bundle at `ca_path`, or plaintext when it is empty.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentialsFor(
+    const std::string& ca_path);
+
+// The whole file, or NOT_FOUND.
+absl::StatusOr<std::string> ReadFile(const std::string& path);
+
+// Blocks SIGTERM and SIGINT in this thread and every thread it starts later;
+// returns the set for WaitForStopSignal.
+sigset_t BlockStopSignals();
+// Waits for one of them; returns its number.
+int WaitForStopSignal(const sigset_t& signals);
+
+}  // namespace samenspel
+
+#endif  // SAMENSPEL_COMMON_SERVER_SETUP_H_

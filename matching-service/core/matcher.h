@@ -1,0 +1,114 @@
+// The matching service's domain logic: follows the registry's changes into an
+// expert index and a catalog, and answers MatchExperts, SuggestTeam and
+// MatchTeams from an immutable state, with explanations whose parts add up to
+// each score.
+//
+// Relevance of an expert to a challenge is the sum of:
+//   text          BM25F over skills, themes, job title and bio (field weights
+//                 3 / 2 / 1.5 / 1), query terms from the challenge's title,
+//                 description, themes and required skills, analysed in Dutch
+//                 and English with compounds and synonyms; each query word
+//                 (with its synonyms) counts once; scaled so the best
+//                 candidate gets `text_weight`;
+//   skills        per required skill (by its weight): how well the expert's
+//                 best matching skill covers it, times a level factor that
+//                 drops by half per level below min_level;
+//   region        same municipality/region 1, same province 0.6, national
+//                 scope 0.3, elsewhere 0, times `region_weight`;
+//   availability  uncommitted hours (hours in ACTIVE teams subtracted), up to
+//                 16 h/week, times `availability_weight`;
+//   diversity     (re-ranking) a bonus for a desired layer or perspective the
+//                 list above does not have yet, a penalty for stacking one
+//                 organisation.
+// Experts without consent_to_matching are only returned for challenges of
+// their own organisation.
+//
+// Thread-safe: Apply*/Load from one follower thread; queries from any number
+// of threads, never blocked by updates (they work on a published state).
+#ifndef SAMENSPEL_MATCHING_CORE_MATCHER_H_
+#define SAMENSPEL_MATCHING_CORE_MATCHER_H_
+
+#include <memory>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "matching-service/analysis/analyzer.h"
+#include "matching-service/core/catalog.h"
+#include "matching-service/core/expert_index.h"
+#include "matching-service/core/region.h"
+#include "samenspel/matching/v1/matching_service.pb.h"
+#include "samenspel/registry/v1/resources.pb.h"
+
+namespace samenspel::matching {
+
+struct MatcherOptions {
+  double text_weight = 0.45;
+  double skills_weight = 0.35;
+  double region_weight = 0.12;
+  double availability_weight = 0.08;
+  // Diversity re-ranking: bonus for a new desired layer / perspective, and
+  // penalty per earlier result from the same organisation.
+  double new_layer_bonus = 0.08;
+  double new_perspective_bonus = 0.05;
+  double same_organisation_penalty = 0.04;
+  // How many of the best candidates the re-ranking and team search consider.
+  int rerank_pool = 200;
+  ExpertIndexOptions index;
+};
+
+// One consistent view: index, catalog and the revision they reflect.
+struct MatcherState {
+  std::shared_ptr<const IndexSnapshot> index;
+  std::shared_ptr<const Catalog> catalog;
+  int64_t revision = 0;
+};
+
+class Matcher {
+ public:
+  // `analyzer` must outlive the matcher.
+  Matcher(const Analyzer* analyzer, RegionTable regions, MatcherOptions options);
+
+  // --- Following the registry (one thread) ---
+
+  // Replaces everything with a snapshot consistent with `revision`.
+  void Load(const std::vector<registry::v1::Organisation>& organisations,
+            const std::vector<registry::v1::Expert>& experts,
+            const std::vector<registry::v1::TaskTeam>& teams,
+            const std::vector<registry::v1::Challenge>& challenges, int64_t revision);
+  // Applies changes in revision order. Changes at or below the current
+  // revision are skipped (a snapshot and the feed may overlap).
+  void Apply(const std::vector<registry::v1::Change>& changes);
+
+  // --- Queries (any thread) ---
+
+  std::shared_ptr<const MatcherState> State() const;
+  // Waits until the applied revision is at least `revision` or `deadline`
+  // passes; UNAVAILABLE then.
+  absl::Status WaitForRevision(int64_t revision, absl::Time deadline) const;
+
+  absl::StatusOr<v1::MatchExpertsResponse> MatchExperts(const v1::MatchExpertsRequest& r) const;
+  absl::StatusOr<v1::SuggestTeamResponse> SuggestTeam(const v1::SuggestTeamRequest& r) const;
+  absl::StatusOr<v1::MatchTeamsResponse> MatchTeams(const v1::MatchTeamsRequest& r) const;
+
+  const Analyzer& analyzer() const { return *analyzer_; }
+
+ private:
+  std::shared_ptr<const TeamEntry> AnalyzeTeam(const registry::v1::TaskTeam& team) const;
+  void Publish(std::shared_ptr<const Catalog> catalog, int64_t revision);
+
+  const Analyzer* const analyzer_;
+  const RegionTable regions_;
+  const MatcherOptions options_;
+  ExpertIndex index_;
+  std::shared_ptr<const Catalog> catalog_;  // follower thread only
+
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const MatcherState> state_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace samenspel::matching
+
+#endif  // SAMENSPEL_MATCHING_CORE_MATCHER_H_

@@ -1,0 +1,75 @@
+#include "matching-service/core/region.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+namespace samenspel::matching {
+
+absl::StatusOr<RegionTable> RegionTable::Parse(absl::string_view text) {
+  RegionTable table;
+  int line_no = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++line_no;
+    line = absl::StripTrailingAsciiWhitespace(line);
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string> cols = absl::StrSplit(line, '\t');
+    if (cols.size() != 3 || cols[0].size() < 2) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("regions:", line_no, ": want code<TAB>name<TAB>province"));
+    }
+    std::string province = cols[2] == "-" ? "" : cols[2];
+    if (absl::StartsWith(cols[0], "PV")) province = cols[0];
+    table.entries_[cols[0]] = Entry{cols[1], province};
+  }
+  return table;
+}
+
+absl::StatusOr<RegionTable> RegionTable::Load(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read regions file ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return Parse(ss.str());
+}
+
+std::string RegionTable::ProvinceOf(absl::string_view code) const {
+  auto it = entries_.find(code);
+  return it == entries_.end() ? "" : it->second.province;
+}
+
+std::string RegionTable::NameOf(absl::string_view code) const {
+  auto it = entries_.find(code);
+  return it == entries_.end() ? std::string(code) : it->second.name;
+}
+
+RegionMatch RegionTable::Match(const std::vector<std::string>& challenge_codes,
+                               const std::vector<std::string>& expert_codes,
+                               bool expert_national) const {
+  RegionMatch best;
+  for (const std::string& c : challenge_codes) {
+    if (c == "NL") return RegionMatch{};
+  }
+  for (const std::string& e : expert_codes) expert_national = expert_national || e == "NL";
+  auto consider = [&](RegionMatch::Kind kind, const std::string& c, const std::string& e) {
+    if (kind > best.kind) best = RegionMatch{kind, c, e};
+  };
+  for (const std::string& c : challenge_codes) {
+    const std::string c_province = ProvinceOf(c);
+    for (const std::string& e : expert_codes) {
+      if (e == c) {
+        consider(RegionMatch::kSame, c, e);
+      } else if (!c_province.empty() && ProvinceOf(e) == c_province) {
+        consider(RegionMatch::kSameProvince, c, e);
+      }
+    }
+    if (expert_national) consider(RegionMatch::kNational, c, "NL");
+  }
+  return best;
+}
+
+}  // namespace samenspel::matching

@@ -1,0 +1,59 @@
+// Which municipality lies in which province, and how close an expert's
+// working area is to a challenge's: same municipality (or the very region
+// named) > same province > national scope > elsewhere.
+//
+// Example:
+//   auto regions = RegionTable::Parse(text);
+//   RegionMatch m = regions->Match({"GM0344"}, {"GM0363", "PV26"}, false);
+//   // m.kind == RegionMatch::kSameProvince? no: GM0344 lies in PV26 -> kSameProvince
+#ifndef SAMENSPEL_MATCHING_CORE_REGION_H_
+#define SAMENSPEL_MATCHING_CORE_REGION_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace samenspel::matching {
+
+struct RegionMatch {
+  enum Kind { kNone = 0, kNational = 1, kSameProvince = 2, kSame = 3 };
+  Kind kind = kNone;
+  // The challenge code that matched and the expert code it matched with.
+  std::string challenge_code;
+  std::string expert_code;
+};
+
+// Immutable after Parse; thread-safe.
+class RegionTable {
+ public:
+  // Parses the regions.tsv format (code TAB name TAB province-or-"-", '#'
+  // comments). INVALID_ARGUMENT naming the bad line.
+  static absl::StatusOr<RegionTable> Parse(absl::string_view text);
+  static absl::StatusOr<RegionTable> Load(const std::string& path);
+
+  // The province code of a municipality, or of a province itself; empty when
+  // unknown or not applicable.
+  std::string ProvinceOf(absl::string_view code) const;
+  std::string NameOf(absl::string_view code) const;
+
+  // The best match of any challenge code with the expert's codes. An expert
+  // with national scope (`expert_national`, or code "NL") is kNational for
+  // any regional challenge. A challenge without codes, or with "NL", makes
+  // region irrelevant: kNone for everyone.
+  RegionMatch Match(const std::vector<std::string>& challenge_codes,
+                    const std::vector<std::string>& expert_codes, bool expert_national) const;
+
+ private:
+  struct Entry {
+    std::string name;
+    std::string province;
+  };
+  absl::flat_hash_map<std::string, Entry> entries_;
+};
+
+}  // namespace samenspel::matching
+
+#endif  // SAMENSPEL_MATCHING_CORE_REGION_H_

@@ -1,0 +1,147 @@
+// samenspel-matching: flags -> MatchingServerOptions -> wiring. See
+// DESIGN.md "Running" for the flag contract.
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/server_setup.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/server_builder.h"
+#include "matching-service/analysis/analyzer.h"
+#include "matching-service/core/matcher.h"
+#include "matching-service/core/region.h"
+#include "matching-service/server/matching_service_impl.h"
+#include "matching-service/server/registry_follower.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50052", "Address to serve gRPC on (host:port).");
+ABSL_FLAG(std::string, registry, "127.0.0.1:50051",
+          "The registry to follow (host:port; a dns:/// name with several addresses is "
+          "fine).");
+ABSL_FLAG(std::string, registry_ca, "",
+          "PEM CA bundle to verify the registry's TLS certificate; plaintext when empty.");
+ABSL_FLAG(std::string, data_dir, "",
+          "Folder with synonyms.txt, lexicon.txt and regions.tsv (default: the shipped "
+          "matching-service/data).");
+ABSL_FLAG(std::string, synonyms, "",
+          "Synonym and abbreviation file replacing data_dir/synonyms.txt (format: see the "
+          "file's header).");
+ABSL_FLAG(std::string, regions, "",
+          "Region table replacing data_dir/regions.tsv (municipality -> province).");
+ABSL_FLAG(bool, insecure, false, "Serve plaintext without TLS. Development only; logged loudly.");
+ABSL_FLAG(std::string, tls_cert, "", "PEM server certificate chain (enables TLS).");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
+ABSL_FLAG(std::string, client_ca, "",
+          "PEM CA bundle; when set, clients must present a certificate it signed (mTLS).");
+ABSL_FLAG(std::string, admin_token_file, "",
+          "File with the bootstrap admin bearer token (access control: see issue #5).");
+ABSL_FLAG(absl::Duration, max_revision_wait, absl::Seconds(5),
+          "Longest wait for a request's min_revision before UNAVAILABLE.");
+ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
+          "On SIGTERM, how long in-flight calls may take before they are cancelled.");
+
+namespace samenspel::matching {
+namespace {
+
+struct MatchingServerOptions {
+  std::string listen;
+  std::string registry;
+  std::string registry_ca;
+  AnalyzerOptions analyzer;
+  std::string regions_path;
+  ServerSecurityOptions security;
+  MatchingServiceOptions service;
+  absl::Duration drain_timeout;
+};
+
+[[noreturn]] void Fail(const std::string& message) {
+  std::fprintf(stderr, "samenspel-matching: %s\n", message.c_str());
+  std::exit(2);
+}
+
+MatchingServerOptions OptionsFromFlags() {
+  MatchingServerOptions o;
+  o.listen = absl::GetFlag(FLAGS_listen);
+  o.registry = absl::GetFlag(FLAGS_registry);
+  o.registry_ca = absl::GetFlag(FLAGS_registry_ca);
+  if (!absl::GetFlag(FLAGS_data_dir).empty()) o.analyzer.data_dir = absl::GetFlag(FLAGS_data_dir);
+  o.analyzer.synonyms_path = absl::GetFlag(FLAGS_synonyms);
+  o.regions_path = absl::GetFlag(FLAGS_regions).empty()
+                       ? o.analyzer.data_dir + "/regions.tsv"
+                       : absl::GetFlag(FLAGS_regions);
+  o.security.insecure = absl::GetFlag(FLAGS_insecure);
+  o.security.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  o.security.tls_key = absl::GetFlag(FLAGS_tls_key);
+  o.security.client_ca = absl::GetFlag(FLAGS_client_ca);
+  if (!absl::GetFlag(FLAGS_admin_token_file).empty()) {
+    Fail("--admin_token_file: token authentication is not available in this build yet");
+  }
+  o.service.max_revision_wait = absl::GetFlag(FLAGS_max_revision_wait);
+  o.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
+  return o;
+}
+
+int Run(const MatchingServerOptions& o) {
+  const sigset_t stop_signals = BlockStopSignals();
+  auto credentials = ServerCredentialsFor(o.security, "samenspel-matching");
+  if (!credentials.ok()) Fail(std::string(credentials.status().message()));
+  auto registry_credentials = ChannelCredentialsFor(o.registry_ca);
+  if (!registry_credentials.ok()) Fail(std::string(registry_credentials.status().message()));
+  absl::StatusOr<std::unique_ptr<Analyzer>> analyzer = Analyzer::Create(o.analyzer);
+  if (!analyzer.ok()) Fail(analyzer.status().ToString());
+  absl::StatusOr<RegionTable> regions = RegionTable::Load(o.regions_path);
+  if (!regions.ok()) Fail(regions.status().ToString());
+
+  Matcher matcher(analyzer->get(), *std::move(regions), MatcherOptions{});
+  MatchingServiceImpl service(&matcher, o.service);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(o.listen, *credentials, &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || port == 0) Fail(absl::StrCat("cannot listen on ", o.listen));
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  // NOT_SERVING until the first snapshot of the registry is loaded.
+  health->SetServingStatus(false);
+  std::fprintf(stderr, "samenspel-matching: listening on %s (port %d), following %s\n",
+               o.listen.c_str(), port, o.registry.c_str());
+
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  RegistryFollowerOptions follower_options;
+  follower_options.on_ready = [health](bool ready) { health->SetServingStatus(ready); };
+  RegistryFollower follower(grpc::CreateCustomChannel(o.registry, *registry_credentials, args),
+                            &matcher, follower_options);
+  follower.Start();
+
+  const int sig = WaitForStopSignal(stop_signals);
+  std::fprintf(stderr, "samenspel-matching: signal %d, draining\n", sig);
+  health->Shutdown();
+  server->Shutdown(absl::ToChronoTime(absl::Now() + o.drain_timeout));
+  follower.Stop();
+  std::fprintf(stderr, "samenspel-matching: stopped\n");
+  return 0;
+}
+
+}  // namespace
+}  // namespace samenspel::matching
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "The Samenspel matching service: ranks experts and teams for a challenge from an "
+      "in-memory index that follows the registry.\n"
+      "Example: samenspel-matching --insecure --listen=127.0.0.1:50052 "
+      "--registry=127.0.0.1:50051");
+  absl::ParseCommandLine(argc, argv);
+  return samenspel::matching::Run(samenspel::matching::OptionsFromFlags());
+}

@@ -1,0 +1,54 @@
+#include "matching-service/server/matching_service_impl.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/errors.h"
+#include "common/grpc_status.h"
+#include "grpcpp/server_context.h"
+
+namespace samenspel::matching {
+
+MatchingServiceImpl::MatchingServiceImpl(const Matcher* matcher, MatchingServiceOptions options)
+    : matcher_(matcher), options_(options) {}
+
+template <typename Request, typename Response, typename Method>
+grpc::Status MatchingServiceImpl::Handle(grpc::ServerContext* ctx, const Request& request,
+                                         Response* response, Method method) {
+  const absl::Time start = absl::Now();
+  if (request.min_revision() < 0) {
+    return ToGrpcStatus(InvalidField("min_revision", "must not be negative"));
+  }
+  if (request.min_revision() > 0) {
+    const absl::Time deadline =
+        std::min(absl::FromChrono(ctx->deadline()), start + options_.max_revision_wait);
+    if (absl::Status s = matcher_->WaitForRevision(request.min_revision(), deadline); !s.ok()) {
+      return ToGrpcStatus(s);
+    }
+  }
+  absl::StatusOr<Response> result = (matcher_->*method)(request);
+  ctx->AddTrailingMetadata("samenspel-server-time-us",
+                           absl::StrCat(absl::ToInt64Microseconds(absl::Now() - start)));
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *response = *std::move(result);
+  return grpc::Status::OK;
+}
+
+grpc::Status MatchingServiceImpl::MatchExperts(grpc::ServerContext* ctx,
+                                               const v1::MatchExpertsRequest* request,
+                                               v1::MatchExpertsResponse* response) {
+  return Handle(ctx, *request, response, &Matcher::MatchExperts);
+}
+
+grpc::Status MatchingServiceImpl::SuggestTeam(grpc::ServerContext* ctx,
+                                              const v1::SuggestTeamRequest* request,
+                                              v1::SuggestTeamResponse* response) {
+  return Handle(ctx, *request, response, &Matcher::SuggestTeam);
+}
+
+grpc::Status MatchingServiceImpl::MatchTeams(grpc::ServerContext* ctx,
+                                             const v1::MatchTeamsRequest* request,
+                                             v1::MatchTeamsResponse* response) {
+  return Handle(ctx, *request, response, &Matcher::MatchTeams);
+}
+
+}  // namespace samenspel::matching

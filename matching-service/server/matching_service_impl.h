@@ -1,0 +1,43 @@
+// The gRPC adapter of the matching service: waits for `min_revision` when
+// asked (bounded by the call's deadline), makes one Matcher call, and maps
+// the status. The server-side time of each call goes back in the trailer
+// `samenspel-server-time-us`, for clients and benchmarks.
+#ifndef SAMENSPEL_MATCHING_SERVER_MATCHING_SERVICE_IMPL_H_
+#define SAMENSPEL_MATCHING_SERVER_MATCHING_SERVICE_IMPL_H_
+
+#include "matching-service/core/matcher.h"
+#include "samenspel/matching/v1/matching_service.grpc.pb.h"
+
+namespace samenspel::matching {
+
+struct MatchingServiceOptions {
+  // Longest wait for min_revision when the call has no (or a longer)
+  // deadline (default 5 s).
+  absl::Duration max_revision_wait = absl::Seconds(5);
+};
+
+// Thread-safe.
+class MatchingServiceImpl final : public v1::MatchingService::Service {
+ public:
+  // `matcher` must outlive the service.
+  MatchingServiceImpl(const Matcher* matcher, MatchingServiceOptions options);
+
+  grpc::Status MatchExperts(grpc::ServerContext* ctx, const v1::MatchExpertsRequest* request,
+                            v1::MatchExpertsResponse* response) override;
+  grpc::Status SuggestTeam(grpc::ServerContext* ctx, const v1::SuggestTeamRequest* request,
+                           v1::SuggestTeamResponse* response) override;
+  grpc::Status MatchTeams(grpc::ServerContext* ctx, const v1::MatchTeamsRequest* request,
+                          v1::MatchTeamsResponse* response) override;
+
+ private:
+  template <typename Request, typename Response, typename Method>
+  grpc::Status Handle(grpc::ServerContext* ctx, const Request& request, Response* response,
+                      Method method);
+
+  const Matcher* const matcher_;
+  const MatchingServiceOptions options_;
+};
+
+}  // namespace samenspel::matching
+
+#endif  // SAMENSPEL_MATCHING_SERVER_MATCHING_SERVICE_IMPL_H_

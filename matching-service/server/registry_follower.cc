@@ -1,0 +1,193 @@
+#include "matching-service/server/registry_follower.h"
+
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/grpc_status.h"
+
+namespace samenspel::matching {
+namespace {
+
+namespace rv1 = ::samenspel::registry::v1;
+
+// Lists every page of one collection into `out`; returns the first page's
+// revision through `revision` (when it is still unset, i.e. < 0).
+template <typename Request, typename Response, typename Item, typename Method,
+          typename Items>
+absl::Status ListAll(rv1::RegistryService::Stub& stub, Method method, Items items,
+                     int page_size, std::vector<Item>& out, int64_t& revision) {
+  Request request;
+  request.set_page_size(page_size);
+  do {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+    Response response;
+    grpc::Status s = (stub.*method)(&ctx, request, &response);
+    if (!s.ok()) return FromGrpcStatus(s);
+    if (revision < 0) revision = response.revision();
+    for (auto& item : *items(response)) out.push_back(std::move(item));
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+RegistryFollower::RegistryFollower(std::shared_ptr<grpc::Channel> registry, Matcher* matcher,
+                                   RegistryFollowerOptions options)
+    : stub_(rv1::RegistryService::NewStub(std::move(registry))),
+      matcher_(matcher),
+      options_(std::move(options)) {}
+
+RegistryFollower::~RegistryFollower() { Stop(); }
+
+void RegistryFollower::Start() {
+  reader_ = std::thread([this] { ReadLoop(); });
+  applier_ = std::thread([this] { ApplyLoop(); });
+}
+
+void RegistryFollower::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_ && !reader_.joinable()) return;
+    stopping_ = true;
+    if (stream_context_) stream_context_->TryCancel();
+  }
+  if (reader_.joinable()) reader_.join();
+  if (applier_.joinable()) applier_.join();
+}
+
+absl::Status RegistryFollower::LoadSnapshot() {
+  // Every list starts after the first page of the first one, so everything
+  // changed since that page's revision is also in the feed after it.
+  int64_t revision = -1;
+  std::vector<rv1::Organisation> organisations;
+  std::vector<rv1::Expert> experts;
+  std::vector<rv1::TaskTeam> teams;
+  std::vector<rv1::Challenge> challenges;
+  using Stub = rv1::RegistryService::Stub;
+  absl::Status s = ListAll<rv1::ListOrganisationsRequest, rv1::ListOrganisationsResponse>(
+      *stub_, &Stub::ListOrganisations, [](rv1::ListOrganisationsResponse& r) { return r.mutable_organisations(); },
+      options_.page_size, organisations, revision);
+  if (s.ok()) {
+    s = ListAll<rv1::ListExpertsRequest, rv1::ListExpertsResponse>(
+        *stub_, &Stub::ListExperts, [](rv1::ListExpertsResponse& r) { return r.mutable_experts(); },
+        options_.page_size, experts, revision);
+  }
+  if (s.ok()) {
+    s = ListAll<rv1::ListTeamsRequest, rv1::ListTeamsResponse>(
+        *stub_, &Stub::ListTeams, [](rv1::ListTeamsResponse& r) { return r.mutable_teams(); }, options_.page_size,
+        teams, revision);
+  }
+  if (s.ok()) {
+    s = ListAll<rv1::ListChallengesRequest, rv1::ListChallengesResponse>(
+        *stub_, &Stub::ListChallenges, [](rv1::ListChallengesResponse& r) { return r.mutable_challenges(); },
+        options_.page_size, challenges, revision);
+  }
+  if (!s.ok()) return s;
+  // The applier must not apply old queued changes over the new snapshot.
+  {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](RegistryFollower* f) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+          return f->queue_.empty() && !f->applying_;
+        },
+        this));
+    matcher_->Load(organisations, experts, teams, challenges, revision);
+    read_revision_ = revision;
+  }
+  ++snapshots_;
+  std::fprintf(stderr,
+               "samenspel-matching: snapshot at revision %lld: %zu organisations, %zu experts, "
+               "%zu teams, %zu challenges\n",
+               static_cast<long long>(revision), organisations.size(), experts.size(),
+               teams.size(), challenges.size());
+  if (!ready_.exchange(true) && options_.on_ready) options_.on_ready(true);
+  return absl::OkStatus();
+}
+
+absl::Status RegistryFollower::Follow(int64_t after) {
+  grpc::ClientContext ctx;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return absl::CancelledError("stopping");
+    stream_context_ = &ctx;
+  }
+  rv1::WatchChangesRequest request;
+  request.set_after_revision(after);
+  auto reader = stub_->WatchChanges(&ctx, request);
+  rv1::Change change;
+  while (reader->Read(&change)) {
+    absl::MutexLock lock(&mu_);
+    read_revision_ = change.revision();
+    queue_.push_back(std::move(change));
+  }
+  grpc::Status status = reader->Finish();
+  absl::MutexLock lock(&mu_);
+  stream_context_ = nullptr;
+  return FromGrpcStatus(status);
+}
+
+void RegistryFollower::ReadLoop() {
+  absl::Duration backoff = options_.initial_backoff;
+  bool need_snapshot = true;
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+    }
+    absl::Status s;
+    if (need_snapshot) {
+      s = LoadSnapshot();
+      if (s.ok()) need_snapshot = false;
+    } else {
+      int64_t after;
+      {
+        absl::MutexLock lock(&mu_);
+        after = read_revision_;
+      }
+      s = Follow(after);
+      if (absl::IsOutOfRange(s)) {
+        std::fprintf(stderr, "samenspel-matching: revision %lld no longer retained: resync\n",
+                     static_cast<long long>(after));
+        need_snapshot = true;
+        continue;
+      }
+    }
+    if (s.ok()) {
+      backoff = options_.initial_backoff;
+      continue;
+    }
+    std::fprintf(stderr, "samenspel-matching: registry: %s; retrying in %s\n",
+                 s.ToString().c_str(), absl::FormatDuration(backoff).c_str());
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), backoff);
+    backoff = std::min(backoff * 2, options_.max_backoff);
+  }
+}
+
+void RegistryFollower::ApplyLoop() {
+  for (;;) {
+    std::vector<rv1::Change> batch;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](RegistryFollower* f) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            return f->stopping_ || !f->queue_.empty();
+          },
+          this));
+      if (stopping_) return;
+      while (!queue_.empty() && static_cast<int>(batch.size()) < options_.max_batch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      applying_ = true;
+    }
+    matcher_->Apply(batch);
+    absl::MutexLock lock(&mu_);
+    applying_ = false;
+  }
+}
+
+}  // namespace samenspel::matching

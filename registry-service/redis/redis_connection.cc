@@ -1,0 +1,236 @@
+#include "registry-service/redis/redis_connection.h"
+
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <cerrno>
+#include <utility>
+
+#include "absl/container/inlined_vector.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace samenspel::registry {
+namespace {
+
+// Error reply prefixes that mean "this Redis cannot serve now, try again":
+// loading its dataset, running a slow script, unable to persist, a replica
+// after a failover, out of memory, ...
+constexpr absl::string_view kTransientErrors[] = {
+    "LOADING",  "BUSY", "MISCONF",    "READONLY",   "MASTERDOWN",
+    "TRYAGAIN", "OOM",  "NOREPLICAS", "CLUSTERDOWN"};
+
+absl::string_view ErrorText(const redisReply& reply) {
+  return absl::string_view(reply.str, reply.len);
+}
+
+}  // namespace
+
+std::string RedisAddress(const RedisConnectOptions& options) {
+  return absl::StrCat(options.host, ":", options.port);
+}
+
+absl::Status ReplyStatus(const redisReply& reply) {
+  if (reply.type != REDIS_REPLY_ERROR) return absl::OkStatus();
+  const absl::string_view text = ErrorText(reply);
+  for (absl::string_view prefix : kTransientErrors) {
+    if (absl::StartsWith(text, prefix)) {
+      return absl::UnavailableError(absl::StrCat("redis is not serving: ", text));
+    }
+  }
+  return absl::InternalError(absl::StrCat("redis error: ", text));
+}
+
+bool IsNoScriptError(const redisReply& reply) {
+  return reply.type == REDIS_REPLY_ERROR &&
+         absl::StartsWith(ErrorText(reply), "NOSCRIPT");
+}
+
+// ---------------------------------------------------------------- connection
+
+RedisConnection::RedisConnection(RedisContextPtr context, std::string address)
+    : context_(std::move(context)), address_(std::move(address)) {}
+
+absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Connect(
+    const RedisConnectOptions& options) {
+  const std::string address = RedisAddress(options);
+  RedisContextPtr context(redisConnectWithTimeout(
+      options.host.c_str(), options.port, absl::ToTimeval(options.connect_timeout)));
+  if (context == nullptr) {
+    return absl::UnavailableError(
+        absl::StrCat("redis ", address, ": cannot allocate a connection"));
+  }
+  if (context->err != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("redis ", address, " unreachable: ", context->errstr));
+  }
+  // Socket timeouts make a hung Redis an error instead of a hung caller.
+  if (redisSetTimeout(context.get(), absl::ToTimeval(options.command_timeout)) !=
+          REDIS_OK ||
+      redisEnableKeepAlive(context.get()) != REDIS_OK) {
+    return absl::UnavailableError(absl::StrCat(
+        "redis ", address, ": cannot set socket options: ", context->errstr));
+  }
+  std::unique_ptr<RedisConnection> connection(
+      new RedisConnection(std::move(context), address));
+  auto setup = [&](absl::string_view what,
+                   absl::Span<const absl::string_view> argv) -> absl::Status {
+    absl::StatusOr<RedisReply> reply = connection->Command(argv);
+    if (reply.ok()) return absl::OkStatus();
+    // Whatever Redis answered, this connection cannot be used: UNAVAILABLE,
+    // with Redis's own words (e.g. WRONGPASS) for the operator.
+    return absl::UnavailableError(absl::StrCat("redis ", address, ": ", what,
+                                               " failed: ", reply.status().message()));
+  };
+  if (!options.password.empty()) {
+    const absl::Status status = setup("AUTH", {"AUTH", options.password});
+    if (!status.ok()) return status;
+  }
+  if (options.db != 0) {
+    const std::string db = absl::StrCat(options.db);
+    const absl::Status status = setup("SELECT", {"SELECT", db});
+    if (!status.ok()) return status;
+  }
+  return connection;
+}
+
+absl::Status RedisConnection::BrokenStatus(absl::string_view what) {
+  broken_ = true;
+  return absl::UnavailableError(absl::StrCat("redis ", address_, " unavailable: ", what));
+}
+
+absl::StatusOr<RedisReply> RedisConnection::RawCommand(
+    absl::Span<const absl::string_view> argv) {
+  if (broken_) return BrokenStatus("connection already broken");
+  absl::InlinedVector<const char*, 16> data;
+  absl::InlinedVector<size_t, 16> sizes;
+  data.reserve(argv.size());
+  sizes.reserve(argv.size());
+  for (absl::string_view arg : argv) {
+    data.push_back(arg.data());
+    sizes.push_back(arg.size());
+  }
+  void* reply = redisCommandArgv(context_.get(), static_cast<int>(argv.size()),
+                                 data.data(), sizes.data());
+  if (reply == nullptr) {
+    // hiredis reports a socket timeout as EAGAIN ("Resource temporarily
+    // unavailable"); say what it means.
+    const bool timed_out =
+        context_->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK);
+    return BrokenStatus(timed_out ? "command timed out" : context_->errstr);
+  }
+  return RedisReply(static_cast<redisReply*>(reply));
+}
+
+absl::StatusOr<RedisReply> RedisConnection::Command(
+    absl::Span<const absl::string_view> argv) {
+  return CheckReply(RawCommand(argv));
+}
+
+absl::StatusOr<RedisReply> RedisConnection::CheckReply(absl::StatusOr<RedisReply> reply) {
+  if (!reply.ok()) return reply;
+  absl::Status status = ReplyStatus(**reply);
+  if (status.ok()) return reply;
+  // A replica after a failover: reconnect rather than keep asking it.
+  if (absl::StartsWith(ErrorText(**reply), "READONLY")) broken_ = true;
+  return status;
+}
+
+bool RedisConnection::CheckIdle() {
+  if (broken_) return false;
+  // Between calls nothing may be pending in either direction: a readable
+  // socket means EOF (Redis closed it), an error, or a protocol slip.
+  char byte;
+  const ssize_t n = recv(context_->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return true;
+  broken_ = true;
+  return false;
+}
+
+absl::Status RedisConnection::SetCommandTimeout(absl::Duration timeout) {
+  if (broken_) return BrokenStatus("connection already broken");
+  if (redisSetTimeout(context_.get(), absl::ToTimeval(timeout)) != REDIS_OK) {
+    return BrokenStatus(context_->errstr);
+  }
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------- pool
+
+ConnectionPool::Lease::Lease(ConnectionPool* pool,
+                             std::unique_ptr<RedisConnection> connection)
+    : pool_(pool), connection_(std::move(connection)) {}
+
+ConnectionPool::Lease::Lease(Lease&& other) noexcept
+    : pool_(other.pool_), connection_(std::move(other.connection_)) {}
+
+ConnectionPool::Lease::~Lease() {
+  if (connection_ != nullptr) pool_->Release(std::move(connection_));
+}
+
+ConnectionPool::ConnectionPool(RedisConnectOptions options, int max_size)
+    : options_(std::move(options)), max_size_(max_size) {}
+
+ConnectionPool::~ConnectionPool() = default;
+
+std::unique_ptr<RedisConnection> ConnectionPool::TakeIdle() {
+  for (;;) {
+    std::unique_ptr<RedisConnection> connection;
+    {
+      absl::MutexLock lock(&mu_);
+      if (idle_.empty()) return nullptr;
+      connection = std::move(idle_.back());
+      idle_.pop_back();
+    }
+    if (connection->CheckIdle()) return connection;
+    // Dead while idle (Redis restarted?): close it outside the lock.
+    absl::MutexLock lock(&mu_);
+    --open_;
+  }
+}
+
+absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      auto can_proceed = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return !idle_.empty() || open_ < max_size_;
+      };
+      if (!mu_.AwaitWithTimeout(absl::Condition(&can_proceed),
+                                options_.command_timeout)) {
+        return absl::UnavailableError(
+            absl::StrCat("redis ", RedisAddress(options_), ": all ", max_size_,
+                         " connections stayed busy for ",
+                         absl::FormatDuration(options_.command_timeout)));
+      }
+      if (idle_.empty()) {
+        ++open_;  // Reserve the slot; connect without holding the lock.
+        break;
+      }
+    }
+    if (std::unique_ptr<RedisConnection> connection = TakeIdle()) {
+      return Lease(this, std::move(connection));
+    }
+  }
+  absl::StatusOr<std::unique_ptr<RedisConnection>> connection =
+      RedisConnection::Connect(options_);
+  if (!connection.ok()) {
+    absl::MutexLock lock(&mu_);
+    --open_;
+    return connection.status();
+  }
+  return Lease(this, *std::move(connection));
+}
+
+void ConnectionPool::Release(std::unique_ptr<RedisConnection> connection) {
+  if (connection->broken()) {
+    connection.reset();  // Closes it before taking the lock.
+    absl::MutexLock lock(&mu_);
+    --open_;
+    return;
+  }
+  absl::MutexLock lock(&mu_);
+  idle_.push_back(std::move(connection));
+}
+
+}  // namespace samenspel::registry

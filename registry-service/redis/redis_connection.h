@@ -1,0 +1,178 @@
+// hiredis, wrapped: RAII owners for redisContext and redisReply, one
+// connection with binary-safe argv commands, and a bounded pool of them.
+//
+// hiredis discipline (from the hiredis README): a context that saw an I/O or
+// protocol error is dead and must be replaced. RedisConnection remembers that
+// (broken()); ConnectionPool drops it and connects a fresh one on a later
+// Acquire(), so recovery after Redis comes back needs no restart. An idle
+// connection whose peer closed it (Redis stopped or restarted meanwhile) is
+// noticed before it is handed out, so the first call after a restart does not
+// fail on a stale connection.
+//
+// Error contract: a connection that cannot be made, or an I/O error or
+// timeout on a command, is UNAVAILABLE with a message naming the Redis
+// address. Redis error replies are UNAVAILABLE when they mean "try again
+// later" (LOADING, BUSY, MISCONF, READONLY, MASTERDOWN, TRYAGAIN, OOM) and
+// INTERNAL otherwise.
+//
+// Example:
+//   ConnectionPool pool(options);
+//   SAMENSPEL_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool.Acquire());
+//   SAMENSPEL_ASSIGN_OR_RETURN(RedisReply reply, conn->Command({"GET", key}));
+#ifndef SAMENSPEL_REGISTRY_REDIS_REDIS_CONNECTION_H_
+#define SAMENSPEL_REGISTRY_REDIS_REDIS_CONNECTION_H_
+
+#include <hiredis/hiredis.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+
+namespace samenspel::registry {
+
+struct RedisReplyDeleter {
+  void operator()(redisReply* reply) const { freeReplyObject(reply); }
+};
+// Owns one reply tree.
+using RedisReply = std::unique_ptr<redisReply, RedisReplyDeleter>;
+
+struct RedisContextDeleter {
+  void operator()(redisContext* context) const { redisFree(context); }
+};
+using RedisContextPtr = std::unique_ptr<redisContext, RedisContextDeleter>;
+
+struct RedisConnectOptions {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  // Sent with AUTH on connect when not empty.
+  std::string password;
+  // Selected on connect when not 0.
+  int db = 0;
+  // Bounds the TCP connect.
+  absl::Duration connect_timeout = absl::Milliseconds(500);
+  // Bounds each command's send and reply (socket timeouts).
+  absl::Duration command_timeout = absl::Seconds(2);
+};
+
+// "host:port", for messages.
+std::string RedisAddress(const RedisConnectOptions& options);
+
+// The Status of a reply: OK unless it is a Redis error reply (see the error
+// contract above).
+absl::Status ReplyStatus(const redisReply& reply);
+// True for a NOSCRIPT error reply (EVALSHA of a script Redis does not have).
+bool IsNoScriptError(const redisReply& reply);
+
+// One connection to Redis.
+//
+// Thread-compatible, not thread-safe: one thread uses it at a time (the pool
+// hands each connection to one caller).
+class RedisConnection {
+ public:
+  // Connects, sets the command timeout, and sends AUTH and SELECT as
+  // configured. UNAVAILABLE when Redis cannot be reached or refuses.
+  static absl::StatusOr<std::unique_ptr<RedisConnection>> Connect(
+      const RedisConnectOptions& options);
+
+  RedisConnection(const RedisConnection&) = delete;
+  RedisConnection& operator=(const RedisConnection&) = delete;
+
+  // Sends one command (each argument binary-safe) and returns its reply,
+  // which may be an error reply: for callers that handle some Redis errors
+  // themselves. UNAVAILABLE on I/O errors and timeouts, which break the
+  // connection.
+  absl::StatusOr<RedisReply> RawCommand(absl::Span<const absl::string_view> argv);
+
+  // Like RawCommand, but a Redis error reply becomes its ReplyStatus().
+  absl::StatusOr<RedisReply> Command(absl::Span<const absl::string_view> argv);
+
+  // Turns an error reply from RawCommand into its ReplyStatus(), breaking the
+  // connection when it talks to a replica (READONLY: after a failover).
+  absl::StatusOr<RedisReply> CheckReply(absl::StatusOr<RedisReply> reply);
+
+  // Changes the command timeout (for blocking commands such as XREAD BLOCK).
+  absl::Status SetCommandTimeout(absl::Duration timeout);
+
+  // True once an I/O or protocol error happened: the connection is dead.
+  bool broken() const { return broken_; }
+
+  // Checks, without blocking, whether the peer closed an idle connection (or
+  // sent something unasked); if so the connection is broken from now on.
+  // Returns !broken().
+  bool CheckIdle();
+
+ private:
+  RedisConnection(RedisContextPtr context, std::string address);
+  absl::Status BrokenStatus(absl::string_view what);
+
+  RedisContextPtr context_;
+  const std::string address_;
+  bool broken_ = false;
+};
+
+// Up to `max_size` connections to one Redis, made lazily and handed out one
+// per caller.
+//
+// Thread-safe: Acquire() may be called from any thread; each Lease is used by
+// one thread at a time and may be destroyed on any thread.
+class ConnectionPool {
+ public:
+  // Gives its connection back to the pool when destroyed, or drops it when it
+  // is broken.
+  class Lease {
+   public:
+    Lease(Lease&& other) noexcept;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+
+    RedisConnection* operator->() const { return connection_.get(); }
+    RedisConnection& operator*() const { return *connection_; }
+
+   private:
+    friend class ConnectionPool;
+    Lease(ConnectionPool* pool, std::unique_ptr<RedisConnection> connection);
+
+    ConnectionPool* pool_;
+    std::unique_ptr<RedisConnection> connection_;
+  };
+
+  ConnectionPool(RedisConnectOptions options, int max_size);
+  // REQUIRES: every Lease was destroyed.
+  ~ConnectionPool();
+
+  ConnectionPool(const ConnectionPool&) = delete;
+  ConnectionPool& operator=(const ConnectionPool&) = delete;
+
+  // An idle connection, or a new one while fewer than max_size exist; else
+  // waits up to the command timeout for one to come back. UNAVAILABLE when
+  // Redis cannot be reached or every connection stays busy.
+  absl::StatusOr<Lease> Acquire();
+
+  const RedisConnectOptions& options() const { return options_; }
+
+ private:
+  void Release(std::unique_ptr<RedisConnection> connection);
+  // An idle connection that still works, or null.
+  std::unique_ptr<RedisConnection> TakeIdle();
+
+  const RedisConnectOptions options_;
+  const int max_size_;
+
+  absl::Mutex mu_;
+  std::vector<std::unique_ptr<RedisConnection>> idle_ ABSL_GUARDED_BY(mu_);
+  // Connections that exist: idle, leased or being connected.
+  int open_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace samenspel::registry
+
+#endif  // SAMENSPEL_REGISTRY_REDIS_REDIS_CONNECTION_H_

@@ -1,0 +1,118 @@
+// Every Redis key, sorted-set member and hash/stream field RedisStore uses,
+// made in this one file, like leveldb's db/filename.h. All keys start with a
+// configurable prefix (default "ss:"), so several registries can share one
+// Redis database.
+//
+// Layout, with {p} the prefix:
+//   {p}{collection}:{id}  hash, one record: d = serialized data, r = revision
+//                         of its last change (decimal), i = the record's index
+//                         members (a Lua cmsgpack array), so that a later
+//                         update or delete can remove exactly those.
+//   {p}all:{collection}   sorted set of every id of the collection, all scores
+//                         0: ZRANGEBYLEX from "(" + after_id pages in id order.
+//   {p}ix:{collection}    sorted set of every index entry of the collection,
+//                         all scores 0, one member per (field, value, id):
+//                         esc(field) \0 esc(value) \0 id, where esc() turns
+//                         \x01 into \x01\x02 and \0 into \x01\x01, so neither
+//                         holds a \0. The members of one index are then one
+//                         lexicographic range, in id order (the "lexicographic
+//                         index" pattern of the Redis docs). One sorted set,
+//                         not one per index, because a record's entries are
+//                         then added with a single ZADD.
+//   {p}rev                string, the latest committed revision (INCRBY).
+//   {p}feed               stream, one entry per change with entry ID
+//                         "<revision>-1"; fields t = ChangeType number,
+//                         k = collection, n = id, d = data (empty on delete),
+//                         c = commit time (Unix microseconds).
+//   {p}req:{request_id}   string with a TTL: a commit's request_result, for
+//                         request_id replay.
+//
+// Collections are fixed words other than "all", "ix", "rev", "feed" and
+// "req", so no two keys collide whatever bytes ids and request ids hold, and
+// escaping keeps index members apart whatever bytes fields and values hold.
+//
+// The Lua scripts (redis_scripts.cc) get every key and range from here; for
+// records, whose ids they read from a sorted set, they append the id to
+// RecordKeyPrefix(). They use the hash and stream field names below literally.
+//
+// Thread-safety: immutable after construction; safe to share across threads.
+//
+// Example:
+//   RedisKeys keys("ss:");
+//   keys.Record(Kind::kExpert, "jan");   // "ss:experts:jan"
+//   keys.IndexSet(Kind::kExpert);        // "ss:ix:experts"
+//   IndexMember({"organisation", "bzk"}, "jan");  // "organisation\0bzk\0jan"
+#ifndef SAMENSPEL_REGISTRY_REDIS_REDIS_KEYS_H_
+#define SAMENSPEL_REGISTRY_REDIS_REDIS_KEYS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "registry-service/core/store.h"
+
+namespace samenspel::registry {
+
+// Record hash fields.
+inline constexpr absl::string_view kRecordDataField = "d";
+inline constexpr absl::string_view kRecordRevisionField = "r";
+inline constexpr absl::string_view kRecordIndexesField = "i";
+
+// Feed entry fields.
+inline constexpr absl::string_view kFeedTypeField = "t";
+inline constexpr absl::string_view kFeedKindField = "k";
+inline constexpr absl::string_view kFeedIdField = "n";
+inline constexpr absl::string_view kFeedDataField = "d";
+inline constexpr absl::string_view kFeedCommitTimeField = "c";
+
+class RedisKeys {
+ public:
+  explicit RedisKeys(std::string prefix = "ss:");
+
+  const std::string& prefix() const { return prefix_; }
+
+  // "{p}{collection}:{id}".
+  std::string Record(Kind kind, absl::string_view id) const;
+  // "{p}{collection}:": Record(kind, id) is this followed by id.
+  std::string RecordKeyPrefix(Kind kind) const;
+  // "{p}all:{collection}".
+  std::string AllIds(Kind kind) const;
+  // "{p}ix:{collection}".
+  std::string IndexSet(Kind kind) const;
+  // "{p}rev".
+  std::string Revision() const;
+  // "{p}feed".
+  std::string Feed() const;
+  // "{p}req:{request_id}".
+  std::string Request(absl::string_view request_id) const;
+
+ private:
+  const std::string prefix_;
+};
+
+// A ZRANGEBYLEX range of ids after some id: members are `strip` bytes of
+// prefix followed by an id.
+struct LexRange {
+  std::string min;
+  std::string max;
+  size_t strip = 0;
+};
+
+// The IndexSet() member of `id`'s `entry`.
+std::string IndexMember(const IndexEntry& entry, absl::string_view id);
+// The AllIds() members after `after_id` ("" for all).
+LexRange AllIdsRange(absl::string_view after_id);
+// The IndexSet() members of `entry` whose ids follow `after_id` ("" for all).
+LexRange IndexRange(const IndexEntry& entry, absl::string_view after_id);
+
+// The feed entry ID of a revision: "<revision>-1".
+std::string FeedEntryId(int64_t revision);
+// The smallest entry ID of a revision: "<revision>-0", for XRANGE starts.
+std::string FeedRangeStart(int64_t revision);
+// The revision of a feed entry ID; false unless `entry_id` is "<revision>-1"
+// with revision > 0.
+bool ParseFeedEntryId(absl::string_view entry_id, int64_t* revision);
+
+}  // namespace samenspel::registry
+
+#endif  // SAMENSPEL_REGISTRY_REDIS_REDIS_KEYS_H_

@@ -1,0 +1,197 @@
+#include "registry-service/redis/redis_scripts.h"
+
+#include <openssl/sha.h>
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+
+namespace samenspel::registry {
+namespace {
+
+std::string Sha1Hex(absl::string_view text) {
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+}
+
+// Commit. Validates everything first and writes only when all of it holds, so
+// a failed commit writes nothing (a Lua script's writes are never rolled back).
+//
+// KEYS: 1 revision counter, 2 feed, 3 request key (only with a request_id).
+// ARGV: 1 request_result, 2 request TTL (ms), 3 feed MAXLEN (approximate),
+//   4 commit time (Unix micros), 5 precondition count P, 6 mutation count M,
+//   then P times: type, key, min, max: type "e": the record key must exist
+//   (min, max unused); type "x": the index set key must have no member in the
+//   ZRANGEBYLEX range min..max;
+//   then M times: op (ChangeType number: "1" create, "2" update, "3" delete),
+//   record key, all-ids key, index set key, id, collection, expected revision
+//   (0: any), data, index member count N, N index members.
+// Reply: {1, first revision} committed (mutation j got first + j - 1);
+//   {2, request_result} the request key existed: nothing written;
+//   {0, "p", i} precondition i failed;
+//   {0, "m", j, "exists"|"notfound"|"aborted"} mutation j failed.
+constexpr absl::string_view kCommitSource = R"lua(
+local rev_key, feed_key, req_key = KEYS[1], KEYS[2], KEYS[3]
+if req_key then
+  local prior = redis.call('GET', req_key)
+  if prior then return {2, prior} end
+end
+
+local a = 7
+for i = 1, tonumber(ARGV[5]) do
+  local kind, key = ARGV[a], ARGV[a + 1]
+  if kind == 'e' then
+    if redis.call('EXISTS', key) == 0 then return {0, 'p', i} end
+  elseif #redis.call('ZRANGEBYLEX', key, ARGV[a + 2], ARGV[a + 3], 'LIMIT', 0, 1) > 0 then
+    return {0, 'p', i}
+  end
+  a = a + 4
+end
+
+-- Validate the mutations against the state before this commit (as
+-- MemoryStore does), so their order does not matter for validation.
+local mutations = {}
+for j = 1, tonumber(ARGV[6]) do
+  local m = {op = ARGV[a], key = ARGV[a + 1], all = ARGV[a + 2], index = ARGV[a + 3],
+             id = ARGV[a + 4], coll = ARGV[a + 5], expected = tonumber(ARGV[a + 6]),
+             data = ARGV[a + 7], members = {}}
+  local n = tonumber(ARGV[a + 8])
+  for x = 1, n do m.members[x] = ARGV[a + 8 + x] end
+  a = a + 9 + n
+  if m.op == '1' then
+    if redis.call('EXISTS', m.key) == 1 then return {0, 'm', j, 'exists'} end
+  else
+    local record = redis.call('HMGET', m.key, 'r', 'i')
+    if not record[1] then return {0, 'm', j, 'notfound'} end
+    if m.expected > 0 and m.expected ~= tonumber(record[1]) then
+      return {0, 'm', j, 'aborted'}
+    end
+    m.old = record[2]
+  end
+  mutations[j] = m
+end
+
+-- Apply. ZADD and ZREM take many members per call; unpack() has a stack
+-- limit, so very long lists go in chunks.
+local function call_chunked(command, key, items, score)
+  for first = 1, #items, 1000 do
+    local args = {}
+    for x = first, math.min(first + 999, #items) do
+      if score then args[#args + 1] = score end
+      args[#args + 1] = items[x]
+    end
+    redis.call(command, key, unpack(args))
+  end
+end
+
+if #mutations == 0 then return {1, 0} end
+local rev = tonumber(redis.call('INCRBY', rev_key, #mutations)) - #mutations
+local written = {}  -- record key -> its packed members after an earlier mutation
+for _, m in ipairs(mutations) do
+  rev = rev + 1
+  local rev_text = string.format('%d', rev)  -- Lua would print 1e+14
+  local old = m.old
+  if written[m.key] ~= nil then old = written[m.key] end
+  if m.op == '3' then m.members = {} end
+  if old then
+    local keep, gone = {}, {}
+    for _, x in ipairs(m.members) do keep[x] = true end
+    for _, x in ipairs(cmsgpack.unpack(old)) do
+      if not keep[x] then gone[#gone + 1] = x end
+    end
+    call_chunked('ZREM', m.index, gone)
+  end
+  if m.op == '3' then
+    redis.call('DEL', m.key)
+    redis.call('ZREM', m.all, m.id)
+    written[m.key] = false
+  else
+    local packed = cmsgpack.pack(m.members)
+    redis.call('HSET', m.key, 'd', m.data, 'r', rev_text, 'i', packed)
+    redis.call('ZADD', m.all, 0, m.id)
+    call_chunked('ZADD', m.index, m.members, 0)
+    written[m.key] = packed
+  end
+  redis.call('XADD', feed_key, 'MAXLEN', '~', ARGV[3], rev_text .. '-1',
+             't', m.op, 'k', m.coll, 'n', m.id, 'd', m.data, 'c', ARGV[4])
+end
+if req_key then
+  redis.call('SET', req_key, ARGV[1], 'PX', ARGV[2])
+end
+return {1, rev - #mutations + 1}
+)lua";
+
+// List: one page of ids from a sorted set, with their records.
+// KEYS: 1 sorted set (all ids, or the index set), 2 revision counter.
+// ARGV: 1 record key prefix, 2 ZRANGEBYLEX min, 3 max, 4 bytes to strip from
+//   a member to get its id, 5 limit.
+// Reply: {revision, more (0|1), id, data, record revision, id, ...}; data and
+//   record revision are nil for an id without a record (corrupt store).
+constexpr absl::string_view kListSource = R"lua(
+local strip, limit = tonumber(ARGV[4]), tonumber(ARGV[5])
+local members = redis.call('ZRANGEBYLEX', KEYS[1], ARGV[2], ARGV[3], 'LIMIT', 0, limit + 1)
+local out = {redis.call('GET', KEYS[2]) or '0', 0}
+if #members > limit then out[2] = 1 end
+for j = 1, math.min(#members, limit) do
+  local id = string.sub(members[j], strip + 1)
+  local record = redis.call('HMGET', ARGV[1] .. id, 'd', 'r')
+  out[#out + 1] = id
+  out[#out + 1] = record[1]
+  out[#out + 1] = record[2]
+end
+return out
+)lua";
+
+// Read feed: entries and the revision, atomically, so an empty range can be
+// told apart from a trimmed one.
+// KEYS: 1 feed, 2 revision counter. ARGV: 1 first entry ID, 2 COUNT.
+// Reply: {revision, XRANGE reply}.
+constexpr absl::string_view kReadFeedSource = R"lua(
+return {redis.call('GET', KEYS[2]) or '0',
+        redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2])}
+)lua";
+
+}  // namespace
+
+LuaScript::LuaScript(absl::string_view source)
+    : source_(source), sha1_(Sha1Hex(source)) {}
+
+const LuaScript& CommitScript() {
+  static const LuaScript* const script = new LuaScript(kCommitSource);
+  return *script;
+}
+
+const LuaScript& ListScript() {
+  static const LuaScript* const script = new LuaScript(kListSource);
+  return *script;
+}
+
+const LuaScript& ReadFeedScript() {
+  static const LuaScript* const script = new LuaScript(kReadFeedSource);
+  return *script;
+}
+
+absl::StatusOr<RedisReply> RunScript(RedisConnection& connection, const LuaScript& script,
+                                     int num_keys,
+                                     absl::Span<const absl::string_view> keys_and_args) {
+  const std::string num_keys_text = absl::StrCat(num_keys);
+  std::vector<absl::string_view> argv;
+  argv.reserve(keys_and_args.size() + 3);
+  argv.push_back("EVALSHA");
+  argv.push_back(script.sha1());
+  argv.push_back(num_keys_text);
+  argv.insert(argv.end(), keys_and_args.begin(), keys_and_args.end());
+  absl::StatusOr<RedisReply> reply = connection.RawCommand(argv);
+  if (reply.ok() && IsNoScriptError(**reply)) {
+    argv[0] = "EVAL";
+    argv[1] = script.source();
+    reply = connection.RawCommand(argv);
+  }
+  return connection.CheckReply(std::move(reply));
+}
+
+}  // namespace samenspel::registry

@@ -1,0 +1,52 @@
+// The Lua scripts that make RedisStore's multi-key operations atomic, and a
+// runner that uses EVALSHA with an EVAL fallback.
+//
+// Each script's KEYS/ARGV layout and reply are written above its source in
+// redis_scripts.cc; RedisStore (redis_store.cc) is the one caller that builds
+// those arguments and reads those replies.
+//
+// Thread-safety: the scripts are immutable; RunScript uses the one connection
+// it is given (see RedisConnection).
+#ifndef SAMENSPEL_REGISTRY_REDIS_REDIS_SCRIPTS_H_
+#define SAMENSPEL_REGISTRY_REDIS_REDIS_SCRIPTS_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "registry-service/redis/redis_connection.h"
+
+namespace samenspel::registry {
+
+// A Lua script and its SHA-1 (hex), which names it for EVALSHA.
+class LuaScript {
+ public:
+  explicit LuaScript(absl::string_view source);
+
+  const std::string& source() const { return source_; }
+  const std::string& sha1() const { return sha1_; }
+
+ private:
+  const std::string source_;
+  const std::string sha1_;
+};
+
+// Validates and applies one CommitRequest.
+const LuaScript& CommitScript();
+// One page of ids from a sorted set, their records and the revision.
+const LuaScript& ListScript();
+// Feed entries from an ID on, and the revision.
+const LuaScript& ReadFeedScript();
+
+// Runs `script` with the first `num_keys` of `keys_and_args` as KEYS and the
+// rest as ARGV. Uses EVALSHA, and EVAL when Redis answers NOSCRIPT (its script
+// cache is empty after a restart or SCRIPT FLUSH); EVAL caches it again.
+// Errors as RedisConnection::Command.
+absl::StatusOr<RedisReply> RunScript(RedisConnection& connection, const LuaScript& script,
+                                     int num_keys,
+                                     absl::Span<const absl::string_view> keys_and_args);
+
+}  // namespace samenspel::registry
+
+#endif  // SAMENSPEL_REGISTRY_REDIS_REDIS_SCRIPTS_H_

@@ -1,0 +1,440 @@
+#include "registry-service/redis/redis_store.h"
+
+#include <algorithm>
+#include <deque>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "common/status_macros.h"
+#include "registry-service/redis/redis_scripts.h"
+
+namespace samenspel::registry {
+namespace {
+
+// Arguments of one command: views of the caller's strings (record data is
+// not copied) and strings owned here. Not thread-safe.
+class CommandArgs {
+ public:
+  // REQUIRES: `arg` outlives this.
+  void Add(absl::string_view arg) { views_.push_back(arg); }
+  void AddOwned(std::string arg) {
+    owned_.push_back(std::move(arg));  // A deque never moves its elements.
+    views_.push_back(owned_.back());
+  }
+  void AddInt(int64_t value) { AddOwned(absl::StrCat(value)); }
+
+  const std::vector<absl::string_view>& views() const { return views_; }
+
+ private:
+  std::deque<std::string> owned_;
+  std::vector<absl::string_view> views_;
+};
+
+absl::Status Corrupt(absl::string_view what) {
+  return absl::InternalError(absl::StrCat("corrupt registry data in redis: ", what));
+}
+
+absl::string_view AsString(const redisReply& reply) {
+  return absl::string_view(reply.str, reply.len);
+}
+
+bool IsString(const redisReply& reply) {
+  return reply.type == REDIS_REPLY_STRING || reply.type == REDIS_REPLY_STATUS;
+}
+
+// An integer reply, or a string reply holding a decimal integer.
+bool AsInt(const redisReply& reply, int64_t* value) {
+  if (reply.type == REDIS_REPLY_INTEGER) {
+    *value = reply.integer;
+    return true;
+  }
+  return IsString(reply) && absl::SimpleAtoi(AsString(reply), value);
+}
+
+bool IsArray(const redisReply& reply, size_t min_elements) {
+  return reply.type == REDIS_REPLY_ARRAY && reply.elements >= min_elements;
+}
+
+// A record's revision field: a positive decimal.
+absl::StatusOr<int64_t> RevisionOf(const redisReply& reply, absl::string_view key) {
+  int64_t revision;
+  if (!AsInt(reply, &revision) || revision <= 0) {
+    return Corrupt(absl::StrCat("bad revision in ", key));
+  }
+  return revision;
+}
+
+absl::StatusOr<StoredChange> ParseFeedEntry(const redisReply& entry) {
+  if (!IsArray(entry, 2) || !IsString(*entry.element[0]) ||
+      entry.element[1]->type != REDIS_REPLY_ARRAY) {
+    return Corrupt("bad feed entry");
+  }
+  StoredChange change;
+  const absl::string_view entry_id = AsString(*entry.element[0]);
+  if (!ParseFeedEntryId(entry_id, &change.revision)) {
+    return Corrupt(absl::StrCat("bad feed entry ID ", entry_id));
+  }
+  const redisReply& fields = *entry.element[1];
+  int64_t type = 0;
+  int64_t micros = 0;
+  std::optional<Kind> kind;
+  bool has_id = false;
+  for (size_t i = 0; i + 1 < fields.elements; i += 2) {
+    const redisReply& name = *fields.element[i];
+    const redisReply& value = *fields.element[i + 1];
+    if (!IsString(name) || !IsString(value)) return Corrupt("bad feed entry field");
+    const absl::string_view field = AsString(name);
+    if (field == kFeedTypeField) {
+      if (!AsInt(value, &type)) type = 0;
+    } else if (field == kFeedKindField) {
+      kind = KindFromCollection(AsString(value));
+    } else if (field == kFeedIdField) {
+      change.id = std::string(AsString(value));
+      has_id = true;
+    } else if (field == kFeedDataField) {
+      change.data = std::string(AsString(value));
+    } else if (field == kFeedCommitTimeField) {
+      if (!AsInt(value, &micros)) return Corrupt("bad feed commit time");
+    }
+  }
+  if (type < static_cast<int>(ChangeType::kCreated) ||
+      type > static_cast<int>(ChangeType::kDeleted) || !kind.has_value() || !has_id) {
+    return Corrupt(absl::StrCat("incomplete feed entry ", entry_id));
+  }
+  change.type = static_cast<ChangeType>(type);
+  change.kind = *kind;
+  change.commit_time = absl::FromUnixMicros(micros);
+  return change;
+}
+
+absl::Status ValidateOptions(const RedisStoreOptions& o) {
+  if (o.host.empty()) return absl::InvalidArgumentError("redis host is empty");
+  if (o.port <= 0 || o.port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("bad redis port ", o.port));
+  }
+  if (o.db < 0) return absl::InvalidArgumentError(absl::StrCat("bad redis db ", o.db));
+  if (o.pool_size <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat("bad redis pool size ", o.pool_size));
+  }
+  if (o.connect_timeout <= absl::ZeroDuration() ||
+      o.command_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("redis timeouts must be positive");
+  }
+  if (o.feed_retention <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad feed retention ", o.feed_retention));
+  }
+  if (o.request_id_ttl < absl::Milliseconds(1)) {
+    return absl::InvalidArgumentError("request_id TTL must be at least 1ms");
+  }
+  return absl::OkStatus();
+}
+
+RedisConnectOptions ConnectOptions(const RedisStoreOptions& o) {
+  RedisConnectOptions c;
+  c.host = o.host;
+  c.port = o.port;
+  c.password = o.password;
+  c.db = o.db;
+  c.connect_timeout = o.connect_timeout;
+  c.command_timeout = o.command_timeout;
+  return c;
+}
+
+ChangeType ChangeTypeOf(Mutation::Op op) {
+  switch (op) {
+    case Mutation::Op::kCreate:
+      return ChangeType::kCreated;
+    case Mutation::Op::kUpdate:
+      return ChangeType::kUpdated;
+    case Mutation::Op::kDelete:
+      return ChangeType::kDeleted;
+  }
+  return ChangeType::kUpdated;
+}
+
+// KEYS, then ARGV, as CommitScript() (redis_scripts.cc) documents them.
+CommandArgs CommitArgs(const RedisKeys& keys, const RedisStoreOptions& options,
+                       const CommitRequest& request) {
+  CommandArgs args;
+  args.AddOwned(keys.Revision());
+  args.AddOwned(keys.Feed());
+  if (!request.request_id.empty()) args.AddOwned(keys.Request(request.request_id));
+  args.Add(request.request_result);
+  args.AddInt(absl::ToInt64Milliseconds(options.request_id_ttl));
+  args.AddInt(options.feed_retention);
+  args.AddInt(absl::ToUnixMicros(request.commit_time));
+  args.AddInt(static_cast<int64_t>(request.preconditions.size()));
+  args.AddInt(static_cast<int64_t>(request.mutations.size()));
+  for (const Precondition& p : request.preconditions) {
+    if (p.type == Precondition::Type::kExists) {
+      args.Add("e");
+      args.AddOwned(keys.Record(p.kind, p.id));
+      args.Add("");
+      args.Add("");
+    } else {
+      LexRange range = IndexRange(p.index, "");
+      args.Add("x");
+      args.AddOwned(keys.IndexSet(p.kind));
+      args.AddOwned(std::move(range.min));
+      args.AddOwned(std::move(range.max));
+    }
+  }
+  for (const Mutation& m : request.mutations) {
+    const bool deletes = m.op == Mutation::Op::kDelete;
+    args.AddInt(static_cast<int>(ChangeTypeOf(m.op)));
+    args.AddOwned(keys.Record(m.kind, m.id));
+    args.AddOwned(keys.AllIds(m.kind));
+    args.AddOwned(keys.IndexSet(m.kind));
+    args.Add(m.id);
+    args.Add(KindCollection(m.kind));
+    args.AddInt(m.expected_revision);
+    args.Add(deletes ? absl::string_view() : absl::string_view(m.data));
+    args.AddInt(deletes ? 0 : static_cast<int64_t>(m.indexes.size()));
+    if (deletes) continue;
+    for (const IndexEntry& entry : m.indexes) args.AddOwned(IndexMember(entry, m.id));
+  }
+  return args;
+}
+
+// The CommitResult, or the Store error, that a CommitScript() reply means.
+absl::StatusOr<CommitResult> CommitOutcome(const CommitRequest& request,
+                                           const redisReply& reply) {
+  int64_t outcome;
+  if (!IsArray(reply, 2) || !AsInt(*reply.element[0], &outcome)) {
+    return Corrupt("bad commit reply");
+  }
+  CommitResult result;
+  if (outcome == 1) {
+    int64_t first;
+    if (!AsInt(*reply.element[1], &first)) return Corrupt("bad commit reply");
+    for (size_t i = 0; i < request.mutations.size(); ++i) {
+      result.revisions.push_back(first + static_cast<int64_t>(i));
+    }
+    return result;
+  }
+  if (outcome == 2 && IsString(*reply.element[1])) {
+    result.replayed = true;
+    result.request_result = std::string(AsString(*reply.element[1]));
+    return result;
+  }
+  // {0, "p", i} or {0, "m", j, code}, 1-based.
+  int64_t index;
+  if (outcome != 0 || !IsArray(reply, 3) || !IsString(*reply.element[1]) ||
+      !AsInt(*reply.element[2], &index) || index < 1) {
+    return Corrupt("bad commit reply");
+  }
+  const absl::string_view what = AsString(*reply.element[1]);
+  const size_t i = static_cast<size_t>(index - 1);
+  if (what == "p" && i < request.preconditions.size()) {
+    return request.preconditions[i].FailureStatus();
+  }
+  if (what != "m" || i >= request.mutations.size() || !IsArray(reply, 4) ||
+      !IsString(*reply.element[3])) {
+    return Corrupt("bad commit failure reply");
+  }
+  const absl::string_view code = AsString(*reply.element[3]);
+  const Mutation& m = request.mutations[i];
+  if (code == "exists") return MutationFailure(m, absl::StatusCode::kAlreadyExists);
+  if (code == "notfound") return MutationFailure(m, absl::StatusCode::kNotFound);
+  if (code == "aborted") return MutationFailure(m, absl::StatusCode::kAborted);
+  return Corrupt(absl::StrCat("unknown commit failure ", code));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RedisStore>> RedisStore::Create(
+    RedisStoreOptions options) {
+  SAMENSPEL_RETURN_IF_ERROR(ValidateOptions(options));
+  return std::unique_ptr<RedisStore>(new RedisStore(std::move(options)));
+}
+
+RedisStore::RedisStore(RedisStoreOptions options)
+    : options_(std::move(options)),
+      keys_(options_.key_prefix),
+      pool_(ConnectOptions(options_), options_.pool_size),
+      blocking_pool_(ConnectOptions(options_), options_.pool_size) {}
+
+RedisStore::~RedisStore() = default;
+
+absl::Status RedisStore::Ping() {
+  SAMENSPEL_ASSIGN_OR_RETURN(ConnectionPool::Lease connection, pool_.Acquire());
+  return connection->Command({"PING"}).status();
+}
+
+absl::StatusOr<StoredRecord> RedisStore::Get(Kind kind, absl::string_view id) {
+  const std::string key = keys_.Record(kind, id);
+  SAMENSPEL_ASSIGN_OR_RETURN(ConnectionPool::Lease connection, pool_.Acquire());
+  SAMENSPEL_ASSIGN_OR_RETURN(
+      RedisReply reply,
+      connection->Command({"HMGET", key, kRecordDataField, kRecordRevisionField}));
+  if (!IsArray(*reply, 2)) return Corrupt(absl::StrCat("bad HMGET reply for ", key));
+  const redisReply& data = *reply->element[0];
+  const redisReply& revision = *reply->element[1];
+  if (data.type == REDIS_REPLY_NIL && revision.type == REDIS_REPLY_NIL) {
+    return NotFoundError(ResourceName(kind, id));
+  }
+  if (!IsString(data)) return Corrupt(absl::StrCat("no data in ", key));
+  StoredRecord record;
+  SAMENSPEL_ASSIGN_OR_RETURN(record.revision, RevisionOf(revision, key));
+  record.kind = kind;
+  record.id = std::string(id);
+  record.data = std::string(AsString(data));
+  return record;
+}
+
+absl::StatusOr<ListResult> RedisStore::List(const ListRequest& request) {
+  if (request.limit <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("list limit ", request.limit, " <= 0"));
+  }
+  // KEYS, then ARGV, as ListScript() (redis_scripts.cc) documents.
+  const LexRange range = request.index.has_value()
+                             ? IndexRange(*request.index, request.after_id)
+                             : AllIdsRange(request.after_id);
+  CommandArgs args;
+  args.AddOwned(request.index.has_value() ? keys_.IndexSet(request.kind)
+                                          : keys_.AllIds(request.kind));
+  args.AddOwned(keys_.Revision());
+  args.AddOwned(keys_.RecordKeyPrefix(request.kind));
+  args.Add(range.min);
+  args.Add(range.max);
+  args.AddInt(static_cast<int64_t>(range.strip));
+  args.AddInt(request.limit);
+
+  SAMENSPEL_ASSIGN_OR_RETURN(ConnectionPool::Lease connection, pool_.Acquire());
+  SAMENSPEL_ASSIGN_OR_RETURN(RedisReply reply,
+                             RunScript(*connection, ListScript(), 2, args.views()));
+  ListResult result;
+  if (!IsArray(*reply, 2) || (reply->elements - 2) % 3 != 0 ||
+      !AsInt(*reply->element[0], &result.revision)) {
+    return Corrupt("bad list reply");
+  }
+  result.more =
+      reply->element[1]->type == REDIS_REPLY_INTEGER && reply->element[1]->integer != 0;
+  result.records.reserve((reply->elements - 2) / 3);
+  for (size_t i = 2; i < reply->elements; i += 3) {
+    const redisReply& id = *reply->element[i];
+    const redisReply& data = *reply->element[i + 1];
+    if (!IsString(id)) return Corrupt("bad id in list reply");
+    const std::string key = keys_.Record(request.kind, AsString(id));
+    if (!IsString(data))
+      return Corrupt(absl::StrCat("indexed record ", key, " is absent"));
+    StoredRecord& record = result.records.emplace_back();
+    SAMENSPEL_ASSIGN_OR_RETURN(record.revision, RevisionOf(*reply->element[i + 2], key));
+    record.kind = request.kind;
+    record.id = std::string(AsString(id));
+    record.data = std::string(AsString(data));
+  }
+  return result;
+}
+
+absl::StatusOr<CommitResult> RedisStore::Commit(const CommitRequest& request) {
+  const CommandArgs args = CommitArgs(keys_, options_, request);
+  const int num_keys = request.request_id.empty() ? 2 : 3;
+  SAMENSPEL_ASSIGN_OR_RETURN(ConnectionPool::Lease connection, pool_.Acquire());
+  SAMENSPEL_ASSIGN_OR_RETURN(
+      RedisReply reply, RunScript(*connection, CommitScript(), num_keys, args.views()));
+  return CommitOutcome(request, *reply);
+}
+
+absl::StatusOr<std::vector<StoredChange>> RedisStore::ParseChanges(
+    int64_t after_revision, const redisReply& entries) const {
+  if (entries.type != REDIS_REPLY_ARRAY) return Corrupt("bad feed reply");
+  std::vector<StoredChange> changes;
+  changes.reserve(entries.elements);
+  for (size_t i = 0; i < entries.elements; ++i) {
+    SAMENSPEL_ASSIGN_OR_RETURN(StoredChange change, ParseFeedEntry(*entries.element[i]));
+    // Revisions are gap-free on the feed, so a first entry past
+    // after_revision + 1 means the ones between were trimmed.
+    const int64_t expected = i == 0 ? after_revision + 1 : changes.back().revision + 1;
+    if (change.revision != expected) {
+      if (i == 0) {
+        return absl::OutOfRangeError(absl::StrCat(
+            "changes after revision ", after_revision,
+            " are no longer retained; the oldest retained is ", change.revision));
+      }
+      return Corrupt(absl::StrCat("gap in the feed before revision ", change.revision));
+    }
+    changes.push_back(std::move(change));
+  }
+  return changes;
+}
+
+absl::StatusOr<std::vector<StoredChange>> RedisStore::ReadChanges(int64_t after_revision,
+                                                                  int max,
+                                                                  absl::Duration wait) {
+  if (max <= 0 || after_revision < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("read changes after ", after_revision, " max ", max));
+  }
+  const std::string feed_key = keys_.Feed();
+  const std::string revision_key = keys_.Revision();
+  const std::string start = FeedRangeStart(after_revision + 1);
+  const std::string count = absl::StrCat(max);
+  int64_t revision;
+  std::vector<StoredChange> changes;
+  {
+    SAMENSPEL_ASSIGN_OR_RETURN(ConnectionPool::Lease connection, pool_.Acquire());
+    SAMENSPEL_ASSIGN_OR_RETURN(RedisReply reply,
+                               RunScript(*connection, ReadFeedScript(), 2,
+                                         {feed_key, revision_key, start, count}));
+    if (!IsArray(*reply, 2) || !AsInt(*reply->element[0], &revision)) {
+      return Corrupt("bad feed reply");
+    }
+    SAMENSPEL_ASSIGN_OR_RETURN(changes, ParseChanges(after_revision, *reply->element[1]));
+  }  // Gives the connection back before a wait.
+  if (!changes.empty()) return changes;
+  if (revision > after_revision) {
+    // Trimming keeps at least feed_retention >= 1 entries, so only a lost
+    // feed gets here; the caller must resync either way.
+    return absl::OutOfRangeError(absl::StrCat("changes after revision ", after_revision,
+                                              " are no longer retained"));
+  }
+  if (wait <= absl::ZeroDuration()) return changes;
+  return WaitForChanges(after_revision, max, wait);
+}
+
+absl::StatusOr<std::vector<StoredChange>> RedisStore::WaitForChanges(
+    int64_t after_revision, int max, absl::Duration wait) {
+  const std::string feed_key = keys_.Feed();
+  // XREAD returns entries after this ID: the change after_revision's entry.
+  const std::string last_seen = FeedEntryId(after_revision);
+  const std::string count = absl::StrCat(max);
+  // BLOCK 0 would block forever: wait at least 1ms.
+  const std::string block_ms = absl::StrCat(std::max<int64_t>(
+      1, absl::ToInt64Milliseconds(absl::Ceil(wait, absl::Milliseconds(1)))));
+  SAMENSPEL_ASSIGN_OR_RETURN(ConnectionPool::Lease connection, blocking_pool_.Acquire());
+  // The socket timeout must outlast the block; it is put back after.
+  SAMENSPEL_RETURN_IF_ERROR(
+      connection->SetCommandTimeout(wait + options_.command_timeout));
+  SAMENSPEL_ASSIGN_OR_RETURN(
+      RedisReply reply, connection->Command({"XREAD", "COUNT", count, "BLOCK", block_ms,
+                                             "STREAMS", feed_key, last_seen}));
+  SAMENSPEL_RETURN_IF_ERROR(connection->SetCommandTimeout(options_.command_timeout));
+  if (reply->type == REDIS_REPLY_NIL) return std::vector<StoredChange>();  // Timed out.
+  // [[feed key, entries]]
+  if (!IsArray(*reply, 1) || !IsArray(*reply->element[0], 2)) {
+    return Corrupt("bad XREAD reply");
+  }
+  return ParseChanges(after_revision, *reply->element[0]->element[1]);
+}
+
+absl::StatusOr<int64_t> RedisStore::CurrentRevision() {
+  const std::string key = keys_.Revision();
+  SAMENSPEL_ASSIGN_OR_RETURN(ConnectionPool::Lease connection, pool_.Acquire());
+  SAMENSPEL_ASSIGN_OR_RETURN(RedisReply reply, connection->Command({"GET", key}));
+  if (reply->type == REDIS_REPLY_NIL) return 0;
+  int64_t revision;
+  if (!AsInt(*reply, &revision) || revision < 0) {
+    return Corrupt(absl::StrCat("bad revision counter ", key));
+  }
+  return revision;
+}
+
+}  // namespace samenspel::registry

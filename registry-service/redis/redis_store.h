@@ -1,0 +1,120 @@
+// RedisStore: the registry's Store on Redis, the source of truth.
+//
+// Every key it touches is made in redis_keys.h. Commit, List and the feed
+// read are Lua scripts (redis_scripts.cc), so each is atomic; Get and
+// CurrentRevision are single commands. Redis must run with
+// `maxmemory-policy noeviction` (evicting a record, index or the revision
+// counter would corrupt the store) and, for durability, with AOF on.
+//
+// Connections: a pool of up to `pool_size` hiredis connections, one checked
+// out per call, made lazily. Create() does not connect, so a registry starts
+// while Redis is down; calls return UNAVAILABLE until Redis answers, and then
+// succeed again with no restart. A connection that failed is dropped, and
+// one that Redis closed while it was idle is noticed before use, so the first
+// call after a Redis restart already succeeds. Nothing is retried: a call
+// that fails returns UNAVAILABLE at once. ReadChanges waits on a second pool,
+// so long polls never take connections from other calls.
+//
+// Error contract (in addition to Store's):
+//   UNAVAILABLE  Redis cannot be reached, refused AUTH/SELECT, did not answer
+//                within command_timeout, or answered "not now" (LOADING,
+//                BUSY, MISCONF, READONLY, OOM, ...). The message names the
+//                Redis address. Nothing was written, except in one case: a
+//                Commit whose connection broke or timed out after the script
+//                was sent may or may not have been applied (Redis runs a
+//                script whole or not at all, but the reply was lost). Callers
+//                that must know retry with the same request_id: a commit that
+//                was applied then replays (CommitResult::replayed) instead of
+//                applying twice.
+//   INVALID_ARGUMENT  a request breaks a REQUIRES (List limit <= 0,
+//                ReadChanges max <= 0 or after_revision < 0).
+//   INTERNAL     corrupt data, or an unexpected Redis error reply.
+//
+// Thread-safe: all methods may be called concurrently from any thread.
+//
+// Example:
+//   RedisStoreOptions options;
+//   options.port = 6380;
+//   SAMENSPEL_ASSIGN_OR_RETURN(std::unique_ptr<RedisStore> store,
+//                              RedisStore::Create(options));
+//   absl::StatusOr<StoredRecord> jan = store->Get(Kind::kExpert, "jan");
+#ifndef SAMENSPEL_REGISTRY_REDIS_REDIS_STORE_H_
+#define SAMENSPEL_REGISTRY_REDIS_REDIS_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "registry-service/core/store.h"
+#include "registry-service/redis/redis_connection.h"
+#include "registry-service/redis/redis_keys.h"
+
+namespace samenspel::registry {
+
+struct RedisStoreOptions {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  // AUTH on connect when not empty.
+  std::string password;
+  // SELECT on connect when not 0.
+  int db = 0;
+  // Prefix of every key (redis_keys.h).
+  std::string key_prefix = "ss:";
+  // Most connections used at once, i.e. most concurrent calls served without
+  // waiting; ReadChanges waits have a pool of the same size of their own.
+  int pool_size = 32;
+  // Bounds connecting (TCP connect; AUTH and SELECT take command_timeout).
+  absl::Duration connect_timeout = absl::Milliseconds(500);
+  // Bounds each command; a Redis that hangs longer yields UNAVAILABLE.
+  absl::Duration command_timeout = absl::Seconds(2);
+  // Changes kept on the feed, at least (trimming is approximate: Redis trims
+  // whole stream nodes, so up to ~100 more are kept).
+  int64_t feed_retention = 1000000;
+  // How long a request_id is remembered for replay.
+  absl::Duration request_id_ttl = absl::Hours(24);
+};
+
+class RedisStore : public Store {
+ public:
+  // INVALID_ARGUMENT for bad options. Does not connect (see above).
+  static absl::StatusOr<std::unique_ptr<RedisStore>> Create(RedisStoreOptions options);
+
+  // REQUIRES: no call is in progress.
+  ~RedisStore() override;
+
+  absl::StatusOr<StoredRecord> Get(Kind kind, absl::string_view id) override;
+  absl::StatusOr<ListResult> List(const ListRequest& request) override;
+  absl::StatusOr<CommitResult> Commit(const CommitRequest& request) override;
+  absl::StatusOr<std::vector<StoredChange>> ReadChanges(int64_t after_revision, int max,
+                                                        absl::Duration wait) override;
+  absl::StatusOr<int64_t> CurrentRevision() override;
+
+  // OK when Redis answers PING: for health checks.
+  absl::Status Ping();
+
+  const RedisKeys& keys() const { return keys_; }
+
+ private:
+  explicit RedisStore(RedisStoreOptions options);
+
+  // The changes after `after_revision` in an XRANGE/XREAD entries reply.
+  absl::StatusOr<std::vector<StoredChange>> ParseChanges(int64_t after_revision,
+                                                         const redisReply& entries) const;
+  // Blocks up to `wait` on XREAD for changes after `after_revision`.
+  absl::StatusOr<std::vector<StoredChange>> WaitForChanges(int64_t after_revision,
+                                                           int max, absl::Duration wait);
+
+  const RedisStoreOptions options_;
+  const RedisKeys keys_;
+  ConnectionPool pool_;
+  ConnectionPool blocking_pool_;
+};
+
+}  // namespace samenspel::registry
+
+#endif  // SAMENSPEL_REGISTRY_REDIS_REDIS_STORE_H_

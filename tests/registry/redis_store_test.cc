@@ -1,0 +1,406 @@
+// RedisStore behaviour the conformance suite cannot show: Redis down, hung or
+// restarted, crash durability, AUTH/SELECT, the key layout, the script cache.
+// Every test runs a real redis-server of its own.
+#include "registry-service/redis/redis_store.h"
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "registry-service/redis/redis_connection.h"
+#include "registry-service/redis/redis_keys.h"
+#include "tests/support/redis_server.h"
+#include "tests/support/subprocess.h"
+
+namespace samenspel::registry {
+namespace {
+
+using ::samenspel::test_support::FreePort;
+using ::samenspel::test_support::RedisServer;
+using ::samenspel::test_support::RedisServerOptions;
+
+Mutation Create(Kind kind, std::string id, std::string data,
+                std::vector<IndexEntry> indexes = {}) {
+  Mutation m;
+  m.op = Mutation::Op::kCreate;
+  m.kind = kind;
+  m.id = std::move(id);
+  m.data = std::move(data);
+  m.indexes = std::move(indexes);
+  return m;
+}
+
+CommitRequest Request(std::vector<Mutation> mutations) {
+  CommitRequest request;
+  request.mutations = std::move(mutations);
+  request.commit_time = absl::FromUnixMicros(1700000000000000);
+  return request;
+}
+
+std::unique_ptr<RedisServer> StartRedis(RedisServerOptions options = {}) {
+  absl::StatusOr<std::unique_ptr<RedisServer>> server = RedisServer::Create(options);
+  EXPECT_TRUE(server.ok()) << server.status();
+  return server.ok() ? *std::move(server) : nullptr;
+}
+
+RedisStoreOptions OptionsFor(const RedisServer& server) {
+  RedisStoreOptions options;
+  options.port = server.port();
+  return options;
+}
+
+std::unique_ptr<RedisStore> MakeStore(const RedisStoreOptions& options) {
+  absl::StatusOr<std::unique_ptr<RedisStore>> store = RedisStore::Create(options);
+  EXPECT_TRUE(store.ok()) << store.status();
+  return store.ok() ? *std::move(store) : nullptr;
+}
+
+// A raw connection for looking at what the store wrote.
+std::unique_ptr<RedisConnection> Connect(const RedisServer& server, int db = 0) {
+  RedisConnectOptions options;
+  options.port = server.port();
+  options.db = db;
+  absl::StatusOr<std::unique_ptr<RedisConnection>> connection =
+      RedisConnection::Connect(options);
+  EXPECT_TRUE(connection.ok()) << connection.status();
+  return connection.ok() ? *std::move(connection) : nullptr;
+}
+
+std::string StringReply(RedisConnection& connection,
+                        std::vector<absl::string_view> argv) {
+  absl::StatusOr<RedisReply> reply = connection.Command(argv);
+  EXPECT_TRUE(reply.ok()) << reply.status();
+  if (!reply.ok() || (*reply)->type != REDIS_REPLY_STRING) return "<not a string>";
+  return std::string((*reply)->str, (*reply)->len);
+}
+
+// Every method of `store`; expects each to be UNAVAILABLE, and fast.
+void ExpectAllUnavailableFast(Store& store, absl::Duration limit) {
+  std::vector<absl::Status> results;
+  std::vector<absl::Duration> took;
+  auto time = [&](auto call) {
+    const absl::Time start = absl::Now();
+    results.push_back(call());
+    took.push_back(absl::Now() - start);
+  };
+  time([&] { return store.Get(Kind::kExpert, "jan").status(); });
+  time([&] { return store.List(ListRequest{}).status(); });
+  time([&] { return store.Commit(Request({Create(Kind::kExpert, "x", "x")})).status(); });
+  time([&] { return store.ReadChanges(0, 10, absl::ZeroDuration()).status(); });
+  time([&] { return store.ReadChanges(0, 10, absl::Seconds(5)).status(); });
+  time([&] { return store.CurrentRevision().status(); });
+  for (size_t i = 0; i < results.size(); ++i) {
+    EXPECT_EQ(results[i].code(), absl::StatusCode::kUnavailable)
+        << i << ": " << results[i];
+    EXPECT_LT(took[i], limit) << i << ": " << results[i];
+  }
+}
+
+TEST(RedisStoreTest, RejectsBadOptions) {
+  RedisStoreOptions options;
+  options.pool_size = 0;
+  EXPECT_EQ(RedisStore::Create(options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  options = RedisStoreOptions();
+  options.feed_retention = 0;
+  EXPECT_EQ(RedisStore::Create(options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  options = RedisStoreOptions();
+  options.port = 70000;
+  EXPECT_EQ(RedisStore::Create(options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(RedisStoreTest, StartsWithoutRedisAndFailsFast) {
+  absl::StatusOr<int> port = FreePort();
+  ASSERT_TRUE(port.ok()) << port.status();
+  RedisStoreOptions options;
+  options.port = *port;  // Nothing listens there.
+  std::unique_ptr<RedisStore> store = MakeStore(options);
+  ASSERT_NE(store, nullptr);
+  const absl::Status status = store->Get(Kind::kExpert, "jan").status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(absl::StrContains(status.message(), absl::StrCat("127.0.0.1:", *port)))
+      << status;
+  // Well under connect_timeout (500ms) + command_timeout (2s).
+  ExpectAllUnavailableFast(*store, absl::Milliseconds(250));
+}
+
+TEST(RedisStoreTest, StoppedRedisIsUnavailableFastAndTheSameStoreRecovers) {
+  RedisServerOptions server_options;
+  server_options.appendonly = true;
+  std::unique_ptr<RedisServer> server = StartRedis(server_options);
+  ASSERT_NE(server, nullptr);
+  std::unique_ptr<RedisStore> store = MakeStore(OptionsFor(*server));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Commit(Request({Create(Kind::kExpert, "jan", "v1")})).ok());
+  // Several idle connections in the pool, all of which will go stale.
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] { EXPECT_TRUE(store->Get(Kind::kExpert, "jan").ok()); });
+  }
+  for (std::thread& t : threads) t.join();
+
+  ASSERT_TRUE(server->Stop().ok());
+  ExpectAllUnavailableFast(*store, absl::Milliseconds(250));
+
+  ASSERT_TRUE(server->Start().ok());
+  // The very first calls succeed: no restart of the store, no retry loop.
+  absl::StatusOr<StoredRecord> jan = store->Get(Kind::kExpert, "jan");
+  ASSERT_TRUE(jan.ok()) << jan.status();
+  EXPECT_EQ(jan->data, "v1");
+  // Redis's script cache is empty after a restart: EVALSHA falls back to EVAL.
+  absl::StatusOr<CommitResult> result =
+      store->Commit(Request({Create(Kind::kExpert, "piet", "v1")}));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->revisions, std::vector<int64_t>{2});
+}
+
+TEST(RedisStoreTest, RestartBetweenCallsCostsNoFailures) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  std::unique_ptr<RedisStore> store = MakeStore(OptionsFor(*server));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Ping().ok());
+  ASSERT_TRUE(server->Stop().ok());
+  ASSERT_TRUE(server->Start().ok());
+  // The pooled connection died while idle; it is replaced before use, so
+  // even a commit (which is never retried) succeeds.
+  absl::StatusOr<CommitResult> result =
+      store->Commit(Request({Create(Kind::kExpert, "jan", "v1")}));
+  EXPECT_TRUE(result.ok()) << result.status();
+}
+
+TEST(RedisStoreTest, HungRedisTimesOutAsUnavailable) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  RedisStoreOptions options = OptionsFor(*server);
+  options.command_timeout = absl::Milliseconds(300);
+  std::unique_ptr<RedisStore> store = MakeStore(options);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Commit(Request({Create(Kind::kExpert, "jan", "v1")})).ok());
+
+  ASSERT_TRUE(server->Pause().ok());
+  const absl::Time start = absl::Now();
+  const absl::Status status = store->Get(Kind::kExpert, "jan").status();
+  const absl::Duration took = absl::Now() - start;
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+  EXPECT_TRUE(absl::StrContains(status.message(), "timed out")) << status;
+  EXPECT_GE(took, absl::Milliseconds(250));
+  EXPECT_LT(took, absl::Seconds(2));
+
+  ASSERT_TRUE(server->Resume().ok());
+  absl::StatusOr<StoredRecord> jan = store->Get(Kind::kExpert, "jan");
+  EXPECT_TRUE(jan.ok()) << jan.status();
+}
+
+TEST(RedisStoreTest, AcknowledgedCommitsSurviveKillDashNine) {
+  RedisServerOptions server_options;
+  server_options.appendonly = true;
+  server_options.appendfsync = "always";
+  std::unique_ptr<RedisServer> server = StartRedis(server_options);
+  ASSERT_NE(server, nullptr);
+  std::unique_ptr<RedisStore> store = MakeStore(OptionsFor(*server));
+  ASSERT_NE(store, nullptr);
+
+  constexpr int kThreads = 4;
+  constexpr int kCommits = 100;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int c = 0; c < kCommits; ++c) {
+        absl::Status s =
+            store
+                ->Commit(Request({Create(Kind::kExpert, absl::StrCat(t, "-", c), "data",
+                                         {{"theme", "water"}})}))
+                .status();
+        ASSERT_TRUE(s.ok()) << s;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+
+  ASSERT_TRUE(server->Kill().ok());
+  ASSERT_TRUE(server->Start().ok());
+
+  absl::StatusOr<int64_t> revision = store->CurrentRevision();
+  ASSERT_TRUE(revision.ok()) << revision.status();
+  EXPECT_EQ(*revision, kThreads * kCommits);
+  for (int t = 0; t < kThreads; ++t) {
+    for (int c = 0; c < kCommits; ++c) {
+      EXPECT_TRUE(store->Get(Kind::kExpert, absl::StrCat(t, "-", c)).ok())
+          << t << "-" << c;
+    }
+  }
+  ListRequest by_theme;
+  by_theme.kind = Kind::kExpert;
+  by_theme.index = IndexEntry{"theme", "water"};
+  by_theme.limit = 1000;
+  absl::StatusOr<ListResult> listed = store->List(by_theme);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_EQ(listed->records.size(), static_cast<size_t>(kThreads * kCommits));
+  absl::StatusOr<std::vector<StoredChange>> changes =
+      store->ReadChanges(0, 1000, absl::ZeroDuration());
+  ASSERT_TRUE(changes.ok()) << changes.status();
+  ASSERT_EQ(changes->size(), static_cast<size_t>(kThreads * kCommits));
+  EXPECT_EQ(changes->back().revision, kThreads * kCommits);
+  // The counter survived with the data: no revision is handed out twice.
+  absl::StatusOr<CommitResult> next =
+      store->Commit(Request({Create(Kind::kExpert, "after", "x")}));
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->revisions, std::vector<int64_t>{kThreads * kCommits + 1});
+}
+
+TEST(RedisStoreTest, AuthAndSelect) {
+  RedisServerOptions server_options;
+  server_options.password = "s3cret";
+  std::unique_ptr<RedisServer> server = StartRedis(server_options);
+  ASSERT_NE(server, nullptr);
+
+  RedisStoreOptions options = OptionsFor(*server);
+  options.password = "wrong";
+  std::unique_ptr<RedisStore> wrong = MakeStore(options);
+  ASSERT_NE(wrong, nullptr);
+  const absl::Status status = wrong->Ping();
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(absl::StrContains(status.message(), "AUTH")) << status;
+
+  options.password = "s3cret";
+  options.db = 3;
+  std::unique_ptr<RedisStore> store = MakeStore(options);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Commit(Request({Create(Kind::kExpert, "jan", "v1")})).ok());
+
+  RedisConnectOptions raw;
+  raw.port = server->port();
+  raw.password = "s3cret";
+  for (int db : {0, 3}) {
+    raw.db = db;
+    absl::StatusOr<std::unique_ptr<RedisConnection>> connection =
+        RedisConnection::Connect(raw);
+    ASSERT_TRUE(connection.ok()) << connection.status();
+    absl::StatusOr<RedisReply> exists = (*connection)->Command({"EXISTS", "ss:rev"});
+    ASSERT_TRUE(exists.ok()) << exists.status();
+    EXPECT_EQ((*exists)->integer, db == 3 ? 1 : 0) << "db " << db;
+  }
+}
+
+TEST(RedisStoreTest, WritesTheLayoutOfRedisKeys) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  RedisStoreOptions options = OptionsFor(*server);
+  options.key_prefix = "layout:";
+  std::unique_ptr<RedisStore> store = MakeStore(options);
+  ASSERT_NE(store, nullptr);
+  const RedisKeys& keys = store->keys();
+  const IndexEntry bzk{"organisation", "bzk"};
+  CommitRequest request = Request({Create(Kind::kExpert, "jan", "data", {bzk})});
+  request.request_id = "CreateExpert/jan";
+  request.request_result = "result";
+  ASSERT_TRUE(store->Commit(request).ok());
+
+  std::unique_ptr<RedisConnection> redis = Connect(*server);
+  ASSERT_NE(redis, nullptr);
+  const std::string record = keys.Record(Kind::kExpert, "jan");
+  EXPECT_EQ(StringReply(*redis, {"HGET", record, kRecordDataField}), "data");
+  EXPECT_EQ(StringReply(*redis, {"HGET", record, kRecordRevisionField}), "1");
+  EXPECT_EQ(StringReply(*redis, {"ZSCORE", keys.AllIds(Kind::kExpert), "jan"}), "0");
+  EXPECT_EQ(StringReply(*redis, {"ZSCORE", keys.IndexSet(Kind::kExpert),
+                                 IndexMember(bzk, "jan")}),
+            "0");
+  EXPECT_EQ(StringReply(*redis, {"GET", keys.Revision()}), "1");
+  EXPECT_EQ(StringReply(*redis, {"GET", keys.Request("CreateExpert/jan")}), "result");
+  absl::StatusOr<RedisReply> ttl =
+      redis->Command({"PTTL", keys.Request("CreateExpert/jan")});
+  ASSERT_TRUE(ttl.ok());
+  EXPECT_GT((*ttl)->integer, absl::ToInt64Milliseconds(absl::Hours(23)));
+  absl::StatusOr<RedisReply> feed = redis->Command({"XRANGE", keys.Feed(), "-", "+"});
+  ASSERT_TRUE(feed.ok());
+  ASSERT_EQ((*feed)->elements, 1u);
+  EXPECT_EQ(std::string((*feed)->element[0]->element[0]->str), FeedEntryId(1));
+  // Nothing outside the prefix.
+  absl::StatusOr<RedisReply> all = redis->Command({"KEYS", "*"});
+  ASSERT_TRUE(all.ok());
+  for (size_t i = 0; i < (*all)->elements; ++i) {
+    EXPECT_TRUE(absl::StartsWith((*all)->element[i]->str, "layout:"))
+        << (*all)->element[i]->str;
+  }
+}
+
+TEST(RedisStoreTest, ScriptFlushFallsBackToEval) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  std::unique_ptr<RedisStore> store = MakeStore(OptionsFor(*server));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Commit(Request({Create(Kind::kExpert, "a", "a")})).ok());
+  std::unique_ptr<RedisConnection> redis = Connect(*server);
+  ASSERT_NE(redis, nullptr);
+  ASSERT_TRUE(redis->Command({"SCRIPT", "FLUSH"}).ok());
+  EXPECT_TRUE(store->Commit(Request({Create(Kind::kExpert, "b", "b")})).ok());
+  ListRequest request;
+  request.kind = Kind::kExpert;
+  absl::StatusOr<ListResult> listed = store->List(request);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_EQ(listed->records.size(), 2u);
+}
+
+TEST(RedisStoreTest, WaitingReadersDoNotTakeConnectionsFromOtherCalls) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  RedisStoreOptions options = OptionsFor(*server);
+  options.pool_size = 2;
+  std::unique_ptr<RedisStore> store = MakeStore(options);
+  ASSERT_NE(store, nullptr);
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 2; ++i) {
+    readers.emplace_back([&] {
+      absl::StatusOr<std::vector<StoredChange>> changes =
+          store->ReadChanges(0, 10, absl::Seconds(20));
+      ASSERT_TRUE(changes.ok()) << changes.status();
+      EXPECT_EQ(changes->size(), 1u);
+    });
+  }
+  // Both readers block (or will), each on a connection of its own pool.
+  ASSERT_TRUE(test_support::WaitUntil(
+      [&] {
+        std::unique_ptr<RedisConnection> redis = Connect(*server);
+        if (redis == nullptr) return false;
+        absl::StatusOr<RedisReply> info = redis->Command({"INFO", "clients"});
+        return info.ok() && absl::StrContains((*info)->str, "blocked_clients:2");
+      },
+      absl::Seconds(10)));
+  const absl::Time start = absl::Now();
+  EXPECT_TRUE(store->Commit(Request({Create(Kind::kExpert, "a", "a")})).ok());
+  EXPECT_TRUE(store->Get(Kind::kExpert, "a").ok());
+  EXPECT_LT(absl::Now() - start, absl::Seconds(1));
+  for (std::thread& t : readers) t.join();
+}
+
+TEST(RedisStoreTest, LargeCommit) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  std::unique_ptr<RedisStore> store = MakeStore(OptionsFor(*server));
+  ASSERT_NE(store, nullptr);
+  std::vector<Mutation> mutations;
+  const std::string big(256 * 1024, '\x01');
+  for (int i = 0; i < 2000; ++i) {
+    mutations.push_back(Create(Kind::kExpert, absl::StrCat("e", i), i == 0 ? big : "x",
+                               {{"theme", absl::StrCat("t", i % 7)}}));
+  }
+  absl::StatusOr<CommitResult> result = store->Commit(Request(mutations));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->revisions.size(), 2000u);
+  EXPECT_EQ(result->revisions.back(), 2000);
+  EXPECT_EQ(store->Get(Kind::kExpert, "e0")->data, big);
+}
+
+}  // namespace
+}  // namespace samenspel::registry

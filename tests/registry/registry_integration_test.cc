@@ -1,0 +1,446 @@
+// The real samenspel-registry binary over a real redis-server, called over
+// gRPC: every RPC, every error path, persistence, the change feed through two
+// registry processes, and Redis outages.
+#include <atomic>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "common/grpc_status.h"
+#include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
+#include "grpcpp/client_context.h"
+#include "gtest/gtest.h"
+#include "samenspel/registry/v1/registry_service.grpc.pb.h"
+#include "tests/support/redis_server.h"
+#include "tests/support/service_process.h"
+
+namespace samenspel::registry {
+namespace {
+
+using test_support::RedisServer;
+using test_support::RedisServerOptions;
+using test_support::ServiceProcess;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+using Stub = v1::RegistryService::Stub;
+namespace type = ::samenspel::type::v1;
+
+// Calls one unary RPC with a deadline; returns the response or the status.
+template <typename Response, typename Request, typename Method>
+absl::StatusOr<Response> Call(Stub& stub, Method method, const Request& request,
+                              absl::Duration deadline = absl::Seconds(10)) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+  Response response;
+  grpc::Status s = (stub.*method)(&ctx, request, &response);
+  if (!s.ok()) return FromGrpcStatus(s);
+  return response;
+}
+
+std::vector<std::string> BadFields(const absl::Status& s) {
+  std::vector<std::string> fields;
+  auto payload = s.GetPayload("type.googleapis.com/google.rpc.BadRequest");
+  if (!payload) return fields;
+  google::rpc::BadRequest br;
+  br.ParseFromString(std::string(*payload));
+  for (const auto& v : br.field_violations()) fields.push_back(v.field());
+  return fields;
+}
+
+std::string Reason(const absl::Status& s) {
+  auto payload = s.GetPayload("type.googleapis.com/google.rpc.ErrorInfo");
+  if (!payload) return "";
+  google::rpc::ErrorInfo info;
+  info.ParseFromString(std::string(*payload));
+  return info.reason();
+}
+
+// One Redis (AOF on) and one registry per test.
+class RegistryIntegrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    RedisServerOptions options;
+    options.appendonly = true;
+    options.appendfsync = "everysec";
+    auto redis = RedisServer::Create(options);
+    ASSERT_TRUE(redis.ok()) << redis.status();
+    redis_ = *std::move(redis);
+    registry_ = StartRegistry();
+    ASSERT_NE(registry_, nullptr);
+    stub_ = v1::RegistryService::NewStub(registry_->Channel());
+  }
+
+  std::unique_ptr<ServiceProcess> StartRegistry(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--insecure", "--redis=" + redis_->address()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto p = ServiceProcess::Start(SAMENSPEL_REGISTRY_BINARY, args);
+    EXPECT_TRUE(p.ok()) << p.status();
+    if (!p.ok()) return nullptr;
+    EXPECT_TRUE((*p)->WaitForHealth("SERVING", absl::Seconds(10)));
+    return *std::move(p);
+  }
+
+  v1::Organisation CreateOrg(const std::string& id, type::GovernmentLayer layer,
+                             Stub* stub = nullptr) {
+    v1::CreateOrganisationRequest req;
+    req.set_organisation_id(id);
+    req.mutable_organisation()->set_display_name("Organisatie " + id);
+    req.mutable_organisation()->set_layer(layer);
+    auto org = Call<v1::Organisation>(stub ? *stub : *stub_, &Stub::CreateOrganisation, req);
+    EXPECT_TRUE(org.ok()) << org.status();
+    return org.ok() ? *org : v1::Organisation();
+  }
+
+  static v1::CreateExpertRequest ExpertRequest(const std::string& id, const std::string& org) {
+    v1::CreateExpertRequest req;
+    req.set_expert_id(id);
+    auto* e = req.mutable_expert();
+    e->set_display_name("Expert " + id);
+    e->set_organisation("organisations/" + org);
+    e->set_email(id + "@example.nl");
+    auto* s = e->add_skills();
+    s->set_name("klimaatadaptatie");
+    s->set_level(4);
+    e->add_themes("water");
+    e->add_perspectives(type::PERSPECTIVE_EXECUTION);
+    e->set_available_hours_per_week(6);
+    e->set_consent_to_matching(true);
+    return req;
+  }
+
+  v1::Expert CreateExpert(const std::string& id, const std::string& org, Stub* stub = nullptr) {
+    auto e = Call<v1::Expert>(stub ? *stub : *stub_, &Stub::CreateExpert, ExpertRequest(id, org));
+    EXPECT_TRUE(e.ok()) << e.status();
+    return e.ok() ? *e : v1::Expert();
+  }
+
+  // Reads the feed after `after` until `count` changes came or 10 s passed.
+  static std::vector<v1::Change> Watch(Stub& stub, int64_t after, size_t count) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    v1::WatchChangesRequest req;
+    req.set_after_revision(after);
+    auto reader = stub.WatchChanges(&ctx, req);
+    std::vector<v1::Change> out;
+    v1::Change c;
+    while (out.size() < count && reader->Read(&c)) out.push_back(c);
+    ctx.TryCancel();
+    reader->Finish();
+    return out;
+  }
+
+  std::unique_ptr<RedisServer> redis_;
+  std::unique_ptr<ServiceProcess> registry_;
+  std::unique_ptr<Stub> stub_;
+};
+
+TEST_F(RegistryIntegrationTest, EveryCrudMethodOverGrpc) {
+  CreateOrg("pv26", type::GOVERNMENT_LAYER_PROVINCIAL);
+  v1::GetOrganisationRequest get_org;
+  get_org.set_name("organisations/pv26");
+  auto org = Call<v1::Organisation>(*stub_, &Stub::GetOrganisation, get_org);
+  ASSERT_TRUE(org.ok()) << org.status();
+  v1::UpdateOrganisationRequest update_org;
+  *update_org.mutable_organisation() = *org;
+  update_org.mutable_organisation()->add_region_codes("PV26");
+  update_org.mutable_update_mask()->add_paths("region_codes");
+  ASSERT_TRUE(Call<v1::Organisation>(*stub_, &Stub::UpdateOrganisation, update_org).ok());
+  v1::ListOrganisationsRequest list_orgs;
+  list_orgs.set_region_code("PV26");
+  auto orgs = Call<v1::ListOrganisationsResponse>(*stub_, &Stub::ListOrganisations, list_orgs);
+  ASSERT_TRUE(orgs.ok()) << orgs.status();
+  EXPECT_THAT(orgs->organisations(), SizeIs(1));
+
+  v1::Expert anna = CreateExpert("anna", "pv26");
+  EXPECT_EQ(anna.layer(), type::GOVERNMENT_LAYER_PROVINCIAL);
+  v1::GetExpertRequest get_expert;
+  get_expert.set_name("experts/anna");
+  ASSERT_TRUE(Call<v1::Expert>(*stub_, &Stub::GetExpert, get_expert).ok());
+  v1::UpdateExpertRequest update_expert;
+  *update_expert.mutable_expert() = anna;
+  update_expert.mutable_expert()->set_bio("Werkt aan de klimaatadaptatie van polders.");
+  update_expert.mutable_update_mask()->add_paths("bio");
+  auto anna2 = Call<v1::Expert>(*stub_, &Stub::UpdateExpert, update_expert);
+  ASSERT_TRUE(anna2.ok()) << anna2.status();
+  v1::ListExpertsRequest list_experts;
+  list_experts.set_theme("Water");
+  auto experts = Call<v1::ListExpertsResponse>(*stub_, &Stub::ListExperts, list_experts);
+  ASSERT_TRUE(experts.ok());
+  EXPECT_THAT(experts->experts(), SizeIs(1));
+
+  v1::BatchCreateExpertsRequest batch;
+  *batch.add_requests() = ExpertRequest("bram", "pv26");
+  *batch.add_requests() = ExpertRequest("cas", "pv26");
+  auto batch_resp =
+      Call<v1::BatchCreateExpertsResponse>(*stub_, &Stub::BatchCreateExperts, batch);
+  ASSERT_TRUE(batch_resp.ok()) << batch_resp.status();
+  EXPECT_THAT(batch_resp->experts(), SizeIs(2));
+
+  v1::CreateTeamRequest create_team;
+  create_team.set_team_id("deltaplan");
+  create_team.mutable_team()->set_display_name("Deltaplan ruimtelijke adaptatie");
+  create_team.mutable_team()->set_owner_organisation("organisations/pv26");
+  create_team.mutable_team()->add_members()->set_expert("experts/anna");
+  auto team = Call<v1::TaskTeam>(*stub_, &Stub::CreateTeam, create_team);
+  ASSERT_TRUE(team.ok()) << team.status();
+  v1::AddTeamMemberRequest add;
+  add.set_team("teams/deltaplan");
+  add.mutable_member()->set_expert("experts/bram");
+  add.set_etag(team->etag());
+  auto team2 = Call<v1::TaskTeam>(*stub_, &Stub::AddTeamMember, add);
+  ASSERT_TRUE(team2.ok()) << team2.status();
+  EXPECT_THAT(team2->members(), SizeIs(2));
+  v1::RemoveTeamMemberRequest remove;
+  remove.set_team("teams/deltaplan");
+  remove.set_expert("experts/anna");
+  ASSERT_TRUE(Call<v1::TaskTeam>(*stub_, &Stub::RemoveTeamMember, remove).ok());
+  v1::GetTeamRequest get_team;
+  get_team.set_name("teams/deltaplan");
+  ASSERT_TRUE(Call<v1::TaskTeam>(*stub_, &Stub::GetTeam, get_team).ok());
+  v1::UpdateTeamRequest update_team;
+  update_team.mutable_team()->set_name("teams/deltaplan");
+  update_team.mutable_team()->set_state(v1::TaskTeam::ACTIVE);
+  update_team.mutable_update_mask()->add_paths("state");
+  ASSERT_TRUE(Call<v1::TaskTeam>(*stub_, &Stub::UpdateTeam, update_team).ok());
+  v1::ListTeamsRequest list_teams;
+  list_teams.set_member("experts/bram");
+  list_teams.set_state(v1::TaskTeam::ACTIVE);
+  auto teams = Call<v1::ListTeamsResponse>(*stub_, &Stub::ListTeams, list_teams);
+  ASSERT_TRUE(teams.ok()) << teams.status();
+  EXPECT_THAT(teams->teams(), SizeIs(1));
+
+  v1::CreateChallengeRequest create_challenge;
+  create_challenge.set_challenge_id("droogte");
+  auto* c = create_challenge.mutable_challenge();
+  c->set_title("Droogte en verzilting");
+  c->set_owner_organisation("organisations/pv26");
+  c->add_desired_layers(type::GOVERNMENT_LAYER_WATER_AUTHORITY);
+  ASSERT_TRUE(Call<v1::Challenge>(*stub_, &Stub::CreateChallenge, create_challenge).ok());
+  v1::GetChallengeRequest get_challenge;
+  get_challenge.set_name("challenges/droogte");
+  auto challenge = Call<v1::Challenge>(*stub_, &Stub::GetChallenge, get_challenge);
+  ASSERT_TRUE(challenge.ok());
+  EXPECT_EQ(challenge->state(), v1::Challenge::OPEN);
+  v1::UpdateChallengeRequest update_challenge;
+  *update_challenge.mutable_challenge() = *challenge;
+  update_challenge.mutable_challenge()->set_state(v1::Challenge::STAFFED);
+  ASSERT_TRUE(Call<v1::Challenge>(*stub_, &Stub::UpdateChallenge, update_challenge).ok());
+  v1::ListChallengesRequest list_challenges;
+  list_challenges.set_state(v1::Challenge::STAFFED);
+  auto challenges =
+      Call<v1::ListChallengesResponse>(*stub_, &Stub::ListChallenges, list_challenges);
+  ASSERT_TRUE(challenges.ok());
+  EXPECT_THAT(challenges->challenges(), SizeIs(1));
+
+  v1::DeleteChallengeRequest del_challenge;
+  del_challenge.set_name("challenges/droogte");
+  EXPECT_TRUE(Call<google::protobuf::Empty>(*stub_, &Stub::DeleteChallenge, del_challenge).ok());
+  v1::DeleteTeamRequest del_team;
+  del_team.set_name("teams/deltaplan");
+  EXPECT_TRUE(Call<google::protobuf::Empty>(*stub_, &Stub::DeleteTeam, del_team).ok());
+  for (const char* id : {"anna", "bram", "cas"}) {
+    v1::DeleteExpertRequest del;
+    del.set_name(absl::StrCat("experts/", id));
+    EXPECT_TRUE(Call<google::protobuf::Empty>(*stub_, &Stub::DeleteExpert, del).ok());
+  }
+  v1::DeleteOrganisationRequest del_org;
+  del_org.set_name("organisations/pv26");
+  EXPECT_TRUE(Call<google::protobuf::Empty>(*stub_, &Stub::DeleteOrganisation, del_org).ok());
+  EXPECT_EQ(Call<v1::Organisation>(*stub_, &Stub::GetOrganisation, get_org).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(RegistryIntegrationTest, ErrorPathsCarryCodesAndDetails) {
+  CreateOrg("gm0344", type::GOVERNMENT_LAYER_MUNICIPAL);
+  v1::Expert anna = CreateExpert("anna", "gm0344");
+
+  // INVALID_ARGUMENT naming each bad field.
+  auto bad = ExpertRequest("Bad Id", "gm0344");
+  bad.mutable_expert()->set_email("anna-at-utrecht");
+  bad.mutable_expert()->mutable_skills(0)->set_level(9);
+  bad.mutable_expert()->add_region_codes("Utrecht");
+  auto s = Call<v1::Expert>(*stub_, &Stub::CreateExpert, bad).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(BadFields(s), ElementsAre("expert_id", "expert.email", "expert.skills[0].level",
+                                        "expert.region_codes[0]"));
+  EXPECT_EQ(Reason(s), "INVALID_FIELD");
+  // A reference that must exist.
+  s = Call<v1::Expert>(*stub_, &Stub::CreateExpert, ExpertRequest("bob", "nowhere")).status();
+  EXPECT_THAT(BadFields(s), ElementsAre("expert.organisation"));
+
+  // ALREADY_EXISTS.
+  s = Call<v1::Expert>(*stub_, &Stub::CreateExpert, ExpertRequest("anna", "gm0344")).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists);
+
+  // NOT_FOUND.
+  v1::GetExpertRequest get;
+  get.set_name("experts/nobody");
+  s = Call<v1::Expert>(*stub_, &Stub::GetExpert, get).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(s.GetPayload("type.googleapis.com/google.rpc.ResourceInfo").has_value());
+
+  // ABORTED on a stale etag.
+  v1::UpdateExpertRequest update;
+  *update.mutable_expert() = anna;
+  update.mutable_expert()->set_job_title("Adviseur");
+  ASSERT_TRUE(Call<v1::Expert>(*stub_, &Stub::UpdateExpert, update).ok());
+  s = Call<v1::Expert>(*stub_, &Stub::UpdateExpert, update).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(Reason(s), "ETAG_MISMATCH");
+
+  // FAILED_PRECONDITION: the organisation still has experts.
+  v1::DeleteOrganisationRequest del_org;
+  del_org.set_name("organisations/gm0344");
+  s = Call<google::protobuf::Empty>(*stub_, &Stub::DeleteOrganisation, del_org).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("still has experts"));
+
+  // request_id: a retried create returns the first result, creates nothing new.
+  auto retry = ExpertRequest("", "gm0344");
+  retry.mutable_expert()->set_email("retry@example.nl");
+  retry.set_request_id("import-2026-11-28-line-12");
+  auto first = Call<v1::Expert>(*stub_, &Stub::CreateExpert, retry);
+  auto second = Call<v1::Expert>(*stub_, &Stub::CreateExpert, retry);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->name(), second->name());
+  v1::ListExpertsRequest list;
+  auto all = Call<v1::ListExpertsResponse>(*stub_, &Stub::ListExperts, list);
+  EXPECT_THAT(all->experts(), SizeIs(2));
+}
+
+TEST_F(RegistryIntegrationTest, OversizedRequestIsResourceExhausted) {
+  auto small = StartRegistry({"--max_message_bytes=65536"});
+  ASSERT_NE(small, nullptr);
+  auto stub = v1::RegistryService::NewStub(small->Channel());
+  CreateOrg("gm0363", type::GOVERNMENT_LAYER_MUNICIPAL, stub.get());
+  v1::BatchCreateExpertsRequest batch;
+  for (int i = 0; i < 20; ++i) {
+    auto item = ExpertRequest(absl::StrCat("e", i), "gm0363");
+    item.mutable_expert()->set_bio(std::string(5000, 'x'));
+    *batch.add_requests() = item;
+  }
+  auto s = Call<v1::BatchCreateExpertsResponse>(*stub, &Stub::BatchCreateExperts, batch).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+}
+
+TEST_F(RegistryIntegrationTest, WatchFromTrimmedRevisionIsOutOfRange) {
+  auto short_feed = StartRegistry({"--feed_retention=5"});
+  ASSERT_NE(short_feed, nullptr);
+  auto stub = v1::RegistryService::NewStub(short_feed->Channel());
+  CreateOrg("gm0363", type::GOVERNMENT_LAYER_MUNICIPAL, stub.get());
+  // Trimming is approximate (whole stream nodes of 100 entries): write enough.
+  for (int i = 0; i < 300; ++i) CreateExpert(absl::StrCat("e", i), "gm0363", stub.get());
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  v1::WatchChangesRequest req;
+  req.set_after_revision(0);
+  auto reader = stub->WatchChanges(&ctx, req);
+  v1::Change c;
+  EXPECT_FALSE(reader->Read(&c));
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::OUT_OF_RANGE);
+  // A consumer resyncs from List, which says which revision it is consistent with.
+  v1::ListExpertsRequest list;
+  list.set_page_size(1000);
+  auto page = Call<v1::ListExpertsResponse>(*stub, &Stub::ListExperts, list);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->revision(), 301);
+  EXPECT_THAT(Watch(*stub, page->revision(), 0), SizeIs(0));
+}
+
+TEST_F(RegistryIntegrationTest, DataSurvivesRegistryRestartAndRedisKill9) {
+  CreateOrg("ws0155", type::GOVERNMENT_LAYER_WATER_AUTHORITY);
+  for (int i = 0; i < 50; ++i) CreateExpert(absl::StrCat("e", i), "ws0155");
+  ASSERT_TRUE(registry_->Stop().ok());
+  ASSERT_TRUE(redis_->Kill().ok());  // kill -9: only the AOF remains
+  ASSERT_TRUE(redis_->Start().ok());
+  ASSERT_TRUE(registry_->Restart().ok());
+  ASSERT_TRUE(registry_->WaitForHealth("SERVING", absl::Seconds(10)));
+  stub_ = v1::RegistryService::NewStub(registry_->Channel());
+  v1::ListExpertsRequest list;
+  list.set_organisation("organisations/ws0155");
+  list.set_page_size(100);
+  auto page = Call<v1::ListExpertsResponse>(*stub_, &Stub::ListExperts, list);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_THAT(page->experts(), SizeIs(50));
+  EXPECT_EQ(page->revision(), 51);
+  auto feed = Watch(*stub_, 0, 51);
+  ASSERT_THAT(feed, SizeIs(51));
+  EXPECT_EQ(feed.back().expert().name(), "experts/e49");
+}
+
+TEST_F(RegistryIntegrationTest, FeedThroughTwoRegistriesHasNoGapsOrDuplicates) {
+  auto second = StartRegistry();
+  ASSERT_NE(second, nullptr);
+  auto stub2 = v1::RegistryService::NewStub(second->Channel());
+  CreateOrg("gm0599", type::GOVERNMENT_LAYER_MUNICIPAL);
+  constexpr int kWriters = 4;
+  constexpr int kPerWriter = 60;
+  constexpr size_t kTotal = 1 + kWriters * kPerWriter;
+
+  // Watchers on both processes, started before the writes.
+  std::vector<v1::Change> seen_a, seen_b;
+  std::thread watch_a([&] { seen_a = Watch(*stub_, 0, kTotal); });
+  std::thread watch_b([&] { seen_b = Watch(*stub2, 0, kTotal); });
+
+  absl::Mutex mu;
+  std::set<int64_t> acknowledged = {1};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      Stub& stub = w % 2 ? *stub2 : *stub_;
+      for (int i = 0; i < kPerWriter; ++i) {
+        auto e = Call<v1::Expert>(stub, &Stub::CreateExpert,
+                                  ExpertRequest(absl::StrCat("w", w, "-", i), "gm0599"));
+        ASSERT_TRUE(e.ok()) << e.status();
+        absl::MutexLock lock(&mu);
+        acknowledged.insert(e->revision());
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  watch_a.join();
+  watch_b.join();
+  for (const auto* seen : {&seen_a, &seen_b}) {
+    ASSERT_THAT(*seen, SizeIs(kTotal));
+    std::set<int64_t> revisions;
+    for (size_t i = 0; i < seen->size(); ++i) {
+      EXPECT_EQ((*seen)[i].revision(), static_cast<int64_t>(i + 1));
+      revisions.insert((*seen)[i].revision());
+    }
+    EXPECT_EQ(revisions, acknowledged);
+  }
+}
+
+TEST_F(RegistryIntegrationTest, RedisOutageIsUnavailableThenRecovers) {
+  CreateOrg("gm0363", type::GOVERNMENT_LAYER_MUNICIPAL);
+  ASSERT_TRUE(redis_->Stop().ok());
+  v1::GetOrganisationRequest get;
+  get.set_name("organisations/gm0363");
+  const absl::Time start = absl::Now();
+  auto s = Call<v1::Organisation>(*stub_, &Stub::GetOrganisation, get, absl::Seconds(5));
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kUnavailable) << s.status();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+  auto create = Call<v1::Expert>(*stub_, &Stub::CreateExpert, ExpertRequest("anna", "gm0363"));
+  EXPECT_EQ(create.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(registry_->WaitForHealth("NOT_SERVING", absl::Seconds(5)));
+
+  ASSERT_TRUE(redis_->Start().ok());
+  EXPECT_TRUE(registry_->WaitForHealth("SERVING", absl::Seconds(10)));
+  EXPECT_TRUE(Call<v1::Organisation>(*stub_, &Stub::GetOrganisation, get).ok());
+  EXPECT_TRUE(Call<v1::Expert>(*stub_, &Stub::CreateExpert, ExpertRequest("anna", "gm0363")).ok());
+}
+
+TEST_F(RegistryIntegrationTest, SigtermDrainsAndExitsCleanly) {
+  ASSERT_TRUE(registry_->Stop().ok());
+  EXPECT_NE(registry_->Health().find("error"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace samenspel::registry
