@@ -10,10 +10,10 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/health_service.h"
 #include "common/server_setup.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
-#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server_builder.h"
 #include "matching-service/analysis/analyzer.h"
 #include "matching-service/core/matcher.h"
@@ -102,34 +102,38 @@ int Run(const MatchingServerOptions& o) {
   Matcher matcher(analyzer->get(), *std::move(regions), MatcherOptions{});
   MatchingServiceImpl service(&matcher, o.service);
 
-  grpc::EnableDefaultHealthCheckService(true);
+  HealthService health({"samenspel.matching.v1.MatchingService"});
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  // Idle sync-server threads look for work this often; it also bounds how
+  // long a shutdown waits for them (the default is 10 s).
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::CQ_TIMEOUT_MSEC, 200);
   int port = 0;
   builder.AddListeningPort(o.listen, *credentials, &port);
   builder.RegisterService(&service);
+  builder.RegisterService(&health);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) Fail(absl::StrCat("cannot listen on ", o.listen));
-  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
-  // NOT_SERVING until the first snapshot of the registry is loaded.
-  health->SetServingStatus(false);
+  // NOT_SERVING (the initial state) until the first snapshot of the registry is loaded.
   std::fprintf(stderr, "samenspel-matching: listening on %s (port %d), following %s\n",
                o.listen.c_str(), port, o.registry.c_str());
 
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
   RegistryFollowerOptions follower_options;
-  follower_options.on_ready = [health](bool ready) { health->SetServingStatus(ready); };
+  follower_options.on_ready = [&health](bool ready) { health.SetServing(ready); };
   RegistryFollower follower(grpc::CreateCustomChannel(o.registry, *registry_credentials, args),
                             &matcher, follower_options);
   follower.Start();
 
   const int sig = WaitForStopSignal(stop_signals);
   std::fprintf(stderr, "samenspel-matching: signal %d, draining\n", sig);
-  health->Shutdown();
-  server->Shutdown(absl::ToChronoTime(absl::Now() + o.drain_timeout));
+  const absl::Time drain_start = absl::Now();
+  health.Shutdown();
+  server->Shutdown(absl::ToChronoTime(drain_start + o.drain_timeout));
   follower.Stop();
-  std::fprintf(stderr, "samenspel-matching: stopped\n");
+  std::fprintf(stderr, "samenspel-matching: stopped after %s\n",
+               absl::FormatDuration(absl::Now() - drain_start).c_str());
   return 0;
 }
 

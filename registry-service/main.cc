@@ -16,9 +16,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "common/health_service.h"
 #include "common/server_setup.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
-#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server_builder.h"
 #include "registry-service/core/change_feed.h"
 #include "registry-service/core/memory_store.h"
@@ -139,13 +139,17 @@ int Run(const RegistryServerOptions& o) {
   AllowAllAuthorizer authorizer;
   RegistryServiceImpl service(&registry, &feed, &authorizer);
 
-  grpc::EnableDefaultHealthCheckService(true);
+  HealthService health({"samenspel.registry.v1.RegistryService"});
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  // Idle sync-server threads look for work this often; it also bounds how
+  // long a shutdown waits for them (the default is 10 s).
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::CQ_TIMEOUT_MSEC, 200);
   int port = 0;
   builder.AddListeningPort(o.listen, *credentials, &port);
   builder.SetMaxReceiveMessageSize(o.max_message_bytes);
   builder.RegisterService(&service);
+  builder.RegisterService(&health);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) Fail(absl::StrCat("cannot listen on ", o.listen));
   std::fprintf(stderr, "samenspel-registry: listening on %s (port %d)\n", o.listen.c_str(),
@@ -153,14 +157,13 @@ int Run(const RegistryServerOptions& o) {
 
   // Health follows the store: NOT_SERVING while Redis is unreachable.
   absl::Notification stopping;
-  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
   std::thread health_thread([&] {
     bool last = false;
     bool first = true;
     do {
       const bool serving = store->CurrentRevision().ok();
       if (serving != last || first) {
-        health->SetServingStatus(serving);
+        health.SetServing(serving);
         std::fprintf(stderr, "samenspel-registry: %s\n",
                      serving ? "store reachable: SERVING"
                              : "store unreachable: NOT_SERVING");
@@ -172,12 +175,14 @@ int Run(const RegistryServerOptions& o) {
 
   const int sig = WaitForStopSignal(stop_signals);
   std::fprintf(stderr, "samenspel-registry: signal %d, draining\n", sig);
+  const absl::Time drain_start = absl::Now();
   stopping.Notify();
-  health->Shutdown();
-  feed.Stop();  // ends WatchChanges streams
-  server->Shutdown(absl::ToChronoTime(absl::Now() + o.drain_timeout));
   health_thread.join();
-  std::fprintf(stderr, "samenspel-registry: stopped\n");
+  health.Shutdown();
+  feed.Stop();  // ends WatchChanges streams
+  server->Shutdown(absl::ToChronoTime(drain_start + o.drain_timeout));
+  std::fprintf(stderr, "samenspel-registry: stopped after %s\n",
+               absl::FormatDuration(absl::Now() - drain_start).c_str());
   return 0;
 }
 

@@ -51,8 +51,8 @@ struct MatcherOptions {
   double availability_weight = 0.08;
   // Diversity re-ranking: bonus for a new desired layer / perspective, and
   // penalty per earlier result from the same organisation.
-  double new_layer_bonus = 0.08;
-  double new_perspective_bonus = 0.05;
+  double new_layer_bonus = 0.3;
+  double new_perspective_bonus = 0.1;
   double same_organisation_penalty = 0.04;
   // How many of the best candidates the re-ranking and team search consider.
   int rerank_pool = 200;

@@ -30,15 +30,18 @@ std::string RedisAddress(const RedisConnectOptions& options) {
   return absl::StrCat(options.host, ":", options.port);
 }
 
-absl::Status ReplyStatus(const redisReply& reply) {
-  if (reply.type != REDIS_REPLY_ERROR) return absl::OkStatus();
-  const absl::string_view text = ErrorText(reply);
+absl::Status RedisErrorStatus(absl::string_view error) {
   for (absl::string_view prefix : kTransientErrors) {
-    if (absl::StartsWith(text, prefix)) {
-      return absl::UnavailableError(absl::StrCat("redis is not serving: ", text));
+    if (absl::StartsWith(error, prefix)) {
+      return absl::UnavailableError(absl::StrCat("redis is not serving: ", error));
     }
   }
-  return absl::InternalError(absl::StrCat("redis error: ", text));
+  return absl::InternalError(absl::StrCat("redis error: ", error));
+}
+
+absl::Status ReplyStatus(const redisReply& reply) {
+  if (reply.type != REDIS_REPLY_ERROR) return absl::OkStatus();
+  return RedisErrorStatus(ErrorText(reply));
 }
 
 bool IsNoScriptError(const redisReply& reply) {

@@ -16,7 +16,7 @@
 // INTERNAL otherwise.
 //
 // Example:
-//   ConnectionPool pool(options);
+//   ConnectionPool pool(options, /*max_size=*/8);
 //   SAMENSPEL_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool.Acquire());
 //   SAMENSPEL_ASSIGN_OR_RETURN(RedisReply reply, conn->Command({"GET", key}));
 #ifndef SAMENSPEL_REGISTRY_REDIS_REDIS_CONNECTION_H_
@@ -66,8 +66,9 @@ struct RedisConnectOptions {
 // "host:port", for messages.
 std::string RedisAddress(const RedisConnectOptions& options);
 
-// The Status of a reply: OK unless it is a Redis error reply (see the error
-// contract above).
+// The Status of a Redis error message (see the error contract above).
+absl::Status RedisErrorStatus(absl::string_view error);
+// The Status of a reply: OK unless it is a Redis error reply.
 absl::Status ReplyStatus(const redisReply& reply);
 // True for a NOSCRIPT error reply (EVALSHA of a script Redis does not have).
 bool IsNoScriptError(const redisReply& reply);

@@ -18,65 +18,33 @@ std::string Sha1Hex(absl::string_view text) {
       absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
 }
 
-// Commit. Validates everything first and writes only when all of it holds, so
-// a failed commit writes nothing (a Lua script's writes are never rolled back).
+// Commit: applies a batch of commits, one after another, each all or nothing.
+// A commit is validated completely before it writes anything, so a failed one
+// writes nothing (a Lua script's writes are never rolled back); one commit's
+// failure does not affect the others of the batch.
 //
-// KEYS: 1 revision counter, 2 feed, 3 request key (only with a request_id).
-// ARGV: 1 request_result, 2 request TTL (ms), 3 feed MAXLEN (approximate),
-//   4 commit time (Unix micros), 5 precondition count P, 6 mutation count M,
+// KEYS: 1 revision counter, 2 feed.
+// ARGV: 1 feed MAXLEN (approximate), 2 request TTL (ms), 3 commit count C,
+//   then C times: L, the number of arguments of this commit that follow, and
+//   those: request key ("" without a request_id), request_result, commit time
+//   (Unix micros), precondition count P, mutation count M,
 //   then P times: type, key, min, max: type "e": the record key must exist
 //   (min, max unused); type "x": the index set key must have no member in the
 //   ZRANGEBYLEX range min..max;
 //   then M times: op (ChangeType number: "1" create, "2" update, "3" delete),
 //   record key, all-ids key, index set key, id, collection, expected revision
 //   (0: any), data, index member count N, N index members.
-// Reply: {1, first revision} committed (mutation j got first + j - 1);
+// Reply: C replies, one per commit:
+//   {1, first revision} committed (mutation j got first + j - 1);
 //   {2, request_result} the request key existed: nothing written;
 //   {0, "p", i} precondition i failed;
-//   {0, "m", j, "exists"|"notfound"|"aborted"} mutation j failed.
+//   {0, "m", j, "exists"|"notfound"|"aborted"} mutation j failed;
+//   {-1, message} a Redis error (e.g. OOM, or corrupt data).
 constexpr absl::string_view kCommitSource = R"lua(
-local rev_key, feed_key, req_key = KEYS[1], KEYS[2], KEYS[3]
-if req_key then
-  local prior = redis.call('GET', req_key)
-  if prior then return {2, prior} end
-end
+local rev_key, feed_key, maxlen, ttl = KEYS[1], KEYS[2], ARGV[1], ARGV[2]
 
-local a = 7
-for i = 1, tonumber(ARGV[5]) do
-  local kind, key = ARGV[a], ARGV[a + 1]
-  if kind == 'e' then
-    if redis.call('EXISTS', key) == 0 then return {0, 'p', i} end
-  elseif #redis.call('ZRANGEBYLEX', key, ARGV[a + 2], ARGV[a + 3], 'LIMIT', 0, 1) > 0 then
-    return {0, 'p', i}
-  end
-  a = a + 4
-end
-
--- Validate the mutations against the state before this commit (as
--- MemoryStore does), so their order does not matter for validation.
-local mutations = {}
-for j = 1, tonumber(ARGV[6]) do
-  local m = {op = ARGV[a], key = ARGV[a + 1], all = ARGV[a + 2], index = ARGV[a + 3],
-             id = ARGV[a + 4], coll = ARGV[a + 5], expected = tonumber(ARGV[a + 6]),
-             data = ARGV[a + 7], members = {}}
-  local n = tonumber(ARGV[a + 8])
-  for x = 1, n do m.members[x] = ARGV[a + 8 + x] end
-  a = a + 9 + n
-  if m.op == '1' then
-    if redis.call('EXISTS', m.key) == 1 then return {0, 'm', j, 'exists'} end
-  else
-    local record = redis.call('HMGET', m.key, 'r', 'i')
-    if not record[1] then return {0, 'm', j, 'notfound'} end
-    if m.expected > 0 and m.expected ~= tonumber(record[1]) then
-      return {0, 'm', j, 'aborted'}
-    end
-    m.old = record[2]
-  end
-  mutations[j] = m
-end
-
--- Apply. ZADD and ZREM take many members per call; unpack() has a stack
--- limit, so very long lists go in chunks.
+-- ZADD and ZREM take many members per call; unpack() has a stack limit, so
+-- very long lists go in chunks.
 local function call_chunked(command, key, items, score)
   for first = 1, #items, 1000 do
     local args = {}
@@ -88,41 +56,104 @@ local function call_chunked(command, key, items, score)
   end
 end
 
-if #mutations == 0 then return {1, 0} end
-local rev = tonumber(redis.call('INCRBY', rev_key, #mutations)) - #mutations
-local written = {}  -- record key -> its packed members after an earlier mutation
-for _, m in ipairs(mutations) do
-  rev = rev + 1
-  local rev_text = string.format('%d', rev)  -- Lua would print 1e+14
-  local old = m.old
-  if written[m.key] ~= nil then old = written[m.key] end
-  if m.op == '3' then m.members = {} end
-  if old then
-    local keep, gone = {}, {}
-    for _, x in ipairs(m.members) do keep[x] = true end
-    for _, x in ipairs(cmsgpack.unpack(old)) do
-      if not keep[x] then gone[#gone + 1] = x end
+-- The commit whose arguments start at ARGV[a]; returns its reply.
+local function commit(a)
+  local req_key, micros = ARGV[a], ARGV[a + 2]
+  if req_key ~= '' then
+    local prior = redis.call('GET', req_key)
+    if prior then return {2, prior} end
+  end
+  local np, nm = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
+  local req_result = ARGV[a + 1]
+  a = a + 5
+  for i = 1, np do
+    local kind, key = ARGV[a], ARGV[a + 1]
+    if kind == 'e' then
+      if redis.call('EXISTS', key) == 0 then return {0, 'p', i} end
+    elseif #redis.call('ZRANGEBYLEX', key, ARGV[a + 2], ARGV[a + 3], 'LIMIT', 0, 1) > 0 then
+      return {0, 'p', i}
     end
-    call_chunked('ZREM', m.index, gone)
+    a = a + 4
   end
-  if m.op == '3' then
-    redis.call('DEL', m.key)
-    redis.call('ZREM', m.all, m.id)
-    written[m.key] = false
-  else
-    local packed = cmsgpack.pack(m.members)
-    redis.call('HSET', m.key, 'd', m.data, 'r', rev_text, 'i', packed)
-    redis.call('ZADD', m.all, 0, m.id)
-    call_chunked('ZADD', m.index, m.members, 0)
-    written[m.key] = packed
+
+  -- Validate the mutations against the state before this commit (as
+  -- MemoryStore does), so their order does not matter for validation.
+  local mutations = {}
+  for j = 1, nm do
+    local m = {op = ARGV[a], key = ARGV[a + 1], all = ARGV[a + 2], index = ARGV[a + 3],
+               id = ARGV[a + 4], coll = ARGV[a + 5], expected = tonumber(ARGV[a + 6]),
+               data = ARGV[a + 7], members = {}}
+    local n = tonumber(ARGV[a + 8])
+    for x = 1, n do m.members[x] = ARGV[a + 8 + x] end
+    a = a + 9 + n
+    if m.op == '1' then
+      if redis.call('EXISTS', m.key) == 1 then return {0, 'm', j, 'exists'} end
+    else
+      local record = redis.call('HMGET', m.key, 'r', 'i')
+      if not record[1] then return {0, 'm', j, 'notfound'} end
+      if m.expected > 0 and m.expected ~= tonumber(record[1]) then
+        return {0, 'm', j, 'aborted'}
+      end
+      m.old = record[2]
+    end
+    mutations[j] = m
   end
-  redis.call('XADD', feed_key, 'MAXLEN', '~', ARGV[3], rev_text .. '-1',
-             't', m.op, 'k', m.coll, 'n', m.id, 'd', m.data, 'c', ARGV[4])
+
+  -- Apply.
+  local first = 0
+  if nm > 0 then
+    local rev = tonumber(redis.call('INCRBY', rev_key, nm)) - nm
+    first = rev + 1
+    local written = {}  -- record key -> its packed members after an earlier mutation
+    for _, m in ipairs(mutations) do
+      rev = rev + 1
+      local rev_text = string.format('%d', rev)  -- Lua would print 1e+14
+      local old = m.old
+      if written[m.key] ~= nil then old = written[m.key] end
+      if m.op == '3' then m.members = {} end
+      if old then
+        local keep, gone = {}, {}
+        for _, x in ipairs(m.members) do keep[x] = true end
+        for _, x in ipairs(cmsgpack.unpack(old)) do
+          if not keep[x] then gone[#gone + 1] = x end
+        end
+        call_chunked('ZREM', m.index, gone)
+      end
+      if m.op == '3' then
+        redis.call('DEL', m.key)
+        redis.call('ZREM', m.all, m.id)
+        written[m.key] = false
+      else
+        local packed = cmsgpack.pack(m.members)
+        redis.call('HSET', m.key, 'd', m.data, 'r', rev_text, 'i', packed)
+        redis.call('ZADD', m.all, 0, m.id)
+        call_chunked('ZADD', m.index, m.members, 0)
+        written[m.key] = packed
+      end
+      redis.call('XADD', feed_key, 'MAXLEN', '~', maxlen, rev_text .. '-1',
+                 't', m.op, 'k', m.coll, 'n', m.id, 'd', m.data, 'c', micros)
+    end
+  end
+  if req_key ~= '' then
+    redis.call('SET', req_key, req_result, 'PX', ttl)
+  end
+  return {1, first}
 end
-if req_key then
-  redis.call('SET', req_key, ARGV[1], 'PX', ARGV[2])
+
+local replies = {}
+local a = 4
+for c = 1, tonumber(ARGV[3]) do
+  -- pcall: a Redis error in one commit is that commit's reply, not the
+  -- batch's. (Validation errors come before any write; an error while writing,
+  -- which only corrupt data causes, leaves that commit partly applied.)
+  local ok, reply = pcall(commit, a + 1)
+  if not ok then
+    reply = {-1, type(reply) == 'table' and reply.err or tostring(reply)}
+  end
+  replies[c] = reply
+  a = a + 1 + tonumber(ARGV[a])
 end
-return {1, rev - #mutations + 1}
+return replies
 )lua";
 
 // List: one page of ids from a sorted set, with their records.

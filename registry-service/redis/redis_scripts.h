@@ -20,6 +20,7 @@
 namespace samenspel::registry {
 
 // A Lua script and its SHA-1 (hex), which names it for EVALSHA.
+// Thread-safe: immutable.
 class LuaScript {
  public:
   explicit LuaScript(absl::string_view source);

@@ -17,22 +17,29 @@ namespace samenspel::registry {
 namespace {
 
 // Arguments of one command: views of the caller's strings (record data is
-// not copied) and strings owned here. Not thread-safe.
+// not copied) and strings owned here. Movable: a moved deque keeps its
+// elements where they are. Not thread-safe.
 class CommandArgs {
  public:
   // REQUIRES: `arg` outlives this.
-  void Add(absl::string_view arg) { views_.push_back(arg); }
+  void Add(absl::string_view arg) {
+    views_.push_back(arg);
+    bytes_ += arg.size();
+  }
   void AddOwned(std::string arg) {
     owned_.push_back(std::move(arg));  // A deque never moves its elements.
-    views_.push_back(owned_.back());
+    Add(owned_.back());
   }
   void AddInt(int64_t value) { AddOwned(absl::StrCat(value)); }
 
   const std::vector<absl::string_view>& views() const { return views_; }
+  // The total size of the arguments.
+  size_t bytes() const { return bytes_; }
 
  private:
   std::deque<std::string> owned_;
   std::vector<absl::string_view> views_;
+  size_t bytes_ = 0;
 };
 
 absl::Status Corrupt(absl::string_view what) {
@@ -129,6 +136,10 @@ absl::Status ValidateOptions(const RedisStoreOptions& o) {
     return absl::InvalidArgumentError(
         absl::StrCat("bad feed retention ", o.feed_retention));
   }
+  if (o.max_commit_batch <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad max commit batch ", o.max_commit_batch));
+  }
   if (o.request_id_ttl < absl::Milliseconds(1)) {
     return absl::InvalidArgumentError("request_id TTL must be at least 1ms");
   }
@@ -158,16 +169,16 @@ ChangeType ChangeTypeOf(Mutation::Op op) {
   return ChangeType::kUpdated;
 }
 
-// KEYS, then ARGV, as CommitScript() (redis_scripts.cc) documents them.
-CommandArgs CommitArgs(const RedisKeys& keys, const RedisStoreOptions& options,
-                       const CommitRequest& request) {
+// One commit's arguments to CommitScript() (redis_scripts.cc), after its
+// argument count.
+CommandArgs CommitArgs(const RedisKeys& keys, const CommitRequest& request) {
   CommandArgs args;
-  args.AddOwned(keys.Revision());
-  args.AddOwned(keys.Feed());
-  if (!request.request_id.empty()) args.AddOwned(keys.Request(request.request_id));
+  if (request.request_id.empty()) {
+    args.Add("");
+  } else {
+    args.AddOwned(keys.Request(request.request_id));
+  }
   args.Add(request.request_result);
-  args.AddInt(absl::ToInt64Milliseconds(options.request_id_ttl));
-  args.AddInt(options.feed_retention);
   args.AddInt(absl::ToUnixMicros(request.commit_time));
   args.AddInt(static_cast<int64_t>(request.preconditions.size()));
   args.AddInt(static_cast<int64_t>(request.mutations.size()));
@@ -222,6 +233,9 @@ absl::StatusOr<CommitResult> CommitOutcome(const CommitRequest& request,
     result.replayed = true;
     result.request_result = std::string(AsString(*reply.element[1]));
     return result;
+  }
+  if (outcome == -1 && IsString(*reply.element[1])) {
+    return RedisErrorStatus(AsString(*reply.element[1]));
   }
   // {0, "p", i} or {0, "m", j, code}, 1-based.
   int64_t index;
@@ -334,13 +348,80 @@ absl::StatusOr<ListResult> RedisStore::List(const ListRequest& request) {
   return result;
 }
 
+// A Commit() call waiting for its batch. Owned by the calling thread;
+// `result` and `done` are written by the batch's leader, `done` under
+// batch_mu_.
+struct RedisStore::PendingCommit {
+  PendingCommit(const RedisKeys& keys, const CommitRequest& request)
+      : request(request), args(CommitArgs(keys, request)) {}
+
+  const CommitRequest& request;
+  const CommandArgs args;
+  absl::StatusOr<CommitResult> result;
+  bool done = false;
+};
+
+// Group commit: a Commit() call queues itself; while fewer than
+// kBatchesInFlight batches are on their way to Redis, a waiting caller
+// becomes the leader of the next batch (the longest-waiting commits, up to
+// max_commit_batch) and runs it for everyone in it. Alone, a commit goes at
+// once; under load, commits that arrive while Redis works on a batch share the
+// next round trip and script call.
 absl::StatusOr<CommitResult> RedisStore::Commit(const CommitRequest& request) {
-  const CommandArgs args = CommitArgs(keys_, options_, request);
-  const int num_keys = request.request_id.empty() ? 2 : 3;
-  SAMENSPEL_ASSIGN_OR_RETURN(ConnectionPool::Lease connection, pool_.Acquire());
-  SAMENSPEL_ASSIGN_OR_RETURN(
-      RedisReply reply, RunScript(*connection, CommitScript(), num_keys, args.views()));
-  return CommitOutcome(request, *reply);
+  PendingCommit self(keys_, request);
+  absl::MutexLock lock(&batch_mu_);
+  waiting_.push_back(&self);
+  for (;;) {
+    auto can_act = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(batch_mu_) {
+      return self.done || (batches_in_flight_ < kBatchesInFlight && !waiting_.empty());
+    };
+    batch_mu_.Await(absl::Condition(&can_act));
+    if (self.done) return std::move(self.result);
+    std::vector<PendingCommit*> batch;
+    size_t bytes = 0;
+    while (!waiting_.empty() &&
+           static_cast<int>(batch.size()) < options_.max_commit_batch &&
+           (batch.empty() || bytes + waiting_.front()->args.bytes() <= kMaxBatchBytes)) {
+      bytes += waiting_.front()->args.bytes();
+      batch.push_back(waiting_.front());
+      waiting_.pop_front();
+    }
+    ++batches_in_flight_;
+    batch_mu_.Unlock();
+    RunCommitBatch(batch);
+    batch_mu_.Lock();
+    --batches_in_flight_;
+    for (PendingCommit* pending : batch) pending->done = true;
+  }
+}
+
+void RedisStore::RunCommitBatch(absl::Span<PendingCommit* const> batch) {
+  // KEYS, then ARGV, as CommitScript() (redis_scripts.cc) documents them.
+  CommandArgs head;
+  head.AddOwned(keys_.Revision());
+  head.AddOwned(keys_.Feed());
+  head.AddInt(options_.feed_retention);
+  head.AddInt(absl::ToInt64Milliseconds(options_.request_id_ttl));
+  head.AddInt(static_cast<int64_t>(batch.size()));
+  std::vector<absl::string_view> argv = head.views();
+  for (const PendingCommit* pending : batch) {
+    head.AddInt(static_cast<int64_t>(pending->args.views().size()));
+    argv.push_back(head.views().back());
+    argv.insert(argv.end(), pending->args.views().begin(), pending->args.views().end());
+  }
+  auto fail_all = [&](const absl::Status& status) {
+    for (PendingCommit* pending : batch) pending->result = status;
+  };
+  absl::StatusOr<ConnectionPool::Lease> connection = pool_.Acquire();
+  if (!connection.ok()) return fail_all(connection.status());
+  absl::StatusOr<RedisReply> reply = RunScript(**connection, CommitScript(), 2, argv);
+  if (!reply.ok()) return fail_all(reply.status());
+  if (!IsArray(**reply, batch.size()) || (*reply)->elements != batch.size()) {
+    return fail_all(Corrupt("bad commit batch reply"));
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    batch[i]->result = CommitOutcome(batch[i]->request, *(*reply)->element[i]);
+  }
 }
 
 absl::StatusOr<std::vector<StoredChange>> RedisStore::ParseChanges(

@@ -637,5 +637,77 @@ TYPED_TEST(StoreConformanceTest, ConcurrentCommitsGetGapFreeRevisions) {
   }
 }
 
+// Many callers at once (RedisStore groups concurrent commits into one script
+// call): each commit is still all or nothing on its own.
+TYPED_TEST(StoreConformanceTest, RacingCommitsAreEachAllOrNothing) {
+  constexpr int kThreads = 16;
+  constexpr int kRounds = 20;
+  std::vector<std::vector<bool>> won(kThreads, std::vector<bool>(kRounds));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < kRounds; ++round) {
+        // Everyone creates its own record and the round's shared one.
+        const Mutation shared = Create(Kind::kTeam, absl::StrCat("shared-", round), "s");
+        absl::StatusOr<CommitResult> result = this->store_->Commit(Request(
+            {Create(Kind::kExpert, absl::StrCat("own-", t, "-", round), "o"), shared}));
+        if (result.ok()) {
+          won[t][round] = true;
+        } else {
+          EXPECT_EQ(result.status(),
+                    MutationFailure(shared, absl::StatusCode::kAlreadyExists));
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (int round = 0; round < kRounds; ++round) {
+    int winners = 0;
+    for (int t = 0; t < kThreads; ++t) {
+      winners += won[t][round];
+      EXPECT_EQ(
+          this->store_->Get(Kind::kExpert, absl::StrCat("own-", t, "-", round)).ok(),
+          won[t][round]);
+    }
+    EXPECT_EQ(winners, 1) << "round " << round;
+  }
+  EXPECT_EQ(this->Revision(), 2 * kRounds);
+  absl::StatusOr<std::vector<StoredChange>> changes =
+      this->store_->ReadChanges(0, 1000, absl::ZeroDuration());
+  ASSERT_TRUE(changes.ok()) << changes.status();
+  ASSERT_EQ(changes->size(), static_cast<size_t>(2 * kRounds));
+  for (int i = 0; i < 2 * kRounds; ++i) EXPECT_EQ((*changes)[i].revision, i + 1);
+}
+
+TYPED_TEST(StoreConformanceTest, RacingRetriesOfOneRequestApplyOnce) {
+  constexpr int kThreads = 8;
+  std::vector<absl::StatusOr<CommitResult>> results(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      CommitRequest request = Request({Create(Kind::kExpert, absl::StrCat("e", t), "x")});
+      request.request_id = "CreateExpert/once";
+      request.request_result = absl::StrCat("e", t);
+      results[t] = this->store_->Commit(request);
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  int applied = 0;
+  for (const auto& result : results) {
+    ASSERT_TRUE(result.ok()) << result.status();
+    applied += !result->replayed;
+  }
+  EXPECT_EQ(applied, 1);
+  EXPECT_EQ(this->Revision(), 1);
+  // Every retry answers with what the one applied commit stored.
+  const std::vector<std::string> created = this->Scan(Kind::kExpert);
+  ASSERT_EQ(created.size(), 1u);
+  for (const auto& result : results) {
+    if (result->replayed) {
+      EXPECT_EQ(result->request_result, created[0]);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace samenspel::registry

@@ -29,8 +29,8 @@ class ServiceProcess {
  public:
   // Starts `binary` with `args` plus --listen=127.0.0.1:<a free port>.
   // Returns once the process runs, not once it serves: see WaitForHealth().
-  static absl::StatusOr<std::unique_ptr<ServiceProcess>> Start(std::string binary,
-                                                               std::vector<std::string> args);
+  static absl::StatusOr<std::unique_ptr<ServiceProcess>> Start(
+      std::string binary, std::vector<std::string> args);
 
   // Stops the process (Stop()) if it still runs.
   ~ServiceProcess();

@@ -1,0 +1,133 @@
+#include "cli/commands/command_context.h"
+
+#include <cstdlib>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "cli/core/error_text.h"
+#include "common/server_setup.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/support/channel_arguments.h"
+
+namespace samenspel::cli {
+
+absl::StatusOr<absl::Duration> ParseDurationFlag(absl::string_view text,
+                                                 absl::string_view flag) {
+  absl::Duration duration;
+  double seconds;
+  if (absl::SimpleAtod(text, &seconds)) {
+    duration = absl::Seconds(seconds);
+  } else if (!absl::ParseDuration(text, &duration)) {
+    return UsageError(absl::StrCat(flag, ": '", text,
+                                   "' is not a duration (say 30s, 500ms, 2m or 1h)"));
+  }
+  if (duration <= absl::ZeroDuration()) {
+    return UsageError(absl::StrCat(flag, " must be positive"));
+  }
+  return duration;
+}
+
+absl::StatusOr<std::string> ReadFlagFile(const std::string& path, absl::string_view flag) {
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return UsageError(absl::StrCat(flag, ": ", text.status().message()));
+  return text;
+}
+
+absl::StatusOr<std::unique_ptr<Connection>> Connection::Create(const GlobalOptions& options) {
+  std::unique_ptr<Connection> c(new Connection());
+  absl::StatusOr<absl::Duration> timeout = ParseDurationFlag(options.timeout, "--timeout");
+  if (!timeout.ok()) return timeout.status();
+  c->timeout_ = *timeout;
+  if (!options.token_file.empty()) {
+    absl::StatusOr<std::string> token = ReadFlagFile(options.token_file, "--token-file");
+    if (!token.ok()) return token.status();
+    c->token_ = std::string(absl::StripAsciiWhitespace(*token));
+  } else if (const char* env = std::getenv("SAMENSPEL_TOKEN"); env != nullptr) {
+    c->token_ = std::string(absl::StripAsciiWhitespace(env));
+  }
+  for (char ch : c->token_) {
+    if (ch <= 0x20 || ch >= 0x7f) {
+      return UsageError("the token (SAMENSPEL_TOKEN or --token-file) must be one line of "
+                        "printable characters without spaces");
+    }
+  }
+  if (options.registry.empty() || options.matching.empty()) {
+    return UsageError("--registry and --matching must be host:port addresses");
+  }
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      ChannelCredentialsFor(options.ca_file);
+  if (!credentials.ok()) {
+    return UsageError(absl::StrCat("--ca-file: ", credentials.status().message()));
+  }
+  grpc::ChannelArguments args;
+  // A page of 1000 experts with long bios is several megabytes.
+  args.SetMaxReceiveMessageSize(64 << 20);
+  c->registry_address_ = options.registry;
+  c->matching_address_ = options.matching;
+  c->registry_ = grpc::CreateCustomChannel(options.registry, *credentials, args);
+  c->matching_ = grpc::CreateCustomChannel(options.matching, *credentials, args);
+  return c;
+}
+
+std::shared_ptr<grpc::Channel> Connection::Channel(Service service) const {
+  return service == Service::kMatching ? matching_ : registry_;
+}
+
+const std::string& Connection::Address(Service service) const {
+  return service == Service::kMatching ? matching_address_ : registry_address_;
+}
+
+void Connection::AddToken(grpc::ClientContext& context) const {
+  if (!token_.empty()) context.AddMetadata("authorization", absl::StrCat("Bearer ", token_));
+}
+
+std::unique_ptr<grpc::ClientContext> Connection::NewContext() const {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+  AddToken(*context);
+  return context;
+}
+
+std::unique_ptr<grpc::ClientContext> Connection::NewStreamContext(
+    std::optional<absl::Duration> deadline) const {
+  auto context = std::make_unique<grpc::ClientContext>();
+  if (deadline.has_value()) {
+    context->set_deadline(absl::ToChronoTime(absl::Now() + *deadline));
+  }
+  AddToken(*context);
+  return context;
+}
+
+absl::StatusOr<Connection*> CommandContext::connection() {
+  if (connection_ == nullptr) {
+    absl::StatusOr<std::unique_ptr<Connection>> c = Connection::Create(*options_);
+    if (!c.ok()) return c.status();
+    connection_ = *std::move(c);
+  }
+  return connection_.get();
+}
+
+void CommandContext::Run(Service service, const KindInfo* kind,
+                         absl::FunctionRef<absl::Status()> body) {
+  absl::Status status;
+  absl::StatusOr<OutputFormat> format = ParseOutputFormat(options_->output);
+  if (!format.ok()) {
+    status = format.status();
+  } else {
+    output_ = std::make_unique<Output>(*format, std::cout);
+    status = body();
+  }
+  std::cout.flush();
+  if (status.ok()) return;
+  const std::string address = service == Service::kMatching ? options_->matching
+                              : service == Service::kRegistry ? options_->registry
+                                                              : "";
+  const absl::string_view name = service == Service::kMatching   ? "matching"
+                                 : service == Service::kRegistry ? "registry"
+                                                                 : "";
+  std::cerr << ErrorText(status, ErrorContext{name, address, kind});
+  exit_code_ = ExitCodeFor(status);
+}
+
+}  // namespace samenspel::cli

@@ -1,0 +1,117 @@
+#include "cli/core/error_text.h"
+
+#include <optional>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "cli/core/exit_code.h"
+#include "google/rpc/error_details.pb.h"
+
+namespace samenspel::cli {
+namespace {
+
+template <typename Detail>
+std::optional<Detail> DetailOf(const absl::Status& status) {
+  const auto payload = status.GetPayload(
+      absl::StrCat("type.googleapis.com/", Detail::descriptor()->full_name()));
+  Detail detail;
+  if (!payload.has_value() || !detail.ParseFromString(std::string(*payload))) {
+    return std::nullopt;
+  }
+  return detail;
+}
+
+// " (--skill)" for "expert.skills[0].level" when the kind has such a flag.
+std::string FlagHint(absl::string_view field, const KindInfo* kind) {
+  if (kind == nullptr) return "";
+  absl::ConsumePrefix(&field, absl::StrCat(kind->singular, "."));
+  field = field.substr(0, field.find_first_of(".["));
+  if (field == absl::StrCat(kind->singular, "_id")) return " (--id)";
+  const FieldSpec* spec = FindFieldSpec(*kind, field);
+  return spec == nullptr ? "" : absl::StrCat(" (--", spec->flag, ")");
+}
+
+std::string Hint(const absl::Status& status, const ErrorContext& context) {
+  const std::string collection =
+      context.kind != nullptr ? std::string(context.kind->collection) : "KIND";
+  const std::string service(context.service);
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+      return "correct the fields above and run the command again";
+    case absl::StatusCode::kNotFound:
+      return absl::StrCat("check the name; `samenspel ", collection,
+                          " list` shows what exists");
+    case absl::StatusCode::kAlreadyExists:
+      return absl::StrCat("choose another id, or change the existing one with `samenspel ",
+                          collection, " update`");
+    case absl::StatusCode::kAborted:
+      return absl::StrCat("someone changed it since you read it: get it again (`samenspel ",
+                          collection,
+                          " get NAME`) and retry with its new --etag, or leave --etag out");
+    case absl::StatusCode::kUnavailable:
+      return absl::StrCat("check that samenspel-", service, " runs at ", context.address,
+                          " and is healthy (`samenspel health`), or point --", service,
+                          " / SAMENSPEL_", absl::AsciiStrToUpper(service), " elsewhere");
+    case absl::StatusCode::kDeadlineExceeded:
+      return absl::StrCat("no answer from the ", service, " at ", context.address,
+                          " in time: raise --timeout, or check `samenspel health`");
+    case absl::StatusCode::kUnauthenticated:
+      return "give a valid token in SAMENSPEL_TOKEN or a file named by --token-file";
+    case absl::StatusCode::kPermissionDenied:
+      return "your token may not do this; ask an administrator for access";
+    case absl::StatusCode::kOutOfRange:
+      return "the change feed no longer holds that revision: list what you need (list "
+             "responses state their revision) and watch from there";
+    case absl::StatusCode::kResourceExhausted:
+      return "send less at once (for import: a smaller --batch-size), or wait and retry";
+    default:
+      return "";
+  }
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> FieldViolationsOf(
+    const absl::Status& status) {
+  std::vector<std::pair<std::string, std::string>> result;
+  if (std::optional<google::rpc::BadRequest> detail = DetailOf<google::rpc::BadRequest>(status)) {
+    for (const auto& v : detail->field_violations()) {
+      result.emplace_back(v.field(), v.description());
+    }
+  }
+  return result;
+}
+
+std::string ErrorText(const absl::Status& status, const ErrorContext& context) {
+  if (IsUsageError(status)) {
+    return absl::StrCat("samenspel: ", status.message(),
+                        "\n  (run the command with --help for its usage)\n");
+  }
+  const auto violations = FieldViolationsOf(status);
+  std::string out = absl::StrCat("samenspel: ", absl::StatusCodeToString(status.code()), ": ");
+  if (violations.empty()) {
+    absl::StrAppend(&out, status.message(), "\n");
+  } else {
+    absl::StrAppend(&out, "the ", context.service.empty() ? "service" : context.service,
+                    " rejected the request:\n");
+    for (const auto& [field, description] : violations) {
+      absl::StrAppend(&out, "  ", field, ": ", description, FlagHint(field, context.kind),
+                      "\n");
+    }
+  }
+  if (auto failure = DetailOf<google::rpc::PreconditionFailure>(status)) {
+    for (const auto& v : failure->violations()) {
+      if (!absl::StrContains(status.message(), v.description())) {
+        absl::StrAppend(&out, "  ", v.subject(), ": ", v.description(), "\n");
+      }
+    }
+  }
+  const std::string hint = Hint(status, context);
+  if (!hint.empty()) absl::StrAppend(&out, "  hint: ", hint, "\n");
+  return out;
+}
+
+}  // namespace samenspel::cli

@@ -1,0 +1,41 @@
+// Error messages that say what went wrong and what to do: the status code
+// and message, every field violation of a google.rpc.BadRequest detail (with
+// the flag that sets the field), precondition failures, and a hint per code.
+//
+// Example:
+//   ErrorContext context{"registry", "127.0.0.1:50051", &InfoFor(Kind::kExpert)};
+//   std::cerr << ErrorText(status, context);
+//   // samenspel: INVALID_ARGUMENT: the registry rejected the request:
+//   //   expert.skills[0].level: must be between 1 and 5 (--skill)
+//   //   hint: correct the fields above and run the command again
+#ifndef SAMENSPEL_CLI_CORE_ERROR_TEXT_H_
+#define SAMENSPEL_CLI_CORE_ERROR_TEXT_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "cli/core/resource_kind.h"
+
+namespace samenspel::cli {
+
+struct ErrorContext {
+  // The service called ("registry", "matching") and its address; empty for
+  // local errors.
+  absl::string_view service;
+  absl::string_view address;
+  // The kind the command works on, for hints and flag names; may be null.
+  const KindInfo* kind = nullptr;
+};
+
+// The google.rpc.BadRequest field violations of `status`: {field, description}.
+std::vector<std::pair<std::string, std::string>> FieldViolationsOf(const absl::Status& status);
+
+// The full message for stderr, several lines, ending in a newline.
+std::string ErrorText(const absl::Status& status, const ErrorContext& context);
+
+}  // namespace samenspel::cli
+
+#endif  // SAMENSPEL_CLI_CORE_ERROR_TEXT_H_

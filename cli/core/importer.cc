@@ -1,0 +1,252 @@
+#include "cli/core/importer.h"
+
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "google/rpc/error_details.pb.h"
+
+namespace samenspel::cli {
+namespace {
+
+using ItemList = std::vector<const ImportItem*>;
+
+constexpr absl::string_view kBadRequestUrl = "type.googleapis.com/google.rpc.BadRequest";
+
+// "expert.skills[0].level" -> "skills[0].level"; "expert_id" -> "id".
+std::string ItemField(absl::string_view path, absl::string_view singular) {
+  if (absl::ConsumePrefix(&path, singular)) {
+    if (path.empty()) return "";
+    if (path == "_id") return "id";
+    if (absl::ConsumePrefix(&path, ".")) return std::string(path);
+    return absl::StrCat(singular, path);
+  }
+  return std::string(path);
+}
+
+// Errors that concern the record sent, not the registry or the connection:
+// reporting them and going on with the next record is right.
+bool IsRecordError(absl::StatusCode code) {
+  return code == absl::StatusCode::kInvalidArgument ||
+         code == absl::StatusCode::kFailedPrecondition ||
+         code == absl::StatusCode::kNotFound || code == absl::StatusCode::kOutOfRange ||
+         code == absl::StatusCode::kResourceExhausted;
+}
+
+class ImportRun {
+ public:
+  ImportRun(Kind kind, ImportTarget& target, const ImportOptions& options)
+      : info_(InfoFor(kind)), target_(target), options_(options) {}
+
+  ImportSummary Run(RecordReader& reader) {
+    absl::StatusOr<int64_t> revision = target_.CurrentRevision(info_.kind);
+    if (!revision.ok()) {
+      summary_.stopped = revision.status();
+      return summary_;
+    }
+    start_revision_ = *revision;
+    InputRecord record;
+    while (summary_.stopped.ok() && reader.Next(&record)) {
+      ++summary_.read;
+      if (!record.problems.empty()) {
+        for (const FieldProblem& p : record.problems) Report(record.line, p.field, p.reason);
+        ++summary_.failed;
+      } else {
+        ImportItem item;
+        item.line = record.line;
+        item.id = record.id;
+        item.request_id = RequestIdFor(info_.kind, record.id, *record.resource);
+        item.resource = std::move(record.resource);
+        Add(std::move(item));
+      }
+      if (batch_.empty()) FlushReports();
+      if (options_.on_progress) options_.on_progress({summary_.read, reader.bytes_read()});
+    }
+    if (summary_.stopped.ok()) SendBatch();
+    FlushReports();
+    return summary_;
+  }
+
+ private:
+  // Experts with an id are batched. Those without go one by one: a batch is
+  // replayed only when exactly the same batch is sent again, while a single
+  // create's request id finds its earlier result however the input is split.
+  void Add(ImportItem item) {
+    if (info_.kind != Kind::kExpert || item.id.empty()) {
+      CreateOne(item);
+      return;
+    }
+    batch_.push_back(std::move(item));
+    if (static_cast<int>(batch_.size()) >= options_.batch_size) SendBatch();
+  }
+
+  void SendBatch() {
+    ItemList items;
+    for (const ImportItem& item : batch_) items.push_back(&item);
+    if (!items.empty()) Send(std::move(items));
+    batch_.clear();
+  }
+
+  void Send(ItemList items) {
+    while (!items.empty() && summary_.stopped.ok()) {
+      absl::StatusOr<std::vector<int64_t>> revisions = target_.BatchCreateExperts(items);
+      if (revisions.ok()) {
+        for (int64_t revision : *revisions) Count(revision);
+        return;
+      }
+      const absl::Status& status = revisions.status();
+      if (absl::IsInvalidArgument(status)) {
+        std::map<int, std::vector<ItemViolation>> bad;
+        for (ItemViolation& v : ItemViolations(status, info_.singular)) {
+          if (v.index >= 0 && v.index < static_cast<int>(items.size())) {
+            bad[v.index].push_back(std::move(v));
+          }
+        }
+        // Not about any one item: find the culprits one by one.
+        if (bad.empty()) break;
+        ItemList good;
+        for (int i = 0; i < static_cast<int>(items.size()); ++i) {
+          auto it = bad.find(i);
+          if (it == bad.end()) {
+            good.push_back(items[i]);
+            continue;
+          }
+          for (const ItemViolation& v : it->second) {
+            Report(items[i]->line, v.field, v.description);
+          }
+          ++summary_.failed;
+        }
+        items = std::move(good);
+        continue;
+      }
+      if (absl::IsResourceExhausted(status) && items.size() > 1) {
+        // Too large for one message: halve it.
+        const auto middle = items.begin() + static_cast<long>(items.size() / 2);
+        Send(ItemList(items.begin(), middle));
+        Send(ItemList(middle, items.end()));
+        return;
+      }
+      if (!absl::IsAlreadyExists(status) && !IsRecordError(status.code())) {
+        summary_.stopped = status;
+        return;
+      }
+      // Some record already exists (or is otherwise at fault): one by one.
+      break;
+    }
+    for (const ImportItem* item : items) {
+      if (!summary_.stopped.ok()) return;
+      CreateOne(*item);
+    }
+  }
+
+  void CreateOne(const ImportItem& item) {
+    absl::StatusOr<int64_t> revision = target_.Create(info_.kind, item);
+    if (revision.ok()) {
+      Count(*revision);
+      return;
+    }
+    const absl::Status& status = revision.status();
+    if (absl::IsAlreadyExists(status)) {
+      ++summary_.skipped;
+      return;
+    }
+    if (!IsRecordError(status.code())) {
+      summary_.stopped = status;
+      return;
+    }
+    std::vector<ItemViolation> violations = ItemViolations(status, info_.singular);
+    if (violations.empty()) Report(item.line, "", std::string(status.message()));
+    for (const ItemViolation& v : violations) Report(item.line, v.field, v.description);
+    ++summary_.failed;
+  }
+
+  // A resource that was there before this run started was not created by it
+  // (a replayed request).
+  void Count(int64_t revision) {
+    if (revision > start_revision_) {
+      ++summary_.created;
+    } else {
+      ++summary_.skipped;
+    }
+  }
+
+  // Problems wait while a batch is pending, so they come out in line order.
+  void Report(int line, std::string field, std::string reason) {
+    reports_.push_back({line, std::move(field), std::move(reason)});
+  }
+
+  void FlushReports() {
+    std::stable_sort(reports_.begin(), reports_.end(),
+                     [](const LineError& a, const LineError& b) { return a.line < b.line; });
+    if (options_.on_error) {
+      for (const LineError& e : reports_) options_.on_error(e);
+    }
+    reports_.clear();
+  }
+
+  const KindInfo& info_;
+  ImportTarget& target_;
+  const ImportOptions& options_;
+  int64_t start_revision_ = 0;
+  std::vector<ImportItem> batch_;
+  std::vector<LineError> reports_;
+  ImportSummary summary_;
+};
+
+}  // namespace
+
+ImportSummary Import(Kind kind, RecordReader& reader, ImportTarget& target,
+                     const ImportOptions& options) {
+  return ImportRun(kind, target, options).Run(reader);
+}
+
+std::string RequestIdFor(Kind kind, absl::string_view id,
+                         const google::protobuf::Message& resource) {
+  const std::string input =
+      absl::StrCat(InfoFor(kind).collection, "\n", id, "\n", CompactJson(resource));
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
+  // 128 bits are plenty to keep different records apart.
+  return absl::StrCat("import-", absl::BytesToHexString(absl::string_view(
+                                     reinterpret_cast<const char*>(digest), 16)));
+}
+
+std::vector<ItemViolation> ItemViolations(const absl::Status& status,
+                                          absl::string_view singular) {
+  std::vector<ItemViolation> result;
+  const auto payload = status.GetPayload(kBadRequestUrl);
+  google::rpc::BadRequest detail;
+  if (!payload.has_value() || !detail.ParseFromString(std::string(*payload))) return result;
+  for (const auto& fv : detail.field_violations()) {
+    ItemViolation v;
+    absl::string_view path = fv.field();
+    if (absl::ConsumePrefix(&path, "requests[")) {
+      const size_t close = path.find(']');
+      int index;
+      if (close != absl::string_view::npos &&
+          absl::SimpleAtoi(path.substr(0, close), &index)) {
+        v.index = index;
+        path.remove_prefix(close + 1);
+        absl::ConsumePrefix(&path, ".");
+      } else {
+        path = fv.field();
+      }
+    }
+    v.field = ItemField(path, singular);
+    v.description = fv.description();
+    result.push_back(std::move(v));
+  }
+  return result;
+}
+
+}  // namespace samenspel::cli

@@ -1,0 +1,244 @@
+#include "cli/core/output.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "cli/core/exit_code.h"
+#include "cli/core/field_text.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace samenspel::cli {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+// UTF-8 characters in `text` (continuation bytes are not counted).
+size_t Width(absl::string_view text) {
+  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+// `text` cut to at most `max_width` characters, on one line.
+std::string Cell(absl::string_view text, size_t max_width) {
+  std::string cell = absl::StrReplaceAll(text, {{"\n", " "}, {"\r", " "}, {"\t", " "}});
+  if (Width(cell) <= max_width) return cell;
+  size_t chars = 0;
+  size_t cut = 0;
+  while (cut < cell.size() && chars < max_width - 1) {
+    ++cut;
+    while (cut < cell.size() && (static_cast<unsigned char>(cell[cut]) & 0xC0) == 0x80) ++cut;
+    ++chars;
+  }
+  return absl::StrCat(cell.substr(0, cut), "…");
+}
+
+std::string ColumnLabel(absl::string_view field) {
+  if (field == "available_hours_per_week") return "HOURS";
+  if (field == "consent_to_matching") return "CONSENT";
+  if (field == "owner_organisation") return "OWNER";
+  if (field == "required_skills") return "SKILLS";
+  if (field == "region_codes") return "REGIONS";
+  return absl::AsciiStrToUpper(absl::StrReplaceAll(field, {{"_", " "}}));
+}
+
+// YAML plain scalars only for text that cannot be mistaken for anything
+// else; everything else is JSON-quoted, which YAML reads the same way.
+bool IsPlainYaml(absl::string_view text) {
+  if (text.empty() || absl::ascii_isspace(static_cast<unsigned char>(text.front())) ||
+      absl::ascii_isspace(static_cast<unsigned char>(text.back()))) {
+    return false;
+  }
+  const unsigned char first = static_cast<unsigned char>(text.front());
+  if (!absl::ascii_isalpha(first) && first != '/' && first < 0x80) return false;
+  for (char c : text) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x80 && !absl::ascii_isalnum(u) && absl::string_view(" _./@-").find(c) ==
+                                                   absl::string_view::npos) {
+      return false;
+    }
+  }
+  double ignored;
+  const std::string lower = absl::AsciiStrToLower(text);
+  for (absl::string_view word : {"true", "false", "yes", "no", "on", "off", "null", "y", "n"}) {
+    if (lower == word) return false;
+  }
+  return !absl::SimpleAtod(text, &ignored);
+}
+
+std::string YamlScalar(const nlohmann::ordered_json& value) {
+  if (value.is_string()) {
+    const std::string& text = value.get_ref<const std::string&>();
+    return IsPlainYaml(text) ? text : value.dump();
+  }
+  if (value.is_object()) return "{}";
+  if (value.is_array()) return "[]";
+  return value.dump();
+}
+
+bool IsNested(const nlohmann::ordered_json& value) {
+  return (value.is_object() || value.is_array()) && !value.empty();
+}
+
+void EmitYaml(const nlohmann::ordered_json& value, size_t indent, std::string& out) {
+  const std::string pad(indent, ' ');
+  if (value.is_object() && !value.empty()) {
+    for (const auto& [key, item] : value.items()) {
+      absl::StrAppend(&out, pad, YamlScalar(key), ":");
+      if (IsNested(item)) {
+        out.push_back('\n');
+        EmitYaml(item, indent + 2, out);
+      } else {
+        absl::StrAppend(&out, " ", YamlScalar(item), "\n");
+      }
+    }
+  } else if (value.is_array() && !value.empty()) {
+    for (const auto& item : value) {
+      if (item.is_object() && !item.empty()) {
+        // The first key goes on the dash's line.
+        std::string nested;
+        EmitYaml(item, indent + 2, nested);
+        absl::StrAppend(&out, pad, "- ", nested.substr(indent + 2));
+      } else if (IsNested(item)) {
+        absl::StrAppend(&out, pad, "-\n");
+        EmitYaml(item, indent + 2, out);
+      } else {
+        absl::StrAppend(&out, pad, "- ", YamlScalar(item), "\n");
+      }
+    }
+  } else {
+    absl::StrAppend(&out, pad, YamlScalar(value), "\n");
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view text) {
+  const std::string lower = absl::AsciiStrToLower(text);
+  if (lower == "table") return OutputFormat::kTable;
+  if (lower == "json") return OutputFormat::kJson;
+  if (lower == "yaml") return OutputFormat::kYaml;
+  return UsageError(absl::StrCat("unknown output format '", text, "': use table, json or yaml"));
+}
+
+nlohmann::ordered_json ToJson(const Message& message) {
+  std::string text;
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &text, options);
+  return nlohmann::ordered_json::parse(text);
+}
+
+std::string RenderJson(const nlohmann::ordered_json& value) { return value.dump(2) + "\n"; }
+
+std::string RenderYaml(const nlohmann::ordered_json& value) {
+  std::string out;
+  EmitYaml(value, 0, out);
+  return out;
+}
+
+std::string RenderTable(const std::vector<std::string>& headers,
+                        const std::vector<std::vector<std::string>>& rows, size_t max_width) {
+  std::vector<std::vector<std::string>> cells = {headers};
+  for (const auto& row : rows) {
+    std::vector<std::string> cut;
+    for (const std::string& text : row) cut.push_back(Cell(text, max_width));
+    cells.push_back(std::move(cut));
+  }
+  std::vector<size_t> widths(headers.size(), 0);
+  for (const auto& row : cells) {
+    for (size_t i = 0; i < row.size() && i < widths.size(); ++i) {
+      widths[i] = std::max(widths[i], Width(row[i]));
+    }
+  }
+  std::string out;
+  for (const auto& row : cells) {
+    std::string line;
+    for (size_t i = 0; i < row.size() && i < widths.size(); ++i) {
+      absl::StrAppend(&line, row[i]);
+      if (i + 1 < row.size()) line.append(widths[i] - Width(row[i]) + 2, ' ');
+    }
+    absl::StrAppend(&out, line, "\n");
+  }
+  return out;
+}
+
+std::string DescribeResource(Kind kind, const Message& resource) {
+  const KindInfo& info = InfoFor(kind);
+  const google::protobuf::Reflection* reflection = resource.GetReflection();
+  std::vector<std::pair<std::string, std::string>> lines;
+  size_t width = 0;
+  for (int i = 0; i < info.descriptor->field_count(); ++i) {
+    const FieldDescriptor* field = info.descriptor->field(i);
+    const bool set = field->is_repeated() ? reflection->FieldSize(resource, field) > 0
+                                          : reflection->HasField(resource, field);
+    const bool writable_scalar = !field->is_repeated() &&
+                                 field->cpp_type() != FieldDescriptor::CPPTYPE_STRING &&
+                                 FindFieldSpec(info, field->name()) != nullptr;
+    if (!set && !writable_scalar) continue;
+    lines.emplace_back(field->name(), FieldText(resource, *field, ", "));
+    width = std::max(width, field->name().size());
+  }
+  std::string out;
+  for (const auto& [name, value] : lines) {
+    absl::StrAppend(&out, name, ":", std::string(width - name.size() + 2, ' '), value, "\n");
+  }
+  return out;
+}
+
+std::string ResourceTable(Kind kind, const std::vector<const Message*>& resources) {
+  const KindInfo& info = InfoFor(kind);
+  std::vector<std::string> headers;
+  std::vector<const FieldDescriptor*> fields;
+  for (absl::string_view column : info.table_columns) {
+    headers.push_back(ColumnLabel(column));
+    fields.push_back(info.descriptor->FindFieldByName(std::string(column)));
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const Message* resource : resources) {
+    std::vector<std::string> row;
+    for (const FieldDescriptor* field : fields) {
+      row.push_back(FieldText(*resource, *field, ", "));
+    }
+    rows.push_back(std::move(row));
+  }
+  return RenderTable(headers, rows);
+}
+
+void Output::Document(const nlohmann::ordered_json& value, absl::string_view table_text) {
+  switch (format_) {
+    case OutputFormat::kJson:
+      out_ << RenderJson(value);
+      break;
+    case OutputFormat::kYaml:
+      out_ << RenderYaml(value);
+      break;
+    case OutputFormat::kTable:
+      out_ << table_text;
+      break;
+  }
+}
+
+void Output::Resource(Kind kind, const Message& resource) {
+  if (format_ == OutputFormat::kTable) {
+    out_ << DescribeResource(kind, resource);
+    return;
+  }
+  Document(ToJson(resource), "");
+}
+
+void Output::Resources(Kind kind, const std::vector<const Message*>& resources) {
+  if (format_ == OutputFormat::kTable) {
+    out_ << ResourceTable(kind, resources);
+    return;
+  }
+  nlohmann::ordered_json array = nlohmann::ordered_json::array();
+  for (const Message* resource : resources) array.push_back(ToJson(*resource));
+  Document(array, "");
+}
+
+}  // namespace samenspel::cli

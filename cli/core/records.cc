@@ -1,0 +1,324 @@
+#include "cli/core/records.h"
+
+#include <algorithm>
+#include <iterator>
+#include <map>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "cli/core/csv.h"
+#include "cli/core/exit_code.h"
+#include "cli/core/field_text.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace samenspel::cli {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+// The depth of {}/[] nesting at the end of `text`, skipping strings.
+int NestingDepth(absl::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return depth;
+}
+
+// Fills `record` from a parsed resource: id from `name`, output-only cleared.
+void Finish(const KindInfo& info, std::unique_ptr<Message> resource, InputRecord* record) {
+  const FieldDescriptor* name_field = info.descriptor->FindFieldByName("name");
+  const std::string name = resource->GetReflection()->GetString(*resource, name_field);
+  if (!name.empty()) {
+    absl::StatusOr<std::string> id = IdFromName(info, name);
+    if (!id.ok()) {
+      record->problems.push_back({"name", std::string(id.status().message())});
+      return;
+    }
+    record->id = *id;
+  }
+  ClearOutputOnlyFields(info, *resource);
+  record->resource = std::move(resource);
+}
+
+class JsonRecordReader : public RecordReader {
+ public:
+  JsonRecordReader(Kind kind, std::istream* in) : info_(InfoFor(kind)), objects_(in) {}
+
+  bool Next(InputRecord* record) override {
+    std::string text;
+    std::string error;
+    *record = InputRecord();
+    if (!objects_.Next(&text, &record->line, &error)) return false;
+    if (!error.empty()) {
+      record->problems.push_back({"", error});
+      return true;
+    }
+    std::unique_ptr<Message> resource = NewResource(info_.kind);
+    google::protobuf::util::JsonParseOptions options;
+    options.ignore_unknown_fields = false;
+    auto status = google::protobuf::util::JsonStringToMessage(text, resource.get(), options);
+    if (!status.ok()) {
+      // The parser's message may quote the input over several lines: keep
+      // the first.
+      const absl::string_view message(status.message().data(), status.message().size());
+      record->problems.push_back(
+          {"", absl::StrCat("not a valid ", info_.singular, " in JSON: ",
+                            message.substr(0, message.find('\n')))});
+      return true;
+    }
+    Finish(info_, std::move(resource), record);
+    return true;
+  }
+
+  int64_t bytes_read() const override { return objects_.bytes_read(); }
+
+ private:
+  const KindInfo& info_;
+  JsonObjectReader objects_;
+};
+
+class CsvRecordReader : public RecordReader {
+ public:
+  CsvRecordReader(Kind kind, std::istream* in) : info_(InfoFor(kind)), csv_(in) {}
+
+  // Reads the header: NOT_FOUND when the input is empty, a usage error for
+  // unknown or repeated columns.
+  absl::Status ReadHeader() {
+    CsvRecord header;
+    if (!csv_.Next(&header)) return UsageError("the CSV file is empty (no header row)");
+    if (!header.error.empty()) {
+      return UsageError(absl::StrCat("CSV header (line ", header.line, "): ", header.error));
+    }
+    std::vector<std::string> unknown;
+    std::map<std::string, int> seen;
+    for (const std::string& raw : header.fields) {
+      const std::string column(absl::StripAsciiWhitespace(raw));
+      if (column != "id" && FindFieldSpec(info_, column) == nullptr) unknown.push_back(column);
+      if (!seen.emplace(column, 0).second) {
+        return UsageError(absl::StrCat("CSV header: column '", column, "' appears twice"));
+      }
+      columns_.push_back(column);
+    }
+    if (!unknown.empty()) {
+      std::vector<std::string> known = {"id"};
+      for (const FieldSpec& f : info_.fields) known.emplace_back(f.field);
+      return UsageError(absl::StrCat("CSV header: unknown column(s) ",
+                                     absl::StrJoin(unknown, ", "), "; ", info_.collection,
+                                     " columns are ", absl::StrJoin(known, ",")));
+    }
+    return absl::OkStatus();
+  }
+
+  bool Next(InputRecord* record) override {
+    CsvRecord row;
+    *record = InputRecord();
+    if (!csv_.Next(&row)) return false;
+    record->line = row.line;
+    if (!row.error.empty()) {
+      record->problems.push_back({"", row.error});
+      return true;
+    }
+    if (row.fields.size() != columns_.size()) {
+      record->problems.push_back(
+          {"", absl::StrCat(row.fields.size(), " fields where the header has ",
+                            columns_.size(), " (quote values that contain commas)")});
+      return true;
+    }
+    std::unique_ptr<Message> resource = NewResource(info_.kind);
+    for (size_t i = 0; i < columns_.size(); ++i) {
+      if (columns_[i] == "id") {
+        record->id = std::string(absl::StripAsciiWhitespace(row.fields[i]));
+        continue;
+      }
+      const FieldDescriptor* field = info_.descriptor->FindFieldByName(columns_[i]);
+      absl::Status status = SetFieldFromCell(*resource, *field, row.fields[i]);
+      if (!status.ok()) {
+        record->problems.push_back({columns_[i], std::string(status.message())});
+      }
+    }
+    if (record->problems.empty()) record->resource = std::move(resource);
+    return true;
+  }
+
+  int64_t bytes_read() const override { return csv_.bytes_read(); }
+
+ private:
+  const KindInfo& info_;
+  CsvReader csv_;
+  std::vector<std::string> columns_;
+};
+
+}  // namespace
+
+absl::StatusOr<Format> ParseFormat(absl::string_view text) {
+  const std::string lower = absl::AsciiStrToLower(text);
+  if (lower == "jsonl" || lower == "json" || lower == "ndjson") return Format::kJsonl;
+  if (lower == "csv") return Format::kCsv;
+  return UsageError(absl::StrCat("unknown format '", text, "': use jsonl or csv"));
+}
+
+absl::StatusOr<Format> FormatFromPath(absl::string_view path) {
+  const std::string lower = absl::AsciiStrToLower(path);
+  for (absl::string_view ext : {".jsonl", ".ndjson", ".json"}) {
+    if (absl::EndsWith(lower, ext)) return Format::kJsonl;
+  }
+  if (absl::EndsWith(lower, ".csv")) return Format::kCsv;
+  return UsageError(absl::StrCat("cannot tell the format of '", path,
+                                 "' from its extension: add --format jsonl or --format csv"));
+}
+
+absl::string_view FormatName(Format format) {
+  return format == Format::kCsv ? "csv" : "jsonl";
+}
+
+absl::StatusOr<std::unique_ptr<RecordReader>> NewRecordReader(Kind kind, Format format,
+                                                              std::istream* in) {
+  if (format == Format::kJsonl) return std::make_unique<JsonRecordReader>(kind, in);
+  auto reader = std::make_unique<CsvRecordReader>(kind, in);
+  absl::Status header = reader->ReadHeader();
+  if (!header.ok()) return header;
+  return reader;
+}
+
+std::string CompactJson(const Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  return json;
+}
+
+RecordWriter::RecordWriter(Kind kind, Format format, std::ostream* out)
+    : info_(InfoFor(kind)), format_(format), out_(out) {
+  if (format_ != Format::kCsv) return;
+  std::vector<std::string> header = {"id"};
+  for (const FieldSpec& f : info_.fields) header.emplace_back(f.field);
+  *out_ << CsvLine(header);
+}
+
+void RecordWriter::Write(const Message& resource) {
+  if (format_ == Format::kJsonl) {
+    *out_ << CompactJson(resource) << '\n';
+    return;
+  }
+  const std::string name = resource.GetReflection()->GetString(
+      resource, info_.descriptor->FindFieldByName("name"));
+  absl::StatusOr<std::string> id = IdFromName(info_, name);
+  std::vector<std::string> row = {id.ok() ? *id : name};
+  for (const FieldSpec& f : info_.fields) {
+    row.push_back(FieldText(resource, *info_.descriptor->FindFieldByName(std::string(f.field)),
+                            ";"));
+  }
+  *out_ << CsvLine(row);
+}
+
+bool JsonObjectReader::ReadLine(std::string* line) {
+  if (!std::getline(*in_, *line)) return false;
+  bytes_read_ += static_cast<int64_t>(line->size()) + (in_->eof() ? 0 : 1);
+  ++line_number_;
+  if (line_number_ == 1 && absl::StartsWith(*line, "\xEF\xBB\xBF")) line->erase(0, 3);
+  return true;
+}
+
+bool JsonObjectReader::Next(std::string* text, int* line, std::string* error) {
+  error->clear();
+  if (mode_ == Mode::kDocument) return NextInDocument(text, line, error);
+  std::string current;
+  do {
+    if (!ReadLine(&current)) return false;
+  } while (absl::StripAsciiWhitespace(current).empty());
+  const absl::string_view trimmed = absl::StripAsciiWhitespace(current);
+  if (mode_ == Mode::kUnknown) {
+    // One complete object on the first line: JSON Lines, each line on its own
+    // (so one broken line cannot swallow the next). Otherwise a document.
+    const bool complete_line = trimmed.front() == '{' && NestingDepth(trimmed) == 0;
+    if (trimmed.front() == '[' || (trimmed.front() == '{' && !complete_line)) {
+      mode_ = Mode::kDocument;
+      document_line_ = line_number_;
+      document_ = current + "\n";
+      document_.append(std::istreambuf_iterator<char>(*in_), {});
+      bytes_read_ += static_cast<int64_t>(document_.size() - current.size() - 1);
+      return NextInDocument(text, line, error);
+    }
+    mode_ = Mode::kLines;
+  }
+  *text = std::string(trimmed);
+  *line = line_number_;
+  return true;
+}
+
+bool JsonObjectReader::NextInDocument(std::string* text, int* line, std::string* error) {
+  auto advance = [this] {
+    if (document_[position_++] == '\n') ++document_line_;
+  };
+  for (;;) {
+    while (position_ < document_.size() &&
+           (absl::ascii_isspace(static_cast<unsigned char>(document_[position_])) ||
+            (in_array_ && document_[position_] == ','))) {
+      advance();
+    }
+    if (position_ == document_.size()) return false;
+    const char c = document_[position_];
+    if (c == '[' && !in_array_) {
+      in_array_ = true;
+      advance();
+      continue;
+    }
+    if (c == ']' && in_array_) {
+      in_array_ = false;
+      advance();
+      continue;
+    }
+    *line = document_line_;
+    const size_t start = position_;
+    if (c != '{') {
+      // Skip the rest of this line and report it.
+      while (position_ < document_.size() && document_[position_] != '\n') advance();
+      *text = document_.substr(start, position_ - start);
+      *error = absl::StrCat("expected a JSON object here, found '",
+                            text->substr(0, std::min<size_t>(text->size(), 20)), "'");
+      return true;
+    }
+    int depth = 0;
+    bool in_string = false;
+    do {
+      const char d = document_[position_];
+      if (in_string) {
+        if (d == '\\' && position_ + 1 < document_.size()) {
+          advance();
+        } else if (d == '"') {
+          in_string = false;
+        }
+      } else if (d == '"') {
+        in_string = true;
+      } else if (d == '{' || d == '[') {
+        ++depth;
+      } else if (d == '}' || d == ']') {
+        --depth;
+      }
+      advance();
+    } while (depth > 0 && position_ < document_.size());
+    *text = document_.substr(start, position_ - start);
+    if (depth > 0) *error = "this JSON object is not closed before the end of the input";
+    return true;
+  }
+}
+
+}  // namespace samenspel::cli

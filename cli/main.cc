@@ -1,0 +1,82 @@
+// samenspel: the Samenspel admin CLI. Global flags -> GlobalOptions, the
+// command groups from cli/commands, parse, and the exit code (cli/README.md).
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "cli/commands/command_context.h"
+#include "cli/commands/commands.h"
+
+namespace {
+
+constexpr char kFooter[] = R"(
+Environment:
+  SAMENSPEL_REGISTRY, SAMENSPEL_MATCHING  addresses (when the flags are absent)
+  SAMENSPEL_TOKEN                         bearer token (unless --token-file)
+
+Exit codes:
+  0 ok                    5 invalid argument (rejected by the service)
+  1 other error           6 unavailable or deadline exceeded
+  2 usage (command line)  7 unauthenticated or permission denied
+  3 not found             8 import finished, but some records failed
+  4 conflict (already exists, etag mismatch, failed precondition)
+
+Examples:
+  samenspel organisations create --id bzk --display-name "Ministerie van BZK" --layer national
+  samenspel experts list --theme wonen -o json
+  samenspel import experts experts.csv
+  samenspel match --challenge huisvesting --top 5
+  samenspel health
+
+Run `samenspel COMMAND --help` for a command's flags and examples.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  samenspel::cli::GlobalOptions options;
+  CLI::App app(
+      "The Samenspel admin CLI: register organisations, experts, task teams and challenges, "
+      "import and export them, and match experts and teams to challenges.",
+      "samenspel");
+  // Global flags may also follow the command (`samenspel experts list -o json`).
+  app.fallthrough();
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show the help of every command");
+  app.add_option("--registry", options.registry, "Registry address host:port")
+      ->envname("SAMENSPEL_REGISTRY")
+      ->capture_default_str()
+      ->group("Global");
+  app.add_option("--matching", options.matching, "Matching service address host:port")
+      ->envname("SAMENSPEL_MATCHING")
+      ->capture_default_str()
+      ->group("Global");
+  app.add_option("-o,--output", options.output,
+                 "Output: table (for people), json (one document; lists are an array) or "
+                 "yaml")
+      ->capture_default_str()
+      ->group("Global");
+  app.add_option("--timeout", options.timeout, "Deadline of each call (30s, 500ms, 2m)")
+      ->capture_default_str()
+      ->group("Global");
+  app.add_option("--ca-file", options.ca_file,
+                 "PEM CA bundle: use TLS to both services (plaintext without)")
+      ->group("Global");
+  app.add_option("--token-file", options.token_file,
+                 "File with the bearer token (default: SAMENSPEL_TOKEN), sent as "
+                 "'authorization: Bearer ...'")
+      ->group("Global");
+  app.footer(kFooter);
+
+  samenspel::cli::CommandContext context(&options);
+  samenspel::cli::AddResourceCommands(app, context);
+  samenspel::cli::AddMatchCommands(app, context);
+  samenspel::cli::AddTransferCommands(app, context);
+  samenspel::cli::AddAdminCommands(app, context);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // Prints the help (exit 0) or the problem; every problem is a usage error.
+    return app.exit(e) == 0 ? 0 : static_cast<int>(samenspel::cli::ExitCode::kUsage);
+  }
+  return static_cast<int>(context.exit_code());
+}

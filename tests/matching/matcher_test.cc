@@ -1,0 +1,409 @@
+#include "matching-service/core/matcher.h"
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace samenspel::matching {
+namespace {
+
+namespace rv1 = ::samenspel::registry::v1;
+namespace type = ::samenspel::type::v1;
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+struct ExpertSpec {
+  std::string id;
+  std::string org;
+  type::GovernmentLayer layer;
+  std::string job_title;
+  std::string bio;
+  std::vector<std::pair<std::string, int>> skills;
+  std::vector<std::string> regions;
+  std::vector<type::Perspective> perspectives = {type::PERSPECTIVE_POLICY};
+  int hours = 8;
+  bool consent = true;
+};
+
+rv1::Expert MakeExpert(const ExpertSpec& s) {
+  rv1::Expert e;
+  e.set_name("experts/" + s.id);
+  e.set_display_name("Expert " + s.id);
+  e.set_organisation("organisations/" + s.org);
+  e.set_layer(s.layer);
+  e.set_job_title(s.job_title);
+  e.set_bio(s.bio);
+  for (const auto& [name, level] : s.skills) {
+    auto* skill = e.add_skills();
+    skill->set_name(name);
+    skill->set_level(level);
+  }
+  for (const auto& r : s.regions) e.add_region_codes(r);
+  for (auto p : s.perspectives) e.add_perspectives(p);
+  e.set_available_hours_per_week(s.hours);
+  e.set_consent_to_matching(s.consent);
+  return e;
+}
+
+class MatcherTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto analyzer = Analyzer::Create({});
+    ASSERT_TRUE(analyzer.ok()) << analyzer.status();
+    analyzer_ = analyzer->release();
+  }
+
+  MatcherTest() : matcher_(analyzer_, Regions(), Options()) {}
+
+  static RegionTable Regions() {
+    auto regions = RegionTable::Load(AnalyzerOptions::DefaultDataDir() + "/regions.tsv");
+    EXPECT_TRUE(regions.ok()) << regions.status();
+    return *regions;
+  }
+  virtual MatcherOptions Options() { return MatcherOptions{}; }
+
+  void Load(const std::vector<ExpertSpec>& specs, std::vector<rv1::TaskTeam> teams = {}) {
+    std::vector<rv1::Expert> experts;
+    for (const auto& s : specs) experts.push_back(MakeExpert(s));
+    matcher_.Load({}, experts, teams, {}, 100);
+  }
+
+  static rv1::Challenge Housing() {
+    rv1::Challenge c;
+    c.set_title("Versnellen van de woningbouw");
+    c.set_description("Meer betaalbare woningen in de regio.");
+    c.set_owner_organisation("organisations/pv26");
+    auto* s = c.add_required_skills();
+    s->set_name("woningbouw");
+    s->set_min_level(3);
+    c.add_region_codes("GM0344");
+    return c;
+  }
+
+  v1::MatchExpertsResponse Match(const rv1::Challenge& c, int k = 10,
+                                 v1::MatchFilters filters = {}) {
+    v1::MatchExpertsRequest req;
+    *req.mutable_challenge()->mutable_inline_() = c;
+    req.set_page_size(k);
+    *req.mutable_filters() = filters;
+    auto r = matcher_.MatchExperts(req);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : v1::MatchExpertsResponse();
+  }
+
+  static std::vector<std::string> Names(const v1::MatchExpertsResponse& r) {
+    std::vector<std::string> out;
+    for (const auto& m : r.matches()) out.push_back(m.expert());
+    return out;
+  }
+
+  static const Analyzer* analyzer_;
+  Matcher matcher_;
+};
+const Analyzer* MatcherTest::analyzer_ = nullptr;
+
+ExpertSpec Builder(const std::string& id, const std::string& org = "gm0344") {
+  return ExpertSpec{id,  org, type::GOVERNMENT_LAYER_MUNICIPAL, "Adviseur woningbouw",
+                    "Werkt aan nieuwe woningen.", {{"woningbouw", 4}}, {"GM0344"}};
+}
+
+TEST_F(MatcherTest, ExplanationsAddUpToTheScore) {
+  Load({Builder("a"), Builder("b", "pv26"),
+        {"c", "bzk", type::GOVERNMENT_LAYER_NATIONAL, "Policy officer housing",
+         "National housing programme.", {{"housing policy", 5}}, {"NL"}}});
+  auto r = Match(Housing());
+  ASSERT_THAT(r.matches(), SizeIs(3));
+  double previous = 1e9;
+  for (const auto& m : r.matches()) {
+    double sum = 0, text = 0, terms = 0, skills = 0;
+    for (const auto& c : m.explanation().components()) {
+      sum += c.value();
+      if (c.name() == "text") text = c.value();
+      if (c.name() == "skills") skills = c.value();
+    }
+    for (const auto& t : m.explanation().matched_terms()) terms += t.contribution();
+    double skill_parts = 0;
+    for (const auto& s : m.explanation().matched_skills()) skill_parts += s.contribution();
+    EXPECT_NEAR(sum, m.score(), 1e-9) << m.expert();
+    EXPECT_NEAR(terms, text, 1e-6) << m.expert();
+    EXPECT_NEAR(skill_parts, skills, 1e-9) << m.expert();
+    EXPECT_LE(m.score(), previous + 1e-12);
+    previous = m.score();
+    EXPECT_FALSE(m.explanation().summary().empty());
+  }
+}
+
+TEST_F(MatcherTest, SynonymsCompoundsAndEnglishMatch) {
+  Load({{"nl", "gm0344", type::GOVERNMENT_LAYER_MUNICIPAL, "Beleidsmedewerker",
+         "Verantwoordelijk voor de volkshuisvesting in de gemeente.", {}, {}},
+        {"compound", "gm0344", type::GOVERNMENT_LAYER_MUNICIPAL, "Projectleider",
+         "Trekker van de woningbouwopgave.", {}, {}},
+        {"en", "bzk", type::GOVERNMENT_LAYER_NATIONAL, "Advisor", "Works on social housing.",
+         {}, {}},
+        {"energy", "gm0344", type::GOVERNMENT_LAYER_MUNICIPAL, "Adviseur",
+         "Werkt aan de energietransitie.", {}, {}}});
+  rv1::Challenge c;
+  c.set_title("housing");
+  auto names = Names(Match(c));
+  EXPECT_THAT(names, Contains("experts/nl"));
+  EXPECT_THAT(names, Contains("experts/compound"));
+  EXPECT_THAT(names, Contains("experts/en"));
+  EXPECT_THAT(names, testing::Not(Contains("experts/energy")));
+  c.set_title("woningbouw");
+  EXPECT_THAT(Names(Match(c)), Contains("experts/compound"));
+}
+
+TEST_F(MatcherTest, SkillBelowMinLevelScoresLess) {
+  ExpertSpec strong = Builder("strong");
+  ExpertSpec weak = Builder("weak");
+  weak.skills = {{"woningbouw", 1}};
+  Load({strong, weak});
+  auto r = Match(Housing());
+  ASSERT_THAT(Names(r), ElementsAre("experts/strong", "experts/weak"));
+  EXPECT_GT(r.matches(0).explanation().components(1).value(),
+            2 * r.matches(1).explanation().components(1).value());
+}
+
+TEST_F(MatcherTest, RegionOrderSameMunicipalityThenProvinceThenNational) {
+  ExpertSpec same = Builder("same");
+  ExpertSpec province = Builder("province", "gm0307");
+  province.regions = {"GM0307"};  // Amersfoort, also province Utrecht
+  ExpertSpec national = Builder("national", "bzk");
+  national.regions = {"NL"};
+  ExpertSpec elsewhere = Builder("elsewhere", "gm0599");
+  elsewhere.regions = {"GM0599"};  // Rotterdam
+  Load({elsewhere, national, province, same});
+  auto r = Match(Housing());
+  std::map<std::string, double> region;
+  for (const auto& m : r.matches()) region[m.expert()] = m.explanation().components(2).value();
+  EXPECT_GT(region["experts/same"], region["experts/province"]);
+  EXPECT_GT(region["experts/province"], region["experts/national"]);
+  EXPECT_GT(region["experts/national"], region["experts/elsewhere"]);
+  EXPECT_EQ(r.matches(0).expert(), "experts/same");
+}
+
+TEST_F(MatcherTest, ExpertsWithoutConsentOnlyForTheirOwnOrganisation) {
+  ExpertSpec shy = Builder("shy", "pv26");
+  shy.consent = false;
+  ExpertSpec shy_other = Builder("shy-other", "gm0344");
+  shy_other.consent = false;
+  Load({shy, shy_other, Builder("open")});
+  auto names = Names(Match(Housing()));  // owned by organisations/pv26
+  EXPECT_THAT(names, Contains("experts/shy"));
+  EXPECT_THAT(names, testing::Not(Contains("experts/shy-other")));
+}
+
+TEST_F(MatcherTest, CommittedHoursInActiveTeamsAreSubtracted) {
+  ExpertSpec busy = Builder("busy");
+  busy.hours = 10;
+  rv1::TaskTeam team;
+  team.set_name("teams/t");
+  team.set_state(rv1::TaskTeam::ACTIVE);
+  auto* m = team.add_members();
+  m->set_expert("experts/busy");
+  m->set_hours_per_week(8);
+  Load({busy, Builder("free")}, {team});
+  v1::MatchFilters filters;
+  filters.set_min_available_hours(4);
+  EXPECT_THAT(Names(Match(Housing(), 10, filters)), ElementsAre("experts/free"));
+  auto all = Match(Housing());
+  for (const auto& match : all.matches()) {
+    if (match.expert() == "experts/busy") EXPECT_EQ(match.available_hours_per_week(), 2);
+  }
+}
+
+TEST_F(MatcherTest, DiversityMixesDesiredLayersAtTheTop) {
+  std::vector<ExpertSpec> specs;
+  for (int i = 0; i < 5; ++i) specs.push_back(Builder("muni" + std::to_string(i), "gm" + std::to_string(i)));
+  ExpertSpec prov = Builder("prov", "pv26");
+  prov.layer = type::GOVERNMENT_LAYER_PROVINCIAL;
+  prov.skills = {{"woningbouw", 2}};
+  ExpertSpec nat = Builder("nat", "bzk");
+  nat.layer = type::GOVERNMENT_LAYER_NATIONAL;
+  nat.skills = {{"woningbouw", 2}};
+  nat.regions = {"NL"};
+  specs.push_back(prov);
+  specs.push_back(nat);
+  Load(specs);
+  rv1::Challenge c = Housing();
+  auto plain = Names(Match(c, 3));
+  EXPECT_THAT(plain, testing::Not(Contains("experts/nat")));
+  c.add_desired_layers(type::GOVERNMENT_LAYER_MUNICIPAL);
+  c.add_desired_layers(type::GOVERNMENT_LAYER_PROVINCIAL);
+  c.add_desired_layers(type::GOVERNMENT_LAYER_NATIONAL);
+  auto r = Match(c, 3);
+  std::set<int> layers;
+  for (const auto& m : r.matches()) layers.insert(m.layer());
+  EXPECT_THAT(layers, SizeIs(3));
+}
+
+TEST_F(MatcherTest, UpdatesAndDeletesChangeResults) {
+  Load({Builder("a"), Builder("b")});
+  rv1::Change update;
+  update.set_revision(101);
+  update.set_type(rv1::Change::UPDATED);
+  update.set_name("experts/a");
+  ExpertSpec moved = Builder("a");
+  moved.skills = {{"stikstof", 4}};
+  moved.job_title = "Adviseur natuur";
+  moved.bio = "Stikstofreductie rond Natura 2000.";
+  *update.mutable_expert() = MakeExpert(moved);
+  rv1::Change del;
+  del.set_revision(102);
+  del.set_type(rv1::Change::DELETED);
+  del.set_name("experts/b");
+  matcher_.Apply({update, del});
+  EXPECT_EQ(matcher_.State()->revision, 102);
+  EXPECT_THAT(Names(Match(Housing())), IsEmpty());
+  rv1::Challenge c;
+  c.set_title("stikstof");
+  EXPECT_THAT(Names(Match(c)), ElementsAre("experts/a"));
+  // Replayed (older) changes are skipped.
+  matcher_.Apply({del});
+  EXPECT_EQ(matcher_.State()->revision, 102);
+}
+
+class SmallDeltaMatcherTest : public MatcherTest {
+ protected:
+  MatcherOptions Options() override {
+    MatcherOptions o;
+    o.index.max_delta_docs = 3;
+    return o;
+  }
+};
+
+TEST_F(SmallDeltaMatcherTest, ResultsSurviveDeltaMerges) {
+  Load({Builder("base")});
+  int64_t revision = 100;
+  for (int i = 0; i < 30; ++i) {
+    rv1::Change ch;
+    ch.set_revision(++revision);
+    ch.set_type(rv1::Change::CREATED);
+    ch.set_name("experts/n" + std::to_string(i));
+    *ch.mutable_expert() = MakeExpert(Builder("n" + std::to_string(i)));
+    matcher_.Apply({ch});
+  }
+  rv1::Change del;
+  del.set_revision(++revision);
+  del.set_type(rv1::Change::DELETED);
+  del.set_name("experts/base");
+  matcher_.Apply({del});
+  auto r = Match(Housing(), 100);
+  EXPECT_THAT(r.matches(), SizeIs(30));
+  EXPECT_THAT(Names(r), testing::Not(Contains("experts/base")));
+}
+
+TEST_F(MatcherTest, WaitForRevisionIsBounded) {
+  Load({Builder("a")});
+  EXPECT_TRUE(matcher_.WaitForRevision(100, absl::Now()).ok());
+  const absl::Time start = absl::Now();
+  EXPECT_EQ(matcher_.WaitForRevision(101, start + absl::Milliseconds(50)).code(),
+            absl::StatusCode::kUnavailable);
+  std::thread later([&] {
+    rv1::Change ch;
+    ch.set_revision(101);
+    ch.set_type(rv1::Change::DELETED);
+    ch.set_name("experts/a");
+    matcher_.Apply({ch});
+  });
+  EXPECT_TRUE(matcher_.WaitForRevision(101, absl::Now() + absl::Seconds(10)).ok());
+  later.join();
+}
+
+TEST_F(MatcherTest, SuggestTeamCoversLayersPerspectivesAndLimitsOrganisations) {
+  std::vector<ExpertSpec> specs;
+  for (int i = 0; i < 4; ++i) specs.push_back(Builder("g" + std::to_string(i), "gm0344"));
+  ExpertSpec prov = Builder("prov", "pv26");
+  prov.layer = type::GOVERNMENT_LAYER_PROVINCIAL;
+  prov.skills = {{"woningbouw", 2}};
+  ExpertSpec exec = Builder("exec", "gm0307");
+  exec.perspectives = {type::PERSPECTIVE_EXECUTION};
+  exec.skills = {{"woningbouw", 2}};
+  ExpertSpec nat = Builder("nat", "bzk");
+  nat.layer = type::GOVERNMENT_LAYER_NATIONAL;
+  nat.skills = {{"volkshuisvesting", 3}};
+  specs.insert(specs.end(), {prov, exec, nat});
+  Load(specs);
+  rv1::Challenge c = Housing();
+  c.add_desired_layers(type::GOVERNMENT_LAYER_MUNICIPAL);
+  c.add_desired_layers(type::GOVERNMENT_LAYER_PROVINCIAL);
+  c.add_desired_layers(type::GOVERNMENT_LAYER_NATIONAL);
+  c.add_desired_perspectives(type::PERSPECTIVE_EXECUTION);
+  v1::SuggestTeamRequest req;
+  *req.mutable_challenge()->mutable_inline_() = c;
+  req.set_team_size(4);
+  auto r = matcher_.SuggestTeam(req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_THAT(r->slots(), SizeIs(4));
+  std::map<std::string, int> per_org;
+  std::set<int> layers;
+  bool has_execution = false;
+  for (const auto& slot : r->slots()) {
+    ++per_org[slot.member().organisation()];
+    layers.insert(slot.member().layer());
+    for (int p : slot.member().perspectives()) has_execution |= p == type::PERSPECTIVE_EXECUTION;
+    EXPECT_FALSE(slot.reason().empty());
+  }
+  for (const auto& [org, n] : per_org) EXPECT_EQ(n, 1) << org;
+  EXPECT_THAT(layers, SizeIs(3));
+  EXPECT_TRUE(has_execution);
+  EXPECT_THAT(r->coverage().layers_missing(), IsEmpty());
+  EXPECT_THAT(r->coverage().skills_covered(), ElementsAre("woningbouw"));
+  EXPECT_GE(r->slots(0).alternates_size(), 1);
+}
+
+TEST_F(MatcherTest, SuggestTeamSaysWhatIsMissingInsteadOfFailing) {
+  Load({Builder("only")});
+  rv1::Challenge c = Housing();
+  c.add_desired_layers(type::GOVERNMENT_LAYER_WATER_AUTHORITY);
+  auto* s = c.add_required_skills();
+  s->set_name("dijkversterking");
+  v1::SuggestTeamRequest req;
+  *req.mutable_challenge()->mutable_inline_() = c;
+  req.set_team_size(3);
+  auto r = matcher_.SuggestTeam(req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_THAT(r->slots(), SizeIs(1));
+  EXPECT_THAT(r->coverage().skills_missing(), ElementsAre("dijkversterking"));
+  EXPECT_THAT(r->coverage().layers_missing(), ElementsAre(type::GOVERNMENT_LAYER_WATER_AUTHORITY));
+  EXPECT_GE(r->notes_size(), 3);
+}
+
+TEST_F(MatcherTest, MatchTeamsFindsSimilarTeamsWithLessons) {
+  rv1::TaskTeam housing;
+  housing.set_name("teams/woondeal");
+  housing.set_display_name("Regionale woondeal Utrecht");
+  housing.set_description("Versnelling van de woningbouw met betaalbare huurwoningen.");
+  housing.add_themes("wonen");
+  housing.set_lessons_learned("Begin vroeg met netbeheerders.");
+  rv1::TaskTeam water;
+  water.set_name("teams/water");
+  water.set_display_name("Deltaprogramma");
+  water.set_description("Dijkversterking en waterveiligheid.");
+  Load({}, {housing, water});
+  v1::MatchTeamsRequest req;
+  *req.mutable_challenge()->mutable_inline_() = Housing();
+  auto r = matcher_.MatchTeams(req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_THAT(r->matches(), SizeIs(1));
+  EXPECT_EQ(r->matches(0).team(), "teams/woondeal");
+  EXPECT_EQ(r->matches(0).lessons_learned(), "Begin vroeg met netbeheerders.");
+}
+
+TEST_F(MatcherTest, UnknownOrEmptyChallengeIsAnError) {
+  Load({});
+  v1::MatchExpertsRequest req;
+  EXPECT_EQ(matcher_.MatchExperts(req).status().code(), absl::StatusCode::kInvalidArgument);
+  req.mutable_challenge()->set_name("challenges/nope");
+  EXPECT_EQ(matcher_.MatchExperts(req).status().code(), absl::StatusCode::kNotFound);
+  req.mutable_challenge()->mutable_inline_();
+  EXPECT_EQ(matcher_.MatchExperts(req).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace samenspel::matching

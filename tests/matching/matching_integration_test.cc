@@ -1,0 +1,182 @@
+// Real redis-server, samenspel-registry and samenspel-matching processes:
+// register -> match with min_revision -> update -> changed result -> delete ->
+// gone; matching restart resumes; registry restart -> matching reconnects and
+// catches up; health follows the first snapshot.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/grpc_status.h"
+#include "gmock/gmock.h"
+#include "grpcpp/client_context.h"
+#include "gtest/gtest.h"
+#include "samenspel/matching/v1/matching_service.grpc.pb.h"
+#include "samenspel/registry/v1/registry_service.grpc.pb.h"
+#include "tests/support/redis_server.h"
+#include "tests/support/service_process.h"
+
+namespace samenspel::matching {
+namespace {
+
+namespace rv1 = ::samenspel::registry::v1;
+namespace type = ::samenspel::type::v1;
+using test_support::RedisServer;
+using test_support::ServiceProcess;
+using ::testing::Contains;
+using ::testing::Not;
+
+template <typename Response, typename Stub, typename Request, typename Method>
+absl::StatusOr<Response> Call(Stub& stub, Method method, const Request& request) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  // Servers restart in these tests: wait for the connection, within the deadline.
+  ctx.set_wait_for_ready(true);
+  Response response;
+  grpc::Status s = (stub.*method)(&ctx, request, &response);
+  if (!s.ok()) return FromGrpcStatus(s);
+  return response;
+}
+
+class MatchingIntegrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto redis = RedisServer::Create();
+    ASSERT_TRUE(redis.ok()) << redis.status();
+    redis_ = *std::move(redis);
+    auto registry = ServiceProcess::Start(SAMENSPEL_REGISTRY_BINARY,
+                                          {"--insecure", "--redis=" + redis_->address()});
+    ASSERT_TRUE(registry.ok()) << registry.status();
+    registry_ = *std::move(registry);
+    auto matching = ServiceProcess::Start(SAMENSPEL_MATCHING_BINARY,
+                                          {"--insecure", "--registry=" + registry_->address()});
+    ASSERT_TRUE(matching.ok()) << matching.status();
+    matching_ = *std::move(matching);
+    ASSERT_TRUE(matching_->WaitForHealth("SERVING", absl::Seconds(20)));
+    registry_stub_ = rv1::RegistryService::NewStub(registry_->Channel());
+    matching_stub_ = v1::MatchingService::NewStub(matching_->Channel());
+    rv1::CreateOrganisationRequest org;
+    org.set_organisation_id("gm0344");
+    org.mutable_organisation()->set_display_name("Gemeente Utrecht");
+    org.mutable_organisation()->set_layer(type::GOVERNMENT_LAYER_MUNICIPAL);
+    ASSERT_TRUE(Call<rv1::Organisation>(*registry_stub_, &rv1::RegistryService::Stub::CreateOrganisation, org).ok());
+  }
+
+  int64_t CreateExpert(const std::string& id, const std::string& skill) {
+    rv1::CreateExpertRequest req;
+    req.set_expert_id(id);
+    auto* e = req.mutable_expert();
+    e->set_display_name("Expert " + id);
+    e->set_organisation("organisations/gm0344");
+    auto* s = e->add_skills();
+    s->set_name(skill);
+    s->set_level(4);
+    e->set_available_hours_per_week(8);
+    e->set_consent_to_matching(true);
+    auto created = Call<rv1::Expert>(*registry_stub_, &rv1::RegistryService::Stub::CreateExpert, req);
+    EXPECT_TRUE(created.ok()) << created.status();
+    return created.ok() ? created->revision() : 0;
+  }
+
+  absl::StatusOr<std::vector<std::string>> Match(const std::string& title, int64_t min_revision) {
+    v1::MatchExpertsRequest req;
+    req.mutable_challenge()->mutable_inline_()->set_title(title);
+    req.set_min_revision(min_revision);
+    auto r = Call<v1::MatchExpertsResponse>(*matching_stub_, &v1::MatchingService::Stub::MatchExperts, req);
+    if (!r.ok()) return r.status();
+    EXPECT_GE(r->revision(), min_revision);
+    std::vector<std::string> names;
+    for (const auto& m : r->matches()) names.push_back(m.expert());
+    return names;
+  }
+
+  std::unique_ptr<RedisServer> redis_;
+  std::unique_ptr<ServiceProcess> registry_;
+  std::unique_ptr<ServiceProcess> matching_;
+  std::unique_ptr<rv1::RegistryService::Stub> registry_stub_;
+  std::unique_ptr<v1::MatchingService::Stub> matching_stub_;
+};
+
+TEST_F(MatchingIntegrationTest, ReadYourWritesThroughUpdateAndDelete) {
+  int64_t rev = CreateExpert("anna", "woningbouw");
+  auto found = Match("woningbouwopgave", rev);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_THAT(*found, Contains("experts/anna"));
+
+  rv1::UpdateExpertRequest update;
+  update.mutable_expert()->set_name("experts/anna");
+  auto* s = update.mutable_expert()->add_skills();
+  s->set_name("klimaatadaptatie");
+  s->set_level(5);
+  update.mutable_update_mask()->add_paths("skills");
+  auto updated = Call<rv1::Expert>(*registry_stub_, &rv1::RegistryService::Stub::UpdateExpert, update);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  auto after_update = Match("woningbouw", updated->revision());
+  ASSERT_TRUE(after_update.ok());
+  EXPECT_THAT(*after_update, Not(Contains("experts/anna")));
+  auto climate = Match("climate adaptation", updated->revision());
+  ASSERT_TRUE(climate.ok());
+  EXPECT_THAT(*climate, Contains("experts/anna"));
+
+  rv1::DeleteExpertRequest del;
+  del.set_name("experts/anna");
+  ASSERT_TRUE(Call<google::protobuf::Empty>(*registry_stub_, &rv1::RegistryService::Stub::DeleteExpert, del).ok());
+  auto gone = Match("klimaatadaptatie", updated->revision() + 1);
+  ASSERT_TRUE(gone.ok());
+  EXPECT_THAT(*gone, Not(Contains("experts/anna")));
+}
+
+TEST_F(MatchingIntegrationTest, FutureMinRevisionIsUnavailableWithinTheDeadline) {
+  const absl::Time start = absl::Now();
+  auto r = Match("woningbouw", 1000000);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(8));
+}
+
+TEST_F(MatchingIntegrationTest, MatchingRestartLoadsEverything) {
+  int64_t rev = CreateExpert("anna", "woningbouw");
+  ASSERT_TRUE(matching_->Stop().ok());
+  rev = CreateExpert("bram", "woningbouw");
+  ASSERT_TRUE(matching_->Restart().ok());
+  ASSERT_TRUE(matching_->WaitForHealth("SERVING", absl::Seconds(20)));
+  matching_stub_ = v1::MatchingService::NewStub(matching_->Channel());
+  auto found = Match("woningbouw", rev);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_THAT(*found, Contains("experts/anna"));
+  EXPECT_THAT(*found, Contains("experts/bram"));
+}
+
+TEST_F(MatchingIntegrationTest, RegistryRestartMatchingReconnectsAndCatchesUp) {
+  CreateExpert("anna", "woningbouw");
+  ASSERT_TRUE(registry_->Stop().ok());
+  ASSERT_TRUE(registry_->Restart().ok());
+  registry_stub_ = rv1::RegistryService::NewStub(registry_->Channel());
+  const int64_t rev = CreateExpert("bram", "woningbouw");
+  auto found = Match("woningbouw", rev);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_THAT(*found, Contains("experts/bram"));
+  EXPECT_THAT(*found, Contains("experts/anna"));
+}
+
+TEST(MatchingHealthTest, NotServingUntilTheFirstSnapshot) {
+  auto redis = RedisServer::Create();
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  // The registry is not there yet: matching serves NOT_SERVING.
+  auto registry_port = test_support::FreePort();
+  ASSERT_TRUE(registry_port.ok());
+  const std::string registry_address = absl::StrCat("127.0.0.1:", *registry_port);
+  auto matching = ServiceProcess::Start(SAMENSPEL_MATCHING_BINARY,
+                                        {"--insecure", "--registry=" + registry_address});
+  ASSERT_TRUE(matching.ok()) << matching.status();
+  EXPECT_TRUE((*matching)->WaitForHealth("NOT_SERVING", absl::Seconds(10)));
+  absl::SleepFor(absl::Milliseconds(300));  // and it stays so while there is no registry
+  EXPECT_EQ((*matching)->Health(), "NOT_SERVING");
+  auto registry = test_support::Subprocess::Start(
+      {SAMENSPEL_REGISTRY_BINARY, "--insecure", "--listen=" + registry_address,
+       "--redis=" + (*redis)->address()});
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  EXPECT_TRUE((*matching)->WaitForHealth("SERVING", absl::Seconds(20)));
+}
+
+}  // namespace
+}  // namespace samenspel::matching
