@@ -126,8 +126,11 @@ Segment::Doc ExpertIndex::Analyze(const registry::v1::Expert& e) const {
   f.region_codes.assign(e.region_codes().begin(), e.region_codes().end());
 
   absl::flat_hash_map<TermId, FieldTf> terms;
+  thread_local std::vector<AnalyzedTerm> analyzed;
   auto add = [&](Field field, absl::string_view text, int skill_index) {
-    for (const AnalyzedTerm& t : analyzer_->AnalyzeDocument(text)) {
+    analyzed.clear();
+    analyzer_->AnalyzeDocument(text, &analyzed);
+    for (const AnalyzedTerm& t : analyzed) {
       const TermId id = HashTerm(t.term);
       FieldTf& tf = terms[id];
       tf[field] = AddTf(tf[field], t.weight);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <set>
+#include <thread>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
@@ -524,9 +525,17 @@ void Matcher::Load(const std::vector<registry::v1::Organisation>& organisations,
                    const std::vector<registry::v1::Expert>& experts,
                    const std::vector<registry::v1::TaskTeam>& teams,
                    const std::vector<registry::v1::Challenge>& challenges, int64_t revision) {
-  std::vector<Segment::Doc> docs;
-  docs.reserve(experts.size());
-  for (const auto& e : experts) docs.push_back(index_.Analyze(e));
+  // Analysis dominates a cold start: spread it over the cores.
+  std::vector<Segment::Doc> docs(experts.size());
+  const size_t threads =
+      std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 1 + experts.size() / 1000);
+  std::vector<std::thread> pool;
+  for (size_t t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      for (size_t i = t; i < experts.size(); i += threads) docs[i] = index_.Analyze(experts[i]);
+    });
+  }
+  for (auto& th : pool) th.join();
   index_.Load(std::move(docs), revision);
   auto catalog = std::make_shared<Catalog>();
   for (const auto& o : organisations) {

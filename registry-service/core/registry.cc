@@ -40,11 +40,30 @@ std::string IdOf(absl::string_view name) {
   return std::string(name.substr(name.find('/') + 1));
 }
 
+// The reads of one request. Organisations are cached: a batch of experts
+// names few of them. Not thread-safe; one per request.
+class Reads {
+ public:
+  explicit Reads(Store* store) : store_(store) {}
+  Store* store() const { return store_; }
+  absl::StatusOr<StoredRecord> Organisation(const std::string& id) {
+    auto it = organisations_.find(id);
+    if (it != organisations_.end()) return it->second;
+    absl::StatusOr<StoredRecord> rec = store_->Get(Kind::kOrganisation, id);
+    if (rec.ok()) organisations_.emplace(id, *rec);
+    return rec;
+  }
+
+ private:
+  Store* const store_;
+  std::map<std::string, StoredRecord> organisations_;
+};
+
 // Per-resource rules. Each specialisation provides:
 //   kKind, kField          the kind and the request field name ("expert");
 //   Validate(r, prefix, v) field validation;
 //   Indexes(r)             secondary index entries (also used as list filters);
-//   Prepare(store, old, r, prefix, req)  derived fields, preconditions and
+//   Prepare(reads, old, r, prefix, req)  derived fields, preconditions and
 //                          dependent mutations of a create (old == nullptr)
 //                          or update;
 //   OnDelete(store, r, req) preconditions and dependent mutations of a delete.
@@ -72,7 +91,7 @@ struct Traits<v1::Organisation> {
     for (const auto& code : r.region_codes()) out.push_back({"region", code});
     return out;
   }
-  static absl::Status Prepare(Store* store, const R* old, R& r, absl::string_view,
+  static absl::Status Prepare(Reads& reads, const R* old, R& r, absl::string_view,
                               CommitRequest& req);
   static absl::Status OnDelete(Store*, const R& r, CommitRequest& req) {
     const std::string id = IdOf(r.name());
@@ -108,11 +127,11 @@ struct Traits<v1::Expert> {
     return out;
   }
   // Sets the output-only layer from the organisation, which must exist.
-  static absl::Status Prepare(Store* store, const R*, R& r, absl::string_view prefix,
+  static absl::Status Prepare(Reads& reads, const R*, R& r, absl::string_view prefix,
                               CommitRequest& req) {
     const std::string field = absl::StrCat(prefix, ".organisation");
     const std::string org_id = IdOf(r.organisation());
-    absl::StatusOr<StoredRecord> org = store->Get(Kind::kOrganisation, org_id);
+    absl::StatusOr<StoredRecord> org = reads.Organisation(org_id);
     if (absl::IsNotFound(org.status())) {
       return InvalidField(field, absl::StrCat(r.organisation(), " does not exist"));
     }
@@ -159,7 +178,7 @@ struct Traits<v1::TaskTeam> {
     for (const auto& m : r.members()) out.push_back({"member", IdOf(m.expert())});
     return out;
   }
-  static absl::Status Prepare(Store*, const R*, R& r, absl::string_view prefix,
+  static absl::Status Prepare(Reads&, const R*, R& r, absl::string_view prefix,
                               CommitRequest& req) {
     if (r.state() == v1::TaskTeam::STATE_UNSPECIFIED) r.set_state(v1::TaskTeam::FORMING);
     req.preconditions.push_back(
@@ -193,7 +212,7 @@ struct Traits<v1::Challenge> {
     for (const auto& t : r.themes()) out.push_back({"theme", Lower(t)});
     return out;
   }
-  static absl::Status Prepare(Store*, const R*, R& r, absl::string_view prefix,
+  static absl::Status Prepare(Reads&, const R*, R& r, absl::string_view prefix,
                               CommitRequest& req) {
     if (r.state() == v1::Challenge::STATE_UNSPECIFIED) r.set_state(v1::Challenge::OPEN);
     req.preconditions.push_back(
@@ -254,13 +273,13 @@ absl::Status RewriteIndexed(Store* store, Kind kind, const IndexEntry& index, Ed
   }
 }
 
-absl::Status Traits<v1::Organisation>::Prepare(Store* store, const R* old, R& r,
+absl::Status Traits<v1::Organisation>::Prepare(Reads& reads, const R* old, R& r,
                                               absl::string_view, CommitRequest& req) {
   if (old == nullptr || old->layer() == r.layer()) return absl::OkStatus();
   // Experts carry their organisation's layer; keep them in step atomically.
   const auto layer = r.layer();
   return RewriteIndexed<v1::Expert>(
-      store, Kind::kExpert, {"organisation", IdOf(r.name())},
+      reads.store(), Kind::kExpert, {"organisation", IdOf(r.name())},
       [layer](v1::Expert& e) {
         e.set_layer(layer);
         return true;
@@ -315,7 +334,8 @@ template <typename R>
 class ResourceOps {
  public:
   using T = Traits<R>;
-  explicit ResourceOps(const Registry& reg) : store_(reg.store_), options_(reg.options_) {}
+  explicit ResourceOps(const Registry& reg)
+      : store_(reg.store_), options_(reg.options_), reads_(reg.store_) {}
 
   // Validates and prepares a create of `input` into `req`; returns the
   // resource as it will be stored (without revision).
@@ -333,7 +353,7 @@ class ResourceOps {
     r.set_name(ResourceName(T::kKind, id));
     *r.mutable_create_time() = ToProto(req.commit_time);
     *r.mutable_update_time() = r.create_time();
-    SAMENSPEL_RETURN_IF_ERROR(T::Prepare(store_, nullptr, r, prefix, req));
+    SAMENSPEL_RETURN_IF_ERROR(T::Prepare(reads_, nullptr, r, prefix, req));
     req.mutations.push_back(MakeMutation(Mutation::Op::kCreate, id, 0, r));
     return r;
   }
@@ -387,7 +407,8 @@ class ResourceOps {
       FieldViolations v;
       T::Validate(next, prefix, v);
       SAMENSPEL_RETURN_IF_ERROR(v.ToStatus());
-      SAMENSPEL_RETURN_IF_ERROR(T::Prepare(store_, &current, next, prefix, req));
+      Reads fresh(store_);  // a retry must not see stale organisations
+      SAMENSPEL_RETURN_IF_ERROR(T::Prepare(fresh, &current, next, prefix, req));
       req.mutations.insert(req.mutations.begin(),
                            MakeMutation(Mutation::Op::kUpdate, id, rec.revision, next));
       absl::StatusOr<CommitResult> result = store_->Commit(req);
@@ -528,6 +549,7 @@ class ResourceOps {
  private:
   Store* store_;
   const RegistryOptions& options_;
+  Reads reads_;
 };
 
 Registry::Registry(Store* store, RegistryOptions options)
