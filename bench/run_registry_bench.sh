@@ -22,10 +22,12 @@ until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do sleep 0.05; done
 
 echo "== machine: $(nproc) cores, $(uname -r); $(redis-server --version | cut -d' ' -f3)"
 echo "== redis-benchmark reference (AOF everysec, 32 clients)"
-redis-benchmark -p "$redis_port" -c "$conc" -n 200000 -q -t set,get
-redis-benchmark -p "$redis_port" -c "$conc" -n 200000 -q -P 16 -t set
-redis-benchmark -p "$redis_port" -c "$conc" -n 100000 -q \
-  eval "redis.call('hset', KEYS[1], 'd', ARGV[1]); return redis.call('incr', 'ctr')" 1 k:__rand_int__ v
+# -q prints progress with carriage returns: keep the final line of each test.
+rb() { redis-benchmark -p "$redis_port" -c "$conc" -q "$@" 2>/dev/null | tr '\r' '\n' | grep -E 'requests per second' ; }
+rb -n 200000 -t set,get
+echo -n "pipelined 16: "; rb -n 200000 -P 16 -t set
+echo -n "Lua HSET+INCR (a write transaction): "
+rb -n 100000 eval "redis.call('hset', KEYS[1], 'd', ARGV[1]); return redis.call('incr', 'ctr')" 1 k:__rand_int__ v
 redis-cli -p "$redis_port" flushall >/dev/null
 
 "$build/registry-service/samenspel-registry" --insecure --listen="127.0.0.1:$registry_port" \
