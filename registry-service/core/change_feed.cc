@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
+
 namespace samenspel::registry {
 
 ChangeFeed::ChangeFeed(Store* store, ChangeFeedOptions options)
@@ -72,15 +74,30 @@ absl::StatusOr<std::vector<StoredChange>> ChangeFeed::Read(int64_t after_revisio
     };
     mu_.AwaitWithTimeout(absl::Condition(&ready), wait);
     if (stopping_) return absl::CancelledError("the registry is shutting down");
-    if (tail_revision_ <= after_revision) return std::vector<StoredChange>();
-    const int64_t first = tail_revision_ - static_cast<int64_t>(cache_.size()) + 1;
-    if (!cache_.empty() && after_revision + 1 >= first) {
-      std::vector<StoredChange> out;
-      auto begin = cache_.begin() + (after_revision + 1 - first);
-      auto end = begin + std::min<int64_t>(max, cache_.end() - begin);
-      out.assign(begin, end);
-      return out;
+    if (tail_revision_ <= after_revision) {
+      if (tail_revision_ == after_revision || tail_revision_ < 0) {
+        return std::vector<StoredChange>();
+      }
+      // Ahead of this replica's tail: maybe just lag behind Redis, maybe a
+      // revision this registry never had (data restored from an older
+      // backup). The store decides, below, without the lock.
+    } else {
+      const int64_t first = tail_revision_ - static_cast<int64_t>(cache_.size()) + 1;
+      if (!cache_.empty() && after_revision + 1 >= first) {
+        std::vector<StoredChange> out;
+        auto begin = cache_.begin() + (after_revision + 1 - first);
+        auto end = begin + std::min<int64_t>(max, cache_.end() - begin);
+        out.assign(begin, end);
+        return out;
+      }
     }
+  }
+  absl::StatusOr<int64_t> current = store_->CurrentRevision();
+  if (!current.ok()) return current.status();
+  if (*current < after_revision) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "revision ", after_revision, " is ahead of the registry (at ", *current,
+        "); resync from List"));
   }
   // Behind the in-memory window: the store has them (or says OUT_OF_RANGE).
   return store_->ReadChanges(after_revision, max, absl::ZeroDuration());

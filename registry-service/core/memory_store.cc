@@ -18,6 +18,9 @@ absl::StatusOr<StoredRecord> MemoryStore::Get(Kind kind, absl::string_view id) {
 }
 
 absl::StatusOr<ListResult> MemoryStore::List(const ListRequest& request) {
+  if (request.limit <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat("list limit ", request.limit));
+  }
   absl::MutexLock lock(&mu_);
   ListResult result;
   result.revision = revision_;
@@ -135,6 +138,10 @@ absl::StatusOr<CommitResult> MemoryStore::Commit(const CommitRequest& request) {
 absl::StatusOr<std::vector<StoredChange>> MemoryStore::ReadChanges(int64_t after_revision,
                                                                    int max,
                                                                    absl::Duration wait) {
+  if (max <= 0 || after_revision < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("read changes after ", after_revision, " max ", max));
+  }
   absl::MutexLock lock(&mu_);
   auto has_new = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
     return revision_ > after_revision;

@@ -164,11 +164,15 @@ class Store {
   virtual absl::StatusOr<StoredRecord> Get(Kind kind, absl::string_view id) = 0;
 
   // One page of records in id order, consistent with one feed revision.
+  // REQUIRES: request.limit > 0 (else INVALID_ARGUMENT).
   // A full scan while others write returns every record that existed
   // throughout the scan exactly once.
   virtual absl::StatusOr<ListResult> List(const ListRequest& request) = 0;
 
-  // Applies every mutation or none. Errors (nothing is written):
+  // Applies every mutation or none. Preconditions, existence and expected
+  // revisions are all checked against the state before the commit (so
+  // [create X, update X] in one commit is NOT_FOUND). Errors (nothing is
+  // written):
   //   ALREADY_EXISTS  a kCreate's record exists;
   //   NOT_FOUND       a kUpdate's or kDelete's record is absent;
   //   ABORTED         an expected_revision differs from the current one;
@@ -179,7 +183,8 @@ class Store {
   // Up to `max` changes with revision > after_revision, in revision order,
   // without gaps. When there are none yet, waits up to `wait` for one and
   // returns an empty vector if none came. OUT_OF_RANGE when changes after
-  // after_revision are no longer retained.
+  // after_revision are no longer retained. REQUIRES: max > 0,
+  // after_revision >= 0 (else INVALID_ARGUMENT).
   virtual absl::StatusOr<std::vector<StoredChange>> ReadChanges(int64_t after_revision,
                                                                 int max,
                                                                 absl::Duration wait) = 0;

@@ -73,5 +73,16 @@ TEST(ChangeFeedTest, TrimmedRevisionsAreOutOfRange) {
   EXPECT_EQ(recent->size(), 3u);
 }
 
+TEST(ChangeFeedTest, ARevisionAheadOfTheStoreIsOutOfRange) {
+  MemoryStore store;
+  for (int i = 0; i < 3; ++i) Write(store, "o" + std::to_string(i));
+  ChangeFeed feed(&store, {});
+  EXPECT_EQ(feed.Read(50, 10, absl::Milliseconds(100)).status().code(),
+            absl::StatusCode::kOutOfRange);
+  auto at_head = feed.Read(3, 10, absl::Milliseconds(10));
+  ASSERT_TRUE(at_head.ok()) << at_head.status();
+  EXPECT_TRUE(at_head->empty());
+}
+
 }  // namespace
 }  // namespace samenspel::registry

@@ -117,6 +117,10 @@ TEST(RedisStoreTest, RejectsBadOptions) {
   EXPECT_EQ(RedisStore::Create(options).status().code(),
             absl::StatusCode::kInvalidArgument);
   options = RedisStoreOptions();
+  options.max_commit_batch = 0;
+  EXPECT_EQ(RedisStore::Create(options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  options = RedisStoreOptions();
   options.port = 70000;
   EXPECT_EQ(RedisStore::Create(options).status().code(),
             absl::StatusCode::kInvalidArgument);
