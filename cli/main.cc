@@ -35,7 +35,8 @@ Run `samenspel COMMAND --help` for a command's flags and examples.
 int main(int argc, char** argv) {
   samenspel::cli::GlobalOptions options;
   CLI::App app(
-      "The Samenspel admin CLI: register organisations, experts, task teams and challenges, "
+      "The Samenspel admin CLI: register organisations, experts, task teams and "
+      "challenges, "
       "import and export them, and match experts and teams to challenges.",
       "samenspel");
   // Global flags may also follow the command (`samenspel experts list -o json`).

@@ -65,7 +65,8 @@ absl::Status RunWatch(CommandContext& context, const WatchState& state) {
   }
   const grpc::Status status = reader->Finish();
   // Stopping at --for is the normal end.
-  if (deadline.has_value() && status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+  if (deadline.has_value() &&
+      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
     return absl::OkStatus();
   }
   return FromGrpcStatus(status);
@@ -77,8 +78,9 @@ void AddWatch(CLI::App& app, CommandContext& context) {
       "Follow the registry's change feed: one line per change (-o json: JSON Lines)");
   command->group("Other");
   auto state = std::make_shared<WatchState>();
-  command->add_option("--after", state->after,
-                      "Changes after this revision (0: from the start of the retained feed)")
+  command
+      ->add_option("--after", state->after,
+                   "Changes after this revision (0: from the start of the retained feed)")
       ->capture_default_str();
   command->add_option("--count", state->count, "Stop after this many changes");
   command->add_option("--for", state->for_duration,
@@ -112,7 +114,8 @@ absl::Status RunHealth(CommandContext& context, const HealthState& state) {
   SAMENSPEL_ASSIGN_OR_RETURN(Connection * connection, context.connection());
   std::vector<std::pair<std::string, Service>> services;
   for (const std::string& name : state.services) {
-    services.emplace_back(name, name == "matching" ? Service::kMatching : Service::kRegistry);
+    services.emplace_back(name,
+                          name == "matching" ? Service::kMatching : Service::kRegistry);
   }
   if (services.empty()) {
     services = {{"registry", Service::kRegistry}, {"matching", Service::kMatching}};
@@ -123,31 +126,37 @@ absl::Status RunHealth(CommandContext& context, const HealthState& state) {
   for (const auto& [name, service] : services) {
     const std::string status = CheckHealth(*connection, service);
     all_serving = all_serving && status == "SERVING";
-    document.push_back(
-        {{"service", name}, {"address", connection->Address(service)}, {"status", status}});
+    document.push_back({{"service", name},
+                        {"address", connection->Address(service)},
+                        {"status", status}});
     rows.push_back({name, connection->Address(service), status});
   }
-  context.output().Document(document, RenderTable({"SERVICE", "ADDRESS", "STATUS"}, rows, 160));
+  context.output().Document(document,
+                            RenderTable({"SERVICE", "ADDRESS", "STATUS"}, rows, 160));
   if (!all_serving) context.set_exit_code(ExitCode::kUnavailable);
   return absl::OkStatus();
 }
 
 void AddHealth(CLI::App& app, CommandContext& context) {
   CLI::App* command = app.add_subcommand(
-      "health", "Ask both services (or the ones named) whether they serve (grpc.health.v1); "
-                "exit 6 unless all do");
+      "health",
+      "Ask both services (or the ones named) whether they serve (grpc.health.v1); "
+      "exit 6 unless all do");
   command->group("Other");
   auto state = std::make_shared<HealthState>();
-  command->add_option("service", state->services, "registry and/or matching (default: both)")
+  command
+      ->add_option("service", state->services, "registry and/or matching (default: both)")
       ->check(CLI::IsMember({"registry", "matching"}));
-  command->footer("\nExamples:\n  samenspel health\n  samenspel health matching -o json\n");
+  command->footer(
+      "\nExamples:\n  samenspel health\n  samenspel health matching -o json\n");
   command->callback([&context, state] {
     context.Run(Service::kNone, nullptr, [&] { return RunHealth(context, *state); });
   });
 }
 
 void AddVersion(CLI::App& app, CommandContext& context) {
-  CLI::App* command = app.add_subcommand("version", "Show the CLI's version and API versions");
+  CLI::App* command =
+      app.add_subcommand("version", "Show the CLI's version and API versions");
   command->group("Other");
   command->callback([&context] {
     context.Run(Service::kNone, nullptr, [&] {
@@ -155,8 +164,9 @@ void AddVersion(CLI::App& app, CommandContext& context) {
           {"version", SAMENSPEL_VERSION},
           {"apis", {"samenspel.registry.v1", "samenspel.matching.v1"}}};
       context.output().Document(
-          document, absl::StrCat("samenspel ", SAMENSPEL_VERSION,
-                                 " (API samenspel.registry.v1, samenspel.matching.v1)\n"));
+          document,
+          absl::StrCat("samenspel ", SAMENSPEL_VERSION,
+                       " (API samenspel.registry.v1, samenspel.matching.v1)\n"));
       return absl::OkStatus();
     });
   });

@@ -28,15 +28,18 @@ absl::StatusOr<absl::Duration> ParseDurationFlag(absl::string_view text,
   return duration;
 }
 
-absl::StatusOr<std::string> ReadFlagFile(const std::string& path, absl::string_view flag) {
+absl::StatusOr<std::string> ReadFlagFile(const std::string& path,
+                                         absl::string_view flag) {
   absl::StatusOr<std::string> text = ReadFile(path);
   if (!text.ok()) return UsageError(absl::StrCat(flag, ": ", text.status().message()));
   return text;
 }
 
-absl::StatusOr<std::unique_ptr<Connection>> Connection::Create(const GlobalOptions& options) {
+absl::StatusOr<std::unique_ptr<Connection>> Connection::Create(
+    const GlobalOptions& options) {
   std::unique_ptr<Connection> c(new Connection());
-  absl::StatusOr<absl::Duration> timeout = ParseDurationFlag(options.timeout, "--timeout");
+  absl::StatusOr<absl::Duration> timeout =
+      ParseDurationFlag(options.timeout, "--timeout");
   if (!timeout.ok()) return timeout.status();
   c->timeout_ = *timeout;
   if (!options.token_file.empty()) {
@@ -48,8 +51,9 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Create(const GlobalOptio
   }
   for (char ch : c->token_) {
     if (ch <= 0x20 || ch >= 0x7f) {
-      return UsageError("the token (SAMENSPEL_TOKEN or --token-file) must be one line of "
-                        "printable characters without spaces");
+      return UsageError(
+          "the token (SAMENSPEL_TOKEN or --token-file) must be one line of "
+          "printable characters without spaces");
     }
   }
   if (options.registry.empty() || options.matching.empty()) {
@@ -79,7 +83,8 @@ const std::string& Connection::Address(Service service) const {
 }
 
 void Connection::AddToken(grpc::ClientContext& context) const {
-  if (!token_.empty()) context.AddMetadata("authorization", absl::StrCat("Bearer ", token_));
+  if (!token_.empty())
+    context.AddMetadata("authorization", absl::StrCat("Bearer ", token_));
 }
 
 std::unique_ptr<grpc::ClientContext> Connection::NewContext() const {
@@ -120,7 +125,7 @@ void CommandContext::Run(Service service, const KindInfo* kind,
   }
   std::cout.flush();
   if (status.ok()) return;
-  const std::string address = service == Service::kMatching ? options_->matching
+  const std::string address = service == Service::kMatching   ? options_->matching
                               : service == Service::kRegistry ? options_->registry
                                                               : "";
   const absl::string_view name = service == Service::kMatching   ? "matching"

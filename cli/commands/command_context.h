@@ -69,8 +69,6 @@ class Connection {
   std::unique_ptr<grpc::ClientContext> NewStreamContext(
       std::optional<absl::Duration> deadline) const;
 
-  absl::Duration timeout() const { return timeout_; }
-
  private:
   Connection() = default;
   void AddToken(grpc::ClientContext& context) const;
@@ -92,7 +90,8 @@ class Connection {
 template <typename Stub, typename Request, typename Response>
 absl::StatusOr<Response> CallUnary(const Connection& connection, Stub& stub,
                                    grpc::Status (Stub::*method)(grpc::ClientContext*,
-                                                                const Request&, Response*),
+                                                                const Request&,
+                                                                Response*),
                                    const Request& request) {
   std::unique_ptr<grpc::ClientContext> context = connection.NewContext();
   Response response;

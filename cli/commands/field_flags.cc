@@ -75,6 +75,14 @@ FieldFlags::FieldFlags(CLI::App& command, std::vector<FlagSpec> specs,
   }
 }
 
+std::vector<std::string> FieldFlags::Flag::Texts() const {
+  if (spec.field->is_repeated()) return values;
+  if (spec.field->cpp_type() == FieldDescriptor::CPPTYPE_BOOL) {
+    return {boolean ? "true" : "false"};
+  }
+  return {value};
+}
+
 int FieldFlags::given_count() const {
   int count = 0;
   for (const auto& flag : flags_) count += flag->option->count() > 0 ? 1 : 0;
@@ -95,12 +103,7 @@ absl::Status FieldFlags::Apply(google::protobuf::Message& message,
     if (flag->option->count() == 0) continue;
     const FieldDescriptor& field = *flag->spec.field;
     reflection->ClearField(&message, &field);
-    std::vector<std::string> texts = field.is_repeated() ? flag->values
-                                     : field.cpp_type() == FieldDescriptor::CPPTYPE_BOOL
-                                         ? std::vector<std::string>{flag->boolean ? "true"
-                                                                                  : "false"}
-                                         : std::vector<std::string>{flag->value};
-    for (const std::string& text : texts) {
+    for (const std::string& text : flag->Texts()) {
       absl::Status status = AppendFieldText(message, field, text);
       if (!status.ok()) {
         return UsageError(absl::StrCat("--", flag->spec.flag, ": ", status.message()));
@@ -117,10 +120,9 @@ absl::Status ReadJsonFile(const std::string& path, absl::string_view flag,
   if (!text.ok()) return text.status();
   auto status = google::protobuf::util::JsonStringToMessage(*text, &message);
   if (!status.ok()) {
-    return UsageError(absl::StrCat(flag, ": ", path, " is not a ",
-                                   message.GetDescriptor()->name(), " in JSON: ",
-                                   std::string(status.message().data(),
-                                               status.message().size())));
+    return UsageError(absl::StrCat(
+        flag, ": ", path, " is not a ", message.GetDescriptor()->name(),
+        " in JSON: ", std::string(status.message().data(), status.message().size())));
   }
   return absl::OkStatus();
 }

@@ -64,6 +64,8 @@ class FieldFlags {
     std::string value;
     std::vector<std::string> values;
     bool boolean = false;
+    // The values given, as text: one per occurrence.
+    std::vector<std::string> Texts() const;
   };
   // unique_ptr: CLI11 keeps pointers to the members.
   std::vector<std::unique_ptr<Flag>> flags_;

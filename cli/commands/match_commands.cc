@@ -26,25 +26,28 @@ struct ChallengeFlags {
   std::unique_ptr<FieldFlags> fields;
 
   void Add(CLI::App& command) {
-    command.add_option("--challenge", name,
-                       "A registered challenge: challenges/ID or ID")
+    command
+        .add_option("--challenge", name, "A registered challenge: challenges/ID or ID")
         ->group("Challenge");
-    command.add_option("--challenge-file", file,
-                       "A challenge given inline, as JSON (canonical mapping); the flags "
-                       "below override its fields")
+    command
+        .add_option("--challenge-file", file,
+                    "A challenge given inline, as JSON (canonical mapping); the flags "
+                    "below override its fields")
         ->group("Challenge");
-    fields = std::make_unique<FieldFlags>(
-        command, ResourceFlagSpecs(InfoFor(Kind::kChallenge)),
-        "Inline challenge (instead of --challenge)");
-    command.add_option("--min-revision", min_revision,
-                       "Answer only once the index has applied this registry revision "
-                       "(the revision of your last write), within --timeout")
+    fields = std::make_unique<FieldFlags>(command,
+                                          ResourceFlagSpecs(InfoFor(Kind::kChallenge)),
+                                          "Inline challenge (instead of --challenge)");
+    command
+        .add_option("--min-revision", min_revision,
+                    "Answer only once the index has applied this registry revision "
+                    "(the revision of your last write), within --timeout")
         ->group("Challenge");
   }
 
   // Fills `ref`; a usage error when neither or both ways are used.
   absl::Status Fill(m::ChallengeRef& ref) const {
-    const int inline_fields = fields->given_count() - (fields->given("team_size") ? 1 : 0);
+    const int inline_fields =
+        fields->given_count() - (fields->given("team_size") ? 1 : 0);
     const bool has_inline = !file.empty() || inline_fields > 0;
     if (!name.empty()) {
       if (has_inline) {
@@ -127,7 +130,8 @@ void AddMatch(CLI::App& app, CommandContext& context) {
     RunMatching(context, [&](const Connection& connection, Stub& stub) -> absl::Status {
       m::MatchExpertsRequest request;
       SAMENSPEL_RETURN_IF_ERROR(state->challenge.Fill(*request.mutable_challenge()));
-      SAMENSPEL_RETURN_IF_ERROR(state->filters->Apply(*request.mutable_filters(), nullptr));
+      SAMENSPEL_RETURN_IF_ERROR(
+          state->filters->Apply(*request.mutable_filters(), nullptr));
       request.set_page_size(state->top);
       request.set_min_revision(state->challenge.min_revision);
       SAMENSPEL_ASSIGN_OR_RETURN(
@@ -140,10 +144,10 @@ void AddMatch(CLI::App& app, CommandContext& context) {
 }
 
 void AddSuggestTeam(CLI::App& app, CommandContext& context) {
-  CLI::App* command = app.add_subcommand(
-      "suggest-team",
-      "Propose a whole team for a challenge: coverage of skills, layers and perspectives, "
-      "why each member, and alternates");
+  CLI::App* command = app.add_subcommand("suggest-team",
+                                         "Propose a whole team for a challenge: coverage "
+                                         "of skills, layers and perspectives, "
+                                         "why each member, and alternates");
   command->group("Matching");
   auto state = std::make_shared<MatchState>();
   state->challenge.Add(*command);
@@ -155,15 +159,17 @@ void AddSuggestTeam(CLI::App& app, CommandContext& context) {
     RunMatching(context, [&](const Connection& connection, Stub& stub) -> absl::Status {
       m::SuggestTeamRequest request;
       SAMENSPEL_RETURN_IF_ERROR(state->challenge.Fill(*request.mutable_challenge()));
-      SAMENSPEL_RETURN_IF_ERROR(state->filters->Apply(*request.mutable_filters(), nullptr));
+      SAMENSPEL_RETURN_IF_ERROR(
+          state->filters->Apply(*request.mutable_filters(), nullptr));
       // --team-size sizes the team also for a registered challenge.
       registry::v1::Challenge sized;
       SAMENSPEL_RETURN_IF_ERROR(state->challenge.fields->Apply(sized, nullptr));
       request.set_team_size(sized.team_size());
       request.set_max_per_organisation(state->max_per_organisation);
       request.set_min_revision(state->challenge.min_revision);
-      SAMENSPEL_ASSIGN_OR_RETURN(m::SuggestTeamResponse response,
-                                 CallUnary(connection, stub, &Stub::SuggestTeam, request));
+      SAMENSPEL_ASSIGN_OR_RETURN(
+          m::SuggestTeamResponse response,
+          CallUnary(connection, stub, &Stub::SuggestTeam, request));
       context.output().Document(ToJson(response), RenderTeamSuggestion(response));
       return absl::OkStatus();
     });

@@ -40,20 +40,21 @@ struct KindRpcs {
   const Message& list_response;
 };
 
-#define SAMENSPEL_KIND_RPCS(Singular, Resource, Plural)                                     \
-  KindRpcs {                                                                                \
-    &Invoke<v1::Create##Singular##Request, v1::Resource, &Stub::Create##Singular>,          \
-        &Invoke<v1::Get##Singular##Request, v1::Resource, &Stub::Get##Singular>,            \
-        &Invoke<v1::List##Plural##Request, v1::List##Plural##Response, &Stub::List##Plural>, \
-        &Invoke<v1::Update##Singular##Request, v1::Resource, &Stub::Update##Singular>,      \
-        &Invoke<v1::Delete##Singular##Request, google::protobuf::Empty,                     \
-                &Stub::Delete##Singular>,                                                   \
-        v1::Create##Singular##Request::default_instance(),                                  \
-        v1::Get##Singular##Request::default_instance(),                                     \
-        v1::List##Plural##Request::default_instance(),                                      \
-        v1::Update##Singular##Request::default_instance(),                                  \
-        v1::Delete##Singular##Request::default_instance(), v1::Resource::default_instance(), \
-        v1::List##Plural##Response::default_instance()                                      \
+#define SAMENSPEL_KIND_RPCS(Singular, Resource, Plural)                                  \
+  KindRpcs {                                                                             \
+    &Invoke<v1::Create##Singular##Request, v1::Resource, &Stub::Create##Singular>,       \
+        &Invoke<v1::Get##Singular##Request, v1::Resource, &Stub::Get##Singular>,         \
+        &Invoke<v1::List##Plural##Request, v1::List##Plural##Response,                   \
+                &Stub::List##Plural>,                                                    \
+        &Invoke<v1::Update##Singular##Request, v1::Resource, &Stub::Update##Singular>,   \
+        &Invoke<v1::Delete##Singular##Request, google::protobuf::Empty,                  \
+                &Stub::Delete##Singular>,                                                \
+        v1::Create##Singular##Request::default_instance(),                               \
+        v1::Get##Singular##Request::default_instance(),                                  \
+        v1::List##Plural##Request::default_instance(),                                   \
+        v1::Update##Singular##Request::default_instance(),                               \
+        v1::Delete##Singular##Request::default_instance(),                               \
+        v1::Resource::default_instance(), v1::List##Plural##Response::default_instance() \
   }
 
 const KindRpcs& RpcsFor(Kind kind) {
@@ -69,7 +70,8 @@ const KindRpcs& RpcsFor(Kind kind) {
 #undef SAMENSPEL_KIND_RPCS
 
 const FieldDescriptor& Field(const Message& message, absl::string_view name) {
-  const FieldDescriptor* field = message.GetDescriptor()->FindFieldByName(std::string(name));
+  const FieldDescriptor* field =
+      message.GetDescriptor()->FindFieldByName(std::string(name));
   // The names used here are the protos' (registry_service.proto): a missing
   // one is a programming error.
   if (field == nullptr) std::abort();
@@ -77,7 +79,8 @@ const FieldDescriptor& Field(const Message& message, absl::string_view name) {
 }
 
 void SetString(Message& message, absl::string_view field, absl::string_view value) {
-  message.GetReflection()->SetString(&message, &Field(message, field), std::string(value));
+  message.GetReflection()->SetString(&message, &Field(message, field),
+                                     std::string(value));
 }
 
 Message& MutableMessage(Message& message, absl::string_view field) {
@@ -102,8 +105,8 @@ RegistryClient::RegistryClient(const Connection* connection)
     : connection_(connection),
       stub_(v1::RegistryService::NewStub(connection->Channel(Service::kRegistry))) {}
 
-absl::StatusOr<std::unique_ptr<Message>> RegistryClient::Call(Rpc rpc, const Message& request,
-                                                              const Message& response_prototype) {
+absl::StatusOr<std::unique_ptr<Message>> RegistryClient::Call(
+    Rpc rpc, const Message& request, const Message& response_prototype) {
   std::unique_ptr<grpc::ClientContext> context = connection_->NewContext();
   std::unique_ptr<Message> response = New(response_prototype);
   grpc::Status status = rpc(*stub_, context.get(), request, response.get());
@@ -111,10 +114,9 @@ absl::StatusOr<std::unique_ptr<Message>> RegistryClient::Call(Rpc rpc, const Mes
   return response;
 }
 
-absl::StatusOr<std::unique_ptr<Message>> RegistryClient::Create(Kind kind,
-                                                                const Message& resource,
-                                                                absl::string_view id,
-                                                                absl::string_view request_id) {
+absl::StatusOr<std::unique_ptr<Message>> RegistryClient::Create(
+    Kind kind, const Message& resource, absl::string_view id,
+    absl::string_view request_id) {
   const KindRpcs& rpcs = RpcsFor(kind);
   const KindInfo& info = InfoFor(kind);
   std::unique_ptr<Message> request = New(rpcs.create_request);
@@ -147,14 +149,16 @@ absl::Status RegistryClient::Delete(Kind kind, absl::string_view name,
   std::unique_ptr<Message> request = New(rpcs.delete_request);
   SetString(*request, "name", name);
   SetString(*request, "etag", etag);
-  return Call(rpcs.remove, *request, google::protobuf::Empty::default_instance()).status();
+  return Call(rpcs.remove, *request, google::protobuf::Empty::default_instance())
+      .status();
 }
 
 std::unique_ptr<Message> RegistryClient::NewListRequest(Kind kind) {
   return New(RpcsFor(kind).list_request);
 }
 
-absl::StatusOr<RegistryClient::Page> RegistryClient::List(Kind kind, const Message& request) {
+absl::StatusOr<RegistryClient::Page> RegistryClient::List(Kind kind,
+                                                          const Message& request) {
   const KindRpcs& rpcs = RpcsFor(kind);
   absl::StatusOr<std::unique_ptr<Message>> response =
       Call(rpcs.list, request, rpcs.list_response);

@@ -8,7 +8,8 @@
 //       client.Get(Kind::kExpert, "experts/jan");
 //   std::unique_ptr<Message> request = client.NewListRequest(Kind::kExpert);
 //   absl::Status s = client.ListAll(Kind::kExpert, *request, 1000,
-//                                   [](std::unique_ptr<Message> e) { ...; return absl::OkStatus(); });
+//                                   [](std::unique_ptr<Message> e) { ...; return
+//                                   absl::OkStatus(); });
 #ifndef SAMENSPEL_CLI_COMMANDS_REGISTRY_CLIENT_H_
 #define SAMENSPEL_CLI_COMMANDS_REGISTRY_CLIENT_H_
 
@@ -62,7 +63,8 @@ class RegistryClient {
   // `visit` for each resource and stops at its first error.
   absl::Status ListAll(
       Kind kind, google::protobuf::Message& request, int page_size,
-      const std::function<absl::Status(std::unique_ptr<google::protobuf::Message>)>& visit);
+      const std::function<absl::Status(std::unique_ptr<google::protobuf::Message>)>&
+          visit);
 
   absl::StatusOr<registry::v1::BatchCreateExpertsResponse> BatchCreateExperts(
       const registry::v1::BatchCreateExpertsRequest& request);

@@ -29,19 +29,24 @@ struct Examples {
 
 const Examples& ExamplesFor(Kind kind) {
   static const Examples kExamples[] = {
-      {"bzk", "--id bzk --display-name \"Ministerie van BZK\" --layer national --region NL",
+      {"bzk",
+       "--id bzk --display-name \"Ministerie van BZK\" --layer national --region NL",
        "--display-name \"Ministerie van Binnenlandse Zaken\"", "--layer municipal"},
       {"jan",
        "--id jan --display-name \"Jan de Vries\" --organisation bzk --skill woningbouw:4 "
-       "--skill ruimtelijke-ordening:3 --theme wonen --region GM0363 --perspective execution "
+       "--skill ruimtelijke-ordening:3 --theme wonen --region GM0363 --perspective "
+       "execution "
        "--hours 8 --consent",
-       "--job-title \"Senior adviseur\" --skill woningbouw:5", "--theme wonen --layer national"},
+       "--job-title \"Senior adviseur\" --skill woningbouw:5",
+       "--theme wonen --layer national"},
       {"woningbouw-utrecht",
        "--id woningbouw-utrecht --display-name \"Woningbouw regio Utrecht\" "
-       "--owner-organisation gm0344 --state forming --theme wonen --member jan:voorzitter:8",
+       "--owner-organisation gm0344 --state forming --theme wonen --member "
+       "jan:voorzitter:8",
        "--state active", "--state active --member jan"},
       {"huisvesting",
-       "--id huisvesting --title \"Huisvesting statushouders\" --owner-organisation gm0363 "
+       "--id huisvesting --title \"Huisvesting statushouders\" --owner-organisation "
+       "gm0363 "
        "--skill woningbouw:3 --skill \"sociaal domein:2:0.5\" --layer municipal --layer "
        "national --perspective execution --team-size 5",
        "--state staffed", "--state open --theme wonen"},
@@ -67,7 +72,8 @@ void RunRegistry(CommandContext& context, Kind kind, Body body) {
 
 // A resource from --from-file: output-only fields cleared; its name and etag
 // returned through `name` and `etag` (when not null).
-absl::StatusOr<std::unique_ptr<Message>> ResourceFromFile(Kind kind, const std::string& path,
+absl::StatusOr<std::unique_ptr<Message>> ResourceFromFile(Kind kind,
+                                                          const std::string& path,
                                                           std::string* name,
                                                           std::string* etag) {
   const KindInfo& info = InfoFor(kind);
@@ -112,26 +118,30 @@ absl::Status Create(CommandContext& context, RegistryClient& client, Kind kind,
 void AddCreate(CLI::App& group, CommandContext& context, Kind kind) {
   const KindInfo& info = InfoFor(kind);
   const Examples& examples = ExamplesFor(kind);
-  CLI::App* command = group.add_subcommand("create", absl::StrCat("Create one ", info.singular));
+  CLI::App* command =
+      group.add_subcommand("create", absl::StrCat("Create one ", info.singular));
   auto state = std::make_shared<CreateState>();
   command->add_option("--id", state->id,
                       "The id: the last part of the name, [a-z0-9][a-z0-9-]{0,62}. The "
                       "registry makes one up when absent");
-  command->add_option("--request-id", state->request_id,
-                      "Idempotency key: a retried create with the same key creates nothing "
-                      "new (remembered 24 h)");
+  command->add_option(
+      "--request-id", state->request_id,
+      "Idempotency key: a retried create with the same key creates nothing "
+      "new (remembered 24 h)");
   command->add_option("--from-file", state->from_file,
                       absl::StrCat("JSON file with the whole ", info.singular,
                                    " (canonical mapping); flags override its fields"));
-  state->fields = std::make_unique<FieldFlags>(*command, ResourceFlagSpecs(info), "Fields");
+  state->fields =
+      std::make_unique<FieldFlags>(*command, ResourceFlagSpecs(info), "Fields");
   command->footer(Footer({
       absl::StrCat("samenspel ", info.collection, " create ", examples.create),
       absl::StrCat("samenspel ", info.collection, " create --from-file ", examples.id,
                    ".json"),
   }));
   command->callback([&context, state, kind] {
-    RunRegistry(context, kind,
-                [&](RegistryClient& client) { return Create(context, client, kind, *state); });
+    RunRegistry(context, kind, [&](RegistryClient& client) {
+      return Create(context, client, kind, *state);
+    });
   });
 }
 
@@ -142,9 +152,11 @@ struct NameState {
 
 void AddGet(CLI::App& group, CommandContext& context, Kind kind) {
   const KindInfo& info = InfoFor(kind);
-  CLI::App* command = group.add_subcommand("get", absl::StrCat("Show one ", info.singular));
+  CLI::App* command =
+      group.add_subcommand("get", absl::StrCat("Show one ", info.singular));
   auto state = std::make_shared<NameState>();
-  command->add_option("name", state->name, absl::StrCat(info.collection, "/ID or just ID"))
+  command
+      ->add_option("name", state->name, absl::StrCat(info.collection, "/ID or just ID"))
       ->required();
   command->footer(Footer({
       absl::StrCat("samenspel ", info.collection, " get ", ExamplesFor(kind).id),
@@ -153,8 +165,9 @@ void AddGet(CLI::App& group, CommandContext& context, Kind kind) {
   }));
   command->callback([&context, state, kind] {
     RunRegistry(context, kind, [&](RegistryClient& client) -> absl::Status {
-      SAMENSPEL_ASSIGN_OR_RETURN(std::unique_ptr<Message> resource,
-                                 client.Get(kind, QualifiedName(InfoFor(kind), state->name)));
+      SAMENSPEL_ASSIGN_OR_RETURN(
+          std::unique_ptr<Message> resource,
+          client.Get(kind, QualifiedName(InfoFor(kind), state->name)));
       context.output().Resource(kind, *resource);
       return absl::OkStatus();
     });
@@ -205,8 +218,9 @@ absl::Status List(CommandContext& context, RegistryClient& client, Kind kind,
 void AddList(CLI::App& group, CommandContext& context, Kind kind) {
   const KindInfo& info = InfoFor(kind);
   CLI::App* command = group.add_subcommand(
-      "list", absl::StrCat("List ", info.collection,
-                           ", one page (--all: every page). With -o json: one JSON array"));
+      "list",
+      absl::StrCat("List ", info.collection,
+                   ", one page (--all: every page). With -o json: one JSON array"));
   auto state = std::make_shared<ListState>();
   command->add_option("--page-size", state->page_size,
                       "Results per page (registry default 50, at most 1000)");
@@ -217,12 +231,13 @@ void AddList(CLI::App& group, CommandContext& context, Kind kind) {
       *command, FilterFlagSpecs(*request->GetDescriptor(), info.collection), "Filters");
   command->footer(Footer({
       absl::StrCat("samenspel ", info.collection, " list ", ExamplesFor(kind).list),
-      absl::StrCat("samenspel ", info.collection, " list --all -o json > ", info.collection,
-                   ".json"),
+      absl::StrCat("samenspel ", info.collection, " list --all -o json > ",
+                   info.collection, ".json"),
   }));
   command->callback([&context, state, kind] {
-    RunRegistry(context, kind,
-                [&](RegistryClient& client) { return List(context, client, kind, *state); });
+    RunRegistry(context, kind, [&](RegistryClient& client) {
+      return List(context, client, kind, *state);
+    });
   });
 }
 
@@ -240,10 +255,12 @@ absl::Status Update(CommandContext& context, RegistryClient& client, Kind kind,
   const KindInfo& info = InfoFor(kind);
   std::string file_name;
   std::string file_etag;
-  SAMENSPEL_ASSIGN_OR_RETURN(std::unique_ptr<Message> resource,
-                             ResourceFromFile(kind, state.from_file, &file_name, &file_etag));
+  SAMENSPEL_ASSIGN_OR_RETURN(
+      std::unique_ptr<Message> resource,
+      ResourceFromFile(kind, state.from_file, &file_name, &file_etag));
   FieldMask mask;
-  for (absl::string_view path : absl::StrSplit(state.update_mask, ',', absl::SkipEmpty())) {
+  for (absl::string_view path :
+       absl::StrSplit(state.update_mask, ',', absl::SkipEmpty())) {
     // Accept the JSON spelling too: displayName -> display_name.
     std::string snake;
     for (char c : absl::StripAsciiWhitespace(path)) {
@@ -258,23 +275,26 @@ absl::Status Update(CommandContext& context, RegistryClient& client, Kind kind,
   // A whole record from a file without --update-mask replaces every writable
   // field (an empty mask); otherwise only the fields named.
   const bool whole_record = !state.from_file.empty() && mask.paths().empty();
-  SAMENSPEL_RETURN_IF_ERROR(state.fields->Apply(*resource, whole_record ? nullptr : &mask));
+  SAMENSPEL_RETURN_IF_ERROR(
+      state.fields->Apply(*resource, whole_record ? nullptr : &mask));
   for (const std::string& field : state.clear) {
     const FieldSpec* spec = FindFieldSpec(info, field);
     for (const FieldSpec& f : info.fields) {
       if (f.flag == field) spec = &f;
     }
     if (spec == nullptr) {
-      return UsageError(absl::StrCat("--clear: ", info.collection, " have no field '", field,
-                                     "' (see --help for the fields)"));
+      return UsageError(absl::StrCat("--clear: ", info.collection, " have no field '",
+                                     field, "' (see --help for the fields)"));
     }
     mask.add_paths(std::string(spec->field));
   }
   if (state.from_file.empty() && mask.paths().empty()) {
-    return UsageError("nothing to update: give the fields to change (see --help), --clear "
-                      "FIELD, or --from-file FILE");
+    return UsageError(
+        "nothing to update: give the fields to change (see --help), --clear "
+        "FIELD, or --from-file FILE");
   }
-  const std::string name = !state.name.empty() ? QualifiedName(info, state.name) : file_name;
+  const std::string name =
+      !state.name.empty() ? QualifiedName(info, state.name) : file_name;
   if (name.empty()) {
     return UsageError(absl::StrCat("which ", info.singular, "? give its name (",
                                    info.collection, "/ID or ID)"));
@@ -296,8 +316,9 @@ void AddUpdate(CLI::App& group, CommandContext& context, Kind kind) {
       "update", absl::StrCat("Change fields of one ", info.singular,
                              " (only the fields given; repeated fields are replaced)"));
   auto state = std::make_shared<UpdateState>();
-  command->add_option("name", state->name,
-                      absl::StrCat(info.collection, "/ID or ID (default: the name in --from-file)"));
+  command->add_option(
+      "name", state->name,
+      absl::StrCat(info.collection, "/ID or ID (default: the name in --from-file)"));
   command->add_option("--etag", state->etag,
                       "Only update if it still has this etag (else exit 4); default: the "
                       "etag in --from-file, if any");
@@ -308,10 +329,13 @@ void AddUpdate(CLI::App& group, CommandContext& context, Kind kind) {
   command->add_option("--update-mask", state->update_mask,
                       "With --from-file: the fields to take from it, comma-separated "
                       "(display_name,skills)");
-  command->add_option("--clear", state->clear, "Empty this field (by field or flag name); repeatable")
+  command
+      ->add_option("--clear", state->clear,
+                   "Empty this field (by field or flag name); repeatable")
       ->allow_extra_args(false)
       ->take_all();
-  state->fields = std::make_unique<FieldFlags>(*command, ResourceFlagSpecs(info), "Fields");
+  state->fields =
+      std::make_unique<FieldFlags>(*command, ResourceFlagSpecs(info), "Fields");
   command->footer(Footer({
       absl::StrCat("samenspel ", info.collection, " update ", examples.id, " ",
                    examples.update),
@@ -323,8 +347,9 @@ void AddUpdate(CLI::App& group, CommandContext& context, Kind kind) {
                    ".json"),
   }));
   command->callback([&context, state, kind] {
-    RunRegistry(context, kind,
-                [&](RegistryClient& client) { return Update(context, client, kind, *state); });
+    RunRegistry(context, kind, [&](RegistryClient& client) {
+      return Update(context, client, kind, *state);
+    });
   });
 }
 
@@ -367,8 +392,9 @@ void AddMemberCommands(CLI::App& group, CommandContext& context) {
   add->add_option("--role", state->role, "The member's role (voorzitter, adviseur, ...)");
   add->add_option("--hours", state->hours, "Hours per week for this team");
   add->add_option("--etag", state->etag, "Only if the team still has this etag");
-  add->footer(Footer({"samenspel teams add-member woningbouw-utrecht --expert jan --role "
-                      "voorzitter --hours 8"}));
+  add->footer(
+      Footer({"samenspel teams add-member woningbouw-utrecht --expert jan --role "
+              "voorzitter --hours 8"}));
   add->callback([&context, state] {
     RunRegistry(context, Kind::kTeam, [&](RegistryClient& client) -> absl::Status {
       v1::AddTeamMemberRequest request;
@@ -384,12 +410,15 @@ void AddMemberCommands(CLI::App& group, CommandContext& context) {
     });
   });
 
-  CLI::App* remove = group.add_subcommand("remove-member", "Remove an expert from a task team");
+  CLI::App* remove =
+      group.add_subcommand("remove-member", "Remove an expert from a task team");
   auto remove_state = std::make_shared<MemberState>();
   remove->add_option("team", remove_state->team, "teams/ID or ID")->required();
   remove->add_option("--expert", remove_state->expert, "experts/ID or ID")->required();
-  remove->add_option("--etag", remove_state->etag, "Only if the team still has this etag");
-  remove->footer(Footer({"samenspel teams remove-member woningbouw-utrecht --expert jan"}));
+  remove->add_option("--etag", remove_state->etag,
+                     "Only if the team still has this etag");
+  remove->footer(
+      Footer({"samenspel teams remove-member woningbouw-utrecht --expert jan"}));
   remove->callback([&context, remove_state] {
     RunRegistry(context, Kind::kTeam, [&](RegistryClient& client) -> absl::Status {
       v1::RemoveTeamMemberRequest request;

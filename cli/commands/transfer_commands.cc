@@ -56,7 +56,8 @@ class GrpcImportTarget : public ImportTarget {
     SAMENSPEL_ASSIGN_OR_RETURN(v1::BatchCreateExpertsResponse response,
                                client_->BatchCreateExperts(request));
     std::vector<int64_t> revisions;
-    for (const v1::Expert& expert : response.experts()) revisions.push_back(expert.revision());
+    for (const v1::Expert& expert : response.experts())
+      revisions.push_back(expert.revision());
     return revisions;
   }
 
@@ -122,7 +123,9 @@ absl::Status RunImport(CommandContext& context, const ImportState& state) {
               << (e.field.empty() ? "" : e.field + ": ") << e.reason << "\n";
     errors.push_back(e);
   };
-  options.on_progress = [&](const ImportProgress& p) { progress.Update(p.records, p.bytes); };
+  options.on_progress = [&](const ImportProgress& p) {
+    progress.Update(p.records, p.bytes);
+  };
   const ImportSummary summary = Import(kind, *reader, target, options);
   progress.Finish();
 
@@ -131,10 +134,14 @@ absl::Status RunImport(CommandContext& context, const ImportState& state) {
     errors_json.push_back({{"line", e.line}, {"field", e.field}, {"reason", e.reason}});
   }
   const nlohmann::ordered_json document = {
-      {"kind", InfoFor(kind).collection}, {"source", source},
-      {"read", summary.read},             {"created", summary.created},
-      {"skipped", summary.skipped},       {"failed", summary.failed},
-      {"errors", errors_json},            {"complete", summary.stopped.ok()},
+      {"kind", InfoFor(kind).collection},
+      {"source", source},
+      {"read", summary.read},
+      {"created", summary.created},
+      {"skipped", summary.skipped},
+      {"failed", summary.failed},
+      {"errors", errors_json},
+      {"complete", summary.stopped.ok()},
   };
   context.output().Document(
       document, absl::StrCat(InfoFor(kind).collection, ": ", summary.read, " read, ",
@@ -151,25 +158,29 @@ absl::Status RunImport(CommandContext& context, const ImportState& state) {
 }
 
 void AddImport(CLI::App& app, CommandContext& context) {
-  CLI::App* command = app.add_subcommand(
-      "import",
-      "Create resources from a JSON Lines or CSV file; bad lines are reported and skipped, "
-      "re-running creates nothing twice");
+  CLI::App* command = app.add_subcommand("import",
+                                         "Create resources from a JSON Lines or CSV "
+                                         "file; bad lines are reported and skipped, "
+                                         "re-running creates nothing twice");
   command->group("Bulk");
   auto state = std::make_shared<ImportState>();
   command->add_option("kind", state->kind, kKindHelp)->required();
-  command->add_option("file", state->file, "The file to import, or - for stdin")->required();
+  command->add_option("file", state->file, "The file to import, or - for stdin")
+      ->required();
   command->add_option("--format", state->format,
                       "jsonl or csv (default: from the file's extension)");
-  command->add_option("--batch-size", state->batch_size,
-                      "Experts per BatchCreateExperts call (1..1000)")
+  command
+      ->add_option("--batch-size", state->batch_size,
+                   "Experts per BatchCreateExperts call (1..1000)")
       ->capture_default_str();
   command->add_flag("--no-progress", state->no_progress,
                     "No progress line (it is only shown on a terminal anyway)");
   command->footer(
       "\nImport organisations first, then experts, challenges and teams (they refer to\n"
-      "each other). CSV columns: see cli/README.md or `samenspel export KIND --format csv`.\n"
-      "Exit code 8 when some records failed; each is reported as FILE:LINE: field: reason.\n"
+      "each other). CSV columns: see cli/README.md or `samenspel export KIND --format "
+      "csv`.\n"
+      "Exit code 8 when some records failed; each is reported as FILE:LINE: field: "
+      "reason.\n"
       "\nExamples:\n"
       "  samenspel import organisations organisations.csv\n"
       "  samenspel import experts experts.jsonl\n"
@@ -223,7 +234,8 @@ absl::Status RunExport(CommandContext& context, Kind kind, const ExportState& st
     return status;
   }
   if (std::rename(temporary.c_str(), state.output.c_str()) != 0) {
-    return absl::InternalError(absl::StrCat("cannot rename ", temporary, " to ", state.output));
+    return absl::InternalError(
+        absl::StrCat("cannot rename ", temporary, " to ", state.output));
   }
   std::cerr << "samenspel: exported " << count << " " << info.collection << " to "
             << state.output << "\n";
@@ -232,14 +244,15 @@ absl::Status RunExport(CommandContext& context, Kind kind, const ExportState& st
 
 void AddExport(CLI::App& app, CommandContext& context) {
   CLI::App* group = app.add_subcommand(
-      "export", "Write every resource of a kind (all pages) as JSON Lines or CSV, in the "
-                "form import reads");
+      "export",
+      "Write every resource of a kind (all pages) as JSON Lines or CSV, in the "
+      "form import reads");
   group->group("Bulk");
   group->require_subcommand(1);
   for (Kind kind : AllKinds()) {
     const KindInfo& info = InfoFor(kind);
-    CLI::App* command = group->add_subcommand(
-        std::string(info.collection), absl::StrCat("Export ", info.collection));
+    CLI::App* command = group->add_subcommand(std::string(info.collection),
+                                              absl::StrCat("Export ", info.collection));
     auto state = std::make_shared<ExportState>();
     command->add_option("--format", state->format,
                         "jsonl or csv (default: from -o's extension, else jsonl)");
@@ -250,8 +263,8 @@ void AddExport(CLI::App& app, CommandContext& context) {
         FilterFlagSpecs(*RegistryClient::NewListRequest(kind)->GetDescriptor(),
                         info.collection),
         "Filters");
-    command->footer(absl::StrCat("\nExamples:\n  samenspel export ", info.collection, " -o ",
-                                 info.collection, ".jsonl\n  samenspel export ",
+    command->footer(absl::StrCat("\nExamples:\n  samenspel export ", info.collection,
+                                 " -o ", info.collection, ".jsonl\n  samenspel export ",
                                  info.collection, " --format csv > ", info.collection,
                                  ".csv\n"));
     command->callback([&context, state, kind] {

@@ -58,9 +58,9 @@ bool CsvReader::Next(CsvRecord* record) {
       field.clear();
       after_quote = false;
     } else if (after_quote) {
-      record->error = absl::StrCat("text after a closing quote in field ",
-                                   record->fields.size() + 1,
-                                   " (a quote inside a quoted field is written \"\")");
+      record->error =
+          absl::StrCat("text after a closing quote in field ", record->fields.size() + 1,
+                       " (a quote inside a quoted field is written \"\")");
       break;
     } else if (c == '"' && field.empty()) {
       quoted = true;

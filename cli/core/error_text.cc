@@ -45,12 +45,13 @@ std::string Hint(const absl::Status& status, const ErrorContext& context) {
       return absl::StrCat("check the name; `samenspel ", collection,
                           " list` shows what exists");
     case absl::StatusCode::kAlreadyExists:
-      return absl::StrCat("choose another id, or change the existing one with `samenspel ",
-                          collection, " update`");
+      return absl::StrCat(
+          "choose another id, or change the existing one with `samenspel ", collection,
+          " update`");
     case absl::StatusCode::kAborted:
-      return absl::StrCat("someone changed it since you read it: get it again (`samenspel ",
-                          collection,
-                          " get NAME`) and retry with its new --etag, or leave --etag out");
+      return absl::StrCat(
+          "someone changed it since you read it: get it again (`samenspel ", collection,
+          " get NAME`) and retry with its new --etag, or leave --etag out");
     case absl::StatusCode::kUnavailable:
       return absl::StrCat("check that samenspel-", service, " runs at ", context.address,
                           " and is healthy (`samenspel health`), or point --", service,
@@ -77,7 +78,8 @@ std::string Hint(const absl::Status& status, const ErrorContext& context) {
 std::vector<std::pair<std::string, std::string>> FieldViolationsOf(
     const absl::Status& status) {
   std::vector<std::pair<std::string, std::string>> result;
-  if (std::optional<google::rpc::BadRequest> detail = DetailOf<google::rpc::BadRequest>(status)) {
+  if (std::optional<google::rpc::BadRequest> detail =
+          DetailOf<google::rpc::BadRequest>(status)) {
     for (const auto& v : detail->field_violations()) {
       result.emplace_back(v.field(), v.description());
     }
@@ -91,7 +93,8 @@ std::string ErrorText(const absl::Status& status, const ErrorContext& context) {
                         "\n  (run the command with --help for its usage)\n");
   }
   const auto violations = FieldViolationsOf(status);
-  std::string out = absl::StrCat("samenspel: ", absl::StatusCodeToString(status.code()), ": ");
+  std::string out =
+      absl::StrCat("samenspel: ", absl::StatusCodeToString(status.code()), ": ");
   if (violations.empty()) {
     absl::StrAppend(&out, status.message(), "\n");
   } else {

@@ -31,7 +31,8 @@ struct ErrorContext {
 };
 
 // The google.rpc.BadRequest field violations of `status`: {field, description}.
-std::vector<std::pair<std::string, std::string>> FieldViolationsOf(const absl::Status& status);
+std::vector<std::pair<std::string, std::string>> FieldViolationsOf(
+    const absl::Status& status);
 
 // The full message for stderr, several lines, ending in a newline.
 std::string ErrorText(const absl::Status& status, const ErrorContext& context);

@@ -70,6 +70,11 @@ absl::StatusOr<double> ParseDouble(absl::string_view text, absl::string_view wha
   return value;
 }
 
+// A problem with a part of `item`, said with the whole item.
+absl::Status InItem(absl::string_view item, const absl::Status& status) {
+  return absl::InvalidArgumentError(absl::StrCat("'", item, "': ", status.message()));
+}
+
 bool IsNumber(absl::string_view text) {
   double ignored;
   return absl::SimpleAtod(absl::StripAsciiWhitespace(text), &ignored);
@@ -83,14 +88,15 @@ absl::Status ParseSkill(absl::string_view text, type::Skill& skill) {
         absl::StrCat("'", text, "' is not NAME:LEVEL (e.g. woningbouw:4, level 1..5)"));
   }
   absl::StatusOr<int> level = ParseInt(text.substr(colon + 1), "the level, 1..5");
-  if (!level.ok()) return level.status();
+  if (!level.ok()) return InItem(text, level.status());
   skill.set_name(std::string(absl::StripAsciiWhitespace(text.substr(0, colon))));
   skill.set_level(*level);
   return absl::OkStatus();
 }
 
 // NAME[:MIN_LEVEL[:WEIGHT]]; a name may itself contain ':'.
-absl::Status ParseSkillRequirement(absl::string_view text, type::SkillRequirement& skill) {
+absl::Status ParseSkillRequirement(absl::string_view text,
+                                   type::SkillRequirement& skill) {
   std::vector<absl::string_view> parts = absl::StrSplit(text, ':');
   size_t numbers = 0;
   while (numbers < 2 && parts.size() - numbers > 1 &&
@@ -107,12 +113,12 @@ absl::Status ParseSkillRequirement(absl::string_view text, type::SkillRequiremen
   if (numbers >= 1) {
     absl::StatusOr<int> min_level =
         ParseInt(parts[parts.size() - numbers], "the minimum level, 1..5");
-    if (!min_level.ok()) return min_level.status();
+    if (!min_level.ok()) return InItem(text, min_level.status());
     skill.set_min_level(*min_level);
   }
   if (numbers == 2) {
     absl::StatusOr<double> weight = ParseDouble(parts.back(), "the weight");
-    if (!weight.ok()) return weight.status();
+    if (!weight.ok()) return InItem(text, weight.status());
     skill.set_weight(*weight);
   }
   return absl::OkStatus();
@@ -123,8 +129,8 @@ absl::Status ParseTeamMember(absl::string_view text, v1::TeamMember& member) {
   std::vector<absl::string_view> parts = absl::StrSplit(text, absl::MaxSplits(':', 1));
   const absl::string_view expert = absl::StripAsciiWhitespace(parts[0]);
   if (expert.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("'", text, "' is not EXPERT[:ROLE[:HOURS]] (e.g. jan:voorzitter:8)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", text, "' is not EXPERT[:ROLE[:HOURS]] (e.g. jan:voorzitter:8)"));
   }
   member.set_expert(Qualify("experts", expert));
   if (parts.size() == 1) return absl::OkStatus();
@@ -132,7 +138,7 @@ absl::Status ParseTeamMember(absl::string_view text, v1::TeamMember& member) {
   const size_t colon = role.rfind(':');
   if (colon != absl::string_view::npos) {
     absl::StatusOr<int> hours = ParseInt(role.substr(colon + 1), "hours per week");
-    if (!hours.ok()) return hours.status();
+    if (!hours.ok()) return InItem(text, hours.status());
     member.set_hours_per_week(*hours);
     role = role.substr(0, colon);
   }
@@ -159,7 +165,8 @@ std::string MessageText(const Message& message) {
     if (!member->role().empty() || member->hours_per_week() != 0) {
       absl::StrAppend(&text, ":", member->role());
     }
-    if (member->hours_per_week() != 0) absl::StrAppend(&text, ":", member->hours_per_week());
+    if (member->hours_per_week() != 0)
+      absl::StrAppend(&text, ":", member->hours_per_week());
     return text;
   }
   if (const auto* time = dynamic_cast<const google::protobuf::Timestamp*>(&message)) {
@@ -277,9 +284,11 @@ absl::Status AppendFieldText(Message& message, const FieldDescriptor& field,
     case FieldDescriptor::CPPTYPE_INT64: {
       int64_t value;
       if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &value)) {
-        return absl::InvalidArgumentError(absl::StrCat("'", text, "' is not a whole number"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("'", text, "' is not a whole number"));
       }
-      repeated ? r->AddInt64(&message, &field, value) : r->SetInt64(&message, &field, value);
+      repeated ? r->AddInt64(&message, &field, value)
+               : r->SetInt64(&message, &field, value);
       return absl::OkStatus();
     }
     case FieldDescriptor::CPPTYPE_DOUBLE: {
@@ -292,7 +301,8 @@ absl::Status AppendFieldText(Message& message, const FieldDescriptor& field,
     case FieldDescriptor::CPPTYPE_BOOL: {
       absl::StatusOr<bool> value = ParseBoolText(text);
       if (!value.ok()) return value.status();
-      repeated ? r->AddBool(&message, &field, *value) : r->SetBool(&message, &field, *value);
+      repeated ? r->AddBool(&message, &field, *value)
+               : r->SetBool(&message, &field, *value);
       return absl::OkStatus();
     }
     case FieldDescriptor::CPPTYPE_ENUM: {
@@ -304,8 +314,8 @@ absl::Status AppendFieldText(Message& message, const FieldDescriptor& field,
       return absl::OkStatus();
     }
     case FieldDescriptor::CPPTYPE_MESSAGE: {
-      Message* value =
-          repeated ? r->AddMessage(&message, &field) : r->MutableMessage(&message, &field);
+      Message* value = repeated ? r->AddMessage(&message, &field)
+                                : r->MutableMessage(&message, &field);
       absl::Status status = ParseMessageText(text, *value);
       if (!status.ok() && repeated) r->RemoveLast(&message, &field);
       return status;
@@ -324,7 +334,8 @@ absl::Status SetFieldFromCell(Message& message, const FieldDescriptor& field,
     return AppendFieldText(message, field, cell);
   }
   for (absl::string_view item : absl::StrSplit(cell, ';', absl::SkipWhitespace())) {
-    absl::Status status = AppendFieldText(message, field, absl::StripAsciiWhitespace(item));
+    absl::Status status =
+        AppendFieldText(message, field, absl::StripAsciiWhitespace(item));
     if (!status.ok()) return status;
   }
   return absl::OkStatus();

@@ -3,8 +3,10 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -34,13 +36,22 @@ std::string ItemField(absl::string_view path, absl::string_view singular) {
   return std::string(path);
 }
 
-// Errors that concern the record sent, not the registry or the connection:
-// reporting them and going on with the next record is right.
-bool IsRecordError(absl::StatusCode code) {
-  return code == absl::StatusCode::kInvalidArgument ||
-         code == absl::StatusCode::kFailedPrecondition ||
-         code == absl::StatusCode::kNotFound || code == absl::StatusCode::kOutOfRange ||
-         code == absl::StatusCode::kResourceExhausted;
+// Errors that are not about the record sent but about the registry or the
+// connection (UNAVAILABLE, DEADLINE_EXCEEDED, PERMISSION_DENIED, ...): going
+// on with the next record would fail the same way.
+bool StopsImport(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kOk:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kOutOfRange:
+    case absl::StatusCode::kResourceExhausted:
+      return false;
+    default:
+      return true;
+  }
 }
 
 class ImportRun {
@@ -59,7 +70,8 @@ class ImportRun {
     while (summary_.stopped.ok() && reader.Next(&record)) {
       ++summary_.read;
       if (!record.problems.empty()) {
-        for (const FieldProblem& p : record.problems) Report(record.line, p.field, p.reason);
+        for (const FieldProblem& p : record.problems)
+          Report(record.line, p.field, p.reason);
         ++summary_.failed;
       } else {
         ImportItem item;
@@ -69,32 +81,47 @@ class ImportRun {
         item.resource = std::move(record.resource);
         Add(std::move(item));
       }
-      if (batch_.empty()) FlushReports();
-      if (options_.on_progress) options_.on_progress({summary_.read, reader.bytes_read()});
+      if (batch_.empty() && singles_.empty()) FlushReports();
+      if (options_.on_progress)
+        options_.on_progress({summary_.read, reader.bytes_read()});
     }
     if (summary_.stopped.ok()) SendBatch();
+    if (summary_.stopped.ok()) SendSingles();
     FlushReports();
     return summary_;
   }
 
  private:
-  // Experts with an id are batched. Those without go one by one: a batch is
-  // replayed only when exactly the same batch is sent again, while a single
-  // create's request id finds its earlier result however the input is split.
+  // Experts with an id are batched. Everything else is created one by one
+  // (several at a time): a batch is replayed only when exactly the same batch
+  // is sent again, while a single create's request id finds its earlier
+  // result however the input is split.
   void Add(ImportItem item) {
-    if (info_.kind != Kind::kExpert || item.id.empty()) {
-      CreateOne(item);
-      return;
+    const bool batched = info_.kind == Kind::kExpert && !item.id.empty();
+    std::vector<ImportItem>& pending = batched ? batch_ : singles_;
+    pending.push_back(std::move(item));
+    if (static_cast<int>(pending.size()) < options_.batch_size) return;
+    if (batched) {
+      SendBatch();
+    } else {
+      SendSingles();
     }
-    batch_.push_back(std::move(item));
-    if (static_cast<int>(batch_.size()) >= options_.batch_size) SendBatch();
+  }
+
+  static ItemList Pointers(const std::vector<ImportItem>& items) {
+    ItemList pointers;
+    for (const ImportItem& item : items) pointers.push_back(&item);
+    return pointers;
   }
 
   void SendBatch() {
-    ItemList items;
-    for (const ImportItem& item : batch_) items.push_back(&item);
-    if (!items.empty()) Send(std::move(items));
+    if (!batch_.empty()) Send(Pointers(batch_));
     batch_.clear();
+  }
+
+  void SendSingles() {
+    CreateEach(Pointers(singles_));
+    singles_.clear();
   }
 
   void Send(ItemList items) {
@@ -136,21 +163,42 @@ class ImportRun {
         Send(ItemList(middle, items.end()));
         return;
       }
-      if (!absl::IsAlreadyExists(status) && !IsRecordError(status.code())) {
+      if (StopsImport(status)) {
         summary_.stopped = status;
         return;
       }
       // Some record already exists (or is otherwise at fault): one by one.
       break;
     }
-    for (const ImportItem* item : items) {
-      if (!summary_.stopped.ok()) return;
-      CreateOne(*item);
+    if (summary_.stopped.ok()) CreateEach(std::move(items));
+  }
+
+  // Creates each item on its own, `parallelism` calls at a time, and counts
+  // the results in item order. After an error that stops the import no new
+  // call starts; those in flight are still counted.
+  void CreateEach(ItemList items) {
+    if (items.empty()) return;
+    std::vector<std::optional<absl::StatusOr<int64_t>>> results(items.size());
+    std::atomic<size_t> next{0};
+    std::atomic<bool> stop{false};
+    auto work = [&] {
+      for (size_t i = next++; i < items.size() && !stop; i = next++) {
+        results[i] = target_.Create(info_.kind, *items[i]);
+        if (!results[i]->ok() && StopsImport(results[i]->status())) stop = true;
+      }
+    };
+    std::vector<std::thread> threads;
+    const size_t helpers =
+        std::min<size_t>(items.size(), std::max(options_.parallelism, 1)) - 1;
+    for (size_t i = 0; i < helpers; ++i) threads.emplace_back(work);
+    work();
+    for (std::thread& thread : threads) thread.join();
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (results[i].has_value()) CountResult(*items[i], *results[i]);
     }
   }
 
-  void CreateOne(const ImportItem& item) {
-    absl::StatusOr<int64_t> revision = target_.Create(info_.kind, item);
+  void CountResult(const ImportItem& item, const absl::StatusOr<int64_t>& revision) {
     if (revision.ok()) {
       Count(*revision);
       return;
@@ -160,8 +208,8 @@ class ImportRun {
       ++summary_.skipped;
       return;
     }
-    if (!IsRecordError(status.code())) {
-      summary_.stopped = status;
+    if (StopsImport(status)) {
+      if (summary_.stopped.ok()) summary_.stopped = status;
       return;
     }
     std::vector<ItemViolation> violations = ItemViolations(status, info_.singular);
@@ -186,8 +234,9 @@ class ImportRun {
   }
 
   void FlushReports() {
-    std::stable_sort(reports_.begin(), reports_.end(),
-                     [](const LineError& a, const LineError& b) { return a.line < b.line; });
+    std::stable_sort(
+        reports_.begin(), reports_.end(),
+        [](const LineError& a, const LineError& b) { return a.line < b.line; });
     if (options_.on_error) {
       for (const LineError& e : reports_) options_.on_error(e);
     }
@@ -199,6 +248,7 @@ class ImportRun {
   const ImportOptions& options_;
   int64_t start_revision_ = 0;
   std::vector<ImportItem> batch_;
+  std::vector<ImportItem> singles_;
   std::vector<LineError> reports_;
   ImportSummary summary_;
 };
@@ -226,7 +276,8 @@ std::vector<ItemViolation> ItemViolations(const absl::Status& status,
   std::vector<ItemViolation> result;
   const auto payload = status.GetPayload(kBadRequestUrl);
   google::rpc::BadRequest detail;
-  if (!payload.has_value() || !detail.ParseFromString(std::string(*payload))) return result;
+  if (!payload.has_value() || !detail.ParseFromString(std::string(*payload)))
+    return result;
   for (const auto& fv : detail.field_violations()) {
     ItemViolation v;
     absl::string_view path = fv.field();

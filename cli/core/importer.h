@@ -1,7 +1,8 @@
 // Bulk import: records from a RecordReader into the registry, idempotently.
 //
-// - Experts go through BatchCreateExperts (`batch_size` per call); the others
-//   through their Create method, one by one.
+// - Experts with an id go through BatchCreateExperts (`batch_size` per call);
+//   the others through their Create method, one by one, `parallelism` calls
+//   at a time (records of one kind never refer to each other).
 // - A bad record (it does not parse, or the registry rejects it with
 //   INVALID_ARGUMENT, FAILED_PRECONDITION, NOT_FOUND) is reported with its
 //   line and field and counted as failed; the import goes on. When a batch is
@@ -55,7 +56,8 @@ class ImportTarget {
   virtual ~ImportTarget() = default;
   // The registry's current feed revision.
   virtual absl::StatusOr<int64_t> CurrentRevision(Kind kind) = 0;
-  // Creates one resource; returns its revision.
+  // Creates one resource; returns its revision. Called from several threads
+  // at once.
   virtual absl::StatusOr<int64_t> Create(Kind kind, const ImportItem& item) = 0;
   // Creates all experts or none; returns their revisions in order.
   virtual absl::StatusOr<std::vector<int64_t>> BatchCreateExperts(
@@ -75,8 +77,11 @@ struct ImportProgress {
 };
 
 struct ImportOptions {
-  // Experts per BatchCreateExperts call (the registry takes up to 1000).
+  // Experts per BatchCreateExperts call (the registry takes up to 1000), and
+  // records per round of single creates.
   int batch_size = 500;
+  // Single creates in flight at once.
+  int parallelism = 8;
   // Called for every problem of every failed record, in line order (held
   // back while the batch they are part of is pending).
   std::function<void(const LineError&)> on_error;

@@ -45,17 +45,18 @@ void AppendExplanation(const m::Explanation& e, absl::string_view pad, std::stri
   size_t width = 0;
   for (const auto& c : e.components()) width = std::max(width, c.name().size());
   for (const auto& c : e.components()) {
-    absl::StrAppend(&out, pad, absl::StrFormat("%-*s %7.3f  ", static_cast<int>(width),
-                                               c.name(), c.value()),
-                    c.detail(), "\n");
+    absl::StrAppend(
+        &out, pad,
+        absl::StrFormat("%-*s %7.3f  ", static_cast<int>(width), c.name(), c.value()),
+        c.detail(), "\n");
   }
   if (e.matched_skills_size() > 0) {
     std::vector<std::string> skills;
     for (const auto& s : e.matched_skills()) {
-      skills.push_back(absl::StrFormat("%s <- %s (level %d, required %d, coverage %.0f%%) %+.3f",
-                                       s.name(), s.expert_skill(), s.expert_level(),
-                                       s.required_level(), s.coverage() * 100,
-                                       s.contribution()));
+      skills.push_back(
+          absl::StrFormat("%s <- %s (level %d, required %d, coverage %.0f%%) %+.3f",
+                          s.name(), s.expert_skill(), s.expert_level(),
+                          s.required_level(), s.coverage() * 100, s.contribution()));
     }
     absl::StrAppend(&out, pad, "matched skills: ", absl::StrJoin(skills, "; "), "\n");
   }
@@ -63,8 +64,10 @@ void AppendExplanation(const m::Explanation& e, absl::string_view pad, std::stri
     std::vector<std::string> terms;
     for (const auto& t : e.matched_terms()) {
       std::string term = t.term();
-      if (t.query_word() != t.term()) absl::StrAppend(&term, " (from \"", t.query_word(), "\")");
-      terms.push_back(absl::StrFormat("%s in %s %+.3f", term, t.field(), t.contribution()));
+      if (t.query_word() != t.term())
+        absl::StrAppend(&term, " (from \"", t.query_word(), "\")");
+      terms.push_back(
+          absl::StrFormat("%s in %s %+.3f", term, t.field(), t.contribution()));
     }
     absl::StrAppend(&out, pad, "matched terms:  ", absl::StrJoin(terms, "; "), "\n");
   }
@@ -86,13 +89,14 @@ std::string ExpertFacts(const m::ExpertMatch& match) {
 
 std::string RenderExpertMatches(const m::MatchExpertsResponse& response) {
   if (response.matches().empty()) {
-    return absl::StrCat("No matching experts (index revision ", response.revision(), ").\n");
+    return absl::StrCat("No matching experts (index revision ", response.revision(),
+                        ").\n");
   }
   std::string out;
   for (int i = 0; i < response.matches_size(); ++i) {
     const m::ExpertMatch& match = response.matches(i);
-    absl::StrAppend(&out, "#", i + 1, "  ", ExpertHeading(match), "\n    ", ExpertFacts(match),
-                    "\n");
+    absl::StrAppend(&out, "#", i + 1, "  ", ExpertHeading(match), "\n    ",
+                    ExpertFacts(match), "\n");
     AppendExplanation(match.explanation(), "    ", out);
     out.push_back('\n');
   }
@@ -102,8 +106,9 @@ std::string RenderExpertMatches(const m::MatchExpertsResponse& response) {
 }
 
 std::string RenderTeamSuggestion(const m::SuggestTeamResponse& response) {
-  std::string out = absl::StrCat("Proposed team: ", response.slots_size(),
-                                 " members (index revision ", response.revision(), ")\n\n");
+  std::string out =
+      absl::StrCat("Proposed team: ", response.slots_size(), " members (index revision ",
+                   response.revision(), ")\n\n");
   for (int i = 0; i < response.slots_size(); ++i) {
     const m::TeamSlot& slot = response.slots(i);
     absl::StrAppend(&out, i + 1, ". ", ExpertHeading(slot.member()), "\n   ",
@@ -121,16 +126,17 @@ std::string RenderTeamSuggestion(const m::SuggestTeamResponse& response) {
     out.push_back('\n');
   }
   const m::Coverage& c = response.coverage();
-  absl::StrAppend(&out, "Coverage\n",
-                  "  skills        covered: ", List(c.skills_covered()),
-                  "\n                missing: ", List(c.skills_missing()), "\n",
-                  "  layers        covered: ", Layers(c.layers_covered()),
-                  "\n                missing: ", Layers(c.layers_missing()), "\n",
-                  "  perspectives  covered: ", Perspectives(c.perspectives_covered()),
-                  "\n                missing: ", Perspectives(c.perspectives_missing()), "\n");
+  absl::StrAppend(
+      &out, "Coverage\n", "  skills        covered: ", List(c.skills_covered()),
+      "\n                missing: ", List(c.skills_missing()), "\n",
+      "  layers        covered: ", Layers(c.layers_covered()),
+      "\n                missing: ", Layers(c.layers_missing()), "\n",
+      "  perspectives  covered: ", Perspectives(c.perspectives_covered()),
+      "\n                missing: ", Perspectives(c.perspectives_missing()), "\n");
   if (response.notes_size() > 0) {
     absl::StrAppend(&out, "Notes\n");
-    for (const std::string& note : response.notes()) absl::StrAppend(&out, "  - ", note, "\n");
+    for (const std::string& note : response.notes())
+      absl::StrAppend(&out, "  - ", note, "\n");
   }
   return out;
 }
@@ -162,8 +168,8 @@ std::string RenderTeamMatches(const m::MatchTeamsResponse& response) {
 
 std::string RenderChange(const samenspel::registry::v1::Change& change) {
   return absl::StrCat(
-      change.revision(), "  ",
-      samenspel::registry::v1::Change::Type_Name(change.type()), "  ", change.name(), "  ",
+      change.revision(), "  ", samenspel::registry::v1::Change::Type_Name(change.type()),
+      "  ", change.name(), "  ",
       google::protobuf::util::TimeUtil::ToString(change.commit_time()), "\n");
 }
 

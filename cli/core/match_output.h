@@ -15,9 +15,12 @@
 
 namespace samenspel::cli {
 
-std::string RenderExpertMatches(const samenspel::matching::v1::MatchExpertsResponse& response);
-std::string RenderTeamSuggestion(const samenspel::matching::v1::SuggestTeamResponse& response);
-std::string RenderTeamMatches(const samenspel::matching::v1::MatchTeamsResponse& response);
+std::string RenderExpertMatches(
+    const samenspel::matching::v1::MatchExpertsResponse& response);
+std::string RenderTeamSuggestion(
+    const samenspel::matching::v1::SuggestTeamResponse& response);
+std::string RenderTeamMatches(
+    const samenspel::matching::v1::MatchTeamsResponse& response);
 // One line: revision, type, name, commit time.
 std::string RenderChange(const samenspel::registry::v1::Change& change);
 

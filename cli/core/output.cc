@@ -31,7 +31,8 @@ std::string Cell(absl::string_view text, size_t max_width) {
   size_t cut = 0;
   while (cut < cell.size() && chars < max_width - 1) {
     ++cut;
-    while (cut < cell.size() && (static_cast<unsigned char>(cell[cut]) & 0xC0) == 0x80) ++cut;
+    while (cut < cell.size() && (static_cast<unsigned char>(cell[cut]) & 0xC0) == 0x80)
+      ++cut;
     ++chars;
   }
   return absl::StrCat(cell.substr(0, cut), "…");
@@ -57,14 +58,15 @@ bool IsPlainYaml(absl::string_view text) {
   if (!absl::ascii_isalpha(first) && first != '/' && first < 0x80) return false;
   for (char c : text) {
     const unsigned char u = static_cast<unsigned char>(c);
-    if (u < 0x80 && !absl::ascii_isalnum(u) && absl::string_view(" _./@-").find(c) ==
-                                                   absl::string_view::npos) {
+    if (u < 0x80 && !absl::ascii_isalnum(u) &&
+        absl::string_view(" _./@-").find(c) == absl::string_view::npos) {
       return false;
     }
   }
   double ignored;
   const std::string lower = absl::AsciiStrToLower(text);
-  for (absl::string_view word : {"true", "false", "yes", "no", "on", "off", "null", "y", "n"}) {
+  for (absl::string_view word :
+       {"true", "false", "yes", "no", "on", "off", "null", "y", "n"}) {
     if (lower == word) return false;
   }
   return !absl::SimpleAtod(text, &ignored);
@@ -122,7 +124,8 @@ absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view text) {
   if (lower == "table") return OutputFormat::kTable;
   if (lower == "json") return OutputFormat::kJson;
   if (lower == "yaml") return OutputFormat::kYaml;
-  return UsageError(absl::StrCat("unknown output format '", text, "': use table, json or yaml"));
+  return UsageError(
+      absl::StrCat("unknown output format '", text, "': use table, json or yaml"));
 }
 
 nlohmann::ordered_json ToJson(const Message& message) {
@@ -133,7 +136,9 @@ nlohmann::ordered_json ToJson(const Message& message) {
   return nlohmann::ordered_json::parse(text);
 }
 
-std::string RenderJson(const nlohmann::ordered_json& value) { return value.dump(2) + "\n"; }
+std::string RenderJson(const nlohmann::ordered_json& value) {
+  return value.dump(2) + "\n";
+}
 
 std::string RenderYaml(const nlohmann::ordered_json& value) {
   std::string out;
@@ -142,7 +147,8 @@ std::string RenderYaml(const nlohmann::ordered_json& value) {
 }
 
 std::string RenderTable(const std::vector<std::string>& headers,
-                        const std::vector<std::vector<std::string>>& rows, size_t max_width) {
+                        const std::vector<std::vector<std::string>>& rows,
+                        size_t max_width) {
   std::vector<std::vector<std::string>> cells = {headers};
   for (const auto& row : rows) {
     std::vector<std::string> cut;
@@ -185,7 +191,8 @@ std::string DescribeResource(Kind kind, const Message& resource) {
   }
   std::string out;
   for (const auto& [name, value] : lines) {
-    absl::StrAppend(&out, name, ":", std::string(width - name.size() + 2, ' '), value, "\n");
+    absl::StrAppend(&out, name, ":", std::string(width - name.size() + 2, ' '), value,
+                    "\n");
   }
   return out;
 }

@@ -58,7 +58,8 @@ class Output {
   std::ostream& stream() { return out_; }
 
   void Resource(Kind kind, const google::protobuf::Message& resource);
-  void Resources(Kind kind, const std::vector<const google::protobuf::Message*>& resources);
+  void Resources(Kind kind,
+                 const std::vector<const google::protobuf::Message*>& resources);
   // A document for json/yaml; `table_text` as is for tables.
   void Document(const nlohmann::ordered_json& value, absl::string_view table_text);
 

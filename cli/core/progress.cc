@@ -12,7 +12,8 @@ std::string ProgressLine(absl::string_view label, int64_t records, int64_t bytes
                          int64_t total_bytes, absl::Duration elapsed) {
   const double seconds = absl::ToDoubleSeconds(elapsed);
   std::string line = absl::StrCat(label, ": ", records, " records");
-  if (seconds > 0) absl::StrAppend(&line, ", ", static_cast<int64_t>(records / seconds), "/s");
+  if (seconds > 0)
+    absl::StrAppend(&line, ", ", static_cast<int64_t>(records / seconds), "/s");
   if (total_bytes > 0) {
     const double fraction = std::min(1.0, static_cast<double>(bytes) / total_bytes);
     absl::StrAppend(&line, absl::StrFormat(", %.0f%%", fraction * 100));

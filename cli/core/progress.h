@@ -30,8 +30,9 @@ class ProgressBar {
  public:
   // Draws on `out` only when `enabled` (callers pass isatty(stderr), so
   // logs and pipes stay clean).
-  ProgressBar(std::string label, int64_t total_bytes, FILE* out, bool enabled,
-              std::function<absl::Time()> clock = [] { return absl::Now(); });
+  ProgressBar(
+      std::string label, int64_t total_bytes, FILE* out, bool enabled,
+      std::function<absl::Time()> clock = [] { return absl::Now(); });
 
   // Redraws at most ten times a second.
   void Update(int64_t records, int64_t bytes);

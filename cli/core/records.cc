@@ -43,7 +43,8 @@ int NestingDepth(absl::string_view text) {
 }
 
 // Fills `record` from a parsed resource: id from `name`, output-only cleared.
-void Finish(const KindInfo& info, std::unique_ptr<Message> resource, InputRecord* record) {
+void Finish(const KindInfo& info, std::unique_ptr<Message> resource,
+            InputRecord* record) {
   const FieldDescriptor* name_field = info.descriptor->FindFieldByName("name");
   const std::string name = resource->GetReflection()->GetString(*resource, name_field);
   if (!name.empty()) {
@@ -74,14 +75,15 @@ class JsonRecordReader : public RecordReader {
     std::unique_ptr<Message> resource = NewResource(info_.kind);
     google::protobuf::util::JsonParseOptions options;
     options.ignore_unknown_fields = false;
-    auto status = google::protobuf::util::JsonStringToMessage(text, resource.get(), options);
+    auto status =
+        google::protobuf::util::JsonStringToMessage(text, resource.get(), options);
     if (!status.ok()) {
       // The parser's message may quote the input over several lines: keep
       // the first.
       const absl::string_view message(status.message().data(), status.message().size());
       record->problems.push_back(
-          {"", absl::StrCat("not a valid ", info_.singular, " in JSON: ",
-                            message.substr(0, message.find('\n')))});
+          {"", absl::StrCat("not a valid ", info_.singular,
+                            " in JSON: ", message.substr(0, message.find('\n')))});
       return true;
     }
     Finish(info_, std::move(resource), record);
@@ -105,15 +107,18 @@ class CsvRecordReader : public RecordReader {
     CsvRecord header;
     if (!csv_.Next(&header)) return UsageError("the CSV file is empty (no header row)");
     if (!header.error.empty()) {
-      return UsageError(absl::StrCat("CSV header (line ", header.line, "): ", header.error));
+      return UsageError(
+          absl::StrCat("CSV header (line ", header.line, "): ", header.error));
     }
     std::vector<std::string> unknown;
     std::map<std::string, int> seen;
     for (const std::string& raw : header.fields) {
       const std::string column(absl::StripAsciiWhitespace(raw));
-      if (column != "id" && FindFieldSpec(info_, column) == nullptr) unknown.push_back(column);
+      if (column != "id" && FindFieldSpec(info_, column) == nullptr)
+        unknown.push_back(column);
       if (!seen.emplace(column, 0).second) {
-        return UsageError(absl::StrCat("CSV header: column '", column, "' appears twice"));
+        return UsageError(
+            absl::StrCat("CSV header: column '", column, "' appears twice"));
       }
       columns_.push_back(column);
     }
@@ -181,8 +186,9 @@ absl::StatusOr<Format> FormatFromPath(absl::string_view path) {
     if (absl::EndsWith(lower, ext)) return Format::kJsonl;
   }
   if (absl::EndsWith(lower, ".csv")) return Format::kCsv;
-  return UsageError(absl::StrCat("cannot tell the format of '", path,
-                                 "' from its extension: add --format jsonl or --format csv"));
+  return UsageError(
+      absl::StrCat("cannot tell the format of '", path,
+                   "' from its extension: add --format jsonl or --format csv"));
 }
 
 absl::string_view FormatName(Format format) {
@@ -223,8 +229,8 @@ void RecordWriter::Write(const Message& resource) {
   absl::StatusOr<std::string> id = IdFromName(info_, name);
   std::vector<std::string> row = {id.ok() ? *id : name};
   for (const FieldSpec& f : info_.fields) {
-    row.push_back(FieldText(resource, *info_.descriptor->FindFieldByName(std::string(f.field)),
-                            ";"));
+    row.push_back(FieldText(
+        resource, *info_.descriptor->FindFieldByName(std::string(f.field)), ";"));
   }
   *out_ << CsvLine(row);
 }

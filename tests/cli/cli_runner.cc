@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -65,7 +66,8 @@ CliResult CliRunner::Run(const std::vector<std::string>& args, const std::string
   for (char** e = environ; *e != nullptr; ++e) {
     if (!absl::StartsWith(*e, "SAMENSPEL_")) env_strings.emplace_back(*e);
   }
-  for (const auto& [name, value] : env_) env_strings.push_back(absl::StrCat(name, "=", value));
+  for (const auto& [name, value] : env_)
+    env_strings.push_back(absl::StrCat(name, "=", value));
   std::vector<char*> envp;
   for (std::string& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
@@ -96,7 +98,8 @@ CliResult CliRunner::Run(const std::vector<std::string>& args, const std::string
   result.exit_code = exited && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   result.out = ReadAll(out_path);
   result.err = ReadAll(err_path);
-  if (!exited) absl::StrAppend(&result.err, "\n[killed after ", absl::FormatDuration(timeout), "]");
+  if (!exited)
+    absl::StrAppend(&result.err, "\n[killed after ", absl::FormatDuration(timeout), "]");
   return result;
 }
 

@@ -1,0 +1,136 @@
+// Field values as text: the forms flags and CSV cells use.
+#include "cli/core/field_text.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "samenspel/registry/v1/resources.pb.h"
+#include "samenspel/type/v1/types.pb.h"
+
+namespace samenspel::cli {
+namespace {
+
+namespace v1 = ::samenspel::registry::v1;
+namespace type = ::samenspel::type::v1;
+using ::testing::HasSubstr;
+
+const google::protobuf::FieldDescriptor& F(const google::protobuf::Message& m,
+                                           const char* name) {
+  return *m.GetDescriptor()->FindFieldByName(name);
+}
+
+TEST(FieldTextTest, EnumsAcceptShortAndFullNamesInAnyCase) {
+  const auto* layer = type::GovernmentLayer_descriptor();
+  for (const char* text : {"municipal", "MUNICIPAL", "Government_Layer_Municipal",
+                           "GOVERNMENT_LAYER_MUNICIPAL"}) {
+    auto value = ParseEnumText(*layer, text);
+    ASSERT_TRUE(value.ok()) << text;
+    EXPECT_EQ((*value)->number(), type::GOVERNMENT_LAYER_MUNICIPAL);
+  }
+  auto water = ParseEnumText(*layer, "water-authority");
+  ASSERT_TRUE(water.ok());
+  EXPECT_EQ((*water)->number(), type::GOVERNMENT_LAYER_WATER_AUTHORITY);
+  // States have no prefix on their values.
+  auto state = ParseEnumText(*v1::TaskTeam::State_descriptor(), "active");
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ((*state)->number(), v1::TaskTeam::ACTIVE);
+}
+
+TEST(FieldTextTest, UnknownEnumListsTheAcceptedNamesButNotUnspecified) {
+  auto value = ParseEnumText(*type::Perspective_descriptor(), "beleidsmatig");
+  ASSERT_FALSE(value.ok());
+  EXPECT_THAT(value.status().message(),
+              HasSubstr("POLICY, EXECUTION, GOVERNANCE, FRONTLINE"));
+  EXPECT_FALSE(ParseEnumText(*type::Perspective_descriptor(), "unspecified").ok());
+}
+
+TEST(FieldTextTest, EnumShortNameStripsThePrefix) {
+  EXPECT_EQ(EnumShortName(*type::GovernmentLayer_descriptor()->FindValueByNumber(
+                type::GOVERNMENT_LAYER_NATIONAL)),
+            "NATIONAL");
+  EXPECT_EQ(EnumShortName(*v1::Challenge::State_descriptor()->FindValueByNumber(
+                v1::Challenge::OPEN)),
+            "OPEN");
+}
+
+TEST(FieldTextTest, SkillsAreNameColonLevel) {
+  v1::Expert e;
+  ASSERT_TRUE(AppendFieldText(e, F(e, "skills"), "woningbouw:4").ok());
+  ASSERT_TRUE(AppendFieldText(e, F(e, "skills"), "data: analyse:2").ok());
+  ASSERT_EQ(e.skills_size(), 2);
+  EXPECT_EQ(e.skills(0).name(), "woningbouw");
+  EXPECT_EQ(e.skills(0).level(), 4);
+  EXPECT_EQ(e.skills(1).name(), "data: analyse");  // The level is after the last ':'.
+  EXPECT_EQ(FieldText(e, F(e, "skills"), ";"), "woningbouw:4;data: analyse:2");
+
+  auto bad = AppendFieldText(e, F(e, "skills"), "woningbouw");
+  EXPECT_THAT(bad.message(), HasSubstr("NAME:LEVEL"));
+  bad = AppendFieldText(e, F(e, "skills"), "woningbouw:vier");
+  EXPECT_THAT(bad.message(), HasSubstr("not a whole number"));
+  EXPECT_EQ(e.skills_size(), 2);  // A bad value adds nothing.
+}
+
+TEST(FieldTextTest, RequiredSkillsTakeOptionalLevelAndWeight) {
+  v1::Challenge c;
+  const auto& field = F(c, "required_skills");
+  ASSERT_TRUE(AppendFieldText(c, field, "woningbouw").ok());
+  ASSERT_TRUE(AppendFieldText(c, field, "sociaal domein:2").ok());
+  ASSERT_TRUE(AppendFieldText(c, field, "stikstof:3:0.5").ok());
+  ASSERT_EQ(c.required_skills_size(), 3);
+  EXPECT_EQ(c.required_skills(0).min_level(), 0);
+  EXPECT_EQ(c.required_skills(1).name(), "sociaal domein");
+  EXPECT_EQ(c.required_skills(1).min_level(), 2);
+  EXPECT_EQ(c.required_skills(2).min_level(), 3);
+  EXPECT_DOUBLE_EQ(c.required_skills(2).weight(), 0.5);
+  EXPECT_EQ(FieldText(c, field, ";"), "woningbouw;sociaal domein:2;stikstof:3:0.5");
+}
+
+TEST(FieldTextTest, MembersAreExpertRoleHoursAndIdsAreQualified) {
+  v1::TaskTeam t;
+  const auto& field = F(t, "members");
+  ASSERT_TRUE(AppendFieldText(t, field, "jan:voorzitter:8").ok());
+  ASSERT_TRUE(AppendFieldText(t, field, "experts/piet").ok());
+  ASSERT_TRUE(AppendFieldText(t, field, "kees::4").ok());
+  EXPECT_EQ(t.members(0).expert(), "experts/jan");
+  EXPECT_EQ(t.members(0).role(), "voorzitter");
+  EXPECT_EQ(t.members(0).hours_per_week(), 8);
+  EXPECT_EQ(t.members(1).expert(), "experts/piet");
+  EXPECT_EQ(t.members(2).hours_per_week(), 4);
+  EXPECT_EQ(FieldText(t, field, ";"),
+            "experts/jan:voorzitter:8;experts/piet;experts/kees::4");
+}
+
+TEST(FieldTextTest, ReferencesMayOmitTheCollection) {
+  v1::Expert e;
+  ASSERT_TRUE(AppendFieldText(e, F(e, "organisation"), "bzk").ok());
+  EXPECT_EQ(e.organisation(), "organisations/bzk");
+  ASSERT_TRUE(AppendFieldText(e, F(e, "organisation"), "organisations/gm0363").ok());
+  EXPECT_EQ(e.organisation(), "organisations/gm0363");
+  // Other strings stay as given.
+  ASSERT_TRUE(AppendFieldText(e, F(e, "job_title"), "beleid/uitvoering").ok());
+  EXPECT_EQ(e.job_title(), "beleid/uitvoering");
+}
+
+TEST(FieldTextTest, BoolsInEnglishAndDutch) {
+  for (const char* yes : {"true", "Yes", "ja", "1"})
+    EXPECT_TRUE(*ParseBoolText(yes)) << yes;
+  for (const char* no : {"false", "NO", "nee", "0"})
+    EXPECT_FALSE(*ParseBoolText(no)) << no;
+  EXPECT_FALSE(ParseBoolText("misschien").ok());
+}
+
+TEST(FieldTextTest, CellsAreSemicolonListsAndEmptyCellsLeaveDefaults) {
+  v1::Expert e;
+  ASSERT_TRUE(SetFieldFromCell(e, F(e, "themes"), " wonen ; energie;;").ok());
+  EXPECT_THAT(e.themes(), ::testing::ElementsAre("wonen", "energie"));
+  ASSERT_TRUE(SetFieldFromCell(e, F(e, "themes"), "klimaat").ok());  // Replaces.
+  EXPECT_THAT(e.themes(), ::testing::ElementsAre("klimaat"));
+  ASSERT_TRUE(SetFieldFromCell(e, F(e, "perspectives"), "policy;EXECUTION").ok());
+  EXPECT_EQ(e.perspectives_size(), 2);
+  ASSERT_TRUE(SetFieldFromCell(e, F(e, "available_hours_per_week"), "").ok());
+  EXPECT_EQ(e.available_hours_per_week(), 0);
+  EXPECT_FALSE(SetFieldFromCell(e, F(e, "available_hours_per_week"), "acht").ok());
+  EXPECT_EQ(FieldText(e, F(e, "perspectives"), ";"), "POLICY;EXECUTION");
+}
+
+}  // namespace
+}  // namespace samenspel::cli

@@ -1,0 +1,319 @@
+// The importer against a fake registry: field violations of a batch mapped
+// back to input lines, retries of the good rest, idempotent re-runs, and
+// stopping on errors that are not about a record.
+#include "cli/core/importer.h"
+
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "samenspel/registry/v1/resources.pb.h"
+
+namespace samenspel::cli {
+namespace {
+
+namespace v1 = ::samenspel::registry::v1;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+// An in-memory registry with the registry's create semantics: ids are
+// unique, request ids replay, experts need a display name and a skill level
+// of 1..5 (checked per batch item, all-or-nothing). Failures can be queued.
+class FakeRegistry : public ImportTarget {
+ public:
+  absl::StatusOr<int64_t> CurrentRevision(Kind) override { return revision_; }
+
+  absl::StatusOr<int64_t> Create(Kind kind, const ImportItem& item) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++creates;
+    if (absl::Status s = NextFailure(); !s.ok()) return s;
+    FieldViolations v;
+    Validate(item, std::string(InfoFor(kind).singular), v);
+    if (!v.empty()) return v.ToStatus();
+    return Commit(kind, item);
+  }
+
+  absl::StatusOr<std::vector<int64_t>> BatchCreateExperts(
+      absl::Span<const ImportItem* const> items) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    batch_sizes.push_back(static_cast<int>(items.size()));
+    if (absl::Status s = NextFailure(); !s.ok()) return s;
+    FieldViolations v;
+    for (size_t i = 0; i < items.size(); ++i) {
+      Validate(*items[i], absl::StrCat("requests[", i, "].expert"), v);
+    }
+    if (!v.empty()) return v.ToStatus();
+    // Like the registry: a batch replays as a whole (keyed by all its
+    // request ids), before any existence check.
+    std::string batch_key = "batch";
+    for (const ImportItem* item : items)
+      absl::StrAppend(&batch_key, "/", item->request_id);
+    auto replay = batches_.find(batch_key);
+    if (replay != batches_.end()) return replay->second;
+    for (const ImportItem* item : items) {
+      if (!item->id.empty() && ids_.count(absl::StrCat("experts/", item->id))) {
+        return AlreadyExistsError(absl::StrCat("experts/", item->id));
+      }
+    }
+    std::vector<int64_t> revisions;
+    for (const ImportItem* item : items) {
+      ids_.insert(absl::StrCat("experts/", item->id));
+      revisions.push_back(++revision_);
+    }
+    batches_[batch_key] = revisions;
+    return revisions;
+  }
+
+  std::deque<absl::Status> failures;
+  std::vector<int> batch_sizes;
+  int creates = 0;
+  size_t size() const { return ids_.size(); }
+
+ private:
+  absl::Status NextFailure() {
+    if (failures.empty()) return absl::OkStatus();
+    absl::Status s = failures.front();
+    failures.pop_front();
+    return s;
+  }
+
+  static void Validate(const ImportItem& item, const std::string& prefix,
+                       FieldViolations& v) {
+    const auto* e = dynamic_cast<const v1::Expert*>(item.resource.get());
+    if (e == nullptr) return;
+    if (e->display_name().empty()) v.Add(prefix + ".display_name", "required");
+    for (int i = 0; i < e->skills_size(); ++i) {
+      if (e->skills(i).level() < 1 || e->skills(i).level() > 5) {
+        v.Add(absl::StrCat(prefix, ".skills[", i, "].level"), "must be between 1 and 5");
+      }
+    }
+  }
+
+  absl::StatusOr<int64_t> Commit(Kind kind, const ImportItem& item) {
+    auto replay = request_ids_.find(item.request_id);
+    if (replay != request_ids_.end()) return replay->second;
+    const std::string name =
+        absl::StrCat(InfoFor(kind).collection, "/",
+                     item.id.empty() ? absl::StrCat("gen", ids_.size()) : item.id);
+    if (!ids_.insert(name).second) return AlreadyExistsError(name);
+    request_ids_[item.request_id] = ++revision_;
+    return revision_;
+  }
+
+  std::mutex mu_;  // Create may be called from several threads.
+  int64_t revision_ = 100;
+  std::set<std::string> ids_;
+  std::map<std::string, int64_t> request_ids_;
+  std::map<std::string, std::vector<int64_t>> batches_;
+};
+
+std::string ExpertLine(const std::string& id, int level,
+                       const std::string& name = "Naam") {
+  return absl::StrCat(R"({"name":"experts/)", id, R"(","displayName":")", name,
+                      R"(","skills":[{"name":"water","level":)", level, "}]}\n");
+}
+
+struct ImportRun {
+  ImportSummary summary;
+  std::vector<LineError> errors;
+};
+
+ImportRun ImportText(FakeRegistry& registry, const std::string& text,
+                     int batch_size = 500, Kind kind = Kind::kExpert,
+                     Format format = Format::kJsonl, int parallelism = 1) {
+  std::istringstream in(text);
+  auto reader = NewRecordReader(kind, format, &in);
+  EXPECT_TRUE(reader.ok());
+  ImportRun run;
+  ImportOptions options;
+  options.batch_size = batch_size;
+  options.parallelism = parallelism;
+  options.on_error = [&](const LineError& e) { run.errors.push_back(e); };
+  run.summary = Import(kind, **reader, registry, options);
+  return run;
+}
+
+std::vector<int> Lines(const std::vector<LineError>& errors) {
+  std::vector<int> lines;
+  for (const auto& e : errors) lines.push_back(e.line);
+  return lines;
+}
+
+TEST(ItemViolationsTest, MapsBatchPathsToItemsAndStripsTheResource) {
+  FieldViolations v;
+  v.Add("requests[3].expert.skills[0].level", "must be between 1 and 5");
+  v.Add("requests[12].expert_id", "must match ...");
+  v.Add("requests[0].request_id", "too long");
+  v.Add("requests", "at most 1000 per call");
+  auto items = ItemViolations(v.ToStatus(), "expert");
+  ASSERT_EQ(items.size(), 4u);
+  EXPECT_EQ(items[0].index, 3);
+  EXPECT_EQ(items[0].field, "skills[0].level");
+  EXPECT_EQ(items[0].description, "must be between 1 and 5");
+  EXPECT_EQ(items[1].index, 12);
+  EXPECT_EQ(items[1].field, "id");
+  EXPECT_EQ(items[2].field, "request_id");
+  EXPECT_EQ(items[3].index, -1);
+  EXPECT_EQ(items[3].field, "requests");
+}
+
+TEST(ItemViolationsTest, SingleCreatePaths) {
+  FieldViolations v;
+  v.Add("organisation.layer", "required");
+  v.Add("organisation_id", "bad");
+  auto items = ItemViolations(v.ToStatus(), "organisation");
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].index, -1);
+  EXPECT_EQ(items[0].field, "layer");
+  EXPECT_EQ(items[1].field, "id");
+  EXPECT_THAT(ItemViolations(absl::InvalidArgumentError("no detail"), "expert"),
+              IsEmpty());
+}
+
+TEST(ImporterTest, BadItemsOfABatchAreReportedByLineAndTheRestIsRetried) {
+  FakeRegistry registry;
+  // Lines 3 and 6 are rejected by the registry; line 4 is blank, line 5 does
+  // not parse, so batch index != line - 1.
+  const std::string text = ExpertLine("a", 3) + ExpertLine("b", 2) + ExpertLine("c", 9) +
+                           "\n" + "{oops\n" + ExpertLine("d", 1, "") + ExpertLine("e", 5);
+  ImportRun run = ImportText(registry, text);
+  EXPECT_EQ(run.summary.read, 6);
+  EXPECT_EQ(run.summary.created, 3);
+  EXPECT_EQ(run.summary.failed, 3);
+  EXPECT_TRUE(run.summary.stopped.ok());
+  ASSERT_THAT(Lines(run.errors), ElementsAre(3, 5, 6));
+  EXPECT_EQ(run.errors[0].field, "skills[0].level");
+  EXPECT_EQ(run.errors[0].reason, "must be between 1 and 5");
+  EXPECT_EQ(run.errors[2].field, "display_name");
+  // One batch of 5, then the 3 good ones again.
+  EXPECT_THAT(registry.batch_sizes, ElementsAre(5, 3));
+  EXPECT_EQ(registry.size(), 3u);
+}
+
+TEST(ImporterTest, RerunCreatesNothingAndCountsSkipped) {
+  FakeRegistry registry;
+  std::string text;
+  for (int i = 0; i < 25; ++i) text += ExpertLine(absl::StrCat("e", i), 3);
+  text += R"({"displayName":"Zonder id"})"
+          "\n";
+  ImportRun first = ImportText(registry, text, 10);
+  EXPECT_EQ(first.summary.created, 26);
+  EXPECT_EQ(registry.size(), 26u);
+  // Same batches: replayed by request id.
+  ImportRun again = ImportText(registry, text, 10);
+  EXPECT_EQ(again.summary.created, 0);
+  EXPECT_EQ(again.summary.skipped, 26);
+  // Other batches: ALREADY_EXISTS, then one by one.
+  ImportRun regrouped = ImportText(registry, text, 7);
+  EXPECT_EQ(regrouped.summary.created, 0);
+  EXPECT_EQ(regrouped.summary.skipped, 26);
+  EXPECT_EQ(regrouped.summary.failed, 0);
+  EXPECT_EQ(registry.size(), 26u);
+}
+
+TEST(ImporterTest, NewRecordsAmongExistingOnesAreCreated) {
+  FakeRegistry registry;
+  ImportText(registry, ExpertLine("a", 3) + ExpertLine("b", 3));
+  ImportRun run =
+      ImportText(registry, ExpertLine("a", 3) + ExpertLine("c", 3) + ExpertLine("b", 4));
+  EXPECT_EQ(run.summary.created, 1);  // c; b exists (with other content): skipped.
+  EXPECT_EQ(run.summary.skipped, 2);
+  EXPECT_EQ(registry.size(), 3u);
+}
+
+TEST(ImporterTest, ExpertsWithoutIdGoOneByOne) {
+  FakeRegistry registry;
+  ImportRun run = ImportText(registry, R"({"displayName":"A"})"
+                                       "\n"
+                                       R"({"displayName":"B"})"
+                                       "\n");
+  EXPECT_EQ(run.summary.created, 2);
+  EXPECT_THAT(registry.batch_sizes, IsEmpty());
+  EXPECT_EQ(registry.creates, 2);
+}
+
+TEST(ImporterTest, SingleCreatesRunInParallelAndReportInLineOrder) {
+  FakeRegistry registry;
+  std::string text;
+  for (int i = 0; i < 100; ++i) {
+    absl::StrAppend(&text, R"({"displayName":")", i % 15 == 0 ? "" : "Naam",
+                    R"(","bio":")", i, "\"}\n");
+  }
+  ImportRun run = ImportText(registry, text, 30, Kind::kExpert, Format::kJsonl, 8);
+  EXPECT_EQ(run.summary.created, 93);
+  EXPECT_EQ(run.summary.failed, 7);
+  EXPECT_THAT(Lines(run.errors), ElementsAre(1, 16, 31, 46, 61, 76, 91));
+  EXPECT_EQ(registry.creates, 100);
+  // Again: all replayed.
+  ImportRun again = ImportText(registry, text, 30, Kind::kExpert, Format::kJsonl, 8);
+  EXPECT_EQ(again.summary.skipped, 93);
+  EXPECT_EQ(again.summary.created, 0);
+}
+
+TEST(ImporterTest, AnErrorThatStopsTheImportStartsNoFurtherCreates) {
+  FakeRegistry registry;
+  registry.failures = {absl::OkStatus(), absl::OkStatus(),
+                       absl::PermissionDeniedError("not allowed")};
+  std::string text;
+  for (int i = 0; i < 5; ++i) absl::StrAppend(&text, R"({"displayName":"N)", i, "\"}\n");
+  ImportRun run = ImportText(registry, text);
+  EXPECT_TRUE(absl::IsPermissionDenied(run.summary.stopped));
+  EXPECT_EQ(run.summary.created, 2);
+  EXPECT_EQ(registry.creates, 3);
+}
+
+TEST(ImporterTest, UnavailableStopsTheImport) {
+  FakeRegistry registry;
+  registry.failures.push_back(absl::UnavailableError("redis down"));
+  ImportRun run = ImportText(registry, ExpertLine("a", 3) + ExpertLine("b", 3), 1);
+  EXPECT_TRUE(absl::IsUnavailable(run.summary.stopped));
+  EXPECT_EQ(run.summary.created, 0);
+  EXPECT_EQ(registry.batch_sizes.size(), 1u);  // Nothing after the failure.
+}
+
+TEST(ImporterTest, TooLargeBatchesAreHalved) {
+  FakeRegistry registry;
+  registry.failures.push_back(absl::ResourceExhaustedError("message too large"));
+  std::string text;
+  for (int i = 0; i < 8; ++i) text += ExpertLine(absl::StrCat("e", i), 3);
+  ImportRun run = ImportText(registry, text);
+  EXPECT_EQ(run.summary.created, 8);
+  EXPECT_THAT(registry.batch_sizes, ElementsAre(8, 4, 4));
+}
+
+TEST(ImporterTest, OtherKindsGoThroughCreateAndReportTheirFields) {
+  FakeRegistry registry;
+  registry.failures.push_back(InvalidField("organisation.layer", "required"));
+  ImportRun run = ImportText(
+      registry, "id,display_name,layer\nbzk,BZK,\nbzk,BZK,national\ngm1,G,provincial\n",
+      500, Kind::kOrganisation, Format::kCsv);
+  EXPECT_EQ(run.summary.failed, 1);
+  EXPECT_EQ(run.summary.created, 2);
+  ASSERT_EQ(run.errors.size(), 1u);
+  EXPECT_EQ(run.errors[0].line, 2);
+  EXPECT_EQ(run.errors[0].field, "layer");
+}
+
+TEST(RequestIdTest, StablePerRecordAndDistinctBetweenRecords) {
+  v1::Expert a;
+  a.set_display_name("A");
+  v1::Expert b = a;
+  b.set_bio("anders");
+  const std::string id = RequestIdFor(Kind::kExpert, "a", a);
+  EXPECT_EQ(id, RequestIdFor(Kind::kExpert, "a", a));
+  EXPECT_NE(id, RequestIdFor(Kind::kExpert, "b", a));
+  EXPECT_NE(id, RequestIdFor(Kind::kExpert, "a", b));
+  EXPECT_NE(id, RequestIdFor(Kind::kTeam, "a", a));
+  EXPECT_LE(id.size(), 128u);
+  EXPECT_TRUE(absl::StartsWith(id, "import-"));
+}
+
+}  // namespace
+}  // namespace samenspel::cli

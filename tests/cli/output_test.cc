@@ -1,0 +1,158 @@
+// Output formats, error messages and exit codes.
+#include "cli/core/output.h"
+
+#include <sstream>
+
+#include "cli/core/error_text.h"
+#include "cli/core/exit_code.h"
+#include "cli/core/progress.h"
+#include "common/errors.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "samenspel/registry/v1/resources.pb.h"
+
+namespace samenspel::cli {
+namespace {
+
+namespace v1 = ::samenspel::registry::v1;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+v1::Expert Jan() {
+  v1::Expert e;
+  e.set_name("experts/jan");
+  e.set_display_name("Jan de Vriës");
+  e.set_organisation("organisations/bzk");
+  auto* s = e.add_skills();
+  s->set_name("woningbouw");
+  s->set_level(4);
+  e.add_perspectives(type::v1::PERSPECTIVE_EXECUTION);
+  e.set_available_hours_per_week(8);
+  return e;
+}
+
+TEST(OutputTest, JsonIsTheCanonicalMappingWithDefaults) {
+  const nlohmann::ordered_json json = ToJson(Jan());
+  EXPECT_EQ(json["displayName"], "Jan de Vriës");
+  EXPECT_EQ(json["perspectives"][0], "PERSPECTIVE_EXECUTION");
+  EXPECT_EQ(json["consentToMatching"], false);  // Defaults are printed.
+  EXPECT_EQ(json.begin().key(), "name");        // Proto field order.
+}
+
+TEST(OutputTest, ListsAreOneJsonArray) {
+  std::ostringstream out;
+  Output output(OutputFormat::kJson, out);
+  const v1::Expert a = Jan();
+  output.Resources(Kind::kExpert, {&a, &a});
+  const auto parsed = nlohmann::json::parse(out.str());
+  ASSERT_TRUE(parsed.is_array());
+  EXPECT_EQ(parsed.size(), 2u);
+}
+
+TEST(OutputTest, YamlQuotesWhatWouldBeMisread) {
+  nlohmann::ordered_json doc = {
+      {"name", "experts/jan"},
+      {"etag", "\"3\""},
+      {"revision", "42"},
+      {"flag", "yes"},
+      {"empty", ""},
+      {"list", {"a", "b"}},
+      {"items",
+       nlohmann::ordered_json::array({nlohmann::ordered_json{{"k", 1}, {"l", true}}})},
+      {"none", nlohmann::ordered_json::array()}};
+  EXPECT_EQ(RenderYaml(doc),
+            "name: experts/jan\n"
+            "etag: \"\\\"3\\\"\"\n"
+            "revision: \"42\"\n"
+            "flag: \"yes\"\n"
+            "empty: \"\"\n"
+            "list:\n"
+            "  - a\n"
+            "  - b\n"
+            "items:\n"
+            "  - k: 1\n"
+            "    l: true\n"
+            "none: []\n");
+}
+
+TEST(OutputTest, TablesAlignByCharactersNotBytes) {
+  const std::string table = RenderTable({"A", "B"}, {{"é", "x"}, {"ab", "y"}});
+  EXPECT_EQ(table, "A   B\né   x\nab  y\n");
+  const std::string cut = RenderTable({"A"}, {{"abcdefghij"}}, 5);
+  EXPECT_EQ(cut, "A\nabcd…\n");
+}
+
+TEST(OutputTest, DescribeShowsSetFieldsAndWritableScalars) {
+  const std::string text = DescribeResource(Kind::kExpert, Jan());
+  EXPECT_THAT(text, HasSubstr("skills:                    woningbouw:4\n"));
+  EXPECT_THAT(text, HasSubstr("consent_to_matching:       false\n"));
+  EXPECT_THAT(text, HasSubstr("perspectives:              EXECUTION\n"));
+  EXPECT_THAT(text, Not(HasSubstr("bio:")));
+}
+
+TEST(ExitCodeTest, FollowsTheDocumentedTable) {
+  EXPECT_EQ(ExitCodeFor(absl::OkStatus()), ExitCode::kOk);
+  EXPECT_EQ(ExitCodeFor(UsageError("bad flag")), ExitCode::kUsage);
+  EXPECT_EQ(ExitCodeFor(absl::NotFoundError("")), ExitCode::kNotFound);
+  EXPECT_EQ(ExitCodeFor(absl::AlreadyExistsError("")), ExitCode::kConflict);
+  EXPECT_EQ(ExitCodeFor(absl::AbortedError("")), ExitCode::kConflict);
+  EXPECT_EQ(ExitCodeFor(absl::FailedPreconditionError("")), ExitCode::kConflict);
+  EXPECT_EQ(ExitCodeFor(absl::InvalidArgumentError("")), ExitCode::kInvalidArgument);
+  EXPECT_EQ(ExitCodeFor(absl::UnavailableError("")), ExitCode::kUnavailable);
+  EXPECT_EQ(ExitCodeFor(absl::DeadlineExceededError("")), ExitCode::kUnavailable);
+  EXPECT_EQ(ExitCodeFor(absl::UnauthenticatedError("")), ExitCode::kPermission);
+  EXPECT_EQ(ExitCodeFor(absl::PermissionDeniedError("")), ExitCode::kPermission);
+  EXPECT_EQ(ExitCodeFor(absl::InternalError("")), ExitCode::kError);
+}
+
+TEST(ErrorTextTest, ListsFieldViolationsWithTheirFlags) {
+  FieldViolations v;
+  v.Add("expert.skills[0].level", "must be between 1 and 5");
+  v.Add("expert_id", "must match [a-z0-9][a-z0-9-]{0,62}");
+  v.Add("expert.nonsense", "whatever");
+  const std::string text = ErrorText(
+      v.ToStatus(), ErrorContext{"registry", "127.0.0.1:50051", &InfoFor(Kind::kExpert)});
+  EXPECT_THAT(text, HasSubstr("INVALID_ARGUMENT: the registry rejected the request:\n"));
+  EXPECT_THAT(text,
+              HasSubstr("  expert.skills[0].level: must be between 1 and 5 (--skill)\n"));
+  EXPECT_THAT(text,
+              HasSubstr("  expert_id: must match [a-z0-9][a-z0-9-]{0,62} (--id)\n"));
+  EXPECT_THAT(text, HasSubstr("  expert.nonsense: whatever\n"));
+  EXPECT_THAT(text, HasSubstr("hint: "));
+}
+
+TEST(ErrorTextTest, UnavailableSaysWhereAndWhatToCheck) {
+  const std::string text = ErrorText(absl::UnavailableError("connection refused"),
+                                     ErrorContext{"matching", "10.0.0.1:50052", nullptr});
+  EXPECT_THAT(text, HasSubstr("UNAVAILABLE: connection refused"));
+  EXPECT_THAT(text, HasSubstr("samenspel-matching runs at 10.0.0.1:50052"));
+  EXPECT_THAT(text, HasSubstr("SAMENSPEL_MATCHING"));
+}
+
+TEST(ProgressTest, LineShowsCountRatePercentAndEta) {
+  EXPECT_EQ(ProgressLine("experts", 1000, 250, 1000, absl::Seconds(2)),
+            "experts: 1000 records, 500/s, 25%, ETA 0:06");
+  EXPECT_EQ(ProgressLine("experts", 10, 0, 0, absl::ZeroDuration()),
+            "experts: 10 records");
+}
+
+TEST(ProgressTest, DrawsOnlyWhenEnabled) {
+  char buffer[256] = {};
+  FILE* out = fmemopen(buffer, sizeof(buffer), "w");
+  absl::Time now = absl::UnixEpoch();
+  ProgressBar disabled("x", 10, out, false, [&] { return now; });
+  disabled.Update(1, 1);
+  disabled.Finish();
+  std::fflush(out);
+  EXPECT_STREQ(buffer, "");
+  ProgressBar enabled("x", 10, out, true, [&] { return now; });
+  now += absl::Seconds(1);
+  enabled.Update(5, 5);
+  enabled.Update(6, 6);  // Within 100 ms of the last draw: not drawn.
+  std::fflush(out);
+  EXPECT_STREQ(buffer, "\r\033[Kx: 5 records, 5/s, 50%, ETA 0:01");
+  std::fclose(out);
+}
+
+}  // namespace
+}  // namespace samenspel::cli

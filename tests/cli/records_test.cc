@@ -1,0 +1,203 @@
+// The bulk formats: JSON Lines (and what -o json prints), CSV with a header,
+// and that what RecordWriter writes RecordReader reads back.
+#include "cli/core/records.h"
+
+#include <sstream>
+
+#include "cli/core/exit_code.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "samenspel/registry/v1/resources.pb.h"
+
+namespace samenspel::cli {
+namespace {
+
+namespace v1 = ::samenspel::registry::v1;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+struct Object {
+  std::string text;
+  int line;
+  std::string error;
+};
+
+std::vector<Object> Objects(const std::string& input) {
+  std::istringstream in(input);
+  JsonObjectReader reader(&in);
+  std::vector<Object> objects;
+  Object o;
+  while (reader.Next(&o.text, &o.line, &o.error)) objects.push_back(o);
+  return objects;
+}
+
+std::vector<InputRecord> Records(Kind kind, Format format, const std::string& input) {
+  std::istringstream in(input);
+  auto reader = NewRecordReader(kind, format, &in);
+  EXPECT_TRUE(reader.ok()) << reader.status();
+  std::vector<InputRecord> records;
+  if (!reader.ok()) return records;
+  InputRecord record;
+  while ((*reader)->Next(&record)) records.push_back(std::move(record));
+  return records;
+}
+
+TEST(JsonObjectReaderTest, JsonLinesOnePerLineAndABrokenLineStaysAlone) {
+  auto objects =
+      Objects("{\"a\":1}\n\n{\"b\": {\"c\": \"}\"}\n{\"broken\": \n{\"d\":4}\n");
+  ASSERT_EQ(objects.size(), 4u);
+  EXPECT_EQ(objects[0].line, 1);
+  EXPECT_EQ(objects[1].line, 3);
+  EXPECT_EQ(objects[1].text, "{\"b\": {\"c\": \"}\"}");
+  EXPECT_EQ(objects[2].text, "{\"broken\":");  // The parser will reject it.
+  EXPECT_EQ(objects[3].line, 5);
+}
+
+TEST(JsonObjectReaderTest, AnArrayAsListMinusOJsonPrintsIt) {
+  auto objects = Objects("[\n  {\n    \"a\": 1\n  },\n  {\n    \"b\": \"[,]\"\n  }\n]\n");
+  ASSERT_EQ(objects.size(), 2u);
+  EXPECT_EQ(objects[0].line, 2);
+  EXPECT_EQ(objects[1].line, 5);
+  EXPECT_THAT(objects[1].text, HasSubstr("\"[,]\""));
+  for (const auto& o : objects) EXPECT_THAT(o.error, IsEmpty());
+}
+
+TEST(JsonObjectReaderTest, PrettyObjectsOneAfterAnother) {
+  auto objects = Objects("{\n \"a\": 1\n}\n{\n \"b\": 2\n}\n");
+  ASSERT_EQ(objects.size(), 2u);
+  EXPECT_EQ(objects[1].line, 4);
+}
+
+TEST(JsonObjectReaderTest, GarbageInADocumentIsReportedWithItsLine) {
+  auto objects = Objects("[\n{\"a\": 1},\noops\n{\"b\": 2}\n]");
+  ASSERT_EQ(objects.size(), 3u);
+  EXPECT_EQ(objects[1].line, 3);
+  EXPECT_THAT(objects[1].error, HasSubstr("expected a JSON object"));
+  EXPECT_EQ(objects[2].line, 4);
+  auto unclosed = Objects("{\n\"a\": 1\n");
+  ASSERT_EQ(unclosed.size(), 1u);
+  EXPECT_THAT(unclosed[0].error, HasSubstr("not closed"));
+}
+
+TEST(RecordReaderTest, JsonTakesTheIdFromTheNameAndDropsOutputOnlyFields) {
+  auto records = Records(Kind::kExpert, Format::kJsonl,
+                         R"({"name":"experts/jan","displayName":"Jan","etag":"\"7\"",)"
+                         R"("revision":"7","layer":"GOVERNMENT_LAYER_NATIONAL",)"
+                         R"("skills":[{"name":"woningbouw","level":4}]})"
+                         "\n"
+                         R"({"display_name":"Zonder id","consent_to_matching":true})"
+                         "\n");
+  ASSERT_EQ(records.size(), 2u);
+  ASSERT_THAT(records[0].problems, IsEmpty());
+  EXPECT_EQ(records[0].id, "jan");
+  const auto& jan = static_cast<const v1::Expert&>(*records[0].resource);
+  EXPECT_EQ(jan.display_name(), "Jan");
+  EXPECT_EQ(jan.skills(0).level(), 4);
+  EXPECT_TRUE(jan.name().empty());
+  EXPECT_TRUE(jan.etag().empty());
+  EXPECT_EQ(jan.revision(), 0);
+  EXPECT_EQ(jan.layer(), 0);
+  // Proto field names are accepted too.
+  EXPECT_EQ(records[1].id, "");
+  EXPECT_TRUE(static_cast<const v1::Expert&>(*records[1].resource).consent_to_matching());
+}
+
+TEST(RecordReaderTest, JsonProblemsCarryTheirLine) {
+  auto records = Records(Kind::kExpert, Format::kJsonl,
+                         "{\"displayName\":\"ok\"}\n"
+                         "{\"displayName\":\"x\",\"nonsense\":1}\n"
+                         "{\"name\":\"teams/t1\"}\n"
+                         "not json\n");
+  ASSERT_EQ(records.size(), 4u);
+  EXPECT_THAT(records[0].problems, IsEmpty());
+  ASSERT_EQ(records[1].problems.size(), 1u);
+  EXPECT_EQ(records[1].line, 2);
+  EXPECT_THAT(records[1].problems[0].reason, HasSubstr("nonsense"));
+  ASSERT_EQ(records[2].problems.size(), 1u);
+  EXPECT_EQ(records[2].problems[0].field, "name");
+  EXPECT_EQ(records[3].line, 4);
+  EXPECT_THAT(records[3].problems[0].reason, HasSubstr("not a valid expert"));
+}
+
+TEST(RecordReaderTest, CsvColumnsByHeaderInAnyOrder) {
+  auto records = Records(Kind::kExpert, Format::kCsv,
+                         "skills,id,display_name,organisation,consent_to_matching\n"
+                         "woningbouw:4;ruimte:2,jan,\"Vries, Jan de\",bzk,ja\n"
+                         "woningbouw:x,piet,Piet,bzk,\n");
+  ASSERT_EQ(records.size(), 2u);
+  ASSERT_THAT(records[0].problems, IsEmpty());
+  EXPECT_EQ(records[0].id, "jan");
+  EXPECT_EQ(records[0].line, 2);
+  const auto& jan = static_cast<const v1::Expert&>(*records[0].resource);
+  EXPECT_EQ(jan.display_name(), "Vries, Jan de");
+  EXPECT_EQ(jan.organisation(), "organisations/bzk");
+  EXPECT_EQ(jan.skills_size(), 2);
+  EXPECT_TRUE(jan.consent_to_matching());
+  ASSERT_EQ(records[1].problems.size(), 1u);
+  EXPECT_EQ(records[1].problems[0].field, "skills");
+  EXPECT_EQ(records[1].line, 3);
+}
+
+TEST(RecordReaderTest, CsvRowWithTheWrongNumberOfFields) {
+  auto records = Records(Kind::kOrganisation, Format::kCsv,
+                         "id,display_name,layer\nbzk,BZK,national,extra\n");
+  ASSERT_EQ(records.size(), 1u);
+  ASSERT_EQ(records[0].problems.size(), 1u);
+  EXPECT_THAT(records[0].problems[0].reason,
+              HasSubstr("4 fields where the header has 3"));
+}
+
+TEST(RecordReaderTest, UnknownCsvColumnIsAUsageErrorNamingTheKnownOnes) {
+  std::istringstream in("id,name,skillz\n");
+  auto reader = NewRecordReader(Kind::kExpert, Format::kCsv, &in);
+  ASSERT_FALSE(reader.ok());
+  EXPECT_TRUE(IsUsageError(reader.status()));
+  EXPECT_THAT(reader.status().message(), HasSubstr("name, skillz"));
+  EXPECT_THAT(reader.status().message(), HasSubstr("id,display_name,organisation"));
+}
+
+TEST(RecordWriterTest, CsvAndJsonlReadBackTheSame) {
+  v1::Challenge c;
+  c.set_name("challenges/huisvesting");
+  c.set_title("Huisvesting, \"statushouders\"");
+  c.set_description("Twee\nregels");
+  c.set_owner_organisation("organisations/gm0363");
+  c.add_themes("wonen");
+  auto* s = c.add_required_skills();
+  s->set_name("woningbouw");
+  s->set_min_level(3);
+  s->set_weight(2.5);
+  c.add_desired_layers(type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  c.add_desired_layers(type::v1::GOVERNMENT_LAYER_NATIONAL);
+  c.set_team_size(5);
+  c.set_state(v1::Challenge::OPEN);
+  c.set_etag("\"3\"");
+  for (Format format : {Format::kCsv, Format::kJsonl}) {
+    std::ostringstream out;
+    RecordWriter writer(Kind::kChallenge, format, &out);
+    writer.Write(c);
+    writer.Write(c);
+    auto records = Records(Kind::kChallenge, format, out.str());
+    ASSERT_EQ(records.size(), 2u) << FormatName(format);
+    ASSERT_THAT(records[0].problems, IsEmpty()) << FormatName(format);
+    EXPECT_EQ(records[0].id, "huisvesting");
+    v1::Challenge expected = c;
+    expected.clear_name();
+    expected.clear_etag();
+    EXPECT_EQ(records[1].resource->SerializeAsString(), expected.SerializeAsString())
+        << FormatName(format) << ": " << out.str();
+  }
+}
+
+TEST(FormatTest, FromNamesAndExtensions) {
+  EXPECT_EQ(*ParseFormat("CSV"), Format::kCsv);
+  EXPECT_EQ(*ParseFormat("ndjson"), Format::kJsonl);
+  EXPECT_TRUE(IsUsageError(ParseFormat("xml").status()));
+  EXPECT_EQ(*FormatFromPath("/data/experts.JSONL"), Format::kJsonl);
+  EXPECT_EQ(*FormatFromPath("lijst.json"), Format::kJsonl);
+  EXPECT_EQ(*FormatFromPath("a.csv"), Format::kCsv);
+  EXPECT_THAT(FormatFromPath("experts.txt").status().message(), HasSubstr("--format"));
+}
+
+}  // namespace
+}  // namespace samenspel::cli

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The README's first command, as a test: scripts/demo.sh starts Redis and both
+# services with the demo data and prints a suggested team; a second run
+# re-imports without creating anything; `stop` ends every process.
+# Usage: demo_test.sh BUILD_DIR
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+state=$(mktemp -d)
+trap 'DEMO_STATE=$state "$root/scripts/demo.sh" stop >/dev/null 2>&1 || true; rm -rf "$state"' EXIT
+export DEMO_STATE=$state BUILD_DIR=$1 DEMO_SKIP_BUILD=1
+fail() { echo "demo_test: $*" >&2; exit 1; }
+
+out=$("$root/scripts/demo.sh" 2>&1) || { echo "$out"; fail "first run failed"; }
+grep -q "=== Suggested team for challenges/woningbouw-regio-utrecht ===" <<<"$out" || fail "no team"
+grep -q "layers        covered: .*MUNICIPAL" <<<"$out" || { echo "$out"; fail "no coverage report"; }
+grep -q "lessons learned:" <<<"$out" || fail "no similar teams"
+grep -q "experts: 384 read, 384 created" <<<"$out" || { echo "$out"; fail "first import"; }
+
+out=$("$root/scripts/demo.sh" 2>&1) || { echo "$out"; fail "second run failed"; }
+grep -q "experts: 384 read, 0 created, 384 skipped" <<<"$out" || { echo "$out"; fail "re-import created records"; }
+
+pids=$(cat "$state"/*.pid)
+"$root/scripts/demo.sh" stop >/dev/null
+for pid in $pids; do
+  ! kill -0 "$pid" 2>/dev/null || fail "process $pid still runs after stop"
+done
+echo "demo_test: ok"
