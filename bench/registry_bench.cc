@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "grpcpp/create_channel.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "samenspel/registry/v1/registry_service.grpc.pb.h"
 
 ABSL_FLAG(std::string, registry, "127.0.0.1:50051", "Registry address.");
@@ -126,6 +127,21 @@ int Main() {
     v1::Organisation out;
     stub(0).CreateOrganisation(&ctx, org, &out);  // ALREADY_EXISTS on a rerun is fine
   }
+  // The ceiling of this client and the sync server here: a handler that does
+  // nothing (grpc.health.v1 Check), no Redis.
+  std::vector<std::unique_ptr<grpc::health::v1::Health::Stub>> health_stubs;
+  for (int c = 0; c < absl::GetFlag(FLAGS_channels); ++c) {
+    grpc::ChannelArguments args;
+    args.SetInt("samenspel.bench.channel", c);
+    health_stubs.push_back(grpc::health::v1::Health::NewStub(grpc::CreateCustomChannel(
+        absl::GetFlag(FLAGS_registry), grpc::InsecureChannelCredentials(), args)));
+  }
+  PhaseResult empty = RunPhase("HealthCheck", threads, duration, [&](int t, int64_t) {
+    grpc::ClientContext ctx;
+    grpc::health::v1::HealthCheckRequest req;
+    grpc::health::v1::HealthCheckResponse out;
+    return health_stubs[t % health_stubs.size()]->Check(&ctx, req, &out).ok();
+  });
   std::vector<std::atomic<int64_t>> created(threads);
   PhaseResult create = RunPhase("CreateExpert", threads, duration, [&](int t, int64_t i) {
     grpc::ClientContext ctx;
@@ -152,7 +168,7 @@ int Main() {
   });
   std::printf("concurrency %d, %d channels, %d s per phase\n", threads,
               absl::GetFlag(FLAGS_channels), absl::GetFlag(FLAGS_seconds));
-  for (const auto* r : {&create, &get, &list}) Print(*r);
+  for (const auto* r : {&empty, &create, &get, &list}) Print(*r);
   return create.errors + get.errors + list.errors == 0 ? 0 : 1;
 }
 
