@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <set>
+#include <tuple>
 #include <thread>
 
 #include "absl/container/flat_hash_set.h"
@@ -43,12 +45,23 @@ struct SkillQuery {
   double group_weight = 0;
 };
 
+// A term of a required skill: which skill, which of its word groups, weight.
+struct SkillHit {
+  int skill;
+  int group;
+  float weight;
+};
+
 struct Query {
   Challenge challenge;
   std::vector<QueryTerm> terms;  // sorted by group
   int groups = 0;
   std::vector<SkillQuery> skills;
   double skill_weight_sum = 0;
+  // Every term of the required skills, for matching an expert's skill terms
+  // with one lookup each.
+  absl::flat_hash_map<TermId, std::vector<SkillHit>> skill_terms;
+  std::vector<std::string> regions;  // the challenge's region codes
   uint32_t desired_layers = 0;  // bit per GovernmentLayer
   uint8_t desired_perspectives = 0;
 };
@@ -88,12 +101,16 @@ Query BuildQuery(const Analyzer& analyzer, const Challenge& c) {
     }
     for (double b : best) sq.group_weight += b;
     q.skill_weight_sum += sq.weight;
+    for (const QueryTerm& t : sq.terms) {
+      q.skill_terms[t.id].push_back(SkillHit{static_cast<int>(q.skills.size()), t.group, t.weight});
+    }
     q.skills.push_back(std::move(sq));
   }
   q.groups = g;
   // The same term may come from several parts: keep each (term, group) once.
   std::stable_sort(q.terms.begin(), q.terms.end(),
                    [](const QueryTerm& a, const QueryTerm& b) { return a.group < b.group; });
+  q.regions.assign(c.region_codes().begin(), c.region_codes().end());
   for (int layer : c.desired_layers()) q.desired_layers |= 1u << layer;
   for (int p : c.desired_perspectives()) {
     if (p > 0 && p < 8) q.desired_perspectives |= 1 << p;
@@ -158,7 +175,12 @@ class Ranking {
       : state_(state), s_(*state.index), regions_(regions), o_(options), q_(query) {}
 
   // Scores every expert the query's text touches that passes the filters.
-  std::vector<Candidate> Score(const v1::MatchFilters& filters) {
+  // Scores every expert the query's text touches that passes the filters,
+  // and returns those that can be among the `keep` most relevant: the
+  // components besides text are computed for the `keep` best by text, and
+  // then only for candidates whose text plus the most the other components
+  // can add still beats the weakest of those (an exact cut).
+  std::vector<Candidate> Score(const v1::MatchFilters& filters, size_t keep) {
     thread_local Scratch scratch;
     Scratch& sc = scratch;
     sc.Prepare(s_.doc_count());
@@ -213,7 +235,28 @@ class Ranking {
     const double text_weight =
         q_.skills.empty() ? o_.text_weight + o_.skills_weight : o_.text_weight;
     text_scale_ = max_raw > 0 ? text_weight / max_raw : 0;
-    for (Candidate& c : out) Components(c);
+    auto by_text = [](const Candidate& a, const Candidate& b) {
+      return a.text_raw > b.text_raw || (a.text_raw == b.text_raw && a.doc < b.doc);
+    };
+    if (out.size() <= keep) {
+      for (Candidate& c : out) Components(c);
+      return out;
+    }
+    std::nth_element(out.begin(), out.begin() + keep, out.end(), by_text);
+    double weakest = std::numeric_limits<double>::max();
+    for (size_t i = 0; i < keep; ++i) {
+      Components(out[i]);
+      weakest = std::min(weakest, out[i].relevance());
+    }
+    const double other_max = (q_.skills.empty() ? 0 : o_.skills_weight) + o_.region_weight +
+                             o_.availability_weight;
+    size_t kept = keep;
+    for (size_t i = keep; i < out.size(); ++i) {
+      if (out[i].text_raw * text_scale_ + other_max < weakest) continue;
+      Components(out[i]);
+      out[kept++] = out[i];
+    }
+    out.resize(kept);
     return out;
   }
 
@@ -221,10 +264,9 @@ class Ranking {
     const ExpertFacts& f = s_.facts(c.doc);
     c.text = c.text_raw * text_scale_;
     c.skills = 0;
-    for (const SkillQuery& sq : q_.skills) c.skills += BestSkill(sq, f).contribution;
-    const RegionMatch rm = regions_.Match(
-        {q_.challenge.region_codes().begin(), q_.challenge.region_codes().end()},
-        f.region_codes, f.layer == type::GOVERNMENT_LAYER_NATIONAL);
+    for (const SkillMatch& m : BestSkills(f)) c.skills += m.contribution;
+    const RegionMatch rm =
+        regions_.Match(q_.regions, f.region_codes, f.layer == type::GOVERNMENT_LAYER_NATIONAL);
     c.region = o_.region_weight * kRegionScore[rm.kind];
     c.free_hours = FreeHours(f);
     c.availability = o_.availability_weight *
@@ -243,33 +285,39 @@ class Ranking {
     double contribution = 0;
   };
 
-  // The expert's skill that best covers `sq`: the share of its word groups
-  // found among the skill's terms, times the level factor.
-  SkillMatch BestSkill(const SkillQuery& sq, const ExpertFacts& f) const {
-    SkillMatch best;
-    if (sq.group_weight <= 0 || q_.skill_weight_sum <= 0) return best;
-    for (size_t s = 0; s < f.skills.size(); ++s) {
-      // Per word group of the required skill, the best weight among its
-      // terms that this skill has.
+  // For every required skill, the expert's skill that covers it best: the
+  // share of its word groups found among that skill's terms, times the level
+  // factor. One hash lookup per term of the expert's skills.
+  std::vector<SkillMatch> BestSkills(const ExpertFacts& f) const {
+    std::vector<SkillMatch> best(q_.skills.size());
+    if (q_.skill_weight_sum <= 0) return best;
+    struct Hit {
+      int skill, expert_skill, group;
+      float weight;
+    };
+    thread_local std::vector<Hit> hits;
+    hits.clear();
+    for (const auto& [term, index] : f.skill_terms) {
+      auto it = q_.skill_terms.find(term);
+      if (it == q_.skill_terms.end()) continue;
+      for (const SkillHit& h : it->second) hits.push_back({h.skill, index, h.group, h.weight});
+    }
+    std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
+      return std::tie(a.skill, a.expert_skill, a.group, b.weight) <
+             std::tie(b.skill, b.expert_skill, b.group, a.weight);
+    });
+    for (size_t i = 0; i < hits.size();) {
+      const int j = hits[i].skill, s = hits[i].expert_skill;
+      // Per word group, the best weight among its terms that this skill has.
       double covered = 0;
-      size_t i = 0;
-      while (i < sq.terms.size()) {
-        const int group = sq.terms[i].group;
-        double best_weight = 0;
-        for (; i < sq.terms.size() && sq.terms[i].group == group; ++i) {
-          const QueryTerm& t = sq.terms[i];
-          if (t.weight <= best_weight) continue;
-          for (const auto& [term, index] : f.skill_terms) {
-            if (index == s && term == t.id) {
-              best_weight = t.weight;
-              break;
-            }
-          }
-        }
-        covered += best_weight;
+      for (int group = -1; i < hits.size() && hits[i].skill == j && hits[i].expert_skill == s;
+           ++i) {
+        if (hits[i].group != group) covered += hits[i].weight;
+        group = hits[i].group;
       }
+      const SkillQuery& sq = q_.skills[j];
+      if (sq.group_weight <= 0) continue;
       const double coverage = std::min(1.0, covered / sq.group_weight);
-      if (coverage <= 0) continue;
       const int level = f.skills[s].second;
       const double factor = level >= sq.min_level
                                 ? 0.85 + 0.15 * (level - sq.min_level) /
@@ -277,8 +325,7 @@ class Ranking {
                                 : 0.85 * std::pow(0.5, sq.min_level - level);
       const double contribution =
           o_.skills_weight * sq.weight / q_.skill_weight_sum * coverage * factor;
-      if (contribution > best.contribution) best = SkillMatch{static_cast<int>(s), coverage,
-                                                              contribution};
+      if (contribution > best[j].contribution) best[j] = SkillMatch{s, coverage, contribution};
     }
     return best;
   }
@@ -420,8 +467,10 @@ class Ranking {
                      absl::StrJoin(words.begin(), words.begin() + std::min<size_t>(8, words.size()),
                                    ", ")));
     std::vector<std::string> skill_notes;
-    for (const SkillQuery& sq : q_.skills) {
-      const SkillMatch sm = BestSkill(sq, f);
+    const std::vector<SkillMatch> skill_matches = BestSkills(f);
+    for (size_t j = 0; j < q_.skills.size(); ++j) {
+      const SkillQuery& sq = q_.skills[j];
+      const SkillMatch& sm = skill_matches[j];
       if (sm.expert_skill < 0) continue;
       auto* ms = e->add_matched_skills();
       ms->set_name(sq.name);
@@ -435,9 +484,8 @@ class Ranking {
     }
     add("skills", c.skills,
         skill_notes.empty() ? "no required skill covered" : absl::StrJoin(skill_notes, "; "));
-    const RegionMatch rm = regions_.Match(
-        {q_.challenge.region_codes().begin(), q_.challenge.region_codes().end()},
-        f.region_codes, f.layer == type::GOVERNMENT_LAYER_NATIONAL);
+    const RegionMatch rm =
+        regions_.Match(q_.regions, f.region_codes, f.layer == type::GOVERNMENT_LAYER_NATIONAL);
     static constexpr const char* kRegionText[] = {"no regional link", "national scope",
                                                   "same province", "same region"};
     add("region", c.region,
@@ -636,8 +684,9 @@ absl::StatusOr<v1::MatchExpertsResponse> Matcher::MatchExperts(
   if (!challenge.ok()) return challenge.status();
   const Query query = BuildQuery(*analyzer_, *challenge);
   Ranking ranking(*state, regions_, options_, query);
-  std::vector<Candidate> picked =
-      ranking.Rerank(ranking.Score(r.filters()), r.page_size() == 0 ? 10 : r.page_size());
+  const size_t k = r.page_size() == 0 ? 10 : r.page_size();
+  std::vector<Candidate> picked = ranking.Rerank(
+      ranking.Score(r.filters(), std::max<size_t>(options_.rerank_pool, k)), k);
   v1::MatchExpertsResponse response;
   for (const Candidate& c : picked) *response.add_matches() = ranking.Explain(c);
   response.set_revision(state->revision);
@@ -663,8 +712,9 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
   v1::MatchFilters filters = r.filters();
   // A member must have time for the team.
   filters.set_min_available_hours(std::max(1, filters.min_available_hours()));
-  std::vector<Candidate> pool = ranking.Score(filters);
-  const size_t m = std::min<size_t>(pool.size(), std::max(options_.rerank_pool, 20 * team_size));
+  const size_t pool_size = std::max(options_.rerank_pool, 20 * team_size);
+  std::vector<Candidate> pool = ranking.Score(filters, pool_size);
+  const size_t m = std::min<size_t>(pool.size(), pool_size);
   std::partial_sort(pool.begin(), pool.begin() + m, pool.end(),
                     [](const Candidate& a, const Candidate& b) {
                       return a.relevance() > b.relevance() ||
@@ -677,11 +727,10 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
   const size_t nskills = query.skills.size();
   std::vector<std::vector<double>> cover(pool.size(), std::vector<double>(nskills));
   for (size_t i = 0; i < pool.size(); ++i) {
+    const auto matches = ranking.BestSkills(snap.facts(pool[i].doc));
     for (size_t j = 0; j < nskills; ++j) {
       const double share = options_.skills_weight * query.skills[j].weight / query.skill_weight_sum;
-      cover[i][j] =
-          share > 0 ? ranking.BestSkill(query.skills[j], snap.facts(pool[i].doc)).contribution / share
-                    : 0;
+      cover[i][j] = share > 0 ? matches[j].contribution / share : 0;
     }
   }
   constexpr double kSkillGain = 0.6, kLayerGain = 0.2, kPerspectiveGain = 0.12;
