@@ -15,8 +15,8 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "grpcpp/create_channel.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/create_channel.h"
 #include "samenspel/registry/v1/registry_service.grpc.pb.h"
 
 ABSL_FLAG(std::string, registry, "127.0.0.1:50051", "Registry address.");
@@ -40,7 +40,8 @@ struct PhaseResult {
 
 // Runs `call(thread, i)` from every thread until the phase ends.
 template <typename Fn>
-PhaseResult RunPhase(const std::string& name, int threads, absl::Duration duration, Fn call) {
+PhaseResult RunPhase(const std::string& name, int threads, absl::Duration duration,
+                     Fn call) {
   PhaseResult result;
   result.name = name;
   std::vector<std::vector<double>> lat(threads);
@@ -77,10 +78,11 @@ double Percentile(const std::vector<double>& sorted, double p) {
 }
 
 void Print(const PhaseResult& r) {
-  std::printf("%-12s %10lld calls %8lld errors %10.0f calls/s  p50 %7.2f ms  p99 %7.2f ms\n",
-              r.name.c_str(), static_cast<long long>(r.calls),
-              static_cast<long long>(r.errors), r.calls / r.seconds,
-              Percentile(r.latencies_us, 0.50) / 1000, Percentile(r.latencies_us, 0.99) / 1000);
+  std::printf(
+      "%-12s %10lld calls %8lld errors %10.0f calls/s  p50 %7.2f ms  p99 %7.2f ms\n",
+      r.name.c_str(), static_cast<long long>(r.calls), static_cast<long long>(r.errors),
+      r.calls / r.seconds, Percentile(r.latencies_us, 0.50) / 1000,
+      Percentile(r.latencies_us, 0.99) / 1000);
 }
 
 v1::CreateExpertRequest MakeExpert(int t, int64_t i, const std::string& run) {
@@ -91,8 +93,9 @@ v1::CreateExpertRequest MakeExpert(int t, int64_t i, const std::string& run) {
   e->set_organisation("organisations/bench");
   e->set_job_title("Beleidsadviseur energietransitie");
   e->set_email(absl::StrCat("expert", t, "x", i, "@bench.example.nl"));
-  e->set_bio("Werkt aan de regionale energiestrategie en warmtetransitie in de wijk, "
-             "met oog voor uitvoerbaarheid en draagvlak bij bewoners.");
+  e->set_bio(
+      "Werkt aan de regionale energiestrategie en warmtetransitie in de wijk, "
+      "met oog voor uitvoerbaarheid en draagvlak bij bewoners.");
   for (const char* s : {"warmtetransitie", "participatie", "netcongestie"}) {
     auto* skill = e->add_skills();
     skill->set_name(s);
@@ -122,7 +125,8 @@ int Main() {
     v1::CreateOrganisationRequest org;
     org.set_organisation_id("bench");
     org.mutable_organisation()->set_display_name("Benchmark organisatie");
-    org.mutable_organisation()->set_layer(samenspel::type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+    org.mutable_organisation()->set_layer(
+        samenspel::type::v1::GOVERNMENT_LAYER_MUNICIPAL);
     grpc::ClientContext ctx;
     v1::Organisation out;
     stub(0).CreateOrganisation(&ctx, org, &out);  // ALREADY_EXISTS on a rerun is fine

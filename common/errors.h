@@ -13,11 +13,11 @@
 #define SAMENSPEL_COMMON_ERRORS_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 
 namespace samenspel {

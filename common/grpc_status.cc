@@ -18,8 +18,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
     any->set_value(std::string(payload));
   });
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()),
-                      rpc_status.SerializeAsString());
+                      std::string(status.message()), rpc_status.SerializeAsString());
 }
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {

@@ -27,8 +27,8 @@ void HealthService::Shutdown() {
 }
 
 bool HealthService::Known(const std::string& service) const {
-  return service.empty() || std::find(services_.begin(), services_.end(), service) !=
-                                services_.end();
+  return service.empty() ||
+         std::find(services_.begin(), services_.end(), service) != services_.end();
 }
 
 grpc::Status HealthService::Check(grpc::ServerContext*, const HealthCheckRequest* req,
@@ -37,7 +37,8 @@ grpc::Status HealthService::Check(grpc::ServerContext*, const HealthCheckRequest
     return grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown service " + req->service());
   }
   absl::MutexLock lock(&mu_);
-  resp->set_status(serving_ ? HealthCheckResponse::SERVING : HealthCheckResponse::NOT_SERVING);
+  resp->set_status(serving_ ? HealthCheckResponse::SERVING
+                            : HealthCheckResponse::NOT_SERVING);
   return grpc::Status::OK;
 }
 

@@ -33,10 +33,12 @@ class HealthService final : public grpc::health::v1::Health::Service {
   // NOT_SERVING for good, and every Watch stream ends.
   void Shutdown();
 
-  grpc::Status Check(grpc::ServerContext* ctx, const grpc::health::v1::HealthCheckRequest* req,
+  grpc::Status Check(grpc::ServerContext* ctx,
+                     const grpc::health::v1::HealthCheckRequest* req,
                      grpc::health::v1::HealthCheckResponse* resp) override;
-  grpc::Status Watch(grpc::ServerContext* ctx, const grpc::health::v1::HealthCheckRequest* req,
-                     grpc::ServerWriter<grpc::health::v1::HealthCheckResponse>* writer) override;
+  grpc::Status Watch(
+      grpc::ServerContext* ctx, const grpc::health::v1::HealthCheckRequest* req,
+      grpc::ServerWriter<grpc::health::v1::HealthCheckResponse>* writer) override;
 
  private:
   bool Known(const std::string& service) const;

@@ -10,9 +10,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-#define SAMENSPEL_RETURN_IF_ERROR(expr)            \
-  do {                                             \
-    ::absl::Status samenspel_status_ = (expr);     \
+#define SAMENSPEL_RETURN_IF_ERROR(expr)                    \
+  do {                                                     \
+    ::absl::Status samenspel_status_ = (expr);             \
     if (!samenspel_status_.ok()) return samenspel_status_; \
   } while (0)
 

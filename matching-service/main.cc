@@ -22,25 +22,30 @@
 #include "matching-service/server/matching_service_impl.h"
 #include "matching-service/server/registry_follower.h"
 
-ABSL_FLAG(std::string, listen, "127.0.0.1:50052", "Address to serve gRPC on (host:port).");
+ABSL_FLAG(std::string, listen, "127.0.0.1:50052",
+          "Address to serve gRPC on (host:port).");
 ABSL_FLAG(std::string, registry, "127.0.0.1:50051",
           "The registry to follow (host:port; a dns:/// name with several addresses is "
           "fine).");
-ABSL_FLAG(std::string, registry_ca, "",
-          "PEM CA bundle to verify the registry's TLS certificate; plaintext when empty.");
+ABSL_FLAG(
+    std::string, registry_ca, "",
+    "PEM CA bundle to verify the registry's TLS certificate; plaintext when empty.");
 ABSL_FLAG(std::string, data_dir, "",
           "Folder with synonyms.txt, lexicon.txt and regions.tsv (default: the shipped "
           "matching-service/data).");
-ABSL_FLAG(std::string, synonyms, "",
-          "Synonym and abbreviation file replacing data_dir/synonyms.txt (format: see the "
-          "file's header).");
+ABSL_FLAG(
+    std::string, synonyms, "",
+    "Synonym and abbreviation file replacing data_dir/synonyms.txt (format: see the "
+    "file's header).");
 ABSL_FLAG(std::string, regions, "",
           "Region table replacing data_dir/regions.tsv (municipality -> province).");
-ABSL_FLAG(bool, insecure, false, "Serve plaintext without TLS. Development only; logged loudly.");
+ABSL_FLAG(bool, insecure, false,
+          "Serve plaintext without TLS. Development only; logged loudly.");
 ABSL_FLAG(std::string, tls_cert, "", "PEM server certificate chain (enables TLS).");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
-ABSL_FLAG(std::string, client_ca, "",
-          "PEM CA bundle; when set, clients must present a certificate it signed (mTLS).");
+ABSL_FLAG(
+    std::string, client_ca, "",
+    "PEM CA bundle; when set, clients must present a certificate it signed (mTLS).");
 ABSL_FLAG(std::string, admin_token_file, "",
           "File with the bootstrap admin bearer token (access control: see issue #5).");
 ABSL_FLAG(absl::Duration, max_revision_wait, absl::Seconds(5),
@@ -72,7 +77,8 @@ MatchingServerOptions OptionsFromFlags() {
   o.listen = absl::GetFlag(FLAGS_listen);
   o.registry = absl::GetFlag(FLAGS_registry);
   o.registry_ca = absl::GetFlag(FLAGS_registry_ca);
-  if (!absl::GetFlag(FLAGS_data_dir).empty()) o.analyzer.data_dir = absl::GetFlag(FLAGS_data_dir);
+  if (!absl::GetFlag(FLAGS_data_dir).empty())
+    o.analyzer.data_dir = absl::GetFlag(FLAGS_data_dir);
   o.analyzer.synonyms_path = absl::GetFlag(FLAGS_synonyms);
   o.regions_path = absl::GetFlag(FLAGS_regions).empty()
                        ? o.analyzer.data_dir + "/regions.tsv"
@@ -94,7 +100,8 @@ int Run(const MatchingServerOptions& o) {
   auto credentials = ServerCredentialsFor(o.security, "samenspel-matching");
   if (!credentials.ok()) Fail(std::string(credentials.status().message()));
   auto registry_credentials = ChannelCredentialsFor(o.registry_ca);
-  if (!registry_credentials.ok()) Fail(std::string(registry_credentials.status().message()));
+  if (!registry_credentials.ok())
+    Fail(std::string(registry_credentials.status().message()));
   absl::StatusOr<std::unique_ptr<Analyzer>> analyzer = Analyzer::Create(o.analyzer);
   if (!analyzer.ok()) Fail(analyzer.status().ToString());
   absl::StatusOr<RegionTable> regions = RegionTable::Load(o.regions_path);
@@ -108,7 +115,8 @@ int Run(const MatchingServerOptions& o) {
   grpc::ServerBuilder builder;
   // Idle sync-server threads look for work this often; it also bounds how
   // long a shutdown waits for them (the default is 10 s).
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::CQ_TIMEOUT_MSEC, 200);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::CQ_TIMEOUT_MSEC,
+                              200);
   int port = 0;
   builder.AddListeningPort(o.listen, *credentials, &port);
   builder.RegisterService(&service);
@@ -123,8 +131,9 @@ int Run(const MatchingServerOptions& o) {
   args.SetMaxReceiveMessageSize(64 << 20);
   RegistryFollowerOptions follower_options;
   follower_options.on_ready = [&health](bool ready) { health.SetServing(ready); };
-  RegistryFollower follower(grpc::CreateCustomChannel(o.registry, *registry_credentials, args),
-                            &matcher, follower_options);
+  RegistryFollower follower(
+      grpc::CreateCustomChannel(o.registry, *registry_credentials, args), &matcher,
+      follower_options);
   follower.Start();
 
   const int sig = WaitForStopSignal(stop_signals);

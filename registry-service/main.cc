@@ -13,8 +13,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "common/health_service.h"
@@ -28,7 +28,8 @@
 #include "registry-service/server/authorizer.h"
 #include "registry-service/server/registry_service_impl.h"
 
-ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "Address to serve gRPC on (host:port).");
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "Address to serve gRPC on (host:port).");
 ABSL_FLAG(std::string, redis, "127.0.0.1:6379",
           "Redis address host:port, or 'memory' for an in-memory store (local trials "
           "only: nothing is persisted).");
@@ -39,16 +40,18 @@ ABSL_FLAG(std::string, redis_password_file, "", "File holding the Redis password
 ABSL_FLAG(int, redis_db, 0, "Redis database number (SELECT).");
 ABSL_FLAG(std::string, redis_key_prefix, "ss:", "Prefix of every Redis key.");
 ABSL_FLAG(int, redis_pool_size, 32, "Redis connections (concurrent store calls).");
-ABSL_FLAG(int64_t, feed_retention, 1000000,
-          "Changes the feed keeps; a watcher further behind gets OUT_OF_RANGE and resyncs.");
+ABSL_FLAG(
+    int64_t, feed_retention, 1000000,
+    "Changes the feed keeps; a watcher further behind gets OUT_OF_RANGE and resyncs.");
 ABSL_FLAG(int, max_message_bytes, 4 << 20,
           "Largest request accepted; larger ones get RESOURCE_EXHAUSTED.");
 ABSL_FLAG(bool, insecure, false,
           "Serve plaintext without TLS. Development only; logged loudly.");
 ABSL_FLAG(std::string, tls_cert, "", "PEM server certificate chain (enables TLS).");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
-ABSL_FLAG(std::string, client_ca, "",
-          "PEM CA bundle; when set, clients must present a certificate it signed (mTLS).");
+ABSL_FLAG(
+    std::string, client_ca, "",
+    "PEM CA bundle; when set, clients must present a certificate it signed (mTLS).");
 ABSL_FLAG(std::string, admin_token_file, "",
           "File with the bootstrap admin bearer token (access control: see issue #5).");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
@@ -72,7 +75,6 @@ struct RegistryServerOptions {
   std::exit(2);
 }
 
-
 RegistryServerOptions OptionsFromFlags() {
   RegistryServerOptions o;
   o.listen = absl::GetFlag(FLAGS_listen);
@@ -81,18 +83,22 @@ RegistryServerOptions OptionsFromFlags() {
     o.memory_store = true;
   } else {
     std::vector<std::string> parts = absl::StrSplit(redis, absl::MaxSplits(':', 1));
-    if (parts.size() != 2 || !absl::SimpleAtoi(parts[1], &o.redis.port) || parts[0].empty()) {
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[1], &o.redis.port) ||
+        parts[0].empty()) {
       Fail(absl::StrCat("--redis must be host:port or 'memory', got '", redis, "'"));
     }
     o.redis.host = parts[0];
   }
   o.redis.password = absl::GetFlag(FLAGS_redis_password);
-  if (const char* env = std::getenv("SAMENSPEL_REDIS_PASSWORD"); env && o.redis.password.empty()) {
+  if (const char* env = std::getenv("SAMENSPEL_REDIS_PASSWORD");
+      env && o.redis.password.empty()) {
     o.redis.password = env;
   }
   if (!absl::GetFlag(FLAGS_redis_password_file).empty()) {
-    absl::StatusOr<std::string> password = ReadFile(absl::GetFlag(FLAGS_redis_password_file));
-    if (!password.ok()) Fail(absl::StrCat("--redis_password_file: ", password.status().message()));
+    absl::StatusOr<std::string> password =
+        ReadFile(absl::GetFlag(FLAGS_redis_password_file));
+    if (!password.ok())
+      Fail(absl::StrCat("--redis_password_file: ", password.status().message()));
     o.redis.password = std::string(absl::StripTrailingAsciiWhitespace(*password));
   }
   o.redis.db = absl::GetFlag(FLAGS_redis_db);
@@ -134,8 +140,8 @@ int Run(const RegistryServerOptions& o) {
   ChangeFeedOptions feed_options;
   // Never serve from memory what the store no longer retains: every replica
   // answers OUT_OF_RANGE alike.
-  feed_options.cache_size =
-      static_cast<int>(std::min<int64_t>(feed_options.cache_size, o.redis.feed_retention));
+  feed_options.cache_size = static_cast<int>(
+      std::min<int64_t>(feed_options.cache_size, o.redis.feed_retention));
   ChangeFeed feed(store.get(), feed_options);
   AllowAllAuthorizer authorizer;
   RegistryServiceImpl service(&registry, &feed, &authorizer);
@@ -145,7 +151,8 @@ int Run(const RegistryServerOptions& o) {
   grpc::ServerBuilder builder;
   // Idle sync-server threads look for work this often; it also bounds how
   // long a shutdown waits for them (the default is 10 s).
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::CQ_TIMEOUT_MSEC, 200);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::CQ_TIMEOUT_MSEC,
+                              200);
   int port = 0;
   builder.AddListeningPort(o.listen, *credentials, &port);
   builder.SetMaxReceiveMessageSize(o.max_message_bytes);
@@ -153,8 +160,8 @@ int Run(const RegistryServerOptions& o) {
   builder.RegisterService(&health);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) Fail(absl::StrCat("cannot listen on ", o.listen));
-  std::fprintf(stderr, "samenspel-registry: listening on %s (port %d)\n", o.listen.c_str(),
-               port);
+  std::fprintf(stderr, "samenspel-registry: listening on %s (port %d)\n",
+               o.listen.c_str(), port);
 
   // Health follows the store: NOT_SERVING while Redis is unreachable.
   absl::Notification stopping;
@@ -165,9 +172,9 @@ int Run(const RegistryServerOptions& o) {
       const bool serving = store->CurrentRevision().ok();
       if (serving != last || first) {
         health.SetServing(serving);
-        std::fprintf(stderr, "samenspel-registry: %s\n",
-                     serving ? "store reachable: SERVING"
-                             : "store unreachable: NOT_SERVING");
+        std::fprintf(
+            stderr, "samenspel-registry: %s\n",
+            serving ? "store reachable: SERVING" : "store unreachable: NOT_SERVING");
         last = serving;
         first = false;
       }

@@ -6,7 +6,8 @@ void Catalog::RecomputeCommittedHours() {
   committed_hours.clear();
   for (const auto& [name, entry] : teams) {
     if (entry->team.state() != registry::v1::TaskTeam::ACTIVE) continue;
-    for (const auto& m : entry->team.members()) committed_hours[m.expert()] += m.hours_per_week();
+    for (const auto& m : entry->team.members())
+      committed_hours[m.expert()] += m.hours_per_week();
   }
 }
 

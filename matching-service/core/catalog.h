@@ -27,7 +27,8 @@ struct Catalog {
   absl::flat_hash_map<std::string, std::shared_ptr<const registry::v1::Organisation>>
       organisations;
   absl::flat_hash_map<std::string, std::shared_ptr<const TeamEntry>> teams;
-  absl::flat_hash_map<std::string, std::shared_ptr<const registry::v1::Challenge>> challenges;
+  absl::flat_hash_map<std::string, std::shared_ptr<const registry::v1::Challenge>>
+      challenges;
   // Hours per week each expert has committed to ACTIVE teams.
   absl::flat_hash_map<std::string, int> committed_hours;
 

@@ -38,12 +38,14 @@ Segment::Segment(std::vector<Doc> docs) {
       auto& range = ranges_[term];
       postings_[range.second++] = Posting{doc, tf};
     }
-    for (int f = 0; f < kNumFields; ++f) total_length_[f] += docs[doc].facts.field_length[f];
+    for (int f = 0; f < kNumFields; ++f)
+      total_length_[f] += docs[doc].facts.field_length[f];
     facts_.push_back(std::move(docs[doc].facts));
   }
 }
 
-std::shared_ptr<const Segment> Segment::Merge(const Segment& a, const std::vector<bool>& a_dead,
+std::shared_ptr<const Segment> Segment::Merge(const Segment& a,
+                                              const std::vector<bool>& a_dead,
                                               const Segment& b) {
   std::vector<Doc> docs;
   docs.reserve(a.size() + b.size());
@@ -100,7 +102,8 @@ size_t IndexSnapshot::DocFreq(TermId term) const {
 }
 
 const FieldTf* IndexSnapshot::Find(TermId term, uint32_t doc) const {
-  return doc < base->size() ? base->Find(term, doc) : delta->Find(term, doc - base->size());
+  return doc < base->size() ? base->Find(term, doc)
+                            : delta->Find(term, doc - base->size());
 }
 
 ExpertIndex::ExpertIndex(const Analyzer* analyzer, ExpertIndexOptions options)
@@ -180,7 +183,8 @@ void ExpertIndex::Apply(std::vector<Update> updates, int64_t revision) {
     }
   }
   if (delta_docs_.size() > options_.max_delta_docs ||
-      delta_docs_.size() > base_->size() / 8 + 1000 || dead_count_ > base_->size() / 4 + 1000) {
+      delta_docs_.size() > base_->size() / 8 + 1000 ||
+      dead_count_ > base_->size() / 4 + 1000) {
     // Merge: the live base docs plus the delta become the new base.
     std::vector<Segment::Doc> delta;
     delta.reserve(delta_docs_.size());

@@ -37,7 +37,8 @@ namespace samenspel::matching {
 
 enum Field : uint8_t { kSkills = 0, kThemes = 1, kJobTitle = 2, kBio = 3 };
 inline constexpr int kNumFields = 4;
-inline constexpr const char* kFieldNames[kNumFields] = {"skills", "themes", "job_title", "bio"};
+inline constexpr const char* kFieldNames[kNumFields] = {"skills", "themes", "job_title",
+                                                        "bio"};
 
 // Index terms are 64-bit hashes of the analyser's term strings (collisions
 // are negligible at this size; strings stay on the query side).
@@ -58,7 +59,8 @@ struct ExpertFacts {
   std::string name;
   std::string display_name;
   std::string organisation;
-  samenspel::type::v1::GovernmentLayer layer = samenspel::type::v1::GOVERNMENT_LAYER_UNSPECIFIED;
+  samenspel::type::v1::GovernmentLayer layer =
+      samenspel::type::v1::GOVERNMENT_LAYER_UNSPECIFIED;
   // Bit (1 << Perspective value) per perspective.
   uint8_t perspectives = 0;
   bool consent = false;
@@ -85,7 +87,8 @@ class Segment {
   // Builds from docs; doc i of the segment is docs[i].
   explicit Segment(std::vector<Doc> docs);
   // Merges `a` (without the docs `a_dead` marks) and then all of `b`.
-  static std::shared_ptr<const Segment> Merge(const Segment& a, const std::vector<bool>& a_dead,
+  static std::shared_ptr<const Segment> Merge(const Segment& a,
+                                              const std::vector<bool>& a_dead,
                                               const Segment& b);
 
   size_t size() const { return facts_.size(); }

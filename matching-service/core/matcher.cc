@@ -5,8 +5,8 @@
 #include <cstring>
 #include <limits>
 #include <set>
-#include <tuple>
 #include <thread>
+#include <tuple>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
@@ -62,7 +62,7 @@ struct Query {
   // with one lookup each.
   absl::flat_hash_map<TermId, std::vector<SkillHit>> skill_terms;
   std::vector<std::string> regions;  // the challenge's region codes
-  uint32_t desired_layers = 0;  // bit per GovernmentLayer
+  uint32_t desired_layers = 0;       // bit per GovernmentLayer
   uint8_t desired_perspectives = 0;
 };
 
@@ -72,8 +72,8 @@ int AddQueryText(const Analyzer& analyzer, absl::string_view text, float weight,
                  int first_group, std::vector<QueryTerm>& out) {
   int groups = first_group;
   for (const AnalyzedTerm& t : analyzer.AnalyzeQuery(text)) {
-    out.push_back(QueryTerm{HashTerm(t.term), t.term, std::string(t.source), t.weight * weight,
-                            first_group + t.group});
+    out.push_back(QueryTerm{HashTerm(t.term), t.term, std::string(t.source),
+                            t.weight * weight, first_group + t.group});
     groups = std::max(groups, first_group + t.group + 1);
   }
   return groups;
@@ -84,7 +84,8 @@ Query BuildQuery(const Analyzer& analyzer, const Challenge& c) {
   q.challenge = c;
   int g = AddQueryText(analyzer, c.title(), 1.5f, 0, q.terms);
   g = AddQueryText(analyzer, c.description(), 1.0f, g, q.terms);
-  for (const auto& theme : c.themes()) g = AddQueryText(analyzer, theme, 1.5f, g, q.terms);
+  for (const auto& theme : c.themes())
+    g = AddQueryText(analyzer, theme, 1.5f, g, q.terms);
   for (const auto& s : c.required_skills()) {
     SkillQuery sq;
     sq.name = s.name();
@@ -93,8 +94,9 @@ Query BuildQuery(const Analyzer& analyzer, const Challenge& c) {
     const int first = g;
     g = AddQueryText(analyzer, s.name(), static_cast<float>(1.0 + sq.weight), g, q.terms);
     AddQueryText(analyzer, s.name(), 1.0f, first, sq.terms);
-    std::stable_sort(sq.terms.begin(), sq.terms.end(),
-                     [](const QueryTerm& a, const QueryTerm& b) { return a.group < b.group; });
+    std::stable_sort(
+        sq.terms.begin(), sq.terms.end(),
+        [](const QueryTerm& a, const QueryTerm& b) { return a.group < b.group; });
     std::vector<double> best(g - first, 0.0);
     for (const QueryTerm& t : sq.terms) {
       best[t.group - first] = std::max<double>(best[t.group - first], t.weight);
@@ -102,14 +104,16 @@ Query BuildQuery(const Analyzer& analyzer, const Challenge& c) {
     for (double b : best) sq.group_weight += b;
     q.skill_weight_sum += sq.weight;
     for (const QueryTerm& t : sq.terms) {
-      q.skill_terms[t.id].push_back(SkillHit{static_cast<int>(q.skills.size()), t.group, t.weight});
+      q.skill_terms[t.id].push_back(
+          SkillHit{static_cast<int>(q.skills.size()), t.group, t.weight});
     }
     q.skills.push_back(std::move(sq));
   }
   q.groups = g;
   // The same term may come from several parts: keep each (term, group) once.
-  std::stable_sort(q.terms.begin(), q.terms.end(),
-                   [](const QueryTerm& a, const QueryTerm& b) { return a.group < b.group; });
+  std::stable_sort(
+      q.terms.begin(), q.terms.end(),
+      [](const QueryTerm& a, const QueryTerm& b) { return a.group < b.group; });
   q.regions.assign(c.region_codes().begin(), c.region_codes().end());
   for (int layer : c.desired_layers()) q.desired_layers |= 1u << layer;
   for (int p : c.desired_perspectives()) {
@@ -130,7 +134,8 @@ std::array<double, kNumFields> FieldParts(const FieldTf& tf, const ExpertFacts& 
   std::array<double, kNumFields> parts{};
   for (int i = 0; i < kNumFields; ++i) {
     if (tf[i] == 0) continue;
-    const double norm = 1.0 - kFieldB[i] + kFieldB[i] * f.field_length[i] / s.avg_length[i];
+    const double norm =
+        1.0 - kFieldB[i] + kFieldB[i] * f.field_length[i] / s.avg_length[i];
     parts[i] = kFieldWeight[i] * (tf[i] / 4.0) / norm;
   }
   return parts;
@@ -170,8 +175,8 @@ struct Scratch {
 
 class Ranking {
  public:
-  Ranking(const MatcherState& state, const RegionTable& regions, const MatcherOptions& options,
-          const Query& query)
+  Ranking(const MatcherState& state, const RegionTable& regions,
+          const MatcherOptions& options, const Query& query)
       : state_(state), s_(*state.index), regions_(regions), o_(options), q_(query) {}
 
   // Scores every expert the query's text touches that passes the filters.
@@ -197,7 +202,8 @@ class Ranking {
           for (const Posting* p = begin; p != end; ++p) {
             const uint32_t doc = p->doc + offset;
             const auto parts = FieldParts(p->tf, s_.facts(doc), s_);
-            const double score = idf * Saturate(parts[0] + parts[1] + parts[2] + parts[3]);
+            const double score =
+                idf * Saturate(parts[0] + parts[1] + parts[2] + parts[3]);
             if (sc.group_stamp[doc] != group_stamp) {
               sc.group_stamp[doc] = group_stamp;
               sc.group_best[doc] = static_cast<float>(score);
@@ -248,8 +254,8 @@ class Ranking {
       Components(out[i]);
       weakest = std::min(weakest, out[i].relevance());
     }
-    const double other_max = (q_.skills.empty() ? 0 : o_.skills_weight) + o_.region_weight +
-                             o_.availability_weight;
+    const double other_max = (q_.skills.empty() ? 0 : o_.skills_weight) +
+                             o_.region_weight + o_.availability_weight;
     size_t kept = keep;
     for (size_t i = keep; i < out.size(); ++i) {
       if (out[i].text_raw * text_scale_ + other_max < weakest) continue;
@@ -265,8 +271,8 @@ class Ranking {
     c.text = c.text_raw * text_scale_;
     c.skills = 0;
     for (const SkillMatch& m : BestSkills(f)) c.skills += m.contribution;
-    const RegionMatch rm =
-        regions_.Match(q_.regions, f.region_codes, f.layer == type::GOVERNMENT_LAYER_NATIONAL);
+    const RegionMatch rm = regions_.Match(q_.regions, f.region_codes,
+                                          f.layer == type::GOVERNMENT_LAYER_NATIONAL);
     c.region = o_.region_weight * kRegionScore[rm.kind];
     c.free_hours = FreeHours(f);
     c.availability = o_.availability_weight *
@@ -276,7 +282,8 @@ class Ranking {
 
   int FreeHours(const ExpertFacts& f) const {
     auto it = state_.catalog->committed_hours.find(f.name);
-    return f.available_hours - (it == state_.catalog->committed_hours.end() ? 0 : it->second);
+    return f.available_hours -
+           (it == state_.catalog->committed_hours.end() ? 0 : it->second);
   }
 
   struct SkillMatch {
@@ -300,7 +307,8 @@ class Ranking {
     for (const auto& [term, index] : f.skill_terms) {
       auto it = q_.skill_terms.find(term);
       if (it == q_.skill_terms.end()) continue;
-      for (const SkillHit& h : it->second) hits.push_back({h.skill, index, h.group, h.weight});
+      for (const SkillHit& h : it->second)
+        hits.push_back({h.skill, index, h.group, h.weight});
     }
     std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
       return std::tie(a.skill, a.expert_skill, a.group, b.weight) <
@@ -310,8 +318,8 @@ class Ranking {
       const int j = hits[i].skill, s = hits[i].expert_skill;
       // Per word group, the best weight among its terms that this skill has.
       double covered = 0;
-      for (int group = -1; i < hits.size() && hits[i].skill == j && hits[i].expert_skill == s;
-           ++i) {
+      for (int group = -1;
+           i < hits.size() && hits[i].skill == j && hits[i].expert_skill == s; ++i) {
         if (hits[i].group != group) covered += hits[i].weight;
         group = hits[i].group;
       }
@@ -319,13 +327,14 @@ class Ranking {
       if (sq.group_weight <= 0) continue;
       const double coverage = std::min(1.0, covered / sq.group_weight);
       const int level = f.skills[s].second;
-      const double factor = level >= sq.min_level
-                                ? 0.85 + 0.15 * (level - sq.min_level) /
-                                             std::max(1, 5 - sq.min_level)
-                                : 0.85 * std::pow(0.5, sq.min_level - level);
+      const double factor =
+          level >= sq.min_level
+              ? 0.85 + 0.15 * (level - sq.min_level) / std::max(1, 5 - sq.min_level)
+              : 0.85 * std::pow(0.5, sq.min_level - level);
       const double contribution =
           o_.skills_weight * sq.weight / q_.skill_weight_sum * coverage * factor;
-      if (contribution > best[j].contribution) best[j] = SkillMatch{s, coverage, contribution};
+      if (contribution > best[j].contribution)
+        best[j] = SkillMatch{s, coverage, contribution};
     }
     return best;
   }
@@ -350,7 +359,8 @@ class Ranking {
       }
       if (!in_region) return false;
     }
-    if (filters.min_available_hours() > 0 && FreeHours(f) < filters.min_available_hours()) {
+    if (filters.min_available_hours() > 0 &&
+        FreeHours(f) < filters.min_available_hours()) {
       return false;
     }
     return true;
@@ -401,7 +411,8 @@ class Ranking {
     double d = 0;
     const uint32_t layer_bit = 1u << f.layer;
     if ((q_.desired_layers & layer_bit) && !(layers & layer_bit)) d += o_.new_layer_bonus;
-    if (f.perspectives & q_.desired_perspectives & ~perspectives) d += o_.new_perspective_bonus;
+    if (f.perspectives & q_.desired_perspectives & ~perspectives)
+      d += o_.new_perspective_bonus;
     auto it = per_org.find(f.organisation);
     if (it != per_org.end()) d -= o_.same_organisation_penalty * it->second;
     return d;
@@ -416,7 +427,8 @@ class Ranking {
     m.set_layer(f.layer);
     m.set_score(c.score());
     for (int p = 1; p < 8; ++p) {
-      if (f.perspectives & (1 << p)) m.add_perspectives(static_cast<type::Perspective>(p));
+      if (f.perspectives & (1 << p))
+        m.add_perspectives(static_cast<type::Perspective>(p));
     }
     m.set_available_hours_per_week(c.free_hours);
     v1::Explanation* e = m.mutable_explanation();
@@ -463,9 +475,10 @@ class Ranking {
       comp->set_detail(std::move(detail));
     };
     add("text", c.text,
-        absl::StrCat("matched ", words.size(), " query words: ",
-                     absl::StrJoin(words.begin(), words.begin() + std::min<size_t>(8, words.size()),
-                                   ", ")));
+        absl::StrCat(
+            "matched ", words.size(), " query words: ",
+            absl::StrJoin(words.begin(),
+                          words.begin() + std::min<size_t>(8, words.size()), ", ")));
     std::vector<std::string> skill_notes;
     const std::vector<SkillMatch> skill_matches = BestSkills(f);
     for (size_t j = 0; j < q_.skills.size(); ++j) {
@@ -483,26 +496,28 @@ class Ranking {
                                          ms->expert_level(), "/", sq.min_level, ")"));
     }
     add("skills", c.skills,
-        skill_notes.empty() ? "no required skill covered" : absl::StrJoin(skill_notes, "; "));
-    const RegionMatch rm =
-        regions_.Match(q_.regions, f.region_codes, f.layer == type::GOVERNMENT_LAYER_NATIONAL);
+        skill_notes.empty() ? "no required skill covered"
+                            : absl::StrJoin(skill_notes, "; "));
+    const RegionMatch rm = regions_.Match(q_.regions, f.region_codes,
+                                          f.layer == type::GOVERNMENT_LAYER_NATIONAL);
     static constexpr const char* kRegionText[] = {"no regional link", "national scope",
                                                   "same province", "same region"};
     add("region", c.region,
         rm.kind == RegionMatch::kNone
             ? kRegionText[0]
-            : absl::StrCat(kRegionText[rm.kind], " (", regions_.NameOf(rm.expert_code), " for ",
-                           regions_.NameOf(rm.challenge_code), ")"));
+            : absl::StrCat(kRegionText[rm.kind], " (", regions_.NameOf(rm.expert_code),
+                           " for ", regions_.NameOf(rm.challenge_code), ")"));
     add("availability", c.availability,
         absl::StrCat(c.free_hours, " h/week free of ", f.available_hours));
     add("diversity", c.diversity,
         c.diversity > 0   ? "adds a desired layer or perspective to the list"
         : c.diversity < 0 ? "organisation already in the list"
                           : "no adjustment");
-    e->set_summary(absl::StrCat(f.display_name, ": ", absl::StrJoin(words.begin(),
-                                 words.begin() + std::min<size_t>(5, words.size()), ", "),
-                                skill_notes.empty() ? "" : "; skills ",
-                                absl::StrJoin(skill_notes, "; ")));
+    e->set_summary(absl::StrCat(
+        f.display_name, ": ",
+        absl::StrJoin(words.begin(), words.begin() + std::min<size_t>(5, words.size()),
+                      ", "),
+        skill_notes.empty() ? "" : "; skills ", absl::StrJoin(skill_notes, "; ")));
     return m;
   }
 
@@ -518,7 +533,8 @@ class Ranking {
   double text_scale_ = 0;
 };
 
-absl::StatusOr<Challenge> Resolve(const MatcherState& state, const v1::ChallengeRef& ref) {
+absl::StatusOr<Challenge> Resolve(const MatcherState& state,
+                                  const v1::ChallengeRef& ref) {
   switch (ref.challenge_case()) {
     case v1::ChallengeRef::kName: {
       auto it = state.catalog->challenges.find(ref.name());
@@ -529,8 +545,9 @@ absl::StatusOr<Challenge> Resolve(const MatcherState& state, const v1::Challenge
       const Challenge& c = ref.inline_();
       if (c.title().empty() && c.description().empty() && c.required_skills_size() == 0 &&
           c.themes_size() == 0) {
-        return InvalidField("challenge.inline",
-                            "give at least a title, description, theme or required skill");
+        return InvalidField(
+            "challenge.inline",
+            "give at least a title, description, theme or required skill");
       }
       return c;
     }
@@ -550,7 +567,8 @@ Matcher::Matcher(const Analyzer* analyzer, RegionTable regions, MatcherOptions o
   Publish(catalog_, 0);
 }
 
-std::shared_ptr<const TeamEntry> Matcher::AnalyzeTeam(const registry::v1::TaskTeam& team) const {
+std::shared_ptr<const TeamEntry> Matcher::AnalyzeTeam(
+    const registry::v1::TaskTeam& team) const {
   auto entry = std::make_shared<TeamEntry>();
   entry->team = team;
   std::vector<AnalyzedTerm> terms;
@@ -572,22 +590,25 @@ std::shared_ptr<const TeamEntry> Matcher::AnalyzeTeam(const registry::v1::TaskTe
 void Matcher::Load(const std::vector<registry::v1::Organisation>& organisations,
                    const std::vector<registry::v1::Expert>& experts,
                    const std::vector<registry::v1::TaskTeam>& teams,
-                   const std::vector<registry::v1::Challenge>& challenges, int64_t revision) {
+                   const std::vector<registry::v1::Challenge>& challenges,
+                   int64_t revision) {
   // Analysis dominates a cold start: spread it over the cores.
   std::vector<Segment::Doc> docs(experts.size());
-  const size_t threads =
-      std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 1 + experts.size() / 1000);
+  const size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1,
+                                            1 + experts.size() / 1000);
   std::vector<std::thread> pool;
   for (size_t t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
-      for (size_t i = t; i < experts.size(); i += threads) docs[i] = index_.Analyze(experts[i]);
+      for (size_t i = t; i < experts.size(); i += threads)
+        docs[i] = index_.Analyze(experts[i]);
     });
   }
   for (auto& th : pool) th.join();
   index_.Load(std::move(docs), revision);
   auto catalog = std::make_shared<Catalog>();
   for (const auto& o : organisations) {
-    catalog->organisations[o.name()] = std::make_shared<const registry::v1::Organisation>(o);
+    catalog->organisations[o.name()] =
+        std::make_shared<const registry::v1::Organisation>(o);
   }
   for (const auto& t : teams) catalog->teams[t.name()] = AnalyzeTeam(t);
   for (const auto& c : challenges) {
@@ -667,11 +688,13 @@ std::shared_ptr<const MatcherState> Matcher::State() const {
 
 absl::Status Matcher::WaitForRevision(int64_t revision, absl::Time deadline) const {
   absl::MutexLock lock(&mu_);
-  auto reached = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return state_->revision >= revision; };
+  auto reached = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return state_->revision >= revision;
+  };
   if (mu_.AwaitWithDeadline(absl::Condition(&reached), deadline)) return absl::OkStatus();
-  return absl::UnavailableError(absl::StrCat(
-      "the matching index has applied revision ", state_->revision, ", not yet ", revision,
-      "; retry shortly"));
+  return absl::UnavailableError(absl::StrCat("the matching index has applied revision ",
+                                             state_->revision, ", not yet ", revision,
+                                             "; retry shortly"));
 }
 
 absl::StatusOr<v1::MatchExpertsResponse> Matcher::MatchExperts(
@@ -696,7 +719,8 @@ absl::StatusOr<v1::MatchExpertsResponse> Matcher::MatchExperts(
 absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     const v1::SuggestTeamRequest& r) const {
   if (r.team_size() < 0 || r.team_size() > 50) {
-    return InvalidField("team_size", "must be between 0 and 50 (0: the challenge's, else 5)");
+    return InvalidField("team_size",
+                        "must be between 0 and 50 (0: the challenge's, else 5)");
   }
   if (r.max_per_organisation() < 0) {
     return InvalidField("max_per_organisation", "must not be negative (0 means 1)");
@@ -704,8 +728,9 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
   const std::shared_ptr<const MatcherState> state = State();
   absl::StatusOr<Challenge> challenge = Resolve(*state, r.challenge());
   if (!challenge.ok()) return challenge.status();
-  const int team_size =
-      r.team_size() > 0 ? r.team_size() : (challenge->team_size() > 0 ? challenge->team_size() : 5);
+  const int team_size = r.team_size() > 0
+                            ? r.team_size()
+                            : (challenge->team_size() > 0 ? challenge->team_size() : 5);
   const int max_per_org = r.max_per_organisation() > 0 ? r.max_per_organisation() : 1;
   const Query query = BuildQuery(*analyzer_, *challenge);
   Ranking ranking(*state, regions_, options_, query);
@@ -729,13 +754,15 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
   for (size_t i = 0; i < pool.size(); ++i) {
     const auto matches = ranking.BestSkills(snap.facts(pool[i].doc));
     for (size_t j = 0; j < nskills; ++j) {
-      const double share = options_.skills_weight * query.skills[j].weight / query.skill_weight_sum;
+      const double share =
+          options_.skills_weight * query.skills[j].weight / query.skill_weight_sum;
       cover[i][j] = share > 0 ? matches[j].contribution / share : 0;
     }
   }
   constexpr double kSkillGain = 0.6, kLayerGain = 0.2, kPerspectiveGain = 0.12;
   constexpr double kCovered = 0.5;
-  const bool wants_execution = query.desired_perspectives & (1 << type::PERSPECTIVE_EXECUTION);
+  const bool wants_execution =
+      query.desired_perspectives & (1 << type::PERSPECTIVE_EXECUTION);
 
   std::vector<double> covered(nskills, 0.0);
   uint32_t layers = 0;
@@ -758,9 +785,11 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     const uint32_t layer_bit = 1u << f.layer;
     if ((query.desired_layers & layer_bit) && !(layers & layer_bit)) {
       g += kLayerGain;
-      if (why) why->push_back(absl::StrCat("adds the ", type::GovernmentLayer_Name(f.layer)
-                                                           .substr(strlen("GOVERNMENT_LAYER_")),
-                                           " layer"));
+      if (why)
+        why->push_back(absl::StrCat(
+            "adds the ",
+            type::GovernmentLayer_Name(f.layer).substr(strlen("GOVERNMENT_LAYER_")),
+            " layer"));
     }
     const uint8_t new_persp = f.perspectives & query.desired_perspectives & ~perspectives;
     if (new_persp) {
@@ -769,7 +798,8 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
         for (int p = 1; p < 8; ++p) {
           if (new_persp & (1 << p)) {
             why->push_back(absl::StrCat(
-                "adds ", type::Perspective_Name(p).substr(strlen("PERSPECTIVE_")), " perspective"));
+                "adds ", type::Perspective_Name(p).substr(strlen("PERSPECTIVE_")),
+                " perspective"));
           }
         }
       }
@@ -816,7 +846,8 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     v1::TeamSlot* team_slot = response.add_slots();
     *team_slot->mutable_member() = ranking.Explain(pool[chosen]);
     team_slot->mutable_member()->set_score(pool[chosen].relevance());
-    team_slot->mutable_member()->mutable_explanation()->mutable_components(4)->set_value(0);
+    team_slot->mutable_member()->mutable_explanation()->mutable_components(4)->set_value(
+        0);
     team_slot->set_reason(absl::StrJoin(why, "; "));
     for (size_t a = 1; a < ranked.size() && team_slot->alternates_size() < 2; ++a) {
       v1::ExpertMatch alt = ranking.Explain(pool[ranked[a].second]);
@@ -826,7 +857,8 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     }
     used[chosen] = true;
     const ExpertFacts& f = snap.facts(pool[chosen].doc);
-    for (size_t j = 0; j < nskills; ++j) covered[j] = std::max(covered[j], cover[chosen][j]);
+    for (size_t j = 0; j < nskills; ++j)
+      covered[j] = std::max(covered[j], cover[chosen][j]);
     layers |= 1u << f.layer;
     perspectives |= f.perspectives;
     ++per_org[f.organisation];
@@ -834,7 +866,8 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
 
   v1::Coverage* coverage = response.mutable_coverage();
   for (size_t j = 0; j < nskills; ++j) {
-    (covered[j] >= kCovered ? coverage->add_skills_covered() : coverage->add_skills_missing())
+    (covered[j] >= kCovered ? coverage->add_skills_covered()
+                            : coverage->add_skills_missing())
         ->assign(query.skills[j].name);
   }
   for (int layer : challenge->desired_layers()) {
@@ -852,10 +885,11 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     }
   }
   if (response.slots_size() < team_size) {
-    response.add_notes(absl::StrCat("only ", response.slots_size(), " of ", team_size,
-                                    " places filled: no more matching experts with free hours "
-                                    "within the limit of ",
-                                    max_per_org, " per organisation"));
+    response.add_notes(
+        absl::StrCat("only ", response.slots_size(), " of ", team_size,
+                     " places filled: no more matching experts with free hours "
+                     "within the limit of ",
+                     max_per_org, " per organisation"));
   }
   if (coverage->skills_missing_size() > 0) {
     response.add_notes(absl::StrCat("no suitable expert found for: ",
@@ -866,14 +900,15 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
                                     type::GovernmentLayer_Name(layer), " layer"));
   }
   for (int p : coverage->perspectives_missing()) {
-    response.add_notes(
-        absl::StrCat("no matching expert with the ", type::Perspective_Name(p), " perspective"));
+    response.add_notes(absl::StrCat("no matching expert with the ",
+                                    type::Perspective_Name(p), " perspective"));
   }
   response.set_revision(state->revision);
   return response;
 }
 
-absl::StatusOr<v1::MatchTeamsResponse> Matcher::MatchTeams(const v1::MatchTeamsRequest& r) const {
+absl::StatusOr<v1::MatchTeamsResponse> Matcher::MatchTeams(
+    const v1::MatchTeamsRequest& r) const {
   if (r.page_size() < 0 || r.page_size() > 100) {
     return InvalidField("page_size", "must be between 0 and 100 (0 means 5)");
   }
@@ -924,8 +959,8 @@ absl::StatusOr<v1::MatchTeamsResponse> Matcher::MatchTeams(const v1::MatchTeamsR
         const double d = df[t.id];
         const double idf = std::log(1.0 + (n - d + 0.5) / (d + 0.5));
         const double tf = it->second;
-        const double score =
-            t.weight * idf * tf * (kK1 + 1) / (tf + kK1 * (0.25 + 0.75 * entry->length / avg_len));
+        const double score = t.weight * idf * tf * (kK1 + 1) /
+                             (tf + kK1 * (0.25 + 0.75 * entry->length / avg_len));
         if (score > best_score) {
           best = &t;
           best_score = score;
@@ -941,18 +976,23 @@ absl::StatusOr<v1::MatchTeamsResponse> Matcher::MatchTeams(const v1::MatchTeamsR
     }
     if (!themes.empty()) sc.themes = 0.15 * sc.shared_themes.size() / themes.size();
     sc.region_match = regions_.Match(
-        regions, {entry->team.region_codes().begin(), entry->team.region_codes().end()}, false);
+        regions, {entry->team.region_codes().begin(), entry->team.region_codes().end()},
+        false);
     sc.region = 0.15 * kRegionScore[sc.region_match.kind];
     if (sc.text_raw <= 0 && sc.themes <= 0) continue;
     max_raw = std::max(max_raw, sc.text_raw);
     scored.push_back(std::move(sc));
   }
   const double scale = max_raw > 0 ? 0.7 / max_raw : 0;
-  auto total = [&](const Scored& sc) { return sc.text_raw * scale + sc.themes + sc.region; };
+  auto total = [&](const Scored& sc) {
+    return sc.text_raw * scale + sc.themes + sc.region;
+  };
   std::sort(scored.begin(), scored.end(), [&](const Scored& a, const Scored& b) {
-    return total(a) > total(b) || (total(a) == total(b) && a.team->team.name() < b.team->team.name());
+    return total(a) > total(b) ||
+           (total(a) == total(b) && a.team->team.name() < b.team->team.name());
   });
-  const size_t k = std::min<size_t>(scored.size(), r.page_size() == 0 ? 5 : r.page_size());
+  const size_t k =
+      std::min<size_t>(scored.size(), r.page_size() == 0 ? 5 : r.page_size());
   v1::MatchTeamsResponse response;
   for (size_t i = 0; i < k; ++i) {
     const Scored& sc = scored[i];
@@ -985,7 +1025,8 @@ absl::StatusOr<v1::MatchTeamsResponse> Matcher::MatchTeams(const v1::MatchTeamsR
             ? "no regional link"
             : absl::StrCat(regions_.NameOf(sc.region_match.expert_code), " for ",
                            regions_.NameOf(sc.region_match.challenge_code)));
-    e->set_summary(absl::StrCat(sc.team->team.display_name(), ": ", absl::StrJoin(words, ", ")));
+    e->set_summary(
+        absl::StrCat(sc.team->team.display_name(), ": ", absl::StrJoin(words, ", ")));
   }
   response.set_revision(state->revision);
   return response;

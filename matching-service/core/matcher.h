@@ -89,8 +89,10 @@ class Matcher {
   // passes; UNAVAILABLE then.
   absl::Status WaitForRevision(int64_t revision, absl::Time deadline) const;
 
-  absl::StatusOr<v1::MatchExpertsResponse> MatchExperts(const v1::MatchExpertsRequest& r) const;
-  absl::StatusOr<v1::SuggestTeamResponse> SuggestTeam(const v1::SuggestTeamRequest& r) const;
+  absl::StatusOr<v1::MatchExpertsResponse> MatchExperts(
+      const v1::MatchExpertsRequest& r) const;
+  absl::StatusOr<v1::SuggestTeamResponse> SuggestTeam(
+      const v1::SuggestTeamRequest& r) const;
   absl::StatusOr<v1::MatchTeamsResponse> MatchTeams(const v1::MatchTeamsRequest& r) const;
 
   const Analyzer& analyzer() const { return *analyzer_; }

@@ -54,8 +54,10 @@ RegionMatch RegionTable::Match(const std::vector<std::string>& challenge_codes,
   for (const std::string& c : challenge_codes) {
     if (c == "NL") return RegionMatch{};
   }
-  for (const std::string& e : expert_codes) expert_national = expert_national || e == "NL";
-  auto consider = [&](RegionMatch::Kind kind, const std::string& c, const std::string& e) {
+  for (const std::string& e : expert_codes)
+    expert_national = expert_national || e == "NL";
+  auto consider = [&](RegionMatch::Kind kind, const std::string& c,
+                      const std::string& e) {
     if (kind > best.kind) best = RegionMatch{kind, c, e};
   };
   for (const std::string& c : challenge_codes) {

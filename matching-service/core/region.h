@@ -44,7 +44,8 @@ class RegionTable {
   // any regional challenge. A challenge without codes, or with "NL", makes
   // region irrelevant: kNone for everyone.
   RegionMatch Match(const std::vector<std::string>& challenge_codes,
-                    const std::vector<std::string>& expert_codes, bool expert_national) const;
+                    const std::vector<std::string>& expert_codes,
+                    bool expert_national) const;
 
  private:
   struct Entry {

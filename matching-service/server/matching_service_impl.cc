@@ -8,7 +8,8 @@
 
 namespace samenspel::matching {
 
-MatchingServiceImpl::MatchingServiceImpl(const Matcher* matcher, MatchingServiceOptions options)
+MatchingServiceImpl::MatchingServiceImpl(const Matcher* matcher,
+                                         MatchingServiceOptions options)
     : matcher_(matcher), options_(options) {}
 
 template <typename Request, typename Response, typename Method>
@@ -21,7 +22,8 @@ grpc::Status MatchingServiceImpl::Handle(grpc::ServerContext* ctx, const Request
   if (request.min_revision() > 0) {
     const absl::Time deadline =
         std::min(absl::FromChrono(ctx->deadline()), start + options_.max_revision_wait);
-    if (absl::Status s = matcher_->WaitForRevision(request.min_revision(), deadline); !s.ok()) {
+    if (absl::Status s = matcher_->WaitForRevision(request.min_revision(), deadline);
+        !s.ok()) {
       return ToGrpcStatus(s);
     }
   }

@@ -22,17 +22,19 @@ class MatchingServiceImpl final : public v1::MatchingService::Service {
   // `matcher` must outlive the service.
   MatchingServiceImpl(const Matcher* matcher, MatchingServiceOptions options);
 
-  grpc::Status MatchExperts(grpc::ServerContext* ctx, const v1::MatchExpertsRequest* request,
+  grpc::Status MatchExperts(grpc::ServerContext* ctx,
+                            const v1::MatchExpertsRequest* request,
                             v1::MatchExpertsResponse* response) override;
-  grpc::Status SuggestTeam(grpc::ServerContext* ctx, const v1::SuggestTeamRequest* request,
+  grpc::Status SuggestTeam(grpc::ServerContext* ctx,
+                           const v1::SuggestTeamRequest* request,
                            v1::SuggestTeamResponse* response) override;
   grpc::Status MatchTeams(grpc::ServerContext* ctx, const v1::MatchTeamsRequest* request,
                           v1::MatchTeamsResponse* response) override;
 
  private:
   template <typename Request, typename Response, typename Method>
-  grpc::Status Handle(grpc::ServerContext* ctx, const Request& request, Response* response,
-                      Method method);
+  grpc::Status Handle(grpc::ServerContext* ctx, const Request& request,
+                      Response* response, Method method);
 
   const Matcher* const matcher_;
   const MatchingServiceOptions options_;

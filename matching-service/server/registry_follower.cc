@@ -34,8 +34,8 @@ absl::Status ListAll(rv1::RegistryService::Stub& stub, Method method, Items item
 
 }  // namespace
 
-RegistryFollower::RegistryFollower(std::shared_ptr<grpc::Channel> registry, Matcher* matcher,
-                                   RegistryFollowerOptions options)
+RegistryFollower::RegistryFollower(std::shared_ptr<grpc::Channel> registry,
+                                   Matcher* matcher, RegistryFollowerOptions options)
     : stub_(rv1::RegistryService::NewStub(std::move(registry))),
       matcher_(matcher),
       options_(std::move(options)) {}
@@ -68,21 +68,25 @@ absl::Status RegistryFollower::LoadSnapshot() {
   std::vector<rv1::Challenge> challenges;
   using Stub = rv1::RegistryService::Stub;
   absl::Status s = ListAll<rv1::ListOrganisationsRequest, rv1::ListOrganisationsResponse>(
-      *stub_, &Stub::ListOrganisations, [](rv1::ListOrganisationsResponse& r) { return r.mutable_organisations(); },
+      *stub_, &Stub::ListOrganisations,
+      [](rv1::ListOrganisationsResponse& r) { return r.mutable_organisations(); },
       options_.page_size, organisations, revision);
   if (s.ok()) {
     s = ListAll<rv1::ListExpertsRequest, rv1::ListExpertsResponse>(
-        *stub_, &Stub::ListExperts, [](rv1::ListExpertsResponse& r) { return r.mutable_experts(); },
+        *stub_, &Stub::ListExperts,
+        [](rv1::ListExpertsResponse& r) { return r.mutable_experts(); },
         options_.page_size, experts, revision);
   }
   if (s.ok()) {
     s = ListAll<rv1::ListTeamsRequest, rv1::ListTeamsResponse>(
-        *stub_, &Stub::ListTeams, [](rv1::ListTeamsResponse& r) { return r.mutable_teams(); }, options_.page_size,
+        *stub_, &Stub::ListTeams,
+        [](rv1::ListTeamsResponse& r) { return r.mutable_teams(); }, options_.page_size,
         teams, revision);
   }
   if (s.ok()) {
     s = ListAll<rv1::ListChallengesRequest, rv1::ListChallengesResponse>(
-        *stub_, &Stub::ListChallenges, [](rv1::ListChallengesResponse& r) { return r.mutable_challenges(); },
+        *stub_, &Stub::ListChallenges,
+        [](rv1::ListChallengesResponse& r) { return r.mutable_challenges(); },
         options_.page_size, challenges, revision);
   }
   if (!s.ok()) return s;
@@ -98,11 +102,12 @@ absl::Status RegistryFollower::LoadSnapshot() {
     read_revision_ = revision;
   }
   ++snapshots_;
-  std::fprintf(stderr,
-               "samenspel-matching: snapshot at revision %lld: %zu organisations, %zu experts, "
-               "%zu teams, %zu challenges\n",
-               static_cast<long long>(revision), organisations.size(), experts.size(),
-               teams.size(), challenges.size());
+  std::fprintf(
+      stderr,
+      "samenspel-matching: snapshot at revision %lld: %zu organisations, %zu experts, "
+      "%zu teams, %zu challenges\n",
+      static_cast<long long>(revision), organisations.size(), experts.size(),
+      teams.size(), challenges.size());
   if (!ready_.exchange(true) && options_.on_ready) options_.on_ready(true);
   return absl::OkStatus();
 }
@@ -149,7 +154,8 @@ void RegistryFollower::ReadLoop() {
       }
       s = Follow(after);
       if (absl::IsOutOfRange(s)) {
-        std::fprintf(stderr, "samenspel-matching: revision %lld no longer retained: resync\n",
+        std::fprintf(stderr,
+                     "samenspel-matching: revision %lld no longer retained: resync\n",
                      static_cast<long long>(after));
         need_snapshot = true;
         continue;

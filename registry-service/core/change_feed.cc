@@ -65,8 +65,8 @@ void ChangeFeed::TailLoop() {
   }
 }
 
-absl::StatusOr<std::vector<StoredChange>> ChangeFeed::Read(int64_t after_revision, int max,
-                                                           absl::Duration wait) {
+absl::StatusOr<std::vector<StoredChange>> ChangeFeed::Read(int64_t after_revision,
+                                                           int max, absl::Duration wait) {
   {
     absl::MutexLock lock(&mu_);
     auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -95,9 +95,9 @@ absl::StatusOr<std::vector<StoredChange>> ChangeFeed::Read(int64_t after_revisio
   absl::StatusOr<int64_t> current = store_->CurrentRevision();
   if (!current.ok()) return current.status();
   if (*current < after_revision) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "revision ", after_revision, " is ahead of the registry (at ", *current,
-        "); resync from List"));
+    return absl::OutOfRangeError(absl::StrCat("revision ", after_revision,
+                                              " is ahead of the registry (at ", *current,
+                                              "); resync from List"));
   }
   // Behind the in-memory window: the store has them (or says OUT_OF_RANGE).
   return store_->ReadChanges(after_revision, max, absl::ZeroDuration());

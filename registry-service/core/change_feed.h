@@ -25,7 +25,8 @@ namespace samenspel::registry {
 struct ChangeFeedOptions {
   // Changes kept in memory for readers that are nearly caught up (default 10000).
   int cache_size = 10000;
-  // How long one blocking tail read of the store lasts (default 250 ms; also bounds how long Stop() takes).
+  // How long one blocking tail read of the store lasts (default 250 ms; also bounds how
+  // long Stop() takes).
   absl::Duration tail_wait = absl::Milliseconds(250);
 };
 

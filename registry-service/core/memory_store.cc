@@ -35,7 +35,8 @@ absl::StatusOr<ListResult> MemoryStore::List(const ListRequest& request) {
   if (request.index) {
     auto it = indexes_.find({request.kind, request.index->field, request.index->value});
     if (it == indexes_.end()) return result;
-    for (auto id = it->second.upper_bound(request.after_id); id != it->second.end(); ++id) {
+    for (auto id = it->second.upper_bound(request.after_id); id != it->second.end();
+         ++id) {
       if (!take(*id)) break;
     }
     return result;
@@ -61,7 +62,8 @@ absl::Status MemoryStore::CheckLocked(const CommitRequest& request) const {
   for (const Mutation& m : request.mutations) {
     auto it = records_.find({m.kind, m.id});
     if (m.op == Mutation::Op::kCreate) {
-      if (it != records_.end()) return MutationFailure(m, absl::StatusCode::kAlreadyExists);
+      if (it != records_.end())
+        return MutationFailure(m, absl::StatusCode::kAlreadyExists);
       continue;
     }
     if (it == records_.end()) return MutationFailure(m, absl::StatusCode::kNotFound);
@@ -122,8 +124,8 @@ absl::StatusOr<CommitResult> MemoryStore::Commit(const CommitRequest& request) {
       entry.record = StoredRecord{m.kind, m.id, m.data, revision};
       entry.indexes = m.indexes;
       IndexLocked(m.kind, m.id, m.indexes, /*add=*/true);
-      change.type = m.op == Mutation::Op::kCreate ? ChangeType::kCreated
-                                                  : ChangeType::kUpdated;
+      change.type =
+          m.op == Mutation::Op::kCreate ? ChangeType::kCreated : ChangeType::kUpdated;
       change.data = m.data;
     }
     feed_.push_back(std::move(change));

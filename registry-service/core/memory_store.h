@@ -48,8 +48,9 @@ class MemoryStore : public Store {
 
   absl::Status CheckLocked(const CommitRequest& request) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void IndexLocked(Kind kind, const std::string& id, const std::vector<IndexEntry>& entries,
-                   bool add) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void IndexLocked(Kind kind, const std::string& id,
+                   const std::vector<IndexEntry>& entries, bool add)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const MemoryStoreOptions options_;
   mutable absl::Mutex mu_;

@@ -3,9 +3,9 @@
 #define SAMENSPEL_REGISTRY_CORE_NAMES_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "registry-service/core/store.h"
 
 namespace samenspel::registry {

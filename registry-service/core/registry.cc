@@ -274,7 +274,7 @@ absl::Status RewriteIndexed(Store* store, Kind kind, const IndexEntry& index, Ed
 }
 
 absl::Status Traits<v1::Organisation>::Prepare(Reads& reads, const R* old, R& r,
-                                              absl::string_view, CommitRequest& req) {
+                                               absl::string_view, CommitRequest& req) {
   if (old == nullptr || old->layer() == r.layer()) return absl::OkStatus();
   // Experts carry their organisation's layer; keep them in step atomically.
   const auto layer = r.layer();
@@ -358,7 +358,8 @@ class ResourceOps {
     return r;
   }
 
-  absl::StatusOr<R> Create(const R& input, absl::string_view id, absl::string_view request_id) {
+  absl::StatusOr<R> Create(const R& input, absl::string_view id,
+                           absl::string_view request_id) {
     const std::string prefix(T::kField);
     SAMENSPEL_RETURN_IF_ERROR(CheckRequestId(request_id, "request_id"));
     CommitRequest req;
@@ -372,7 +373,8 @@ class ResourceOps {
       req.request_result = new_id;
     }
     SAMENSPEL_ASSIGN_OR_RETURN(CommitResult result, store_->Commit(req));
-    if (result.replayed) return Get(ResourceName(T::kKind, result.request_result), "name");
+    if (result.replayed)
+      return Get(ResourceName(T::kKind, result.request_result), "name");
     r.set_revision(result.revisions.front());
     r.set_etag(Registry::Etag(r.revision()));
     return r;
@@ -428,7 +430,7 @@ class ResourceOps {
     // Output-only paths are ignored, as AIP-203 asks; unknown paths are errors.
     static const std::set<absl::string_view> kIgnored = [] {
       std::set<absl::string_view> s = {"name", "etag", "revision", "create_time",
-                                      "update_time"};
+                                       "update_time"};
       for (absl::string_view f : T::kOutputOnly) s.insert(f);
       return s;
     }();
@@ -470,7 +472,8 @@ class ResourceOps {
     for (int attempt = 1;; ++attempt) {
       SAMENSPEL_ASSIGN_OR_RETURN(StoredRecord rec, store_->Get(T::kKind, id));
       SAMENSPEL_ASSIGN_OR_RETURN(R current, Decode<R>(rec));
-      if (!etag.empty() && etag != current.etag()) return EtagMismatchError(current.name());
+      if (!etag.empty() && etag != current.etag())
+        return EtagMismatchError(current.name());
       CommitRequest req;
       req.commit_time = options_.clock();
       Mutation m;
@@ -492,9 +495,9 @@ class ResourceOps {
   // One page of resources with every entry of `filters`; the first filter is
   // served by a store index, the rest are checked on the records.
   template <typename Response>
-  absl::StatusOr<Response> List(int page_size_in, absl::string_view token,
-                                std::vector<IndexEntry> filters,
-                                google::protobuf::RepeatedPtrField<R>* (Response::*out)()) {
+  absl::StatusOr<Response> List(
+      int page_size_in, absl::string_view token, std::vector<IndexEntry> filters,
+      google::protobuf::RepeatedPtrField<R>* (Response::*out)()) {
     if (page_size_in < 0) return InvalidField("page_size", "must not be negative");
     const int page_size = page_size_in == 0
                               ? options_.default_page_size
@@ -555,7 +558,9 @@ class ResourceOps {
 Registry::Registry(Store* store, RegistryOptions options)
     : store_(store), options_(std::move(options)) {}
 
-std::string Registry::Etag(int64_t revision) { return absl::StrCat("\"", revision, "\""); }
+std::string Registry::Etag(int64_t revision) {
+  return absl::StrCat("\"", revision, "\"");
+}
 
 namespace {
 
@@ -582,8 +587,8 @@ std::string EnumFilter(int value) { return value == 0 ? "" : absl::StrCat(value)
 
 absl::StatusOr<v1::Organisation> Registry::CreateOrganisation(
     const v1::CreateOrganisationRequest& r) {
-  return ResourceOps<v1::Organisation>(*this).Create(r.organisation(), r.organisation_id(),
-                                                     r.request_id());
+  return ResourceOps<v1::Organisation>(*this).Create(r.organisation(),
+                                                     r.organisation_id(), r.request_id());
 }
 absl::StatusOr<v1::Organisation> Registry::GetOrganisation(
     const v1::GetOrganisationRequest& r) {
@@ -591,8 +596,8 @@ absl::StatusOr<v1::Organisation> Registry::GetOrganisation(
 }
 absl::StatusOr<v1::ListOrganisationsResponse> Registry::ListOrganisations(
     const v1::ListOrganisationsRequest& r) {
-  auto filters = (Filters({{"layer", EnumFilter(r.layer())},
-                                                    {"region", r.region_code()}}));
+  auto filters =
+      (Filters({{"layer", EnumFilter(r.layer())}, {"region", r.region_code()}}));
   return ResourceOps<v1::Organisation>(*this).List<v1::ListOrganisationsResponse>(
       r.page_size(), r.page_token(), std::move(filters),
       &v1::ListOrganisationsResponse::mutable_organisations);
@@ -615,13 +620,14 @@ absl::StatusOr<v1::Expert> Registry::GetExpert(const v1::GetExpertRequest& r) {
 }
 absl::StatusOr<v1::ListExpertsResponse> Registry::ListExperts(
     const v1::ListExpertsRequest& r) {
-  SAMENSPEL_ASSIGN_OR_RETURN(std::string org,
-                             OptionalRef(Kind::kOrganisation, r.organisation(), "organisation"));
+  SAMENSPEL_ASSIGN_OR_RETURN(
+      std::string org,
+      OptionalRef(Kind::kOrganisation, r.organisation(), "organisation"));
   auto filters = (Filters({{"organisation", org},
-                                                    {"skill", Lower(r.skill())},
-                                                    {"theme", Lower(r.theme())},
-                                                    {"region", r.region_code()},
-                                                    {"layer", EnumFilter(r.layer())}}));
+                           {"skill", Lower(r.skill())},
+                           {"theme", Lower(r.theme())},
+                           {"region", r.region_code()},
+                           {"layer", EnumFilter(r.layer())}}));
   return ResourceOps<v1::Expert>(*this).List<v1::ListExpertsResponse>(
       r.page_size(), r.page_token(), std::move(filters),
       &v1::ListExpertsResponse::mutable_experts);
@@ -650,7 +656,8 @@ absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
   for (int i = 0; i < r.requests_size(); ++i) {
     const auto& item = r.requests(i);
     const std::string prefix = absl::StrCat("requests[", i, "]");
-    if (absl::Status s = CheckRequestId(item.request_id(), prefix + ".request_id"); !s.ok()) {
+    if (absl::Status s = CheckRequestId(item.request_id(), prefix + ".request_id");
+        !s.ok()) {
       v.Add(prefix + ".request_id", std::string(s.message()));
     }
     request_ids.push_back(item.request_id());
@@ -659,11 +666,12 @@ absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
     if (absl::IsInvalidArgument(e.status())) {
       // Gather every bad item's fields, so an import can report them all.
       google::rpc::BadRequest detail;
-      if (auto payload = e.status().GetPayload(
-              "type.googleapis.com/google.rpc.BadRequest")) {
+      if (auto payload =
+              e.status().GetPayload("type.googleapis.com/google.rpc.BadRequest")) {
         detail.ParseFromString(std::string(*payload));
       }
-      for (const auto& fv : detail.field_violations()) v.Add(fv.field(), fv.description());
+      for (const auto& fv : detail.field_violations())
+        v.Add(fv.field(), fv.description());
       continue;
     }
     SAMENSPEL_RETURN_IF_ERROR(e.status());
@@ -673,12 +681,11 @@ absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
     *response.add_experts() = *std::move(e);
   }
   SAMENSPEL_RETURN_IF_ERROR(v.ToStatus());
-  const bool idempotent =
-      std::none_of(request_ids.begin(), request_ids.end(),
-                   [](const std::string& id) { return id.empty(); });
+  const bool idempotent = std::none_of(request_ids.begin(), request_ids.end(),
+                                       [](const std::string& id) { return id.empty(); });
   if (idempotent) {
-    req.request_id = absl::StrCat("experts/batch/",
-                                  Sha256Hex(absl::StrJoin(request_ids, "\n")));
+    req.request_id =
+        absl::StrCat("experts/batch/", Sha256Hex(absl::StrJoin(request_ids, "\n")));
     std::vector<std::string> names;
     for (const auto& e : response.experts()) names.push_back(IdOf(e.name()));
     req.request_result = absl::StrJoin(names, "\n");
@@ -714,9 +721,9 @@ absl::StatusOr<v1::ListTeamsResponse> Registry::ListTeams(const v1::ListTeamsReq
   SAMENSPEL_ASSIGN_OR_RETURN(std::string member,
                              OptionalRef(Kind::kExpert, r.member(), "member"));
   auto filters = (Filters({{"member", member},
-                                                    {"owner", owner},
-                                                    {"theme", Lower(r.theme())},
-                                                    {"state", EnumFilter(r.state())}}));
+                           {"owner", owner},
+                           {"theme", Lower(r.theme())},
+                           {"state", EnumFilter(r.state())}}));
   return ResourceOps<v1::TaskTeam>(*this).List<v1::ListTeamsResponse>(
       r.page_size(), r.page_token(), std::move(filters),
       &v1::ListTeamsResponse::mutable_teams);
@@ -736,10 +743,10 @@ absl::StatusOr<v1::TaskTeam> Registry::AddTeamMember(const v1::AddTeamMemberRequ
       r.team(), "team", r.etag(), [&](v1::TaskTeam& team) -> absl::Status {
         for (const auto& m : team.members()) {
           if (m.expert() == r.member().expert()) {
-            return WithReason(absl::AlreadyExistsError(absl::StrCat(
-                                  r.member().expert(), " is already a member of ",
-                                  team.name())),
-                              "ALREADY_MEMBER");
+            return WithReason(
+                absl::AlreadyExistsError(absl::StrCat(
+                    r.member().expert(), " is already a member of ", team.name())),
+                "ALREADY_MEMBER");
           }
         }
         *team.add_members() = r.member();
@@ -759,15 +766,16 @@ absl::StatusOr<v1::TaskTeam> Registry::RemoveTeamMember(
             return absl::OkStatus();
           }
         }
-        return WithReason(absl::NotFoundError(absl::StrCat(r.expert(), " is not a member of ",
-                                                           team.name())),
+        return WithReason(absl::NotFoundError(absl::StrCat(
+                              r.expert(), " is not a member of ", team.name())),
                           "NOT_A_MEMBER");
       });
 }
 
 // --- Challenges ---
 
-absl::StatusOr<v1::Challenge> Registry::CreateChallenge(const v1::CreateChallengeRequest& r) {
+absl::StatusOr<v1::Challenge> Registry::CreateChallenge(
+    const v1::CreateChallengeRequest& r) {
   return ResourceOps<v1::Challenge>(*this).Create(r.challenge(), r.challenge_id(),
                                                   r.request_id());
 }
@@ -779,14 +787,14 @@ absl::StatusOr<v1::ListChallengesResponse> Registry::ListChallenges(
   SAMENSPEL_ASSIGN_OR_RETURN(
       std::string owner,
       OptionalRef(Kind::kOrganisation, r.owner_organisation(), "owner_organisation"));
-  auto filters = (Filters({{"owner", owner},
-                                                    {"theme", Lower(r.theme())},
-                                                    {"state", EnumFilter(r.state())}}));
+  auto filters = (Filters(
+      {{"owner", owner}, {"theme", Lower(r.theme())}, {"state", EnumFilter(r.state())}}));
   return ResourceOps<v1::Challenge>(*this).List<v1::ListChallengesResponse>(
       r.page_size(), r.page_token(), std::move(filters),
       &v1::ListChallengesResponse::mutable_challenges);
 }
-absl::StatusOr<v1::Challenge> Registry::UpdateChallenge(const v1::UpdateChallengeRequest& r) {
+absl::StatusOr<v1::Challenge> Registry::UpdateChallenge(
+    const v1::UpdateChallengeRequest& r) {
   return ResourceOps<v1::Challenge>(*this).Update(r.challenge(), r.update_mask());
 }
 absl::Status Registry::DeleteChallenge(const v1::DeleteChallengeRequest& r) {

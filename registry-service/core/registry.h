@@ -56,11 +56,13 @@ class Registry {
   // `store` must outlive the registry.
   Registry(Store* store, RegistryOptions options);
 
-  absl::StatusOr<v1::Organisation> CreateOrganisation(const v1::CreateOrganisationRequest& r);
+  absl::StatusOr<v1::Organisation> CreateOrganisation(
+      const v1::CreateOrganisationRequest& r);
   absl::StatusOr<v1::Organisation> GetOrganisation(const v1::GetOrganisationRequest& r);
   absl::StatusOr<v1::ListOrganisationsResponse> ListOrganisations(
       const v1::ListOrganisationsRequest& r);
-  absl::StatusOr<v1::Organisation> UpdateOrganisation(const v1::UpdateOrganisationRequest& r);
+  absl::StatusOr<v1::Organisation> UpdateOrganisation(
+      const v1::UpdateOrganisationRequest& r);
   absl::Status DeleteOrganisation(const v1::DeleteOrganisationRequest& r);
 
   absl::StatusOr<v1::Expert> CreateExpert(const v1::CreateExpertRequest& r);

@@ -99,8 +99,9 @@ void CheckRegionCodes(const google::protobuf::RepeatedPtrField<std::string>& cod
   for (int i = 0; i < codes.size(); ++i) {
     const std::string path = Path(prefix, "region_codes", i);
     if (!IsValidRegionCode(codes[i])) {
-      v.Add(path, "must be a CBS code: GM + 4 digits (municipality), PV + 2 digits "
-                  "(province), WS + 4 digits (water board) or NL");
+      v.Add(path,
+            "must be a CBS code: GM + 4 digits (municipality), PV + 2 digits "
+            "(province), WS + 4 digits (water board) or NL");
     } else if (!seen.insert(codes[i]).second) {
       v.Add(path, "duplicate region code");
     }
@@ -114,14 +115,16 @@ bool ValidEnum(int value, const google::protobuf::EnumDescriptor* d) {
 void CheckLayer(int layer, const std::string& path, bool required, FieldViolations& v) {
   if (layer == 0 && !required) return;
   if (!ValidEnum(layer, type::GovernmentLayer_descriptor())) {
-    v.Add(path, "must be one of GOVERNMENT_LAYER_NATIONAL, _PROVINCIAL, _MUNICIPAL, "
-                "_WATER_AUTHORITY, _REGIONAL");
+    v.Add(path,
+          "must be one of GOVERNMENT_LAYER_NATIONAL, _PROVINCIAL, _MUNICIPAL, "
+          "_WATER_AUTHORITY, _REGIONAL");
   }
 }
 
 template <typename Enums>
 void CheckEnumList(const Enums& values, const google::protobuf::EnumDescriptor* d,
-                   absl::string_view prefix, absl::string_view field, FieldViolations& v) {
+                   absl::string_view prefix, absl::string_view field,
+                   FieldViolations& v) {
   std::set<int> seen;
   for (int i = 0; i < values.size(); ++i) {
     const std::string path = Path(prefix, field, i);
@@ -143,9 +146,10 @@ void CheckReference(Kind kind, absl::string_view name, const std::string& path,
                     FieldViolations& v) {
   absl::StatusOr<std::string> id = ParseName(kind, name, path);
   if (!id.ok()) {
-    v.Add(path, name.empty() ? absl::StrCat("required: ", KindCollection(kind), "/{id}")
-                             : absl::StrCat("must be ", KindCollection(kind),
-                                            "/{id} with id matching [a-z0-9][a-z0-9-]{0,62}"));
+    v.Add(path, name.empty()
+                    ? absl::StrCat("required: ", KindCollection(kind), "/{id}")
+                    : absl::StrCat("must be ", KindCollection(kind),
+                                   "/{id} with id matching [a-z0-9][a-z0-9-]{0,62}"));
   }
 }
 
@@ -185,8 +189,8 @@ bool IsValidEmail(absl::string_view email) {
   const absl::string_view local = email.substr(0, at);
   const absl::string_view domain = email.substr(at + 1);
   for (char c : local) {
-    if (!absl::ascii_isalnum(c) && absl::string_view(".!#$%&'*+/=?^_`{|}~-").find(c) ==
-                                       absl::string_view::npos) {
+    if (!absl::ascii_isalnum(c) &&
+        absl::string_view(".!#$%&'*+/=?^_`{|}~-").find(c) == absl::string_view::npos) {
       return false;
     }
   }
@@ -208,7 +212,8 @@ void ValidateOrganisation(const v1::Organisation& o, absl::string_view prefix,
   if (!o.oin().empty()) {
     bool digits = o.oin().size() == 20;
     for (char c : o.oin()) digits = digits && absl::ascii_isdigit(c);
-    if (!digits) v.Add(Path(prefix, "oin"), "must be 20 digits (Organisatie-identificatienummer)");
+    if (!digits)
+      v.Add(Path(prefix, "oin"), "must be 20 digits (Organisatie-identificatienummer)");
   }
   CheckRegionCodes(o.region_codes(), prefix, v);
 }
@@ -229,7 +234,8 @@ void ValidateExpert(const v1::Expert& e, absl::string_view prefix, FieldViolatio
       const std::string path = Path(prefix, "skills", i);
       const auto& s = e.skills(i);
       CheckText(s.name(), path + ".name", kMaxTermChars, true, v);
-      if (s.level() < 1 || s.level() > 5) v.Add(path + ".level", "must be between 1 and 5");
+      if (s.level() < 1 || s.level() > 5)
+        v.Add(path + ".level", "must be between 1 and 5");
       if (!seen.insert(absl::AsciiStrToLower(s.name())).second) {
         v.Add(path + ".name", absl::StrCat("duplicate skill \"", s.name(), "\""));
       }
@@ -237,7 +243,8 @@ void ValidateExpert(const v1::Expert& e, absl::string_view prefix, FieldViolatio
   }
   CheckTerms(e.themes(), prefix, "themes", kMaxListItems, v);
   CheckRegionCodes(e.region_codes(), prefix, v);
-  CheckEnumList(e.perspectives(), type::Perspective_descriptor(), prefix, "perspectives", v);
+  CheckEnumList(e.perspectives(), type::Perspective_descriptor(), prefix, "perspectives",
+                v);
   CheckHours(e.available_hours_per_week(), Path(prefix, "available_hours_per_week"), v);
 }
 
@@ -253,8 +260,7 @@ void ValidateTeam(const v1::TaskTeam& t, absl::string_view prefix, FieldViolatio
   CheckText(t.description(), Path(prefix, "description"), kMaxLongTextChars, false, v);
   CheckTerms(t.themes(), prefix, "themes", kMaxListItems, v);
   CheckRegionCodes(t.region_codes(), prefix, v);
-  CheckState(t.state(), v1::TaskTeam::State_descriptor(),
-                                  Path(prefix, "state"), v);
+  CheckState(t.state(), v1::TaskTeam::State_descriptor(), Path(prefix, "state"), v);
   if (t.members_size() > kMaxTeamMembers) {
     v.Add(Path(prefix, "members"), absl::StrCat("at most ", kMaxTeamMembers, " members"));
   } else {
@@ -269,8 +275,8 @@ void ValidateTeam(const v1::TaskTeam& t, absl::string_view prefix, FieldViolatio
   }
   CheckReference(Kind::kOrganisation, t.owner_organisation(),
                  Path(prefix, "owner_organisation"), v);
-  CheckText(t.lessons_learned(), Path(prefix, "lessons_learned"), kMaxLongTextChars, false,
-            v);
+  CheckText(t.lessons_learned(), Path(prefix, "lessons_learned"), kMaxLongTextChars,
+            false, v);
 }
 
 void ValidateChallenge(const v1::Challenge& c, absl::string_view prefix,
@@ -281,7 +287,8 @@ void ValidateChallenge(const v1::Challenge& c, absl::string_view prefix,
                  Path(prefix, "owner_organisation"), v);
   CheckTerms(c.themes(), prefix, "themes", kMaxListItems, v);
   if (c.required_skills_size() > kMaxListItems) {
-    v.Add(Path(prefix, "required_skills"), absl::StrCat("at most ", kMaxListItems, " entries"));
+    v.Add(Path(prefix, "required_skills"),
+          absl::StrCat("at most ", kMaxListItems, " entries"));
   } else {
     std::set<std::string> seen;
     for (int i = 0; i < c.required_skills_size(); ++i) {
@@ -306,10 +313,9 @@ void ValidateChallenge(const v1::Challenge& c, absl::string_view prefix,
                 "desired_perspectives", v);
   if (c.team_size() < 0 || c.team_size() > kMaxTeamSize) {
     v.Add(Path(prefix, "team_size"), absl::StrCat("must be between 0 and ", kMaxTeamSize,
-                                                 " (0 means the default, 5)"));
+                                                  " (0 means the default, 5)"));
   }
-  CheckState(c.state(), v1::Challenge::State_descriptor(),
-                                   Path(prefix, "state"), v);
+  CheckState(c.state(), v1::Challenge::State_descriptor(), Path(prefix, "state"), v);
 }
 
 }  // namespace samenspel::registry

@@ -14,7 +14,6 @@
 #define SAMENSPEL_REGISTRY_CORE_VALIDATION_H_
 
 #include "absl/strings/string_view.h"
-
 #include "common/errors.h"
 #include "samenspel/registry/v1/resources.pb.h"
 

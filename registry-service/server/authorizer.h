@@ -4,9 +4,8 @@
 #ifndef SAMENSPEL_REGISTRY_SERVER_AUTHORIZER_H_
 #define SAMENSPEL_REGISTRY_SERVER_AUTHORIZER_H_
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "grpcpp/server_context.h"
 
 namespace samenspel::registry {

@@ -24,20 +24,20 @@ RegistryServiceImpl::RegistryServiceImpl(Registry* registry, ChangeFeed* feed,
     : registry_(registry), feed_(feed), authorizer_(authorizer) {}
 
 // Every unary method: authorise, call the registry, map the result.
-#define SAMENSPEL_UNARY(Method, Request, Response)                                    \
-  grpc::Status RegistryServiceImpl::Method(grpc::ServerContext* ctx,                  \
+#define SAMENSPEL_UNARY(Method, Request, Response)                                       \
+  grpc::Status RegistryServiceImpl::Method(grpc::ServerContext* ctx,                     \
                                            const Request* request, Response* response) { \
-    if (absl::Status s = authorizer_->Authorize(*ctx, #Method); !s.ok()) {            \
-      return ToGrpcStatus(s);                                                         \
-    }                                                                                 \
-    return Reply(registry_->Method(*request), response);                              \
+    if (absl::Status s = authorizer_->Authorize(*ctx, #Method); !s.ok()) {               \
+      return ToGrpcStatus(s);                                                            \
+    }                                                                                    \
+    return Reply(registry_->Method(*request), response);                                 \
   }
 
-#define SAMENSPEL_CRUD(K, R, Plural)                                          \
-  SAMENSPEL_UNARY(Create##K, v1::Create##K##Request, R)                       \
-  SAMENSPEL_UNARY(Get##K, v1::Get##K##Request, R)                             \
+#define SAMENSPEL_CRUD(K, R, Plural)                                                   \
+  SAMENSPEL_UNARY(Create##K, v1::Create##K##Request, R)                                \
+  SAMENSPEL_UNARY(Get##K, v1::Get##K##Request, R)                                      \
   SAMENSPEL_UNARY(List##Plural, v1::List##Plural##Request, v1::List##Plural##Response) \
-  SAMENSPEL_UNARY(Update##K, v1::Update##K##Request, R)                       \
+  SAMENSPEL_UNARY(Update##K, v1::Update##K##Request, R)                                \
   SAMENSPEL_UNARY(Delete##K, v1::Delete##K##Request, google::protobuf::Empty)
 
 SAMENSPEL_CRUD(Organisation, v1::Organisation, Organisations)

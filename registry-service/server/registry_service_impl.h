@@ -16,15 +16,15 @@ class RegistryServiceImpl final : public v1::RegistryService::Service {
   // All pointers must outlive the service.
   RegistryServiceImpl(Registry* registry, ChangeFeed* feed, Authorizer* authorizer);
 
-#define SAMENSPEL_CRUD_METHODS(K, R, Plural)                                            \
-  grpc::Status Create##K(grpc::ServerContext*, const v1::Create##K##Request*, R*)       \
-      override;                                                                         \
-  grpc::Status Get##K(grpc::ServerContext*, const v1::Get##K##Request*, R*) override;   \
-  grpc::Status List##Plural(grpc::ServerContext*, const v1::List##Plural##Request*,     \
-                            v1::List##Plural##Response*) override;                      \
-  grpc::Status Update##K(grpc::ServerContext*, const v1::Update##K##Request*, R*)       \
-      override;                                                                         \
-  grpc::Status Delete##K(grpc::ServerContext*, const v1::Delete##K##Request*,           \
+#define SAMENSPEL_CRUD_METHODS(K, R, Plural)                                          \
+  grpc::Status Create##K(grpc::ServerContext*, const v1::Create##K##Request*, R*)     \
+      override;                                                                       \
+  grpc::Status Get##K(grpc::ServerContext*, const v1::Get##K##Request*, R*) override; \
+  grpc::Status List##Plural(grpc::ServerContext*, const v1::List##Plural##Request*,   \
+                            v1::List##Plural##Response*) override;                    \
+  grpc::Status Update##K(grpc::ServerContext*, const v1::Update##K##Request*, R*)     \
+      override;                                                                       \
+  grpc::Status Delete##K(grpc::ServerContext*, const v1::Delete##K##Request*,         \
                          google::protobuf::Empty*) override;
   SAMENSPEL_CRUD_METHODS(Organisation, v1::Organisation, Organisations)
   SAMENSPEL_CRUD_METHODS(Expert, v1::Expert, Experts)
@@ -32,7 +32,8 @@ class RegistryServiceImpl final : public v1::RegistryService::Service {
   SAMENSPEL_CRUD_METHODS(Challenge, v1::Challenge, Challenges)
 #undef SAMENSPEL_CRUD_METHODS
 
-  grpc::Status BatchCreateExperts(grpc::ServerContext*, const v1::BatchCreateExpertsRequest*,
+  grpc::Status BatchCreateExperts(grpc::ServerContext*,
+                                  const v1::BatchCreateExpertsRequest*,
                                   v1::BatchCreateExpertsResponse*) override;
   grpc::Status AddTeamMember(grpc::ServerContext*, const v1::AddTeamMemberRequest*,
                              v1::TaskTeam*) override;

@@ -108,14 +108,25 @@ class MatcherTest : public ::testing::Test {
 const Analyzer* MatcherTest::analyzer_ = nullptr;
 
 ExpertSpec Builder(const std::string& id, const std::string& org = "gm0344") {
-  return ExpertSpec{id,  org, type::GOVERNMENT_LAYER_MUNICIPAL, "Adviseur woningbouw",
-                    "Werkt aan nieuwe woningen.", {{"woningbouw", 4}}, {"GM0344"}};
+  return ExpertSpec{id,
+                    org,
+                    type::GOVERNMENT_LAYER_MUNICIPAL,
+                    "Adviseur woningbouw",
+                    "Werkt aan nieuwe woningen.",
+                    {{"woningbouw", 4}},
+                    {"GM0344"}};
 }
 
 TEST_F(MatcherTest, ExplanationsAddUpToTheScore) {
-  Load({Builder("a"), Builder("b", "pv26"),
-        {"c", "bzk", type::GOVERNMENT_LAYER_NATIONAL, "Policy officer housing",
-         "National housing programme.", {{"housing policy", 5}}, {"NL"}}});
+  Load({Builder("a"),
+        Builder("b", "pv26"),
+        {"c",
+         "bzk",
+         type::GOVERNMENT_LAYER_NATIONAL,
+         "Policy officer housing",
+         "National housing programme.",
+         {{"housing policy", 5}},
+         {"NL"}}});
   auto r = Match(Housing());
   ASSERT_THAT(r.matches(), SizeIs(3));
   double previous = 1e9;
@@ -128,7 +139,8 @@ TEST_F(MatcherTest, ExplanationsAddUpToTheScore) {
     }
     for (const auto& t : m.explanation().matched_terms()) terms += t.contribution();
     double skill_parts = 0;
-    for (const auto& s : m.explanation().matched_skills()) skill_parts += s.contribution();
+    for (const auto& s : m.explanation().matched_skills())
+      skill_parts += s.contribution();
     EXPECT_NEAR(sum, m.score(), 1e-9) << m.expert();
     EXPECT_NEAR(terms, text, 1e-6) << m.expert();
     EXPECT_NEAR(skill_parts, skills, 1e-9) << m.expert();
@@ -139,14 +151,34 @@ TEST_F(MatcherTest, ExplanationsAddUpToTheScore) {
 }
 
 TEST_F(MatcherTest, SynonymsCompoundsAndEnglishMatch) {
-  Load({{"nl", "gm0344", type::GOVERNMENT_LAYER_MUNICIPAL, "Beleidsmedewerker",
-         "Verantwoordelijk voor de volkshuisvesting in de gemeente.", {}, {}},
-        {"compound", "gm0344", type::GOVERNMENT_LAYER_MUNICIPAL, "Projectleider",
-         "Trekker van de woningbouwopgave.", {}, {}},
-        {"en", "bzk", type::GOVERNMENT_LAYER_NATIONAL, "Advisor", "Works on social housing.",
-         {}, {}},
-        {"energy", "gm0344", type::GOVERNMENT_LAYER_MUNICIPAL, "Adviseur",
-         "Werkt aan de energietransitie.", {}, {}}});
+  Load({{"nl",
+         "gm0344",
+         type::GOVERNMENT_LAYER_MUNICIPAL,
+         "Beleidsmedewerker",
+         "Verantwoordelijk voor de volkshuisvesting in de gemeente.",
+         {},
+         {}},
+        {"compound",
+         "gm0344",
+         type::GOVERNMENT_LAYER_MUNICIPAL,
+         "Projectleider",
+         "Trekker van de woningbouwopgave.",
+         {},
+         {}},
+        {"en",
+         "bzk",
+         type::GOVERNMENT_LAYER_NATIONAL,
+         "Advisor",
+         "Works on social housing.",
+         {},
+         {}},
+        {"energy",
+         "gm0344",
+         type::GOVERNMENT_LAYER_MUNICIPAL,
+         "Adviseur",
+         "Werkt aan de energietransitie.",
+         {},
+         {}}});
   rv1::Challenge c;
   c.set_title("housing");
   auto names = Names(Match(c));
@@ -180,7 +212,8 @@ TEST_F(MatcherTest, RegionOrderSameMunicipalityThenProvinceThenNational) {
   Load({elsewhere, national, province, same});
   auto r = Match(Housing());
   std::map<std::string, double> region;
-  for (const auto& m : r.matches()) region[m.expert()] = m.explanation().components(2).value();
+  for (const auto& m : r.matches())
+    region[m.expert()] = m.explanation().components(2).value();
   EXPECT_GT(region["experts/same"], region["experts/province"]);
   EXPECT_GT(region["experts/province"], region["experts/national"]);
   EXPECT_GT(region["experts/national"], region["experts/elsewhere"]);
@@ -219,7 +252,8 @@ TEST_F(MatcherTest, CommittedHoursInActiveTeamsAreSubtracted) {
 
 TEST_F(MatcherTest, DiversityMixesDesiredLayersAtTheTop) {
   std::vector<ExpertSpec> specs;
-  for (int i = 0; i < 5; ++i) specs.push_back(Builder("muni" + std::to_string(i), "gm" + std::to_string(i)));
+  for (int i = 0; i < 5; ++i)
+    specs.push_back(Builder("muni" + std::to_string(i), "gm" + std::to_string(i)));
   ExpertSpec prov = Builder("prov", "pv26");
   prov.layer = type::GOVERNMENT_LAYER_PROVINCIAL;
   prov.skills = {{"woningbouw", 2}};
@@ -346,7 +380,8 @@ TEST_F(MatcherTest, SuggestTeamCoversLayersPerspectivesAndLimitsOrganisations) {
   for (const auto& slot : r->slots()) {
     ++per_org[slot.member().organisation()];
     layers.insert(slot.member().layer());
-    for (int p : slot.member().perspectives()) has_execution |= p == type::PERSPECTIVE_EXECUTION;
+    for (int p : slot.member().perspectives())
+      has_execution |= p == type::PERSPECTIVE_EXECUTION;
     EXPECT_FALSE(slot.reason().empty());
   }
   for (const auto& [org, n] : per_org) EXPECT_EQ(n, 1) << org;
@@ -370,7 +405,8 @@ TEST_F(MatcherTest, SuggestTeamSaysWhatIsMissingInsteadOfFailing) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_THAT(r->slots(), SizeIs(1));
   EXPECT_THAT(r->coverage().skills_missing(), ElementsAre("dijkversterking"));
-  EXPECT_THAT(r->coverage().layers_missing(), ElementsAre(type::GOVERNMENT_LAYER_WATER_AUTHORITY));
+  EXPECT_THAT(r->coverage().layers_missing(),
+              ElementsAre(type::GOVERNMENT_LAYER_WATER_AUTHORITY));
   EXPECT_GE(r->notes_size(), 3);
 }
 
@@ -398,11 +434,13 @@ TEST_F(MatcherTest, MatchTeamsFindsSimilarTeamsWithLessons) {
 TEST_F(MatcherTest, UnknownOrEmptyChallengeIsAnError) {
   Load({});
   v1::MatchExpertsRequest req;
-  EXPECT_EQ(matcher_.MatchExperts(req).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(matcher_.MatchExperts(req).status().code(),
+            absl::StatusCode::kInvalidArgument);
   req.mutable_challenge()->set_name("challenges/nope");
   EXPECT_EQ(matcher_.MatchExperts(req).status().code(), absl::StatusCode::kNotFound);
   req.mutable_challenge()->mutable_inline_();
-  EXPECT_EQ(matcher_.MatchExperts(req).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(matcher_.MatchExperts(req).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

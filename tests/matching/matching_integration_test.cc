@@ -48,8 +48,8 @@ class MatchingIntegrationTest : public ::testing::Test {
                                           {"--insecure", "--redis=" + redis_->address()});
     ASSERT_TRUE(registry.ok()) << registry.status();
     registry_ = *std::move(registry);
-    auto matching = ServiceProcess::Start(SAMENSPEL_MATCHING_BINARY,
-                                          {"--insecure", "--registry=" + registry_->address()});
+    auto matching = ServiceProcess::Start(
+        SAMENSPEL_MATCHING_BINARY, {"--insecure", "--registry=" + registry_->address()});
     ASSERT_TRUE(matching.ok()) << matching.status();
     matching_ = *std::move(matching);
     ASSERT_TRUE(matching_->WaitForHealth("SERVING", absl::Seconds(20)));
@@ -59,7 +59,9 @@ class MatchingIntegrationTest : public ::testing::Test {
     org.set_organisation_id("gm0344");
     org.mutable_organisation()->set_display_name("Gemeente Utrecht");
     org.mutable_organisation()->set_layer(type::GOVERNMENT_LAYER_MUNICIPAL);
-    ASSERT_TRUE(Call<rv1::Organisation>(*registry_stub_, &rv1::RegistryService::Stub::CreateOrganisation, org).ok());
+    ASSERT_TRUE(Call<rv1::Organisation>(
+                    *registry_stub_, &rv1::RegistryService::Stub::CreateOrganisation, org)
+                    .ok());
   }
 
   int64_t CreateExpert(const std::string& id, const std::string& skill) {
@@ -73,16 +75,19 @@ class MatchingIntegrationTest : public ::testing::Test {
     s->set_level(4);
     e->set_available_hours_per_week(8);
     e->set_consent_to_matching(true);
-    auto created = Call<rv1::Expert>(*registry_stub_, &rv1::RegistryService::Stub::CreateExpert, req);
+    auto created = Call<rv1::Expert>(*registry_stub_,
+                                     &rv1::RegistryService::Stub::CreateExpert, req);
     EXPECT_TRUE(created.ok()) << created.status();
     return created.ok() ? created->revision() : 0;
   }
 
-  absl::StatusOr<std::vector<std::string>> Match(const std::string& title, int64_t min_revision) {
+  absl::StatusOr<std::vector<std::string>> Match(const std::string& title,
+                                                 int64_t min_revision) {
     v1::MatchExpertsRequest req;
     req.mutable_challenge()->mutable_inline_()->set_title(title);
     req.set_min_revision(min_revision);
-    auto r = Call<v1::MatchExpertsResponse>(*matching_stub_, &v1::MatchingService::Stub::MatchExperts, req);
+    auto r = Call<v1::MatchExpertsResponse>(
+        *matching_stub_, &v1::MatchingService::Stub::MatchExperts, req);
     if (!r.ok()) return r.status();
     EXPECT_GE(r->revision(), min_revision);
     std::vector<std::string> names;
@@ -109,7 +114,8 @@ TEST_F(MatchingIntegrationTest, ReadYourWritesThroughUpdateAndDelete) {
   s->set_name("klimaatadaptatie");
   s->set_level(5);
   update.mutable_update_mask()->add_paths("skills");
-  auto updated = Call<rv1::Expert>(*registry_stub_, &rv1::RegistryService::Stub::UpdateExpert, update);
+  auto updated = Call<rv1::Expert>(*registry_stub_,
+                                   &rv1::RegistryService::Stub::UpdateExpert, update);
   ASSERT_TRUE(updated.ok()) << updated.status();
   auto after_update = Match("woningbouw", updated->revision());
   ASSERT_TRUE(after_update.ok());
@@ -120,7 +126,9 @@ TEST_F(MatchingIntegrationTest, ReadYourWritesThroughUpdateAndDelete) {
 
   rv1::DeleteExpertRequest del;
   del.set_name("experts/anna");
-  ASSERT_TRUE(Call<google::protobuf::Empty>(*registry_stub_, &rv1::RegistryService::Stub::DeleteExpert, del).ok());
+  ASSERT_TRUE(Call<google::protobuf::Empty>(
+                  *registry_stub_, &rv1::RegistryService::Stub::DeleteExpert, del)
+                  .ok());
   auto gone = Match("klimaatadaptatie", updated->revision() + 1);
   ASSERT_TRUE(gone.ok());
   EXPECT_THAT(*gone, Not(Contains("experts/anna")));

@@ -46,7 +46,8 @@ std::vector<Message> ReadJsonl(const std::string& path) {
 }
 
 struct Judged {
-  std::map<std::string, std::map<std::string, int>> grades;  // challenge -> expert -> grade
+  std::map<std::string, std::map<std::string, int>>
+      grades;  // challenge -> expert -> grade
 };
 
 Judged ReadJudgements(const std::string& path) {
@@ -66,7 +67,8 @@ struct Scores {
   double recall = 0;
 };
 
-Scores Evaluate(const std::vector<std::string>& ranked, const std::map<std::string, int>& grades) {
+Scores Evaluate(const std::vector<std::string>& ranked,
+                const std::map<std::string, int>& grades) {
   double dcg = 0;
   for (size_t i = 0; i < ranked.size() && i < 10; ++i) {
     auto it = grades.find(ranked[i]);
@@ -146,7 +148,8 @@ class PlainBm25 {
     std::vector<std::pair<double, uint32_t>> ranked;
     for (uint32_t d = 0; d < score.size(); ++d) {
       const auto& e = experts_[d];
-      if (score[d] > 0 && (e.consent_to_matching() || e.organisation() == c.owner_organisation())) {
+      if (score[d] > 0 &&
+          (e.consent_to_matching() || e.organisation() == c.owner_organisation())) {
         ranked.push_back({score[d], d});
       }
     }
@@ -199,18 +202,20 @@ TEST(QualityTest, NdcgAndRecallAt10OnTheLabelledSet) {
     for (const auto& m : r->matches()) ranked.push_back(m.expert());
     const Scores s = Evaluate(ranked, grades);
     const Scores b = Evaluate(baseline.Search(c), grades);
-    std::printf("%-48s service nDCG %.3f recall %.3f | plain BM25 nDCG %.3f recall %.3f\n",
-                c.name().c_str(), s.ndcg, s.recall, b.ndcg, b.recall);
+    std::printf(
+        "%-48s service nDCG %.3f recall %.3f | plain BM25 nDCG %.3f recall %.3f\n",
+        c.name().c_str(), s.ndcg, s.recall, b.ndcg, b.recall);
     service_sum.ndcg += s.ndcg;
     service_sum.recall += s.recall;
     baseline_sum.ndcg += b.ndcg;
     baseline_sum.recall += b.recall;
   }
   const double n = challenges.size();
-  std::printf("\nMEAN over %zu challenges: service nDCG@10 %.3f recall@10 %.3f | "
-              "plain BM25 nDCG@10 %.3f recall@10 %.3f\n",
-              challenges.size(), service_sum.ndcg / n, service_sum.recall / n,
-              baseline_sum.ndcg / n, baseline_sum.recall / n);
+  std::printf(
+      "\nMEAN over %zu challenges: service nDCG@10 %.3f recall@10 %.3f | "
+      "plain BM25 nDCG@10 %.3f recall@10 %.3f\n",
+      challenges.size(), service_sum.ndcg / n, service_sum.recall / n,
+      baseline_sum.ndcg / n, baseline_sum.recall / n);
   EXPECT_GE(service_sum.ndcg / n, kMinNdcgAt10);
   EXPECT_GE(service_sum.recall / n, kMinRecallAt10);
   EXPECT_GT(service_sum.ndcg, baseline_sum.ndcg);

@@ -55,7 +55,8 @@ TEST(ChangeFeedTest, EmptyAfterWaitAndCancelledAfterStop) {
   ASSERT_TRUE(changes.ok());
   EXPECT_TRUE(changes->empty());
   feed.Stop();
-  EXPECT_EQ(feed.Read(0, 10, absl::Seconds(5)).status().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(feed.Read(0, 10, absl::Seconds(5)).status().code(),
+            absl::StatusCode::kCancelled);
 }
 
 TEST(ChangeFeedTest, TrimmedRevisionsAreOutOfRange) {

@@ -93,12 +93,14 @@ class RegistryIntegrationTest : public ::testing::Test {
     req.set_organisation_id(id);
     req.mutable_organisation()->set_display_name("Organisatie " + id);
     req.mutable_organisation()->set_layer(layer);
-    auto org = Call<v1::Organisation>(stub ? *stub : *stub_, &Stub::CreateOrganisation, req);
+    auto org =
+        Call<v1::Organisation>(stub ? *stub : *stub_, &Stub::CreateOrganisation, req);
     EXPECT_TRUE(org.ok()) << org.status();
     return org.ok() ? *org : v1::Organisation();
   }
 
-  static v1::CreateExpertRequest ExpertRequest(const std::string& id, const std::string& org) {
+  static v1::CreateExpertRequest ExpertRequest(const std::string& id,
+                                               const std::string& org) {
     v1::CreateExpertRequest req;
     req.set_expert_id(id);
     auto* e = req.mutable_expert();
@@ -115,8 +117,10 @@ class RegistryIntegrationTest : public ::testing::Test {
     return req;
   }
 
-  v1::Expert CreateExpert(const std::string& id, const std::string& org, Stub* stub = nullptr) {
-    auto e = Call<v1::Expert>(stub ? *stub : *stub_, &Stub::CreateExpert, ExpertRequest(id, org));
+  v1::Expert CreateExpert(const std::string& id, const std::string& org,
+                          Stub* stub = nullptr) {
+    auto e = Call<v1::Expert>(stub ? *stub : *stub_, &Stub::CreateExpert,
+                              ExpertRequest(id, org));
     EXPECT_TRUE(e.ok()) << e.status();
     return e.ok() ? *e : v1::Expert();
   }
@@ -154,7 +158,8 @@ TEST_F(RegistryIntegrationTest, EveryCrudMethodOverGrpc) {
   ASSERT_TRUE(Call<v1::Organisation>(*stub_, &Stub::UpdateOrganisation, update_org).ok());
   v1::ListOrganisationsRequest list_orgs;
   list_orgs.set_region_code("PV26");
-  auto orgs = Call<v1::ListOrganisationsResponse>(*stub_, &Stub::ListOrganisations, list_orgs);
+  auto orgs =
+      Call<v1::ListOrganisationsResponse>(*stub_, &Stub::ListOrganisations, list_orgs);
   ASSERT_TRUE(orgs.ok()) << orgs.status();
   EXPECT_THAT(orgs->organisations(), SizeIs(1));
 
@@ -241,7 +246,8 @@ TEST_F(RegistryIntegrationTest, EveryCrudMethodOverGrpc) {
 
   v1::DeleteChallengeRequest del_challenge;
   del_challenge.set_name("challenges/droogte");
-  EXPECT_TRUE(Call<google::protobuf::Empty>(*stub_, &Stub::DeleteChallenge, del_challenge).ok());
+  EXPECT_TRUE(
+      Call<google::protobuf::Empty>(*stub_, &Stub::DeleteChallenge, del_challenge).ok());
   v1::DeleteTeamRequest del_team;
   del_team.set_name("teams/deltaplan");
   EXPECT_TRUE(Call<google::protobuf::Empty>(*stub_, &Stub::DeleteTeam, del_team).ok());
@@ -252,9 +258,11 @@ TEST_F(RegistryIntegrationTest, EveryCrudMethodOverGrpc) {
   }
   v1::DeleteOrganisationRequest del_org;
   del_org.set_name("organisations/pv26");
-  EXPECT_TRUE(Call<google::protobuf::Empty>(*stub_, &Stub::DeleteOrganisation, del_org).ok());
-  EXPECT_EQ(Call<v1::Organisation>(*stub_, &Stub::GetOrganisation, get_org).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(
+      Call<google::protobuf::Empty>(*stub_, &Stub::DeleteOrganisation, del_org).ok());
+  EXPECT_EQ(
+      Call<v1::Organisation>(*stub_, &Stub::GetOrganisation, get_org).status().code(),
+      absl::StatusCode::kNotFound);
 }
 
 TEST_F(RegistryIntegrationTest, ErrorPathsCarryCodesAndDetails) {
@@ -268,15 +276,18 @@ TEST_F(RegistryIntegrationTest, ErrorPathsCarryCodesAndDetails) {
   bad.mutable_expert()->add_region_codes("Utrecht");
   auto s = Call<v1::Expert>(*stub_, &Stub::CreateExpert, bad).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(BadFields(s), ElementsAre("expert_id", "expert.email", "expert.skills[0].level",
-                                        "expert.region_codes[0]"));
+  EXPECT_THAT(BadFields(s),
+              ElementsAre("expert_id", "expert.email", "expert.skills[0].level",
+                          "expert.region_codes[0]"));
   EXPECT_EQ(Reason(s), "INVALID_FIELD");
   // A reference that must exist.
-  s = Call<v1::Expert>(*stub_, &Stub::CreateExpert, ExpertRequest("bob", "nowhere")).status();
+  s = Call<v1::Expert>(*stub_, &Stub::CreateExpert, ExpertRequest("bob", "nowhere"))
+          .status();
   EXPECT_THAT(BadFields(s), ElementsAre("expert.organisation"));
 
   // ALREADY_EXISTS.
-  s = Call<v1::Expert>(*stub_, &Stub::CreateExpert, ExpertRequest("anna", "gm0344")).status();
+  s = Call<v1::Expert>(*stub_, &Stub::CreateExpert, ExpertRequest("anna", "gm0344"))
+          .status();
   EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists);
 
   // NOT_FOUND.
@@ -326,7 +337,8 @@ TEST_F(RegistryIntegrationTest, OversizedRequestIsResourceExhausted) {
     item.mutable_expert()->set_bio(std::string(5000, 'x'));
     *batch.add_requests() = item;
   }
-  auto s = Call<v1::BatchCreateExpertsResponse>(*stub, &Stub::BatchCreateExperts, batch).status();
+  auto s = Call<v1::BatchCreateExpertsResponse>(*stub, &Stub::BatchCreateExperts, batch)
+               .status();
   EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
 }
 
@@ -427,14 +439,17 @@ TEST_F(RegistryIntegrationTest, RedisOutageIsUnavailableThenRecovers) {
   auto s = Call<v1::Organisation>(*stub_, &Stub::GetOrganisation, get, absl::Seconds(5));
   EXPECT_EQ(s.status().code(), absl::StatusCode::kUnavailable) << s.status();
   EXPECT_LT(absl::Now() - start, absl::Seconds(3));
-  auto create = Call<v1::Expert>(*stub_, &Stub::CreateExpert, ExpertRequest("anna", "gm0363"));
+  auto create =
+      Call<v1::Expert>(*stub_, &Stub::CreateExpert, ExpertRequest("anna", "gm0363"));
   EXPECT_EQ(create.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_TRUE(registry_->WaitForHealth("NOT_SERVING", absl::Seconds(5)));
 
   ASSERT_TRUE(redis_->Start().ok());
   EXPECT_TRUE(registry_->WaitForHealth("SERVING", absl::Seconds(10)));
   EXPECT_TRUE(Call<v1::Organisation>(*stub_, &Stub::GetOrganisation, get).ok());
-  EXPECT_TRUE(Call<v1::Expert>(*stub_, &Stub::CreateExpert, ExpertRequest("anna", "gm0363")).ok());
+  EXPECT_TRUE(
+      Call<v1::Expert>(*stub_, &Stub::CreateExpert, ExpertRequest("anna", "gm0363"))
+          .ok());
 }
 
 TEST_F(RegistryIntegrationTest, SigtermDrainsAndExitsCleanly) {

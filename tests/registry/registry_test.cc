@@ -73,7 +73,8 @@ class RegistryTest : public ::testing::Test {
     req.set_team_id(id);
     req.mutable_team()->set_display_name("Team " + id);
     req.mutable_team()->set_owner_organisation("organisations/" + org);
-    for (const auto& m : members) req.mutable_team()->add_members()->set_expert("experts/" + m);
+    for (const auto& m : members)
+      req.mutable_team()->add_members()->set_expert("experts/" + m);
     auto t = registry_.CreateTeam(req);
     EXPECT_TRUE(t.ok()) << t.status();
     return *t;
@@ -276,7 +277,8 @@ TEST_F(RegistryTest, AddAndRemoveTeamMember) {
   auto added = registry_.AddTeamMember(add);
   ASSERT_TRUE(added.ok()) << added.status();
   EXPECT_THAT(added->members(), SizeIs(1));
-  EXPECT_EQ(registry_.AddTeamMember(add).status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(registry_.AddTeamMember(add).status().code(),
+            absl::StatusCode::kAlreadyExists);
   add.mutable_member()->set_expert("experts/ghost");
   EXPECT_THAT(BadFields(registry_.AddTeamMember(add).status()),
               ElementsAre("team.members[1].expert"));
@@ -284,13 +286,15 @@ TEST_F(RegistryTest, AddAndRemoveTeamMember) {
   remove.set_team("teams/t");
   remove.set_expert("experts/anna");
   remove.set_etag(team.etag());  // stale
-  EXPECT_EQ(registry_.RemoveTeamMember(remove).status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(registry_.RemoveTeamMember(remove).status().code(),
+            absl::StatusCode::kAborted);
   remove.set_etag(added->etag());
   auto removed = registry_.RemoveTeamMember(remove);
   ASSERT_TRUE(removed.ok()) << removed.status();
   EXPECT_THAT(removed->members(), IsEmpty());
   remove.clear_etag();
-  EXPECT_EQ(registry_.RemoveTeamMember(remove).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(registry_.RemoveTeamMember(remove).status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST_F(RegistryTest, OrganisationLayerChangeRewritesExperts) {

@@ -38,7 +38,8 @@ TEST(RegionCodeTest, AcceptsCbsCodes) {
   for (const char* code : {"GM0363", "PV27", "WS0155", "NL"}) {
     EXPECT_TRUE(IsValidRegionCode(code)) << code;
   }
-  for (const char* code : {"", "GM363", "gm0363", "PV270", "WS01550", "NLD", "XX12", "PV2a"}) {
+  for (const char* code :
+       {"", "GM363", "gm0363", "PV270", "WS01550", "NLD", "XX12", "PV2a"}) {
     EXPECT_FALSE(IsValidRegionCode(code)) << code;
   }
 }
@@ -68,12 +69,14 @@ TEST(ValidateExpertTest, NamesEveryBadField) {
   e.set_available_hours_per_week(-1);
   const auto v = Check(e).violations();
   EXPECT_THAT(v, Contains(Pair("expert.display_name", "required")));
-  EXPECT_THAT(v, Contains(Pair("expert.organisation", StartsWith("must be organisations/"))));
+  EXPECT_THAT(
+      v, Contains(Pair("expert.organisation", StartsWith("must be organisations/"))));
   EXPECT_THAT(v, Contains(Pair("expert.email", testing::_)));
   EXPECT_THAT(v, Contains(Pair("expert.skills[0].level", "must be between 1 and 5")));
   EXPECT_THAT(v, Contains(Pair("expert.skills[1].level", "must be between 1 and 5")));
   EXPECT_THAT(v, Contains(Pair("expert.skills[1].name", StartsWith("duplicate skill"))));
-  EXPECT_THAT(v, Contains(Pair("expert.region_codes[1]", StartsWith("must be a CBS code"))));
+  EXPECT_THAT(v,
+              Contains(Pair("expert.region_codes[1]", StartsWith("must be a CBS code"))));
   EXPECT_THAT(v, Contains(Pair("expert.perspectives[1]", testing::_)));
   EXPECT_THAT(v, Contains(Pair("expert.available_hours_per_week", testing::_)));
 }
@@ -105,7 +108,8 @@ TEST(ValidateOrganisationTest, LayerRequiredAndOinIsTwentyDigits) {
   FieldViolations v;
   ValidateOrganisation(o, "organisation", v);
   EXPECT_THAT(v.violations(), Contains(Pair("organisation.layer", testing::_)));
-  EXPECT_THAT(v.violations(), Contains(Pair("organisation.oin", StartsWith("must be 20"))));
+  EXPECT_THAT(v.violations(),
+              Contains(Pair("organisation.oin", StartsWith("must be 20"))));
   o.set_layer(type::v1::GOVERNMENT_LAYER_MUNICIPAL);
   o.set_oin("00000001002220647000");
   FieldViolations ok;
@@ -124,9 +128,10 @@ TEST(ValidateTeamTest, MembersAreCheckedOneByOne) {
   t.set_state(static_cast<v1::TaskTeam::State>(9));
   FieldViolations v;
   ValidateTeam(t, "team", v);
-  EXPECT_THAT(v.violations(), Contains(Pair("team.members[0].hours_per_week", testing::_)));
   EXPECT_THAT(v.violations(),
-              Contains(Pair("team.members[1].expert", "this expert is already a member")));
+              Contains(Pair("team.members[0].hours_per_week", testing::_)));
+  EXPECT_THAT(v.violations(), Contains(Pair("team.members[1].expert",
+                                            "this expert is already a member")));
   EXPECT_THAT(v.violations(), Contains(Pair("team.state", testing::_)));
 }
 
@@ -142,8 +147,10 @@ TEST(ValidateChallengeTest, RequiredSkillsLevelsAndWeights) {
   c.add_desired_layers(type::v1::GOVERNMENT_LAYER_UNSPECIFIED);
   FieldViolations v;
   ValidateChallenge(c, "challenge", v);
-  EXPECT_THAT(v.violations(), Contains(Pair("challenge.required_skills[0].min_level", testing::_)));
-  EXPECT_THAT(v.violations(), Contains(Pair("challenge.required_skills[0].weight", testing::_)));
+  EXPECT_THAT(v.violations(),
+              Contains(Pair("challenge.required_skills[0].min_level", testing::_)));
+  EXPECT_THAT(v.violations(),
+              Contains(Pair("challenge.required_skills[0].weight", testing::_)));
   EXPECT_THAT(v.violations(), Contains(Pair("challenge.team_size", testing::_)));
   EXPECT_THAT(v.violations(), Contains(Pair("challenge.desired_layers[0]", testing::_)));
 }
