@@ -50,6 +50,7 @@ ABSL_FLAG(bool, list_all, false, "Only time reading every expert with ListExpert
 ABSL_FLAG(absl::Duration, timeout, absl::Minutes(15), "Longest wait in --wait_serving.");
 ABSL_FLAG(int, rounds, 5, "Serial passes over the query set (0: none).");
 ABSL_FLAG(int, warmup, -1, "Queries of the warm-up pass before them (-1: all).");
+ABSL_FLAG(int, max_queries, -1, "Queries of the set to use, the first ones (-1: all).");
 ABSL_FLAG(int, empty_calls, 2000,
           "Health Check calls timed as the gRPC floor (0: none).");
 ABSL_FLAG(int, concurrency, 4, "Concurrent callers in the throughput phase (0: none).");
@@ -386,8 +387,9 @@ int Main() {
   if (absl::GetFlag(FLAGS_wait_serving)) return WaitServing();
   if (absl::GetFlag(FLAGS_list_all)) return ListAll();
   if (absl::GetFlag(FLAGS_queries).empty()) Die("--queries is required");
-  const auto queries =
+  auto queries =
       LoadQueries(absl::GetFlag(FLAGS_queries), absl::GetFlag(FLAGS_full_challenges));
+  queries.resize(std::min<size_t>(queries.size(), absl::GetFlag(FLAGS_max_queries)));
   auto matching =
       mv1::MatchingService::NewStub(Channel(absl::GetFlag(FLAGS_matching), 0));
 

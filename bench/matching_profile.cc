@@ -55,7 +55,11 @@ namespace rv1 = ::samenspel::registry::v1;
 namespace mv1 = ::samenspel::matching::v1;
 using matching::Matcher;
 
-double HeapMiB() { return mallinfo2().uordblks / 1048576.0; }
+// Heap in use: allocated from the arenas, and allocated as own mappings.
+double HeapMiB() {
+  const struct mallinfo2 m = mallinfo2();
+  return (m.uordblks + m.hblkhd) / 1048576.0;
+}
 
 double RssMiB() {
   std::ifstream status("/proc/self/status");

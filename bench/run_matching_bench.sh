@@ -14,13 +14,14 @@
 #      targets.
 # Usage: bench/run_matching_bench.sh [N]     (N experts, default 100000)
 #   BUILD_DIR (build)  CORPUS_DIR (/tmp/samenspel-matching-corpus-N)
-#   ROUNDS (5)  CONCURRENCY (4)  SECONDS_PER_PHASE (10)  FRESHNESS_WRITES (200)
+#   ROUNDS (5)  WARMUP (-1: the whole query set once before the rounds; else
+#   that many queries)  CONCURRENCY (4)  SECONDS_PER_PHASE (10)  FRESHNESS_WRITES (200)
 #   LOAD_CONCURRENCY (4)  PEERS (1)  FULL_CHALLENGES (1: one more serial pass
 #   with whole challenges)  DELTA (10000: freshness again after that many more
 #   experts, which the index keeps in its delta; 0: not)
-#   PERF (0; 1: perf profile of samenspel-matching over one more serial round,
-#   and bench/matching_profile, in process, with the services stopped; it
-#   answers only PROFILE_QUERIES (50) queries)
+#   PERF (0; 1: a perf profile of samenspel-matching over PROFILE_QUERIES (50)
+#   more queries, and bench/matching_profile, in process, with the services
+#   stopped, over as many queries)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-100000}
@@ -33,6 +34,7 @@ writes=${FRESHNESS_WRITES:-200}
 peers=${PEERS:-1}
 full=${FULL_CHALLENGES:-1}
 delta=${DELTA:-10000}
+profile_queries=${PROFILE_QUERIES:-50}
 targets=(samenspel-registry samenspel-matching matching_load matching_bench)
 [[ $peers == 1 ]] && targets+=(peer_bench)
 [[ ${PERF:-0} == 1 ]] && targets+=(matching_profile)
@@ -122,7 +124,7 @@ echo "== MatchExperts through gRPC"
 bench_flags=(--matching="127.0.0.1:$matching_port" --registry="127.0.0.1:$registry_port"
   --queries="$corpus/queries.jsonl" --summary="$summary")
 "$build/bench/matching_bench" "${bench_flags[@]}" --rounds="$rounds" --concurrency="$conc" \
-  --seconds="$secs" --freshness_writes="$writes"
+  --seconds="$secs" --freshness_writes="$writes" --warmup="${WARMUP:--1}"
 if [[ $full == 1 ]]; then
   echo "== MatchExperts with full challenges (themes, regions, owner, desired layers)"
   "$build/bench/matching_bench" "${bench_flags[@]}" --rounds="$rounds" --concurrency=0 \
@@ -143,12 +145,12 @@ if ((delta > 0)); then
     --empty_calls=0 --freshness_writes="$writes" --label="after $delta more experts: "
 fi
 if [[ ${PERF:-0} == 1 ]]; then
-  echo "== perf profile of samenspel-matching over one serial round (self time)"
+  echo "== perf profile of samenspel-matching over $profile_queries queries (self time)"
   perf record -F 999 -g -p "$matching_pid" -o "$work/perf.data" 2>/dev/null &
   perf_pid=$!
   sleep 1
-  "$build/bench/matching_bench" "${bench_flags[@]}" --summary= --rounds=1 \
-    --concurrency=0 --freshness_writes=0 >/dev/null
+  "$build/bench/matching_bench" "${bench_flags[@]}" --summary= --rounds=1 --warmup=0 \
+    --max_queries="$profile_queries" --concurrency=0 --freshness_writes=0 >/dev/null
   kill -INT "$perf_pid"
   wait "$perf_pid" || true
   perf report -i "$work/perf.data" --no-children -g none --percent-limit 1 --stdio \
@@ -161,7 +163,7 @@ stop "$redis_pid"
 if [[ ${PERF:-0} == 1 ]]; then
   echo "== in process: bench/matching_profile"
   "$build/bench/matching_profile" --corpus="$corpus" --rounds=1 \
-    --max_queries="${PROFILE_QUERIES:-50}"
+    --max_queries="$profile_queries"
 fi
 if [[ $peers == 1 ]]; then
   echo "== peers, in process, services stopped"
