@@ -124,7 +124,8 @@ echo "== MatchExperts through gRPC"
 bench_flags=(--matching="127.0.0.1:$matching_port" --registry="127.0.0.1:$registry_port"
   --queries="$corpus/queries.jsonl" --summary="$summary")
 "$build/bench/matching_bench" "${bench_flags[@]}" --rounds="$rounds" --concurrency="$conc" \
-  --seconds="$secs" --freshness_writes="$writes" --warmup="${WARMUP:--1}"
+  --seconds="$secs" --freshness_writes="$writes" --warmup="${WARMUP:--1}" ||
+  row samenspel "WARNING: failed MatchExperts calls (see the log)" - - "the numbers above exclude them"
 if [[ $full == 1 ]]; then
   echo "== MatchExperts with full challenges (themes, regions, owner, desired layers)"
   "$build/bench/matching_bench" "${bench_flags[@]}" --rounds="$rounds" --concurrency=0 \
