@@ -20,6 +20,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "openssl/sha.h"
 #include "registry-service/core/names.h"
+#include "registry-service/core/page_token.h"
 #include "registry-service/core/validation.h"
 
 namespace samenspel::registry {
@@ -302,29 +303,6 @@ absl::Status CheckRequestId(absl::string_view request_id, std::string field) {
     }
   }
   return absl::OkStatus();
-}
-
-// Opaque page tokens: the filters they belong to and the last id returned.
-std::string EncodePageToken(absl::string_view filters, absl::string_view after_id) {
-  return absl::WebSafeBase64Escape(absl::StrCat("v1\n", filters, "\n", after_id));
-}
-
-absl::StatusOr<std::string> DecodePageToken(absl::string_view token,
-                                            absl::string_view filters) {
-  if (token.empty()) return std::string();
-  std::string raw;
-  if (absl::WebSafeBase64Unescape(token, &raw)) {
-    std::vector<std::string> parts = absl::StrSplit(raw, absl::MaxSplits('\n', 2));
-    if (parts.size() == 3 && parts[0] == "v1") {
-      if (parts[1] != filters) {
-        return InvalidField("page_token",
-                            "was issued for other filters; keep the filters the same "
-                            "while paging");
-      }
-      return parts[2];
-    }
-  }
-  return InvalidField("page_token", "not a page token issued by this registry");
 }
 
 }  // namespace
