@@ -34,9 +34,11 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(
                  program.c_str());
     return grpc::InsecureServerCredentials();
   }
+  // With a client CA a certificate is verified when presented, but not
+  // required: agency systems may authenticate with a bearer token instead.
   grpc::SslServerCredentialsOptions ssl(
       o.client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
-                          : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+                          : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
   absl::StatusOr<std::string> key = ReadFile(o.tls_key);
   absl::StatusOr<std::string> cert = ReadFile(o.tls_cert);
   if (!key.ok()) return key.status();

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "absl/flags/flag.h"
+#include "absl/flags/marshalling.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/ascii.h"
@@ -21,10 +22,14 @@
 #include "common/server_setup.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/server_builder.h"
+#include "registry-service/core/access_control.h"
+#include "registry-service/core/audit_log.h"
 #include "registry-service/core/change_feed.h"
 #include "registry-service/core/memory_store.h"
 #include "registry-service/core/registry.h"
+#include "registry-service/redis/redis_access_store.h"
 #include "registry-service/redis/redis_store.h"
+#include "registry-service/server/access_service_impl.h"
 #include "registry-service/server/authorizer.h"
 #include "registry-service/server/registry_service_impl.h"
 
@@ -53,7 +58,22 @@ ABSL_FLAG(
     std::string, client_ca, "",
     "PEM CA bundle; when set, clients must present a certificate it signed (mTLS).");
 ABSL_FLAG(std::string, admin_token_file, "",
-          "File with the bootstrap admin bearer token (access control: see issue #5).");
+          "File with the bootstrap admin bearer token (at least 32 characters; "
+          "generate one with `openssl rand -base64 32`). With it or --client_ca set, "
+          "every call must authenticate.");
+ABSL_FLAG(std::vector<std::string>, admin_oins, {},
+          "Comma-separated OINs whose client certificates act as admins.");
+ABSL_FLAG(std::string, client_cert_role, "editor",
+          "Role of other client-certificate callers: editor or reader.");
+ABSL_FLAG(absl::Duration, token_cache_ttl, absl::Seconds(5),
+          "How long a verified token is trusted without a Redis read; a revocation "
+          "reaches other registry replicas within this time.");
+ABSL_FLAG(double, rate_limit, 200,
+          "Calls per second each non-admin principal may make on average (0: no "
+          "limit); more get RESOURCE_EXHAUSTED.");
+ABSL_FLAG(double, rate_burst, 400, "Largest burst of calls per non-admin principal.");
+ABSL_FLAG(absl::Duration, audit_retention, absl::Hours(24 * 400),
+          "How long audit events are kept.");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
           "On SIGTERM, how long in-flight calls may take before they are cancelled.");
 
@@ -67,6 +87,9 @@ struct RegistryServerOptions {
   RedisStoreOptions redis;
   int max_message_bytes = 0;
   ServerSecurityOptions security;
+  AccessControlOptions access;
+  RateLimiterOptions rate_limit;
+  AuditLogOptions audit;
   absl::Duration drain_timeout;
 };
 
@@ -114,8 +137,26 @@ RegistryServerOptions OptionsFromFlags() {
   o.security.tls_key = absl::GetFlag(FLAGS_tls_key);
   o.security.client_ca = absl::GetFlag(FLAGS_client_ca);
   if (!absl::GetFlag(FLAGS_admin_token_file).empty()) {
-    Fail("--admin_token_file: token authentication is not available in this build yet");
+    absl::StatusOr<std::string> token = ReadFile(absl::GetFlag(FLAGS_admin_token_file));
+    if (!token.ok()) Fail(absl::StrCat("--admin_token_file: ", token.status().message()));
+    o.access.bootstrap_admin_secret = std::string(absl::StripAsciiWhitespace(*token));
+    if (o.access.bootstrap_admin_secret.size() < 32) {
+      Fail("--admin_token_file: the token must have at least 32 characters");
+    }
   }
+  o.access.admin_oins = absl::GetFlag(FLAGS_admin_oins);
+  const std::string cert_role = absl::GetFlag(FLAGS_client_cert_role);
+  if (cert_role == "editor") {
+    o.access.certificate_role = v1::ROLE_EDITOR;
+  } else if (cert_role == "reader") {
+    o.access.certificate_role = v1::ROLE_READER;
+  } else {
+    Fail("--client_cert_role must be editor or reader (admins: --admin_oins)");
+  }
+  o.access.cache_ttl = absl::GetFlag(FLAGS_token_cache_ttl);
+  o.rate_limit.rate = absl::GetFlag(FLAGS_rate_limit);
+  o.rate_limit.burst = std::max(1.0, absl::GetFlag(FLAGS_rate_burst));
+  o.audit.retention = absl::GetFlag(FLAGS_audit_retention);
   o.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   return o;
 }
@@ -143,10 +184,39 @@ int Run(const RegistryServerOptions& o) {
   feed_options.cache_size = static_cast<int>(
       std::min<int64_t>(feed_options.cache_size, o.redis.feed_retention));
   ChangeFeed feed(store.get(), feed_options);
-  AllowAllAuthorizer authorizer;
-  RegistryServiceImpl service(&registry, &feed, &authorizer);
 
-  HealthService health({"samenspel.registry.v1.RegistryService"});
+  std::unique_ptr<AccessStore> access_store;
+  if (o.memory_store) {
+    access_store = std::make_unique<MemoryAccessStore>();
+  } else {
+    RedisConnectOptions redis;
+    redis.host = o.redis.host;
+    redis.port = o.redis.port;
+    redis.password = o.redis.password;
+    redis.db = o.redis.db;
+    access_store = std::make_unique<RedisAccessStore>(redis, o.redis.key_prefix);
+  }
+  AccessControl access(access_store.get(), store.get(), o.access);
+  AuditLog audit(access_store.get(), o.audit);
+  RateLimiter limiter(o.rate_limit);
+  // DESIGN.md: an --insecure service without any credential configured is
+  // open (development and the demo); otherwise every call authenticates.
+  const bool open = o.security.insecure && o.access.bootstrap_admin_secret.empty() &&
+                    o.security.client_ca.empty();
+  std::unique_ptr<Authorizer> authorizer;
+  if (open) {
+    std::fprintf(stderr,
+                 "samenspel-registry: WARNING: no credentials configured: every caller "
+                 "is an admin (development only)\n");
+    authorizer = std::make_unique<OpenAuthorizer>();
+  } else {
+    authorizer = std::make_unique<CredentialAuthorizer>(&access, &limiter);
+  }
+  RegistryServiceImpl service(&registry, &feed, authorizer.get(), &audit);
+  AccessServiceImpl access_service(&access, authorizer.get(), &audit);
+
+  HealthService health(
+      {"samenspel.registry.v1.RegistryService", "samenspel.registry.v1.AccessService"});
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   // Idle sync-server threads look for work this often; it also bounds how
@@ -157,6 +227,7 @@ int Run(const RegistryServerOptions& o) {
   builder.AddListeningPort(o.listen, *credentials, &port);
   builder.SetMaxReceiveMessageSize(o.max_message_bytes);
   builder.RegisterService(&service);
+  builder.RegisterService(&access_service);
   builder.RegisterService(&health);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) Fail(absl::StrCat("cannot listen on ", o.listen));

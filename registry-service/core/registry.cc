@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -83,6 +84,7 @@ struct Traits<v1::Organisation> {
   static constexpr Kind kKind = Kind::kOrganisation;
   static constexpr absl::string_view kField = "organisation";
   static constexpr std::array<absl::string_view, 0> kOutputOnly{};
+  static const std::string& Owner(const R& r) { return r.name(); }
 
   static void Validate(const R& r, absl::string_view prefix, FieldViolations& v) {
     ValidateOrganisation(r, prefix, v);
@@ -90,6 +92,8 @@ struct Traits<v1::Organisation> {
   static std::vector<IndexEntry> Indexes(const R& r) {
     std::vector<IndexEntry> out{{"layer", absl::StrCat(r.layer())}};
     for (const auto& code : r.region_codes()) out.push_back({"region", code});
+    // Client certificates name their organisation by OIN.
+    if (!r.oin().empty()) out.push_back({"oin", r.oin()});
     return out;
   }
   static absl::Status Prepare(Reads& reads, const R* old, R& r, absl::string_view,
@@ -115,6 +119,7 @@ struct Traits<v1::Expert> {
   static constexpr Kind kKind = Kind::kExpert;
   static constexpr absl::string_view kField = "expert";
   static constexpr std::array<absl::string_view, 1> kOutputOnly{"layer"};
+  static const std::string& Owner(const R& r) { return r.organisation(); }
 
   static void Validate(const R& r, absl::string_view prefix, FieldViolations& v) {
     ValidateExpert(r, prefix, v);
@@ -168,6 +173,7 @@ struct Traits<v1::TaskTeam> {
   static constexpr Kind kKind = Kind::kTeam;
   static constexpr absl::string_view kField = "team";
   static constexpr std::array<absl::string_view, 0> kOutputOnly{};
+  static const std::string& Owner(const R& r) { return r.owner_organisation(); }
 
   static void Validate(const R& r, absl::string_view prefix, FieldViolations& v) {
     ValidateTeam(r, prefix, v);
@@ -203,6 +209,7 @@ struct Traits<v1::Challenge> {
   static constexpr Kind kKind = Kind::kChallenge;
   static constexpr absl::string_view kField = "challenge";
   static constexpr std::array<absl::string_view, 0> kOutputOnly{};
+  static const std::string& Owner(const R& r) { return r.owner_organisation(); }
 
   static void Validate(const R& r, absl::string_view prefix, FieldViolations& v) {
     ValidateChallenge(r, prefix, v);
@@ -312,14 +319,17 @@ template <typename R>
 class ResourceOps {
  public:
   using T = Traits<R>;
-  explicit ResourceOps(const Registry& reg)
-      : store_(reg.store_), options_(reg.options_), reads_(reg.store_) {}
+  ResourceOps(const Registry& reg, const v1::Principal& caller)
+      : store_(reg.store_), options_(reg.options_), caller_(caller), reads_(reg.store_) {}
 
   // Validates and prepares a create of `input` into `req`; returns the
   // resource as it will be stored (without revision).
   absl::StatusOr<R> PrepareCreate(const R& input, absl::string_view id_in,
                                   const std::string& prefix, const std::string& id_field,
                                   CommitRequest& req) {
+    // Permission first: a caller who may not write learns nothing from
+    // validation. (An organisation's owner is itself: only admins create one.)
+    SAMENSPEL_RETURN_IF_ERROR(CheckWrite(caller_, T::kKind, "", T::Owner(input)));
     FieldViolations v;
     if (!id_in.empty() && !IsValidId(id_in)) {
       v.Add(id_field, "must match [a-z0-9][a-z0-9-]{0,62}");
@@ -361,7 +371,9 @@ class ResourceOps {
   absl::StatusOr<R> Get(absl::string_view name, absl::string_view field) {
     SAMENSPEL_ASSIGN_OR_RETURN(std::string id, ParseName(T::kKind, name, field));
     SAMENSPEL_ASSIGN_OR_RETURN(StoredRecord rec, store_->Get(T::kKind, id));
-    return Decode<R>(rec);
+    SAMENSPEL_ASSIGN_OR_RETURN(R r, Decode<R>(rec));
+    Redact(r);
+    return r;
   }
 
   // Read-modify-write of one resource: `edit` changes a copy of the current
@@ -374,6 +386,8 @@ class ResourceOps {
     for (int attempt = 1;; ++attempt) {
       SAMENSPEL_ASSIGN_OR_RETURN(StoredRecord rec, store_->Get(T::kKind, id));
       SAMENSPEL_ASSIGN_OR_RETURN(R current, Decode<R>(rec));
+      SAMENSPEL_RETURN_IF_ERROR(
+          CheckWrite(caller_, T::kKind, T::Owner(current), T::Owner(current)));
       if (!etag.empty() && etag != current.etag()) {
         return EtagMismatchError(current.name());
       }
@@ -382,6 +396,8 @@ class ResourceOps {
       R next = current;
       SAMENSPEL_RETURN_IF_ERROR(edit(next));
       next.set_name(current.name());
+      SAMENSPEL_RETURN_IF_ERROR(
+          CheckWrite(caller_, T::kKind, T::Owner(current), T::Owner(next)));
       *next.mutable_create_time() = current.create_time();
       *next.mutable_update_time() = ToProto(req.commit_time);
       FieldViolations v;
@@ -450,6 +466,7 @@ class ResourceOps {
     for (int attempt = 1;; ++attempt) {
       SAMENSPEL_ASSIGN_OR_RETURN(StoredRecord rec, store_->Get(T::kKind, id));
       SAMENSPEL_ASSIGN_OR_RETURN(R current, Decode<R>(rec));
+      SAMENSPEL_RETURN_IF_ERROR(CheckWrite(caller_, T::kKind, T::Owner(current), ""));
       if (!etag.empty() && etag != current.etag())
         return EtagMismatchError(current.name());
       CommitRequest req;
@@ -511,7 +528,10 @@ class ResourceOps {
         for (const IndexEntry& f : rest) {
           match = match && std::find(own.begin(), own.end(), f) != own.end();
         }
-        if (match) *items->Add() = std::move(r);
+        if (match) {
+          Redact(r);
+          *items->Add() = std::move(r);
+        }
       }
       if (!page.more && used == page.records.size()) {
         done = true;
@@ -528,8 +548,14 @@ class ResourceOps {
   }
 
  private:
+  // Clears the personal fields the caller may not see (experts only).
+  void Redact(R& r) const {
+    if constexpr (std::is_same_v<R, v1::Expert>) RedactFor(caller_, r);
+  }
+
   Store* store_;
   const RegistryOptions& options_;
+  const v1::Principal& caller_;
   Reads reads_;
 };
 
@@ -564,40 +590,46 @@ std::string EnumFilter(int value) { return value == 0 ? "" : absl::StrCat(value)
 // --- Organisations ---
 
 absl::StatusOr<v1::Organisation> Registry::CreateOrganisation(
-    const v1::CreateOrganisationRequest& r) {
-  return ResourceOps<v1::Organisation>(*this).Create(r.organisation(),
-                                                     r.organisation_id(), r.request_id());
+    const v1::CreateOrganisationRequest& r, const v1::Principal& caller) {
+  return ResourceOps<v1::Organisation>(*this, caller)
+      .Create(r.organisation(), r.organisation_id(), r.request_id());
 }
 absl::StatusOr<v1::Organisation> Registry::GetOrganisation(
-    const v1::GetOrganisationRequest& r) {
-  return ResourceOps<v1::Organisation>(*this).Get(r.name(), "name");
+    const v1::GetOrganisationRequest& r, const v1::Principal& caller) {
+  return ResourceOps<v1::Organisation>(*this, caller).Get(r.name(), "name");
 }
 absl::StatusOr<v1::ListOrganisationsResponse> Registry::ListOrganisations(
-    const v1::ListOrganisationsRequest& r) {
+    const v1::ListOrganisationsRequest& r, const v1::Principal& caller) {
   auto filters =
       (Filters({{"layer", EnumFilter(r.layer())}, {"region", r.region_code()}}));
-  return ResourceOps<v1::Organisation>(*this).List<v1::ListOrganisationsResponse>(
-      r.page_size(), r.page_token(), std::move(filters),
-      &v1::ListOrganisationsResponse::mutable_organisations);
+  return ResourceOps<v1::Organisation>(*this, caller)
+      .List<v1::ListOrganisationsResponse>(
+          r.page_size(), r.page_token(), std::move(filters),
+          &v1::ListOrganisationsResponse::mutable_organisations);
 }
 absl::StatusOr<v1::Organisation> Registry::UpdateOrganisation(
-    const v1::UpdateOrganisationRequest& r) {
-  return ResourceOps<v1::Organisation>(*this).Update(r.organisation(), r.update_mask());
+    const v1::UpdateOrganisationRequest& r, const v1::Principal& caller) {
+  return ResourceOps<v1::Organisation>(*this, caller)
+      .Update(r.organisation(), r.update_mask());
 }
-absl::Status Registry::DeleteOrganisation(const v1::DeleteOrganisationRequest& r) {
-  return ResourceOps<v1::Organisation>(*this).Delete(r.name(), r.etag());
+absl::Status Registry::DeleteOrganisation(const v1::DeleteOrganisationRequest& r,
+                                          const v1::Principal& caller) {
+  return ResourceOps<v1::Organisation>(*this, caller).Delete(r.name(), r.etag());
 }
 
 // --- Experts ---
 
-absl::StatusOr<v1::Expert> Registry::CreateExpert(const v1::CreateExpertRequest& r) {
-  return ResourceOps<v1::Expert>(*this).Create(r.expert(), r.expert_id(), r.request_id());
+absl::StatusOr<v1::Expert> Registry::CreateExpert(const v1::CreateExpertRequest& r,
+                                                  const v1::Principal& caller) {
+  return ResourceOps<v1::Expert>(*this, caller)
+      .Create(r.expert(), r.expert_id(), r.request_id());
 }
-absl::StatusOr<v1::Expert> Registry::GetExpert(const v1::GetExpertRequest& r) {
-  return ResourceOps<v1::Expert>(*this).Get(r.name(), "name");
+absl::StatusOr<v1::Expert> Registry::GetExpert(const v1::GetExpertRequest& r,
+                                               const v1::Principal& caller) {
+  return ResourceOps<v1::Expert>(*this, caller).Get(r.name(), "name");
 }
 absl::StatusOr<v1::ListExpertsResponse> Registry::ListExperts(
-    const v1::ListExpertsRequest& r) {
+    const v1::ListExpertsRequest& r, const v1::Principal& caller) {
   SAMENSPEL_ASSIGN_OR_RETURN(
       std::string org,
       OptionalRef(Kind::kOrganisation, r.organisation(), "organisation"));
@@ -606,25 +638,27 @@ absl::StatusOr<v1::ListExpertsResponse> Registry::ListExperts(
                            {"theme", Lower(r.theme())},
                            {"region", r.region_code()},
                            {"layer", EnumFilter(r.layer())}}));
-  return ResourceOps<v1::Expert>(*this).List<v1::ListExpertsResponse>(
-      r.page_size(), r.page_token(), std::move(filters),
-      &v1::ListExpertsResponse::mutable_experts);
+  return ResourceOps<v1::Expert>(*this, caller)
+      .List<v1::ListExpertsResponse>(r.page_size(), r.page_token(), std::move(filters),
+                                     &v1::ListExpertsResponse::mutable_experts);
 }
-absl::StatusOr<v1::Expert> Registry::UpdateExpert(const v1::UpdateExpertRequest& r) {
-  return ResourceOps<v1::Expert>(*this).Update(r.expert(), r.update_mask());
+absl::StatusOr<v1::Expert> Registry::UpdateExpert(const v1::UpdateExpertRequest& r,
+                                                  const v1::Principal& caller) {
+  return ResourceOps<v1::Expert>(*this, caller).Update(r.expert(), r.update_mask());
 }
-absl::Status Registry::DeleteExpert(const v1::DeleteExpertRequest& r) {
-  return ResourceOps<v1::Expert>(*this).Delete(r.name(), r.etag());
+absl::Status Registry::DeleteExpert(const v1::DeleteExpertRequest& r,
+                                    const v1::Principal& caller) {
+  return ResourceOps<v1::Expert>(*this, caller).Delete(r.name(), r.etag());
 }
 
 absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
-    const v1::BatchCreateExpertsRequest& r) {
+    const v1::BatchCreateExpertsRequest& r, const v1::Principal& caller) {
   if (r.requests_size() == 0) return InvalidField("requests", "at least one expert");
   if (r.requests_size() > options_.max_batch_size) {
     return InvalidField("requests",
                         absl::StrCat("at most ", options_.max_batch_size, " per call"));
   }
-  ResourceOps<v1::Expert> ops(*this);
+  ResourceOps<v1::Expert> ops(*this, caller);
   CommitRequest req;
   req.commit_time = options_.clock();
   v1::BatchCreateExpertsResponse response;
@@ -686,13 +720,17 @@ absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
 
 // --- Teams ---
 
-absl::StatusOr<v1::TaskTeam> Registry::CreateTeam(const v1::CreateTeamRequest& r) {
-  return ResourceOps<v1::TaskTeam>(*this).Create(r.team(), r.team_id(), r.request_id());
+absl::StatusOr<v1::TaskTeam> Registry::CreateTeam(const v1::CreateTeamRequest& r,
+                                                  const v1::Principal& caller) {
+  return ResourceOps<v1::TaskTeam>(*this, caller)
+      .Create(r.team(), r.team_id(), r.request_id());
 }
-absl::StatusOr<v1::TaskTeam> Registry::GetTeam(const v1::GetTeamRequest& r) {
-  return ResourceOps<v1::TaskTeam>(*this).Get(r.name(), "name");
+absl::StatusOr<v1::TaskTeam> Registry::GetTeam(const v1::GetTeamRequest& r,
+                                               const v1::Principal& caller) {
+  return ResourceOps<v1::TaskTeam>(*this, caller).Get(r.name(), "name");
 }
-absl::StatusOr<v1::ListTeamsResponse> Registry::ListTeams(const v1::ListTeamsRequest& r) {
+absl::StatusOr<v1::ListTeamsResponse> Registry::ListTeams(const v1::ListTeamsRequest& r,
+                                                          const v1::Principal& caller) {
   SAMENSPEL_ASSIGN_OR_RETURN(
       std::string owner,
       OptionalRef(Kind::kOrganisation, r.owner_organisation(), "owner_organisation"));
@@ -702,23 +740,26 @@ absl::StatusOr<v1::ListTeamsResponse> Registry::ListTeams(const v1::ListTeamsReq
                            {"owner", owner},
                            {"theme", Lower(r.theme())},
                            {"state", EnumFilter(r.state())}}));
-  return ResourceOps<v1::TaskTeam>(*this).List<v1::ListTeamsResponse>(
-      r.page_size(), r.page_token(), std::move(filters),
-      &v1::ListTeamsResponse::mutable_teams);
+  return ResourceOps<v1::TaskTeam>(*this, caller)
+      .List<v1::ListTeamsResponse>(r.page_size(), r.page_token(), std::move(filters),
+                                   &v1::ListTeamsResponse::mutable_teams);
 }
-absl::StatusOr<v1::TaskTeam> Registry::UpdateTeam(const v1::UpdateTeamRequest& r) {
-  return ResourceOps<v1::TaskTeam>(*this).Update(r.team(), r.update_mask());
+absl::StatusOr<v1::TaskTeam> Registry::UpdateTeam(const v1::UpdateTeamRequest& r,
+                                                  const v1::Principal& caller) {
+  return ResourceOps<v1::TaskTeam>(*this, caller).Update(r.team(), r.update_mask());
 }
-absl::Status Registry::DeleteTeam(const v1::DeleteTeamRequest& r) {
-  return ResourceOps<v1::TaskTeam>(*this).Delete(r.name(), r.etag());
+absl::Status Registry::DeleteTeam(const v1::DeleteTeamRequest& r,
+                                  const v1::Principal& caller) {
+  return ResourceOps<v1::TaskTeam>(*this, caller).Delete(r.name(), r.etag());
 }
 
-absl::StatusOr<v1::TaskTeam> Registry::AddTeamMember(const v1::AddTeamMemberRequest& r) {
+absl::StatusOr<v1::TaskTeam> Registry::AddTeamMember(const v1::AddTeamMemberRequest& r,
+                                                     const v1::Principal& caller) {
   FieldViolations v;
   ValidateTeamMember(r.member(), "member", v);
   SAMENSPEL_RETURN_IF_ERROR(v.ToStatus());
-  return ResourceOps<v1::TaskTeam>(*this).Modify(
-      r.team(), "team", r.etag(), [&](v1::TaskTeam& team) -> absl::Status {
+  return ResourceOps<v1::TaskTeam>(*this, caller)
+      .Modify(r.team(), "team", r.etag(), [&](v1::TaskTeam& team) -> absl::Status {
         for (const auto& m : team.members()) {
           if (m.expert() == r.member().expert()) {
             return WithReason(
@@ -733,10 +774,10 @@ absl::StatusOr<v1::TaskTeam> Registry::AddTeamMember(const v1::AddTeamMemberRequ
 }
 
 absl::StatusOr<v1::TaskTeam> Registry::RemoveTeamMember(
-    const v1::RemoveTeamMemberRequest& r) {
+    const v1::RemoveTeamMemberRequest& r, const v1::Principal& caller) {
   SAMENSPEL_RETURN_IF_ERROR(ParseName(Kind::kExpert, r.expert(), "expert").status());
-  return ResourceOps<v1::TaskTeam>(*this).Modify(
-      r.team(), "team", r.etag(), [&](v1::TaskTeam& team) -> absl::Status {
+  return ResourceOps<v1::TaskTeam>(*this, caller)
+      .Modify(r.team(), "team", r.etag(), [&](v1::TaskTeam& team) -> absl::Status {
         auto* members = team.mutable_members();
         for (int i = 0; i < members->size(); ++i) {
           if (members->Get(i).expert() == r.expert()) {
@@ -753,33 +794,39 @@ absl::StatusOr<v1::TaskTeam> Registry::RemoveTeamMember(
 // --- Challenges ---
 
 absl::StatusOr<v1::Challenge> Registry::CreateChallenge(
-    const v1::CreateChallengeRequest& r) {
-  return ResourceOps<v1::Challenge>(*this).Create(r.challenge(), r.challenge_id(),
-                                                  r.request_id());
+    const v1::CreateChallengeRequest& r, const v1::Principal& caller) {
+  return ResourceOps<v1::Challenge>(*this, caller)
+      .Create(r.challenge(), r.challenge_id(), r.request_id());
 }
-absl::StatusOr<v1::Challenge> Registry::GetChallenge(const v1::GetChallengeRequest& r) {
-  return ResourceOps<v1::Challenge>(*this).Get(r.name(), "name");
+absl::StatusOr<v1::Challenge> Registry::GetChallenge(const v1::GetChallengeRequest& r,
+                                                     const v1::Principal& caller) {
+  return ResourceOps<v1::Challenge>(*this, caller).Get(r.name(), "name");
 }
 absl::StatusOr<v1::ListChallengesResponse> Registry::ListChallenges(
-    const v1::ListChallengesRequest& r) {
+    const v1::ListChallengesRequest& r, const v1::Principal& caller) {
   SAMENSPEL_ASSIGN_OR_RETURN(
       std::string owner,
       OptionalRef(Kind::kOrganisation, r.owner_organisation(), "owner_organisation"));
   auto filters = (Filters(
       {{"owner", owner}, {"theme", Lower(r.theme())}, {"state", EnumFilter(r.state())}}));
-  return ResourceOps<v1::Challenge>(*this).List<v1::ListChallengesResponse>(
-      r.page_size(), r.page_token(), std::move(filters),
-      &v1::ListChallengesResponse::mutable_challenges);
+  return ResourceOps<v1::Challenge>(*this, caller)
+      .List<v1::ListChallengesResponse>(r.page_size(), r.page_token(), std::move(filters),
+                                        &v1::ListChallengesResponse::mutable_challenges);
 }
 absl::StatusOr<v1::Challenge> Registry::UpdateChallenge(
-    const v1::UpdateChallengeRequest& r) {
-  return ResourceOps<v1::Challenge>(*this).Update(r.challenge(), r.update_mask());
+    const v1::UpdateChallengeRequest& r, const v1::Principal& caller) {
+  return ResourceOps<v1::Challenge>(*this, caller).Update(r.challenge(), r.update_mask());
 }
-absl::Status Registry::DeleteChallenge(const v1::DeleteChallengeRequest& r) {
-  return ResourceOps<v1::Challenge>(*this).Delete(r.name(), r.etag());
+absl::Status Registry::DeleteChallenge(const v1::DeleteChallengeRequest& r,
+                                       const v1::Principal& caller) {
+  return ResourceOps<v1::Challenge>(*this, caller).Delete(r.name(), r.etag());
 }
 
 // --- Change feed ---
+
+bool Registry::RedactFor(const v1::Principal& caller, v1::Change& change) {
+  return change.has_expert() && registry::RedactFor(caller, *change.mutable_expert());
+}
 
 absl::StatusOr<v1::Change> Registry::ToChange(const StoredChange& c) {
   v1::Change change;

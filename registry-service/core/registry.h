@@ -15,6 +15,13 @@
 //  - changing an organisation's layer rewrites its experts' layer in the same
 //    commit.
 //
+// Access: every method takes the calling principal and checks it per object
+// (access_policy.h): PERMISSION_DENIED for a write the caller's role or
+// organisation does not allow; reads return experts with the personal fields
+// the caller may not see cleared. The default caller is SystemPrincipal()
+// (an admin), for internal use and core tests; the gRPC adapter always passes
+// the authenticated principal.
+//
 // Thread-safe: methods may be called concurrently; state lives in the Store.
 //
 // Example:
@@ -32,6 +39,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/clock.h"
+#include "registry-service/core/access_policy.h"
 #include "registry-service/core/store.h"
 #include "samenspel/registry/v1/registry_service.pb.h"
 
@@ -57,43 +65,74 @@ class Registry {
   Registry(Store* store, RegistryOptions options);
 
   absl::StatusOr<v1::Organisation> CreateOrganisation(
-      const v1::CreateOrganisationRequest& r);
-  absl::StatusOr<v1::Organisation> GetOrganisation(const v1::GetOrganisationRequest& r);
+      const v1::CreateOrganisationRequest& r,
+      const v1::Principal& caller = SystemPrincipal());
+  absl::StatusOr<v1::Organisation> GetOrganisation(
+      const v1::GetOrganisationRequest& r,
+      const v1::Principal& caller = SystemPrincipal());
   absl::StatusOr<v1::ListOrganisationsResponse> ListOrganisations(
-      const v1::ListOrganisationsRequest& r);
+      const v1::ListOrganisationsRequest& r,
+      const v1::Principal& caller = SystemPrincipal());
   absl::StatusOr<v1::Organisation> UpdateOrganisation(
-      const v1::UpdateOrganisationRequest& r);
-  absl::Status DeleteOrganisation(const v1::DeleteOrganisationRequest& r);
+      const v1::UpdateOrganisationRequest& r,
+      const v1::Principal& caller = SystemPrincipal());
+  absl::Status DeleteOrganisation(const v1::DeleteOrganisationRequest& r,
+                                  const v1::Principal& caller = SystemPrincipal());
 
-  absl::StatusOr<v1::Expert> CreateExpert(const v1::CreateExpertRequest& r);
-  absl::StatusOr<v1::Expert> GetExpert(const v1::GetExpertRequest& r);
-  absl::StatusOr<v1::ListExpertsResponse> ListExperts(const v1::ListExpertsRequest& r);
-  absl::StatusOr<v1::Expert> UpdateExpert(const v1::UpdateExpertRequest& r);
-  absl::Status DeleteExpert(const v1::DeleteExpertRequest& r);
+  absl::StatusOr<v1::Expert> CreateExpert(
+      const v1::CreateExpertRequest& r, const v1::Principal& caller = SystemPrincipal());
+  absl::StatusOr<v1::Expert> GetExpert(const v1::GetExpertRequest& r,
+                                       const v1::Principal& caller = SystemPrincipal());
+  absl::StatusOr<v1::ListExpertsResponse> ListExperts(
+      const v1::ListExpertsRequest& r, const v1::Principal& caller = SystemPrincipal());
+  absl::StatusOr<v1::Expert> UpdateExpert(
+      const v1::UpdateExpertRequest& r, const v1::Principal& caller = SystemPrincipal());
+  absl::Status DeleteExpert(const v1::DeleteExpertRequest& r,
+                            const v1::Principal& caller = SystemPrincipal());
   // All or nothing. A retry with the same request_ids (every request must
   // carry one for the batch to be idempotent) returns the first result.
   absl::StatusOr<v1::BatchCreateExpertsResponse> BatchCreateExperts(
-      const v1::BatchCreateExpertsRequest& r);
+      const v1::BatchCreateExpertsRequest& r,
+      const v1::Principal& caller = SystemPrincipal());
 
-  absl::StatusOr<v1::TaskTeam> CreateTeam(const v1::CreateTeamRequest& r);
-  absl::StatusOr<v1::TaskTeam> GetTeam(const v1::GetTeamRequest& r);
-  absl::StatusOr<v1::ListTeamsResponse> ListTeams(const v1::ListTeamsRequest& r);
-  absl::StatusOr<v1::TaskTeam> UpdateTeam(const v1::UpdateTeamRequest& r);
-  absl::Status DeleteTeam(const v1::DeleteTeamRequest& r);
+  absl::StatusOr<v1::TaskTeam> CreateTeam(
+      const v1::CreateTeamRequest& r, const v1::Principal& caller = SystemPrincipal());
+  absl::StatusOr<v1::TaskTeam> GetTeam(const v1::GetTeamRequest& r,
+                                       const v1::Principal& caller = SystemPrincipal());
+  absl::StatusOr<v1::ListTeamsResponse> ListTeams(
+      const v1::ListTeamsRequest& r, const v1::Principal& caller = SystemPrincipal());
+  absl::StatusOr<v1::TaskTeam> UpdateTeam(
+      const v1::UpdateTeamRequest& r, const v1::Principal& caller = SystemPrincipal());
+  absl::Status DeleteTeam(const v1::DeleteTeamRequest& r,
+                          const v1::Principal& caller = SystemPrincipal());
   // ALREADY_EXISTS when the expert is a member already.
-  absl::StatusOr<v1::TaskTeam> AddTeamMember(const v1::AddTeamMemberRequest& r);
+  absl::StatusOr<v1::TaskTeam> AddTeamMember(
+      const v1::AddTeamMemberRequest& r, const v1::Principal& caller = SystemPrincipal());
   // NOT_FOUND when the expert is not a member.
-  absl::StatusOr<v1::TaskTeam> RemoveTeamMember(const v1::RemoveTeamMemberRequest& r);
+  absl::StatusOr<v1::TaskTeam> RemoveTeamMember(
+      const v1::RemoveTeamMemberRequest& r,
+      const v1::Principal& caller = SystemPrincipal());
 
-  absl::StatusOr<v1::Challenge> CreateChallenge(const v1::CreateChallengeRequest& r);
-  absl::StatusOr<v1::Challenge> GetChallenge(const v1::GetChallengeRequest& r);
+  absl::StatusOr<v1::Challenge> CreateChallenge(
+      const v1::CreateChallengeRequest& r,
+      const v1::Principal& caller = SystemPrincipal());
+  absl::StatusOr<v1::Challenge> GetChallenge(
+      const v1::GetChallengeRequest& r, const v1::Principal& caller = SystemPrincipal());
   absl::StatusOr<v1::ListChallengesResponse> ListChallenges(
-      const v1::ListChallengesRequest& r);
-  absl::StatusOr<v1::Challenge> UpdateChallenge(const v1::UpdateChallengeRequest& r);
-  absl::Status DeleteChallenge(const v1::DeleteChallengeRequest& r);
+      const v1::ListChallengesRequest& r,
+      const v1::Principal& caller = SystemPrincipal());
+  absl::StatusOr<v1::Challenge> UpdateChallenge(
+      const v1::UpdateChallengeRequest& r,
+      const v1::Principal& caller = SystemPrincipal());
+  absl::Status DeleteChallenge(const v1::DeleteChallengeRequest& r,
+                               const v1::Principal& caller = SystemPrincipal());
 
   // The public form of a feed entry. INTERNAL if its data does not parse.
   static absl::StatusOr<v1::Change> ToChange(const StoredChange& change);
+
+  // Clears what `caller` may not see in `change` (see access_policy.h);
+  // returns true when personal data remains visible.
+  static bool RedactFor(const v1::Principal& caller, v1::Change& change);
 
   // The etag of a resource at `revision`.
   static std::string Etag(int64_t revision);

@@ -46,6 +46,14 @@ std::string RedisKeys::Revision() const { return absl::StrCat(prefix_, "rev"); }
 
 std::string RedisKeys::Feed() const { return absl::StrCat(prefix_, "feed"); }
 
+std::string RedisKeys::Token(absl::string_view id) const {
+  return absl::StrCat(prefix_, "token:", id);
+}
+
+std::string RedisKeys::TokenIds() const { return absl::StrCat(prefix_, "tokens"); }
+
+std::string RedisKeys::Audit() const { return absl::StrCat(prefix_, "audit"); }
+
 std::string RedisKeys::Request(absl::string_view request_id) const {
   return absl::StrCat(prefix_, "req:", request_id);
 }

@@ -65,6 +65,11 @@ inline constexpr absl::string_view kFeedIdField = "n";
 inline constexpr absl::string_view kFeedDataField = "d";
 inline constexpr absl::string_view kFeedCommitTimeField = "c";
 
+// Access token hash fields and the audit stream's entry field.
+inline constexpr absl::string_view kTokenHashField = "h";
+inline constexpr absl::string_view kTokenDataField = "d";
+inline constexpr absl::string_view kAuditEventField = "e";
+
 class RedisKeys {
  public:
   explicit RedisKeys(std::string prefix = "ss:");
@@ -85,6 +90,12 @@ class RedisKeys {
   std::string Feed() const;
   // "{p}req:{request_id}".
   std::string Request(absl::string_view request_id) const;
+  // "{p}token:{id}": hash of an access token (kTokenHashField, kTokenDataField).
+  std::string Token(absl::string_view id) const;
+  // "{p}tokens": sorted set of every token id (score 0, ordered by id).
+  std::string TokenIds() const;
+  // "{p}audit": stream of audit events (field kAuditEventField).
+  std::string Audit() const;
 
  private:
   const std::string prefix_;

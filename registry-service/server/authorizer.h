@@ -1,30 +1,50 @@
-// The seam for authentication and authorisation. Every RPC handler asks the
-// Authorizer before doing anything; the access-control issue replaces
-// AllowAll with token and mTLS principals and per-object role checks.
+// Authentication at the edge: who is calling. Every RPC handler asks the
+// Authorizer first and passes the principal to the core, which checks it per
+// object (registry-service/core/access_policy.h).
 #ifndef SAMENSPEL_REGISTRY_SERVER_AUTHORIZER_H_
 #define SAMENSPEL_REGISTRY_SERVER_AUTHORIZER_H_
 
-#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/rate_limiter.h"
 #include "grpcpp/server_context.h"
+#include "registry-service/core/access_control.h"
+#include "samenspel/registry/v1/access_service.pb.h"
 
 namespace samenspel::registry {
 
-// Thread-safe: called concurrently from every handler thread.
+// Thread-safe: called concurrently from every handler.
 class Authorizer {
  public:
   virtual ~Authorizer() = default;
-  // OK to proceed; UNAUTHENTICATED or PERMISSION_DENIED otherwise.
-  virtual absl::Status Authorize(const grpc::ServerContext& context,
-                                 absl::string_view method) = 0;
+  // The caller's principal; UNAUTHENTICATED without valid credentials,
+  // RESOURCE_EXHAUSTED when the principal is over its rate limit.
+  virtual absl::StatusOr<v1::Principal> Authenticate(
+      const grpc::ServerContextBase& context, absl::string_view method) = 0;
 };
 
-// Development mode: every caller may do everything.
-class AllowAllAuthorizer : public Authorizer {
+// An open development service (--insecure, no credentials configured; see
+// DESIGN.md): every caller is the admin "anonymous", whatever it presents.
+// Configure --admin_token_file to try tokens out locally.
+class OpenAuthorizer : public Authorizer {
  public:
-  absl::Status Authorize(const grpc::ServerContext&, absl::string_view) override {
-    return absl::OkStatus();
-  }
+  absl::StatusOr<v1::Principal> Authenticate(const grpc::ServerContextBase& context,
+                                             absl::string_view method) override;
+};
+
+// Production: a bearer token or a client certificate with an OIN is
+// required; principals other than admins are rate limited.
+class CredentialAuthorizer : public Authorizer {
+ public:
+  // Both must outlive this object.
+  CredentialAuthorizer(AccessControl* access, RateLimiter* limiter)
+      : access_(access), limiter_(limiter) {}
+  absl::StatusOr<v1::Principal> Authenticate(const grpc::ServerContextBase& context,
+                                             absl::string_view method) override;
+
+ private:
+  AccessControl* const access_;
+  RateLimiter* const limiter_;
 };
 
 }  // namespace samenspel::registry

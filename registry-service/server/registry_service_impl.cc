@@ -2,35 +2,55 @@
 
 #include "common/errors.h"
 #include "common/grpc_status.h"
+#include "google/protobuf/util/time_util.h"
+#include "registry-service/server/audit_events.h"
 
 namespace samenspel::registry {
 namespace {
 
+constexpr absl::string_view kService = "samenspel.registry.v1.RegistryService";
+
 template <typename Response>
-grpc::Status Reply(absl::StatusOr<Response> result, Response* out) {
-  if (!result.ok()) return ToGrpcStatus(result.status());
+absl::Status Reply(absl::StatusOr<Response> result, Response* out) {
+  if (!result.ok()) return result.status();
   *out = *std::move(result);
-  return grpc::Status::OK;
+  return absl::OkStatus();
 }
 
-grpc::Status Reply(const absl::Status& status, google::protobuf::Empty*) {
-  return ToGrpcStatus(status);
+absl::Status Reply(const absl::Status& status, google::protobuf::Empty*) {
+  return status;
 }
 
 }  // namespace
 
 RegistryServiceImpl::RegistryServiceImpl(Registry* registry, ChangeFeed* feed,
-                                         Authorizer* authorizer)
-    : registry_(registry), feed_(feed), authorizer_(authorizer) {}
+                                         Authorizer* authorizer, AuditLog* audit)
+    : registry_(registry), feed_(feed), authorizer_(authorizer), audit_(audit) {}
 
-// Every unary method: authorise, call the registry, map the result.
+template <typename Request, typename Response, typename Call>
+grpc::Status RegistryServiceImpl::Handle(const grpc::ServerContextBase& context,
+                                         absl::string_view method, const Request& request,
+                                         Response* response, Call call) {
+  absl::StatusOr<v1::Principal> who = authorizer_->Authenticate(context, method);
+  absl::Status status = who.ok() ? Reply(call(*who), response) : who.status();
+  if (audit_ != nullptr) {
+    const v1::Principal& principal =
+        who.ok() ? *who : MakePrincipal("unauthenticated", "", v1::ROLE_UNSPECIFIED);
+    if (auto event = AuditEventFor(context, kService, method, principal, request,
+                                   status.ok() ? response : nullptr, status)) {
+      audit_->Record(*std::move(event));
+    }
+  }
+  return ToGrpcStatus(status);
+}
+
+// Every unary method: authenticate, call the registry as that principal, audit.
 #define SAMENSPEL_UNARY(Method, Request, Response)                                       \
   grpc::Status RegistryServiceImpl::Method(grpc::ServerContext* ctx,                     \
                                            const Request* request, Response* response) { \
-    if (absl::Status s = authorizer_->Authorize(*ctx, #Method); !s.ok()) {               \
-      return ToGrpcStatus(s);                                                            \
-    }                                                                                    \
-    return Reply(registry_->Method(*request), response);                                 \
+    return Handle(*ctx, #Method, *request, response, [&](const v1::Principal& caller) {  \
+      return registry_->Method(*request, caller);                                        \
+    });                                                                                  \
   }
 
 #define SAMENSPEL_CRUD(K, R, Plural)                                                   \
@@ -55,8 +75,19 @@ SAMENSPEL_UNARY(RemoveTeamMember, v1::RemoveTeamMemberRequest, v1::TaskTeam)
 grpc::Status RegistryServiceImpl::WatchChanges(grpc::ServerContext* ctx,
                                                const v1::WatchChangesRequest* request,
                                                grpc::ServerWriter<v1::Change>* writer) {
-  if (absl::Status s = authorizer_->Authorize(*ctx, "WatchChanges"); !s.ok()) {
-    return ToGrpcStatus(s);
+  absl::StatusOr<v1::Principal> caller = authorizer_->Authenticate(*ctx, "WatchChanges");
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (audit_ != nullptr) {
+    // A feed carries personal data: every watch is recorded when it starts.
+    v1::AuditEvent event;
+    *event.mutable_time() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(
+        absl::ToUnixMillis(absl::Now()));
+    *event.mutable_principal() = *caller;
+    event.set_method(absl::StrCat(kService, "/WatchChanges"));
+    event.set_code("OK");
+    event.set_personal_data(true);
+    event.set_peer(ctx->peer());
+    audit_->Record(std::move(event));
   }
   if (request->after_revision() < 0) {
     return ToGrpcStatus(InvalidField("after_revision", "must not be negative"));
@@ -69,6 +100,7 @@ grpc::Status RegistryServiceImpl::WatchChanges(grpc::ServerContext* ctx,
     for (const StoredChange& c : *changes) {
       absl::StatusOr<v1::Change> change = Registry::ToChange(c);
       if (!change.ok()) return ToGrpcStatus(change.status());
+      Registry::RedactFor(*caller, *change);
       if (!writer->Write(*change)) return grpc::Status::CANCELLED;
       after = c.revision;
     }

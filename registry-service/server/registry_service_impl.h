@@ -3,6 +3,7 @@
 #ifndef SAMENSPEL_REGISTRY_SERVER_REGISTRY_SERVICE_IMPL_H_
 #define SAMENSPEL_REGISTRY_SERVER_REGISTRY_SERVICE_IMPL_H_
 
+#include "registry-service/core/audit_log.h"
 #include "registry-service/core/change_feed.h"
 #include "registry-service/core/registry.h"
 #include "registry-service/server/authorizer.h"
@@ -13,8 +14,9 @@ namespace samenspel::registry {
 // Thread-safe; the gRPC sync server calls it from its thread pool.
 class RegistryServiceImpl final : public v1::RegistryService::Service {
  public:
-  // All pointers must outlive the service.
-  RegistryServiceImpl(Registry* registry, ChangeFeed* feed, Authorizer* authorizer);
+  // All pointers must outlive the service; `audit` may be null (no audit log).
+  RegistryServiceImpl(Registry* registry, ChangeFeed* feed, Authorizer* authorizer,
+                      AuditLog* audit);
 
 #define SAMENSPEL_CRUD_METHODS(K, R, Plural)                                          \
   grpc::Status Create##K(grpc::ServerContext*, const v1::Create##K##Request*, R*)     \
@@ -43,9 +45,16 @@ class RegistryServiceImpl final : public v1::RegistryService::Service {
                             grpc::ServerWriter<v1::Change>*) override;
 
  private:
+  // Authenticates, runs `call` with the principal, records the audit event
+  // and maps the status: the glue of every unary method.
+  template <typename Request, typename Response, typename Call>
+  grpc::Status Handle(const grpc::ServerContextBase& context, absl::string_view method,
+                      const Request& request, Response* response, Call call);
+
   Registry* const registry_;
   ChangeFeed* const feed_;
   Authorizer* const authorizer_;
+  AuditLog* const audit_;
 };
 
 }  // namespace samenspel::registry

@@ -20,6 +20,9 @@ TEST(RedisKeysTest, DefaultPrefixLayout) {
   EXPECT_EQ(keys.Revision(), "ss:rev");
   EXPECT_EQ(keys.Feed(), "ss:feed");
   EXPECT_EQ(keys.Request("CreateExpert/jan"), "ss:req:CreateExpert/jan");
+  EXPECT_EQ(keys.Token("1a2b"), "ss:token:1a2b");
+  EXPECT_EQ(keys.TokenIds(), "ss:tokens");
+  EXPECT_EQ(keys.Audit(), "ss:audit");
 }
 
 TEST(RedisKeysTest, EveryKindHasItsCollection) {

@@ -1,0 +1,92 @@
+#include "registry-service/core/audit_log.h"
+
+#include <cstdio>
+#include <vector>
+
+namespace samenspel::registry {
+
+AuditLog::AuditLog(AccessStore* store, AuditLogOptions options)
+    : store_(store), options_(options), writer_([this] { Run(); }) {}
+
+AuditLog::~AuditLog() {
+  {
+    absl::MutexLock lock(&mu_);
+    stop_ = true;
+  }
+  writer_.join();
+  if (absl::Status s = Flush(); !s.ok()) {
+    std::fprintf(stderr, "audit: %zu events could not be written at shutdown: %s\n",
+                 queue_.size(), std::string(s.message()).c_str());
+  }
+}
+
+void AuditLog::Record(v1::AuditEvent event) {
+  absl::MutexLock lock(&mu_);
+  if (static_cast<int>(queue_.size()) >= options_.max_queued) {
+    queue_.pop_front();
+    if (dropped_++ % 10000 == 0) {
+      std::fprintf(stderr, "audit: queue full (store unreachable?): dropping events\n");
+    }
+  }
+  queue_.push_back(std::move(event));
+}
+
+int64_t AuditLog::dropped() const {
+  absl::MutexLock lock(&mu_);
+  return dropped_;
+}
+
+absl::Status AuditLog::WriteBatch() {
+  absl::MutexLock write_lock(&write_mu_);
+  std::vector<v1::AuditEvent> batch;
+  {
+    absl::MutexLock lock(&mu_);
+    const size_t n = std::min<size_t>(queue_.size(), options_.max_batch);
+    batch.assign(std::make_move_iterator(queue_.begin()),
+                 std::make_move_iterator(queue_.begin() + n));
+    queue_.erase(queue_.begin(), queue_.begin() + n);
+  }
+  if (batch.empty()) return absl::OkStatus();
+  absl::Status s = store_->AppendAudit(batch, options_.retention);
+  if (!s.ok()) {
+    // Back to the front, in order, for the next attempt.
+    absl::MutexLock lock(&mu_);
+    queue_.insert(queue_.begin(), std::make_move_iterator(batch.begin()),
+                  std::make_move_iterator(batch.end()));
+  }
+  return s;
+}
+
+absl::Status AuditLog::Flush() {
+  size_t pending;
+  {
+    absl::MutexLock lock(&mu_);
+    pending = queue_.size();
+  }
+  // Only what was queued at the call: later events are the writer's.
+  while (pending > 0) {
+    const size_t n = std::min<size_t>(pending, options_.max_batch);
+    if (absl::Status s = WriteBatch(); !s.ok()) return s;
+    pending -= n;
+  }
+  return absl::OkStatus();
+}
+
+void AuditLog::Run() {
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+        return stop_ || static_cast<int>(queue_.size()) >= options_.max_batch;
+      };
+      mu_.AwaitWithTimeout(absl::Condition(&ready), options_.flush_interval);
+      if (stop_) return;
+    }
+    if (!WriteBatch().ok()) {
+      // The store is unreachable: wait a little longer before the retry.
+      absl::SleepFor(options_.flush_interval);
+    }
+  }
+}
+
+}  // namespace samenspel::registry

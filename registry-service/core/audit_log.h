@@ -1,0 +1,75 @@
+// The audit log's writer: handlers Record() an event without waiting for
+// Redis; a background thread appends them to the AccessStore in batches
+// (every `flush_interval`, or sooner when `max_batch` are waiting). When the
+// store is unreachable the events wait (up to `max_queued`, then the oldest
+// are dropped and counted, loudly) and are retried.
+//
+// The guarantee: an event is durable within about flush_interval after its
+// call returned, unless the registry process dies in between. That is the
+// price of not adding a Redis round trip to every call.
+//
+// Thread-safe.
+//
+// Example:
+//   AuditLog audit(&access_store, {});
+//   audit.Record(event);
+//   audit.Flush();  // tests and shutdown: everything recorded is written
+#ifndef SAMENSPEL_REGISTRY_CORE_AUDIT_LOG_H_
+#define SAMENSPEL_REGISTRY_CORE_AUDIT_LOG_H_
+
+#include <cstdint>
+#include <deque>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "registry-service/core/access_store.h"
+
+namespace samenspel::registry {
+
+struct AuditLogOptions {
+  // Default 100 ms.
+  absl::Duration flush_interval = absl::Milliseconds(100);
+  // Default 500.
+  int max_batch = 500;
+  // Default 200,000.
+  int max_queued = 200000;
+  // How long events are kept (default 400 days).
+  absl::Duration retention = absl::Hours(24 * 400);
+};
+
+class AuditLog {
+ public:
+  // `store` must outlive this object.
+  AuditLog(AccessStore* store, AuditLogOptions options);
+  // Flushes what it can, then stops the writer.
+  ~AuditLog();
+
+  void Record(v1::AuditEvent event);
+
+  // Writes everything recorded before the call; UNAVAILABLE if the store
+  // could not take it (the events stay queued).
+  absl::Status Flush();
+
+  // Events dropped because the queue was full.
+  int64_t dropped() const;
+
+ private:
+  void Run();
+  // Writes up to max_batch queued events.
+  absl::Status WriteBatch() ABSL_LOCKS_EXCLUDED(mu_);
+
+  AccessStore* const store_;
+  const AuditLogOptions options_;
+  absl::Mutex write_mu_;  // one writer at a time, so order is kept
+  mutable absl::Mutex mu_;
+  std::deque<v1::AuditEvent> queue_ ABSL_GUARDED_BY(mu_);
+  int64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread writer_;
+};
+
+}  // namespace samenspel::registry
+
+#endif  // SAMENSPEL_REGISTRY_CORE_AUDIT_LOG_H_

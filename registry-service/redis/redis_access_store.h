@@ -1,0 +1,46 @@
+// AccessStore on Redis: each token a hash at RedisKeys::Token (the secret's
+// hash and the serialized AccessToken), every id in the sorted set
+// RedisKeys::TokenIds for ordered listing, and the audit log as the stream
+// RedisKeys::Audit, trimmed by age (XADD MINID). A batch of audit events is
+// one script call, so the log costs one round trip per batch.
+//
+// Thread-safe. UNAVAILABLE when Redis cannot be reached (the connection is
+// replaced on the next call).
+#ifndef SAMENSPEL_REGISTRY_REDIS_REDIS_ACCESS_STORE_H_
+#define SAMENSPEL_REGISTRY_REDIS_REDIS_ACCESS_STORE_H_
+
+#include <memory>
+#include <string>
+
+#include "registry-service/core/access_store.h"
+#include "registry-service/redis/redis_connection.h"
+#include "registry-service/redis/redis_keys.h"
+
+namespace samenspel::registry {
+
+class RedisAccessStore : public AccessStore {
+ public:
+  // Does not connect until the first call.
+  RedisAccessStore(RedisConnectOptions options, std::string key_prefix,
+                   int pool_size = 4);
+
+  absl::Status CreateToken(const StoredToken& token) override;
+  absl::StatusOr<StoredToken> GetToken(const std::string& id) override;
+  absl::Status UpdateToken(const std::string& id, const v1::AccessToken& token) override;
+  absl::StatusOr<std::vector<StoredToken>> ListTokens(const std::string& after_id,
+                                                      int limit) override;
+  absl::Status AppendAudit(const std::vector<v1::AuditEvent>& events,
+                           absl::Duration retention) override;
+  absl::StatusOr<std::vector<StoredAuditEvent>> ListAudit(const std::string& before_id,
+                                                          int limit) override;
+
+ private:
+  absl::StatusOr<RedisReply> Run(absl::Span<const absl::string_view> argv);
+
+  const RedisKeys keys_;
+  ConnectionPool pool_;
+};
+
+}  // namespace samenspel::registry
+
+#endif  // SAMENSPEL_REGISTRY_REDIS_REDIS_ACCESS_STORE_H_

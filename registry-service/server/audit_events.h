@@ -1,0 +1,35 @@
+// What the audit log records about one RPC (see AuditEvent in
+// access_service.proto): every write, allowed or not, and every read whose
+// response carried personal data (an expert's email or bio). Resources and
+// their organisations are found by reflection over the request and response,
+// so every method is covered the same way.
+#ifndef SAMENSPEL_REGISTRY_SERVER_AUDIT_EVENTS_H_
+#define SAMENSPEL_REGISTRY_SERVER_AUDIT_EVENTS_H_
+
+#include <optional>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
+#include "grpcpp/server_context.h"
+#include "samenspel/registry/v1/access_service.pb.h"
+
+namespace samenspel::registry {
+
+// True for methods that change the registry (Create*, Update*, Delete*,
+// BatchCreate*, Add*, Remove*, Revoke*).
+bool IsWriteMethod(absl::string_view method);
+
+// The event of a call of `method` ("UpdateExpert") on `service`, or nullopt
+// when it is not recorded. `response` is null when the call failed.
+std::optional<v1::AuditEvent> AuditEventFor(const grpc::ServerContextBase& context,
+                                            absl::string_view service,
+                                            absl::string_view method,
+                                            const v1::Principal& principal,
+                                            const google::protobuf::Message& request,
+                                            const google::protobuf::Message* response,
+                                            const absl::Status& status);
+
+}  // namespace samenspel::registry
+
+#endif  // SAMENSPEL_REGISTRY_SERVER_AUDIT_EVENTS_H_

@@ -1,0 +1,632 @@
+// Access control over gRPC against the real samenspel-registry and a real
+// redis-server: every RegistryService and AccessService RPC × role ×
+// own/other organisation with the expected code; tokens (valid, expired,
+// revoked, malformed); privacy redaction; the audit log; rate limits; and
+// mutual TLS with certificates made by openssl at test time.
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "common/grpc_status.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/time_util.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "gtest/gtest.h"
+#include "samenspel/registry/v1/access_service.grpc.pb.h"
+#include "samenspel/registry/v1/registry_service.grpc.pb.h"
+#include "tests/support/redis_server.h"
+#include "tests/support/service_process.h"
+#include "tests/support/subprocess.h"
+
+namespace samenspel::registry {
+namespace {
+
+using test_support::RedisServer;
+using test_support::RedisServerOptions;
+using test_support::ServiceProcess;
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using Stub = v1::RegistryService::Stub;
+using AccessStub = v1::AccessService::Stub;
+using google::protobuf::util::TimeUtil;
+namespace type = ::samenspel::type::v1;
+
+const std::string kAdminToken = "bootstrap-admin-secret-for-tests-0123456789";
+
+template <typename Response, typename S, typename Request, typename Method>
+absl::StatusOr<Response> Call(S& stub, Method method, const Request& request,
+                              const std::string& token) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
+  Response response;
+  grpc::Status s = (stub.*method)(&ctx, request, &response);
+  if (!s.ok()) return FromGrpcStatus(s);
+  return response;
+}
+
+std::string TempDir() {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  std::string base = dir ? dir : "/tmp";
+  std::string path = base + "/samenspel-access-XXXXXX";
+  if (mkdtemp(path.data()) == nullptr) std::abort();
+  return path;
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+class RegistryAccessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto redis = RedisServer::Create(RedisServerOptions{});
+    ASSERT_TRUE(redis.ok()) << redis.status();
+    redis_ = *std::move(redis);
+    dir_ = TempDir();
+    WriteFile(dir_ + "/admin-token", kAdminToken + "\n");
+    registry_ = Start({"--rate_limit=0"});
+    ASSERT_NE(registry_, nullptr);
+    stub_ = v1::RegistryService::NewStub(registry_->Channel());
+    access_ = v1::AccessService::NewStub(registry_->Channel());
+    for (const char* org : {"org-a", "org-b"}) {
+      v1::CreateOrganisationRequest req;
+      req.set_organisation_id(org);
+      req.mutable_organisation()->set_display_name(org);
+      req.mutable_organisation()->set_layer(type::GOVERNMENT_LAYER_MUNICIPAL);
+      ASSERT_TRUE(
+          Call<v1::Organisation>(*stub_, &Stub::CreateOrganisation, req, kAdminToken)
+              .ok());
+      const std::string s = std::string(org).substr(4);
+      ASSERT_TRUE(CreateExpertAs(kAdminToken, "exp-" + s, org).ok());
+      ASSERT_TRUE(CreateTeamAs(kAdminToken, "team-" + s, org).ok());
+    }
+    editor_a_ = IssueToken("org-a", v1::ROLE_EDITOR);
+    reader_a_ = IssueToken("org-a", v1::ROLE_READER);
+    reader_b_ = IssueToken("org-b", v1::ROLE_READER);
+  }
+
+  std::unique_ptr<ServiceProcess> Start(std::vector<std::string> extra) {
+    std::vector<std::string> args = {"--insecure", "--redis=" + redis_->address(),
+                                     "--admin_token_file=" + dir_ + "/admin-token"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto p = ServiceProcess::Start(SAMENSPEL_REGISTRY_BINARY, args);
+    EXPECT_TRUE(p.ok()) << p.status();
+    if (!p.ok()) return nullptr;
+    EXPECT_TRUE((*p)->WaitForHealth("SERVING", absl::Seconds(10)));
+    return *std::move(p);
+  }
+
+  std::string IssueToken(const std::string& org, v1::Role role,
+                         absl::Duration ttl = absl::Hours(1)) {
+    v1::CreateAccessTokenRequest req;
+    req.mutable_access_token()->set_organisation("organisations/" + org);
+    req.mutable_access_token()->set_role(role);
+    req.mutable_access_token()->set_description("test");
+    *req.mutable_access_token()->mutable_expire_time() =
+        TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(absl::Now() + ttl));
+    auto r = Call<v1::CreateAccessTokenResponse>(*access_, &AccessStub::CreateAccessToken,
+                                                 req, kAdminToken);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? r->secret() : "";
+  }
+
+  absl::Status CreateExpertAs(const std::string& token, const std::string& id,
+                              const std::string& org) {
+    v1::CreateExpertRequest req;
+    req.set_expert_id(id);
+    v1::Expert* e = req.mutable_expert();
+    e->set_display_name("Expert " + id);
+    e->set_organisation("organisations/" + org);
+    e->set_email(id + "@example.nl");
+    e->set_bio("Woningbouw en warmtetransitie.");
+    e->set_consent_to_matching(true);
+    return Call<v1::Expert>(*stub_, &Stub::CreateExpert, req, token).status();
+  }
+  absl::Status CreateTeamAs(const std::string& token, const std::string& id,
+                            const std::string& org) {
+    v1::CreateTeamRequest req;
+    req.set_team_id(id);
+    req.mutable_team()->set_display_name("Team " + id);
+    req.mutable_team()->set_owner_organisation("organisations/" + org);
+    req.mutable_team()->set_state(v1::TaskTeam::FORMING);
+    return Call<v1::TaskTeam>(*stub_, &Stub::CreateTeam, req, token).status();
+  }
+
+  std::unique_ptr<RedisServer> redis_;
+  std::string dir_;
+  std::unique_ptr<ServiceProcess> registry_;
+  std::unique_ptr<Stub> stub_;
+  std::unique_ptr<AccessStub> access_;
+  std::string editor_a_, reader_a_, reader_b_;
+};
+
+// Every RPC as one callable: (token, target organisation "org-a"/"org-b",
+// a fresh number) -> status. Deletes and updates get their own target made by
+// the admin first, so each attempt has something to act on.
+struct Rpc {
+  std::string name;
+  bool write;
+  // Editors may not do it even on their own organisation.
+  bool admin_only;
+  std::function<absl::Status(const std::string& token, const std::string& org, int n)>
+      call;
+};
+
+TEST_F(RegistryAccessTest, EveryRpcByRoleAndOrganisation) {
+  auto sfx = [](const std::string& org) { return org.substr(4); };
+  auto org_name = [](const std::string& org) { return "organisations/" + org; };
+  std::vector<Rpc> rpcs = {
+      {"CreateOrganisation", true, true,
+       [&](const std::string& t, const std::string& org, int n) {
+         v1::CreateOrganisationRequest req;
+         req.set_organisation_id(absl::StrCat(org, "-x", n));
+         req.mutable_organisation()->set_display_name("X");
+         req.mutable_organisation()->set_layer(type::GOVERNMENT_LAYER_NATIONAL);
+         return Call<v1::Organisation>(*stub_, &Stub::CreateOrganisation, req, t)
+             .status();
+       }},
+      {"GetOrganisation", false, false,
+       [&](const std::string& t, const std::string& org, int) {
+         v1::GetOrganisationRequest req;
+         req.set_name(org_name(org));
+         return Call<v1::Organisation>(*stub_, &Stub::GetOrganisation, req, t).status();
+       }},
+      {"ListOrganisations", false, false,
+       [&](const std::string& t, const std::string&, int) {
+         return Call<v1::ListOrganisationsResponse>(*stub_, &Stub::ListOrganisations,
+                                                    v1::ListOrganisationsRequest(), t)
+             .status();
+       }},
+      {"UpdateOrganisation", true, false,
+       [&](const std::string& t, const std::string& org, int n) {
+         v1::UpdateOrganisationRequest req;
+         req.mutable_organisation()->set_name(org_name(org));
+         req.mutable_organisation()->set_display_name(absl::StrCat("Org ", n));
+         req.mutable_update_mask()->add_paths("display_name");
+         return Call<v1::Organisation>(*stub_, &Stub::UpdateOrganisation, req, t)
+             .status();
+       }},
+      {"DeleteOrganisation", true, true,
+       [&](const std::string& t, const std::string& org, int) {
+         v1::DeleteOrganisationRequest req;
+         req.set_name(
+             org_name(org));  // still has experts: admins get FAILED_PRECONDITION
+         return Call<google::protobuf::Empty>(*stub_, &Stub::DeleteOrganisation, req, t)
+             .status();
+       }},
+      {"CreateExpert", true, false,
+       [&](const std::string& t, const std::string& org, int n) {
+         return CreateExpertAs(t, absl::StrCat("new-", n), org);
+       }},
+      {"GetExpert", false, false,
+       [&](const std::string& t, const std::string& org, int) {
+         v1::GetExpertRequest req;
+         req.set_name("experts/exp-" + sfx(org));
+         return Call<v1::Expert>(*stub_, &Stub::GetExpert, req, t).status();
+       }},
+      {"ListExperts", false, false,
+       [&](const std::string& t, const std::string& org, int) {
+         v1::ListExpertsRequest req;
+         req.set_organisation(org_name(org));
+         return Call<v1::ListExpertsResponse>(*stub_, &Stub::ListExperts, req, t)
+             .status();
+       }},
+      {"UpdateExpert", true, false,
+       [&](const std::string& t, const std::string& org, int n) {
+         v1::UpdateExpertRequest req;
+         req.mutable_expert()->set_name("experts/exp-" + sfx(org));
+         req.mutable_expert()->set_job_title(absl::StrCat("Adviseur ", n));
+         req.mutable_update_mask()->add_paths("job_title");
+         return Call<v1::Expert>(*stub_, &Stub::UpdateExpert, req, t).status();
+       }},
+      {"DeleteExpert", true, false,
+       [&](const std::string& t, const std::string& org, int n) {
+         const std::string id = absl::StrCat("del-", n);
+         EXPECT_TRUE(CreateExpertAs(kAdminToken, id, org).ok());
+         v1::DeleteExpertRequest req;
+         req.set_name("experts/" + id);
+         return Call<google::protobuf::Empty>(*stub_, &Stub::DeleteExpert, req, t)
+             .status();
+       }},
+      {"BatchCreateExperts", true, false,
+       [&](const std::string& t, const std::string& org, int n) {
+         v1::BatchCreateExpertsRequest req;
+         v1::CreateExpertRequest* item = req.add_requests();
+         item->set_expert_id(absl::StrCat("batch-", n));
+         item->mutable_expert()->set_display_name("Batch");
+         item->mutable_expert()->set_organisation(org_name(org));
+         return Call<v1::BatchCreateExpertsResponse>(*stub_, &Stub::BatchCreateExperts,
+                                                     req, t)
+             .status();
+       }},
+      {"CreateTeam", true, false,
+       [&](const std::string& t, const std::string& org, int n) {
+         return CreateTeamAs(t, absl::StrCat("new-", n), org);
+       }},
+      {"GetTeam", false, false,
+       [&](const std::string& t, const std::string& org, int) {
+         v1::GetTeamRequest req;
+         req.set_name("teams/team-" + sfx(org));
+         return Call<v1::TaskTeam>(*stub_, &Stub::GetTeam, req, t).status();
+       }},
+      {"ListTeams", false, false,
+       [&](const std::string& t, const std::string&, int) {
+         return Call<v1::ListTeamsResponse>(*stub_, &Stub::ListTeams,
+                                            v1::ListTeamsRequest(), t)
+             .status();
+       }},
+      {"UpdateTeam", true, false,
+       [&](const std::string& t, const std::string& org, int n) {
+         v1::UpdateTeamRequest req;
+         req.mutable_team()->set_name("teams/team-" + sfx(org));
+         req.mutable_team()->set_description(absl::StrCat("Opgave ", n));
+         req.mutable_update_mask()->add_paths("description");
+         return Call<v1::TaskTeam>(*stub_, &Stub::UpdateTeam, req, t).status();
+       }},
+      {"AddTeamMember", true, false,
+       [&](const std::string& t, const std::string& org, int n) {
+         const std::string id = absl::StrCat("member-", n);
+         EXPECT_TRUE(CreateExpertAs(kAdminToken, id, "org-b").ok());
+         v1::AddTeamMemberRequest req;
+         req.set_team("teams/team-" + sfx(org));
+         req.mutable_member()->set_expert("experts/" + id);
+         req.mutable_member()->set_hours_per_week(2);
+         return Call<v1::TaskTeam>(*stub_, &Stub::AddTeamMember, req, t).status();
+       }},
+      {"RemoveTeamMember", true, false,
+       [&](const std::string& t, const std::string& org, int n) {
+         const std::string id = absl::StrCat("leaver-", n);
+         EXPECT_TRUE(CreateExpertAs(kAdminToken, id, "org-b").ok());
+         v1::AddTeamMemberRequest add;
+         add.set_team("teams/team-" + sfx(org));
+         add.mutable_member()->set_expert("experts/" + id);
+         EXPECT_TRUE(
+             Call<v1::TaskTeam>(*stub_, &Stub::AddTeamMember, add, kAdminToken).ok());
+         v1::RemoveTeamMemberRequest req;
+         req.set_team("teams/team-" + sfx(org));
+         req.set_expert("experts/" + id);
+         return Call<v1::TaskTeam>(*stub_, &Stub::RemoveTeamMember, req, t).status();
+       }},
+      {"DeleteTeam", true, false,
+       [&](const std::string& t, const std::string& org, int n) {
+         const std::string id = absl::StrCat("delteam-", n);
+         EXPECT_TRUE(CreateTeamAs(kAdminToken, id, org).ok());
+         v1::DeleteTeamRequest req;
+         req.set_name("teams/" + id);
+         return Call<google::protobuf::Empty>(*stub_, &Stub::DeleteTeam, req, t).status();
+       }},
+      {"CreateChallenge", true, false,
+       [&](const std::string& t, const std::string& org, int n) {
+         v1::CreateChallengeRequest req;
+         req.set_challenge_id(absl::StrCat("c-", n));
+         req.mutable_challenge()->set_title("Opgave");
+         req.mutable_challenge()->set_owner_organisation(org_name(org));
+         req.mutable_challenge()->set_team_size(3);
+         req.mutable_challenge()->set_state(v1::Challenge::OPEN);
+         return Call<v1::Challenge>(*stub_, &Stub::CreateChallenge, req, t).status();
+       }},
+      {"ListChallenges", false, false,
+       [&](const std::string& t, const std::string&, int) {
+         return Call<v1::ListChallengesResponse>(*stub_, &Stub::ListChallenges,
+                                                 v1::ListChallengesRequest(), t)
+             .status();
+       }},
+      {"ListAccessTokens", false, true,
+       [&](const std::string& t, const std::string&, int) {
+         return Call<v1::ListAccessTokensResponse>(*access_,
+                                                   &AccessStub::ListAccessTokens,
+                                                   v1::ListAccessTokensRequest(), t)
+             .status();
+       }},
+      {"ListAuditEvents", false, true,
+       [&](const std::string& t, const std::string&, int) {
+         return Call<v1::ListAuditEventsResponse>(*access_, &AccessStub::ListAuditEvents,
+                                                  v1::ListAuditEventsRequest(), t)
+             .status();
+       }},
+      {"GetCallerIdentity", false, false,
+       [&](const std::string& t, const std::string&, int) {
+         return Call<v1::Principal>(*access_, &AccessStub::GetCallerIdentity,
+                                    v1::GetCallerIdentityRequest(), t)
+             .status();
+       }},
+  };
+  struct Caller {
+    const char* who;
+    std::string token;
+    bool admin, editor, unauthenticated;
+  };
+  const std::vector<Caller> callers = {
+      {"admin", kAdminToken, true, false, false},
+      {"editor-a", editor_a_, false, true, false},
+      {"reader-a", reader_a_, false, false, false},
+      {"no token", "", false, false, true},
+      {"bad token", "sst.0123456789abcdef.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+       false, false, true}};
+  int n = 0;
+  for (const Rpc& rpc : rpcs) {
+    for (const std::string org : {"org-a", "org-b"}) {
+      for (const Caller& c : callers) {
+        absl::StatusCode want = absl::StatusCode::kOk;
+        if (c.unauthenticated) {
+          want = absl::StatusCode::kUnauthenticated;
+        } else if (c.admin) {
+          want = rpc.name == "DeleteOrganisation" ? absl::StatusCode::kFailedPrecondition
+                                                  : absl::StatusCode::kOk;
+        } else if (rpc.admin_only || (rpc.write && (!c.editor || org != "org-a"))) {
+          want = absl::StatusCode::kPermissionDenied;
+        }
+        absl::Status got = rpc.call(c.token, org, ++n);
+        EXPECT_EQ(got.code(), want)
+            << rpc.name << " by " << c.who << " on " << org << ": " << got;
+      }
+    }
+  }
+}
+
+TEST_F(RegistryAccessTest, TokensExpireAndAreRevokedAndMalformedOnesFail) {
+  // Malformed: not a bearer header, and not a token.
+  for (const std::string& header : {std::string("Basic dXNlcjpwYXNz"),
+                                    std::string("Bearer "), std::string("Bearer x.y")}) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", header);
+    v1::Principal p;
+    grpc::Status s = access_->GetCallerIdentity(&ctx, {}, &p);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED) << header;
+  }
+  // Valid, then revoked: refused at once on this registry.
+  const std::string token = IssueToken("org-a", v1::ROLE_READER);
+  auto me = Call<v1::Principal>(*access_, &AccessStub::GetCallerIdentity,
+                                v1::GetCallerIdentityRequest(), token);
+  ASSERT_TRUE(me.ok()) << me.status();
+  EXPECT_EQ(me->organisation(), "organisations/org-a");
+  EXPECT_EQ(me->role(), v1::ROLE_READER);
+  v1::RevokeAccessTokenRequest revoke;
+  revoke.set_name(me->subject());
+  ASSERT_TRUE(
+      Call<v1::AccessToken>(*access_, &AccessStub::RevokeAccessToken, revoke, kAdminToken)
+          .ok());
+  absl::Status s = Call<v1::Principal>(*access_, &AccessStub::GetCallerIdentity,
+                                       v1::GetCallerIdentityRequest(), token)
+                       .status();
+  EXPECT_TRUE(absl::IsUnauthenticated(s)) << s;
+  EXPECT_THAT(s.message(), HasSubstr("revoked"));
+
+  // Expired: a token living 1 s stops working (polled, bounded).
+  const std::string short_lived = IssueToken("org-a", v1::ROLE_READER, absl::Seconds(1));
+  const absl::Time limit = absl::Now() + absl::Seconds(15);
+  absl::Status last;
+  do {
+    last = Call<v1::Principal>(*access_, &AccessStub::GetCallerIdentity,
+                               v1::GetCallerIdentityRequest(), short_lived)
+               .status();
+    if (absl::IsUnauthenticated(last)) break;
+    absl::SleepFor(absl::Milliseconds(200));
+  } while (absl::Now() < limit);
+  EXPECT_TRUE(absl::IsUnauthenticated(last)) << last;
+  EXPECT_THAT(last.message(), HasSubstr("expired"));
+
+  // Secrets are stored only as hashes: the list never shows one.
+  auto list =
+      Call<v1::ListAccessTokensResponse>(*access_, &AccessStub::ListAccessTokens,
+                                         v1::ListAccessTokensRequest(), kAdminToken);
+  ASSERT_TRUE(list.ok());
+  EXPECT_GE(list->access_tokens_size(), 5);
+  EXPECT_THAT(list->DebugString(), ::testing::Not(HasSubstr(token)));
+}
+
+TEST_F(RegistryAccessTest, PersonalDataIsRedactedAndItsReadsAudited) {
+  v1::GetExpertRequest get;
+  get.set_name("experts/exp-a");
+  auto other = Call<v1::Expert>(*stub_, &Stub::GetExpert, get, reader_b_);
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_EQ(other->email(), "");
+  EXPECT_EQ(other->bio(), "");
+  auto own = Call<v1::Expert>(*stub_, &Stub::GetExpert, get, reader_a_);
+  ASSERT_TRUE(own.ok());
+  EXPECT_EQ(own->email(), "exp-a@example.nl");
+
+  // The audit log has the own-organisation read (personal data), the
+  // admin's writes, and not the redacted read. Written asynchronously: poll.
+  auto events_of = [&](const std::string& subject) {
+    v1::ListAuditEventsRequest req;
+    req.set_subject(subject);
+    req.set_page_size(100);
+    return Call<v1::ListAuditEventsResponse>(*access_, &AccessStub::ListAuditEvents, req,
+                                             kAdminToken);
+  };
+  auto subject_of = [&](const std::string& token) {
+    return Call<v1::Principal>(*access_, &AccessStub::GetCallerIdentity,
+                               v1::GetCallerIdentityRequest(), token)
+        ->subject();
+  };
+  const std::string reader_a = subject_of(reader_a_);
+  const absl::Time limit = absl::Now() + absl::Seconds(10);
+  absl::StatusOr<v1::ListAuditEventsResponse> events;
+  do {
+    events = events_of(reader_a);
+    if (events.ok() && events->audit_events_size() > 0) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  } while (absl::Now() < limit);
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->audit_events_size(), 1) << events->DebugString();
+  const v1::AuditEvent& e = events->audit_events(0);
+  EXPECT_EQ(e.method(), "samenspel.registry.v1.RegistryService/GetExpert");
+  EXPECT_TRUE(e.personal_data());
+  EXPECT_THAT(e.resources(), Contains("experts/exp-a"));
+  EXPECT_THAT(e.organisations(), Contains("organisations/org-a"));
+  EXPECT_EQ(e.principal().role(), v1::ROLE_READER);
+  EXPECT_EQ(e.code(), "OK");
+  auto redacted = events_of(subject_of(reader_b_));
+  ASSERT_TRUE(redacted.ok());
+  EXPECT_EQ(redacted->audit_events_size(), 0) << redacted->DebugString();
+
+  // A denied write is recorded too, with its code.
+  v1::UpdateExpertRequest update;
+  update.mutable_expert()->set_name("experts/exp-b");
+  update.mutable_expert()->set_job_title("Hacker");
+  update.mutable_update_mask()->add_paths("job_title");
+  EXPECT_FALSE(Call<v1::Expert>(*stub_, &Stub::UpdateExpert, update, editor_a_).ok());
+  const std::string editor = subject_of(editor_a_);
+  do {
+    events = events_of(editor);
+    if (events.ok() && events->audit_events_size() > 0) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  } while (absl::Now() < limit);
+  ASSERT_TRUE(events.ok() && events->audit_events_size() == 1);
+  EXPECT_EQ(events->audit_events(0).code(), "PERMISSION_DENIED");
+  EXPECT_THAT(events->audit_events(0).resources(), Contains("experts/exp-b"));
+}
+
+TEST_F(RegistryAccessTest, RateLimitPerPrincipal) {
+  auto limited = Start({"--rate_limit=2", "--rate_burst=5"});
+  ASSERT_NE(limited, nullptr);
+  auto stub = v1::RegistryService::NewStub(limited->Channel());
+  int exhausted = 0;
+  for (int i = 0; i < 20; ++i) {
+    absl::Status s =
+        Call<v1::ListOrganisationsResponse>(*stub, &Stub::ListOrganisations,
+                                            v1::ListOrganisationsRequest(), reader_a_)
+            .status();
+    if (absl::IsResourceExhausted(s)) ++exhausted;
+  }
+  EXPECT_GE(exhausted, 10);
+  // Admins are not limited; other principals have their own bucket.
+  EXPECT_TRUE(Call<v1::ListOrganisationsResponse>(*stub, &Stub::ListOrganisations,
+                                                  v1::ListOrganisationsRequest(),
+                                                  reader_b_)
+                  .ok());
+}
+
+// Mutual TLS: an OIN in the client certificate's subject serialNumber makes
+// the organisation's principal.
+class RegistryMutualTlsTest : public ::testing::Test {
+ protected:
+  static void Openssl(const std::string& dir, std::vector<std::string> args) {
+    std::string command = "cd '" + dir + "' && openssl";
+    for (const std::string& a : args) absl::StrAppend(&command, " '", a, "'");
+    absl::StrAppend(&command, " 2>/dev/null");
+    auto p = test_support::Subprocess::Start({"/bin/sh", "-c", command});
+    ASSERT_TRUE(p.ok()) << p.status();
+    auto exit = (*p)->Wait(absl::Seconds(60));
+    ASSERT_TRUE(exit.ok() && *exit == 0) << command;
+  }
+  static std::string Read(const std::string& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  // A key and a certificate signed by the test CA, with `subject`.
+  static void MakeCert(const std::string& dir, const std::string& name,
+                       const std::string& subject, const std::string& ext) {
+    Openssl(dir, {"req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key",
+                  "-out", name + ".csr", "-subj", subject});
+    WriteFile(dir + "/" + name + ".ext", ext);
+    Openssl(dir, {"x509", "-req", "-in", name + ".csr", "-CA", "ca.crt", "-CAkey",
+                  "ca.key", "-CAcreateserial", "-days", "2", "-out", name + ".crt",
+                  "-extfile", name + ".ext"});
+  }
+};
+
+TEST_F(RegistryMutualTlsTest, OinInClientCertificateNamesTheOrganisation) {
+  const std::string dir = TempDir();
+  Openssl(dir, {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key",
+                "-out", "ca.crt", "-days", "2", "-subj", "/CN=Samenspel test CA"});
+  MakeCert(dir, "server", "/CN=localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+  const std::string admin_oin = "00000001003214345000";
+  const std::string agency_oin = "00000001001234567000";
+  MakeCert(dir, "admin", "/CN=beheer/serialNumber=" + admin_oin, "");
+  MakeCert(dir, "agency", "/CN=gemeente/serialNumber=" + agency_oin, "");
+  MakeCert(dir, "stranger", "/CN=onbekend/serialNumber=00000009999999999000", "");
+
+  auto redis = RedisServer::Create(RedisServerOptions{});
+  ASSERT_TRUE(redis.ok());
+  auto registry = ServiceProcess::Start(
+      SAMENSPEL_REGISTRY_BINARY,
+      {"--redis=" + (*redis)->address(), "--tls_cert=" + dir + "/server.crt",
+       "--tls_key=" + dir + "/server.key", "--client_ca=" + dir + "/ca.crt",
+       "--admin_oins=" + admin_oin});
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  auto channel_for = [&](const std::string& name) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = Read(dir + "/ca.crt");
+    if (!name.empty()) {
+      ssl.pem_private_key = Read(dir + "/" + name + ".key");
+      ssl.pem_cert_chain = Read(dir + "/" + name + ".crt");
+    }
+    return grpc::CreateChannel((*registry)->address(), grpc::SslCredentials(ssl));
+  };
+  auto whoami = [&](const std::string& name) {
+    auto stub = v1::AccessService::NewStub(channel_for(name));
+    const absl::Time limit = absl::Now() + absl::Seconds(10);
+    absl::StatusOr<v1::Principal> p;
+    do {  // the registry may still be starting
+      p = Call<v1::Principal>(*stub, &AccessStub::GetCallerIdentity,
+                              v1::GetCallerIdentityRequest(), "");
+      if (!absl::IsUnavailable(p.status())) break;
+      absl::SleepFor(absl::Milliseconds(100));
+    } while (absl::Now() < limit);
+    return p;
+  };
+  auto admin = whoami("admin");
+  ASSERT_TRUE(absl::IsUnauthenticated(admin.status())) << admin.status();  // no org yet
+
+  // Register the organisations with their OINs, through a second, open
+  // registry over the same Redis (a bootstrap admin token would do as well).
+  auto bootstrap = ServiceProcess::Start(
+      SAMENSPEL_REGISTRY_BINARY, {"--insecure", "--redis=" + (*redis)->address()});
+  ASSERT_TRUE(bootstrap.ok());
+  ASSERT_TRUE((*bootstrap)->WaitForHealth("SERVING", absl::Seconds(10)));
+  auto open_stub = v1::RegistryService::NewStub((*bootstrap)->Channel());
+  for (const auto& [id, oin] : std::map<std::string, std::string>{
+           {"beheer", admin_oin}, {"gemeente", agency_oin}}) {
+    v1::CreateOrganisationRequest req;
+    req.set_organisation_id(id);
+    req.mutable_organisation()->set_display_name(id);
+    req.mutable_organisation()->set_layer(type::GOVERNMENT_LAYER_MUNICIPAL);
+    req.mutable_organisation()->set_oin(oin);
+    ASSERT_TRUE(
+        Call<v1::Organisation>(*open_stub, &Stub::CreateOrganisation, req, "").ok());
+  }
+  // Identities are cached for up to 5 s (the negative answer above too).
+  const absl::Time limit = absl::Now() + absl::Seconds(15);
+  do {
+    admin = whoami("admin");
+    if (admin.ok()) break;
+    absl::SleepFor(absl::Milliseconds(250));
+  } while (absl::Now() < limit);
+  ASSERT_TRUE(admin.ok()) << admin.status();
+  EXPECT_EQ(admin->role(), v1::ROLE_ADMIN);
+  EXPECT_EQ(admin->subject(), "oin/" + admin_oin);
+  auto agency = whoami("agency");
+  ASSERT_TRUE(agency.ok()) << agency.status();
+  EXPECT_EQ(agency->organisation(), "organisations/gemeente");
+  EXPECT_EQ(agency->role(), v1::ROLE_EDITOR);
+  EXPECT_TRUE(absl::IsUnauthenticated(whoami("stranger").status()));
+  // No certificate and no token: refused.
+  EXPECT_TRUE(absl::IsUnauthenticated(whoami("").status()));
+
+  // The agency edits its own organisation's experts, not others'.
+  auto stub = v1::RegistryService::NewStub(channel_for("agency"));
+  v1::CreateExpertRequest req;
+  req.set_expert_id("eigen");
+  req.mutable_expert()->set_display_name("Eigen expert");
+  req.mutable_expert()->set_organisation("organisations/gemeente");
+  EXPECT_TRUE(Call<v1::Expert>(*stub, &Stub::CreateExpert, req, "").ok());
+  req.set_expert_id("vreemd");
+  req.mutable_expert()->set_organisation("organisations/beheer");
+  EXPECT_TRUE(absl::IsPermissionDenied(
+      Call<v1::Expert>(*stub, &Stub::CreateExpert, req, "").status()));
+}
+
+}  // namespace
+}  // namespace samenspel::registry
