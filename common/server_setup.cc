@@ -1,10 +1,14 @@
 #include "common/server_setup.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/security/tls_certificate_provider.h"
+#include "grpcpp/security/tls_credentials_options.h"
 
 namespace samenspel {
 
@@ -34,22 +38,28 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(
                  program.c_str());
     return grpc::InsecureServerCredentials();
   }
-  // With a client CA a certificate is verified when presented, but not
-  // required: agency systems may authenticate with a bearer token instead.
-  grpc::SslServerCredentialsOptions ssl(
-      o.client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
-                          : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
-  absl::StatusOr<std::string> key = ReadFile(o.tls_key);
-  absl::StatusOr<std::string> cert = ReadFile(o.tls_cert);
-  if (!key.ok()) return key.status();
-  if (!cert.ok()) return cert.status();
-  ssl.pem_key_cert_pairs.push_back({*key, *cert});
-  if (!o.client_ca.empty()) {
-    absl::StatusOr<std::string> ca = ReadFile(o.client_ca);
-    if (!ca.ok()) return ca.status();
-    ssl.pem_root_certs = *ca;
+  // Read once here so that a wrong path fails at start-up, not at the first
+  // handshake; from then on gRPC watches the files and takes up a renewed
+  // certificate (or CA bundle) without a restart.
+  for (const std::string* path : {&o.tls_key, &o.tls_cert, &o.client_ca}) {
+    if (path->empty()) continue;
+    if (absl::StatusOr<std::string> pem = ReadFile(*path); !pem.ok()) return pem.status();
   }
-  return grpc::SslServerCredentials(ssl);
+  auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      o.tls_key, o.tls_cert, o.client_ca,
+      static_cast<unsigned>(
+          std::max<int64_t>(1, absl::ToInt64Seconds(o.reload_interval))));
+  grpc::experimental::TlsServerCredentialsOptions tls(provider);
+  tls.watch_identity_key_cert_pairs();
+  if (o.client_ca.empty()) {
+    tls.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  } else {
+    // A client certificate is verified when presented, but not required:
+    // agency systems may authenticate with a bearer token instead.
+    tls.watch_root_certs();
+    tls.set_cert_request_type(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  }
+  return grpc::experimental::TlsServerCredentials(tls);
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentialsFor(

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/security/server_credentials.h"
 
@@ -28,6 +29,8 @@ struct ServerSecurityOptions {
   std::string tls_cert;
   std::string tls_key;
   std::string client_ca;
+  // How often the files are checked for a renewed certificate (default 60 s).
+  absl::Duration reload_interval = absl::Seconds(60);
 };
 
 // INVALID_ARGUMENT for an inconsistent combination (no TLS and not

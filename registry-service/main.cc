@@ -57,6 +57,9 @@ ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
 ABSL_FLAG(
     std::string, client_ca, "",
     "PEM CA bundle; when set, clients must present a certificate it signed (mTLS).");
+ABSL_FLAG(absl::Duration, tls_reload_interval, absl::Seconds(60),
+          "How often --tls_cert, --tls_key and --client_ca are checked for renewed "
+          "files (taken up without a restart).");
 ABSL_FLAG(std::string, admin_token_file, "",
           "File with the bootstrap admin bearer token (at least 32 characters; "
           "generate one with `openssl rand -base64 32`). With it or --client_ca set, "
@@ -136,6 +139,7 @@ RegistryServerOptions OptionsFromFlags() {
   o.security.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   o.security.tls_key = absl::GetFlag(FLAGS_tls_key);
   o.security.client_ca = absl::GetFlag(FLAGS_client_ca);
+  o.security.reload_interval = absl::GetFlag(FLAGS_tls_reload_interval);
   if (!absl::GetFlag(FLAGS_admin_token_file).empty()) {
     absl::StatusOr<std::string> token = ReadFile(absl::GetFlag(FLAGS_admin_token_file));
     if (!token.ok()) Fail(absl::StrCat("--admin_token_file: ", token.status().message()));

@@ -3,6 +3,7 @@
 // own/other organisation with the expected code; tokens (valid, expired,
 // revoked, malformed); privacy redaction; the audit log; rate limits; and
 // mutual TLS with certificates made by openssl at test time.
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -554,7 +555,7 @@ TEST_F(RegistryMutualTlsTest, OinInClientCertificateNamesTheOrganisation) {
       SAMENSPEL_REGISTRY_BINARY,
       {"--redis=" + (*redis)->address(), "--tls_cert=" + dir + "/server.crt",
        "--tls_key=" + dir + "/server.key", "--client_ca=" + dir + "/ca.crt",
-       "--admin_oins=" + admin_oin});
+       "--admin_oins=" + admin_oin, "--tls_reload_interval=1s"});
   ASSERT_TRUE(registry.ok()) << registry.status();
   auto channel_for = [&](const std::string& name) {
     grpc::SslCredentialsOptions ssl;
@@ -626,6 +627,42 @@ TEST_F(RegistryMutualTlsTest, OinInClientCertificateNamesTheOrganisation) {
   req.mutable_expert()->set_organisation("organisations/beheer");
   EXPECT_TRUE(absl::IsPermissionDenied(
       Call<v1::Expert>(*stub, &Stub::CreateExpert, req, "").status()));
+
+  // Certificate renewal without a restart: a server certificate from a new
+  // CA replaces the files; clients trusting only the new CA get through once
+  // the registry has reloaded them.
+  Openssl(dir, {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca2.key",
+                "-out", "ca2.crt", "-days", "2", "-subj", "/CN=Samenspel test CA 2"});
+  Openssl(dir, {"req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server2.key", "-out",
+                "server2.csr", "-subj", "/CN=localhost"});
+  Openssl(dir, {"x509", "-req", "-in", "server2.csr", "-CA", "ca2.crt", "-CAkey",
+                "ca2.key", "-CAcreateserial", "-days", "2", "-out", "server2.crt",
+                "-extfile", "server.ext"});
+  auto new_ca_health = [&] {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = Read(dir + "/ca2.crt");
+    auto stub = v1::AccessService::NewStub(
+        grpc::CreateChannel((*registry)->address(), grpc::SslCredentials(ssl)));
+    return Call<v1::Principal>(*stub, &AccessStub::GetCallerIdentity,
+                               v1::GetCallerIdentityRequest(), "")
+        .status();
+  };
+  EXPECT_TRUE(absl::IsUnavailable(new_ca_health()));  // the old certificate
+  // Key first, then certificate, each replaced atomically by rename.
+  ASSERT_EQ(std::rename((dir + "/server2.key").c_str(), (dir + "/server.key").c_str()),
+            0);
+  ASSERT_EQ(std::rename((dir + "/server2.crt").c_str(), (dir + "/server.crt").c_str()),
+            0);
+  absl::Status renewed;
+  const absl::Time reload_limit = absl::Now() + absl::Seconds(15);
+  do {
+    renewed = new_ca_health();
+    // Without a client certificate or token the handshake succeeds and the
+    // call is refused: UNAUTHENTICATED means the new certificate is served.
+    if (absl::IsUnauthenticated(renewed)) break;
+    absl::SleepFor(absl::Milliseconds(250));
+  } while (absl::Now() < reload_limit);
+  EXPECT_TRUE(absl::IsUnauthenticated(renewed)) << renewed;
 }
 
 }  // namespace
