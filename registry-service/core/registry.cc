@@ -600,8 +600,8 @@ absl::StatusOr<v1::Organisation> Registry::GetOrganisation(
 }
 absl::StatusOr<v1::ListOrganisationsResponse> Registry::ListOrganisations(
     const v1::ListOrganisationsRequest& r, const v1::Principal& caller) {
-  auto filters =
-      (Filters({{"layer", EnumFilter(r.layer())}, {"region", r.region_code()}}));
+  auto filters = (Filters(
+      {{"oin", r.oin()}, {"layer", EnumFilter(r.layer())}, {"region", r.region_code()}}));
   return ResourceOps<v1::Organisation>(*this, caller)
       .List<v1::ListOrganisationsResponse>(
           r.page_size(), r.page_token(), std::move(filters),

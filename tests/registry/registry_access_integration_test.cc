@@ -16,11 +16,13 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/grpc_status.h"
+#include "common/registry_authenticator.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
 #include "samenspel/registry/v1/access_service.grpc.pb.h"
 #include "samenspel/registry/v1/registry_service.grpc.pb.h"
@@ -507,6 +509,66 @@ TEST_F(RegistryAccessTest, RateLimitPerPrincipal) {
                                                   v1::ListOrganisationsRequest(),
                                                   reader_b_)
                   .ok());
+}
+
+// Another service (samenspel-matching) accepts the registry's tokens through
+// RegistryAuthenticator: here a stand-in service answers GetCallerIdentity
+// with what the authenticator says.
+class IdentityEcho final : public v1::AccessService::Service {
+ public:
+  explicit IdentityEcho(RegistryAuthenticator* auth) : auth_(auth) {}
+  grpc::Status GetCallerIdentity(grpc::ServerContext* ctx,
+                                 const v1::GetCallerIdentityRequest*,
+                                 v1::Principal* out) override {
+    absl::StatusOr<v1::Principal> p = auth_->Authenticate(*ctx);
+    if (!p.ok()) return ToGrpcStatus(p.status());
+    *out = *p;
+    return grpc::Status::OK;
+  }
+
+ private:
+  RegistryAuthenticator* auth_;
+};
+
+TEST_F(RegistryAccessTest, OtherServicesCheckTokensWithTheRegistry) {
+  RegistryAuthenticatorOptions options;
+  options.cache_ttl = absl::Milliseconds(100);
+  RegistryAuthenticator auth(registry_->Channel(), kAdminToken, options);
+  IdentityEcho echo(&auth);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&echo);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(port, 0);
+  auto stub = v1::AccessService::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  auto who = [&](const std::string& token) {
+    return Call<v1::Principal>(*stub, &AccessStub::GetCallerIdentity,
+                               v1::GetCallerIdentityRequest(), token);
+  };
+  auto editor = who(editor_a_);
+  ASSERT_TRUE(editor.ok()) << editor.status();
+  EXPECT_EQ(editor->organisation(), "organisations/org-a");
+  EXPECT_EQ(editor->role(), v1::ROLE_EDITOR);
+  EXPECT_TRUE(absl::IsUnauthenticated(who("").status()));
+  EXPECT_TRUE(absl::IsUnauthenticated(who("sst.0123456789abcdef.nope").status()));
+
+  // Revoked at the registry: refused here once the short cache has expired.
+  v1::RevokeAccessTokenRequest revoke;
+  revoke.set_name(editor->subject());
+  ASSERT_TRUE(
+      Call<v1::AccessToken>(*access_, &AccessStub::RevokeAccessToken, revoke, kAdminToken)
+          .ok());
+  absl::Status s;
+  const absl::Time limit = absl::Now() + absl::Seconds(10);
+  do {
+    s = who(editor_a_).status();
+    if (absl::IsUnauthenticated(s)) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  } while (absl::Now() < limit);
+  EXPECT_TRUE(absl::IsUnauthenticated(s)) << s;
+  server->Shutdown(absl::ToChronoTime(absl::Now()));
 }
 
 // Mutual TLS: an OIN in the client certificate's subject serialNumber makes
