@@ -87,15 +87,19 @@ absl::StatusOr<v1::Principal> AccessControl::AuthenticateBearer(
     auto it = cache_.find(hash);
     if (it != cache_.end() && it->second.valid_until > now) return it->second.principal;
   }
-  absl::StatusOr<v1::Principal> principal = VerifyToken(secret);
+  absl::Time expires = absl::InfiniteFuture();
+  absl::StatusOr<v1::Principal> principal = VerifyToken(secret, &expires);
   if (absl::IsUnavailable(principal.status())) return principal;  // do not cache
   absl::MutexLock lock(&mu_);
   if (cache_.size() > 100000) cache_.clear();  // bounded against junk tokens
-  cache_[hash] = Cached{principal, now + options_.cache_ttl, TokenId(secret)};
+  // Never trusted from the cache beyond the token's own expiry.
+  cache_[hash] =
+      Cached{principal, std::min(now + options_.cache_ttl, expires), TokenId(secret)};
   return principal;
 }
 
-absl::StatusOr<v1::Principal> AccessControl::VerifyToken(absl::string_view secret) {
+absl::StatusOr<v1::Principal> AccessControl::VerifyToken(absl::string_view secret,
+                                                         absl::Time* expires) {
   const std::string id = TokenId(secret);
   if (id.empty()) return Unauthenticated("not a Samenspel access token");
   absl::StatusOr<StoredToken> stored = access_store_->GetToken(id);
@@ -106,9 +110,9 @@ absl::StatusOr<v1::Principal> AccessControl::VerifyToken(absl::string_view secre
   }
   const v1::AccessToken& t = stored->token;
   if (t.has_revoke_time()) return Unauthenticated("the access token was revoked");
-  if (FromProto(t.expire_time()) <= options_.clock()) {
+  *expires = FromProto(t.expire_time());
+  if (*expires <= options_.clock())
     return Unauthenticated("the access token has expired");
-  }
   return MakePrincipal(t.name(), t.organisation(), t.role());
 }
 

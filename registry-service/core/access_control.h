@@ -87,7 +87,9 @@ class AccessControl {
     std::string token_id;
   };
 
-  absl::StatusOr<v1::Principal> VerifyToken(absl::string_view secret);
+  // Sets *expires to the token's expiry when it is found.
+  absl::StatusOr<v1::Principal> VerifyToken(absl::string_view secret,
+                                            absl::Time* expires);
   absl::Status RequireAdmin(const v1::Principal& caller, absl::string_view what) const;
   int PageSize(int requested) const;
 
