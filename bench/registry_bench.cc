@@ -8,11 +8,16 @@
 // them (a finished call starts the next at once). A thread per call would
 // spend the shared cores on thread switches in the client instead of on the
 // server being measured.
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <thread>
@@ -20,6 +25,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -32,6 +38,9 @@ ABSL_FLAG(int, concurrency, 32, "Calls in flight.");
 ABSL_FLAG(int, seconds, 10, "Duration of each phase.");
 ABSL_FLAG(int, channels, 2, "gRPC channels (connections) the calls share round-robin.");
 ABSL_FLAG(int, client_threads, 2, "Client threads, each with its own CompletionQueue.");
+ABSL_FLAG(std::string, cpu_pids, "",
+          "Comma-separated pids (registry, redis-server) whose CPU time per call to "
+          "report for each phase, next to this client's.");
 ABSL_FLAG(std::string, phases, "empty,create,get,list",
           "Phases to run, in this order (get reads what create wrote).");
 
@@ -48,7 +57,44 @@ struct PhaseResult {
   int64_t errors = 0;
   double seconds = 0;
   std::vector<double> latencies_us;
+  // CPU seconds used during the phase: this client, then each --cpu_pids.
+  std::vector<double> cpu_seconds;
 };
+
+// CPU seconds (user + system) used so far by this process (pid 0) or by
+// process `pid` (from /proc; 0 when it cannot be read).
+double CpuSeconds(int pid) {
+  if (pid == 0) {
+    rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+           (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  }
+  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+  std::string stat((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  // Fields after the command name "(...)": state is field 3, utime 14, stime 15.
+  const size_t close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::vector<std::string> fields = absl::StrSplit(stat.substr(close + 2), ' ');
+  double utime = 0, stime = 0;
+  if (fields.size() < 13 || !absl::SimpleAtod(fields[11], &utime) ||
+      !absl::SimpleAtod(fields[12], &stime)) {
+    return 0;
+  }
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// This process, then every pid of --cpu_pids.
+std::vector<int> CpuPids() {
+  std::vector<int> pids = {0};
+  for (absl::string_view p :
+       absl::StrSplit(absl::GetFlag(FLAGS_cpu_pids), ',', absl::SkipEmpty())) {
+    int pid;
+    if (absl::SimpleAtoi(p, &pid)) pids.push_back(pid);
+  }
+  return pids;
+}
 
 // One call in flight: its context, response and status, and where it came
 // from.
@@ -107,13 +153,19 @@ PhaseResult RunPhase(const std::string& name, int concurrency, int threads,
     }
   };
   std::vector<std::thread> pool;
+  const std::vector<int> pids = CpuPids();
+  std::vector<double> cpu_begin;
+  for (int pid : pids) cpu_begin.push_back(CpuSeconds(pid));
   const absl::Time begin = absl::Now();
   for (int t = 0; t < threads; ++t) pool.emplace_back(run, t);
   absl::SleepFor(duration);
   stop = true;
   const absl::Time end = absl::Now();
-  for (auto& th : pool) th.join();
   PhaseResult result;
+  for (size_t i = 0; i < pids.size(); ++i) {
+    result.cpu_seconds.push_back(CpuSeconds(pids[i]) - cpu_begin[i]);
+  }
+  for (auto& th : pool) th.join();
   result.name = name;
   result.seconds = absl::ToDoubleSeconds(end - begin);
   for (int t = 0; t < threads; ++t) {
@@ -137,6 +189,14 @@ void Print(const PhaseResult& r) {
       r.name.c_str(), static_cast<long long>(r.calls), static_cast<long long>(r.errors),
       r.calls / r.seconds, Percentile(r.latencies_us, 0.50) / 1000,
       Percentile(r.latencies_us, 0.99) / 1000);
+  if (r.calls > 0) {
+    std::printf("%-12s CPU per call (us): client %.1f", "",
+                1e6 * r.cpu_seconds[0] / r.calls);
+    for (size_t i = 1; i < r.cpu_seconds.size(); ++i) {
+      std::printf(", pid %zu: %.1f", i, 1e6 * r.cpu_seconds[i] / r.calls);
+    }
+    std::printf("\n");
+  }
   std::fflush(stdout);
 }
 

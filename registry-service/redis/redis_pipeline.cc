@@ -7,51 +7,26 @@
 
 namespace samenspel::registry {
 
-// An Execute() call waiting for its batch. Owned by the calling thread;
-// `reply` and `done` are written by the batch's leader, `done` under mu_.
+// One Execute() call's command and, once its batch ran, its reply.
 struct RedisPipeline::Pending {
   absl::Span<const absl::string_view> argv;
   absl::string_view retry_on;
   absl::Span<const absl::string_view> retry;
-  size_t bytes = 0;
   absl::StatusOr<RedisReply> reply;
-  bool done = false;
 };
 
 RedisPipeline::RedisPipeline(ConnectionPool* pool, int max_in_flight, int max_batch)
-    : pool_(pool), max_in_flight_(max_in_flight), max_batch_(max_batch) {}
+    : pool_(pool), batcher_(max_in_flight, max_batch, kMaxBatchBytes) {}
 
 absl::StatusOr<RedisReply> RedisPipeline::Execute(
     absl::Span<const absl::string_view> argv, absl::string_view retry_on,
     absl::Span<const absl::string_view> retry) {
-  Pending self;
-  self.argv = argv;
-  self.retry_on = retry_on;
-  self.retry = retry;
-  for (absl::string_view arg : argv) self.bytes += arg.size();
-  absl::MutexLock lock(&mu_);
-  waiting_.push_back(&self);
-  for (;;) {
-    auto can_act = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return self.done || (in_flight_ < max_in_flight_ && !waiting_.empty());
-    };
-    mu_.Await(absl::Condition(&can_act));
-    if (self.done) return std::move(self.reply);
-    std::vector<Pending*> batch;
-    size_t bytes = 0;
-    while (!waiting_.empty() && static_cast<int>(batch.size()) < max_batch_ &&
-           (batch.empty() || bytes + waiting_.front()->bytes <= kMaxBatchBytes)) {
-      bytes += waiting_.front()->bytes;
-      batch.push_back(waiting_.front());
-      waiting_.pop_front();
-    }
-    ++in_flight_;
-    mu_.Unlock();
-    RunBatch(batch);
-    mu_.Lock();
-    --in_flight_;
-    for (Pending* pending : batch) pending->done = true;
-  }
+  Pending self{argv, retry_on, retry, absl::UnknownError("not sent")};
+  size_t bytes = 0;
+  for (absl::string_view arg : argv) bytes += arg.size();
+  batcher_.Run(&self, bytes,
+               [this](absl::Span<Pending* const> batch) { RunBatch(batch); });
+  return std::move(self.reply);
 }
 
 void RedisPipeline::RunBatch(absl::Span<Pending* const> batch) {

@@ -6,13 +6,13 @@
 // a round trip per call. Sent together, N commands cost one of each, so Redis
 // answers many times more commands per core (redis-benchmark -P 16 vs -P 1).
 //
-// How: a caller queues its command. While fewer than `max_in_flight` batches
-// are on their way, a waiting caller becomes the leader of the next batch: it
-// takes every queued command (up to `max_batch`), writes them on one pooled
-// connection at once and reads all the replies, for everyone; then the next
-// waiting caller leads. A command that comes alone is sent at once; under
-// load, the commands that arrive while Redis works on a batch share the next
-// round trip. No thread of its own.
+// How (batcher.h): a caller queues its command. While fewer than
+// `max_in_flight` batches are on their way, a waiting caller becomes the
+// leader of the next batch: it takes every queued command (up to
+// `max_batch`), writes them on one pooled connection at once and reads all
+// the replies, for everyone; then the next waiting caller leads. A command that comes
+// alone is sent at once; under load, the commands that arrive while Redis works on a
+// batch share the next round trip. No thread of its own.
 //
 // Each command keeps its own meaning and reply: Redis runs them one after
 // another, never interleaved, so a script is still atomic. Commands of
@@ -31,14 +31,12 @@
 #define SAMENSPEL_REGISTRY_REDIS_REDIS_PIPELINE_H_
 
 #include <cstddef>
-#include <deque>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
+#include "registry-service/redis/batcher.h"
 #include "registry-service/redis/redis_connection.h"
 
 namespace samenspel::registry {
@@ -75,13 +73,7 @@ class RedisPipeline {
   static constexpr size_t kMaxBatchBytes = 4 << 20;
 
   ConnectionPool* const pool_;
-  const int max_in_flight_;
-  const int max_batch_;
-
-  absl::Mutex mu_;
-  // Commands waiting for a batch, longest-waiting first.
-  std::deque<Pending*> waiting_ ABSL_GUARDED_BY(mu_);
-  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  Batcher<Pending> batcher_;
 };
 
 }  // namespace samenspel::registry

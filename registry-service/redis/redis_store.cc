@@ -273,7 +273,8 @@ RedisStore::RedisStore(RedisStoreOptions options)
       keys_(options_.key_prefix),
       pool_(ConnectOptions(options_), options_.pool_size),
       blocking_pool_(ConnectOptions(options_), options_.pool_size),
-      pipeline_(&pool_, std::min(options_.pool_size, kPipelinesInFlight), kMaxPipeline) {}
+      pipeline_(&pool_, std::min(options_.pool_size, kPipelinesInFlight), kMaxPipeline),
+      commit_batcher_(kBatchesInFlight, options_.max_commit_batch, kMaxBatchBytes) {}
 
 RedisStore::~RedisStore() = default;
 
@@ -344,9 +345,7 @@ absl::StatusOr<ListResult> RedisStore::List(const ListRequest& request) {
   return result;
 }
 
-// A Commit() call waiting for its batch. Owned by the calling thread;
-// `result` and `done` are written by the batch's leader, `done` under
-// batch_mu_.
+// One Commit() call's arguments and, once its batch ran, its result.
 struct RedisStore::PendingCommit {
   PendingCommit(const RedisKeys& keys, const CommitRequest& request)
       : request(request), args(CommitArgs(keys, request)) {}
@@ -354,41 +353,18 @@ struct RedisStore::PendingCommit {
   const CommitRequest& request;
   const CommandArgs args;
   absl::StatusOr<CommitResult> result;
-  bool done = false;
 };
 
-// Group commit: a Commit() call queues itself; while fewer than
-// kBatchesInFlight batches are on their way to Redis, a waiting caller
-// becomes the leader of the next batch (the longest-waiting commits, up to
-// max_commit_batch) and runs it for everyone in it. Alone, a commit goes at
-// once; under load, commits that arrive while Redis works on a batch share the
-// next round trip and script call.
+// Group commit (batcher.h): concurrent commits share one script call, up to
+// max_commit_batch, with at most kBatchesInFlight such calls on their way.
+// Alone, a commit goes at once; under load, commits that arrive while Redis
+// works on a batch share the next round trip and script call.
 absl::StatusOr<CommitResult> RedisStore::Commit(const CommitRequest& request) {
   PendingCommit self(keys_, request);
-  absl::MutexLock lock(&batch_mu_);
-  waiting_.push_back(&self);
-  for (;;) {
-    auto can_act = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(batch_mu_) {
-      return self.done || (batches_in_flight_ < kBatchesInFlight && !waiting_.empty());
-    };
-    batch_mu_.Await(absl::Condition(&can_act));
-    if (self.done) return std::move(self.result);
-    std::vector<PendingCommit*> batch;
-    size_t bytes = 0;
-    while (!waiting_.empty() &&
-           static_cast<int>(batch.size()) < options_.max_commit_batch &&
-           (batch.empty() || bytes + waiting_.front()->args.bytes() <= kMaxBatchBytes)) {
-      bytes += waiting_.front()->args.bytes();
-      batch.push_back(waiting_.front());
-      waiting_.pop_front();
-    }
-    ++batches_in_flight_;
-    batch_mu_.Unlock();
-    RunCommitBatch(batch);
-    batch_mu_.Lock();
-    --batches_in_flight_;
-    for (PendingCommit* pending : batch) pending->done = true;
-  }
+  commit_batcher_.Run(
+      &self, self.args.bytes(),
+      [this](absl::Span<PendingCommit* const> batch) { RunCommitBatch(batch); });
+  return std::move(self.result);
 }
 
 void RedisStore::RunCommitBatch(absl::Span<PendingCommit* const> batch) {

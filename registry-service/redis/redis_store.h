@@ -52,19 +52,17 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "registry-service/core/store.h"
+#include "registry-service/redis/batcher.h"
 #include "registry-service/redis/redis_connection.h"
 #include "registry-service/redis/redis_keys.h"
 #include "registry-service/redis/redis_pipeline.h"
@@ -146,10 +144,7 @@ class RedisStore : public Store {
   // Group commit (see Commit() in redis_store.cc).
   static constexpr int kBatchesInFlight = 2;
   static constexpr size_t kMaxBatchBytes = 4 << 20;
-  absl::Mutex batch_mu_;
-  // Commits waiting for a batch, longest-waiting first.
-  std::deque<PendingCommit*> waiting_ ABSL_GUARDED_BY(batch_mu_);
-  int batches_in_flight_ ABSL_GUARDED_BY(batch_mu_) = 0;
+  Batcher<PendingCommit> commit_batcher_;
 };
 
 }  // namespace samenspel::registry

@@ -10,19 +10,20 @@
 
 namespace samenspel::registry {
 
-// Thread-safe: called concurrently from every handler thread.
+// Thread-safe: called concurrently from every handler thread. Takes the
+// context base class, which callback and synchronous handlers share.
 class Authorizer {
  public:
   virtual ~Authorizer() = default;
   // OK to proceed; UNAUTHENTICATED or PERMISSION_DENIED otherwise.
-  virtual absl::Status Authorize(const grpc::ServerContext& context,
+  virtual absl::Status Authorize(const grpc::ServerContextBase& context,
                                  absl::string_view method) = 0;
 };
 
 // Development mode: every caller may do everything.
 class AllowAllAuthorizer : public Authorizer {
  public:
-  absl::Status Authorize(const grpc::ServerContext&, absl::string_view) override {
+  absl::Status Authorize(const grpc::ServerContextBase&, absl::string_view) override {
     return absl::OkStatus();
   }
 };

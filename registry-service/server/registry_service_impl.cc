@@ -1,5 +1,7 @@
 #include "registry-service/server/registry_service_impl.h"
 
+#include <utility>
+
 #include "common/errors.h"
 #include "common/grpc_status.h"
 
@@ -20,17 +22,65 @@ grpc::Status Reply(const absl::Status& status, google::protobuf::Empty*) {
 }  // namespace
 
 RegistryServiceImpl::RegistryServiceImpl(Registry* registry, ChangeFeed* feed,
-                                         Authorizer* authorizer)
-    : registry_(registry), feed_(feed), authorizer_(authorizer) {}
+                                         Authorizer* authorizer, int workers)
+    : registry_(registry), feed_(feed), authorizer_(authorizer) {
+  for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { WorkLoop(); });
+}
+
+RegistryServiceImpl::~RegistryServiceImpl() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    work_ready_.SignalAll();
+  }
+  for (std::thread& worker : workers_) worker.join();
+}
+
+void RegistryServiceImpl::WorkLoop() {
+  for (;;) {
+    std::function<void()> work;
+    {
+      absl::MutexLock lock(&mu_);
+      while (!stopping_ && queue_.empty()) work_ready_.Wait(&mu_);
+      if (queue_.empty()) return;  // stopping
+      work = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    work();
+  }
+}
+
+grpc::ServerUnaryReactor* RegistryServiceImpl::Serve(grpc::CallbackServerContext* context,
+                                                     absl::string_view method,
+                                                     std::function<grpc::Status()> call) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto work = [this, context, method, reactor, call = std::move(call)] {
+    // A call whose client gave up (deadline, cancel) while it waited for a
+    // worker is not started.
+    if (context->IsCancelled()) {
+      reactor->Finish(
+          grpc::Status(grpc::StatusCode::CANCELLED, "cancelled before it ran"));
+      return;
+    }
+    if (absl::Status s = authorizer_->Authorize(*context, method); !s.ok()) {
+      reactor->Finish(ToGrpcStatus(s));
+      return;
+    }
+    reactor->Finish(call());
+  };
+  absl::MutexLock lock(&mu_);
+  queue_.push_back(std::move(work));
+  work_ready_.Signal();
+  return reactor;
+}
 
 // Every unary method: authorise, call the registry, map the result.
-#define SAMENSPEL_UNARY(Method, Request, Response)                                       \
-  grpc::Status RegistryServiceImpl::Method(grpc::ServerContext* ctx,                     \
-                                           const Request* request, Response* response) { \
-    if (absl::Status s = authorizer_->Authorize(*ctx, #Method); !s.ok()) {               \
-      return ToGrpcStatus(s);                                                            \
-    }                                                                                    \
-    return Reply(registry_->Method(*request), response);                                 \
+#define SAMENSPEL_UNARY(Method, Request, Response)                                    \
+  grpc::ServerUnaryReactor* RegistryServiceImpl::Method(                              \
+      grpc::CallbackServerContext* ctx, const Request* request, Response* response) { \
+    return Serve(ctx, #Method, [this, request, response] {                            \
+      return Reply(registry_->Method(*request), response);                            \
+    });                                                                               \
   }
 
 #define SAMENSPEL_CRUD(K, R, Plural)                                                   \
