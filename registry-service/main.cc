@@ -39,7 +39,9 @@ ABSL_FLAG(std::string, redis_password, "",
 ABSL_FLAG(std::string, redis_password_file, "", "File holding the Redis password.");
 ABSL_FLAG(int, redis_db, 0, "Redis database number (SELECT).");
 ABSL_FLAG(std::string, redis_key_prefix, "ss:", "Prefix of every Redis key.");
-ABSL_FLAG(int, redis_pool_size, 32, "Redis connections (concurrent store calls).");
+ABSL_FLAG(int, redis_pool_size, 32,
+          "Most Redis connections: calls are pipelined on at most 2 of them, and change "
+          "feed waits have as many of their own.");
 ABSL_FLAG(int, workers, 32,
           "Threads that run registry calls: the most unary calls served at once (more "
           "wait their turn).");
