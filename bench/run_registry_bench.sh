@@ -28,15 +28,25 @@ rb -n 200000 -t set,get
 echo -n "pipelined 16: "; rb -n 200000 -P 16 -t set
 echo -n "Lua HSET+INCR (a write transaction): "
 rb -n 100000 eval "redis.call('hset', KEYS[1], 'd', ARGV[1]); return redis.call('incr', 'ctr')" 1 k:__rand_int__ v
-redis-cli -p "$redis_port" flushall >/dev/null
 
-"$build/registry-service/samenspel-registry" --insecure --listen="127.0.0.1:$registry_port" \
-  --redis="127.0.0.1:$redis_port" 2>"$work/registry.log" &
-registry_pid=$!
-until (exec 3<>"/dev/tcp/127.0.0.1/$registry_port") 2>/dev/null; do sleep 0.05; done
-echo "== samenspel-registry through gRPC"
-"$build/bench/registry_bench" --registry="127.0.0.1:$registry_port" --concurrency="$conc" \
-  --seconds="$secs"
+# Runs the gRPC phases against registry binary $1 on a flushed Redis.
+bench_registry() {
+  redis-cli -p "$redis_port" flushall >/dev/null
+  "$1" --insecure --listen="127.0.0.1:$registry_port" --redis="127.0.0.1:$redis_port" \
+    2>"$work/registry.log" &
+  registry_pid=$!
+  until (exec 3<>"/dev/tcp/127.0.0.1/$registry_port") 2>/dev/null; do sleep 0.05; done
+  echo "== $1 through gRPC (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
+  "$build/bench/registry_bench" --registry="127.0.0.1:$registry_port" --concurrency="$conc" \
+    --seconds="$secs" --cpu_pids="$registry_pid,$redis_pid" || status=1
+  echo "   (CPU per call: pid 1 is samenspel-registry, pid 2 redis-server; load average" \
+    "after: $(cut -d' ' -f1-3 /proc/loadavg))"
+  kill "$registry_pid"
+  wait "$registry_pid" 2>/dev/null || true
+}
+status=0
+bench_registry "$build/registry-service/samenspel-registry"
+if [[ -n "${BASELINE_REGISTRY:-}" ]]; then bench_registry "$BASELINE_REGISTRY"; fi
 echo "== redis INFO after the run"
 redis-cli -p "$redis_port" info persistence | grep -E "aof_enabled|aof_last_write_status"
-redis-cli -p "$redis_port" dbsize
+exit "$status"

@@ -44,7 +44,12 @@ ABSL_FLAG(std::string, redis_password, "",
 ABSL_FLAG(std::string, redis_password_file, "", "File holding the Redis password.");
 ABSL_FLAG(int, redis_db, 0, "Redis database number (SELECT).");
 ABSL_FLAG(std::string, redis_key_prefix, "ss:", "Prefix of every Redis key.");
-ABSL_FLAG(int, redis_pool_size, 32, "Redis connections (concurrent store calls).");
+ABSL_FLAG(int, redis_pool_size, 32,
+          "Most Redis connections: calls are pipelined on at most 2 of them, and change "
+          "feed waits have as many of their own.");
+ABSL_FLAG(int, workers, 32,
+          "Threads that run registry calls: the most unary calls served at once (more "
+          "wait their turn).");
 ABSL_FLAG(
     int64_t, feed_retention, 1000000,
     "Changes the feed keeps; a watcher further behind gets OUT_OF_RANGE and resyncs.");
@@ -89,6 +94,7 @@ struct RegistryServerOptions {
   bool memory_store = false;
   RedisStoreOptions redis;
   int max_message_bytes = 0;
+  int workers = 0;
   ServerSecurityOptions security;
   AccessControlOptions access;
   RateLimiterOptions rate_limit;
@@ -135,6 +141,8 @@ RegistryServerOptions OptionsFromFlags() {
   if (o.redis.feed_retention < 1) Fail("--feed_retention must be at least 1");
   o.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   if (o.max_message_bytes < 1024) Fail("--max_message_bytes must be at least 1024");
+  o.workers = absl::GetFlag(FLAGS_workers);
+  if (o.workers < 1) Fail("--workers must be at least 1");
   o.security.insecure = absl::GetFlag(FLAGS_insecure);
   o.security.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   o.security.tls_key = absl::GetFlag(FLAGS_tls_key);
@@ -216,7 +224,7 @@ int Run(const RegistryServerOptions& o) {
   } else {
     authorizer = std::make_unique<CredentialAuthorizer>(&access, &limiter);
   }
-  RegistryServiceImpl service(&registry, &feed, authorizer.get(), &audit);
+  RegistryServiceImpl service(&registry, &feed, authorizer.get(), &audit, o.workers);
   AccessServiceImpl access_service(&access, authorizer.get(), &audit);
 
   HealthService health(

@@ -9,6 +9,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 
 namespace samenspel::registry {
 namespace {
@@ -104,6 +105,11 @@ absl::Status RedisConnection::BrokenStatus(absl::string_view what) {
 
 absl::StatusOr<RedisReply> RedisConnection::RawCommand(
     absl::Span<const absl::string_view> argv) {
+  SAMENSPEL_RETURN_IF_ERROR(Append(argv));
+  return ReadReply();
+}
+
+absl::Status RedisConnection::Append(absl::Span<const absl::string_view> argv) {
   if (broken_) return BrokenStatus("connection already broken");
   absl::InlinedVector<const char*, 16> data;
   absl::InlinedVector<size_t, 16> sizes;
@@ -113,9 +119,17 @@ absl::StatusOr<RedisReply> RedisConnection::RawCommand(
     data.push_back(arg.data());
     sizes.push_back(arg.size());
   }
-  void* reply = redisCommandArgv(context_.get(), static_cast<int>(argv.size()),
-                                 data.data(), sizes.data());
-  if (reply == nullptr) {
+  if (redisAppendCommandArgv(context_.get(), static_cast<int>(argv.size()), data.data(),
+                             sizes.data()) != REDIS_OK) {
+    return BrokenStatus(context_->errstr);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RedisReply> RedisConnection::ReadReply() {
+  if (broken_) return BrokenStatus("connection already broken");
+  void* reply = nullptr;
+  if (redisGetReply(context_.get(), &reply) != REDIS_OK || reply == nullptr) {
     // hiredis reports a socket timeout as EAGAIN ("Resource temporarily
     // unavailable"); say what it means.
     const bool timed_out =

@@ -96,6 +96,15 @@ class RedisConnection {
   // Like RawCommand, but a Redis error reply becomes its ReplyStatus().
   absl::StatusOr<RedisReply> Command(absl::Span<const absl::string_view> argv);
 
+  // Pipelining: Append() queues a command in the output buffer (no I/O);
+  // ReadReply() sends whatever is queued and returns the reply of the oldest
+  // command not yet answered, which may be an error reply. Every appended
+  // command must have its reply read before the connection is used for
+  // anything else. ReadReply errors as RawCommand; Append fails only on a
+  // broken connection.
+  absl::Status Append(absl::Span<const absl::string_view> argv);
+  absl::StatusOr<RedisReply> ReadReply();
+
   // Turns an error reply from RawCommand into its ReplyStatus(), breaking the
   // connection when it talks to a replica (READONLY: after a failover).
   absl::StatusOr<RedisReply> CheckReply(absl::StatusOr<RedisReply> reply);

@@ -206,23 +206,20 @@ const LuaScript& ReadFeedScript() {
   return *script;
 }
 
-absl::StatusOr<RedisReply> RunScript(RedisConnection& connection, const LuaScript& script,
+absl::StatusOr<RedisReply> RunScript(RedisPipeline& pipeline, const LuaScript& script,
                                      int num_keys,
                                      absl::Span<const absl::string_view> keys_and_args) {
   const std::string num_keys_text = absl::StrCat(num_keys);
-  std::vector<absl::string_view> argv;
-  argv.reserve(keys_and_args.size() + 3);
-  argv.push_back("EVALSHA");
-  argv.push_back(script.sha1());
-  argv.push_back(num_keys_text);
-  argv.insert(argv.end(), keys_and_args.begin(), keys_and_args.end());
-  absl::StatusOr<RedisReply> reply = connection.RawCommand(argv);
-  if (reply.ok() && IsNoScriptError(**reply)) {
-    argv[0] = "EVAL";
-    argv[1] = script.source();
-    reply = connection.RawCommand(argv);
-  }
-  return connection.CheckReply(std::move(reply));
+  std::vector<absl::string_view> evalsha;
+  evalsha.reserve(keys_and_args.size() + 3);
+  evalsha.push_back("EVALSHA");
+  evalsha.push_back(script.sha1());
+  evalsha.push_back(num_keys_text);
+  evalsha.insert(evalsha.end(), keys_and_args.begin(), keys_and_args.end());
+  std::vector<absl::string_view> eval = evalsha;
+  eval[0] = "EVAL";
+  eval[1] = script.source();
+  return pipeline.Execute(evalsha, "NOSCRIPT", eval);
 }
 
 }  // namespace samenspel::registry

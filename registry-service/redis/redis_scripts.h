@@ -5,8 +5,8 @@
 // redis_scripts.cc; RedisStore (redis_store.cc) is the one caller that builds
 // those arguments and reads those replies.
 //
-// Thread-safety: the scripts are immutable; RunScript uses the one connection
-// it is given (see RedisConnection).
+// Thread-safety: the scripts are immutable; RunScript is as thread-safe as
+// RedisPipeline.
 #ifndef SAMENSPEL_REGISTRY_REDIS_REDIS_SCRIPTS_H_
 #define SAMENSPEL_REGISTRY_REDIS_REDIS_SCRIPTS_H_
 
@@ -16,6 +16,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "registry-service/redis/redis_connection.h"
+#include "registry-service/redis/redis_pipeline.h"
 
 namespace samenspel::registry {
 
@@ -43,8 +44,8 @@ const LuaScript& ReadFeedScript();
 // Runs `script` with the first `num_keys` of `keys_and_args` as KEYS and the
 // rest as ARGV. Uses EVALSHA, and EVAL when Redis answers NOSCRIPT (its script
 // cache is empty after a restart or SCRIPT FLUSH); EVAL caches it again.
-// Errors as RedisConnection::Command.
-absl::StatusOr<RedisReply> RunScript(RedisConnection& connection, const LuaScript& script,
+// Errors as RedisPipeline::Execute.
+absl::StatusOr<RedisReply> RunScript(RedisPipeline& pipeline, const LuaScript& script,
                                      int num_keys,
                                      absl::Span<const absl::string_view> keys_and_args);
 

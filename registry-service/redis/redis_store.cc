@@ -272,21 +272,19 @@ RedisStore::RedisStore(RedisStoreOptions options)
     : options_(std::move(options)),
       keys_(options_.key_prefix),
       pool_(ConnectOptions(options_), options_.pool_size),
-      blocking_pool_(ConnectOptions(options_), options_.pool_size) {}
+      blocking_pool_(ConnectOptions(options_), options_.pool_size),
+      pipeline_(&pool_, std::min(options_.pool_size, kPipelinesInFlight), kMaxPipeline),
+      commit_batcher_(kBatchesInFlight, options_.max_commit_batch, kMaxBatchBytes) {}
 
 RedisStore::~RedisStore() = default;
 
-absl::Status RedisStore::Ping() {
-  SAMENSPEL_ASSIGN_OR_RETURN(ConnectionPool::Lease connection, pool_.Acquire());
-  return connection->Command({"PING"}).status();
-}
+absl::Status RedisStore::Ping() { return pipeline_.Execute({"PING"}).status(); }
 
 absl::StatusOr<StoredRecord> RedisStore::Get(Kind kind, absl::string_view id) {
   const std::string key = keys_.Record(kind, id);
-  SAMENSPEL_ASSIGN_OR_RETURN(ConnectionPool::Lease connection, pool_.Acquire());
   SAMENSPEL_ASSIGN_OR_RETURN(
       RedisReply reply,
-      connection->Command({"HMGET", key, kRecordDataField, kRecordRevisionField}));
+      pipeline_.Execute({"HMGET", key, kRecordDataField, kRecordRevisionField}));
   if (!IsArray(*reply, 2)) return Corrupt(absl::StrCat("bad HMGET reply for ", key));
   const redisReply& data = *reply->element[0];
   const redisReply& revision = *reply->element[1];
@@ -321,9 +319,8 @@ absl::StatusOr<ListResult> RedisStore::List(const ListRequest& request) {
   args.AddInt(static_cast<int64_t>(range.strip));
   args.AddInt(request.limit);
 
-  SAMENSPEL_ASSIGN_OR_RETURN(ConnectionPool::Lease connection, pool_.Acquire());
   SAMENSPEL_ASSIGN_OR_RETURN(RedisReply reply,
-                             RunScript(*connection, ListScript(), 2, args.views()));
+                             RunScript(pipeline_, ListScript(), 2, args.views()));
   ListResult result;
   if (!IsArray(*reply, 2) || (reply->elements - 2) % 3 != 0 ||
       !AsInt(*reply->element[0], &result.revision)) {
@@ -348,9 +345,7 @@ absl::StatusOr<ListResult> RedisStore::List(const ListRequest& request) {
   return result;
 }
 
-// A Commit() call waiting for its batch. Owned by the calling thread;
-// `result` and `done` are written by the batch's leader, `done` under
-// batch_mu_.
+// One Commit() call's arguments and, once its batch ran, its result.
 struct RedisStore::PendingCommit {
   PendingCommit(const RedisKeys& keys, const CommitRequest& request)
       : request(request), args(CommitArgs(keys, request)) {}
@@ -358,41 +353,18 @@ struct RedisStore::PendingCommit {
   const CommitRequest& request;
   const CommandArgs args;
   absl::StatusOr<CommitResult> result;
-  bool done = false;
 };
 
-// Group commit: a Commit() call queues itself; while fewer than
-// kBatchesInFlight batches are on their way to Redis, a waiting caller
-// becomes the leader of the next batch (the longest-waiting commits, up to
-// max_commit_batch) and runs it for everyone in it. Alone, a commit goes at
-// once; under load, commits that arrive while Redis works on a batch share the
-// next round trip and script call.
+// Group commit (batcher.h): concurrent commits share one script call, up to
+// max_commit_batch, with at most kBatchesInFlight such calls on their way.
+// Alone, a commit goes at once; under load, commits that arrive while Redis
+// works on a batch share the next round trip and script call.
 absl::StatusOr<CommitResult> RedisStore::Commit(const CommitRequest& request) {
   PendingCommit self(keys_, request);
-  absl::MutexLock lock(&batch_mu_);
-  waiting_.push_back(&self);
-  for (;;) {
-    auto can_act = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(batch_mu_) {
-      return self.done || (batches_in_flight_ < kBatchesInFlight && !waiting_.empty());
-    };
-    batch_mu_.Await(absl::Condition(&can_act));
-    if (self.done) return std::move(self.result);
-    std::vector<PendingCommit*> batch;
-    size_t bytes = 0;
-    while (!waiting_.empty() &&
-           static_cast<int>(batch.size()) < options_.max_commit_batch &&
-           (batch.empty() || bytes + waiting_.front()->args.bytes() <= kMaxBatchBytes)) {
-      bytes += waiting_.front()->args.bytes();
-      batch.push_back(waiting_.front());
-      waiting_.pop_front();
-    }
-    ++batches_in_flight_;
-    batch_mu_.Unlock();
-    RunCommitBatch(batch);
-    batch_mu_.Lock();
-    --batches_in_flight_;
-    for (PendingCommit* pending : batch) pending->done = true;
-  }
+  commit_batcher_.Run(
+      &self, self.args.bytes(),
+      [this](absl::Span<PendingCommit* const> batch) { RunCommitBatch(batch); });
+  return std::move(self.result);
 }
 
 void RedisStore::RunCommitBatch(absl::Span<PendingCommit* const> batch) {
@@ -412,9 +384,7 @@ void RedisStore::RunCommitBatch(absl::Span<PendingCommit* const> batch) {
   auto fail_all = [&](const absl::Status& status) {
     for (PendingCommit* pending : batch) pending->result = status;
   };
-  absl::StatusOr<ConnectionPool::Lease> connection = pool_.Acquire();
-  if (!connection.ok()) return fail_all(connection.status());
-  absl::StatusOr<RedisReply> reply = RunScript(**connection, CommitScript(), 2, argv);
+  absl::StatusOr<RedisReply> reply = RunScript(pipeline_, CommitScript(), 2, argv);
   if (!reply.ok()) return fail_all(reply.status());
   if (!IsArray(**reply, batch.size()) || (*reply)->elements != batch.size()) {
     return fail_all(Corrupt("bad commit batch reply"));
@@ -461,15 +431,14 @@ absl::StatusOr<std::vector<StoredChange>> RedisStore::ReadChanges(int64_t after_
   int64_t revision;
   std::vector<StoredChange> changes;
   {
-    SAMENSPEL_ASSIGN_OR_RETURN(ConnectionPool::Lease connection, pool_.Acquire());
     SAMENSPEL_ASSIGN_OR_RETURN(RedisReply reply,
-                               RunScript(*connection, ReadFeedScript(), 2,
+                               RunScript(pipeline_, ReadFeedScript(), 2,
                                          {feed_key, revision_key, start, count}));
     if (!IsArray(*reply, 2) || !AsInt(*reply->element[0], &revision)) {
       return Corrupt("bad feed reply");
     }
     SAMENSPEL_ASSIGN_OR_RETURN(changes, ParseChanges(after_revision, *reply->element[1]));
-  }  // Gives the connection back before a wait.
+  }
   if (!changes.empty()) return changes;
   if (revision > after_revision) {
     // Trimming keeps at least feed_retention >= 1 entries, so only a lost
@@ -508,8 +477,7 @@ absl::StatusOr<std::vector<StoredChange>> RedisStore::WaitForChanges(
 
 absl::StatusOr<int64_t> RedisStore::CurrentRevision() {
   const std::string key = keys_.Revision();
-  SAMENSPEL_ASSIGN_OR_RETURN(ConnectionPool::Lease connection, pool_.Acquire());
-  SAMENSPEL_ASSIGN_OR_RETURN(RedisReply reply, connection->Command({"GET", key}));
+  SAMENSPEL_ASSIGN_OR_RETURN(RedisReply reply, pipeline_.Execute({"GET", key}));
   if (reply->type == REDIS_REPLY_NIL) return 0;
   int64_t revision;
   if (!AsInt(*reply, &revision) || revision < 0) {

@@ -6,14 +6,16 @@
 // `maxmemory-policy noeviction` (evicting a record, index or the revision
 // counter would corrupt the store) and, for durability, with AOF on.
 //
-// Connections: a pool of up to `pool_size` hiredis connections, one checked
-// out per call, made lazily. Create() does not connect, so a registry starts
-// while Redis is down; calls return UNAVAILABLE until Redis answers, and then
-// succeed again with no restart. A connection that failed is dropped, and
-// one that Redis closed while it was idle is noticed before use, so the first
-// call after a Redis restart already succeeds. Nothing is retried: a call
-// that fails returns UNAVAILABLE at once. ReadChanges waits on a second pool,
-// so long polls never take connections from other calls.
+// Connections: concurrent calls share a few hiredis connections (at most
+// two batches in flight, never more than `pool_size`) by automatic
+// pipelining: the commands that arrive while Redis works on a batch go
+// together in the next one (redis_pipeline.h). Connections are made lazily. Create() does
+// not connect, so a registry starts while Redis is down; calls return UNAVAILABLE until
+// Redis answers, and then succeed again with no restart. A connection that failed is
+// dropped, and one that Redis closed while it was idle is noticed before use, so the
+// first call after a Redis restart already succeeds. Nothing is retried: a call that
+// fails returns UNAVAILABLE at once. ReadChanges waits on a second pool, so long polls
+// never take connections from other calls.
 //
 // Group commit: concurrent Commit() calls are sent together, up to
 // max_commit_batch per script call with at most two such calls in flight;
@@ -50,21 +52,20 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "registry-service/core/store.h"
+#include "registry-service/redis/batcher.h"
 #include "registry-service/redis/redis_connection.h"
 #include "registry-service/redis/redis_keys.h"
+#include "registry-service/redis/redis_pipeline.h"
 
 namespace samenspel::registry {
 
@@ -77,8 +78,9 @@ struct RedisStoreOptions {
   int db = 0;
   // Prefix of every key (redis_keys.h).
   std::string key_prefix = "ss:";
-  // Most connections used at once, i.e. most concurrent calls served without
-  // waiting; ReadChanges waits have a pool of the same size of their own.
+  // Most connections used at once by ordinary calls, which are pipelined on
+  // them (at most 2 are used: more only splits batches); ReadChanges waits
+  // have a pool of this size of their own.
   int pool_size = 32;
   // Bounds connecting (TCP connect; AUTH and SELECT take command_timeout).
   absl::Duration connect_timeout = absl::Milliseconds(500);
@@ -133,14 +135,16 @@ class RedisStore : public Store {
   const RedisKeys keys_;
   ConnectionPool pool_;
   ConnectionPool blocking_pool_;
+  // Batches of commands on their way to Redis at once, and their size: two
+  // let Redis work on one while the other is written or read.
+  static constexpr int kPipelinesInFlight = 2;
+  static constexpr int kMaxPipeline = 64;
+  RedisPipeline pipeline_;
 
   // Group commit (see Commit() in redis_store.cc).
   static constexpr int kBatchesInFlight = 2;
   static constexpr size_t kMaxBatchBytes = 4 << 20;
-  absl::Mutex batch_mu_;
-  // Commits waiting for a batch, longest-waiting first.
-  std::deque<PendingCommit*> waiting_ ABSL_GUARDED_BY(batch_mu_);
-  int batches_in_flight_ ABSL_GUARDED_BY(batch_mu_) = 0;
+  Batcher<PendingCommit> commit_batcher_;
 };
 
 }  // namespace samenspel::registry

@@ -1,5 +1,7 @@
 #include "registry-service/server/registry_service_impl.h"
 
+#include <utility>
+
 #include "common/errors.h"
 #include "common/grpc_status.h"
 #include "google/protobuf/util/time_util.h"
@@ -24,33 +26,76 @@ absl::Status Reply(const absl::Status& status, google::protobuf::Empty*) {
 }  // namespace
 
 RegistryServiceImpl::RegistryServiceImpl(Registry* registry, ChangeFeed* feed,
-                                         Authorizer* authorizer, AuditLog* audit)
-    : registry_(registry), feed_(feed), authorizer_(authorizer), audit_(audit) {}
-
-template <typename Request, typename Response, typename Call>
-grpc::Status RegistryServiceImpl::Handle(const grpc::ServerContextBase& context,
-                                         absl::string_view method, const Request& request,
-                                         Response* response, Call call) {
-  absl::StatusOr<v1::Principal> who = authorizer_->Authenticate(context, method);
-  absl::Status status = who.ok() ? Reply(call(*who), response) : who.status();
-  if (audit_ != nullptr) {
-    const v1::Principal& principal =
-        who.ok() ? *who : MakePrincipal("unauthenticated", "", v1::ROLE_UNSPECIFIED);
-    if (auto event = AuditEventFor(context, kService, method, principal, request,
-                                   status.ok() ? response : nullptr, status)) {
-      audit_->Record(*std::move(event));
-    }
-  }
-  return ToGrpcStatus(status);
+                                         Authorizer* authorizer, AuditLog* audit,
+                                         int workers)
+    : registry_(registry), feed_(feed), authorizer_(authorizer), audit_(audit) {
+  for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { WorkLoop(); });
 }
 
-// Every unary method: authenticate, call the registry as that principal, audit.
-#define SAMENSPEL_UNARY(Method, Request, Response)                                       \
-  grpc::Status RegistryServiceImpl::Method(grpc::ServerContext* ctx,                     \
-                                           const Request* request, Response* response) { \
-    return Handle(*ctx, #Method, *request, response, [&](const v1::Principal& caller) {  \
-      return registry_->Method(*request, caller);                                        \
-    });                                                                                  \
+RegistryServiceImpl::~RegistryServiceImpl() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    work_ready_.SignalAll();
+  }
+  for (std::thread& worker : workers_) worker.join();
+}
+
+void RegistryServiceImpl::WorkLoop() {
+  for (;;) {
+    std::function<void()> work;
+    {
+      absl::MutexLock lock(&mu_);
+      while (!stopping_ && queue_.empty()) work_ready_.Wait(&mu_);
+      if (queue_.empty()) return;  // stopping
+      work = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    work();
+  }
+}
+
+grpc::ServerUnaryReactor* RegistryServiceImpl::Serve(
+    grpc::CallbackServerContext* context, absl::string_view method,
+    const google::protobuf::Message& request, const google::protobuf::Message* response,
+    std::function<absl::Status(const v1::Principal&)> call) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto work = [this, context, method, &request, response, reactor,
+               call = std::move(call)] {
+    // A call whose client gave up (deadline, cancel) while it waited for a
+    // worker is not started.
+    if (context->IsCancelled()) {
+      reactor->Finish(
+          grpc::Status(grpc::StatusCode::CANCELLED, "cancelled before it ran"));
+      return;
+    }
+    absl::StatusOr<v1::Principal> who = authorizer_->Authenticate(*context, method);
+    const absl::Status status = who.ok() ? call(*who) : who.status();
+    if (audit_ != nullptr) {
+      const v1::Principal& principal =
+          who.ok() ? *who : MakePrincipal("unauthenticated", "", v1::ROLE_UNSPECIFIED);
+      if (auto event = AuditEventFor(*context, kService, method, principal, request,
+                                     status.ok() ? response : nullptr, status)) {
+        audit_->Record(*std::move(event));
+      }
+    }
+    reactor->Finish(ToGrpcStatus(status));
+  };
+  absl::MutexLock lock(&mu_);
+  queue_.push_back(std::move(work));
+  work_ready_.Signal();
+  return reactor;
+}
+
+// Every unary method: authenticate, call the registry as that principal,
+// audit, map the result.
+#define SAMENSPEL_UNARY(Method, Request, Response)                                    \
+  grpc::ServerUnaryReactor* RegistryServiceImpl::Method(                              \
+      grpc::CallbackServerContext* ctx, const Request* request, Response* response) { \
+    return Serve(ctx, #Method, *request, response,                                    \
+                 [this, request, response](const v1::Principal& caller) {             \
+                   return Reply(registry_->Method(*request, caller), response);       \
+                 });                                                                  \
   }
 
 #define SAMENSPEL_CRUD(K, R, Plural)                                                   \

@@ -1,8 +1,21 @@
 // The gRPC adapter of the registry: proto in, one Registry call, proto out,
 // absl::Status mapped once by ToGrpcStatus. No domain rules live here.
+//
+// The unary methods use gRPC's callback API: a call costs no thread of
+// gRPC's own while it waits; its Registry call (which blocks on Redis) runs on
+// one of `workers` threads of the service. WatchChanges, a long-lived stream,
+// keeps the synchronous API (a gRPC thread per stream).
 #ifndef SAMENSPEL_REGISTRY_SERVER_REGISTRY_SERVICE_IMPL_H_
 #define SAMENSPEL_REGISTRY_SERVER_REGISTRY_SERVICE_IMPL_H_
 
+#include <deque>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "registry-service/core/audit_log.h"
 #include "registry-service/core/change_feed.h"
 #include "registry-service/core/registry.h"
@@ -11,50 +24,85 @@
 
 namespace samenspel::registry {
 
-// Thread-safe; the gRPC sync server calls it from its thread pool.
-class RegistryServiceImpl final : public v1::RegistryService::Service {
- public:
-  // All pointers must outlive the service; `audit` may be null (no audit log).
-  RegistryServiceImpl(Registry* registry, ChangeFeed* feed, Authorizer* authorizer,
-                      AuditLog* audit);
+namespace internal {
+using RS = v1::RegistryService;
+// Every unary method on the callback API; WatchChanges synchronous.
+using RegistryServiceBase = RS::WithCallbackMethod_CreateOrganisation<
+    RS::WithCallbackMethod_GetOrganisation<RS::WithCallbackMethod_ListOrganisations<
+        RS::WithCallbackMethod_UpdateOrganisation<RS::WithCallbackMethod_DeleteOrganisation<
+            RS::WithCallbackMethod_CreateExpert<RS::WithCallbackMethod_GetExpert<
+                RS::WithCallbackMethod_ListExperts<RS::WithCallbackMethod_UpdateExpert<
+                    RS::WithCallbackMethod_DeleteExpert<RS::WithCallbackMethod_CreateTeam<
+                        RS::WithCallbackMethod_GetTeam<RS::WithCallbackMethod_ListTeams<
+                            RS::WithCallbackMethod_UpdateTeam<RS::WithCallbackMethod_DeleteTeam<
+                                RS::WithCallbackMethod_CreateChallenge<RS::WithCallbackMethod_GetChallenge<
+                                    RS::WithCallbackMethod_ListChallenges<
+                                        RS::WithCallbackMethod_UpdateChallenge<
+                                            RS::WithCallbackMethod_DeleteChallenge<
+                                                RS::WithCallbackMethod_BatchCreateExperts<
+                                                    RS::WithCallbackMethod_AddTeamMember<
+                                                        RS::WithCallbackMethod_RemoveTeamMember<
+                                                            RS::Service>>>>>>>>>>>>>>>>>>>>>>>;
+}  // namespace internal
 
-#define SAMENSPEL_CRUD_METHODS(K, R, Plural)                                          \
-  grpc::Status Create##K(grpc::ServerContext*, const v1::Create##K##Request*, R*)     \
-      override;                                                                       \
-  grpc::Status Get##K(grpc::ServerContext*, const v1::Get##K##Request*, R*) override; \
-  grpc::Status List##Plural(grpc::ServerContext*, const v1::List##Plural##Request*,   \
-                            v1::List##Plural##Response*) override;                    \
-  grpc::Status Update##K(grpc::ServerContext*, const v1::Update##K##Request*, R*)     \
-      override;                                                                       \
-  grpc::Status Delete##K(grpc::ServerContext*, const v1::Delete##K##Request*,         \
-                         google::protobuf::Empty*) override;
+// Thread-safe: gRPC calls it from its threads; the registry calls run on the
+// service's own workers.
+class RegistryServiceImpl final : public internal::RegistryServiceBase {
+ public:
+  // All pointers must outlive the service; `audit` may be null (no audit
+  // log). `workers` (> 0): threads that run Registry calls, i.e. the most
+  // unary calls served at once; more wait in order of arrival.
+  RegistryServiceImpl(Registry* registry, ChangeFeed* feed, Authorizer* authorizer,
+                      AuditLog* audit, int workers);
+  // REQUIRES: the server was shut down (no call in progress).
+  ~RegistryServiceImpl() override;
+
+#define SAMENSPEL_UNARY_METHOD(Method, Request, Response)                        \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext*, const Request*, \
+                                   Response*) override;
+#define SAMENSPEL_CRUD_METHODS(K, R, Plural)                      \
+  SAMENSPEL_UNARY_METHOD(Create##K, v1::Create##K##Request, R)    \
+  SAMENSPEL_UNARY_METHOD(Get##K, v1::Get##K##Request, R)          \
+  SAMENSPEL_UNARY_METHOD(List##Plural, v1::List##Plural##Request, \
+                         v1::List##Plural##Response)              \
+  SAMENSPEL_UNARY_METHOD(Update##K, v1::Update##K##Request, R)    \
+  SAMENSPEL_UNARY_METHOD(Delete##K, v1::Delete##K##Request, google::protobuf::Empty)
   SAMENSPEL_CRUD_METHODS(Organisation, v1::Organisation, Organisations)
   SAMENSPEL_CRUD_METHODS(Expert, v1::Expert, Experts)
   SAMENSPEL_CRUD_METHODS(Team, v1::TaskTeam, Teams)
   SAMENSPEL_CRUD_METHODS(Challenge, v1::Challenge, Challenges)
+  SAMENSPEL_UNARY_METHOD(BatchCreateExperts, v1::BatchCreateExpertsRequest,
+                         v1::BatchCreateExpertsResponse)
+  SAMENSPEL_UNARY_METHOD(AddTeamMember, v1::AddTeamMemberRequest, v1::TaskTeam)
+  SAMENSPEL_UNARY_METHOD(RemoveTeamMember, v1::RemoveTeamMemberRequest, v1::TaskTeam)
 #undef SAMENSPEL_CRUD_METHODS
+#undef SAMENSPEL_UNARY_METHOD
 
-  grpc::Status BatchCreateExperts(grpc::ServerContext*,
-                                  const v1::BatchCreateExpertsRequest*,
-                                  v1::BatchCreateExpertsResponse*) override;
-  grpc::Status AddTeamMember(grpc::ServerContext*, const v1::AddTeamMemberRequest*,
-                             v1::TaskTeam*) override;
-  grpc::Status RemoveTeamMember(grpc::ServerContext*, const v1::RemoveTeamMemberRequest*,
-                                v1::TaskTeam*) override;
   grpc::Status WatchChanges(grpc::ServerContext*, const v1::WatchChangesRequest*,
                             grpc::ServerWriter<v1::Change>*) override;
 
  private:
-  // Authenticates, runs `call` with the principal, records the audit event
-  // and maps the status: the glue of every unary method.
-  template <typename Request, typename Response, typename Call>
-  grpc::Status Handle(const grpc::ServerContextBase& context, absl::string_view method,
-                      const Request& request, Response* response, Call call);
+  // On a worker: authenticates the caller, runs `call` as that principal
+  // (it fills `response`), records the audit event and finishes the call
+  // with the status. The one piece of per-RPC glue.
+  grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context,
+                                  absl::string_view method,
+                                  const google::protobuf::Message& request,
+                                  const google::protobuf::Message* response,
+                                  std::function<absl::Status(const v1::Principal&)> call);
+  void WorkLoop();
 
   Registry* const registry_;
   ChangeFeed* const feed_;
   Authorizer* const authorizer_;
   AuditLog* const audit_;
+
+  absl::Mutex mu_;
+  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  // Signalled once per queued call, and to all when stopping.
+  absl::CondVar work_ready_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> workers_;
 };
 
 }  // namespace samenspel::registry

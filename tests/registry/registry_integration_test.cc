@@ -452,6 +452,35 @@ TEST_F(RegistryIntegrationTest, RedisOutageIsUnavailableThenRecovers) {
           .ok());
 }
 
+// Calls beyond --workers wait their turn in order; one whose deadline passed
+// while it waited is not run (nothing written for a client that gave up).
+TEST_F(RegistryIntegrationTest, QueuedCallPastItsDeadlineIsNotRun) {
+  std::unique_ptr<ServiceProcess> registry = StartRegistry({"--workers=1"});
+  ASSERT_NE(registry, nullptr);
+  std::unique_ptr<Stub> stub = v1::RegistryService::NewStub(registry->Channel());
+  CreateOrg("gm0363", type::GOVERNMENT_LAYER_MUNICIPAL, stub.get());
+  // A hung Redis holds the one worker in its first call.
+  ASSERT_TRUE(redis_->Pause().ok());
+  std::thread first([&] {
+    auto e =
+        Call<v1::Expert>(*stub, &Stub::CreateExpert, ExpertRequest("first", "gm0363"));
+    EXPECT_TRUE(e.ok()) << e.status();
+  });
+  absl::SleepFor(absl::Milliseconds(200));  // let "first" reach the worker
+  auto late = Call<v1::Expert>(*stub, &Stub::CreateExpert,
+                               ExpertRequest("late", "gm0363"), absl::Milliseconds(300));
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kDeadlineExceeded) << late.status();
+  ASSERT_TRUE(redis_->Resume().ok());
+  first.join();
+  // One worker serves in order: this Get runs after "late" was dealt with.
+  v1::GetExpertRequest get;
+  get.set_name("experts/first");
+  EXPECT_TRUE(Call<v1::Expert>(*stub, &Stub::GetExpert, get).ok());
+  get.set_name("experts/late");
+  EXPECT_EQ(Call<v1::Expert>(*stub, &Stub::GetExpert, get).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST_F(RegistryIntegrationTest, SigtermDrainsAndExitsCleanly) {
   ASSERT_TRUE(registry_->Stop().ok());
   EXPECT_NE(registry_->Health().find("error"), std::string::npos);
