@@ -45,6 +45,11 @@ struct GlobalOptions {
   std::string timeout = "30s";
   // PEM CA bundle: TLS to both services when set, plaintext otherwise.
   std::string ca_file;
+  // PEM client certificate (chain) and its private key, presented to both
+  // services (mTLS, e.g. a PKIoverheid certificate). Both or neither, and
+  // only with ca_file.
+  std::string cert_file;
+  std::string key_file;
   // A file holding the bearer token; otherwise SAMENSPEL_TOKEN, if set.
   std::string token_file;
 };
@@ -55,12 +60,15 @@ enum class Service { kNone, kRegistry, kMatching };
 // construction.
 class Connection {
  public:
-  // Reads the token and CA files; a usage error for a bad timeout or an
-  // unreadable file.
+  // Reads the token, CA and client certificate files; a usage error for a
+  // bad timeout, an unreadable file or a combination that does not work.
   static absl::StatusOr<std::unique_ptr<Connection>> Create(const GlobalOptions& options);
 
   std::shared_ptr<grpc::Channel> Channel(Service service) const;
   const std::string& Address(Service service) const;
+  // True when calls carry a credential: a bearer token or a client
+  // certificate.
+  bool has_credentials() const { return !token_.empty() || client_certificate_; }
 
   // A context with the deadline (now + timeout) and the token as
   // `authorization: Bearer ...` metadata.
@@ -79,6 +87,7 @@ class Connection {
   std::shared_ptr<grpc::Channel> matching_;
   absl::Duration timeout_;
   std::string token_;
+  bool client_certificate_ = false;
 };
 
 // Calls the unary RPC `method` of a generated stub with a fresh context from
@@ -117,6 +126,10 @@ class CommandContext {
   // Runs `body`; a failing status is printed for `service` (and `kind`, for
   // hints) and sets the exit code.
   void Run(Service service, const KindInfo* kind, absl::FunctionRef<absl::Status()> body);
+  // The same for commands on something other than a resource kind;
+  // `collection` names their group in hints ("tokens").
+  void Run(Service service, absl::string_view collection,
+           absl::FunctionRef<absl::Status()> body);
 
   // The connection, made on first use.
   absl::StatusOr<Connection*> connection();
@@ -127,6 +140,9 @@ class CommandContext {
   void set_exit_code(ExitCode code) { exit_code_ = code; }
 
  private:
+  void Run(Service service, const KindInfo* kind, absl::string_view collection,
+           absl::FunctionRef<absl::Status()> body);
+
   const GlobalOptions* options_;
   std::unique_ptr<Connection> connection_;
   std::unique_ptr<Output> output_;

@@ -34,9 +34,20 @@ std::string FlagHint(absl::string_view field, const KindInfo* kind) {
   return spec == nullptr ? "" : absl::StrCat(" (--", spec->flag, ")");
 }
 
+std::string NoCredentialsHint(const ErrorContext& context) {
+  return absl::StrCat("the ",
+                      context.service == "matching" ? "matching service"
+                      : context.service.empty()     ? "service"
+                                                    : context.service,
+                      " requires a token: --token-file or SAMENSPEL_TOKEN (or a client "
+                      "certificate: --cert-file, --key-file)");
+}
+
 std::string Hint(const absl::Status& status, const ErrorContext& context) {
   const std::string collection =
-      context.kind != nullptr ? std::string(context.kind->collection) : "KIND";
+      context.kind != nullptr       ? std::string(context.kind->collection)
+      : !context.collection.empty() ? std::string(context.collection)
+                                    : "KIND";
   const std::string service(context.service);
   switch (status.code()) {
     case absl::StatusCode::kInvalidArgument:
@@ -60,9 +71,15 @@ std::string Hint(const absl::Status& status, const ErrorContext& context) {
       return absl::StrCat("no answer from the ", service, " at ", context.address,
                           " in time: raise --timeout, or check `samenspel health`");
     case absl::StatusCode::kUnauthenticated:
-      return "give a valid token in SAMENSPEL_TOKEN or a file named by --token-file";
+      if (!context.credentials) return NoCredentialsHint(context);
+      return "the credential was not accepted (unknown, expired or revoked token, or a "
+             "certificate the service does not trust): check --token-file / "
+             "SAMENSPEL_TOKEN, or ask an administrator for a new token";
     case absl::StatusCode::kPermissionDenied:
-      return "your token may not do this; ask an administrator for access";
+      if (!context.credentials) return NoCredentialsHint(context);
+      return "you call as a role that may not do this (`samenspel whoami` shows it; "
+             "tokens and audit need admin): ask an administrator for a token with the "
+             "role it needs";
     case absl::StatusCode::kOutOfRange:
       return "the change feed no longer holds that revision: list what you need (list "
              "responses state their revision) and watch from there";

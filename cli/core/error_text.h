@@ -28,6 +28,11 @@ struct ErrorContext {
   absl::string_view address;
   // The kind the command works on, for hints and flag names; may be null.
   const KindInfo* kind = nullptr;
+  // Whether the call carried a credential (a bearer token or a client
+  // certificate): UNAUTHENTICATED means a missing one, or a bad one.
+  bool credentials = false;
+  // The command group for hints when `kind` is null ("tokens"); may be empty.
+  absl::string_view collection;
 };
 
 // The google.rpc.BadRequest field violations of `status`: {field, description}.
