@@ -83,6 +83,11 @@ std::string Hint(const absl::Status& status, const ErrorContext& context) {
     case absl::StatusCode::kOutOfRange:
       return "the change feed no longer holds that revision: list what you need (list "
              "responses state their revision) and watch from there";
+    case absl::StatusCode::kUnimplemented:
+      return absl::StrCat("the ", service.empty() ? "service" : service, " at ",
+                          context.address,
+                          " does not offer this call: it may be an older version than "
+                          "this CLI (`samenspel version`)");
     case absl::StatusCode::kResourceExhausted:
       return "send less at once (for import: a smaller --batch-size), or wait and retry";
     default:

@@ -32,7 +32,7 @@ struct ErrorContext {
   // certificate): UNAUTHENTICATED means a missing one, or a bad one.
   bool credentials = false;
   // The command group for hints when `kind` is null ("tokens"); may be empty.
-  absl::string_view collection;
+  absl::string_view collection = "";
 };
 
 // The google.rpc.BadRequest field violations of `status`: {field, description}.
