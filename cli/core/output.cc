@@ -168,7 +168,8 @@ std::string RenderTable(const std::vector<std::string>& headers,
       absl::StrAppend(&line, row[i]);
       if (i + 1 < row.size()) line.append(widths[i] - Width(row[i]) + 2, ' ');
     }
-    absl::StrAppend(&out, line, "\n");
+    // No trailing blanks when the last cells are empty.
+    absl::StrAppend(&out, absl::StripTrailingAsciiWhitespace(line), "\n");
   }
   return out;
 }
