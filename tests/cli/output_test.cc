@@ -131,8 +131,8 @@ TEST(ErrorTextTest, UnavailableSaysWhereAndWhatToCheck) {
 
 TEST(ErrorTextTest, CredentialHintsSayWhatIsMissingOrWrong) {
   ErrorContext none{"registry", "127.0.0.1:50051", nullptr};
-  for (const absl::Status& status :
-       {absl::UnauthenticatedError("no credentials"), absl::PermissionDeniedError("no")}) {
+  for (const absl::Status& status : {absl::UnauthenticatedError("no credentials"),
+                                     absl::PermissionDeniedError("no")}) {
     EXPECT_THAT(ErrorText(status, none),
                 HasSubstr("hint: the registry requires a token: --token-file or "
                           "SAMENSPEL_TOKEN"));
