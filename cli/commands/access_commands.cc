@@ -31,10 +31,28 @@ struct AccessClient {
   }
 };
 
+// The flags of the requests' fields, for the registry's field violations.
+constexpr FlagOfField kCreateTokenFlags[] = {
+    {"access_token.organisation", "organisation"},
+    {"access_token.role", "role"},
+    {"access_token.description", "description"},
+    {"access_token.expire_time", "expires"},
+};
+constexpr FlagOfField kListFlags[] = {
+    {"page_size", "page-size"},
+    {"page_token", "page-token"},
+    {"organisation", "organisation"},
+    {"subject", "subject"},
+    {"resource", "resource"},
+    {"start_time", "since"},
+    {"end_time", "until"},
+};
+
 // Runs `body` for a command of `group` ("tokens", "audit") with a client.
 template <typename Body>
-void RunAccess(CommandContext& context, absl::string_view group, Body body) {
-  context.Run(Service::kRegistry, group, [&]() -> absl::Status {
+void RunAccess(CommandContext& context, absl::string_view group,
+               absl::Span<const FlagOfField> flags, Body body) {
+  context.Run(Service::kRegistry, group, flags, [&]() -> absl::Status {
     SAMENSPEL_ASSIGN_OR_RETURN(Connection * connection, context.connection());
     AccessClient client{
         *connection, v1::AccessService::NewStub(connection->Channel(Service::kRegistry))};
@@ -230,7 +248,7 @@ void AddTokensCreate(CLI::App& group, CommandContext& context) {
       "    --description \"dashboard Amsterdam\" --expires 2027-03-01T00:00:00Z -o json",
   }));
   command->callback([&context, state] {
-    RunAccess(context, "tokens",
+    RunAccess(context, "tokens", kCreateTokenFlags,
               [&](AccessClient& client) { return CreateToken(context, client, *state); });
   });
 }
@@ -256,7 +274,7 @@ void AddTokensList(CLI::App& group, CommandContext& context) {
       "samenspel tokens list --organisation bzk --all -o json",
   }));
   command->callback([&context, state] {
-    RunAccess(context, "tokens", [&](AccessClient& client) -> absl::Status {
+    RunAccess(context, "tokens", kListFlags, [&](AccessClient& client) -> absl::Status {
       v1::ListAccessTokensRequest request;
       if (!state->organisation.empty()) {
         request.set_organisation(OrganisationName(state->organisation));
@@ -290,7 +308,7 @@ void AddTokensRevoke(CLI::App& group, CommandContext& context) {
       "samenspel tokens revoke accessTokens/7f3a9c -o json",
   }));
   command->callback([&context, name] {
-    RunAccess(context, "tokens", [&](AccessClient& client) -> absl::Status {
+    RunAccess(context, "tokens", {}, [&](AccessClient& client) -> absl::Status {
       v1::RevokeAccessTokenRequest request;
       request.set_name(AccessTokenName(*name));
       SAMENSPEL_ASSIGN_OR_RETURN(v1::AccessToken token,
@@ -315,7 +333,7 @@ void AddWhoami(CLI::App& app, CommandContext& context) {
       "samenspel --ca-file ca.pem --cert-file bzk.pem --key-file bzk.key whoami",
   }));
   command->callback([&context] {
-    RunAccess(context, "tokens", [&](AccessClient& client) -> absl::Status {
+    RunAccess(context, "tokens", {}, [&](AccessClient& client) -> absl::Status {
       SAMENSPEL_ASSIGN_OR_RETURN(
           v1::Principal principal,
           client.Call(&Stub::GetCallerIdentity, v1::GetCallerIdentityRequest()));
@@ -410,7 +428,7 @@ void AddAudit(CLI::App& app, CommandContext& context) {
       "'.[] | select(.personalData)'",
   }));
   command->callback([&context, state] {
-    RunAccess(context, "audit",
+    RunAccess(context, "audit", kListFlags,
               [&](AccessClient& client) { return ListAudit(context, client, *state); });
   });
 }

@@ -165,16 +165,18 @@ absl::StatusOr<Connection*> CommandContext::connection() {
 
 void CommandContext::Run(Service service, const KindInfo* kind,
                          absl::FunctionRef<absl::Status()> body) {
-  Run(service, kind, "", body);
+  Run(service, kind, "", {}, body);
 }
 
 void CommandContext::Run(Service service, absl::string_view collection,
+                         absl::Span<const FlagOfField> flags,
                          absl::FunctionRef<absl::Status()> body) {
-  Run(service, nullptr, collection, body);
+  Run(service, nullptr, collection, flags, body);
 }
 
 void CommandContext::Run(Service service, const KindInfo* kind,
                          absl::string_view collection,
+                         absl::Span<const FlagOfField> flags,
                          absl::FunctionRef<absl::Status()> body) {
   absl::Status status;
   absl::StatusOr<OutputFormat> format = ParseOutputFormat(options_->output);
@@ -193,8 +195,8 @@ void CommandContext::Run(Service service, const KindInfo* kind,
                                  : service == Service::kRegistry ? "registry"
                                                                  : "";
   const bool credentials = connection_ != nullptr && connection_->has_credentials();
-  std::cerr << ErrorText(status,
-                         ErrorContext{name, address, kind, credentials, collection});
+  std::cerr << ErrorText(
+      status, ErrorContext{name, address, kind, credentials, collection, flags});
   exit_code_ = ExitCodeFor(status);
 }
 

@@ -23,6 +23,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "cli/core/error_text.h"
 #include "cli/core/exit_code.h"
 #include "cli/core/output.h"
 #include "cli/core/resource_kind.h"
@@ -126,10 +127,11 @@ class CommandContext {
   // Runs `body`; a failing status is printed for `service` (and `kind`, for
   // hints) and sets the exit code.
   void Run(Service service, const KindInfo* kind, absl::FunctionRef<absl::Status()> body);
-  // The same for commands on something other than a resource kind;
-  // `collection` names their group in hints ("tokens").
+  // The same for commands on something other than a resource kind:
+  // `collection` names their group in hints ("tokens"), `flags` the flags of
+  // the request's fields.
   void Run(Service service, absl::string_view collection,
-           absl::FunctionRef<absl::Status()> body);
+           absl::Span<const FlagOfField> flags, absl::FunctionRef<absl::Status()> body);
 
   // The connection, made on first use.
   absl::StatusOr<Connection*> connection();
@@ -141,7 +143,7 @@ class CommandContext {
 
  private:
   void Run(Service service, const KindInfo* kind, absl::string_view collection,
-           absl::FunctionRef<absl::Status()> body);
+           absl::Span<const FlagOfField> flags, absl::FunctionRef<absl::Status()> body);
 
   const GlobalOptions* options_;
   std::unique_ptr<Connection> connection_;

@@ -24,9 +24,20 @@ std::optional<Detail> DetailOf(const absl::Status& status) {
   return detail;
 }
 
-// " (--skill)" for "expert.skills[0].level" when the kind has such a flag.
-std::string FlagHint(absl::string_view field, const KindInfo* kind) {
-  if (kind == nullptr) return "";
+// " (--skill)" for "expert.skills[0].level" when the kind (or else the
+// context's flags) has such a flag.
+std::string FlagHint(absl::string_view field, const ErrorContext& context) {
+  const KindInfo* kind = context.kind;
+  if (kind == nullptr) {
+    for (const FlagOfField& f : context.flags) {
+      absl::string_view rest = field;
+      if (absl::ConsumePrefix(&rest, f.field) &&
+          (rest.empty() || rest[0] == '.' || rest[0] == '[')) {
+        return absl::StrCat(" (--", f.flag, ")");
+      }
+    }
+    return "";
+  }
   absl::ConsumePrefix(&field, absl::StrCat(kind->singular, "."));
   field = field.substr(0, field.find_first_of(".["));
   if (field == absl::StrCat(kind->singular, "_id")) return " (--id)";
@@ -123,7 +134,7 @@ std::string ErrorText(const absl::Status& status, const ErrorContext& context) {
     absl::StrAppend(&out, "the ", context.service.empty() ? "service" : context.service,
                     " rejected the request:\n");
     for (const auto& [field, description] : violations) {
-      absl::StrAppend(&out, "  ", field, ": ", description, FlagHint(field, context.kind),
+      absl::StrAppend(&out, "  ", field, ": ", description, FlagHint(field, context),
                       "\n");
     }
   }

@@ -20,6 +20,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "common/errors.h"
+#include "common/grpc_status.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/security/server_credentials.h"
@@ -104,6 +106,11 @@ class FakeAccessService final : public v1::AccessService::Service {
       return s;
     }
     creates_.push_back(*request);
+    if (TimeOf(request->access_token().expire_time()) >
+        absl::Now() + absl::Hours(366 * 24)) {
+      return ToGrpcStatus(
+          InvalidField("access_token.expire_time", "must be at most one year ahead"));
+    }
     const std::string id = absl::StrCat("t", next_id_++);
     const v1::AccessToken& in = request->access_token();
     response->set_secret(AddTokenLocked(id, in.organisation(), in.role(),
@@ -419,6 +426,15 @@ TEST_F(AccessCommandsTest, SecretFileGetsTheSecretWithMode0600AndIsNeverOverwrit
   std::ifstream again(path);
   std::getline(again, secret);
   EXPECT_EQ(secret, "geheim-t2");
+}
+
+TEST_F(AccessCommandsTest, RejectedFieldsNameTheirFlags) {
+  const CliResult r =
+      Run(5, {"tokens", "create", "--organisation", "bzk", "--role", "reader",
+              "--description", "te lang geldig", "--expires", "400d"});
+  EXPECT_THAT(r.err, HasSubstr("INVALID_ARGUMENT: the registry rejected the request:\n"
+                               "  access_token.expire_time: must be at most one year "
+                               "ahead (--expires)\n"));
 }
 
 TEST_F(AccessCommandsTest, BadFlagsAreUsageErrorsAndSendNothing) {

@@ -149,6 +149,22 @@ TEST(ErrorTextTest, CredentialHintsSayWhatIsMissingOrWrong) {
               HasSubstr("samenspel whoami"));
 }
 
+TEST(ErrorTextTest, FieldViolationsOfOtherRequestsNameTheirFlags) {
+  FieldViolations v;
+  v.Add("access_token.expire_time", "must be at most one year ahead");
+  v.Add("access_token.role", "required");
+  v.Add("access_token_id", "unknown");
+  const FlagOfField flags[] = {{"access_token.expire_time", "expires"},
+                               {"access_token.role", "role"},
+                               {"access_token", "nope"}};
+  const std::string text = ErrorText(
+      v.ToStatus(), ErrorContext{"registry", "a:1", nullptr, true, "tokens", flags});
+  EXPECT_THAT(text,
+              HasSubstr("expire_time: must be at most one year ahead (--expires)\n"));
+  EXPECT_THAT(text, HasSubstr("access_token.role: required (--role)\n"));
+  EXPECT_THAT(text, HasSubstr("access_token_id: unknown\n"));  // Not a sub-field.
+}
+
 TEST(ErrorTextTest, HintsNameTheCommandGroup) {
   ErrorContext tokens{"registry", "127.0.0.1:50051", nullptr, true, "tokens"};
   EXPECT_THAT(ErrorText(absl::NotFoundError("accessTokens/x"), tokens),
