@@ -1,6 +1,8 @@
 // tokens create|list|revoke, whoami and audit list: access control over the
 // registry's AccessService (access_service.proto).
+#include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,12 +60,6 @@ void RunAccess(CommandContext& context, absl::string_view group,
         *connection, v1::AccessService::NewStub(connection->Channel(Service::kRegistry))};
     return body(client);
   });
-}
-
-std::string Footer(std::initializer_list<absl::string_view> lines) {
-  std::string footer = "\nExamples:\n";
-  for (absl::string_view line : lines) absl::StrAppend(&footer, "  ", line, "\n");
-  return footer;
 }
 
 std::string OrganisationName(absl::string_view id_or_name) {
@@ -240,7 +236,7 @@ void AddTokensCreate(CLI::App& group, CommandContext& context) {
                       "it");
   command->add_flag("--force", state->force,
                     "With --secret-file: replace the file if it exists");
-  command->footer(Footer({
+  command->footer(ExamplesFooter({
       "samenspel tokens create --organisation bzk --role editor \\",
       "    --description \"woningbouw-portaal BZK\" --expires 90d --secret-file "
       "bzk.token",
@@ -269,7 +265,7 @@ void AddTokensList(CLI::App& group, CommandContext& context) {
   command->add_option("--organisation", state->organisation,
                       "Only this organisation's tokens: organisations/ID or ID");
   state->pages.Add(*command, /*with_limit=*/false);
-  command->footer(Footer({
+  command->footer(ExamplesFooter({
       "samenspel tokens list",
       "samenspel tokens list --organisation bzk --all -o json",
   }));
@@ -303,7 +299,7 @@ void AddTokensRevoke(CLI::App& group, CommandContext& context) {
       group.add_subcommand("revoke", "Revoke an access token: it stops working at once");
   auto name = std::make_shared<std::string>();
   command->add_option("name", *name, "accessTokens/ID or ID")->required();
-  command->footer(Footer({
+  command->footer(ExamplesFooter({
       "samenspel tokens revoke 7f3a9c",
       "samenspel tokens revoke accessTokens/7f3a9c -o json",
   }));
@@ -327,7 +323,7 @@ void AddWhoami(CLI::App& app, CommandContext& context) {
       "Show who the registry takes you for: subject, organisation and role of your "
       "token or client certificate");
   command->group("Access control");
-  command->footer(Footer({
+  command->footer(ExamplesFooter({
       "samenspel whoami",
       "SAMENSPEL_TOKEN=$(cat bzk.token) samenspel whoami -o json",
       "samenspel --ca-file ca.pem --cert-file bzk.pem --key-file bzk.key whoami",
@@ -419,7 +415,7 @@ void AddAudit(CLI::App& app, CommandContext& context) {
   command->add_option("--until", state->until,
                       "Before this time (same forms as --since)");
   state->pages.Add(*command, /*with_limit=*/true);
-  command->footer(Footer({
+  command->footer(ExamplesFooter({
       "samenspel audit list --since 1h",
       "samenspel audit list --organisation bzk --since 2026-11-01 --until 2026-12-01 "
       "--all",

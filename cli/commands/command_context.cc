@@ -34,6 +34,12 @@ absl::StatusOr<absl::Duration> ParseDurationFlag(absl::string_view text,
   return duration;
 }
 
+std::string ExamplesFooter(std::initializer_list<std::string> lines) {
+  std::string footer = "\nExamples:\n";
+  for (const std::string& line : lines) absl::StrAppend(&footer, "  ", line, "\n");
+  return footer;
+}
+
 absl::StatusOr<std::string> ReadFlagFile(const std::string& path,
                                          absl::string_view flag) {
   absl::StatusOr<std::string> text = ReadFile(path);

@@ -14,6 +14,7 @@
 #ifndef SAMENSPEL_CLI_COMMANDS_COMMAND_CONTEXT_H_
 #define SAMENSPEL_CLI_COMMANDS_COMMAND_CONTEXT_H_
 
+#include <initializer_list>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -114,6 +115,9 @@ absl::StatusOr<Response> CallUnary(const Connection& connection, Stub& stub,
 // otherwise or when not positive.
 absl::StatusOr<absl::Duration> ParseDurationFlag(absl::string_view text,
                                                  absl::string_view flag);
+
+// "\nExamples:\n" and the lines, indented: a command's help footer.
+std::string ExamplesFooter(std::initializer_list<std::string> lines);
 
 // Reads a file given on the command line; a usage error naming `flag` when
 // it cannot be read.
