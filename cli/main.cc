@@ -25,6 +25,8 @@ Examples:
   samenspel experts list --theme wonen -o json
   samenspel import experts experts.csv
   samenspel match --challenge huisvesting --top 5
+  samenspel tokens create --organisation bzk --role editor --description portaal --expires 90d
+  samenspel audit list --since 1h
   samenspel health
 
 Run `samenspel COMMAND --help` for a command's flags and examples.
@@ -62,6 +64,12 @@ int main(int argc, char** argv) {
   app.add_option("--ca-file", options.ca_file,
                  "PEM CA bundle: use TLS to both services (plaintext without)")
       ->group("Global");
+  app.add_option("--cert-file", options.cert_file,
+                 "PEM client certificate (chain) for mTLS, e.g. the agency's "
+                 "PKIoverheid certificate; with --key-file and --ca-file")
+      ->group("Global");
+  app.add_option("--key-file", options.key_file, "PEM private key of --cert-file")
+      ->group("Global");
   app.add_option("--token-file", options.token_file,
                  "File with the bearer token (default: SAMENSPEL_TOKEN), sent as "
                  "'authorization: Bearer ...'")
@@ -72,6 +80,7 @@ int main(int argc, char** argv) {
   samenspel::cli::AddResourceCommands(app, context);
   samenspel::cli::AddMatchCommands(app, context);
   samenspel::cli::AddTransferCommands(app, context);
+  samenspel::cli::AddAccessCommands(app, context);
   samenspel::cli::AddAdminCommands(app, context);
   try {
     app.parse(argc, argv);

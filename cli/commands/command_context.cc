@@ -3,11 +3,15 @@
 #include <cstdlib>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli/core/error_text.h"
+#include "cli/core/time_text.h"
 #include "common/server_setup.h"
+#include "common/status_macros.h"
 #include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
 
 namespace samenspel::cli {
@@ -18,7 +22,9 @@ absl::StatusOr<absl::Duration> ParseDurationFlag(absl::string_view text,
   double seconds;
   if (absl::SimpleAtod(text, &seconds)) {
     duration = absl::Seconds(seconds);
-  } else if (!absl::ParseDuration(text, &duration)) {
+  } else if (absl::StatusOr<absl::Duration> d = ParseDurationText(text); d.ok()) {
+    duration = *d;
+  } else {
     return UsageError(absl::StrCat(flag, ": '", text,
                                    "' is not a duration (say 30s, 500ms, 2m or 1h)"));
   }
@@ -28,12 +34,63 @@ absl::StatusOr<absl::Duration> ParseDurationFlag(absl::string_view text,
   return duration;
 }
 
+std::string ExamplesFooter(std::initializer_list<std::string> lines) {
+  std::string footer = "\nExamples:\n";
+  for (const std::string& line : lines) absl::StrAppend(&footer, "  ", line, "\n");
+  return footer;
+}
+
 absl::StatusOr<std::string> ReadFlagFile(const std::string& path,
                                          absl::string_view flag) {
   absl::StatusOr<std::string> text = ReadFile(path);
   if (!text.ok()) return UsageError(absl::StrCat(flag, ": ", text.status().message()));
   return text;
 }
+
+namespace {
+
+// Plaintext, TLS (--ca-file) or mTLS (--ca-file, --cert-file, --key-file).
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentialsFor(
+    const GlobalOptions& options) {
+  if (options.cert_file.empty() != options.key_file.empty()) {
+    return UsageError(
+        "--cert-file and --key-file go together: the client certificate and its key");
+  }
+  if (options.cert_file.empty()) {
+    absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+        samenspel::ChannelCredentialsFor(options.ca_file);
+    if (!credentials.ok()) {
+      return UsageError(absl::StrCat("--ca-file: ", credentials.status().message()));
+    }
+    return credentials;
+  }
+  if (options.ca_file.empty()) {
+    return UsageError(
+        "--cert-file needs --ca-file: a client certificate is only sent over TLS, and "
+        "--ca-file names the CA that signed the services' certificates");
+  }
+  grpc::SslCredentialsOptions ssl;
+  SAMENSPEL_ASSIGN_OR_RETURN(ssl.pem_root_certs,
+                             ReadFlagFile(options.ca_file, "--ca-file"));
+  SAMENSPEL_ASSIGN_OR_RETURN(ssl.pem_cert_chain,
+                             ReadFlagFile(options.cert_file, "--cert-file"));
+  SAMENSPEL_ASSIGN_OR_RETURN(ssl.pem_private_key,
+                             ReadFlagFile(options.key_file, "--key-file"));
+  // gRPC would only fail at the first call, with a handshake error.
+  if (!absl::StrContains(ssl.pem_cert_chain, "-----BEGIN CERTIFICATE-----")) {
+    return UsageError(
+        absl::StrCat("--cert-file: ", options.cert_file,
+                     " holds no PEM certificate (-----BEGIN CERTIFICATE-----)"));
+  }
+  if (!absl::StrContains(ssl.pem_private_key, "PRIVATE KEY-----")) {
+    return UsageError(
+        absl::StrCat("--key-file: ", options.key_file,
+                     " holds no PEM private key (-----BEGIN ... PRIVATE KEY-----)"));
+  }
+  return grpc::SslCredentials(ssl);
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Create(
     const GlobalOptions& options) {
@@ -60,10 +117,9 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Create(
     return UsageError("--registry and --matching must be host:port addresses");
   }
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
-      ChannelCredentialsFor(options.ca_file);
-  if (!credentials.ok()) {
-    return UsageError(absl::StrCat("--ca-file: ", credentials.status().message()));
-  }
+      ChannelCredentialsFor(options);
+  if (!credentials.ok()) return credentials.status();
+  c->client_certificate_ = !options.cert_file.empty();
   grpc::ChannelArguments args;
   // A page of 1000 experts with long bios is several megabytes.
   args.SetMaxReceiveMessageSize(64 << 20);
@@ -115,6 +171,19 @@ absl::StatusOr<Connection*> CommandContext::connection() {
 
 void CommandContext::Run(Service service, const KindInfo* kind,
                          absl::FunctionRef<absl::Status()> body) {
+  Run(service, kind, "", {}, body);
+}
+
+void CommandContext::Run(Service service, absl::string_view collection,
+                         absl::Span<const FlagOfField> flags,
+                         absl::FunctionRef<absl::Status()> body) {
+  Run(service, nullptr, collection, flags, body);
+}
+
+void CommandContext::Run(Service service, const KindInfo* kind,
+                         absl::string_view collection,
+                         absl::Span<const FlagOfField> flags,
+                         absl::FunctionRef<absl::Status()> body) {
   absl::Status status;
   absl::StatusOr<OutputFormat> format = ParseOutputFormat(options_->output);
   if (!format.ok()) {
@@ -131,7 +200,9 @@ void CommandContext::Run(Service service, const KindInfo* kind,
   const absl::string_view name = service == Service::kMatching   ? "matching"
                                  : service == Service::kRegistry ? "registry"
                                                                  : "";
-  std::cerr << ErrorText(status, ErrorContext{name, address, kind});
+  const bool credentials = connection_ != nullptr && connection_->has_credentials();
+  std::cerr << ErrorText(
+      status, ErrorContext{name, address, kind, credentials, collection, flags});
   exit_code_ = ExitCodeFor(status);
 }
 

@@ -14,6 +14,7 @@
 #ifndef SAMENSPEL_CLI_COMMANDS_COMMAND_CONTEXT_H_
 #define SAMENSPEL_CLI_COMMANDS_COMMAND_CONTEXT_H_
 
+#include <initializer_list>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -23,6 +24,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "cli/core/error_text.h"
 #include "cli/core/exit_code.h"
 #include "cli/core/output.h"
 #include "cli/core/resource_kind.h"
@@ -45,6 +47,11 @@ struct GlobalOptions {
   std::string timeout = "30s";
   // PEM CA bundle: TLS to both services when set, plaintext otherwise.
   std::string ca_file;
+  // PEM client certificate (chain) and its private key, presented to both
+  // services (mTLS, e.g. a PKIoverheid certificate). Both or neither, and
+  // only with ca_file.
+  std::string cert_file;
+  std::string key_file;
   // A file holding the bearer token; otherwise SAMENSPEL_TOKEN, if set.
   std::string token_file;
 };
@@ -55,12 +62,15 @@ enum class Service { kNone, kRegistry, kMatching };
 // construction.
 class Connection {
  public:
-  // Reads the token and CA files; a usage error for a bad timeout or an
-  // unreadable file.
+  // Reads the token, CA and client certificate files; a usage error for a
+  // bad timeout, an unreadable file or a combination that does not work.
   static absl::StatusOr<std::unique_ptr<Connection>> Create(const GlobalOptions& options);
 
   std::shared_ptr<grpc::Channel> Channel(Service service) const;
   const std::string& Address(Service service) const;
+  // True when calls carry a credential: a bearer token or a client
+  // certificate.
+  bool has_credentials() const { return !token_.empty() || client_certificate_; }
 
   // A context with the deadline (now + timeout) and the token as
   // `authorization: Bearer ...` metadata.
@@ -79,6 +89,7 @@ class Connection {
   std::shared_ptr<grpc::Channel> matching_;
   absl::Duration timeout_;
   std::string token_;
+  bool client_certificate_ = false;
 };
 
 // Calls the unary RPC `method` of a generated stub with a fresh context from
@@ -105,6 +116,9 @@ absl::StatusOr<Response> CallUnary(const Connection& connection, Stub& stub,
 absl::StatusOr<absl::Duration> ParseDurationFlag(absl::string_view text,
                                                  absl::string_view flag);
 
+// "\nExamples:\n" and the lines, indented: a command's help footer.
+std::string ExamplesFooter(std::initializer_list<std::string> lines);
+
 // Reads a file given on the command line; a usage error naming `flag` when
 // it cannot be read.
 absl::StatusOr<std::string> ReadFlagFile(const std::string& path, absl::string_view flag);
@@ -117,6 +131,11 @@ class CommandContext {
   // Runs `body`; a failing status is printed for `service` (and `kind`, for
   // hints) and sets the exit code.
   void Run(Service service, const KindInfo* kind, absl::FunctionRef<absl::Status()> body);
+  // The same for commands on something other than a resource kind:
+  // `collection` names their group in hints ("tokens"), `flags` the flags of
+  // the request's fields.
+  void Run(Service service, absl::string_view collection,
+           absl::Span<const FlagOfField> flags, absl::FunctionRef<absl::Status()> body);
 
   // The connection, made on first use.
   absl::StatusOr<Connection*> connection();
@@ -127,6 +146,9 @@ class CommandContext {
   void set_exit_code(ExitCode code) { exit_code_ = code; }
 
  private:
+  void Run(Service service, const KindInfo* kind, absl::string_view collection,
+           absl::Span<const FlagOfField> flags, absl::FunctionRef<absl::Status()> body);
+
   const GlobalOptions* options_;
   std::unique_ptr<Connection> connection_;
   std::unique_ptr<Output> output_;

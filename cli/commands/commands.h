@@ -24,6 +24,8 @@ void AddResourceCommands(CLI::App& app, CommandContext& context);
 void AddMatchCommands(CLI::App& app, CommandContext& context);
 // import, export.
 void AddTransferCommands(CLI::App& app, CommandContext& context);
+// tokens create|list|revoke, whoami, audit list.
+void AddAccessCommands(CLI::App& app, CommandContext& context);
 // watch, health, version.
 void AddAdminCommands(CLI::App& app, CommandContext& context);
 

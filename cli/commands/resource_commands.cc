@@ -54,12 +54,6 @@ const Examples& ExamplesFor(Kind kind) {
   return kExamples[static_cast<int>(kind)];
 }
 
-std::string Footer(std::initializer_list<std::string> lines) {
-  std::string footer = "\nExamples:\n";
-  for (const std::string& line : lines) absl::StrAppend(&footer, "  ", line, "\n");
-  return footer;
-}
-
 // Runs `body` for a registry command on `kind`, with a client.
 template <typename Body>
 void RunRegistry(CommandContext& context, Kind kind, Body body) {
@@ -133,7 +127,7 @@ void AddCreate(CLI::App& group, CommandContext& context, Kind kind) {
                                    " (canonical mapping); flags override its fields"));
   state->fields =
       std::make_unique<FieldFlags>(*command, ResourceFlagSpecs(info), "Fields");
-  command->footer(Footer({
+  command->footer(ExamplesFooter({
       absl::StrCat("samenspel ", info.collection, " create ", examples.create),
       absl::StrCat("samenspel ", info.collection, " create --from-file ", examples.id,
                    ".json"),
@@ -158,7 +152,7 @@ void AddGet(CLI::App& group, CommandContext& context, Kind kind) {
   command
       ->add_option("name", state->name, absl::StrCat(info.collection, "/ID or just ID"))
       ->required();
-  command->footer(Footer({
+  command->footer(ExamplesFooter({
       absl::StrCat("samenspel ", info.collection, " get ", ExamplesFor(kind).id),
       absl::StrCat("samenspel ", info.collection, " get ", info.collection, "/",
                    ExamplesFor(kind).id, " -o json"),
@@ -229,7 +223,7 @@ void AddList(CLI::App& group, CommandContext& context, Kind kind) {
   std::unique_ptr<Message> request = RegistryClient::NewListRequest(kind);
   state->filters = std::make_unique<FieldFlags>(
       *command, FilterFlagSpecs(*request->GetDescriptor(), info.collection), "Filters");
-  command->footer(Footer({
+  command->footer(ExamplesFooter({
       absl::StrCat("samenspel ", info.collection, " list ", ExamplesFor(kind).list),
       absl::StrCat("samenspel ", info.collection, " list --all -o json > ",
                    info.collection, ".json"),
@@ -336,7 +330,7 @@ void AddUpdate(CLI::App& group, CommandContext& context, Kind kind) {
       ->take_all();
   state->fields =
       std::make_unique<FieldFlags>(*command, ResourceFlagSpecs(info), "Fields");
-  command->footer(Footer({
+  command->footer(ExamplesFooter({
       absl::StrCat("samenspel ", info.collection, " update ", examples.id, " ",
                    examples.update),
       absl::StrCat("samenspel ", info.collection, " update ", examples.id,
@@ -362,7 +356,7 @@ void AddDelete(CLI::App& group, CommandContext& context, Kind kind) {
       ->required();
   command->add_option("--etag", state->etag,
                       "Only delete if it still has this etag (else exit 4)");
-  command->footer(Footer({
+  command->footer(ExamplesFooter({
       absl::StrCat("samenspel ", info.collection, " delete ", ExamplesFor(kind).id),
   }));
   command->callback([&context, state, kind] {
@@ -393,8 +387,8 @@ void AddMemberCommands(CLI::App& group, CommandContext& context) {
   add->add_option("--hours", state->hours, "Hours per week for this team");
   add->add_option("--etag", state->etag, "Only if the team still has this etag");
   add->footer(
-      Footer({"samenspel teams add-member woningbouw-utrecht --expert jan --role "
-              "voorzitter --hours 8"}));
+      ExamplesFooter({"samenspel teams add-member woningbouw-utrecht --expert jan --role "
+                      "voorzitter --hours 8"}));
   add->callback([&context, state] {
     RunRegistry(context, Kind::kTeam, [&](RegistryClient& client) -> absl::Status {
       v1::AddTeamMemberRequest request;
@@ -418,7 +412,7 @@ void AddMemberCommands(CLI::App& group, CommandContext& context) {
   remove->add_option("--etag", remove_state->etag,
                      "Only if the team still has this etag");
   remove->footer(
-      Footer({"samenspel teams remove-member woningbouw-utrecht --expert jan"}));
+      ExamplesFooter({"samenspel teams remove-member woningbouw-utrecht --expert jan"}));
   remove->callback([&context, remove_state] {
     RunRegistry(context, Kind::kTeam, [&](RegistryClient& client) -> absl::Status {
       v1::RemoveTeamMemberRequest request;

@@ -24,9 +24,20 @@ std::optional<Detail> DetailOf(const absl::Status& status) {
   return detail;
 }
 
-// " (--skill)" for "expert.skills[0].level" when the kind has such a flag.
-std::string FlagHint(absl::string_view field, const KindInfo* kind) {
-  if (kind == nullptr) return "";
+// " (--skill)" for "expert.skills[0].level" when the kind (or else the
+// context's flags) has such a flag.
+std::string FlagHint(absl::string_view field, const ErrorContext& context) {
+  const KindInfo* kind = context.kind;
+  if (kind == nullptr) {
+    for (const FlagOfField& f : context.flags) {
+      absl::string_view rest = field;
+      if (absl::ConsumePrefix(&rest, f.field) &&
+          (rest.empty() || rest[0] == '.' || rest[0] == '[')) {
+        return absl::StrCat(" (--", f.flag, ")");
+      }
+    }
+    return "";
+  }
   absl::ConsumePrefix(&field, absl::StrCat(kind->singular, "."));
   field = field.substr(0, field.find_first_of(".["));
   if (field == absl::StrCat(kind->singular, "_id")) return " (--id)";
@@ -34,9 +45,20 @@ std::string FlagHint(absl::string_view field, const KindInfo* kind) {
   return spec == nullptr ? "" : absl::StrCat(" (--", spec->flag, ")");
 }
 
+std::string NoCredentialsHint(const ErrorContext& context) {
+  return absl::StrCat("the ",
+                      context.service == "matching" ? "matching service"
+                      : context.service.empty()     ? "service"
+                                                    : context.service,
+                      " requires a token: --token-file or SAMENSPEL_TOKEN (or a client "
+                      "certificate: --cert-file, --key-file)");
+}
+
 std::string Hint(const absl::Status& status, const ErrorContext& context) {
   const std::string collection =
-      context.kind != nullptr ? std::string(context.kind->collection) : "KIND";
+      context.kind != nullptr       ? std::string(context.kind->collection)
+      : !context.collection.empty() ? std::string(context.collection)
+                                    : "KIND";
   const std::string service(context.service);
   switch (status.code()) {
     case absl::StatusCode::kInvalidArgument:
@@ -60,12 +82,23 @@ std::string Hint(const absl::Status& status, const ErrorContext& context) {
       return absl::StrCat("no answer from the ", service, " at ", context.address,
                           " in time: raise --timeout, or check `samenspel health`");
     case absl::StatusCode::kUnauthenticated:
-      return "give a valid token in SAMENSPEL_TOKEN or a file named by --token-file";
+      if (!context.credentials) return NoCredentialsHint(context);
+      return "the credential was not accepted (unknown, expired or revoked token, or a "
+             "certificate the service does not trust): check --token-file / "
+             "SAMENSPEL_TOKEN, or ask an administrator for a new token";
     case absl::StatusCode::kPermissionDenied:
-      return "your token may not do this; ask an administrator for access";
+      if (!context.credentials) return NoCredentialsHint(context);
+      return "you call as a role that may not do this (`samenspel whoami` shows it; "
+             "tokens and audit need admin): ask an administrator for a token with the "
+             "role it needs";
     case absl::StatusCode::kOutOfRange:
       return "the change feed no longer holds that revision: list what you need (list "
              "responses state their revision) and watch from there";
+    case absl::StatusCode::kUnimplemented:
+      return absl::StrCat("the ", service.empty() ? "service" : service, " at ",
+                          context.address,
+                          " does not offer this call: it may be an older version than "
+                          "this CLI (`samenspel version`)");
     case absl::StatusCode::kResourceExhausted:
       return "send less at once (for import: a smaller --batch-size), or wait and retry";
     default:
@@ -101,7 +134,7 @@ std::string ErrorText(const absl::Status& status, const ErrorContext& context) {
     absl::StrAppend(&out, "the ", context.service.empty() ? "service" : context.service,
                     " rejected the request:\n");
     for (const auto& [field, description] : violations) {
-      absl::StrAppend(&out, "  ", field, ": ", description, FlagHint(field, context.kind),
+      absl::StrAppend(&out, "  ", field, ": ", description, FlagHint(field, context),
                       "\n");
     }
   }

@@ -17,9 +17,20 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "cli/core/resource_kind.h"
 
 namespace samenspel::cli {
+
+// The flag that sets a request field, for commands that are not about a
+// resource kind: {"access_token.expire_time", "expires"}.
+struct FlagOfField {
+  // A field path as the service names it in field violations; it covers
+  // its sub-fields and elements too.
+  absl::string_view field;
+  // Without "--".
+  absl::string_view flag;
+};
 
 struct ErrorContext {
   // The service called ("registry", "matching") and its address; empty for
@@ -28,6 +39,13 @@ struct ErrorContext {
   absl::string_view address;
   // The kind the command works on, for hints and flag names; may be null.
   const KindInfo* kind = nullptr;
+  // Whether the call carried a credential (a bearer token or a client
+  // certificate): UNAUTHENTICATED means a missing one, or a bad one.
+  bool credentials = false;
+  // The command group for hints when `kind` is null ("tokens"); may be empty.
+  absl::string_view collection = "";
+  // Flags of request fields, for field violations when `kind` is null.
+  absl::Span<const FlagOfField> flags = {};
 };
 
 // The google.rpc.BadRequest field violations of `status`: {field, description}.

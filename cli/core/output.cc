@@ -168,26 +168,34 @@ std::string RenderTable(const std::vector<std::string>& headers,
       absl::StrAppend(&line, row[i]);
       if (i + 1 < row.size()) line.append(widths[i] - Width(row[i]) + 2, ' ');
     }
-    absl::StrAppend(&out, line, "\n");
+    // No trailing blanks when the last cells are empty.
+    absl::StrAppend(&out, absl::StripTrailingAsciiWhitespace(line), "\n");
   }
   return out;
 }
 
-std::string DescribeResource(Kind kind, const Message& resource) {
-  const KindInfo& info = InfoFor(kind);
-  const google::protobuf::Reflection* reflection = resource.GetReflection();
+namespace {
+
+// "field: value" lines, values aligned, for the fields of `message` that are
+// set and those `always` selects.
+template <typename Always>
+std::string DescribeFields(const Message& message, Always always,
+                           std::vector<std::pair<std::string, std::string>> extra) {
+  const google::protobuf::Descriptor* descriptor = message.GetDescriptor();
+  const google::protobuf::Reflection* reflection = message.GetReflection();
   std::vector<std::pair<std::string, std::string>> lines;
   size_t width = 0;
-  for (int i = 0; i < info.descriptor->field_count(); ++i) {
-    const FieldDescriptor* field = info.descriptor->field(i);
-    const bool set = field->is_repeated() ? reflection->FieldSize(resource, field) > 0
-                                          : reflection->HasField(resource, field);
-    const bool writable_scalar = !field->is_repeated() &&
-                                 field->cpp_type() != FieldDescriptor::CPPTYPE_STRING &&
-                                 FindFieldSpec(info, field->name()) != nullptr;
-    if (!set && !writable_scalar) continue;
-    lines.emplace_back(field->name(), FieldText(resource, *field, ", "));
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const FieldDescriptor* field = descriptor->field(i);
+    const bool set = field->is_repeated() ? reflection->FieldSize(message, field) > 0
+                                          : reflection->HasField(message, field);
+    if (!set && !always(*field)) continue;
+    lines.emplace_back(field->name(), FieldText(message, *field, ", "));
     width = std::max(width, field->name().size());
+  }
+  for (auto& line : extra) {
+    width = std::max(width, line.first.size());
+    lines.push_back(std::move(line));
   }
   std::string out;
   for (const auto& [name, value] : lines) {
@@ -195,6 +203,25 @@ std::string DescribeResource(Kind kind, const Message& resource) {
                     "\n");
   }
   return out;
+}
+
+}  // namespace
+
+std::string DescribeResource(Kind kind, const Message& resource) {
+  const KindInfo& info = InfoFor(kind);
+  return DescribeFields(resource,
+                        [&info](const FieldDescriptor& field) {
+                          return !field.is_repeated() &&
+                                 field.cpp_type() != FieldDescriptor::CPPTYPE_STRING &&
+                                 FindFieldSpec(info, field.name()) != nullptr;
+                        },
+                        {});
+}
+
+std::string DescribeMessage(const Message& message,
+                            std::vector<std::pair<std::string, std::string>> extra) {
+  return DescribeFields(
+      message, [](const FieldDescriptor&) { return false; }, std::move(extra));
 }
 
 std::string ResourceTable(Kind kind, const std::vector<const Message*>& resources) {

@@ -12,6 +12,7 @@
 
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -44,6 +45,10 @@ std::string RenderTable(const std::vector<std::string>& headers,
 // "field: value" lines for every field that is set, plus every writable
 // scalar (so `consent_to_matching: false` shows).
 std::string DescribeResource(Kind kind, const google::protobuf::Message& resource);
+// "field: value" lines for every field of any message that is set, then the
+// `extra` lines (computed values such as a token's state).
+std::string DescribeMessage(const google::protobuf::Message& message,
+                            std::vector<std::pair<std::string, std::string>> extra = {});
 
 // A table of resources with the kind's list columns.
 std::string ResourceTable(Kind kind,

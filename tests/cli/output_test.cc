@@ -129,6 +129,50 @@ TEST(ErrorTextTest, UnavailableSaysWhereAndWhatToCheck) {
   EXPECT_THAT(text, HasSubstr("SAMENSPEL_MATCHING"));
 }
 
+TEST(ErrorTextTest, CredentialHintsSayWhatIsMissingOrWrong) {
+  ErrorContext none{"registry", "127.0.0.1:50051", nullptr};
+  for (const absl::Status& status : {absl::UnauthenticatedError("no credentials"),
+                                     absl::PermissionDeniedError("no")}) {
+    EXPECT_THAT(ErrorText(status, none),
+                HasSubstr("hint: the registry requires a token: --token-file or "
+                          "SAMENSPEL_TOKEN"));
+  }
+  ErrorContext matching{"matching", "127.0.0.1:50052", nullptr};
+  EXPECT_THAT(ErrorText(absl::UnauthenticatedError(""), matching),
+              HasSubstr("the matching service requires a token"));
+
+  ErrorContext sent{"registry", "127.0.0.1:50051", nullptr, /*credentials=*/true};
+  const std::string rejected = ErrorText(absl::UnauthenticatedError("revoked"), sent);
+  EXPECT_THAT(rejected, HasSubstr("not accepted"));
+  EXPECT_THAT(rejected, Not(HasSubstr("requires a token")));
+  EXPECT_THAT(ErrorText(absl::PermissionDeniedError("admin only"), sent),
+              HasSubstr("samenspel whoami"));
+}
+
+TEST(ErrorTextTest, FieldViolationsOfOtherRequestsNameTheirFlags) {
+  FieldViolations v;
+  v.Add("access_token.expire_time", "must be at most one year ahead");
+  v.Add("access_token.role", "required");
+  v.Add("access_token_id", "unknown");
+  const FlagOfField flags[] = {{"access_token.expire_time", "expires"},
+                               {"access_token.role", "role"},
+                               {"access_token", "nope"}};
+  const std::string text = ErrorText(
+      v.ToStatus(), ErrorContext{"registry", "a:1", nullptr, true, "tokens", flags});
+  EXPECT_THAT(text,
+              HasSubstr("expire_time: must be at most one year ahead (--expires)\n"));
+  EXPECT_THAT(text, HasSubstr("access_token.role: required (--role)\n"));
+  EXPECT_THAT(text, HasSubstr("access_token_id: unknown\n"));  // Not a sub-field.
+}
+
+TEST(ErrorTextTest, HintsNameTheCommandGroup) {
+  ErrorContext tokens{"registry", "127.0.0.1:50051", nullptr, true, "tokens"};
+  EXPECT_THAT(ErrorText(absl::NotFoundError("accessTokens/x"), tokens),
+              HasSubstr("`samenspel tokens list`"));
+  EXPECT_THAT(ErrorText(absl::UnimplementedError("AccessService"), tokens),
+              HasSubstr("older version"));
+}
+
 TEST(ProgressTest, LineShowsCountRatePercentAndEta) {
   EXPECT_EQ(ProgressLine("experts", 1000, 250, 1000, absl::Seconds(2)),
             "experts: 1000 records, 500/s, 25%, ETA 0:06");
