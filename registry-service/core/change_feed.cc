@@ -43,7 +43,19 @@ void ChangeFeed::TailLoop() {
         backoff = absl::Milliseconds(50);
         if (changes->empty()) continue;
         absl::MutexLock lock(&mu_);
-        for (StoredChange& c : *changes) cache_.push_back(std::move(c));
+        for (StoredChange& c : *changes) {
+          // Erasure reaches the cache too (see Store::Commit): an expert's
+          // deletion redacts the changes of that expert held here.
+          if (c.type == ChangeType::kDeleted && c.kind == Kind::kExpert) {
+            for (StoredChange& old : cache_) {
+              if (old.kind == c.kind && old.id == c.id) {
+                old.type = ChangeType::kRedacted;
+                old.data.clear();
+              }
+            }
+          }
+          cache_.push_back(std::move(c));
+        }
         while (static_cast<int>(cache_.size()) > options_.cache_size) cache_.pop_front();
         after = tail_revision_ = cache_.back().revision;
         continue;

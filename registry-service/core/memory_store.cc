@@ -74,6 +74,15 @@ absl::Status MemoryStore::CheckLocked(const CommitRequest& request) const {
   return absl::OkStatus();
 }
 
+void MemoryStore::RedactFeedLocked(Kind kind, const std::string& id) {
+  for (StoredChange& c : feed_) {
+    if (c.kind == kind && c.id == id) {
+      c.type = ChangeType::kRedacted;
+      c.data.clear();
+    }
+  }
+}
+
 void MemoryStore::IndexLocked(Kind kind, const std::string& id,
                               const std::vector<IndexEntry>& entries, bool add) {
   for (const IndexEntry& e : entries) {
@@ -119,6 +128,7 @@ absl::StatusOr<CommitResult> MemoryStore::Commit(const CommitRequest& request) {
     if (m.op == Mutation::Op::kDelete) {
       if (it != records_.end()) records_.erase(it);
       change.type = ChangeType::kDeleted;
+      if (m.kind == Kind::kExpert) RedactFeedLocked(m.kind, m.id);
     } else {
       Entry& entry = records_[{m.kind, m.id}];
       entry.record = StoredRecord{m.kind, m.id, m.data, revision};

@@ -51,6 +51,9 @@ class MemoryStore : public Store {
   void IndexLocked(Kind kind, const std::string& id,
                    const std::vector<IndexEntry>& entries, bool add)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Erasure: the feed entries of the record so far become kRedacted.
+  void RedactFeedLocked(Kind kind, const std::string& id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const MemoryStoreOptions options_;
   mutable absl::Mutex mu_;

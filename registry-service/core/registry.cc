@@ -834,7 +834,7 @@ absl::StatusOr<v1::Change> Registry::ToChange(const StoredChange& c) {
   change.set_name(ResourceName(c.kind, c.id));
   change.set_type(static_cast<v1::Change::Type>(c.type));
   *change.mutable_commit_time() = ToProto(c.commit_time);
-  if (c.type == ChangeType::kDeleted) return change;
+  if (c.type == ChangeType::kDeleted || c.type == ChangeType::kRedacted) return change;
   StoredRecord rec{c.kind, c.id, c.data, c.revision};
   switch (c.kind) {
     case Kind::kOrganisation: {

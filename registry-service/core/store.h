@@ -138,7 +138,9 @@ struct ListResult {
   int64_t revision = 0;
 };
 
-enum class ChangeType { kCreated = 1, kUpdated = 2, kDeleted = 3 };
+// kRedacted: an earlier change of an expert who was deleted since (see
+// Store::Commit on erasure); it carries no data.
+enum class ChangeType { kCreated = 1, kUpdated = 2, kDeleted = 3, kRedacted = 4 };
 
 struct StoredChange {
   int64_t revision = 0;
@@ -178,6 +180,12 @@ class Store {
   //   ABORTED         an expected_revision differs from the current one;
   //   INVALID_ARGUMENT a kExists precondition failed (field detail);
   //   FAILED_PRECONDITION a kIndexEmpty precondition failed.
+  //
+  // Erasure (AVG/GDPR): deleting a record of Kind::kExpert also redacts every
+  // earlier feed entry of that record, in the same atomic commit: from then on
+  // ReadChanges returns them as kRedacted, without data (revision, kind, id
+  // and commit_time stay, so the feed still has no gaps). Nothing of the
+  // person's data is left in the store.
   virtual absl::StatusOr<CommitResult> Commit(const CommitRequest& request) = 0;
 
   // Up to `max` changes with revision > after_revision, in revision order,

@@ -46,6 +46,8 @@ std::string RedisKeys::Revision() const { return absl::StrCat(prefix_, "rev"); }
 
 std::string RedisKeys::Feed() const { return absl::StrCat(prefix_, "feed"); }
 
+std::string RedisKeys::Redacted() const { return absl::StrCat(prefix_, "redacted"); }
+
 std::string RedisKeys::Token(absl::string_view id) const {
   return absl::StrCat(prefix_, "token:", id);
 }

@@ -88,6 +88,9 @@ class RedisKeys {
   std::string Revision() const;
   // "{p}feed".
   std::string Feed() const;
+  // "{p}redacted": sorted set of erased feed entries (score: revision;
+  // member "<revision>\n<collection>\n<id>\n<commit micros>").
+  std::string Redacted() const;
   // "{p}req:{request_id}".
   std::string Request(absl::string_view request_id) const;
   // "{p}token:{id}": hash of an access token (kTokenHashField, kTokenDataField).

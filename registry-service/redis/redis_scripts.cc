@@ -23,7 +23,12 @@ std::string Sha1Hex(absl::string_view text) {
 // writes nothing (a Lua script's writes are never rolled back); one commit's
 // failure does not affect the others of the batch.
 //
-// KEYS: 1 revision counter, 2 feed.
+// Erasure (AVG): an expert record keeps the revisions of its feed entries in
+// field 'h'; deleting it removes those entries from the stream (XDEL) and
+// keeps only a marker (revision, collection, id, commit time) in the
+// redacted set, which ReadFeed fills the gaps with.
+//
+// KEYS: 1 revision counter, 2 feed, 3 redacted set.
 // ARGV: 1 feed MAXLEN (approximate), 2 request TTL (ms), 3 commit count C,
 //   then C times: L, the number of arguments of this commit that follow, and
 //   those: request key ("" without a request_id), request_result, commit time
@@ -42,6 +47,28 @@ std::string Sha1Hex(absl::string_view text) {
 //   {-1, message} a Redis error (e.g. OOM, or corrupt data).
 constexpr absl::string_view kCommitSource = R"lua(
 local rev_key, feed_key, maxlen, ttl = KEYS[1], KEYS[2], ARGV[1], ARGV[2]
+local redacted_key = KEYS[3]
+
+-- Erases the feed entries at the revisions in `hist` ("3,7,12"); `rev` is
+-- the current revision.
+local function erase(hist, coll, id, rev)
+  for r in string.gmatch(hist, '[^,]+') do
+    local eid = r .. '-1'
+    local e = redis.call('XRANGE', feed_key, eid, eid)
+    if #e == 1 then
+      local f, micros = e[1][2], '0'
+      for x = 1, #f, 2 do
+        if f[x] == 'c' then micros = f[x + 1] end
+      end
+      redis.call('XDEL', feed_key, eid)
+      redis.call('ZADD', redacted_key, r, r .. '\n' .. coll .. '\n' .. id .. '\n' .. micros)
+    end
+  end
+  -- Markers far older than the retention are no longer needed. (The stream
+  -- itself may reach further back than maxlen revisions, by the entries
+  -- erased; a reader that far behind gets OUT_OF_RANGE and resyncs.)
+  redis.call('ZREMRANGEBYSCORE', redacted_key, '-inf', '(' .. (rev - 2 * tonumber(maxlen)))
+end
 
 -- ZADD and ZREM take many members per call; unpack() has a stack limit, so
 -- very long lists go in chunks.
@@ -89,12 +116,13 @@ local function commit(a)
     if m.op == '1' then
       if redis.call('EXISTS', m.key) == 1 then return {0, 'm', j, 'exists'} end
     else
-      local record = redis.call('HMGET', m.key, 'r', 'i')
+      local record = redis.call('HMGET', m.key, 'r', 'i', 'h')
       if not record[1] then return {0, 'm', j, 'notfound'} end
       if m.expected > 0 and m.expected ~= tonumber(record[1]) then
         return {0, 'm', j, 'aborted'}
       end
       m.old = record[2]
+      m.hist = record[3]
     end
     mutations[j] = m
   end
@@ -105,6 +133,7 @@ local function commit(a)
     local rev = tonumber(redis.call('INCRBY', rev_key, nm)) - nm
     first = rev + 1
     local written = {}  -- record key -> its packed members after an earlier mutation
+    local written_hist = {}  -- record key -> its feed revisions after an earlier one
     for _, m in ipairs(mutations) do
       rev = rev + 1
       local rev_text = string.format('%d', rev)  -- Lua would print 1e+14
@@ -119,13 +148,22 @@ local function commit(a)
         end
         call_chunked('ZREM', m.index, gone)
       end
+      local hist = m.hist
+      if written_hist[m.key] ~= nil then hist = written_hist[m.key] end
       if m.op == '3' then
+        if m.coll == 'experts' and hist then erase(hist, m.coll, m.id, rev) end
         redis.call('DEL', m.key)
         redis.call('ZREM', m.all, m.id)
         written[m.key] = false
+        written_hist[m.key] = false
       else
         local packed = cmsgpack.pack(m.members)
         redis.call('HSET', m.key, 'd', m.data, 'r', rev_text, 'i', packed)
+        if m.coll == 'experts' then
+          if hist then hist = hist .. ',' .. rev_text else hist = rev_text end
+          redis.call('HSET', m.key, 'h', hist)
+          written_hist[m.key] = hist
+        end
         redis.call('ZADD', m.all, 0, m.id)
         call_chunked('ZADD', m.index, m.members, 0)
         written[m.key] = packed
@@ -179,11 +217,18 @@ return out
 
 // Read feed: entries and the revision, atomically, so an empty range can be
 // told apart from a trimmed one.
-// KEYS: 1 feed, 2 revision counter. ARGV: 1 first entry ID, 2 COUNT.
-// Reply: {revision, XRANGE reply}.
+// KEYS: 1 feed, 2 revision counter, 3 redacted set. ARGV: 1 first entry ID,
+// 2 COUNT. Reply: {revision, XRANGE reply, redacted markers in the range}.
 constexpr absl::string_view kReadFeedSource = R"lua(
-return {redis.call('GET', KEYS[2]) or '0',
-        redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2])}
+local rev = redis.call('GET', KEYS[2]) or '0'
+local entries = redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2])
+local first = string.match(ARGV[1], '^(%d+)')
+local last = rev
+if #entries == tonumber(ARGV[2]) then
+  last = string.match(entries[#entries][1], '^(%d+)')
+end
+return {rev, entries,
+        redis.call('ZRANGEBYSCORE', KEYS[3], first, last, 'LIMIT', 0, ARGV[2])}
 )lua";
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "registry-service/redis/redis_scripts.h"
@@ -372,6 +373,7 @@ void RedisStore::RunCommitBatch(absl::Span<PendingCommit* const> batch) {
   CommandArgs head;
   head.AddOwned(keys_.Revision());
   head.AddOwned(keys_.Feed());
+  head.AddOwned(keys_.Redacted());
   head.AddInt(options_.feed_retention);
   head.AddInt(absl::ToInt64Milliseconds(options_.request_id_ttl));
   head.AddInt(static_cast<int64_t>(batch.size()));
@@ -384,7 +386,7 @@ void RedisStore::RunCommitBatch(absl::Span<PendingCommit* const> batch) {
   auto fail_all = [&](const absl::Status& status) {
     for (PendingCommit* pending : batch) pending->result = status;
   };
-  absl::StatusOr<RedisReply> reply = RunScript(pipeline_, CommitScript(), 2, argv);
+  absl::StatusOr<RedisReply> reply = RunScript(pipeline_, CommitScript(), 3, argv);
   if (!reply.ok()) return fail_all(reply.status());
   if (!IsArray(**reply, batch.size()) || (*reply)->elements != batch.size()) {
     return fail_all(Corrupt("bad commit batch reply"));
@@ -394,13 +396,55 @@ void RedisStore::RunCommitBatch(absl::Span<PendingCommit* const> batch) {
   }
 }
 
+namespace {
+
+// A redacted-set member: "<revision>\n<collection>\n<id>\n<commit micros>".
+absl::StatusOr<StoredChange> ParseRedacted(const redisReply& member) {
+  if (!IsString(member)) return Corrupt("bad redacted marker");
+  std::vector<absl::string_view> parts =
+      absl::StrSplit(AsString(member), absl::MaxSplits('\n', 3));
+  StoredChange change;
+  int64_t micros = 0;
+  std::optional<Kind> kind =
+      parts.size() == 4 ? KindFromCollection(parts[1]) : std::nullopt;
+  if (!kind || !absl::SimpleAtoi(parts[0], &change.revision) ||
+      !absl::SimpleAtoi(parts[3], &micros)) {
+    return Corrupt("bad redacted marker");
+  }
+  change.type = ChangeType::kRedacted;
+  change.kind = *kind;
+  change.id = std::string(parts[2]);
+  change.commit_time = absl::FromUnixMicros(micros);
+  return change;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<StoredChange>> RedisStore::ParseChanges(
-    int64_t after_revision, const redisReply& entries) const {
+    int64_t after_revision, const redisReply& entries, const redisReply* redacted) const {
   if (entries.type != REDIS_REPLY_ARRAY) return Corrupt("bad feed reply");
-  std::vector<StoredChange> changes;
-  changes.reserve(entries.elements);
+  std::vector<StoredChange> all;
+  all.reserve(entries.elements);
   for (size_t i = 0; i < entries.elements; ++i) {
     SAMENSPEL_ASSIGN_OR_RETURN(StoredChange change, ParseFeedEntry(*entries.element[i]));
+    all.push_back(std::move(change));
+  }
+  if (redacted != nullptr && redacted->type == REDIS_REPLY_ARRAY &&
+      redacted->elements > 0) {
+    // Erased entries fill their gaps (see the Commit script).
+    for (size_t i = 0; i < redacted->elements; ++i) {
+      SAMENSPEL_ASSIGN_OR_RETURN(StoredChange change,
+                                 ParseRedacted(*redacted->element[i]));
+      if (change.revision > after_revision) all.push_back(std::move(change));
+    }
+    std::sort(all.begin(), all.end(), [](const StoredChange& a, const StoredChange& b) {
+      return a.revision < b.revision;
+    });
+  }
+  std::vector<StoredChange> changes;
+  changes.reserve(all.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    StoredChange& change = all[i];
     // Revisions are gap-free on the feed, so a first entry past
     // after_revision + 1 means the ones between were trimmed.
     const int64_t expected = i == 0 ? after_revision + 1 : changes.back().revision + 1;
@@ -431,13 +475,16 @@ absl::StatusOr<std::vector<StoredChange>> RedisStore::ReadChanges(int64_t after_
   int64_t revision;
   std::vector<StoredChange> changes;
   {
-    SAMENSPEL_ASSIGN_OR_RETURN(RedisReply reply,
-                               RunScript(pipeline_, ReadFeedScript(), 2,
-                                         {feed_key, revision_key, start, count}));
-    if (!IsArray(*reply, 2) || !AsInt(*reply->element[0], &revision)) {
+    const std::string redacted_key = keys_.Redacted();
+    SAMENSPEL_ASSIGN_OR_RETURN(RedisReply reply, RunScript(pipeline_, ReadFeedScript(), 3,
+                                                           {feed_key, revision_key,
+                                                            redacted_key, start, count}));
+    if (!IsArray(*reply, 3) || !AsInt(*reply->element[0], &revision)) {
       return Corrupt("bad feed reply");
     }
-    SAMENSPEL_ASSIGN_OR_RETURN(changes, ParseChanges(after_revision, *reply->element[1]));
+    SAMENSPEL_ASSIGN_OR_RETURN(
+        changes, ParseChanges(after_revision, *reply->element[1], reply->element[2]));
+    if (static_cast<int>(changes.size()) > max) changes.resize(max);
   }
   if (!changes.empty()) return changes;
   if (revision > after_revision) {
@@ -472,7 +519,9 @@ absl::StatusOr<std::vector<StoredChange>> RedisStore::WaitForChanges(
   if (!IsArray(*reply, 1) || !IsArray(*reply->element[0], 2)) {
     return Corrupt("bad XREAD reply");
   }
-  return ParseChanges(after_revision, *reply->element[0]->element[1]);
+  // Changes came. Read them the non-blocking way, which also fills in
+  // erased entries (an erasure may have happened meanwhile).
+  return ReadChanges(after_revision, max, absl::ZeroDuration());
 }
 
 absl::StatusOr<int64_t> RedisStore::CurrentRevision() {

@@ -124,9 +124,11 @@ class RedisStore : public Store {
   // Sends `batch` as one CommitScript() call and sets each one's result.
   void RunCommitBatch(absl::Span<PendingCommit* const> batch);
 
-  // The changes after `after_revision` in an XRANGE/XREAD entries reply.
-  absl::StatusOr<std::vector<StoredChange>> ParseChanges(int64_t after_revision,
-                                                         const redisReply& entries) const;
+  // The changes after `after_revision` in an XRANGE entries reply, with the
+  // erased ones among them from the redacted markers (may be null).
+  absl::StatusOr<std::vector<StoredChange>> ParseChanges(
+      int64_t after_revision, const redisReply& entries,
+      const redisReply* redacted) const;
   // Blocks up to `wait` on XREAD for changes after `after_revision`.
   absl::StatusOr<std::vector<StoredChange>> WaitForChanges(int64_t after_revision,
                                                            int max, absl::Duration wait);

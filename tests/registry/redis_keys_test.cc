@@ -23,6 +23,7 @@ TEST(RedisKeysTest, DefaultPrefixLayout) {
   EXPECT_EQ(keys.Token("1a2b"), "ss:token:1a2b");
   EXPECT_EQ(keys.TokenIds(), "ss:tokens");
   EXPECT_EQ(keys.Audit(), "ss:audit");
+  EXPECT_EQ(keys.Redacted(), "ss:redacted");
 }
 
 TEST(RedisKeysTest, EveryKindHasItsCollection) {

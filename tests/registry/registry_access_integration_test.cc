@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -24,6 +25,7 @@
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
+#include "registry-service/redis/redis_connection.h"
 #include "samenspel/registry/v1/access_service.grpc.pb.h"
 #include "samenspel/registry/v1/registry_service.grpc.pb.h"
 #include "tests/support/redis_server.h"
@@ -509,6 +511,121 @@ TEST_F(RegistryAccessTest, RateLimitPerPrincipal) {
                                                   v1::ListOrganisationsRequest(),
                                                   reader_b_)
                   .ok());
+}
+
+// Every value in Redis, as text: strings, hashes, sets, sorted sets, streams.
+std::string DumpRedis(const std::string& address) {
+  RedisConnectOptions options;
+  options.host = "127.0.0.1";
+  options.port = std::stoi(address.substr(address.rfind(':') + 1));
+  auto conn = RedisConnection::Connect(options);
+  if (!conn.ok()) return "cannot connect: " + std::string(conn.status().message());
+  std::string dump;
+  std::function<void(const redisReply&)> append = [&](const redisReply& r) {
+    if (r.type == REDIS_REPLY_STRING || r.type == REDIS_REPLY_STATUS) {
+      dump.append(r.str, r.len);
+      dump += "\n";
+    }
+    for (size_t i = 0; r.type == REDIS_REPLY_ARRAY && i < r.elements; ++i) {
+      append(*r.element[i]);
+    }
+  };
+  std::string cursor = "0";
+  do {
+    auto page = (*conn)->Command({"SCAN", cursor, "COUNT", "1000"});
+    if (!page.ok()) return "SCAN failed";
+    cursor.assign((*page)->element[0]->str, (*page)->element[0]->len);
+    const redisReply& keys = *(*page)->element[1];
+    for (size_t i = 0; i < keys.elements; ++i) {
+      const std::string key(keys.element[i]->str, keys.element[i]->len);
+      dump += "== " + key + "\n";
+      auto type = (*conn)->Command({"TYPE", key});
+      const std::string t = type.ok() ? std::string((*type)->str) : "";
+      absl::StatusOr<RedisReply> value;
+      if (t == "string") value = (*conn)->Command({"GET", key});
+      if (t == "hash") value = (*conn)->Command({"HGETALL", key});
+      if (t == "set") value = (*conn)->Command({"SMEMBERS", key});
+      if (t == "zset") value = (*conn)->Command({"ZRANGE", key, "0", "-1"});
+      if (t == "list") value = (*conn)->Command({"LRANGE", key, "0", "-1"});
+      if (t == "stream") value = (*conn)->Command({"XRANGE", key, "-", "+"});
+      if (value.ok()) append(**value);
+    }
+  } while (cursor != "0");
+  return dump;
+}
+
+TEST_F(RegistryAccessTest, DeleteExpertErasesThePersonFromRedis) {
+  const std::string name = "Anna Vermeulen-Uitwis";
+  const std::string email = "anna.vermeulen@gemeente-a.example";
+  const std::string bio = "Specialist grondbeleid sinds 2009, woont in Zwolle";
+  v1::CreateExpertRequest create;
+  create.set_expert_id("e-7");
+  create.set_request_id("import-7");
+  v1::Expert* e = create.mutable_expert();
+  e->set_display_name(name);
+  e->set_organisation("organisations/org-a");
+  e->set_email(email);
+  e->set_bio(bio);
+  e->set_job_title("Senior adviseur grondzaken");
+  ASSERT_TRUE(Call<v1::Expert>(*stub_, &Stub::CreateExpert, create, editor_a_).ok());
+  v1::UpdateExpertRequest update;
+  update.mutable_expert()->set_name("experts/e-7");
+  update.mutable_expert()->set_bio(bio + ", nu ook warmtetransitie");
+  update.mutable_update_mask()->add_paths("bio");
+  ASSERT_TRUE(Call<v1::Expert>(*stub_, &Stub::UpdateExpert, update, editor_a_).ok());
+  v1::AddTeamMemberRequest add;
+  add.set_team("teams/team-a");
+  add.mutable_member()->set_expert("experts/e-7");
+  ASSERT_TRUE(Call<v1::TaskTeam>(*stub_, &Stub::AddTeamMember, add, editor_a_).ok());
+  v1::GetExpertRequest get;
+  get.set_name("experts/e-7");
+  ASSERT_TRUE(Call<v1::Expert>(*stub_, &Stub::GetExpert, get, reader_a_).ok());
+  ASSERT_THAT(DumpRedis(redis_->address()), HasSubstr(email));  // the scan sees data
+
+  v1::DeleteExpertRequest del;
+  del.set_name("experts/e-7");
+  ASSERT_TRUE(
+      Call<google::protobuf::Empty>(*stub_, &Stub::DeleteExpert, del, editor_a_).ok());
+  // Wait until the delete's audit event is stored, so the scan includes it.
+  v1::ListAuditEventsRequest audit;
+  audit.set_resource("experts/e-7");
+  const absl::Time limit = absl::Now() + absl::Seconds(10);
+  for (;;) {
+    auto events = Call<v1::ListAuditEventsResponse>(
+        *access_, &AccessStub::ListAuditEvents, audit, kAdminToken);
+    ASSERT_TRUE(events.ok()) << events.status();
+    if (!events->audit_events().empty() &&
+        absl::EndsWith(events->audit_events(0).method(), "/DeleteExpert")) {
+      break;
+    }
+    ASSERT_LT(absl::Now(), limit) << "no audit event of the delete";
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  const std::string dump = DumpRedis(redis_->address());
+  for (const std::string& personal :
+       {name, email, bio, std::string("Vermeulen"), std::string("grondzaken")}) {
+    EXPECT_THAT(dump, ::testing::Not(HasSubstr(personal))) << personal;
+  }
+  // The feed kept its order and revisions: earlier changes are REDACTED.
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + kAdminToken);
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  v1::WatchChangesRequest watch;
+  auto reader = stub_->WatchChanges(&ctx, watch);
+  v1::Change change;
+  int64_t last = 0;
+  int redacted = 0;
+  while (reader->Read(&change)) {
+    EXPECT_EQ(change.revision(), last + 1);
+    last = change.revision();
+    if (change.name() == "experts/e-7") {
+      EXPECT_EQ(change.has_expert(), false) << change.DebugString();
+      if (change.type() == v1::Change::REDACTED) ++redacted;
+      if (change.type() == v1::Change::DELETED) break;
+    }
+  }
+  ctx.TryCancel();
+  EXPECT_EQ(redacted, 2);  // the create and the update
 }
 
 // Another service (samenspel-matching) accepts the registry's tokens through

@@ -400,18 +400,28 @@ TEST_F(RegistryTest, BatchCreateIsAllOrNothingAndReportsEveryBadItem) {
 TEST_F(RegistryTest, ChangesCarryTheResourceAfterTheChange) {
   MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
   MakeExpert("anna", "gm0363");
-  v1::DeleteExpertRequest del;
-  del.set_name("experts/anna");
-  ASSERT_TRUE(registry_.DeleteExpert(del).ok());
   auto changes = store_.ReadChanges(0, 10, absl::ZeroDuration());
   ASSERT_TRUE(changes.ok());
-  ASSERT_THAT(*changes, SizeIs(3));
+  ASSERT_THAT(*changes, SizeIs(2));
   auto created = Registry::ToChange((*changes)[1]);
   ASSERT_TRUE(created.ok());
   EXPECT_EQ(created->type(), v1::Change::CREATED);
   EXPECT_EQ(created->name(), "experts/anna");
   EXPECT_EQ(created->expert().revision(), 2);
   EXPECT_EQ(created->expert().layer(), type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+
+  // Deleting the expert erases that history (AVG): REDACTED, no resource.
+  v1::DeleteExpertRequest del;
+  del.set_name("experts/anna");
+  ASSERT_TRUE(registry_.DeleteExpert(del).ok());
+  changes = store_.ReadChanges(0, 10, absl::ZeroDuration());
+  ASSERT_TRUE(changes.ok());
+  ASSERT_THAT(*changes, SizeIs(3));
+  auto redacted = Registry::ToChange((*changes)[1]);
+  ASSERT_TRUE(redacted.ok());
+  EXPECT_EQ(redacted->type(), v1::Change::REDACTED);
+  EXPECT_EQ(redacted->name(), "experts/anna");
+  EXPECT_EQ(redacted->resource_case(), v1::Change::RESOURCE_NOT_SET);
   auto deleted = Registry::ToChange((*changes)[2]);
   EXPECT_EQ(deleted->type(), v1::Change::DELETED);
   EXPECT_EQ(deleted->resource_case(), v1::Change::RESOURCE_NOT_SET);

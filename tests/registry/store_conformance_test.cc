@@ -480,13 +480,13 @@ TYPED_TEST(StoreConformanceTest, RequestIdReplays) {
 
 TYPED_TEST(StoreConformanceTest, ReadChangesInOrderWithoutGaps) {
   CommitRequest first = Request(
-      {Create(Kind::kOrganisation, "bzk", "o1"), Create(Kind::kExpert, "jan", "e1")});
+      {Create(Kind::kOrganisation, "bzk", "o1"), Create(Kind::kTeam, "jan", "e1")});
   first.commit_time = absl::FromUnixMicros(1700000000000001);
   this->MustCommit(first);
-  CommitRequest second = Request({Update(Kind::kExpert, "jan", 2, "e2")});
+  CommitRequest second = Request({Update(Kind::kTeam, "jan", 2, "e2")});
   second.commit_time = absl::FromUnixMicros(1700000000000002);
   this->MustCommit(second);
-  CommitRequest third = Request({Delete(Kind::kExpert, "jan")});
+  CommitRequest third = Request({Delete(Kind::kTeam, "jan")});
   third.commit_time = absl::FromUnixMicros(1700000000000003);
   this->MustCommit(third);
 
@@ -502,7 +502,7 @@ TYPED_TEST(StoreConformanceTest, ReadChangesInOrderWithoutGaps) {
   EXPECT_EQ(c1.data, "o1");
   EXPECT_EQ(c1.commit_time, first.commit_time);
   EXPECT_EQ((*changes)[1].revision, 2);
-  EXPECT_EQ((*changes)[1].kind, Kind::kExpert);
+  EXPECT_EQ((*changes)[1].kind, Kind::kTeam);
   EXPECT_EQ((*changes)[1].commit_time, first.commit_time);
   const StoredChange& c3 = (*changes)[2];
   EXPECT_EQ(c3.revision, 3);
@@ -525,6 +525,42 @@ TYPED_TEST(StoreConformanceTest, ReadChangesInOrderWithoutGaps) {
   changes = this->store_->ReadChanges(4, 10, absl::ZeroDuration());
   ASSERT_TRUE(changes.ok()) << changes.status();
   EXPECT_TRUE(changes->empty());
+}
+
+TYPED_TEST(StoreConformanceTest, DeletingAnExpertRedactsItsFeedHistory) {
+  const std::string personal = "jan@example.nl: Jan Jansen, bio";
+  this->MustCommit(Request({Create(Kind::kExpert, "jan", personal + " v1")}));
+  this->MustCommit(Request({Create(Kind::kTeam, "t", "team v1")}));
+  this->MustCommit(Request({Update(Kind::kExpert, "jan", 0, personal + " v2")}));
+  this->MustCommit(Request({Create(Kind::kExpert, "piet", "piet v1")}));
+  this->MustCommit(Request({Delete(Kind::kTeam, "t", 0)}));
+  this->MustCommit(Request({Delete(Kind::kExpert, "jan", 0)}));
+  absl::StatusOr<std::vector<StoredChange>> changes =
+      this->store_->ReadChanges(0, 100, absl::ZeroDuration());
+  ASSERT_TRUE(changes.ok()) << changes.status();
+  ASSERT_EQ(changes->size(), 6u);
+  const std::vector<ChangeType> want = {ChangeType::kRedacted, ChangeType::kCreated,
+                                        ChangeType::kRedacted, ChangeType::kCreated,
+                                        ChangeType::kDeleted,  ChangeType::kDeleted};
+  for (size_t i = 0; i < changes->size(); ++i) {
+    const StoredChange& c = (*changes)[i];
+    EXPECT_EQ(c.revision, static_cast<int64_t>(i + 1));
+    EXPECT_EQ(c.type, want[i]) << "revision " << c.revision;
+    EXPECT_EQ(c.data.find("jan@example.nl"), std::string::npos) << c.revision;
+    EXPECT_EQ(c.commit_time, absl::FromUnixMicros(1700000000123456)) << c.revision;
+  }
+  EXPECT_EQ((*changes)[0].id, "jan");
+  EXPECT_EQ((*changes)[0].kind, Kind::kExpert);
+  EXPECT_EQ((*changes)[0].data, "");
+  // Other records keep their history, a deleted team too (no personal data).
+  EXPECT_EQ((*changes)[1].data, "team v1");
+  EXPECT_EQ((*changes)[3].data, "piet v1");
+  // Reading from the middle of a redacted stretch works the same.
+  changes = this->store_->ReadChanges(2, 100, absl::ZeroDuration());
+  ASSERT_TRUE(changes.ok()) << changes.status();
+  ASSERT_EQ(changes->size(), 4u);
+  EXPECT_EQ(changes->front().revision, 3);
+  EXPECT_EQ(changes->front().type, ChangeType::kRedacted);
 }
 
 TYPED_TEST(StoreConformanceTest, ReadChangesWaitsForACommit) {
