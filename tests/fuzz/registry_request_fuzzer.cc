@@ -11,9 +11,12 @@
 //    store is exactly as before;
 //  - a create whose resource fails validation is rejected;
 //  - what a write returns passes validation, has a new revision and its etag,
-//    and is what a Get returns; repeating the write is a no-op for a create
-//    with a request_id, ABORTED for a write with an etag (now stale), and an
-//    error for a delete;
+//    and is what a Get returns;
+//  - repeating a successful write: a create with a request_id returns the
+//    first result and writes nothing; a write with an etag (now stale) is
+//    ABORTED; an update without one gives the same content again; adding or
+//    removing the same team member again is ALREADY_EXISTS or NOT_FOUND; a
+//    delete is NOT_FOUND;
 //  - the store stays consistent after every request: every record decodes,
 //    passes validation and is named by its id; every reference exists; every
 //    expert has its organisation's layer; every team and challenge has a state;
@@ -24,7 +27,6 @@
 #include <cstdint>
 #include <map>
 #include <string>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -53,8 +55,7 @@ struct Snapshot {
   friend bool operator==(const Snapshot&, const Snapshot&) = default;
 };
 
-// Per resource type: its kind, validation, Get, and the filter check of its
-// List request.
+// Per resource type: its kind, its validation and its Get.
 template <typename R>
 struct Resource;
 
