@@ -34,6 +34,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/time/time.h"
 #include "common/errors.h"
+#include "google/protobuf/stubs/logging.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "registry-service/core/memory_store.h"
 #include "registry-service/core/names.h"
@@ -569,6 +570,13 @@ bool Run(World& w, RequestKind kind, absl::string_view bytes) {
 
 }  // namespace
 }  // namespace samenspel::registry::fuzz
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  // Protobuf logs every string field that is not valid UTF-8; validation is
+  // what must reject those, and the log would swamp the fuzzer's output.
+  google::protobuf::SetLogHandler(nullptr);
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace samenspel::registry::fuzz;
