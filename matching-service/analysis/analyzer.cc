@@ -340,12 +340,12 @@ void Analyzer::AnalyzeDocument(absl::string_view text,
     if (info.stop_languages != 0) continue;
     const absl::string_view source = SourceWord(state.tokens[i], text);
     ForEachStem(info.stems, mode, [&](const std::string& stem) {
-      terms->emplace_back(stem, source, 1.0f, AnalyzedTerm::Origin::kExact, group);
+      terms->push_back({stem, source, 1.0f, AnalyzedTerm::Origin::kExact, group});
     });
     for (const Stems& part : info.parts) {
       ForEachStem(part, mode, [&](const std::string& stem) {
-        terms->emplace_back(stem, source, compound_part_weight_,
-                            AnalyzedTerm::Origin::kCompoundPart, group);
+        terms->push_back({stem, source, compound_part_weight_,
+                          AnalyzedTerm::Origin::kCompoundPart, group});
       });
     }
     ++group;

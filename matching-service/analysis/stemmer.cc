@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 
 namespace samenspel::matching {
@@ -60,8 +61,12 @@ std::string Stem(Language language, absl::string_view word) {
   if (stemmed == nullptr) return std::string(word);
   std::string stem(reinterpret_cast<const char*>(stemmed), sb_stemmer_length(stemmer));
   if (language == Language::kDutch && stem.size() > 3) {
+    // A Latin consonant only: in other scripts the last two bytes of one
+    // character may be equal too, and dropping one breaks the UTF-8.
     const char last = stem.back();
-    if (last == stem[stem.size() - 2] && !IsVowel(last)) stem.pop_back();
+    if (last == stem[stem.size() - 2] && absl::ascii_isalpha(last) && !IsVowel(last)) {
+      stem.pop_back();
+    }
   }
   return stem;
 }

@@ -1,10 +1,8 @@
 #include "registry-service/core/page_token.h"
 
-#include <vector>
-
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "common/errors.h"
 
 namespace samenspel::registry {
@@ -16,19 +14,20 @@ std::string EncodePageToken(absl::string_view filters, absl::string_view after_i
 absl::StatusOr<std::string> DecodePageToken(absl::string_view token,
                                             absl::string_view filters) {
   if (token.empty()) return std::string();
+  // "v1\n<filters>\n<after_id>". The id is what follows the last newline:
+  // filters may hold newlines, ids do not.
   std::string raw;
-  if (absl::WebSafeBase64Unescape(token, &raw)) {
-    std::vector<std::string> parts = absl::StrSplit(raw, absl::MaxSplits('\n', 2));
-    if (parts.size() == 3 && parts[0] == "v1") {
-      if (parts[1] != filters) {
-        return InvalidField("page_token",
-                            "was issued for other filters; keep the filters the same "
-                            "while paging");
-      }
-      return parts[2];
-    }
+  if (!absl::WebSafeBase64Unescape(token, &raw)) raw.clear();
+  const size_t last_newline = raw.rfind('\n');
+  if (!absl::StartsWith(raw, "v1\n") || last_newline < 3) {
+    return InvalidField("page_token", "not a page token issued by this registry");
   }
-  return InvalidField("page_token", "not a page token issued by this registry");
+  if (absl::string_view(raw).substr(3, last_newline - 3) != filters) {
+    return InvalidField("page_token",
+                        "was issued for other filters; keep the filters the same "
+                        "while paging");
+  }
+  return raw.substr(last_newline + 1);
 }
 
 }  // namespace samenspel::registry

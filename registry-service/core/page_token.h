@@ -17,6 +17,8 @@
 namespace samenspel::registry {
 
 // A web-safe token for continuing after `after_id` under `filters`.
+// `filters` may be any bytes. REQUIRES: after_id holds no '\n' (resource ids
+// never do).
 std::string EncodePageToken(absl::string_view filters, absl::string_view after_id);
 
 // The id to continue after; "" for an empty token (the first page).

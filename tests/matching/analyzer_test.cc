@@ -113,6 +113,16 @@ TEST(StemmerTest, StemsDutchAndEnglish) {
   EXPECT_EQ(Stem(Language::kEnglish, "policies"), Stem(Language::kEnglish, "policy"));
 }
 
+// Found by tests/fuzz/analyzer_fuzzer (corpus/analyzer/crash_doubled_last_byte):
+// undoubling the last "consonant" cut the last byte off characters such as
+// Tamil "ம" (E0 AE AE), leaving index terms that are not valid UTF-8.
+TEST(StemmerTest, UndoublesOnlyLatinConsonants) {
+  for (const char* word : {"\u0bae\u0bae\u0bae", "\U0002fbef\U0002fbef"}) {
+    EXPECT_TRUE(IsValidUtf8(Stem(Language::kDutch, word))) << word;
+  }
+  EXPECT_EQ(Stem(Language::kDutch, "plannen"), "plan");
+}
+
 TEST(CompoundSplitterTest, SplitsIntoKnownPartsWithLinkingMorphemes) {
   CompoundSplitter splitter({"veiligheid", "regio", "omgeving", "dienst", "boek", "kast",
                              "paard", "bloem", "warmte", "transitie"},
