@@ -91,7 +91,7 @@ void Decompose(const matching::Analyzer& analyzer,
   const double docs_mib = HeapMiB() - heap_before;
   std::vector<matching::Segment::Doc> copy = docs;
   start = absl::Now();
-  auto segment = std::make_shared<const matching::Segment>(std::move(copy));
+  auto segment = matching::Segment::Build(std::move(copy));
   const double build = Seconds(start);
   std::printf(
       "load: analyse %.2f s (%.1f us/expert, %.1f distinct terms/expert, docs %.0f MiB)\n"
@@ -105,7 +105,7 @@ void Decompose(const matching::Analyzer& analyzer,
   const size_t n = docs.size();
   const size_t limit =
       std::min<size_t>(matching::ExpertIndexOptions{}.max_delta_docs, n / 8 + 1000) - 100;
-  index.Load(std::move(docs), 1);
+  index.Load(matching::Segment::Build(std::move(docs)), 1);
   int64_t revision = 1;
   size_t delta = 0;
   std::string costs;
