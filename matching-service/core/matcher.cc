@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <set>
 #include <thread>
@@ -187,35 +188,23 @@ struct Candidate {
 };
 
 // Per-thread scratch space for accumulating scores over all docs: sized to
-// the largest index seen and reused, never cleared (stamps say what is
-// current).
+// the largest index seen and reused. Between queries every entry is zero
+// (Clear() resets the ones a query touched); a text score is never zero once
+// a posting added to it, so zero means "not a candidate yet". Four bytes per
+// doc in the array every posting visits keeps it in cache.
 struct Scratch {
-  struct Acc {
-    uint32_t stamp;     // the query that set the fields below
-    float text;         // text score so far
-    float skill_bound;  // upper bound of the skills component so far
-  };
-  struct Group {
-    uint32_t stamp;  // the word group that set the fields below
-    float text;      // best text score among the group's terms
-    float skill;     // best skill bound among them
-  };
-  std::vector<Acc> acc;
-  std::vector<Group> group;
-  std::vector<uint32_t> touched;
-  std::vector<uint32_t> group_touched;
-  uint32_t stamp = 0;
+  std::vector<float> text;         // per doc: text score so far
+  std::vector<float> skill_bound;  // per doc: upper bound of the skills component
+  std::vector<uint32_t> touched;   // docs with text > 0
 
   void Prepare(size_t n) {
-    if (acc.size() < n) {
-      acc.resize(n, Acc{0, 0, 0});
-      group.resize(n, Group{0, 0, 0});
+    if (text.size() < n) {
+      text.resize(n, 0);
+      skill_bound.resize(n, 0);
     }
-    if (stamp > (1u << 31)) {
-      for (Acc& a : acc) a.stamp = 0;
-      for (Group& g : group) g.stamp = 0;
-      stamp = 0;
-    }
+  }
+  void Clear() {
+    for (uint32_t doc : touched) text[doc] = skill_bound[doc] = 0;
     touched.clear();
   }
 };
@@ -256,9 +245,12 @@ class Ranking {
     // generation; if the result cannot be proven exact that way, again with
     // every group generating candidates.
     std::vector<Candidate> top;
-    if (Accumulate(sc, kNonEssentialShare) && Select(sc, keep, top)) return top;
+    const bool exact = Accumulate(sc, kNonEssentialShare) && Select(sc, keep, top);
+    sc.Clear();
+    if (exact) return top;
     Accumulate(sc, 0);
     Select(sc, keep, top);
+    sc.Clear();
     return top;
   }
 
@@ -546,14 +538,13 @@ class Ranking {
     double max_raw = -1;
     {
       ByText best{-1, 0};
-      for (uint32_t doc : sc.touched)
-        best = std::max(best, ByText{sc.acc[doc].text, doc});
+      for (uint32_t doc : sc.touched) best = std::max(best, ByText{sc.text[doc], doc});
       if (best.text >= 0 && passes(best.doc)) {
         max_raw = best.text;
       } else {
         std::vector<ByText> heap;
         heap.reserve(sc.touched.size());
-        for (uint32_t doc : sc.touched) heap.push_back({sc.acc[doc].text, doc});
+        for (uint32_t doc : sc.touched) heap.push_back({sc.text[doc], doc});
         std::make_heap(heap.begin(), heap.end());
         while (!heap.empty() && !passes(heap.front().doc)) {
           std::pop_heap(heap.begin(), heap.end());
@@ -573,55 +564,77 @@ class Ranking {
     // region and availability can add.
     const double skills_cap = q_.skills.empty() ? 0.0 : o_.skills_weight;
     const double rest = o_.region_weight + o_.availability_weight + 1e-9;
+    auto bound_of = [&](uint32_t doc) {
+      return sc.text[doc] * text_scale_ +
+             std::min(skills_cap, sc.skill_bound[doc] * (1 + 1e-6) + 1e-9) + rest;
+    };
     struct Ub {
       double bound;
       uint32_t doc;
     };
-    std::vector<Ub> ubs;
-    ubs.reserve(sc.touched.size());
-    for (uint32_t doc : sc.touched) {
-      const Scratch::Acc& a = sc.acc[doc];
-      ubs.push_back({a.text * text_scale_ +
-                         std::min(skills_cap, a.skill_bound * (1 + 1e-6) + 1e-9) + rest,
-                     doc});
-    }
-    // Exact components in the order of the bounds, a chunk at a time, until
-    // the keep-th best relevance beats every bound left.
+    auto ub_order = [](const Ub& a, const Ub& b) {
+      return a.bound > b.bound || (a.bound == b.bound && a.doc < b.doc);
+    };
     auto better = [](const Candidate& a, const Candidate& b) {
       return a.relevance() > b.relevance() ||
              (a.relevance() == b.relevance() && a.doc < b.doc);
     };
-    auto ub_order = [](const Ub& a, const Ub& b) {
-      return a.bound > b.bound || (a.bound == b.bound && a.doc < b.doc);
-    };
-    size_t done = 0;
-    while (done < ubs.size()) {
-      const size_t chunk = std::min(ubs.size() - done, std::max<size_t>(64, 2 * keep));
-      auto first = ubs.begin() + done, mid = first + chunk;
-      if (mid != ubs.end()) std::nth_element(first, mid, ubs.end(), ub_order);
-      std::sort(first, mid, ub_order);
-      bool stop = false;
-      for (auto it = first; it != mid; ++it) {
-        if (top.size() == keep && it->bound < top.front().relevance()) {
-          stop = true;
-          break;
+    // Exact components in the order of the bounds, a chunk at a time, until
+    // the keep-th best relevance beats every bound left. True when it did.
+    auto evaluate = [&](std::vector<Ub>& ubs) {
+      for (size_t done = 0; done < ubs.size();) {
+        const size_t chunk = std::min(ubs.size() - done, std::max<size_t>(64, 2 * keep));
+        auto first = ubs.begin() + done, mid = first + chunk;
+        if (mid != ubs.end()) std::nth_element(first, mid, ubs.end(), ub_order);
+        std::sort(first, mid, ub_order);
+        for (auto it = first; it != mid; ++it) {
+          if (top.size() == keep && it->bound < top.front().relevance()) return true;
+          if (!passes(it->doc)) continue;
+          Candidate c;
+          c.doc = it->doc;
+          c.text_raw = sc.text[it->doc];
+          Components(c);
+          if (top.size() < keep) {
+            top.push_back(c);
+            std::push_heap(top.begin(), top.end(), better);
+          } else if (better(c, top.front())) {
+            std::pop_heap(top.begin(), top.end(), better);
+            top.back() = c;
+            std::push_heap(top.begin(), top.end(), better);
+          }
         }
-        if (!passes(it->doc)) continue;
-        Candidate c;
-        c.doc = it->doc;
-        c.text_raw = sc.acc[it->doc].text;
-        Components(c);
-        if (top.size() < keep) {
-          top.push_back(c);
-          std::push_heap(top.begin(), top.end(), better);
-        } else if (better(c, top.front())) {
-          std::pop_heap(top.begin(), top.end(), better);
-          top.back() = c;
-          std::push_heap(top.begin(), top.end(), better);
-        }
+        done += chunk;
       }
-      if (stop) break;
-      done += chunk;
+      return false;
+    };
+    // Most candidates cannot make it: a threshold from a sample of the
+    // bounds, set so that about 4 * keep candidates reach it, leaves them
+    // out of the sort; they are taken after all if the result is weaker.
+    const size_t n = sc.touched.size();
+    double threshold = -std::numeric_limits<double>::infinity();
+    if (n > 32 * keep) {
+      const size_t step = n / (16 * keep);
+      std::vector<double> sample;
+      sample.reserve(n / step + 1);
+      for (size_t i = 0; i < n; i += step) sample.push_back(bound_of(sc.touched[i]));
+      const size_t rank = 4 * keep / step;
+      std::nth_element(sample.begin(), sample.begin() + rank, sample.end(),
+                       std::greater<double>());
+      threshold = sample[rank];
+    }
+    std::vector<Ub> ubs;
+    ubs.reserve(std::min(n, 8 * keep));
+    for (uint32_t doc : sc.touched) {
+      const double bound = bound_of(doc);
+      if (bound >= threshold) ubs.push_back({bound, doc});
+    }
+    if (!evaluate(ubs) && !(top.size() == keep && top.front().relevance() >= threshold)) {
+      ubs.clear();
+      for (uint32_t doc : sc.touched) {
+        const double bound = bound_of(doc);
+        if (bound < threshold) ubs.push_back({bound, doc});
+      }
+      evaluate(ubs);
     }
     if (left_out_max_ <= 0 && left_out_skill_ <= 0) return true;
     // Experts outside the candidates: text from left-out groups only.
@@ -631,7 +644,7 @@ class Ranking {
     return top.size() == keep && top.front().relevance() > outside;
   }
 
-  // Text scores of every expert a query term touches into sc.acc (sc.touched
+  // Text scores of every expert a query term touches into sc.text (sc.touched
   // lists them), with an upper bound of the skills component: per word
   // group, the best of its terms, summed over groups. Groups whose maximum
   // text scores sum to at most `left_out_share` of all groups' (the weakest
@@ -639,11 +652,6 @@ class Ranking {
   // left_out_max_ and left_out_skill_. False when the query has no terms.
   bool Accumulate(Scratch& sc, double left_out_share) {
     sc.Prepare(s_.doc_count());
-    const uint32_t query_stamp = ++sc.stamp;
-    struct GroupRange {
-      size_t begin, end;
-      float max_text, max_skill;
-    };
     std::vector<GroupRange> groups;
     float total = 0;
     for (size_t i = 0; i < q_.terms.size();) {
@@ -672,63 +680,88 @@ class Ranking {
       left_out_max_ += groups[essential].max_text;
       left_out_skill_ += groups[essential].max_skill;
     }
-
-    // Calls visit(doc, text score, skills bound) for each posting of `t` of a
-    // doc that `wanted` accepts.
-    auto for_each_posting = [&](const QueryTerm& t, auto&& wanted, auto&& visit) {
-      const float weight = TermWeight(t);
-      const float skill = SkillBoundWeight(t);
-      for (const Segment* seg : {s_.base.get(), s_.delta.get()}) {
-        auto [begin, end] = seg->Postings(t.id);
-        if (begin == nullptr) continue;
-        const uint32_t offset = seg == s_.base.get() ? 0 : s_.base->size();
-        const FieldLengths* lengths = seg->lengths();
-        for (const Posting* p = begin; p != end; ++p) {
-          const uint32_t doc = p->doc + offset;
-          if (!wanted(doc)) continue;
-          const float tfw = formula_.Sum(p->tf, lengths[p->doc]);
-          visit(doc, weight * TextFormula::Saturate(tfw), p->tf[kSkills] ? skill : 0.0f);
-        }
-      }
-    };
     for (size_t gi = 0; gi < groups.size(); ++gi) {
-      const GroupRange& g = groups[gi];
-      const bool generates = gi < essential;
-      auto wanted = [&](uint32_t doc) {
-        return generates || sc.acc[doc].stamp == query_stamp;
-      };
-      auto add = [&](uint32_t doc, float text, float skill) {
-        Scratch::Acc& a = sc.acc[doc];
-        if (a.stamp != query_stamp) {
-          a = Scratch::Acc{query_stamp, 0, 0};
-          sc.touched.push_back(doc);
+      for (const Segment* seg : {s_.base.get(), s_.delta.get()}) {
+        if (gi < essential) {
+          AccumulateGroup<true>(sc, groups[gi], *seg);
+        } else {
+          AccumulateGroup<false>(sc, groups[gi], *seg);
         }
-        a.text += text;
-        a.skill_bound += skill;
-      };
-      if (g.end - g.begin == 1) {
-        // One term: its score is the group's.
-        for_each_posting(q_.terms[g.begin], wanted, add);
-        continue;
       }
-      const uint32_t group_stamp = ++sc.stamp;
-      sc.group_touched.clear();
-      for (size_t j = g.begin; j < g.end; ++j) {
-        for_each_posting(q_.terms[j], wanted, [&](uint32_t doc, float text, float skill) {
-          Scratch::Group& best = sc.group[doc];
-          if (best.stamp != group_stamp) {
-            best = Scratch::Group{group_stamp, text, skill};
-            sc.group_touched.push_back(doc);
-          } else {
-            best.text = std::max(best.text, text);
-            best.skill = std::max(best.skill, skill);
-          }
-        });
-      }
-      for (uint32_t doc : sc.group_touched)
-        add(doc, sc.group[doc].text, sc.group[doc].skill);
     }
     return true;
+  }
+
+  struct GroupRange {
+    size_t begin, end;  // its terms in q_.terms
+    float max_text, max_skill;
+  };
+
+  // Adds one word group's scores in one segment: the postings of its terms
+  // merged by doc, each doc credited with its best term. Only docs already
+  // touched when not `kGenerates`.
+  template <bool kGenerates>
+  void AccumulateGroup(Scratch& sc, const GroupRange& g, const Segment& seg) const {
+    struct Cursor {
+      const Posting* p;
+      const Posting* end;
+      float weight, skill;
+    };
+    thread_local std::vector<Cursor> cursors;
+    cursors.clear();
+    for (size_t j = g.begin; j < g.end; ++j) {
+      auto [begin, end] = seg.Postings(q_.terms[j].id);
+      if (begin != end) {
+        cursors.push_back(
+            {begin, end, TermWeight(q_.terms[j]), SkillBoundWeight(q_.terms[j])});
+      }
+    }
+    const uint32_t offset = &seg == s_.base.get() ? 0 : s_.base->size();
+    const FieldLengths* lengths = seg.lengths();
+    float* text = sc.text.data() + offset;
+    float* skill_bound = sc.skill_bound.data() + offset;
+    auto score = [&](const Cursor& c) {
+      return c.weight * TextFormula::Saturate(formula_.Sum(c.p->tf, lengths[c.p->doc]));
+    };
+    auto add = [&](uint32_t doc, float t, float s) {
+      if (kGenerates) {
+        if (text[doc] == 0) sc.touched.push_back(doc + offset);
+      } else if (text[doc] == 0) {
+        return;
+      }
+      text[doc] += t;
+      if (s > 0) skill_bound[doc] += s;
+    };
+    if (cursors.size() == 1) {
+      const Cursor c = cursors[0];
+      for (Cursor it = c; it.p != it.end; ++it.p) {
+        if (!kGenerates && text[it.p->doc] == 0) continue;
+        add(it.p->doc, score(it), it.p->tf[kSkills] ? it.skill : 0.0f);
+      }
+      return;
+    }
+    while (!cursors.empty()) {
+      uint32_t doc = cursors[0].p->doc;
+      for (size_t i = 1; i < cursors.size(); ++i) doc = std::min(doc, cursors[i].p->doc);
+      const bool wanted = kGenerates || text[doc] != 0;
+      float best = 0, best_skill = 0;
+      for (size_t i = 0; i < cursors.size();) {
+        Cursor& c = cursors[i];
+        if (c.p->doc == doc) {
+          if (wanted) {
+            best = std::max(best, score(c));
+            if (c.p->tf[kSkills]) best_skill = std::max(best_skill, c.skill);
+          }
+          if (++c.p == c.end) {
+            c = cursors.back();
+            cursors.pop_back();
+            continue;
+          }
+        }
+        ++i;
+      }
+      if (wanted) add(doc, best, best_skill);
+    }
   }
 
   // What a term of a required skill found in an expert's skills can add to
