@@ -245,7 +245,8 @@ class Ranking {
     // generation; if the result cannot be proven exact that way, again with
     // every group generating candidates.
     std::vector<Candidate> top;
-    const bool exact = Accumulate(sc, kNonEssentialShare) && Select(sc, keep, top);
+    const bool exact = o_.prune_candidates && Accumulate(sc, kNonEssentialShare) &&
+                       Select(sc, keep, top);
     sc.Clear();
     if (exact) return top;
     Accumulate(sc, 0);

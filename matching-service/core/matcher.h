@@ -59,6 +59,10 @@ struct MatcherOptions {
   double same_organisation_penalty = 0.04;
   // How many of the best candidates the re-ranking and team search consider.
   int rerank_pool = 200;
+  // Leave the weakest query word groups out of candidate generation
+  // (MaxScore). Results are the same either way (a query that cannot be
+  // proven exact so is redone with every group); false only to compare.
+  bool prune_candidates = true;
   ExpertIndexOptions index;
 };
 
