@@ -25,6 +25,11 @@ size_t Bytes(const std::vector<T>& v) {
 
 TermId HashTerm(absl::string_view term) { return absl::HashOf(term); }
 
+uint64_t ExpertIndex::NextInstance() {
+  static std::atomic<uint64_t> next{1};
+  return next++;
+}
+
 void Segment::AddFacts(const Doc& doc) {
   info_.push_back(doc.info);
   FieldLengths lengths;
@@ -203,6 +208,7 @@ const FieldTf* IndexSnapshot::Find(TermId term, uint32_t doc) const {
 ExpertIndex::ExpertIndex(const Analyzer* analyzer, ExpertIndexOptions options)
     : analyzer_(analyzer),
       options_(options),
+      instance_(NextInstance()),
       vocabulary_(std::make_shared<Vocabulary>()),
       base_(std::make_shared<const Segment>()),
       base_dead_(std::make_shared<std::vector<bool>>()),
@@ -232,15 +238,46 @@ Segment::Doc ExpertIndex::Analyze(const registry::v1::Expert& e) const {
   thread_local absl::flat_hash_map<TermId, FieldTf> terms;
   thread_local std::vector<AnalyzedTerm> analyzed;
   terms.clear();
-  auto add = [&](Field field, absl::string_view text) {
-    analyzed.clear();
-    analyzer_->AnalyzeDocument(text, &analyzed);
-    for (const AnalyzedTerm& t : analyzed) {
-      const uint8_t q = Quarters(t.weight);
-      FieldTf& tf = terms[HashTerm(t.term)];
+  auto add_terms = [&](Field field, const std::vector<std::pair<TermId, uint8_t>>& list) {
+    for (const auto& [term, q] : list) {
+      FieldTf& tf = terms[term];
       tf[field] = AddTf(tf[field], q);
       doc.field_length[field] += q;
     }
+  };
+  auto analyse = [&](absl::string_view text,
+                     std::vector<std::pair<TermId, uint8_t>>& out) {
+    analyzed.clear();
+    analyzer_->AnalyzeDocument(text, &analyzed);
+    for (const AnalyzedTerm& t : analyzed)
+      out.emplace_back(HashTerm(t.term), Quarters(t.weight));
+  };
+  // Themes and job titles repeat across experts: each thread keeps the
+  // analysis of the ones it saw (analysis of a text depends on that text
+  // only), up to kMaxCachedShortFields of them.
+  constexpr size_t kMaxCachedShortFields = 1 << 14;
+  thread_local absl::flat_hash_map<std::string, std::vector<std::pair<TermId, uint8_t>>>
+      short_fields;
+  thread_local uint64_t cached_for = 0;
+  if (cached_for != instance_) {
+    short_fields.clear();
+    cached_for = instance_;
+  }
+  thread_local std::vector<std::pair<TermId, uint8_t>> scratch;
+  auto add = [&](Field field, absl::string_view text) {
+    if (field != kBio && text.size() < 64) {
+      auto it = short_fields.find(text);
+      if (it == short_fields.end() && short_fields.size() < kMaxCachedShortFields) {
+        it = short_fields
+                 .emplace(std::string(text), std::vector<std::pair<TermId, uint8_t>>())
+                 .first;
+        analyse(text, it->second);
+      }
+      if (it != short_fields.end()) return add_terms(field, it->second);
+    }
+    scratch.clear();
+    analyse(text, scratch);
+    add_terms(field, scratch);
   };
   // A skill name is analysed once per index, when first seen.
   auto analyse_skill = [&](absl::string_view name) {

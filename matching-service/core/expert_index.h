@@ -345,8 +345,12 @@ class ExpertIndex {
   static absl::flat_hash_map<absl::string_view, uint32_t> NamesOf(const Segment& segment,
                                                                   size_t reserve);
 
+  static uint64_t NextInstance();
+
   const Analyzer* const analyzer_;
   const ExpertIndexOptions options_;
+  // Unique per index in the process: keys Analyze()'s per-thread cache.
+  const uint64_t instance_;
   const std::shared_ptr<Vocabulary> vocabulary_;
 
   // Writer-only state.
