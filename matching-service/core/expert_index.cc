@@ -16,11 +16,6 @@ uint8_t AddTf(uint8_t tf, uint8_t quarters) {
   return static_cast<uint8_t>(std::min(255, tf + quarters));
 }
 
-template <typename T>
-size_t Bytes(const std::vector<T>& v) {
-  return v.capacity() * sizeof(T);
-}
-
 }  // namespace
 
 TermId HashTerm(absl::string_view term) { return absl::HashOf(term); }
@@ -184,14 +179,6 @@ const FieldTf* Segment::Find(TermId term, uint32_t doc) const {
   const Posting* p = std::lower_bound(
       begin, end, doc, [](const Posting& p, uint32_t d) { return p.doc < d; });
   return p != end && p->doc == doc ? &p->tf : nullptr;
-}
-
-size_t Segment::MemoryBytes() const {
-  return Bytes(info_) + Bytes(lengths_) + names_.capacity() + Bytes(name_offsets_) +
-         Bytes(regions_) + Bytes(region_offsets_) + Bytes(skills_) +
-         Bytes(skill_offsets_) + Bytes(postings_) +
-         ranges_.capacity() *
-             (sizeof(TermId) + sizeof(std::pair<uint32_t, uint32_t>) + 1);
 }
 
 size_t IndexSnapshot::DocFreq(TermId term) const {

@@ -204,7 +204,6 @@ class Segment {
   class Builder {
    public:
     void Add(Doc doc);
-    size_t size() const { return segment_->info_.size(); }
     std::shared_ptr<const Segment> Finish();
 
    private:
@@ -256,8 +255,6 @@ class Segment {
   const std::array<uint64_t, kNumFields>& total_length() const { return total_length_; }
   const FieldLengths& max_length() const { return max_length_; }
   size_t postings_count() const { return postings_.size(); }
-  // Heap bytes held, roughly (for the profile).
-  size_t MemoryBytes() const;
 
  private:
   // Appends doc `doc` of `from` (facts only).

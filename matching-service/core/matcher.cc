@@ -505,9 +505,6 @@ class Ranking {
   }
 
   const IndexSnapshot& snapshot() const { return s_; }
-  absl::string_view organisation(uint32_t id) const {
-    return vocabulary_.organisations.key(id);
-  }
 
  private:
   float TermWeight(const QueryTerm& t) const {

@@ -34,7 +34,9 @@ std::map<std::string, std::set<TermId>> TermsByName(
   for (TermId t : vocabulary) {
     auto [begin, end] = s.Postings(t);
     for (const Posting* p = begin; p != end; ++p) {
-      if (p != begin) EXPECT_LT((p - 1)->doc, p->doc) << "postings sorted by doc";
+      if (p != begin) {
+        EXPECT_LT((p - 1)->doc, p->doc) << "postings sorted by doc";
+      }
       EXPECT_EQ(p->tf[kBio], static_cast<uint8_t>(t));
       out[std::string(s.name(p->doc))].insert(t);
     }
