@@ -16,7 +16,9 @@
 #   BUILD_DIR (build)  CORPUS_DIR (/tmp/samenspel-matching-corpus-N)
 #   ROUNDS (5)  WARMUP (-1: the whole query set once before the rounds; else
 #   that many queries)  CONCURRENCY (4)  SECONDS_PER_PHASE (10)  FRESHNESS_WRITES (200)
-#   LOAD_CONCURRENCY (4)  PEERS (1)  FULL_CHALLENGES (1: one more serial pass
+#   LOAD_CONCURRENCY (4)  LOAD_BATCH (1000: experts per BatchCreateExperts; smaller
+#   when a busy machine makes one batch's Redis script exceed Redis's 5 s busy
+#   threshold, which fails the load with BUSY)  PEERS (1)  FULL_CHALLENGES (1: one more serial pass
 #   with whole challenges)  DELTA (10000: freshness again after that many more
 #   experts, which the index keeps in its delta; 0: not)
 #   PERF (0; 1: a perf profile of samenspel-matching over PROFILE_QUERIES (50)
@@ -79,7 +81,7 @@ wait_port "$registry_port"
 
 echo "== loading $n experts into the registry"
 "$build/bench/matching_load" --registry="127.0.0.1:$registry_port" --corpus="$corpus" \
-  --concurrency="${LOAD_CONCURRENCY:-4}" --summary="$summary"
+  --concurrency="${LOAD_CONCURRENCY:-4}" --batch="${LOAD_BATCH:-1000}" --summary="$summary"
 echo "redis: $(redis-cli -p "$redis_port" info memory | sed -n 's/^used_memory_human://p' | tr -d '\r') used, AOF $(du -sh "$work"/appendonlydir 2>/dev/null | cut -f1)"
 "$build/bench/matching_bench" --list_all --registry="127.0.0.1:$registry_port" --summary="$summary"
 
@@ -141,7 +143,8 @@ if ((delta > 0)); then
     python3 bench/matching_corpus.py --experts "$delta" --first_id "$n" --seed 7 --queries 0 \
       --out "$corpus/delta-$delta" >/dev/null
   "$build/bench/matching_load" --registry="127.0.0.1:$registry_port" \
-    --corpus="$corpus/delta-$delta" --concurrency="${LOAD_CONCURRENCY:-4}" | grep experts
+    --corpus="$corpus/delta-$delta" --concurrency="${LOAD_CONCURRENCY:-4}" \
+    --batch="${LOAD_BATCH:-1000}" | grep experts
   "$build/bench/matching_bench" "${bench_flags[@]}" --rounds=0 --concurrency=0 \
     --empty_calls=0 --freshness_writes="$writes" --label="after $delta more experts: "
 fi

@@ -1,5 +1,7 @@
 #include "matching-service/core/catalog.h"
 
+#include <algorithm>
+
 namespace samenspel::matching {
 
 void Catalog::RecomputeCommittedHours() {
@@ -9,6 +11,9 @@ void Catalog::RecomputeCommittedHours() {
     for (const auto& m : entry->team.members())
       committed_hours[m.expert()] += m.hours_per_week();
   }
+  min_committed_hours = 0;
+  for (const auto& [expert, hours] : committed_hours)
+    min_committed_hours = std::min(min_committed_hours, hours);
 }
 
 }  // namespace samenspel::matching

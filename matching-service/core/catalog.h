@@ -31,6 +31,9 @@ struct Catalog {
       challenges;
   // Hours per week each expert has committed to ACTIVE teams.
   absl::flat_hash_map<std::string, int> committed_hours;
+  // The smallest value in committed_hours, or 0 if that is smaller: no
+  // expert has more free hours than available_hours - min_committed_hours.
+  int min_committed_hours = 0;
 
   void RecomputeCommittedHours();
 };

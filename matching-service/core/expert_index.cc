@@ -8,69 +8,163 @@
 namespace samenspel::matching {
 namespace {
 
-uint8_t AddTf(uint8_t tf, float weight) {
-  const int quarters = static_cast<int>(std::lround(weight * 4));
-  return static_cast<uint8_t>(std::min(255, tf + std::max(1, quarters)));
+uint8_t Quarters(float weight) {
+  return static_cast<uint8_t>(std::clamp<long>(std::lround(weight * 4), 1, 255));
+}
+
+uint8_t AddTf(uint8_t tf, uint8_t quarters) {
+  return static_cast<uint8_t>(std::min(255, tf + quarters));
 }
 
 }  // namespace
 
 TermId HashTerm(absl::string_view term) { return absl::HashOf(term); }
 
-Segment::Segment(std::vector<Doc> docs) {
-  facts_.reserve(docs.size());
-  // Count postings per term, then place them (two passes keep it one array).
-  absl::flat_hash_map<TermId, uint32_t> counts;
-  size_t total = 0;
-  for (const Doc& d : docs) {
-    for (const auto& [term, tf] : d.terms) ++counts[term];
-    total += d.terms.size();
+uint64_t ExpertIndex::NextInstance() {
+  static std::atomic<uint64_t> next{1};
+  return next++;
+}
+
+void Segment::AddFacts(const Doc& doc) {
+  info_.push_back(doc.info);
+  FieldLengths lengths;
+  for (int f = 0; f < kNumFields; ++f) {
+    lengths[f] = static_cast<uint16_t>(std::min<uint32_t>(doc.field_length[f], 65535));
+    total_length_[f] += lengths[f];
+    max_length_[f] = std::max(max_length_[f], lengths[f]);
   }
-  postings_.resize(total);
-  uint32_t offset = 0;
-  ranges_.reserve(counts.size());
-  for (const auto& [term, n] : counts) {
-    ranges_[term] = {offset, offset};
-    offset += n;
+  lengths_.push_back(lengths);
+  names_.append(doc.name);
+  name_offsets_.push_back(names_.size());
+  names_.append(doc.display_name);
+  name_offsets_.push_back(names_.size());
+  regions_.insert(regions_.end(), doc.regions.begin(), doc.regions.end());
+  region_offsets_.push_back(regions_.size());
+  skills_.insert(skills_.end(), doc.skills.begin(), doc.skills.end());
+  skill_offsets_.push_back(skills_.size());
+}
+
+void Segment::CopyFacts(const Segment& from, uint32_t doc) {
+  const ExpertFacts f = from.facts(doc);
+  info_.push_back(f.info);
+  lengths_.push_back(from.lengths_[doc]);
+  for (int i = 0; i < kNumFields; ++i) {
+    total_length_[i] += from.lengths_[doc][i];
+    max_length_[i] = std::max(max_length_[i], from.lengths_[doc][i]);
   }
-  for (uint32_t doc = 0; doc < docs.size(); ++doc) {
-    for (const auto& [term, tf] : docs[doc].terms) {
-      auto& range = ranges_[term];
-      postings_[range.second++] = Posting{doc, tf};
+  names_.append(f.name.data(), f.name.size());
+  name_offsets_.push_back(names_.size());
+  names_.append(f.display_name.data(), f.display_name.size());
+  name_offsets_.push_back(names_.size());
+  regions_.insert(regions_.end(), f.regions.begin(), f.regions.end());
+  region_offsets_.push_back(regions_.size());
+  skills_.insert(skills_.end(), f.skills.begin(), f.skills.end());
+  skill_offsets_.push_back(skills_.size());
+}
+
+void Segment::Builder::Add(Doc doc) {
+  segment_->AddFacts(doc);
+  for (const auto& [term, tf] : doc.terms) {
+    auto [it, added] = dense_.try_emplace(term, term_ids_.size());
+    if (added) {
+      term_ids_.push_back(term);
+      term_counts_.push_back(0);
     }
-    for (int f = 0; f < kNumFields; ++f)
-      total_length_[f] += docs[doc].facts.field_length[f];
-    facts_.push_back(std::move(docs[doc].facts));
+    ++term_counts_[it->second];
+    entries_.push_back(Entry{it->second, tf});
   }
+  entry_offsets_.push_back(entries_.size());
+}
+
+std::shared_ptr<const Segment> Segment::Builder::Finish() {
+  Segment& s = *segment_;
+  // Counting sort of the (doc, term) entries into per-term runs.
+  std::vector<uint32_t> next(term_ids_.size());
+  uint32_t offset = 0;
+  s.ranges_.reserve(term_ids_.size());
+  for (uint32_t t = 0; t < term_ids_.size(); ++t) {
+    next[t] = offset;
+    s.ranges_[term_ids_[t]] = {offset, offset + term_counts_[t]};
+    offset += term_counts_[t];
+  }
+  s.postings_.resize(entries_.size());
+  for (uint32_t doc = 0; doc + 1 < entry_offsets_.size(); ++doc) {
+    for (uint32_t i = entry_offsets_[doc]; i < entry_offsets_[doc + 1]; ++i) {
+      s.postings_[next[entries_[i].term]++] = Posting{doc, entries_[i].tf};
+    }
+  }
+  std::vector<Entry>().swap(entries_);
+  std::vector<uint32_t>{0}.swap(entry_offsets_);
+  std::vector<TermId>().swap(term_ids_);
+  std::vector<uint32_t>().swap(term_counts_);
+  absl::flat_hash_map<TermId, uint32_t>().swap(dense_);
+  s.info_.shrink_to_fit();
+  s.lengths_.shrink_to_fit();
+  s.names_.shrink_to_fit();
+  s.name_offsets_.shrink_to_fit();
+  s.regions_.shrink_to_fit();
+  s.region_offsets_.shrink_to_fit();
+  s.skills_.shrink_to_fit();
+  s.skill_offsets_.shrink_to_fit();
+  std::shared_ptr<const Segment> out = std::move(segment_);
+  segment_ = std::make_shared<Segment>();
+  return out;
+}
+
+std::shared_ptr<const Segment> Segment::Build(std::vector<Doc> docs) {
+  Builder builder;
+  for (Doc& d : docs) builder.Add(std::move(d));
+  return builder.Finish();
 }
 
 std::shared_ptr<const Segment> Segment::Merge(const Segment& a,
                                               const std::vector<bool>& a_dead,
                                               const Segment& b) {
-  std::vector<Doc> docs;
-  docs.reserve(a.size() + b.size());
-  // Rebuild term lists from postings: one pass over each segment's postings.
+  auto out = std::make_shared<Segment>();
+  Segment& s = *out;
   std::vector<uint32_t> new_id(a.size(), UINT32_MAX);
+  uint32_t live = 0;
+  for (uint32_t d = 0; d < a.size(); ++d) live += !a_dead[d];
+  s.info_.reserve(live + b.size());
+  s.lengths_.reserve(live + b.size());
   for (uint32_t d = 0; d < a.size(); ++d) {
     if (a_dead[d]) continue;
-    new_id[d] = docs.size();
-    docs.push_back(Doc{a.facts_[d], {}});
+    new_id[d] = s.size();
+    s.CopyFacts(a, d);
   }
-  const uint32_t b_offset = docs.size();
-  for (uint32_t d = 0; d < b.size(); ++d) docs.push_back(Doc{b.facts_[d], {}});
+  const uint32_t b_offset = s.size();
+  for (uint32_t d = 0; d < b.size(); ++d) s.CopyFacts(b, d);
+
+  s.postings_.reserve(a.postings_.size() + b.postings_.size());
+  s.ranges_.reserve(a.ranges_.size() + b.ranges_.size());
+  auto append_b = [&](TermId term) {
+    auto it = b.ranges_.find(term);
+    if (it == b.ranges_.end()) return;
+    for (uint32_t i = it->second.first; i < it->second.second; ++i) {
+      const Posting& p = b.postings_[i];
+      s.postings_.push_back(Posting{p.doc + b_offset, p.tf});
+    }
+  };
   for (const auto& [term, range] : a.ranges_) {
+    const uint32_t begin = s.postings_.size();
     for (uint32_t i = range.first; i < range.second; ++i) {
       const Posting& p = a.postings_[i];
-      if (new_id[p.doc] != UINT32_MAX) docs[new_id[p.doc]].terms.emplace_back(term, p.tf);
+      if (new_id[p.doc] != UINT32_MAX)
+        s.postings_.push_back(Posting{new_id[p.doc], p.tf});
     }
+    append_b(term);
+    if (s.postings_.size() > begin) s.ranges_[term] = {begin, s.postings_.size()};
   }
   for (const auto& [term, range] : b.ranges_) {
-    for (uint32_t i = range.first; i < range.second; ++i) {
-      const Posting& p = b.postings_[i];
-      docs[b_offset + p.doc].terms.emplace_back(term, p.tf);
-    }
+    if (a.ranges_.contains(term)) continue;
+    const uint32_t begin = s.postings_.size();
+    append_b(term);
+    s.ranges_[term] = {begin, s.postings_.size()};
   }
-  return std::make_shared<const Segment>(std::move(docs));
+  if (s.postings_.capacity() > s.postings_.size() + s.postings_.size() / 8) {
+    s.postings_.shrink_to_fit();
+  }
+  return out;
 }
 
 std::pair<const Posting*, const Posting*> Segment::Postings(TermId term) const {
@@ -87,14 +181,6 @@ const FieldTf* Segment::Find(TermId term, uint32_t doc) const {
   return p != end && p->doc == doc ? &p->tf : nullptr;
 }
 
-std::vector<std::pair<TermId, FieldTf>> Segment::TermsOf(uint32_t doc) const {
-  std::vector<std::pair<TermId, FieldTf>> out;
-  for (const auto& [term, range] : ranges_) {
-    if (const FieldTf* tf = Find(term, doc)) out.emplace_back(term, *tf);
-  }
-  return out;
-}
-
 size_t IndexSnapshot::DocFreq(TermId term) const {
   auto [b0, b1] = base->Postings(term);
   auto [d0, d1] = delta->Postings(term);
@@ -109,62 +195,134 @@ const FieldTf* IndexSnapshot::Find(TermId term, uint32_t doc) const {
 ExpertIndex::ExpertIndex(const Analyzer* analyzer, ExpertIndexOptions options)
     : analyzer_(analyzer),
       options_(options),
+      instance_(NextInstance()),
+      vocabulary_(std::make_shared<Vocabulary>()),
       base_(std::make_shared<const Segment>()),
-      base_dead_(std::make_shared<std::vector<bool>>()) {
+      base_dead_(std::make_shared<std::vector<bool>>()),
+      delta_(std::make_shared<const Segment>()) {
   Publish(0);
 }
 
 Segment::Doc ExpertIndex::Analyze(const registry::v1::Expert& e) const {
   Segment::Doc doc;
-  ExpertFacts& f = doc.facts;
-  f.name = e.name();
-  f.display_name = e.display_name();
-  f.organisation = e.organisation();
-  f.layer = e.layer();
+  doc.name = e.name();
+  doc.display_name = e.display_name();
+  DocInfo& info = doc.info;
+  info.organisation = vocabulary_->organisations.Intern(
+      e.organisation(), [](absl::string_view) { return Vocabulary::None{}; });
+  info.layer = static_cast<uint8_t>(e.layer());
   for (int p : e.perspectives()) {
-    if (p > 0 && p < 8) f.perspectives |= 1 << p;
+    if (p > 0 && p < 8) info.perspectives |= 1 << p;
   }
-  f.consent = e.consent_to_matching();
-  f.available_hours = e.available_hours_per_week();
-  f.region_codes.assign(e.region_codes().begin(), e.region_codes().end());
+  info.consent = e.consent_to_matching();
+  info.available_hours = e.available_hours_per_week();
+  doc.regions.reserve(e.region_codes_size());
+  for (const std::string& code : e.region_codes()) {
+    doc.regions.push_back(vocabulary_->regions.Intern(
+        code, [](absl::string_view) { return Vocabulary::None{}; }));
+  }
 
-  absl::flat_hash_map<TermId, FieldTf> terms;
+  thread_local absl::flat_hash_map<TermId, FieldTf> terms;
   thread_local std::vector<AnalyzedTerm> analyzed;
-  auto add = [&](Field field, absl::string_view text, int skill_index) {
-    analyzed.clear();
-    analyzer_->AnalyzeDocument(text, &analyzed);
-    for (const AnalyzedTerm& t : analyzed) {
-      const TermId id = HashTerm(t.term);
-      FieldTf& tf = terms[id];
-      tf[field] = AddTf(tf[field], t.weight);
-      f.field_length[field] += std::max(1, static_cast<int>(std::lround(t.weight * 4)));
-      if (skill_index >= 0) f.skill_terms.emplace_back(id, skill_index);
+  terms.clear();
+  auto add_terms = [&](Field field, const std::vector<std::pair<TermId, uint8_t>>& list) {
+    for (const auto& [term, q] : list) {
+      FieldTf& tf = terms[term];
+      tf[field] = AddTf(tf[field], q);
+      doc.field_length[field] += q;
     }
   };
-  for (int i = 0; i < e.skills_size() && i < 255; ++i) {
-    f.skills.emplace_back(e.skills(i).name(), e.skills(i).level());
-    add(kSkills, e.skills(i).name(), i);
+  auto analyse = [&](absl::string_view text,
+                     std::vector<std::pair<TermId, uint8_t>>& out) {
+    analyzed.clear();
+    analyzer_->AnalyzeDocument(text, &analyzed);
+    for (const AnalyzedTerm& t : analyzed)
+      out.emplace_back(HashTerm(t.term), Quarters(t.weight));
+  };
+  // Themes and job titles repeat across experts: each thread keeps the
+  // analysis of the ones it saw (analysis of a text depends on that text
+  // only), up to kMaxCachedShortFields of them.
+  constexpr size_t kMaxCachedShortFields = 1 << 14;
+  thread_local absl::flat_hash_map<std::string, std::vector<std::pair<TermId, uint8_t>>>
+      short_fields;
+  thread_local uint64_t cached_for = 0;
+  if (cached_for != instance_) {
+    short_fields.clear();
+    cached_for = instance_;
   }
-  for (const auto& theme : e.themes()) add(kThemes, theme, -1);
-  add(kJobTitle, e.job_title(), -1);
-  add(kBio, e.bio(), -1);
+  thread_local std::vector<std::pair<TermId, uint8_t>> scratch;
+  auto add = [&](Field field, absl::string_view text) {
+    if (field != kBio && text.size() < 64) {
+      auto it = short_fields.find(text);
+      if (it == short_fields.end() && short_fields.size() < kMaxCachedShortFields) {
+        it = short_fields
+                 .emplace(std::string(text), std::vector<std::pair<TermId, uint8_t>>())
+                 .first;
+        analyse(text, it->second);
+      }
+      if (it != short_fields.end()) return add_terms(field, it->second);
+    }
+    scratch.clear();
+    analyse(text, scratch);
+    add_terms(field, scratch);
+  };
+  // A skill name is analysed once per index, when first seen.
+  auto analyse_skill = [&](absl::string_view name) {
+    SkillTerms out;
+    std::vector<AnalyzedTerm> skill_terms;
+    analyzer_->AnalyzeDocument(name, &skill_terms);
+    for (const AnalyzedTerm& t : skill_terms) {
+      out.terms.emplace_back(HashTerm(t.term), Quarters(t.weight));
+    }
+    return out;
+  };
+  const int skills = std::min(e.skills_size(), 255);
+  doc.skills.reserve(skills);
+  for (int i = 0; i < skills; ++i) {
+    const uint32_t id = vocabulary_->skills.Intern(e.skills(i).name(), analyse_skill);
+    doc.skills.push_back(PackSkill(id, e.skills(i).level()));
+    for (const auto& [term, q] : vocabulary_->skills.value(id).terms) {
+      FieldTf& tf = terms[term];
+      tf[kSkills] = AddTf(tf[kSkills], q);
+      doc.field_length[kSkills] += q;
+    }
+  }
+  for (const auto& theme : e.themes()) add(kThemes, theme);
+  add(kJobTitle, e.job_title());
+  add(kBio, e.bio());
   doc.terms.assign(terms.begin(), terms.end());
   return doc;
 }
 
-void ExpertIndex::Load(std::vector<Segment::Doc> docs, int64_t revision) {
+absl::flat_hash_map<absl::string_view, uint32_t> ExpertIndex::NamesOf(
+    const Segment& segment, size_t reserve) {
+  absl::flat_hash_map<absl::string_view, uint32_t> out;
+  out.reserve(std::max(reserve, segment.size()));
+  for (uint32_t d = 0; d < segment.size(); ++d) out.insert_or_assign(segment.name(d), d);
+  return out;
+}
+
+void ExpertIndex::Load(std::shared_ptr<const Segment> base, int64_t revision) {
   base_docs_.clear();
-  for (uint32_t i = 0; i < docs.size(); ++i) base_docs_[docs[i].facts.name] = i;
-  base_ = std::make_shared<const Segment>(std::move(docs));
+  base_ = std::move(base);
+  base_docs_ = NamesOf(*base_, 0);
   base_dead_ = std::make_shared<std::vector<bool>>(base_->size(), false);
+  delta_ = std::make_shared<const Segment>();
   delta_docs_.clear();
   dead_count_ = 0;
   Publish(revision);
 }
 
 void ExpertIndex::Apply(std::vector<Update> updates, int64_t revision) {
+  // The last update of each name wins.
+  absl::flat_hash_map<absl::string_view, size_t> last;
+  for (size_t i = 0; i < updates.size(); ++i) last[updates[i].name] = i;
+  std::vector<bool> delta_dead(delta_->size(), false);
+  std::vector<Segment::Doc> added;
   bool dead_copied = false;
-  for (Update& u : updates) {
+  for (size_t i = 0; i < updates.size(); ++i) {
+    Update& u = updates[i];
+    if (last[u.name] != i) continue;
     auto in_base = base_docs_.find(u.name);
     if (in_base != base_docs_.end()) {
       if (!dead_copied) {
@@ -176,24 +334,21 @@ void ExpertIndex::Apply(std::vector<Update> updates, int64_t revision) {
       ++dead_count_;
       base_docs_.erase(in_base);
     }
-    if (u.doc) {
-      delta_docs_[u.name] = *std::move(u.doc);
-    } else {
-      delta_docs_.erase(u.name);
-    }
+    auto in_delta = delta_docs_.find(u.name);
+    if (in_delta != delta_docs_.end()) delta_dead[in_delta->second] = true;
+    if (u.doc) added.push_back(*std::move(u.doc));
   }
-  if (delta_docs_.size() > options_.max_delta_docs ||
-      delta_docs_.size() > base_->size() / 8 + 1000 ||
+  delta_ = Segment::Merge(*delta_, delta_dead, *Segment::Build(std::move(added)));
+  delta_docs_ = NamesOf(*delta_, 0);
+  if (delta_->size() > options_.max_delta_docs ||
+      delta_->size() > base_->size() / 8 + 1000 ||
       dead_count_ > base_->size() / 4 + 1000) {
     // Merge: the live base docs plus the delta become the new base.
-    std::vector<Segment::Doc> delta;
-    delta.reserve(delta_docs_.size());
-    for (auto& [name, doc] : delta_docs_) delta.push_back(std::move(doc));
-    Segment delta_segment(std::move(delta));
-    base_ = Segment::Merge(*base_, *base_dead_, delta_segment);
     base_docs_.clear();
-    for (uint32_t i = 0; i < base_->size(); ++i) base_docs_[base_->facts(i).name] = i;
+    base_ = Segment::Merge(*base_, *base_dead_, *delta_);
+    base_docs_ = NamesOf(*base_, 0);
     base_dead_ = std::make_shared<std::vector<bool>>(base_->size(), false);
+    delta_ = std::make_shared<const Segment>();
     delta_docs_.clear();
     dead_count_ = 0;
   }
@@ -202,17 +357,16 @@ void ExpertIndex::Apply(std::vector<Update> updates, int64_t revision) {
 
 void ExpertIndex::Publish(int64_t revision) {
   auto snap = std::make_shared<IndexSnapshot>();
+  snap->vocabulary = vocabulary_;
   snap->base = base_;
-  std::vector<Segment::Doc> delta;
-  delta.reserve(delta_docs_.size());
-  for (const auto& [name, doc] : delta_docs_) delta.push_back(doc);
-  snap->delta = std::make_shared<const Segment>(std::move(delta));
+  snap->delta = delta_;
   snap->base_dead = base_dead_;
-  snap->live_docs = base_->size() - dead_count_ + snap->delta->size();
+  snap->live_docs = base_->size() - dead_count_ + delta_->size();
   for (int f = 0; f < kNumFields; ++f) {
-    const double total = base_->total_length()[f] + snap->delta->total_length()[f];
-    const double n = base_->size() + snap->delta->size();
+    const double total = base_->total_length()[f] + delta_->total_length()[f];
+    const double n = base_->size() + delta_->size();
     snap->avg_length[f] = n > 0 ? std::max(1.0, total / n) : 1.0;
+    snap->max_length[f] = std::max(base_->max_length()[f], delta_->max_length()[f]);
   }
   snap->revision = revision;
   absl::MutexLock lock(&mu_);

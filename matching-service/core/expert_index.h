@@ -1,35 +1,49 @@
 // The in-memory expert index: an inverted index over four text fields
-// (skills, themes, job title, bio) plus the structured facts ranking needs.
+// (skills, themes, job title, bio) plus the structured facts ranking needs,
+// laid out for scoring every posting of a query cheaply.
 //
 // Layout. An immutable `Segment` holds postings in one flat array (CSR) per
-// term. The index is a large base segment plus a small delta segment with the
+// term, and every per-expert fact in flat arrays indexed by doc number: field
+// lengths (8 bytes), organisation/layer/perspectives/consent/hours (12
+// bytes), region codes and skills as interned ids, names in one character
+// arena. Organisation names, region codes and skill names are interned once
+// per index (`Vocabulary`); a skill name is analysed once, when first seen.
+// The index is a large base segment plus a small delta segment with the
 // experts changed since the base was built, and a "dead" bitmap for base
-// experts that were changed or deleted since. Each Apply() builds a new delta
-// (cost proportional to the delta) and publishes a new immutable
+// experts changed or deleted since. An Apply() merges the changed experts
+// into the delta posting list by posting list (cost proportional to the
+// delta's postings, no re-analysis) and publishes a new immutable
 // `IndexSnapshot`; when the delta grows past a threshold, base and delta are
-// merged into a new base straight from their postings (no re-analysis).
+// merged into a new base the same way.
 //
-// Concurrency. One writer thread calls Apply(); any number of readers call
-// Snapshot() and work on the returned snapshot without locks: a mutex is held
-// only to copy the snapshot pointer, so queries never wait for updates.
+// Concurrency. One writer thread calls Load()/Apply(); any number of threads
+// may call Analyze() (also while the writer works); any number of readers
+// call Snapshot() and work on the returned snapshot without locks: a mutex is
+// held only to copy the snapshot pointer, so queries never wait for updates.
 //
 // Example:
 //   ExpertIndex index(analyzer.get(), {});
-//   index.Apply({ExpertUpdate::Upsert(expert)}, /*revision=*/42);
+//   index.Apply({{expert.name(), index.Analyze(expert)}}, /*revision=*/42);
 //   std::shared_ptr<const IndexSnapshot> snap = index.Snapshot();
 #ifndef SAMENSPEL_MATCHING_CORE_EXPERT_INDEX_H_
 #define SAMENSPEL_MATCHING_CORE_EXPERT_INDEX_H_
 
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
 #include "matching-service/analysis/analyzer.h"
 #include "samenspel/registry/v1/resources.pb.h"
 
@@ -54,24 +68,121 @@ struct Posting {
   FieldTf tf;
 };
 
-// What ranking needs to know about an expert besides the text.
-struct ExpertFacts {
-  std::string name;
-  std::string display_name;
-  std::string organisation;
-  samenspel::type::v1::GovernmentLayer layer =
-      samenspel::type::v1::GOVERNMENT_LAYER_UNSPECIFIED;
-  // Bit (1 << Perspective value) per perspective.
-  uint8_t perspectives = 0;
-  bool consent = false;
+// Analysed field lengths of one expert, in the same quarter units as FieldTf
+// (saturating at 65535, i.e. 16,000 words).
+using FieldLengths = std::array<uint16_t, kNumFields>;
+
+// Strings interned to dense ids, each with a value made once when the string
+// is first seen. Append-only: an id keeps its string and value for the
+// table's lifetime (a resync does not reclaim them; the tables hold distinct
+// organisation names, region codes and skill names, which stay few).
+//
+// Thread-safe: Intern() and Find() from any thread; key()/value() from any
+// thread for an id the caller obtained from Intern/Find or from a snapshot
+// published after the id was made (the publication orders the writes).
+template <typename Value>
+class Interner {
+ public:
+  Interner() : chunks_(new std::atomic<Entry*>[kMaxChunks]) {
+    for (size_t i = 0; i < kMaxChunks; ++i) chunks_[i].store(nullptr);
+  }
+  ~Interner() {
+    for (size_t i = 0; i < kMaxChunks; ++i) delete[] chunks_[i].load();
+  }
+  Interner(const Interner&) = delete;
+  Interner& operator=(const Interner&) = delete;
+
+  // The id of `key`; new keys get the next id and the value make(key),
+  // computed outside the lock (two threads may both compute it; one wins).
+  template <typename Make>
+  uint32_t Intern(absl::string_view key, Make make) {
+    if (std::optional<uint32_t> id = Find(key)) return *id;
+    Value value = make(key);
+    absl::MutexLock lock(&mu_);
+    auto it = ids_.find(key);
+    if (it != ids_.end()) return it->second;
+    const uint32_t id = size_;
+    const size_t chunk = id >> kChunkBits;
+    if (chunk >= kMaxChunks) std::abort();  // 67 million distinct strings
+    if (chunks_[chunk].load(std::memory_order_relaxed) == nullptr) {
+      chunks_[chunk].store(new Entry[size_t{1} << kChunkBits], std::memory_order_release);
+    }
+    Entry& e = chunks_[chunk].load(std::memory_order_relaxed)[id & kChunkMask];
+    e.key.assign(key.data(), key.size());
+    e.value = std::move(value);
+    ids_.emplace(e.key, id);
+    ++size_;
+    return id;
+  }
+  std::optional<uint32_t> Find(absl::string_view key) const {
+    absl::MutexLock lock(&mu_);
+    auto it = ids_.find(key);
+    if (it == ids_.end()) return std::nullopt;
+    return it->second;
+  }
+  absl::string_view key(uint32_t id) const { return entry(id).key; }
+  const Value& value(uint32_t id) const { return entry(id).value; }
+  uint32_t size() const {
+    absl::MutexLock lock(&mu_);
+    return size_;
+  }
+
+ private:
+  static constexpr size_t kChunkBits = 12;
+  static constexpr size_t kChunkMask = (size_t{1} << kChunkBits) - 1;
+  static constexpr size_t kMaxChunks = size_t{1} << 14;
+  struct Entry {
+    std::string key;
+    Value value{};
+  };
+  const Entry& entry(uint32_t id) const {
+    return chunks_[id >> kChunkBits].load(std::memory_order_acquire)[id & kChunkMask];
+  }
+
+  mutable absl::Mutex mu_;
+  // Keys are views of the entries' strings, which never move.
+  absl::flat_hash_map<absl::string_view, uint32_t> ids_ ABSL_GUARDED_BY(mu_);
+  uint32_t size_ ABSL_GUARDED_BY(mu_) = 0;
+  std::unique_ptr<std::atomic<Entry*>[]> chunks_;
+};
+
+// A skill name's analysed terms, each with its weight in quarter units.
+struct SkillTerms {
+  std::vector<std::pair<TermId, uint8_t>> terms;
+};
+
+// The interned strings of one index; shared by its segments and snapshots.
+struct Vocabulary {
+  struct None {};
+  Interner<None> organisations;
+  Interner<None> regions;
+  Interner<SkillTerms> skills;
+};
+
+// Per-expert facts that ranking reads for many candidates: 12 bytes.
+struct DocInfo {
+  uint32_t organisation = 0;  // Vocabulary::organisations id
   int32_t available_hours = 0;
-  std::vector<std::string> region_codes;
-  // The expert's skills as written, with levels.
-  std::vector<std::pair<std::string, int>> skills;
-  // The analysed terms of each skill: (term, index into `skills`).
-  std::vector<std::pair<TermId, uint8_t>> skill_terms;
-  // Analysed length per field, in the same quarter units as FieldTf.
-  std::array<uint32_t, kNumFields> field_length{};
+  uint8_t layer = 0;         // samenspel::type::v1::GovernmentLayer
+  uint8_t perspectives = 0;  // bit (1 << Perspective value) per perspective
+  bool consent = false;
+};
+
+// One skill of an expert: Vocabulary::skills id and level, packed.
+inline uint32_t PackSkill(uint32_t id, int level) {
+  return id << 8 | static_cast<uint8_t>(std::clamp(level, 0, 255));
+}
+inline uint32_t SkillId(uint32_t packed) { return packed >> 8; }
+inline int SkillLevel(uint32_t packed) { return packed & 0xff; }
+
+// What ranking knows about an expert besides the text: a view into a
+// segment, valid while the segment (the snapshot) lives.
+struct ExpertFacts {
+  absl::string_view name;
+  absl::string_view display_name;
+  DocInfo info;
+  absl::Span<const uint32_t> regions;  // Vocabulary::regions ids
+  absl::Span<const uint32_t> skills;   // PackSkill(id, level), as written
 };
 
 // Immutable after construction; thread-safe.
@@ -79,52 +190,115 @@ class Segment {
  public:
   // One expert as the builder takes it: facts plus its term list.
   struct Doc {
-    ExpertFacts facts;
+    std::string name;
+    std::string display_name;
+    DocInfo info;
+    std::vector<uint32_t> regions;
+    std::vector<uint32_t> skills;
+    std::array<uint32_t, kNumFields> field_length{};
     std::vector<std::pair<TermId, FieldTf>> terms;  // one entry per distinct term
+  };
+
+  // Builds a segment one doc at a time, in doc order. Holds each posting in
+  // 8 bytes until Finish(), which needs as much again for the result.
+  class Builder {
+   public:
+    void Add(Doc doc);
+    std::shared_ptr<const Segment> Finish();
+
+   private:
+    struct Entry {
+      uint32_t term;  // dense number, index into term_ids_
+      FieldTf tf;
+    };
+    std::shared_ptr<Segment> segment_ = std::make_shared<Segment>();
+    absl::flat_hash_map<TermId, uint32_t> dense_;
+    std::vector<TermId> term_ids_;
+    std::vector<uint32_t> term_counts_;
+    std::vector<Entry> entries_;
+    std::vector<uint32_t> entry_offsets_{0};
   };
 
   Segment() = default;
   // Builds from docs; doc i of the segment is docs[i].
-  explicit Segment(std::vector<Doc> docs);
-  // Merges `a` (without the docs `a_dead` marks) and then all of `b`.
+  static std::shared_ptr<const Segment> Build(std::vector<Doc> docs);
+  // `a` without the docs `a_dead` marks, followed by all of `b`, posting list
+  // by posting list (no term lists are rebuilt).
   static std::shared_ptr<const Segment> Merge(const Segment& a,
                                               const std::vector<bool>& a_dead,
                                               const Segment& b);
 
-  size_t size() const { return facts_.size(); }
-  const ExpertFacts& facts(uint32_t doc) const { return facts_[doc]; }
+  size_t size() const { return info_.size(); }
+  ExpertFacts facts(uint32_t doc) const {
+    return ExpertFacts{
+        absl::string_view(names_.data() + name_offsets_[2 * doc],
+                          name_offsets_[2 * doc + 1] - name_offsets_[2 * doc]),
+        absl::string_view(names_.data() + name_offsets_[2 * doc + 1],
+                          name_offsets_[2 * doc + 2] - name_offsets_[2 * doc + 1]),
+        info_[doc],
+        absl::MakeConstSpan(regions_.data() + region_offsets_[doc],
+                            regions_.data() + region_offsets_[doc + 1]),
+        absl::MakeConstSpan(skills_.data() + skill_offsets_[doc],
+                            skills_.data() + skill_offsets_[doc + 1])};
+  }
+  absl::string_view name(uint32_t doc) const {
+    return absl::string_view(names_.data() + name_offsets_[2 * doc],
+                             name_offsets_[2 * doc + 1] - name_offsets_[2 * doc]);
+  }
+  const DocInfo& info(uint32_t doc) const { return info_[doc]; }
+  const FieldLengths* lengths() const { return lengths_.data(); }
   // The postings of `term`, sorted by doc; empty when absent.
   std::pair<const Posting*, const Posting*> Postings(TermId term) const;
   // The tf of `term` in `doc`, or nullptr.
   const FieldTf* Find(TermId term, uint32_t doc) const;
   // Sum of field lengths over all docs (for average lengths).
   const std::array<uint64_t, kNumFields>& total_length() const { return total_length_; }
+  const FieldLengths& max_length() const { return max_length_; }
   size_t postings_count() const { return postings_.size(); }
-  // The doc's term list, rebuilt from the postings (for merges and deltas).
-  std::vector<std::pair<TermId, FieldTf>> TermsOf(uint32_t doc) const;
 
  private:
-  std::vector<ExpertFacts> facts_;
+  // Appends doc `doc` of `from` (facts only).
+  void CopyFacts(const Segment& from, uint32_t doc);
+  void AddFacts(const Doc& doc);
+
+  std::vector<DocInfo> info_;
+  std::vector<FieldLengths> lengths_;
+  std::string names_;
+  std::vector<uint32_t> name_offsets_{0};  // name i: [2i, 2i+1), display: [2i+1, 2i+2)
+  std::vector<uint32_t> regions_;
+  std::vector<uint32_t> region_offsets_{0};
+  std::vector<uint32_t> skills_;
+  std::vector<uint32_t> skill_offsets_{0};
   absl::flat_hash_map<TermId, std::pair<uint32_t, uint32_t>> ranges_;
   std::vector<Posting> postings_;
   std::array<uint64_t, kNumFields> total_length_{};
+  FieldLengths max_length_{};
 };
 
 // A consistent view of the index at one revision. Doc numbers: base docs are
 // [0, base->size()), delta doc i is base->size() + i.
 struct IndexSnapshot {
+  std::shared_ptr<const Vocabulary> vocabulary;
   std::shared_ptr<const Segment> base;
   std::shared_ptr<const Segment> delta;
   // Base docs superseded or deleted since the base was built.
   std::shared_ptr<const std::vector<bool>> base_dead;
   size_t live_docs = 0;
   std::array<double, kNumFields> avg_length{};
+  FieldLengths max_length{};
   int64_t revision = 0;
 
   uint32_t doc_count() const { return base->size() + delta->size(); }
   bool alive(uint32_t doc) const { return doc >= base->size() || !(*base_dead)[doc]; }
-  const ExpertFacts& facts(uint32_t doc) const {
+  ExpertFacts facts(uint32_t doc) const {
     return doc < base->size() ? base->facts(doc) : delta->facts(doc - base->size());
+  }
+  const DocInfo& info(uint32_t doc) const {
+    return doc < base->size() ? base->info(doc) : delta->info(doc - base->size());
+  }
+  const FieldLengths& lengths(uint32_t doc) const {
+    return doc < base->size() ? base->lengths()[doc]
+                              : delta->lengths()[doc - base->size()];
   }
   // Document frequency of a term over both segments.
   size_t DocFreq(TermId term) const;
@@ -137,18 +311,18 @@ struct ExpertIndexOptions {
   size_t max_delta_docs = 20000;
 };
 
-// Thread-safe as described in the file comment: Apply() and Load() from one
-// writer thread at a time; Snapshot() from anywhere.
+// Thread-safe as described in the file comment.
 class ExpertIndex {
  public:
   // `analyzer` must outlive the index.
   ExpertIndex(const Analyzer* analyzer, ExpertIndexOptions options);
 
-  // Analyses an expert into a segment document.
+  // Analyses an expert into a segment document. Any thread.
   Segment::Doc Analyze(const registry::v1::Expert& expert) const;
 
-  // Replaces the whole index by `docs` (a snapshot load) at `revision`.
-  void Load(std::vector<Segment::Doc> docs, int64_t revision);
+  // Replaces the whole index by `base` (a snapshot load, built from docs of
+  // Analyze()) at `revision`.
+  void Load(std::shared_ptr<const Segment> base, int64_t revision);
 
   // Applies upserts (experts) and deletes (names), in order, and publishes
   // the result as `revision`.
@@ -160,18 +334,28 @@ class ExpertIndex {
   void Apply(std::vector<Update> updates, int64_t revision);
 
   std::shared_ptr<const IndexSnapshot> Snapshot() const;
+  const Vocabulary& vocabulary() const { return *vocabulary_; }
 
  private:
   void Publish(int64_t revision);
+  // name -> doc of `segment`, keys viewing the segment's names.
+  static absl::flat_hash_map<absl::string_view, uint32_t> NamesOf(const Segment& segment,
+                                                                  size_t reserve);
+
+  static uint64_t NextInstance();
 
   const Analyzer* const analyzer_;
   const ExpertIndexOptions options_;
+  // Unique per index in the process: keys Analyze()'s per-thread cache.
+  const uint64_t instance_;
+  const std::shared_ptr<Vocabulary> vocabulary_;
 
   // Writer-only state.
   std::shared_ptr<const Segment> base_;
   std::shared_ptr<std::vector<bool>> base_dead_;
-  absl::flat_hash_map<std::string, uint32_t> base_docs_;  // name -> base doc
-  absl::flat_hash_map<std::string, Segment::Doc> delta_docs_;
+  absl::flat_hash_map<absl::string_view, uint32_t> base_docs_;  // live name -> base doc
+  std::shared_ptr<const Segment> delta_;
+  absl::flat_hash_map<absl::string_view, uint32_t> delta_docs_;  // name -> delta doc
   size_t dead_count_ = 0;
 
   mutable absl::Mutex mu_;

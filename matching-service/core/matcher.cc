@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <set>
 #include <thread>
@@ -34,6 +35,10 @@ struct QueryTerm {
   std::string source;
   float weight;
   int group;
+  // For a term of a required skill's name: that skill, and the term's weight
+  // within the skill (SkillQuery::terms); -1 and 0 otherwise.
+  int skill = -1;
+  float skill_weight = 0;
 };
 
 struct SkillQuery {
@@ -92,8 +97,14 @@ Query BuildQuery(const Analyzer& analyzer, const Challenge& c) {
     sq.min_level = std::max(1, s.min_level());
     sq.weight = s.weight() > 0 ? s.weight() : 1.0;
     const int first = g;
+    const size_t start = q.terms.size();
     g = AddQueryText(analyzer, s.name(), static_cast<float>(1.0 + sq.weight), g, q.terms);
     AddQueryText(analyzer, s.name(), 1.0f, first, sq.terms);
+    // The same analysis twice: the same terms in the same order.
+    for (size_t i = 0; i < sq.terms.size() && start + i < q.terms.size(); ++i) {
+      q.terms[start + i].skill = static_cast<int>(q.skills.size());
+      q.terms[start + i].skill_weight = sq.terms[i].weight;
+    }
     std::stable_sort(
         sq.terms.begin(), sq.terms.end(),
         [](const QueryTerm& a, const QueryTerm& b) { return a.group < b.group; });
@@ -128,20 +139,44 @@ double Idf(const IndexSnapshot& s, TermId term) {
   return std::log(1.0 + (n - df + 0.5) / (df + 0.5));
 }
 
-// The pseudo term frequency of BM25F, split per field.
-std::array<double, kNumFields> FieldParts(const FieldTf& tf, const ExpertFacts& f,
-                                          const IndexSnapshot& s) {
-  std::array<double, kNumFields> parts{};
-  for (int i = 0; i < kNumFields; ++i) {
-    if (tf[i] == 0) continue;
-    const double norm =
-        1.0 - kFieldB[i] + kFieldB[i] * f.field_length[i] / s.avg_length[i];
-    parts[i] = kFieldWeight[i] * (tf[i] / 4.0) / norm;
+// BM25F's pseudo term frequency, per field and summed, and its saturation:
+// the one formula both the scoring loop and the explanations use. A field's
+// weight over its length normalisation is looked up per length, from a table
+// made per query (lengths are small integers: quarter words).
+class TextFormula {
+ public:
+  explicit TextFormula(const IndexSnapshot& s) {
+    for (int f = 0; f < kNumFields; ++f) {
+      const float weight = static_cast<float>(kFieldWeight[f] / 4.0);  // tf in quarters
+      const float a = static_cast<float>(1.0 - kFieldB[f]);
+      const float b = static_cast<float>(kFieldB[f] / s.avg_length[f]);
+      table_[f].resize(s.max_length[f] + 1);
+      for (size_t len = 0; len < table_[f].size(); ++len)
+        table_[f][len] = weight / (a + b * len);
+    }
   }
-  return parts;
-}
+  // Fills parts[f] (zero where tf is) and returns their sum.
+  float Parts(const FieldTf& tf, const FieldLengths& len, float* parts) const {
+    float sum = 0;
+    for (int f = 0; f < kNumFields; ++f) {
+      parts[f] = tf[f] * table_[f][len[f]];
+      sum += parts[f];
+    }
+    return sum;
+  }
+  float Sum(const FieldTf& tf, const FieldLengths& len) const {
+    return tf[0] * table_[0][len[0]] + tf[1] * table_[1][len[1]] +
+           tf[2] * table_[2][len[2]] + tf[3] * table_[3][len[3]];
+  }
+  static float Saturate(float tfw) {
+    return tfw * static_cast<float>(kK1 + 1) / (static_cast<float>(kK1) + tfw);
+  }
+  // Saturate() never reaches this.
+  static constexpr float kMaxSaturated = static_cast<float>(kK1 + 1);
 
-double Saturate(double tfw) { return tfw * (kK1 + 1) / (kK1 + tfw); }
+ private:
+  std::vector<float> table_[kNumFields];
+};
 
 struct Candidate {
   uint32_t doc = 0;
@@ -152,128 +187,80 @@ struct Candidate {
   double score() const { return relevance() + diversity; }
 };
 
-// Per-thread scratch space for accumulating scores over all docs.
+// Per-thread scratch space for accumulating scores over all docs: sized to
+// the largest index seen and reused. Between queries every entry is zero
+// (Clear() resets the ones a query touched); a text score is never zero once
+// a posting added to it, so zero means "not a candidate yet". Four bytes per
+// doc in the array every posting visits keeps it in cache.
 struct Scratch {
-  std::vector<float> acc;
-  std::vector<float> group_best;
-  std::vector<uint32_t> group_stamp;
-  std::vector<uint32_t> query_stamp;
-  std::vector<uint32_t> touched;
-  std::vector<uint32_t> group_touched;
-  uint32_t stamp = 0;
+  std::vector<float> text;         // per doc: text score so far
+  std::vector<float> skill_bound;  // per doc: upper bound of the skills component
+  std::vector<uint32_t> touched;   // docs with text > 0
 
   void Prepare(size_t n) {
-    if (acc.size() < n) {
-      acc.resize(n);
-      group_best.resize(n);
-      group_stamp.resize(n, 0);
-      query_stamp.resize(n, 0);
+    if (text.size() < n) {
+      text.resize(n, 0);
+      skill_bound.resize(n, 0);
     }
+  }
+  void Clear() {
+    for (uint32_t doc : touched) text[doc] = skill_bound[doc] = 0;
     touched.clear();
   }
 };
 
+// Ranks experts for one query on one state. Cheap to construct; not shared
+// between threads.
 class Ranking {
  public:
   Ranking(const MatcherState& state, const RegionTable& regions,
           const MatcherOptions& options, const Query& query)
-      : state_(state), s_(*state.index), regions_(regions), o_(options), q_(query) {}
+      : state_(state),
+        s_(*state.index),
+        vocabulary_(*state.index->vocabulary),
+        regions_(regions),
+        o_(options),
+        q_(query),
+        formula_(s_) {
+    owner_ = vocabulary_.organisations.Find(q_.challenge.owner_organisation())
+                 .value_or(UINT32_MAX);
+    region_kind_.assign(vocabulary_.regions.size(), -1);
+    national_kind_ = regions_.Match(q_.regions, {}, true).kind;
+  }
 
-  // Scores every expert the query's text touches that passes the filters.
-  // Scores every expert the query's text touches that passes the filters,
-  // and returns those that can be among the `keep` most relevant: the
-  // components besides text are computed for the `keep` best by text, and
-  // then only for candidates whose text plus the most the other components
-  // can add still beats the weakest of those (an exact cut).
+  // The `keep` most relevant experts (relevance without diversity; ties by
+  // doc) that pass the filters, each with every component computed; in no
+  // particular order.
+  //
+  // Exact, and cheap per posting: the text score of every expert the query
+  // touches is accumulated term at a time into flat arrays, together with an
+  // upper bound of its skills component; the other components are computed
+  // only for candidates in the order of an upper bound of their relevance,
+  // until the `keep`-th best relevance found beats every remaining bound.
   std::vector<Candidate> Score(const v1::MatchFilters& filters, size_t keep) {
+    PrepareFilters(filters);
     thread_local Scratch scratch;
     Scratch& sc = scratch;
-    sc.Prepare(s_.doc_count());
-    const uint32_t query_stamp = ++sc.stamp;
-    size_t i = 0;
-    while (i < q_.terms.size()) {
-      const int group = q_.terms[i].group;
-      const uint32_t group_stamp = ++sc.stamp;
-      sc.group_touched.clear();
-      for (; i < q_.terms.size() && q_.terms[i].group == group; ++i) {
-        const QueryTerm& t = q_.terms[i];
-        const double idf = Idf(s_, t.id) * t.weight;
-        auto visit = [&](const Posting* begin, const Posting* end, uint32_t offset) {
-          for (const Posting* p = begin; p != end; ++p) {
-            const uint32_t doc = p->doc + offset;
-            const auto parts = FieldParts(p->tf, s_.facts(doc), s_);
-            const double score =
-                idf * Saturate(parts[0] + parts[1] + parts[2] + parts[3]);
-            if (sc.group_stamp[doc] != group_stamp) {
-              sc.group_stamp[doc] = group_stamp;
-              sc.group_best[doc] = static_cast<float>(score);
-              sc.group_touched.push_back(doc);
-            } else if (score > sc.group_best[doc]) {
-              sc.group_best[doc] = static_cast<float>(score);
-            }
-          }
-        };
-        auto [b0, b1] = s_.base->Postings(t.id);
-        if (b0) visit(b0, b1, 0);
-        auto [d0, d1] = s_.delta->Postings(t.id);
-        if (d0) visit(d0, d1, s_.base->size());
-      }
-      for (uint32_t doc : sc.group_touched) {
-        if (sc.query_stamp[doc] != query_stamp) {
-          sc.query_stamp[doc] = query_stamp;
-          sc.acc[doc] = 0;
-          sc.touched.push_back(doc);
-        }
-        sc.acc[doc] += sc.group_best[doc];
-      }
-    }
-    std::vector<Candidate> out;
-    double max_raw = 0;
-    for (uint32_t doc : sc.touched) {
-      if (!s_.alive(doc) || !Passes(doc, filters)) continue;
-      Candidate c;
-      c.doc = doc;
-      c.text_raw = sc.acc[doc];
-      max_raw = std::max(max_raw, c.text_raw);
-      out.push_back(c);
-    }
-    max_text_raw_ = max_raw;
-    const double text_weight =
-        q_.skills.empty() ? o_.text_weight + o_.skills_weight : o_.text_weight;
-    text_scale_ = max_raw > 0 ? text_weight / max_raw : 0;
-    auto by_text = [](const Candidate& a, const Candidate& b) {
-      return a.text_raw > b.text_raw || (a.text_raw == b.text_raw && a.doc < b.doc);
-    };
-    if (out.size() <= keep) {
-      for (Candidate& c : out) Components(c);
-      return out;
-    }
-    std::nth_element(out.begin(), out.begin() + keep, out.end(), by_text);
-    double weakest = std::numeric_limits<double>::max();
-    for (size_t i = 0; i < keep; ++i) {
-      Components(out[i]);
-      weakest = std::min(weakest, out[i].relevance());
-    }
-    const double other_max = (q_.skills.empty() ? 0 : o_.skills_weight) +
-                             o_.region_weight + o_.availability_weight;
-    size_t kept = keep;
-    for (size_t i = keep; i < out.size(); ++i) {
-      if (out[i].text_raw * text_scale_ + other_max < weakest) continue;
-      Components(out[i]);
-      out[kept++] = out[i];
-    }
-    out.resize(kept);
-    return out;
+    // First with the groups that can add little left out of candidate
+    // generation; if the result cannot be proven exact that way, again with
+    // every group generating candidates.
+    std::vector<Candidate> top;
+    const bool exact = o_.prune_candidates && Accumulate(sc, kNonEssentialShare) &&
+                       Select(sc, keep, top);
+    sc.Clear();
+    if (exact) return top;
+    Accumulate(sc, 0);
+    Select(sc, keep, top);
+    sc.Clear();
+    return top;
   }
 
   void Components(Candidate& c) const {
-    const ExpertFacts& f = s_.facts(c.doc);
+    const ExpertFacts f = s_.facts(c.doc);
     c.text = c.text_raw * text_scale_;
     c.skills = 0;
     for (const SkillMatch& m : BestSkills(f)) c.skills += m.contribution;
-    const RegionMatch rm = regions_.Match(q_.regions, f.region_codes,
-                                          f.layer == type::GOVERNMENT_LAYER_NATIONAL);
-    c.region = o_.region_weight * kRegionScore[rm.kind];
+    c.region = o_.region_weight * kRegionScore[RegionKind(f)];
     c.free_hours = FreeHours(f);
     c.availability = o_.availability_weight *
                      std::clamp(c.free_hours, 0, kFullAvailabilityHours) /
@@ -281,9 +268,25 @@ class Ranking {
   }
 
   int FreeHours(const ExpertFacts& f) const {
-    auto it = state_.catalog->committed_hours.find(f.name);
-    return f.available_hours -
-           (it == state_.catalog->committed_hours.end() ? 0 : it->second);
+    const auto& committed = state_.catalog->committed_hours;
+    auto it = committed.find(f.name);
+    return f.info.available_hours - (it == committed.end() ? 0 : it->second);
+  }
+
+  // RegionTable::Match of the challenge's codes with the expert's, from a
+  // per-query table of the region codes seen.
+  RegionMatch::Kind RegionKind(const ExpertFacts& f) const {
+    int kind = f.info.layer == type::GOVERNMENT_LAYER_NATIONAL ? national_kind_ : 0;
+    for (uint32_t id : f.regions) {
+      if (id >= region_kind_.size()) region_kind_.resize(id + 1, -1);
+      int8_t& k = region_kind_[id];
+      if (k < 0) {
+        k = regions_.Match(q_.regions, {std::string(vocabulary_.regions.key(id))}, false)
+                .kind;
+      }
+      kind = std::max<int>(kind, k);
+    }
+    return static_cast<RegionMatch::Kind>(kind);
   }
 
   struct SkillMatch {
@@ -304,11 +307,14 @@ class Ranking {
     };
     thread_local std::vector<Hit> hits;
     hits.clear();
-    for (const auto& [term, index] : f.skill_terms) {
-      auto it = q_.skill_terms.find(term);
-      if (it == q_.skill_terms.end()) continue;
-      for (const SkillHit& h : it->second)
-        hits.push_back({h.skill, index, h.group, h.weight});
+    for (int s = 0; s < static_cast<int>(f.skills.size()); ++s) {
+      for (const auto& [term, quarters] :
+           vocabulary_.skills.value(SkillId(f.skills[s])).terms) {
+        auto it = q_.skill_terms.find(term);
+        if (it == q_.skill_terms.end()) continue;
+        for (const SkillHit& h : it->second)
+          hits.push_back({h.skill, s, h.group, h.weight});
+      }
     }
     std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
       return std::tie(a.skill, a.expert_skill, a.group, b.weight) <
@@ -326,7 +332,7 @@ class Ranking {
       const SkillQuery& sq = q_.skills[j];
       if (sq.group_weight <= 0) continue;
       const double coverage = std::min(1.0, covered / sq.group_weight);
-      const int level = f.skills[s].second;
+      const int level = SkillLevel(f.skills[s]);
       const double factor =
           level >= sq.min_level
               ? 0.85 + 0.15 * (level - sq.min_level) / std::max(1, 5 - sq.min_level)
@@ -337,33 +343,6 @@ class Ranking {
         best[j] = SkillMatch{s, coverage, contribution};
     }
     return best;
-  }
-
-  bool Passes(uint32_t doc, const v1::MatchFilters& filters) const {
-    const ExpertFacts& f = s_.facts(doc);
-    if (!f.consent && f.organisation != q_.challenge.owner_organisation()) return false;
-    if (filters.layers_size() > 0 &&
-        std::find(filters.layers().begin(), filters.layers().end(), f.layer) ==
-            filters.layers().end()) {
-      return false;
-    }
-    for (const auto& org : filters.exclude_organisations()) {
-      if (org == f.organisation) return false;
-    }
-    if (filters.region_codes_size() > 0) {
-      bool in_region = false;
-      for (const auto& want : filters.region_codes()) {
-        for (const auto& code : f.region_codes) {
-          in_region = in_region || code == want || regions_.ProvinceOf(code) == want;
-        }
-      }
-      if (!in_region) return false;
-    }
-    if (filters.min_available_hours() > 0 &&
-        FreeHours(f) < filters.min_available_hours()) {
-      return false;
-    }
-    return true;
   }
 
   // The `k` best by relevance plus diversity, greedily: each pick maximises
@@ -381,7 +360,7 @@ class Ranking {
     std::vector<Candidate> picked;
     uint32_t layers = 0;
     uint8_t perspectives = 0;
-    absl::flat_hash_map<std::string, int> per_org;
+    absl::flat_hash_map<uint32_t, int> per_org;
     std::vector<bool> used(pool.size(), false);
     while (picked.size() < k && picked.size() < pool.size()) {
       int best = -1;
@@ -396,38 +375,38 @@ class Ranking {
         }
       }
       used[best] = true;
-      const ExpertFacts& f = s_.facts(pool[best].doc);
-      layers |= 1u << f.layer;
-      perspectives |= f.perspectives;
-      ++per_org[f.organisation];
+      const DocInfo& info = s_.info(pool[best].doc);
+      layers |= 1u << info.layer;
+      perspectives |= info.perspectives;
+      ++per_org[info.organisation];
       picked.push_back(pool[best]);
     }
     return picked;
   }
 
   double Diversity(const Candidate& c, uint32_t layers, uint8_t perspectives,
-                   const absl::flat_hash_map<std::string, int>& per_org) const {
-    const ExpertFacts& f = s_.facts(c.doc);
+                   const absl::flat_hash_map<uint32_t, int>& per_org) const {
+    const DocInfo& info = s_.info(c.doc);
     double d = 0;
-    const uint32_t layer_bit = 1u << f.layer;
+    const uint32_t layer_bit = 1u << info.layer;
     if ((q_.desired_layers & layer_bit) && !(layers & layer_bit)) d += o_.new_layer_bonus;
-    if (f.perspectives & q_.desired_perspectives & ~perspectives)
+    if (info.perspectives & q_.desired_perspectives & ~perspectives)
       d += o_.new_perspective_bonus;
-    auto it = per_org.find(f.organisation);
+    auto it = per_org.find(info.organisation);
     if (it != per_org.end()) d -= o_.same_organisation_penalty * it->second;
     return d;
   }
 
   v1::ExpertMatch Explain(const Candidate& c) const {
-    const ExpertFacts& f = s_.facts(c.doc);
+    const ExpertFacts f = s_.facts(c.doc);
     v1::ExpertMatch m;
-    m.set_expert(f.name);
-    m.set_display_name(f.display_name);
-    m.set_organisation(f.organisation);
-    m.set_layer(f.layer);
+    m.set_expert(std::string(f.name));
+    m.set_display_name(std::string(f.display_name));
+    m.set_organisation(std::string(vocabulary_.organisations.key(f.info.organisation)));
+    m.set_layer(static_cast<type::GovernmentLayer>(f.info.layer));
     m.set_score(c.score());
     for (int p = 1; p < 8; ++p) {
-      if (f.perspectives & (1 << p))
+      if (f.info.perspectives & (1 << p))
         m.add_perspectives(static_cast<type::Perspective>(p));
     }
     m.set_available_hours_per_week(c.free_hours);
@@ -436,22 +415,23 @@ class Ranking {
     // Text: per query word group, its best term, split over the fields.
     size_t i = 0;
     std::vector<std::string> words;
+    const FieldLengths& lengths = s_.lengths(c.doc);
     while (i < q_.terms.size()) {
       const int group = q_.terms[i].group;
       const QueryTerm* best = nullptr;
-      double best_score = 0;
-      std::array<double, kNumFields> best_parts{};
+      float best_score = 0;
+      float best_parts[kNumFields] = {};
       for (; i < q_.terms.size() && q_.terms[i].group == group; ++i) {
         const QueryTerm& t = q_.terms[i];
         const FieldTf* tf = s_.Find(t.id, c.doc);
         if (!tf) continue;
-        const auto parts = FieldParts(*tf, f, s_);
-        const double score = Idf(s_, t.id) * t.weight *
-                             Saturate(parts[0] + parts[1] + parts[2] + parts[3]);
+        float parts[kNumFields];
+        const float tfw = formula_.Parts(*tf, lengths, parts);
+        const float score = TermWeight(t) * TextFormula::Saturate(tfw);
         if (score > best_score) {
           best = &t;
           best_score = score;
-          best_parts = parts;
+          std::copy(parts, parts + kNumFields, best_parts);
         }
       }
       if (!best) continue;
@@ -485,11 +465,12 @@ class Ranking {
       const SkillQuery& sq = q_.skills[j];
       const SkillMatch& sm = skill_matches[j];
       if (sm.expert_skill < 0) continue;
+      const uint32_t skill = f.skills[sm.expert_skill];
       auto* ms = e->add_matched_skills();
       ms->set_name(sq.name);
       ms->set_required_level(sq.min_level);
-      ms->set_expert_skill(f.skills[sm.expert_skill].first);
-      ms->set_expert_level(f.skills[sm.expert_skill].second);
+      ms->set_expert_skill(std::string(vocabulary_.skills.key(SkillId(skill))));
+      ms->set_expert_level(SkillLevel(skill));
       ms->set_coverage(sm.coverage);
       ms->set_contribution(sm.contribution);
       skill_notes.push_back(absl::StrCat(sq.name, " <- ", ms->expert_skill(), " (level ",
@@ -498,8 +479,10 @@ class Ranking {
     add("skills", c.skills,
         skill_notes.empty() ? "no required skill covered"
                             : absl::StrJoin(skill_notes, "; "));
-    const RegionMatch rm = regions_.Match(q_.regions, f.region_codes,
-                                          f.layer == type::GOVERNMENT_LAYER_NATIONAL);
+    std::vector<std::string> codes;
+    for (uint32_t id : f.regions) codes.emplace_back(vocabulary_.regions.key(id));
+    const RegionMatch rm = regions_.Match(
+        q_.regions, codes, f.info.layer == type::GOVERNMENT_LAYER_NATIONAL);
     static constexpr const char* kRegionText[] = {"no regional link", "national scope",
                                                   "same province", "same region"};
     add("region", c.region,
@@ -508,7 +491,7 @@ class Ranking {
             : absl::StrCat(kRegionText[rm.kind], " (", regions_.NameOf(rm.expert_code),
                            " for ", regions_.NameOf(rm.challenge_code), ")"));
     add("availability", c.availability,
-        absl::StrCat(c.free_hours, " h/week free of ", f.available_hours));
+        absl::StrCat(c.free_hours, " h/week free of ", f.info.available_hours));
     add("diversity", c.diversity,
         c.diversity > 0   ? "adds a desired layer or perspective to the list"
         : c.diversity < 0 ? "organisation already in the list"
@@ -524,13 +507,339 @@ class Ranking {
   const IndexSnapshot& snapshot() const { return s_; }
 
  private:
+  float TermWeight(const QueryTerm& t) const {
+    return static_cast<float>(Idf(s_, t.id) * t.weight);
+  }
+
+  // Share of the summed maximum text scores of the query's word groups that
+  // the weakest groups may have and still be left out of candidate
+  // generation (MaxScore); Select() checks that this lost nothing.
+  static constexpr double kNonEssentialShare = 0.12;
+
+  // Picks the `keep` most relevant of the accumulated candidates into `top`.
+  // False when it cannot prove that no expert outside the candidates (only
+  // touched by left-out groups) belongs there.
+  bool Select(Scratch& sc, size_t keep, std::vector<Candidate>& top) {
+    top.clear();
+    // The text scale: the best text score among experts that pass every
+    // filter. The best by text usually passes; else take them in order.
+    struct ByText {
+      float text;
+      uint32_t doc;
+      bool operator<(const ByText& o) const {
+        return text < o.text || (text == o.text && doc > o.doc);
+      }
+    };
+    auto passes = [&](uint32_t doc) {
+      return s_.alive(doc) && PassesCheap(doc) && PassesHours(doc);
+    };
+    double max_raw = -1;
+    {
+      ByText best{-1, 0};
+      for (uint32_t doc : sc.touched) best = std::max(best, ByText{sc.text[doc], doc});
+      if (best.text >= 0 && passes(best.doc)) {
+        max_raw = best.text;
+      } else {
+        std::vector<ByText> heap;
+        heap.reserve(sc.touched.size());
+        for (uint32_t doc : sc.touched) heap.push_back({sc.text[doc], doc});
+        std::make_heap(heap.begin(), heap.end());
+        while (!heap.empty() && !passes(heap.front().doc)) {
+          std::pop_heap(heap.begin(), heap.end());
+          heap.pop_back();
+        }
+        if (!heap.empty()) max_raw = heap.front().text;
+      }
+    }
+    if (max_raw < 0) return left_out_max_ <= 0;  // no candidate passes
+    // An expert outside the candidates has at most left_out_max_ text.
+    if (max_raw < left_out_max_) return false;
+    const double text_weight =
+        q_.skills.empty() ? o_.text_weight + o_.skills_weight : o_.text_weight;
+    text_scale_ = max_raw > 0 ? text_weight / max_raw : 0;
+
+    // Upper bounds of relevance: the text, the skills bound, and the most
+    // region and availability can add.
+    const double skills_cap = q_.skills.empty() ? 0.0 : o_.skills_weight;
+    const double rest = o_.region_weight + o_.availability_weight + 1e-9;
+    auto bound_of = [&](uint32_t doc) {
+      return sc.text[doc] * text_scale_ +
+             std::min(skills_cap, sc.skill_bound[doc] * (1 + 1e-6) + 1e-9) + rest;
+    };
+    struct Ub {
+      double bound;
+      uint32_t doc;
+    };
+    auto ub_order = [](const Ub& a, const Ub& b) {
+      return a.bound > b.bound || (a.bound == b.bound && a.doc < b.doc);
+    };
+    auto better = [](const Candidate& a, const Candidate& b) {
+      return a.relevance() > b.relevance() ||
+             (a.relevance() == b.relevance() && a.doc < b.doc);
+    };
+    // Exact components in the order of the bounds, a chunk at a time, until
+    // the keep-th best relevance beats every bound left. True when it did.
+    auto evaluate = [&](std::vector<Ub>& ubs) {
+      for (size_t done = 0; done < ubs.size();) {
+        const size_t chunk = std::min(ubs.size() - done, std::max<size_t>(64, 2 * keep));
+        auto first = ubs.begin() + done, mid = first + chunk;
+        if (mid != ubs.end()) std::nth_element(first, mid, ubs.end(), ub_order);
+        std::sort(first, mid, ub_order);
+        for (auto it = first; it != mid; ++it) {
+          if (top.size() == keep && it->bound < top.front().relevance()) return true;
+          if (!passes(it->doc)) continue;
+          Candidate c;
+          c.doc = it->doc;
+          c.text_raw = sc.text[it->doc];
+          Components(c);
+          if (top.size() < keep) {
+            top.push_back(c);
+            std::push_heap(top.begin(), top.end(), better);
+          } else if (better(c, top.front())) {
+            std::pop_heap(top.begin(), top.end(), better);
+            top.back() = c;
+            std::push_heap(top.begin(), top.end(), better);
+          }
+        }
+        done += chunk;
+      }
+      return false;
+    };
+    // Most candidates cannot make it: a threshold from a sample of the
+    // bounds, set so that about 4 * keep candidates reach it, leaves them
+    // out of the sort; they are taken after all if the result is weaker.
+    const size_t n = sc.touched.size();
+    double threshold = -std::numeric_limits<double>::infinity();
+    if (n > 32 * keep) {
+      const size_t step = n / (16 * keep);
+      std::vector<double> sample;
+      sample.reserve(n / step + 1);
+      for (size_t i = 0; i < n; i += step) sample.push_back(bound_of(sc.touched[i]));
+      const size_t rank = 4 * keep / step;
+      std::nth_element(sample.begin(), sample.begin() + rank, sample.end(),
+                       std::greater<double>());
+      threshold = sample[rank];
+    }
+    std::vector<Ub> ubs;
+    ubs.reserve(std::min(n, 8 * keep));
+    for (uint32_t doc : sc.touched) {
+      const double bound = bound_of(doc);
+      if (bound >= threshold) ubs.push_back({bound, doc});
+    }
+    if (!evaluate(ubs) && !(top.size() == keep && top.front().relevance() >= threshold)) {
+      ubs.clear();
+      for (uint32_t doc : sc.touched) {
+        const double bound = bound_of(doc);
+        if (bound < threshold) ubs.push_back({bound, doc});
+      }
+      evaluate(ubs);
+    }
+    if (left_out_max_ <= 0 && left_out_skill_ <= 0) return true;
+    // Experts outside the candidates: text from left-out groups only.
+    const double outside = left_out_max_ * text_scale_ +
+                           std::min(skills_cap, static_cast<double>(left_out_skill_)) +
+                           rest;
+    return top.size() == keep && top.front().relevance() > outside;
+  }
+
+  // Text scores of every expert a query term touches into sc.text (sc.touched
+  // lists them), with an upper bound of the skills component: per word
+  // group, the best of its terms, summed over groups. Groups whose maximum
+  // text scores sum to at most `left_out_share` of all groups' (the weakest
+  // first) only add to experts that other groups touched; their sums are
+  // left_out_max_ and left_out_skill_. False when the query has no terms.
+  bool Accumulate(Scratch& sc, double left_out_share) {
+    sc.Prepare(s_.doc_count());
+    std::vector<GroupRange> groups;
+    float total = 0;
+    for (size_t i = 0; i < q_.terms.size();) {
+      GroupRange g{i, i, 0, 0};
+      for (; g.end < q_.terms.size() && q_.terms[g.end].group == q_.terms[i].group;
+           ++g.end) {
+        g.max_text = std::max(g.max_text, TermWeight(q_.terms[g.end]));
+        g.max_skill = std::max(g.max_skill, SkillBoundWeight(q_.terms[g.end]));
+      }
+      g.max_text *= TextFormula::kMaxSaturated;
+      total += g.max_text;
+      groups.push_back(g);
+      i = g.end;
+    }
+    if (groups.empty()) return false;
+    // The weakest groups last; they are left out while their sum allows.
+    std::sort(groups.begin(), groups.end(), [](const GroupRange& a, const GroupRange& b) {
+      return a.max_text > b.max_text;
+    });
+    left_out_max_ = 0;
+    left_out_skill_ = 0;
+    size_t essential = groups.size();
+    while (essential > 1 &&
+           left_out_max_ + groups[essential - 1].max_text <= left_out_share * total) {
+      --essential;
+      left_out_max_ += groups[essential].max_text;
+      left_out_skill_ += groups[essential].max_skill;
+    }
+    for (size_t gi = 0; gi < groups.size(); ++gi) {
+      for (const Segment* seg : {s_.base.get(), s_.delta.get()}) {
+        if (gi < essential) {
+          AccumulateGroup<true>(sc, groups[gi], *seg);
+        } else {
+          AccumulateGroup<false>(sc, groups[gi], *seg);
+        }
+      }
+    }
+    return true;
+  }
+
+  struct GroupRange {
+    size_t begin, end;  // its terms in q_.terms
+    float max_text, max_skill;
+  };
+
+  // Adds one word group's scores in one segment: the postings of its terms
+  // merged by doc, each doc credited with its best term. Only docs already
+  // touched when not `kGenerates`.
+  template <bool kGenerates>
+  void AccumulateGroup(Scratch& sc, const GroupRange& g, const Segment& seg) const {
+    struct Cursor {
+      const Posting* p;
+      const Posting* end;
+      float weight, skill;
+    };
+    thread_local std::vector<Cursor> cursors;
+    cursors.clear();
+    for (size_t j = g.begin; j < g.end; ++j) {
+      auto [begin, end] = seg.Postings(q_.terms[j].id);
+      if (begin != end) {
+        cursors.push_back(
+            {begin, end, TermWeight(q_.terms[j]), SkillBoundWeight(q_.terms[j])});
+      }
+    }
+    const uint32_t offset = &seg == s_.base.get() ? 0 : s_.base->size();
+    const FieldLengths* lengths = seg.lengths();
+    float* text = sc.text.data() + offset;
+    float* skill_bound = sc.skill_bound.data() + offset;
+    auto score = [&](const Cursor& c) {
+      return c.weight * TextFormula::Saturate(formula_.Sum(c.p->tf, lengths[c.p->doc]));
+    };
+    auto add = [&](uint32_t doc, float t, float s) {
+      if (kGenerates) {
+        if (text[doc] == 0) sc.touched.push_back(doc + offset);
+      } else if (text[doc] == 0) {
+        return;
+      }
+      text[doc] += t;
+      if (s > 0) skill_bound[doc] += s;
+    };
+    if (cursors.size() == 1) {
+      const Cursor c = cursors[0];
+      for (Cursor it = c; it.p != it.end; ++it.p) {
+        if (!kGenerates && text[it.p->doc] == 0) continue;
+        add(it.p->doc, score(it), it.p->tf[kSkills] ? it.skill : 0.0f);
+      }
+      return;
+    }
+    while (!cursors.empty()) {
+      uint32_t doc = cursors[0].p->doc;
+      for (size_t i = 1; i < cursors.size(); ++i) doc = std::min(doc, cursors[i].p->doc);
+      const bool wanted = kGenerates || text[doc] != 0;
+      float best = 0, best_skill = 0;
+      for (size_t i = 0; i < cursors.size();) {
+        Cursor& c = cursors[i];
+        if (c.p->doc == doc) {
+          if (wanted) {
+            best = std::max(best, score(c));
+            if (c.p->tf[kSkills]) best_skill = std::max(best_skill, c.skill);
+          }
+          if (++c.p == c.end) {
+            c = cursors.back();
+            cursors.pop_back();
+            continue;
+          }
+        }
+        ++i;
+      }
+      if (wanted) add(doc, best, best_skill);
+    }
+  }
+
+  // What a term of a required skill found in an expert's skills can add to
+  // the skills component at most: its share of the skill's word groups times
+  // the skill's share of the component (level factors are at most 1).
+  float SkillBoundWeight(const QueryTerm& t) const {
+    if (t.skill < 0 || q_.skill_weight_sum <= 0) return 0;
+    const SkillQuery& sq = q_.skills[t.skill];
+    if (sq.group_weight <= 0) return 0;
+    return static_cast<float>(o_.skills_weight * sq.weight / q_.skill_weight_sum *
+                              t.skill_weight / sq.group_weight);
+  }
+
+  void PrepareFilters(const v1::MatchFilters& filters) {
+    filters_ = &filters;
+    layer_filter_ = 0;
+    for (int layer : filters.layers()) layer_filter_ |= uint64_t{1} << (layer & 63);
+    excluded_.clear();
+    for (const auto& org : filters.exclude_organisations()) {
+      if (auto id = vocabulary_.organisations.Find(org)) excluded_.push_back(*id);
+    }
+    region_filter_.assign(vocabulary_.regions.size(), -1);
+  }
+
+  // Every filter but available hours, from flat per-expert facts.
+  bool PassesCheap(uint32_t doc) const {
+    const DocInfo& info = s_.info(doc);
+    if (!info.consent && info.organisation != owner_) return false;
+    if (layer_filter_ != 0 && !(layer_filter_ >> (info.layer & 63) & 1)) return false;
+    for (uint32_t org : excluded_) {
+      if (org == info.organisation) return false;
+    }
+    if (filters_->region_codes_size() > 0) {
+      bool in_region = false;
+      for (uint32_t id : s_.facts(doc).regions) {
+        if (id >= region_filter_.size()) region_filter_.resize(id + 1, -1);
+        int8_t& in = region_filter_[id];
+        if (in < 0) {
+          const std::string code(vocabulary_.regions.key(id));
+          in = 0;
+          for (const auto& want : filters_->region_codes()) {
+            in = in || code == want || regions_.ProvinceOf(code) == want;
+          }
+        }
+        in_region = in_region || in;
+      }
+      if (!in_region) return false;
+    }
+    return true;
+  }
+
+  bool PassesHours(uint32_t doc) const {
+    const int min_hours = filters_->min_available_hours();
+    if (min_hours <= 0) return true;
+    const ExpertFacts f = s_.facts(doc);
+    if (f.info.available_hours - state_.catalog->min_committed_hours < min_hours) {
+      return false;
+    }
+    return FreeHours(f) >= min_hours;
+  }
+
   const MatcherState& state_;
   const IndexSnapshot& s_;
+  const Vocabulary& vocabulary_;
   const RegionTable& regions_;
   const MatcherOptions& o_;
   const Query& q_;
-  double max_text_raw_ = 0;
+  const TextFormula formula_;
+  uint32_t owner_ = UINT32_MAX;  // the challenge's organisation, if any expert has it
+  int national_kind_ = 0;        // RegionMatch::Kind of national scope for the query
+  mutable std::vector<int8_t> region_kind_;    // per region id, -1: not yet known
+  const v1::MatchFilters* filters_ = nullptr;  // set by Score
+  uint64_t layer_filter_ = 0;
+  std::vector<uint32_t> excluded_;
+  mutable std::vector<int8_t> region_filter_;  // per region id, -1: not yet known
   double text_scale_ = 0;
+  // Set by Accumulate: the summed maxima of the groups left out of candidate
+  // generation, text and skills bound.
+  double left_out_max_ = 0;
+  float left_out_skill_ = 0;
 };
 
 absl::StatusOr<Challenge> Resolve(const MatcherState& state,
@@ -587,36 +896,119 @@ std::shared_ptr<const TeamEntry> Matcher::AnalyzeTeam(
   return entry;
 }
 
+Matcher::SnapshotLoader::SnapshotLoader(const ExpertIndex* index) : index_(index) {
+  const size_t threads = std::max(1u, std::thread::hardware_concurrency());
+  for (size_t t = 0; t < threads; ++t) workers_.emplace_back([this] { Work(); });
+}
+
+Matcher::SnapshotLoader::~SnapshotLoader() { JoinWorkers(); }
+
+void Matcher::SnapshotLoader::AddExperts(std::vector<registry::v1::Expert> page) {
+  experts_ += page.size();
+  absl::MutexLock lock(&mu_);
+  // At most two pages per worker wait or are being analysed.
+  const uint64_t limit = 2 * workers_.size();
+  auto room = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return next_page_ - next_append_ < limit;
+  };
+  mu_.Await(absl::Condition(&room));
+  pages_.emplace_back(next_page_++, std::move(page));
+}
+
+void Matcher::SnapshotLoader::AddOrganisations(
+    std::vector<registry::v1::Organisation> page) {
+  std::move(page.begin(), page.end(), std::back_inserter(organisations_));
+}
+
+void Matcher::SnapshotLoader::AddTeams(std::vector<registry::v1::TaskTeam> page) {
+  std::move(page.begin(), page.end(), std::back_inserter(teams_));
+}
+
+void Matcher::SnapshotLoader::AddChallenges(std::vector<registry::v1::Challenge> page) {
+  std::move(page.begin(), page.end(), std::back_inserter(challenges_));
+}
+
+void Matcher::SnapshotLoader::Work() {
+  for (;;) {
+    uint64_t seq;
+    std::vector<registry::v1::Expert> page;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return closing_ || !pages_.empty();
+      };
+      mu_.Await(absl::Condition(&ready));
+      if (pages_.empty()) return;  // closing, and nothing left
+      seq = pages_.front().first;
+      page = std::move(pages_.front().second);
+      pages_.pop_front();
+    }
+    std::vector<Segment::Doc> docs;
+    docs.reserve(page.size());
+    for (const auto& e : page) docs.push_back(index_->Analyze(e));
+    std::vector<registry::v1::Expert>().swap(page);
+    // Pages go into the index in the order they were added.
+    absl::MutexLock lock(&mu_);
+    auto turn = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return next_append_ == seq; };
+    mu_.Await(absl::Condition(&turn));
+    for (Segment::Doc& d : docs) builder_.Add(std::move(d));
+    ++next_append_;
+  }
+}
+
+void Matcher::SnapshotLoader::JoinWorkers() {
+  {
+    absl::MutexLock lock(&mu_);
+    closing_ = true;
+  }
+  for (std::thread& t : workers_) t.join();
+  workers_.clear();
+}
+
+std::shared_ptr<const Segment> Matcher::SnapshotLoader::Finish() {
+  JoinWorkers();
+  absl::MutexLock lock(&mu_);
+  return builder_.Finish();
+}
+
+std::unique_ptr<Matcher::SnapshotLoader> Matcher::StartLoad() const {
+  return std::unique_ptr<SnapshotLoader>(new SnapshotLoader(&index_));
+}
+
+void Matcher::FinishLoad(std::unique_ptr<SnapshotLoader> loader, int64_t revision) {
+  index_.Load(loader->Finish(), revision);
+  auto catalog = std::make_shared<Catalog>();
+  for (auto& o : loader->organisations_) {
+    const std::string name = o.name();
+    catalog->organisations[name] =
+        std::make_shared<const registry::v1::Organisation>(std::move(o));
+  }
+  for (const auto& t : loader->teams_) catalog->teams[t.name()] = AnalyzeTeam(t);
+  for (auto& c : loader->challenges_) {
+    const std::string name = c.name();
+    catalog->challenges[name] = std::make_shared<const Challenge>(std::move(c));
+  }
+  catalog->RecomputeCommittedHours();
+  loader.reset();
+  catalog_ = catalog;
+  Publish(catalog_, revision);
+}
+
 void Matcher::Load(const std::vector<registry::v1::Organisation>& organisations,
                    const std::vector<registry::v1::Expert>& experts,
                    const std::vector<registry::v1::TaskTeam>& teams,
                    const std::vector<registry::v1::Challenge>& challenges,
                    int64_t revision) {
-  // Analysis dominates a cold start: spread it over the cores.
-  std::vector<Segment::Doc> docs(experts.size());
-  const size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1,
-                                            1 + experts.size() / 1000);
-  std::vector<std::thread> pool;
-  for (size_t t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      for (size_t i = t; i < experts.size(); i += threads)
-        docs[i] = index_.Analyze(experts[i]);
-    });
+  std::unique_ptr<SnapshotLoader> loader = StartLoad();
+  loader->AddOrganisations(organisations);
+  constexpr size_t kPage = 1000;
+  for (size_t i = 0; i < experts.size(); i += kPage) {
+    loader->AddExperts(
+        {experts.begin() + i, experts.begin() + std::min(experts.size(), i + kPage)});
   }
-  for (auto& th : pool) th.join();
-  index_.Load(std::move(docs), revision);
-  auto catalog = std::make_shared<Catalog>();
-  for (const auto& o : organisations) {
-    catalog->organisations[o.name()] =
-        std::make_shared<const registry::v1::Organisation>(o);
-  }
-  for (const auto& t : teams) catalog->teams[t.name()] = AnalyzeTeam(t);
-  for (const auto& c : challenges) {
-    catalog->challenges[c.name()] = std::make_shared<const Challenge>(c);
-  }
-  catalog->RecomputeCommittedHours();
-  catalog_ = catalog;
-  Publish(catalog_, revision);
+  loader->AddTeams(teams);
+  loader->AddChallenges(challenges);
+  FinishLoad(std::move(loader), revision);
 }
 
 void Matcher::Apply(const std::vector<registry::v1::Change>& changes) {
@@ -767,12 +1159,12 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
   std::vector<double> covered(nskills, 0.0);
   uint32_t layers = 0;
   uint8_t perspectives = 0;
-  absl::flat_hash_map<std::string, int> per_org;
+  absl::flat_hash_map<uint32_t, int> per_org;
   std::vector<bool> used(pool.size(), false);
   v1::SuggestTeamResponse response;
 
   auto gain = [&](size_t i, std::vector<std::string>* why) {
-    const ExpertFacts& f = snap.facts(pool[i].doc);
+    const DocInfo& f = snap.info(pool[i].doc);
     double g = pool[i].relevance();
     for (size_t j = 0; j < nskills; ++j) {
       const double add = std::max(0.0, cover[i][j] - covered[j]);
@@ -788,7 +1180,8 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
       if (why)
         why->push_back(absl::StrCat(
             "adds the ",
-            type::GovernmentLayer_Name(f.layer).substr(strlen("GOVERNMENT_LAYER_")),
+            type::GovernmentLayer_Name(static_cast<type::GovernmentLayer>(f.layer))
+                .substr(strlen("GOVERNMENT_LAYER_")),
             " layer"));
     }
     const uint8_t new_persp = f.perspectives & query.desired_perspectives & ~perspectives;
@@ -808,7 +1201,7 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
   };
   // What the team still lacks that only specific people can bring.
   auto fills_need = [&](size_t i) {
-    const ExpertFacts& f = snap.facts(pool[i].doc);
+    const DocInfo& f = snap.info(pool[i].doc);
     const uint32_t layer_bit = 1u << f.layer;
     if ((query.desired_layers & layer_bit) && !(layers & layer_bit)) return true;
     return wants_execution && !(perspectives & (1 << type::PERSPECTIVE_EXECUTION)) &&
@@ -825,7 +1218,7 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     std::vector<std::pair<double, size_t>> ranked;
     for (size_t i = 0; i < pool.size(); ++i) {
       if (used[i]) continue;
-      auto it = per_org.find(snap.facts(pool[i].doc).organisation);
+      auto it = per_org.find(snap.info(pool[i].doc).organisation);
       if (it != per_org.end() && it->second >= max_per_org) continue;
       ranked.emplace_back(gain(i, nullptr), i);
     }
@@ -856,7 +1249,7 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
       *team_slot->add_alternates() = std::move(alt);
     }
     used[chosen] = true;
-    const ExpertFacts& f = snap.facts(pool[chosen].doc);
+    const DocInfo& f = snap.info(pool[chosen].doc);
     for (size_t j = 0; j < nskills; ++j)
       covered[j] = std::max(covered[j], cover[chosen][j]);
     layers |= 1u << f.layer;

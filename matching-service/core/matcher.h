@@ -28,7 +28,10 @@
 #ifndef SAMENSPEL_MATCHING_CORE_MATCHER_H_
 #define SAMENSPEL_MATCHING_CORE_MATCHER_H_
 
+#include <deque>
 #include <memory>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -56,6 +59,10 @@ struct MatcherOptions {
   double same_organisation_penalty = 0.04;
   // How many of the best candidates the re-ranking and team search consider.
   int rerank_pool = 200;
+  // Leave the weakest query word groups out of candidate generation
+  // (MaxScore). Results are the same either way (a query that cannot be
+  // proven exact so is redone with every group); false only to compare.
+  bool prune_candidates = true;
   ExpertIndexOptions index;
 };
 
@@ -72,6 +79,57 @@ class Matcher {
   Matcher(const Analyzer* analyzer, RegionTable regions, MatcherOptions options);
 
   // --- Following the registry (one thread) ---
+
+  // A snapshot that arrives in pages, as RegistryFollower reads it: each page
+  // of experts is analysed on all cores as it arrives, appended to the new
+  // index in the order given, and dropped, so the whole snapshot is never
+  // held as protos and reading overlaps analysis.
+  //
+  // Thread-compatible: one thread calls Add*() and then Matcher::FinishLoad.
+  //
+  // Example:
+  //   std::unique_ptr<Matcher::SnapshotLoader> loader = matcher.StartLoad();
+  //   for (each page) loader->AddExperts(std::move(page.experts));
+  //   matcher.FinishLoad(std::move(loader), revision);
+  class SnapshotLoader {
+   public:
+    ~SnapshotLoader();  // joins the workers (also when abandoned)
+    SnapshotLoader(const SnapshotLoader&) = delete;
+    SnapshotLoader& operator=(const SnapshotLoader&) = delete;
+
+    // Blocks while enough pages wait for analysis.
+    void AddExperts(std::vector<registry::v1::Expert> page);
+    void AddOrganisations(std::vector<registry::v1::Organisation> page);
+    void AddTeams(std::vector<registry::v1::TaskTeam> page);
+    void AddChallenges(std::vector<registry::v1::Challenge> page);
+    size_t experts() const { return experts_; }
+
+   private:
+    friend class Matcher;
+    explicit SnapshotLoader(const ExpertIndex* index);
+    void Work();
+    void JoinWorkers();
+    // Joins the workers and returns the segment of every expert added.
+    std::shared_ptr<const Segment> Finish();
+
+    const ExpertIndex* const index_;
+    std::vector<registry::v1::Organisation> organisations_;
+    std::vector<registry::v1::TaskTeam> teams_;
+    std::vector<registry::v1::Challenge> challenges_;
+    size_t experts_ = 0;
+
+    absl::Mutex mu_;
+    std::deque<std::pair<uint64_t, std::vector<registry::v1::Expert>>> pages_
+        ABSL_GUARDED_BY(mu_);
+    uint64_t next_page_ ABSL_GUARDED_BY(mu_) = 0;    // sequence of the next page added
+    uint64_t next_append_ ABSL_GUARDED_BY(mu_) = 0;  // page whose docs go in next
+    bool closing_ ABSL_GUARDED_BY(mu_) = false;
+    Segment::Builder builder_ ABSL_GUARDED_BY(mu_);
+    std::vector<std::thread> workers_;
+  };
+  std::unique_ptr<SnapshotLoader> StartLoad() const;
+  // Replaces everything with the loaded snapshot, consistent with `revision`.
+  void FinishLoad(std::unique_ptr<SnapshotLoader> loader, int64_t revision);
 
   // Replaces everything with a snapshot consistent with `revision`.
   void Load(const std::vector<registry::v1::Organisation>& organisations,

@@ -1,6 +1,11 @@
 #include "matching-service/server/registry_follower.h"
 
+#include <malloc.h>
+
 #include <cstdio>
+#include <iterator>
+#include <type_traits>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -11,12 +16,13 @@ namespace {
 
 namespace rv1 = ::samenspel::registry::v1;
 
-// Lists every page of one collection into `out`; returns the first page's
-// revision through `revision` (when it is still unset, i.e. < 0).
-template <typename Request, typename Response, typename Item, typename Method,
-          typename Items>
+// Lists every page of one collection, handing each page's items to
+// `consume`; returns the first page's revision through `revision` (when it
+// is still unset, i.e. < 0).
+template <typename Request, typename Response, typename Method, typename Items,
+          typename Consume>
 absl::Status ListAll(rv1::RegistryService::Stub& stub, Method method, Items items,
-                     int page_size, std::vector<Item>& out, int64_t& revision) {
+                     int page_size, Consume consume, int64_t& revision) {
   Request request;
   request.set_page_size(page_size);
   do {
@@ -26,7 +32,9 @@ absl::Status ListAll(rv1::RegistryService::Stub& stub, Method method, Items item
     grpc::Status s = (stub.*method)(&ctx, request, &response);
     if (!s.ok()) return FromGrpcStatus(s);
     if (revision < 0) revision = response.revision();
-    for (auto& item : *items(response)) out.push_back(std::move(item));
+    auto* page = items(response);
+    consume(std::vector<typename std::decay_t<decltype(*page)>::value_type>(
+        std::make_move_iterator(page->begin()), std::make_move_iterator(page->end())));
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
   return absl::OkStatus();
@@ -60,36 +68,38 @@ void RegistryFollower::Stop() {
 
 absl::Status RegistryFollower::LoadSnapshot() {
   // Every list starts after the first page of the first one, so everything
-  // changed since that page's revision is also in the feed after it.
+  // changed since that page's revision is also in the feed after it. Experts
+  // are analysed page by page while the next pages are read.
   int64_t revision = -1;
-  std::vector<rv1::Organisation> organisations;
-  std::vector<rv1::Expert> experts;
-  std::vector<rv1::TaskTeam> teams;
-  std::vector<rv1::Challenge> challenges;
+  std::unique_ptr<Matcher::SnapshotLoader> loader = matcher_->StartLoad();
+  Matcher::SnapshotLoader& l = *loader;
   using Stub = rv1::RegistryService::Stub;
   absl::Status s = ListAll<rv1::ListOrganisationsRequest, rv1::ListOrganisationsResponse>(
       *stub_, &Stub::ListOrganisations,
       [](rv1::ListOrganisationsResponse& r) { return r.mutable_organisations(); },
-      options_.page_size, organisations, revision);
+      options_.page_size, [&](auto page) { l.AddOrganisations(std::move(page)); },
+      revision);
   if (s.ok()) {
     s = ListAll<rv1::ListExpertsRequest, rv1::ListExpertsResponse>(
         *stub_, &Stub::ListExperts,
         [](rv1::ListExpertsResponse& r) { return r.mutable_experts(); },
-        options_.page_size, experts, revision);
+        options_.page_size, [&](auto page) { l.AddExperts(std::move(page)); }, revision);
   }
   if (s.ok()) {
     s = ListAll<rv1::ListTeamsRequest, rv1::ListTeamsResponse>(
         *stub_, &Stub::ListTeams,
         [](rv1::ListTeamsResponse& r) { return r.mutable_teams(); }, options_.page_size,
-        teams, revision);
+        [&](auto page) { l.AddTeams(std::move(page)); }, revision);
   }
   if (s.ok()) {
     s = ListAll<rv1::ListChallengesRequest, rv1::ListChallengesResponse>(
         *stub_, &Stub::ListChallenges,
         [](rv1::ListChallengesResponse& r) { return r.mutable_challenges(); },
-        options_.page_size, challenges, revision);
+        options_.page_size, [&](auto page) { l.AddChallenges(std::move(page)); },
+        revision);
   }
   if (!s.ok()) return s;
+  const size_t experts = l.experts();
   // The applier must not apply old queued changes over the new snapshot.
   {
     absl::MutexLock lock(&mu_);
@@ -98,16 +108,15 @@ absl::Status RegistryFollower::LoadSnapshot() {
           return f->queue_.empty() && !f->applying_;
         },
         this));
-    matcher_->Load(organisations, experts, teams, challenges, revision);
+    matcher_->FinishLoad(std::move(loader), revision);
     read_revision_ = revision;
   }
+  // The snapshot's pages and the analysis scratch are freed: give the pages
+  // back to the system rather than keep them in the allocator.
+  malloc_trim(0);
   ++snapshots_;
-  std::fprintf(
-      stderr,
-      "samenspel-matching: snapshot at revision %lld: %zu organisations, %zu experts, "
-      "%zu teams, %zu challenges\n",
-      static_cast<long long>(revision), organisations.size(), experts.size(),
-      teams.size(), challenges.size());
+  std::fprintf(stderr, "samenspel-matching: snapshot at revision %lld: %zu experts\n",
+               static_cast<long long>(revision), experts);
   if (!ready_.exchange(true) && options_.on_ready) options_.on_ready(true);
   return absl::OkStatus();
 }

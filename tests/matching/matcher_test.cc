@@ -1,5 +1,6 @@
 #include "matching-service/core/matcher.h"
 
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -429,6 +430,85 @@ TEST_F(MatcherTest, MatchTeamsFindsSimilarTeamsWithLessons) {
   ASSERT_THAT(r->matches(), SizeIs(1));
   EXPECT_EQ(r->matches(0).team(), "teams/woondeal");
   EXPECT_EQ(r->matches(0).lessons_learned(), "Begin vroeg met netbeheerders.");
+}
+
+// Candidate pruning must not change any result: a generated corpus with
+// common and rare words, queried with pruning on and off, part of it in the
+// delta, with and without filters.
+TEST_F(MatcherTest, CandidatePruningKeepsResultsExact) {
+  const std::vector<std::string> common = {"beleid",  "advies",     "gemeente",
+                                           "project", "uitvoering", "regio"};
+  const std::vector<std::string> rare = {"woningbouw", "energietransitie",
+                                         "jeugdzorg",  "klimaatadaptatie",
+                                         "stikstof",   "armoede",
+                                         "schuldhulp", "mobiliteit",
+                                         "privacy",    "waterberging",
+                                         "natuur",     "archief",
+                                         "erfgoed",    "asiel",
+                                         "onderwijs"};
+  std::mt19937 rng(7);
+  auto pick = [&](const std::vector<std::string>& words) {
+    return words[std::uniform_int_distribution<size_t>(0, words.size() - 1)(rng)];
+  };
+  const std::vector<std::string> regions = {"GM0344", "GM0363", "PV26", "PV27", "NL"};
+  std::vector<rv1::Expert> experts;
+  for (int i = 0; i < 1500; ++i) {
+    ExpertSpec spec{"e" + std::to_string(i),
+                    "o" + std::to_string(i % 40),
+                    static_cast<type::GovernmentLayer>(1 + i % 5),
+                    pick(common) + " " + pick(rare),
+                    "",
+                    {{pick(rare), 1 + static_cast<int>(rng() % 5)},
+                     {pick(common) + " " + pick(rare), 1 + static_cast<int>(rng() % 5)}},
+                    {pick(regions)}};
+    for (int w = 0; w < 25; ++w)
+      spec.bio += (rng() % 3 ? pick(common) : pick(rare)) + " ";
+    spec.hours = static_cast<int>(rng() % 30);
+    spec.consent = rng() % 10 != 0;
+    experts.push_back(MakeExpert(spec));
+  }
+  MatcherOptions unpruned_options;
+  unpruned_options.prune_candidates = false;
+  Matcher pruned(analyzer_, Regions(), MatcherOptions{});
+  Matcher unpruned(analyzer_, Regions(), unpruned_options);
+  const std::vector<rv1::Expert> base(experts.begin(), experts.begin() + 1200);
+  std::vector<rv1::Change> changes;
+  for (size_t i = 1200; i < experts.size(); ++i) {
+    rv1::Change ch;
+    ch.set_revision(100 + i);
+    ch.set_type(rv1::Change::CREATED);
+    ch.set_name(experts[i].name());
+    *ch.mutable_expert() = experts[i];
+    changes.push_back(ch);
+  }
+  for (Matcher* m : {&pruned, &unpruned}) {
+    m->Load({}, base, {}, {}, 100);
+    m->Apply(changes);
+  }
+  for (int q = 0; q < 40; ++q) {
+    v1::MatchExpertsRequest req;
+    req.set_page_size(q % 2 ? 10 : 50);
+    rv1::Challenge* c = req.mutable_challenge()->mutable_inline_();
+    c->set_title(pick(rare) + " en " + pick(common));
+    for (int w = 0; w < 12; ++w) c->mutable_description()->append(pick(common) + " ");
+    c->mutable_description()->append(pick(rare));
+    auto* skill = c->add_required_skills();
+    skill->set_name(pick(rare));
+    skill->set_min_level(3);
+    c->add_region_codes(pick(regions));
+    c->set_owner_organisation("organisations/o" + std::to_string(q));
+    if (q % 4 == 3) req.mutable_filters()->set_min_available_hours(10);
+    if (q % 5 == 4) req.mutable_filters()->add_layers(type::GOVERNMENT_LAYER_MUNICIPAL);
+    auto a = pruned.MatchExperts(req);
+    auto b = unpruned.MatchExperts(req);
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_EQ(a->matches_size(), b->matches_size()) << "query " << q;
+    EXPECT_GT(a->matches_size(), 0);
+    for (int i = 0; i < a->matches_size(); ++i) {
+      EXPECT_EQ(a->matches(i).expert(), b->matches(i).expert()) << "query " << q;
+      EXPECT_EQ(a->matches(i).score(), b->matches(i).score()) << "query " << q;
+    }
+  }
 }
 
 TEST_F(MatcherTest, UnknownOrEmptyChallengeIsAnError) {

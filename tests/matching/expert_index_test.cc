@@ -1,0 +1,171 @@
+#include "matching-service/core/expert_index.h"
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace samenspel::matching {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::Pair;
+
+Segment::Doc MakeDoc(const std::string& name, std::vector<TermId> terms) {
+  Segment::Doc d;
+  d.name = name;
+  d.display_name = "Display " + name;
+  d.info.available_hours = static_cast<int32_t>(name.size());
+  d.regions = {7, 9};
+  d.skills = {PackSkill(3, 4)};
+  d.field_length = {4, 0, 8, 100000};  // bio saturates at 65535
+  for (TermId t : terms)
+    d.terms.push_back({t, FieldTf{4, 0, 0, static_cast<uint8_t>(t)}});
+  return d;
+}
+
+// doc name -> its terms, read back from the postings.
+std::map<std::string, std::set<TermId>> TermsByName(
+    const Segment& s, const std::vector<TermId>& vocabulary) {
+  std::map<std::string, std::set<TermId>> out;
+  for (TermId t : vocabulary) {
+    auto [begin, end] = s.Postings(t);
+    for (const Posting* p = begin; p != end; ++p) {
+      if (p != begin) {
+        EXPECT_LT((p - 1)->doc, p->doc) << "postings sorted by doc";
+      }
+      EXPECT_EQ(p->tf[kBio], static_cast<uint8_t>(t));
+      out[std::string(s.name(p->doc))].insert(t);
+    }
+  }
+  return out;
+}
+
+TEST(InternerTest, IdsAreDenseStableAndValuesMadeOnce) {
+  Interner<int> interner;
+  int made = 0;
+  auto make = [&](absl::string_view key) {
+    ++made;
+    return static_cast<int>(key.size());
+  };
+  EXPECT_EQ(interner.Intern("GM0363", make), 0u);
+  EXPECT_EQ(interner.Intern("PV27", make), 1u);
+  EXPECT_EQ(interner.Intern("GM0363", make), 0u);
+  EXPECT_EQ(made, 2);
+  EXPECT_EQ(interner.key(1), "PV27");
+  EXPECT_EQ(interner.value(0), 6);
+  EXPECT_EQ(interner.Find("PV27"), 1u);
+  EXPECT_EQ(interner.Find("NL"), std::nullopt);
+  // Past one chunk of ids, earlier keys stay where they were.
+  const absl::string_view first = interner.key(0);
+  for (int i = 0; i < 10000; ++i) interner.Intern("code" + std::to_string(i), make);
+  EXPECT_EQ(interner.size(), 10002u);
+  EXPECT_EQ(interner.key(0).data(), first.data());
+  EXPECT_EQ(interner.key(10001), "code9999");
+}
+
+TEST(SegmentTest, BuildKeepsFactsAndPostings) {
+  auto s = Segment::Build({MakeDoc("a", {1, 2}), MakeDoc("bb", {2, 3})});
+  ASSERT_EQ(s->size(), 2u);
+  const ExpertFacts f = s->facts(1);
+  EXPECT_EQ(f.name, "bb");
+  EXPECT_EQ(f.display_name, "Display bb");
+  EXPECT_EQ(f.info.available_hours, 2);
+  EXPECT_THAT(f.regions, ElementsAre(7, 9));
+  ASSERT_EQ(f.skills.size(), 1u);
+  EXPECT_EQ(SkillId(f.skills[0]), 3u);
+  EXPECT_EQ(SkillLevel(f.skills[0]), 4);
+  EXPECT_EQ(s->lengths()[1][kBio], 65535);
+  EXPECT_EQ(s->max_length()[kJobTitle], 8);
+  EXPECT_EQ(s->total_length()[kSkills], 8u);
+  EXPECT_THAT(
+      TermsByName(*s, {1, 2, 3}),
+      ElementsAre(Pair("a", std::set<TermId>{1, 2}), Pair("bb", std::set<TermId>{2, 3})));
+  EXPECT_NE(s->Find(3, 1), nullptr);
+  EXPECT_EQ(s->Find(3, 0), nullptr);
+}
+
+TEST(SegmentTest, MergeDropsDeadDocsAndAppendsTheOther) {
+  auto a = Segment::Build({MakeDoc("a", {1, 2}), MakeDoc("b", {2}), MakeDoc("c", {3})});
+  auto b = Segment::Build({MakeDoc("d", {2, 4}), MakeDoc("b", {5})});
+  auto m = Segment::Merge(*a, {false, true, false}, *b);
+  ASSERT_EQ(m->size(), 4u);
+  EXPECT_EQ(m->name(0), "a");
+  EXPECT_EQ(m->name(1), "c");
+  EXPECT_EQ(m->name(2), "d");
+  EXPECT_EQ(m->name(3), "b");
+  EXPECT_EQ(m->facts(3).display_name, "Display b");
+  EXPECT_THAT(
+      TermsByName(*m, {1, 2, 3, 4, 5}),
+      ElementsAre(Pair("a", std::set<TermId>{1, 2}), Pair("b", std::set<TermId>{5}),
+                  Pair("c", std::set<TermId>{3}), Pair("d", std::set<TermId>{2, 4})));
+  EXPECT_EQ(m->postings_count(), 6u);
+}
+
+TEST(ExpertIndexTest, UpdatesGoToTheDeltaAndTheLastOneWins) {
+  auto analyzer = Analyzer::Create({});
+  ASSERT_TRUE(analyzer.ok()) << analyzer.status();
+  ExpertIndex index(analyzer->get(), {});
+  index.Load(Segment::Build({MakeDoc("x", {1}), MakeDoc("y", {1, 2})}), 1);
+  std::vector<ExpertIndex::Update> updates;
+  updates.push_back({"y", MakeDoc("y", {3})});
+  updates.push_back({"z", MakeDoc("z", {3})});
+  updates.push_back({"y", MakeDoc("y", {4})});
+  updates.push_back({"x", std::nullopt});
+  index.Apply(std::move(updates), 2);
+  auto snap = index.Snapshot();
+  EXPECT_EQ(snap->revision, 2);
+  EXPECT_EQ(snap->live_docs, 2u);
+  EXPECT_FALSE(snap->alive(0));
+  EXPECT_FALSE(snap->alive(1));
+  EXPECT_THAT(
+      TermsByName(*snap->delta, {1, 2, 3, 4}),
+      ElementsAre(Pair("y", std::set<TermId>{4}), Pair("z", std::set<TermId>{3})));
+  EXPECT_EQ(snap->DocFreq(1), 2u);  // dead base docs still count until a merge
+
+  // Replacing a delta doc drops its old postings from the delta.
+  std::vector<ExpertIndex::Update> more;
+  more.push_back({"z", MakeDoc("z", {5})});
+  index.Apply(std::move(more), 3);
+  snap = index.Snapshot();
+  EXPECT_THAT(
+      TermsByName(*snap->delta, {3, 4, 5}),
+      ElementsAre(Pair("y", std::set<TermId>{4}), Pair("z", std::set<TermId>{5})));
+}
+
+TEST(ExpertIndexTest, AnalyzeInternsAndAnalysesEachSkillOnce) {
+  auto analyzer = Analyzer::Create({});
+  ASSERT_TRUE(analyzer.ok()) << analyzer.status();
+  ExpertIndex index(analyzer->get(), {});
+  registry::v1::Expert e;
+  e.set_name("experts/a");
+  e.set_organisation("organisations/o");
+  e.add_region_codes("GM0363");
+  auto* skill = e.add_skills();
+  skill->set_name("woningbouw");
+  skill->set_level(4);
+  e.set_bio("Werkt aan woningbouw.");
+  const Segment::Doc a = index.Analyze(e);
+  e.set_name("experts/b");
+  const Segment::Doc b = index.Analyze(e);
+  EXPECT_EQ(a.info.organisation, b.info.organisation);
+  EXPECT_EQ(a.regions, b.regions);
+  EXPECT_EQ(a.skills, b.skills);
+  EXPECT_EQ(index.vocabulary().skills.size(), 1u);
+  EXPECT_EQ(index.vocabulary().skills.key(SkillId(a.skills[0])), "woningbouw");
+  const TermId woningbouw = HashTerm("woningbouw");
+  bool found = false;
+  for (const auto& [term, tf] : a.terms) {
+    if (term != woningbouw) continue;
+    found = true;
+    EXPECT_GT(tf[kSkills], 0);
+    EXPECT_GT(tf[kBio], 0);
+  }
+  EXPECT_TRUE(found);
+}
+
+}  // namespace
+}  // namespace samenspel::matching
