@@ -338,6 +338,9 @@ class ResourceOps {
     SAMENSPEL_RETURN_IF_ERROR(v.ToStatus());
     const std::string id = id_in.empty() ? GenerateId() : std::string(id_in);
     R r = input;
+    // Fields this registry does not know would bypass every limit and be
+    // stored and published as they came: dropped.
+    r.DiscardUnknownFields();
     r.set_name(ResourceName(T::kKind, id));
     *r.mutable_create_time() = ToProto(req.commit_time);
     *r.mutable_update_time() = r.create_time();
@@ -395,6 +398,7 @@ class ResourceOps {
       req.commit_time = options_.clock();
       R next = current;
       SAMENSPEL_RETURN_IF_ERROR(edit(next));
+      next.DiscardUnknownFields();
       next.set_name(current.name());
       SAMENSPEL_RETURN_IF_ERROR(
           CheckWrite(caller_, T::kKind, T::Owner(current), T::Owner(next)));

@@ -397,6 +397,32 @@ TEST_F(RegistryTest, BatchCreateIsAllOrNothingAndReportsEveryBadItem) {
   EXPECT_EQ(*store_.CurrentRevision(), 4);
 }
 
+TEST_F(RegistryTest, UnknownFieldsAreNotStored) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  v1::CreateExpertRequest req = ExpertRequest("anna", "gm0363");
+  req.mutable_expert()
+      ->GetReflection()
+      ->MutableUnknownFields(req.mutable_expert())
+      ->AddLengthDelimited(4242, std::string(100000, 'x'));
+  absl::StatusOr<v1::Expert> created = registry_.CreateExpert(req);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->GetReflection()->GetUnknownFields(*created).field_count(), 0);
+  v1::UpdateExpertRequest update;
+  *update.mutable_expert() = *created;
+  update.mutable_expert()
+      ->GetReflection()
+      ->MutableUnknownFields(update.mutable_expert())
+      ->AddVarint(4243, 7);
+  absl::StatusOr<v1::Expert> updated = registry_.UpdateExpert(update);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  v1::GetExpertRequest get;
+  get.set_name("experts/anna");
+  absl::StatusOr<v1::Expert> stored = registry_.GetExpert(get);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->GetReflection()->GetUnknownFields(*stored).field_count(), 0);
+  EXPECT_LT(stored->ByteSizeLong(), 1000u);
+}
+
 TEST_F(RegistryTest, ChangesCarryTheResourceAfterTheChange) {
   MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
   MakeExpert("anna", "gm0363");
