@@ -1,17 +1,27 @@
 // samenspel-matching: flags -> MatchingServerOptions -> wiring. See
 // DESIGN.md "Running" for the flag contract.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/flags/marshalling.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/bearer_channel.h"
+#include "common/call_credentials.h"
 #include "common/health_service.h"
+#include "common/rate_limiter.h"
+#include "common/registry_authenticator.h"
 #include "common/server_setup.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -21,6 +31,7 @@
 #include "matching-service/core/region.h"
 #include "matching-service/server/matching_service_impl.h"
 #include "matching-service/server/registry_follower.h"
+#include "openssl/sha.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50052",
           "Address to serve gRPC on (host:port).");
@@ -47,7 +58,25 @@ ABSL_FLAG(
     std::string, client_ca, "",
     "PEM CA bundle; when set, clients must present a certificate it signed (mTLS).");
 ABSL_FLAG(std::string, admin_token_file, "",
-          "File with the bootstrap admin bearer token (access control: see issue #5).");
+          "File with a bootstrap admin bearer token accepted here (at least 32 "
+          "characters). With it or --client_ca set, every call must authenticate: "
+          "tokens are checked with the registry.");
+ABSL_FLAG(std::string, registry_token_file, "",
+          "File with this service's bearer token for the registry (an admin token: it "
+          "follows the feed and checks callers' tokens).");
+ABSL_FLAG(std::vector<std::string>, admin_oins, {},
+          "Comma-separated OINs whose client certificates act as admins.");
+ABSL_FLAG(std::string, client_cert_role, "editor",
+          "Role of other client-certificate callers: editor or reader.");
+ABSL_FLAG(absl::Duration, token_cache_ttl, absl::Seconds(5),
+          "How long a caller's verified token or certificate is trusted without asking "
+          "the registry again.");
+ABSL_FLAG(double, rate_limit, 50,
+          "Match calls per second each non-admin principal may make on average (0: no "
+          "limit); more get RESOURCE_EXHAUSTED.");
+ABSL_FLAG(double, rate_burst, 100, "Largest burst of calls per non-admin principal.");
+ABSL_FLAG(absl::Duration, tls_reload_interval, absl::Seconds(60),
+          "How often the TLS files are checked for renewed certificates.");
 ABSL_FLAG(absl::Duration, max_revision_wait, absl::Seconds(5),
           "Longest wait for a request's min_revision before UNAVAILABLE.");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
@@ -63,9 +92,21 @@ struct MatchingServerOptions {
   AnalyzerOptions analyzer;
   std::string regions_path;
   ServerSecurityOptions security;
+  std::string admin_token;
+  std::string registry_token;
+  RegistryAuthenticatorOptions authenticator;
+  RateLimiterOptions rate_limit;
   MatchingServiceOptions service;
   absl::Duration drain_timeout;
 };
+
+std::string Sha256Hex(absl::string_view s) {
+  if (s.empty()) return "";
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), digest);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+}
 
 [[noreturn]] void Fail(const std::string& message) {
   std::fprintf(stderr, "samenspel-matching: %s\n", message.c_str());
@@ -87,9 +128,30 @@ MatchingServerOptions OptionsFromFlags() {
   o.security.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   o.security.tls_key = absl::GetFlag(FLAGS_tls_key);
   o.security.client_ca = absl::GetFlag(FLAGS_client_ca);
-  if (!absl::GetFlag(FLAGS_admin_token_file).empty()) {
-    Fail("--admin_token_file: token authentication is not available in this build yet");
+  o.security.reload_interval = absl::GetFlag(FLAGS_tls_reload_interval);
+  auto read_token = [](const std::string& flag, const std::string& path) {
+    if (path.empty()) return std::string();
+    absl::StatusOr<std::string> token = ReadFile(path);
+    if (!token.ok()) Fail(absl::StrCat("--", flag, ": ", token.status().message()));
+    std::string t(absl::StripAsciiWhitespace(*token));
+    if (t.size() < 32) Fail(absl::StrCat("--", flag, ": the token is too short"));
+    return t;
+  };
+  o.admin_token = read_token("admin_token_file", absl::GetFlag(FLAGS_admin_token_file));
+  o.registry_token =
+      read_token("registry_token_file", absl::GetFlag(FLAGS_registry_token_file));
+  o.authenticator.admin_oins = absl::GetFlag(FLAGS_admin_oins);
+  o.authenticator.cache_ttl = absl::GetFlag(FLAGS_token_cache_ttl);
+  const std::string cert_role = absl::GetFlag(FLAGS_client_cert_role);
+  if (cert_role == "editor") {
+    o.authenticator.certificate_role = registry::v1::ROLE_EDITOR;
+  } else if (cert_role == "reader") {
+    o.authenticator.certificate_role = registry::v1::ROLE_READER;
+  } else {
+    Fail("--client_cert_role must be editor or reader (admins: --admin_oins)");
   }
+  o.rate_limit.rate = absl::GetFlag(FLAGS_rate_limit);
+  o.rate_limit.burst = std::max(1.0, absl::GetFlag(FLAGS_rate_burst));
   o.service.max_revision_wait = absl::GetFlag(FLAGS_max_revision_wait);
   o.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   return o;
@@ -107,8 +169,41 @@ int Run(const MatchingServerOptions& o) {
   absl::StatusOr<RegionTable> regions = RegionTable::Load(o.regions_path);
   if (!regions.ok()) Fail(regions.status().ToString());
 
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  std::shared_ptr<grpc::Channel> registry_channel =
+      CreateChannelWithBearer(o.registry, *registry_credentials, args, o.registry_token);
+
   Matcher matcher(analyzer->get(), *std::move(regions), MatcherOptions{});
-  MatchingServiceImpl service(&matcher, o.service);
+  // DESIGN.md: open without credentials in --insecure mode; otherwise every
+  // call authenticates, with tokens and certificates checked by the registry.
+  const bool open =
+      o.security.insecure && o.admin_token.empty() && o.security.client_ca.empty();
+  RegistryAuthenticator authenticator(registry_channel, "", o.authenticator);
+  RateLimiter limiter(o.rate_limit);
+  MatchingServiceOptions service_options = o.service;
+  if (open) {
+    std::fprintf(stderr,
+                 "samenspel-matching: WARNING: no credentials configured: every caller "
+                 "is an admin (development only)\n");
+  } else {
+    const std::string admin_hash = Sha256Hex(o.admin_token);
+    service_options.authenticate = [&authenticator,
+                                    admin_hash](const grpc::ServerContextBase& ctx)
+        -> absl::StatusOr<registry::v1::Principal> {
+      absl::StatusOr<std::optional<std::string>> bearer = BearerSecret(ctx);
+      if (bearer.ok() && *bearer && !admin_hash.empty() &&
+          Sha256Hex(**bearer) == admin_hash) {
+        registry::v1::Principal admin;
+        admin.set_subject("bootstrap-admin");
+        admin.set_role(registry::v1::ROLE_ADMIN);
+        return admin;
+      }
+      return authenticator.Authenticate(ctx);
+    };
+    service_options.rate_limiter = &limiter;
+  }
+  MatchingServiceImpl service(&matcher, service_options);
 
   HealthService health({"samenspel.matching.v1.MatchingService"});
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -127,13 +222,9 @@ int Run(const MatchingServerOptions& o) {
   std::fprintf(stderr, "samenspel-matching: listening on %s (port %d), following %s\n",
                o.listen.c_str(), port, o.registry.c_str());
 
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(64 << 20);
   RegistryFollowerOptions follower_options;
   follower_options.on_ready = [&health](bool ready) { health.SetServing(ready); };
-  RegistryFollower follower(
-      grpc::CreateCustomChannel(o.registry, *registry_credentials, args), &matcher,
-      follower_options);
+  RegistryFollower follower(registry_channel, &matcher, follower_options);
   follower.Start();
 
   const int sig = WaitForStopSignal(stop_signals);

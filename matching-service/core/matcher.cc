@@ -842,8 +842,8 @@ class Ranking {
   float left_out_skill_ = 0;
 };
 
-absl::StatusOr<Challenge> Resolve(const MatcherState& state,
-                                  const v1::ChallengeRef& ref) {
+absl::StatusOr<Challenge> ResolveRef(const MatcherState& state,
+                                     const v1::ChallengeRef& ref) {
   switch (ref.challenge_case()) {
     case v1::ChallengeRef::kName: {
       auto it = state.catalog->challenges.find(ref.name());
@@ -863,6 +863,17 @@ absl::StatusOr<Challenge> Resolve(const MatcherState& state,
     default:
       return InvalidField("challenge", "give a challenge name or an inline challenge");
   }
+}
+
+// The challenge `ref` names. With `on_behalf_of` (an organisation's name),
+// the challenge is treated as that organisation's: consent exceptions apply
+// to its own experts only, whoever owns the challenge.
+absl::StatusOr<Challenge> Resolve(const MatcherState& state, const v1::ChallengeRef& ref,
+                                  absl::string_view on_behalf_of) {
+  absl::StatusOr<Challenge> c = ResolveRef(state, ref);
+  if (c.ok() && !on_behalf_of.empty())
+    c->set_owner_organisation(std::string(on_behalf_of));
+  return c;
 }
 
 }  // namespace
@@ -1090,12 +1101,12 @@ absl::Status Matcher::WaitForRevision(int64_t revision, absl::Time deadline) con
 }
 
 absl::StatusOr<v1::MatchExpertsResponse> Matcher::MatchExperts(
-    const v1::MatchExpertsRequest& r) const {
+    const v1::MatchExpertsRequest& r, absl::string_view on_behalf_of) const {
   if (r.page_size() < 0 || r.page_size() > 200) {
     return InvalidField("page_size", "must be between 0 and 200 (0 means 10)");
   }
   const std::shared_ptr<const MatcherState> state = State();
-  absl::StatusOr<Challenge> challenge = Resolve(*state, r.challenge());
+  absl::StatusOr<Challenge> challenge = Resolve(*state, r.challenge(), on_behalf_of);
   if (!challenge.ok()) return challenge.status();
   const Query query = BuildQuery(*analyzer_, *challenge);
   Ranking ranking(*state, regions_, options_, query);
@@ -1109,7 +1120,7 @@ absl::StatusOr<v1::MatchExpertsResponse> Matcher::MatchExperts(
 }
 
 absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
-    const v1::SuggestTeamRequest& r) const {
+    const v1::SuggestTeamRequest& r, absl::string_view on_behalf_of) const {
   if (r.team_size() < 0 || r.team_size() > 50) {
     return InvalidField("team_size",
                         "must be between 0 and 50 (0: the challenge's, else 5)");
@@ -1118,7 +1129,7 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     return InvalidField("max_per_organisation", "must not be negative (0 means 1)");
   }
   const std::shared_ptr<const MatcherState> state = State();
-  absl::StatusOr<Challenge> challenge = Resolve(*state, r.challenge());
+  absl::StatusOr<Challenge> challenge = Resolve(*state, r.challenge(), on_behalf_of);
   if (!challenge.ok()) return challenge.status();
   const int team_size = r.team_size() > 0
                             ? r.team_size()
@@ -1301,12 +1312,12 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
 }
 
 absl::StatusOr<v1::MatchTeamsResponse> Matcher::MatchTeams(
-    const v1::MatchTeamsRequest& r) const {
+    const v1::MatchTeamsRequest& r, absl::string_view on_behalf_of) const {
   if (r.page_size() < 0 || r.page_size() > 100) {
     return InvalidField("page_size", "must be between 0 and 100 (0 means 5)");
   }
   const std::shared_ptr<const MatcherState> state = State();
-  absl::StatusOr<Challenge> challenge = Resolve(*state, r.challenge());
+  absl::StatusOr<Challenge> challenge = Resolve(*state, r.challenge(), on_behalf_of);
   if (!challenge.ok()) return challenge.status();
   const Query query = BuildQuery(*analyzer_, *challenge);
   const auto& teams = state->catalog->teams;

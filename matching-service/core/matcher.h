@@ -147,11 +147,15 @@ class Matcher {
   // passes; UNAVAILABLE then.
   absl::Status WaitForRevision(int64_t revision, absl::Time deadline) const;
 
+  // `on_behalf_of`: the calling organisation's name when the caller is not
+  // an admin; then only that organisation's experts are exempt from consent
+  // (not the challenge owner's). Empty: the challenge's owner.
   absl::StatusOr<v1::MatchExpertsResponse> MatchExperts(
-      const v1::MatchExpertsRequest& r) const;
+      const v1::MatchExpertsRequest& r, absl::string_view on_behalf_of = "") const;
   absl::StatusOr<v1::SuggestTeamResponse> SuggestTeam(
-      const v1::SuggestTeamRequest& r) const;
-  absl::StatusOr<v1::MatchTeamsResponse> MatchTeams(const v1::MatchTeamsRequest& r) const;
+      const v1::SuggestTeamRequest& r, absl::string_view on_behalf_of = "") const;
+  absl::StatusOr<v1::MatchTeamsResponse> MatchTeams(
+      const v1::MatchTeamsRequest& r, absl::string_view on_behalf_of = "") const;
 
   const Analyzer& analyzer() const { return *analyzer_; }
 

@@ -16,6 +16,26 @@ template <typename Request, typename Response, typename Method>
 grpc::Status MatchingServiceImpl::Handle(grpc::ServerContext* ctx, const Request& request,
                                          Response* response, Method method) {
   const absl::Time start = absl::Now();
+  std::string on_behalf_of;
+  if (options_.authenticate) {
+    absl::StatusOr<registry::v1::Principal> who = options_.authenticate(*ctx);
+    if (!who.ok()) return ToGrpcStatus(who.status());
+    if (who->role() != registry::v1::ROLE_ADMIN) {
+      if (options_.rate_limiter != nullptr &&
+          !options_.rate_limiter->Allow(who->subject())) {
+        return ToGrpcStatus(WithReason(
+            absl::ResourceExhaustedError(absl::StrCat(
+                who->subject(), " is over its rate limit; retry in ",
+                static_cast<int>(
+                    options_.rate_limiter->RetryAfterSeconds(who->subject()) * 1000 + 1),
+                " ms")),
+            "RATE_LIMITED"));
+      }
+      // A principal without an organisation gets no consent exception.
+      on_behalf_of =
+          who->organisation().empty() ? "organisations/-" : who->organisation();
+    }
+  }
   if (request.min_revision() < 0) {
     return ToGrpcStatus(InvalidField("min_revision", "must not be negative"));
   }
@@ -27,7 +47,7 @@ grpc::Status MatchingServiceImpl::Handle(grpc::ServerContext* ctx, const Request
       return ToGrpcStatus(s);
     }
   }
-  absl::StatusOr<Response> result = (matcher_->*method)(request);
+  absl::StatusOr<Response> result = (matcher_->*method)(request, on_behalf_of);
   ctx->AddTrailingMetadata("samenspel-server-time-us",
                            absl::StrCat(absl::ToInt64Microseconds(absl::Now() - start)));
   if (!result.ok()) return ToGrpcStatus(result.status());

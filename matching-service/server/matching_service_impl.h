@@ -5,8 +5,12 @@
 #ifndef SAMENSPEL_MATCHING_SERVER_MATCHING_SERVICE_IMPL_H_
 #define SAMENSPEL_MATCHING_SERVER_MATCHING_SERVICE_IMPL_H_
 
+#include <functional>
+
+#include "common/rate_limiter.h"
 #include "matching-service/core/matcher.h"
 #include "samenspel/matching/v1/matching_service.grpc.pb.h"
+#include "samenspel/registry/v1/access_service.pb.h"
 
 namespace samenspel::matching {
 
@@ -14,8 +18,18 @@ struct MatchingServiceOptions {
   // Longest wait for min_revision when the call has no (or a longer)
   // deadline (default 5 s).
   absl::Duration max_revision_wait = absl::Seconds(5);
+  // Who is calling (common/registry_authenticator.h); unset for an open
+  // development service, where every caller is an admin.
+  std::function<absl::StatusOr<registry::v1::Principal>(const grpc::ServerContextBase&)>
+      authenticate;
+  // Calls per second per non-admin principal; unset: no limit.
+  RateLimiter* rate_limiter = nullptr;
 };
 
+// Access: every role may match. A non-admin caller matches on behalf of its
+// own organisation: experts without consent are returned to it only when
+// they belong to that organisation (Matcher's `on_behalf_of`).
+//
 // Thread-safe.
 class MatchingServiceImpl final : public v1::MatchingService::Service {
  public:

@@ -1,0 +1,188 @@
+// samenspel-matching with credentials configured, against a real registry
+// over Redis: callers authenticate with registry tokens (checked by
+// introspection), the follower reads the registry with its own token, and a
+// non-admin caller never gets another organisation's experts who did not
+// consent to matching.
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/grpc_status.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/time_util.h"
+#include "grpcpp/client_context.h"
+#include "gtest/gtest.h"
+#include "samenspel/matching/v1/matching_service.grpc.pb.h"
+#include "samenspel/registry/v1/access_service.grpc.pb.h"
+#include "samenspel/registry/v1/registry_service.grpc.pb.h"
+#include "tests/support/redis_server.h"
+#include "tests/support/service_process.h"
+
+namespace samenspel::matching {
+namespace {
+
+namespace rv1 = ::samenspel::registry::v1;
+namespace type = ::samenspel::type::v1;
+using test_support::RedisServer;
+using test_support::ServiceProcess;
+using ::testing::Contains;
+using ::testing::Not;
+using RegistryStub = rv1::RegistryService::Stub;
+
+const std::string kAdminToken = "matching-test-admin-token-0123456789abcdef";
+
+template <typename Response, typename Stub, typename Request, typename Method>
+absl::StatusOr<Response> Call(Stub& stub, Method method, const Request& request,
+                              const std::string& token) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  ctx.set_wait_for_ready(true);
+  if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
+  Response response;
+  grpc::Status s = (stub.*method)(&ctx, request, &response);
+  if (!s.ok()) return FromGrpcStatus(s);
+  return response;
+}
+
+class MatchingAccessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto redis = RedisServer::Create();
+    ASSERT_TRUE(redis.ok()) << redis.status();
+    redis_ = *std::move(redis);
+    char dir[] = "/tmp/samenspel-matching-access-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    const std::string token_file = std::string(dir) + "/admin-token";
+    std::ofstream(token_file) << kAdminToken << "\n";
+    auto registry = ServiceProcess::Start(SAMENSPEL_REGISTRY_BINARY,
+                                          {"--insecure", "--redis=" + redis_->address(),
+                                           "--admin_token_file=" + token_file});
+    ASSERT_TRUE(registry.ok()) << registry.status();
+    registry_ = *std::move(registry);
+    ASSERT_TRUE(registry_->WaitForHealth("SERVING", absl::Seconds(10)));
+    registry_stub_ = rv1::RegistryService::NewStub(registry_->Channel());
+    access_stub_ = rv1::AccessService::NewStub(registry_->Channel());
+    for (const char* org : {"org-a", "org-b"}) {
+      rv1::CreateOrganisationRequest req;
+      req.set_organisation_id(org);
+      req.mutable_organisation()->set_display_name(org);
+      req.mutable_organisation()->set_layer(type::GOVERNMENT_LAYER_MUNICIPAL);
+      ASSERT_TRUE(Call<rv1::Organisation>(*registry_stub_,
+                                          &RegistryStub::CreateOrganisation, req,
+                                          kAdminToken)
+                      .ok());
+    }
+    // Matching reads the registry with the admin token, and accepts it too.
+    auto matching = ServiceProcess::Start(
+        SAMENSPEL_MATCHING_BINARY,
+        {"--insecure", "--registry=" + registry_->address(),
+         "--admin_token_file=" + token_file, "--registry_token_file=" + token_file,
+         "--token_cache_ttl=100ms"});
+    ASSERT_TRUE(matching.ok()) << matching.status();
+    matching_ = *std::move(matching);
+    matching_stub_ = v1::MatchingService::NewStub(matching_->Channel());
+  }
+
+  std::string IssueToken(const std::string& org, rv1::Role role) {
+    rv1::CreateAccessTokenRequest req;
+    req.mutable_access_token()->set_organisation("organisations/" + org);
+    req.mutable_access_token()->set_role(role);
+    *req.mutable_access_token()->mutable_expire_time() =
+        google::protobuf::util::TimeUtil::MillisecondsToTimestamp(
+            absl::ToUnixMillis(absl::Now() + absl::Hours(1)));
+    auto r = Call<rv1::CreateAccessTokenResponse>(
+        *access_stub_, &rv1::AccessService::Stub::CreateAccessToken, req, kAdminToken);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? r->secret() : "";
+  }
+
+  int64_t CreateExpert(const std::string& id, const std::string& org, bool consent) {
+    rv1::CreateExpertRequest req;
+    req.set_expert_id(id);
+    rv1::Expert* e = req.mutable_expert();
+    e->set_display_name("Expert " + id);
+    e->set_organisation("organisations/" + org);
+    e->add_skills()->set_name("woningbouw");
+    e->mutable_skills(0)->set_level(4);
+    e->set_available_hours_per_week(8);
+    e->set_consent_to_matching(consent);
+    auto r =
+        Call<rv1::Expert>(*registry_stub_, &RegistryStub::CreateExpert, req, kAdminToken);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? r->revision() : 0;
+  }
+
+  // Experts matched for a challenge owned by org-a, as `token`.
+  absl::StatusOr<std::vector<std::string>> Match(const std::string& token,
+                                                 int64_t min_revision) {
+    v1::MatchExpertsRequest req;
+    req.mutable_challenge()->mutable_inline_()->set_title("woningbouwopgave");
+    req.mutable_challenge()->mutable_inline_()->set_owner_organisation(
+        "organisations/org-a");
+    req.set_min_revision(min_revision);
+    auto r = Call<v1::MatchExpertsResponse>(
+        *matching_stub_, &v1::MatchingService::Stub::MatchExperts, req, token);
+    if (!r.ok()) return r.status();
+    std::vector<std::string> names;
+    for (const auto& m : r->matches()) names.push_back(m.expert());
+    return names;
+  }
+
+  std::unique_ptr<RedisServer> redis_;
+  std::unique_ptr<ServiceProcess> registry_;
+  std::unique_ptr<ServiceProcess> matching_;
+  std::unique_ptr<RegistryStub> registry_stub_;
+  std::unique_ptr<rv1::AccessService::Stub> access_stub_;
+  std::unique_ptr<v1::MatchingService::Stub> matching_stub_;
+};
+
+TEST_F(MatchingAccessTest, CallersAuthenticateAndConsentFollowsTheirOrganisation) {
+  CreateExpert("open-a", "org-a", /*consent=*/true);
+  const int64_t rev = CreateExpert("private-a", "org-a", /*consent=*/false);
+  const std::string reader_a = IssueToken("org-a", rv1::ROLE_READER);
+  const std::string reader_b = IssueToken("org-b", rv1::ROLE_READER);
+
+  // The follower got the experts through its own token.
+  auto admin = Match(kAdminToken, rev);
+  ASSERT_TRUE(admin.ok()) << admin.status();
+  EXPECT_THAT(*admin, Contains("experts/private-a"));  // an org-a challenge
+
+  auto own = Match(reader_a, rev);
+  ASSERT_TRUE(own.ok()) << own.status();
+  EXPECT_THAT(*own, Contains("experts/private-a"));
+  // Org-b names org-a as the owner, but matches on its own behalf.
+  auto other = Match(reader_b, rev);
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_THAT(*other, Contains("experts/open-a"));
+  EXPECT_THAT(*other, Not(Contains("experts/private-a")));
+
+  EXPECT_TRUE(absl::IsUnauthenticated(Match("", rev).status()));
+  EXPECT_TRUE(absl::IsUnauthenticated(
+      Match("sst.0123456789abcdef.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", rev)
+          .status()));
+
+  // A token revoked at the registry stops working here within the cache TTL.
+  rv1::GetCallerIdentityRequest who;
+  auto principal = Call<rv1::Principal>(
+      *access_stub_, &rv1::AccessService::Stub::GetCallerIdentity, who, reader_b);
+  ASSERT_TRUE(principal.ok());
+  rv1::RevokeAccessTokenRequest revoke;
+  revoke.set_name(principal->subject());
+  ASSERT_TRUE(Call<rv1::AccessToken>(*access_stub_,
+                                     &rv1::AccessService::Stub::RevokeAccessToken, revoke,
+                                     kAdminToken)
+                  .ok());
+  absl::Status s;
+  const absl::Time limit = absl::Now() + absl::Seconds(10);
+  do {
+    s = Match(reader_b, rev).status();
+    if (absl::IsUnauthenticated(s)) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  } while (absl::Now() < limit);
+  EXPECT_TRUE(absl::IsUnauthenticated(s)) << s;
+}
+
+}  // namespace
+}  // namespace samenspel::matching
