@@ -159,6 +159,28 @@ TEST_F(MatchingAccessTest, CallersAuthenticateAndConsentFollowsTheirOrganisation
   EXPECT_THAT(*other, Not(Contains("experts/private-a")));
 
   EXPECT_TRUE(absl::IsUnauthenticated(Match("", rev).status()));
+  // SuggestTeam and MatchTeams: the same rules.
+  for (const std::string& token : {std::string(""), reader_b}) {
+    v1::SuggestTeamRequest suggest;
+    suggest.mutable_challenge()->mutable_inline_()->set_title("woningbouwopgave");
+    suggest.mutable_challenge()->mutable_inline_()->set_owner_organisation(
+        "organisations/org-a");
+    suggest.set_team_size(2);
+    auto team = Call<v1::SuggestTeamResponse>(
+        *matching_stub_, &v1::MatchingService::Stub::SuggestTeam, suggest, token);
+    v1::MatchTeamsRequest teams;
+    teams.mutable_challenge()->mutable_inline_()->set_title("woningbouwopgave");
+    auto similar = Call<v1::MatchTeamsResponse>(
+        *matching_stub_, &v1::MatchingService::Stub::MatchTeams, teams, token);
+    if (token.empty()) {
+      EXPECT_TRUE(absl::IsUnauthenticated(team.status())) << team.status();
+      EXPECT_TRUE(absl::IsUnauthenticated(similar.status())) << similar.status();
+    } else {
+      ASSERT_TRUE(team.ok()) << team.status();
+      EXPECT_THAT(team->DebugString(), Not(::testing::HasSubstr("experts/private-a")));
+      EXPECT_TRUE(similar.ok()) << similar.status();
+    }
+  }
   EXPECT_TRUE(absl::IsUnauthenticated(
       Match("sst.0123456789abcdef.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", rev)
           .status()));

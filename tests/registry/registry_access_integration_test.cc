@@ -320,6 +320,64 @@ TEST_F(RegistryAccessTest, EveryRpcByRoleAndOrganisation) {
          req.mutable_challenge()->set_state(v1::Challenge::OPEN);
          return Call<v1::Challenge>(*stub_, &Stub::CreateChallenge, req, t).status();
        }},
+      {"GetChallenge", false, false,
+       [&](const std::string& t, const std::string& org, int n) {
+         v1::CreateChallengeRequest create;
+         create.set_challenge_id(absl::StrCat("get-", n));
+         create.mutable_challenge()->set_title("Opgave");
+         create.mutable_challenge()->set_owner_organisation(org_name(org));
+         create.mutable_challenge()->set_team_size(3);
+         EXPECT_TRUE(
+             Call<v1::Challenge>(*stub_, &Stub::CreateChallenge, create, kAdminToken)
+                 .ok());
+         v1::GetChallengeRequest req;
+         req.set_name(absl::StrCat("challenges/get-", n));
+         return Call<v1::Challenge>(*stub_, &Stub::GetChallenge, req, t).status();
+       }},
+      {"WatchChanges", false, false,
+       [&](const std::string& t, const std::string&, int) {
+         grpc::ClientContext ctx;
+         ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+         if (!t.empty()) ctx.AddMetadata("authorization", "Bearer " + t);
+         auto reader = stub_->WatchChanges(&ctx, v1::WatchChangesRequest());
+         v1::Change first;
+         if (reader->Read(&first)) {
+           ctx.TryCancel();
+           reader->Finish();
+           return absl::OkStatus();
+         }
+         return FromGrpcStatus(reader->Finish());
+       }},
+      {"CreateAccessToken", false, true,
+       [&](const std::string& t, const std::string& org, int) {
+         v1::CreateAccessTokenRequest req;
+         req.mutable_access_token()->set_organisation(org_name(org));
+         req.mutable_access_token()->set_role(v1::ROLE_READER);
+         *req.mutable_access_token()->mutable_expire_time() =
+             TimeUtil::MillisecondsToTimestamp(
+                 absl::ToUnixMillis(absl::Now() + absl::Hours(1)));
+         return Call<v1::CreateAccessTokenResponse>(
+                    *access_, &AccessStub::CreateAccessToken, req, t)
+             .status();
+       }},
+      {"RevokeAccessToken", false, true,
+       [&](const std::string& t, const std::string& org, int) {
+         const std::string secret = IssueToken(org, v1::ROLE_READER);
+         auto p = Call<v1::Principal>(*access_, &AccessStub::GetCallerIdentity,
+                                      v1::GetCallerIdentityRequest(), secret);
+         EXPECT_TRUE(p.ok());
+         v1::RevokeAccessTokenRequest req;
+         req.set_name(p.ok() ? p->subject() : "");
+         return Call<v1::AccessToken>(*access_, &AccessStub::RevokeAccessToken, req, t)
+             .status();
+       }},
+      {"IntrospectAccessToken", false, true,
+       [&](const std::string& t, const std::string&, int) {
+         v1::IntrospectAccessTokenRequest req;
+         req.set_secret(reader_a_);
+         return Call<v1::Principal>(*access_, &AccessStub::IntrospectAccessToken, req, t)
+             .status();
+       }},
       {"ListChallenges", false, false,
        [&](const std::string& t, const std::string&, int) {
          return Call<v1::ListChallengesResponse>(*stub_, &Stub::ListChallenges,
