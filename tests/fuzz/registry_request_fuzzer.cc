@@ -196,14 +196,15 @@ class World {
   // the same content (updates are idempotent).
   template <typename R, typename Request>
   void CheckModify(const Request& request, absl::string_view etag,
-                   absl::StatusOr<R> (Registry::*write)(const Request&),
+                   absl::StatusOr<R> (Registry::*write)(const Request&,
+                                                        const v1::Principal&),
                    absl::StatusCode repeat_code) {
     const Snapshot before = Take();
-    absl::StatusOr<R> written = (registry_.*write)(request);
+    absl::StatusOr<R> written = (registry_.*write)(request, SystemPrincipal());
     if (!written.ok()) return CheckRejected(written.status(), before);
     CheckWritten(*written, before);
     const Snapshot after = Take();
-    absl::StatusOr<R> again = (registry_.*write)(request);
+    absl::StatusOr<R> again = (registry_.*write)(request, SystemPrincipal());
     if (!etag.empty()) repeat_code = absl::StatusCode::kAborted;
     if (repeat_code != absl::StatusCode::kOk) {
       FUZZ_CHECK(again.status().code() == repeat_code);
@@ -224,9 +225,10 @@ class World {
   template <typename R, typename Request>
   void CheckCreate(const Request& request, const R& input, const std::string& id,
                    const std::string& request_id,
-                   absl::StatusOr<R> (Registry::*create)(const Request&)) {
+                   absl::StatusOr<R> (Registry::*create)(const Request&,
+                                                         const v1::Principal&)) {
     const Snapshot before = Take();
-    absl::StatusOr<R> created = (registry_.*create)(request);
+    absl::StatusOr<R> created = (registry_.*create)(request, SystemPrincipal());
     if (!IsValid(input)) FUZZ_CHECK(absl::IsInvalidArgument(created.status()));
     if (!created.ok()) return CheckRejected(created.status(), before);
     if (!id.empty()) FUZZ_CHECK(created->name() == ResourceName(Resource<R>::kKind, id));
@@ -234,7 +236,7 @@ class World {
     // Without a request_id a repeat makes a second resource or fails.
     if (request_id.empty()) return;
     const Snapshot after = Take();
-    absl::StatusOr<R> again = (registry_.*create)(request);
+    absl::StatusOr<R> again = (registry_.*create)(request, SystemPrincipal());
     FUZZ_CHECK(again.ok() && MessageDifferencer::Equals(*again, *created));
     FUZZ_CHECK(Take() == after);
   }
@@ -261,14 +263,15 @@ class World {
 
   template <typename R, typename Request>
   void CheckDelete(const Request& request,
-                   absl::Status (Registry::*remove)(const Request&)) {
+                   absl::Status (Registry::*remove)(const Request&,
+                                                    const v1::Principal&)) {
     const Snapshot before = Take();
-    const absl::Status status = (registry_.*remove)(request);
+    const absl::Status status = (registry_.*remove)(request, SystemPrincipal());
     if (!status.ok()) return CheckRejected(status, before);
     FUZZ_CHECK(Take().revision > before.revision);
     FUZZ_CHECK(absl::IsNotFound(Resource<R>::Get(registry_, request.name()).status()));
     const Snapshot after = Take();
-    const absl::Status again = (registry_.*remove)(request);
+    const absl::Status again = (registry_.*remove)(request, SystemPrincipal());
     FUZZ_CHECK(absl::IsNotFound(again));
     CheckRejected(again, after);
   }
@@ -278,16 +281,17 @@ class World {
   template <typename R, typename Request, typename Response, typename Items,
             typename Matches>
   void CheckList(Request request,
-                 absl::StatusOr<Response> (Registry::*list)(const Request&),
+                 absl::StatusOr<Response> (Registry::*list)(const Request&,
+                                                            const v1::Principal&),
                  Items (Response::*items)() const, Matches matches) {
     const Snapshot before = Take();
-    absl::StatusOr<Response> page = (registry_.*list)(request);
+    absl::StatusOr<Response> page = (registry_.*list)(request, SystemPrincipal());
     if (!page.ok()) return CheckRejected(page.status(), before);
     request.clear_page_token();
     std::vector<std::string> listed;
     for (int pages = 0;; ++pages) {
       FUZZ_CHECK(pages < 100);
-      page = (registry_.*list)(request);
+      page = (registry_.*list)(request, SystemPrincipal());
       FUZZ_CHECK(page.ok() && page->revision() == before.revision);
       for (const R& r : ((*page).*items)()) {
         FUZZ_CHECK(matches(r));
