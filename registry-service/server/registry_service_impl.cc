@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/time/clock.h"
 #include "common/errors.h"
 #include "common/grpc_status.h"
 #include "google/protobuf/util/time_util.h"
@@ -64,7 +65,9 @@ grpc::ServerUnaryReactor* RegistryServiceImpl::Serve(
                call = std::move(call)] {
     // A call whose client gave up (deadline, cancel) while it waited for a
     // worker is not started.
-    if (context->IsCancelled()) {
+    // The deadline is checked too: the cancellation it causes may not have
+    // reached this context yet.
+    if (context->IsCancelled() || absl::FromChrono(context->deadline()) <= absl::Now()) {
       reactor->Finish(
           grpc::Status(grpc::StatusCode::CANCELLED, "cancelled before it ran"));
       return;
