@@ -48,6 +48,9 @@ ABSL_FLAG(int, rounds, 2, "Passes over the query set for the in-process latency.
 ABSL_FLAG(bool, decompose, true,
           "Also time analysis, segment building, delta writes and a merge on their own.");
 ABSL_FLAG(int, max_queries, 200, "Queries of the set to use (the first ones).");
+ABSL_FLAG(bool, prune, true,
+          "MatcherOptions::prune_candidates (false: score every term of every query, "
+          "to compare the rankings with --results_out).");
 ABSL_FLAG(std::string, results_out, "",
           "Write every query's ranked experts with their scores to this file, to "
           "check that a change keeps the rankings exactly.");
@@ -181,9 +184,9 @@ void QueryStats(const matching::Analyzer& analyzer, const matching::IndexSnapsho
       postings += df;
       if (df * 10 > index.doc_count()) common_postings += df;
       for (const auto* segment : {index.base.get(), index.delta.get()}) {
-        auto [begin, end] = segment->Postings(id);
+        const matching::PostingList list = segment->Postings(id);
         const uint32_t offset = segment == index.base.get() ? 0 : index.base->size();
-        for (const auto* p = begin; p != end; ++p) touched[p->doc + offset] = true;
+        for (uint32_t i = 0; i < list.size; ++i) touched[list.docs[i] + offset] = true;
       }
     }
     distinct_terms += ids.size();
@@ -230,7 +233,9 @@ int Main() {
       n, Seconds(start), protos_mib, protos_mib * 1048576 / n);
   if (absl::GetFlag(FLAGS_decompose)) Decompose(**analyzer, experts);
 
-  Matcher matcher(analyzer->get(), *std::move(regions), matching::MatcherOptions{});
+  matching::MatcherOptions options;
+  options.prune_candidates = absl::GetFlag(FLAGS_prune);
+  Matcher matcher(analyzer->get(), *std::move(regions), options);
   start = absl::Now();
   matcher.Load(organisations, experts, {}, {}, /*revision=*/1);
   const double load_seconds = Seconds(start);

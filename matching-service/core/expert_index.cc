@@ -20,6 +20,31 @@ uint8_t AddTf(uint8_t tf, uint8_t quarters) {
 
 TermId HashTerm(absl::string_view term) { return absl::HashOf(term); }
 
+TextFormula::TextFormula(const AverageLengths& avg_length) {
+  for (int f = 0; f < kNumFields; ++f) {
+    weight_[f] = static_cast<float>(kFieldWeight[f] / 4.0);  // tf in quarters
+    a_[f] = static_cast<float>(1.0 - kFieldB[f]);
+    b_[f] = static_cast<float>(kFieldB[f] / avg_length[f]);
+  }
+}
+
+float TextFormula::Parts(const FieldTf& tf, const FieldLengths& len, float* parts) const {
+  float sum = 0;
+  for (int f = 0; f < kNumFields; ++f) {
+    parts[f] = tf[f] == 0 ? 0.0f : tf[f] * (weight_[f] / (a_[f] + b_[f] * len[f]));
+    sum += parts[f];
+  }
+  return sum;
+}
+
+uint16_t TextFormula::Impact(const FieldTf& tf, const FieldLengths& len) const {
+  float parts[kNumFields];
+  const float saturated = Saturate(Parts(tf, len, parts));
+  const long units = std::lround(std::ceil(saturated / kImpactUnit));
+  const auto impact = static_cast<uint16_t>(std::clamp<long>(units, 1, kImpactMask));
+  return tf[kSkills] > 0 ? impact | kSkillBit : impact;
+}
+
 uint64_t ExpertIndex::NextInstance() {
   static std::atomic<uint64_t> next{1};
   return next++;
@@ -42,6 +67,17 @@ void Segment::AddFacts(const Doc& doc) {
   region_offsets_.push_back(regions_.size());
   skills_.insert(skills_.end(), doc.skills.begin(), doc.skills.end());
   skill_offsets_.push_back(skills_.size());
+}
+
+void Segment::SetReference(const AverageLengths* reference) {
+  if (reference != nullptr) {
+    reference_ = *reference;
+    return;
+  }
+  for (int f = 0; f < kNumFields; ++f) {
+    reference_[f] =
+        size() > 0 ? std::max(1.0, static_cast<double>(total_length_[f]) / size()) : 1.0;
+  }
 }
 
 void Segment::CopyFacts(const Segment& from, uint32_t doc) {
@@ -76,23 +112,31 @@ void Segment::Builder::Add(Doc doc) {
   entry_offsets_.push_back(entries_.size());
 }
 
-std::shared_ptr<const Segment> Segment::Builder::Finish() {
+std::shared_ptr<const Segment> Segment::Builder::Finish(const AverageLengths* reference) {
   Segment& s = *segment_;
+  s.SetReference(reference);
+  const TextFormula formula(s.reference_);
   // Counting sort of the (doc, term) entries into per-term runs.
   std::vector<uint32_t> next(term_ids_.size());
   uint32_t offset = 0;
   s.ranges_.reserve(term_ids_.size());
   for (uint32_t t = 0; t < term_ids_.size(); ++t) {
     next[t] = offset;
-    s.ranges_[term_ids_[t]] = {offset, offset + term_counts_[t]};
+    s.ranges_[term_ids_[t]] = {offset, offset + term_counts_[t], 0};
     offset += term_counts_[t];
   }
-  s.postings_.resize(entries_.size());
+  s.docs_.resize(entries_.size());
+  s.impacts_.resize(entries_.size());
+  s.tfs_.resize(entries_.size());
   for (uint32_t doc = 0; doc + 1 < entry_offsets_.size(); ++doc) {
     for (uint32_t i = entry_offsets_[doc]; i < entry_offsets_[doc + 1]; ++i) {
-      s.postings_[next[entries_[i].term]++] = Posting{doc, entries_[i].tf};
+      const uint32_t at = next[entries_[i].term]++;
+      s.docs_[at] = doc;
+      s.impacts_[at] = formula.Impact(entries_[i].tf, s.lengths_[doc]);
+      s.tfs_[at] = entries_[i].tf;
     }
   }
+  s.SetMaxImpacts();
   std::vector<Entry>().swap(entries_);
   std::vector<uint32_t>{0}.swap(entry_offsets_);
   std::vector<TermId>().swap(term_ids_);
@@ -111,15 +155,17 @@ std::shared_ptr<const Segment> Segment::Builder::Finish() {
   return out;
 }
 
-std::shared_ptr<const Segment> Segment::Build(std::vector<Doc> docs) {
+std::shared_ptr<const Segment> Segment::Build(std::vector<Doc> docs,
+                                              const AverageLengths* reference) {
   Builder builder;
   for (Doc& d : docs) builder.Add(std::move(d));
-  return builder.Finish();
+  return builder.Finish(reference);
 }
 
 std::shared_ptr<const Segment> Segment::Merge(const Segment& a,
                                               const std::vector<bool>& a_dead,
-                                              const Segment& b) {
+                                              const Segment& b,
+                                              const AverageLengths* reference) {
   auto out = std::make_shared<Segment>();
   Segment& s = *out;
   std::vector<uint32_t> new_id(a.size(), UINT32_MAX);
@@ -134,62 +180,91 @@ std::shared_ptr<const Segment> Segment::Merge(const Segment& a,
   }
   const uint32_t b_offset = s.size();
   for (uint32_t d = 0; d < b.size(); ++d) s.CopyFacts(b, d);
+  s.SetReference(reference);
+  const TextFormula formula(s.reference_);
+  const bool recompute_a = a.reference_ != s.reference_;
+  const bool recompute_b = b.reference_ != s.reference_;
 
-  s.postings_.reserve(a.postings_.size() + b.postings_.size());
+  const size_t capacity = a.docs_.size() + b.docs_.size();
+  s.docs_.reserve(capacity);
+  s.impacts_.reserve(capacity);
+  s.tfs_.reserve(capacity);
   s.ranges_.reserve(a.ranges_.size() + b.ranges_.size());
+  auto push = [&](uint32_t doc, uint16_t impact, const FieldTf& tf, bool recompute) {
+    s.docs_.push_back(doc);
+    s.impacts_.push_back(recompute ? formula.Impact(tf, s.lengths_[doc]) : impact);
+    s.tfs_.push_back(tf);
+  };
   auto append_b = [&](TermId term) {
     auto it = b.ranges_.find(term);
     if (it == b.ranges_.end()) return;
-    for (uint32_t i = it->second.first; i < it->second.second; ++i) {
-      const Posting& p = b.postings_[i];
-      s.postings_.push_back(Posting{p.doc + b_offset, p.tf});
+    for (uint32_t i = it->second.begin; i < it->second.end; ++i) {
+      push(b.docs_[i] + b_offset, b.impacts_[i], b.tfs_[i], recompute_b);
     }
   };
   for (const auto& [term, range] : a.ranges_) {
-    const uint32_t begin = s.postings_.size();
-    for (uint32_t i = range.first; i < range.second; ++i) {
-      const Posting& p = a.postings_[i];
-      if (new_id[p.doc] != UINT32_MAX)
-        s.postings_.push_back(Posting{new_id[p.doc], p.tf});
+    const uint32_t begin = s.docs_.size();
+    for (uint32_t i = range.begin; i < range.end; ++i) {
+      const uint32_t doc = new_id[a.docs_[i]];
+      if (doc != UINT32_MAX) push(doc, a.impacts_[i], a.tfs_[i], recompute_a);
     }
     append_b(term);
-    if (s.postings_.size() > begin) s.ranges_[term] = {begin, s.postings_.size()};
+    if (s.docs_.size() > begin) s.ranges_[term] = {begin, uint32_t(s.docs_.size()), 0};
   }
   for (const auto& [term, range] : b.ranges_) {
     if (a.ranges_.contains(term)) continue;
-    const uint32_t begin = s.postings_.size();
+    const uint32_t begin = s.docs_.size();
     append_b(term);
-    s.ranges_[term] = {begin, s.postings_.size()};
+    s.ranges_[term] = {begin, uint32_t(s.docs_.size()), 0};
   }
-  if (s.postings_.capacity() > s.postings_.size() + s.postings_.size() / 8) {
-    s.postings_.shrink_to_fit();
+  s.SetMaxImpacts();
+  if (s.docs_.capacity() > s.docs_.size() + s.docs_.size() / 8) {
+    s.docs_.shrink_to_fit();
+    s.impacts_.shrink_to_fit();
+    s.tfs_.shrink_to_fit();
   }
   return out;
 }
 
-std::pair<const Posting*, const Posting*> Segment::Postings(TermId term) const {
+PostingList Segment::Postings(TermId term) const {
   auto it = ranges_.find(term);
-  if (it == ranges_.end()) return {nullptr, nullptr};
-  return {postings_.data() + it->second.first, postings_.data() + it->second.second};
+  if (it == ranges_.end()) return {};
+  const TermRange& r = it->second;
+  return PostingList{docs_.data() + r.begin, impacts_.data() + r.begin,
+                     tfs_.data() + r.begin, r.end - r.begin, r.max_impact};
 }
 
-const FieldTf* Segment::Find(TermId term, uint32_t doc) const {
-  auto [begin, end] = Postings(term);
-  if (begin == nullptr) return nullptr;
-  const Posting* p = std::lower_bound(
-      begin, end, doc, [](const Posting& p, uint32_t d) { return p.doc < d; });
-  return p != end && p->doc == doc ? &p->tf : nullptr;
+void Segment::SetMaxImpacts() {
+  for (auto& [term, range] : ranges_) {
+    uint16_t max = 0;
+    for (uint32_t i = range.begin; i < range.end; ++i) {
+      max = std::max<uint16_t>(max, impacts_[i] & TextFormula::kImpactMask);
+    }
+    range.max_impact = max;
+  }
+}
+
+bool Segment::Find(TermId term, uint32_t doc, FieldTf* tf, uint16_t* impact) const {
+  const PostingList list = Postings(term);
+  const uint32_t* end = list.docs + list.size;
+  const uint32_t* p = std::lower_bound(list.docs, end, doc);
+  if (p == end || *p != doc) return false;
+  *tf = list.tfs[p - list.docs];
+  *impact = list.impacts[p - list.docs];
+  return true;
 }
 
 size_t IndexSnapshot::DocFreq(TermId term) const {
-  auto [b0, b1] = base->Postings(term);
-  auto [d0, d1] = delta->Postings(term);
-  return (b1 - b0) + (d1 - d0);
+  return base->Postings(term).size + delta->Postings(term).size;
 }
 
-const FieldTf* IndexSnapshot::Find(TermId term, uint32_t doc) const {
-  return doc < base->size() ? base->Find(term, doc)
-                            : delta->Find(term, doc - base->size());
+uint16_t IndexSnapshot::MaxImpact(TermId term) const {
+  return std::max(base->Postings(term).max_impact, delta->Postings(term).max_impact);
+}
+
+bool IndexSnapshot::Find(TermId term, uint32_t doc, FieldTf* tf, uint16_t* impact) const {
+  return doc < base->size() ? base->Find(term, doc, tf, impact)
+                            : delta->Find(term, doc - base->size(), tf, impact);
 }
 
 ExpertIndex::ExpertIndex(const Analyzer* analyzer, ExpertIndexOptions options)
@@ -338,7 +413,11 @@ void ExpertIndex::Apply(std::vector<Update> updates, int64_t revision) {
     if (in_delta != delta_docs_.end()) delta_dead[in_delta->second] = true;
     if (u.doc) added.push_back(*std::move(u.doc));
   }
-  delta_ = Segment::Merge(*delta_, delta_dead, *Segment::Build(std::move(added)));
+  // Delta impacts use the base's average lengths (its own while the base is
+  // empty), so scores stay comparable across the two segments.
+  const AverageLengths* reference = base_->size() > 0 ? &base_->reference() : nullptr;
+  delta_ = Segment::Merge(*delta_, delta_dead,
+                          *Segment::Build(std::move(added), reference), reference);
   delta_docs_ = NamesOf(*delta_, 0);
   if (delta_->size() > options_.max_delta_docs ||
       delta_->size() > base_->size() / 8 + 1000 ||
@@ -362,12 +441,7 @@ void ExpertIndex::Publish(int64_t revision) {
   snap->delta = delta_;
   snap->base_dead = base_dead_;
   snap->live_docs = base_->size() - dead_count_ + delta_->size();
-  for (int f = 0; f < kNumFields; ++f) {
-    const double total = base_->total_length()[f] + delta_->total_length()[f];
-    const double n = base_->size() + delta_->size();
-    snap->avg_length[f] = n > 0 ? std::max(1.0, total / n) : 1.0;
-    snap->max_length[f] = std::max(base_->max_length()[f], delta_->max_length()[f]);
-  }
+  snap->avg_length = delta_->size() > 0 ? delta_->reference() : base_->reference();
   snap->revision = revision;
   absl::MutexLock lock(&mu_);
   snapshot_ = std::move(snap);

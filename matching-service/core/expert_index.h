@@ -63,14 +63,57 @@ TermId HashTerm(absl::string_view term);
 // (analyser weights are 1, 0.6, ...), capped at 63.75.
 using FieldTf = std::array<uint8_t, kNumFields>;
 
-struct Posting {
-  uint32_t doc;
-  FieldTf tf;
-};
-
 // Analysed field lengths of one expert, in the same quarter units as FieldTf
 // (saturating at 65535, i.e. 16,000 words).
 using FieldLengths = std::array<uint16_t, kNumFields>;
+
+// Average field lengths, in quarter units, that length normalisation uses.
+using AverageLengths = std::array<double, kNumFields>;
+
+// BM25F parameters per field: skills, themes, job title, bio.
+inline constexpr double kFieldWeight[kNumFields] = {3.0, 2.0, 1.5, 1.0};
+inline constexpr double kFieldB[kNumFields] = {0.5, 0.5, 0.5, 0.75};
+inline constexpr double kK1 = 1.2;
+
+// BM25F's pseudo term frequency of a term in an expert (per field: weight *
+// tf / length normalisation, summed) and its saturation, under given average
+// lengths: the one formula the index (which stores every posting's
+// saturated value, quantised, as its "impact") and the explanations use.
+class TextFormula {
+ public:
+  explicit TextFormula(const AverageLengths& avg_length);
+  // Fills parts[f] (zero where tf is) and returns their sum.
+  float Parts(const FieldTf& tf, const FieldLengths& len, float* parts) const;
+  static float Saturate(float tfw) {
+    return tfw * static_cast<float>(kK1 + 1) / (static_cast<float>(kK1) + tfw);
+  }
+  // Saturate() never reaches this.
+  static constexpr float kMaxSaturated = static_cast<float>(kK1 + 1);
+
+  // A posting's impact: Saturate(Parts sum) in the low 15 bits, in units of
+  // kImpactUnit, rounded up and at least 1 (so never zero); kSkillBit set
+  // when the term occurs in the skills field.
+  uint16_t Impact(const FieldTf& tf, const FieldLengths& len) const;
+  static constexpr uint16_t kSkillBit = 0x8000;
+  static constexpr uint16_t kImpactMask = 0x7fff;
+  static constexpr float kImpactUnit = kMaxSaturated / kImpactMask;
+  // The saturated pseudo tf an impact stands for.
+  static float Saturated(uint16_t impact) { return (impact & kImpactMask) * kImpactUnit; }
+
+ private:
+  float weight_[kNumFields];  // field weight per quarter of tf
+  float a_[kNumFields];       // 1 - b
+  float b_[kNumFields];       // b / average length
+};
+
+// The postings of one term in one segment, sorted by doc: parallel arrays.
+struct PostingList {
+  const uint32_t* docs = nullptr;
+  const uint16_t* impacts = nullptr;  // TextFormula::Impact
+  const FieldTf* tfs = nullptr;
+  uint32_t size = 0;
+  uint16_t max_impact = 0;  // the highest impact, without the skill bit
+};
 
 // Strings interned to dense ids, each with a value made once when the string
 // is first seen. Append-only: an id keeps its string and value for the
@@ -200,11 +243,12 @@ class Segment {
   };
 
   // Builds a segment one doc at a time, in doc order. Holds each posting in
-  // 8 bytes until Finish(), which needs as much again for the result.
+  // 8 bytes until Finish(), which needs about as much again for the result.
   class Builder {
    public:
     void Add(Doc doc);
-    std::shared_ptr<const Segment> Finish();
+    // Impacts under `reference` average lengths; null: the segment's own.
+    std::shared_ptr<const Segment> Finish(const AverageLengths* reference = nullptr);
 
    private:
     struct Entry {
@@ -220,13 +264,18 @@ class Segment {
   };
 
   Segment() = default;
-  // Builds from docs; doc i of the segment is docs[i].
-  static std::shared_ptr<const Segment> Build(std::vector<Doc> docs);
+  // Builds from docs; doc i of the segment is docs[i]. Impacts under
+  // `reference` average lengths; null: the segment's own.
+  static std::shared_ptr<const Segment> Build(std::vector<Doc> docs,
+                                              const AverageLengths* reference = nullptr);
   // `a` without the docs `a_dead` marks, followed by all of `b`, posting list
-  // by posting list (no term lists are rebuilt).
+  // by posting list (no term lists are rebuilt). Impacts under `reference`
+  // (null: the result's own averages); a part made under other averages
+  // gets its impacts recomputed.
   static std::shared_ptr<const Segment> Merge(const Segment& a,
                                               const std::vector<bool>& a_dead,
-                                              const Segment& b);
+                                              const Segment& b,
+                                              const AverageLengths* reference = nullptr);
 
   size_t size() const { return info_.size(); }
   ExpertFacts facts(uint32_t doc) const {
@@ -248,18 +297,22 @@ class Segment {
   const DocInfo& info(uint32_t doc) const { return info_[doc]; }
   const FieldLengths* lengths() const { return lengths_.data(); }
   // The postings of `term`, sorted by doc; empty when absent.
-  std::pair<const Posting*, const Posting*> Postings(TermId term) const;
-  // The tf of `term` in `doc`, or nullptr.
-  const FieldTf* Find(TermId term, uint32_t doc) const;
+  PostingList Postings(TermId term) const;
+  // The tf and impact of `term` in `doc`; false when absent.
+  bool Find(TermId term, uint32_t doc, FieldTf* tf, uint16_t* impact) const;
   // Sum of field lengths over all docs (for average lengths).
   const std::array<uint64_t, kNumFields>& total_length() const { return total_length_; }
   const FieldLengths& max_length() const { return max_length_; }
-  size_t postings_count() const { return postings_.size(); }
+  // The average lengths the impacts were computed with.
+  const AverageLengths& reference() const { return reference_; }
+  size_t postings_count() const { return docs_.size(); }
 
  private:
   // Appends doc `doc` of `from` (facts only).
   void CopyFacts(const Segment& from, uint32_t doc);
   void AddFacts(const Doc& doc);
+  // Sets reference_ to `reference`, or to the average lengths of the docs.
+  void SetReference(const AverageLengths* reference);
 
   std::vector<DocInfo> info_;
   std::vector<FieldLengths> lengths_;
@@ -269,10 +322,21 @@ class Segment {
   std::vector<uint32_t> region_offsets_{0};
   std::vector<uint32_t> skills_;
   std::vector<uint32_t> skill_offsets_{0};
-  absl::flat_hash_map<TermId, std::pair<uint32_t, uint32_t>> ranges_;
-  std::vector<Posting> postings_;
+  // Sets every range's max_impact.
+  void SetMaxImpacts();
+
+  struct TermRange {
+    uint32_t begin, end;  // in the posting arrays
+    uint16_t max_impact;  // the highest impact, without the skill bit
+  };
+  absl::flat_hash_map<TermId, TermRange> ranges_;
+  // Postings, term by term (ranges_), as parallel arrays.
+  std::vector<uint32_t> docs_;
+  std::vector<uint16_t> impacts_;
+  std::vector<FieldTf> tfs_;
   std::array<uint64_t, kNumFields> total_length_{};
   FieldLengths max_length_{};
+  AverageLengths reference_{1, 1, 1, 1};
 };
 
 // A consistent view of the index at one revision. Doc numbers: base docs are
@@ -284,8 +348,10 @@ struct IndexSnapshot {
   // Base docs superseded or deleted since the base was built.
   std::shared_ptr<const std::vector<bool>> base_dead;
   size_t live_docs = 0;
-  std::array<double, kNumFields> avg_length{};
-  FieldLengths max_length{};
+  // The average lengths both segments' impacts were computed with: the
+  // base's (fixed until the next merge), or the delta's own while the base
+  // is empty.
+  AverageLengths avg_length{1, 1, 1, 1};
   int64_t revision = 0;
 
   uint32_t doc_count() const { return base->size() + delta->size(); }
@@ -302,7 +368,9 @@ struct IndexSnapshot {
   }
   // Document frequency of a term over both segments.
   size_t DocFreq(TermId term) const;
-  const FieldTf* Find(TermId term, uint32_t doc) const;
+  // The highest impact of a term over both segments (without the skill bit).
+  uint16_t MaxImpact(TermId term) const;
+  bool Find(TermId term, uint32_t doc, FieldTf* tf, uint16_t* impact) const;
 };
 
 struct ExpertIndexOptions {

@@ -21,10 +21,6 @@ namespace {
 namespace type = ::samenspel::type::v1;
 using registry::v1::Challenge;
 
-// BM25F parameters per field: skills, themes, job title, bio.
-constexpr double kFieldWeight[kNumFields] = {3.0, 2.0, 1.5, 1.0};
-constexpr double kFieldB[kNumFields] = {0.5, 0.5, 0.5, 0.75};
-constexpr double kK1 = 1.2;
 // Region proximity by RegionMatch::Kind.
 constexpr double kRegionScore[] = {0.0, 0.3, 0.6, 1.0};
 constexpr int kFullAvailabilityHours = 16;
@@ -139,45 +135,6 @@ double Idf(const IndexSnapshot& s, TermId term) {
   return std::log(1.0 + (n - df + 0.5) / (df + 0.5));
 }
 
-// BM25F's pseudo term frequency, per field and summed, and its saturation:
-// the one formula both the scoring loop and the explanations use. A field's
-// weight over its length normalisation is looked up per length, from a table
-// made per query (lengths are small integers: quarter words).
-class TextFormula {
- public:
-  explicit TextFormula(const IndexSnapshot& s) {
-    for (int f = 0; f < kNumFields; ++f) {
-      const float weight = static_cast<float>(kFieldWeight[f] / 4.0);  // tf in quarters
-      const float a = static_cast<float>(1.0 - kFieldB[f]);
-      const float b = static_cast<float>(kFieldB[f] / s.avg_length[f]);
-      table_[f].resize(s.max_length[f] + 1);
-      for (size_t len = 0; len < table_[f].size(); ++len)
-        table_[f][len] = weight / (a + b * len);
-    }
-  }
-  // Fills parts[f] (zero where tf is) and returns their sum.
-  float Parts(const FieldTf& tf, const FieldLengths& len, float* parts) const {
-    float sum = 0;
-    for (int f = 0; f < kNumFields; ++f) {
-      parts[f] = tf[f] * table_[f][len[f]];
-      sum += parts[f];
-    }
-    return sum;
-  }
-  float Sum(const FieldTf& tf, const FieldLengths& len) const {
-    return tf[0] * table_[0][len[0]] + tf[1] * table_[1][len[1]] +
-           tf[2] * table_[2][len[2]] + tf[3] * table_[3][len[3]];
-  }
-  static float Saturate(float tfw) {
-    return tfw * static_cast<float>(kK1 + 1) / (static_cast<float>(kK1) + tfw);
-  }
-  // Saturate() never reaches this.
-  static constexpr float kMaxSaturated = static_cast<float>(kK1 + 1);
-
- private:
-  std::vector<float> table_[kNumFields];
-};
-
 struct Candidate {
   uint32_t doc = 0;
   double text_raw = 0;
@@ -189,23 +146,27 @@ struct Candidate {
 
 // Per-thread scratch space for accumulating scores over all docs: sized to
 // the largest index seen and reused. Between queries every entry is zero
-// (Clear() resets the ones a query touched); a text score is never zero once
-// a posting added to it, so zero means "not a candidate yet". Four bytes per
-// doc in the array every posting visits keeps it in cache.
+// (Clear() resets the ones a query used; the group arrays are zeroed as they
+// are used); a text score is never zero once a posting added to it (impacts
+// are at least 1), so zero means "not touched". Dense arrays, not a list of
+// touched docs: a challenge-sized query touches most experts.
 struct Scratch {
-  std::vector<float> text;         // per doc: text score so far
-  std::vector<float> skill_bound;  // per doc: upper bound of the skills component
-  std::vector<uint32_t> touched;   // docs with text > 0
+  std::vector<float> text;   // per doc: text score so far
+  std::vector<float> skill;  // per doc: upper bound of the skills component so far
+  // Per doc: the best term so far of one word group.
+  std::vector<float> group_text, group_skill;
+  size_t used = 0;  // docs of the current query
 
   void Prepare(size_t n) {
     if (text.size() < n) {
-      text.resize(n, 0);
-      skill_bound.resize(n, 0);
+      for (auto* v : {&text, &skill, &group_text, &group_skill}) v->resize(n, 0);
     }
+    used = n;
   }
   void Clear() {
-    for (uint32_t doc : touched) text[doc] = skill_bound[doc] = 0;
-    touched.clear();
+    std::fill_n(text.begin(), used, 0.0f);
+    std::fill_n(skill.begin(), used, 0.0f);
+    used = 0;
   }
 };
 
@@ -221,7 +182,7 @@ class Ranking {
         regions_(regions),
         o_(options),
         q_(query),
-        formula_(s_) {
+        formula_(s_.avg_length) {
     owner_ = vocabulary_.organisations.Find(q_.challenge.owner_organisation())
                  .value_or(UINT32_MAX);
     region_kind_.assign(vocabulary_.regions.size(), -1);
@@ -232,24 +193,25 @@ class Ranking {
   // doc) that pass the filters, each with every component computed; in no
   // particular order.
   //
-  // Exact, and cheap per posting: the text score of every expert the query
-  // touches is accumulated term at a time into flat arrays, together with an
-  // upper bound of its skills component; the other components are computed
+  // Exact, and cheap per posting: text scores are accumulated term at a time
+  // into flat arrays from each posting's precomputed impact, together with an
+  // upper bound of the skills component; the other components are computed
   // only for candidates in the order of an upper bound of their relevance,
   // until the `keep`-th best relevance found beats every remaining bound.
   std::vector<Candidate> Score(const v1::MatchFilters& filters, size_t keep) {
     PrepareFilters(filters);
+    std::vector<Candidate> top;
+    if (!Plan()) return top;
     thread_local Scratch scratch;
     Scratch& sc = scratch;
-    // First with the groups that can add little left out of candidate
-    // generation; if the result cannot be proven exact that way, again with
-    // every group generating candidates.
-    std::vector<Candidate> top;
-    const bool exact = o_.prune_candidates && Accumulate(sc, kNonEssentialShare) &&
-                       Select(sc, keep, top);
-    sc.Clear();
-    if (exact) return top;
-    Accumulate(sc, 0);
+    sc.Prepare(s_.doc_count());
+    for (const GroupPlan& g : groups_) {
+      const auto terms =
+          absl::MakeConstSpan(plan_.data() + g.begin, plan_.data() + g.end);
+      for (const Segment* seg : {s_.base.get(), s_.delta.get()}) {
+        AccumulateTerms(sc, terms, *seg);
+      }
+    }
     Select(sc, keep, top);
     sc.Clear();
     return top;
@@ -259,7 +221,9 @@ class Ranking {
     const ExpertFacts f = s_.facts(c.doc);
     c.text = c.text_raw * text_scale_;
     c.skills = 0;
-    for (const SkillMatch& m : BestSkills(f)) c.skills += m.contribution;
+    thread_local std::vector<SkillMatch> best;
+    BestSkills(f, best);
+    for (const SkillMatch& m : best) c.skills += m.contribution;
     c.region = o_.region_weight * kRegionScore[RegionKind(f)];
     c.free_hours = FreeHours(f);
     c.availability = o_.availability_weight *
@@ -297,52 +261,76 @@ class Ranking {
 
   // For every required skill, the expert's skill that covers it best: the
   // share of its word groups found among that skill's terms, times the level
-  // factor. One hash lookup per term of the expert's skills.
+  // factor. Coverage depends on the skill name only, so it is worked out once
+  // per query for each skill of the vocabulary that comes up.
   std::vector<SkillMatch> BestSkills(const ExpertFacts& f) const {
-    std::vector<SkillMatch> best(q_.skills.size());
-    if (q_.skill_weight_sum <= 0) return best;
-    struct Hit {
-      int skill, expert_skill, group;
-      float weight;
-    };
-    thread_local std::vector<Hit> hits;
-    hits.clear();
+    std::vector<SkillMatch> best;
+    BestSkills(f, best);
+    return best;
+  }
+  // The same into `best` (one per required skill), reusing its memory.
+  void BestSkills(const ExpertFacts& f, std::vector<SkillMatch>& best) const {
+    best.assign(q_.skills.size(), SkillMatch{});
+    if (q_.skill_weight_sum <= 0) return;
     for (int s = 0; s < static_cast<int>(f.skills.size()); ++s) {
-      for (const auto& [term, quarters] :
-           vocabulary_.skills.value(SkillId(f.skills[s])).terms) {
+      const int level = SkillLevel(f.skills[s]);
+      for (const SkillCoverage& c : CoverageOf(SkillId(f.skills[s]))) {
+        const SkillQuery& sq = q_.skills[c.skill];
+        const double factor =
+            level >= sq.min_level
+                ? 0.85 + 0.15 * (level - sq.min_level) / std::max(1, 5 - sq.min_level)
+                : 0.85 * std::pow(0.5, sq.min_level - level);
+        const double contribution =
+            o_.skills_weight * sq.weight / q_.skill_weight_sum * c.coverage * factor;
+        if (contribution > best[c.skill].contribution)
+          best[c.skill] = SkillMatch{s, c.coverage, contribution};
+      }
+    }
+  }
+
+  struct SkillCoverage {
+    int skill;        // index into q_.skills
+    double coverage;  // 0..1
+  };
+
+  // The required skills that the vocabulary's skill `id` covers at all, each
+  // with its coverage: the share of the required skill's word groups (by
+  // weight) that the skill's terms contain.
+  absl::Span<const SkillCoverage> CoverageOf(uint32_t id) const {
+    if (id >= coverage_range_.size()) coverage_range_.resize(id + 1, {-1, -1});
+    std::pair<int, int>& range = coverage_range_[id];
+    if (range.first < 0) {
+      struct Hit {
+        int skill, group;
+        float weight;
+      };
+      std::vector<Hit> hits;
+      for (const auto& [term, quarters] : vocabulary_.skills.value(id).terms) {
         auto it = q_.skill_terms.find(term);
         if (it == q_.skill_terms.end()) continue;
-        for (const SkillHit& h : it->second)
-          hits.push_back({h.skill, s, h.group, h.weight});
+        for (const SkillHit& h : it->second) hits.push_back({h.skill, h.group, h.weight});
       }
-    }
-    std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
-      return std::tie(a.skill, a.expert_skill, a.group, b.weight) <
-             std::tie(b.skill, b.expert_skill, b.group, a.weight);
-    });
-    for (size_t i = 0; i < hits.size();) {
-      const int j = hits[i].skill, s = hits[i].expert_skill;
-      // Per word group, the best weight among its terms that this skill has.
-      double covered = 0;
-      for (int group = -1;
-           i < hits.size() && hits[i].skill == j && hits[i].expert_skill == s; ++i) {
-        if (hits[i].group != group) covered += hits[i].weight;
-        group = hits[i].group;
+      std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
+        return std::tie(a.skill, a.group, b.weight) <
+               std::tie(b.skill, b.group, a.weight);
+      });
+      range.first = static_cast<int>(coverage_.size());
+      for (size_t i = 0; i < hits.size();) {
+        const int j = hits[i].skill;
+        // Per word group, the best weight among its terms that this skill has.
+        double covered = 0;
+        for (int group = -1; i < hits.size() && hits[i].skill == j; ++i) {
+          if (hits[i].group != group) covered += hits[i].weight;
+          group = hits[i].group;
+        }
+        const SkillQuery& sq = q_.skills[j];
+        if (sq.group_weight <= 0) continue;
+        coverage_.push_back({j, std::min(1.0, covered / sq.group_weight)});
       }
-      const SkillQuery& sq = q_.skills[j];
-      if (sq.group_weight <= 0) continue;
-      const double coverage = std::min(1.0, covered / sq.group_weight);
-      const int level = SkillLevel(f.skills[s]);
-      const double factor =
-          level >= sq.min_level
-              ? 0.85 + 0.15 * (level - sq.min_level) / std::max(1, 5 - sq.min_level)
-              : 0.85 * std::pow(0.5, sq.min_level - level);
-      const double contribution =
-          o_.skills_weight * sq.weight / q_.skill_weight_sum * coverage * factor;
-      if (contribution > best[j].contribution)
-        best[j] = SkillMatch{s, coverage, contribution};
+      range.second = static_cast<int>(coverage_.size());
     }
-    return best;
+    return absl::MakeConstSpan(coverage_.data() + range.first,
+                               coverage_.data() + range.second);
   }
 
   // The `k` best by relevance plus diversity, greedily: each pick maximises
@@ -423,11 +411,14 @@ class Ranking {
       float best_parts[kNumFields] = {};
       for (; i < q_.terms.size() && q_.terms[i].group == group; ++i) {
         const QueryTerm& t = q_.terms[i];
-        const FieldTf* tf = s_.Find(t.id, c.doc);
-        if (!tf) continue;
+        FieldTf tf;
+        uint16_t impact;
+        if (!s_.Find(t.id, c.doc, &tf, &impact)) continue;
         float parts[kNumFields];
-        const float tfw = formula_.Parts(*tf, lengths, parts);
-        const float score = TermWeight(t) * TextFormula::Saturate(tfw);
+        formula_.Parts(tf, lengths, parts);
+        // The same value the scoring loop added (see AccumulateGroup).
+        const float score = TermWeight(t) * TextFormula::kImpactUnit *
+                            static_cast<float>(impact & TextFormula::kImpactMask);
         if (score > best_score) {
           best = &t;
           best_score = score;
@@ -511,255 +502,326 @@ class Ranking {
     return static_cast<float>(Idf(s_, t.id) * t.weight);
   }
 
-  // Share of the summed maximum text scores of the query's word groups that
-  // the weakest groups may have and still be left out of candidate
-  // generation (MaxScore); Select() checks that this lost nothing.
-  static constexpr double kNonEssentialShare = 0.12;
+  // A query term as scoring uses it.
+  struct TermPlan {
+    TermId id;
+    float weight;  // per impact unit: TermWeight * TextFormula::kImpactUnit
+    float skill;   // SkillBoundWeight
+  };
+  // A word group: its terms, plan_[begin, end).
+  struct GroupPlan {
+    size_t begin, end;
+  };
 
-  // Picks the `keep` most relevant of the accumulated candidates into `top`.
-  // False when it cannot prove that no expert outside the candidates (only
-  // touched by left-out groups) belongs there.
-  bool Select(Scratch& sc, size_t keep, std::vector<Candidate>& top) {
-    top.clear();
-    // The text scale: the best text score among experts that pass every
-    // filter. The best by text usually passes; else take them in order.
-    struct ByText {
-      float text;
-      uint32_t doc;
-      bool operator<(const ByText& o) const {
-        return text < o.text || (text == o.text && doc > o.doc);
+  // The query's word groups with their terms' weights, in plan_ and groups_.
+  // A group that repeats another's terms with proportional weights (a word
+  // in both the title and the description, say) is folded into it, its
+  // weights added: the best term of both is the same term, so the sum of
+  // their contributions is one contribution with the summed weight. False
+  // when the query has no terms.
+  bool Plan() {
+    plan_.clear();
+    groups_.clear();
+    // Whether group `b` is group `a` scaled (text and skills weights, each
+    // by its own factor); the factors then.
+    auto proportional = [&](const GroupPlan& a, const std::vector<TermPlan>& b,
+                            float* text_factor, float* skill_factor) {
+      if (a.end - a.begin != b.size()) return false;
+      *text_factor = b[0].weight / plan_[a.begin].weight;
+      *skill_factor = plan_[a.begin].skill > 0 ? b[0].skill / plan_[a.begin].skill : 0;
+      for (size_t i = 0; i < b.size(); ++i) {
+        const TermPlan& t = plan_[a.begin + i];
+        if (t.id != b[i].id) return false;
+        if (std::abs(t.weight * *text_factor - b[i].weight) > 1e-6f * b[i].weight)
+          return false;
+        if (std::abs(t.skill * *skill_factor - b[i].skill) > 1e-6f * b[i].skill)
+          return false;
       }
+      return true;
     };
-    auto passes = [&](uint32_t doc) {
-      return s_.alive(doc) && PassesCheap(doc) && PassesHours(doc);
+    absl::flat_hash_map<TermId, size_t> by_first_term;  // -> index into groups_
+    std::vector<TermPlan> terms;
+    for (size_t i = 0; i < q_.terms.size();) {
+      const int group = q_.terms[i].group;
+      terms.clear();
+      for (; i < q_.terms.size() && q_.terms[i].group == group; ++i) {
+        const QueryTerm& t = q_.terms[i];
+        terms.push_back(TermPlan{t.id, TermWeight(t) * TextFormula::kImpactUnit,
+                                 SkillBoundWeight(t)});
+      }
+      std::sort(terms.begin(), terms.end(),
+                [](const TermPlan& a, const TermPlan& b) { return a.id < b.id; });
+      auto [it, added] = by_first_term.try_emplace(terms[0].id, groups_.size());
+      float text_factor, skill_factor;
+      if (!added &&
+          proportional(groups_[it->second], terms, &text_factor, &skill_factor)) {
+        const GroupPlan& g = groups_[it->second];
+        for (size_t j = g.begin; j < g.end; ++j) {
+          plan_[j].weight *= 1 + text_factor;  // a + b = a (1 + b / a)
+          plan_[j].skill *= 1 + skill_factor;
+        }
+        continue;
+      }
+      groups_.push_back(GroupPlan{plan_.size(), plan_.size() + terms.size()});
+      plan_.insert(plan_.end(), terms.begin(), terms.end());
+    }
+    return !plan_.empty();
+  }
+
+  // Adds the best of `terms` (one word group's) for each doc of one segment
+  // to sc.text: a term's impact (its saturated pseudo tf, precomputed per
+  // posting) times the term's weight; likewise the skills bound to
+  // sc.skill. Branch-free per posting.
+  void AccumulateTerms(Scratch& sc, absl::Span<const TermPlan> terms,
+                       const Segment& seg) const {
+    const uint32_t offset = &seg == s_.base.get() ? 0 : s_.base->size();
+    float* const text = sc.text.data() + offset;
+    float* const skill = sc.skill.data() + offset;
+    constexpr uint16_t kMask = TextFormula::kImpactMask;
+    constexpr uint16_t kSkill = TextFormula::kSkillBit;
+    // Only terms of required skills touch the skills bound.
+    bool skills = false;
+    for (const TermPlan& t : terms) skills = skills || t.skill > 0;
+    if (terms.size() == 1) {
+      const TermPlan& t = terms[0];
+      const PostingList list = seg.Postings(t.id);
+      for (uint32_t i = 0; i < list.size; ++i) {
+        text[list.docs[i]] += t.weight * static_cast<float>(list.impacts[i] & kMask);
+      }
+      if (skills) {
+        for (uint32_t i = 0; i < list.size; ++i) {
+          skill[list.docs[i]] += (list.impacts[i] & kSkill) ? t.skill : 0.0f;
+        }
+      }
+      return;
+    }
+    // Several terms (a word with its synonyms, stems, compound parts): first
+    // each doc's best term into the group arrays, then, visiting the same
+    // postings again, that best added once (the first visit takes it and
+    // zeroes it).
+    float* const group_text = sc.group_text.data() + offset;
+    float* const group_skill = sc.group_skill.data() + offset;
+    for (const TermPlan& t : terms) {
+      const PostingList list = seg.Postings(t.id);
+      for (uint32_t i = 0; i < list.size; ++i) {
+        float& best = group_text[list.docs[i]];
+        best = std::max(best, t.weight * static_cast<float>(list.impacts[i] & kMask));
+      }
+      if (t.skill > 0) {
+        for (uint32_t i = 0; i < list.size; ++i) {
+          float& best = group_skill[list.docs[i]];
+          best = std::max(best, (list.impacts[i] & kSkill) ? t.skill : 0.0f);
+        }
+      }
+    }
+    for (const TermPlan& t : terms) {
+      const PostingList list = seg.Postings(t.id);
+      for (uint32_t i = 0; i < list.size; ++i) {
+        const uint32_t doc = list.docs[i];
+        text[doc] += group_text[doc];
+        group_text[doc] = 0;
+      }
+      if (skills) {
+        for (uint32_t i = 0; i < list.size; ++i) {
+          const uint32_t doc = list.docs[i];
+          skill[doc] += group_skill[doc];
+          group_skill[doc] = 0;
+        }
+      }
+    }
+  }
+
+  bool Passes(uint32_t doc) const {
+    return s_.alive(doc) && PassesCheap(doc) && PassesHours(doc);
+  }
+
+  struct Ub {
+    double bound;
+    uint32_t doc;
+  };
+  static bool Better(const Candidate& a, const Candidate& b) {
+    return a.relevance() > b.relevance() ||
+           (a.relevance() == b.relevance() && a.doc < b.doc);
+  }
+
+  // Exact components of the candidates in `ubs` in the order of their
+  // bounds, a chunk at a time, into `top` (a heap with the keep-th best in
+  // front) until the keep-th best relevance beats every bound left. True
+  // when it did. Every candidate when not o_.prune_candidates.
+  bool Evaluate(const Scratch& sc, std::vector<Ub>& ubs, size_t keep,
+                std::vector<Candidate>& top) const {
+    const float* const text = sc.text.data();
+    const float* const skill = sc.skill.data();
+    const double skills_cap = SkillsCap();
+    // A tighter bound from flat facts before the full components: the
+    // expert's region and available hours (before the hours of its teams,
+    // which only lower them) in place of their maxima.
+    const int max_free_hours_bonus = -state_.catalog->min_committed_hours;
+    auto tight_bound_of = [&](uint32_t doc) {
+      const ExpertFacts f = s_.facts(doc);
+      const int hours = std::clamp(f.info.available_hours + max_free_hours_bonus, 0,
+                                   kFullAvailabilityHours);
+      return text[doc] * text_scale_ +
+             std::min(skills_cap, skill[doc] * (1 + 1e-6) + 1e-9) +
+             o_.region_weight * kRegionScore[RegionKind(f)] +
+             o_.availability_weight * hours / kFullAvailabilityHours + 1e-9;
     };
+    auto ub_order = [](const Ub& a, const Ub& b) {
+      return a.bound > b.bound || (a.bound == b.bound && a.doc < b.doc);
+    };
+    for (size_t done = 0; done < ubs.size();) {
+      const size_t chunk = std::min(ubs.size() - done, std::max<size_t>(64, 2 * keep));
+      auto first = ubs.begin() + done, mid = first + chunk;
+      if (mid != ubs.end()) std::nth_element(first, mid, ubs.end(), ub_order);
+      std::sort(first, mid, ub_order);
+      for (auto it = first; it != mid; ++it) {
+        if (top.size() == keep && o_.prune_candidates) {
+          if (it->bound < top.front().relevance()) return true;
+          if (tight_bound_of(it->doc) < top.front().relevance()) continue;
+        }
+        if (!Passes(it->doc)) continue;
+        Candidate c;
+        c.doc = it->doc;
+        c.text_raw = text[it->doc];
+        Components(c);
+        if (top.size() < keep) {
+          top.push_back(c);
+          std::push_heap(top.begin(), top.end(), Better);
+        } else if (Better(c, top.front())) {
+          std::pop_heap(top.begin(), top.end(), Better);
+          top.back() = c;
+          std::push_heap(top.begin(), top.end(), Better);
+        }
+      }
+      done += chunk;
+    }
+    return false;
+  }
+
+  double TextWeight() const {
+    return q_.skills.empty() ? o_.text_weight + o_.skills_weight : o_.text_weight;
+  }
+  double SkillsCap() const { return q_.skills.empty() ? 0.0 : o_.skills_weight; }
+
+  // Picks the `keep` most relevant of the accumulated experts into `top`.
+  void Select(Scratch& sc, size_t keep, std::vector<Candidate>& top) {
+    top.clear();
+    const float* const text = sc.text.data();
+    const float* const skill = sc.skill.data();
+    const uint32_t docs = s_.doc_count();
+    // The best text score and how many experts have one (dense passes:
+    // a challenge-sized query touches most experts).
+    float max_text = 0;
+    size_t touched = 0;
+    {
+      float m[8] = {};
+      size_t t[8] = {};
+      uint32_t doc = 0;
+      for (; doc + 8 <= docs; doc += 8) {
+        for (int k = 0; k < 8; ++k) {
+          m[k] = std::max(m[k], text[doc + k]);
+          t[k] += text[doc + k] != 0;
+        }
+      }
+      for (; doc < docs; ++doc) {
+        m[0] = std::max(m[0], text[doc]);
+        t[0] += text[doc] != 0;
+      }
+      for (int k = 0; k < 8; ++k) {
+        max_text = std::max(max_text, m[k]);
+        touched += t[k];
+      }
+    }
+    if (touched == 0) return;
+    // The text scale: the best text score among experts that pass every
+    // filter. The best usually passes; else take them in order.
     double max_raw = -1;
     {
-      ByText best{-1, 0};
-      for (uint32_t doc : sc.touched) best = std::max(best, ByText{sc.text[doc], doc});
-      if (best.text >= 0 && passes(best.doc)) {
-        max_raw = best.text;
+      uint32_t best = 0;
+      while (text[best] != max_text) ++best;
+      if (Passes(best)) {
+        max_raw = max_text;
       } else {
+        struct ByText {
+          float text;
+          uint32_t doc;
+          bool operator<(const ByText& o) const {
+            return text < o.text || (text == o.text && doc > o.doc);
+          }
+        };
         std::vector<ByText> heap;
-        heap.reserve(sc.touched.size());
-        for (uint32_t doc : sc.touched) heap.push_back({sc.text[doc], doc});
+        heap.reserve(touched);
+        for (uint32_t doc = 0; doc < docs; ++doc) {
+          if (text[doc] != 0) heap.push_back({text[doc], doc});
+        }
         std::make_heap(heap.begin(), heap.end());
-        while (!heap.empty() && !passes(heap.front().doc)) {
+        while (!heap.empty() && !Passes(heap.front().doc)) {
           std::pop_heap(heap.begin(), heap.end());
           heap.pop_back();
         }
         if (!heap.empty()) max_raw = heap.front().text;
       }
     }
-    if (max_raw < 0) return left_out_max_ <= 0;  // no candidate passes
-    // An expert outside the candidates has at most left_out_max_ text.
-    if (max_raw < left_out_max_) return false;
-    const double text_weight =
-        q_.skills.empty() ? o_.text_weight + o_.skills_weight : o_.text_weight;
-    text_scale_ = max_raw > 0 ? text_weight / max_raw : 0;
+    if (max_raw <= 0) return;  // no candidate passes
+    text_scale_ = TextWeight() / max_raw;
 
     // Upper bounds of relevance: the text, the skills bound, and the most
     // region and availability can add.
-    const double skills_cap = q_.skills.empty() ? 0.0 : o_.skills_weight;
+    const double skills_cap = SkillsCap();
     const double rest = o_.region_weight + o_.availability_weight + 1e-9;
     auto bound_of = [&](uint32_t doc) {
-      return sc.text[doc] * text_scale_ +
-             std::min(skills_cap, sc.skill_bound[doc] * (1 + 1e-6) + 1e-9) + rest;
+      return text[doc] * text_scale_ +
+             std::min(skills_cap, skill[doc] * (1 + 1e-6) + 1e-9) + rest;
     };
-    struct Ub {
-      double bound;
-      uint32_t doc;
-    };
-    auto ub_order = [](const Ub& a, const Ub& b) {
-      return a.bound > b.bound || (a.bound == b.bound && a.doc < b.doc);
-    };
-    auto better = [](const Candidate& a, const Candidate& b) {
-      return a.relevance() > b.relevance() ||
-             (a.relevance() == b.relevance() && a.doc < b.doc);
-    };
-    // Exact components in the order of the bounds, a chunk at a time, until
-    // the keep-th best relevance beats every bound left. True when it did.
-    auto evaluate = [&](std::vector<Ub>& ubs) {
-      for (size_t done = 0; done < ubs.size();) {
-        const size_t chunk = std::min(ubs.size() - done, std::max<size_t>(64, 2 * keep));
-        auto first = ubs.begin() + done, mid = first + chunk;
-        if (mid != ubs.end()) std::nth_element(first, mid, ubs.end(), ub_order);
-        std::sort(first, mid, ub_order);
-        for (auto it = first; it != mid; ++it) {
-          if (top.size() == keep && it->bound < top.front().relevance()) return true;
-          if (!passes(it->doc)) continue;
-          Candidate c;
-          c.doc = it->doc;
-          c.text_raw = sc.text[it->doc];
-          Components(c);
-          if (top.size() < keep) {
-            top.push_back(c);
-            std::push_heap(top.begin(), top.end(), better);
-          } else if (better(c, top.front())) {
-            std::pop_heap(top.begin(), top.end(), better);
-            top.back() = c;
-            std::push_heap(top.begin(), top.end(), better);
-          }
-        }
-        done += chunk;
-      }
-      return false;
-    };
-    // Most candidates cannot make it: a threshold from a sample of the
-    // bounds, set so that about 4 * keep candidates reach it, leaves them
-    // out of the sort; they are taken after all if the result is weaker.
-    const size_t n = sc.touched.size();
-    double threshold = -std::numeric_limits<double>::infinity();
-    if (n > 32 * keep) {
-      const size_t step = n / (16 * keep);
-      std::vector<double> sample;
-      sample.reserve(n / step + 1);
-      for (size_t i = 0; i < n; i += step) sample.push_back(bound_of(sc.touched[i]));
-      const size_t rank = 4 * keep / step;
-      std::nth_element(sample.begin(), sample.begin() + rank, sample.end(),
-                       std::greater<double>());
-      threshold = sample[rank];
-    }
+    // Collects the touched experts whose bound is in [lo, hi): a float
+    // filter (with a margin for its rounding) before the exact bound.
     std::vector<Ub> ubs;
-    ubs.reserve(std::min(n, 8 * keep));
-    for (uint32_t doc : sc.touched) {
-      const double bound = bound_of(doc);
-      if (bound >= threshold) ubs.push_back({bound, doc});
-    }
-    if (!evaluate(ubs) && !(top.size() == keep && top.front().relevance() >= threshold)) {
+    auto collect = [&](double lo, double hi) {
+      const float scale = static_cast<float>(text_scale_);
+      const float cap = static_cast<float>(skills_cap);
+      const float rest_f = static_cast<float>(rest);
+      const float lo_f = static_cast<float>(lo - 1e-5);
       ubs.clear();
-      for (uint32_t doc : sc.touched) {
-        const double bound = bound_of(doc);
-        if (bound < threshold) ubs.push_back({bound, doc});
-      }
-      evaluate(ubs);
-    }
-    if (left_out_max_ <= 0 && left_out_skill_ <= 0) return true;
-    // Experts outside the candidates: text from left-out groups only.
-    const double outside = left_out_max_ * text_scale_ +
-                           std::min(skills_cap, static_cast<double>(left_out_skill_)) +
-                           rest;
-    return top.size() == keep && top.front().relevance() > outside;
-  }
-
-  // Text scores of every expert a query term touches into sc.text (sc.touched
-  // lists them), with an upper bound of the skills component: per word
-  // group, the best of its terms, summed over groups. Groups whose maximum
-  // text scores sum to at most `left_out_share` of all groups' (the weakest
-  // first) only add to experts that other groups touched; their sums are
-  // left_out_max_ and left_out_skill_. False when the query has no terms.
-  bool Accumulate(Scratch& sc, double left_out_share) {
-    sc.Prepare(s_.doc_count());
-    std::vector<GroupRange> groups;
-    float total = 0;
-    for (size_t i = 0; i < q_.terms.size();) {
-      GroupRange g{i, i, 0, 0};
-      for (; g.end < q_.terms.size() && q_.terms[g.end].group == q_.terms[i].group;
-           ++g.end) {
-        g.max_text = std::max(g.max_text, TermWeight(q_.terms[g.end]));
-        g.max_skill = std::max(g.max_skill, SkillBoundWeight(q_.terms[g.end]));
-      }
-      g.max_text *= TextFormula::kMaxSaturated;
-      total += g.max_text;
-      groups.push_back(g);
-      i = g.end;
-    }
-    if (groups.empty()) return false;
-    // The weakest groups last; they are left out while their sum allows.
-    std::sort(groups.begin(), groups.end(), [](const GroupRange& a, const GroupRange& b) {
-      return a.max_text > b.max_text;
-    });
-    left_out_max_ = 0;
-    left_out_skill_ = 0;
-    size_t essential = groups.size();
-    while (essential > 1 &&
-           left_out_max_ + groups[essential - 1].max_text <= left_out_share * total) {
-      --essential;
-      left_out_max_ += groups[essential].max_text;
-      left_out_skill_ += groups[essential].max_skill;
-    }
-    for (size_t gi = 0; gi < groups.size(); ++gi) {
-      for (const Segment* seg : {s_.base.get(), s_.delta.get()}) {
-        if (gi < essential) {
-          AccumulateGroup<true>(sc, groups[gi], *seg);
-        } else {
-          AccumulateGroup<false>(sc, groups[gi], *seg);
+      for (uint32_t doc = 0; doc < docs; ++doc) {
+        const float b = text[doc] * scale + std::min(cap, skill[doc]) + rest_f;
+        if (b >= lo_f && text[doc] != 0) {
+          const double bound = bound_of(doc);
+          if (bound >= lo && bound < hi) ubs.push_back({bound, doc});
         }
       }
-    }
-    return true;
-  }
-
-  struct GroupRange {
-    size_t begin, end;  // its terms in q_.terms
-    float max_text, max_skill;
-  };
-
-  // Adds one word group's scores in one segment: the postings of its terms
-  // merged by doc, each doc credited with its best term. Only docs already
-  // touched when not `kGenerates`.
-  template <bool kGenerates>
-  void AccumulateGroup(Scratch& sc, const GroupRange& g, const Segment& seg) const {
-    struct Cursor {
-      const Posting* p;
-      const Posting* end;
-      float weight, skill;
     };
-    thread_local std::vector<Cursor> cursors;
-    cursors.clear();
-    for (size_t j = g.begin; j < g.end; ++j) {
-      auto [begin, end] = seg.Postings(q_.terms[j].id);
-      if (begin != end) {
-        cursors.push_back(
-            {begin, end, TermWeight(q_.terms[j]), SkillBoundWeight(q_.terms[j])});
-      }
-    }
-    const uint32_t offset = &seg == s_.base.get() ? 0 : s_.base->size();
-    const FieldLengths* lengths = seg.lengths();
-    float* text = sc.text.data() + offset;
-    float* skill_bound = sc.skill_bound.data() + offset;
-    auto score = [&](const Cursor& c) {
-      return c.weight * TextFormula::Saturate(formula_.Sum(c.p->tf, lengths[c.p->doc]));
-    };
-    auto add = [&](uint32_t doc, float t, float s) {
-      if (kGenerates) {
-        if (text[doc] == 0) sc.touched.push_back(doc + offset);
-      } else if (text[doc] == 0) {
-        return;
-      }
-      text[doc] += t;
-      if (s > 0) skill_bound[doc] += s;
-    };
-    if (cursors.size() == 1) {
-      const Cursor c = cursors[0];
-      for (Cursor it = c; it.p != it.end; ++it.p) {
-        if (!kGenerates && text[it.p->doc] == 0) continue;
-        add(it.p->doc, score(it), it.p->tf[kSkills] ? it.skill : 0.0f);
-      }
+    if (!o_.prune_candidates) {
+      collect(-HUGE_VAL, HUGE_VAL);
+      Evaluate(sc, ubs, keep, top);
       return;
     }
-    while (!cursors.empty()) {
-      uint32_t doc = cursors[0].p->doc;
-      for (size_t i = 1; i < cursors.size(); ++i) doc = std::min(doc, cursors[i].p->doc);
-      const bool wanted = kGenerates || text[doc] != 0;
-      float best = 0, best_skill = 0;
-      for (size_t i = 0; i < cursors.size();) {
-        Cursor& c = cursors[i];
-        if (c.p->doc == doc) {
-          if (wanted) {
-            best = std::max(best, score(c));
-            if (c.p->tf[kSkills]) best_skill = std::max(best_skill, c.skill);
-          }
-          if (++c.p == c.end) {
-            c = cursors.back();
-            cursors.pop_back();
-            continue;
-          }
-        }
-        ++i;
+    // Most candidates cannot make it: a threshold that about 4 * keep reach,
+    // from a sample, leaves them out of the sort; they are taken after all
+    // if the result is weaker.
+    double threshold = -HUGE_VAL;
+    if (touched > 8 * keep) {
+      const size_t step = std::max<size_t>(1, touched / (16 * keep));
+      std::vector<double> sample;
+      for (uint32_t doc = 0; doc < docs; doc += step) {
+        if (text[doc] != 0) sample.push_back(bound_of(doc));
       }
-      if (wanted) add(doc, best, best_skill);
+      // The sample's rank that about 4 * keep of the touched experts reach.
+      const size_t rank = 4 * keep * sample.size() / touched;
+      if (rank < sample.size()) {
+        std::nth_element(sample.begin(), sample.begin() + rank, sample.end(),
+                         std::greater<double>());
+        threshold = sample[rank];
+      }
     }
+    collect(threshold, HUGE_VAL);
+    if (Evaluate(sc, ubs, keep, top) ||
+        (top.size() == keep && top.front().relevance() >= threshold)) {
+      return;
+    }
+    // The rest, down to the keep-th best relevance found (when there are
+    // that many).
+    collect(top.size() == keep ? top.front().relevance() : -HUGE_VAL, threshold);
+    Evaluate(sc, ubs, keep, top);
   }
 
   // What a term of a required skill found in an expert's skills can add to
@@ -835,11 +897,13 @@ class Ranking {
   uint64_t layer_filter_ = 0;
   std::vector<uint32_t> excluded_;
   mutable std::vector<int8_t> region_filter_;  // per region id, -1: not yet known
+  // CoverageOf(): per skill id, its range in coverage_ ({-1, -1}: not yet).
+  mutable std::vector<std::pair<int, int>> coverage_range_;
+  mutable std::vector<SkillCoverage> coverage_;
   double text_scale_ = 0;
-  // Set by Accumulate: the summed maxima of the groups left out of candidate
-  // generation, text and skills bound.
-  double left_out_max_ = 0;
-  float left_out_skill_ = 0;
+  // Set by Plan().
+  std::vector<TermPlan> plan_;
+  std::vector<GroupPlan> groups_;
 };
 
 absl::StatusOr<Challenge> ResolveRef(const MatcherState& state,

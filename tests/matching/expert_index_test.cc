@@ -31,15 +31,22 @@ Segment::Doc MakeDoc(const std::string& name, std::vector<TermId> terms) {
 std::map<std::string, std::set<TermId>> TermsByName(
     const Segment& s, const std::vector<TermId>& vocabulary) {
   std::map<std::string, std::set<TermId>> out;
+  const TextFormula formula(s.reference());
   for (TermId t : vocabulary) {
-    auto [begin, end] = s.Postings(t);
-    for (const Posting* p = begin; p != end; ++p) {
-      if (p != begin) {
-        EXPECT_LT((p - 1)->doc, p->doc) << "postings sorted by doc";
+    const PostingList list = s.Postings(t);
+    uint16_t max_impact = 0;
+    for (uint32_t i = 0; i < list.size; ++i) {
+      if (i > 0) {
+        EXPECT_LT(list.docs[i - 1], list.docs[i]) << "postings sorted by doc";
       }
-      EXPECT_EQ(p->tf[kBio], static_cast<uint8_t>(t));
-      out[std::string(s.name(p->doc))].insert(t);
+      EXPECT_EQ(list.tfs[i][kBio], static_cast<uint8_t>(t));
+      EXPECT_EQ(list.impacts[i], formula.Impact(list.tfs[i], s.lengths()[list.docs[i]]))
+          << "impact under the segment's reference lengths";
+      max_impact =
+          std::max<uint16_t>(max_impact, list.impacts[i] & TextFormula::kImpactMask);
+      out[std::string(s.name(list.docs[i]))].insert(t);
     }
+    EXPECT_EQ(list.max_impact, max_impact);
   }
   return out;
 }
@@ -84,8 +91,14 @@ TEST(SegmentTest, BuildKeepsFactsAndPostings) {
   EXPECT_THAT(
       TermsByName(*s, {1, 2, 3}),
       ElementsAre(Pair("a", std::set<TermId>{1, 2}), Pair("bb", std::set<TermId>{2, 3})));
-  EXPECT_NE(s->Find(3, 1), nullptr);
-  EXPECT_EQ(s->Find(3, 0), nullptr);
+  FieldTf tf;
+  uint16_t impact;
+  ASSERT_TRUE(s->Find(3, 1, &tf, &impact));
+  EXPECT_EQ(tf[kBio], 3);
+  EXPECT_GE(impact, 1);
+  EXPECT_FALSE(s->Find(3, 0, &tf, &impact));
+  // Its own average lengths: (4 + 4) / 2 quarters of skills.
+  EXPECT_EQ(s->reference()[kSkills], 4.0);
 }
 
 TEST(SegmentTest, MergeDropsDeadDocsAndAppendsTheOther) {
@@ -103,6 +116,35 @@ TEST(SegmentTest, MergeDropsDeadDocsAndAppendsTheOther) {
       ElementsAre(Pair("a", std::set<TermId>{1, 2}), Pair("b", std::set<TermId>{5}),
                   Pair("c", std::set<TermId>{3}), Pair("d", std::set<TermId>{2, 4})));
   EXPECT_EQ(m->postings_count(), 6u);
+  // Impacts under the merged docs' own average lengths (TermsByName checks
+  // every posting), or under the ones given.
+  const AverageLengths reference{10, 10, 10, 10};
+  auto given = Segment::Merge(*a, {false, true, false}, *b, &reference);
+  EXPECT_EQ(given->reference(), reference);
+  EXPECT_EQ(TermsByName(*given, {1, 2, 3, 4, 5}).size(), 4u);
+}
+
+TEST(TextFormulaTest, ImpactsAreQuantisedSaturatedTfNeverZero) {
+  const TextFormula formula({8, 8, 8, 8});
+  const FieldLengths len{8, 8, 8, 8};
+  float parts[kNumFields];
+  // One quarter of tf in a long bio still has an impact.
+  EXPECT_GE(formula.Impact(FieldTf{0, 0, 0, 1}, FieldLengths{0, 0, 0, 65535}), 1);
+  // More tf, more impact; the skill bit marks the skills field.
+  const uint16_t one = formula.Impact(FieldTf{0, 4, 0, 0}, len);
+  const uint16_t two = formula.Impact(FieldTf{0, 8, 0, 0}, len);
+  EXPECT_LT(one, two);
+  EXPECT_EQ(one & TextFormula::kSkillBit, 0);
+  const uint16_t skill = formula.Impact(FieldTf{4, 0, 0, 0}, len);
+  EXPECT_NE(skill & TextFormula::kSkillBit, 0);
+  // The impact stands for Saturate(sum of parts), rounded up by less than a unit.
+  const float exact =
+      TextFormula::Saturate(formula.Parts(FieldTf{4, 4, 0, 4}, len, parts));
+  const float quantised =
+      TextFormula::Saturated(formula.Impact(FieldTf{4, 4, 0, 4}, len));
+  EXPECT_GE(quantised, exact * (1 - 1e-6f));
+  EXPECT_LE(quantised - exact, TextFormula::kImpactUnit);
+  EXPECT_LT(quantised, TextFormula::kMaxSaturated);
 }
 
 TEST(ExpertIndexTest, UpdatesGoToTheDeltaAndTheLastOneWins) {
