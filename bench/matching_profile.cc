@@ -27,6 +27,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,11 @@ ABSL_FLAG(int, max_queries, 200, "Queries of the set to use (the first ones).");
 ABSL_FLAG(bool, prune, true,
           "MatcherOptions::prune_candidates (false: score every term of every query, "
           "to compare the rankings with --results_out).");
+ABSL_FLAG(int, query_threads, 0, "MatcherOptions::query_threads (0: one per core).");
+ABSL_FLAG(int, compare_query_threads, 0,
+          "When > 0: a second Matcher with this many query threads, queried "
+          "alternately with the first (side by side, on the same machine state); "
+          "latencies of both, and a check that their rankings agree.");
 ABSL_FLAG(std::string, results_out, "",
           "Write every query's ranked experts with their scores to this file, to "
           "check that a change keeps the rankings exactly.");
@@ -235,6 +241,14 @@ int Main() {
 
   matching::MatcherOptions options;
   options.prune_candidates = absl::GetFlag(FLAGS_prune);
+  options.query_threads = absl::GetFlag(FLAGS_query_threads);
+  std::unique_ptr<Matcher> other;
+  if (const int threads = absl::GetFlag(FLAGS_compare_query_threads); threads > 0) {
+    matching::MatcherOptions other_options = options;
+    other_options.query_threads = threads;
+    other = std::make_unique<Matcher>(analyzer->get(), *regions, other_options);
+    other->Load(organisations, experts, {}, {}, /*revision=*/1);
+  }
   Matcher matcher(analyzer->get(), *std::move(regions), options);
   start = absl::Now();
   matcher.Load(organisations, experts, {}, {}, /*revision=*/1);
@@ -264,7 +278,8 @@ int Main() {
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
   };
-  std::vector<double> us, cpu;
+  std::vector<double> us, cpu, other_us;
+  size_t disagreements = 0;
   const std::string results_path = absl::GetFlag(FLAGS_results_out);
   FILE* results = results_path.empty() ? nullptr : std::fopen(results_path.c_str(), "w");
   const int rounds = absl::GetFlag(FLAGS_rounds);
@@ -281,6 +296,18 @@ int Main() {
           std::fprintf(results, "%s %.9f\n", m.expert().c_str(), m.score());
       }
       if (r >= 0) us.push_back(elapsed);
+      if (other) {
+        const absl::Time other_begin = absl::Now();
+        auto other_response = other->MatchExperts(q);
+        if (r >= 0)
+          other_us.push_back(absl::ToDoubleMicroseconds(absl::Now() - other_begin));
+        if (!other_response.ok()) Die(other_response.status().ToString());
+        for (int i = 0; i < response->matches_size(); ++i) {
+          disagreements +=
+              i >= other_response->matches_size() ||
+              response->matches(i).expert() != other_response->matches(i).expert();
+        }
+      }
     }
   }
   if (results) std::fclose(results);
@@ -291,6 +318,15 @@ int Main() {
       "thread CPU time p50 %s p99 %s ms (%zu queries x %d rounds)\n",
       Ms(us, 0.5).c_str(), Ms(us, 0.99).c_str(), Ms(cpu, 0.5).c_str(),
       Ms(cpu, 0.99).c_str(), queries.size(), rounds);
+  if (other) {
+    std::sort(other_us.begin(), other_us.end());
+    std::printf(
+        "latency with %d query threads, queried alternately with the above: p50 %s p99 "
+        "%s "
+        "ms; %zu ranked places differ\n",
+        absl::GetFlag(FLAGS_compare_query_threads), Ms(other_us, 0.5).c_str(),
+        Ms(other_us, 0.99).c_str(), disagreements);
+  }
   return 0;
 }
 

@@ -1,6 +1,7 @@
 #include "matching-service/core/matcher.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -146,27 +147,21 @@ struct Candidate {
 
 // Per-thread scratch space for accumulating scores over all docs: sized to
 // the largest index seen and reused. Between queries every entry is zero
-// (Clear() resets the ones a query used; the group arrays are zeroed as they
-// are used); a text score is never zero once a posting added to it (impacts
-// are at least 1), so zero means "not touched". Dense arrays, not a list of
-// touched docs: a challenge-sized query touches most experts.
+// (Ranking::Score zeroes the text and skill arrays after use; the group
+// arrays are zeroed as they are used); a text score is never zero once a
+// posting added to it (impacts are at least 1), so zero means "not
+// touched". Dense arrays, not a list of touched docs: a challenge-sized query
+// touches most experts. A query's threads write disjoint ranges of docs.
 struct Scratch {
   std::vector<float> text;   // per doc: text score so far
   std::vector<float> skill;  // per doc: upper bound of the skills component so far
   // Per doc: the best term so far of one word group.
   std::vector<float> group_text, group_skill;
-  size_t used = 0;  // docs of the current query
 
   void Prepare(size_t n) {
     if (text.size() < n) {
       for (auto* v : {&text, &skill, &group_text, &group_skill}) v->resize(n, 0);
     }
-    used = n;
-  }
-  void Clear() {
-    std::fill_n(text.begin(), used, 0.0f);
-    std::fill_n(skill.begin(), used, 0.0f);
-    used = 0;
   }
 };
 
@@ -174,9 +169,11 @@ struct Scratch {
 // between threads.
 class Ranking {
  public:
+  // `pool` (may be null) runs parts of a query on other threads.
   Ranking(const MatcherState& state, const RegionTable& regions,
-          const MatcherOptions& options, const Query& query)
-      : state_(state),
+          const MatcherOptions& options, const Query& query, WorkerPool* pool = nullptr)
+      : pool_(pool),
+        state_(state),
         s_(*state.index),
         vocabulary_(*state.index->vocabulary),
         regions_(regions),
@@ -187,6 +184,12 @@ class Ranking {
                  .value_or(UINT32_MAX);
     region_kind_.assign(vocabulary_.regions.size(), -1);
     national_kind_ = regions_.Match(q_.regions, {}, true).kind;
+    term_weight_.reserve(q_.terms.size());
+    term_lists_.reserve(q_.terms.size());
+    for (const QueryTerm& t : q_.terms) {
+      term_weight_.push_back(static_cast<float>(Idf(s_, t.id) * t.weight));
+      term_lists_.emplace_back(s_.base->Postings(t.id), s_.delta->Postings(t.id));
+    }
   }
 
   // The `keep` most relevant experts (relevance without diversity; ties by
@@ -204,17 +207,60 @@ class Ranking {
     if (!Plan()) return top;
     thread_local Scratch scratch;
     Scratch& sc = scratch;
-    sc.Prepare(s_.doc_count());
-    for (const GroupPlan& g : groups_) {
-      const auto terms =
-          absl::MakeConstSpan(plan_.data() + g.begin, plan_.data() + g.end);
-      for (const Segment* seg : {s_.base.get(), s_.delta.get()}) {
-        AccumulateTerms(sc, terms, *seg);
+    const uint32_t docs = s_.doc_count();
+    sc.Prepare(docs);
+    // Ranges of experts, one per thread; each accumulates every term into
+    // its range and finds its range's best text score and touched count.
+    const int parts =
+        pool_ == nullptr
+            ? 1
+            : std::clamp<int>(docs / std::max(1, o_.min_docs_per_query_thread), 1,
+                              pool_->parallelism());
+    ranges_.resize(parts + 1);
+    for (int p = 0; p <= parts; ++p) ranges_[p] = uint64_t{docs} * p / parts;
+    std::vector<RangeStats> stats(parts);
+    Run(parts, [&](int p) {
+      for (const GroupPlan& g : groups_) {
+        AccumulateTerms(sc,
+                        absl::MakeConstSpan(plan_.data() + g.begin, plan_.data() + g.end),
+                        ranges_[p], ranges_[p + 1]);
       }
-    }
-    Select(sc, keep, top);
-    sc.Clear();
+      stats[p] = StatsOf(sc, ranges_[p], ranges_[p + 1]);
+    });
+    Select(sc, keep, stats, top);
+    Run(parts, [&](int p) {
+      std::fill(sc.text.begin() + ranges_[p], sc.text.begin() + ranges_[p + 1], 0.0f);
+      std::fill(sc.skill.begin() + ranges_[p], sc.skill.begin() + ranges_[p + 1], 0.0f);
+    });
     return top;
+  }
+
+  // Runs part(0 .. parts - 1), on the pool when there is more than one.
+  void Run(int parts, absl::FunctionRef<void(int)> part) const {
+    if (parts == 1) {
+      part(0);
+    } else {
+      pool_->Run(parts, part);
+    }
+  }
+
+  // The best text score in a range of experts and how many have one.
+  struct RangeStats {
+    float max_text = 0;
+    size_t touched = 0;
+  };
+  static RangeStats StatsOf(const Scratch& sc, uint32_t lo, uint32_t hi) {
+    // Scores are never negative, so their bits order as they do: integer
+    // operations, which the compiler vectorises.
+    const float* const text = sc.text.data();
+    uint32_t max_bits = 0;
+    size_t touched = 0;
+    for (uint32_t doc = lo; doc < hi; ++doc) {
+      const uint32_t bits = std::bit_cast<uint32_t>(text[doc]);
+      max_bits = std::max(max_bits, bits);
+      touched += bits != 0;
+    }
+    return RangeStats{std::bit_cast<float>(max_bits), touched};
   }
 
   void Components(Candidate& c) const {
@@ -233,6 +279,7 @@ class Ranking {
 
   int FreeHours(const ExpertFacts& f) const {
     const auto& committed = state_.catalog->committed_hours;
+    if (committed.empty()) return f.info.available_hours;
     auto it = committed.find(f.name);
     return f.info.available_hours - (it == committed.end() ? 0 : it->second);
   }
@@ -413,10 +460,14 @@ class Ranking {
         const QueryTerm& t = q_.terms[i];
         FieldTf tf;
         uint16_t impact;
-        if (!s_.Find(t.id, c.doc, &tf, &impact)) continue;
+        const bool in_base = c.doc < s_.base->size();
+        const PostingList& list = in_base ? term_lists_[i].first : term_lists_[i].second;
+        if (!FindIn(list, in_base ? c.doc : c.doc - s_.base->size(), &tf, &impact)) {
+          continue;
+        }
         float parts[kNumFields];
         formula_.Parts(tf, lengths, parts);
-        // The same value the scoring loop added (see AccumulateGroup).
+        // The same value the scoring loop added (see AccumulateTerms).
         const float score = TermWeight(t) * TextFormula::kImpactUnit *
                             static_cast<float>(impact & TextFormula::kImpactMask);
         if (score > best_score) {
@@ -498,8 +549,19 @@ class Ranking {
   const IndexSnapshot& snapshot() const { return s_; }
 
  private:
+  // `t` is one of q_.terms.
   float TermWeight(const QueryTerm& t) const {
-    return static_cast<float>(Idf(s_, t.id) * t.weight);
+    return term_weight_[&t - q_.terms.data()];
+  }
+
+  static bool FindIn(const PostingList& list, uint32_t doc, FieldTf* tf,
+                     uint16_t* impact) {
+    const uint32_t* end = list.docs + list.size;
+    const uint32_t* p = std::lower_bound(list.docs, end, doc);
+    if (p == end || *p != doc) return false;
+    *tf = list.tfs[p - list.docs];
+    *impact = list.impacts[p - list.docs];
+    return true;
   }
 
   // A query term as scoring uses it.
@@ -568,13 +630,39 @@ class Ranking {
     return !plan_.empty();
   }
 
-  // Adds the best of `terms` (one word group's) for each doc of one segment
+  // Adds the best of `terms` (one word group's) for each doc in [lo, hi)
   // to sc.text: a term's impact (its saturated pseudo tf, precomputed per
   // posting) times the term's weight; likewise the skills bound to
   // sc.skill. Branch-free per posting.
-  void AccumulateTerms(Scratch& sc, absl::Span<const TermPlan> terms,
-                       const Segment& seg) const {
+  void AccumulateTerms(Scratch& sc, absl::Span<const TermPlan> terms, uint32_t lo,
+                       uint32_t hi) const {
+    for (const Segment* seg : {s_.base.get(), s_.delta.get()}) {
+      const uint32_t offset = seg == s_.base.get() ? 0 : s_.base->size();
+      const uint32_t end = offset + seg->size();
+      if (lo >= end || hi <= offset) continue;
+      AccumulateTerms(sc, terms, *seg, std::max(lo, offset) - offset,
+                      std::min(hi, end) - offset);
+    }
+  }
+  // The same for one segment, its docs in [lo, hi).
+  void AccumulateTerms(Scratch& sc, absl::Span<const TermPlan> terms, const Segment& seg,
+                       uint32_t lo, uint32_t hi) const {
     const uint32_t offset = &seg == s_.base.get() ? 0 : s_.base->size();
+    // A term's postings in [lo, hi).
+    auto postings = [&](TermId id) {
+      PostingList list = seg.Postings(id);
+      if (lo > 0 || hi < seg.size()) {
+        const uint32_t* end = list.docs + list.size;
+        const uint32_t* first = lo > 0 ? std::lower_bound(list.docs, end, lo) : list.docs;
+        const uint32_t* last = hi < seg.size() ? std::lower_bound(first, end, hi) : end;
+        const size_t skip = first - list.docs;
+        list.docs += skip;
+        list.impacts += skip;
+        list.tfs += skip;
+        list.size = last - first;
+      }
+      return list;
+    };
     float* const text = sc.text.data() + offset;
     float* const skill = sc.skill.data() + offset;
     constexpr uint16_t kMask = TextFormula::kImpactMask;
@@ -584,7 +672,7 @@ class Ranking {
     for (const TermPlan& t : terms) skills = skills || t.skill > 0;
     if (terms.size() == 1) {
       const TermPlan& t = terms[0];
-      const PostingList list = seg.Postings(t.id);
+      const PostingList list = postings(t.id);
       for (uint32_t i = 0; i < list.size; ++i) {
         text[list.docs[i]] += t.weight * static_cast<float>(list.impacts[i] & kMask);
       }
@@ -602,7 +690,7 @@ class Ranking {
     float* const group_text = sc.group_text.data() + offset;
     float* const group_skill = sc.group_skill.data() + offset;
     for (const TermPlan& t : terms) {
-      const PostingList list = seg.Postings(t.id);
+      const PostingList list = postings(t.id);
       for (uint32_t i = 0; i < list.size; ++i) {
         float& best = group_text[list.docs[i]];
         best = std::max(best, t.weight * static_cast<float>(list.impacts[i] & kMask));
@@ -615,7 +703,7 @@ class Ranking {
       }
     }
     for (const TermPlan& t : terms) {
-      const PostingList list = seg.Postings(t.id);
+      const PostingList list = postings(t.id);
       for (uint32_t i = 0; i < list.size; ++i) {
         const uint32_t doc = list.docs[i];
         text[doc] += group_text[doc];
@@ -703,34 +791,19 @@ class Ranking {
   }
   double SkillsCap() const { return q_.skills.empty() ? 0.0 : o_.skills_weight; }
 
-  // Picks the `keep` most relevant of the accumulated experts into `top`.
-  void Select(Scratch& sc, size_t keep, std::vector<Candidate>& top) {
+  // Picks the `keep` most relevant of the accumulated experts into `top`,
+  // given each range's stats.
+  void Select(Scratch& sc, size_t keep, const std::vector<RangeStats>& stats,
+              std::vector<Candidate>& top) {
     top.clear();
     const float* const text = sc.text.data();
     const float* const skill = sc.skill.data();
     const uint32_t docs = s_.doc_count();
-    // The best text score and how many experts have one (dense passes:
-    // a challenge-sized query touches most experts).
     float max_text = 0;
     size_t touched = 0;
-    {
-      float m[8] = {};
-      size_t t[8] = {};
-      uint32_t doc = 0;
-      for (; doc + 8 <= docs; doc += 8) {
-        for (int k = 0; k < 8; ++k) {
-          m[k] = std::max(m[k], text[doc + k]);
-          t[k] += text[doc + k] != 0;
-        }
-      }
-      for (; doc < docs; ++doc) {
-        m[0] = std::max(m[0], text[doc]);
-        t[0] += text[doc] != 0;
-      }
-      for (int k = 0; k < 8; ++k) {
-        max_text = std::max(max_text, m[k]);
-        touched += t[k];
-      }
+    for (const RangeStats& r : stats) {
+      max_text = std::max(max_text, r.max_text);
+      touched += r.touched;
     }
     if (touched == 0) return;
     // The text scale: the best text score among experts that pass every
@@ -774,21 +847,32 @@ class Ranking {
              std::min(skills_cap, skill[doc] * (1 + 1e-6) + 1e-9) + rest;
     };
     // Collects the touched experts whose bound is in [lo, hi): a float
-    // filter (with a margin for its rounding) before the exact bound.
+    // filter (with a margin for its rounding) before the exact bound; each
+    // range on its thread.
     std::vector<Ub> ubs;
+    const int parts = static_cast<int>(stats.size());
+    std::vector<std::vector<Ub>> part_ubs(parts);
     auto collect = [&](double lo, double hi) {
       const float scale = static_cast<float>(text_scale_);
       const float cap = static_cast<float>(skills_cap);
       const float rest_f = static_cast<float>(rest);
       const float lo_f = static_cast<float>(lo - 1e-5);
-      ubs.clear();
-      for (uint32_t doc = 0; doc < docs; ++doc) {
-        const float b = text[doc] * scale + std::min(cap, skill[doc]) + rest_f;
-        if (b >= lo_f && text[doc] != 0) {
-          const double bound = bound_of(doc);
-          if (bound >= lo && bound < hi) ubs.push_back({bound, doc});
+      Run(parts, [&](int p) {
+        std::vector<Ub>& out = part_ubs[p];
+        out.clear();
+        const float* const t = text;
+        const float* const k = skill;
+        for (uint32_t doc = ranges_[p], end = ranges_[p + 1]; doc < end; ++doc) {
+          const float b = t[doc] * scale + std::min(cap, k[doc]) + rest_f;
+          if (b >= lo_f && t[doc] != 0) [[unlikely]] {
+            const double bound = bound_of(doc);
+            if (bound >= lo && bound < hi) out.push_back({bound, doc});
+          }
         }
-      }
+      });
+      ubs.clear();
+      for (const std::vector<Ub>& out : part_ubs)
+        ubs.insert(ubs.end(), out.begin(), out.end());
     };
     if (!o_.prune_candidates) {
       collect(-HUGE_VAL, HUGE_VAL);
@@ -883,6 +967,7 @@ class Ranking {
     return FreeHours(f) >= min_hours;
   }
 
+  WorkerPool* const pool_;
   const MatcherState& state_;
   const IndexSnapshot& s_;
   const Vocabulary& vocabulary_;
@@ -901,6 +986,12 @@ class Ranking {
   mutable std::vector<std::pair<int, int>> coverage_range_;
   mutable std::vector<SkillCoverage> coverage_;
   double text_scale_ = 0;
+  // Per term of q_.terms: its weight (idf times query weight) and its
+  // postings in the base and the delta.
+  std::vector<float> term_weight_;
+  std::vector<std::pair<PostingList, PostingList>> term_lists_;
+  // Set by Score(): the experts of part p are [ranges_[p], ranges_[p + 1]).
+  std::vector<uint32_t> ranges_;
   // Set by Plan().
   std::vector<TermPlan> plan_;
   std::vector<GroupPlan> groups_;
@@ -947,6 +1038,11 @@ Matcher::Matcher(const Analyzer* analyzer, RegionTable regions, MatcherOptions o
       regions_(std::move(regions)),
       options_(options),
       index_(analyzer, options.index),
+      pool_(std::make_unique<WorkerPool>(
+          (options.query_threads > 0
+               ? options.query_threads
+               : std::max<int>(1, std::thread::hardware_concurrency())) -
+          1)),
       catalog_(std::make_shared<const Catalog>()) {
   Publish(catalog_, 0);
 }
@@ -1173,7 +1269,7 @@ absl::StatusOr<v1::MatchExpertsResponse> Matcher::MatchExperts(
   absl::StatusOr<Challenge> challenge = Resolve(*state, r.challenge(), on_behalf_of);
   if (!challenge.ok()) return challenge.status();
   const Query query = BuildQuery(*analyzer_, *challenge);
-  Ranking ranking(*state, regions_, options_, query);
+  Ranking ranking(*state, regions_, options_, query, pool_.get());
   const size_t k = r.page_size() == 0 ? 10 : r.page_size();
   std::vector<Candidate> picked = ranking.Rerank(
       ranking.Score(r.filters(), std::max<size_t>(options_.rerank_pool, k)), k);
@@ -1200,7 +1296,7 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
                             : (challenge->team_size() > 0 ? challenge->team_size() : 5);
   const int max_per_org = r.max_per_organisation() > 0 ? r.max_per_organisation() : 1;
   const Query query = BuildQuery(*analyzer_, *challenge);
-  Ranking ranking(*state, regions_, options_, query);
+  Ranking ranking(*state, regions_, options_, query, pool_.get());
   v1::MatchFilters filters = r.filters();
   // A member must have time for the team.
   filters.set_min_available_hours(std::max(1, filters.min_available_hours()));

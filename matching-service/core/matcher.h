@@ -42,6 +42,7 @@
 #include "matching-service/core/catalog.h"
 #include "matching-service/core/expert_index.h"
 #include "matching-service/core/region.h"
+#include "matching-service/core/worker_pool.h"
 #include "samenspel/matching/v1/matching_service.pb.h"
 #include "samenspel/registry/v1/resources.pb.h"
 
@@ -59,10 +60,16 @@ struct MatcherOptions {
   double same_organisation_penalty = 0.04;
   // How many of the best candidates the re-ranking and team search consider.
   int rerank_pool = 200;
-  // Leave the weakest query word groups out of candidate generation
-  // (MaxScore). Results are the same either way (a query that cannot be
-  // proven exact so is redone with every group); false only to compare.
+  // Compute the components of candidates in the order of an upper bound of
+  // their relevance, and stop when no bound left can beat the pool's last.
+  // Results are the same either way; false (every touched expert gets every
+  // component) only to compare.
   bool prune_candidates = true;
+  // Threads that score one query, each a range of the experts: this many
+  // minus one background threads and the caller. 0: one per core. Indexes
+  // under min_docs_per_query_thread experts per thread use fewer.
+  int query_threads = 0;
+  int min_docs_per_query_thread = 25000;
   ExpertIndexOptions index;
 };
 
@@ -167,6 +174,7 @@ class Matcher {
   const RegionTable regions_;
   const MatcherOptions options_;
   ExpertIndex index_;
+  std::unique_ptr<WorkerPool> pool_;        // query threads
   std::shared_ptr<const Catalog> catalog_;  // follower thread only
 
   mutable absl::Mutex mu_;

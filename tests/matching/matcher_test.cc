@@ -481,6 +481,12 @@ TEST_F(MatcherTest, CandidatePruningKeepsResultsExact) {
     unpruned_options.prune_candidates = false;
     Matcher pruned(analyzer_, Regions(), options);
     Matcher unpruned(analyzer_, Regions(), unpruned_options);
+    // Three threads over ranges of 500 experts: a range across the base
+    // (1,200) and the delta.
+    MatcherOptions threaded_options = options;
+    threaded_options.query_threads = 3;
+    threaded_options.min_docs_per_query_thread = 100;
+    Matcher threaded(analyzer_, Regions(), threaded_options);
     const std::vector<rv1::Expert> base(experts.begin(), experts.begin() + 1200);
     std::vector<rv1::Change> changes;
     for (size_t i = 1200; i < experts.size(); ++i) {
@@ -491,7 +497,7 @@ TEST_F(MatcherTest, CandidatePruningKeepsResultsExact) {
       *ch.mutable_expert() = experts[i];
       changes.push_back(ch);
     }
-    for (Matcher* m : {&pruned, &unpruned}) {
+    for (Matcher* m : {&pruned, &unpruned, &threaded}) {
       m->Load({}, base, {}, {}, 100);
       m->Apply(changes);
     }
@@ -511,7 +517,13 @@ TEST_F(MatcherTest, CandidatePruningKeepsResultsExact) {
       if (q % 5 == 4) req.mutable_filters()->add_layers(type::GOVERNMENT_LAYER_MUNICIPAL);
       auto a = pruned.MatchExperts(req);
       auto b = unpruned.MatchExperts(req);
-      ASSERT_TRUE(a.ok() && b.ok());
+      auto t = threaded.MatchExperts(req);
+      ASSERT_TRUE(a.ok() && b.ok() && t.ok());
+      ASSERT_EQ(t->matches_size(), b->matches_size()) << "query " << q;
+      for (int i = 0; i < t->matches_size(); ++i) {
+        EXPECT_EQ(t->matches(i).expert(), b->matches(i).expert()) << "query " << q;
+        EXPECT_NEAR(t->matches(i).score(), b->matches(i).score(), 1e-5) << "query " << q;
+      }
       ASSERT_EQ(a->matches_size(), b->matches_size()) << "query " << q;
       EXPECT_GT(a->matches_size(), 0);
       for (int i = 0; i < a->matches_size(); ++i) {

@@ -1,0 +1,84 @@
+#include "matching-service/core/worker_pool.h"
+
+#include <algorithm>
+
+namespace samenspel::matching {
+namespace {
+
+void Pause() {
+#if defined(__x86_64__)
+  __builtin_ia32_pause();
+#endif
+}
+
+}  // namespace
+
+WorkerPool::WorkerPool(int threads) {
+  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Work(); });
+}
+
+WorkerPool::~WorkerPool() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  for (std::thread& t : threads_) t.join();
+}
+
+void WorkerPool::Run(int parts, absl::FunctionRef<void(int)> part) {
+  if (parts <= 0) return;
+  Job job{part, parts};
+  absl::MutexLock lock(&mu_);
+  if (!threads_.empty() && parts > 1) {
+    jobs_.push_back(&job);
+    queued_.store(static_cast<int>(jobs_.size()), std::memory_order_relaxed);
+  }
+  while (job.next < job.parts) {
+    const int i = job.next++;
+    if (job.next == job.parts) {
+      auto it = std::find(jobs_.begin(), jobs_.end(), &job);
+      if (it != jobs_.end()) jobs_.erase(it);
+      queued_.store(static_cast<int>(jobs_.size()), std::memory_order_relaxed);
+    }
+    mu_.Unlock();
+    job.part(i);
+    mu_.Lock();
+    ++job.done;
+  }
+  // Workers touch the job only under the lock, until their last ++done.
+  auto all_done = [&job]() { return job.done == job.parts; };
+  mu_.Await(absl::Condition(&all_done));
+}
+
+void WorkerPool::Work() {
+  absl::MutexLock lock(&mu_);
+  auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return stopping_ || !jobs_.empty();
+  };
+  for (;;) {
+    if (!ready()) {
+      // Queries come in bursts of calls: wait a little awake before
+      // sleeping (waking a sleeping thread costs tens of microseconds).
+      mu_.Unlock();
+      const absl::Time until = absl::Now() + kSpin;
+      while (queued_.load(std::memory_order_relaxed) == 0 && absl::Now() < until) {
+        for (int i = 0; i < 64; ++i) Pause();
+      }
+      mu_.Lock();
+    }
+    mu_.Await(absl::Condition(&ready));
+    if (jobs_.empty()) return;  // stopping, and nothing left to run
+    Job* job = jobs_.front();
+    const int i = job->next++;
+    if (job->next == job->parts) {
+      jobs_.pop_front();
+      queued_.store(static_cast<int>(jobs_.size()), std::memory_order_relaxed);
+    }
+    mu_.Unlock();
+    job->part(i);
+    mu_.Lock();
+    ++job->done;
+  }
+}
+
+}  // namespace samenspel::matching

@@ -1,0 +1,63 @@
+// A few background threads that run the parts of a call alongside the
+// calling thread: one query's scoring split by ranges of experts, so that a
+// query on a large index uses the machine's cores when they are idle.
+//
+// Thread-safe: any number of threads may call Run() at once; each call's
+// parts are taken by the caller and by whichever workers are free, so a
+// busy pool only means the caller does more of its parts itself.
+//
+// Example:
+//   WorkerPool pool(1);
+//   pool.Run(2, [&](int part) { Score(ranges[part]); });
+#ifndef SAMENSPEL_MATCHING_CORE_WORKER_POOL_H_
+#define SAMENSPEL_MATCHING_CORE_WORKER_POOL_H_
+
+#include <atomic>
+#include <deque>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace samenspel::matching {
+
+class WorkerPool {
+ public:
+  // `threads` background threads (0: Run() does everything on the caller).
+  explicit WorkerPool(int threads);
+  ~WorkerPool();  // joins the threads
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  // Runs part(0) .. part(parts - 1), each once, on this thread and on free
+  // workers; returns when all have returned.
+  void Run(int parts, absl::FunctionRef<void(int)> part);
+
+  // Threads that may run parts of one call: the workers and the caller.
+  int parallelism() const { return static_cast<int>(threads_.size()) + 1; }
+
+ private:
+  struct Job {
+    absl::FunctionRef<void(int)> part;
+    int parts;
+    int next = 0;  // the next part to hand out
+    int done = 0;  // parts that have returned
+  };
+  void Work();
+
+  // How long an idle worker stays awake for the next call.
+  static constexpr absl::Duration kSpin = absl::Microseconds(200);
+
+  absl::Mutex mu_;
+  std::deque<Job*> jobs_ ABSL_GUARDED_BY(mu_);  // jobs with parts left to hand out
+  std::atomic<int> queued_{0};                  // jobs_.size(), read without mu_
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace samenspel::matching
+
+#endif  // SAMENSPEL_MATCHING_CORE_WORKER_POOL_H_

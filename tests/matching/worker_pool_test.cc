@@ -1,0 +1,68 @@
+#include "matching-service/core/worker_pool.h"
+
+#include <atomic>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "gtest/gtest.h"
+
+namespace samenspel::matching {
+namespace {
+
+TEST(WorkerPoolTest, RunsEveryPartOnceAndReturnsWhenAllHaveRun) {
+  WorkerPool pool(3);
+  EXPECT_EQ(pool.parallelism(), 4);
+  for (int parts : {0, 1, 2, 7, 64}) {
+    std::vector<std::atomic<int>> runs(parts);
+    pool.Run(parts, [&](int part) {
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+      runs[part]++;
+    });
+    for (int i = 0; i < parts; ++i) EXPECT_EQ(runs[i].load(), 1) << parts << " parts";
+  }
+}
+
+TEST(WorkerPoolTest, UsesTheWorkersAndTheCaller) {
+  WorkerPool pool(1);
+  absl::Mutex mu;
+  std::set<std::thread::id> threads;
+  // Part 0 waits until another thread has run part 1: only a worker can.
+  std::atomic<bool> second_done{false};
+  pool.Run(2, [&](int part) {
+    if (part == 0) {
+      while (!second_done) std::this_thread::yield();
+    } else {
+      second_done = true;
+    }
+    absl::MutexLock lock(&mu);
+    threads.insert(std::this_thread::get_id());
+  });
+  EXPECT_EQ(threads.size(), 2u);
+  EXPECT_TRUE(threads.count(std::this_thread::get_id()));
+}
+
+TEST(WorkerPoolTest, ManyCallersAtOnce) {
+  WorkerPool pool(2);
+  std::atomic<int> total{0};
+  std::vector<std::thread> callers;
+  for (int c = 0; c < 6; ++c) {
+    callers.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) pool.Run(3, [&](int) { total++; });
+    });
+  }
+  for (std::thread& t : callers) t.join();
+  EXPECT_EQ(total.load(), 6 * 200 * 3);
+}
+
+TEST(WorkerPoolTest, WithoutWorkersTheCallerRunsEverything) {
+  WorkerPool pool(0);
+  EXPECT_EQ(pool.parallelism(), 1);
+  std::set<std::thread::id> threads;
+  pool.Run(5, [&](int) { threads.insert(std::this_thread::get_id()); });
+  EXPECT_EQ(threads, std::set<std::thread::id>{std::this_thread::get_id()});
+}
+
+}  // namespace
+}  // namespace samenspel::matching
