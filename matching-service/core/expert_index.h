@@ -278,6 +278,13 @@ class Segment {
                                               const AverageLengths* reference = nullptr);
 
   size_t size() const { return info_.size(); }
+  // Asks the CPU to fetch what facts(doc) reads first.
+  void Prefetch(uint32_t doc) const {
+    __builtin_prefetch(&info_[doc]);
+    __builtin_prefetch(&name_offsets_[2 * doc]);
+    __builtin_prefetch(&region_offsets_[doc]);
+    __builtin_prefetch(&skill_offsets_[doc]);
+  }
   ExpertFacts facts(uint32_t doc) const {
     return ExpertFacts{
         absl::string_view(names_.data() + name_offsets_[2 * doc],
@@ -358,6 +365,9 @@ struct IndexSnapshot {
   bool alive(uint32_t doc) const { return doc >= base->size() || !(*base_dead)[doc]; }
   ExpertFacts facts(uint32_t doc) const {
     return doc < base->size() ? base->facts(doc) : delta->facts(doc - base->size());
+  }
+  void Prefetch(uint32_t doc) const {
+    doc < base->size() ? base->Prefetch(doc) : delta->Prefetch(doc - base->size());
   }
   const DocInfo& info(uint32_t doc) const {
     return doc < base->size() ? base->info(doc) : delta->info(doc - base->size());

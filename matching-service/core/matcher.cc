@@ -145,7 +145,9 @@ struct Candidate {
   double score() const { return relevance() + diversity; }
 };
 
-// Per-thread scratch space for accumulating scores over all docs: sized to
+}  // namespace
+
+// Scratch space for accumulating one query's scores over all docs: sized to
 // the largest index seen and reused. Between queries every entry is zero
 // (Ranking::Score zeroes the text and skill arrays after use; the group
 // arrays are zeroed as they are used); a text score is never zero once a
@@ -165,14 +167,42 @@ struct Scratch {
   }
 };
 
+// Scratch spaces for queries in flight: the most recently returned is handed
+// out first (its arrays are likely still in cache), and there are only as
+// many as queries ran at once, whatever the number of serving threads.
+// Thread-safe.
+class ScratchPool {
+ public:
+  std::unique_ptr<Scratch> Acquire() {
+    absl::MutexLock lock(&mu_);
+    if (free_.empty()) return std::make_unique<Scratch>();
+    std::unique_ptr<Scratch> s = std::move(free_.back());
+    free_.pop_back();
+    return s;
+  }
+  void Release(std::unique_ptr<Scratch> s) {
+    absl::MutexLock lock(&mu_);
+    free_.push_back(std::move(s));
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::unique_ptr<Scratch>> free_ ABSL_GUARDED_BY(mu_);
+};
+
+namespace {
+
 // Ranks experts for one query on one state. Cheap to construct; not shared
 // between threads.
 class Ranking {
  public:
-  // `pool` (may be null) runs parts of a query on other threads.
+  // `pool` (may be null) runs parts of a query on other threads; `scratch`
+  // (may be null) lends Score() its arrays.
   Ranking(const MatcherState& state, const RegionTable& regions,
-          const MatcherOptions& options, const Query& query, WorkerPool* pool = nullptr)
+          const MatcherOptions& options, const Query& query, WorkerPool* pool = nullptr,
+          ScratchPool* scratch = nullptr)
       : pool_(pool),
+        scratch_(scratch),
         state_(state),
         s_(*state.index),
         vocabulary_(*state.index->vocabulary),
@@ -205,8 +235,10 @@ class Ranking {
     PrepareFilters(filters);
     std::vector<Candidate> top;
     if (!Plan()) return top;
-    thread_local Scratch scratch;
-    Scratch& sc = scratch;
+    ScratchPool local;
+    ScratchPool& pool = scratch_ != nullptr ? *scratch_ : local;
+    std::unique_ptr<Scratch> lease = pool.Acquire();
+    Scratch& sc = *lease;
     const uint32_t docs = s_.doc_count();
     sc.Prepare(docs);
     // Ranges of experts, one per thread; each accumulates every term into
@@ -232,6 +264,7 @@ class Ranking {
       std::fill(sc.text.begin() + ranges_[p], sc.text.begin() + ranges_[p + 1], 0.0f);
       std::fill(sc.skill.begin() + ranges_[p], sc.skill.begin() + ranges_[p + 1], 0.0f);
     });
+    pool.Release(std::move(lease));
     return top;
   }
 
@@ -762,7 +795,11 @@ class Ranking {
       auto first = ubs.begin() + done, mid = first + chunk;
       if (mid != ubs.end()) std::nth_element(first, mid, ubs.end(), ub_order);
       std::sort(first, mid, ub_order);
+      // Experts are scattered in memory: fetch a few ahead.
+      constexpr int kAhead = 8;
+      for (auto it = first; it != mid && it != first + kAhead; ++it) s_.Prefetch(it->doc);
       for (auto it = first; it != mid; ++it) {
+        if (mid - it > kAhead) s_.Prefetch((it + kAhead)->doc);
         if (top.size() == keep && o_.prune_candidates) {
           if (it->bound < top.front().relevance()) return true;
           if (tight_bound_of(it->doc) < top.front().relevance()) continue;
@@ -968,6 +1005,7 @@ class Ranking {
   }
 
   WorkerPool* const pool_;
+  ScratchPool* const scratch_;
   const MatcherState& state_;
   const IndexSnapshot& s_;
   const Vocabulary& vocabulary_;
@@ -1043,9 +1081,12 @@ Matcher::Matcher(const Analyzer* analyzer, RegionTable regions, MatcherOptions o
                ? options.query_threads
                : std::max<int>(1, std::thread::hardware_concurrency())) -
           1)),
+      scratch_(std::make_unique<ScratchPool>()),
       catalog_(std::make_shared<const Catalog>()) {
   Publish(catalog_, 0);
 }
+
+Matcher::~Matcher() = default;
 
 std::shared_ptr<const TeamEntry> Matcher::AnalyzeTeam(
     const registry::v1::TaskTeam& team) const {
@@ -1269,7 +1310,7 @@ absl::StatusOr<v1::MatchExpertsResponse> Matcher::MatchExperts(
   absl::StatusOr<Challenge> challenge = Resolve(*state, r.challenge(), on_behalf_of);
   if (!challenge.ok()) return challenge.status();
   const Query query = BuildQuery(*analyzer_, *challenge);
-  Ranking ranking(*state, regions_, options_, query, pool_.get());
+  Ranking ranking(*state, regions_, options_, query, pool_.get(), scratch_.get());
   const size_t k = r.page_size() == 0 ? 10 : r.page_size();
   std::vector<Candidate> picked = ranking.Rerank(
       ranking.Score(r.filters(), std::max<size_t>(options_.rerank_pool, k)), k);
@@ -1296,7 +1337,7 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
                             : (challenge->team_size() > 0 ? challenge->team_size() : 5);
   const int max_per_org = r.max_per_organisation() > 0 ? r.max_per_organisation() : 1;
   const Query query = BuildQuery(*analyzer_, *challenge);
-  Ranking ranking(*state, regions_, options_, query, pool_.get());
+  Ranking ranking(*state, regions_, options_, query, pool_.get(), scratch_.get());
   v1::MatchFilters filters = r.filters();
   // A member must have time for the team.
   filters.set_min_available_hours(std::max(1, filters.min_available_hours()));

@@ -80,10 +80,13 @@ struct MatcherState {
   int64_t revision = 0;
 };
 
+class ScratchPool;
+
 class Matcher {
  public:
   // `analyzer` must outlive the matcher.
   Matcher(const Analyzer* analyzer, RegionTable regions, MatcherOptions options);
+  ~Matcher();
 
   // --- Following the registry (one thread) ---
 
@@ -175,6 +178,7 @@ class Matcher {
   const MatcherOptions options_;
   ExpertIndex index_;
   std::unique_ptr<WorkerPool> pool_;        // query threads
+  std::unique_ptr<ScratchPool> scratch_;    // queries' score arrays
   std::shared_ptr<const Catalog> catalog_;  // follower thread only
 
   mutable absl::Mutex mu_;
