@@ -852,24 +852,29 @@ class Ranking {
       if (Passes(best)) {
         max_raw = max_text;
       } else {
-        struct ByText {
-          float text;
-          uint32_t doc;
-          bool operator<(const ByText& o) const {
-            return text < o.text || (text == o.text && doc > o.doc);
+        // The best that passes: the experts above a cutoff, best first,
+        // the cutoff halved until one passes (then none below it can beat
+        // it), and finally every touched expert.
+        std::vector<std::pair<float, uint32_t>> above;
+        for (float cutoff = max_text / 2;; cutoff /= 2) {
+          if (cutoff < max_text / 64) cutoff = 0;
+          above.clear();
+          for (uint32_t doc = 0; doc < docs; ++doc) {
+            if (text[doc] != 0 && text[doc] >= cutoff) [[unlikely]] {
+              above.emplace_back(text[doc], doc);
+            }
           }
-        };
-        std::vector<ByText> heap;
-        heap.reserve(touched);
-        for (uint32_t doc = 0; doc < docs; ++doc) {
-          if (text[doc] != 0) heap.push_back({text[doc], doc});
+          std::sort(above.begin(), above.end(), [](const auto& a, const auto& b) {
+            return a.first > b.first || (a.first == b.first && a.second < b.second);
+          });
+          for (const auto& [t, doc] : above) {
+            if (Passes(doc)) {
+              max_raw = t;
+              break;
+            }
+          }
+          if (max_raw > 0 || cutoff == 0) break;
         }
-        std::make_heap(heap.begin(), heap.end());
-        while (!heap.empty() && !Passes(heap.front().doc)) {
-          std::pop_heap(heap.begin(), heap.end());
-          heap.pop_back();
-        }
-        if (!heap.empty()) max_raw = heap.front().text;
       }
     }
     if (max_raw <= 0) return;  // no candidate passes
@@ -916,18 +921,19 @@ class Ranking {
       Evaluate(sc, ubs, keep, top);
       return;
     }
-    // Most candidates cannot make it: a threshold that about 4 * keep reach,
-    // from a sample, leaves them out of the sort; they are taken after all
-    // if the result is weaker.
+    // Most candidates cannot make it: a threshold that about 16 * keep reach
+    // (the bounds are loose: about 2 * keep get evaluated to find the keep
+    // best), from a sample, leaves them out of the sort; they are taken after
+    // all if the result is weaker.
     double threshold = -HUGE_VAL;
-    if (touched > 8 * keep) {
-      const size_t step = std::max<size_t>(1, touched / (16 * keep));
+    if (touched > 32 * keep) {
+      const size_t step = std::max<size_t>(1, touched / (64 * keep));
       std::vector<double> sample;
       for (uint32_t doc = 0; doc < docs; doc += step) {
         if (text[doc] != 0) sample.push_back(bound_of(doc));
       }
-      // The sample's rank that about 4 * keep of the touched experts reach.
-      const size_t rank = 4 * keep * sample.size() / touched;
+      // The sample's rank that about 16 * keep of the touched experts reach.
+      const size_t rank = 16 * keep * sample.size() / touched;
       if (rank < sample.size()) {
         std::nth_element(sample.begin(), sample.begin() + rank, sample.end(),
                          std::greater<double>());
