@@ -382,9 +382,19 @@ void ExpertIndex::Load(std::shared_ptr<const Segment> base, int64_t revision) {
   base_ = std::move(base);
   base_docs_ = NamesOf(*base_, 0);
   base_dead_ = std::make_shared<std::vector<bool>>(base_->size(), false);
+  dead_count_ = 0;
+  // A name listed twice (an expert that moved while the snapshot was read):
+  // the last copy is the one kept.
+  if (base_docs_.size() < base_->size()) {
+    for (uint32_t d = 0; d < base_->size(); ++d) {
+      if (base_docs_.at(base_->name(d)) != d) {
+        (*base_dead_)[d] = true;
+        ++dead_count_;
+      }
+    }
+  }
   delta_ = std::make_shared<const Segment>();
   delta_docs_.clear();
-  dead_count_ = 0;
   Publish(revision);
 }
 

@@ -399,7 +399,7 @@ class ExpertIndex {
   Segment::Doc Analyze(const registry::v1::Expert& expert) const;
 
   // Replaces the whole index by `base` (a snapshot load, built from docs of
-  // Analyze()) at `revision`.
+  // Analyze()) at `revision`. Of docs with the same name, the last counts.
   void Load(std::shared_ptr<const Segment> base, int64_t revision);
 
   // Applies upserts (experts) and deletes (names), in order, and publishes

@@ -250,6 +250,12 @@ class Ranking {
                               pool_->parallelism());
     ranges_.resize(parts + 1);
     for (int p = 0; p <= parts; ++p) ranges_[p] = uint64_t{docs} * p / parts;
+    // The passes over every expert after the accumulation (a few
+    // nanoseconds each) are split too only when that outweighs waking the
+    // other threads again.
+    pass_parts_ =
+        docs >= 10 * static_cast<uint32_t>(o_.min_docs_per_query_thread) ? parts : 1;
+    pass_ranges_ = pass_parts_ == parts ? ranges_ : std::vector<uint32_t>{0, docs};
     std::vector<RangeStats> stats(parts);
     Run(parts, [&](int p) {
       for (const GroupPlan& g : groups_) {
@@ -260,9 +266,10 @@ class Ranking {
       stats[p] = StatsOf(sc, ranges_[p], ranges_[p + 1]);
     });
     Select(sc, keep, stats, top);
-    Run(parts, [&](int p) {
-      std::fill(sc.text.begin() + ranges_[p], sc.text.begin() + ranges_[p + 1], 0.0f);
-      std::fill(sc.skill.begin() + ranges_[p], sc.skill.begin() + ranges_[p + 1], 0.0f);
+    Run(pass_parts_, [&](int p) {
+      const uint32_t lo = pass_ranges_[p], hi = pass_ranges_[p + 1];
+      std::fill(sc.text.begin() + lo, sc.text.begin() + hi, 0.0f);
+      std::fill(sc.skill.begin() + lo, sc.skill.begin() + hi, 0.0f);
     });
     pool.Release(std::move(lease));
     return top;
@@ -892,19 +899,19 @@ class Ranking {
     // filter (with a margin for its rounding) before the exact bound; each
     // range on its thread.
     std::vector<Ub> ubs;
-    const int parts = static_cast<int>(stats.size());
-    std::vector<std::vector<Ub>> part_ubs(parts);
+    std::vector<std::vector<Ub>> part_ubs(pass_parts_);
     auto collect = [&](double lo, double hi) {
       const float scale = static_cast<float>(text_scale_);
       const float cap = static_cast<float>(skills_cap);
       const float rest_f = static_cast<float>(rest);
       const float lo_f = static_cast<float>(lo - 1e-5);
-      Run(parts, [&](int p) {
+      Run(pass_parts_, [&](int p) {
         std::vector<Ub>& out = part_ubs[p];
         out.clear();
         const float* const t = text;
         const float* const k = skill;
-        for (uint32_t doc = ranges_[p], end = ranges_[p + 1]; doc < end; ++doc) {
+        for (uint32_t doc = pass_ranges_[p], end = pass_ranges_[p + 1]; doc < end;
+             ++doc) {
           const float b = t[doc] * scale + std::min(cap, k[doc]) + rest_f;
           if (b >= lo_f && t[doc] != 0) [[unlikely]] {
             const double bound = bound_of(doc);
@@ -1034,8 +1041,11 @@ class Ranking {
   // postings in the base and the delta.
   std::vector<float> term_weight_;
   std::vector<std::pair<PostingList, PostingList>> term_lists_;
-  // Set by Score(): the experts of part p are [ranges_[p], ranges_[p + 1]).
+  // Set by Score(): the experts of part p are [ranges_[p], ranges_[p + 1]);
+  // the passes after the accumulation use pass_parts_ parts, pass_ranges_.
   std::vector<uint32_t> ranges_;
+  int pass_parts_ = 1;
+  std::vector<uint32_t> pass_ranges_;
   // Set by Plan().
   std::vector<TermPlan> plan_;
   std::vector<GroupPlan> groups_;
@@ -1122,8 +1132,8 @@ Matcher::SnapshotLoader::SnapshotLoader(const ExpertIndex* index) : index_(index
 Matcher::SnapshotLoader::~SnapshotLoader() { JoinWorkers(); }
 
 void Matcher::SnapshotLoader::AddExperts(std::vector<registry::v1::Expert> page) {
-  experts_ += page.size();
   absl::MutexLock lock(&mu_);
+  experts_ += page.size();
   // At most two pages per worker wait or are being analysed.
   const uint64_t limit = 2 * workers_.size();
   auto room = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {

@@ -95,7 +95,8 @@ class Matcher {
   // index in the order given, and dropped, so the whole snapshot is never
   // held as protos and reading overlaps analysis.
   //
-  // Thread-compatible: one thread calls Add*() and then Matcher::FinishLoad.
+  // Thread-compatible: one thread calls Add*() (AddExperts() may also be called
+  // from several threads at once) and then Matcher::FinishLoad.
   //
   // Example:
   //   std::unique_ptr<Matcher::SnapshotLoader> loader = matcher.StartLoad();
@@ -107,12 +108,16 @@ class Matcher {
     SnapshotLoader(const SnapshotLoader&) = delete;
     SnapshotLoader& operator=(const SnapshotLoader&) = delete;
 
-    // Blocks while enough pages wait for analysis.
+    // Blocks while enough pages wait for analysis. Thread-safe (pages from
+    // several threads go in in the order of their calls).
     void AddExperts(std::vector<registry::v1::Expert> page);
     void AddOrganisations(std::vector<registry::v1::Organisation> page);
     void AddTeams(std::vector<registry::v1::TaskTeam> page);
     void AddChallenges(std::vector<registry::v1::Challenge> page);
-    size_t experts() const { return experts_; }
+    size_t experts() const {
+      absl::MutexLock lock(&mu_);
+      return experts_;
+    }
 
    private:
     friend class Matcher;
@@ -126,9 +131,8 @@ class Matcher {
     std::vector<registry::v1::Organisation> organisations_;
     std::vector<registry::v1::TaskTeam> teams_;
     std::vector<registry::v1::Challenge> challenges_;
-    size_t experts_ = 0;
-
-    absl::Mutex mu_;
+    mutable absl::Mutex mu_;
+    size_t experts_ ABSL_GUARDED_BY(mu_) = 0;
     std::deque<std::pair<uint64_t, std::vector<registry::v1::Expert>>> pages_
         ABSL_GUARDED_BY(mu_);
     uint64_t next_page_ ABSL_GUARDED_BY(mu_) = 0;    // sequence of the next page added

@@ -22,8 +22,8 @@ namespace rv1 = ::samenspel::registry::v1;
 template <typename Request, typename Response, typename Method, typename Items,
           typename Consume>
 absl::Status ListAll(rv1::RegistryService::Stub& stub, Method method, Items items,
-                     int page_size, Consume consume, int64_t& revision) {
-  Request request;
+                     int page_size, Consume consume, int64_t& revision,
+                     Request request = Request()) {
   request.set_page_size(page_size);
   do {
     grpc::ClientContext ctx;
@@ -74,17 +74,17 @@ absl::Status RegistryFollower::LoadSnapshot() {
   std::unique_ptr<Matcher::SnapshotLoader> loader = matcher_->StartLoad();
   Matcher::SnapshotLoader& l = *loader;
   using Stub = rv1::RegistryService::Stub;
+  std::vector<std::string> organisations;
   absl::Status s = ListAll<rv1::ListOrganisationsRequest, rv1::ListOrganisationsResponse>(
       *stub_, &Stub::ListOrganisations,
       [](rv1::ListOrganisationsResponse& r) { return r.mutable_organisations(); },
-      options_.page_size, [&](auto page) { l.AddOrganisations(std::move(page)); },
+      options_.page_size,
+      [&](auto page) {
+        for (const auto& o : page) organisations.push_back(o.name());
+        l.AddOrganisations(std::move(page));
+      },
       revision);
-  if (s.ok()) {
-    s = ListAll<rv1::ListExpertsRequest, rv1::ListExpertsResponse>(
-        *stub_, &Stub::ListExperts,
-        [](rv1::ListExpertsResponse& r) { return r.mutable_experts(); },
-        options_.page_size, [&](auto page) { l.AddExperts(std::move(page)); }, revision);
-  }
+  if (s.ok()) s = ListExperts(organisations, l, revision);
   if (s.ok()) {
     s = ListAll<rv1::ListTeamsRequest, rv1::ListTeamsResponse>(
         *stub_, &Stub::ListTeams,
@@ -119,6 +119,50 @@ absl::Status RegistryFollower::LoadSnapshot() {
                static_cast<long long>(revision), experts);
   if (!ready_.exchange(true) && options_.on_ready) options_.on_ready(true);
   return absl::OkStatus();
+}
+
+absl::Status RegistryFollower::ListExperts(const std::vector<std::string>& organisations,
+                                           Matcher::SnapshotLoader& loader,
+                                           int64_t revision) {
+  // Organisation by organisation on a few streams at once, so that the
+  // registry, Redis and this process's analysis overlap. An expert that moves
+  // to another organisation meanwhile may be listed twice or not at all; the
+  // move is in the feed after `revision`, and the index keeps the last copy
+  // of a name.
+  using Stub = rv1::RegistryService::Stub;
+  const int streams = std::clamp<int>(options_.snapshot_streams, 1,
+                                      std::max<int>(1, organisations.size()));
+  absl::Mutex mu;
+  size_t next = 0;
+  absl::Status status;
+  auto stream = [&] {
+    for (;;) {
+      size_t i;
+      {
+        absl::MutexLock lock(&mu);
+        if (next == organisations.size() || !status.ok()) return;
+        i = next++;
+      }
+      rv1::ListExpertsRequest request;
+      request.set_organisation(organisations[i]);
+      int64_t unused = revision;
+      absl::Status s = ListAll<rv1::ListExpertsRequest, rv1::ListExpertsResponse>(
+          *stub_, &Stub::ListExperts,
+          [](rv1::ListExpertsResponse& r) { return r.mutable_experts(); },
+          options_.page_size, [&](auto page) { loader.AddExperts(std::move(page)); },
+          unused, std::move(request));
+      if (!s.ok()) {
+        absl::MutexLock lock(&mu);
+        if (status.ok()) status = s;
+        return;
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 1; t < streams; ++t) threads.emplace_back(stream);
+  stream();
+  for (std::thread& t : threads) t.join();
+  return status;
 }
 
 absl::Status RegistryFollower::Follow(int64_t after) {

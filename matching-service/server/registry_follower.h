@@ -36,6 +36,9 @@ namespace samenspel::matching {
 struct RegistryFollowerOptions {
   // List page size for snapshots (default 1000, the registry's maximum).
   int page_size = 1000;
+  // Snapshot experts are listed organisation by organisation on this many
+  // calls at once.
+  int snapshot_streams = 4;
   // Backoff between reconnects: starts here and doubles up to max.
   absl::Duration initial_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(5);
@@ -68,6 +71,9 @@ class RegistryFollower {
   absl::Status LoadSnapshot();
   // Streams changes after `after` into the queue until the stream ends.
   absl::Status Follow(int64_t after);
+  // Lists the experts of `organisations` into `loader` (LoadSnapshot).
+  absl::Status ListExperts(const std::vector<std::string>& organisations,
+                           Matcher::SnapshotLoader& loader, int64_t revision);
 
   const std::unique_ptr<registry::v1::RegistryService::Stub> stub_;
   Matcher* const matcher_;

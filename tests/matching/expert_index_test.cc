@@ -178,6 +178,27 @@ TEST(ExpertIndexTest, UpdatesGoToTheDeltaAndTheLastOneWins) {
       ElementsAre(Pair("y", std::set<TermId>{4}), Pair("z", std::set<TermId>{5})));
 }
 
+TEST(ExpertIndexTest, LoadKeepsTheLastDocOfANameListedTwice) {
+  auto analyzer = Analyzer::Create({});
+  ASSERT_TRUE(analyzer.ok()) << analyzer.status();
+  ExpertIndex index(analyzer->get(), {});
+  index.Load(Segment::Build({MakeDoc("a", {1}), MakeDoc("b", {1}), MakeDoc("a", {2})}),
+             1);
+  auto snap = index.Snapshot();
+  EXPECT_EQ(snap->live_docs, 2u);
+  EXPECT_FALSE(snap->alive(0));
+  EXPECT_TRUE(snap->alive(1));
+  EXPECT_TRUE(snap->alive(2));
+  // An update replaces the kept copy; nothing of the first stays alive.
+  std::vector<ExpertIndex::Update> updates;
+  updates.push_back({"a", MakeDoc("a", {3})});
+  index.Apply(std::move(updates), 2);
+  snap = index.Snapshot();
+  EXPECT_EQ(snap->live_docs, 2u);
+  EXPECT_FALSE(snap->alive(0));
+  EXPECT_FALSE(snap->alive(2));
+}
+
 TEST(ExpertIndexTest, AnalyzeInternsAndAnalysesEachSkillOnce) {
   auto analyzer = Analyzer::Create({});
   ASSERT_TRUE(analyzer.ok()) << analyzer.status();
