@@ -234,6 +234,23 @@ PostingList Segment::Postings(TermId term) const {
                      tfs_.data() + r.begin, r.end - r.begin, r.max_impact};
 }
 
+std::optional<uint32_t> Segment::FindName(absl::string_view name) const {
+  absl::call_once(by_name_once_, [this] {
+    by_name_.resize(size());
+    for (uint32_t d = 0; d < size(); ++d) by_name_[d] = d;
+    // By name, then the later doc first.
+    std::sort(by_name_.begin(), by_name_.end(), [this](uint32_t a, uint32_t b) {
+      const int c = this->name(a).compare(this->name(b));
+      return c < 0 || (c == 0 && a > b);
+    });
+  });
+  auto it = std::lower_bound(
+      by_name_.begin(), by_name_.end(), name,
+      [this](uint32_t doc, absl::string_view n) { return this->name(doc) < n; });
+  if (it == by_name_.end() || this->name(*it) != name) return std::nullopt;
+  return *it;
+}
+
 void Segment::SetMaxImpacts() {
   for (auto& [term, range] : ranges_) {
     uint16_t max = 0;
@@ -256,6 +273,13 @@ bool Segment::Find(TermId term, uint32_t doc, FieldTf* tf, uint16_t* impact) con
 
 size_t IndexSnapshot::DocFreq(TermId term) const {
   return base->Postings(term).size + delta->Postings(term).size;
+}
+
+std::optional<uint32_t> IndexSnapshot::FindName(absl::string_view name) const {
+  if (std::optional<uint32_t> d = delta->FindName(name)) return base->size() + *d;
+  std::optional<uint32_t> b = base->FindName(name);
+  if (b && alive(*b)) return b;
+  return std::nullopt;
 }
 
 uint16_t IndexSnapshot::MaxImpact(TermId term) const {

@@ -39,6 +39,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/call_once.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
@@ -297,6 +298,9 @@ class Segment {
         absl::MakeConstSpan(skills_.data() + skill_offsets_[doc],
                             skills_.data() + skill_offsets_[doc + 1])};
   }
+  // The last doc named `name`, if any. The first call sorts the names
+  // (thread-safe; for MatchTeams' member lookups, not the scoring path).
+  std::optional<uint32_t> FindName(absl::string_view name) const;
   absl::string_view name(uint32_t doc) const {
     return absl::string_view(names_.data() + name_offsets_[2 * doc],
                              name_offsets_[2 * doc + 1] - name_offsets_[2 * doc]);
@@ -344,6 +348,9 @@ class Segment {
   std::array<uint64_t, kNumFields> total_length_{};
   FieldLengths max_length_{};
   AverageLengths reference_{1, 1, 1, 1};
+  // FindName(): doc numbers by name, made on first use.
+  mutable absl::once_flag by_name_once_;
+  mutable std::vector<uint32_t> by_name_;
 };
 
 // A consistent view of the index at one revision. Doc numbers: base docs are
@@ -376,6 +383,8 @@ struct IndexSnapshot {
     return doc < base->size() ? base->lengths()[doc]
                               : delta->lengths()[doc - base->size()];
   }
+  // The live doc named `name` (the delta's, else the base's), if any.
+  std::optional<uint32_t> FindName(absl::string_view name) const;
   // Document frequency of a term over both segments.
   size_t DocFreq(TermId term) const;
   // The highest impact of a term over both segments (without the skill bit).

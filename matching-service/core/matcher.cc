@@ -1556,9 +1556,40 @@ absl::StatusOr<v1::MatchTeamsResponse> Matcher::MatchTeams(
   const std::vector<std::string> regions(challenge->region_codes().begin(),
                                          challenge->region_codes().end());
 
+  // Members' skills: per required skill, the best cover among a team's
+  // members (as MatchExperts scores an expert's skills), scaled to
+  // kTeamSkillsWeight.
+  constexpr double kTeamSkillsWeight = 0.15;
+  const double text_weight = query.skills.empty() ? 0.7 : 0.7 - kTeamSkillsWeight;
+  Ranking ranking(*state, regions_, options_, query);
+  const IndexSnapshot& index = *state->index;
+  struct Cover {
+    Ranking::SkillMatch match;
+    uint32_t doc = 0;
+  };
+  auto members_skills = [&](const registry::v1::TaskTeam& team,
+                            std::vector<Cover>& best) {
+    best.assign(query.skills.size(), Cover{});
+    thread_local std::vector<Ranking::SkillMatch> matches;
+    for (const auto& member : team.members()) {
+      const std::optional<uint32_t> doc = index.FindName(member.expert());
+      if (!doc) continue;
+      ranking.BestSkills(index.facts(*doc), matches);
+      for (size_t j = 0; j < matches.size(); ++j) {
+        if (matches[j].contribution > best[j].match.contribution)
+          best[j] = {matches[j], *doc};
+      }
+    }
+    double sum = 0;
+    for (const Cover& c : best) sum += c.match.contribution;
+    return options_.skills_weight > 0 ? sum * kTeamSkillsWeight / options_.skills_weight
+                                      : 0.0;
+  };
+
   struct Scored {
     const TeamEntry* team = nullptr;
-    double text_raw = 0, themes = 0, region = 0;
+    double text_raw = 0, themes = 0, region = 0, skills = 0;
+    std::vector<Cover> covers;
     std::vector<std::pair<const QueryTerm*, double>> terms;
     std::vector<std::string> shared_themes;
     RegionMatch region_match;
@@ -1600,13 +1631,14 @@ absl::StatusOr<v1::MatchTeamsResponse> Matcher::MatchTeams(
         regions, {entry->team.region_codes().begin(), entry->team.region_codes().end()},
         false);
     sc.region = 0.15 * kRegionScore[sc.region_match.kind];
-    if (sc.text_raw <= 0 && sc.themes <= 0) continue;
+    if (!query.skills.empty()) sc.skills = members_skills(entry->team, sc.covers);
+    if (sc.text_raw <= 0 && sc.themes <= 0 && sc.skills <= 0) continue;
     max_raw = std::max(max_raw, sc.text_raw);
     scored.push_back(std::move(sc));
   }
-  const double scale = max_raw > 0 ? 0.7 / max_raw : 0;
+  const double scale = max_raw > 0 ? text_weight / max_raw : 0;
   auto total = [&](const Scored& sc) {
-    return sc.text_raw * scale + sc.themes + sc.region;
+    return sc.text_raw * scale + sc.skills + sc.themes + sc.region;
   };
   std::sort(scored.begin(), scored.end(), [&](const Scored& a, const Scored& b) {
     return total(a) > total(b) ||
@@ -1640,6 +1672,31 @@ absl::StatusOr<v1::MatchTeamsResponse> Matcher::MatchTeams(
       c->set_detail(std::move(detail));
     };
     add("text", sc.text_raw * scale, absl::StrCat("shares ", absl::StrJoin(words, ", ")));
+    if (!query.skills.empty()) {
+      std::vector<std::string> notes;
+      const double factor =
+          options_.skills_weight > 0 ? kTeamSkillsWeight / options_.skills_weight : 0;
+      for (size_t j = 0; j < sc.covers.size(); ++j) {
+        const Cover& c = sc.covers[j];
+        if (c.match.expert_skill < 0) continue;
+        const ExpertFacts f = index.facts(c.doc);
+        const uint32_t skill = f.skills[c.match.expert_skill];
+        auto* ms = e->add_matched_skills();
+        ms->set_name(query.skills[j].name);
+        ms->set_required_level(query.skills[j].min_level);
+        ms->set_expert_skill(std::string(index.vocabulary->skills.key(SkillId(skill))));
+        ms->set_expert_level(SkillLevel(skill));
+        ms->set_coverage(c.match.coverage);
+        ms->set_contribution(c.match.contribution * factor);
+        ms->set_expert(std::string(f.name));
+        notes.push_back(absl::StrCat(query.skills[j].name, " <- ", f.display_name, " (",
+                                     ms->expert_skill(), ", level ", ms->expert_level(),
+                                     ")"));
+      }
+      add("skills", sc.skills,
+          notes.empty() ? "no member covers a required skill"
+                        : absl::StrJoin(notes, "; "));
+    }
     add("themes", sc.themes, absl::StrJoin(sc.shared_themes, ", "));
     add("region", sc.region,
         sc.region_match.kind == RegionMatch::kNone

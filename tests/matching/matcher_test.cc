@@ -435,6 +435,46 @@ TEST_F(MatcherTest, MatchTeamsFindsSimilarTeamsWithLessons) {
   EXPECT_EQ(r->matches(0).lessons_learned(), "Begin vroeg met netbeheerders.");
 }
 
+TEST_F(MatcherTest, MatchTeamsWeighsMembersSkills) {
+  // Two teams alike in words; only one has a member with the required skill.
+  auto team = [](const std::string& id, const std::string& member) {
+    rv1::TaskTeam t;
+    t.set_name("teams/" + id);
+    t.set_display_name("Versnelling woningbouw " + id);
+    t.set_description("Betaalbare woningen in de regio.");
+    t.set_state(rv1::TaskTeam::ACTIVE);
+    auto* m = t.add_members();
+    m->set_expert("experts/" + member);
+    m->set_hours_per_week(4);
+    return t;
+  };
+  ExpertSpec builder{"builder",  "gm0344", type::GOVERNMENT_LAYER_MUNICIPAL,
+                     "Adviseur", "",       {{"woningbouw", 4}},
+                     {"GM0344"}};
+  ExpertSpec lawyer{"lawyer",   "gm0344", type::GOVERNMENT_LAYER_MUNICIPAL,
+                    "Adviseur", "",       {{"privacyrecht", 4}},
+                    {"GM0344"}};
+  // "a" sorts first: without the skills component the tie would go to it.
+  Load({builder, lawyer}, {team("a", "lawyer"), team("b", "builder")});
+  v1::MatchTeamsRequest req;
+  *req.mutable_challenge()->mutable_inline_() = Housing();
+  auto r = matcher_.MatchTeams(req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_THAT(r->matches(), SizeIs(2));
+  EXPECT_EQ(r->matches(0).team(), "teams/b");
+  const v1::Explanation& e = r->matches(0).explanation();
+  ASSERT_THAT(e.matched_skills(), SizeIs(1));
+  EXPECT_EQ(e.matched_skills(0).expert(), "experts/builder");
+  EXPECT_EQ(e.matched_skills(0).expert_skill(), "woningbouw");
+  EXPECT_EQ(e.matched_skills(0).expert_level(), 4);
+  for (const auto& m : r->matches()) {
+    double sum = 0;
+    for (const auto& c : m.explanation().components()) sum += c.value();
+    EXPECT_NEAR(sum, m.score(), 1e-9) << m.team();
+  }
+  EXPECT_GT(r->matches(0).score(), r->matches(1).score());
+}
+
 // Candidate pruning must not change any result: a generated corpus with
 // common and rare words, queried with pruning on and off, part of it in the
 // delta, with and without filters.
