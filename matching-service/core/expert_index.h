@@ -2,12 +2,14 @@
 // (skills, themes, job title, bio) plus the structured facts ranking needs,
 // laid out for scoring every posting of a query cheaply.
 //
-// Layout. An immutable `Segment` holds postings in one flat array (CSR) per
-// term, and every per-expert fact in flat arrays indexed by doc number: field
-// lengths (8 bytes), organisation/layer/perspectives/consent/hours (12
-// bytes), region codes and skills as interned ids, names in one character
-// arena. Organisation names, region codes and skill names are interned once
-// per index (`Vocabulary`); a skill name is analysed once, when first seen.
+// Layout. An immutable `Segment` holds postings term by term in flat parallel
+// arrays (doc, impact, field tfs; a posting's impact is its saturated BM25F
+// pseudo tf, precomputed, see TextFormula), and every per-expert fact in flat
+// arrays indexed by doc number: field lengths (8 bytes),
+// organisation/layer/perspectives/consent/hours (12 bytes), region codes and
+// skills as interned ids, names in one character arena. Organisation names,
+// region codes and skill names are interned once per index (`Vocabulary`); a
+// skill name is analysed once, when first seen.
 // The index is a large base segment plus a small delta segment with the
 // experts changed since the base was built, and a "dead" bitmap for base
 // experts changed or deleted since. An Apply() merges the changed experts
