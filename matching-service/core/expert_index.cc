@@ -262,13 +262,7 @@ void Segment::SetMaxImpacts() {
 }
 
 bool Segment::Find(TermId term, uint32_t doc, FieldTf* tf, uint16_t* impact) const {
-  const PostingList list = Postings(term);
-  const uint32_t* end = list.docs + list.size;
-  const uint32_t* p = std::lower_bound(list.docs, end, doc);
-  if (p == end || *p != doc) return false;
-  *tf = list.tfs[p - list.docs];
-  *impact = list.impacts[p - list.docs];
-  return true;
+  return Postings(term).Find(doc, tf, impact);
 }
 
 size_t IndexSnapshot::DocFreq(TermId term) const {
@@ -284,11 +278,6 @@ std::optional<uint32_t> IndexSnapshot::FindName(absl::string_view name) const {
 
 uint16_t IndexSnapshot::MaxImpact(TermId term) const {
   return std::max(base->Postings(term).max_impact, delta->Postings(term).max_impact);
-}
-
-bool IndexSnapshot::Find(TermId term, uint32_t doc, FieldTf* tf, uint16_t* impact) const {
-  return doc < base->size() ? base->Find(term, doc, tf, impact)
-                            : delta->Find(term, doc - base->size(), tf, impact);
 }
 
 ExpertIndex::ExpertIndex(const Analyzer* analyzer, ExpertIndexOptions options)

@@ -116,6 +116,16 @@ struct PostingList {
   const FieldTf* tfs = nullptr;
   uint32_t size = 0;
   uint16_t max_impact = 0;  // the highest impact, without the skill bit
+
+  // The tf and impact of `doc`; false when absent.
+  bool Find(uint32_t doc, FieldTf* tf, uint16_t* impact) const {
+    const uint32_t* end = docs + size;
+    const uint32_t* p = std::lower_bound(docs, end, doc);
+    if (p == end || *p != doc) return false;
+    *tf = tfs[p - docs];
+    *impact = impacts[p - docs];
+    return true;
+  }
 };
 
 // Strings interned to dense ids, each with a value made once when the string
@@ -391,7 +401,6 @@ struct IndexSnapshot {
   size_t DocFreq(TermId term) const;
   // The highest impact of a term over both segments (without the skill bit).
   uint16_t MaxImpact(TermId term) const;
-  bool Find(TermId term, uint32_t doc, FieldTf* tf, uint16_t* impact) const;
 };
 
 struct ExpertIndexOptions {

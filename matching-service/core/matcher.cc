@@ -502,7 +502,7 @@ class Ranking {
         uint16_t impact;
         const bool in_base = c.doc < s_.base->size();
         const PostingList& list = in_base ? term_lists_[i].first : term_lists_[i].second;
-        if (!FindIn(list, in_base ? c.doc : c.doc - s_.base->size(), &tf, &impact)) {
+        if (!list.Find(in_base ? c.doc : c.doc - s_.base->size(), &tf, &impact)) {
           continue;
         }
         float parts[kNumFields];
@@ -592,16 +592,6 @@ class Ranking {
   // `t` is one of q_.terms.
   float TermWeight(const QueryTerm& t) const {
     return term_weight_[&t - q_.terms.data()];
-  }
-
-  static bool FindIn(const PostingList& list, uint32_t doc, FieldTf* tf,
-                     uint16_t* impact) {
-    const uint32_t* end = list.docs + list.size;
-    const uint32_t* p = std::lower_bound(list.docs, end, doc);
-    if (p == end || *p != doc) return false;
-    *tf = list.tfs[p - list.docs];
-    *impact = list.impacts[p - list.docs];
-    return true;
   }
 
   // A query term as scoring uses it.
