@@ -7,6 +7,10 @@
 #   scripts/fuzz.sh [TARGET...]   default: every target
 #   FUZZ_SECONDS (default 20)     mutation time per target
 #   FUZZ_BUILD_DIR (build-fuzz)   the clang build tree
+#   FUZZ_SEED (default 1)         libFuzzer's seed; 0 draws a new one per run.
+#                                 A fixed seed makes a run repeatable: the same
+#                                 inputs in the same order, so a shorter run (CI)
+#                                 only tries a prefix of what a longer one did.
 #   FUZZ_KEEP=1                   keep the temporary corpus and logs
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,7 +54,7 @@ failed=()
 for target in "${targets[@]}"; do
   fuzzer="$build_dir/tests/fuzz/${target}_fuzzer"
   seeds=tests/fuzz/corpus/$target
-  args=(-max_total_time="$seconds" -rss_limit_mb=2048 -timeout=60 -print_final_stats=1
+  args=(-max_total_time="$seconds" -seed="${FUZZ_SEED:-1}" -rss_limit_mb=2048 -timeout=60 -print_final_stats=1
     -artifact_prefix="$work/$target-")
   case $target in
     registry_request) args+=(-dict=tests/fuzz/dict/registry_request.dict) ;;

@@ -469,6 +469,7 @@ bool Run(World& w, RequestKind kind, absl::string_view bytes) {
             &v1::ListOrganisationsResponse::organisations,
             [&](const v1::Organisation& o) {
               return (r.layer() == 0 || o.layer() == r.layer()) &&
+                     (r.oin().empty() || o.oin() == r.oin()) &&
                      (r.region_code().empty() ||
                       Contains(o.region_codes(), r.region_code()));
             });
