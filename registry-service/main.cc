@@ -48,8 +48,9 @@ ABSL_FLAG(int, redis_pool_size, 32,
           "Most Redis connections: calls are pipelined on at most 2 of them, and change "
           "feed waits have as many of their own.");
 ABSL_FLAG(int, workers, 32,
-          "Threads that run registry calls: the most unary calls served at once (more "
-          "wait their turn).");
+          "Threads that run the registry's writes and lists: the most of those served "
+          "at once (more wait their turn). The Gets need none: they wait for Redis on "
+          "one I/O thread.");
 ABSL_FLAG(
     int64_t, feed_retention, 1000000,
     "Changes the feed keeps; a watcher further behind gets OUT_OF_RANGE and resyncs.");

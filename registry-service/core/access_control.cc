@@ -82,11 +82,7 @@ absl::StatusOr<v1::Principal> AccessControl::AuthenticateBearer(
     return MakePrincipal("bootstrap-admin", "", v1::ROLE_ADMIN);
   }
   const absl::Time now = options_.clock();
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = cache_.find(hash);
-    if (it != cache_.end() && it->second.valid_until > now) return it->second.principal;
-  }
+  if (auto cached = Lookup(hash, now)) return *std::move(cached);
   absl::Time expires = absl::InfiniteFuture();
   absl::StatusOr<v1::Principal> principal = VerifyToken(secret, &expires);
   if (absl::IsUnavailable(principal.status())) return principal;  // do not cache
@@ -96,6 +92,28 @@ absl::StatusOr<v1::Principal> AccessControl::AuthenticateBearer(
   cache_[hash] =
       Cached{principal, std::min(now + options_.cache_ttl, expires), TokenId(secret)};
   return principal;
+}
+
+std::optional<absl::StatusOr<v1::Principal>> AccessControl::CachedBearer(
+    absl::string_view secret) {
+  const std::string hash = HashSecret(secret);
+  if (!bootstrap_hash_.empty() && SameHash(hash, bootstrap_hash_)) {
+    return MakePrincipal("bootstrap-admin", "", v1::ROLE_ADMIN);
+  }
+  return Lookup(hash, options_.clock());
+}
+
+std::optional<absl::StatusOr<v1::Principal>> AccessControl::CachedOin(
+    absl::string_view oin) {
+  return Lookup(absl::StrCat("oin:", oin), options_.clock());
+}
+
+std::optional<absl::StatusOr<v1::Principal>> AccessControl::Lookup(const std::string& key,
+                                                                   absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  auto it = cache_.find(key);
+  if (it != cache_.end() && it->second.valid_until > now) return it->second.principal;
+  return std::nullopt;
 }
 
 absl::StatusOr<v1::Principal> AccessControl::VerifyToken(absl::string_view secret,
@@ -119,11 +137,7 @@ absl::StatusOr<v1::Principal> AccessControl::VerifyToken(absl::string_view secre
 absl::StatusOr<v1::Principal> AccessControl::AuthenticateOin(absl::string_view oin) {
   const std::string key = absl::StrCat("oin:", oin);
   const absl::Time now = options_.clock();
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = cache_.find(key);
-    if (it != cache_.end() && it->second.valid_until > now) return it->second.principal;
-  }
+  if (auto cached = Lookup(key, now)) return *std::move(cached);
   ListRequest list;
   list.kind = Kind::kOrganisation;
   list.index = IndexEntry{"oin", std::string(oin)};

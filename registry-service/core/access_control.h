@@ -20,6 +20,7 @@
 #define SAMENSPEL_REGISTRY_CORE_ACCESS_CONTROL_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,11 @@ class AccessControl {
   // serialNumber). UNAUTHENTICATED when no organisation has that OIN.
   absl::StatusOr<v1::Principal> AuthenticateOin(absl::string_view oin);
 
+  // The same answers when they need no store read (the bootstrap secret, or
+  // a cached verification); nullopt when they would read the store.
+  std::optional<absl::StatusOr<v1::Principal>> CachedBearer(absl::string_view secret);
+  std::optional<absl::StatusOr<v1::Principal>> CachedOin(absl::string_view oin);
+
   // The AccessService methods; PERMISSION_DENIED unless `caller` is an admin.
   absl::StatusOr<v1::CreateAccessTokenResponse> CreateToken(
       const v1::Principal& caller, const v1::CreateAccessTokenRequest& request);
@@ -87,6 +93,9 @@ class AccessControl {
     std::string token_id;
   };
 
+  // The cache entry of `key` if still valid at `now`.
+  std::optional<absl::StatusOr<v1::Principal>> Lookup(const std::string& key,
+                                                      absl::Time now);
   // Sets *expires to the token's expiry when it is found.
   absl::StatusOr<v1::Principal> VerifyToken(absl::string_view secret,
                                             absl::Time* expires);

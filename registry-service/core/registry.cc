@@ -373,10 +373,18 @@ class ResourceOps {
 
   absl::StatusOr<R> Get(absl::string_view name, absl::string_view field) {
     SAMENSPEL_ASSIGN_OR_RETURN(std::string id, ParseName(T::kKind, name, field));
-    SAMENSPEL_ASSIGN_OR_RETURN(StoredRecord rec, store_->Get(T::kKind, id));
-    SAMENSPEL_ASSIGN_OR_RETURN(R r, Decode<R>(rec));
-    Redact(r);
-    return r;
+    return Present(caller_, store_->Get(T::kKind, id));
+  }
+
+  // Get, answered through `done` (see Registry::GetExpertAsync).
+  void GetAsync(absl::string_view name, absl::string_view field, Registry::Done<R> done) {
+    absl::StatusOr<std::string> id = ParseName(T::kKind, name, field);
+    if (!id.ok()) return std::move(done)(id.status());
+    store_->GetAsync(T::kKind, *id,
+                     [caller = caller_,
+                      done = std::move(done)](absl::StatusOr<StoredRecord> rec) mutable {
+                       std::move(done)(Present(caller, std::move(rec)));
+                     });
   }
 
   // Read-modify-write of one resource: `edit` changes a copy of the current
@@ -553,8 +561,17 @@ class ResourceOps {
 
  private:
   // Clears the personal fields the caller may not see (experts only).
-  void Redact(R& r) const {
-    if constexpr (std::is_same_v<R, v1::Expert>) RedactFor(caller_, r);
+  void Redact(R& r) const { RedactAs(caller_, r); }
+  static void RedactAs(const v1::Principal& caller, R& r) {
+    if constexpr (std::is_same_v<R, v1::Expert>) RedactFor(caller, r);
+  }
+  // A stored record as `caller` may see it.
+  static absl::StatusOr<R> Present(const v1::Principal& caller,
+                                   absl::StatusOr<StoredRecord> rec) {
+    SAMENSPEL_RETURN_IF_ERROR(rec.status());
+    SAMENSPEL_ASSIGN_OR_RETURN(R r, Decode<R>(*rec));
+    RedactAs(caller, r);
+    return r;
   }
 
   Store* store_;
@@ -602,6 +619,12 @@ absl::StatusOr<v1::Organisation> Registry::GetOrganisation(
     const v1::GetOrganisationRequest& r, const v1::Principal& caller) {
   return ResourceOps<v1::Organisation>(*this, caller).Get(r.name(), "name");
 }
+void Registry::GetOrganisationAsync(const v1::GetOrganisationRequest& r,
+                                    const v1::Principal& caller,
+                                    Done<v1::Organisation> done) {
+  ResourceOps<v1::Organisation>(*this, caller)
+      .GetAsync(r.name(), "name", std::move(done));
+}
 absl::StatusOr<v1::ListOrganisationsResponse> Registry::ListOrganisations(
     const v1::ListOrganisationsRequest& r, const v1::Principal& caller) {
   auto filters = (Filters(
@@ -631,6 +654,10 @@ absl::StatusOr<v1::Expert> Registry::CreateExpert(const v1::CreateExpertRequest&
 absl::StatusOr<v1::Expert> Registry::GetExpert(const v1::GetExpertRequest& r,
                                                const v1::Principal& caller) {
   return ResourceOps<v1::Expert>(*this, caller).Get(r.name(), "name");
+}
+void Registry::GetExpertAsync(const v1::GetExpertRequest& r, const v1::Principal& caller,
+                              Done<v1::Expert> done) {
+  ResourceOps<v1::Expert>(*this, caller).GetAsync(r.name(), "name", std::move(done));
 }
 absl::StatusOr<v1::ListExpertsResponse> Registry::ListExperts(
     const v1::ListExpertsRequest& r, const v1::Principal& caller) {
@@ -733,6 +760,10 @@ absl::StatusOr<v1::TaskTeam> Registry::GetTeam(const v1::GetTeamRequest& r,
                                                const v1::Principal& caller) {
   return ResourceOps<v1::TaskTeam>(*this, caller).Get(r.name(), "name");
 }
+void Registry::GetTeamAsync(const v1::GetTeamRequest& r, const v1::Principal& caller,
+                            Done<v1::TaskTeam> done) {
+  ResourceOps<v1::TaskTeam>(*this, caller).GetAsync(r.name(), "name", std::move(done));
+}
 absl::StatusOr<v1::ListTeamsResponse> Registry::ListTeams(const v1::ListTeamsRequest& r,
                                                           const v1::Principal& caller) {
   SAMENSPEL_ASSIGN_OR_RETURN(
@@ -805,6 +836,10 @@ absl::StatusOr<v1::Challenge> Registry::CreateChallenge(
 absl::StatusOr<v1::Challenge> Registry::GetChallenge(const v1::GetChallengeRequest& r,
                                                      const v1::Principal& caller) {
   return ResourceOps<v1::Challenge>(*this, caller).Get(r.name(), "name");
+}
+void Registry::GetChallengeAsync(const v1::GetChallengeRequest& r,
+                                 const v1::Principal& caller, Done<v1::Challenge> done) {
+  ResourceOps<v1::Challenge>(*this, caller).GetAsync(r.name(), "name", std::move(done));
 }
 absl::StatusOr<v1::ListChallengesResponse> Registry::ListChallenges(
     const v1::ListChallengesRequest& r, const v1::Principal& caller) {

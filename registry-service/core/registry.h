@@ -37,6 +37,7 @@
 
 #include <functional>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/time/clock.h"
 #include "registry-service/core/access_policy.h"
@@ -126,6 +127,21 @@ class Registry {
       const v1::Principal& caller = SystemPrincipal());
   absl::Status DeleteChallenge(const v1::DeleteChallengeRequest& r,
                                const v1::Principal& caller = SystemPrincipal());
+
+  // The Get methods without waiting on the store: `done` receives what the
+  // blocking method would return, possibly on another thread (RedisStore's
+  // I/O thread) and possibly before the method returns; it must not block.
+  // The server's hot read path: no thread waits for Redis.
+  template <typename R>
+  using Done = absl::AnyInvocable<void(absl::StatusOr<R>) &&>;
+  void GetOrganisationAsync(const v1::GetOrganisationRequest& r,
+                            const v1::Principal& caller, Done<v1::Organisation> done);
+  void GetExpertAsync(const v1::GetExpertRequest& r, const v1::Principal& caller,
+                      Done<v1::Expert> done);
+  void GetTeamAsync(const v1::GetTeamRequest& r, const v1::Principal& caller,
+                    Done<v1::TaskTeam> done);
+  void GetChallengeAsync(const v1::GetChallengeRequest& r, const v1::Principal& caller,
+                         Done<v1::Challenge> done);
 
   // The public form of a feed entry. INTERNAL if its data does not parse.
   static absl::StatusOr<v1::Change> ToChange(const StoredChange& change);

@@ -22,8 +22,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -164,6 +166,15 @@ class Store {
 
   // NOT_FOUND when absent.
   virtual absl::StatusOr<StoredRecord> Get(Kind kind, absl::string_view id) = 0;
+
+  // Get without waiting: returns at once and calls `done` with what Get would
+  // return, on this thread or another, possibly before GetAsync returns.
+  // `done` must not block. This default calls Get (it blocks); RedisStore
+  // answers from its I/O thread.
+  using GetCallback = absl::AnyInvocable<void(absl::StatusOr<StoredRecord>) &&>;
+  virtual void GetAsync(Kind kind, absl::string_view id, GetCallback done) {
+    std::move(done)(Get(kind, id));
+  }
 
   // One page of records in id order, consistent with one feed revision.
   // REQUIRES: request.limit > 0 (else INVALID_ARGUMENT).

@@ -115,6 +115,10 @@ class RedisConnection {
   // True once an I/O or protocol error happened: the connection is dead.
   bool broken() const { return broken_; }
 
+  // The socket, for RedisAsync: after Connect()'s set-up (AUTH, SELECT) it
+  // does its own non-blocking I/O on it and never calls the methods above.
+  int fd() const { return context_->fd; }
+
   // Checks, without blocking, whether the peer closed an idle connection (or
   // sent something unasked); if so the connection is broken from now on.
   // Returns !broken().

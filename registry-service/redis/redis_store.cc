@@ -1,6 +1,7 @@
 #include "registry-service/redis/redis_store.h"
 
 #include <algorithm>
+#include <array>
 #include <deque>
 #include <optional>
 #include <string>
@@ -275,6 +276,7 @@ RedisStore::RedisStore(RedisStoreOptions options)
       pool_(ConnectOptions(options_), options_.pool_size),
       blocking_pool_(ConnectOptions(options_), options_.pool_size),
       pipeline_(&pool_, std::min(options_.pool_size, kPipelinesInFlight), kMaxPipeline),
+      async_(ConnectOptions(options_)),
       commit_batcher_(kBatchesInFlight, options_.max_commit_batch, kMaxBatchBytes) {}
 
 RedisStore::~RedisStore() = default;
@@ -283,9 +285,28 @@ absl::Status RedisStore::Ping() { return pipeline_.Execute({"PING"}).status(); }
 
 absl::StatusOr<StoredRecord> RedisStore::Get(Kind kind, absl::string_view id) {
   const std::string key = keys_.Record(kind, id);
-  SAMENSPEL_ASSIGN_OR_RETURN(
-      RedisReply reply,
+  return ParseRecord(
+      kind, id, key,
       pipeline_.Execute({"HMGET", key, kRecordDataField, kRecordRevisionField}));
+}
+
+void RedisStore::GetAsync(Kind kind, absl::string_view id, GetCallback done) {
+  const std::string key = keys_.Record(kind, id);
+  const std::array<absl::string_view, 4> argv = {"HMGET", key, kRecordDataField,
+                                                 kRecordRevisionField};
+  // `key` is copied into the callback, not moved: `argv` points into it
+  // until Execute() returns.
+  RedisAsync::Callback parse = [kind, id = std::string(id), key, done = std::move(done)](
+                                   absl::StatusOr<RedisReply> reply) mutable {
+    std::move(done)(ParseRecord(kind, id, key, std::move(reply)));
+  };
+  async_.Execute(argv, std::move(parse));
+}
+
+absl::StatusOr<StoredRecord> RedisStore::ParseRecord(Kind kind, absl::string_view id,
+                                                     absl::string_view key,
+                                                     absl::StatusOr<RedisReply> result) {
+  SAMENSPEL_ASSIGN_OR_RETURN(RedisReply reply, std::move(result));
   if (!IsArray(*reply, 2)) return Corrupt(absl::StrCat("bad HMGET reply for ", key));
   const redisReply& data = *reply->element[0];
   const redisReply& revision = *reply->element[1];

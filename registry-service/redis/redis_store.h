@@ -63,6 +63,7 @@
 #include "absl/types/span.h"
 #include "registry-service/core/store.h"
 #include "registry-service/redis/batcher.h"
+#include "registry-service/redis/redis_async.h"
 #include "registry-service/redis/redis_connection.h"
 #include "registry-service/redis/redis_keys.h"
 #include "registry-service/redis/redis_pipeline.h"
@@ -106,6 +107,8 @@ class RedisStore : public Store {
   ~RedisStore() override;
 
   absl::StatusOr<StoredRecord> Get(Kind kind, absl::string_view id) override;
+  // `done` runs on the I/O thread of an asynchronous connection (RedisAsync).
+  void GetAsync(Kind kind, absl::string_view id, GetCallback done) override;
   absl::StatusOr<ListResult> List(const ListRequest& request) override;
   absl::StatusOr<CommitResult> Commit(const CommitRequest& request) override;
   absl::StatusOr<std::vector<StoredChange>> ReadChanges(int64_t after_revision, int max,
@@ -129,6 +132,10 @@ class RedisStore : public Store {
   absl::StatusOr<std::vector<StoredChange>> ParseChanges(
       int64_t after_revision, const redisReply& entries,
       const redisReply* redacted) const;
+  // The record in an HMGET (data, revision) reply of `key`.
+  static absl::StatusOr<StoredRecord> ParseRecord(Kind kind, absl::string_view id,
+                                                  absl::string_view key,
+                                                  absl::StatusOr<RedisReply> reply);
   // Blocks up to `wait` on XREAD for changes after `after_revision`.
   absl::StatusOr<std::vector<StoredChange>> WaitForChanges(int64_t after_revision,
                                                            int max, absl::Duration wait);
@@ -142,6 +149,8 @@ class RedisStore : public Store {
   static constexpr int kPipelinesInFlight = 2;
   static constexpr int kMaxPipeline = 64;
   RedisPipeline pipeline_;
+  // GetAsync's connection, made on its first use.
+  RedisAsync async_;
 
   // Group commit (see Commit() in redis_store.cc).
   static constexpr int kBatchesInFlight = 2;

@@ -17,10 +17,21 @@ absl::StatusOr<v1::Principal> OpenAuthorizer::Authenticate(const grpc::ServerCon
 
 absl::StatusOr<v1::Principal> CredentialAuthorizer::Authenticate(
     const grpc::ServerContextBase& context, absl::string_view) {
+  return *Resolve(context, /*may_read_store=*/true);
+}
+
+std::optional<absl::StatusOr<v1::Principal>> CredentialAuthorizer::AuthenticateNow(
+    const grpc::ServerContextBase& context, absl::string_view) {
+  return Resolve(context, /*may_read_store=*/false);
+}
+
+std::optional<absl::StatusOr<v1::Principal>> CredentialAuthorizer::Resolve(
+    const grpc::ServerContextBase& context, bool may_read_store) {
   SAMENSPEL_ASSIGN_OR_RETURN(std::optional<std::string> bearer, BearerSecret(context));
-  absl::StatusOr<v1::Principal> principal;
+  std::optional<absl::StatusOr<v1::Principal>> found;
   if (bearer) {
-    principal = access_->AuthenticateBearer(*bearer);
+    found = may_read_store ? access_->AuthenticateBearer(*bearer)
+                           : access_->CachedBearer(*bearer);
   } else {
     SAMENSPEL_ASSIGN_OR_RETURN(std::optional<std::string> oin,
                                ClientCertificateOin(context));
@@ -30,10 +41,12 @@ absl::StatusOr<v1::Principal> CredentialAuthorizer::Authenticate(
                             "Bearer <token>` header or a client certificate"),
                         "UNAUTHENTICATED");
     }
-    principal = access_->AuthenticateOin(*oin);
+    found = may_read_store ? access_->AuthenticateOin(*oin) : access_->CachedOin(*oin);
   }
+  if (!found) return std::nullopt;
+  const absl::StatusOr<v1::Principal>& principal = *found;
   if (!principal.ok() || IsAdmin(*principal) || limiter_->Allow(principal->subject())) {
-    return principal;
+    return found;
   }
   return WithReason(
       absl::ResourceExhaustedError(absl::StrCat(

@@ -4,6 +4,8 @@
 #ifndef SAMENSPEL_REGISTRY_SERVER_AUTHORIZER_H_
 #define SAMENSPEL_REGISTRY_SERVER_AUTHORIZER_H_
 
+#include <optional>
+
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/rate_limiter.h"
@@ -21,6 +23,10 @@ class Authorizer {
   // RESOURCE_EXHAUSTED when the principal is over its rate limit.
   virtual absl::StatusOr<v1::Principal> Authenticate(
       const grpc::ServerContextBase& context, absl::string_view method) = 0;
+  // Authenticate's answer when it needs no store read (nothing to wait for),
+  // else nullopt: for handlers that must not block.
+  virtual std::optional<absl::StatusOr<v1::Principal>> AuthenticateNow(
+      const grpc::ServerContextBase& context, absl::string_view method) = 0;
 };
 
 // An open development service (--insecure, no credentials configured; see
@@ -30,6 +36,10 @@ class OpenAuthorizer : public Authorizer {
  public:
   absl::StatusOr<v1::Principal> Authenticate(const grpc::ServerContextBase& context,
                                              absl::string_view method) override;
+  std::optional<absl::StatusOr<v1::Principal>> AuthenticateNow(
+      const grpc::ServerContextBase& context, absl::string_view method) override {
+    return Authenticate(context, method);
+  }
 };
 
 // Production: a bearer token or a client certificate with an OIN is
@@ -41,8 +51,15 @@ class CredentialAuthorizer : public Authorizer {
       : access_(access), limiter_(limiter) {}
   absl::StatusOr<v1::Principal> Authenticate(const grpc::ServerContextBase& context,
                                              absl::string_view method) override;
+  std::optional<absl::StatusOr<v1::Principal>> AuthenticateNow(
+      const grpc::ServerContextBase& context, absl::string_view method) override;
 
  private:
+  // Authenticate; with `may_read_store` false, nullopt where it would read
+  // the store.
+  std::optional<absl::StatusOr<v1::Principal>> Resolve(
+      const grpc::ServerContextBase& context, bool may_read_store);
+
   AccessControl* const access_;
   RateLimiter* const limiter_;
 };

@@ -74,15 +74,7 @@ grpc::ServerUnaryReactor* RegistryServiceImpl::Serve(
     }
     absl::StatusOr<v1::Principal> who = authorizer_->Authenticate(*context, method);
     const absl::Status status = who.ok() ? call(*who) : who.status();
-    if (audit_ != nullptr) {
-      const v1::Principal& principal =
-          who.ok() ? *who : MakePrincipal("unauthenticated", "", v1::ROLE_UNSPECIFIED);
-      if (auto event = AuditEventFor(*context, kService, method, principal, request,
-                                     status.ok() ? response : nullptr, status)) {
-        audit_->Record(*std::move(event));
-      }
-    }
-    reactor->Finish(ToGrpcStatus(status));
+    Complete(context, reactor, method, request, response, who, status);
   };
   absl::MutexLock lock(&mu_);
   queue_.push_back(std::move(work));
@@ -90,7 +82,71 @@ grpc::ServerUnaryReactor* RegistryServiceImpl::Serve(
   return reactor;
 }
 
-// Every unary method: authenticate, call the registry as that principal,
+grpc::ServerUnaryReactor* RegistryServiceImpl::ServeNow(
+    grpc::CallbackServerContext* context, absl::string_view method,
+    const google::protobuf::Message& request, const google::protobuf::Message* response,
+    std::function<void(const v1::Principal&, Finish)> start,
+    std::function<absl::Status(const v1::Principal&)> call) {
+  std::optional<absl::StatusOr<v1::Principal>> who =
+      authorizer_->AuthenticateNow(*context, method);
+  if (!who.has_value()) return Serve(context, method, request, response, std::move(call));
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!who->ok()) {
+    Complete(context, reactor, method, request, response, *who, who->status());
+    return reactor;
+  }
+  const v1::Principal& caller = **who;
+  // The callback gets its own copy: `caller` must stay intact for start().
+  start(caller, [this, context, reactor, method, &request, response,
+                 who = *who](absl::Status status) {
+    Complete(context, reactor, method, request, response, who, status);
+  });
+  return reactor;
+}
+
+void RegistryServiceImpl::Complete(grpc::CallbackServerContext* context,
+                                   grpc::ServerUnaryReactor* reactor,
+                                   absl::string_view method,
+                                   const google::protobuf::Message& request,
+                                   const google::protobuf::Message* response,
+                                   const absl::StatusOr<v1::Principal>& who,
+                                   const absl::Status& status) {
+  if (audit_ != nullptr) {
+    const v1::Principal& principal =
+        who.ok() ? *who : MakePrincipal("unauthenticated", "", v1::ROLE_UNSPECIFIED);
+    if (auto event = AuditEventFor(*context, kService, method, principal, request,
+                                   status.ok() ? response : nullptr, status)) {
+      audit_->Record(*std::move(event));
+    }
+  }
+  reactor->Finish(ToGrpcStatus(status));
+}
+
+// The Gets: on gRPC's thread, finished from the store's (see ServeNow).
+#define SAMENSPEL_GET(K, R)                                                         \
+  grpc::ServerUnaryReactor* RegistryServiceImpl::Get##K(                            \
+      grpc::CallbackServerContext* ctx, const v1::Get##K##Request* request,         \
+      R* response) {                                                                \
+    return ServeNow(                                                                \
+        ctx, "Get" #K, *request, response,                                          \
+        [this, request, response](const v1::Principal& caller, Finish finish) {     \
+          registry_->Get##K##Async(                                                 \
+              *request, caller,                                                     \
+              [response, finish = std::move(finish)](absl::StatusOr<R> r) mutable { \
+                std::move(finish)(Reply(std::move(r), response));                   \
+              });                                                                   \
+        },                                                                          \
+        [this, request, response](const v1::Principal& caller) {                    \
+          return Reply(registry_->Get##K(*request, caller), response);              \
+        });                                                                         \
+  }
+SAMENSPEL_GET(Organisation, v1::Organisation)
+SAMENSPEL_GET(Expert, v1::Expert)
+SAMENSPEL_GET(Team, v1::TaskTeam)
+SAMENSPEL_GET(Challenge, v1::Challenge)
+#undef SAMENSPEL_GET
+
+// Every other unary method: authenticate, call the registry as that principal,
 // audit, map the result.
 #define SAMENSPEL_UNARY(Method, Request, Response)                                    \
   grpc::ServerUnaryReactor* RegistryServiceImpl::Method(                              \
@@ -103,7 +159,6 @@ grpc::ServerUnaryReactor* RegistryServiceImpl::Serve(
 
 #define SAMENSPEL_CRUD(K, R, Plural)                                                   \
   SAMENSPEL_UNARY(Create##K, v1::Create##K##Request, R)                                \
-  SAMENSPEL_UNARY(Get##K, v1::Get##K##Request, R)                                      \
   SAMENSPEL_UNARY(List##Plural, v1::List##Plural##Request, v1::List##Plural##Response) \
   SAMENSPEL_UNARY(Update##K, v1::Update##K##Request, R)                                \
   SAMENSPEL_UNARY(Delete##K, v1::Delete##K##Request, google::protobuf::Empty)

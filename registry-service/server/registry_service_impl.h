@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "registry-service/core/audit_log.h"
@@ -45,8 +46,9 @@ using RegistryServiceBase = RS::WithCallbackMethod_CreateOrganisation<
                                                             RS::Service>>>>>>>>>>>>>>>>>>>>>>>;
 }  // namespace internal
 
-// Thread-safe: gRPC calls it from its threads; the registry calls run on the
-// service's own workers.
+// Thread-safe: gRPC calls it from its threads; the Gets run on gRPC's thread
+// and finish on the store's I/O thread (no thread waits for Redis), the other
+// registry calls run on the service's own workers.
 class RegistryServiceImpl final : public internal::RegistryServiceBase {
  public:
   // All pointers must outlive the service; `audit` may be null (no audit
@@ -90,6 +92,24 @@ class RegistryServiceImpl final : public internal::RegistryServiceBase {
                                   const google::protobuf::Message& request,
                                   const google::protobuf::Message* response,
                                   std::function<absl::Status(const v1::Principal&)> call);
+  // Without a worker, for calls that do not block (the Gets): authenticates
+  // the caller on gRPC's thread and runs `start` as that principal, which
+  // fills `response` and calls its `finish` with the status, typically from
+  // the store's I/O thread; that records the audit event and finishes the
+  // call. When authentication would read the store (a credential not
+  // cached), the call takes Serve's path with `call` instead.
+  using Finish = absl::AnyInvocable<void(absl::Status) &&>;
+  grpc::ServerUnaryReactor* ServeNow(
+      grpc::CallbackServerContext* context, absl::string_view method,
+      const google::protobuf::Message& request, const google::protobuf::Message* response,
+      std::function<void(const v1::Principal&, Finish)> start,
+      std::function<absl::Status(const v1::Principal&)> call);
+  // Records the audit event of a call that ended with `status` (`who` is the
+  // caller, or why it was not authenticated) and finishes it.
+  void Complete(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
+                absl::string_view method, const google::protobuf::Message& request,
+                const google::protobuf::Message* response,
+                const absl::StatusOr<v1::Principal>& who, const absl::Status& status);
   void WorkLoop();
 
   Registry* const registry_;

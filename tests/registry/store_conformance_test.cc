@@ -218,6 +218,35 @@ TYPED_TEST(StoreConformanceTest, CreateGetUpdateDelete) {
             std::vector<int64_t>{5});
 }
 
+TYPED_TEST(StoreConformanceTest, GetAsyncAnswersAsGetDoes) {
+  const std::string data("v1\0\xff\n", 5);
+  this->MustCommit(Request({Create(Kind::kExpert, "jan:1", data)}));
+  auto get_async = [&](Kind kind, const std::string& id) {
+    absl::Notification done;
+    absl::StatusOr<StoredRecord> result;
+    this->store_->GetAsync(kind, id, [&](absl::StatusOr<StoredRecord> r) {
+      result = std::move(r);
+      done.Notify();
+    });
+    done.WaitForNotification();
+    return result;
+  };
+  absl::StatusOr<StoredRecord> got = get_async(Kind::kExpert, "jan:1");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->kind, Kind::kExpert);
+  EXPECT_EQ(got->id, "jan:1");
+  EXPECT_EQ(got->data, data);
+  EXPECT_EQ(got->revision, 1);
+  EXPECT_EQ(get_async(Kind::kTeam, "jan:1").status(),
+            samenspel::NotFoundError(ResourceName(Kind::kTeam, "jan:1")));
+  // A write is visible to the next read, sync or not.
+  this->MustCommit(Request({Update(Kind::kExpert, "jan:1", 1, "v2")}));
+  got = get_async(Kind::kExpert, "jan:1");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->data, "v2");
+  EXPECT_EQ(got->revision, 2);
+}
+
 TYPED_TEST(StoreConformanceTest, MutationFailures) {
   this->MustCommit(Request({Create(Kind::kExpert, "jan", "v1")}));
   const Mutation create = Create(Kind::kExpert, "jan", "again");

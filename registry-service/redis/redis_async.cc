@@ -1,0 +1,192 @@
+#include "registry-service/redis/redis_async.h"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "absl/container/inlined_vector.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+namespace samenspel::registry {
+
+RedisAsync::RedisAsync(RedisConnectOptions options)
+    : options_(std::move(options)), address_(RedisAddress(options_)) {
+  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  thread_ = std::thread([this] { Loop(); });
+}
+
+RedisAsync::~RedisAsync() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  Wake();
+  thread_.join();
+  Drop(absl::UnavailableError(absl::StrCat("redis ", address_, ": client stopped")));
+  std::deque<Queued> queue;
+  {
+    absl::MutexLock lock(&mu_);
+    queue.swap(queue_);
+  }
+  for (Queued& q : queue) {
+    std::move(q.done)(
+        absl::UnavailableError(absl::StrCat("redis ", address_, ": client stopped")));
+  }
+  if (wake_fd_ >= 0) close(wake_fd_);
+}
+
+void RedisAsync::Execute(absl::Span<const absl::string_view> argv, Callback done) {
+  absl::InlinedVector<const char*, 8> args;
+  absl::InlinedVector<size_t, 8> lengths;
+  for (absl::string_view a : argv) {
+    args.push_back(a.data());
+    lengths.push_back(a.size());
+  }
+  char* formatted = nullptr;
+  const int n = redisFormatCommandArgv(&formatted, static_cast<int>(args.size()),
+                                       args.data(), lengths.data());
+  if (n < 0) {
+    std::move(done)(absl::InternalError("redis: cannot format a command"));
+    return;
+  }
+  Queued q{std::string(formatted, n), std::move(done)};
+  redisFreeCommand(formatted);
+  bool wake = false;
+  {
+    absl::MutexLock lock(&mu_);
+    queue_.push_back(std::move(q));
+    wake = idle_;
+    idle_ = false;
+  }
+  if (wake) Wake();
+}
+
+void RedisAsync::Wake() {
+  const uint64_t one = 1;
+  // EAGAIN means the counter is already set: the I/O thread wakes anyway.
+  [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof one);
+}
+
+absl::Status RedisAsync::EnsureConnected() {
+  if (connection_ != nullptr) return absl::OkStatus();
+  absl::StatusOr<std::unique_ptr<RedisConnection>> c = RedisConnection::Connect(options_);
+  if (!c.ok()) return c.status();
+  connection_ = *std::move(c);
+  reader_ = redisReaderCreate();
+  return absl::OkStatus();
+}
+
+void RedisAsync::Drop(const absl::Status& status) {
+  connection_.reset();
+  if (reader_ != nullptr) redisReaderFree(reader_);
+  reader_ = nullptr;
+  out_.clear();
+  std::deque<InFlight> failed;
+  failed.swap(in_flight_);
+  for (InFlight& f : failed) std::move(f.done)(status);
+}
+
+bool RedisAsync::ReadReplies() {
+  char buffer[64 * 1024];
+  for (;;) {
+    const ssize_t n = recv(connection_->fd(), buffer, sizeof buffer, MSG_DONTWAIT);
+    if (n == 0) return false;  // Redis closed the connection
+    if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+    if (redisReaderFeed(reader_, buffer, static_cast<size_t>(n)) != REDIS_OK)
+      return false;
+    for (;;) {
+      void* raw = nullptr;
+      if (redisReaderGetReply(reader_, &raw) != REDIS_OK) return false;
+      if (raw == nullptr) break;
+      RedisReply reply(static_cast<redisReply*>(raw));
+      if (in_flight_.empty()) return false;  // a reply nobody asked for
+      Callback done = std::move(in_flight_.front().done);
+      in_flight_.pop_front();
+      absl::Status status = ReplyStatus(*reply);
+      if (status.ok()) {
+        std::move(done)(std::move(reply));
+      } else {
+        std::move(done)(std::move(status));
+      }
+    }
+    if (static_cast<size_t>(n) < sizeof buffer) return true;
+  }
+}
+
+void RedisAsync::Loop() {
+  for (;;) {
+    std::deque<Queued> batch;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+      batch.swap(queue_);
+      idle_ = batch.empty() && in_flight_.empty();
+    }
+    if (!batch.empty()) {
+      if (absl::Status connected = EnsureConnected(); !connected.ok()) {
+        for (Queued& q : batch) std::move(q.done)(connected);
+        continue;
+      }
+      const absl::Time deadline = absl::Now() + options_.command_timeout;
+      for (Queued& q : batch) {
+        out_ += q.command;
+        in_flight_.push_back({std::move(q.done), deadline});
+      }
+    }
+    if (connection_ != nullptr && !out_.empty()) {
+      const ssize_t n =
+          send(connection_->fd(), out_.data(), out_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n > 0) {
+        out_.erase(0, static_cast<size_t>(n));
+      } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        Drop(absl::UnavailableError(
+            absl::StrCat("redis ", address_, ": send failed: ", std::strerror(errno))));
+        continue;
+      }
+    }
+    pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {-1, 0, 0}};
+    nfds_t count = 1;
+    if (connection_ != nullptr) {
+      fds[1] = {connection_->fd(),
+                static_cast<short>(POLLIN | (out_.empty() ? 0 : POLLOUT)), 0};
+      count = 2;
+    }
+    int timeout_ms = -1;
+    if (!in_flight_.empty()) {
+      const absl::Duration left = in_flight_.front().deadline - absl::Now();
+      timeout_ms = static_cast<int>(std::max<int64_t>(
+          0, absl::ToInt64Milliseconds(absl::Ceil(left, absl::Milliseconds(1)))));
+    }
+    const int ready = poll(fds, count, timeout_ms);
+    if (ready < 0 && errno != EINTR) {
+      Drop(absl::UnavailableError(absl::StrCat("redis ", address_, ": poll failed")));
+      continue;
+    }
+    if (fds[0].revents & POLLIN) {
+      uint64_t value;
+      [[maybe_unused]] ssize_t n = read(wake_fd_, &value, sizeof value);
+    }
+    if (count == 2 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+      if (!ReadReplies()) {
+        Drop(absl::UnavailableError(
+            absl::StrCat("redis ", address_, ": connection lost")));
+        continue;
+      }
+    }
+    if (!in_flight_.empty() && in_flight_.front().deadline <= absl::Now()) {
+      Drop(absl::UnavailableError(
+          absl::StrCat("redis ", address_, " did not answer within ",
+                       absl::FormatDuration(options_.command_timeout))));
+    }
+  }
+}
+
+}  // namespace samenspel::registry

@@ -1,0 +1,111 @@
+// An asynchronous Redis client for the hot read path: callers queue a
+// command with a callback and return at once; one I/O thread sends the queued
+// commands together and runs each callback with its reply.
+//
+// Why: a blocking call needs a thread per call in flight, and on this kind of
+// machine every hand-off between threads (a futex wake-up and a context
+// switch) costs more than the work of a small read. Here a gRPC callback
+// thread queues GetExpert's HMGET and goes back to gRPC at once; the I/O
+// thread reads the replies of a whole batch in one wake-up and finishes each
+// call itself (bench/RESULTS.md, "Registry").
+//
+// How: commands queued while the I/O thread waits for replies go out together
+// in the next batch, in queue order, on one connection (Redis answers in
+// order). The I/O thread sleeps only when nothing is in flight; a caller wakes
+// it (an eventfd) only then, so under load queuing costs no system call.
+//
+// Errors (the contract of RedisConnection::Command): UNAVAILABLE when Redis
+// cannot be reached, the connection breaks, or a reply takes longer than the
+// command timeout (every command then in flight fails, the connection is
+// dropped and a new one made for the next command, so recovery after Redis
+// comes back needs no restart); a Redis error reply becomes its
+// ReplyStatus(). A failed command may or may not have run: use this client
+// for reads.
+//
+// Callbacks run on the I/O thread, one at a time, in reply order; they must
+// not block (they may queue further commands). Thread-safe: Execute() may be
+// called from any thread, the callbacks included.
+//
+// Example:
+//   RedisAsync redis(options);
+//   redis.Execute({"HMGET", key, "d", "r"}, [](absl::StatusOr<RedisReply> reply) {
+//     ... use the reply; do not block ...
+//   });
+#ifndef SAMENSPEL_REGISTRY_REDIS_REDIS_ASYNC_H_
+#define SAMENSPEL_REGISTRY_REDIS_REDIS_ASYNC_H_
+
+#include <deque>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
+#include "registry-service/redis/redis_connection.h"
+
+namespace samenspel::registry {
+
+class RedisAsync {
+ public:
+  using Callback = absl::AnyInvocable<void(absl::StatusOr<RedisReply>) &&>;
+
+  // Connects lazily, on the first command.
+  explicit RedisAsync(RedisConnectOptions options);
+  // Fails every command not yet answered with UNAVAILABLE (their callbacks
+  // run before it returns) and stops the I/O thread.
+  ~RedisAsync();
+
+  RedisAsync(const RedisAsync&) = delete;
+  RedisAsync& operator=(const RedisAsync&) = delete;
+
+  // Queues `argv` (binary-safe; copied) and returns at once; `done` runs on
+  // the I/O thread with the reply, or an error as described above.
+  void Execute(absl::Span<const absl::string_view> argv, Callback done);
+
+ private:
+  struct Queued {
+    std::string command;  // in the Redis protocol
+    Callback done;
+  };
+  struct InFlight {
+    Callback done;
+    absl::Time deadline;
+  };
+
+  void Loop();
+  // Makes a connection if there is none; UNAVAILABLE when Redis cannot be
+  // reached.
+  absl::Status EnsureConnected();
+  // Closes the connection and fails every command in flight with `status`.
+  void Drop(const absl::Status& status);
+  // Reads what the socket has; runs the callbacks of complete replies.
+  // False when the connection broke.
+  bool ReadReplies();
+  void Wake();
+
+  const RedisConnectOptions options_;
+  const std::string address_;
+  int wake_fd_ = -1;
+
+  absl::Mutex mu_;
+  std::deque<Queued> queue_ ABSL_GUARDED_BY(mu_);
+  // True while the I/O thread sleeps with nothing in flight: the next
+  // Execute() wakes it.
+  bool idle_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+
+  // Only the I/O thread touches these.
+  std::unique_ptr<RedisConnection> connection_;
+  redisReader* reader_ = nullptr;
+  std::string out_;  // bytes not yet sent
+  std::deque<InFlight> in_flight_;
+
+  std::thread thread_;
+};
+
+}  // namespace samenspel::registry
+
+#endif  // SAMENSPEL_REGISTRY_REDIS_REDIS_ASYNC_H_
