@@ -118,10 +118,42 @@ struct PostingList {
   uint16_t max_impact = 0;  // the highest impact, without the skill bit
 
   // The tf and impact of `doc`; false when absent.
+  //
+  // A term's experts are spread about evenly over the doc ids, so the
+  // position is guessed by interpolation, then bracketed by galloping from
+  // the guess and searched within the bracket: a few probes near one place
+  // instead of a binary search's ~log2(size) scattered ones (explanations
+  // look up every query term for every result). O(log size) at worst.
   bool Find(uint32_t doc, FieldTf* tf, uint16_t* impact) const {
-    const uint32_t* end = docs + size;
-    const uint32_t* p = std::lower_bound(docs, end, doc);
-    if (p == end || *p != doc) return false;
+    if (size == 0 || doc < docs[0] || doc > docs[size - 1]) return false;
+    const uint64_t span = uint64_t{docs[size - 1]} - docs[0];
+    const size_t guess =
+        span == 0 ? 0 : static_cast<size_t>(uint64_t{doc - docs[0]} * (size - 1) / span);
+    // The first position whose doc is >= `doc` lies in [lo, hi].
+    size_t lo, hi;
+    if (docs[guess] >= doc) {
+      hi = guess;
+      lo = 0;
+      for (size_t step = 1; hi >= step; step *= 2) {
+        if (docs[hi - step] < doc) {
+          lo = hi - step + 1;
+          break;
+        }
+        hi -= step;
+      }
+    } else {
+      lo = guess + 1;
+      hi = size - 1;  // docs[size - 1] >= doc
+      for (size_t step = 1; guess + step < size - 1; step *= 2) {
+        if (docs[guess + step] >= doc) {
+          hi = guess + step;
+          break;
+        }
+        lo = guess + step + 1;
+      }
+    }
+    const uint32_t* p = std::lower_bound(docs + lo, docs + hi, doc);
+    if (*p != doc) return false;
     *tf = tfs[p - docs];
     *impact = impacts[p - docs];
     return true;

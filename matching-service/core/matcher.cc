@@ -920,11 +920,11 @@ class Ranking {
     }
     // Most candidates cannot make it: a threshold that about 16 * keep reach
     // (the bounds are loose: about 2 * keep get evaluated to find the keep
-    // best), from a sample, leaves them out of the sort; they are taken after
-    // all if the result is weaker.
+    // best), from a sample of about 16 * keep touched experts, leaves them
+    // out of the sort; they are taken after all if the result is weaker.
     double threshold = -HUGE_VAL;
     if (touched > 32 * keep) {
-      const size_t step = std::max<size_t>(1, touched / (64 * keep));
+      const size_t step = std::max<size_t>(1, touched / (16 * keep));
       std::vector<double> sample;
       for (uint32_t doc = 0; doc < docs; doc += step) {
         if (text[doc] != 0) sample.push_back(bound_of(doc));

@@ -1,6 +1,8 @@
 #include "matching-service/core/expert_index.h"
 
+#include <algorithm>
 #include <map>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -72,6 +74,50 @@ TEST(InternerTest, IdsAreDenseStableAndValuesMadeOnce) {
   EXPECT_EQ(interner.size(), 10002u);
   EXPECT_EQ(interner.key(0).data(), first.data());
   EXPECT_EQ(interner.key(10001), "code9999");
+}
+
+TEST(PostingListTest, FindAgreesWithABinarySearchOnEveryShapeOfList) {
+  std::mt19937 random(7);
+  // Even, clustered and skewed spreads of doc ids, short and long lists.
+  for (int shape = 0; shape < 4; ++shape) {
+    for (uint32_t size : {1u, 2u, 3u, 17u, 1000u, 20000u}) {
+      std::set<uint32_t> ids;
+      const uint32_t room = 2 * size + 10;  // enough distinct ids for every shape
+      while (ids.size() < size) {
+        const uint32_t r = random();
+        uint32_t id = r % 200000;                                   // even
+        if (shape == 1) id = 50000 + r % room;                      // one cluster
+        if (shape == 2) id = (r % room) * (r % room);               // skewed towards 0
+        if (shape == 3) id = r % 2 ? r % room : 199999 - r % room;  // both ends
+        ids.insert(id);
+      }
+      std::vector<uint32_t> docs(ids.begin(), ids.end());
+      std::vector<uint16_t> impacts;
+      std::vector<FieldTf> tfs(docs.size());
+      for (size_t i = 0; i < docs.size(); ++i) {
+        impacts.push_back(static_cast<uint16_t>(i % 60000 + 1));
+        tfs[i][0] = static_cast<uint8_t>(i % 250);
+      }
+      PostingList list{docs.data(), impacts.data(), tfs.data(),
+                       static_cast<uint32_t>(docs.size()), 0};
+      for (int probe = 0; probe < 3000; ++probe) {
+        // Present ids, their neighbours, and anything in or out of range.
+        uint32_t doc = probe % 3 == 0 ? docs[random() % docs.size()] + (probe % 2)
+                                      : static_cast<uint32_t>(random() % 210000);
+        const auto it = std::lower_bound(docs.begin(), docs.end(), doc);
+        const bool present = it != docs.end() && *it == doc;
+        FieldTf tf;
+        uint16_t impact = 0;
+        ASSERT_EQ(list.Find(doc, &tf, &impact), present)
+            << "shape " << shape << " size " << size << " doc " << doc;
+        if (present) {
+          const size_t i = it - docs.begin();
+          EXPECT_EQ(impact, impacts[i]);
+          EXPECT_EQ(tf[0], tfs[i][0]);
+        }
+      }
+    }
+  }
 }
 
 TEST(SegmentTest, BuildKeepsFactsAndPostings) {
