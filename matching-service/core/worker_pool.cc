@@ -45,8 +45,19 @@ void WorkerPool::Run(int parts, absl::FunctionRef<void(int)> part) {
     mu_.Lock();
     ++job.done;
   }
+  // The workers' parts, started at about the same time, usually end within
+  // microseconds of the caller's: wait for them awake before sleeping (a
+  // sleeping caller costs a wake-up, tens of microseconds, per call).
+  if (job.done.load() != job.parts) {
+    mu_.Unlock();
+    const absl::Time until = absl::Now() + kSpin;
+    while (job.done.load(std::memory_order_acquire) != job.parts && absl::Now() < until) {
+      for (int i = 0; i < 64; ++i) Pause();
+    }
+    mu_.Lock();
+  }
   // Workers touch the job only under the lock, until their last ++done.
-  auto all_done = [&job]() { return job.done == job.parts; };
+  auto all_done = [&job]() { return job.done.load() == job.parts; };
   mu_.Await(absl::Condition(&all_done));
 }
 

@@ -43,12 +43,13 @@ class WorkerPool {
   struct Job {
     absl::FunctionRef<void(int)> part;
     int parts;
-    int next = 0;  // the next part to hand out
-    int done = 0;  // parts that have returned
+    int next = 0;              // the next part to hand out
+    std::atomic<int> done{0};  // parts that have returned (changed under mu_)
   };
   void Work();
 
-  // How long an idle worker stays awake for the next call.
+  // How long an idle worker stays awake for the next call, and a caller for
+  // the workers' parts once its own are done.
   static constexpr absl::Duration kSpin = absl::Microseconds(200);
 
   absl::Mutex mu_;
