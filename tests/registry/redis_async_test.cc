@@ -17,30 +17,16 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "tests/registry/redis_test_util.h"
 #include "tests/support/redis_server.h"
 
 namespace samenspel::registry {
 namespace {
 
+using ::samenspel::registry::redis_test::OptionsFor;
+using ::samenspel::registry::redis_test::StartRedis;
+using ::samenspel::registry::redis_test::String;
 using ::samenspel::test_support::RedisServer;
-
-std::unique_ptr<RedisServer> StartRedis() {
-  absl::StatusOr<std::unique_ptr<RedisServer>> server = RedisServer::Create();
-  EXPECT_TRUE(server.ok()) << server.status();
-  return server.ok() ? *std::move(server) : nullptr;
-}
-
-RedisConnectOptions OptionsFor(const RedisServer& server) {
-  RedisConnectOptions options;
-  options.port = server.port();
-  return options;
-}
-
-std::string String(const absl::StatusOr<RedisReply>& reply) {
-  if (!reply.ok()) return reply.status().ToString();
-  if ((*reply)->type == REDIS_REPLY_INTEGER) return absl::StrCat((*reply)->integer);
-  return std::string((*reply)->str, (*reply)->len);
-}
 
 // Runs one command and waits for its reply (tests only: callers of
 // RedisAsync never wait).
