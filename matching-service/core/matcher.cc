@@ -1291,6 +1291,15 @@ void Matcher::Publish(std::shared_ptr<const Catalog> catalog, int64_t revision) 
   state_ = std::move(state);
 }
 
+void Matcher::WakeQueryThreads(const MatcherState& state) const {
+  // Ranking::Score uses the pool from two parts of min_docs_per_query_thread.
+  if (pool_ != nullptr &&
+      state.index->doc_count() >=
+          2 * static_cast<size_t>(options_.min_docs_per_query_thread)) {
+    pool_->Wake();
+  }
+}
+
 std::shared_ptr<const MatcherState> Matcher::State() const {
   absl::MutexLock lock(&mu_);
   return state_;
@@ -1313,6 +1322,7 @@ absl::StatusOr<v1::MatchExpertsResponse> Matcher::MatchExperts(
     return InvalidField("page_size", "must be between 0 and 200 (0 means 10)");
   }
   const std::shared_ptr<const MatcherState> state = State();
+  WakeQueryThreads(*state);
   absl::StatusOr<Challenge> challenge = Resolve(*state, r.challenge(), on_behalf_of);
   if (!challenge.ok()) return challenge.status();
   const Query query = BuildQuery(*analyzer_, *challenge);
@@ -1336,6 +1346,7 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     return InvalidField("max_per_organisation", "must not be negative (0 means 1)");
   }
   const std::shared_ptr<const MatcherState> state = State();
+  WakeQueryThreads(*state);
   absl::StatusOr<Challenge> challenge = Resolve(*state, r.challenge(), on_behalf_of);
   if (!challenge.ok()) return challenge.status();
   const int team_size = r.team_size() > 0

@@ -13,8 +13,14 @@ void Pause() {
 
 }  // namespace
 
-WorkerPool::WorkerPool(int threads) {
+WorkerPool::WorkerPool(int threads) : awake_(threads) {
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Work(); });
+}
+
+void WorkerPool::Wake() {
+  if (threads_.empty() || awake_.load(std::memory_order_relaxed) > 0) return;
+  absl::MutexLock lock(&mu_);
+  wake_ = true;
 }
 
 WorkerPool::~WorkerPool() {
@@ -64,10 +70,10 @@ void WorkerPool::Run(int parts, absl::FunctionRef<void(int)> part) {
 void WorkerPool::Work() {
   absl::MutexLock lock(&mu_);
   auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return stopping_ || !jobs_.empty();
+    return stopping_ || !jobs_.empty() || wake_;
   };
   for (;;) {
-    if (!ready()) {
+    if (jobs_.empty() && !stopping_) {
       // Queries come in bursts of calls: wait a little awake before
       // sleeping (waking a sleeping thread costs tens of microseconds).
       mu_.Unlock();
@@ -77,8 +83,16 @@ void WorkerPool::Work() {
       }
       mu_.Lock();
     }
-    mu_.Await(absl::Condition(&ready));
-    if (jobs_.empty()) return;  // stopping, and nothing left to run
+    if (!ready()) {
+      awake_.fetch_sub(1, std::memory_order_relaxed);
+      mu_.Await(absl::Condition(&ready));
+      awake_.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (jobs_.empty()) {
+      if (stopping_) return;  // and nothing left to run
+      wake_ = false;          // woken by Wake(): wait awake again
+      continue;
+    }
     Job* job = jobs_.front();
     const int i = job->next++;
     if (job->next == job->parts) {

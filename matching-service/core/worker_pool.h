@@ -36,6 +36,13 @@ class WorkerPool {
   // workers; returns when all have returned.
   void Run(int parts, absl::FunctionRef<void(int)> part);
 
+  // Wakes an idle worker, if none is awake, to wait awake (kSpin) for the
+  // next Run(): a caller that will soon Run() (a query about to be scored,
+  // once analysed) calls this first, so that the worker's wake-up, tens of
+  // microseconds, overlaps the caller's work instead of delaying the parts.
+  // Cheap when a worker is awake already.
+  void Wake();
+
   // Threads that may run parts of one call: the workers and the caller.
   int parallelism() const { return static_cast<int>(threads_.size()) + 1; }
 
@@ -55,6 +62,8 @@ class WorkerPool {
   absl::Mutex mu_;
   std::deque<Job*> jobs_ ABSL_GUARDED_BY(mu_);  // jobs with parts left to hand out
   std::atomic<int> queued_{0};                  // jobs_.size(), read without mu_
+  std::atomic<int> awake_{0};                   // workers not asleep on mu_
+  bool wake_ ABSL_GUARDED_BY(mu_) = false;      // Wake() asked for a worker
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
 };

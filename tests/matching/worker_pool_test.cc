@@ -64,5 +64,40 @@ TEST(WorkerPoolTest, WithoutWorkersTheCallerRunsEverything) {
   EXPECT_EQ(threads, std::set<std::thread::id>{std::this_thread::get_id()});
 }
 
+TEST(WorkerPoolTest, WakeLeavesRunsAndStoppingAsTheyWere) {
+  // Wake() on an idle, a waking and a busy pool, from several threads; the
+  // calls that follow still run every part once, and the pool still stops.
+  for (int round = 0; round < 20; ++round) {
+    WorkerPool pool(2);
+    if (round % 2 == 1) {
+      // Long enough for the workers to fall asleep (they wait awake ~200 us).
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    pool.Wake();
+    pool.Wake();
+    std::atomic<int> total{0};
+    std::vector<std::thread> callers;
+    for (int c = 0; c < 3; ++c) {
+      callers.emplace_back([&] {
+        for (int i = 0; i < 50; ++i) {
+          pool.Wake();
+          pool.Run(4, [&](int) { total++; });
+        }
+      });
+    }
+    for (std::thread& t : callers) t.join();
+    EXPECT_EQ(total.load(), 3 * 50 * 4);
+    pool.Wake();  // and the destructor joins a worker just woken
+  }
+}
+
+TEST(WorkerPoolTest, WakeWithoutWorkersDoesNothing) {
+  WorkerPool pool(0);
+  pool.Wake();
+  int runs = 0;
+  pool.Run(3, [&](int) { ++runs; });
+  EXPECT_EQ(runs, 3);
+}
+
 }  // namespace
 }  // namespace samenspel::matching
