@@ -233,15 +233,22 @@ struct Traits<v1::Challenge> {
   }
 };
 
+// Parses a stored record into `r` (empty), with its revision and etag.
 template <typename R>
-absl::StatusOr<R> Decode(const StoredRecord& rec) {
-  R r;
-  if (!r.ParseFromString(rec.data)) {
+absl::Status DecodeInto(const StoredRecord& rec, R* r) {
+  if (!r->ParseFromString(rec.data)) {
     return absl::InternalError(
         absl::StrCat("stored ", ResourceName(rec.kind, rec.id), " does not parse"));
   }
-  r.set_revision(rec.revision);
-  r.set_etag(Registry::Etag(rec.revision));
+  r->set_revision(rec.revision);
+  r->set_etag(Registry::Etag(rec.revision));
+  return absl::OkStatus();
+}
+
+template <typename R>
+absl::StatusOr<R> Decode(const StoredRecord& rec) {
+  R r;
+  SAMENSPEL_RETURN_IF_ERROR(DecodeInto(rec, &r));
   return r;
 }
 
@@ -505,6 +512,19 @@ class ResourceOps {
   absl::StatusOr<Response> List(
       int page_size_in, absl::string_view token, std::vector<IndexEntry> filters,
       google::protobuf::RepeatedPtrField<R>* (Response::*out)()) {
+    Response response;
+    SAMENSPEL_RETURN_IF_ERROR(
+        ListInto(page_size_in, token, std::move(filters), out, &response));
+    return response;
+  }
+
+  // The same into `response` (empty; its items are parsed in place, on the
+  // response's arena if it has one).
+  template <typename Response>
+  absl::Status ListInto(int page_size_in, absl::string_view token,
+                        std::vector<IndexEntry> filters,
+                        google::protobuf::RepeatedPtrField<R>* (Response::*out)(),
+                        Response* response) {
     if (page_size_in < 0) return InvalidField("page_size", "must not be negative");
     const int page_size = page_size_in == 0
                               ? options_.default_page_size
@@ -519,11 +539,10 @@ class ResourceOps {
     if (!filters.empty()) list.index = filters.front();
     const std::vector<IndexEntry> rest(filters.begin() + (filters.empty() ? 0 : 1),
                                        filters.end());
-    Response response;
     int64_t revision = -1;
     int scanned = 0;
     bool done = false;
-    auto* items = (response.*out)();
+    auto* items = (response->*out)();
     while (items->size() < page_size) {
       list.after_id = after;
       list.limit = rest.empty() ? page_size - items->size() : std::max(page_size, 100);
@@ -534,15 +553,19 @@ class ResourceOps {
         if (items->size() == page_size) break;
         ++used;
         after = rec.id;
-        SAMENSPEL_ASSIGN_OR_RETURN(R r, Decode<R>(rec));
-        const std::vector<IndexEntry> own = T::Indexes(r);
+        R* r = items->Add();
+        SAMENSPEL_RETURN_IF_ERROR(DecodeInto(rec, r));
         bool match = true;
-        for (const IndexEntry& f : rest) {
-          match = match && std::find(own.begin(), own.end(), f) != own.end();
+        if (!rest.empty()) {
+          const std::vector<IndexEntry> own = T::Indexes(*r);
+          for (const IndexEntry& f : rest) {
+            match = match && std::find(own.begin(), own.end(), f) != own.end();
+          }
         }
         if (match) {
-          Redact(r);
-          *items->Add() = std::move(r);
+          Redact(*r);
+        } else {
+          items->RemoveLast();
         }
       }
       if (!page.more && used == page.records.size()) {
@@ -554,9 +577,9 @@ class ResourceOps {
       scanned += used;
       if (scanned >= 20 * page_size + 1000) break;
     }
-    response.set_revision(revision);
-    if (!done) response.set_next_page_token(EncodePageToken(fingerprint, after));
-    return response;
+    response->set_revision(revision);
+    if (!done) response->set_next_page_token(EncodePageToken(fingerprint, after));
+    return absl::OkStatus();
   }
 
  private:
@@ -661,6 +684,13 @@ void Registry::GetExpertAsync(const v1::GetExpertRequest& r, const v1::Principal
 }
 absl::StatusOr<v1::ListExpertsResponse> Registry::ListExperts(
     const v1::ListExpertsRequest& r, const v1::Principal& caller) {
+  v1::ListExpertsResponse response;
+  SAMENSPEL_RETURN_IF_ERROR(ListExpertsInto(r, caller, &response));
+  return response;
+}
+absl::Status Registry::ListExpertsInto(const v1::ListExpertsRequest& r,
+                                       const v1::Principal& caller,
+                                       v1::ListExpertsResponse* response) {
   SAMENSPEL_ASSIGN_OR_RETURN(
       std::string org,
       OptionalRef(Kind::kOrganisation, r.organisation(), "organisation"));
@@ -670,8 +700,8 @@ absl::StatusOr<v1::ListExpertsResponse> Registry::ListExperts(
                            {"region", r.region_code()},
                            {"layer", EnumFilter(r.layer())}}));
   return ResourceOps<v1::Expert>(*this, caller)
-      .List<v1::ListExpertsResponse>(r.page_size(), r.page_token(), std::move(filters),
-                                     &v1::ListExpertsResponse::mutable_experts);
+      .ListInto(r.page_size(), r.page_token(), std::move(filters),
+                &v1::ListExpertsResponse::mutable_experts, response);
 }
 absl::StatusOr<v1::Expert> Registry::UpdateExpert(const v1::UpdateExpertRequest& r,
                                                   const v1::Principal& caller) {

@@ -86,6 +86,11 @@ class Registry {
                                        const v1::Principal& caller = SystemPrincipal());
   absl::StatusOr<v1::ListExpertsResponse> ListExperts(
       const v1::ListExpertsRequest& r, const v1::Principal& caller = SystemPrincipal());
+  // The same into `response` (empty), whose experts are parsed in place: on
+  // its arena when it has one (the server's, see RegistryServiceImpl).
+  absl::Status ListExpertsInto(const v1::ListExpertsRequest& r,
+                               const v1::Principal& caller,
+                               v1::ListExpertsResponse* response);
   absl::StatusOr<v1::Expert> UpdateExpert(
       const v1::UpdateExpertRequest& r, const v1::Principal& caller = SystemPrincipal());
   absl::Status DeleteExpert(const v1::DeleteExpertRequest& r,

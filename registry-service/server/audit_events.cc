@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -14,12 +15,28 @@ namespace {
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
-void AddUnique(google::protobuf::RepeatedPtrField<std::string>* to,
-               const std::string& value) {
-  if (!value.empty() && std::find(to->begin(), to->end(), value) == to->end()) {
-    *to->Add() = value;
+// An event's resource and organisation names as it is built: each name
+// once, in the order first seen (a page of a list holds up to 1,000
+// resources, so the names seen are kept in sets, not searched in the lists).
+class EventNames {
+ public:
+  explicit EventNames(v1::AuditEvent& event) : event_(event) {}
+  void AddResource(const std::string& name) {
+    Add(name, resources_, event_.mutable_resources());
   }
-}
+  void AddOrganisation(const std::string& name) {
+    Add(name, organisations_, event_.mutable_organisations());
+  }
+  v1::AuditEvent& event() { return event_; }
+
+ private:
+  static void Add(const std::string& value, absl::flat_hash_set<std::string>& seen,
+                  google::protobuf::RepeatedPtrField<std::string>* to) {
+    if (!value.empty() && seen.insert(value).second) *to->Add() = value;
+  }
+  v1::AuditEvent& event_;
+  absl::flat_hash_set<std::string> resources_, organisations_;
+};
 
 std::string StringField(const Message& m, const char* name) {
   const FieldDescriptor* f = m.GetDescriptor()->FindFieldByName(name);
@@ -37,21 +54,19 @@ bool HasPersonalData(const Message& m) {
 
 // Adds the resources in `m` (a resource, or a message holding resources one
 // level down) to `event`; with only_personal, just those with personal data.
-void Collect(const Message& m, bool only_personal, v1::AuditEvent& event, int depth = 0) {
+void Collect(const Message& m, bool only_personal, EventNames& names, int depth = 0) {
   const auto* d = m.GetDescriptor();
   const bool is_resource =
       d->FindFieldByName("name") != nullptr && d->FindFieldByName("etag") != nullptr;
   if (is_resource) {
     const bool personal = HasPersonalData(m);
     if (only_personal && !personal) return;
-    if (personal) event.set_personal_data(true);
+    if (personal) names.event().set_personal_data(true);
     const std::string name = StringField(m, "name");
-    AddUnique(event.mutable_resources(), name);
-    if (d == v1::Organisation::descriptor()) {
-      AddUnique(event.mutable_organisations(), name);
-    }
-    AddUnique(event.mutable_organisations(), StringField(m, "organisation"));
-    AddUnique(event.mutable_organisations(), StringField(m, "owner_organisation"));
+    names.AddResource(name);
+    if (d == v1::Organisation::descriptor()) names.AddOrganisation(name);
+    names.AddOrganisation(StringField(m, "organisation"));
+    names.AddOrganisation(StringField(m, "owner_organisation"));
     return;
   }
   if (depth > 0) return;
@@ -61,10 +76,10 @@ void Collect(const Message& m, bool only_personal, v1::AuditEvent& event, int de
     if (f->type() != FieldDescriptor::TYPE_MESSAGE) continue;
     if (f->is_repeated()) {
       for (int j = 0; j < reflection->FieldSize(m, f); ++j) {
-        Collect(reflection->GetRepeatedMessage(m, f, j), only_personal, event, depth + 1);
+        Collect(reflection->GetRepeatedMessage(m, f, j), only_personal, names, depth + 1);
       }
     } else if (reflection->HasField(m, f)) {
-      Collect(reflection->GetMessage(m, f), only_personal, event, depth + 1);
+      Collect(reflection->GetMessage(m, f), only_personal, names, depth + 1);
     }
   }
 }
@@ -88,13 +103,14 @@ std::optional<v1::AuditEvent> AuditEventFor(const grpc::ServerContextBase& conte
                                             const absl::Status& status) {
   const bool write = IsWriteMethod(method);
   v1::AuditEvent event;
-  if (response != nullptr) Collect(*response, /*only_personal=*/!write, event);
+  EventNames names(event);
+  if (response != nullptr) Collect(*response, /*only_personal=*/!write, names);
   if (!write && !event.personal_data()) return std::nullopt;
   if (write) {
     // The target as the caller named it (also for failed calls).
-    Collect(request, /*only_personal=*/false, event);
-    AddUnique(event.mutable_resources(), StringField(request, "name"));
-    AddUnique(event.mutable_resources(), StringField(request, "team"));
+    Collect(request, /*only_personal=*/false, names);
+    names.AddResource(StringField(request, "name"));
+    names.AddResource(StringField(request, "team"));
   }
   *event.mutable_time() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(
       absl::ToUnixMillis(absl::Now()));

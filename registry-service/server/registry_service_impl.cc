@@ -30,6 +30,7 @@ RegistryServiceImpl::RegistryServiceImpl(Registry* registry, ChangeFeed* feed,
                                          Authorizer* authorizer, AuditLog* audit,
                                          int workers)
     : registry_(registry), feed_(feed), authorizer_(authorizer), audit_(audit) {
+  SetMessageAllocatorFor_ListExperts(&list_experts_allocator_);
   for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { WorkLoop(); });
 }
 
@@ -164,7 +165,9 @@ SAMENSPEL_GET(Challenge, v1::Challenge)
   SAMENSPEL_UNARY(Delete##K, v1::Delete##K##Request, google::protobuf::Empty)
 
 SAMENSPEL_CRUD(Organisation, v1::Organisation, Organisations)
-SAMENSPEL_CRUD(Expert, v1::Expert, Experts)
+SAMENSPEL_UNARY(CreateExpert, v1::CreateExpertRequest, v1::Expert)
+SAMENSPEL_UNARY(UpdateExpert, v1::UpdateExpertRequest, v1::Expert)
+SAMENSPEL_UNARY(DeleteExpert, v1::DeleteExpertRequest, google::protobuf::Empty)
 SAMENSPEL_CRUD(Team, v1::TaskTeam, Teams)
 SAMENSPEL_CRUD(Challenge, v1::Challenge, Challenges)
 SAMENSPEL_UNARY(BatchCreateExperts, v1::BatchCreateExpertsRequest,
@@ -173,6 +176,17 @@ SAMENSPEL_UNARY(AddTeamMember, v1::AddTeamMemberRequest, v1::TaskTeam)
 SAMENSPEL_UNARY(RemoveTeamMember, v1::RemoveTeamMemberRequest, v1::TaskTeam)
 
 #undef SAMENSPEL_CRUD
+
+// ListExperts: the experts are parsed straight into the response, which
+// lives on the call's arena (list_experts_allocator_).
+grpc::ServerUnaryReactor* RegistryServiceImpl::ListExperts(
+    grpc::CallbackServerContext* ctx, const v1::ListExpertsRequest* request,
+    v1::ListExpertsResponse* response) {
+  return Serve(ctx, "ListExperts", *request, response,
+               [this, request, response](const v1::Principal& caller) {
+                 return registry_->ListExpertsInto(*request, caller, response);
+               });
+}
 #undef SAMENSPEL_UNARY
 
 grpc::Status RegistryServiceImpl::WatchChanges(grpc::ServerContext* ctx,

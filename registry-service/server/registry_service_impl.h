@@ -17,6 +17,8 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "google/protobuf/arena.h"
+#include "grpcpp/support/message_allocator.h"
 #include "registry-service/core/audit_log.h"
 #include "registry-service/core/change_feed.h"
 #include "registry-service/core/registry.h"
@@ -44,6 +46,37 @@ using RegistryServiceBase = RS::WithCallbackMethod_CreateOrganisation<
                                                     RS::WithCallbackMethod_AddTeamMember<
                                                         RS::WithCallbackMethod_RemoveTeamMember<
                                                             RS::Service>>>>>>>>>>>>>>>>>>>>>>>;
+
+// Allocates a call's request and response on one protobuf arena, freed at
+// once when gRPC releases them: for responses of many resources (a page of
+// up to 1,000 experts), whose parsing and freeing message by message cost
+// more than the rest of the call. Thread-safe.
+template <typename Request, typename Response>
+class ArenaMessageAllocator final : public grpc::MessageAllocator<Request, Response> {
+ public:
+  grpc::MessageHolder<Request, Response>* AllocateMessages() override {
+    return new Holder();
+  }
+
+ private:
+  class Holder final : public grpc::MessageHolder<Request, Response> {
+   public:
+    Holder() : arena_(Options()) {
+      this->set_request(google::protobuf::Arena::CreateMessage<Request>(&arena_));
+      this->set_response(google::protobuf::Arena::CreateMessage<Response>(&arena_));
+    }
+    void Release() override { delete this; }
+
+   private:
+    static google::protobuf::ArenaOptions Options() {
+      google::protobuf::ArenaOptions options;
+      options.start_block_size = 16 << 10;
+      options.max_block_size = 1 << 20;
+      return options;
+    }
+    google::protobuf::Arena arena_;
+  };
+};
 }  // namespace internal
 
 // Thread-safe: gRPC calls it from its threads; the Gets run on gRPC's thread
@@ -123,6 +156,8 @@ class RegistryServiceImpl final : public internal::RegistryServiceBase {
   absl::CondVar work_ready_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> workers_;
+  internal::ArenaMessageAllocator<v1::ListExpertsRequest, v1::ListExpertsResponse>
+      list_experts_allocator_;
 };
 
 }  // namespace samenspel::registry

@@ -1,0 +1,69 @@
+#include "registry-service/server/audit_events.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "grpcpp/server_context.h"
+#include "gtest/gtest.h"
+#include "samenspel/registry/v1/registry_service.pb.h"
+
+namespace samenspel::registry {
+namespace {
+
+using ::testing::ElementsAre;
+
+v1::Expert Expert(const std::string& name, const std::string& org, bool personal) {
+  v1::Expert e;
+  e.set_name(name);
+  e.set_organisation(org);
+  e.set_etag("1");
+  if (personal) e.set_email(name.substr(name.find('/') + 1) + "@example.nl");
+  return e;
+}
+
+TEST(AuditEventForTest, AReadListsEachResourceAndOrganisationOnceInTheOrderSeen) {
+  v1::ListExpertsResponse page;
+  *page.add_experts() = Expert("experts/a", "organisations/o1", true);
+  *page.add_experts() =
+      Expert("experts/b", "organisations/o2", false);  // no personal data
+  *page.add_experts() = Expert("experts/c", "organisations/o1", true);
+  *page.add_experts() = Expert("experts/a", "organisations/o1", true);  // listed again
+  *page.add_experts() = Expert("experts/d", "organisations/o3", true);
+  grpc::CallbackServerContext context;
+  v1::Principal who;
+  who.set_subject("tester");
+  const std::optional<v1::AuditEvent> event =
+      AuditEventFor(context, "RegistryService", "ListExperts", who,
+                    v1::ListExpertsRequest(), &page, absl::OkStatus());
+  ASSERT_TRUE(event.has_value());
+  EXPECT_TRUE(event->personal_data());
+  // A read records the resources whose personal data it returned.
+  EXPECT_THAT(event->resources(), ElementsAre("experts/a", "experts/c", "experts/d"));
+  EXPECT_THAT(event->organisations(),
+              ElementsAre("organisations/o1", "organisations/o3"));
+  EXPECT_EQ(event->method(), "RegistryService/ListExperts");
+}
+
+TEST(AuditEventForTest, AReadWithoutPersonalDataIsNotRecorded) {
+  v1::ListExpertsResponse page;
+  *page.add_experts() = Expert("experts/b", "organisations/o2", false);
+  grpc::CallbackServerContext context;
+  EXPECT_FALSE(AuditEventFor(context, "RegistryService", "ListExperts", v1::Principal(),
+                             v1::ListExpertsRequest(), &page, absl::OkStatus())
+                   .has_value());
+}
+
+TEST(AuditEventForTest, AWriteNamesItsTargetOnceAlsoWhenItFailed) {
+  v1::DeleteExpertRequest request;
+  request.set_name("experts/a");
+  grpc::CallbackServerContext context;
+  const std::optional<v1::AuditEvent> event =
+      AuditEventFor(context, "RegistryService", "DeleteExpert", v1::Principal(), request,
+                    nullptr, absl::NotFoundError("no such expert"));
+  ASSERT_TRUE(event.has_value());
+  EXPECT_THAT(event->resources(), ElementsAre("experts/a"));
+  EXPECT_EQ(event->code(), "NOT_FOUND");
+}
+
+}  // namespace
+}  // namespace samenspel::registry
