@@ -202,15 +202,18 @@ return replies
 //   record revision are nil for an id without a record (corrupt store).
 constexpr absl::string_view kListSource = R"lua(
 local strip, limit = tonumber(ARGV[4]), tonumber(ARGV[5])
-local members = redis.call('ZRANGEBYLEX', KEYS[1], ARGV[2], ARGV[3], 'LIMIT', 0, limit + 1)
-local out = {redis.call('GET', KEYS[2]) or '0', 0}
+local call, sub, prefix = redis.call, string.sub, ARGV[1]
+local members = call('ZRANGEBYLEX', KEYS[1], ARGV[2], ARGV[3], 'LIMIT', 0, limit + 1)
+local out = {call('GET', KEYS[2]) or '0', 0}
 if #members > limit then out[2] = 1 end
+local n = 2
 for j = 1, math.min(#members, limit) do
-  local id = string.sub(members[j], strip + 1)
-  local record = redis.call('HMGET', ARGV[1] .. id, 'd', 'r')
-  out[#out + 1] = id
-  out[#out + 1] = record[1]
-  out[#out + 1] = record[2]
+  local id = sub(members[j], strip + 1)
+  local record = call('HMGET', prefix .. id, 'd', 'r')
+  out[n + 1] = id
+  out[n + 2] = record[1]
+  out[n + 3] = record[2]
+  n = n + 3
 end
 return out
 )lua";
