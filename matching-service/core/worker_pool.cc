@@ -11,6 +11,15 @@ void Pause() {
 #endif
 }
 
+// Waits awake, for at most `limit`, while `waiting()` holds.
+template <typename Waiting>
+void SpinWhile(Waiting waiting, absl::Duration limit) {
+  const absl::Time until = absl::Now() + limit;
+  while (waiting() && absl::Now() < until) {
+    for (int i = 0; i < 64; ++i) Pause();
+  }
+}
+
 }  // namespace
 
 WorkerPool::WorkerPool(int threads) : awake_(threads) {
@@ -56,10 +65,8 @@ void WorkerPool::Run(int parts, absl::FunctionRef<void(int)> part) {
   // sleeping caller costs a wake-up, tens of microseconds, per call).
   if (job.done.load() != job.parts) {
     mu_.Unlock();
-    const absl::Time until = absl::Now() + kSpin;
-    while (job.done.load(std::memory_order_acquire) != job.parts && absl::Now() < until) {
-      for (int i = 0; i < 64; ++i) Pause();
-    }
+    SpinWhile([&job] { return job.done.load(std::memory_order_acquire) != job.parts; },
+              kSpin);
     mu_.Lock();
   }
   // Workers touch the job only under the lock, until their last ++done.
@@ -77,10 +84,7 @@ void WorkerPool::Work() {
       // Queries come in bursts of calls: wait a little awake before
       // sleeping (waking a sleeping thread costs tens of microseconds).
       mu_.Unlock();
-      const absl::Time until = absl::Now() + kSpin;
-      while (queued_.load(std::memory_order_relaxed) == 0 && absl::Now() < until) {
-        for (int i = 0; i < 64; ++i) Pause();
-      }
+      SpinWhile([this] { return queued_.load(std::memory_order_relaxed) == 0; }, kSpin);
       mu_.Lock();
     }
     if (!ready()) {
