@@ -49,15 +49,21 @@ class Reads {
   explicit Reads(Store* store) : store_(store) {}
   Store* store() const { return store_; }
   absl::StatusOr<StoredRecord> Organisation(const std::string& id) {
+    if (auto seeded = seeded_.find(id); seeded != seeded_.end()) return seeded->second;
     auto it = organisations_.find(id);
     if (it != organisations_.end()) return it->second;
     absl::StatusOr<StoredRecord> rec = store_->Get(Kind::kOrganisation, id);
     if (rec.ok()) organisations_.emplace(id, *rec);
     return rec;
   }
+  // What Organisation(id) answers, read ahead (an error too).
+  void Seed(const std::string& id, absl::StatusOr<StoredRecord> rec) {
+    seeded_.insert_or_assign(id, std::move(rec));
+  }
 
  private:
   Store* const store_;
+  std::map<std::string, absl::StatusOr<StoredRecord>> seeded_;
   std::map<std::string, StoredRecord> organisations_;
 };
 
@@ -329,6 +335,30 @@ class ResourceOps {
   ResourceOps(const Registry& reg, const v1::Principal& caller)
       : store_(reg.store_), options_(reg.options_), caller_(caller), reads_(reg.store_) {}
 
+  // The commit of a create of `input` (with its request id) into `req`;
+  // returns the resource as it will be stored (without revision).
+  absl::StatusOr<R> PlanCreate(const R& input, absl::string_view id,
+                               absl::string_view request_id, CommitRequest& req) {
+    const std::string prefix(T::kField);
+    SAMENSPEL_RETURN_IF_ERROR(CheckRequestId(request_id, "request_id"));
+    req.commit_time = options_.clock();
+    // Dependent mutations (none on create today) must follow the created one.
+    SAMENSPEL_ASSIGN_OR_RETURN(
+        R r, PrepareCreate(input, id, prefix, absl::StrCat(prefix, "_id"), req));
+    if (!request_id.empty()) {
+      req.request_id = absl::StrCat(KindCollection(T::kKind), "/create/", request_id);
+      req.request_result = IdOf(r.name());
+    }
+    return r;
+  }
+
+  // What a create answers once its commit (not a replay) returned `result`.
+  static R Created(R r, const CommitResult& result) {
+    r.set_revision(result.revisions.front());
+    r.set_etag(Registry::Etag(r.revision()));
+    return r;
+  }
+
   // Validates and prepares a create of `input` into `req`; returns the
   // resource as it will be stored (without revision).
   absl::StatusOr<R> PrepareCreate(const R& input, absl::string_view id_in,
@@ -358,25 +388,37 @@ class ResourceOps {
 
   absl::StatusOr<R> Create(const R& input, absl::string_view id,
                            absl::string_view request_id) {
-    const std::string prefix(T::kField);
-    SAMENSPEL_RETURN_IF_ERROR(CheckRequestId(request_id, "request_id"));
     CommitRequest req;
-    req.commit_time = options_.clock();
-    // Dependent mutations (none on create today) must follow the created one.
-    SAMENSPEL_ASSIGN_OR_RETURN(
-        R r, PrepareCreate(input, id, prefix, absl::StrCat(prefix, "_id"), req));
-    const std::string new_id = IdOf(r.name());
-    if (!request_id.empty()) {
-      req.request_id = absl::StrCat(KindCollection(T::kKind), "/create/", request_id);
-      req.request_result = new_id;
-    }
+    SAMENSPEL_ASSIGN_OR_RETURN(R r, PlanCreate(input, id, request_id, req));
     SAMENSPEL_ASSIGN_OR_RETURN(CommitResult result, store_->Commit(req));
     if (result.replayed)
       return Get(ResourceName(T::kKind, result.request_result), "name");
-    r.set_revision(result.revisions.front());
-    r.set_etag(Registry::Etag(r.revision()));
-    return r;
+    return Created(std::move(r), result);
   }
+
+  // Create, answered through `done` without waiting on the store (see
+  // Registry::CreateExpertAsync). `self` owns this ResourceOps and is kept
+  // until `done` runs; `input` must stay valid until then too.
+  static void CreateAsync(std::shared_ptr<ResourceOps> self, const R& input,
+                          absl::string_view id, absl::string_view request_id,
+                          Registry::Done<R> done) {
+    CommitRequest req;
+    absl::StatusOr<R> r = self->PlanCreate(input, id, request_id, req);
+    if (!r.ok()) return std::move(done)(r.status());
+    Store* const store = self->store_;
+    store->CommitAsync(std::move(req), [self = std::move(self), r = *std::move(r),
+                                        done = std::move(done)](
+                                           absl::StatusOr<CommitResult> result) mutable {
+      if (!result.ok()) return std::move(done)(result.status());
+      if (result->replayed) {
+        return self->GetAsync(ResourceName(T::kKind, result->request_result), "name",
+                              std::move(done));
+      }
+      std::move(done)(Created(std::move(r), *result));
+    });
+  }
+
+  Reads& reads() { return reads_; }
 
   absl::StatusOr<R> Get(absl::string_view name, absl::string_view field) {
     SAMENSPEL_ASSIGN_OR_RETURN(std::string id, ParseName(T::kKind, name, field));
@@ -681,6 +723,35 @@ absl::StatusOr<v1::Expert> Registry::GetExpert(const v1::GetExpertRequest& r,
 void Registry::GetExpertAsync(const v1::GetExpertRequest& r, const v1::Principal& caller,
                               Done<v1::Expert> done) {
   ResourceOps<v1::Expert>(*this, caller).GetAsync(r.name(), "name", std::move(done));
+}
+void Registry::CreateExpertAsync(const v1::CreateExpertRequest& r,
+                                 const v1::Principal& caller, Done<v1::Expert> done,
+                                 std::function<bool()> abandoned) {
+  // The principal, which ResourceOps refers to, lives as long as it (a base
+  // constructed first).
+  struct Principal {
+    v1::Principal principal;
+  };
+  struct Ops : Principal, ResourceOps<v1::Expert> {
+    Ops(const Registry& registry, const v1::Principal& caller)
+        : Principal{caller}, ResourceOps(registry, principal) {}
+  };
+  auto ops = std::make_shared<Ops>(*this, caller);
+  // Traits<v1::Expert>::Prepare reads the organisation: read ahead (also
+  // when validation then rejects the request, which wastes only the read).
+  std::string org_id = IdOf(r.expert().organisation());
+  store_->GetAsync(
+      Kind::kOrganisation, org_id,
+      [ops, org_id, &r, done = std::move(done),
+       abandoned = std::move(abandoned)](absl::StatusOr<StoredRecord> org) mutable {
+        if (abandoned && abandoned()) {
+          return std::move(done)(
+              absl::CancelledError("the caller gave up before the expert was written"));
+        }
+        ops->reads().Seed(org_id, std::move(org));
+        ResourceOps<v1::Expert>::CreateAsync(std::move(ops), r.expert(), r.expert_id(),
+                                             r.request_id(), std::move(done));
+      });
 }
 absl::StatusOr<v1::ListExpertsResponse> Registry::ListExperts(
     const v1::ListExpertsRequest& r, const v1::Principal& caller) {

@@ -147,6 +147,14 @@ class Registry {
                     Done<v1::TaskTeam> done);
   void GetChallengeAsync(const v1::GetChallengeRequest& r, const v1::Principal& caller,
                          Done<v1::Challenge> done);
+  // CreateExpert the same way: the organisation is read, then the commit
+  // made, both through the store's asynchronous calls (a replayed request_id
+  // reads the first result likewise). `r` must stay valid until `done` runs.
+  // When `abandoned` (may be empty) returns true once the organisation has
+  // been read (the caller's deadline passed, say), nothing is written and
+  // `done` gets CANCELLED.
+  void CreateExpertAsync(const v1::CreateExpertRequest& r, const v1::Principal& caller,
+                         Done<v1::Expert> done, std::function<bool()> abandoned = {});
 
   // The public form of a feed entry. INTERNAL if its data does not parse.
   static absl::StatusOr<v1::Change> ToChange(const StoredChange& change);

@@ -199,6 +199,15 @@ class Store {
   // person's data is left in the store.
   virtual absl::StatusOr<CommitResult> Commit(const CommitRequest& request) = 0;
 
+  // Commit without waiting: returns at once and calls `done` with what
+  // Commit would return, on this thread or another, possibly before
+  // CommitAsync returns. `done` must not block. This default calls Commit
+  // (it blocks); RedisStore answers from its I/O thread.
+  using CommitCallback = absl::AnyInvocable<void(absl::StatusOr<CommitResult>) &&>;
+  virtual void CommitAsync(CommitRequest request, CommitCallback done) {
+    std::move(done)(Commit(request));
+  }
+
   // Up to `max` changes with revision > after_revision, in revision order,
   // without gaps. When there are none yet, waits up to `wait` for one and
   // returns an empty vector if none came. OUT_OF_RANGE when changes after

@@ -59,12 +59,22 @@ void RedisAsync::Execute(absl::Span<const absl::string_view> argv, Callback done
   }
   Queued q{std::string(formatted, n), std::move(done)};
   redisFreeCommand(formatted);
-  bool wake = false;
+  bool wake = false, stopped = false;
   {
     absl::MutexLock lock(&mu_);
-    queue_.push_back(std::move(q));
-    wake = idle_;
-    idle_ = false;
+    stopped = stopping_;
+    if (!stopped) {
+      queue_.push_back(std::move(q));
+      wake = idle_;
+      idle_ = false;
+    }
+  }
+  // A command from a callback that the destructor runs: failed at once, so
+  // that none is left unanswered.
+  if (stopped) {
+    std::move(q.done)(
+        absl::UnavailableError(absl::StrCat("redis ", address_, ": client stopped")));
+    return;
   }
   if (wake) Wake();
 }

@@ -55,7 +55,8 @@ class RedisAsync {
   // Connects lazily, on the first command.
   explicit RedisAsync(RedisConnectOptions options);
   // Fails every command not yet answered with UNAVAILABLE (their callbacks
-  // run before it returns) and stops the I/O thread.
+  // run before it returns; a command they queue fails at once the same way)
+  // and stops the I/O thread.
   ~RedisAsync();
 
   RedisAsync(const RedisAsync&) = delete;

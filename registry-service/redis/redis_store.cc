@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -389,31 +390,134 @@ absl::StatusOr<CommitResult> RedisStore::Commit(const CommitRequest& request) {
   return std::move(self.result);
 }
 
-void RedisStore::RunCommitBatch(absl::Span<PendingCommit* const> batch) {
-  // KEYS, then ARGV, as CommitScript() (redis_scripts.cc) documents them.
-  CommandArgs head;
-  head.AddOwned(keys_.Revision());
-  head.AddOwned(keys_.Feed());
-  head.AddOwned(keys_.Redacted());
-  head.AddInt(options_.feed_retention);
-  head.AddInt(absl::ToInt64Milliseconds(options_.request_id_ttl));
-  head.AddInt(static_cast<int64_t>(batch.size()));
+namespace {
+
+// CommitScript()'s KEYS, then ARGV (as redis_scripts.cc documents them), for
+// a batch of commits given by their arguments; `head` keeps the strings the
+// result points into.
+std::vector<absl::string_view> CommitBatchArgv(
+    const RedisKeys& keys, const RedisStoreOptions& options,
+    absl::Span<const CommandArgs* const> commits, CommandArgs& head) {
+  head.AddOwned(keys.Revision());
+  head.AddOwned(keys.Feed());
+  head.AddOwned(keys.Redacted());
+  head.AddInt(options.feed_retention);
+  head.AddInt(absl::ToInt64Milliseconds(options.request_id_ttl));
+  head.AddInt(static_cast<int64_t>(commits.size()));
   std::vector<absl::string_view> argv = head.views();
-  for (const PendingCommit* pending : batch) {
-    head.AddInt(static_cast<int64_t>(pending->args.views().size()));
+  for (const CommandArgs* args : commits) {
+    head.AddInt(static_cast<int64_t>(args->views().size()));
     argv.push_back(head.views().back());
-    argv.insert(argv.end(), pending->args.views().begin(), pending->args.views().end());
+    argv.insert(argv.end(), args->views().begin(), args->views().end());
   }
-  auto fail_all = [&](const absl::Status& status) {
-    for (PendingCommit* pending : batch) pending->result = status;
-  };
+  return argv;
+}
+
+// The reply of a batch of `n` commits, or why it is not one.
+absl::Status CheckBatchReply(const absl::StatusOr<RedisReply>& reply, size_t n) {
+  if (!reply.ok()) return reply.status();
+  if (!IsArray(**reply, n) || (*reply)->elements != n) {
+    return Corrupt("bad commit batch reply");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void RedisStore::RunCommitBatch(absl::Span<PendingCommit* const> batch) {
+  std::vector<const CommandArgs*> commits;
+  for (const PendingCommit* pending : batch) commits.push_back(&pending->args);
+  CommandArgs head;
+  const std::vector<absl::string_view> argv =
+      CommitBatchArgv(keys_, options_, commits, head);
   absl::StatusOr<RedisReply> reply = RunScript(pipeline_, CommitScript(), 3, argv);
-  if (!reply.ok()) return fail_all(reply.status());
-  if (!IsArray(**reply, batch.size()) || (*reply)->elements != batch.size()) {
-    return fail_all(Corrupt("bad commit batch reply"));
+  if (absl::Status s = CheckBatchReply(reply, batch.size()); !s.ok()) {
+    for (PendingCommit* pending : batch) pending->result = s;
+    return;
   }
   for (size_t i = 0; i < batch.size(); ++i) {
     batch[i]->result = CommitOutcome(batch[i]->request, *(*reply)->element[i]);
+  }
+}
+
+// One CommitAsync() call, owned until it is answered.
+struct RedisStore::AsyncCommit {
+  AsyncCommit(const RedisKeys& keys, CommitRequest r, CommitCallback d)
+      : request(std::move(r)), args(CommitArgs(keys, request)), done(std::move(d)) {}
+
+  const CommitRequest request;
+  const CommandArgs args;
+  CommitCallback done;
+};
+
+// Group commit without a waiting thread: a commit that finds no batch on its
+// way sends itself at once; commits that arrive meanwhile are queued and go
+// together when that batch's reply comes, from the I/O thread. At most one
+// batch is on its way, so commits keep their order.
+void RedisStore::CommitAsync(CommitRequest request, CommitCallback done) {
+  auto commit = std::make_unique<AsyncCommit>(keys_, std::move(request), std::move(done));
+  {
+    absl::MutexLock lock(&async_commits_mu_);
+    async_commits_.push_back(std::move(commit));
+    if (async_commit_in_flight_) return;
+    async_commit_in_flight_ = true;
+  }
+  SendAsyncCommits();
+}
+
+void RedisStore::SendAsyncCommits() {
+  auto batch = std::make_shared<std::vector<std::unique_ptr<AsyncCommit>>>();
+  {
+    absl::MutexLock lock(&async_commits_mu_);
+    size_t bytes = 0;
+    while (!async_commits_.empty() &&
+           batch->size() < static_cast<size_t>(options_.max_commit_batch) &&
+           (batch->empty() ||
+            bytes + async_commits_.front()->args.bytes() <= kMaxBatchBytes)) {
+      bytes += async_commits_.front()->args.bytes();
+      batch->push_back(std::move(async_commits_.front()));
+      async_commits_.pop_front();
+    }
+    if (batch->empty()) {
+      async_commit_in_flight_ = false;
+      return;
+    }
+  }
+  // EVALSHA, and EVAL when Redis does not know the script (after a restart
+  // or SCRIPT FLUSH): the batch is kept until one of them is answered.
+  auto send = [this, batch](bool by_sha, RedisAsync::Callback on_reply) {
+    std::vector<const CommandArgs*> commits;
+    for (const auto& c : *batch) commits.push_back(&c->args);
+    CommandArgs head;
+    const std::vector<absl::string_view> args =
+        CommitBatchArgv(keys_, options_, commits, head);
+    const std::string num_keys = "3";
+    std::vector<absl::string_view> argv = {
+        by_sha ? "EVALSHA" : "EVAL",
+        by_sha ? CommitScript().sha1() : CommitScript().source(), num_keys};
+    argv.insert(argv.end(), args.begin(), args.end());
+    async_.Execute(argv, std::move(on_reply));
+  };
+  send(true, [this, batch, send](absl::StatusOr<RedisReply> reply) mutable {
+    if (!reply.ok() && absl::StrContains(reply.status().message(), "NOSCRIPT")) {
+      send(false, [this, batch](absl::StatusOr<RedisReply> reply) {
+        FinishAsyncCommits(std::move(*batch), std::move(reply));
+      });
+      return;
+    }
+    FinishAsyncCommits(std::move(*batch), std::move(reply));
+  });
+}
+
+void RedisStore::FinishAsyncCommits(std::vector<std::unique_ptr<AsyncCommit>> batch,
+                                    absl::StatusOr<RedisReply> reply) {
+  // The next batch first: Redis works on it while these are answered.
+  SendAsyncCommits();
+  const absl::Status status = CheckBatchReply(reply, batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    AsyncCommit& c = *batch[i];
+    std::move(c.done)(status.ok() ? CommitOutcome(c.request, *(*reply)->element[i])
+                                  : absl::StatusOr<CommitResult>(status));
   }
 }
 

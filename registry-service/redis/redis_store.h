@@ -52,13 +52,16 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "registry-service/core/store.h"
@@ -111,6 +114,9 @@ class RedisStore : public Store {
   void GetAsync(Kind kind, absl::string_view id, GetCallback done) override;
   absl::StatusOr<ListResult> List(const ListRequest& request) override;
   absl::StatusOr<CommitResult> Commit(const CommitRequest& request) override;
+  // `done` runs on the I/O thread of the asynchronous connection. Commits
+  // that arrive while one batch is on its way share the next script call.
+  void CommitAsync(CommitRequest request, CommitCallback done) override;
   absl::StatusOr<std::vector<StoredChange>> ReadChanges(int64_t after_revision, int max,
                                                         absl::Duration wait) override;
   absl::StatusOr<int64_t> CurrentRevision() override;
@@ -126,6 +132,13 @@ class RedisStore : public Store {
   struct PendingCommit;
   // Sends `batch` as one CommitScript() call and sets each one's result.
   void RunCommitBatch(absl::Span<PendingCommit* const> batch);
+  struct AsyncCommit;
+  // Sends the queued asynchronous commits (as many as one batch takes) as
+  // one script call on async_, or marks none in flight when there are none.
+  void SendAsyncCommits();
+  // Answers every commit of `batch` from the script's `reply`.
+  void FinishAsyncCommits(std::vector<std::unique_ptr<AsyncCommit>> batch,
+                          absl::StatusOr<RedisReply> reply);
 
   // The changes after `after_revision` in an XRANGE entries reply, with the
   // erased ones among them from the redacted markers (may be null).
@@ -149,7 +162,14 @@ class RedisStore : public Store {
   static constexpr int kPipelinesInFlight = 2;
   static constexpr int kMaxPipeline = 64;
   RedisPipeline pipeline_;
-  // GetAsync's connection, made on its first use.
+  // CommitAsync()'s queue: commits not yet sent, and whether a batch of them
+  // is on its way (then its reply sends the next). Declared before async_,
+  // whose destructor answers what is in flight.
+  absl::Mutex async_commits_mu_;
+  std::deque<std::unique_ptr<AsyncCommit>> async_commits_
+      ABSL_GUARDED_BY(async_commits_mu_);
+  bool async_commit_in_flight_ ABSL_GUARDED_BY(async_commits_mu_) = false;
+  // GetAsync's and CommitAsync's connection, made on its first use.
   RedisAsync async_;
 
   // Group commit (see Commit() in redis_store.cc).

@@ -125,12 +125,12 @@ class RegistryServiceImpl final : public internal::RegistryServiceBase {
                                   const google::protobuf::Message& request,
                                   const google::protobuf::Message* response,
                                   std::function<absl::Status(const v1::Principal&)> call);
-  // Without a worker, for calls that do not block (the Gets): authenticates
-  // the caller on gRPC's thread and runs `start` as that principal, which
-  // fills `response` and calls its `finish` with the status, typically from
-  // the store's I/O thread; that records the audit event and finishes the
-  // call. When authentication would read the store (a credential not
-  // cached), the call takes Serve's path with `call` instead.
+  // Without a worker, for calls that do not block (the Gets, CreateExpert):
+  // authenticates the caller on gRPC's thread and runs `start` as that
+  // principal, which fills `response` and calls its `finish` with the
+  // status, typically from the store's I/O thread; that records the audit
+  // event and finishes the call. When authentication would read the store (a credential
+  // not cached), the call takes Serve's path with `call` instead.
   using Finish = absl::AnyInvocable<void(absl::Status) &&>;
   grpc::ServerUnaryReactor* ServeNow(
       grpc::CallbackServerContext* context, absl::string_view method,

@@ -6,6 +6,7 @@
 #include "registry-service/redis/redis_async.h"
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -159,6 +160,28 @@ TEST(RedisAsyncTest, DestructionFailsWhatIsStillQueued) {
     }
   }
   EXPECT_EQ(failed.load(), 5);
+  ASSERT_TRUE(server->Resume().ok());
+}
+
+TEST(RedisAsyncTest, CommandsThatFailedCallbacksQueueDuringDestructionFailToo) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  ASSERT_TRUE(server->Pause().ok());
+  std::atomic<int> failed{0};
+  {
+    std::function<void(int)> chain;  // outlives `redis`, whose end runs it
+    RedisAsync redis(OptionsFor(*server));
+    // Each failed command queues the next, as a commit batch's reply sends
+    // the next batch: every one of the chain is answered.
+    chain = [&](int left) {
+      redis.Execute({"PING"}, [&, left](absl::StatusOr<RedisReply> reply) {
+        if (!reply.ok()) ++failed;
+        if (left > 1) chain(left - 1);
+      });
+    };
+    chain(3);
+  }
+  EXPECT_EQ(failed.load(), 3);
   ASSERT_TRUE(server->Resume().ok());
 }
 

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
@@ -391,6 +392,66 @@ TEST(RedisStoreTest, ScriptFlushFallsBackToEval) {
   absl::StatusOr<ListResult> listed = store->List(request);
   ASSERT_TRUE(listed.ok()) << listed.status();
   EXPECT_EQ(listed->records.size(), 2u);
+}
+
+TEST(RedisStoreTest, ScriptFlushFallsBackToEvalForAsyncCommits) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  std::unique_ptr<RedisStore> store = MakeStore(OptionsFor(*server));
+  ASSERT_NE(store, nullptr);
+  auto commit_async = [&](CommitRequest request) {
+    absl::Notification done;
+    absl::StatusOr<CommitResult> result;
+    store->CommitAsync(std::move(request), [&](absl::StatusOr<CommitResult> r) {
+      result = std::move(r);
+      done.Notify();
+    });
+    done.WaitForNotification();
+    return result;
+  };
+  ASSERT_TRUE(commit_async(Request({Create(Kind::kExpert, "a", "a")})).ok());
+  std::unique_ptr<RedisConnection> redis = Connect(*server);
+  ASSERT_NE(redis, nullptr);
+  ASSERT_TRUE(redis->Command({"SCRIPT", "FLUSH"}).ok());
+  absl::StatusOr<CommitResult> result =
+      commit_async(Request({Create(Kind::kExpert, "b", "b")}));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->revisions, std::vector<int64_t>{2});
+  ListRequest request;
+  request.kind = Kind::kExpert;
+  absl::StatusOr<ListResult> listed = store->List(request);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_EQ(listed->records.size(), 2u);
+}
+
+TEST(RedisStoreTest, AsyncCommitsFailFastWhileRedisIsDownAndRecover) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  std::unique_ptr<RedisStore> store = MakeStore(OptionsFor(*server));
+  ASSERT_NE(store, nullptr);
+  auto commit_async = [&](CommitRequest request) {
+    absl::Notification done;
+    absl::StatusOr<CommitResult> result;
+    store->CommitAsync(std::move(request), [&](absl::StatusOr<CommitResult> r) {
+      result = std::move(r);
+      done.Notify();
+    });
+    done.WaitForNotification();
+    return result;
+  };
+  ASSERT_TRUE(commit_async(Request({Create(Kind::kExpert, "a", "a")})).ok());
+  ASSERT_TRUE(server->Stop().ok());
+  const absl::Time start = absl::Now();
+  EXPECT_EQ(commit_async(Request({Create(Kind::kExpert, "b", "b")})).status().code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+  ASSERT_TRUE(server->Start().ok());
+  // The next commit reconnects by itself.
+  absl::StatusOr<CommitResult> result =
+      commit_async(Request({Create(Kind::kExpert, "c", "c")}));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->revisions.size(), 1u);
+  EXPECT_TRUE(store->Get(Kind::kExpert, "c").ok());
 }
 
 TEST(RedisStoreTest, WaitingReadersDoNotTakeConnectionsFromOtherCalls) {

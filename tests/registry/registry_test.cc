@@ -1,5 +1,6 @@
 #include "registry-service/core/registry.h"
 
+#include <functional>
 #include <set>
 #include <string>
 
@@ -160,6 +161,62 @@ TEST_F(RegistryTest, ExpertNeedsExistingOrganisationAndGetsItsLayer) {
   MakeOrg("pv27", type::v1::GOVERNMENT_LAYER_PROVINCIAL);
   v1::Expert e = MakeExpert("anna", "pv27");
   EXPECT_EQ(e.layer(), type::v1::GOVERNMENT_LAYER_PROVINCIAL);
+}
+
+TEST_F(RegistryTest, CreateExpertAsyncAnswersAsCreateExpertDoes) {
+  auto create_async = [&](const v1::CreateExpertRequest& req,
+                          std::function<bool()> abandoned = {}) {
+    absl::StatusOr<v1::Expert> result = absl::UnknownError("not answered");
+    bool answered = false;
+    // MemoryStore answers on this thread, before CreateExpertAsync returns.
+    registry_.CreateExpertAsync(
+        req, SystemPrincipal(),
+        [&](absl::StatusOr<v1::Expert> e) {
+          EXPECT_FALSE(answered);
+          answered = true;
+          result = std::move(e);
+        },
+        std::move(abandoned));
+    EXPECT_TRUE(answered);
+    return result;
+  };
+  // Validation and the organisation's existence, with field detail.
+  auto missing = create_async(ExpertRequest("anna", "nowhere")).status();
+  EXPECT_EQ(missing.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(BadFields(missing), ElementsAre("expert.organisation"));
+  v1::CreateExpertRequest bad = ExpertRequest("Anna!", "nowhere");
+  bad.mutable_expert()->clear_display_name();
+  EXPECT_THAT(BadFields(create_async(bad).status()),
+              ElementsAre("expert_id", "expert.display_name"));
+
+  MakeOrg("pv27", type::v1::GOVERNMENT_LAYER_PROVINCIAL);
+  v1::CreateExpertRequest req = ExpertRequest("anna", "pv27");
+  req.set_request_id("import-line-1");
+  absl::StatusOr<v1::Expert> e = create_async(req);
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->name(), "experts/anna");
+  EXPECT_EQ(e->layer(), type::v1::GOVERNMENT_LAYER_PROVINCIAL);
+  EXPECT_EQ(e->revision(), 2);
+  EXPECT_EQ(e->etag(), Registry::Etag(2));
+  EXPECT_EQ(e->create_time().seconds(), 1790000000);
+  v1::GetExpertRequest get;
+  get.set_name("experts/anna");
+  absl::StatusOr<v1::Expert> stored = registry_.GetExpert(get);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->SerializeAsString(), e->SerializeAsString());
+  // The same request again replays: the first expert, nothing new.
+  absl::StatusOr<v1::Expert> replayed = create_async(req);
+  ASSERT_TRUE(replayed.ok()) << replayed.status();
+  EXPECT_EQ(replayed->SerializeAsString(), e->SerializeAsString());
+  EXPECT_EQ(create_async(ExpertRequest("anna", "pv27")).status().code(),
+            absl::StatusCode::kAlreadyExists);
+  // A caller that gave up while the organisation was read: nothing written.
+  EXPECT_EQ(
+      create_async(ExpertRequest("bert", "pv27"), [] { return true; }).status().code(),
+      absl::StatusCode::kCancelled);
+  get.set_name("experts/bert");
+  EXPECT_EQ(registry_.GetExpert(get).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(*store_.CurrentRevision(), 2);
 }
 
 TEST_F(RegistryTest, UpdateWithMaskChangesOnlyMaskedFields) {

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -245,6 +246,102 @@ TYPED_TEST(StoreConformanceTest, GetAsyncAnswersAsGetDoes) {
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->data, "v2");
   EXPECT_EQ(got->revision, 2);
+}
+
+TYPED_TEST(StoreConformanceTest, CommitAsyncAnswersAsCommitDoes) {
+  auto commit_async = [&](CommitRequest request) {
+    absl::Notification done;
+    absl::StatusOr<CommitResult> result;
+    this->store_->CommitAsync(std::move(request), [&](absl::StatusOr<CommitResult> r) {
+      result = std::move(r);
+      done.Notify();
+    });
+    done.WaitForNotification();
+    return result;
+  };
+  this->MustCommit(Request({Create(Kind::kOrganisation, "bzk", "org")}));
+  CommitRequest create =
+      Request({Create(Kind::kExpert, "jan", "v1")},
+              {Precondition::Exists(Kind::kOrganisation, "bzk", "expert.organisation")});
+  create.request_id = "CreateExpert/jan";
+  create.request_result = "jan";
+  absl::StatusOr<CommitResult> result = commit_async(create);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_FALSE(result->replayed);
+  EXPECT_EQ(result->revisions, std::vector<int64_t>{2});
+  absl::StatusOr<StoredRecord> got = this->store_->Get(Kind::kExpert, "jan");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->data, "v1");
+  EXPECT_EQ(got->revision, 2);
+  // A retry replays; the errors are Commit's.
+  result = commit_async(create);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(result->replayed);
+  EXPECT_EQ(result->request_result, "jan");
+  const Mutation again = Create(Kind::kExpert, "jan", "v2");
+  EXPECT_EQ(commit_async(Request({again})).status(),
+            MutationFailure(again, absl::StatusCode::kAlreadyExists));
+  const Precondition missing =
+      Precondition::Exists(Kind::kOrganisation, "minbzk", "expert.organisation");
+  EXPECT_EQ(
+      commit_async(Request({Create(Kind::kExpert, "piet", "v1")}, {missing})).status(),
+      missing.FailureStatus());
+  EXPECT_FALSE(this->store_->Get(Kind::kExpert, "piet").ok());
+  EXPECT_EQ(this->Revision(), 2);
+}
+
+TYPED_TEST(StoreConformanceTest, ConcurrentCommitAsyncsAllApplyInRevisionOrder) {
+  // From several threads at once, with blocking commits between them: every
+  // commit is answered once, with its own revision, and the feed has them all.
+  constexpr int kThreads = 4, kEach = 50;
+  absl::Mutex mu;
+  std::map<std::string, int64_t> revision_of;  // expert id -> revision
+  std::atomic<int> answered{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const std::string id = absl::StrCat("e", t, "-", i);
+        if (i % 10 == 9) {
+          absl::StatusOr<CommitResult> r =
+              this->store_->Commit(Request({Create(Kind::kExpert, id, id)}));
+          if (!r.ok()) ++failed;
+          absl::MutexLock lock(&mu);
+          if (r.ok()) revision_of[id] = r->revisions.front();
+          ++answered;
+          continue;
+        }
+        this->store_->CommitAsync(Request({Create(Kind::kExpert, id, id)}),
+                                  [&, id](absl::StatusOr<CommitResult> r) {
+                                    if (!r.ok()) ++failed;
+                                    absl::MutexLock lock(&mu);
+                                    if (r.ok()) revision_of[id] = r->revisions.front();
+                                    ++answered;
+                                  });
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (answered.load() < kThreads * kEach && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  ASSERT_EQ(answered.load(), kThreads * kEach);
+  EXPECT_EQ(failed.load(), 0);
+  absl::MutexLock lock(&mu);
+  std::set<int64_t> revisions;
+  for (const auto& [id, revision] : revision_of) revisions.insert(revision);
+  EXPECT_EQ(revisions.size(), static_cast<size_t>(kThreads * kEach));
+  EXPECT_EQ(this->Revision(), kThreads * kEach);
+  absl::StatusOr<std::vector<StoredChange>> changes =
+      this->store_->ReadChanges(0, 1000, absl::ZeroDuration());
+  ASSERT_TRUE(changes.ok()) << changes.status();
+  ASSERT_EQ(changes->size(), static_cast<size_t>(kThreads * kEach));
+  for (size_t i = 0; i < changes->size(); ++i) {
+    const StoredChange& c = (*changes)[i];
+    EXPECT_EQ(c.revision, static_cast<int64_t>(i + 1));
+    EXPECT_EQ(revision_of[c.id], c.revision) << c.id;
+  }
 }
 
 TYPED_TEST(StoreConformanceTest, MutationFailures) {
