@@ -53,6 +53,9 @@ absl::Status MemoryStore::CheckLocked(const CommitRequest& request) const {
     bool ok;
     if (p.type == Precondition::Type::kExists) {
       ok = records_.contains({p.kind, p.id});
+    } else if (p.type == Precondition::Type::kAtRevision) {
+      auto it = records_.find({p.kind, p.id});
+      ok = it != records_.end() && it->second.record.revision == p.revision;
     } else {
       auto it = indexes_.find({p.kind, p.index.field, p.index.value});
       ok = it == indexes_.end() || it->second.empty();

@@ -3,17 +3,21 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "google/protobuf/util/field_mask_util.h"
@@ -42,29 +46,105 @@ std::string IdOf(absl::string_view name) {
   return std::string(name.substr(name.find('/') + 1));
 }
 
-// The reads of one request. Organisations are cached: a batch of experts
-// names few of them. Not thread-safe; one per request.
-class Reads {
+}  // namespace
+
+// Organisations as last read by this registry, shared by its requests: an
+// expert's create needs its organisation (for the layer), and organisations
+// change rarely. A commit that relies on an entry carries a
+// Precondition::AtRevision for it, so a stale entry costs one retry, never a
+// wrong write. Thread-safe.
+class OrganisationCache {
  public:
-  explicit Reads(Store* store) : store_(store) {}
-  Store* store() const { return store_; }
-  absl::StatusOr<StoredRecord> Organisation(const std::string& id) {
-    if (auto seeded = seeded_.find(id); seeded != seeded_.end()) return seeded->second;
-    auto it = organisations_.find(id);
-    if (it != organisations_.end()) return it->second;
-    absl::StatusOr<StoredRecord> rec = store_->Get(Kind::kOrganisation, id);
-    if (rec.ok()) organisations_.emplace(id, *rec);
-    return rec;
+  std::optional<StoredRecord> Find(const std::string& id) const {
+    absl::MutexLock lock(&mu_);
+    auto it = records_.find(id);
+    if (it == records_.end()) return std::nullopt;
+    return it->second;
   }
-  // What Organisation(id) answers, read ahead (an error too).
-  void Seed(const std::string& id, absl::StatusOr<StoredRecord> rec) {
-    seeded_.insert_or_assign(id, std::move(rec));
+  void Put(const StoredRecord& record) {
+    absl::MutexLock lock(&mu_);
+    if (records_.size() >= kMaxEntries) records_.clear();
+    records_.insert_or_assign(record.id, record);
+  }
+  void Forget(const std::string& id) {
+    absl::MutexLock lock(&mu_);
+    records_.erase(id);
   }
 
  private:
+  static constexpr size_t kMaxEntries = 10000;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, StoredRecord> records_ ABSL_GUARDED_BY(mu_);
+};
+
+namespace {
+
+// The reads of one request. Organisations are kept: a batch of experts names
+// few of them. With a registry's OrganisationCache, organisations come from
+// it when they can (see Organisation()). Not thread-safe; one per request.
+class Reads {
+ public:
+  explicit Reads(Store* store, OrganisationCache* cache = nullptr)
+      : store_(store), cache_(cache) {}
+  Store* store() const { return store_; }
+  // `*cached` (may be null) tells whether the answer came from the shared
+  // cache, which a commit may rely on only with a Precondition::AtRevision.
+  absl::StatusOr<StoredRecord> Organisation(const std::string& id,
+                                            bool* cached = nullptr) {
+    if (cached != nullptr) *cached = false;
+    if (auto seeded = seeded_.find(id); seeded != seeded_.end()) return seeded->second;
+    auto it = organisations_.find(id);
+    if (it != organisations_.end()) {
+      if (cached != nullptr) *cached = it->second.second;
+      return it->second.first;
+    }
+    if (cache_ != nullptr) {
+      if (std::optional<StoredRecord> hit = cache_->Find(id)) {
+        used_cache_ = true;
+        if (cached != nullptr) *cached = true;
+        organisations_.emplace(id, std::make_pair(*hit, true));
+        return *std::move(hit);
+      }
+    }
+    absl::StatusOr<StoredRecord> rec = store_->Get(Kind::kOrganisation, id);
+    if (rec.ok()) {
+      organisations_.emplace(id, std::make_pair(*rec, false));
+      if (cache_ != nullptr) cache_->Put(*rec);
+    }
+    return rec;
+  }
+  // What Organisation(id) answers, read ahead (an error too); a record
+  // read also goes into the shared cache.
+  void Seed(const std::string& id, absl::StatusOr<StoredRecord> rec) {
+    if (rec.ok() && cache_ != nullptr) cache_->Put(*rec);
+    seeded_.insert_or_assign(id, std::move(rec));
+  }
+  // Whether the shared cache answered any read.
+  bool used_cache() const { return used_cache_; }
+  // After a commit failed because a cached record had changed: forgets what
+  // came from the cache, here and there, and reads the store from now on.
+  void DropCached() {
+    for (auto it = organisations_.begin(); it != organisations_.end();) {
+      if (it->second.second) {
+        if (cache_ != nullptr) cache_->Forget(it->first);
+        it = organisations_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    used_cache_ = false;
+    cache_ = nullptr;
+  }
+  // The cache this request may use (null: none, or no longer).
+  OrganisationCache* cache() const { return cache_; }
+
+ private:
   Store* const store_;
+  OrganisationCache* cache_;
+  bool used_cache_ = false;
   std::map<std::string, absl::StatusOr<StoredRecord>> seeded_;
-  std::map<std::string, StoredRecord> organisations_;
+  // -> (record, whether it came from the shared cache)
+  std::map<std::string, std::pair<StoredRecord, bool>> organisations_;
 };
 
 // Per-resource rules. Each specialisation provides:
@@ -143,7 +223,8 @@ struct Traits<v1::Expert> {
                               CommitRequest& req) {
     const std::string field = absl::StrCat(prefix, ".organisation");
     const std::string org_id = IdOf(r.organisation());
-    absl::StatusOr<StoredRecord> org = reads.Organisation(org_id);
+    bool cached = false;
+    absl::StatusOr<StoredRecord> org = reads.Organisation(org_id, &cached);
     if (absl::IsNotFound(org.status())) {
       return InvalidField(field, absl::StrCat(r.organisation(), " does not exist"));
     }
@@ -151,7 +232,10 @@ struct Traits<v1::Expert> {
     v1::Organisation o;
     if (!o.ParseFromString(org->data)) return absl::InternalError("corrupt organisation");
     r.set_layer(o.layer());
-    req.preconditions.push_back(Precondition::Exists(Kind::kOrganisation, org_id, field));
+    // A cached organisation must be as read: its layer is copied.
+    req.preconditions.push_back(
+        cached ? Precondition::AtRevision(Kind::kOrganisation, org_id, org->revision)
+               : Precondition::Exists(Kind::kOrganisation, org_id, field));
     return absl::OkStatus();
   }
   // Removes the expert from every team, in the same commit.
@@ -332,8 +416,14 @@ template <typename R>
 class ResourceOps {
  public:
   using T = Traits<R>;
-  ResourceOps(const Registry& reg, const v1::Principal& caller)
-      : store_(reg.store_), options_(reg.options_), caller_(caller), reads_(reg.store_) {}
+  // With `cached_organisations`, organisations may come from the registry's
+  // OrganisationCache (a create that relied on a changed one is retried).
+  ResourceOps(const Registry& reg, const v1::Principal& caller,
+              bool cached_organisations = false)
+      : store_(reg.store_),
+        options_(reg.options_),
+        caller_(caller),
+        reads_(reg.store_, cached_organisations ? reg.organisations_.get() : nullptr) {}
 
   // The commit of a create of `input` (with its request id) into `req`;
   // returns the resource as it will be stored (without revision).
@@ -388,27 +478,46 @@ class ResourceOps {
 
   absl::StatusOr<R> Create(const R& input, absl::string_view id,
                            absl::string_view request_id) {
-    CommitRequest req;
-    SAMENSPEL_ASSIGN_OR_RETURN(R r, PlanCreate(input, id, request_id, req));
-    SAMENSPEL_ASSIGN_OR_RETURN(CommitResult result, store_->Commit(req));
-    if (result.replayed)
-      return Get(ResourceName(T::kKind, result.request_result), "name");
-    return Created(std::move(r), result);
+    for (;;) {
+      CommitRequest req;
+      SAMENSPEL_ASSIGN_OR_RETURN(R r, PlanCreate(input, id, request_id, req));
+      absl::StatusOr<CommitResult> result = store_->Commit(req);
+      if (StaleCachedRead(result.status())) continue;
+      SAMENSPEL_RETURN_IF_ERROR(result.status());
+      if (result->replayed)
+        return Get(ResourceName(T::kKind, result->request_result), "name");
+      return Created(std::move(r), *result);
+    }
+  }
+
+  // Whether a create's commit failed only because a record read from the
+  // registry's cache had changed (a Precondition::AtRevision; creates fail
+  // ABORTED for nothing else); then the cache is dropped for a retry, which
+  // reads the store.
+  bool StaleCachedRead(const absl::Status& status) {
+    if (!absl::IsAborted(status) || !reads_.used_cache()) return false;
+    reads_.DropCached();
+    return true;
   }
 
   // Create, answered through `done` without waiting on the store (see
   // Registry::CreateExpertAsync). `self` owns this ResourceOps and is kept
-  // until `done` runs; `input` must stay valid until then too.
+  // until `done` runs; `input` must stay valid until then too. When a record
+  // read from the registry's cache had changed, `retry` gets `done` instead
+  // (the cache is dropped by then).
+  using Retry = absl::AnyInvocable<void(Registry::Done<R>) &&>;
   static void CreateAsync(std::shared_ptr<ResourceOps> self, const R& input,
                           absl::string_view id, absl::string_view request_id,
-                          Registry::Done<R> done) {
+                          Registry::Done<R> done, Retry retry) {
     CommitRequest req;
     absl::StatusOr<R> r = self->PlanCreate(input, id, request_id, req);
     if (!r.ok()) return std::move(done)(r.status());
     Store* const store = self->store_;
     store->CommitAsync(std::move(req), [self = std::move(self), r = *std::move(r),
-                                        done = std::move(done)](
+                                        done = std::move(done), retry = std::move(retry)](
                                            absl::StatusOr<CommitResult> result) mutable {
+      if (self->StaleCachedRead(result.status()))
+        return std::move(retry)(std::move(done));
       if (!result.ok()) return std::move(done)(result.status());
       if (result->replayed) {
         return self->GetAsync(ResourceName(T::kKind, result->request_result), "name",
@@ -646,7 +755,11 @@ class ResourceOps {
 };
 
 Registry::Registry(Store* store, RegistryOptions options)
-    : store_(store), options_(std::move(options)) {}
+    : store_(store),
+      options_(std::move(options)),
+      organisations_(std::make_unique<OrganisationCache>()) {}
+
+Registry::~Registry() = default;
 
 std::string Registry::Etag(int64_t revision) {
   return absl::StrCat("\"", revision, "\"");
@@ -724,33 +837,60 @@ void Registry::GetExpertAsync(const v1::GetExpertRequest& r, const v1::Principal
                               Done<v1::Expert> done) {
   ResourceOps<v1::Expert>(*this, caller).GetAsync(r.name(), "name", std::move(done));
 }
+namespace {
+
+// The state of one Registry::CreateExpertAsync: the principal, which
+// ResourceOps refers to, lives as long as it (a base constructed first).
+struct PrincipalHolder {
+  v1::Principal principal;
+};
+struct CreateExpertOps : PrincipalHolder, ResourceOps<v1::Expert> {
+  CreateExpertOps(const Registry& registry, const v1::Principal& caller)
+      : PrincipalHolder{caller}, ResourceOps(registry, principal, true) {}
+};
+
+}  // namespace
+
 void Registry::CreateExpertAsync(const v1::CreateExpertRequest& r,
                                  const v1::Principal& caller, Done<v1::Expert> done,
                                  std::function<bool()> abandoned) {
-  // The principal, which ResourceOps refers to, lives as long as it (a base
-  // constructed first).
-  struct Principal {
-    v1::Principal principal;
+  StartCreateExpert(std::make_shared<CreateExpertOps>(*this, caller), r, std::move(done),
+                    std::move(abandoned));
+}
+
+void Registry::StartCreateExpert(std::shared_ptr<ResourceOps<v1::Expert>> ops,
+                                 const v1::CreateExpertRequest& r, Done<v1::Expert> done,
+                                 std::function<bool()> abandoned) {
+  // After a stale cached organisation: again, reading it from the store.
+  auto retry = [this, ops, &r, abandoned](Done<v1::Expert> done) mutable {
+    StartCreateExpert(std::move(ops), r, std::move(done), std::move(abandoned));
   };
-  struct Ops : Principal, ResourceOps<v1::Expert> {
-    Ops(const Registry& registry, const v1::Principal& caller)
-        : Principal{caller}, ResourceOps(registry, principal) {}
-  };
-  auto ops = std::make_shared<Ops>(*this, caller);
-  // Traits<v1::Expert>::Prepare reads the organisation: read ahead (also
-  // when validation then rejects the request, which wastes only the read).
+  // Traits<v1::Expert>::Prepare reads the organisation: from the registry's
+  // cache when it is there (no wait), else read ahead (also when validation
+  // then rejects the request, which wastes only the read).
   std::string org_id = IdOf(r.expert().organisation());
+  if (const OrganisationCache* cache = ops->reads().cache();
+      cache != nullptr && cache->Find(org_id).has_value()) {
+    if (abandoned && abandoned()) {
+      return std::move(done)(
+          absl::CancelledError("the caller gave up before the expert was written"));
+    }
+    return ResourceOps<v1::Expert>::CreateAsync(std::move(ops), r.expert(), r.expert_id(),
+                                                r.request_id(), std::move(done),
+                                                std::move(retry));
+  }
   store_->GetAsync(
       Kind::kOrganisation, org_id,
-      [ops, org_id, &r, done = std::move(done),
-       abandoned = std::move(abandoned)](absl::StatusOr<StoredRecord> org) mutable {
+      [ops, org_id, &r, done = std::move(done), abandoned = std::move(abandoned),
+       retry = std::move(retry)](absl::StatusOr<StoredRecord> org) mutable {
         if (abandoned && abandoned()) {
           return std::move(done)(
               absl::CancelledError("the caller gave up before the expert was written"));
         }
         ops->reads().Seed(org_id, std::move(org));
         ResourceOps<v1::Expert>::CreateAsync(std::move(ops), r.expert(), r.expert_id(),
-                                             r.request_id(), std::move(done));
+                                             r.request_id(), std::move(done),
+                                             std::move(retry));
       });
 }
 absl::StatusOr<v1::ListExpertsResponse> Registry::ListExperts(

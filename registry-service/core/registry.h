@@ -36,6 +36,7 @@
 #define SAMENSPEL_REGISTRY_CORE_REGISTRY_H_
 
 #include <functional>
+#include <memory>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
@@ -60,10 +61,15 @@ struct RegistryOptions {
   int max_write_attempts = 10;
 };
 
+class OrganisationCache;
+template <typename R>
+class ResourceOps;
+
 class Registry {
  public:
   // `store` must outlive the registry.
   Registry(Store* store, RegistryOptions options);
+  ~Registry();
 
   absl::StatusOr<v1::Organisation> CreateOrganisation(
       const v1::CreateOrganisationRequest& r,
@@ -150,9 +156,11 @@ class Registry {
   // CreateExpert the same way: the organisation is read, then the commit
   // made, both through the store's asynchronous calls (a replayed request_id
   // reads the first result likewise). `r` must stay valid until `done` runs.
-  // When `abandoned` (may be empty) returns true once the organisation has
-  // been read (the caller's deadline passed, say), nothing is written and
-  // `done` gets CANCELLED.
+  // When `abandoned` (may be empty) returns true just before the commit
+  // (the caller's deadline passed while the organisation was read, say),
+  // nothing is written and `done` gets CANCELLED. Organisations come from a
+  // cache when they can: a commit that relied on a changed one is retried
+  // with a fresh read.
   void CreateExpertAsync(const v1::CreateExpertRequest& r, const v1::Principal& caller,
                          Done<v1::Expert> done, std::function<bool()> abandoned = {});
 
@@ -170,8 +178,15 @@ class Registry {
   template <typename R>
   friend class ResourceOps;
 
+  // CreateExpertAsync's steps; `ops` reads and commits for it.
+  void StartCreateExpert(std::shared_ptr<ResourceOps<v1::Expert>> ops,
+                         const v1::CreateExpertRequest& r, Done<v1::Expert> done,
+                         std::function<bool()> abandoned);
+
   Store* const store_;
   const RegistryOptions options_;
+  // Organisations as last read, for CreateExpert (see registry.cc).
+  const std::unique_ptr<OrganisationCache> organisations_;
 };
 
 }  // namespace samenspel::registry

@@ -35,6 +35,15 @@ Precondition Precondition::Exists(Kind kind, std::string id, std::string field) 
   return p;
 }
 
+Precondition Precondition::AtRevision(Kind kind, std::string id, int64_t revision) {
+  Precondition p;
+  p.type = Type::kAtRevision;
+  p.kind = kind;
+  p.id = std::move(id);
+  p.revision = revision;
+  return p;
+}
+
 Precondition Precondition::IndexEmpty(Kind kind, IndexEntry index, std::string reason) {
   Precondition p;
   p.type = Type::kIndexEmpty;
@@ -52,6 +61,12 @@ absl::Status Precondition::FailureStatus() const {
   if (type == Type::kExists) {
     return InvalidField(field_or_reason,
                         absl::StrCat(ResourceName(kind, id), " does not exist"));
+  }
+  if (type == Type::kAtRevision) {
+    return WithReason(absl::AbortedError(absl::StrCat(ResourceName(kind, id),
+                                                      " changed while the request was "
+                                                      "prepared; retry")),
+                      "CHANGED_MEANWHILE");
   }
   return PreconditionError(
       absl::StrCat(KindCollection(kind), " with ", index.field, "=", index.value),

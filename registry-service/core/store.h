@@ -78,19 +78,24 @@ struct Mutation {
 
 // A condition checked atomically with the mutations of a Commit.
 struct Precondition {
-  enum class Type { kExists, kIndexEmpty };
+  enum class Type { kExists, kIndexEmpty, kAtRevision };
   Type type = Type::kExists;
   Kind kind = Kind::kOrganisation;
-  // kExists: the record that must exist.
+  // kExists: the record that must exist; kAtRevision: the record that must
+  // exist at exactly `revision` (unchanged since it was read).
   std::string id;
+  int64_t revision = 0;
   // kIndexEmpty: the index that must have no entries.
   IndexEntry index;
   // kExists failures are INVALID_ARGUMENT naming this request field;
-  // kIndexEmpty failures are FAILED_PRECONDITION with this as description.
+  // kIndexEmpty failures are FAILED_PRECONDITION with this as description;
+  // kAtRevision failures are ABORTED (reason CHANGED_MEANWHILE), for the
+  // caller to read again and retry.
   std::string field_or_reason;
 
   static Precondition Exists(Kind kind, std::string id, std::string field);
   static Precondition IndexEmpty(Kind kind, IndexEntry index, std::string reason);
+  static Precondition AtRevision(Kind kind, std::string id, int64_t revision);
 
   // The error every Store returns when this precondition fails.
   absl::Status FailureStatus() const;
@@ -188,7 +193,8 @@ class Store {
   // written):
   //   ALREADY_EXISTS  a kCreate's record exists;
   //   NOT_FOUND       a kUpdate's or kDelete's record is absent;
-  //   ABORTED         an expected_revision differs from the current one;
+  //   ABORTED         an expected_revision differs from the current one, or
+  //                   a kAtRevision precondition failed;
   //   INVALID_ARGUMENT a kExists precondition failed (field detail);
   //   FAILED_PRECONDITION a kIndexEmpty precondition failed.
   //

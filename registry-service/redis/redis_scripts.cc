@@ -34,8 +34,9 @@ std::string Sha1Hex(absl::string_view text) {
 //   those: request key ("" without a request_id), request_result, commit time
 //   (Unix micros), precondition count P, mutation count M,
 //   then P times: type, key, min, max: type "e": the record key must exist
-//   (min, max unused); type "x": the index set key must have no member in the
-//   ZRANGEBYLEX range min..max;
+//   (min, max unused); type "v": the record key must exist with revision
+//   (field r) min (max unused); type "x": the index set key must have no
+//   member in the ZRANGEBYLEX range min..max;
 //   then M times: op (ChangeType number: "1" create, "2" update, "3" delete),
 //   record key, all-ids key, index set key, id, collection, expected revision
 //   (0: any), data, index member count N, N index members.
@@ -97,6 +98,8 @@ local function commit(a)
     local kind, key = ARGV[a], ARGV[a + 1]
     if kind == 'e' then
       if redis.call('EXISTS', key) == 0 then return {0, 'p', i} end
+    elseif kind == 'v' then
+      if redis.call('HGET', key, 'r') ~= ARGV[a + 2] then return {0, 'p', i} end
     elseif #redis.call('ZRANGEBYLEX', key, ARGV[a + 2], ARGV[a + 3], 'LIMIT', 0, 1) > 0 then
       return {0, 'p', i}
     end

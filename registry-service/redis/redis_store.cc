@@ -191,6 +191,11 @@ CommandArgs CommitArgs(const RedisKeys& keys, const CommitRequest& request) {
       args.AddOwned(keys.Record(p.kind, p.id));
       args.Add("");
       args.Add("");
+    } else if (p.type == Precondition::Type::kAtRevision) {
+      args.Add("v");
+      args.AddOwned(keys.Record(p.kind, p.id));
+      args.AddInt(p.revision);
+      args.Add("");
     } else {
       LexRange range = IndexRange(p.index, "");
       args.Add("x");

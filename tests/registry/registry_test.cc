@@ -219,6 +219,45 @@ TEST_F(RegistryTest, CreateExpertAsyncAnswersAsCreateExpertDoes) {
   EXPECT_EQ(*store_.CurrentRevision(), 2);
 }
 
+TEST_F(RegistryTest, CreateExpertAsyncRereadsAnOrganisationThatChangedSinceCached) {
+  auto create_async = [&](const v1::CreateExpertRequest& req) {
+    absl::StatusOr<v1::Expert> result = absl::UnknownError("not answered");
+    registry_.CreateExpertAsync(
+        req, SystemPrincipal(),
+        [&](absl::StatusOr<v1::Expert> e) { result = std::move(e); });
+    return result;
+  };
+  MakeOrg("ggd", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  ASSERT_TRUE(create_async(ExpertRequest("anna", "ggd")).ok());  // caches ggd
+  // Another registry (here: the blocking path) changes the layer; the cache
+  // still holds the old one. The next create must not copy it.
+  v1::UpdateOrganisationRequest update;
+  update.mutable_organisation()->set_name("organisations/ggd");
+  update.mutable_organisation()->set_layer(type::v1::GOVERNMENT_LAYER_REGIONAL);
+  update.mutable_update_mask()->add_paths("layer");
+  ASSERT_TRUE(registry_.UpdateOrganisation(update).ok());
+  absl::StatusOr<v1::Expert> bert = create_async(ExpertRequest("bert", "ggd"));
+  ASSERT_TRUE(bert.ok()) << bert.status();
+  EXPECT_EQ(bert->layer(), type::v1::GOVERNMENT_LAYER_REGIONAL);
+  // And the cache was refreshed on the way.
+  absl::StatusOr<v1::Expert> carla = create_async(ExpertRequest("carla", "ggd"));
+  ASSERT_TRUE(carla.ok()) << carla.status();
+  EXPECT_EQ(carla->layer(), type::v1::GOVERNMENT_LAYER_REGIONAL);
+
+  // An organisation deleted since it was cached: the create fails as for
+  // one never seen.
+  MakeOrg("pv27", type::v1::GOVERNMENT_LAYER_PROVINCIAL);
+  v1::CreateExpertRequest invalid = ExpertRequest("dirk", "pv27");
+  invalid.mutable_expert()->clear_display_name();  // read pv27, then rejected
+  EXPECT_EQ(create_async(invalid).status().code(), absl::StatusCode::kInvalidArgument);
+  v1::DeleteOrganisationRequest del;
+  del.set_name("organisations/pv27");
+  ASSERT_TRUE(registry_.DeleteOrganisation(del).ok());
+  absl::Status gone = create_async(ExpertRequest("dirk", "pv27")).status();
+  EXPECT_EQ(gone.code(), absl::StatusCode::kInvalidArgument) << gone;
+  EXPECT_THAT(BadFields(gone), ElementsAre("expert.organisation"));
+}
+
 TEST_F(RegistryTest, UpdateWithMaskChangesOnlyMaskedFields) {
   MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
   v1::Expert e = MakeExpert("anna", "gm0363");

@@ -344,6 +344,33 @@ TYPED_TEST(StoreConformanceTest, ConcurrentCommitAsyncsAllApplyInRevisionOrder) 
   }
 }
 
+TYPED_TEST(StoreConformanceTest, AtRevisionPreconditionHoldsOnlyForThatRevision) {
+  this->MustCommit(Request({Create(Kind::kOrganisation, "bzk", "v1")}));  // revision 1
+  // Unchanged since read: the commit applies.
+  EXPECT_EQ(this->MustCommit(
+                Request({Create(Kind::kExpert, "jan", "x")},
+                        {Precondition::AtRevision(Kind::kOrganisation, "bzk", 1)})),
+            std::vector<int64_t>{2});
+  // Changed since read, or gone: ABORTED (CHANGED_MEANWHILE), nothing written.
+  this->MustCommit(Request({Update(Kind::kOrganisation, "bzk", 1, "v2")}));  // revision 3
+  const Precondition stale = Precondition::AtRevision(Kind::kOrganisation, "bzk", 1);
+  absl::Status status =
+      this->store_->Commit(Request({Create(Kind::kExpert, "piet", "x")}, {stale}))
+          .status();
+  EXPECT_EQ(status, stale.FailureStatus());
+  EXPECT_EQ(status.code(), absl::StatusCode::kAborted);
+  const Precondition absent = Precondition::AtRevision(Kind::kOrganisation, "minbzk", 1);
+  EXPECT_EQ(this->store_->Commit(Request({Create(Kind::kExpert, "piet", "x")}, {absent}))
+                .status(),
+            absent.FailureStatus());
+  EXPECT_FALSE(this->store_->Get(Kind::kExpert, "piet").ok());
+  EXPECT_EQ(this->Revision(), 3);
+  EXPECT_EQ(this->MustCommit(
+                Request({Create(Kind::kExpert, "piet", "x")},
+                        {Precondition::AtRevision(Kind::kOrganisation, "bzk", 3)})),
+            std::vector<int64_t>{4});
+}
+
 TYPED_TEST(StoreConformanceTest, MutationFailures) {
   this->MustCommit(Request({Create(Kind::kExpert, "jan", "v1")}));
   const Mutation create = Create(Kind::kExpert, "jan", "again");
