@@ -85,7 +85,7 @@ namespace {
 class Reads {
  public:
   explicit Reads(Store* store, OrganisationCache* cache = nullptr)
-      : store_(store), cache_(cache) {}
+      : store_(store), cache_(cache), lookups_(cache != nullptr) {}
   Store* store() const { return store_; }
   // `*cached` (may be null) tells whether the answer came from the shared
   // cache, which a commit may rely on only with a Precondition::AtRevision.
@@ -98,13 +98,9 @@ class Reads {
       if (cached != nullptr) *cached = it->second.second;
       return it->second.first;
     }
-    if (cache_ != nullptr) {
-      if (std::optional<StoredRecord> hit = cache_->Find(id)) {
-        used_cache_ = true;
-        if (cached != nullptr) *cached = true;
-        organisations_.emplace(id, std::make_pair(*hit, true));
-        return *std::move(hit);
-      }
+    if (std::optional<StoredRecord> hit = FromCache(id)) {
+      if (cached != nullptr) *cached = true;
+      return *std::move(hit);
     }
     absl::StatusOr<StoredRecord> rec = store_->Get(Kind::kOrganisation, id);
     if (rec.ok()) {
@@ -119,28 +115,39 @@ class Reads {
     if (rec.ok() && cache_ != nullptr) cache_->Put(*rec);
     seeded_.insert_or_assign(id, std::move(rec));
   }
+  // The organisation `id` from the shared cache, if it is there and this
+  // request may still use it; Organisation(id) then answers the same.
+  std::optional<StoredRecord> FromCache(const std::string& id) {
+    if (!lookups_) return std::nullopt;
+    std::optional<StoredRecord> hit = cache_->Find(id);
+    if (hit.has_value()) {
+      used_cache_ = true;
+      organisations_.insert_or_assign(id, std::make_pair(*hit, true));
+    }
+    return hit;
+  }
   // Whether the shared cache answered any read.
   bool used_cache() const { return used_cache_; }
   // After a commit failed because a cached record had changed: forgets what
-  // came from the cache, here and there, and reads the store from now on.
+  // came from the cache, here and there, and reads the store from now on
+  // (what it reads refreshes the cache).
   void DropCached() {
     for (auto it = organisations_.begin(); it != organisations_.end();) {
       if (it->second.second) {
-        if (cache_ != nullptr) cache_->Forget(it->first);
+        cache_->Forget(it->first);
         it = organisations_.erase(it);
       } else {
         ++it;
       }
     }
     used_cache_ = false;
-    cache_ = nullptr;
+    lookups_ = false;
   }
-  // The cache this request may use (null: none, or no longer).
-  OrganisationCache* cache() const { return cache_; }
 
  private:
   Store* const store_;
-  OrganisationCache* cache_;
+  OrganisationCache* const cache_;  // may be null
+  bool lookups_;                    // whether reads may come from cache_
   bool used_cache_ = false;
   std::map<std::string, absl::StatusOr<StoredRecord>> seeded_;
   // -> (record, whether it came from the shared cache)
@@ -869,8 +876,7 @@ void Registry::StartCreateExpert(std::shared_ptr<ResourceOps<v1::Expert>> ops,
   // cache when it is there (no wait), else read ahead (also when validation
   // then rejects the request, which wastes only the read).
   std::string org_id = IdOf(r.expert().organisation());
-  if (const OrganisationCache* cache = ops->reads().cache();
-      cache != nullptr && cache->Find(org_id).has_value()) {
+  if (ops->reads().FromCache(org_id).has_value()) {
     if (abandoned && abandoned()) {
       return std::move(done)(
           absl::CancelledError("the caller gave up before the expert was written"));

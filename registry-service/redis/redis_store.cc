@@ -270,6 +270,16 @@ absl::StatusOr<CommitResult> CommitOutcome(const CommitRequest& request,
 
 }  // namespace
 
+// One CommitAsync() call, owned until it is answered.
+struct RedisStore::AsyncCommit {
+  AsyncCommit(const RedisKeys& keys, CommitRequest r, CommitCallback d)
+      : request(std::move(r)), args(CommitArgs(keys, request)), done(std::move(d)) {}
+
+  const CommitRequest request;
+  const CommandArgs args;
+  CommitCallback done;
+};
+
 absl::StatusOr<std::unique_ptr<RedisStore>> RedisStore::Create(
     RedisStoreOptions options) {
   SAMENSPEL_RETURN_IF_ERROR(ValidateOptions(options));
@@ -444,16 +454,6 @@ void RedisStore::RunCommitBatch(absl::Span<PendingCommit* const> batch) {
     batch[i]->result = CommitOutcome(batch[i]->request, *(*reply)->element[i]);
   }
 }
-
-// One CommitAsync() call, owned until it is answered.
-struct RedisStore::AsyncCommit {
-  AsyncCommit(const RedisKeys& keys, CommitRequest r, CommitCallback d)
-      : request(std::move(r)), args(CommitArgs(keys, request)), done(std::move(d)) {}
-
-  const CommitRequest request;
-  const CommandArgs args;
-  CommitCallback done;
-};
 
 // Group commit without a waiting thread: a commit that finds no batch on its
 // way sends itself at once; commits that arrive meanwhile are queued and go

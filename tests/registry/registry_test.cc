@@ -210,49 +210,82 @@ TEST_F(RegistryTest, CreateExpertAsyncAnswersAsCreateExpertDoes) {
   EXPECT_EQ(replayed->SerializeAsString(), e->SerializeAsString());
   EXPECT_EQ(create_async(ExpertRequest("anna", "pv27")).status().code(),
             absl::StatusCode::kAlreadyExists);
-  // A caller that gave up while the organisation was read: nothing written.
+  // A caller that gave up, with its organisation in the cache (pv27) and
+  // while it was read (gm0363, not read before): nothing written.
   EXPECT_EQ(
       create_async(ExpertRequest("bert", "pv27"), [] { return true; }).status().code(),
       absl::StatusCode::kCancelled);
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  int asked = 0;
+  EXPECT_EQ(create_async(ExpertRequest("bert", "gm0363"), [&] { return ++asked > 0; })
+                .status()
+                .code(),
+            absl::StatusCode::kCancelled);
+  EXPECT_EQ(asked, 1);
   get.set_name("experts/bert");
   EXPECT_EQ(registry_.GetExpert(get).status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(*store_.CurrentRevision(), 2);
+  EXPECT_EQ(*store_.CurrentRevision(), 3);  // the two organisations and anna
 }
 
+// A MemoryStore that counts its reads of organisations.
+class CountingStore : public MemoryStore {
+ public:
+  absl::StatusOr<StoredRecord> Get(Kind kind, absl::string_view id) override {
+    if (kind == Kind::kOrganisation) ++organisation_reads;
+    return MemoryStore::Get(kind, id);
+  }
+  int organisation_reads = 0;
+};
+
 TEST_F(RegistryTest, CreateExpertAsyncRereadsAnOrganisationThatChangedSinceCached) {
+  CountingStore store;
+  Registry registry(&store, Options());
+  Registry other(&store, Options());  // another registry on the same store
   auto create_async = [&](const v1::CreateExpertRequest& req) {
     absl::StatusOr<v1::Expert> result = absl::UnknownError("not answered");
-    registry_.CreateExpertAsync(
-        req, SystemPrincipal(),
-        [&](absl::StatusOr<v1::Expert> e) { result = std::move(e); });
+    registry.CreateExpertAsync(req, SystemPrincipal(), [&](absl::StatusOr<v1::Expert> e) {
+      result = std::move(e);
+    });
     return result;
   };
-  MakeOrg("ggd", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  v1::CreateOrganisationRequest org;
+  org.set_organisation_id("ggd");
+  org.mutable_organisation()->set_display_name("GGD");
+  org.mutable_organisation()->set_layer(type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  ASSERT_TRUE(registry.CreateOrganisation(org).ok());
+  const int reads_before = store.organisation_reads;
   ASSERT_TRUE(create_async(ExpertRequest("anna", "ggd")).ok());  // caches ggd
-  // Another registry (here: the blocking path) changes the layer; the cache
-  // still holds the old one. The next create must not copy it.
+  ASSERT_TRUE(create_async(ExpertRequest("anke", "ggd")).ok());  // from the cache
+  EXPECT_EQ(store.organisation_reads, reads_before + 1);
+  // The other registry changes the layer; the cache still holds the old one.
+  // The next create must not copy it.
   v1::UpdateOrganisationRequest update;
   update.mutable_organisation()->set_name("organisations/ggd");
   update.mutable_organisation()->set_layer(type::v1::GOVERNMENT_LAYER_REGIONAL);
   update.mutable_update_mask()->add_paths("layer");
-  ASSERT_TRUE(registry_.UpdateOrganisation(update).ok());
+  ASSERT_TRUE(other.UpdateOrganisation(update).ok());
+  const int reads_after_update = store.organisation_reads;
   absl::StatusOr<v1::Expert> bert = create_async(ExpertRequest("bert", "ggd"));
   ASSERT_TRUE(bert.ok()) << bert.status();
   EXPECT_EQ(bert->layer(), type::v1::GOVERNMENT_LAYER_REGIONAL);
-  // And the cache was refreshed on the way.
+  EXPECT_EQ(store.organisation_reads, reads_after_update + 1);  // the retry's read
+  // That read refreshed the cache: the next create reads nothing.
   absl::StatusOr<v1::Expert> carla = create_async(ExpertRequest("carla", "ggd"));
   ASSERT_TRUE(carla.ok()) << carla.status();
   EXPECT_EQ(carla->layer(), type::v1::GOVERNMENT_LAYER_REGIONAL);
+  EXPECT_EQ(store.organisation_reads, reads_after_update + 1);
 
   // An organisation deleted since it was cached: the create fails as for
   // one never seen.
-  MakeOrg("pv27", type::v1::GOVERNMENT_LAYER_PROVINCIAL);
+  org.set_organisation_id("pv27");
+  org.mutable_organisation()->set_layer(type::v1::GOVERNMENT_LAYER_PROVINCIAL);
+  ASSERT_TRUE(registry.CreateOrganisation(org).ok());
   v1::CreateExpertRequest invalid = ExpertRequest("dirk", "pv27");
   invalid.mutable_expert()->clear_display_name();  // read pv27, then rejected
   EXPECT_EQ(create_async(invalid).status().code(), absl::StatusCode::kInvalidArgument);
   v1::DeleteOrganisationRequest del;
   del.set_name("organisations/pv27");
-  ASSERT_TRUE(registry_.DeleteOrganisation(del).ok());
+  ASSERT_TRUE(other.DeleteOrganisation(del).ok());
   absl::Status gone = create_async(ExpertRequest("dirk", "pv27")).status();
   EXPECT_EQ(gone.code(), absl::StatusCode::kInvalidArgument) << gone;
   EXPECT_THAT(BadFields(gone), ElementsAre("expert.organisation"));

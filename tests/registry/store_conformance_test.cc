@@ -292,47 +292,67 @@ TYPED_TEST(StoreConformanceTest, CommitAsyncAnswersAsCommitDoes) {
 
 TYPED_TEST(StoreConformanceTest, ConcurrentCommitAsyncsAllApplyInRevisionOrder) {
   // From several threads at once, with blocking commits between them: every
-  // commit is answered once, with its own revision, and the feed has them all.
+  // commit is answered once, with its own revision, each thread's
+  // asynchronous commits apply in the order they were made, and the feed has
+  // them all.
   constexpr int kThreads = 4, kEach = 50;
-  absl::Mutex mu;
-  std::map<std::string, int64_t> revision_of;  // expert id -> revision
-  std::atomic<int> answered{0}, failed{0};
+  struct Answers {
+    absl::Mutex mu;
+    std::map<std::string, int64_t> revision_of;  // expert id -> revision
+    int answered = 0, failed = 0;
+  };
+  // Shared with the callbacks, which may outlive a failed test.
+  auto answers = std::make_shared<Answers>();
+  auto record = [answers](const std::string& id, const absl::StatusOr<CommitResult>& r) {
+    absl::MutexLock lock(&answers->mu);
+    ++answers->answered;
+    if (r.ok()) {
+      answers->revision_of[id] = r->revisions.front();
+    } else {
+      ++answers->failed;
+    }
+  };
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
-        const std::string id = absl::StrCat("e", t, "-", i);
+        const std::string id = absl::StrFormat("e%d-%02d", t, i);
         if (i % 10 == 9) {
-          absl::StatusOr<CommitResult> r =
-              this->store_->Commit(Request({Create(Kind::kExpert, id, id)}));
-          if (!r.ok()) ++failed;
-          absl::MutexLock lock(&mu);
-          if (r.ok()) revision_of[id] = r->revisions.front();
-          ++answered;
+          record(id, this->store_->Commit(Request({Create(Kind::kExpert, id, id)})));
           continue;
         }
-        this->store_->CommitAsync(Request({Create(Kind::kExpert, id, id)}),
-                                  [&, id](absl::StatusOr<CommitResult> r) {
-                                    if (!r.ok()) ++failed;
-                                    absl::MutexLock lock(&mu);
-                                    if (r.ok()) revision_of[id] = r->revisions.front();
-                                    ++answered;
-                                  });
+        this->store_->CommitAsync(
+            Request({Create(Kind::kExpert, id, id)}),
+            [record, id](absl::StatusOr<CommitResult> r) { record(id, r); });
       }
     });
   }
   for (std::thread& thread : threads) thread.join();
-  const absl::Time deadline = absl::Now() + absl::Seconds(20);
-  while (answered.load() < kThreads * kEach && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(5));
+  {
+    absl::MutexLock lock(&answers->mu);
+    auto all_answered = [&] { return answers->answered == kThreads * kEach; };
+    ASSERT_TRUE(
+        answers->mu.AwaitWithTimeout(absl::Condition(&all_answered), absl::Seconds(20)));
+    EXPECT_EQ(answers->failed, 0);
   }
-  ASSERT_EQ(answered.load(), kThreads * kEach);
-  EXPECT_EQ(failed.load(), 0);
-  absl::MutexLock lock(&mu);
+  std::map<std::string, int64_t> revision_of;
+  {
+    absl::MutexLock lock(&answers->mu);
+    revision_of = answers->revision_of;
+  }
   std::set<int64_t> revisions;
   for (const auto& [id, revision] : revision_of) revisions.insert(revision);
   EXPECT_EQ(revisions.size(), static_cast<size_t>(kThreads * kEach));
   EXPECT_EQ(this->Revision(), kThreads * kEach);
+  for (int t = 0; t < kThreads; ++t) {
+    int64_t last = 0;
+    for (int i = 0; i < kEach; ++i) {
+      if (i % 10 == 9) continue;
+      const int64_t revision = revision_of[absl::StrFormat("e%d-%02d", t, i)];
+      EXPECT_GT(revision, last) << "thread " << t << ", commit " << i;
+      last = revision;
+    }
+  }
   absl::StatusOr<std::vector<StoredChange>> changes =
       this->store_->ReadChanges(0, 1000, absl::ZeroDuration());
   ASSERT_TRUE(changes.ok()) << changes.status();
