@@ -49,8 +49,8 @@ ABSL_FLAG(int, redis_pool_size, 32,
           "feed waits have as many of their own.");
 ABSL_FLAG(int, workers, 32,
           "Threads that run the registry's writes and lists: the most of those served "
-          "at once (more wait their turn). The Gets need none: they wait for Redis on "
-          "one I/O thread.");
+          "at once (more wait their turn). The Gets and CreateExpert need none: they "
+          "wait for Redis on one I/O thread.");
 ABSL_FLAG(
     int64_t, feed_retention, 1000000,
     "Changes the feed keeps; a watcher further behind gets OUT_OF_RANGE and resyncs.");
