@@ -129,8 +129,9 @@ class RegistryServiceImpl final : public internal::RegistryServiceBase {
   // authenticates the caller on gRPC's thread and runs `start` as that
   // principal, which fills `response` and calls its `finish` with the
   // status, typically from the store's I/O thread; that records the audit
-  // event and finishes the call. When authentication would read the store (a credential
-  // not cached), the call takes Serve's path with `call` instead.
+  // event and finishes the call. When authentication would read the store
+  // (a credential not cached), the call takes Serve's path with `call`
+  // instead.
   using Finish = absl::AnyInvocable<void(absl::Status) &&>;
   grpc::ServerUnaryReactor* ServeNow(
       grpc::CallbackServerContext* context, absl::string_view method,
