@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
+#include "common/status_macros.h"
 
 namespace samenspel::registry {
 
@@ -102,6 +103,7 @@ void MemoryStore::IndexLocked(Kind kind, const std::string& id,
 }
 
 absl::StatusOr<CommitResult> MemoryStore::Commit(const CommitRequest& request) {
+  SAMENSPEL_RETURN_IF_ERROR(request.CheckAbandoned());
   absl::MutexLock lock(&mu_);
   CommitResult result;
   if (!request.request_id.empty()) {

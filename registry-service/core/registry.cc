@@ -515,10 +515,12 @@ class ResourceOps {
   using Retry = absl::AnyInvocable<void(Registry::Done<R>) &&>;
   static void CreateAsync(std::shared_ptr<ResourceOps> self, const R& input,
                           absl::string_view id, absl::string_view request_id,
-                          Registry::Done<R> done, Retry retry) {
+                          std::function<bool()> abandoned, Registry::Done<R> done,
+                          Retry retry) {
     CommitRequest req;
     absl::StatusOr<R> r = self->PlanCreate(input, id, request_id, req);
     if (!r.ok()) return std::move(done)(r.status());
+    req.abandoned = std::move(abandoned);
     Store* const store = self->store_;
     store->CommitAsync(std::move(req), [self = std::move(self), r = *std::move(r),
                                         done = std::move(done), retry = std::move(retry)](
@@ -875,28 +877,21 @@ void Registry::StartCreateExpert(std::shared_ptr<ResourceOps<v1::Expert>> ops,
   // Traits<v1::Expert>::Prepare reads the organisation: from the registry's
   // cache when it is there (no wait), else read ahead (also when validation
   // then rejects the request, which wastes only the read).
+  // `abandoned` is asked by the store just before the commit is sent.
   std::string org_id = IdOf(r.expert().organisation());
   if (ops->reads().FromCache(org_id).has_value()) {
-    if (abandoned && abandoned()) {
-      return std::move(done)(
-          absl::CancelledError("the caller gave up before the expert was written"));
-    }
     return ResourceOps<v1::Expert>::CreateAsync(std::move(ops), r.expert(), r.expert_id(),
-                                                r.request_id(), std::move(done),
-                                                std::move(retry));
+                                                r.request_id(), std::move(abandoned),
+                                                std::move(done), std::move(retry));
   }
   store_->GetAsync(
       Kind::kOrganisation, org_id,
       [ops, org_id, &r, done = std::move(done), abandoned = std::move(abandoned),
        retry = std::move(retry)](absl::StatusOr<StoredRecord> org) mutable {
-        if (abandoned && abandoned()) {
-          return std::move(done)(
-              absl::CancelledError("the caller gave up before the expert was written"));
-        }
         ops->reads().Seed(org_id, std::move(org));
         ResourceOps<v1::Expert>::CreateAsync(std::move(ops), r.expert(), r.expert_id(),
-                                             r.request_id(), std::move(done),
-                                             std::move(retry));
+                                             r.request_id(), std::move(abandoned),
+                                             std::move(done), std::move(retry));
       });
 }
 absl::StatusOr<v1::ListExpertsResponse> Registry::ListExperts(

@@ -156,9 +156,10 @@ class Registry {
   // CreateExpert the same way: the organisation is read, then the commit
   // made, both through the store's asynchronous calls (a replayed request_id
   // reads the first result likewise). `r` must stay valid until `done` runs.
-  // When `abandoned` (may be empty) returns true just before the commit
-  // (the caller's deadline passed while the organisation was read, say),
-  // nothing is written and `done` gets CANCELLED. Organisations come from a
+  // When `abandoned` (may be empty) returns true just before the commit is
+  // sent (CommitRequest::abandoned; the caller's deadline passed while Redis
+  // was slow, say), nothing is written and `done` gets CANCELLED. It may be
+  // called on any thread. Organisations come from a
   // cache when they can: a commit that relied on a changed one is retried
   // with a fresh read.
   void CreateExpertAsync(const v1::CreateExpertRequest& r, const v1::Principal& caller,

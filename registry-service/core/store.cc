@@ -53,6 +53,14 @@ Precondition Precondition::IndexEmpty(Kind kind, IndexEntry index, std::string r
   return p;
 }
 
+absl::Status CommitRequest::CheckAbandoned() const {
+  if (abandoned && abandoned()) {
+    return absl::CancelledError(
+        "the caller gave up before the write was sent; nothing written");
+  }
+  return absl::OkStatus();
+}
+
 std::string ResourceName(Kind kind, absl::string_view id) {
   return absl::StrCat(KindCollection(kind), "/", id);
 }

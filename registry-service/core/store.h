@@ -20,6 +20,7 @@
 #define SAMENSPEL_REGISTRY_CORE_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -115,6 +116,14 @@ struct CommitRequest {
   std::string request_result;
   // Recorded in every change-feed entry of this commit.
   absl::Time commit_time;
+  // Optional: asked once more just before the commit is sent (after it
+  // waited for its turn); when it returns true, nothing is written and the
+  // commit fails CANCELLED. For a caller that may give up meanwhile (its
+  // client's deadline, say). Called on any thread; must not block.
+  std::function<bool()> abandoned;
+
+  // CANCELLED when `abandoned` says so.
+  absl::Status CheckAbandoned() const;
 };
 
 struct CommitResult {

@@ -439,7 +439,17 @@ absl::Status CheckBatchReply(const absl::StatusOr<RedisReply>& reply, size_t n) 
 
 }  // namespace
 
-void RedisStore::RunCommitBatch(absl::Span<PendingCommit* const> batch) {
+void RedisStore::RunCommitBatch(absl::Span<PendingCommit* const> all) {
+  // Commits whose callers gave up while they waited are not sent.
+  std::vector<PendingCommit*> batch;
+  for (PendingCommit* pending : all) {
+    if (absl::Status gone = pending->request.CheckAbandoned(); !gone.ok()) {
+      pending->result = std::move(gone);
+    } else {
+      batch.push_back(pending);
+    }
+  }
+  if (batch.empty()) return;
   std::vector<const CommandArgs*> commits;
   for (const PendingCommit* pending : batch) commits.push_back(&pending->args);
   CommandArgs head;
@@ -472,6 +482,8 @@ void RedisStore::CommitAsync(CommitRequest request, CommitCallback done) {
 
 void RedisStore::SendAsyncCommits() {
   auto batch = std::make_shared<std::vector<std::unique_ptr<AsyncCommit>>>();
+  // Commits whose callers gave up while they waited: answered, not sent.
+  std::vector<std::pair<std::unique_ptr<AsyncCommit>, absl::Status>> abandoned;
   {
     absl::MutexLock lock(&async_commits_mu_);
     size_t bytes = 0;
@@ -479,15 +491,19 @@ void RedisStore::SendAsyncCommits() {
            batch->size() < static_cast<size_t>(options_.max_commit_batch) &&
            (batch->empty() ||
             bytes + async_commits_.front()->args.bytes() <= kMaxBatchBytes)) {
-      bytes += async_commits_.front()->args.bytes();
-      batch->push_back(std::move(async_commits_.front()));
+      std::unique_ptr<AsyncCommit> next = std::move(async_commits_.front());
       async_commits_.pop_front();
+      if (absl::Status gone = next->request.CheckAbandoned(); !gone.ok()) {
+        abandoned.emplace_back(std::move(next), std::move(gone));
+        continue;
+      }
+      bytes += next->args.bytes();
+      batch->push_back(std::move(next));
     }
-    if (batch->empty()) {
-      async_commit_in_flight_ = false;
-      return;
-    }
+    if (batch->empty()) async_commit_in_flight_ = false;
   }
+  for (auto& [commit, status] : abandoned) std::move(commit->done)(std::move(status));
+  if (batch->empty()) return;
   // EVALSHA, and EVAL when Redis does not know the script (after a restart
   // or SCRIPT FLUSH): the batch is kept until one of them is answered.
   auto send = [this, batch](bool by_sha, RedisAsync::Callback on_reply) {

@@ -161,7 +161,8 @@ grpc::ServerUnaryReactor* RegistryServiceImpl::CreateExpert(
               std::move(finish)(Reply(std::move(r), response));
             },
             // Like a call that waited too long for a worker (Serve), one
-            // whose client gave up while Redis was slow is not written.
+            // whose client gave up while Redis was slow is not written
+            // (asked on the store's I/O thread, before the commit is sent).
             [ctx] {
               return ctx->IsCancelled() ||
                      absl::FromChrono(ctx->deadline()) <= absl::Now();

@@ -364,6 +364,32 @@ TYPED_TEST(StoreConformanceTest, ConcurrentCommitAsyncsAllApplyInRevisionOrder) 
   }
 }
 
+TYPED_TEST(StoreConformanceTest, AbandonedCommitsAreNotWritten) {
+  int asked = 0;
+  CommitRequest gone = Request({Create(Kind::kExpert, "jan", "x")});
+  gone.request_id = "CreateExpert/jan";
+  gone.abandoned = [&asked] { return ++asked > 0; };
+  EXPECT_EQ(this->store_->Commit(gone).status().code(), absl::StatusCode::kCancelled);
+  absl::Notification done;
+  absl::StatusOr<CommitResult> async_result;
+  this->store_->CommitAsync(gone, [&](absl::StatusOr<CommitResult> r) {
+    async_result = std::move(r);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  EXPECT_EQ(async_result.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(asked, 2);
+  EXPECT_FALSE(this->store_->Get(Kind::kExpert, "jan").ok());
+  EXPECT_EQ(this->Revision(), 0);
+  // Its request_id was not recorded; a caller still there commits.
+  CommitRequest there = gone;
+  there.abandoned = [] { return false; };
+  absl::StatusOr<CommitResult> result = this->store_->Commit(there);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_FALSE(result->replayed);
+  EXPECT_EQ(result->revisions, std::vector<int64_t>{1});
+}
+
 TYPED_TEST(StoreConformanceTest, AtRevisionPreconditionHoldsOnlyForThatRevision) {
   this->MustCommit(Request({Create(Kind::kOrganisation, "bzk", "v1")}));  // revision 1
   // Unchanged since read: the commit applies.
