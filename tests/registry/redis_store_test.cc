@@ -394,27 +394,30 @@ TEST(RedisStoreTest, ScriptFlushFallsBackToEval) {
   EXPECT_EQ(listed->records.size(), 2u);
 }
 
+// Store::CommitAsync, waiting for its answer.
+absl::StatusOr<CommitResult> CommitAsyncAndWait(Store& store, CommitRequest request) {
+  absl::Notification done;
+  absl::StatusOr<CommitResult> result;
+  store.CommitAsync(std::move(request), [&](absl::StatusOr<CommitResult> r) {
+    result = std::move(r);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return result;
+}
+
 TEST(RedisStoreTest, ScriptFlushFallsBackToEvalForAsyncCommits) {
   std::unique_ptr<RedisServer> server = StartRedis();
   ASSERT_NE(server, nullptr);
   std::unique_ptr<RedisStore> store = MakeStore(OptionsFor(*server));
   ASSERT_NE(store, nullptr);
-  auto commit_async = [&](CommitRequest request) {
-    absl::Notification done;
-    absl::StatusOr<CommitResult> result;
-    store->CommitAsync(std::move(request), [&](absl::StatusOr<CommitResult> r) {
-      result = std::move(r);
-      done.Notify();
-    });
-    done.WaitForNotification();
-    return result;
-  };
-  ASSERT_TRUE(commit_async(Request({Create(Kind::kExpert, "a", "a")})).ok());
+  ASSERT_TRUE(
+      CommitAsyncAndWait(*store, Request({Create(Kind::kExpert, "a", "a")})).ok());
   std::unique_ptr<RedisConnection> redis = Connect(*server);
   ASSERT_NE(redis, nullptr);
   ASSERT_TRUE(redis->Command({"SCRIPT", "FLUSH"}).ok());
   absl::StatusOr<CommitResult> result =
-      commit_async(Request({Create(Kind::kExpert, "b", "b")}));
+      CommitAsyncAndWait(*store, Request({Create(Kind::kExpert, "b", "b")}));
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->revisions, std::vector<int64_t>{2});
   ListRequest request;
@@ -429,26 +432,19 @@ TEST(RedisStoreTest, AsyncCommitsFailFastWhileRedisIsDownAndRecover) {
   ASSERT_NE(server, nullptr);
   std::unique_ptr<RedisStore> store = MakeStore(OptionsFor(*server));
   ASSERT_NE(store, nullptr);
-  auto commit_async = [&](CommitRequest request) {
-    absl::Notification done;
-    absl::StatusOr<CommitResult> result;
-    store->CommitAsync(std::move(request), [&](absl::StatusOr<CommitResult> r) {
-      result = std::move(r);
-      done.Notify();
-    });
-    done.WaitForNotification();
-    return result;
-  };
-  ASSERT_TRUE(commit_async(Request({Create(Kind::kExpert, "a", "a")})).ok());
+  ASSERT_TRUE(
+      CommitAsyncAndWait(*store, Request({Create(Kind::kExpert, "a", "a")})).ok());
   ASSERT_TRUE(server->Stop().ok());
   const absl::Time start = absl::Now();
-  EXPECT_EQ(commit_async(Request({Create(Kind::kExpert, "b", "b")})).status().code(),
+  EXPECT_EQ(CommitAsyncAndWait(*store, Request({Create(Kind::kExpert, "b", "b")}))
+                .status()
+                .code(),
             absl::StatusCode::kUnavailable);
   EXPECT_LT(absl::Now() - start, absl::Seconds(3));
   ASSERT_TRUE(server->Start().ok());
   // The next commit reconnects by itself.
   absl::StatusOr<CommitResult> result =
-      commit_async(Request({Create(Kind::kExpert, "c", "c")}));
+      CommitAsyncAndWait(*store, Request({Create(Kind::kExpert, "c", "c")}));
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->revisions.size(), 1u);
   EXPECT_TRUE(store->Get(Kind::kExpert, "c").ok());
