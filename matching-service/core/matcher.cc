@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/errors.h"
+#include "matching-service/core/score_scan.h"
 
 namespace samenspel::matching {
 namespace {
@@ -250,12 +251,6 @@ class Ranking {
                               pool_->parallelism());
     ranges_.resize(parts + 1);
     for (int p = 0; p <= parts; ++p) ranges_[p] = uint64_t{docs} * p / parts;
-    // The passes over every expert after the accumulation (a few
-    // nanoseconds each) are split too only when that outweighs waking the
-    // other threads again.
-    pass_parts_ =
-        docs >= 10 * static_cast<uint32_t>(o_.min_docs_per_query_thread) ? parts : 1;
-    pass_ranges_ = pass_parts_ == parts ? ranges_ : std::vector<uint32_t>{0, docs};
     std::vector<RangeStats> stats(parts);
     Run(parts, [&](int p) {
       for (const GroupPlan& g : groups_) {
@@ -266,8 +261,8 @@ class Ranking {
       stats[p] = StatsOf(sc, ranges_[p], ranges_[p + 1]);
     });
     Select(sc, keep, stats, top);
-    Run(pass_parts_, [&](int p) {
-      const uint32_t lo = pass_ranges_[p], hi = pass_ranges_[p + 1];
+    Run(parts, [&](int p) {
+      const uint32_t lo = ranges_[p], hi = ranges_[p + 1];
       std::fill(sc.text.begin() + lo, sc.text.begin() + hi, 0.0f);
       std::fill(sc.skill.begin() + lo, sc.skill.begin() + hi, 0.0f);
     });
@@ -472,7 +467,33 @@ class Ranking {
     return d;
   }
 
+  // Explain() of each of `picked`, after Score(): split between as many
+  // threads as scored (each explanation looks up every query term in the
+  // expert's postings, and builds a few dozen strings).
+  std::vector<v1::ExpertMatch> ExplainAll(const std::vector<Candidate>& picked) const {
+    // The skills first, on this thread: BestSkills() fills per-query memos.
+    std::vector<std::vector<SkillMatch>> skills;
+    skills.reserve(picked.size());
+    for (const Candidate& c : picked) skills.push_back(BestSkills(s_.facts(c.doc)));
+    std::vector<v1::ExpertMatch> out(picked.size());
+    const int parts =
+        std::clamp<int>(picked.size(), 1, std::max<int>(1, ranges_.size() - 1));
+    Run(parts, [&](int p) {
+      for (size_t i = p; i < picked.size(); i += parts) {
+        out[i] = Explain(picked[i], skills[i]);
+      }
+    });
+    return out;
+  }
+
   v1::ExpertMatch Explain(const Candidate& c) const {
+    return Explain(c, BestSkills(s_.facts(c.doc)));
+  }
+
+  // The explanation of `c`, whose BestSkills() are `skill_matches`. Reads
+  // no per-query memo: several threads may explain at once.
+  v1::ExpertMatch Explain(const Candidate& c,
+                          const std::vector<SkillMatch>& skill_matches) const {
     const ExpertFacts f = s_.facts(c.doc);
     v1::ExpertMatch m;
     m.set_expert(std::string(f.name));
@@ -542,7 +563,6 @@ class Ranking {
             absl::StrJoin(words.begin(),
                           words.begin() + std::min<size_t>(8, words.size()), ", ")));
     std::vector<std::string> skill_notes;
-    const std::vector<SkillMatch> skill_matches = BestSkills(f);
     for (size_t j = 0; j < q_.skills.size(); ++j) {
       const SkillQuery& sq = q_.skills[j];
       const SkillMatch& sm = skill_matches[j];
@@ -844,8 +864,7 @@ class Ranking {
     // filter. The best usually passes; else take them in order.
     double max_raw = -1;
     {
-      uint32_t best = 0;
-      while (text[best] != max_text) ++best;
+      const uint32_t best = FindScore(text, docs, max_text);
       if (Passes(best)) {
         max_raw = max_text;
       } else {
@@ -889,23 +908,24 @@ class Ranking {
     // filter (with a margin for its rounding) before the exact bound; each
     // range on its thread.
     std::vector<Ub> ubs;
-    std::vector<std::vector<Ub>> part_ubs(pass_parts_);
+    std::vector<std::vector<Ub>> part_ubs(ranges_.size() - 1);
     auto collect = [&](double lo, double hi) {
       const float scale = static_cast<float>(text_scale_);
       const float cap = static_cast<float>(skills_cap);
       const float rest_f = static_cast<float>(rest);
       const float lo_f = static_cast<float>(lo - 1e-5);
-      Run(pass_parts_, [&](int p) {
+      Run(static_cast<int>(part_ubs.size()), [&](int p) {
         std::vector<Ub>& out = part_ubs[p];
         out.clear();
-        const float* const t = text;
-        const float* const k = skill;
-        for (uint32_t doc = pass_ranges_[p], end = pass_ranges_[p + 1]; doc < end;
-             ++doc) {
-          const float b = t[doc] * scale + std::min(cap, k[doc]) + rest_f;
-          if (b >= lo_f && t[doc] != 0) [[unlikely]] {
-            const double bound = bound_of(doc);
-            if (bound >= lo && bound < hi) out.push_back({bound, doc});
+        const BoundFilter filter{scale, cap, rest_f, lo_f};
+        uint32_t hits[kScanBlock + 16];
+        for (uint32_t doc = ranges_[p], end = ranges_[p + 1]; doc < end;
+             doc += kScanBlock) {
+          const size_t n =
+              ScanBounds(text, skill, doc, std::min(end, doc + kScanBlock), filter, hits);
+          for (size_t i = 0; i < n; ++i) {
+            const double bound = bound_of(hits[i]);
+            if (bound >= lo && bound < hi) out.push_back({bound, hits[i]});
           }
         }
       });
@@ -1031,11 +1051,9 @@ class Ranking {
   // postings in the base and the delta.
   std::vector<float> term_weight_;
   std::vector<std::pair<PostingList, PostingList>> term_lists_;
-  // Set by Score(): the experts of part p are [ranges_[p], ranges_[p + 1]);
-  // the passes after the accumulation use pass_parts_ parts, pass_ranges_.
+  // Set by Score(): the experts of part p are [ranges_[p], ranges_[p + 1]),
+  // in the accumulation and in the passes over every expert after it.
   std::vector<uint32_t> ranges_;
-  int pass_parts_ = 1;
-  std::vector<uint32_t> pass_ranges_;
   // Set by Plan().
   std::vector<TermPlan> plan_;
   std::vector<GroupPlan> groups_;
@@ -1291,13 +1309,14 @@ void Matcher::Publish(std::shared_ptr<const Catalog> catalog, int64_t revision) 
   state_ = std::move(state);
 }
 
-void Matcher::WakeQueryThreads(const MatcherState& state) const {
+WorkerPool::Hold Matcher::KeepQueryThreadsAwake(const MatcherState& state) const {
   // Ranking::Score uses the pool from two parts of min_docs_per_query_thread.
   if (pool_ != nullptr &&
       state.index->doc_count() >=
           2 * static_cast<size_t>(options_.min_docs_per_query_thread)) {
-    pool_->Wake();
+    return pool_->KeepAwake();
   }
+  return WorkerPool::Hold();
 }
 
 std::shared_ptr<const MatcherState> Matcher::State() const {
@@ -1322,7 +1341,7 @@ absl::StatusOr<v1::MatchExpertsResponse> Matcher::MatchExperts(
     return InvalidField("page_size", "must be between 0 and 200 (0 means 10)");
   }
   const std::shared_ptr<const MatcherState> state = State();
-  WakeQueryThreads(*state);
+  const WorkerPool::Hold awake = KeepQueryThreadsAwake(*state);
   absl::StatusOr<Challenge> challenge = Resolve(*state, r.challenge(), on_behalf_of);
   if (!challenge.ok()) return challenge.status();
   const Query query = BuildQuery(*analyzer_, *challenge);
@@ -1331,7 +1350,9 @@ absl::StatusOr<v1::MatchExpertsResponse> Matcher::MatchExperts(
   std::vector<Candidate> picked = ranking.Rerank(
       ranking.Score(r.filters(), std::max<size_t>(options_.rerank_pool, k)), k);
   v1::MatchExpertsResponse response;
-  for (const Candidate& c : picked) *response.add_matches() = ranking.Explain(c);
+  for (v1::ExpertMatch& m : ranking.ExplainAll(picked)) {
+    *response.add_matches() = std::move(m);
+  }
   response.set_revision(state->revision);
   return response;
 }
@@ -1346,7 +1367,7 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     return InvalidField("max_per_organisation", "must not be negative (0 means 1)");
   }
   const std::shared_ptr<const MatcherState> state = State();
-  WakeQueryThreads(*state);
+  const WorkerPool::Hold awake = KeepQueryThreadsAwake(*state);
   absl::StatusOr<Challenge> challenge = Resolve(*state, r.challenge(), on_behalf_of);
   if (!challenge.ok()) return challenge.status();
   const int team_size = r.team_size() > 0

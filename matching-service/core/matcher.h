@@ -177,8 +177,9 @@ class Matcher {
   std::shared_ptr<const TeamEntry> AnalyzeTeam(const registry::v1::TaskTeam& team) const;
   void Publish(std::shared_ptr<const Catalog> catalog, int64_t revision);
   // Lets the query threads wake while the query is analysed, when scoring
-  // it on `state` will use them.
-  void WakeQueryThreads(const MatcherState& state) const;
+  // it on `state` will use them, and keeps them awake until the query's
+  // last phase on them (its explanations) is done.
+  WorkerPool::Hold KeepQueryThreadsAwake(const MatcherState& state) const;
 
   const Analyzer* const analyzer_;
   const RegionTable regions_;

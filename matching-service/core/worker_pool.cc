@@ -26,6 +26,16 @@ WorkerPool::WorkerPool(int threads) : awake_(threads) {
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Work(); });
 }
 
+WorkerPool::Hold WorkerPool::KeepAwake() {
+  if (threads_.empty()) return Hold();
+  holds_.fetch_add(1, std::memory_order_relaxed);
+  if (awake_.load(std::memory_order_relaxed) < static_cast<int>(threads_.size())) {
+    // Sleeping workers see holds_ (in ready()) when mu_ is released.
+    absl::MutexLock lock(&mu_);
+  }
+  return Hold(this);
+}
+
 void WorkerPool::Wake() {
   if (threads_.empty() || awake_.load(std::memory_order_relaxed) > 0) return;
   absl::MutexLock lock(&mu_);
@@ -77,14 +87,19 @@ void WorkerPool::Run(int parts, absl::FunctionRef<void(int)> part) {
 void WorkerPool::Work() {
   absl::MutexLock lock(&mu_);
   auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return stopping_ || !jobs_.empty() || wake_;
+    return stopping_ || !jobs_.empty() || wake_ ||
+           holds_.load(std::memory_order_relaxed) > 0;
   };
   for (;;) {
     if (jobs_.empty() && !stopping_) {
       // Queries come in bursts of calls: wait a little awake before
       // sleeping (waking a sleeping thread costs tens of microseconds).
+      // And while a Hold lives (see KeepAwake).
       mu_.Unlock();
-      SpinWhile([this] { return queued_.load(std::memory_order_relaxed) == 0; }, kSpin);
+      do {
+        SpinWhile([this] { return queued_.load(std::memory_order_relaxed) == 0; }, kSpin);
+      } while (queued_.load(std::memory_order_relaxed) == 0 &&
+               holds_.load(std::memory_order_relaxed) > 0);
       mu_.Lock();
     }
     if (!ready()) {
@@ -94,7 +109,7 @@ void WorkerPool::Work() {
     }
     if (jobs_.empty()) {
       if (stopping_) return;  // and nothing left to run
-      wake_ = false;          // woken by Wake(): wait awake again
+      wake_ = false;          // woken by Wake() or KeepAwake(): wait awake again
       continue;
     }
     Job* job = jobs_.front();

@@ -91,6 +91,45 @@ TEST(WorkerPoolTest, WakeLeavesRunsAndStoppingAsTheyWere) {
   }
 }
 
+// Waits (bounded) until the pool has `n` workers awake; true if it did.
+bool AwaitAwake(const WorkerPool& pool, int n) {
+  for (int i = 0; i < 2000 && pool.awake_workers() != n; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return pool.awake_workers() == n;
+}
+
+TEST(WorkerPoolTest, KeepAwakeHoldsTheWorkersAwakeUntilTheLastHoldIsGone) {
+  WorkerPool pool(2);
+  ASSERT_TRUE(AwaitAwake(pool, 0));  // idle workers fall asleep after ~200 us
+  WorkerPool::Hold first = pool.KeepAwake();
+  ASSERT_TRUE(AwaitAwake(pool, 2));
+  WorkerPool::Hold second = pool.KeepAwake();
+  {
+    WorkerPool::Hold moved = std::move(second);  // `second` gives up its hold
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // many times kSpin
+    EXPECT_EQ(pool.awake_workers(), 2);
+  }
+  first = WorkerPool::Hold();  // releases the last hold
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // Runs still work while and after being held, and the workers sleep again.
+  WorkerPool::Hold third = pool.KeepAwake();
+  std::atomic<int> runs{0};
+  for (int i = 0; i < 50; ++i) pool.Run(3, [&](int) { ++runs; });
+  EXPECT_EQ(runs.load(), 150);
+  third = WorkerPool::Hold();
+  EXPECT_TRUE(AwaitAwake(pool, 0));
+}
+
+TEST(WorkerPoolTest, KeepAwakeWithoutWorkersDoesNothing) {
+  WorkerPool pool(0);
+  WorkerPool::Hold hold = pool.KeepAwake();
+  EXPECT_EQ(pool.awake_workers(), 0);
+  int runs = 0;
+  pool.Run(3, [&](int) { ++runs; });
+  EXPECT_EQ(runs, 3);
+}
+
 TEST(WorkerPoolTest, WakeWithoutWorkersDoesNothing) {
   WorkerPool pool(0);
   pool.Wake();
