@@ -252,13 +252,16 @@ class Ranking {
     ranges_.resize(parts + 1);
     for (int p = 0; p <= parts; ++p) ranges_[p] = uint64_t{docs} * p / parts;
     std::vector<RangeStats> stats(parts);
+    // Select() samples the bounds of about 16 * keep experts.
+    const uint32_t sample_step =
+        std::max<uint32_t>(1, docs / (16 * std::max<size_t>(1, keep)));
     Run(parts, [&](int p) {
       for (const GroupPlan& g : groups_) {
         AccumulateTerms(sc,
                         absl::MakeConstSpan(plan_.data() + g.begin, plan_.data() + g.end),
                         ranges_[p], ranges_[p + 1]);
       }
-      stats[p] = StatsOf(sc, ranges_[p], ranges_[p + 1]);
+      stats[p] = StatsOf(sc, ranges_[p], ranges_[p + 1], sample_step);
     });
     Select(sc, keep, stats, top);
     Run(parts, [&](int p) {
@@ -279,12 +282,18 @@ class Ranking {
     }
   }
 
-  // The best text score in a range of experts and how many have one.
+  // A range of experts after the accumulation, seen by its own thread
+  // while the range's scores are in that thread's cache: the best text
+  // score, the first expert with it, how many have a text score, and the
+  // text and skills scores of the touched experts at multiples of a step.
   struct RangeStats {
     float max_text = 0;
+    uint32_t first_max = 0;
     size_t touched = 0;
+    std::vector<std::pair<float, float>> samples;
   };
-  static RangeStats StatsOf(const Scratch& sc, uint32_t lo, uint32_t hi) {
+  static RangeStats StatsOf(const Scratch& sc, uint32_t lo, uint32_t hi,
+                            uint32_t sample_step) {
     // Scores are never negative, so their bits order as they do: integer
     // operations, which the compiler vectorises.
     const float* const text = sc.text.data();
@@ -295,7 +304,16 @@ class Ranking {
       max_bits = std::max(max_bits, bits);
       touched += bits != 0;
     }
-    return RangeStats{std::bit_cast<float>(max_bits), touched};
+    RangeStats r;
+    r.max_text = std::bit_cast<float>(max_bits);
+    r.touched = touched;
+    if (touched == 0) return r;
+    r.first_max = lo + FindScore(text + lo, hi - lo, r.max_text);
+    for (uint32_t doc = (lo + sample_step - 1) / sample_step * sample_step; doc < hi;
+         doc += sample_step) {
+      if (text[doc] != 0) r.samples.emplace_back(text[doc], sc.skill[doc]);
+    }
+    return r;
   }
 
   void Components(Candidate& c) const {
@@ -854,9 +872,13 @@ class Ranking {
     const float* const skill = sc.skill.data();
     const uint32_t docs = s_.doc_count();
     float max_text = 0;
+    uint32_t best = 0;  // the first expert with max_text
     size_t touched = 0;
     for (const RangeStats& r : stats) {
-      max_text = std::max(max_text, r.max_text);
+      if (r.max_text > max_text) {
+        max_text = r.max_text;
+        best = r.first_max;
+      }
       touched += r.touched;
     }
     if (touched == 0) return;
@@ -864,7 +886,6 @@ class Ranking {
     // filter. The best usually passes; else take them in order.
     double max_raw = -1;
     {
-      const uint32_t best = FindScore(text, docs, max_text);
       if (Passes(best)) {
         max_raw = max_text;
       } else {
@@ -900,10 +921,10 @@ class Ranking {
     // region and availability can add.
     const double skills_cap = SkillsCap();
     const double rest = o_.region_weight + o_.availability_weight + 1e-9;
-    auto bound_of = [&](uint32_t doc) {
-      return text[doc] * text_scale_ +
-             std::min(skills_cap, skill[doc] * (1 + 1e-6) + 1e-9) + rest;
+    auto bound_from = [&](float t, float k) {
+      return t * text_scale_ + std::min(skills_cap, k * (1 + 1e-6) + 1e-9) + rest;
     };
+    auto bound_of = [&](uint32_t doc) { return bound_from(text[doc], skill[doc]); };
     // Collects the touched experts whose bound is in [lo, hi): a float
     // filter (with a margin for its rounding) before the exact bound; each
     // range on its thread.
@@ -940,14 +961,14 @@ class Ranking {
     }
     // Most candidates cannot make it: a threshold that about 16 * keep reach
     // (the bounds are loose: about 2 * keep get evaluated to find the keep
-    // best), from a sample of about 16 * keep touched experts, leaves them
-    // out of the sort; they are taken after all if the result is weaker.
+    // best), from the touched among the ~16 * keep experts StatsOf sampled,
+    // leaves them out of the sort; they are taken after all if the result
+    // is weaker.
     double threshold = -HUGE_VAL;
     if (touched > 32 * keep) {
-      const size_t step = std::max<size_t>(1, touched / (16 * keep));
       std::vector<double> sample;
-      for (uint32_t doc = 0; doc < docs; doc += step) {
-        if (text[doc] != 0) sample.push_back(bound_of(doc));
+      for (const RangeStats& r : stats) {
+        for (const auto& [t, k] : r.samples) sample.push_back(bound_from(t, k));
       }
       // The sample's rank that about 16 * keep of the touched experts reach.
       const size_t rank = 16 * keep * sample.size() / touched;
