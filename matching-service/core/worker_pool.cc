@@ -1,5 +1,7 @@
 #include "matching-service/core/worker_pool.h"
 
+#include <sched.h>
+
 #include <algorithm>
 
 namespace samenspel::matching {
@@ -96,10 +98,16 @@ void WorkerPool::Work() {
       // sleeping (waking a sleeping thread costs tens of microseconds).
       // And while a Hold lives (see KeepAwake).
       mu_.Unlock();
-      do {
-        SpinWhile([this] { return queued_.load(std::memory_order_relaxed) == 0; }, kSpin);
-      } while (queued_.load(std::memory_order_relaxed) == 0 &&
-               holds_.load(std::memory_order_relaxed) > 0);
+      SpinWhile([this] { return queued_.load(std::memory_order_relaxed) == 0; }, kSpin);
+      // Held awake, a worker may wait through a query's serial phases,
+      // milliseconds: it yields its core to any thread that wants it (the
+      // server's gRPC threads, or the query's own caller moved there), or
+      // that thread waits for the spinner's time slice (a server-side p99
+      // of 6.5-7 ms instead of 3.5 ms at 100k experts).
+      while (queued_.load(std::memory_order_relaxed) == 0 &&
+             holds_.load(std::memory_order_relaxed) > 0) {
+        sched_yield();
+      }
       mu_.Lock();
     }
     if (!ready()) {
