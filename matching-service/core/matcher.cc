@@ -791,9 +791,23 @@ class Ranking {
     return s_.alive(doc) && PassesCheap(doc) && PassesHours(doc);
   }
 
+  // A candidate's upper bound of relevance and its doc in one integer
+  // whose descending order is by bound, descending, then by doc: the sorts
+  // of Evaluate() compare integers. The bound is kept as the float at or
+  // above it, so it stays an upper bound.
   struct Ub {
-    double bound;
-    uint32_t doc;
+    uint64_t key;
+
+    static Ub Of(double bound, uint32_t doc) {
+      // Bounds are positive (they include the region and availability
+      // maxima), so their float bits order as they do.
+      float f = static_cast<float>(std::max(bound, 0.0));
+      if (f < bound) f = std::nextafter(f, HUGE_VALF);
+      return Ub{uint64_t{std::bit_cast<uint32_t>(f)} << 32 | (UINT32_MAX - doc)};
+    }
+    float bound() const { return std::bit_cast<float>(static_cast<uint32_t>(key >> 32)); }
+    uint32_t doc() const { return UINT32_MAX - static_cast<uint32_t>(key); }
+    bool operator>(const Ub& other) const { return key > other.key; }
   };
   static bool Better(const Candidate& a, const Candidate& b) {
     return a.relevance() > b.relevance() ||
@@ -822,9 +836,7 @@ class Ranking {
              o_.region_weight * kRegionScore[RegionKind(f)] +
              o_.availability_weight * hours / kFullAvailabilityHours + 1e-9;
     };
-    auto ub_order = [](const Ub& a, const Ub& b) {
-      return a.bound > b.bound || (a.bound == b.bound && a.doc < b.doc);
-    };
+    const std::greater<Ub> ub_order;
     for (size_t done = 0; done < ubs.size();) {
       const size_t chunk = std::min(ubs.size() - done, std::max<size_t>(64, 2 * keep));
       auto first = ubs.begin() + done, mid = first + chunk;
@@ -832,17 +844,19 @@ class Ranking {
       std::sort(first, mid, ub_order);
       // Experts are scattered in memory: fetch a few ahead.
       constexpr int kAhead = 8;
-      for (auto it = first; it != mid && it != first + kAhead; ++it) s_.Prefetch(it->doc);
+      for (auto it = first; it != mid && it != first + kAhead; ++it)
+        s_.Prefetch(it->doc());
       for (auto it = first; it != mid; ++it) {
-        if (mid - it > kAhead) s_.Prefetch((it + kAhead)->doc);
+        if (mid - it > kAhead) s_.Prefetch((it + kAhead)->doc());
+        const uint32_t doc = it->doc();
         if (top.size() == keep && o_.prune_candidates) {
-          if (it->bound < top.front().relevance()) return true;
-          if (tight_bound_of(it->doc) < top.front().relevance()) continue;
+          if (it->bound() < top.front().relevance()) return true;
+          if (tight_bound_of(doc) < top.front().relevance()) continue;
         }
-        if (!Passes(it->doc)) continue;
+        if (!Passes(doc)) continue;
         Candidate c;
-        c.doc = it->doc;
-        c.text_raw = text[it->doc];
+        c.doc = doc;
+        c.text_raw = text[doc];
         Components(c);
         if (top.size() < keep) {
           top.push_back(c);
@@ -946,7 +960,7 @@ class Ranking {
               ScanBounds(text, skill, doc, std::min(end, doc + kScanBlock), filter, hits);
           for (size_t i = 0; i < n; ++i) {
             const double bound = bound_of(hits[i]);
-            if (bound >= lo && bound < hi) out.push_back({bound, hits[i]});
+            if (bound >= lo && bound < hi) out.push_back(Ub::Of(bound, hits[i]));
           }
         }
       });
