@@ -198,12 +198,15 @@ namespace {
 class Ranking {
  public:
   // `pool` (may be null) runs parts of a query on other threads; `scratch`
-  // (may be null) lends Score() its arrays.
+  // (may be null) lends Score() its arrays. With `spread` false (other
+  // queries keep the cores busy), only the accumulation is split between
+  // threads, not the shorter passes after it.
   Ranking(const MatcherState& state, const RegionTable& regions,
           const MatcherOptions& options, const Query& query, WorkerPool* pool = nullptr,
-          ScratchPool* scratch = nullptr)
+          ScratchPool* scratch = nullptr, bool spread = true)
       : pool_(pool),
         scratch_(scratch),
+        spread_(spread),
         state_(state),
         s_(*state.index),
         vocabulary_(*state.index->vocabulary),
@@ -263,9 +266,10 @@ class Ranking {
       }
       stats[p] = StatsOf(sc, ranges_[p], ranges_[p + 1], sample_step);
     });
+    pass_ranges_ = spread_ ? ranges_ : std::vector<uint32_t>{0, docs};
     Select(sc, keep, stats, top);
-    Run(parts, [&](int p) {
-      const uint32_t lo = ranges_[p], hi = ranges_[p + 1];
+    Run(pass_parts(), [&](int p) {
+      const uint32_t lo = pass_ranges_[p], hi = pass_ranges_[p + 1];
       std::fill(sc.text.begin() + lo, sc.text.begin() + hi, 0.0f);
       std::fill(sc.skill.begin() + lo, sc.skill.begin() + hi, 0.0f);
     });
@@ -494,8 +498,7 @@ class Ranking {
     skills.reserve(picked.size());
     for (const Candidate& c : picked) skills.push_back(BestSkills(s_.facts(c.doc)));
     std::vector<v1::ExpertMatch> out(picked.size());
-    const int parts =
-        std::clamp<int>(picked.size(), 1, std::max<int>(1, ranges_.size() - 1));
+    const int parts = std::clamp<int>(picked.size(), 1, pass_parts());
     Run(parts, [&](int p) {
       for (size_t i = p; i < picked.size(); i += parts) {
         out[i] = Explain(picked[i], skills[i]);
@@ -943,7 +946,7 @@ class Ranking {
     // filter (with a margin for its rounding) before the exact bound; each
     // range on its thread.
     std::vector<Ub> ubs;
-    std::vector<std::vector<Ub>> part_ubs(ranges_.size() - 1);
+    std::vector<std::vector<Ub>> part_ubs(pass_parts());
     auto collect = [&](double lo, double hi) {
       const float scale = static_cast<float>(text_scale_);
       const float cap = static_cast<float>(skills_cap);
@@ -954,7 +957,7 @@ class Ranking {
         out.clear();
         const BoundFilter filter{scale, cap, rest_f, lo_f};
         uint32_t hits[kScanBlock + 16];
-        for (uint32_t doc = ranges_[p], end = ranges_[p + 1]; doc < end;
+        for (uint32_t doc = pass_ranges_[p], end = pass_ranges_[p + 1]; doc < end;
              doc += kScanBlock) {
           const size_t n =
               ScanBounds(text, skill, doc, std::min(end, doc + kScanBlock), filter, hits);
@@ -1064,6 +1067,7 @@ class Ranking {
 
   WorkerPool* const pool_;
   ScratchPool* const scratch_;
+  const bool spread_;
   const MatcherState& state_;
   const IndexSnapshot& s_;
   const Vocabulary& vocabulary_;
@@ -1086,9 +1090,13 @@ class Ranking {
   // postings in the base and the delta.
   std::vector<float> term_weight_;
   std::vector<std::pair<PostingList, PostingList>> term_lists_;
-  // Set by Score(): the experts of part p are [ranges_[p], ranges_[p + 1]),
-  // in the accumulation and in the passes over every expert after it.
+  // Set by Score(): the experts of part p are [ranges_[p], ranges_[p + 1])
+  // in the accumulation, [pass_ranges_[p], pass_ranges_[p + 1]) in the
+  // passes over every expert after it (and the explanations have as many
+  // parts).
   std::vector<uint32_t> ranges_;
+  std::vector<uint32_t> pass_ranges_{0, 0};
+  int pass_parts() const { return static_cast<int>(pass_ranges_.size()) - 1; }
   // Set by Plan().
   std::vector<TermPlan> plan_;
   std::vector<GroupPlan> groups_;
@@ -1344,15 +1352,21 @@ void Matcher::Publish(std::shared_ptr<const Catalog> catalog, int64_t revision) 
   state_ = std::move(state);
 }
 
-WorkerPool::Hold Matcher::KeepQueryThreadsAwake(const MatcherState& state) const {
+Matcher::QueryScope::QueryScope(const Matcher& matcher, const MatcherState& state)
+    : matcher_(matcher), alone_(matcher.queries_in_flight_.fetch_add(1) == 0) {
   // Ranking::Score uses the pool from two parts of min_docs_per_query_thread.
-  if (pool_ != nullptr &&
+  if (matcher.pool_ != nullptr &&
       state.index->doc_count() >=
-          2 * static_cast<size_t>(options_.min_docs_per_query_thread)) {
-    return pool_->KeepAwake();
+          2 * static_cast<size_t>(matcher.options_.min_docs_per_query_thread)) {
+    if (alone_) {
+      hold_ = matcher.pool_->KeepAwake();
+    } else {
+      matcher.pool_->Wake();
+    }
   }
-  return WorkerPool::Hold();
 }
+
+Matcher::QueryScope::~QueryScope() { matcher_.queries_in_flight_.fetch_sub(1); }
 
 std::shared_ptr<const MatcherState> Matcher::State() const {
   absl::MutexLock lock(&mu_);
@@ -1376,11 +1390,12 @@ absl::StatusOr<v1::MatchExpertsResponse> Matcher::MatchExperts(
     return InvalidField("page_size", "must be between 0 and 200 (0 means 10)");
   }
   const std::shared_ptr<const MatcherState> state = State();
-  const WorkerPool::Hold awake = KeepQueryThreadsAwake(*state);
+  const QueryScope scope(*this, *state);
   absl::StatusOr<Challenge> challenge = Resolve(*state, r.challenge(), on_behalf_of);
   if (!challenge.ok()) return challenge.status();
   const Query query = BuildQuery(*analyzer_, *challenge);
-  Ranking ranking(*state, regions_, options_, query, pool_.get(), scratch_.get());
+  Ranking ranking(*state, regions_, options_, query, pool_.get(), scratch_.get(),
+                  scope.alone());
   const size_t k = r.page_size() == 0 ? 10 : r.page_size();
   std::vector<Candidate> picked = ranking.Rerank(
       ranking.Score(r.filters(), std::max<size_t>(options_.rerank_pool, k)), k);
@@ -1402,7 +1417,7 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     return InvalidField("max_per_organisation", "must not be negative (0 means 1)");
   }
   const std::shared_ptr<const MatcherState> state = State();
-  const WorkerPool::Hold awake = KeepQueryThreadsAwake(*state);
+  const QueryScope scope(*this, *state);
   absl::StatusOr<Challenge> challenge = Resolve(*state, r.challenge(), on_behalf_of);
   if (!challenge.ok()) return challenge.status();
   const int team_size = r.team_size() > 0
@@ -1410,7 +1425,8 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
                             : (challenge->team_size() > 0 ? challenge->team_size() : 5);
   const int max_per_org = r.max_per_organisation() > 0 ? r.max_per_organisation() : 1;
   const Query query = BuildQuery(*analyzer_, *challenge);
-  Ranking ranking(*state, regions_, options_, query, pool_.get(), scratch_.get());
+  Ranking ranking(*state, regions_, options_, query, pool_.get(), scratch_.get(),
+                  scope.alone());
   v1::MatchFilters filters = r.filters();
   // A member must have time for the team.
   filters.set_min_available_hours(std::max(1, filters.min_available_hours()));

@@ -28,6 +28,7 @@
 #ifndef SAMENSPEL_MATCHING_CORE_MATCHER_H_
 #define SAMENSPEL_MATCHING_CORE_MATCHER_H_
 
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <thread>
@@ -176,17 +177,34 @@ class Matcher {
  private:
   std::shared_ptr<const TeamEntry> AnalyzeTeam(const registry::v1::TaskTeam& team) const;
   void Publish(std::shared_ptr<const Catalog> catalog, int64_t revision);
-  // Lets the query threads wake while the query is analysed, when scoring
-  // it on `state` will use them, and keeps them awake until the query's
-  // last phase on them (its explanations) is done.
-  WorkerPool::Hold KeepQueryThreadsAwake(const MatcherState& state) const;
+  // A query in flight, for its lifetime: lets the query threads wake while
+  // it is analysed, when scoring it on `state` will use them, and, when it
+  // is the only query in flight, keeps them awake until its last phase on
+  // them (its explanations) is done. With several queries in flight the
+  // cores are busy with them anyway: a held worker would only take turns
+  // from them.
+  class QueryScope {
+   public:
+    QueryScope(const Matcher& matcher, const MatcherState& state);
+    ~QueryScope();
+    QueryScope(const QueryScope&) = delete;
+    QueryScope& operator=(const QueryScope&) = delete;
+    // No other query was in flight when this one started.
+    bool alone() const { return alone_; }
+
+   private:
+    const Matcher& matcher_;
+    bool alone_ = false;
+    WorkerPool::Hold hold_;
+  };
 
   const Analyzer* const analyzer_;
   const RegionTable regions_;
   const MatcherOptions options_;
   ExpertIndex index_;
-  std::unique_ptr<WorkerPool> pool_;        // query threads
-  std::unique_ptr<ScratchPool> scratch_;    // queries' score arrays
+  std::unique_ptr<WorkerPool> pool_;      // query threads
+  std::unique_ptr<ScratchPool> scratch_;  // queries' score arrays
+  mutable std::atomic<int> queries_in_flight_{0};
   std::shared_ptr<const Catalog> catalog_;  // follower thread only
 
   mutable absl::Mutex mu_;
