@@ -87,21 +87,13 @@ class Reads {
   explicit Reads(Store* store, OrganisationCache* cache = nullptr)
       : store_(store), cache_(cache), lookups_(cache != nullptr) {}
   Store* store() const { return store_; }
-  // `*cached` (may be null) tells whether the answer came from the shared
-  // cache, which a commit may rely on only with a Precondition::AtRevision.
-  absl::StatusOr<StoredRecord> Organisation(const std::string& id,
-                                            bool* cached = nullptr) {
-    if (cached != nullptr) *cached = false;
+  // A commit that relies on the answer (from the store, or from the shared
+  // cache) carries a Precondition::AtRevision for it.
+  absl::StatusOr<StoredRecord> Organisation(const std::string& id) {
     if (auto seeded = seeded_.find(id); seeded != seeded_.end()) return seeded->second;
     auto it = organisations_.find(id);
-    if (it != organisations_.end()) {
-      if (cached != nullptr) *cached = it->second.second;
-      return it->second.first;
-    }
-    if (std::optional<StoredRecord> hit = FromCache(id)) {
-      if (cached != nullptr) *cached = true;
-      return *std::move(hit);
-    }
+    if (it != organisations_.end()) return it->second.first;
+    if (std::optional<StoredRecord> hit = FromCache(id)) return *std::move(hit);
     absl::StatusOr<StoredRecord> rec = store_->Get(Kind::kOrganisation, id);
     if (rec.ok()) {
       organisations_.emplace(id, std::make_pair(*rec, false));
@@ -120,27 +112,18 @@ class Reads {
   std::optional<StoredRecord> FromCache(const std::string& id) {
     if (!lookups_) return std::nullopt;
     std::optional<StoredRecord> hit = cache_->Find(id);
-    if (hit.has_value()) {
-      used_cache_ = true;
-      organisations_.insert_or_assign(id, std::make_pair(*hit, true));
-    }
+    if (hit.has_value()) organisations_.insert_or_assign(id, std::make_pair(*hit, true));
     return hit;
   }
-  // Whether the shared cache answered any read.
-  bool used_cache() const { return used_cache_; }
-  // After a commit failed because a cached record had changed: forgets what
-  // came from the cache, here and there, and reads the store from now on
-  // (what it reads refreshes the cache).
-  void DropCached() {
-    for (auto it = organisations_.begin(); it != organisations_.end();) {
-      if (it->second.second) {
-        cache_->Forget(it->first);
-        it = organisations_.erase(it);
-      } else {
-        ++it;
-      }
+  // After a commit failed because a record read had changed since: forgets
+  // every read (and what came from the cache, there too), and reads the
+  // store from now on (what it reads refreshes the cache).
+  void DropReads() {
+    for (const auto& [id, read] : organisations_) {
+      if (read.second) cache_->Forget(id);
     }
-    used_cache_ = false;
+    organisations_.clear();
+    seeded_.clear();
     lookups_ = false;
   }
 
@@ -148,7 +131,6 @@ class Reads {
   Store* const store_;
   OrganisationCache* const cache_;  // may be null
   bool lookups_;                    // whether reads may come from cache_
-  bool used_cache_ = false;
   std::map<std::string, absl::StatusOr<StoredRecord>> seeded_;
   // -> (record, whether it came from the shared cache)
   std::map<std::string, std::pair<StoredRecord, bool>> organisations_;
@@ -230,8 +212,7 @@ struct Traits<v1::Expert> {
                               CommitRequest& req) {
     const std::string field = absl::StrCat(prefix, ".organisation");
     const std::string org_id = IdOf(r.organisation());
-    bool cached = false;
-    absl::StatusOr<StoredRecord> org = reads.Organisation(org_id, &cached);
+    absl::StatusOr<StoredRecord> org = reads.Organisation(org_id);
     if (absl::IsNotFound(org.status())) {
       return InvalidField(field, absl::StrCat(r.organisation(), " does not exist"));
     }
@@ -239,10 +220,11 @@ struct Traits<v1::Expert> {
     v1::Organisation o;
     if (!o.ParseFromString(org->data)) return absl::InternalError("corrupt organisation");
     r.set_layer(o.layer());
-    // A cached organisation must be as read: its layer is copied.
+    // The organisation must still be as read when the commit runs: its
+    // layer is copied (an update of its layer rewrites its experts' in the
+    // same commit, which would miss this one).
     req.preconditions.push_back(
-        cached ? Precondition::AtRevision(Kind::kOrganisation, org_id, org->revision)
-               : Precondition::Exists(Kind::kOrganisation, org_id, field));
+        Precondition::AtRevision(Kind::kOrganisation, org_id, org->revision));
     return absl::OkStatus();
   }
   // Removes the expert from every team, in the same commit.
@@ -489,7 +471,7 @@ class ResourceOps {
       CommitRequest req;
       SAMENSPEL_ASSIGN_OR_RETURN(R r, PlanCreate(input, id, request_id, req));
       absl::StatusOr<CommitResult> result = store_->Commit(req);
-      if (StaleCachedRead(result.status())) continue;
+      if (RetryAfterChangedRead(result.status())) continue;
       SAMENSPEL_RETURN_IF_ERROR(result.status());
       if (result->replayed)
         return Get(ResourceName(T::kKind, result->request_result), "name");
@@ -497,20 +479,22 @@ class ResourceOps {
     }
   }
 
-  // Whether a create's commit failed only because a record read from the
-  // registry's cache had changed (a Precondition::AtRevision; creates fail
-  // ABORTED for nothing else); then the cache is dropped for a retry, which
-  // reads the store.
-  bool StaleCachedRead(const absl::Status& status) {
-    if (!absl::IsAborted(status) || !reads_.used_cache()) return false;
-    reads_.DropCached();
+  // Whether a create's commit failed only because a record it read had
+  // changed since (a Precondition::AtRevision; creates fail ABORTED for
+  // nothing else) and may be tried again: once, with every read dropped,
+  // so that the retry reads the store. A second change in that window
+  // gives the caller ABORTED.
+  bool RetryAfterChangedRead(const absl::Status& status) {
+    if (!absl::IsAborted(status) || retried_) return false;
+    retried_ = true;
+    reads_.DropReads();
     return true;
   }
 
   // Create, answered through `done` without waiting on the store (see
   // Registry::CreateExpertAsync). `self` owns this ResourceOps and is kept
   // until `done` runs; `input` must stay valid until then too. When a record
-  // read from the registry's cache had changed, `retry` gets `done` instead
+  // read had changed (see RetryAfterChangedRead), `retry` gets `done` instead
   // (the cache is dropped by then).
   using Retry = absl::AnyInvocable<void(Registry::Done<R>) &&>;
   static void CreateAsync(std::shared_ptr<ResourceOps> self, const R& input,
@@ -525,7 +509,7 @@ class ResourceOps {
     store->CommitAsync(std::move(req), [self = std::move(self), r = *std::move(r),
                                         done = std::move(done), retry = std::move(retry)](
                                            absl::StatusOr<CommitResult> result) mutable {
-      if (self->StaleCachedRead(result.status()))
+      if (self->RetryAfterChangedRead(result.status()))
         return std::move(retry)(std::move(done));
       if (!result.ok()) return std::move(done)(result.status());
       if (result->replayed) {
@@ -761,6 +745,7 @@ class ResourceOps {
   const RegistryOptions& options_;
   const v1::Principal& caller_;
   Reads reads_;
+  bool retried_ = false;  // see RetryAfterChangedRead
 };
 
 Registry::Registry(Store* store, RegistryOptions options)
@@ -931,64 +916,72 @@ absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
     return InvalidField("requests",
                         absl::StrCat("at most ", options_.max_batch_size, " per call"));
   }
-  ResourceOps<v1::Expert> ops(*this, caller);
-  CommitRequest req;
-  req.commit_time = options_.clock();
-  v1::BatchCreateExpertsResponse response;
-  FieldViolations v;
-  std::set<std::string> ids;
-  std::vector<std::string> request_ids;
-  for (int i = 0; i < r.requests_size(); ++i) {
-    const auto& item = r.requests(i);
-    const std::string prefix = absl::StrCat("requests[", i, "]");
-    if (absl::Status s = CheckRequestId(item.request_id(), prefix + ".request_id");
-        !s.ok()) {
-      v.Add(prefix + ".request_id", std::string(s.message()));
-    }
-    request_ids.push_back(item.request_id());
-    absl::StatusOr<v1::Expert> e = ops.PrepareCreate(
-        item.expert(), item.expert_id(), prefix + ".expert", prefix + ".expert_id", req);
-    if (absl::IsInvalidArgument(e.status())) {
-      // Gather every bad item's fields, so an import can report them all.
-      google::rpc::BadRequest detail;
-      if (auto payload =
-              e.status().GetPayload("type.googleapis.com/google.rpc.BadRequest")) {
-        detail.ParseFromString(std::string(*payload));
+  // Once more when an organisation read for the batch changed before its
+  // commit (a Precondition::AtRevision), reading it again.
+  for (int attempt = 0;; ++attempt) {
+    ResourceOps<v1::Expert> ops(*this, caller);
+    CommitRequest req;
+    req.commit_time = options_.clock();
+    v1::BatchCreateExpertsResponse response;
+    FieldViolations v;
+    std::set<std::string> ids;
+    std::vector<std::string> request_ids;
+    for (int i = 0; i < r.requests_size(); ++i) {
+      const auto& item = r.requests(i);
+      const std::string prefix = absl::StrCat("requests[", i, "]");
+      if (absl::Status s = CheckRequestId(item.request_id(), prefix + ".request_id");
+          !s.ok()) {
+        v.Add(prefix + ".request_id", std::string(s.message()));
       }
-      for (const auto& fv : detail.field_violations())
-        v.Add(fv.field(), fv.description());
-      continue;
+      request_ids.push_back(item.request_id());
+      absl::StatusOr<v1::Expert> e =
+          ops.PrepareCreate(item.expert(), item.expert_id(), prefix + ".expert",
+                            prefix + ".expert_id", req);
+      if (absl::IsInvalidArgument(e.status())) {
+        // Gather every bad item's fields, so an import can report them all.
+        google::rpc::BadRequest detail;
+        if (auto payload =
+                e.status().GetPayload("type.googleapis.com/google.rpc.BadRequest")) {
+          detail.ParseFromString(std::string(*payload));
+        }
+        for (const auto& fv : detail.field_violations())
+          v.Add(fv.field(), fv.description());
+        continue;
+      }
+      SAMENSPEL_RETURN_IF_ERROR(e.status());
+      if (!ids.insert(e->name()).second) {
+        v.Add(prefix + ".expert_id", "the same id appears earlier in this batch");
+      }
+      *response.add_experts() = *std::move(e);
     }
-    SAMENSPEL_RETURN_IF_ERROR(e.status());
-    if (!ids.insert(e->name()).second) {
-      v.Add(prefix + ".expert_id", "the same id appears earlier in this batch");
+    SAMENSPEL_RETURN_IF_ERROR(v.ToStatus());
+    const bool idempotent =
+        std::none_of(request_ids.begin(), request_ids.end(),
+                     [](const std::string& id) { return id.empty(); });
+    if (idempotent) {
+      req.request_id =
+          absl::StrCat("experts/batch/", Sha256Hex(absl::StrJoin(request_ids, "\n")));
+      std::vector<std::string> names;
+      for (const auto& e : response.experts()) names.push_back(IdOf(e.name()));
+      req.request_result = absl::StrJoin(names, "\n");
     }
-    *response.add_experts() = *std::move(e);
-  }
-  SAMENSPEL_RETURN_IF_ERROR(v.ToStatus());
-  const bool idempotent = std::none_of(request_ids.begin(), request_ids.end(),
-                                       [](const std::string& id) { return id.empty(); });
-  if (idempotent) {
-    req.request_id =
-        absl::StrCat("experts/batch/", Sha256Hex(absl::StrJoin(request_ids, "\n")));
-    std::vector<std::string> names;
-    for (const auto& e : response.experts()) names.push_back(IdOf(e.name()));
-    req.request_result = absl::StrJoin(names, "\n");
-  }
-  SAMENSPEL_ASSIGN_OR_RETURN(CommitResult result, store_->Commit(req));
-  if (result.replayed) {
-    response.clear_experts();
-    for (absl::string_view id : absl::StrSplit(result.request_result, '\n')) {
-      SAMENSPEL_ASSIGN_OR_RETURN(*response.add_experts(),
-                                 ops.Get(ResourceName(Kind::kExpert, id), "name"));
+    absl::StatusOr<CommitResult> committed = store_->Commit(req);
+    if (absl::IsAborted(committed.status()) && attempt == 0) continue;
+    SAMENSPEL_ASSIGN_OR_RETURN(CommitResult result, std::move(committed));
+    if (result.replayed) {
+      response.clear_experts();
+      for (absl::string_view id : absl::StrSplit(result.request_result, '\n')) {
+        SAMENSPEL_ASSIGN_OR_RETURN(*response.add_experts(),
+                                   ops.Get(ResourceName(Kind::kExpert, id), "name"));
+      }
+      return response;
+    }
+    for (int i = 0; i < response.experts_size(); ++i) {
+      response.mutable_experts(i)->set_revision(result.revisions[i]);
+      response.mutable_experts(i)->set_etag(Etag(result.revisions[i]));
     }
     return response;
   }
-  for (int i = 0; i < response.experts_size(); ++i) {
-    response.mutable_experts(i)->set_revision(result.revisions[i]);
-    response.mutable_experts(i)->set_etag(Etag(result.revisions[i]));
-  }
-  return response;
 }
 
 // --- Teams ---

@@ -291,6 +291,97 @@ TEST_F(RegistryTest, CreateExpertAsyncRereadsAnOrganisationThatChangedSinceCache
   EXPECT_THAT(BadFields(gone), ElementsAre("expert.organisation"));
 }
 
+// A store on which `meanwhile` runs just before the first commit that
+// creates an expert: the window between a create's read of the expert's
+// organisation and its commit.
+class ChangeBeforeCommitStore : public MemoryStore {
+ public:
+  absl::StatusOr<CommitResult> Commit(const CommitRequest& request) override {
+    const bool creates_expert = std::any_of(
+        request.mutations.begin(), request.mutations.end(), [](const auto& m) {
+          return m.op == Mutation::Op::kCreate && m.kind == Kind::kExpert;
+        });
+    if (creates_expert && meanwhile) std::exchange(meanwhile, nullptr)();
+    return MemoryStore::Commit(request);
+  }
+  std::function<void()> meanwhile;
+};
+
+TEST_F(RegistryTest, AnOrganisationChangedBetweenReadAndCommitIsReadAgain) {
+  ChangeBeforeCommitStore store;
+  Registry registry(&store, Options());
+  Registry other(&store, Options());  // another registry on the same store
+  v1::CreateOrganisationRequest org;
+  org.set_organisation_id("ggd");
+  org.mutable_organisation()->set_display_name("GGD");
+  org.mutable_organisation()->set_layer(type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  ASSERT_TRUE(registry.CreateOrganisation(org).ok());
+  type::v1::GovernmentLayer layer = type::v1::GOVERNMENT_LAYER_MUNICIPAL;
+  // The other registry moves the organisation to the next layer.
+  auto change_layer = [&] {
+    layer = layer == type::v1::GOVERNMENT_LAYER_REGIONAL
+                ? type::v1::GOVERNMENT_LAYER_MUNICIPAL
+                : type::v1::GOVERNMENT_LAYER_REGIONAL;
+    v1::UpdateOrganisationRequest update;
+    update.mutable_organisation()->set_name("organisations/ggd");
+    update.mutable_organisation()->set_layer(layer);
+    update.mutable_update_mask()->add_paths("layer");
+    ASSERT_TRUE(other.UpdateOrganisation(update).ok());
+  };
+  auto create_async = [&](const v1::CreateExpertRequest& req) {
+    absl::StatusOr<v1::Expert> result = absl::UnknownError("not answered");
+    registry.CreateExpertAsync(req, SystemPrincipal(), [&](absl::StatusOr<v1::Expert> e) {
+      result = std::move(e);
+    });
+    return result;
+  };
+  auto stored_layer = [&](const std::string& id) {
+    v1::GetExpertRequest get;
+    get.set_name("experts/" + id);
+    absl::StatusOr<v1::Expert> e = registry.GetExpert(get, SystemPrincipal());
+    EXPECT_TRUE(e.ok()) << e.status();
+    return e.ok() ? e->layer() : type::v1::GOVERNMENT_LAYER_UNSPECIFIED;
+  };
+
+  // Each way of creating an expert copies the layer the organisation has
+  // when the expert is written, not the one it had when it was read.
+  store.meanwhile = change_layer;
+  absl::StatusOr<v1::Expert> anna = registry.CreateExpert(ExpertRequest("anna", "ggd"));
+  ASSERT_TRUE(anna.ok()) << anna.status();
+  EXPECT_EQ(anna->layer(), layer);
+  EXPECT_EQ(stored_layer("anna"), layer);
+
+  store.meanwhile = change_layer;  // the organisation is in the cache now
+  absl::StatusOr<v1::Expert> bert = create_async(ExpertRequest("bert", "ggd"));
+  ASSERT_TRUE(bert.ok()) << bert.status();
+  EXPECT_EQ(bert->layer(), layer);
+  EXPECT_EQ(stored_layer("bert"), layer);
+
+  store.meanwhile = change_layer;
+  v1::BatchCreateExpertsRequest batch;
+  *batch.add_requests() = ExpertRequest("carla", "ggd");
+  *batch.add_requests() = ExpertRequest("dirk", "ggd");
+  absl::StatusOr<v1::BatchCreateExpertsResponse> created =
+      registry.BatchCreateExperts(batch, SystemPrincipal());
+  ASSERT_TRUE(created.ok()) << created.status();
+  for (const v1::Expert& e : created->experts()) EXPECT_EQ(e.layer(), layer) << e.name();
+  EXPECT_EQ(stored_layer("carla"), layer);
+  EXPECT_EQ(stored_layer("dirk"), layer);
+
+  // Deleted meanwhile: as for an organisation that never existed.
+  v1::CreateOrganisationRequest gone_org = org;
+  gone_org.set_organisation_id("gone");
+  ASSERT_TRUE(registry.CreateOrganisation(gone_org).ok());
+  store.meanwhile = [&] {
+    v1::DeleteOrganisationRequest del;
+    del.set_name("organisations/gone");
+    ASSERT_TRUE(other.DeleteOrganisation(del).ok());
+  };
+  absl::Status gone = registry.CreateExpert(ExpertRequest("erik", "gone")).status();
+  EXPECT_EQ(gone.code(), absl::StatusCode::kInvalidArgument) << gone;
+  EXPECT_THAT(BadFields(gone), ElementsAre("expert.organisation"));
+}
+
 TEST_F(RegistryTest, UpdateWithMaskChangesOnlyMaskedFields) {
   MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
   v1::Expert e = MakeExpert("anna", "gm0363");
