@@ -855,7 +855,8 @@ void Registry::CreateExpertAsync(const v1::CreateExpertRequest& r,
 void Registry::StartCreateExpert(std::shared_ptr<ResourceOps<v1::Expert>> ops,
                                  const v1::CreateExpertRequest& r, Done<v1::Expert> done,
                                  std::function<bool()> abandoned) {
-  // After a stale cached organisation: again, reading it from the store.
+  // After an organisation changed since it was read: again, reading it from
+  // the store.
   auto retry = [this, ops, &r, abandoned](Done<v1::Expert> done) mutable {
     StartCreateExpert(std::move(ops), r, std::move(done), std::move(abandoned));
   };
@@ -916,10 +917,10 @@ absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
     return InvalidField("requests",
                         absl::StrCat("at most ", options_.max_batch_size, " per call"));
   }
+  ResourceOps<v1::Expert> ops(*this, caller);
   // Once more when an organisation read for the batch changed before its
-  // commit (a Precondition::AtRevision), reading it again.
-  for (int attempt = 0;; ++attempt) {
-    ResourceOps<v1::Expert> ops(*this, caller);
+  // commit (see RetryAfterChangedRead), reading it again.
+  for (;;) {
     CommitRequest req;
     req.commit_time = options_.clock();
     v1::BatchCreateExpertsResponse response;
@@ -966,7 +967,7 @@ absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
       req.request_result = absl::StrJoin(names, "\n");
     }
     absl::StatusOr<CommitResult> committed = store_->Commit(req);
-    if (absl::IsAborted(committed.status()) && attempt == 0) continue;
+    if (ops.RetryAfterChangedRead(committed.status())) continue;
     SAMENSPEL_ASSIGN_OR_RETURN(CommitResult result, std::move(committed));
     if (result.replayed) {
       response.clear_experts();
