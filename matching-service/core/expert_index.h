@@ -35,6 +35,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,10 +45,12 @@
 #include "absl/base/call_once.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 #include "matching-service/analysis/analyzer.h"
+#include "matching-service/core/huge_pages.h"
 #include "samenspel/registry/v1/resources.pb.h"
 
 namespace samenspel::matching {
@@ -300,11 +303,23 @@ class Segment {
       uint32_t term;  // dense number, index into term_ids_
       FieldTf tf;
     };
+    // Entries live in blocks of one huge page (huge_pages.h), so that adding
+    // never copies the ones before (a growing vector of all of them did, 2-3
+    // times over). Blocks after the first are advised as huge pages.
+    static constexpr int kBlockBits = 18;
+    static constexpr uint32_t kBlockSize = 1u << kBlockBits;
+    static_assert(kBlockSize * sizeof(Entry) == kHugePageBytes);
+    struct FreeBlock {
+      void operator()(Entry* block) const { std::free(block); }
+    };
+    // Finish() places the entries of a segment this large on two threads.
+    static constexpr uint32_t kSplitFinishEntries = 1u << 20;
     std::shared_ptr<Segment> segment_ = std::make_shared<Segment>();
     absl::flat_hash_map<TermId, uint32_t> dense_;
     std::vector<TermId> term_ids_;
     std::vector<uint32_t> term_counts_;
-    std::vector<Entry> entries_;
+    std::vector<std::unique_ptr<Entry[], FreeBlock>> blocks_;
+    uint32_t entries_ = 0;
     std::vector<uint32_t> entry_offsets_{0};
   };
 
@@ -386,9 +401,9 @@ class Segment {
   };
   absl::flat_hash_map<TermId, TermRange> ranges_;
   // Postings, term by term (ranges_), as parallel arrays.
-  std::vector<uint32_t> docs_;
-  std::vector<uint16_t> impacts_;
-  std::vector<FieldTf> tfs_;
+  HugePageVector<uint32_t> docs_;
+  HugePageVector<uint16_t> impacts_;
+  HugePageVector<FieldTf> tfs_;
   std::array<uint64_t, kNumFields> total_length_{};
   FieldLengths max_length_{};
   AverageLengths reference_{1, 1, 1, 1};
@@ -468,9 +483,14 @@ class ExpertIndex {
 
  private:
   void Publish(int64_t revision);
-  // name -> doc of `segment`, keys viewing the segment's names.
-  static absl::flat_hash_map<absl::string_view, uint32_t> NamesOf(const Segment& segment,
-                                                                  size_t reserve);
+  // name -> doc; keys view a segment's names. Huge pages: a snapshot's map
+  // is large and filled at random.
+  using NameMap = absl::flat_hash_map<
+      absl::string_view, uint32_t, absl::Hash<absl::string_view>,
+      std::equal_to<absl::string_view>,
+      HugePageAllocator<std::pair<const absl::string_view, uint32_t>>>;
+  // name -> doc of `segment`.
+  static NameMap NamesOf(const Segment& segment, size_t reserve);
 
   static uint64_t NextInstance();
 
@@ -483,9 +503,9 @@ class ExpertIndex {
   // Writer-only state.
   std::shared_ptr<const Segment> base_;
   std::shared_ptr<std::vector<bool>> base_dead_;
-  absl::flat_hash_map<absl::string_view, uint32_t> base_docs_;  // live name -> base doc
+  NameMap base_docs_;  // live name -> base doc
   std::shared_ptr<const Segment> delta_;
-  absl::flat_hash_map<absl::string_view, uint32_t> delta_docs_;  // name -> delta doc
+  NameMap delta_docs_;  // name -> delta doc
   size_t dead_count_ = 0;
 
   mutable absl::Mutex mu_;

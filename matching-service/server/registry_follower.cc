@@ -70,6 +70,7 @@ absl::Status RegistryFollower::LoadSnapshot() {
   // Every list starts after the first page of the first one, so everything
   // changed since that page's revision is also in the feed after it. Experts
   // are analysed page by page while the next pages are read.
+  const absl::Time start = absl::Now();
   int64_t revision = -1;
   std::unique_ptr<Matcher::SnapshotLoader> loader = matcher_->StartLoad();
   Matcher::SnapshotLoader& l = *loader;
@@ -100,6 +101,7 @@ absl::Status RegistryFollower::LoadSnapshot() {
   }
   if (!s.ok()) return s;
   const size_t experts = l.experts();
+  const absl::Time listed = absl::Now();
   // The applier must not apply old queued changes over the new snapshot.
   {
     absl::MutexLock lock(&mu_);
@@ -115,8 +117,12 @@ absl::Status RegistryFollower::LoadSnapshot() {
   // back to the system rather than keep them in the allocator.
   malloc_trim(0);
   ++snapshots_;
-  std::fprintf(stderr, "samenspel-matching: snapshot at revision %lld: %zu experts\n",
-               static_cast<long long>(revision), experts);
+  std::fprintf(stderr,
+               "samenspel-matching: snapshot at revision %lld: %zu experts (read and "
+               "analysed in %.2f s, index finished in %.2f s)\n",
+               static_cast<long long>(revision), experts,
+               absl::ToDoubleSeconds(listed - start),
+               absl::ToDoubleSeconds(absl::Now() - listed));
   if (!ready_.exchange(true) && options_.on_ready) options_.on_ready(true);
   return absl::OkStatus();
 }

@@ -147,6 +147,56 @@ TEST(SegmentTest, BuildKeepsFactsAndPostings) {
   EXPECT_EQ(s->reference()[kSkills], 4.0);
 }
 
+TEST(SegmentTest, ALargeBuildPlacesEveryPostingAsASmallOneDoes) {
+  // Enough postings for Finish() to place them on two threads and for the
+  // builder to fill several blocks; terms, tfs and lengths vary per doc.
+  constexpr uint32_t kDocs = 40000;
+  constexpr TermId kVocabulary = 700;
+  std::mt19937 random(11);
+  std::vector<Segment::Doc> docs;
+  std::map<TermId, std::vector<std::pair<uint32_t, FieldTf>>> expected;
+  size_t entries = 0;
+  for (uint32_t d = 0; d < kDocs; ++d) {
+    Segment::Doc doc;
+    doc.name = "experts/" + std::to_string(d);
+    doc.field_length = {1 + random() % 40, random() % 10, 1 + random() % 20,
+                        1 + random() % 400};
+    std::set<TermId> terms;
+    while (terms.size() < 20 + d % 21) terms.insert(1 + random() % kVocabulary);
+    for (TermId t : terms) {
+      const FieldTf tf{static_cast<uint8_t>(random() % 3), 0,
+                       static_cast<uint8_t>(random() % 2),
+                       static_cast<uint8_t>(1 + random() % 12)};
+      doc.terms.push_back({t, tf});
+      expected[t].push_back({d, tf});
+    }
+    entries += terms.size();
+    docs.push_back(std::move(doc));
+  }
+  ASSERT_GT(entries, size_t{1} << 20) << "too small to take the two-thread path";
+  auto s = Segment::Build(std::move(docs));
+  ASSERT_EQ(s->size(), kDocs);
+  EXPECT_EQ(s->postings_count(), entries);
+  const TextFormula formula(s->reference());
+  for (TermId t = 1; t <= kVocabulary; ++t) {
+    const PostingList list = s->Postings(t);
+    const auto& want = expected[t];
+    ASSERT_EQ(list.size, want.size()) << "term " << t;
+    uint16_t max_impact = 0;
+    for (uint32_t i = 0; i < list.size; ++i) {
+      ASSERT_EQ(list.docs[i], want[i].first) << "term " << t << " posting " << i;
+      ASSERT_EQ(list.tfs[i], want[i].second) << "term " << t << " posting " << i;
+      ASSERT_EQ(list.impacts[i],
+                formula.Impact(want[i].second, s->lengths()[want[i].first]))
+          << "term " << t << " posting " << i;
+      max_impact =
+          std::max<uint16_t>(max_impact, list.impacts[i] & TextFormula::kImpactMask);
+    }
+    EXPECT_EQ(list.max_impact, max_impact) << "term " << t;
+  }
+  EXPECT_EQ(s->name(kDocs - 1), "experts/" + std::to_string(kDocs - 1));
+}
+
 TEST(SegmentTest, MergeDropsDeadDocsAndAppendsTheOther) {
   auto a = Segment::Build({MakeDoc("a", {1, 2}), MakeDoc("b", {2}), MakeDoc("c", {3})});
   auto b = Segment::Build({MakeDoc("d", {2, 4}), MakeDoc("b", {5})});

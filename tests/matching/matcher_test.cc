@@ -59,6 +59,10 @@ class MatcherTest : public ::testing::Test {
     ASSERT_TRUE(analyzer.ok()) << analyzer.status();
     analyzer_ = analyzer->release();
   }
+  static void TearDownTestSuite() {
+    delete analyzer_;
+    analyzer_ = nullptr;
+  }
 
   MatcherTest() : matcher_(analyzer_, Regions(), Options()) {}
 
