@@ -1183,8 +1183,16 @@ Matcher::SnapshotLoader::SnapshotLoader(const ExpertIndex* index) : index_(index
 Matcher::SnapshotLoader::~SnapshotLoader() { JoinWorkers(); }
 
 void Matcher::SnapshotLoader::AddExperts(std::vector<registry::v1::Expert> page) {
+  auto experts =
+      std::make_shared<google::protobuf::RepeatedPtrField<registry::v1::Expert>>();
+  experts->Reserve(static_cast<int>(page.size()));
+  for (registry::v1::Expert& e : page) *experts->Add() = std::move(e);
+  AddExperts(std::move(experts));
+}
+
+void Matcher::SnapshotLoader::AddExperts(ExpertPage page) {
   absl::MutexLock lock(&mu_);
-  experts_ += page.size();
+  experts_ += page->size();
   // At most two pages per worker wait or are being analysed.
   const uint64_t limit = 2 * workers_.size();
   auto room = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -1210,7 +1218,7 @@ void Matcher::SnapshotLoader::AddChallenges(std::vector<registry::v1::Challenge>
 void Matcher::SnapshotLoader::Work() {
   for (;;) {
     uint64_t seq;
-    std::vector<registry::v1::Expert> page;
+    ExpertPage page;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -1223,9 +1231,9 @@ void Matcher::SnapshotLoader::Work() {
       pages_.pop_front();
     }
     std::vector<Segment::Doc> docs;
-    docs.reserve(page.size());
-    for (const auto& e : page) docs.push_back(index_->Analyze(e));
-    std::vector<registry::v1::Expert>().swap(page);
+    docs.reserve(page->size());
+    for (const auto& e : *page) docs.push_back(index_->Analyze(e));
+    page.reset();
     // Pages go into the index in the order they were added.
     absl::MutexLock lock(&mu_);
     auto turn = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return next_append_ == seq; };

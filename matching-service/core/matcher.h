@@ -39,6 +39,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "google/protobuf/repeated_field.h"
 #include "matching-service/analysis/analyzer.h"
 #include "matching-service/core/catalog.h"
 #include "matching-service/core/expert_index.h"
@@ -109,8 +110,14 @@ class Matcher {
     SnapshotLoader(const SnapshotLoader&) = delete;
     SnapshotLoader& operator=(const SnapshotLoader&) = delete;
 
+    // A page of experts as received: the pointer may share ownership of what
+    // holds them (a response on a protobuf arena, freed in one go once the
+    // page is analysed).
+    using ExpertPage =
+        std::shared_ptr<const google::protobuf::RepeatedPtrField<registry::v1::Expert>>;
     // Blocks while enough pages wait for analysis. Thread-safe (pages from
     // several threads go in in the order of their calls).
+    void AddExperts(ExpertPage page);
     void AddExperts(std::vector<registry::v1::Expert> page);
     void AddOrganisations(std::vector<registry::v1::Organisation> page);
     void AddTeams(std::vector<registry::v1::TaskTeam> page);
@@ -134,8 +141,7 @@ class Matcher {
     std::vector<registry::v1::Challenge> challenges_;
     mutable absl::Mutex mu_;
     size_t experts_ ABSL_GUARDED_BY(mu_) = 0;
-    std::deque<std::pair<uint64_t, std::vector<registry::v1::Expert>>> pages_
-        ABSL_GUARDED_BY(mu_);
+    std::deque<std::pair<uint64_t, ExpertPage>> pages_ ABSL_GUARDED_BY(mu_);
     uint64_t next_page_ ABSL_GUARDED_BY(mu_) = 0;    // sequence of the next page added
     uint64_t next_append_ ABSL_GUARDED_BY(mu_) = 0;  // page whose docs go in next
     bool closing_ ABSL_GUARDED_BY(mu_) = false;
