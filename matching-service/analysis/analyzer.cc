@@ -24,6 +24,8 @@ struct Analyzer::Stems {
   std::string dutch;
   std::string english;  // empty when dutch_only
   bool dutch_only = false;
+  size_t dutch_hash = 0;    // TermHash(dutch)
+  size_t english_hash = 0;  // TermHash(english)
 };
 
 // Everything about one distinct folded word; computed once per thread.
@@ -37,6 +39,7 @@ struct Analyzer::WordInfo {
 // A multi-word entry of the synonym file.
 struct Analyzer::Phrase {
   std::string term;                                  // folded words joined by ' '
+  size_t hash;                                       // TermHash(term)
   std::vector<std::vector<std::string>> word_stems;  // the stems of each word
   std::vector<int> groups;                           // synonym groups it is in
 };
@@ -66,18 +69,24 @@ bool HasDigit(absl::string_view word) {
   return false;
 }
 
-// Calls fn(stem) for the stems of a word that a text in `mode` is indexed
-// under.
+// Calls fn(stem, its hash) for the stems of a word that a text in `mode` is
+// indexed under.
+template <typename StemsT, typename ModeT, typename Fn>
+void ForEachHashedStem(const StemsT& stems, ModeT mode, Fn fn) {
+  if (stems.dutch_only || mode == ModeT::kDutch) {
+    fn(stems.dutch, stems.dutch_hash);
+  } else if (mode == ModeT::kEnglish) {
+    fn(stems.english, stems.english_hash);
+  } else {
+    fn(stems.dutch, stems.dutch_hash);
+    if (stems.english != stems.dutch) fn(stems.english, stems.english_hash);
+  }
+}
+
+// Calls fn(stem) likewise.
 template <typename StemsT, typename ModeT, typename Fn>
 void ForEachStem(const StemsT& stems, ModeT mode, Fn fn) {
-  if (stems.dutch_only || mode == ModeT::kDutch) {
-    fn(stems.dutch);
-  } else if (mode == ModeT::kEnglish) {
-    fn(stems.english);
-  } else {
-    fn(stems.dutch);
-    if (stems.english != stems.dutch) fn(stems.english);
-  }
+  ForEachHashedStem(stems, mode, [&](const std::string& stem, size_t) { fn(stem); });
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
@@ -206,7 +215,7 @@ void Analyzer::AddSynonyms(const std::vector<SynonymGroup>& groups) {
       std::string term = absl::StrJoin(entry.words, " ");
       const auto [it, inserted] = phrase_ids.try_emplace(term, phrases_.size());
       if (inserted) {
-        Phrase phrase{term, {}, {}};
+        Phrase phrase{term, TermHash(term), {}, {}};
         for (const std::string& word : entry.words) {
           std::vector<std::string>& stems = phrase.word_stems.emplace_back();
           ForEachStem(ComputeWordInfo(word).stems, Mode::kBoth,
@@ -232,11 +241,13 @@ Analyzer::Stems Analyzer::ComputeStems(absl::string_view word) const {
   if (HasDigit(word)) {  // "co2", "2030": nothing to stem
     stems.dutch = std::string(word);
     stems.english = stems.dutch;
-    return stems;
+  } else {
+    stems.dutch = Stem(Language::kDutch, word);
+    stems.dutch_only = splitter_.IsLexiconStem(stems.dutch);
+    if (!stems.dutch_only) stems.english = Stem(Language::kEnglish, word);
   }
-  stems.dutch = Stem(Language::kDutch, word);
-  stems.dutch_only = splitter_.IsLexiconStem(stems.dutch);
-  if (!stems.dutch_only) stems.english = Stem(Language::kEnglish, word);
+  stems.dutch_hash = TermHash(stems.dutch);
+  stems.english_hash = TermHash(stems.english);
   return stems;
 }
 
@@ -251,6 +262,7 @@ Analyzer::WordInfo Analyzer::ComputeWordInfo(absl::string_view word) const {
   if (!parts.empty()) {  // a compound of known parts is Dutch
     info.stems.dutch_only = true;
     info.stems.english.clear();
+    info.stems.english_hash = TermHash(info.stems.english);
   }
   for (absl::string_view part : parts) info.parts.push_back(ComputeStems(part));
   ForEachStem(info.stems, Mode::kBoth, [&](const std::string& stem) {
@@ -330,8 +342,8 @@ std::vector<AnalyzedTerm> Analyzer::AnalyzeDocument(absl::string_view text) cons
   return terms;
 }
 
-void Analyzer::AnalyzeDocument(absl::string_view text,
-                               std::vector<AnalyzedTerm>* terms) const {
+template <typename Emit>
+void Analyzer::EmitDocumentTerms(absl::string_view text, Emit emit) const {
   Mode mode;
   const ThreadState& state = Prepare(text, &mode);
   int group = 0;
@@ -339,22 +351,39 @@ void Analyzer::AnalyzeDocument(absl::string_view text,
     const WordInfo& info = *state.infos[i];
     if (info.stop_languages != 0) continue;
     const absl::string_view source = SourceWord(state.tokens[i], text);
-    ForEachStem(info.stems, mode, [&](const std::string& stem) {
-      terms->push_back({stem, source, 1.0f, AnalyzedTerm::Origin::kExact, group});
+    ForEachHashedStem(info.stems, mode, [&](const std::string& stem, size_t hash) {
+      emit(stem, hash, source, 1.0f, AnalyzedTerm::Origin::kExact, group);
     });
     for (const Stems& part : info.parts) {
-      ForEachStem(part, mode, [&](const std::string& stem) {
-        terms->push_back({stem, source, compound_part_weight_,
-                          AnalyzedTerm::Origin::kCompoundPart, group});
+      ForEachHashedStem(part, mode, [&](const std::string& stem, size_t hash) {
+        emit(stem, hash, source, compound_part_weight_,
+             AnalyzedTerm::Origin::kCompoundPart, group);
       });
     }
     ++group;
     ForEachPhraseAt(state, i, [&](const Phrase& phrase, size_t last) {
       const size_t begin = state.tokens[i].begin;
-      terms->push_back({phrase.term, text.substr(begin, state.tokens[last].end - begin),
-                        1.0f, AnalyzedTerm::Origin::kExact, group++});
+      emit(phrase.term, phrase.hash, text.substr(begin, state.tokens[last].end - begin),
+           1.0f, AnalyzedTerm::Origin::kExact, group++);
     });
   }
+}
+
+void Analyzer::AnalyzeDocument(absl::string_view text,
+                               std::vector<AnalyzedTerm>* terms) const {
+  EmitDocumentTerms(text, [&](const std::string& term, size_t, absl::string_view source,
+                              float weight, AnalyzedTerm::Origin origin, int group) {
+    terms->push_back({term, source, weight, origin, group});
+  });
+}
+
+void Analyzer::ForEachDocumentTerm(
+    absl::string_view text,
+    absl::FunctionRef<void(absl::string_view term, size_t term_hash, float weight)> fn)
+    const {
+  EmitDocumentTerms(
+      text, [&](const std::string& term, size_t hash, absl::string_view, float weight,
+                AnalyzedTerm::Origin, int) { fn(term, hash, weight); });
 }
 
 std::vector<AnalyzedTerm> Analyzer::AnalyzeQuery(absl::string_view text) const {

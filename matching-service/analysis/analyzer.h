@@ -52,6 +52,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
+#include "absl/hash/hash.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "matching-service/analysis/compound_splitter.h"
@@ -107,6 +109,11 @@ struct AnalyzerOptions {
   static std::string DefaultDataDir();
 };
 
+// The hash under which ForEachDocumentTerm reports a term: absl::HashOf of
+// the term as a string_view (so equal for a std::string of the same text).
+// Stable within a process only.
+inline size_t TermHash(absl::string_view term) { return absl::HashOf(term); }
+
 class Analyzer {
  public:
   // Per-thread cache bound (see the class comment).
@@ -134,6 +141,14 @@ class Analyzer {
   std::vector<AnalyzedTerm> AnalyzeDocument(absl::string_view text) const;
   // The same, appended to `*terms`; reusing one vector saves allocations.
   void AnalyzeDocument(absl::string_view text, std::vector<AnalyzedTerm>* terms) const;
+  // The same terms in the same order, without building them: fn(term,
+  // TermHash(term), weight) for each. The hash is computed once per distinct
+  // word and thread; `term` is valid during the call only. For indexing
+  // millions of documents.
+  void ForEachDocumentTerm(
+      absl::string_view text,
+      absl::FunctionRef<void(absl::string_view term, size_t term_hash, float weight)> fn)
+      const;
 
   // Terms to look up for a query (a challenge's title, description, skills):
   // what AnalyzeDocument gives, with both stems of every word, plus the
@@ -155,6 +170,10 @@ class Analyzer {
            const std::vector<std::string>& synonym_words);
   void AddSynonyms(const std::vector<SynonymGroup>& groups);
 
+  // Calls emit(term, hash, source, weight, origin, group) for each term of
+  // AnalyzeDocument.
+  template <typename Emit>
+  void EmitDocumentTerms(absl::string_view text, Emit emit) const;
   Stems ComputeStems(absl::string_view word) const;
   WordInfo ComputeWordInfo(absl::string_view word) const;
   // This thread's state (its cache emptied first if it belonged to another

@@ -19,7 +19,7 @@ uint8_t AddTf(uint8_t tf, uint8_t quarters) {
 
 }  // namespace
 
-TermId HashTerm(absl::string_view term) { return absl::HashOf(term); }
+TermId HashTerm(absl::string_view term) { return TermHash(term); }
 
 TextFormula::TextFormula(const AverageLengths& avg_length) {
   for (int f = 0; f < kNumFields; ++f) {
@@ -343,7 +343,6 @@ Segment::Doc ExpertIndex::Analyze(const registry::v1::Expert& e) const {
   }
 
   thread_local absl::flat_hash_map<TermId, FieldTf> terms;
-  thread_local std::vector<AnalyzedTerm> analyzed;
   terms.clear();
   auto add_terms = [&](Field field, const std::vector<std::pair<TermId, uint8_t>>& list) {
     for (const auto& [term, q] : list) {
@@ -354,10 +353,10 @@ Segment::Doc ExpertIndex::Analyze(const registry::v1::Expert& e) const {
   };
   auto analyse = [&](absl::string_view text,
                      std::vector<std::pair<TermId, uint8_t>>& out) {
-    analyzed.clear();
-    analyzer_->AnalyzeDocument(text, &analyzed);
-    for (const AnalyzedTerm& t : analyzed)
-      out.emplace_back(HashTerm(t.term), Quarters(t.weight));
+    analyzer_->ForEachDocumentTerm(text,
+                                   [&](absl::string_view, size_t hash, float weight) {
+                                     out.emplace_back(hash, Quarters(weight));
+                                   });
   };
   // Themes and job titles repeat across experts: each thread keeps the
   // analysis of the ones it saw (analysis of a text depends on that text

@@ -63,6 +63,8 @@ inline constexpr const char* kFieldNames[kNumFields] = {"skills", "themes", "job
 // Index terms are 64-bit hashes of the analyser's term strings (collisions
 // are negligible at this size; strings stay on the query side).
 using TermId = uint64_t;
+// The same as TermHash (analyzer.h), which Analyzer::ForEachDocumentTerm
+// reports with each term.
 TermId HashTerm(absl::string_view term);
 
 // Term frequencies of one term in one expert, per field, in quarter units

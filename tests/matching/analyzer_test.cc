@@ -191,6 +191,29 @@ class AnalyzerTest : public ::testing::Test {
 };
 const Analyzer* AnalyzerTest::analyzer_ = nullptr;
 
+TEST_F(AnalyzerTest, ForEachDocumentTermReportsAnalyzeDocumentsTermsWithTheirHashes) {
+  // Dutch, English, mixed, compounds, a synonym-file phrase, digits, and a
+  // text analysed twice (the second time from the thread's word cache).
+  for (absl::string_view text :
+       {"De woningbouwopgave in de gemeente", "The housing policies of the city",
+        "warmtetransitie en energy transition", "Wet maatschappelijke ondersteuning",
+        "CO2 2030 klimaatadaptatie", "De woningbouwopgave in de gemeente", ""}) {
+    const std::vector<AnalyzedTerm> want = Doc(text);
+    std::vector<std::pair<std::string, float>> got;
+    analyzer_->ForEachDocumentTerm(
+        text, [&](absl::string_view term, size_t hash, float weight) {
+          EXPECT_EQ(hash, TermHash(term)) << term;
+          EXPECT_EQ(hash, absl::HashOf(std::string(term))) << term;
+          got.emplace_back(std::string(term), weight);
+        });
+    ASSERT_EQ(got.size(), want.size()) << text;
+    for (size_t i = 0; i < want.size(); ++i) {
+      EXPECT_EQ(got[i].first, want[i].term) << text;
+      EXPECT_EQ(got[i].second, want[i].weight) << text;
+    }
+  }
+}
+
 TEST_F(AnalyzerTest, RemovesStopWords) {
   EXPECT_THAT(Doc("de van het en een the of and to with"), IsEmpty());
   EXPECT_THAT(Terms(Doc("De woning van de gemeente")), ElementsAre("woning", "gemeent"));

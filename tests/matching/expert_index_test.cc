@@ -159,8 +159,8 @@ TEST(SegmentTest, ALargeBuildPlacesEveryPostingAsASmallOneDoes) {
   for (uint32_t d = 0; d < kDocs; ++d) {
     Segment::Doc doc;
     doc.name = "experts/" + std::to_string(d);
-    doc.field_length = {1 + random() % 40, random() % 10, 1 + random() % 20,
-                        1 + random() % 400};
+    const auto below = [&](uint32_t n) { return static_cast<uint32_t>(random() % n); };
+    doc.field_length = {1 + below(40), below(10), 1 + below(20), 1 + below(400)};
     std::set<TermId> terms;
     while (terms.size() < 20 + d % 21) terms.insert(1 + random() % kVocabulary);
     for (TermId t : terms) {
