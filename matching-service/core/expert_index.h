@@ -403,9 +403,9 @@ class Segment {
   };
   absl::flat_hash_map<TermId, TermRange> ranges_;
   // Postings, term by term (ranges_), as parallel arrays.
-  HugePageVector<uint32_t> docs_;
-  HugePageVector<uint16_t> impacts_;
-  HugePageVector<FieldTf> tfs_;
+  UninitializedVector<uint32_t> docs_;
+  UninitializedVector<uint16_t> impacts_;
+  UninitializedVector<FieldTf> tfs_;
   std::array<uint64_t, kNumFields> total_length_{};
   FieldLengths max_length_{};
   AverageLengths reference_{1, 1, 1, 1};

@@ -5,13 +5,13 @@
 // the 2-core bench machine, writing 425 MB of fresh memory took 1.5-2.1 s
 // with 4 KiB pages, 0.6-1.0 s with transparent huge pages, and about half
 // again with two threads writing. A snapshot of 1M experts writes that much
-// in posting arrays alone. So the large arrays are
-//   - aligned to 2 MiB and advised as huge pages (MADV_HUGEPAGE; this helps
-//     where /sys/kernel/mm/transparent_hugepage/enabled is "madvise" or
-//     "always", and does nothing otherwise), and
-//   - left unwritten by resize() (HugePageAllocator default-initialises
-//     elements), so that the first touch is the real write and can be spread
-//     over threads.
+// in posting arrays alone. So
+//   - the posting arrays are left unwritten by resize()
+//     (UninitializedAllocator), and two threads write them (Segment::Builder);
+//   - temporary and write-mostly structures (the builder's blocks, the name
+//     map) are aligned to 2 MiB and advised as huge pages (MADV_HUGEPAGE;
+//     this helps where /sys/kernel/mm/transparent_hugepage/enabled is
+//     "madvise" or "always", and does nothing otherwise).
 #ifndef SAMENSPEL_MATCHING_CORE_HUGE_PAGES_H_
 #define SAMENSPEL_MATCHING_CORE_HUGE_PAGES_H_
 
@@ -39,8 +39,38 @@ inline void* AllocateHugePageAligned(size_t bytes, bool advise) {
   return p;
 }
 
-// A std::allocator that serves arrays of kHugePageBytes or more as above and
-// default-initialises elements (no zero fill on resize()).
+// A std::allocator whose resize() leaves plain data unwritten (elements are
+// default-initialised), so that the first touch is the real write and can be
+// spread over threads. For long-lived arrays that queries read: huge pages
+// made the server-side p99 at 1M experts worse (28-45 against 21-28 ms,
+// alternating runs), so these get ordinary pages.
+template <typename T>
+class UninitializedAllocator : public std::allocator<T> {
+ public:
+  template <typename U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  UninitializedAllocator() = default;
+  template <typename U>
+  UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}  // NOLINT
+
+  template <typename U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
+template <typename T>
+using UninitializedVector = std::vector<T, UninitializedAllocator<T>>;
+
+// A std::allocator that serves arrays of kHugePageBytes or more as above,
+// advised as huge pages. For large structures that are filled at random
+// and that queries do not read.
 template <typename T>
 class HugePageAllocator {
  public:
@@ -59,22 +89,10 @@ class HugePageAllocator {
     std::free(p);
   }
 
-  template <typename U>
-  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
-    ::new (static_cast<void*>(p)) U;
-  }
-  template <typename U, typename... Args>
-  void construct(U* p, Args&&... args) {
-    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
-  }
-
   friend bool operator==(const HugePageAllocator&, const HugePageAllocator&) {
     return true;
   }
 };
-
-template <typename T>
-using HugePageVector = std::vector<T, HugePageAllocator<T>>;
 
 }  // namespace samenspel::matching
 
