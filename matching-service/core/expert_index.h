@@ -35,7 +35,6 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,7 +44,6 @@
 #include "absl/base/call_once.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/hash/hash.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
@@ -485,12 +483,8 @@ class ExpertIndex {
 
  private:
   void Publish(int64_t revision);
-  // name -> doc; keys view a segment's names. Huge pages: a snapshot's map
-  // is large and filled at random.
-  using NameMap = absl::flat_hash_map<
-      absl::string_view, uint32_t, absl::Hash<absl::string_view>,
-      std::equal_to<absl::string_view>,
-      HugePageAllocator<std::pair<const absl::string_view, uint32_t>>>;
+  // name -> doc; keys view a segment's names.
+  using NameMap = absl::flat_hash_map<absl::string_view, uint32_t>;
   // name -> doc of `segment`.
   static NameMap NamesOf(const Segment& segment, size_t reserve);
 

@@ -8,10 +8,13 @@
 // in posting arrays alone. So
 //   - the posting arrays are left unwritten by resize()
 //     (UninitializedAllocator), and two threads write them (Segment::Builder);
-//   - temporary and write-mostly structures (the builder's blocks, the name
-//     map) are aligned to 2 MiB and advised as huge pages (MADV_HUGEPAGE;
-//     this helps where /sys/kernel/mm/transparent_hugepage/enabled is
-//     "madvise" or "always", and does nothing otherwise).
+//   - the builder's blocks, freed once the segment is built, are aligned to
+//     2 MiB and advised as huge pages (MADV_HUGEPAGE; this helps where
+//     /sys/kernel/mm/transparent_hugepage/enabled is "madvise" or "always",
+//     and does nothing otherwise).
+// Nothing that lives on gets huge pages: with the posting arrays on huge
+// pages, the server-side p99 at 1M experts was worse in 6 of 6 alternating
+// rounds (25.9-38.8 against 20.5-25.3 ms).
 #ifndef SAMENSPEL_MATCHING_CORE_HUGE_PAGES_H_
 #define SAMENSPEL_MATCHING_CORE_HUGE_PAGES_H_
 
@@ -41,9 +44,7 @@ inline void* AllocateHugePageAligned(size_t bytes, bool advise) {
 
 // A std::allocator whose resize() leaves plain data unwritten (elements are
 // default-initialised), so that the first touch is the real write and can be
-// spread over threads. For long-lived arrays that queries read: huge pages
-// made the server-side p99 at 1M experts worse (28-45 against 21-28 ms,
-// alternating runs), so these get ordinary pages.
+// spread over threads.
 template <typename T>
 class UninitializedAllocator : public std::allocator<T> {
  public:
@@ -67,32 +68,6 @@ class UninitializedAllocator : public std::allocator<T> {
 
 template <typename T>
 using UninitializedVector = std::vector<T, UninitializedAllocator<T>>;
-
-// A std::allocator that serves arrays of kHugePageBytes or more as above,
-// advised as huge pages. For large structures that are filled at random
-// and that queries do not read.
-template <typename T>
-class HugePageAllocator {
- public:
-  using value_type = T;
-
-  HugePageAllocator() = default;
-  template <typename U>
-  HugePageAllocator(const HugePageAllocator<U>&) noexcept {}  // NOLINT: rebinding
-
-  T* allocate(size_t n) {
-    if (n * sizeof(T) < kHugePageBytes) return std::allocator<T>().allocate(n);
-    return static_cast<T*>(AllocateHugePageAligned(n * sizeof(T), /*advise=*/true));
-  }
-  void deallocate(T* p, size_t n) noexcept {
-    if (n * sizeof(T) < kHugePageBytes) return std::allocator<T>().deallocate(p, n);
-    std::free(p);
-  }
-
-  friend bool operator==(const HugePageAllocator&, const HugePageAllocator&) {
-    return true;
-  }
-};
 
 }  // namespace samenspel::matching
 
