@@ -201,12 +201,19 @@ void Analyzer::AddSynonyms(const std::vector<SynonymGroup>& groups) {
   absl::flat_hash_map<std::string, int> phrase_ids;
   group_terms_.resize(groups.size());
   for (size_t g = 0; g < groups.size(); ++g) {
-    absl::flat_hash_set<std::string> terms;
+    // The group's terms in the order of the file, each once: a query's
+    // expansions, and so which of two equally good terms an explanation
+    // names, must not depend on a hash set's order (it differs per process).
+    std::vector<std::string>& terms = group_terms_[g];
+    absl::flat_hash_set<std::string> seen;
+    const auto add_term = [&](const std::string& term) {
+      if (seen.insert(term).second) terms.push_back(term);
+    };
     for (const SynonymEntry& entry : groups[g].entries) {
       if (entry.words.size() == 1) {
         const WordInfo info = ComputeWordInfo(entry.words[0]);
         ForEachStem(info.stems, Mode::kBoth, [&](const std::string& stem) {
-          terms.insert(stem);
+          add_term(stem);
           std::vector<int>& ids = groups_by_stem_[stem];
           if (ids.empty() || ids.back() != static_cast<int>(g)) ids.push_back(g);
         });
@@ -230,9 +237,8 @@ void Analyzer::AddSynonyms(const std::vector<SynonymGroup>& groups) {
       if (phrase_groups.empty() || phrase_groups.back() != static_cast<int>(g)) {
         phrase_groups.push_back(g);
       }
-      terms.insert(std::move(term));
+      add_term(term);
     }
-    group_terms_[g].assign(terms.begin(), terms.end());
   }
 }
 

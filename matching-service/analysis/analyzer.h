@@ -46,14 +46,15 @@
 #define SAMENSPEL_MATCHING_ANALYSIS_ANALYZER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
-#include "absl/hash/hash.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "matching-service/analysis/compound_splitter.h"
@@ -109,10 +110,14 @@ struct AnalyzerOptions {
   static std::string DefaultDataDir();
 };
 
-// The hash under which ForEachDocumentTerm reports a term: absl::HashOf of
-// the term as a string_view (so equal for a std::string of the same text).
-// Stable within a process only.
-inline size_t TermHash(absl::string_view term) { return absl::HashOf(term); }
+// The hash under which ForEachDocumentTerm reports a term: a fixed function
+// of its text (libstdc++'s std::hash, MurmurHash64A with a fixed seed), the
+// same in every process. absl::Hash is seeded per process; with it a query's
+// terms were ordered differently in each process, and the float sums that
+// follow that order differed in their last digits between two replicas.
+inline size_t TermHash(absl::string_view term) {
+  return std::hash<std::string_view>{}(std::string_view(term.data(), term.size()));
+}
 
 class Analyzer {
  public:

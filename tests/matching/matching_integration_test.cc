@@ -166,6 +166,72 @@ TEST_F(MatchingIntegrationTest, RegistryRestartMatchingReconnectsAndCatchesUp) {
   EXPECT_THAT(*found, Contains("experts/anna"));
 }
 
+TEST_F(MatchingIntegrationTest, TwoReplicasGiveTheSameScoresToTheLastBit) {
+  // Two matching processes over one registry must answer alike, explanations
+  // and all, however their hash seeds and addresses differ: an agency that
+  // asks twice may reach either.
+  const std::vector<std::pair<std::string, std::vector<std::string>>> experts = {
+      {"anna", {"woningbouw", "ruimtelijke ordening", "housing policy"}},
+      {"bram", {"klimaatadaptatie", "waterbeheer", "omgevingswet"}},
+      {"carla", {"jeugdzorg", "wmo", "sociaal domein"}},
+      {"daan", {"energietransitie", "warmtetransitie", "regionale energiestrategie"}},
+      {"eva", {"volkshuisvesting", "woningcorporaties", "huisvesting statushouders"}},
+      {"fleur", {"climate adaptation", "water management", "spatial planning"}},
+  };
+  int64_t rev = 0;
+  for (const auto& [id, skills] : experts) {
+    rv1::CreateExpertRequest req;
+    req.set_expert_id(id);
+    auto* e = req.mutable_expert();
+    e->set_display_name("Expert " + id);
+    e->set_organisation("organisations/gm0344");
+    e->set_job_title("Beleidsadviseur " + skills[0]);
+    e->set_bio("Werkt aan " + skills[1] + " en " + skills[2] +
+               " in de regio; ervaring met woningbouwopgave en energy transition.");
+    for (size_t i = 0; i < skills.size(); ++i) {
+      auto* s = e->add_skills();
+      s->set_name(skills[i]);
+      s->set_level(static_cast<int>(2 + i));
+    }
+    e->set_available_hours_per_week(8);
+    e->set_consent_to_matching(true);
+    auto created = Call<rv1::Expert>(*registry_stub_,
+                                     &rv1::RegistryService::Stub::CreateExpert, req);
+    ASSERT_TRUE(created.ok()) << created.status();
+    rev = created->revision();
+  }
+  auto second = ServiceProcess::Start(
+      SAMENSPEL_MATCHING_BINARY, {"--insecure", "--registry=" + registry_->address()});
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_TRUE((*second)->WaitForHealth("SERVING", absl::Seconds(20)));
+  auto second_stub = v1::MatchingService::NewStub((*second)->Channel());
+  for (const std::string title :
+       {"Woningbouwopgave en huisvesting in de regio", "Climate adaptation and housing",
+        "Warmtetransitie, RES en klimaatadaptatie",
+        "Jeugdzorg en Wmo in het sociaal domein",
+        "Energy transition: warmte, water en wonen"}) {
+    v1::MatchExpertsRequest req;
+    req.mutable_challenge()->mutable_inline_()->set_title(title);
+    req.mutable_challenge()->mutable_inline_()->set_description(
+        "Een regionale opgave voor gemeenten, provincie en waterschap: housing, "
+        "energy transition en climate adaptation samen.");
+    auto* skill = req.mutable_challenge()->mutable_inline_()->add_required_skills();
+    skill->set_name("ruimtelijke ordening");
+    skill->set_min_level(3);
+    req.set_min_revision(rev);
+    auto a = Call<v1::MatchExpertsResponse>(
+        *matching_stub_, &v1::MatchingService::Stub::MatchExperts, req);
+    auto b = Call<v1::MatchExpertsResponse>(
+        *second_stub, &v1::MatchingService::Stub::MatchExperts, req);
+    ASSERT_TRUE(a.ok()) << a.status();
+    ASSERT_TRUE(b.ok()) << b.status();
+    ASSERT_GT(a->matches_size(), 0) << title;
+    EXPECT_EQ(a->SerializeAsString(), b->SerializeAsString()) << title << "\n"
+                                                              << a->DebugString() << "\n"
+                                                              << b->DebugString();
+  }
+}
+
 TEST(MatchingHealthTest, NotServingUntilTheFirstSnapshot) {
   auto redis = RedisServer::Create();
   ASSERT_TRUE(redis.ok()) << redis.status();
