@@ -5,7 +5,6 @@
 #include <cstring>
 #include <thread>
 
-#include "absl/hash/hash.h"
 
 namespace samenspel::matching {
 namespace {
@@ -19,8 +18,6 @@ uint8_t AddTf(uint8_t tf, uint8_t quarters) {
 }
 
 }  // namespace
-
-TermId HashTerm(absl::string_view term) { return TermHash(term); }
 
 TextFormula::TextFormula(const AverageLengths& avg_length) {
   for (int f = 0; f < kNumFields; ++f) {

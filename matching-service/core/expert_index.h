@@ -61,9 +61,9 @@ inline constexpr const char* kFieldNames[kNumFields] = {"skills", "themes", "job
 // Index terms are 64-bit hashes of the analyser's term strings (collisions
 // are negligible at this size; strings stay on the query side).
 using TermId = uint64_t;
-// The same as TermHash (analyzer.h), which Analyzer::ForEachDocumentTerm
-// reports with each term.
-TermId HashTerm(absl::string_view term);
+// TermHash (analyzer.h), which Analyzer::ForEachDocumentTerm reports with
+// each term.
+inline TermId HashTerm(absl::string_view term) { return TermHash(term); }
 
 // Term frequencies of one term in one expert, per field, in quarter units
 // (analyser weights are 1, 0.6, ...), capped at 63.75.
