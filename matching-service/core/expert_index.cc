@@ -5,7 +5,6 @@
 #include <cstring>
 #include <thread>
 
-
 namespace samenspel::matching {
 namespace {
 
