@@ -48,6 +48,9 @@ ABSL_FLAG(std::string, corpus, "", "Folder of bench/matching_corpus.py.");
 ABSL_FLAG(int, rounds, 2, "Passes over the query set for the in-process latency.");
 ABSL_FLAG(bool, decompose, true,
           "Also time analysis, segment building, delta writes and a merge on their own.");
+ABSL_FLAG(int, pause_us, 0,
+          "Sleep between in-process queries, as a server idles between one client's "
+          "calls (0: back to back).");
 ABSL_FLAG(int, max_queries, 200, "Queries of the set to use (the first ones).");
 ABSL_FLAG(bool, prune, true,
           "MatcherOptions::prune_candidates (false: score every term of every query, "
@@ -283,8 +286,10 @@ int Main() {
   const std::string results_path = absl::GetFlag(FLAGS_results_out);
   FILE* results = results_path.empty() ? nullptr : std::fopen(results_path.c_str(), "w");
   const int rounds = absl::GetFlag(FLAGS_rounds);
+  const absl::Duration pause = absl::Microseconds(absl::GetFlag(FLAGS_pause_us));
   for (int r = -1; r < rounds; ++r) {
     for (const auto& q : queries) {
+      if (pause > absl::ZeroDuration()) absl::SleepFor(pause);
       const absl::Time begin = absl::Now();
       const double cpu_begin = cpu_us();
       auto response = matcher.MatchExperts(q);

@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "common/errors.h"
 #include "matching-service/core/score_scan.h"
+#include "registry-service/core/validation.h"
 
 namespace samenspel::matching {
 namespace {
@@ -1118,11 +1119,49 @@ absl::StatusOr<Challenge> ResolveRef(const MatcherState& state,
             "challenge.inline",
             "give at least a title, description, theme or required skill");
       }
+      // The registry's limits for a stored challenge (lengths, counts,
+      // levels, weights, codes, enum values) hold for one given inline too.
+      FieldViolations v;
+      registry::ValidateInlineChallenge(c, "challenge.inline", v);
+      if (!v.empty()) return v.ToStatus();
       return c;
     }
     default:
       return InvalidField("challenge", "give a challenge name or an inline challenge");
   }
+}
+
+// INVALID_ARGUMENT naming each bad field of `filters`, or OK.
+absl::Status ValidateFilters(const v1::MatchFilters& filters) {
+  FieldViolations v;
+  for (int i = 0; i < filters.layers_size(); ++i) {
+    const int layer = filters.layers(i);
+    if (layer == 0 || !type::GovernmentLayer_IsValid(layer)) {
+      v.Add(absl::StrCat("filters.layers[", i, "]"), "not a valid GovernmentLayer value");
+    }
+  }
+  if (filters.region_codes_size() > registry::kMaxRegionCodes) {
+    v.Add("filters.region_codes",
+          absl::StrCat("at most ", registry::kMaxRegionCodes, " entries"));
+  } else {
+    for (int i = 0; i < filters.region_codes_size(); ++i) {
+      if (!registry::IsValidRegionCode(filters.region_codes(i))) {
+        v.Add(absl::StrCat("filters.region_codes[", i, "]"),
+              "must be a CBS code: GM + 4 digits (municipality), PV + 2 digits "
+              "(province), WS + 4 digits (water board) or NL");
+      }
+    }
+  }
+  if (filters.exclude_organisations_size() > registry::kMaxListItems) {
+    v.Add("filters.exclude_organisations",
+          absl::StrCat("at most ", registry::kMaxListItems, " entries"));
+  }
+  if (filters.min_available_hours() < 0 ||
+      filters.min_available_hours() > registry::kMaxHoursPerWeek) {
+    v.Add("filters.min_available_hours",
+          absl::StrCat("must be between 0 and ", registry::kMaxHoursPerWeek));
+  }
+  return v.empty() ? absl::OkStatus() : v.ToStatus();
 }
 
 // The challenge `ref` names. With `on_behalf_of` (an organisation's name),
@@ -1397,6 +1436,7 @@ absl::StatusOr<v1::MatchExpertsResponse> Matcher::MatchExperts(
   if (r.page_size() < 0 || r.page_size() > 200) {
     return InvalidField("page_size", "must be between 0 and 200 (0 means 10)");
   }
+  if (absl::Status s = ValidateFilters(r.filters()); !s.ok()) return s;
   const std::shared_ptr<const MatcherState> state = State();
   const QueryScope scope(*this, *state);
   absl::StatusOr<Challenge> challenge = Resolve(*state, r.challenge(), on_behalf_of);
@@ -1424,6 +1464,7 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
   if (r.max_per_organisation() < 0) {
     return InvalidField("max_per_organisation", "must not be negative (0 means 1)");
   }
+  if (absl::Status s = ValidateFilters(r.filters()); !s.ok()) return s;
   const std::shared_ptr<const MatcherState> state = State();
   const QueryScope scope(*this, *state);
   absl::StatusOr<Challenge> challenge = Resolve(*state, r.challenge(), on_behalf_of);

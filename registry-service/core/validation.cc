@@ -279,12 +279,17 @@ void ValidateTeam(const v1::TaskTeam& t, absl::string_view prefix, FieldViolatio
             false, v);
 }
 
-void ValidateChallenge(const v1::Challenge& c, absl::string_view prefix,
-                       FieldViolations& v) {
-  CheckText(c.title(), Path(prefix, "title"), kMaxNameChars, true, v);
+namespace {
+
+// ValidateChallenge (`stored`) or ValidateInlineChallenge.
+void CheckChallenge(const v1::Challenge& c, absl::string_view prefix, bool stored,
+                    FieldViolations& v) {
+  CheckText(c.title(), Path(prefix, "title"), kMaxNameChars, stored, v);
   CheckText(c.description(), Path(prefix, "description"), kMaxLongTextChars, false, v);
-  CheckReference(Kind::kOrganisation, c.owner_organisation(),
-                 Path(prefix, "owner_organisation"), v);
+  if (stored || !c.owner_organisation().empty()) {
+    CheckReference(Kind::kOrganisation, c.owner_organisation(),
+                   Path(prefix, "owner_organisation"), v);
+  }
   CheckTerms(c.themes(), prefix, "themes", kMaxListItems, v);
   if (c.required_skills_size() > kMaxListItems) {
     v.Add(Path(prefix, "required_skills"),
@@ -316,6 +321,18 @@ void ValidateChallenge(const v1::Challenge& c, absl::string_view prefix,
                                                   " (0 means the default, 5)"));
   }
   CheckState(c.state(), v1::Challenge::State_descriptor(), Path(prefix, "state"), v);
+}
+
+}  // namespace
+
+void ValidateChallenge(const v1::Challenge& c, absl::string_view prefix,
+                       FieldViolations& v) {
+  CheckChallenge(c, prefix, /*stored=*/true, v);
+}
+
+void ValidateInlineChallenge(const v1::Challenge& c, absl::string_view prefix,
+                             FieldViolations& v) {
+  CheckChallenge(c, prefix, /*stored=*/false, v);
 }
 
 }  // namespace samenspel::registry

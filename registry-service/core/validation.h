@@ -43,6 +43,11 @@ void ValidateTeamMember(const v1::TeamMember& m, absl::string_view prefix,
 void ValidateTeam(const v1::TaskTeam& t, absl::string_view prefix, FieldViolations& v);
 void ValidateChallenge(const v1::Challenge& c, absl::string_view prefix,
                        FieldViolations& v);
+// A challenge given inline to the matching service instead of stored: the
+// same limits, but no field is required (the title and owner_organisation
+// may be empty; a given owner_organisation must be well formed).
+void ValidateInlineChallenge(const v1::Challenge& c, absl::string_view prefix,
+                             FieldViolations& v);
 
 }  // namespace samenspel::registry
 

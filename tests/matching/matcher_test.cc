@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 
 namespace samenspel::matching {
@@ -18,6 +19,18 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
+using ::testing::UnorderedElementsAre;
+
+// The fields a status's BadRequest detail names.
+std::vector<std::string> BadFields(const absl::Status& s) {
+  std::vector<std::string> fields;
+  auto payload = s.GetPayload("type.googleapis.com/google.rpc.BadRequest");
+  if (!payload) return fields;
+  google::rpc::BadRequest br;
+  br.ParseFromString(std::string(*payload));
+  for (const auto& v : br.field_violations()) fields.push_back(v.field());
+  return fields;
+}
 
 struct ExpertSpec {
   std::string id;
@@ -589,6 +602,71 @@ TEST_F(MatcherTest, UnknownOrEmptyChallengeIsAnError) {
   req.mutable_challenge()->mutable_inline_();
   EXPECT_EQ(matcher_.MatchExperts(req).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(MatcherTest, InlineChallengesAndFiltersAreCheckedLikeStoredOnes) {
+  Load({Builder("a")});
+  // A challenge given inline obeys the registry's limits for a stored one.
+  rv1::Challenge bad = Housing();
+  bad.set_description(std::string(20001, 'a'));
+  for (int i = 0; i < 101; ++i) bad.add_themes(absl::StrCat("thema", i));
+  bad.mutable_required_skills(0)->set_min_level(9);
+  bad.mutable_required_skills(0)->set_weight(1e38);
+  bad.add_region_codes("Amsterdam");
+  bad.add_desired_layers(static_cast<type::GovernmentLayer>(40));
+  bad.set_team_size(1000000);
+  const auto bad_challenge = UnorderedElementsAre(
+      "challenge.inline.description", "challenge.inline.themes",
+      "challenge.inline.required_skills[0].min_level",
+      "challenge.inline.required_skills[0].weight", "challenge.inline.region_codes[1]",
+      "challenge.inline.desired_layers[0]", "challenge.inline.team_size");
+  v1::MatchExpertsRequest match;
+  *match.mutable_challenge()->mutable_inline_() = bad;
+  auto m = matcher_.MatchExperts(match);
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(BadFields(m.status()), bad_challenge);
+  v1::SuggestTeamRequest suggest;
+  *suggest.mutable_challenge()->mutable_inline_() = bad;
+  auto t = matcher_.SuggestTeam(suggest);
+  EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(BadFields(t.status()), bad_challenge);
+  v1::MatchTeamsRequest teams;
+  *teams.mutable_challenge()->mutable_inline_() = bad;
+  auto s = matcher_.MatchTeams(teams);
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(BadFields(s.status()), bad_challenge);
+
+  // Filters too.
+  v1::MatchFilters filters;
+  filters.add_layers(static_cast<type::GovernmentLayer>(40));
+  filters.add_layers(type::GOVERNMENT_LAYER_UNSPECIFIED);
+  filters.add_region_codes("GM12");
+  filters.set_min_available_hours(-1);
+  const auto bad_filters =
+      UnorderedElementsAre("filters.layers[0]", "filters.layers[1]",
+                           "filters.region_codes[0]", "filters.min_available_hours");
+  match.Clear();
+  *match.mutable_challenge()->mutable_inline_() = Housing();
+  *match.mutable_filters() = filters;
+  m = matcher_.MatchExperts(match);
+  EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(BadFields(m.status()), bad_filters);
+  suggest.Clear();
+  *suggest.mutable_challenge()->mutable_inline_() = Housing();
+  *suggest.mutable_filters() = filters;
+  t = matcher_.SuggestTeam(suggest);
+  EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(BadFields(t.status()), bad_filters);
+
+  // Unlike a stored challenge, one given inline needs no title and no owner.
+  rv1::Challenge untitled;
+  untitled.set_description("Versnellen van de woningbouw");
+  EXPECT_THAT(Names(Match(untitled)), ElementsAre("experts/a"));
+  // And a valid filter passes.
+  v1::MatchFilters good;
+  good.add_layers(type::GOVERNMENT_LAYER_MUNICIPAL);
+  good.add_region_codes("PV26");
+  EXPECT_THAT(Names(Match(Housing(), 10, good)), ElementsAre("experts/a"));
 }
 
 }  // namespace
