@@ -1,6 +1,7 @@
 // samenspel-matching: flags -> MatchingServerOptions -> wiring. See
 // DESIGN.md "Running" for the flag contract.
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -188,6 +189,8 @@ int Run(const MatchingServerOptions& o) {
   RegistryAuthenticator authenticator(registry_channel, "", o.authenticator);
   RateLimiter limiter(o.rate_limit);
   MatchingServiceOptions service_options = o.service;
+  std::atomic<bool> index_ready{false};
+  service_options.ready = &index_ready;
   if (open) {
     std::fprintf(stderr,
                  "samenspel-matching: WARNING: no credentials configured: every caller "
@@ -229,7 +232,10 @@ int Run(const MatchingServerOptions& o) {
                o.listen.c_str(), port, o.registry.c_str());
 
   RegistryFollowerOptions follower_options;
-  follower_options.on_ready = [&health](bool ready) { health.SetServing(ready); };
+  follower_options.on_ready = [&health, &index_ready](bool ready) {
+    index_ready.store(ready, std::memory_order_release);
+    health.SetServing(ready);
+  };
   RegistryFollower follower(registry_channel, &matcher, follower_options);
   follower.Start();
 

@@ -1689,6 +1689,12 @@ absl::StatusOr<v1::MatchTeamsResponse> Matcher::MatchTeams(
     Ranking::SkillMatch match;
     uint32_t doc = 0;
   };
+  // Members without consent_to_matching count only for a challenge of their
+  // own organisation, as in MatchExperts: their skills neither score a team
+  // nor are named in its explanation.
+  const uint32_t owner =
+      index.vocabulary->organisations.Find(challenge->owner_organisation())
+          .value_or(UINT32_MAX);
   auto members_skills = [&](const registry::v1::TaskTeam& team,
                             std::vector<Cover>& best) {
     best.assign(query.skills.size(), Cover{});
@@ -1696,6 +1702,8 @@ absl::StatusOr<v1::MatchTeamsResponse> Matcher::MatchTeams(
     for (const auto& member : team.members()) {
       const std::optional<uint32_t> doc = index.FindName(member.expert());
       if (!doc) continue;
+      const DocInfo& info = index.info(*doc);
+      if (!info.consent && info.organisation != owner) continue;
       ranking.BestSkills(index.facts(*doc), matches);
       for (size_t j = 0; j < matches.size(); ++j) {
         if (matches[j].contribution > best[j].match.contribution)

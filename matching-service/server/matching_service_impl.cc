@@ -36,6 +36,12 @@ grpc::Status MatchingServiceImpl::Handle(grpc::ServerContext* ctx, const Request
           who->organisation().empty() ? "organisations/-" : who->organisation();
     }
   }
+  if (options_.ready != nullptr && !options_.ready->load(std::memory_order_acquire)) {
+    return ToGrpcStatus(
+        WithReason(absl::UnavailableError("the matching index is still loading its first "
+                                          "snapshot of the registry; retry shortly"),
+                   "INDEX_LOADING"));
+  }
   if (request.min_revision() < 0) {
     return ToGrpcStatus(InvalidField("min_revision", "must not be negative"));
   }

@@ -5,6 +5,7 @@
 #ifndef SAMENSPEL_MATCHING_SERVER_MATCHING_SERVICE_IMPL_H_
 #define SAMENSPEL_MATCHING_SERVER_MATCHING_SERVICE_IMPL_H_
 
+#include <atomic>
 #include <functional>
 
 #include "common/rate_limiter.h"
@@ -24,6 +25,10 @@ struct MatchingServiceOptions {
       authenticate;
   // Calls per second per non-admin principal; unset: no limit.
   RateLimiter* rate_limiter = nullptr;
+  // False until the index holds its first snapshot of the registry: calls
+  // fail UNAVAILABLE meanwhile instead of answering from an empty index.
+  // Unset: always ready.
+  const std::atomic<bool>* ready = nullptr;
 };
 
 // Access: every role may match. A non-admin caller matches on behalf of its

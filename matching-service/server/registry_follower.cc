@@ -240,7 +240,17 @@ void RegistryFollower::ReadLoop() {
         absl::MutexLock lock(&mu_);
         after = read_revision_;
       }
+      const absl::Time started = absl::Now();
       s = Follow(after);
+      {
+        // A stream that delivered changes, or stayed up longer than the
+        // longest backoff, was healthy: its end starts a new series of
+        // retries, not the next one of the last series.
+        absl::MutexLock lock(&mu_);
+        if (read_revision_ > after || absl::Now() - started > options_.max_backoff) {
+          backoff = options_.initial_backoff;
+        }
+      }
       if (absl::IsOutOfRange(s)) {
         std::fprintf(stderr,
                      "samenspel-matching: revision %lld no longer retained: resync\n",

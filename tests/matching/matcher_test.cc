@@ -604,6 +604,41 @@ TEST_F(MatcherTest, UnknownOrEmptyChallengeIsAnError) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(MatcherTest, MatchTeamsLeavesOutTheSkillsOfMembersWithoutConsent) {
+  rv1::TaskTeam t;
+  t.set_name("teams/woondeal");
+  t.set_display_name("Woondeal");
+  t.set_description("Betaalbare woningen in de regio.");
+  t.set_state(rv1::TaskTeam::ACTIVE);
+  t.add_members()->set_expert("experts/private");
+  ExpertSpec member = Builder("private", "gm0344");
+  member.consent = false;
+  Load({member}, {t});
+  auto skills_of = [&](const std::string& owner) {
+    rv1::Challenge c = Housing();
+    c.set_owner_organisation(owner);
+    v1::MatchTeamsRequest req;
+    *req.mutable_challenge()->mutable_inline_() = c;
+    auto r = matcher_.MatchTeams(req);
+    EXPECT_TRUE(r.ok()) << r.status();
+    EXPECT_THAT(r->matches(), SizeIs(1));
+    return r->matches_size() == 1 ? r->matches(0).explanation() : v1::Explanation();
+  };
+  // Another organisation's challenge: the member is neither used nor named.
+  const v1::Explanation other = skills_of("organisations/pv26");
+  EXPECT_THAT(other.matched_skills(), IsEmpty());
+  for (const auto& c : other.components()) {
+    if (c.name() == "skills") {
+      EXPECT_EQ(c.value(), 0) << c.detail();
+    }
+    EXPECT_EQ(c.detail().find("Expert private"), std::string::npos) << c.detail();
+  }
+  // Their own organisation's challenge: the member's skill counts.
+  const v1::Explanation own = skills_of("organisations/gm0344");
+  ASSERT_THAT(own.matched_skills(), SizeIs(1));
+  EXPECT_EQ(own.matched_skills(0).expert(), "experts/private");
+}
+
 TEST_F(MatcherTest, InlineChallengesAndFiltersAreCheckedLikeStoredOnes) {
   Load({Builder("a")});
   // A challenge given inline obeys the registry's limits for a stored one.

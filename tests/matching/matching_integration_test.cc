@@ -245,11 +245,21 @@ TEST(MatchingHealthTest, NotServingUntilTheFirstSnapshot) {
   EXPECT_TRUE((*matching)->WaitForHealth("NOT_SERVING", absl::Seconds(10)));
   absl::SleepFor(absl::Milliseconds(300));  // and it stays so while there is no registry
   EXPECT_EQ((*matching)->Health(), "NOT_SERVING");
+  // Meanwhile calls fail UNAVAILABLE (retry later), not OK with no matches.
+  auto stub = v1::MatchingService::NewStub((*matching)->Channel());
+  v1::MatchExpertsRequest req;
+  req.mutable_challenge()->mutable_inline_()->set_title("woningbouw");
+  auto early = Call<v1::MatchExpertsResponse>(
+      *stub, &v1::MatchingService::Stub::MatchExperts, req);
+  EXPECT_EQ(early.status().code(), absl::StatusCode::kUnavailable) << early.status();
   auto registry = test_support::Subprocess::Start(
       {SAMENSPEL_REGISTRY_BINARY, "--insecure", "--listen=" + registry_address,
        "--redis=" + (*redis)->address()});
   ASSERT_TRUE(registry.ok()) << registry.status();
   EXPECT_TRUE((*matching)->WaitForHealth("SERVING", absl::Seconds(20)));
+  auto served = Call<v1::MatchExpertsResponse>(
+      *stub, &v1::MatchingService::Stub::MatchExperts, req);
+  EXPECT_TRUE(served.ok()) << served.status();
 }
 
 }  // namespace
