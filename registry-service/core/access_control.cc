@@ -237,15 +237,18 @@ absl::StatusOr<v1::ListAccessTokensResponse> AccessControl::ListTokens(
   for (int scanned = 0; response.access_tokens_size() < page_size;) {
     SAMENSPEL_ASSIGN_OR_RETURN(std::vector<StoredToken> page,
                                access_store_->ListTokens(after, page_size));
+    size_t used = 0;  // of `page`, up to the last one looked at
     for (const StoredToken& t : page) {
       after = t.id;
       ++scanned;
+      ++used;
       if (filter.empty() || t.token.organisation() == filter) {
         *response.add_access_tokens() = t.token;
         if (response.access_tokens_size() == page_size) break;
       }
     }
-    if (static_cast<int>(page.size()) < page_size) return response;  // the end
+    // The end: the store's last, short page, all of it looked at.
+    if (static_cast<int>(page.size()) < page_size && used == page.size()) return response;
     if (scanned >= 20 * page_size + 1000) break;
   }
   response.set_next_page_token(EncodePageToken(filter, after));
@@ -306,17 +309,20 @@ absl::StatusOr<v1::ListAuditEventsResponse> AccessControl::ListAudit(
   for (int scanned = 0; response.audit_events_size() < page_size;) {
     SAMENSPEL_ASSIGN_OR_RETURN(std::vector<StoredAuditEvent> page,
                                access_store_->ListAudit(before, page_size));
+    size_t used = 0;  // of `page`, up to the last one looked at
     for (const StoredAuditEvent& e : page) {
       // Newest first: once before start_time, nothing older can match.
       if (has_start && FromProto(e.event.time()) < start) return response;
       before = e.id;
       ++scanned;
+      ++used;
       if (matches(e.event)) {
         *response.add_audit_events() = e.event;
         if (response.audit_events_size() == page_size) break;
       }
     }
-    if (static_cast<int>(page.size()) < page_size) return response;
+    // The end: the store's last, short page, all of it looked at.
+    if (static_cast<int>(page.size()) < page_size && used == page.size()) return response;
     if (scanned >= 20 * page_size + 1000) break;
   }
   response.set_next_page_token(EncodePageToken(filter, before));
