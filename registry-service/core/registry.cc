@@ -776,7 +776,28 @@ absl::StatusOr<std::string> OptionalRef(Kind kind, absl::string_view name,
   return ParseName(kind, name, field);
 }
 
-std::string EnumFilter(int value) { return value == 0 ? "" : absl::StrCat(value); }
+// A list filter on an enum field: "" for none (0); INVALID_ARGUMENT for a
+// value the enum does not have, which would match nothing.
+absl::StatusOr<std::string> EnumFilter(int value,
+                                       const google::protobuf::EnumDescriptor* d,
+                                       const char* field) {
+  if (value == 0) return std::string();
+  if (d->FindValueByNumber(value) == nullptr) {
+    return InvalidField(field, absl::StrCat("not a valid ", d->name(), " value"));
+  }
+  return absl::StrCat(value);
+}
+
+// A list filter on a region code: "" for none; INVALID_ARGUMENT for a code
+// no record can have (stored codes are validated, upper case).
+absl::StatusOr<std::string> RegionFilter(const std::string& code, const char* field) {
+  if (!code.empty() && !IsValidRegionCode(code)) {
+    return InvalidField(field,
+                        "must be a CBS code: GM + 4 digits (municipality), PV + 2 digits "
+                        "(province), WS + 4 digits (water board) or NL");
+  }
+  return code;
+}
 
 }  // namespace
 
@@ -799,8 +820,13 @@ void Registry::GetOrganisationAsync(const v1::GetOrganisationRequest& r,
 }
 absl::StatusOr<v1::ListOrganisationsResponse> Registry::ListOrganisations(
     const v1::ListOrganisationsRequest& r, const v1::Principal& caller) {
-  auto filters = (Filters(
-      {{"oin", r.oin()}, {"layer", EnumFilter(r.layer())}, {"region", r.region_code()}}));
+  SAMENSPEL_ASSIGN_OR_RETURN(
+      std::string layer,
+      EnumFilter(r.layer(), ::samenspel::type::v1::GovernmentLayer_descriptor(),
+                 "layer"));
+  SAMENSPEL_ASSIGN_OR_RETURN(std::string region,
+                             RegionFilter(r.region_code(), "region_code"));
+  auto filters = (Filters({{"oin", r.oin()}, {"layer", layer}, {"region", region}}));
   return ResourceOps<v1::Organisation>(*this, caller)
       .List<v1::ListOrganisationsResponse>(
           r.page_size(), r.page_token(), std::move(filters),
@@ -892,11 +918,17 @@ absl::Status Registry::ListExpertsInto(const v1::ListExpertsRequest& r,
   SAMENSPEL_ASSIGN_OR_RETURN(
       std::string org,
       OptionalRef(Kind::kOrganisation, r.organisation(), "organisation"));
+  SAMENSPEL_ASSIGN_OR_RETURN(
+      std::string layer,
+      EnumFilter(r.layer(), ::samenspel::type::v1::GovernmentLayer_descriptor(),
+                 "layer"));
+  SAMENSPEL_ASSIGN_OR_RETURN(std::string region,
+                             RegionFilter(r.region_code(), "region_code"));
   auto filters = (Filters({{"organisation", org},
                            {"skill", Lower(r.skill())},
                            {"theme", Lower(r.theme())},
-                           {"region", r.region_code()},
-                           {"layer", EnumFilter(r.layer())}}));
+                           {"region", region},
+                           {"layer", layer}}));
   return ResourceOps<v1::Expert>(*this, caller)
       .ListInto(r.page_size(), r.page_token(), std::move(filters),
                 &v1::ListExpertsResponse::mutable_experts, response);
@@ -1007,10 +1039,13 @@ absl::StatusOr<v1::ListTeamsResponse> Registry::ListTeams(const v1::ListTeamsReq
       OptionalRef(Kind::kOrganisation, r.owner_organisation(), "owner_organisation"));
   SAMENSPEL_ASSIGN_OR_RETURN(std::string member,
                              OptionalRef(Kind::kExpert, r.member(), "member"));
+  SAMENSPEL_ASSIGN_OR_RETURN(
+      std::string state,
+      EnumFilter(r.state(), v1::TaskTeam::State_descriptor(), "state"));
   auto filters = (Filters({{"member", member},
                            {"owner", owner},
                            {"theme", Lower(r.theme())},
-                           {"state", EnumFilter(r.state())}}));
+                           {"state", state}}));
   return ResourceOps<v1::TaskTeam>(*this, caller)
       .List<v1::ListTeamsResponse>(r.page_size(), r.page_token(), std::move(filters),
                                    &v1::ListTeamsResponse::mutable_teams);
@@ -1082,8 +1117,11 @@ absl::StatusOr<v1::ListChallengesResponse> Registry::ListChallenges(
   SAMENSPEL_ASSIGN_OR_RETURN(
       std::string owner,
       OptionalRef(Kind::kOrganisation, r.owner_organisation(), "owner_organisation"));
-  auto filters = (Filters(
-      {{"owner", owner}, {"theme", Lower(r.theme())}, {"state", EnumFilter(r.state())}}));
+  SAMENSPEL_ASSIGN_OR_RETURN(
+      std::string state,
+      EnumFilter(r.state(), v1::Challenge::State_descriptor(), "state"));
+  auto filters =
+      (Filters({{"owner", owner}, {"theme", Lower(r.theme())}, {"state", state}}));
   return ResourceOps<v1::Challenge>(*this, caller)
       .List<v1::ListChallengesResponse>(r.page_size(), r.page_token(), std::move(filters),
                                         &v1::ListChallengesResponse::mutable_challenges);

@@ -587,6 +587,42 @@ TEST_F(RegistryTest, ListFiltersCombine) {
   EXPECT_THAT(BadFields(registry_.ListExperts(list).status()), ElementsAre("page_size"));
 }
 
+TEST_F(RegistryTest, ListFiltersThatNoRecordCanMatchAreInvalid) {
+  // An unknown enum value or a malformed region code is a mistake, not an
+  // empty result.
+  v1::ListExpertsRequest experts;
+  experts.set_layer(static_cast<type::v1::GovernmentLayer>(42));
+  EXPECT_THAT(BadFields(registry_.ListExperts(experts).status()), ElementsAre("layer"));
+  experts.Clear();
+  experts.set_region_code("gm0363");  // codes are upper case
+  EXPECT_THAT(BadFields(registry_.ListExperts(experts).status()),
+              ElementsAre("region_code"));
+  v1::ListOrganisationsRequest orgs;
+  orgs.set_layer(static_cast<type::v1::GovernmentLayer>(42));
+  EXPECT_THAT(BadFields(registry_.ListOrganisations(orgs).status()),
+              ElementsAre("layer"));
+  orgs.Clear();
+  orgs.set_region_code("GM363");
+  EXPECT_THAT(BadFields(registry_.ListOrganisations(orgs).status()),
+              ElementsAre("region_code"));
+  v1::ListTeamsRequest teams;
+  teams.set_state(static_cast<v1::TaskTeam::State>(9));
+  EXPECT_THAT(BadFields(registry_.ListTeams(teams).status()), ElementsAre("state"));
+  v1::ListChallengesRequest challenges;
+  challenges.set_state(static_cast<v1::Challenge::State>(9));
+  EXPECT_THAT(BadFields(registry_.ListChallenges(challenges).status()),
+              ElementsAre("state"));
+  // Valid filters still list.
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  MakeExpert("anna", "gm0363");
+  experts.Clear();
+  experts.set_region_code("GM0363");
+  experts.set_layer(type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  auto page = registry_.ListExperts(experts);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_THAT(page->experts(), SizeIs(1));
+}
+
 TEST_F(RegistryTest, BatchCreateIsAllOrNothingAndReportsEveryBadItem) {
   MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
   v1::BatchCreateExpertsRequest batch;
