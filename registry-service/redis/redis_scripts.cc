@@ -67,7 +67,10 @@ local function erase(hist, coll, id, rev)
   end
   -- Markers far older than the retention are no longer needed. (The stream
   -- itself may reach further back than maxlen revisions, by the entries
-  -- erased; a reader that far behind gets OUT_OF_RANGE and resyncs.)
+  -- erased; a reader that far behind gets OUT_OF_RANGE and resyncs. Markers
+  -- may also outlive the entries trimmed after them, until the next
+  -- erasure: RedisStore::ParseChanges reads the gap after them as
+  -- OUT_OF_RANGE too.)
   redis.call('ZREMRANGEBYSCORE', redacted_key, '-inf', '(' .. (rev - 2 * tonumber(maxlen)))
 end
 

@@ -600,7 +600,12 @@ absl::StatusOr<std::vector<StoredChange>> RedisStore::ParseChanges(
             "changes after revision ", after_revision,
             " are no longer retained; the oldest retained is ", change.revision));
       }
-      return Corrupt(absl::StrCat("gap in the feed before revision ", change.revision));
+      // A gap after some changes: an erased entry's marker outlives the
+      // entries trimmed after it (markers go only when a later erasure
+      // clears the old ones). The changes up to the gap are returned; the
+      // next read, from the last of them, starts at the gap and is
+      // OUT_OF_RANGE, so the reader resyncs.
+      break;
     }
     changes.push_back(std::move(change));
   }

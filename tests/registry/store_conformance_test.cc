@@ -823,6 +823,35 @@ TYPED_TEST(StoreConformanceTest, TrimmedFeedIsOutOfRange) {
   EXPECT_EQ(changes->back().revision, 400);
 }
 
+TYPED_TEST(StoreConformanceTest, AReaderBehindAnErasedChangeOfATrimmedFeedResyncs) {
+  this->store_ = this->NewStore(/*feed_retention=*/10);
+  ASSERT_NE(this->store_, nullptr);
+  // Revision 1 is erased when jan is deleted (2); then 400 more changes trim
+  // the feed far past both, and no later erasure clears the marker of 1.
+  this->MustCommit(Request({Create(Kind::kExpert, "jan", "jan@example.nl")}));
+  this->MustCommit(Request({Delete(Kind::kExpert, "jan", 0)}));
+  for (int c = 0; c < 40; ++c) {
+    std::vector<Mutation> mutations;
+    for (int i = 0; i < 10; ++i) {
+      mutations.push_back(Create(Kind::kExpert, absl::StrCat("e", c, "-", i), "x"));
+    }
+    this->MustCommit(Request(mutations));
+  }
+  ASSERT_EQ(this->Revision(), 402);
+  // A reader from 0 gets what is retained without a gap, then OUT_OF_RANGE
+  // (and resyncs): never an error that repeats on every retry.
+  int64_t after = 0;
+  absl::StatusOr<std::vector<StoredChange>> changes;
+  for (int read = 0; read < 3; ++read) {
+    changes = this->store_->ReadChanges(after, 100, absl::ZeroDuration());
+    if (!changes.ok()) break;
+    ASSERT_FALSE(changes->empty()) << after;
+    for (const StoredChange& c : *changes) EXPECT_EQ(c.revision, ++after);
+  }
+  EXPECT_EQ(changes.status().code(), absl::StatusCode::kOutOfRange) << changes.status();
+  EXPECT_LT(after, 3);
+}
+
 TYPED_TEST(StoreConformanceTest, ConcurrentCommitsGetGapFreeRevisions) {
   constexpr int kThreads = 6;
   constexpr int kCommitsPerThread = 150;
