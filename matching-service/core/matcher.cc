@@ -530,9 +530,13 @@ class Ranking {
     m.set_available_hours_per_week(c.free_hours);
     v1::Explanation* e = m.mutable_explanation();
 
-    // Text: per query word group, its best term, split over the fields.
+    // Text: per query word group, its best term, split over the fields. A
+    // word the challenge repeats is one entry per field, its contributions
+    // summed (the score counts each occurrence).
     size_t i = 0;
     std::vector<std::string> words;
+    absl::flat_hash_map<std::pair<absl::string_view, int>, int> term_entry;
+    absl::flat_hash_set<absl::string_view> words_seen;
     const FieldLengths& lengths = s_.lengths(c.doc);
     while (i < q_.terms.size()) {
       const int group = q_.terms[i].group;
@@ -563,12 +567,21 @@ class Ranking {
       const double total = best_parts[0] + best_parts[1] + best_parts[2] + best_parts[3];
       for (int fi = 0; fi < kNumFields; ++fi) {
         if (best_parts[fi] <= 0) continue;
+        const double contribution = best_score * text_scale_ * best_parts[fi] / total;
+        auto [it, added] =
+            term_entry.try_emplace({best->term, fi}, e->matched_terms_size());
+        if (!added) {
+          v1::MatchedTerm* mt = e->mutable_matched_terms(it->second);
+          mt->set_contribution(mt->contribution() + contribution);
+          continue;
+        }
         auto* mt = e->add_matched_terms();
         mt->set_term(best->term);
         mt->set_query_word(best->source);
         mt->set_field(kFieldNames[fi]);
-        mt->set_contribution(best_score * text_scale_ * best_parts[fi] / total);
+        mt->set_contribution(contribution);
       }
+      if (!words_seen.insert(best->term).second) continue;
       words.push_back(best->source == best->term
                           ? best->source
                           : absl::StrCat(best->source, "~", best->term));

@@ -169,6 +169,28 @@ TEST_F(MatcherTest, ExplanationsAddUpToTheScore) {
   }
 }
 
+TEST_F(MatcherTest, ARepeatedWordIsOneExplanationEntryPerField) {
+  Load({Builder("a")});
+  rv1::Challenge c = Housing();
+  c.set_description("Woningbouw, woningbouw en nog eens woningbouw. " + c.description());
+  auto r = Match(c);
+  ASSERT_THAT(r.matches(), SizeIs(1));
+  const v1::Explanation& e = r.matches(0).explanation();
+  std::set<std::pair<std::string, std::string>> seen;
+  double terms = 0, text = 0;
+  for (const auto& t : e.matched_terms()) {
+    EXPECT_TRUE(seen.insert({t.term(), t.field()}).second)
+        << t.term() << " in " << t.field();
+    terms += t.contribution();
+  }
+  for (const auto& comp : e.components()) {
+    if (comp.name() == "text") text = comp.value();
+  }
+  EXPECT_THAT(seen,
+              Contains(std::pair<std::string, std::string>("woningbouw", "skills")));
+  EXPECT_NEAR(terms, text, 1e-6);
+}
+
 TEST_F(MatcherTest, SynonymsCompoundsAndEnglishMatch) {
   Load({{"nl",
          "gm0344",
