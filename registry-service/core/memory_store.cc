@@ -57,6 +57,11 @@ absl::Status MemoryStore::CheckLocked(const CommitRequest& request) const {
     } else if (p.type == Precondition::Type::kAtRevision) {
       auto it = records_.find({p.kind, p.id});
       ok = it != records_.end() && it->second.record.revision == p.revision;
+    } else if (p.type == Precondition::Type::kIndexExactly) {
+      auto it = indexes_.find({p.kind, p.index.field, p.index.value});
+      ok = it == indexes_.end() ? p.ids.empty()
+                                : std::equal(it->second.begin(), it->second.end(),
+                                             p.ids.begin(), p.ids.end());
     } else {
       auto it = indexes_.find({p.kind, p.index.field, p.index.value});
       ok = it == indexes_.end() || it->second.empty();

@@ -353,18 +353,25 @@ absl::Status RewriteIndexed(Store* store, Kind kind, const IndexEntry& index, Ed
   list.kind = kind;
   list.index = index;
   list.limit = 500;
+  // The commit must also find the index as listed: a record that joined it
+  // meanwhile (an expert created in the organisation, a team that took the
+  // expert on) would miss the rewrite.
+  std::vector<std::string> listed;
   for (;;) {
     SAMENSPEL_ASSIGN_OR_RETURN(ListResult page, store->List(list));
     for (const StoredRecord& rec : page.records) {
+      listed.push_back(rec.id);
       SAMENSPEL_ASSIGN_OR_RETURN(R r, Decode<R>(rec));
       if (!edit(r)) continue;
       *r.mutable_update_time() = ToProto(req.commit_time);
       req.mutations.push_back(
           MakeMutation(Mutation::Op::kUpdate, rec.id, rec.revision, std::move(r)));
     }
-    if (!page.more || page.records.empty()) return absl::OkStatus();
+    if (!page.more || page.records.empty()) break;
     list.after_id = page.records.back().id;
   }
+  req.preconditions.push_back(Precondition::IndexExactly(kind, index, std::move(listed)));
+  return absl::OkStatus();
 }
 
 absl::Status Traits<v1::Organisation>::Prepare(Reads& reads, const R* old, R& r,

@@ -1,5 +1,7 @@
 #include "registry-service/core/store.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 
@@ -53,6 +55,17 @@ Precondition Precondition::IndexEmpty(Kind kind, IndexEntry index, std::string r
   return p;
 }
 
+Precondition Precondition::IndexExactly(Kind kind, IndexEntry index,
+                                        std::vector<std::string> ids) {
+  Precondition p;
+  p.type = Type::kIndexExactly;
+  p.kind = kind;
+  p.index = std::move(index);
+  std::sort(ids.begin(), ids.end());
+  p.ids = std::move(ids);
+  return p;
+}
+
 absl::Status CommitRequest::CheckAbandoned() const {
   if (abandoned && abandoned()) {
     return absl::CancelledError(
@@ -69,6 +82,12 @@ absl::Status Precondition::FailureStatus() const {
   if (type == Type::kExists) {
     return InvalidField(field_or_reason,
                         absl::StrCat(ResourceName(kind, id), " does not exist"));
+  }
+  if (type == Type::kIndexExactly) {
+    return WithReason(absl::AbortedError(absl::StrCat(
+                          KindCollection(kind), " with ", index.field, "=", index.value,
+                          " changed while the request was prepared; retry")),
+                      "CHANGED_MEANWHILE");
   }
   if (type == Type::kAtRevision) {
     return WithReason(absl::AbortedError(absl::StrCat(ResourceName(kind, id),

@@ -79,24 +79,30 @@ struct Mutation {
 
 // A condition checked atomically with the mutations of a Commit.
 struct Precondition {
-  enum class Type { kExists, kIndexEmpty, kAtRevision };
+  enum class Type { kExists, kIndexEmpty, kAtRevision, kIndexExactly };
   Type type = Type::kExists;
   Kind kind = Kind::kOrganisation;
   // kExists: the record that must exist; kAtRevision: the record that must
   // exist at exactly `revision` (unchanged since it was read).
   std::string id;
   int64_t revision = 0;
-  // kIndexEmpty: the index that must have no entries.
+  // kIndexEmpty: the index that must have no entries; kIndexExactly: the
+  // index that must hold exactly the records `ids` (sorted), as listed when
+  // the request was prepared.
   IndexEntry index;
+  std::vector<std::string> ids;
   // kExists failures are INVALID_ARGUMENT naming this request field;
   // kIndexEmpty failures are FAILED_PRECONDITION with this as description;
-  // kAtRevision failures are ABORTED (reason CHANGED_MEANWHILE), for the
-  // caller to read again and retry.
+  // kAtRevision and kIndexExactly failures are ABORTED (reason
+  // CHANGED_MEANWHILE), for the caller to read again and retry.
   std::string field_or_reason;
 
   static Precondition Exists(Kind kind, std::string id, std::string field);
   static Precondition IndexEmpty(Kind kind, IndexEntry index, std::string reason);
   static Precondition AtRevision(Kind kind, std::string id, int64_t revision);
+  // `ids` in any order.
+  static Precondition IndexExactly(Kind kind, IndexEntry index,
+                                   std::vector<std::string> ids);
 
   // The error every Store returns when this precondition fails.
   absl::Status FailureStatus() const;

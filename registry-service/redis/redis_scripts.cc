@@ -9,14 +9,14 @@
 #include "absl/strings/str_cat.h"
 
 namespace samenspel::registry {
-namespace {
-
 std::string Sha1Hex(absl::string_view text) {
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
   return absl::BytesToHexString(
       absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
 }
+
+namespace {
 
 // Commit: applies a batch of commits, one after another, each all or nothing.
 // A commit is validated completely before it writes anything, so a failed one
@@ -36,7 +36,9 @@ std::string Sha1Hex(absl::string_view text) {
 //   then P times: type, key, min, max: type "e": the record key must exist
 //   (min, max unused); type "v": the record key must exist with revision
 //   (field r) min (max unused); type "x": the index set key must have no
-//   member in the ZRANGEBYLEX range min..max;
+//   member in the ZRANGEBYLEX range min..max; type "s", with a fifth
+//   argument: the members in that range, joined by newlines, must have that
+//   SHA-1 (hex);
 //   then M times: op (ChangeType number: "1" create, "2" update, "3" delete),
 //   record key, all-ids key, index set key, id, collection, expected revision
 //   (0: any), data, index member count N, N index members.
@@ -103,6 +105,12 @@ local function commit(a)
       if redis.call('EXISTS', key) == 0 then return {0, 'p', i} end
     elseif kind == 'v' then
       if redis.call('HGET', key, 'r') ~= ARGV[a + 2] then return {0, 'p', i} end
+    elseif kind == 's' then
+      local members = redis.call('ZRANGEBYLEX', key, ARGV[a + 2], ARGV[a + 3])
+      if redis.sha1hex(table.concat(members, '\n')) ~= ARGV[a + 4] then
+        return {0, 'p', i}
+      end
+      a = a + 1
     elseif #redis.call('ZRANGEBYLEX', key, ARGV[a + 2], ARGV[a + 3], 'LIMIT', 0, 1) > 0 then
       return {0, 'p', i}
     end

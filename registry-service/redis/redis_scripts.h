@@ -35,6 +35,10 @@ class LuaScript {
 };
 
 // Validates and applies one CommitRequest.
+// Lower-case hex SHA-1 of `text`, as Redis' SCRIPT LOAD and redis.sha1hex()
+// give it.
+std::string Sha1Hex(absl::string_view text);
+
 const LuaScript& CommitScript();
 // One page of ids from a sorted set, their records and the revision.
 const LuaScript& ListScript();

@@ -196,6 +196,20 @@ CommandArgs CommitArgs(const RedisKeys& keys, const CommitRequest& request) {
       args.AddOwned(keys.Record(p.kind, p.id));
       args.AddInt(p.revision);
       args.Add("");
+    } else if (p.type == Precondition::Type::kIndexExactly) {
+      // The script compares the SHA-1 of the range's members, joined by
+      // newlines (ids hold none), with that of the members expected.
+      LexRange range = IndexRange(p.index, "");
+      std::string members;
+      for (const std::string& id : p.ids) {
+        if (!members.empty()) members += '\n';
+        members += IndexMember(p.index, id);
+      }
+      args.Add("s");
+      args.AddOwned(keys.IndexSet(p.kind));
+      args.AddOwned(std::move(range.min));
+      args.AddOwned(std::move(range.max));
+      args.AddOwned(Sha1Hex(members));
     } else {
       LexRange range = IndexRange(p.index, "");
       args.Add("x");

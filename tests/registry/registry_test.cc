@@ -587,6 +587,118 @@ TEST_F(RegistryTest, ListFiltersCombine) {
   EXPECT_THAT(BadFields(registry_.ListExperts(list).status()), ElementsAre("page_size"));
 }
 
+// A Store that runs `before_commit` once, just before the next commit whose
+// first mutation is of `kind`: another registry's write landing between a
+// request's reads and its commit.
+class InterleavingStore : public Store {
+ public:
+  absl::StatusOr<StoredRecord> Get(Kind kind, absl::string_view id) override {
+    return store_.Get(kind, id);
+  }
+  absl::StatusOr<ListResult> List(const ListRequest& request) override {
+    return store_.List(request);
+  }
+  absl::StatusOr<CommitResult> Commit(const CommitRequest& request) override {
+    if (before_commit && !request.mutations.empty() &&
+        request.mutations.front().kind == kind) {
+      std::function<void()> run = std::move(before_commit);
+      before_commit = nullptr;
+      run();
+    }
+    return store_.Commit(request);
+  }
+  absl::StatusOr<std::vector<StoredChange>> ReadChanges(int64_t after_revision, int max,
+                                                        absl::Duration wait) override {
+    return store_.ReadChanges(after_revision, max, wait);
+  }
+  absl::StatusOr<int64_t> CurrentRevision() override { return store_.CurrentRevision(); }
+
+  Kind kind = Kind::kOrganisation;
+  std::function<void()> before_commit;
+
+ private:
+  MemoryStore store_;
+};
+
+TEST(RegistryRaceTest, ALayerChangeReachesAnExpertCreatedWhileItWasPrepared) {
+  InterleavingStore store;
+  Registry registry(&store, RegistryOptions{});
+  v1::CreateOrganisationRequest org;
+  org.set_organisation_id("gm0363");
+  org.mutable_organisation()->set_display_name("Gemeente Amsterdam");
+  org.mutable_organisation()->set_layer(type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  ASSERT_TRUE(registry.CreateOrganisation(org).ok());
+  auto expert = [](const std::string& id) {
+    v1::CreateExpertRequest req;
+    req.set_expert_id(id);
+    req.mutable_expert()->set_display_name("Expert " + id);
+    req.mutable_expert()->set_organisation("organisations/gm0363");
+    return req;
+  };
+  ASSERT_TRUE(registry.CreateExpert(expert("anna")).ok());
+  // The layer change has listed anna; bram is created before it commits
+  // (his create reads the organisation as it still is).
+  store.kind = Kind::kOrganisation;
+  store.before_commit = [&] { ASSERT_TRUE(registry.CreateExpert(expert("bram")).ok()); };
+  v1::UpdateOrganisationRequest update;
+  update.mutable_organisation()->set_name("organisations/gm0363");
+  update.mutable_organisation()->set_layer(type::v1::GOVERNMENT_LAYER_REGIONAL);
+  update.mutable_update_mask()->add_paths("layer");
+  auto updated = registry.UpdateOrganisation(update);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  for (const char* name : {"experts/anna", "experts/bram"}) {
+    v1::GetExpertRequest get;
+    get.set_name(name);
+    auto e = registry.GetExpert(get);
+    ASSERT_TRUE(e.ok()) << e.status();
+    EXPECT_EQ(e->layer(), type::v1::GOVERNMENT_LAYER_REGIONAL) << name;
+  }
+}
+
+TEST(RegistryRaceTest, DeletingAnExpertReachesATeamThatTookThemOnMeanwhile) {
+  InterleavingStore store;
+  Registry registry(&store, RegistryOptions{});
+  v1::CreateOrganisationRequest org;
+  org.set_organisation_id("gm0363");
+  org.mutable_organisation()->set_display_name("Gemeente Amsterdam");
+  org.mutable_organisation()->set_layer(type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  ASSERT_TRUE(registry.CreateOrganisation(org).ok());
+  v1::CreateExpertRequest anna;
+  anna.set_expert_id("anna");
+  anna.mutable_expert()->set_display_name("Anna");
+  anna.mutable_expert()->set_organisation("organisations/gm0363");
+  ASSERT_TRUE(registry.CreateExpert(anna).ok());
+  v1::CreateTeamRequest team;
+  team.set_team_id("woondeal");
+  team.mutable_team()->set_display_name("Woondeal");
+  team.mutable_team()->set_owner_organisation("organisations/gm0363");
+  ASSERT_TRUE(registry.CreateTeam(team).ok());
+  // The delete has listed anna's teams (none); the team takes her on before
+  // the delete commits.
+  store.kind = Kind::kExpert;
+  store.before_commit = [&] {
+    v1::AddTeamMemberRequest add;
+    add.set_team("teams/woondeal");
+    add.mutable_member()->set_expert("experts/anna");
+    ASSERT_TRUE(registry.AddTeamMember(add).ok());
+  };
+  v1::DeleteExpertRequest del;
+  del.set_name("experts/anna");
+  ASSERT_TRUE(registry.DeleteExpert(del).ok());
+  v1::GetTeamRequest get;
+  get.set_name("teams/woondeal");
+  auto t = registry.GetTeam(get);
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_THAT(t->members(), IsEmpty());
+  // And the team can still be changed (a member that no longer exists would
+  // fail every later update).
+  v1::UpdateTeamRequest rename;
+  rename.mutable_team()->set_name("teams/woondeal");
+  rename.mutable_team()->set_display_name("Woondeal 2");
+  rename.mutable_update_mask()->add_paths("display_name");
+  EXPECT_TRUE(registry.UpdateTeam(rename).ok());
+}
+
 TEST_F(RegistryTest, ListFiltersThatNoRecordCanMatchAreInvalid) {
   // An unknown enum value or a malformed region code is a mistake, not an
   // empty result.

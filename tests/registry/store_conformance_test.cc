@@ -484,6 +484,34 @@ TYPED_TEST(StoreConformanceTest, IndexEmptyPrecondition) {
             std::vector<int64_t>{4});
 }
 
+TYPED_TEST(StoreConformanceTest, IndexExactlyPrecondition) {
+  const IndexEntry of_bzk{"organisation", "bzk"};
+  const IndexEntry of_rws{"organisation", "rws"};
+  this->MustCommit(Request({Create(Kind::kOrganisation, "bzk", "o"),
+                            Create(Kind::kExpert, "jan", "x", {of_bzk}),
+                            Create(Kind::kExpert, "an", "x", {of_bzk}),
+                            Create(Kind::kExpert, "piet", "x", {of_rws})}));
+  auto commit_if = [&](const IndexEntry& index, std::vector<std::string> ids) {
+    return this->store_
+        ->Commit(Request({Update(Kind::kOrganisation, "bzk", 0, "o2")},
+                         {Precondition::IndexExactly(Kind::kExpert, index, ids)}))
+        .status();
+  };
+  // As listed, in any order: the commit goes ahead.
+  EXPECT_TRUE(commit_if(of_bzk, {"jan", "an"}).ok());
+  EXPECT_TRUE(commit_if({"organisation", "none"}, {}).ok());
+  // One more, one fewer or another: ABORTED, to be read again.
+  const Precondition stale =
+      Precondition::IndexExactly(Kind::kExpert, of_bzk, {"an", "jan", "kees"});
+  const int64_t before = this->Revision();
+  EXPECT_EQ(commit_if(of_bzk, {"an", "jan", "kees"}), stale.FailureStatus());
+  EXPECT_EQ(stale.FailureStatus().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(commit_if(of_bzk, {"an"}).code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(commit_if(of_bzk, {"an", "piet"}).code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(commit_if(of_rws, {}).code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(this->Revision(), before);
+}
+
 TYPED_TEST(StoreConformanceTest, FailingLaterMutationWritesNothing) {
   this->MustCommit(Request({Create(Kind::kExpert, "b", "old")}));
   const int64_t before = this->Revision();
