@@ -66,6 +66,14 @@ absl::Status CheckWrite(const v1::Principal& caller, Kind kind,
   return absl::OkStatus();
 }
 
+absl::Status CheckOinChange(const v1::Principal& caller, absl::string_view old_oin,
+                            absl::string_view new_oin) {
+  if (IsAdmin(caller) || old_oin == new_oin) return absl::OkStatus();
+  return Denied(caller,
+                "change an organisation's OIN (admins only: client certificates "
+                "authenticate by it)");
+}
+
 bool MaySeePersonalData(const v1::Principal& caller, const v1::Expert& expert) {
   return IsAdmin(caller) || expert.share_contact_details() ||
          (!caller.organisation().empty() &&

@@ -50,6 +50,11 @@ absl::string_view RoleName(v1::Role role);
 absl::Status CheckWrite(const v1::Principal& caller, Kind kind,
                         absl::string_view old_owner, absl::string_view new_owner);
 
+// Whether `caller` may change an organisation's OIN from `old_oin` to
+// `new_oin`: admins only, since client certificates authenticate by it.
+absl::Status CheckOinChange(const v1::Principal& caller, absl::string_view old_oin,
+                            absl::string_view new_oin);
+
 // True when `caller` may see `expert`'s contact details and bio.
 bool MaySeePersonalData(const v1::Principal& caller, const v1::Expert& expert);
 

@@ -376,6 +376,12 @@ absl::Status RewriteIndexed(Store* store, Kind kind, const IndexEntry& index, Ed
 
 absl::Status Traits<v1::Organisation>::Prepare(Reads& reads, const R* old, R& r,
                                                absl::string_view, CommitRequest& req) {
+  // An OIN names one organisation: client certificates authenticate by it.
+  if (!r.oin().empty() && (old == nullptr || old->oin() != r.oin())) {
+    req.preconditions.push_back(Precondition::IndexEmpty(
+        Kind::kOrganisation, {"oin", r.oin()},
+        absl::StrCat("another organisation already has OIN ", r.oin())));
+  }
   if (old == nullptr || old->layer() == r.layer()) return absl::OkStatus();
   // Experts carry their organisation's layer; keep them in step atomically.
   const auto layer = r.layer();
@@ -568,6 +574,9 @@ class ResourceOps {
       next.set_name(current.name());
       SAMENSPEL_RETURN_IF_ERROR(
           CheckWrite(caller_, T::kKind, T::Owner(current), T::Owner(next)));
+      if constexpr (std::is_same_v<R, v1::Organisation>) {
+        SAMENSPEL_RETURN_IF_ERROR(CheckOinChange(caller_, current.oin(), next.oin()));
+      }
       *next.mutable_create_time() = current.create_time();
       *next.mutable_update_time() = ToProto(req.commit_time);
       FieldViolations v;

@@ -7,6 +7,7 @@
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
+#include "registry-service/core/access_policy.h"
 #include "registry-service/core/memory_store.h"
 
 namespace samenspel::registry {
@@ -697,6 +698,51 @@ TEST(RegistryRaceTest, DeletingAnExpertReachesATeamThatTookThemOnMeanwhile) {
   rename.mutable_team()->set_display_name("Woondeal 2");
   rename.mutable_update_mask()->add_paths("display_name");
   EXPECT_TRUE(registry.UpdateTeam(rename).ok());
+}
+
+TEST_F(RegistryTest, AnOinNamesOneOrganisationAndOnlyAdminsChangeIt) {
+  constexpr char kOin[] = "00000001002220647000";
+  constexpr char kOther[] = "00000001002220648000";
+  v1::CreateOrganisationRequest a;
+  a.set_organisation_id("gm0363");
+  a.mutable_organisation()->set_display_name("Gemeente Amsterdam");
+  a.mutable_organisation()->set_layer(type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  a.mutable_organisation()->set_oin(kOin);
+  ASSERT_TRUE(registry_.CreateOrganisation(a).ok());
+  // A second organisation with the same OIN: refused.
+  v1::CreateOrganisationRequest b = a;
+  b.set_organisation_id("gm0599");
+  auto created = registry_.CreateOrganisation(b);
+  EXPECT_EQ(created.status().code(), absl::StatusCode::kFailedPrecondition)
+      << created.status();
+  b.mutable_organisation()->set_oin(kOther);
+  ASSERT_TRUE(registry_.CreateOrganisation(b).ok());
+  // Nor may an update take another organisation's OIN.
+  v1::UpdateOrganisationRequest take;
+  take.mutable_organisation()->set_name("organisations/gm0599");
+  take.mutable_organisation()->set_oin(kOin);
+  take.mutable_update_mask()->add_paths("oin");
+  EXPECT_EQ(registry_.UpdateOrganisation(take).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  // An editor of the organisation may change other fields, not its OIN.
+  const v1::Principal editor =
+      MakePrincipal("editor", "organisations/gm0599", v1::ROLE_EDITOR);
+  v1::UpdateOrganisationRequest rename;
+  rename.mutable_organisation()->set_name("organisations/gm0599");
+  rename.mutable_organisation()->set_display_name("Gemeente Rotterdam");
+  rename.mutable_update_mask()->add_paths("display_name");
+  EXPECT_TRUE(registry_.UpdateOrganisation(rename, editor).ok());
+  v1::UpdateOrganisationRequest change;
+  change.mutable_organisation()->set_name("organisations/gm0599");
+  change.mutable_organisation()->set_oin("00000001002220649000");
+  change.mutable_update_mask()->add_paths("oin");
+  EXPECT_EQ(registry_.UpdateOrganisation(change, editor).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  // An admin may; the organisation keeping its own OIN is no conflict.
+  auto changed = registry_.UpdateOrganisation(change);
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_EQ(changed->oin(), "00000001002220649000");
+  EXPECT_TRUE(registry_.UpdateOrganisation(rename).ok());
 }
 
 TEST_F(RegistryTest, ListFiltersThatNoRecordCanMatchAreInvalid) {
