@@ -584,15 +584,18 @@ class ResourceOps {
       SAMENSPEL_RETURN_IF_ERROR(v.ToStatus());
       Reads fresh(store_);  // a retry must not see stale organisations
       SAMENSPEL_RETURN_IF_ERROR(T::Prepare(fresh, &current, next, prefix, req));
-      req.mutations.insert(req.mutations.begin(),
-                           MakeMutation(Mutation::Op::kUpdate, id, rec.revision, next));
+      // Last, after what Prepare rewrote with it (an organisation's experts):
+      // the revision it answers with then covers the whole commit, so a
+      // client's MatchExperts with that min_revision sees all of it.
+      req.mutations.push_back(
+          MakeMutation(Mutation::Op::kUpdate, id, rec.revision, next));
       absl::StatusOr<CommitResult> result = store_->Commit(req);
       if (absl::IsAborted(result.status()) && etag.empty() &&
           attempt < options_.max_write_attempts) {
         continue;
       }
       SAMENSPEL_RETURN_IF_ERROR(result.status());
-      next.set_revision(result->revisions.front());
+      next.set_revision(result->revisions.back());
       next.set_etag(Registry::Etag(next.revision()));
       return next;
     }

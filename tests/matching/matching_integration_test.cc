@@ -134,6 +134,31 @@ TEST_F(MatchingIntegrationTest, ReadYourWritesThroughUpdateAndDelete) {
   EXPECT_THAT(*gone, Not(Contains("experts/anna")));
 }
 
+TEST_F(MatchingIntegrationTest, ALayerChangeIsSeenWholeAtTheRevisionItAnswers) {
+  // Twenty experts, so that the change's commit is long enough to arrive at
+  // the matching service in several reads.
+  for (int i = 0; i < 20; ++i) CreateExpert(absl::StrCat("e", i), "woningbouw");
+  rv1::UpdateOrganisationRequest update;
+  update.mutable_organisation()->set_name("organisations/gm0344");
+  update.mutable_organisation()->set_layer(type::GOVERNMENT_LAYER_REGIONAL);
+  update.mutable_update_mask()->add_paths("layer");
+  auto updated = Call<rv1::Organisation>(
+      *registry_stub_, &rv1::RegistryService::Stub::UpdateOrganisation, update);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  // At the revision the update answered with, every expert has the new layer.
+  v1::MatchExpertsRequest req;
+  req.mutable_challenge()->mutable_inline_()->set_title("woningbouw");
+  req.set_page_size(50);
+  req.set_min_revision(updated->revision());
+  auto r = Call<v1::MatchExpertsResponse>(*matching_stub_,
+                                          &v1::MatchingService::Stub::MatchExperts, req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->matches_size(), 20);
+  for (const auto& m : r->matches()) {
+    EXPECT_EQ(m.layer(), type::GOVERNMENT_LAYER_REGIONAL) << m.expert();
+  }
+}
+
 TEST_F(MatchingIntegrationTest, FutureMinRevisionIsUnavailableWithinTheDeadline) {
   const absl::Time start = absl::Now();
   auto r = Match("woningbouw", 1000000);

@@ -1,5 +1,6 @@
 #include "registry-service/core/registry.h"
 
+#include <algorithm>
 #include <functional>
 #include <set>
 #include <string>
@@ -600,8 +601,8 @@ class InterleavingStore : public Store {
     return store_.List(request);
   }
   absl::StatusOr<CommitResult> Commit(const CommitRequest& request) override {
-    if (before_commit && !request.mutations.empty() &&
-        request.mutations.front().kind == kind) {
+    if (before_commit && std::any_of(request.mutations.begin(), request.mutations.end(),
+                                     [&](const Mutation& m) { return m.kind == kind; })) {
       std::function<void()> run = std::move(before_commit);
       before_commit = nullptr;
       run();
@@ -653,6 +654,9 @@ TEST(RegistryRaceTest, ALayerChangeReachesAnExpertCreatedWhileItWasPrepared) {
     auto e = registry.GetExpert(get);
     ASSERT_TRUE(e.ok()) << e.status();
     EXPECT_EQ(e->layer(), type::v1::GOVERNMENT_LAYER_REGIONAL) << name;
+    // The revision the update answers with covers its experts' rewrites
+    // (a MatchExperts with that min_revision sees their new layer).
+    EXPECT_LT(e->revision(), updated->revision()) << name;
   }
 }
 
