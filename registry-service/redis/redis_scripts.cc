@@ -24,7 +24,8 @@ namespace {
 // failure does not affect the others of the batch.
 //
 // Erasure (AVG): an expert record keeps the revisions of its feed entries in
-// field 'h'; deleting it removes those entries from the stream (XDEL) and
+// field 'h' (once it passes 1 KB, those the stream no longer holds are
+// dropped); deleting it removes those entries from the stream (XDEL) and
 // keeps only a marker (revision, collection, id, commit time) in the
 // redacted set, which ReadFeed fills the gaps with.
 //
@@ -74,6 +75,21 @@ local function erase(hist, coll, id, rev)
   -- erasure: RedisStore::ParseChanges reads the gap after them as
   -- OUT_OF_RANGE too.)
   redis.call('ZREMRANGEBYSCORE', redacted_key, '-inf', '(' .. (rev - 2 * tonumber(maxlen)))
+end
+
+-- The revisions of `hist` whose entries the stream still holds (older ones
+-- were trimmed: nothing left to erase), or nil for none; keeps an often
+-- updated expert's history as short as the feed's retention.
+local function prune(hist)
+  local oldest = redis.call('XRANGE', feed_key, '-', '+', 'COUNT', 1)
+  if #oldest == 0 then return nil end
+  local first = tonumber(string.match(oldest[1][1], '^(%d+)'))
+  local kept = {}
+  for r in string.gmatch(hist, '[^,]+') do
+    if tonumber(r) >= first then kept[#kept + 1] = r end
+  end
+  if #kept == 0 then return nil end
+  return table.concat(kept, ',')
 end
 
 -- ZADD and ZREM take many members per call; unpack() has a stack limit, so
@@ -174,6 +190,7 @@ local function commit(a)
         local packed = cmsgpack.pack(m.members)
         redis.call('HSET', m.key, 'd', m.data, 'r', rev_text, 'i', packed)
         if m.coll == 'experts' then
+          if hist and #hist > 1024 then hist = prune(hist) end
           if hist then hist = hist .. ',' .. rev_text else hist = rev_text end
           redis.call('HSET', m.key, 'h', hist)
           written_hist[m.key] = hist

@@ -541,5 +541,41 @@ TEST(RedisStoreTest, LargeCommit) {
   EXPECT_EQ(store->Get(Kind::kExpert, "e0")->data, big);
 }
 
+TEST(RedisStoreTest, AnOftenUpdatedExpertsHistoryStaysWithinTheFeed) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  RedisStoreOptions options = OptionsFor(*server);
+  options.feed_retention = 10;
+  std::unique_ptr<RedisStore> store = MakeStore(options);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Commit(Request({Create(Kind::kExpert, "jan", "v0")})).ok());
+  for (int i = 1; i <= 600; ++i) {
+    Mutation m = Create(Kind::kExpert, "jan", absl::StrCat("v", i));
+    m.op = Mutation::Op::kUpdate;
+    ASSERT_TRUE(store->Commit(Request({m})).ok()) << i;
+  }
+  // 601 revisions of 1-3 digits: ~2.2 KB unpruned. The stream keeps the
+  // last 10 and up to a node of 100 more (approximate trimming).
+  std::unique_ptr<RedisConnection> redis = Connect(*server);
+  ASSERT_NE(redis, nullptr);
+  const std::string hist = StringReply(*redis, {"HGET", "ss:experts:jan", "h"});
+  EXPECT_LE(hist.size(), 1024u + 4) << hist;
+  EXPECT_TRUE(absl::EndsWith(hist, ",601")) << hist;
+  // The delete still erases every retained entry of jan.
+  Mutation del;
+  del.op = Mutation::Op::kDelete;
+  del.kind = Kind::kExpert;
+  del.id = "jan";
+  ASSERT_TRUE(store->Commit(Request({del})).ok());
+  absl::StatusOr<std::vector<StoredChange>> changes =
+      store->ReadChanges(591, 100, absl::ZeroDuration());
+  ASSERT_TRUE(changes.ok()) << changes.status();
+  ASSERT_EQ(changes->size(), 11u);
+  for (size_t i = 0; i + 1 < changes->size(); ++i) {
+    EXPECT_EQ((*changes)[i].type, ChangeType::kRedacted) << (*changes)[i].revision;
+  }
+  EXPECT_EQ(changes->back().type, ChangeType::kDeleted);
+}
+
 }  // namespace
 }  // namespace samenspel::registry
