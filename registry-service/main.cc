@@ -51,6 +51,9 @@ ABSL_FLAG(int, workers, 32,
           "Threads that run the registry's writes and lists: the most of those served "
           "at once (more wait their turn). The Gets and CreateExpert need none: they "
           "wait for Redis on one I/O thread.");
+ABSL_FLAG(int, max_waiting_calls, 4096,
+          "Calls that may wait for a worker (--workers); more fail RESOURCE_EXHAUSTED "
+          "(reason OVERLOADED) at once instead of queuing without bound.");
 ABSL_FLAG(
     int64_t, feed_retention, 1000000,
     "Changes the feed keeps; a watcher further behind gets OUT_OF_RANGE and resyncs.");
@@ -96,6 +99,7 @@ struct RegistryServerOptions {
   RedisStoreOptions redis;
   int max_message_bytes = 0;
   int workers = 0;
+  int max_waiting_calls = 0;
   ServerSecurityOptions security;
   AccessControlOptions access;
   RateLimiterOptions rate_limit;
@@ -144,6 +148,8 @@ RegistryServerOptions OptionsFromFlags() {
   if (o.max_message_bytes < 1024) Fail("--max_message_bytes must be at least 1024");
   o.workers = absl::GetFlag(FLAGS_workers);
   if (o.workers < 1) Fail("--workers must be at least 1");
+  o.max_waiting_calls = absl::GetFlag(FLAGS_max_waiting_calls);
+  if (o.max_waiting_calls < 1) Fail("--max_waiting_calls must be at least 1");
   o.security.insecure = absl::GetFlag(FLAGS_insecure);
   o.security.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   o.security.tls_key = absl::GetFlag(FLAGS_tls_key);
@@ -225,7 +231,8 @@ int Run(const RegistryServerOptions& o) {
   } else {
     authorizer = std::make_unique<CredentialAuthorizer>(&access, &limiter);
   }
-  RegistryServiceImpl service(&registry, &feed, authorizer.get(), &audit, o.workers);
+  RegistryServiceImpl service(&registry, &feed, authorizer.get(), &audit, o.workers,
+                              o.max_waiting_calls);
   AccessServiceImpl access_service(&access, authorizer.get(), &audit);
 
   HealthService health(

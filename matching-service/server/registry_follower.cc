@@ -129,13 +129,15 @@ absl::Status RegistryFollower::LoadSnapshot() {
   const size_t experts = l.experts();
   const absl::Time listed = absl::Now();
   // The applier must not apply old queued changes over the new snapshot.
+  // (Stopping, it leaves the queue as it is: then so does this.)
   {
     absl::MutexLock lock(&mu_);
     mu_.Await(absl::Condition(
         +[](RegistryFollower* f) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-          return f->queue_.empty() && !f->applying_;
+          return (f->queue_.empty() && !f->applying_) || f->stopping_;
         },
         this));
+    if (stopping_) return absl::CancelledError("stopping");
     matcher_->FinishLoad(std::move(loader), revision);
     read_revision_ = revision;
   }

@@ -978,12 +978,23 @@ absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
     FieldViolations v;
     std::set<std::string> ids;
     std::vector<std::string> request_ids;
+    std::set<std::string> seen_request_ids;
+    // The batch is retried as a whole: by the request ids of all its items
+    // together, so every item has one or none has.
+    const bool with_request_ids = !r.requests(0).request_id().empty();
     for (int i = 0; i < r.requests_size(); ++i) {
       const auto& item = r.requests(i);
       const std::string prefix = absl::StrCat("requests[", i, "]");
       if (absl::Status s = CheckRequestId(item.request_id(), prefix + ".request_id");
           !s.ok()) {
         v.Add(prefix + ".request_id", std::string(s.message()));
+      } else if (item.request_id().empty() == with_request_ids) {
+        v.Add(prefix + ".request_id",
+              "give a request_id on every item of the batch or on none "
+              "(a retry is recognised by all of them together)");
+      } else if (with_request_ids && !seen_request_ids.insert(item.request_id()).second) {
+        v.Add(prefix + ".request_id",
+              "the same request_id appears earlier in this batch");
       }
       request_ids.push_back(item.request_id());
       absl::StatusOr<v1::Expert> e =

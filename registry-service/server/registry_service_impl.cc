@@ -1,7 +1,9 @@
 #include "registry-service/server/registry_service_impl.h"
 
+#include <algorithm>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
 #include "common/grpc_status.h"
@@ -28,8 +30,12 @@ absl::Status Reply(const absl::Status& status, google::protobuf::Empty*) {
 
 RegistryServiceImpl::RegistryServiceImpl(Registry* registry, ChangeFeed* feed,
                                          Authorizer* authorizer, AuditLog* audit,
-                                         int workers)
-    : registry_(registry), feed_(feed), authorizer_(authorizer), audit_(audit) {
+                                         int workers, int max_waiting)
+    : registry_(registry),
+      feed_(feed),
+      authorizer_(authorizer),
+      audit_(audit),
+      max_waiting_(static_cast<size_t>(std::max(1, max_waiting))) {
   SetMessageAllocatorFor_ListExperts(&list_experts_allocator_);
   for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { WorkLoop(); });
 }
@@ -78,6 +84,14 @@ grpc::ServerUnaryReactor* RegistryServiceImpl::Serve(
     Complete(context, reactor, method, request, response, who, status);
   };
   absl::MutexLock lock(&mu_);
+  if (queue_.size() >= max_waiting_) {
+    reactor->Finish(
+        ToGrpcStatus(WithReason(absl::ResourceExhaustedError(absl::StrCat(
+                                    "the registry has ", queue_.size(),
+                                    " calls waiting for a worker; retry later")),
+                                "OVERLOADED")));
+    return reactor;
+  }
   queue_.push_back(std::move(work));
   work_ready_.Signal();
   return reactor;

@@ -86,9 +86,12 @@ class RegistryServiceImpl final : public internal::RegistryServiceBase {
  public:
   // All pointers must outlive the service; `audit` may be null (no audit
   // log). `workers` (> 0): threads that run Registry calls, i.e. the most
-  // unary calls served at once; more wait in order of arrival.
+  // unary calls served at once; more wait in order of arrival, at most
+  // `max_waiting` (> 0): calls beyond that fail RESOURCE_EXHAUSTED at once
+  // (they wait before authentication, so a flood must not queue without
+  // bound, each with its request in memory).
   RegistryServiceImpl(Registry* registry, ChangeFeed* feed, Authorizer* authorizer,
-                      AuditLog* audit, int workers);
+                      AuditLog* audit, int workers, int max_waiting = 4096);
   // REQUIRES: the server was shut down (no call in progress).
   ~RegistryServiceImpl() override;
 
@@ -153,6 +156,7 @@ class RegistryServiceImpl final : public internal::RegistryServiceBase {
 
   absl::Mutex mu_;
   std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  const size_t max_waiting_;
   // Signalled once per queued call, and to all when stopping.
   absl::CondVar work_ready_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -481,6 +481,44 @@ TEST_F(RegistryIntegrationTest, QueuedCallPastItsDeadlineIsNotRun) {
             absl::StatusCode::kNotFound);
 }
 
+// Calls waiting for a worker are bounded (--max_waiting_calls): beyond that a
+// call is refused at once, not queued with its request in memory.
+TEST_F(RegistryIntegrationTest, CallsBeyondTheWaitingLimitAreRefusedAtOnce) {
+  std::unique_ptr<ServiceProcess> registry =
+      StartRegistry({"--workers=1", "--max_waiting_calls=2"});
+  ASSERT_NE(registry, nullptr);
+  std::unique_ptr<Stub> stub = v1::RegistryService::NewStub(registry->Channel());
+  CreateOrg("gm0363", type::GOVERNMENT_LAYER_MUNICIPAL, stub.get());
+  // A hung Redis holds the one worker in its first list; two more wait.
+  ASSERT_TRUE(redis_->Pause().ok());
+  constexpr int kCalls = 8;
+  std::vector<absl::Status> results(kCalls);
+  std::vector<absl::Duration> took(kCalls);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCalls; ++i) {
+    callers.emplace_back([&, i] {
+      const absl::Time start = absl::Now();
+      results[i] =
+          Call<v1::ListExpertsResponse>(*stub, &Stub::ListExperts,
+                                        v1::ListExpertsRequest(), absl::Seconds(10))
+              .status();
+      took[i] = absl::Now() - start;
+    });
+    // The first reaches the worker and the next two the queue before the rest.
+    absl::SleepFor(absl::Milliseconds(i < 3 ? 150 : 10));
+  }
+  for (std::thread& t : callers) t.join();
+  ASSERT_TRUE(redis_->Resume().ok());
+  for (int i = 3; i < kCalls; ++i) {
+    EXPECT_EQ(results[i].code(), absl::StatusCode::kResourceExhausted) << i << results[i];
+    EXPECT_LT(took[i], absl::Milliseconds(900)) << i;
+  }
+  // And the registry serves normally again.
+  EXPECT_TRUE(
+      Call<v1::ListExpertsResponse>(*stub, &Stub::ListExperts, v1::ListExpertsRequest())
+          .ok());
+}
+
 TEST_F(RegistryIntegrationTest, SigtermDrainsAndExitsCleanly) {
   ASSERT_TRUE(registry_->Stop().ok());
   EXPECT_NE(registry_->Health().find("error"), std::string::npos);

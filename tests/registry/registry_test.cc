@@ -813,6 +813,20 @@ TEST_F(RegistryTest, BatchCreateIsAllOrNothingAndReportsEveryBadItem) {
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(again->experts(1).name(), "experts/bram");
   EXPECT_EQ(*store_.CurrentRevision(), 4);
+
+  // Request ids on some items only, or one twice: the batch could not be
+  // retried safely, so it is refused.
+  batch.Clear();
+  for (const char* id : {"dirk", "eva", "fien"})
+    *batch.add_requests() = ExpertRequest(id, "gm0363");
+  batch.mutable_requests(1)->set_request_id("line-eva");
+  EXPECT_THAT(BadFields(registry_.BatchCreateExperts(batch).status()),
+              ElementsAre("requests[1].request_id"));
+  batch.mutable_requests(0)->set_request_id("line-dirk");
+  batch.mutable_requests(2)->set_request_id("line-dirk");
+  EXPECT_THAT(BadFields(registry_.BatchCreateExperts(batch).status()),
+              ElementsAre("requests[2].request_id"));
+  EXPECT_EQ(*store_.CurrentRevision(), 4);
 }
 
 TEST_F(RegistryTest, UnknownFieldsAreNotStored) {
