@@ -84,6 +84,11 @@ ABSL_FLAG(int, query_threads, 0,
           "Threads that score one MatchExperts query, each over a range of the "
           "experts (0: one per core); indexes under 25,000 experts per thread use "
           "fewer.");
+ABSL_FLAG(absl::Duration, registry_keepalive, absl::Seconds(30),
+          "Ping the registry this often when nothing else arrives, and drop a connection "
+          "that does not answer within as long: the follower then reconnects, instead "
+          "of waiting on a connection to a lost host (the registry must allow pings "
+          "this often: its --min_client_ping_interval).");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
           "On SIGTERM, how long in-flight calls may take before they are cancelled.");
 
@@ -176,6 +181,13 @@ int Run(const MatchingServerOptions& o) {
 
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
+  // The change feed may be quiet for hours: keepalive pings find a lost
+  // connection (no reset, no answer) so the follower can reconnect.
+  const int keepalive_ms = static_cast<int>(std::clamp<int64_t>(
+      absl::ToInt64Milliseconds(absl::GetFlag(FLAGS_registry_keepalive)), 100, 3600000));
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, keepalive_ms);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, keepalive_ms);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   std::shared_ptr<grpc::Channel> registry_channel =
       CreateChannelWithBearer(o.registry, *registry_credentials, args, o.registry_token);
 

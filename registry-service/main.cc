@@ -86,6 +86,10 @@ ABSL_FLAG(double, rate_limit, 200,
 ABSL_FLAG(double, rate_burst, 400, "Largest burst of calls per non-admin principal.");
 ABSL_FLAG(absl::Duration, audit_retention, absl::Hours(24 * 400),
           "How long audit events are kept.");
+ABSL_FLAG(absl::Duration, min_client_ping_interval, absl::Seconds(10),
+          "Shortest interval at which clients may send keepalive pings on an idle "
+          "connection (e.g. a quiet WatchChanges stream); a client pinging more often is "
+          "disconnected. samenspel-matching pings every --registry_keepalive (30s).");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
           "On SIGTERM, how long in-flight calls may take before they are cancelled.");
 
@@ -246,6 +250,12 @@ int Run(const RegistryServerOptions& o) {
   int port = 0;
   builder.AddListeningPort(o.listen, *credentials, &port);
   builder.SetMaxReceiveMessageSize(o.max_message_bytes);
+  // Keepalive pings of followers on quiet WatchChanges streams are welcome.
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+      static_cast<int>(std::clamp<int64_t>(
+          absl::ToInt64Milliseconds(absl::GetFlag(FLAGS_min_client_ping_interval)), 0,
+          3600000)));
   builder.RegisterService(&service);
   builder.RegisterService(&access_service);
   builder.RegisterService(&health);

@@ -15,6 +15,7 @@
 #include "samenspel/registry/v1/registry_service.grpc.pb.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/service_process.h"
+#include "tests/support/tcp_proxy.h"
 
 namespace samenspel::matching {
 namespace {
@@ -23,6 +24,7 @@ namespace rv1 = ::samenspel::registry::v1;
 namespace type = ::samenspel::type::v1;
 using test_support::RedisServer;
 using test_support::ServiceProcess;
+using test_support::TcpProxy;
 using ::testing::Contains;
 using ::testing::Not;
 
@@ -285,6 +287,76 @@ TEST(MatchingHealthTest, NotServingUntilTheFirstSnapshot) {
   auto served = Call<v1::MatchExpertsResponse>(
       *stub, &v1::MatchingService::Stub::MatchExperts, req);
   EXPECT_TRUE(served.ok()) << served.status();
+}
+
+// The registry's host is lost without a word (a partition: the follower's
+// connection stays open, nothing arrives). Keepalive pings find that out;
+// the follower reconnects and catches up with what was written meanwhile.
+TEST(MatchingPartitionTest, ALostConnectionIsDroppedAndTheFollowerCatchesUp) {
+  auto redis = RedisServer::Create();
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  auto registry = ServiceProcess::Start(SAMENSPEL_REGISTRY_BINARY,
+                                        {"--insecure", "--redis=" + (*redis)->address(),
+                                         "--min_client_ping_interval=100ms"});
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  ASSERT_TRUE((*registry)->WaitForHealth("SERVING", absl::Seconds(20)));
+  auto proxy = TcpProxy::Start((*registry)->port());
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  auto matching = ServiceProcess::Start(
+      SAMENSPEL_MATCHING_BINARY,
+      {"--insecure", absl::StrCat("--registry=127.0.0.1:", (*proxy)->port()),
+       "--registry_keepalive=300ms"});
+  ASSERT_TRUE(matching.ok()) << matching.status();
+  ASSERT_TRUE((*matching)->WaitForHealth("SERVING", absl::Seconds(20)));
+  auto registry_stub = rv1::RegistryService::NewStub((*registry)->Channel());
+  auto matching_stub = v1::MatchingService::NewStub((*matching)->Channel());
+  rv1::CreateOrganisationRequest org;
+  org.set_organisation_id("gm0344");
+  org.mutable_organisation()->set_display_name("Gemeente Utrecht");
+  org.mutable_organisation()->set_layer(type::GOVERNMENT_LAYER_MUNICIPAL);
+  ASSERT_TRUE(Call<rv1::Organisation>(
+                  *registry_stub, &rv1::RegistryService::Stub::CreateOrganisation, org)
+                  .ok());
+  auto create = [&](const std::string& id) -> int64_t {
+    rv1::CreateExpertRequest req;
+    req.set_expert_id(id);
+    req.mutable_expert()->set_display_name("Expert " + id);
+    req.mutable_expert()->set_organisation("organisations/gm0344");
+    auto* s = req.mutable_expert()->add_skills();
+    s->set_name("woningbouw");
+    s->set_level(4);
+    req.mutable_expert()->set_consent_to_matching(true);
+    auto e =
+        Call<rv1::Expert>(*registry_stub, &rv1::RegistryService::Stub::CreateExpert, req);
+    EXPECT_TRUE(e.ok()) << e.status();
+    return e.ok() ? e->revision() : 0;
+  };
+  auto matched = [&](int64_t min_revision) -> absl::StatusOr<std::vector<std::string>> {
+    v1::MatchExpertsRequest req;
+    req.mutable_challenge()->mutable_inline_()->set_title("woningbouw");
+    req.set_min_revision(min_revision);
+    auto r = Call<v1::MatchExpertsResponse>(
+        *matching_stub, &v1::MatchingService::Stub::MatchExperts, req);
+    if (!r.ok()) return r.status();
+    std::vector<std::string> names;
+    for (const auto& m : r->matches()) names.push_back(m.expert());
+    return names;
+  };
+  auto first = matched(create("anna"));
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_THAT(*first, Contains("experts/anna"));
+
+  (*proxy)->Partition();
+  const int64_t revision = create("bram");
+  // Each call waits up to --max_revision_wait (5 s) for the revision.
+  absl::StatusOr<std::vector<std::string>> second;
+  const absl::Time give_up = absl::Now() + absl::Seconds(30);
+  do {
+    second = matched(revision);
+  } while (!second.ok() && absl::Now() < give_up);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_THAT(*second, Contains("experts/bram"));
+  EXPECT_GE((*proxy)->connections(), 2);
 }
 
 }  // namespace
