@@ -1160,8 +1160,7 @@ absl::Status ValidateFilters(const v1::MatchFilters& filters) {
     for (int i = 0; i < filters.region_codes_size(); ++i) {
       if (!registry::IsValidRegionCode(filters.region_codes(i))) {
         v.Add(absl::StrCat("filters.region_codes[", i, "]"),
-              "must be a CBS code: GM + 4 digits (municipality), PV + 2 digits "
-              "(province), WS + 4 digits (water board) or NL");
+              std::string(registry::kRegionCodeRule));
       }
     }
   }

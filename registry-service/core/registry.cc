@@ -811,9 +811,7 @@ absl::StatusOr<std::string> EnumFilter(int value,
 // no record can have (stored codes are validated, upper case).
 absl::StatusOr<std::string> RegionFilter(const std::string& code, const char* field) {
   if (!code.empty() && !IsValidRegionCode(code)) {
-    return InvalidField(field,
-                        "must be a CBS code: GM + 4 digits (municipality), PV + 2 digits "
-                        "(province), WS + 4 digits (water board) or NL");
+    return InvalidField(field, std::string(kRegionCodeRule));
   }
   return code;
 }

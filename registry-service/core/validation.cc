@@ -99,9 +99,7 @@ void CheckRegionCodes(const google::protobuf::RepeatedPtrField<std::string>& cod
   for (int i = 0; i < codes.size(); ++i) {
     const std::string path = Path(prefix, "region_codes", i);
     if (!IsValidRegionCode(codes[i])) {
-      v.Add(path,
-            "must be a CBS code: GM + 4 digits (municipality), PV + 2 digits "
-            "(province), WS + 4 digits (water board) or NL");
+      v.Add(path, std::string(kRegionCodeRule));
     } else if (!seen.insert(codes[i]).second) {
       v.Add(path, "duplicate region code");
     }

@@ -32,6 +32,10 @@ inline constexpr int kMaxTeamSize = 50;
 
 // True for a CBS-style region code: GM + 4 digits, PV + 2, WS + 4, or NL.
 bool IsValidRegionCode(absl::string_view code);
+// What a field violation says of a code IsValidRegionCode refuses.
+inline constexpr absl::string_view kRegionCodeRule =
+    "must be a CBS code: GM + 4 digits (municipality), PV + 2 digits (province), WS + 4 "
+    "digits (water board) or NL";
 // True for a plausible e-mail address (local@domain.tld, at most 254 bytes).
 bool IsValidEmail(absl::string_view email);
 
