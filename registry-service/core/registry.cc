@@ -807,6 +807,11 @@ absl::StatusOr<std::string> EnumFilter(int value,
   return absl::StrCat(value);
 }
 
+// A list filter on an organisation's layer (see EnumFilter).
+absl::StatusOr<std::string> LayerFilter(int layer) {
+  return EnumFilter(layer, ::samenspel::type::v1::GovernmentLayer_descriptor(), "layer");
+}
+
 // A list filter on a region code: "" for none; INVALID_ARGUMENT for a code
 // no record can have (stored codes are validated, upper case).
 absl::StatusOr<std::string> RegionFilter(const std::string& code, const char* field) {
@@ -837,10 +842,7 @@ void Registry::GetOrganisationAsync(const v1::GetOrganisationRequest& r,
 }
 absl::StatusOr<v1::ListOrganisationsResponse> Registry::ListOrganisations(
     const v1::ListOrganisationsRequest& r, const v1::Principal& caller) {
-  SAMENSPEL_ASSIGN_OR_RETURN(
-      std::string layer,
-      EnumFilter(r.layer(), ::samenspel::type::v1::GovernmentLayer_descriptor(),
-                 "layer"));
+  SAMENSPEL_ASSIGN_OR_RETURN(std::string layer, LayerFilter(r.layer()));
   SAMENSPEL_ASSIGN_OR_RETURN(std::string region,
                              RegionFilter(r.region_code(), "region_code"));
   auto filters = (Filters({{"oin", r.oin()}, {"layer", layer}, {"region", region}}));
@@ -935,10 +937,7 @@ absl::Status Registry::ListExpertsInto(const v1::ListExpertsRequest& r,
   SAMENSPEL_ASSIGN_OR_RETURN(
       std::string org,
       OptionalRef(Kind::kOrganisation, r.organisation(), "organisation"));
-  SAMENSPEL_ASSIGN_OR_RETURN(
-      std::string layer,
-      EnumFilter(r.layer(), ::samenspel::type::v1::GovernmentLayer_descriptor(),
-                 "layer"));
+  SAMENSPEL_ASSIGN_OR_RETURN(std::string layer, LayerFilter(r.layer()));
   SAMENSPEL_ASSIGN_OR_RETURN(std::string region,
                              RegionFilter(r.region_code(), "region_code"));
   auto filters = (Filters({{"organisation", org},

@@ -7,12 +7,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
-#include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
+#include "tests/support/status_details.h"
 
 namespace samenspel::matching {
 namespace {
 
+using ::samenspel::test_support::BadFields;
 namespace rv1 = ::samenspel::registry::v1;
 namespace type = ::samenspel::type::v1;
 using ::testing::Contains;
@@ -20,17 +21,6 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 using ::testing::UnorderedElementsAre;
-
-// The fields a status's BadRequest detail names.
-std::vector<std::string> BadFields(const absl::Status& s) {
-  std::vector<std::string> fields;
-  auto payload = s.GetPayload("type.googleapis.com/google.rpc.BadRequest");
-  if (!payload) return fields;
-  google::rpc::BadRequest br;
-  br.ParseFromString(std::string(*payload));
-  for (const auto& v : br.field_violations()) fields.push_back(v.field());
-  return fields;
-}
 
 struct ExpertSpec {
   std::string id;

@@ -40,6 +40,15 @@ absl::StatusOr<Response> Call(Stub& stub, Method method, const Request& request)
   return response;
 }
 
+// The organisation of the experts these tests register.
+rv1::CreateOrganisationRequest Utrecht() {
+  rv1::CreateOrganisationRequest org;
+  org.set_organisation_id("gm0344");
+  org.mutable_organisation()->set_display_name("Gemeente Utrecht");
+  org.mutable_organisation()->set_layer(type::GOVERNMENT_LAYER_MUNICIPAL);
+  return org;
+}
+
 class MatchingIntegrationTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -57,12 +66,9 @@ class MatchingIntegrationTest : public ::testing::Test {
     ASSERT_TRUE(matching_->WaitForHealth("SERVING", absl::Seconds(20)));
     registry_stub_ = rv1::RegistryService::NewStub(registry_->Channel());
     matching_stub_ = v1::MatchingService::NewStub(matching_->Channel());
-    rv1::CreateOrganisationRequest org;
-    org.set_organisation_id("gm0344");
-    org.mutable_organisation()->set_display_name("Gemeente Utrecht");
-    org.mutable_organisation()->set_layer(type::GOVERNMENT_LAYER_MUNICIPAL);
-    ASSERT_TRUE(Call<rv1::Organisation>(
-                    *registry_stub_, &rv1::RegistryService::Stub::CreateOrganisation, org)
+    ASSERT_TRUE(Call<rv1::Organisation>(*registry_stub_,
+                                        &rv1::RegistryService::Stub::CreateOrganisation,
+                                        Utrecht())
                     .ok());
   }
 
@@ -310,12 +316,9 @@ TEST(MatchingPartitionTest, ALostConnectionIsDroppedAndTheFollowerCatchesUp) {
   ASSERT_TRUE((*matching)->WaitForHealth("SERVING", absl::Seconds(20)));
   auto registry_stub = rv1::RegistryService::NewStub((*registry)->Channel());
   auto matching_stub = v1::MatchingService::NewStub((*matching)->Channel());
-  rv1::CreateOrganisationRequest org;
-  org.set_organisation_id("gm0344");
-  org.mutable_organisation()->set_display_name("Gemeente Utrecht");
-  org.mutable_organisation()->set_layer(type::GOVERNMENT_LAYER_MUNICIPAL);
-  ASSERT_TRUE(Call<rv1::Organisation>(
-                  *registry_stub, &rv1::RegistryService::Stub::CreateOrganisation, org)
+  ASSERT_TRUE(Call<rv1::Organisation>(*registry_stub,
+                                      &rv1::RegistryService::Stub::CreateOrganisation,
+                                      Utrecht())
                   .ok());
   auto create = [&](const std::string& id) -> int64_t {
     rv1::CreateExpertRequest req;

@@ -19,10 +19,12 @@
 #include "samenspel/registry/v1/registry_service.grpc.pb.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/service_process.h"
+#include "tests/support/status_details.h"
 
 namespace samenspel::registry {
 namespace {
 
+using ::samenspel::test_support::BadFields;
 using test_support::RedisServer;
 using test_support::RedisServerOptions;
 using test_support::ServiceProcess;
@@ -42,16 +44,6 @@ absl::StatusOr<Response> Call(Stub& stub, Method method, const Request& request,
   grpc::Status s = (stub.*method)(&ctx, request, &response);
   if (!s.ok()) return FromGrpcStatus(s);
   return response;
-}
-
-std::vector<std::string> BadFields(const absl::Status& s) {
-  std::vector<std::string> fields;
-  auto payload = s.GetPayload("type.googleapis.com/google.rpc.BadRequest");
-  if (!payload) return fields;
-  google::rpc::BadRequest br;
-  br.ParseFromString(std::string(*payload));
-  for (const auto& v : br.field_violations()) fields.push_back(v.field());
-  return fields;
 }
 
 std::string Reason(const absl::Status& s) {

@@ -6,29 +6,19 @@
 #include <string>
 
 #include "gmock/gmock.h"
-#include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 #include "registry-service/core/access_policy.h"
 #include "registry-service/core/memory_store.h"
+#include "tests/support/status_details.h"
 
 namespace samenspel::registry {
 namespace {
 
+using ::samenspel::test_support::BadFields;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
-
-// The field names of a status's BadRequest detail.
-std::vector<std::string> BadFields(const absl::Status& s) {
-  std::vector<std::string> fields;
-  auto payload = s.GetPayload("type.googleapis.com/google.rpc.BadRequest");
-  if (!payload) return fields;
-  google::rpc::BadRequest br;
-  br.ParseFromString(std::string(*payload));
-  for (const auto& v : br.field_violations()) fields.push_back(v.field());
-  return fields;
-}
 
 class RegistryTest : public ::testing::Test {
  protected:
@@ -622,14 +612,18 @@ class InterleavingStore : public Store {
   MemoryStore store_;
 };
 
-TEST(RegistryRaceTest, ALayerChangeReachesAnExpertCreatedWhileItWasPrepared) {
-  InterleavingStore store;
-  Registry registry(&store, RegistryOptions{});
+v1::CreateOrganisationRequest Amsterdam() {
   v1::CreateOrganisationRequest org;
   org.set_organisation_id("gm0363");
   org.mutable_organisation()->set_display_name("Gemeente Amsterdam");
   org.mutable_organisation()->set_layer(type::v1::GOVERNMENT_LAYER_MUNICIPAL);
-  ASSERT_TRUE(registry.CreateOrganisation(org).ok());
+  return org;
+}
+
+TEST(RegistryRaceTest, ALayerChangeReachesAnExpertCreatedWhileItWasPrepared) {
+  InterleavingStore store;
+  Registry registry(&store, RegistryOptions{});
+  ASSERT_TRUE(registry.CreateOrganisation(Amsterdam()).ok());
   auto expert = [](const std::string& id) {
     v1::CreateExpertRequest req;
     req.set_expert_id(id);
@@ -663,11 +657,7 @@ TEST(RegistryRaceTest, ALayerChangeReachesAnExpertCreatedWhileItWasPrepared) {
 TEST(RegistryRaceTest, DeletingAnExpertReachesATeamThatTookThemOnMeanwhile) {
   InterleavingStore store;
   Registry registry(&store, RegistryOptions{});
-  v1::CreateOrganisationRequest org;
-  org.set_organisation_id("gm0363");
-  org.mutable_organisation()->set_display_name("Gemeente Amsterdam");
-  org.mutable_organisation()->set_layer(type::v1::GOVERNMENT_LAYER_MUNICIPAL);
-  ASSERT_TRUE(registry.CreateOrganisation(org).ok());
+  ASSERT_TRUE(registry.CreateOrganisation(Amsterdam()).ok());
   v1::CreateExpertRequest anna;
   anna.set_expert_id("anna");
   anna.mutable_expert()->set_display_name("Anna");
