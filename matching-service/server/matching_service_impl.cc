@@ -36,22 +36,24 @@ grpc::Status MatchingServiceImpl::Handle(grpc::ServerContext* ctx, const Request
           who->organisation().empty() ? "organisations/-" : who->organisation();
     }
   }
-  if (options_.ready != nullptr && !options_.ready->load(std::memory_order_acquire)) {
-    return ToGrpcStatus(
-        WithReason(absl::UnavailableError("the matching index is still loading its first "
-                                          "snapshot of the registry; retry shortly"),
-                   "INDEX_LOADING"));
-  }
   if (request.min_revision() < 0) {
     return ToGrpcStatus(InvalidField("min_revision", "must not be negative"));
   }
   if (request.min_revision() > 0) {
+    // Also waits out the first snapshot's load (the index is at revision 0
+    // until then), bounded by the call's deadline.
     const absl::Time deadline =
         std::min(absl::FromChrono(ctx->deadline()), start + options_.max_revision_wait);
     if (absl::Status s = matcher_->WaitForRevision(request.min_revision(), deadline);
         !s.ok()) {
       return ToGrpcStatus(s);
     }
+  } else if (options_.ready != nullptr &&
+             !options_.ready->load(std::memory_order_acquire)) {
+    return ToGrpcStatus(
+        WithReason(absl::UnavailableError("the matching index is still loading its first "
+                                          "snapshot of the registry; retry shortly"),
+                   "INDEX_LOADING"));
   }
   absl::StatusOr<Response> result = (matcher_->*method)(request, on_behalf_of);
   ctx->AddTrailingMetadata("samenspel-server-time-us",
