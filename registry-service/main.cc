@@ -42,6 +42,22 @@ ABSL_FLAG(std::string, redis_password, "",
           "Redis password (AUTH). Prefer --redis_password_file or the "
           "SAMENSPEL_REDIS_PASSWORD environment variable.");
 ABSL_FLAG(std::string, redis_password_file, "", "File holding the Redis password.");
+ABSL_FLAG(std::string, redis_sentinels, "",
+          "Redis Sentinel addresses, host:port,host:port,... When set, the primary "
+          "named --redis_sentinel_master is asked of them on every connect, so the "
+          "registry follows a failover by itself; --redis is then not used.");
+ABSL_FLAG(std::string, redis_sentinel_master, "samenspel",
+          "The name the sentinels monitor the primary by (sentinel monitor <name> ...).");
+ABSL_FLAG(std::string, redis_sentinel_password_file, "",
+          "File holding the sentinels' own password (their requirepass), if any; or "
+          "the SAMENSPEL_REDIS_SENTINEL_PASSWORD environment variable.");
+ABSL_FLAG(int, redis_wait_replicas, 0,
+          "Acknowledge a write only once this many Redis replicas have it (WAIT), so "
+          "that a failover loses no acknowledged write; a write they do not confirm "
+          "within --redis_wait_timeout fails UNAVAILABLE (reason NOT_REPLICATED). 0: the "
+          "primary's AOF alone.");
+ABSL_FLAG(absl::Duration, redis_wait_timeout, absl::Seconds(1),
+          "How long a write waits for --redis_wait_replicas.");
 ABSL_FLAG(int, redis_db, 0, "Redis database number (SELECT).");
 ABSL_FLAG(std::string, redis_key_prefix, "ss:", "Prefix of every Redis key.");
 ABSL_FLAG(int, redis_pool_size, 32,
@@ -142,6 +158,42 @@ RegistryServerOptions OptionsFromFlags() {
       Fail(absl::StrCat("--redis_password_file: ", password.status().message()));
     o.redis.password = std::string(absl::StripTrailingAsciiWhitespace(*password));
   }
+  if (const std::string sentinels = absl::GetFlag(FLAGS_redis_sentinels);
+      !sentinels.empty()) {
+    if (o.memory_store) Fail("--redis_sentinels cannot be used with --redis=memory");
+    RedisSentinelOptions sentinel;
+    sentinel.addresses = absl::StrSplit(sentinels, ',', absl::SkipWhitespace());
+    for (std::string& address : sentinel.addresses) {
+      address = std::string(absl::StripAsciiWhitespace(address));
+    }
+    sentinel.master_name = absl::GetFlag(FLAGS_redis_sentinel_master);
+    if (const char* env = std::getenv("SAMENSPEL_REDIS_SENTINEL_PASSWORD")) {
+      sentinel.password = env;
+    }
+    if (!absl::GetFlag(FLAGS_redis_sentinel_password_file).empty()) {
+      absl::StatusOr<std::string> password =
+          ReadFile(absl::GetFlag(FLAGS_redis_sentinel_password_file));
+      if (!password.ok()) {
+        Fail(absl::StrCat("--redis_sentinel_password_file: ",
+                          password.status().message()));
+      }
+      sentinel.password = std::string(absl::StripTrailingAsciiWhitespace(*password));
+    }
+    sentinel.connect_timeout = o.redis.connect_timeout;
+    sentinel.command_timeout = o.redis.command_timeout;
+    absl::StatusOr<std::shared_ptr<RedisSentinel>> created =
+        RedisSentinel::Create(std::move(sentinel));
+    if (!created.ok()) {
+      Fail(absl::StrCat("--redis_sentinels: ", created.status().message()));
+    }
+    o.redis.sentinel = *std::move(created);
+  }
+  o.redis.wait_replicas = absl::GetFlag(FLAGS_redis_wait_replicas);
+  o.redis.wait_timeout = absl::GetFlag(FLAGS_redis_wait_timeout);
+  if (o.redis.wait_replicas < 0) Fail("--redis_wait_replicas must be at least 0");
+  if (o.redis.wait_replicas > 0 && o.redis.wait_timeout < absl::Milliseconds(1)) {
+    Fail("--redis_wait_timeout must be at least 1ms");
+  }
   o.redis.db = absl::GetFlag(FLAGS_redis_db);
   o.redis.key_prefix = absl::GetFlag(FLAGS_redis_key_prefix);
   o.redis.pool_size = absl::GetFlag(FLAGS_redis_pool_size);
@@ -215,6 +267,7 @@ int Run(const RegistryServerOptions& o) {
     RedisConnectOptions redis;
     redis.host = o.redis.host;
     redis.port = o.redis.port;
+    redis.sentinel = o.redis.sentinel;
     redis.password = o.redis.password;
     redis.db = o.redis.db;
     access_store = std::make_unique<RedisAccessStore>(redis, o.redis.key_prefix);

@@ -22,12 +22,30 @@ void ChangeFeed::Stop() {
 void ChangeFeed::TailLoop() {
   absl::Duration backoff = absl::Milliseconds(50);
   int64_t after = -1;
+  // After the store failed: is it still at or past the tail?
+  bool recheck = false;
   for (;;) {
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
     }
-    if (after < 0) {
+    if (recheck && after >= 0) {
+      // A Redis failover that lost the old primary's last writes, or a
+      // restore from an older backup, puts the store behind what this tail
+      // has seen: those changes no longer exist. Forget them, so that readers
+      // ahead of the store get OUT_OF_RANGE and resync, rather than later
+      // changes under the same revisions being skipped.
+      absl::StatusOr<int64_t> current = store_->CurrentRevision();
+      if (current.ok()) {
+        recheck = false;
+        if (*current < after) {
+          absl::MutexLock lock(&mu_);
+          cache_.clear();
+          after = tail_revision_ = *current;
+        }
+        continue;
+      }
+    } else if (after < 0) {
       absl::StatusOr<int64_t> current = store_->CurrentRevision();
       if (current.ok()) {
         after = *current;
@@ -71,6 +89,7 @@ void ChangeFeed::TailLoop() {
       }
     }
     // Store unavailable: back off, but wake promptly on Stop().
+    recheck = true;
     absl::MutexLock lock(&mu_);
     mu_.AwaitWithTimeout(absl::Condition(&stopping_), backoff);
     backoff = std::min(backoff * 2, absl::Seconds(1));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
@@ -96,6 +97,7 @@ absl::Status RedisAsync::EnsureConnected() {
 
 void RedisAsync::Drop(const absl::Status& status) {
   connection_.reset();
+  replica_ = false;
   if (reader_ != nullptr) redisReaderFree(reader_);
   reader_ = nullptr;
   out_.clear();
@@ -124,9 +126,16 @@ bool RedisAsync::ReadReplies() {
       if (status.ok()) {
         std::move(done)(std::move(reply));
       } else {
+        // A replica (the old primary after a failover): the next
+        // connection finds the primary.
+        if (reply->type == REDIS_REPLY_ERROR &&
+            absl::StartsWith(absl::string_view(reply->str, reply->len), "READONLY")) {
+          replica_ = true;
+        }
         std::move(done)(std::move(status));
       }
     }
+    if (replica_) return false;
     if (static_cast<size_t>(n) < sizeof buffer) return true;
   }
 }
@@ -186,8 +195,9 @@ void RedisAsync::Loop() {
     }
     if (count == 2 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
       if (!ReadReplies()) {
-        Drop(absl::UnavailableError(
-            absl::StrCat("redis ", address_, ": connection lost")));
+        Drop(absl::UnavailableError(absl::StrCat(
+            "redis ", address_,
+            replica_ ? ": connected to a replica (READONLY)" : ": connection lost")));
         continue;
       }
     }

@@ -103,6 +103,8 @@ class RedisAsync {
   redisReader* reader_ = nullptr;
   std::string out_;  // bytes not yet sent
   std::deque<InFlight> in_flight_;
+  // Set when a reply was READONLY: the connection is dropped.
+  bool replica_ = false;
 
   std::thread thread_;
 };

@@ -3,12 +3,15 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <utility>
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 
 namespace samenspel::registry {
@@ -21,14 +24,116 @@ constexpr absl::string_view kTransientErrors[] = {
     "LOADING",  "BUSY", "MISCONF",    "READONLY",   "MASTERDOWN",
     "TRYAGAIN", "OOM",  "NOREPLICAS", "CLUSTERDOWN"};
 
-absl::string_view ErrorText(const redisReply& reply) {
+absl::string_view ReplyText(const redisReply& reply) {
   return absl::string_view(reply.str, reply.len);
 }
 
 }  // namespace
 
 std::string RedisAddress(const RedisConnectOptions& options) {
+  if (options.sentinel != nullptr) return options.sentinel->description();
   return absl::StrCat(options.host, ":", options.port);
+}
+
+absl::StatusOr<RedisHostPort> ParseRedisHostPort(absl::string_view address) {
+  const size_t colon = address.rfind(':');
+  RedisHostPort out;
+  if (colon != absl::string_view::npos) {
+    absl::string_view host = address.substr(0, colon);
+    if (absl::StartsWith(host, "[") && absl::EndsWith(host, "]")) {
+      host = host.substr(1, host.size() - 2);
+    }
+    out.host = std::string(host);
+  }
+  if (colon == absl::string_view::npos || out.host.empty() ||
+      !absl::SimpleAtoi(address.substr(colon + 1), &out.port) || out.port < 1 ||
+      out.port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("'", address, "' is not host:port"));
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ sentinel
+
+absl::StatusOr<std::shared_ptr<RedisSentinel>> RedisSentinel::Create(
+    RedisSentinelOptions options) {
+  if (options.addresses.empty()) {
+    return absl::InvalidArgumentError("no sentinel address");
+  }
+  if (options.master_name.empty()) {
+    return absl::InvalidArgumentError("no sentinel master name");
+  }
+  std::vector<RedisHostPort> sentinels;
+  for (const std::string& address : options.addresses) {
+    absl::StatusOr<RedisHostPort> parsed = ParseRedisHostPort(address);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("sentinel: ", parsed.status().message()));
+    }
+    sentinels.push_back(*std::move(parsed));
+  }
+  return std::shared_ptr<RedisSentinel>(
+      new RedisSentinel(std::move(options), std::move(sentinels)));
+}
+
+RedisSentinel::RedisSentinel(RedisSentinelOptions options,
+                             std::vector<RedisHostPort> sentinels)
+    : options_(std::move(options)),
+      description_(absl::StrCat("primary '", options_.master_name, "' (sentinels ",
+                                absl::StrJoin(options_.addresses, ","), ")")),
+      sentinels_(std::move(sentinels)) {}
+
+absl::StatusOr<RedisHostPort> RedisSentinel::Ask(const RedisHostPort& sentinel) {
+  RedisConnectOptions options;
+  options.host = sentinel.host;
+  options.port = sentinel.port;
+  options.password = options_.password;
+  options.connect_timeout = options_.connect_timeout;
+  options.command_timeout = options_.command_timeout;
+  SAMENSPEL_ASSIGN_OR_RETURN(std::unique_ptr<RedisConnection> connection,
+                             RedisConnection::Connect(options));
+  SAMENSPEL_ASSIGN_OR_RETURN(
+      RedisReply reply,
+      connection->Command({"SENTINEL", "get-master-addr-by-name", options_.master_name}));
+  if (reply->type == REDIS_REPLY_NIL) {
+    return absl::UnavailableError(absl::StrCat("sentinel ", RedisAddress(options),
+                                               " does not know '", options_.master_name,
+                                               "'"));
+  }
+  RedisHostPort primary;
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+      reply->element[0]->type != REDIS_REPLY_STRING ||
+      reply->element[1]->type != REDIS_REPLY_STRING ||
+      !absl::SimpleAtoi(ReplyText(*reply->element[1]), &primary.port)) {
+    return absl::UnavailableError(
+        absl::StrCat("sentinel ", RedisAddress(options), ": unexpected reply"));
+  }
+  primary.host = std::string(ReplyText(*reply->element[0]));
+  return primary;
+}
+
+absl::StatusOr<RedisHostPort> RedisSentinel::Primary() {
+  std::vector<RedisHostPort> sentinels;
+  {
+    absl::MutexLock lock(&mu_);
+    sentinels = sentinels_;
+  }
+  std::vector<std::string> failures;
+  for (const RedisHostPort& sentinel : sentinels) {
+    absl::StatusOr<RedisHostPort> primary = Ask(sentinel);
+    if (primary.ok()) {
+      absl::MutexLock lock(&mu_);
+      auto it = std::find_if(sentinels_.begin(), sentinels_.end(), [&](const auto& s) {
+        return s.host == sentinel.host && s.port == sentinel.port;
+      });
+      if (it != sentinels_.end()) std::rotate(sentinels_.begin(), it, it + 1);
+      return primary;
+    }
+    failures.emplace_back(primary.status().message());
+  }
+  return absl::UnavailableError(
+      absl::StrCat("redis ", description_,
+                   ": no sentinel named the primary: ", absl::StrJoin(failures, "; ")));
 }
 
 absl::Status RedisErrorStatus(absl::string_view error) {
@@ -42,12 +147,12 @@ absl::Status RedisErrorStatus(absl::string_view error) {
 
 absl::Status ReplyStatus(const redisReply& reply) {
   if (reply.type != REDIS_REPLY_ERROR) return absl::OkStatus();
-  return RedisErrorStatus(ErrorText(reply));
+  return RedisErrorStatus(ReplyText(reply));
 }
 
 bool IsNoScriptError(const redisReply& reply) {
   return reply.type == REDIS_REPLY_ERROR &&
-         absl::StartsWith(ErrorText(reply), "NOSCRIPT");
+         absl::StartsWith(ReplyText(reply), "NOSCRIPT");
 }
 
 // ---------------------------------------------------------------- connection
@@ -57,9 +162,17 @@ RedisConnection::RedisConnection(RedisContextPtr context, std::string address)
 
 absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Connect(
     const RedisConnectOptions& options) {
-  const std::string address = RedisAddress(options);
+  RedisHostPort target{options.host, options.port};
+  std::string address;
+  if (options.sentinel != nullptr) {
+    SAMENSPEL_ASSIGN_OR_RETURN(target, options.sentinel->Primary());
+    address = absl::StrCat(target.host, ":", target.port, " (",
+                           options.sentinel->description(), ")");
+  } else {
+    address = RedisAddress(options);
+  }
   RedisContextPtr context(redisConnectWithTimeout(
-      options.host.c_str(), options.port, absl::ToTimeval(options.connect_timeout)));
+      target.host.c_str(), target.port, absl::ToTimeval(options.connect_timeout)));
   if (context == nullptr) {
     return absl::UnavailableError(
         absl::StrCat("redis ", address, ": cannot allocate a connection"));
@@ -94,6 +207,27 @@ absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Connect(
     const std::string db = absl::StrCat(options.db);
     const absl::Status status = setup("SELECT", {"SELECT", db});
     if (!status.ok()) return status;
+  }
+  if (options.sentinel != nullptr) {
+    // A sentinel may still name the old primary while it fails over, or one
+    // that came back as a replica: write only where ROLE says "master".
+    absl::StatusOr<RedisReply> role = connection->Command({"ROLE"});
+    if (!role.ok()) {
+      return absl::UnavailableError(
+          absl::StrCat("redis ", address, ": ROLE failed: ", role.status().message()));
+    }
+    const redisReply& r = **role;
+    if (r.type != REDIS_REPLY_ARRAY || r.elements == 0 ||
+        r.element[0]->type != REDIS_REPLY_STRING ||
+        ReplyText(*r.element[0]) != "master") {
+      return absl::UnavailableError(
+          absl::StrCat("redis ", address, " is not the primary (role ",
+                       r.type == REDIS_REPLY_ARRAY && r.elements > 0 &&
+                               r.element[0]->type == REDIS_REPLY_STRING
+                           ? ReplyText(*r.element[0])
+                           : "unknown",
+                       "): a failover may be under way"));
+    }
   }
   return connection;
 }
@@ -149,7 +283,7 @@ absl::StatusOr<RedisReply> RedisConnection::CheckReply(absl::StatusOr<RedisReply
   absl::Status status = ReplyStatus(**reply);
   if (status.ok()) return reply;
   // A replica after a failover: reconnect rather than keep asking it.
-  if (absl::StartsWith(ErrorText(**reply), "READONLY")) broken_ = true;
+  if (absl::StartsWith(ReplyText(**reply), "READONLY")) broken_ = true;
   return status;
 }
 

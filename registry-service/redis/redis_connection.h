@@ -15,6 +15,13 @@
 // later" (LOADING, BUSY, MISCONF, READONLY, MASTERDOWN, TRYAGAIN, OOM) and
 // INTERNAL otherwise.
 //
+// Redis Sentinel (RedisSentinel below): with `sentinel` set, every new
+// connection first asks the sentinels where the primary is, then checks with
+// ROLE that it reached a primary (during a failover a sentinel may still name
+// the old one). After a failover, Sentinel closes the old primary's client
+// connections and a READONLY reply breaks a connection, so the next one is
+// made to the new primary: no restart, and no fixed address to move.
+//
 // Example:
 //   ConnectionPool pool(options, /*max_size=*/8);
 //   SAMENSPEL_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool.Acquire());
@@ -50,9 +57,15 @@ struct RedisContextDeleter {
 };
 using RedisContextPtr = std::unique_ptr<redisContext, RedisContextDeleter>;
 
+class RedisSentinel;
+
 struct RedisConnectOptions {
+  // The Redis to connect to, unless `sentinel` is set.
   std::string host = "127.0.0.1";
   int port = 6379;
+  // When set, the primary's address comes from these sentinels on every
+  // connect, and host/port are not used.
+  std::shared_ptr<RedisSentinel> sentinel;
   // Sent with AUTH on connect when not empty.
   std::string password;
   // Selected on connect when not 0.
@@ -63,8 +76,63 @@ struct RedisConnectOptions {
   absl::Duration command_timeout = absl::Seconds(2);
 };
 
-// "host:port", for messages.
+// "host:port", or "primary '<name>' (sentinels host:port,...)" with a
+// sentinel, for messages.
 std::string RedisAddress(const RedisConnectOptions& options);
+
+struct RedisHostPort {
+  std::string host;
+  int port = 0;
+};
+// Parses "host:port" (a port of 1..65535; "[v6]:port" too). INVALID_ARGUMENT
+// otherwise.
+absl::StatusOr<RedisHostPort> ParseRedisHostPort(absl::string_view address);
+
+struct RedisSentinelOptions {
+  // The sentinels, "host:port" each; at least one.
+  std::vector<std::string> addresses;
+  // The name the sentinels monitor the primary by ("sentinel monitor <name>
+  // ..." in their configuration).
+  std::string master_name;
+  // AUTH to the sentinels when not empty (their requirepass, which is not
+  // the primary's).
+  std::string password;
+  absl::Duration connect_timeout = absl::Milliseconds(500);
+  absl::Duration command_timeout = absl::Seconds(2);
+};
+
+// Finds the primary through Redis Sentinel, as the Sentinel client protocol
+// has it (https://redis.io/docs/reference/sentinel-clients/): the sentinels
+// are asked in turn ("SENTINEL get-master-addr-by-name"), the first that
+// knows the primary answers, and it is asked first from then on, so a
+// sentinel that is down costs its timeout once, not on every connect.
+//
+// Thread-safe.
+class RedisSentinel {
+ public:
+  // INVALID_ARGUMENT when an address does not parse, there is none, or the
+  // master name is empty.
+  static absl::StatusOr<std::shared_ptr<RedisSentinel>> Create(
+      RedisSentinelOptions options);
+
+  // The primary's address. UNAVAILABLE, naming each sentinel's failure, when
+  // none of them answers with it.
+  absl::StatusOr<RedisHostPort> Primary();
+
+  const std::string& master_name() const { return options_.master_name; }
+  // "primary '<name>' (sentinels a:1,b:2)", for messages.
+  const std::string& description() const { return description_; }
+
+ private:
+  RedisSentinel(RedisSentinelOptions options, std::vector<RedisHostPort> sentinels);
+  absl::StatusOr<RedisHostPort> Ask(const RedisHostPort& sentinel);
+
+  const RedisSentinelOptions options_;
+  const std::string description_;
+  absl::Mutex mu_;
+  // In the order they are asked: the last to answer first.
+  std::vector<RedisHostPort> sentinels_ ABSL_GUARDED_BY(mu_);
+};
 
 // The Status of a Redis error message (see the error contract above).
 absl::Status RedisErrorStatus(absl::string_view error);
@@ -79,8 +147,10 @@ bool IsNoScriptError(const redisReply& reply);
 // hands each connection to one caller).
 class RedisConnection {
  public:
-  // Connects, sets the command timeout, and sends AUTH and SELECT as
-  // configured. UNAVAILABLE when Redis cannot be reached or refuses.
+  // Connects (to the primary the sentinels name, with a sentinel), sets the
+  // command timeout, and sends AUTH and SELECT as configured; with a
+  // sentinel, checks with ROLE that it is the primary. UNAVAILABLE when Redis
+  // cannot be reached, refuses, or is not the primary.
   static absl::StatusOr<std::unique_ptr<RedisConnection>> Connect(
       const RedisConnectOptions& options);
 

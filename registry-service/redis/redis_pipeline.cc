@@ -12,7 +12,9 @@ struct RedisPipeline::Pending {
   absl::Span<const absl::string_view> argv;
   absl::string_view retry_on;
   absl::Span<const absl::string_view> retry;
+  absl::Span<const absl::string_view> then;
   absl::StatusOr<RedisReply> reply;
+  absl::StatusOr<RedisReply> then_reply = absl::UnknownError("not sent");
 };
 
 RedisPipeline::RedisPipeline(ConnectionPool* pool, int max_in_flight, int max_batch)
@@ -20,12 +22,14 @@ RedisPipeline::RedisPipeline(ConnectionPool* pool, int max_in_flight, int max_ba
 
 absl::StatusOr<RedisReply> RedisPipeline::Execute(
     absl::Span<const absl::string_view> argv, absl::string_view retry_on,
-    absl::Span<const absl::string_view> retry) {
-  Pending self{argv, retry_on, retry, absl::UnknownError("not sent")};
+    absl::Span<const absl::string_view> retry, absl::Span<const absl::string_view> then,
+    absl::StatusOr<RedisReply>* then_reply) {
+  Pending self{argv, retry_on, retry, then, absl::UnknownError("not sent")};
   size_t bytes = 0;
   for (absl::string_view arg : argv) bytes += arg.size();
   batcher_.Run(&self, bytes,
                [this](absl::Span<Pending* const> batch) { RunBatch(batch); });
+  if (then_reply != nullptr) *then_reply = std::move(self.then_reply);
   return std::move(self.reply);
 }
 
@@ -37,27 +41,37 @@ void RedisPipeline::RunBatch(absl::Span<Pending* const> batch) {
   }
   RedisConnection& connection = **lease;
   std::vector<Pending*> retries;
-  SendAndRead(connection, batch, /*retry=*/false, &retries);
-  SendAndRead(connection, retries, /*retry=*/true, nullptr);
+  SendAndRead(connection, batch, Part::kCommand, &retries);
+  SendAndRead(connection, retries, Part::kRetry, nullptr);
+  std::vector<Pending*> thens;
+  for (Pending* pending : batch) {
+    if (!pending->then.empty()) thens.push_back(pending);
+  }
+  SendAndRead(connection, thens, Part::kThen, nullptr);
   for (Pending* pending : batch) {
     pending->reply = connection.CheckReply(std::move(pending->reply));
   }
 }
 
 void RedisPipeline::SendAndRead(RedisConnection& connection,
-                                absl::Span<Pending* const> batch, bool retry,
+                                absl::Span<Pending* const> batch, Part part,
                                 std::vector<Pending*>* retries) {
+  auto reply_of = [part](Pending* p) -> absl::StatusOr<RedisReply>& {
+    return part == Part::kThen ? p->then_reply : p->reply;
+  };
   for (size_t i = 0; i < batch.size(); ++i) {
-    const absl::Status sent = connection.Append(retry ? batch[i]->retry : batch[i]->argv);
+    const absl::Status sent = connection.Append(part == Part::kCommand ? batch[i]->argv
+                                                : part == Part::kRetry ? batch[i]->retry
+                                                                       : batch[i]->then);
     if (!sent.ok()) {
-      for (; i < batch.size(); ++i) batch[i]->reply = sent;
+      for (; i < batch.size(); ++i) reply_of(batch[i]) = sent;
       return;
     }
   }
   // Replies come in the order the commands went; once the connection broke,
   // ReadReply fails for every command still unanswered.
   for (Pending* pending : batch) {
-    pending->reply = connection.ReadReply();
+    reply_of(pending) = connection.ReadReply();
     if (retries == nullptr || !pending->reply.ok() || pending->retry.empty()) continue;
     const redisReply& r = **pending->reply;
     if (r.type == REDIS_REPLY_ERROR &&

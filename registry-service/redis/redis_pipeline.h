@@ -54,20 +54,26 @@ class RedisPipeline {
   // its reply; a Redis error reply becomes its ReplyStatus(). When Redis
   // answers `retry_on` (an error reply prefix, e.g. "NOSCRIPT") and `retry`
   // is not empty, `retry` is sent instead, in the same batch, and its reply
-  // returned. Blocks until the reply came.
+  // returned. With `then` (e.g. WAIT, which concerns this connection's
+  // writes), that command follows on the same connection once `argv` (or
+  // `retry`) was answered, and its reply (as RawCommand's) goes to
+  // `*then_reply`. Blocks until the replies came.
   absl::StatusOr<RedisReply> Execute(absl::Span<const absl::string_view> argv,
                                      absl::string_view retry_on = {},
-                                     absl::Span<const absl::string_view> retry = {});
+                                     absl::Span<const absl::string_view> retry = {},
+                                     absl::Span<const absl::string_view> then = {},
+                                     absl::StatusOr<RedisReply>* then_reply = nullptr);
 
  private:
   struct Pending;
   // Sends `batch` on one connection and sets each one's reply.
   void RunBatch(absl::Span<Pending* const> batch);
-  // Appends each command of `batch` (its retry command if `retry`), then
-  // reads every reply into it. Adds those whose reply asks for their retry
-  // to `retries` when not null.
+  enum class Part { kCommand, kRetry, kThen };
+  // Appends the `part` command of each of `batch`, then reads every reply
+  // into it. Adds those whose reply asks for their retry to `retries` when
+  // not null.
   static void SendAndRead(RedisConnection& connection, absl::Span<Pending* const> batch,
-                          bool retry, std::vector<Pending*>* retries);
+                          Part part, std::vector<Pending*>* retries);
 
   // Most bytes of arguments in one batch (beyond it, a batch is cut).
   static constexpr size_t kMaxBatchBytes = 4 << 20;

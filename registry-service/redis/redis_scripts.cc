@@ -287,7 +287,9 @@ const LuaScript& ReadFeedScript() {
 
 absl::StatusOr<RedisReply> RunScript(RedisPipeline& pipeline, const LuaScript& script,
                                      int num_keys,
-                                     absl::Span<const absl::string_view> keys_and_args) {
+                                     absl::Span<const absl::string_view> keys_and_args,
+                                     absl::Span<const absl::string_view> then,
+                                     absl::StatusOr<RedisReply>* then_reply) {
   const std::string num_keys_text = absl::StrCat(num_keys);
   std::vector<absl::string_view> evalsha;
   evalsha.reserve(keys_and_args.size() + 3);
@@ -298,7 +300,7 @@ absl::StatusOr<RedisReply> RunScript(RedisPipeline& pipeline, const LuaScript& s
   std::vector<absl::string_view> eval = evalsha;
   eval[0] = "EVAL";
   eval[1] = script.source();
-  return pipeline.Execute(evalsha, "NOSCRIPT", eval);
+  return pipeline.Execute(evalsha, "NOSCRIPT", eval, then, then_reply);
 }
 
 }  // namespace samenspel::registry

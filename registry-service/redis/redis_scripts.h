@@ -48,10 +48,12 @@ const LuaScript& ReadFeedScript();
 // Runs `script` with the first `num_keys` of `keys_and_args` as KEYS and the
 // rest as ARGV. Uses EVALSHA, and EVAL when Redis answers NOSCRIPT (its script
 // cache is empty after a restart or SCRIPT FLUSH); EVAL caches it again.
-// Errors as RedisPipeline::Execute.
+// Errors as RedisPipeline::Execute; `then` and `then_reply` as there.
 absl::StatusOr<RedisReply> RunScript(RedisPipeline& pipeline, const LuaScript& script,
                                      int num_keys,
-                                     absl::Span<const absl::string_view> keys_and_args);
+                                     absl::Span<const absl::string_view> keys_and_args,
+                                     absl::Span<const absl::string_view> then = {},
+                                     absl::StatusOr<RedisReply>* then_reply = nullptr);
 
 }  // namespace samenspel::registry
 

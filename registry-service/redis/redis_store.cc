@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -146,6 +147,13 @@ absl::Status ValidateOptions(const RedisStoreOptions& o) {
   if (o.request_id_ttl < absl::Milliseconds(1)) {
     return absl::InvalidArgumentError("request_id TTL must be at least 1ms");
   }
+  if (o.wait_replicas < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad wait replicas ", o.wait_replicas));
+  }
+  if (o.wait_replicas > 0 && o.wait_timeout < absl::Milliseconds(1)) {
+    return absl::InvalidArgumentError("wait timeout must be at least 1ms");
+  }
   return absl::OkStatus();
 }
 
@@ -153,6 +161,7 @@ RedisConnectOptions ConnectOptions(const RedisStoreOptions& o) {
   RedisConnectOptions c;
   c.host = o.host;
   c.port = o.port;
+  c.sentinel = o.sentinel;
   c.password = o.password;
   c.db = o.db;
   c.connect_timeout = o.connect_timeout;
@@ -302,6 +311,8 @@ absl::StatusOr<std::unique_ptr<RedisStore>> RedisStore::Create(
 
 RedisStore::RedisStore(RedisStoreOptions options)
     : options_(std::move(options)),
+      wait_replicas_text_(absl::StrCat(options_.wait_replicas)),
+      wait_timeout_text_(absl::StrCat(absl::ToInt64Milliseconds(options_.wait_timeout))),
       keys_(options_.key_prefix),
       pool_(ConnectOptions(options_), options_.pool_size),
       blocking_pool_(ConnectOptions(options_), options_.pool_size),
@@ -469,14 +480,41 @@ void RedisStore::RunCommitBatch(absl::Span<PendingCommit* const> all) {
   CommandArgs head;
   const std::vector<absl::string_view> argv =
       CommitBatchArgv(keys_, options_, commits, head);
-  absl::StatusOr<RedisReply> reply = RunScript(pipeline_, CommitScript(), 3, argv);
+  absl::StatusOr<RedisReply> wait = absl::UnknownError("not sent");
+  absl::StatusOr<RedisReply> reply =
+      RunScript(pipeline_, CommitScript(), 3, argv, WaitCommand(), &wait);
   if (absl::Status s = CheckBatchReply(reply, batch.size()); !s.ok()) {
     for (PendingCommit* pending : batch) pending->result = s;
     return;
   }
+  const absl::Status replicated = ReplicatedStatus(wait);
   for (size_t i = 0; i < batch.size(); ++i) {
     batch[i]->result = CommitOutcome(batch[i]->request, *(*reply)->element[i]);
+    if (batch[i]->result.ok() && !replicated.ok()) batch[i]->result = replicated;
   }
+}
+
+std::vector<absl::string_view> RedisStore::WaitCommand() const {
+  if (options_.wait_replicas == 0) return {};
+  return {"WAIT", wait_replicas_text_, wait_timeout_text_};
+}
+
+absl::Status RedisStore::ReplicatedStatus(const absl::StatusOr<RedisReply>& wait) const {
+  if (options_.wait_replicas == 0) return absl::OkStatus();
+  int64_t confirmed = -1;
+  if (wait.ok() && (*wait)->type == REDIS_REPLY_INTEGER) confirmed = (*wait)->integer;
+  if (confirmed >= options_.wait_replicas) return absl::OkStatus();
+  return WithReason(
+      absl::UnavailableError(absl::StrCat(
+          "written on the Redis primary, but ",
+          confirmed >= 0 ? absl::StrCat("only ", confirmed, " of ")
+                         : std::string("no answer from WAIT for "),
+          options_.wait_replicas, " replicas confirmed it within ",
+          absl::FormatDuration(options_.wait_timeout),
+          confirmed >= 0 ? "" : absl::StrCat(" (", wait.status().message(), ")"),
+          ": a failover may lose it; retry with the same request_id or etag to learn "
+          "whether it stands")),
+      "NOT_REPLICATED");
 }
 
 // Group commit without a waiting thread: a commit that finds no batch on its
@@ -519,8 +557,12 @@ void RedisStore::SendAsyncCommits() {
   for (auto& [commit, status] : abandoned) std::move(commit->done)(std::move(status));
   if (batch->empty()) return;
   // EVALSHA, and EVAL when Redis does not know the script (after a restart
-  // or SCRIPT FLUSH): the batch is kept until one of them is answered.
-  auto send = [this, batch](bool by_sha, RedisAsync::Callback on_reply) {
+  // or SCRIPT FLUSH): the batch is kept until one of them is answered. With
+  // wait_replicas, WAIT follows the script on the same connection, and the
+  // batch is answered from its reply.
+  using OnReply =
+      absl::AnyInvocable<void(absl::StatusOr<RedisReply>, absl::StatusOr<RedisReply>) &&>;
+  auto send = [this, batch](bool by_sha, OnReply on_reply) {
     std::vector<const CommandArgs*> commits;
     for (const auto& c : *batch) commits.push_back(&c->args);
     CommandArgs head;
@@ -531,28 +573,51 @@ void RedisStore::SendAsyncCommits() {
         by_sha ? "EVALSHA" : "EVAL",
         by_sha ? CommitScript().sha1() : CommitScript().source(), num_keys};
     argv.insert(argv.end(), args.begin(), args.end());
-    async_.Execute(argv, std::move(on_reply));
-  };
-  send(true, [this, batch, send](absl::StatusOr<RedisReply> reply) mutable {
-    if (!reply.ok() && absl::StrContains(reply.status().message(), "NOSCRIPT")) {
-      send(false, [this, batch](absl::StatusOr<RedisReply> reply) {
-        FinishAsyncCommits(std::move(*batch), std::move(reply));
+    const std::vector<absl::string_view> wait = WaitCommand();
+    if (wait.empty()) {
+      async_.Execute(argv, [on_reply = std::move(on_reply)](
+                               absl::StatusOr<RedisReply> reply) mutable {
+        std::move(on_reply)(std::move(reply), absl::UnknownError("not sent"));
       });
       return;
     }
-    FinishAsyncCommits(std::move(*batch), std::move(reply));
+    // Replies come in order: the script's is kept for WAIT's callback.
+    auto script_reply = std::make_shared<absl::StatusOr<RedisReply>>();
+    async_.Execute(argv, [script_reply](absl::StatusOr<RedisReply> reply) {
+      *script_reply = std::move(reply);
+    });
+    async_.Execute(wait, [script_reply, on_reply = std::move(on_reply)](
+                             absl::StatusOr<RedisReply> wait_reply) mutable {
+      std::move(on_reply)(std::move(*script_reply), std::move(wait_reply));
+    });
+  };
+  send(true, [this, batch, send](absl::StatusOr<RedisReply> reply,
+                                 absl::StatusOr<RedisReply> wait) mutable {
+    if (!reply.ok() && absl::StrContains(reply.status().message(), "NOSCRIPT")) {
+      send(false, [this, batch](absl::StatusOr<RedisReply> reply,
+                                absl::StatusOr<RedisReply> wait) {
+        FinishAsyncCommits(std::move(*batch), std::move(reply), std::move(wait));
+      });
+      return;
+    }
+    FinishAsyncCommits(std::move(*batch), std::move(reply), std::move(wait));
   });
 }
 
 void RedisStore::FinishAsyncCommits(std::vector<std::unique_ptr<AsyncCommit>> batch,
-                                    absl::StatusOr<RedisReply> reply) {
+                                    absl::StatusOr<RedisReply> reply,
+                                    absl::StatusOr<RedisReply> wait) {
   // The next batch first: Redis works on it while these are answered.
   SendAsyncCommits();
   const absl::Status status = CheckBatchReply(reply, batch.size());
+  const absl::Status replicated = ReplicatedStatus(wait);
   for (size_t i = 0; i < batch.size(); ++i) {
     AsyncCommit& c = *batch[i];
-    std::move(c.done)(status.ok() ? CommitOutcome(c.request, *(*reply)->element[i])
-                                  : absl::StatusOr<CommitResult>(status));
+    absl::StatusOr<CommitResult> result =
+        status.ok() ? CommitOutcome(c.request, *(*reply)->element[i])
+                    : absl::StatusOr<CommitResult>(status);
+    if (result.ok() && !replicated.ok()) result = replicated;
+    std::move(c.done)(std::move(result));
   }
 }
 

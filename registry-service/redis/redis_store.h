@@ -74,8 +74,12 @@
 namespace samenspel::registry {
 
 struct RedisStoreOptions {
+  // Redis's address, unless `sentinel` is set.
   std::string host = "127.0.0.1";
   int port = 6379;
+  // When set, the primary is found through Redis Sentinel on every connect
+  // (redis_connection.h).
+  std::shared_ptr<RedisSentinel> sentinel;
   // AUTH on connect when not empty.
   std::string password;
   // SELECT on connect when not 0.
@@ -99,6 +103,14 @@ struct RedisStoreOptions {
   // grouped (each still all or nothing on its own), which saves Redis a round
   // trip per commit under load; 1 sends every commit alone.
   int max_commit_batch = 32;
+  // When above 0, a commit is acknowledged only once this many replicas
+  // have it (Redis WAIT, within wait_timeout), so that a failover to one of
+  // them loses no acknowledged write. A commit applied on the primary that
+  // too few replicas confirmed in time is UNAVAILABLE (reason
+  // NOT_REPLICATED), as its fate is then unknown: a retry with the same
+  // request_id or etag tells.
+  int wait_replicas = 0;
+  absl::Duration wait_timeout = absl::Seconds(1);
 };
 
 class RedisStore : public Store {
@@ -136,9 +148,15 @@ class RedisStore : public Store {
   // Sends the queued asynchronous commits (as many as one batch takes) as
   // one script call on async_, or marks none in flight when there are none.
   void SendAsyncCommits();
-  // Answers every commit of `batch` from the script's `reply`.
+  // Answers every commit of `batch` from the script's `reply` and, with
+  // wait_replicas, WAIT's `wait`.
   void FinishAsyncCommits(std::vector<std::unique_ptr<AsyncCommit>> batch,
-                          absl::StatusOr<RedisReply> reply);
+                          absl::StatusOr<RedisReply> reply,
+                          absl::StatusOr<RedisReply> wait);
+  // WAIT's arguments (empty without wait_replicas), and what its reply means
+  // for a commit that was applied: OK, or why it is not acknowledged.
+  std::vector<absl::string_view> WaitCommand() const;
+  absl::Status ReplicatedStatus(const absl::StatusOr<RedisReply>& wait) const;
 
   // The changes after `after_revision` in an XRANGE entries reply, with the
   // erased ones among them from the redacted markers (may be null).
@@ -154,6 +172,9 @@ class RedisStore : public Store {
                                                            int max, absl::Duration wait);
 
   const RedisStoreOptions options_;
+  // WAIT's numbers, as text.
+  const std::string wait_replicas_text_;
+  const std::string wait_timeout_text_;
   const RedisKeys keys_;
   ConnectionPool pool_;
   ConnectionPool blocking_pool_;

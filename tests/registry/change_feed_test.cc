@@ -1,7 +1,12 @@
 #include "registry-service/core/change_feed.h"
 
+#include <algorithm>
+#include <string>
 #include <thread>
+#include <vector>
 
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "registry-service/core/memory_store.h"
 
@@ -16,6 +21,17 @@ void Write(Store& store, const std::string& id) {
   m.data = "x";
   req.mutations.push_back(m);
   ASSERT_TRUE(store.Commit(req).ok());
+}
+
+// Polls `condition` for up to 10 s.
+template <typename Condition>
+bool WaitFor(Condition condition) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < deadline) {
+    if (condition()) return true;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return false;
 }
 
 TEST(ChangeFeedTest, ReadsLiveChangesInOrder) {
@@ -83,6 +99,89 @@ TEST(ChangeFeedTest, ARevisionAheadOfTheStoreIsOutOfRange) {
   auto at_head = feed.Read(3, 10, absl::Milliseconds(10));
   ASSERT_TRUE(at_head.ok()) << at_head.status();
   EXPECT_TRUE(at_head->empty());
+}
+
+// A store that fails over to another copy, which lacks the last writes of
+// the first (asynchronous replication), after one failed read.
+class FailoverStore : public Store {
+ public:
+  FailoverStore(Store* primary, Store* replica) : current_(primary), replica_(replica) {}
+
+  void FailOver() {
+    absl::MutexLock lock(&mu_);
+    failing_ = true;
+  }
+
+  absl::StatusOr<StoredRecord> Get(Kind kind, absl::string_view id) override {
+    return Current()->Get(kind, id);
+  }
+  absl::StatusOr<ListResult> List(const ListRequest& request) override {
+    return Current()->List(request);
+  }
+  absl::StatusOr<CommitResult> Commit(const CommitRequest& request) override {
+    return Current()->Commit(request);
+  }
+  absl::StatusOr<std::vector<StoredChange>> ReadChanges(int64_t after_revision, int max,
+                                                        absl::Duration wait) override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (failing_) {
+        failing_ = false;
+        current_ = replica_;
+        return absl::UnavailableError("connection lost");
+      }
+    }
+    return Current()->ReadChanges(after_revision, max,
+                                  std::min(wait, absl::Milliseconds(20)));
+  }
+  absl::StatusOr<int64_t> CurrentRevision() override {
+    return Current()->CurrentRevision();
+  }
+
+ private:
+  Store* Current() {
+    absl::MutexLock lock(&mu_);
+    return current_;
+  }
+
+  absl::Mutex mu_;
+  Store* current_ ABSL_GUARDED_BY(mu_);
+  Store* const replica_;
+  bool failing_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+TEST(ChangeFeedTest, AStoreBehindTheTailAfterAFailoverIsFollowedAgain) {
+  MemoryStore primary;
+  MemoryStore replica;
+  for (const char* id : {"o1", "o2", "o3"}) {
+    Write(primary, id);
+    Write(replica, id);
+  }
+  Write(primary, "lost4");  // never reached the replica
+  Write(primary, "lost5");
+  FailoverStore store(&primary, &replica);
+  ChangeFeed feed(&store, {});
+  auto seen = feed.Read(3, 10, absl::Seconds(5));
+  ASSERT_TRUE(seen.ok()) << seen.status();
+  ASSERT_EQ(seen->size(), 2u);  // the tail holds revisions 4 and 5
+
+  store.FailOver();
+  // A reader at 5 learns that revision no longer exists.
+  ASSERT_TRUE(WaitFor([&] {
+    return absl::IsOutOfRange(feed.Read(5, 10, absl::ZeroDuration()).status());
+  }));
+  Write(replica, "new4");
+  Write(replica, "new5");
+  Write(replica, "new6");
+  std::vector<std::string> ids;
+  ASSERT_TRUE(WaitFor([&] {
+    auto changes = feed.Read(3, 10, absl::Milliseconds(50));
+    if (!changes.ok() || changes->size() < 3) return false;
+    ids.clear();
+    for (const StoredChange& c : *changes) ids.push_back(c.id);
+    return true;
+  }));
+  EXPECT_EQ(ids, (std::vector<std::string>{"new4", "new5", "new6"}));
 }
 
 }  // namespace

@@ -37,6 +37,11 @@ struct RedisServerOptions {
   std::string password;
   // More "--name value" arguments, appended as given.
   std::vector<std::string> extra_args;
+  // When not empty, the server runs as a Redis Sentinel with this
+  // configuration ("sentinel monitor ..." lines; port, bind and dir are
+  // added), written to sentinel.conf in its directory, which the sentinel
+  // rewrites as it learns. Persistence options do not apply.
+  std::string sentinel_config;
   // How long Start() waits for PING to answer PONG.
   absl::Duration start_timeout = absl::Seconds(20);
 };

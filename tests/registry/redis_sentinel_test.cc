@@ -1,0 +1,408 @@
+// RedisStore, and the samenspel-registry binary, behind Redis Sentinel: a
+// primary, a replica and a sentinel, each a real redis-server of the test's
+// own on loopback. The registry finds the primary through the sentinel and,
+// after a failover, the new one, without a restart; what was written before
+// the failover is still there; with wait_replicas a write no replica
+// confirmed is not acknowledged.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/grpc_status.h"
+#include "google/rpc/error_details.pb.h"
+#include "grpcpp/client_context.h"
+#include "gtest/gtest.h"
+#include "registry-service/redis/redis_connection.h"
+#include "registry-service/redis/redis_store.h"
+#include "samenspel/registry/v1/registry_service.grpc.pb.h"
+#include "tests/support/redis_server.h"
+#include "tests/support/service_process.h"
+#include "tests/support/subprocess.h"
+
+namespace samenspel::registry {
+namespace {
+
+using ::samenspel::test_support::FreePort;
+using ::samenspel::test_support::RedisServer;
+using ::samenspel::test_support::RedisServerOptions;
+using ::samenspel::test_support::ServiceProcess;
+using Stub = v1::RegistryService::Stub;
+using ::samenspel::test_support::WaitUntil;
+
+constexpr char kMaster[] = "samenspel";
+
+std::unique_ptr<RedisServer> Start(RedisServerOptions options) {
+  absl::StatusOr<std::unique_ptr<RedisServer>> server = RedisServer::Create(options);
+  EXPECT_TRUE(server.ok()) << server.status();
+  return server.ok() ? *std::move(server) : nullptr;
+}
+
+// One command on a fresh connection to `port`: the reply, or null.
+RedisReply Ask(int port, std::vector<absl::string_view> argv) {
+  RedisConnectOptions options;
+  options.port = port;
+  absl::StatusOr<std::unique_ptr<RedisConnection>> connection =
+      RedisConnection::Connect(options);
+  if (!connection.ok()) return nullptr;
+  absl::StatusOr<RedisReply> reply = (*connection)->RawCommand(argv);
+  return reply.ok() ? *std::move(reply) : nullptr;
+}
+
+std::string Info(int port, absl::string_view field) {
+  RedisReply reply = Ask(port, {"INFO", "replication"});
+  if (reply == nullptr || reply->type != REDIS_REPLY_STRING) return "";
+  const std::string text(reply->str, reply->len);
+  const std::string key = absl::StrCat(field, ":");
+  const size_t at = text.find(key);
+  if (at == std::string::npos) return "";
+  const size_t end = text.find("\r\n", at);
+  return text.substr(at + key.size(), end - at - key.size());
+}
+
+// The port the sentinel names as the primary, or 0.
+int SentinelPrimaryPort(const RedisServer& sentinel) {
+  RedisReply reply =
+      Ask(sentinel.port(), {"SENTINEL", "get-master-addr-by-name", kMaster});
+  int port = 0;
+  if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+      !absl::SimpleAtoi(absl::string_view(reply->element[1]->str, reply->element[1]->len),
+                        &port)) {
+    return 0;
+  }
+  return port;
+}
+
+Mutation CreateOrganisation(std::string id) {
+  Mutation m;
+  m.op = Mutation::Op::kCreate;
+  m.kind = Kind::kOrganisation;
+  m.id = std::move(id);
+  m.data = absl::StrCat("data of ", m.id);
+  return m;
+}
+
+CommitRequest Request(std::string id) {
+  CommitRequest request;
+  request.mutations.push_back(CreateOrganisation(std::move(id)));
+  request.commit_time = absl::Now();
+  return request;
+}
+
+absl::StatusOr<CommitResult> CommitAsync(Store& store, std::string id) {
+  absl::Notification done;
+  absl::StatusOr<CommitResult> result = absl::UnknownError("no answer");
+  store.CommitAsync(Request(std::move(id)), [&](absl::StatusOr<CommitResult> r) {
+    result = std::move(r);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return result;
+}
+
+// A primary, its replica, and one sentinel watching them (quorum 1).
+class RedisSentinelTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    RedisServerOptions primary_options;
+    primary_options.appendonly = true;
+    primary_ = Start(primary_options);
+    ASSERT_NE(primary_, nullptr);
+    RedisServerOptions replica_options;
+    replica_options.appendonly = true;
+    replica_options.extra_args = {"--replicaof", "127.0.0.1",
+                                  absl::StrCat(primary_->port())};
+    replica_ = Start(replica_options);
+    ASSERT_NE(replica_, nullptr);
+    ASSERT_TRUE(
+        WaitUntil([&] { return Info(replica_->port(), "master_link_status") == "up"; },
+                  absl::Seconds(30)));
+    RedisServerOptions sentinel_options;
+    sentinel_options.sentinel_config =
+        absl::StrCat("sentinel monitor ", kMaster, " 127.0.0.1 ", primary_->port(),
+                     " 1\n", "sentinel down-after-milliseconds ", kMaster, " 1000\n",
+                     "sentinel failover-timeout ", kMaster, " 10000\n");
+    sentinel_ = Start(sentinel_options);
+    ASSERT_NE(sentinel_, nullptr);
+    // A failover needs the sentinel to know the replica (from the primary's
+    // INFO, which it reads on connecting).
+    ASSERT_TRUE(WaitUntil(
+        [&] {
+          RedisReply r = Ask(sentinel_->port(), {"SENTINEL", "replicas", kMaster});
+          return r != nullptr && r->type == REDIS_REPLY_ARRAY && r->elements > 0;
+        },
+        absl::Seconds(30)));
+  }
+
+  // Forces a failover to the replica and waits until the sentinel names it.
+  void FailOver() {
+    // NOGOODSLAVE until the sentinel has checked the replica itself.
+    std::string answer;
+    ASSERT_TRUE(WaitUntil(
+        [&] {
+          RedisReply r = Ask(sentinel_->port(), {"SENTINEL", "FAILOVER", kMaster});
+          answer = r == nullptr ? "no answer" : std::string(r->str, r->len);
+          return r != nullptr && r->type == REDIS_REPLY_STATUS;
+        },
+        absl::Seconds(30)))
+        << answer;
+    ASSERT_TRUE(
+        WaitUntil([&] { return SentinelPrimaryPort(*sentinel_) == replica_->port(); },
+                  absl::Seconds(30)));
+  }
+
+  // The sentinel, after one that nothing listens on (asked first, skipped).
+  std::shared_ptr<RedisSentinel> Sentinel(std::string master = kMaster) {
+    absl::StatusOr<int> dead = FreePort();
+    EXPECT_TRUE(dead.ok());
+    RedisSentinelOptions options;
+    options.addresses = {absl::StrCat("127.0.0.1:", dead.ok() ? *dead : 1),
+                         sentinel_->address()};
+    options.master_name = std::move(master);
+    absl::StatusOr<std::shared_ptr<RedisSentinel>> sentinel =
+        RedisSentinel::Create(options);
+    EXPECT_TRUE(sentinel.ok()) << sentinel.status();
+    return sentinel.ok() ? *sentinel : nullptr;
+  }
+
+  std::unique_ptr<RedisServer> primary_;
+  std::unique_ptr<RedisServer> replica_;
+  std::unique_ptr<RedisServer> sentinel_;
+};
+
+TEST_F(RedisSentinelTest, FollowsAFailoverWithoutARestart) {
+  RedisStoreOptions options;
+  options.host = "192.0.2.1";  // not used: the sentinel names the primary
+  options.sentinel = Sentinel();
+  options.command_timeout = absl::Seconds(1);
+  absl::StatusOr<std::unique_ptr<RedisStore>> store = RedisStore::Create(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+
+  ASSERT_TRUE((*store)->Commit(Request("before")).ok());
+  ASSERT_TRUE(CommitAsync(**store, "before-async").ok());
+  ASSERT_TRUE((*store)->Get(Kind::kOrganisation, "before").ok());
+  // Both writes on the replica before it takes over (a forced failover does
+  // not wait for it; the store's write is acknowledged by the primary alone).
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return Info(replica_->port(), "slave_repl_offset") ==
+               Info(primary_->port(), "master_repl_offset");
+      },
+      absl::Seconds(10)));
+
+  ASSERT_NO_FATAL_FAILURE(FailOver());
+
+  // Writes reach the new primary once the sentinel names it; meanwhile they
+  // fail UNAVAILABLE, never anything else.
+  absl::Status last;
+  const bool written = WaitUntil(
+      [&] {
+        last = (*store)->Commit(Request("after")).status();
+        EXPECT_TRUE(last.ok() || absl::IsUnavailable(last)) << last;
+        return last.ok();
+      },
+      absl::Seconds(30));
+  ASSERT_TRUE(written) << last;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        last = CommitAsync(**store, "after-async").status();
+        EXPECT_TRUE(last.ok() || absl::IsUnavailable(last)) << last;
+        return last.ok();
+      },
+      absl::Seconds(30)))
+      << last;
+
+  // All four, on the new primary, in the order they were written.
+  RedisReply role = Ask(replica_->port(), {"ROLE"});
+  ASSERT_NE(role, nullptr);
+  EXPECT_EQ(std::string(role->element[0]->str, role->element[0]->len), "master");
+  for (const char* id : {"before", "before-async", "after", "after-async"}) {
+    absl::StatusOr<StoredRecord> record = (*store)->Get(Kind::kOrganisation, id);
+    ASSERT_TRUE(record.ok()) << id << ": " << record.status();
+    EXPECT_EQ(record->data, absl::StrCat("data of ", id));
+  }
+  absl::StatusOr<std::vector<StoredChange>> changes =
+      (*store)->ReadChanges(0, 10, absl::ZeroDuration());
+  ASSERT_TRUE(changes.ok()) << changes.status();
+  std::vector<std::string> ids;
+  for (const StoredChange& c : *changes) ids.push_back(c.id);
+  EXPECT_EQ(ids,
+            (std::vector<std::string>{"before", "before-async", "after", "after-async"}));
+  EXPECT_EQ(changes->back().revision, 4);
+}
+
+// With wait_replicas, a commit the replica did not confirm is not
+// acknowledged: a failover to that replica would lose it.
+TEST_F(RedisSentinelTest, AWriteNoReplicaConfirmedIsNotAcknowledged) {
+  RedisStoreOptions options;
+  options.sentinel = Sentinel();
+  options.wait_replicas = 1;
+  options.wait_timeout = absl::Milliseconds(300);
+  absl::StatusOr<std::unique_ptr<RedisStore>> store = RedisStore::Create(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE((*store)->Commit(Request("confirmed")).ok());
+  ASSERT_TRUE(CommitAsync(**store, "confirmed-async").ok());
+
+  ASSERT_TRUE(replica_->Pause().ok());  // up, but it acknowledges nothing
+  for (const bool async : {false, true}) {
+    const std::string id = async ? "unconfirmed-async" : "unconfirmed";
+    const absl::Status status = async ? CommitAsync(**store, id).status()
+                                      : (*store)->Commit(Request(id)).status();
+    EXPECT_TRUE(absl::IsUnavailable(status)) << id << ": " << status;
+    EXPECT_TRUE(absl::StrContains(status.message(), "only 0 of 1 replicas confirmed"))
+        << status;
+    // It was written on the primary all the same: its fate is unknown.
+    EXPECT_TRUE((*store)->Get(Kind::kOrganisation, id).ok()) << id;
+  }
+  ASSERT_TRUE(replica_->Resume().ok());
+  EXPECT_TRUE((*store)->Commit(Request("confirmed-again")).ok());
+  EXPECT_TRUE(CommitAsync(**store, "confirmed-again-async").ok());
+}
+
+absl::StatusOr<v1::Organisation> CreateOrganisation(Stub& stub, const std::string& id) {
+  v1::CreateOrganisationRequest request;
+  request.set_organisation_id(id);
+  request.set_request_id("create-organisation-" + id);  // retried as clients do
+  request.mutable_organisation()->set_display_name("Organisatie " + id);
+  request.mutable_organisation()->set_layer(type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  v1::Organisation response;
+  const grpc::Status status = stub.CreateOrganisation(&context, request, &response);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return response;
+}
+
+absl::StatusOr<v1::Expert> CreateExpert(Stub& stub, const std::string& id) {
+  v1::CreateExpertRequest request;
+  request.set_expert_id(id);
+  request.set_request_id("create-expert-" + id);
+  request.mutable_expert()->set_display_name("Expert " + id);
+  request.mutable_expert()->set_organisation("organisations/gm0363");
+  request.mutable_expert()->set_consent_to_matching(true);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  v1::Expert response;
+  const grpc::Status status = stub.CreateExpert(&context, request, &response);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return response;
+}
+
+std::string Reason(const absl::Status& status) {
+  auto payload = status.GetPayload("type.googleapis.com/google.rpc.ErrorInfo");
+  if (!payload) return "";
+  google::rpc::ErrorInfo info;
+  info.ParseFromString(std::string(*payload));
+  return info.reason();
+}
+
+// The binary with its flags, over gRPC: CreateOrganisation takes the
+// registry's worker path, CreateExpert its asynchronous one.
+TEST_F(RedisSentinelTest, TheRegistryFollowsAFailoverOverGrpc) {
+  absl::StatusOr<int> dead = FreePort();
+  ASSERT_TRUE(dead.ok());
+  absl::StatusOr<std::unique_ptr<ServiceProcess>> registry = ServiceProcess::Start(
+      SAMENSPEL_REGISTRY_BINARY,
+      {"--insecure", "--redis=192.0.2.1:1",
+       absl::StrCat("--redis_sentinels=127.0.0.1:", *dead, ",", sentinel_->address()),
+       absl::StrCat("--redis_sentinel_master=", kMaster), "--redis_wait_replicas=1",
+       "--redis_wait_timeout=300ms"});
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  ASSERT_TRUE((*registry)->WaitForHealth("SERVING", absl::Seconds(20)));
+  auto stub = v1::RegistryService::NewStub((*registry)->Channel());
+  ASSERT_TRUE(CreateOrganisation(*stub, "gm0363").ok());
+  ASSERT_TRUE(CreateExpert(*stub, "before").ok());
+
+  // No replica confirms: not acknowledged, reason NOT_REPLICATED.
+  ASSERT_TRUE(replica_->Pause().ok());
+  absl::Status unconfirmed = CreateOrganisation(*stub, "gm0599").status();
+  EXPECT_TRUE(absl::IsUnavailable(unconfirmed)) << unconfirmed;
+  EXPECT_EQ(Reason(unconfirmed), "NOT_REPLICATED") << unconfirmed;
+  unconfirmed = CreateExpert(*stub, "unconfirmed").status();
+  EXPECT_TRUE(absl::IsUnavailable(unconfirmed)) << unconfirmed;
+  EXPECT_EQ(Reason(unconfirmed), "NOT_REPLICATED") << unconfirmed;
+  ASSERT_TRUE(replica_->Resume().ok());
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return Info(replica_->port(), "slave_repl_offset") ==
+               Info(primary_->port(), "master_repl_offset");
+      },
+      absl::Seconds(10)));
+
+  ASSERT_NO_FATAL_FAILURE(FailOver());
+  absl::Status last;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        last = CreateExpert(*stub, "after").status();
+        EXPECT_TRUE(last.ok() || absl::IsUnavailable(last)) << last;
+        return last.ok();
+      },
+      absl::Seconds(30)))
+      << last;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        last = CreateOrganisation(*stub, "pv27").status();
+        EXPECT_TRUE(last.ok() || absl::IsUnavailable(last)) << last;
+        return last.ok();
+      },
+      absl::Seconds(30)))
+      << last;
+  // The new primary has what the old one acknowledged (and, here, what it
+  // did not: replicated after the resume).
+  for (const char* id : {"before", "unconfirmed", "after"}) {
+    v1::GetExpertRequest request;
+    request.set_name(absl::StrCat("experts/", id));
+    grpc::ClientContext context;
+    v1::Expert expert;
+    const grpc::Status status = stub->GetExpert(&context, request, &expert);
+    EXPECT_TRUE(status.ok()) << id << ": " << status.error_message();
+  }
+  EXPECT_EQ((*registry)->Health(), "SERVING");
+}
+
+TEST_F(RedisSentinelTest, UnavailableNamingEachSentinelWhenNoneKnowsThePrimary) {
+  RedisStoreOptions options;
+  options.sentinel = Sentinel("not-monitored");
+  absl::StatusOr<std::unique_ptr<RedisStore>> store = RedisStore::Create(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  const absl::Status status = (*store)->Commit(Request("x")).status();
+  EXPECT_TRUE(absl::IsUnavailable(status)) << status;
+  EXPECT_TRUE(absl::StrContains(status.message(), "no sentinel named the primary"))
+      << status;
+  EXPECT_TRUE(absl::StrContains(status.message(), "unreachable")) << status;
+  EXPECT_TRUE(absl::StrContains(status.message(), "does not know 'not-monitored'"))
+      << status;
+}
+
+TEST(RedisSentinelOptionsTest, AddressesAreHostAndPort) {
+  absl::StatusOr<RedisHostPort> v4 = ParseRedisHostPort("10.0.0.7:26379");
+  ASSERT_TRUE(v4.ok());
+  EXPECT_EQ(v4->host, "10.0.0.7");
+  EXPECT_EQ(v4->port, 26379);
+  absl::StatusOr<RedisHostPort> v6 = ParseRedisHostPort("[::1]:26380");
+  ASSERT_TRUE(v6.ok());
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(v6->port, 26380);
+  for (const char* bad :
+       {"", "sentinel", ":26379", "host:", "host:0", "host:70000", "host:26379x"}) {
+    EXPECT_TRUE(absl::IsInvalidArgument(ParseRedisHostPort(bad).status())) << bad;
+  }
+  RedisSentinelOptions options;
+  options.master_name = kMaster;
+  EXPECT_TRUE(absl::IsInvalidArgument(RedisSentinel::Create(options).status()));
+  options.addresses = {"a:1", "b"};
+  EXPECT_TRUE(absl::IsInvalidArgument(RedisSentinel::Create(options).status()));
+  options.addresses = {"a:1"};
+  options.master_name = "";
+  EXPECT_TRUE(absl::IsInvalidArgument(RedisSentinel::Create(options).status()));
+}
+
+}  // namespace
+}  // namespace samenspel::registry
