@@ -140,6 +140,7 @@ absl::Status RegistryFollower::LoadSnapshot() {
     if (stopping_) return absl::CancelledError("stopping");
     matcher_->FinishLoad(std::move(loader), revision);
     read_revision_ = revision;
+    read_commit_time_.reset();
   }
   // The snapshot's pages and the analysis scratch are freed: give the pages
   // back to the system rather than keep them in the allocator.
@@ -211,11 +212,20 @@ absl::Status RegistryFollower::Follow(int64_t after) {
   }
   rv1::WatchChangesRequest request;
   request.set_after_revision(after);
+  {
+    // So that the registry can tell whether the change at `after` is still
+    // the one read (not after a snapshot: its last change is not known).
+    absl::MutexLock lock(&mu_);
+    if (read_commit_time_.has_value()) {
+      *request.mutable_after_commit_time() = *read_commit_time_;
+    }
+  }
   auto reader = stub_->WatchChanges(&ctx, request);
   rv1::Change change;
   while (reader->Read(&change)) {
     absl::MutexLock lock(&mu_);
     read_revision_ = change.revision();
+    read_commit_time_ = change.commit_time();
     queue_.push_back(std::move(change));
   }
   grpc::Status status = reader->Finish();
@@ -254,9 +264,10 @@ void RegistryFollower::ReadLoop() {
         }
       }
       if (absl::IsOutOfRange(s)) {
-        std::fprintf(stderr,
-                     "samenspel-matching: revision %lld no longer retained: resync\n",
-                     static_cast<long long>(after));
+        std::fprintf(
+            stderr,
+            "samenspel-matching: cannot resume after revision %lld (%s): resync\n",
+            static_cast<long long>(after), std::string(s.message()).c_str());
         need_snapshot = true;
         continue;
       }

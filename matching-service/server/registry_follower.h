@@ -21,6 +21,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
@@ -88,6 +89,9 @@ class RegistryFollower {
   std::deque<registry::v1::Change> queue_ ABSL_GUARDED_BY(mu_);
   // Revision of the last change read from the stream (or snapshot).
   int64_t read_revision_ ABSL_GUARDED_BY(mu_) = 0;
+  // Its commit time, when it came from the stream (WatchChangesRequest's
+  // after_commit_time); none after a snapshot.
+  std::optional<google::protobuf::Timestamp> read_commit_time_ ABSL_GUARDED_BY(mu_);
   // Set by the reader when a resync is needed; the applier drains first.
   bool applying_ ABSL_GUARDED_BY(mu_) = false;
 

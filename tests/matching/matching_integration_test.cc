@@ -2,6 +2,8 @@
 // register -> match with min_revision -> update -> changed result -> delete ->
 // gone; matching restart resumes; registry restart -> matching reconnects and
 // catches up; health follows the first snapshot.
+#include <algorithm>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -360,6 +362,104 @@ TEST(MatchingPartitionTest, ALostConnectionIsDroppedAndTheFollowerCatchesUp) {
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_THAT(*second, Contains("experts/bram"));
   EXPECT_GE((*proxy)->connections(), 2);
+}
+
+// The registry's data goes back in time (a Redis failover that lost the last
+// writes, here a restore of an older AOF) and new writes take the lost
+// revisions again, all while the matching service cannot reach its registry.
+// When it reconnects, the registry sees that the change at its revision is
+// not the one it read (WatchChangesRequest.after_commit_time) and it resyncs:
+// the lost experts leave its index, the new ones enter it.
+TEST(MatchingRewrittenFeedTest, LostChangesLeaveTheIndexAfterARestore) {
+  test_support::RedisServerOptions redis_options;
+  redis_options.appendonly = true;
+  redis_options.appendfsync = "always";
+  auto redis = RedisServer::Create(redis_options);
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  // The matching service follows `followed`; the test writes through `writer`.
+  auto followed = ServiceProcess::Start(SAMENSPEL_REGISTRY_BINARY,
+                                        {"--insecure", "--redis=" + (*redis)->address()});
+  ASSERT_TRUE(followed.ok()) << followed.status();
+  auto writer = ServiceProcess::Start(SAMENSPEL_REGISTRY_BINARY,
+                                      {"--insecure", "--redis=" + (*redis)->address()});
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  ASSERT_TRUE((*writer)->WaitForHealth("SERVING", absl::Seconds(20)));
+  auto matching = ServiceProcess::Start(
+      SAMENSPEL_MATCHING_BINARY, {"--insecure", "--registry=" + (*followed)->address()});
+  ASSERT_TRUE(matching.ok()) << matching.status();
+  ASSERT_TRUE((*matching)->WaitForHealth("SERVING", absl::Seconds(20)));
+  auto registry_stub = rv1::RegistryService::NewStub((*writer)->Channel());
+  auto matching_stub = v1::MatchingService::NewStub((*matching)->Channel());
+  ASSERT_TRUE(Call<rv1::Organisation>(*registry_stub,
+                                      &rv1::RegistryService::Stub::CreateOrganisation,
+                                      Utrecht())
+                  .ok());
+  auto create = [&](const std::string& id) -> int64_t {
+    rv1::CreateExpertRequest req;
+    req.set_expert_id(id);
+    req.mutable_expert()->set_display_name("Expert " + id);
+    req.mutable_expert()->set_organisation("organisations/gm0344");
+    auto* s = req.mutable_expert()->add_skills();
+    s->set_name("woningbouw");
+    s->set_level(4);
+    req.mutable_expert()->set_consent_to_matching(true);
+    auto e =
+        Call<rv1::Expert>(*registry_stub, &rv1::RegistryService::Stub::CreateExpert, req);
+    EXPECT_TRUE(e.ok()) << id << ": " << e.status();
+    return e.ok() ? e->revision() : 0;
+  };
+  auto matched = [&](int64_t min_revision) -> absl::StatusOr<std::vector<std::string>> {
+    v1::MatchExpertsRequest req;
+    req.mutable_challenge()->mutable_inline_()->set_title("woningbouw");
+    req.set_min_revision(min_revision);
+    req.set_page_size(20);
+    auto r = Call<v1::MatchExpertsResponse>(
+        *matching_stub, &v1::MatchingService::Stub::MatchExperts, req);
+    if (!r.ok()) return r.status();
+    std::vector<std::string> names;
+    for (const auto& m : r->matches()) names.push_back(m.expert());
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  ASSERT_EQ(create("kept"), 2);
+
+  // The backup: Redis' AOF at revision 2.
+  const std::string backup = (*redis)->dir() + "-backup";
+  ASSERT_TRUE((*redis)->Stop().ok());
+  std::filesystem::copy((*redis)->dir() + "/appendonlydir", backup,
+                        std::filesystem::copy_options::recursive);
+  ASSERT_TRUE((*redis)->Start().ok());
+  create("lost3");
+  const int64_t lost = create("lost4");
+  ASSERT_EQ(lost, 4);
+  auto before = matched(lost);
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_EQ(*before,
+            (std::vector<std::string>{"experts/kept", "experts/lost3", "experts/lost4"}));
+
+  // The followed registry goes away; Redis goes back to the backup, and new
+  // writes take revisions 3 to 5.
+  ASSERT_TRUE((*followed)->Stop().ok());
+  ASSERT_TRUE((*redis)->Stop().ok());
+  std::filesystem::remove_all((*redis)->dir() + "/appendonlydir");
+  std::filesystem::copy(backup, (*redis)->dir() + "/appendonlydir",
+                        std::filesystem::copy_options::recursive);
+  std::filesystem::remove_all(backup);
+  ASSERT_TRUE((*redis)->Start().ok());
+  ASSERT_TRUE((*writer)->WaitForHealth("SERVING", absl::Seconds(20)));
+  create("new3");
+  create("new4");
+  ASSERT_EQ(create("new5"), 5);
+  ASSERT_TRUE((*followed)->Restart().ok());
+
+  absl::StatusOr<std::vector<std::string>> after;
+  const absl::Time give_up = absl::Now() + absl::Seconds(60);
+  do {
+    after = matched(5);
+  } while (!after.ok() && absl::Now() < give_up);
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(*after, (std::vector<std::string>{"experts/kept", "experts/new3",
+                                              "experts/new4", "experts/new5"}));
 }
 
 }  // namespace

@@ -358,6 +358,41 @@ TEST_F(RegistryIntegrationTest, WatchFromTrimmedRevisionIsOutOfRange) {
   EXPECT_THAT(Watch(*stub, page->revision(), 0), SizeIs(0));
 }
 
+// A watcher that passes the commit time of the change it read last learns
+// when that change is no longer the feed's (the restore itself is tested
+// end to end in MatchingRewrittenFeedTest).
+TEST_F(RegistryIntegrationTest, WatchFromAChangeThatIsNotTheFeedsIsOutOfRange) {
+  CreateOrg("gm0363", type::GOVERNMENT_LAYER_MUNICIPAL);
+  CreateOrg("gm0344", type::GOVERNMENT_LAYER_MUNICIPAL);
+  std::vector<v1::Change> both = Watch(*stub_, 0, 2);
+  ASSERT_THAT(both, SizeIs(2));
+  auto watch = [&](google::protobuf::Timestamp seen) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    v1::WatchChangesRequest req;
+    req.set_after_revision(1);
+    *req.mutable_after_commit_time() = seen;
+    auto reader = stub_->WatchChanges(&ctx, req);
+    v1::Change c;
+    absl::StatusOr<std::string> next = absl::UnknownError("");
+    if (reader->Read(&c)) {
+      next = c.name();
+      ctx.TryCancel();
+    }
+    grpc::Status status = reader->Finish();
+    return next.ok() ? next : FromGrpcStatus(status);
+  };
+  absl::StatusOr<std::string> resumed = watch(both[0].commit_time());
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  EXPECT_EQ(*resumed, "organisations/gm0344");
+  google::protobuf::Timestamp other = both[0].commit_time();
+  other.set_nanos((other.nanos() + 1000) % 1000000000);
+  absl::StatusOr<std::string> rewritten = watch(other);
+  EXPECT_EQ(rewritten.status().code(), absl::StatusCode::kOutOfRange)
+      << rewritten.status();
+  EXPECT_EQ(Reason(rewritten.status()), "FEED_REWRITTEN");
+}
+
 TEST_F(RegistryIntegrationTest, DataSurvivesRegistryRestartAndRedisKill9) {
   CreateOrg("ws0155", type::GOVERNMENT_LAYER_WATER_AUTHORITY);
   for (int i = 0; i < 50; ++i) CreateExpert(absl::StrCat("e", i), "ws0155");
