@@ -8,7 +8,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 state=$(mktemp -d)
 trap 'DEMO_STATE=$state "$root/scripts/demo.sh" stop >/dev/null 2>&1 || true; rm -rf "$state"' EXIT
 export DEMO_STATE=$state BUILD_DIR=$1 DEMO_SKIP_BUILD=1
-fail() { echo "demo_test: $*" >&2; exit 1; }
+fail() {
+  echo "demo_test: $*" >&2
+  for log in "$state"/*.log; do  # the services' logs, before the trap removes them
+    [ -f "$log" ] && { echo "--- $log (end)" >&2; tail -20 "$log" >&2; }
+  done
+  exit 1
+}
 
 out=$("$root/scripts/demo.sh" 2>&1) || { echo "$out"; fail "first run failed"; }
 grep -q "=== Suggested team for challenges/woningbouw-regio-utrecht ===" <<<"$out" || fail "no team"
