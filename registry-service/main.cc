@@ -51,11 +51,13 @@ ABSL_FLAG(std::string, redis_sentinel_master, "samenspel",
 ABSL_FLAG(std::string, redis_sentinel_password_file, "",
           "File holding the sentinels' own password (their requirepass), if any; or "
           "the SAMENSPEL_REDIS_SENTINEL_PASSWORD environment variable.");
-ABSL_FLAG(int, redis_wait_replicas, 0,
-          "Acknowledge a write only once this many Redis replicas have it (WAIT), so "
-          "that a failover loses no acknowledged write; a write they do not confirm "
-          "within --redis_wait_timeout fails UNAVAILABLE (reason NOT_REPLICATED). 0: the "
-          "primary's AOF alone.");
+ABSL_FLAG(
+    int, redis_wait_replicas, 0,
+    "Acknowledge a write only once this many Redis replicas have it (WAIT), so "
+    "that a failover loses no acknowledged write; a write they do not confirm "
+    "within --redis_wait_timeout fails UNAVAILABLE (reason NOT_REPLICATED). 0: the "
+    "primary's AOF alone. Covers the registry's records and change feed, not access "
+    "tokens and audit events.");
 ABSL_FLAG(absl::Duration, redis_wait_timeout, absl::Seconds(1),
           "How long a write waits for --redis_wait_replicas.");
 ABSL_FLAG(int, redis_db, 0, "Redis database number (SELECT).");
@@ -191,8 +193,11 @@ RegistryServerOptions OptionsFromFlags() {
   o.redis.wait_replicas = absl::GetFlag(FLAGS_redis_wait_replicas);
   o.redis.wait_timeout = absl::GetFlag(FLAGS_redis_wait_timeout);
   if (o.redis.wait_replicas < 0) Fail("--redis_wait_replicas must be at least 0");
-  if (o.redis.wait_replicas > 0 && o.redis.wait_timeout < absl::Milliseconds(1)) {
-    Fail("--redis_wait_timeout must be at least 1ms");
+  if (o.redis.wait_replicas > 0 && (o.redis.wait_timeout < absl::Milliseconds(1) ||
+                                    o.redis.wait_timeout > o.redis.command_timeout / 2)) {
+    Fail(absl::StrCat("--redis_wait_timeout must be between 1ms and ",
+                      absl::FormatDuration(o.redis.command_timeout / 2),
+                      " (half of a Redis command's timeout)"));
   }
   o.redis.db = absl::GetFlag(FLAGS_redis_db);
   o.redis.key_prefix = absl::GetFlag(FLAGS_redis_key_prefix);

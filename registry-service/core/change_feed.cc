@@ -5,6 +5,16 @@
 #include "absl/strings/str_cat.h"
 
 namespace samenspel::registry {
+namespace {
+
+// The same change, as far as a reader can tell (a redacted copy is the same
+// change as its original).
+bool SameChange(const StoredChange& a, const StoredChange& b) {
+  return a.revision == b.revision && a.kind == b.kind && a.id == b.id &&
+         absl::ToUnixMicros(a.commit_time) == absl::ToUnixMicros(b.commit_time);
+}
+
+}  // namespace
 
 ChangeFeed::ChangeFeed(Store* store, ChangeFeedOptions options)
     : store_(store), options_(options), tail_thread_([this] { TailLoop(); }) {}
@@ -35,11 +45,18 @@ void ChangeFeed::TailLoop() {
       // has seen: those changes no longer exist. Forget them, so that readers
       // ahead of the store get OUT_OF_RANGE and resync, rather than later
       // changes under the same revisions being skipped.
+      // New writes may already have taken the store past the tail again:
+      // then the change at the tail's revision is another one.
       absl::StatusOr<int64_t> current = store_->CurrentRevision();
-      if (current.ok()) {
+      absl::StatusOr<std::optional<StoredChange>> at =
+          current.ok() ? StoredChangeAt(after) : current.status();
+      if (at.ok()) {
         recheck = false;
-        if (*current < after) {
-          absl::MutexLock lock(&mu_);
+        absl::MutexLock lock(&mu_);
+        const bool other = at->has_value() && !cache_.empty() &&
+                           cache_.back().revision == after &&
+                           !SameChange(cache_.back(), **at);
+        if (*current < after || other) {
           cache_.clear();
           after = tail_revision_ = *current;
         }
@@ -94,6 +111,16 @@ void ChangeFeed::TailLoop() {
     mu_.AwaitWithTimeout(absl::Condition(&stopping_), backoff);
     backoff = std::min(backoff * 2, absl::Seconds(1));
   }
+}
+
+absl::StatusOr<std::optional<StoredChange>> ChangeFeed::StoredChangeAt(int64_t revision) {
+  if (revision < 1) return std::nullopt;
+  absl::StatusOr<std::vector<StoredChange>> changes =
+      store_->ReadChanges(revision - 1, 1, absl::ZeroDuration());
+  if (absl::IsOutOfRange(changes.status())) return std::nullopt;
+  if (!changes.ok()) return changes.status();
+  if (changes->empty() || changes->front().revision != revision) return std::nullopt;
+  return std::move(changes->front());
 }
 
 absl::StatusOr<std::vector<StoredChange>> ChangeFeed::Read(int64_t after_revision,

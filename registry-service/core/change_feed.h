@@ -13,6 +13,7 @@
 #define SAMENSPEL_REGISTRY_CORE_CHANGE_FEED_H_
 
 #include <deque>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -46,6 +47,11 @@ class ChangeFeed {
 
   // Wakes all readers and makes further reads return CANCELLED. Idempotent.
   void Stop();
+
+  // The store's own change at `revision` (not this replica's cache, which may
+  // hold changes a Redis failover lost); none when the store does not have
+  // it (not yet, or no longer retained). UNAVAILABLE when it cannot be read.
+  absl::StatusOr<std::optional<StoredChange>> StoredChangeAt(int64_t revision);
 
  private:
   void TailLoop();

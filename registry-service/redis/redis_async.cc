@@ -44,7 +44,10 @@ RedisAsync::~RedisAsync() {
   if (wake_fd_ >= 0) close(wake_fd_);
 }
 
-void RedisAsync::Execute(absl::Span<const absl::string_view> argv, Callback done) {
+namespace {
+
+// `argv` in the Redis protocol; empty when hiredis cannot format it.
+std::string Formatted(absl::Span<const absl::string_view> argv) {
   absl::InlinedVector<const char*, 8> args;
   absl::InlinedVector<size_t, 8> lengths;
   for (absl::string_view a : argv) {
@@ -54,18 +57,48 @@ void RedisAsync::Execute(absl::Span<const absl::string_view> argv, Callback done
   char* formatted = nullptr;
   const int n = redisFormatCommandArgv(&formatted, static_cast<int>(args.size()),
                                        args.data(), lengths.data());
-  if (n < 0) {
-    std::move(done)(absl::InternalError("redis: cannot format a command"));
+  if (n < 0) return "";
+  std::string out(formatted, n);
+  redisFreeCommand(formatted);
+  return out;
+}
+
+}  // namespace
+
+void RedisAsync::Execute(absl::Span<const absl::string_view> argv, Callback done) {
+  Queued q{Formatted(argv), std::move(done)};
+  if (q.command.empty()) {
+    std::move(q.done)(absl::InternalError("redis: cannot format a command"));
     return;
   }
-  Queued q{std::string(formatted, n), std::move(done)};
-  redisFreeCommand(formatted);
+  Enqueue(absl::MakeSpan(&q, 1));
+}
+
+void RedisAsync::ExecuteAll(absl::Span<const std::vector<absl::string_view>> commands,
+                            std::vector<Callback> dones) {
+  std::vector<Queued> queued;
+  for (size_t i = 0; i < commands.size(); ++i) {
+    queued.push_back({Formatted(commands[i]), std::move(dones[i])});
+    if (queued.back().command.empty()) {
+      for (Queued& q : queued) {
+        std::move(q.done)(absl::InternalError("redis: cannot format a command"));
+      }
+      for (size_t j = i + 1; j < commands.size(); ++j) {
+        std::move(dones[j])(absl::InternalError("redis: cannot format a command"));
+      }
+      return;
+    }
+  }
+  Enqueue(absl::MakeSpan(queued));
+}
+
+void RedisAsync::Enqueue(absl::Span<Queued> queued) {
   bool wake = false, stopped = false;
   {
     absl::MutexLock lock(&mu_);
     stopped = stopping_;
     if (!stopped) {
-      queue_.push_back(std::move(q));
+      for (Queued& q : queued) queue_.push_back(std::move(q));
       wake = idle_;
       idle_ = false;
     }
@@ -73,8 +106,10 @@ void RedisAsync::Execute(absl::Span<const absl::string_view> argv, Callback done
   // A command from a callback that the destructor runs: failed at once, so
   // that none is left unanswered.
   if (stopped) {
-    std::move(q.done)(
-        absl::UnavailableError(absl::StrCat("redis ", address_, ": client stopped")));
+    for (Queued& q : queued) {
+      std::move(q.done)(
+          absl::UnavailableError(absl::StrCat("redis ", address_, ": client stopped")));
+    }
     return;
   }
   if (wake) Wake();

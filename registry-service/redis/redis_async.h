@@ -37,6 +37,7 @@
 #include <deque>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
@@ -62,9 +63,19 @@ class RedisAsync {
   RedisAsync(const RedisAsync&) = delete;
   RedisAsync& operator=(const RedisAsync&) = delete;
 
+  // From a callback only: once the replies read with this one are answered,
+  // the connection is dropped (commands in flight fail UNAVAILABLE) and the
+  // next command makes a new one. For a reply that shows Redis to be a
+  // replica although no error reply said so (READONLY inside a script's).
+  void DropConnectionFromCallback() { replica_ = true; }
+
   // Queues `argv` (binary-safe; copied) and returns at once; `done` runs on
   // the I/O thread with the reply, or an error as described above.
   void Execute(absl::Span<const absl::string_view> argv, Callback done);
+  // Several commands, queued at once: they go out together on one
+  // connection, and when it breaks before their replies, all fail.
+  void ExecuteAll(absl::Span<const std::vector<absl::string_view>> commands,
+                  std::vector<Callback> dones);
 
  private:
   struct Queued {
@@ -76,6 +87,8 @@ class RedisAsync {
     absl::Time deadline;
   };
 
+  // Appends `queued` to the queue at once (or fails them when stopping).
+  void Enqueue(absl::Span<Queued> queued);
   void Loop();
   // Makes a connection if there is none; UNAVAILABLE when Redis cannot be
   // reached.

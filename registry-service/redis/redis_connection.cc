@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <optional>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -54,6 +56,22 @@ absl::StatusOr<RedisHostPort> ParseRedisHostPort(absl::string_view address) {
 }
 
 // ------------------------------------------------------------------ sentinel
+
+void RedisSentinel::Confirm(const RedisHostPort& sentinel) {
+  absl::MutexLock lock(&mu_);
+  auto it = std::find_if(sentinels_.begin(), sentinels_.end(), [&](const auto& s) {
+    return s.host == sentinel.host && s.port == sentinel.port;
+  });
+  if (it != sentinels_.end()) std::rotate(sentinels_.begin(), it, it + 1);
+}
+
+void RedisSentinel::Distrust(const RedisHostPort& sentinel) {
+  absl::MutexLock lock(&mu_);
+  auto it = std::find_if(sentinels_.begin(), sentinels_.end(), [&](const auto& s) {
+    return s.host == sentinel.host && s.port == sentinel.port;
+  });
+  if (it != sentinels_.end()) std::rotate(it, it + 1, sentinels_.end());
+}
 
 absl::StatusOr<std::shared_ptr<RedisSentinel>> RedisSentinel::Create(
     RedisSentinelOptions options) {
@@ -112,7 +130,7 @@ absl::StatusOr<RedisHostPort> RedisSentinel::Ask(const RedisHostPort& sentinel) 
   return primary;
 }
 
-absl::StatusOr<RedisHostPort> RedisSentinel::Primary() {
+absl::StatusOr<RedisSentinel::Answer> RedisSentinel::Primary() {
   std::vector<RedisHostPort> sentinels;
   {
     absl::MutexLock lock(&mu_);
@@ -121,15 +139,10 @@ absl::StatusOr<RedisHostPort> RedisSentinel::Primary() {
   std::vector<std::string> failures;
   for (const RedisHostPort& sentinel : sentinels) {
     absl::StatusOr<RedisHostPort> primary = Ask(sentinel);
-    if (primary.ok()) {
-      absl::MutexLock lock(&mu_);
-      auto it = std::find_if(sentinels_.begin(), sentinels_.end(), [&](const auto& s) {
-        return s.host == sentinel.host && s.port == sentinel.port;
-      });
-      if (it != sentinels_.end()) std::rotate(sentinels_.begin(), it, it + 1);
-      return primary;
-    }
+    if (primary.ok()) return Answer{*std::move(primary), sentinel};
     failures.emplace_back(primary.status().message());
+    // Unreachable or ignorant: the others first next time.
+    Distrust(sentinel);
   }
   return absl::UnavailableError(
       absl::StrCat("redis ", description_,
@@ -163,9 +176,16 @@ RedisConnection::RedisConnection(RedisContextPtr context, std::string address)
 absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Connect(
     const RedisConnectOptions& options) {
   RedisHostPort target{options.host, options.port};
+  std::optional<RedisSentinel::Answer> answer;
+  bool confirmed = false;
+  // A primary that cannot be reached, or is none: its sentinel is asked last.
+  absl::Cleanup distrust = [&] {
+    if (answer.has_value() && !confirmed) options.sentinel->Distrust(answer->sentinel);
+  };
   std::string address;
   if (options.sentinel != nullptr) {
-    SAMENSPEL_ASSIGN_OR_RETURN(target, options.sentinel->Primary());
+    SAMENSPEL_ASSIGN_OR_RETURN(answer, options.sentinel->Primary());
+    target = answer->primary;
     address = absl::StrCat(target.host, ":", target.port, " (",
                            options.sentinel->description(), ")");
   } else {
@@ -228,6 +248,8 @@ absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Connect(
                            : "unknown",
                        "): a failover may be under way"));
     }
+    confirmed = true;
+    options.sentinel->Confirm(answer->sentinel);
   }
   return connection;
 }
@@ -309,14 +331,16 @@ absl::Status RedisConnection::SetCommandTimeout(absl::Duration timeout) {
 // ---------------------------------------------------------------------- pool
 
 ConnectionPool::Lease::Lease(ConnectionPool* pool,
-                             std::unique_ptr<RedisConnection> connection)
-    : pool_(pool), connection_(std::move(connection)) {}
+                             std::unique_ptr<RedisConnection> connection, int generation)
+    : pool_(pool), connection_(std::move(connection)), generation_(generation) {}
 
 ConnectionPool::Lease::Lease(Lease&& other) noexcept
-    : pool_(other.pool_), connection_(std::move(other.connection_)) {}
+    : pool_(other.pool_),
+      connection_(std::move(other.connection_)),
+      generation_(other.generation_) {}
 
 ConnectionPool::Lease::~Lease() {
-  if (connection_ != nullptr) pool_->Release(std::move(connection_));
+  if (connection_ != nullptr) pool_->Release(std::move(connection_), generation_);
 }
 
 ConnectionPool::ConnectionPool(RedisConnectOptions options, int max_size)
@@ -340,7 +364,23 @@ std::unique_ptr<RedisConnection> ConnectionPool::TakeIdle() {
   }
 }
 
+void ConnectionPool::Reset() {
+  std::vector<std::unique_ptr<RedisConnection>> idle;
+  {
+    absl::MutexLock lock(&mu_);
+    ++generation_;
+    idle.swap(idle_);
+    open_ -= static_cast<int>(idle.size());
+  }
+  // Closed outside the lock.
+}
+
 absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
+  int generation;
+  {
+    absl::MutexLock lock(&mu_);
+    generation = generation_;
+  }
   for (;;) {
     {
       absl::MutexLock lock(&mu_);
@@ -360,7 +400,7 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
       }
     }
     if (std::unique_ptr<RedisConnection> connection = TakeIdle()) {
-      return Lease(this, std::move(connection));
+      return Lease(this, std::move(connection), generation);
     }
   }
   absl::StatusOr<std::unique_ptr<RedisConnection>> connection =
@@ -370,18 +410,20 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
     --open_;
     return connection.status();
   }
-  return Lease(this, *std::move(connection));
+  return Lease(this, *std::move(connection), generation);
 }
 
-void ConnectionPool::Release(std::unique_ptr<RedisConnection> connection) {
-  if (connection->broken()) {
-    connection.reset();  // Closes it before taking the lock.
+void ConnectionPool::Release(std::unique_ptr<RedisConnection> connection,
+                             int generation) {
+  {
     absl::MutexLock lock(&mu_);
+    if (!connection->broken() && generation == generation_) {
+      idle_.push_back(std::move(connection));
+      return;
+    }
     --open_;
-    return;
   }
-  absl::MutexLock lock(&mu_);
-  idle_.push_back(std::move(connection));
+  connection.reset();  // Closed outside the lock.
 }
 
 }  // namespace samenspel::registry

@@ -104,8 +104,9 @@ struct RedisSentinelOptions {
 // Finds the primary through Redis Sentinel, as the Sentinel client protocol
 // has it (https://redis.io/docs/reference/sentinel-clients/): the sentinels
 // are asked in turn ("SENTINEL get-master-addr-by-name"), the first that
-// knows the primary answers, and it is asked first from then on, so a
-// sentinel that is down costs its timeout once, not on every connect.
+// knows the primary answers, and once the primary is confirmed there, it is
+// asked first from then on, so a sentinel that is down costs its timeout
+// once, not on every connect.
 //
 // Thread-safe.
 class RedisSentinel {
@@ -115,9 +116,19 @@ class RedisSentinel {
   static absl::StatusOr<std::shared_ptr<RedisSentinel>> Create(
       RedisSentinelOptions options);
 
+  struct Answer {
+    RedisHostPort primary;
+    // The sentinel that named it.
+    RedisHostPort sentinel;
+  };
   // The primary's address. UNAVAILABLE, naming each sentinel's failure, when
   // none of them answers with it.
-  absl::StatusOr<RedisHostPort> Primary();
+  absl::StatusOr<Answer> Primary();
+  // What the caller found at the answer's address: the primary (its sentinel
+  // is asked first from now on), or not, or nothing there (it is asked last:
+  // a sentinel cut off from the others may keep naming the old primary).
+  void Confirm(const RedisHostPort& sentinel);
+  void Distrust(const RedisHostPort& sentinel);
 
   const std::string& master_name() const { return options_.master_name; }
   // "primary '<name>' (sentinels a:1,b:2)", for messages.
@@ -223,10 +234,12 @@ class ConnectionPool {
 
    private:
     friend class ConnectionPool;
-    Lease(ConnectionPool* pool, std::unique_ptr<RedisConnection> connection);
+    Lease(ConnectionPool* pool, std::unique_ptr<RedisConnection> connection,
+          int generation);
 
     ConnectionPool* pool_;
     std::unique_ptr<RedisConnection> connection_;
+    int generation_;
   };
 
   ConnectionPool(RedisConnectOptions options, int max_size);
@@ -243,8 +256,13 @@ class ConnectionPool {
 
   const RedisConnectOptions& options() const { return options_; }
 
+  // Closes every idle connection, and each leased one when it comes back:
+  // for when Redis turned out to be a replica in a way no connection
+  // noticed (a script's write refused with READONLY inside its reply).
+  void Reset();
+
  private:
-  void Release(std::unique_ptr<RedisConnection> connection);
+  void Release(std::unique_ptr<RedisConnection> connection, int generation);
   // An idle connection that still works, or null.
   std::unique_ptr<RedisConnection> TakeIdle();
 
@@ -255,6 +273,8 @@ class ConnectionPool {
   std::vector<std::unique_ptr<RedisConnection>> idle_ ABSL_GUARDED_BY(mu_);
   // Connections that exist: idle, leased or being connected.
   int open_ ABSL_GUARDED_BY(mu_) = 0;
+  // Reset() count: a connection leased before the last one is closed.
+  int generation_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace samenspel::registry

@@ -110,7 +110,14 @@ local function commit(a)
   local req_key, micros = ARGV[a], ARGV[a + 2]
   if req_key ~= '' then
     local prior = redis.call('GET', req_key)
-    if prior then return {2, prior} end
+    if prior then
+      -- A write, so that the caller's WAIT (--redis_wait_replicas) covers
+      -- the first attempt too (the replication stream is in order), also
+      -- where WAIT counts only the connection's own writes. (Redis 7.0 here
+      -- waits for the offset after any command: the test passes without.)
+      redis.call('PEXPIRE', req_key, ttl)
+      return {2, prior}
+    end
   end
   local np, nm = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
   local req_result = ARGV[a + 1]

@@ -151,8 +151,13 @@ absl::Status ValidateOptions(const RedisStoreOptions& o) {
     return absl::InvalidArgumentError(
         absl::StrCat("bad wait replicas ", o.wait_replicas));
   }
-  if (o.wait_replicas > 0 && o.wait_timeout < absl::Milliseconds(1)) {
-    return absl::InvalidArgumentError("wait timeout must be at least 1ms");
+  if (o.wait_replicas > 0 && (o.wait_timeout < absl::Milliseconds(1) ||
+                              o.wait_timeout > o.command_timeout / 2)) {
+    // WAIT's reply must come well within the socket timeout, or the
+    // connection is dropped as hung.
+    return absl::InvalidArgumentError(
+        absl::StrCat("wait timeout must be between 1ms and half the command timeout (",
+                     absl::FormatDuration(o.command_timeout / 2), ")"));
   }
   return absl::OkStatus();
 }
@@ -318,7 +323,16 @@ RedisStore::RedisStore(RedisStoreOptions options)
       blocking_pool_(ConnectOptions(options_), options_.pool_size),
       pipeline_(&pool_, std::min(options_.pool_size, kPipelinesInFlight), kMaxPipeline),
       async_(ConnectOptions(options_)),
-      commit_batcher_(kBatchesInFlight, options_.max_commit_batch, kMaxBatchBytes) {}
+      commit_batcher_(kBatchesInFlight, options_.max_commit_batch, kMaxBatchBytes) {
+  if (options_.wait_replicas > 0) {
+    commit_pool_ = std::make_unique<ConnectionPool>(ConnectOptions(options_),
+                                                    std::min(options_.pool_size, 2));
+    commit_pipeline_ = std::make_unique<RedisPipeline>(
+        commit_pool_.get(), std::min(options_.pool_size, kPipelinesInFlight),
+        kMaxPipeline);
+    commit_async_ = std::make_unique<RedisAsync>(ConnectOptions(options_));
+  }
+}
 
 RedisStore::~RedisStore() = default;
 
@@ -482,16 +496,25 @@ void RedisStore::RunCommitBatch(absl::Span<PendingCommit* const> all) {
       CommitBatchArgv(keys_, options_, commits, head);
   absl::StatusOr<RedisReply> wait = absl::UnknownError("not sent");
   absl::StatusOr<RedisReply> reply =
-      RunScript(pipeline_, CommitScript(), 3, argv, WaitCommand(), &wait);
+      RunScript(CommitPipeline(), CommitScript(), 3, argv, WaitCommand(), &wait);
   if (absl::Status s = CheckBatchReply(reply, batch.size()); !s.ok()) {
     for (PendingCommit* pending : batch) pending->result = s;
     return;
   }
   const absl::Status replicated = ReplicatedStatus(wait);
+  bool replica = false;
   for (size_t i = 0; i < batch.size(); ++i) {
     batch[i]->result = CommitOutcome(batch[i]->request, *(*reply)->element[i]);
+    replica = replica || IsReadOnly(batch[i]->result.status());
     if (batch[i]->result.ok() && !replicated.ok()) batch[i]->result = replicated;
   }
+  if (replica) (commit_pool_ ? *commit_pool_ : pool_).Reset();
+}
+
+bool RedisStore::IsReadOnly(const absl::Status& status) {
+  // The commit script's pcall turns a refused write into a reply of its own,
+  // which no connection sees as an error reply.
+  return absl::IsUnavailable(status) && absl::StrContains(status.message(), "READONLY");
 }
 
 std::vector<absl::string_view> RedisStore::WaitCommand() const {
@@ -573,23 +596,28 @@ void RedisStore::SendAsyncCommits() {
         by_sha ? "EVALSHA" : "EVAL",
         by_sha ? CommitScript().sha1() : CommitScript().source(), num_keys};
     argv.insert(argv.end(), args.begin(), args.end());
-    const std::vector<absl::string_view> wait = WaitCommand();
+    std::vector<absl::string_view> wait = WaitCommand();
     if (wait.empty()) {
-      async_.Execute(argv, [on_reply = std::move(on_reply)](
-                               absl::StatusOr<RedisReply> reply) mutable {
+      CommitConnection().Execute(argv, [on_reply = std::move(on_reply)](
+                                           absl::StatusOr<RedisReply> reply) mutable {
         std::move(on_reply)(std::move(reply), absl::UnknownError("not sent"));
       });
       return;
     }
-    // Replies come in order: the script's is kept for WAIT's callback.
+    // Both at once, so that they share a connection (WAIT on another would
+    // not wait for this write). Replies come in order: the script's is kept
+    // for WAIT's callback.
     auto script_reply = std::make_shared<absl::StatusOr<RedisReply>>();
-    async_.Execute(argv, [script_reply](absl::StatusOr<RedisReply> reply) {
+    std::vector<RedisAsync::Callback> dones;
+    dones.emplace_back([script_reply](absl::StatusOr<RedisReply> reply) {
       *script_reply = std::move(reply);
     });
-    async_.Execute(wait, [script_reply, on_reply = std::move(on_reply)](
-                             absl::StatusOr<RedisReply> wait_reply) mutable {
+    dones.emplace_back([script_reply, on_reply = std::move(on_reply)](
+                           absl::StatusOr<RedisReply> wait_reply) mutable {
       std::move(on_reply)(std::move(*script_reply), std::move(wait_reply));
     });
+    const std::vector<absl::string_view> commands[] = {argv, std::move(wait)};
+    CommitConnection().ExecuteAll(commands, std::move(dones));
   };
   send(true, [this, batch, send](absl::StatusOr<RedisReply> reply,
                                  absl::StatusOr<RedisReply> wait) mutable {
@@ -616,6 +644,8 @@ void RedisStore::FinishAsyncCommits(std::vector<std::unique_ptr<AsyncCommit>> ba
     absl::StatusOr<CommitResult> result =
         status.ok() ? CommitOutcome(c.request, *(*reply)->element[i])
                     : absl::StatusOr<CommitResult>(status);
+    // This runs on the connection's I/O thread, in its reply's callback.
+    if (IsReadOnly(result.status())) CommitConnection().DropConnectionFromCallback();
     if (result.ok() && !replicated.ok()) result = replicated;
     std::move(c.done)(std::move(result));
   }

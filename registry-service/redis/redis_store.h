@@ -157,6 +157,8 @@ class RedisStore : public Store {
   // for a commit that was applied: OK, or why it is not acknowledged.
   std::vector<absl::string_view> WaitCommand() const;
   absl::Status ReplicatedStatus(const absl::StatusOr<RedisReply>& wait) const;
+  // True for a commit refused because Redis is a replica now.
+  static bool IsReadOnly(const absl::Status& status);
 
   // The changes after `after_revision` in an XRANGE entries reply, with the
   // erased ones among them from the redacted markers (may be null).
@@ -192,6 +194,16 @@ class RedisStore : public Store {
   bool async_commit_in_flight_ ABSL_GUARDED_BY(async_commits_mu_) = false;
   // GetAsync's and CommitAsync's connection, made on its first use.
   RedisAsync async_;
+  // With wait_replicas, commits have connections of their own: WAIT holds up
+  // every later command of its connection, and reads must not wait for a
+  // slow replica. Null otherwise (commits use pipeline_ and async_).
+  std::unique_ptr<ConnectionPool> commit_pool_;
+  std::unique_ptr<RedisPipeline> commit_pipeline_;
+  std::unique_ptr<RedisAsync> commit_async_;
+  RedisPipeline& CommitPipeline() {
+    return commit_pipeline_ ? *commit_pipeline_ : pipeline_;
+  }
+  RedisAsync& CommitConnection() { return commit_async_ ? *commit_async_ : async_; }
 
   // Group commit (see Commit() in redis_store.cc).
   static constexpr int kBatchesInFlight = 2;

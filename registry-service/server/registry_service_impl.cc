@@ -251,20 +251,18 @@ grpc::Status RegistryServiceImpl::WatchChanges(grpc::ServerContext* ctx,
   int64_t after = request->after_revision();
   if (request->has_after_commit_time() && after > 0) {
     // Is the change the caller saw at `after` still the feed's?
-    absl::StatusOr<std::vector<StoredChange>> at =
-        feed_->Read(after - 1, 1, absl::ZeroDuration());
+    absl::StatusOr<std::optional<StoredChange>> at = feed_->StoredChangeAt(after);
     if (!at.ok()) return ToGrpcStatus(at.status());
     // Compared to the microsecond, as Redis keeps it.
     const int64_t seen = google::protobuf::util::TimeUtil::TimestampToMicroseconds(
         request->after_commit_time());
-    // Empty: the feed is not at `after` (yet); Read below says OUT_OF_RANGE
-    // when Redis is behind it.
-    if (!at->empty() && at->front().revision == after &&
-        absl::ToUnixMicros(at->front().commit_time) != seen) {
+    // None: the store is not at `after` (yet), and Read below says
+    // OUT_OF_RANGE when it is behind; or no longer retains it.
+    if (at->has_value() && absl::ToUnixMicros((*at)->commit_time) != seen) {
       return ToGrpcStatus(WithReason(
           absl::OutOfRangeError(absl::StrCat(
               "the change at revision ", after, " was committed at ",
-              absl::FormatTime(at->front().commit_time), ", not at ",
+              absl::FormatTime((*at)->commit_time), ", not at ",
               absl::FormatTime(absl::FromUnixMicros(seen)),
               ": the changes you have seen up to it no longer exist (a Redis failover "
               "or a restore); resync from List")),

@@ -184,5 +184,36 @@ TEST(ChangeFeedTest, AStoreBehindTheTailAfterAFailoverIsFollowedAgain) {
   EXPECT_EQ(ids, (std::vector<std::string>{"new4", "new5", "new6"}));
 }
 
+// The same, but new writes took the store past the tail before it noticed:
+// the change at the tail's revision is another one, so the cache goes.
+TEST(ChangeFeedTest, ChangesReusingTheTailsRevisionsAfterAFailoverAreRead) {
+  MemoryStore primary;
+  MemoryStore replica;
+  for (const char* id : {"o1", "o2", "o3"}) {
+    Write(primary, id);
+    Write(replica, id);
+  }
+  Write(primary, "lost4");
+  Write(primary, "lost5");
+  FailoverStore store(&primary, &replica);
+  ChangeFeed feed(&store, {});
+  auto seen = feed.Read(3, 10, absl::Seconds(5));
+  ASSERT_TRUE(seen.ok()) << seen.status();
+  ASSERT_EQ(seen->size(), 2u);
+  absl::SleepFor(absl::Milliseconds(1));  // other commit times than lost4, lost5
+  for (const char* id : {"new4", "new5", "new6"}) Write(replica, id);
+
+  store.FailOver();
+  std::vector<std::string> ids;
+  ASSERT_TRUE(WaitFor([&] {
+    auto changes = feed.Read(3, 10, absl::Milliseconds(50));
+    if (!changes.ok() || changes->empty() || changes->front().id != "new4") return false;
+    ids.clear();
+    for (const StoredChange& c : *changes) ids.push_back(c.id);
+    return true;
+  }));
+  EXPECT_EQ(ids, (std::vector<std::string>{"new4", "new5", "new6"}));
+}
+
 }  // namespace
 }  // namespace samenspel::registry

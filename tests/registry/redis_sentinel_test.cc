@@ -261,7 +261,35 @@ TEST_F(RedisSentinelTest, AWriteNoReplicaConfirmedIsNotAcknowledged) {
     // It was written on the primary all the same: its fate is unknown.
     EXPECT_TRUE((*store)->Get(Kind::kOrganisation, id).ok()) << id;
   }
+  // A retry with the same request_id, through other connections (another
+  // registry replica), is not acknowledged either while no replica has the
+  // first attempt: the replay writes too, so its WAIT covers the first.
+  CommitRequest first = Request("with-request-id");
+  first.request_id = "req-with-request-id";
+  first.request_result = "first";
+  EXPECT_TRUE(absl::IsUnavailable((*store)->Commit(first).status()));
+  absl::StatusOr<std::unique_ptr<RedisStore>> other = RedisStore::Create(options);
+  ASSERT_TRUE(other.ok()) << other.status();
+  for (const bool async : {false, true}) {
+    absl::StatusOr<CommitResult> retry;
+    if (async) {
+      absl::Notification done;
+      (*other)->CommitAsync(first, [&](absl::StatusOr<CommitResult> r) {
+        retry = std::move(r);
+        done.Notify();
+      });
+      done.WaitForNotification();
+    } else {
+      retry = (*other)->Commit(first);
+    }
+    EXPECT_TRUE(absl::IsUnavailable(retry.status()))
+        << (async ? "async: " : "") << retry.status();
+  }
   ASSERT_TRUE(replica_->Resume().ok());
+  absl::StatusOr<CommitResult> replayed = (*other)->Commit(first);
+  ASSERT_TRUE(replayed.ok()) << replayed.status();
+  EXPECT_TRUE(replayed->replayed);
+  EXPECT_EQ(replayed->request_result, "first");
   EXPECT_TRUE((*store)->Commit(Request("confirmed-again")).ok());
   EXPECT_TRUE(CommitAsync(**store, "confirmed-again-async").ok());
 }
