@@ -280,7 +280,15 @@ absl::Status Update(CommandContext& context, RegistryClient& client, Kind kind,
       return UsageError(absl::StrCat("--clear: ", info.collection, " have no field '",
                                      field, "' (see --help for the fields)"));
     }
-    mask.add_paths(std::string(spec->field));
+    if (whole_record) {
+      // The whole record replaces the stored one: without this field. (A
+      // mask path here would turn the update into "only this field" and
+      // drop the file's.)
+      resource->GetReflection()->ClearField(
+          resource.get(), info.descriptor->FindFieldByName(std::string(spec->field)));
+    } else {
+      mask.add_paths(std::string(spec->field));
+    }
   }
   if (state.from_file.empty() && mask.paths().empty()) {
     return UsageError(

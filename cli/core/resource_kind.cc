@@ -43,6 +43,9 @@ std::array<KindInfo, 4> MakeKinds() {
            {"available_hours_per_week", "hours", "Hours per week available for teams"},
            {"consent_to_matching", "consent",
             "Consents to being matched across organisations (--no-consent withdraws)"},
+           {"share_contact_details", "share-contact",
+            "Consents to showing e-mail and bio to other organisations "
+            "(--no-share-contact withdraws)"},
        },
        {"name", "display_name", "organisation", "layer", "skills",
         "available_hours_per_week", "consent_to_matching"}},

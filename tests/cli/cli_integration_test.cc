@@ -421,6 +421,15 @@ TEST_F(CliIntegrationTest, UpdateChangesOnlyTheFieldsGiven) {
   Json restored = OkJson({"experts", "update", "--from-file", file, "--etag", etag});
   EXPECT_EQ(restored["themes"], Json::array({"wonen"}));
   EXPECT_EQ(restored["jobTitle"], "Senior adviseur");
+  // The whole record from the file, without the field --clear names.
+  Json edited = OkJson({"experts", "get", "jan"});
+  edited["jobTitle"] = "Programmamanager";
+  const std::string edited_file = WriteTempFile("jan-edited.json", edited.dump());
+  Json without_themes =
+      OkJson({"experts", "update", "--from-file", edited_file, "--clear", "themes"});
+  EXPECT_EQ(without_themes["jobTitle"], "Programmamanager");
+  EXPECT_FALSE(without_themes.contains("themes") && !without_themes["themes"].empty())
+      << without_themes.dump();
 
   Json team =
       OkJson({"teams", "remove-member", "woningbouw-amsterdam", "--expert", "piet"});

@@ -2,9 +2,12 @@
 // and that what RecordWriter writes RecordReader reads back.
 #include "cli/core/records.h"
 
+#include <set>
 #include <sstream>
+#include <string>
 
 #include "cli/core/exit_code.h"
+#include "cli/core/resource_kind.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "samenspel/registry/v1/resources.pb.h"
@@ -186,6 +189,42 @@ TEST(RecordWriterTest, CsvAndJsonlReadBackTheSame) {
     expected.clear_etag();
     EXPECT_EQ(records[1].resource->SerializeAsString(), expected.SerializeAsString())
         << FormatName(format) << ": " << out.str();
+  }
+}
+
+// Every field a user may set has a flag and a CSV column: a field left out
+// of the kind's table is cleared on import and whole-record update.
+TEST(ResourceKindTest, EveryFieldButTheOutputOnlyOnesIsWritable) {
+  for (Kind kind : AllKinds()) {
+    std::set<std::string> output_only = {"name", "etag", "revision", "create_time",
+                                         "update_time"};
+    if (kind == Kind::kExpert) output_only.insert("layer");  // the organisation's
+    const KindInfo& info = InfoFor(kind);
+    for (int i = 0; i < info.descriptor->field_count(); ++i) {
+      const std::string field = info.descriptor->field(i)->name();
+      EXPECT_EQ(FindFieldSpec(info, field) != nullptr, output_only.count(field) == 0)
+          << info.collection << "." << field;
+    }
+  }
+}
+
+TEST(RecordWriterTest, AnExpertsConsentsSurviveCsvAndJsonl) {
+  v1::Expert e;
+  e.set_name("experts/jan");
+  e.set_display_name("Jan");
+  e.set_organisation("organisations/bzk");
+  e.set_consent_to_matching(true);
+  e.set_share_contact_details(true);
+  for (Format format : {Format::kCsv, Format::kJsonl}) {
+    std::ostringstream out;
+    RecordWriter writer(Kind::kExpert, format, &out);
+    writer.Write(e);
+    auto records = Records(Kind::kExpert, format, out.str());
+    ASSERT_EQ(records.size(), 1u) << FormatName(format);
+    ASSERT_THAT(records[0].problems, IsEmpty()) << FormatName(format);
+    const auto& jan = static_cast<const v1::Expert&>(*records[0].resource);
+    EXPECT_TRUE(jan.consent_to_matching()) << FormatName(format);
+    EXPECT_TRUE(jan.share_contact_details()) << FormatName(format) << ": " << out.str();
   }
 }
 
