@@ -16,6 +16,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "google/rpc/error_details.pb.h"
 
 namespace samenspel::cli {
@@ -37,8 +39,10 @@ std::string ItemField(absl::string_view path, absl::string_view singular) {
 }
 
 // Errors that are not about the record sent but about the registry or the
-// connection (UNAVAILABLE, DEADLINE_EXCEEDED, PERMISSION_DENIED, ...): going
-// on with the next record would fail the same way.
+// connection (UNAVAILABLE, DEADLINE_EXCEEDED, UNAUTHENTICATED, ...): going on
+// with the next record would fail the same way. PERMISSION_DENIED is about
+// the record (an editor may write their own organisation's records only),
+// unless every record is refused (see kDeniedBeforeStop).
 bool StopsImport(const absl::Status& status) {
   switch (status.code()) {
     case absl::StatusCode::kOk:
@@ -48,9 +52,57 @@ bool StopsImport(const absl::Status& status) {
     case absl::StatusCode::kNotFound:
     case absl::StatusCode::kOutOfRange:
     case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kPermissionDenied:
       return false;
     default:
       return true;
+  }
+}
+
+// Records refused PERMISSION_DENIED, with none created or found before them,
+// after which the caller evidently may not write any: the import stops.
+constexpr int kDeniedBeforeStop = 10;
+
+std::string ReasonOf(const absl::Status& status) {
+  const auto payload = status.GetPayload("type.googleapis.com/google.rpc.ErrorInfo");
+  google::rpc::ErrorInfo info;
+  if (!payload.has_value() || !info.ParseFromString(std::string(*payload))) return "";
+  return info.reason();
+}
+
+// The registry asks the caller to slow down (its rate limit for the caller,
+// or its queue of calls is full): the call is retried, not the record failed.
+bool Throttled(const absl::Status& status) {
+  if (!absl::IsResourceExhausted(status)) return false;
+  const std::string reason = ReasonOf(status);
+  return reason == "RATE_LIMITED" || reason == "OVERLOADED";
+}
+
+// Calls `call` until it is not throttled, waiting as the registry says
+// ("retry in N ms") or with a doubling backoff; gives up after 2 minutes of
+// waiting and returns the last answer.
+template <typename Call>
+auto Retrying(Call call) -> decltype(call()) {
+  absl::Duration backoff = absl::Milliseconds(50);
+  absl::Duration waited;
+  for (;;) {
+    auto result = call();
+    if (result.ok() || !Throttled(result.status()) || waited > absl::Minutes(2)) {
+      return result;
+    }
+    absl::Duration wait = backoff;
+    absl::string_view message = result.status().message();
+    int64_t ms;
+    if (const size_t at = message.find("retry in "); at != absl::string_view::npos) {
+      absl::string_view rest = message.substr(at + 9);
+      if (const size_t end = rest.find(" ms");
+          end != absl::string_view::npos && absl::SimpleAtoi(rest.substr(0, end), &ms)) {
+        wait = absl::Milliseconds(std::clamp<int64_t>(ms, 1, 5000));
+      }
+    }
+    absl::SleepFor(wait);
+    waited += wait;
+    backoff = std::min(backoff * 2, absl::Seconds(5));
   }
 }
 
@@ -126,7 +178,8 @@ class ImportRun {
 
   void Send(ItemList items) {
     while (!items.empty() && summary_.stopped.ok()) {
-      absl::StatusOr<std::vector<int64_t>> revisions = target_.BatchCreateExperts(items);
+      absl::StatusOr<std::vector<int64_t>> revisions =
+          Retrying([&] { return target_.BatchCreateExperts(items); });
       if (revisions.ok()) {
         for (int64_t revision : *revisions) Count(revision);
         return;
@@ -156,7 +209,7 @@ class ImportRun {
         items = std::move(good);
         continue;
       }
-      if (absl::IsResourceExhausted(status) && items.size() > 1) {
+      if (absl::IsResourceExhausted(status) && !Throttled(status) && items.size() > 1) {
         // Too large for one message: halve it.
         const auto middle = items.begin() + static_cast<long>(items.size() / 2);
         Send(ItemList(items.begin(), middle));
@@ -167,7 +220,8 @@ class ImportRun {
         summary_.stopped = status;
         return;
       }
-      // Some record already exists (or is otherwise at fault): one by one.
+      // Some record already exists, or may not be written by this caller, or
+      // is otherwise at fault: one by one.
       break;
     }
     if (summary_.stopped.ok()) CreateEach(std::move(items));
@@ -183,8 +237,15 @@ class ImportRun {
     std::atomic<bool> stop{false};
     auto work = [&] {
       for (size_t i = next++; i < items.size() && !stop; i = next++) {
-        results[i] = target_.Create(info_.kind, *items[i]);
-        if (!results[i]->ok() && StopsImport(results[i]->status())) stop = true;
+        results[i] = Retrying([&] { return target_.Create(info_.kind, *items[i]); });
+        const absl::Status& status = results[i]->status();
+        if (status.ok() || absl::IsAlreadyExists(status)) {
+          accepted_ = true;
+        } else if (absl::IsPermissionDenied(status) && !accepted_ &&
+                   ++denied_ >= kDeniedBeforeStop) {
+          stop = true;
+        }
+        if (!status.ok() && StopsImport(status)) stop = true;
       }
     };
     std::vector<std::thread> threads;
@@ -212,6 +273,11 @@ class ImportRun {
       if (summary_.stopped.ok()) summary_.stopped = status;
       return;
     }
+    if (absl::IsPermissionDenied(status) && !accepted_ && denied_ >= kDeniedBeforeStop) {
+      // Nothing may be written: one message, not one per record.
+      if (summary_.stopped.ok()) summary_.stopped = status;
+      return;
+    }
     std::vector<ItemViolation> violations = ItemViolations(status, info_.singular);
     if (violations.empty()) Report(item.line, "", std::string(status.message()));
     for (const ItemViolation& v : violations) Report(item.line, v.field, v.description);
@@ -221,6 +287,7 @@ class ImportRun {
   // A resource that was there before this run started was not created by it
   // (a replayed request).
   void Count(int64_t revision) {
+    accepted_ = true;
     if (revision > start_revision_) {
       ++summary_.created;
     } else {
@@ -251,6 +318,10 @@ class ImportRun {
   std::vector<ImportItem> singles_;
   std::vector<LineError> reports_;
   ImportSummary summary_;
+  // Whether any record was created or found already there, and how many were
+  // refused PERMISSION_DENIED (see kDeniedBeforeStop).
+  std::atomic<bool> accepted_{false};
+  std::atomic<int> denied_{0};
 };
 
 }  // namespace

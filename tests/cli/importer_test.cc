@@ -21,6 +21,7 @@ namespace {
 
 namespace v1 = ::samenspel::registry::v1;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 // An in-memory registry with the registry's create semantics: ids are
@@ -260,13 +261,73 @@ TEST(ImporterTest, SingleCreatesRunInParallelAndReportInLineOrder) {
 TEST(ImporterTest, AnErrorThatStopsTheImportStartsNoFurtherCreates) {
   FakeRegistry registry;
   registry.failures = {absl::OkStatus(), absl::OkStatus(),
-                       absl::PermissionDeniedError("not allowed")};
+                       absl::UnauthenticatedError("token expired")};
   std::string text;
   for (int i = 0; i < 5; ++i) absl::StrAppend(&text, R"({"displayName":"N)", i, "\"}\n");
   ImportRun run = ImportText(registry, text);
-  EXPECT_TRUE(absl::IsPermissionDenied(run.summary.stopped));
+  EXPECT_TRUE(absl::IsUnauthenticated(run.summary.stopped));
   EXPECT_EQ(run.summary.created, 2);
   EXPECT_EQ(registry.creates, 3);
+}
+
+// An editor may write their own organisation's records only: a record of
+// another is refused on its own, in a batch too, and the rest goes in.
+TEST(ImporterTest, ARecordTheCallerMayNotWriteFailsAlone) {
+  FakeRegistry registry;
+  registry.failures = {
+      absl::PermissionDeniedError("experts of bzk: editors of bzk only"),
+      absl::OkStatus(), absl::OkStatus(),
+      absl::PermissionDeniedError("experts of bzk: editors of bzk only")};
+  std::string text;
+  for (int i = 0; i < 6; ++i) text += ExpertLine(absl::StrCat("e", i), 3);
+  ImportRun run = ImportText(registry, text);
+  EXPECT_TRUE(run.summary.stopped.ok()) << run.summary.stopped;
+  EXPECT_EQ(run.summary.created, 5);
+  EXPECT_EQ(run.summary.failed, 1);
+  ASSERT_EQ(run.errors.size(), 1u);
+  EXPECT_EQ(run.errors[0].line, 3);
+  EXPECT_THAT(run.errors[0].reason, HasSubstr("editors of bzk only"));
+}
+
+// A caller that may write nothing (a reader) gets one stop, not an error per
+// record.
+TEST(ImporterTest, ACallerThatMayWriteNothingStops) {
+  FakeRegistry registry;
+  for (int i = 0; i < 100; ++i) {
+    registry.failures.push_back(absl::PermissionDeniedError("readers may not write"));
+  }
+  std::string text;
+  for (int i = 0; i < 50; ++i) absl::StrAppend(&text, R"({"displayName":"N)", i, "\"}\n");
+  ImportRun run = ImportText(registry, text);
+  EXPECT_TRUE(absl::IsPermissionDenied(run.summary.stopped)) << run.summary.stopped;
+  EXPECT_EQ(run.summary.created, 0);
+  EXPECT_LE(registry.creates, 10);
+}
+
+// The registry's rate limit (or a full queue) slows the import down; it fails
+// no record and splits no batch.
+TEST(ImporterTest, ThrottledCallsAreRetried) {
+  FakeRegistry registry;
+  const absl::Status limited = WithReason(
+      absl::ResourceExhaustedError("tokens/x is over its rate limit; retry in 2 ms"),
+      "RATE_LIMITED");
+  const absl::Status overloaded = WithReason(
+      absl::ResourceExhaustedError("calls waiting; retry later"), "OVERLOADED");
+  registry.failures = {limited, overloaded, absl::OkStatus(), limited};
+  std::string text;
+  for (int i = 0; i < 8; ++i) text += ExpertLine(absl::StrCat("e", i), 3);
+  ImportRun run = ImportText(registry, text, 4);
+  EXPECT_TRUE(run.summary.stopped.ok()) << run.summary.stopped;
+  EXPECT_EQ(run.summary.created, 8);
+  EXPECT_EQ(run.summary.failed, 0);
+  EXPECT_THAT(registry.batch_sizes, ElementsAre(4, 4, 4, 4, 4));
+  std::string singles;
+  for (int i = 0; i < 4; ++i)
+    absl::StrAppend(&singles, R"({"displayName":"S)", i, "\"}\n");
+  registry.failures = {limited, limited};
+  ImportRun one_by_one = ImportText(registry, singles);
+  EXPECT_EQ(one_by_one.summary.created, 4);
+  EXPECT_EQ(one_by_one.summary.failed, 0);
 }
 
 TEST(ImporterTest, UnavailableStopsTheImport) {
