@@ -11,6 +11,7 @@
 #include "cli/core/csv.h"
 #include "cli/core/exit_code.h"
 #include "cli/core/field_text.h"
+#include "common/utf8.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace samenspel::cli {
@@ -151,6 +152,14 @@ class CsvRecordReader : public RecordReader {
     for (size_t i = 0; i < columns_.size(); ++i) {
       if (columns_[i] == "id") {
         record->id = std::string(absl::StripAsciiWhitespace(row.fields[i]));
+        continue;
+      }
+      if (Utf8Length(row.fields[i]) < 0) {
+        // A file saved in another encoding (Windows-1252 from a spreadsheet,
+        // say): the registry could not even parse the request.
+        record->problems.push_back(
+            {columns_[i],
+             "not UTF-8 text, or holds a control character (save the file as UTF-8)"});
         continue;
       }
       const FieldDescriptor* field = info_.descriptor->FindFieldByName(columns_[i]);

@@ -6,51 +6,13 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/utf8.h"
 #include "registry-service/core/names.h"
 
 namespace samenspel::registry {
 namespace {
 
 namespace type = ::samenspel::type::v1;
-
-// Number of code points in valid UTF-8, or -1 when `s` is not valid UTF-8 or
-// holds control characters other than tab and newline.
-int Utf8Length(absl::string_view s) {
-  int n = 0;
-  for (size_t i = 0; i < s.size();) {
-    const unsigned char c = s[i];
-    int len;
-    uint32_t cp;
-    if (c < 0x80) {
-      if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return -1;
-      if (c == 0x7f) return -1;
-      len = 1;
-      cp = c;
-    } else if ((c & 0xe0) == 0xc0) {
-      len = 2;
-      cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      len = 3;
-      cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return -1;
-    }
-    if (i + len > s.size()) return -1;
-    for (int k = 1; k < len; ++k) {
-      const unsigned char cc = s[i + k];
-      if ((cc & 0xc0) != 0x80) return -1;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return -1;
-    i += len;
-    ++n;
-  }
-  return n;
-}
 
 std::string Path(absl::string_view prefix, absl::string_view field) {
   return absl::StrCat(prefix, ".", field);

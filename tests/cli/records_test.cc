@@ -141,6 +141,21 @@ TEST(RecordReaderTest, CsvColumnsByHeaderInAnyOrder) {
   EXPECT_EQ(records[1].line, 3);
 }
 
+TEST(RecordReaderTest, CsvCellsThatAreNotUtf8AreReportedByColumn) {
+  // "Curaçao" as Windows-1252 writes it, and a stray control character.
+  auto records = Records(Kind::kOrganisation, Format::kCsv,
+                         "id,display_name,layer\ngm1,Cura\xe7"
+                         "ao,municipal\n"
+                         "gm2,Gemeente\x01,municipal\ngm3,Curaçao,municipal\n");
+  ASSERT_EQ(records.size(), 3u);
+  for (int i : {0, 1}) {
+    ASSERT_EQ(records[i].problems.size(), 1u) << i;
+    EXPECT_EQ(records[i].problems[0].field, "display_name");
+    EXPECT_THAT(records[i].problems[0].reason, HasSubstr("save the file as UTF-8"));
+  }
+  EXPECT_THAT(records[2].problems, IsEmpty());
+}
+
 TEST(RecordReaderTest, CsvRowWithTheWrongNumberOfFields) {
   auto records = Records(Kind::kOrganisation, Format::kCsv,
                          "id,display_name,layer\nbzk,BZK,national,extra\n");
