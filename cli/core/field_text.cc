@@ -154,10 +154,15 @@ std::string MessageText(const Message& message) {
   }
   if (const auto* skill = dynamic_cast<const type::SkillRequirement*>(&message)) {
     std::string text = skill->name();
-    if (skill->min_level() != 0 || skill->weight() != 0) {
+    // A name with ':' (NEN:7510) gets both numbers, so that reading takes
+    // them from the end and leaves the name whole.
+    const bool both = absl::StrContains(skill->name(), ':');
+    if (both || skill->min_level() != 0 || skill->weight() != 0) {
       absl::StrAppend(&text, ":", skill->min_level());
     }
-    if (skill->weight() != 0) absl::StrAppend(&text, ":", FormatNumber(skill->weight()));
+    if (both || skill->weight() != 0) {
+      absl::StrAppend(&text, ":", FormatNumber(skill->weight()));
+    }
     return text;
   }
   if (const auto* member = dynamic_cast<const v1::TeamMember*>(&message)) {
@@ -165,8 +170,10 @@ std::string MessageText(const Message& message) {
     if (!member->role().empty() || member->hours_per_week() != 0) {
       absl::StrAppend(&text, ":", member->role());
     }
-    if (member->hours_per_week() != 0)
+    // A role with ':' gets the hours too (the last ':' separates them).
+    if (member->hours_per_week() != 0 || absl::StrContains(member->role(), ':')) {
       absl::StrAppend(&text, ":", member->hours_per_week());
+    }
     return text;
   }
   if (const auto* time = dynamic_cast<const google::protobuf::Timestamp*>(&message)) {

@@ -1,6 +1,10 @@
 // Field values as text: the forms flags and CSV cells use.
 #include "cli/core/field_text.h"
 
+#include <initializer_list>
+#include <memory>
+
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "samenspel/registry/v1/resources.pb.h"
@@ -82,6 +86,28 @@ TEST(FieldTextTest, RequiredSkillsTakeOptionalLevelAndWeight) {
   EXPECT_EQ(c.required_skills(2).min_level(), 3);
   EXPECT_DOUBLE_EQ(c.required_skills(2).weight(), 0.5);
   EXPECT_EQ(FieldText(c, field, ";"), "woningbouw;sociaal domein:2;stikstof:3:0.5");
+}
+
+// Names and roles with ':' survive being written and read again.
+TEST(FieldTextTest, ColonsInNamesAndRolesRoundTrip) {
+  v1::Challenge c;
+  auto* nen = c.add_required_skills();
+  nen->set_name("NEN:7510");
+  nen->set_min_level(3);
+  c.add_required_skills()->set_name("ISO:27001");
+  v1::TaskTeam t;
+  t.add_members()->set_expert("experts/jan");
+  t.mutable_members(0)->set_role("lid: werkgroep A");
+  for (google::protobuf::Message* m :
+       std::initializer_list<google::protobuf::Message*>{&c, &t}) {
+    const auto& field = F(*m, m == &c ? "required_skills" : "members");
+    const std::string text = FieldText(*m, field, ";");
+    std::unique_ptr<google::protobuf::Message> back(m->New());
+    for (absl::string_view item : absl::StrSplit(text, ';')) {
+      ASSERT_TRUE(AppendFieldText(*back, field, item).ok()) << text;
+    }
+    EXPECT_EQ(back->SerializeAsString(), m->SerializeAsString()) << text;
+  }
 }
 
 TEST(FieldTextTest, MembersAreExpertRoleHoursAndIdsAreQualified) {
