@@ -1,5 +1,6 @@
 #include "cli/commands/command_context.h"
 
+#include <cstdio>
 #include <cstdlib>
 
 #include "absl/strings/ascii.h"
@@ -193,6 +194,11 @@ void CommandContext::Run(Service service, const KindInfo* kind,
     status = body();
   }
   std::cout.flush();
+  // The last buffered output is written only now: a full disk or a closed
+  // pipe shows here, and must not end in exit 0 with a short file.
+  if (status.ok() && (!std::cout || std::fflush(stdout) != 0)) {
+    status = absl::DataLossError("writing the output failed");
+  }
   if (status.ok()) return;
   const std::string address = service == Service::kMatching   ? options_->matching
                               : service == Service::kRegistry ? options_->registry

@@ -1,6 +1,8 @@
 // The samenspel binary against real services: a real redis-server, the real
 // samenspel-registry and samenspel-matching processes, and the CLI run as a
 // child process, checked by what it prints and how it exits.
+#include <sys/wait.h>
+
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -401,6 +403,22 @@ TEST_F(CliIntegrationTest, ExitCodesAreAsDocumented) {
   EXPECT_THAT(down.err,
               HasSubstr("samenspel-registry runs at " + main_->registry->address()));
   Fails(6, {"import", "experts", WriteTempFile("x.jsonl", "{\"displayName\":\"x\"}\n")});
+}
+
+// An export whose output cannot be written (a full disk) fails; it does not
+// exit 0 with a short file.
+TEST_F(CliIntegrationTest, ExportToAFullDiskFails) {
+  Populate();
+  const std::string command =
+      absl::StrCat("SAMENSPEL_REGISTRY=", main_->registry->address(), " ",
+                   SAMENSPEL_CLI_BINARY, " export experts >/dev/full 2>/dev/null");
+  const int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_NE(WEXITSTATUS(status), 0);
+  const std::string to_null =
+      absl::StrCat("SAMENSPEL_REGISTRY=", main_->registry->address(), " ",
+                   SAMENSPEL_CLI_BINARY, " export experts >/dev/null");
+  EXPECT_EQ(std::system(to_null.c_str()), 0);
 }
 
 TEST_F(CliIntegrationTest, UpdateChangesOnlyTheFieldsGiven) {
