@@ -9,6 +9,7 @@
 #include <thread>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
@@ -181,7 +182,12 @@ class ImportRun {
       absl::StatusOr<std::vector<int64_t>> revisions =
           Retrying([&] { return target_.BatchCreateExperts(items); });
       if (revisions.ok()) {
-        for (int64_t revision : *revisions) Count(revision);
+        for (size_t i = 0; i < items.size() && i < revisions->size(); ++i) {
+          NoteCreated(*items[i], (*revisions)[i]);
+        }
+        for (size_t i = 0; i < items.size() && i < revisions->size(); ++i) {
+          CountResult(*items[i], (*revisions)[i]);
+        }
         return;
       }
       const absl::Status& status = revisions.status();
@@ -254,17 +260,47 @@ class ImportRun {
     for (size_t i = 0; i < helpers; ++i) threads.emplace_back(work);
     work();
     for (std::thread& thread : threads) thread.join();
+    // Creates first (calls in parallel may have created a later line's
+    // record before an earlier line with the same id asked), then in order.
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (results[i].has_value() && results[i]->ok())
+        NoteCreated(*items[i], **results[i]);
+    }
     for (size_t i = 0; i < items.size(); ++i) {
       if (results[i].has_value()) CountResult(*items[i], *results[i]);
     }
   }
 
+  void NoteCreated(const ImportItem& item, int64_t revision) {
+    if (!item.id.empty() && revision > start_revision_) {
+      created_lines_.emplace(item.id, item.line);
+    }
+  }
+
+  // The line of another record of this run that created `item`'s id, or 0.
+  int CreatedByAnother(const ImportItem& item) const {
+    if (item.id.empty()) return 0;
+    auto it = created_lines_.find(item.id);
+    return it == created_lines_.end() || it->second == item.line ? 0 : it->second;
+  }
+
   void CountResult(const ImportItem& item, const absl::StatusOr<int64_t>& revision) {
+    const absl::Status& status = revision.status();
+    if (status.ok() || absl::IsAlreadyExists(status)) {
+      if (const int first = CreatedByAnother(item); first != 0) {
+        // Two records with one id: the second would count as "already
+        // there" (or, the same record twice, as created twice).
+        Report(item.line, "id",
+               absl::StrCat("'", item.id, "' is the id of line ", first,
+                            " too; only that record is imported"));
+        ++summary_.failed;
+        return;
+      }
+    }
     if (revision.ok()) {
       Count(*revision);
       return;
     }
-    const absl::Status& status = revision.status();
     if (absl::IsAlreadyExists(status)) {
       ++summary_.skipped;
       return;
@@ -317,6 +353,10 @@ class ImportRun {
   std::vector<ImportItem> batch_;
   std::vector<ImportItem> singles_;
   std::vector<LineError> reports_;
+  // The line of the record that created each id in this run: another record
+  // with that id is not "already there" (nor created twice, when it is the
+  // same record: a replay of the first's request id), it is a duplicate.
+  absl::flat_hash_map<std::string, int> created_lines_;
   ImportSummary summary_;
   // Whether any record was created or found already there, and how many were
   // refused PERMISSION_DENIED (see kDeniedBeforeStop).

@@ -330,6 +330,29 @@ TEST(ImporterTest, ThrottledCallsAreRetried) {
   EXPECT_EQ(one_by_one.summary.failed, 0);
 }
 
+// Two records with one id in one input: the second is reported, not counted
+// as already there (another record) or as created (the same record twice),
+// also when parallel creates made the later one first.
+TEST(ImporterTest, ASecondRecordWithTheSameIdFails) {
+  for (int parallelism : {1, 8}) {
+    FakeRegistry registry;
+    ImportRun run = ImportText(registry,
+                               "id,display_name,layer\nbzk,BZK,national\n"
+                               "bzk,Binnenlandse Zaken,national\nbzk,BZK,national\n"
+                               "gm1,G,municipal\n",
+                               500, Kind::kOrganisation, Format::kCsv, parallelism);
+    EXPECT_EQ(run.summary.created, 2) << parallelism;
+    EXPECT_EQ(run.summary.failed, 2) << parallelism;
+    ASSERT_EQ(run.errors.size(), 2u) << parallelism;
+    EXPECT_EQ(run.errors[0].field, "id");
+    EXPECT_THAT(run.errors[0].reason, HasSubstr("is the id of line"));
+  }
+  FakeRegistry registry;  // experts go in batches
+  ImportRun run = ImportText(registry, ExpertLine("a", 3) + ExpertLine("a", 3), 1);
+  EXPECT_EQ(run.summary.created, 1);
+  EXPECT_EQ(run.summary.failed, 1);
+}
+
 TEST(ImporterTest, UnavailableStopsTheImport) {
   FakeRegistry registry;
   registry.failures.push_back(absl::UnavailableError("redis down"));
