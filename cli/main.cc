@@ -74,6 +74,10 @@ int main(int argc, char** argv) {
                  "File with the bearer token (default: SAMENSPEL_TOKEN), sent as "
                  "'authorization: Bearer ...'")
       ->group("Global");
+  app.add_flag("--plaintext-token", options.plaintext_token,
+               "Send the token without TLS to a service that is not on this machine "
+               "(refused otherwise: anyone on the network could read it)")
+      ->group("Global");
   app.footer(kFooter);
 
   samenspel::cli::CommandContext context(&options);

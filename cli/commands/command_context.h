@@ -54,6 +54,8 @@ struct GlobalOptions {
   std::string key_file;
   // A file holding the bearer token; otherwise SAMENSPEL_TOKEN, if set.
   std::string token_file;
+  // Allows sending the token without TLS to an address off this machine.
+  bool plaintext_token = false;
 };
 
 enum class Service { kNone, kRegistry, kMatching };

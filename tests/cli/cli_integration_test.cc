@@ -354,6 +354,14 @@ TEST_F(CliIntegrationTest, ExitCodesAreAsDocumented) {
   EXPECT_THAT(Ok({"--help"}).out, HasSubstr("Exit codes:"));
 
   // 2: usage.
+  // A bearer token is not sent in plaintext off this machine.
+  const std::string token = WriteTempFile("token", std::string(40, 'x'));
+  CliResult plaintext = Fails(
+      2, {"--token-file", token, "--registry", "192.0.2.7:50051", "experts", "list"});
+  EXPECT_THAT(plaintext.err, HasSubstr("--ca-file"));
+  EXPECT_THAT(plaintext.err, HasSubstr("--plaintext-token"));
+  Fails(6, {"--token-file", token, "--registry", "192.0.2.7:50051", "--plaintext-token",
+            "--timeout", "1s", "experts", "list"});
   Fails(2, {"experts", "list", "--bogus"});
   Fails(2, {"experts"});
   CliResult bad_value =
