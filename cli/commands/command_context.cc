@@ -150,6 +150,12 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Create(
   grpc::ChannelArguments args;
   // A page of 1000 experts with long bios is several megabytes.
   args.SetMaxReceiveMessageSize(64 << 20);
+  // `watch` waits on a stream without a deadline: pings find a connection
+  // that a network failure left silent (every 30 s, also while no change
+  // comes; the registry accepts one every 10 s).
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   c->registry_address_ = options.registry;
   c->matching_address_ = options.matching;
   c->registry_ = grpc::CreateCustomChannel(options.registry, *credentials, args);
