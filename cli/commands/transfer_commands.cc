@@ -1,5 +1,6 @@
 // import and export: bulk records in JSON Lines or CSV (records.h), through
 // the registry's API, never around it.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -216,6 +217,9 @@ absl::Status RunExport(CommandContext& context, Kind kind, const ExportState& st
   if (!state.output.empty()) {
     file.open(temporary, std::ios::binary | std::ios::trunc);
     if (!file) return UsageError(absl::StrCat("-o: cannot write ", temporary));
+    // Experts are personal data (AVG): readable by the exporting user only,
+    // whatever the umask; chmod it to share.
+    ::chmod(temporary.c_str(), S_IRUSR | S_IWUSR);
   }
   std::ostream& out = state.output.empty() ? std::cout : file;
   RecordWriter writer(kind, format, &out);

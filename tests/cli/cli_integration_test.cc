@@ -1,6 +1,7 @@
 // The samenspel binary against real services: a real redis-server, the real
 // samenspel-registry and samenspel-matching processes, and the CLI run as a
 // child process, checked by what it prints and how it exits.
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -341,6 +342,9 @@ TEST_F(CliIntegrationTest, JsonOutputRoundTripsThroughImportIntoAnEmptyRegistry)
   // And export's files import as well.
   const std::string exported = WriteTempFile("experts.jsonl", "");
   Ok({"export", "experts", "-o", exported});
+  struct stat exported_stat;
+  ASSERT_EQ(stat(exported.c_str(), &exported_stat), 0);
+  EXPECT_EQ(exported_stat.st_mode & 0777, 0600u);  // personal data
   CliResult from_export = Ok({there, "import", "experts", exported});
   EXPECT_THAT(from_export.out, HasSubstr("2 read, 0 created, 2 skipped"));
 }
