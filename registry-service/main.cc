@@ -275,7 +275,9 @@ int Run(const RegistryServerOptions& o) {
     redis.sentinel = o.redis.sentinel;
     redis.password = o.redis.password;
     redis.db = o.redis.db;
-    access_store = std::make_unique<RedisAccessStore>(redis, o.redis.key_prefix);
+    access_store =
+        std::make_unique<RedisAccessStore>(redis, o.redis.key_prefix, /*pool_size=*/4,
+                                           o.redis.wait_replicas, o.redis.wait_timeout);
   }
   AccessControl access(access_store.get(), store.get(), o.access);
   AuditLog audit(access_store.get(), o.audit);

@@ -39,8 +39,12 @@ absl::Status Corrupt(absl::string_view what) {
 }  // namespace
 
 RedisAccessStore::RedisAccessStore(RedisConnectOptions options, std::string key_prefix,
-                                   int pool_size)
-    : keys_(std::move(key_prefix)), pool_(std::move(options), pool_size) {}
+                                   int pool_size, int wait_replicas,
+                                   absl::Duration wait_timeout)
+    : keys_(std::move(key_prefix)),
+      pool_(std::move(options), pool_size),
+      wait_replicas_(wait_replicas),
+      wait_timeout_(wait_timeout) {}
 
 absl::StatusOr<RedisReply> RedisAccessStore::Run(
     absl::Span<const absl::string_view> argv) {
@@ -48,12 +52,26 @@ absl::StatusOr<RedisReply> RedisAccessStore::Run(
   return conn->Command(argv);
 }
 
+absl::StatusOr<RedisReply> RedisAccessStore::RunWrite(
+    absl::Span<const absl::string_view> argv) {
+  SAMENSPEL_ASSIGN_OR_RETURN(ConnectionPool::Lease conn, pool_.Acquire());
+  absl::StatusOr<RedisReply> reply = conn->Command(argv);
+  if (!reply.ok() || wait_replicas_ == 0) return reply;
+  const std::string replicas = absl::StrCat(wait_replicas_);
+  const std::string ms = absl::StrCat(absl::ToInt64Milliseconds(wait_timeout_));
+  SAMENSPEL_RETURN_IF_ERROR(WaitStatus(conn->Command({"WAIT", replicas, ms}),
+                                       wait_replicas_, wait_timeout_,
+                                       "list the tokens to see whether it stands"));
+  return reply;
+}
+
 absl::Status RedisAccessStore::CreateToken(const StoredToken& token) {
   const std::string key = keys_.Token(token.id);
   const std::string ids = keys_.TokenIds();
   const std::string data = token.token.SerializeAsString();
-  SAMENSPEL_ASSIGN_OR_RETURN(RedisReply reply, Run({"EVAL", kCreateToken, "2", key, ids,
-                                                    token.id, token.secret_hash, data}));
+  SAMENSPEL_ASSIGN_OR_RETURN(
+      RedisReply reply,
+      RunWrite({"EVAL", kCreateToken, "2", key, ids, token.id, token.secret_hash, data}));
   if (reply->type != REDIS_REPLY_INTEGER) return Corrupt("CreateToken reply");
   if (reply->integer == 0) return AlreadyExistsError(token.token.name());
   return absl::OkStatus();
@@ -81,7 +99,7 @@ absl::Status RedisAccessStore::UpdateToken(const std::string& id,
   const std::string key = keys_.Token(id);
   const std::string data = token.SerializeAsString();
   SAMENSPEL_ASSIGN_OR_RETURN(RedisReply reply,
-                             Run({"EVAL", kUpdateToken, "1", key, data}));
+                             RunWrite({"EVAL", kUpdateToken, "1", key, data}));
   if (reply->type != REDIS_REPLY_INTEGER) return Corrupt("UpdateToken reply");
   if (reply->integer == 0) return NotFoundError(absl::StrCat("accessTokens/", id));
   return absl::OkStatus();

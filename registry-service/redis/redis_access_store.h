@@ -20,9 +20,12 @@ namespace samenspel::registry {
 
 class RedisAccessStore : public AccessStore {
  public:
-  // Does not connect until the first call.
-  RedisAccessStore(RedisConnectOptions options, std::string key_prefix,
-                   int pool_size = 4);
+  // Does not connect until the first call. With `wait_replicas` > 0, a
+  // token's creation or change (a revocation) is acknowledged only once that
+  // many replicas have it (Redis WAIT), as RedisStoreOptions::wait_replicas
+  // for records; audit events are appended without.
+  RedisAccessStore(RedisConnectOptions options, std::string key_prefix, int pool_size = 4,
+                   int wait_replicas = 0, absl::Duration wait_timeout = absl::Seconds(1));
 
   absl::Status CreateToken(const StoredToken& token) override;
   absl::StatusOr<StoredToken> GetToken(const std::string& id) override;
@@ -36,9 +39,13 @@ class RedisAccessStore : public AccessStore {
 
  private:
   absl::StatusOr<RedisReply> Run(absl::Span<const absl::string_view> argv);
+  // Run, then WAIT on the same connection when wait_replicas_ > 0.
+  absl::StatusOr<RedisReply> RunWrite(absl::Span<const absl::string_view> argv);
 
   const RedisKeys keys_;
   ConnectionPool pool_;
+  const int wait_replicas_;
+  const absl::Duration wait_timeout_;
 };
 
 }  // namespace samenspel::registry

@@ -14,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/errors.h"
 #include "common/status_macros.h"
 
 namespace samenspel::registry {
@@ -161,6 +162,22 @@ absl::Status RedisErrorStatus(absl::string_view error) {
 absl::Status ReplyStatus(const redisReply& reply) {
   if (reply.type != REDIS_REPLY_ERROR) return absl::OkStatus();
   return RedisErrorStatus(ReplyText(reply));
+}
+
+absl::Status WaitStatus(const absl::StatusOr<RedisReply>& wait, int replicas,
+                        absl::Duration timeout, absl::string_view retry) {
+  int64_t confirmed = -1;
+  if (wait.ok() && (*wait)->type == REDIS_REPLY_INTEGER) confirmed = (*wait)->integer;
+  if (confirmed >= replicas) return absl::OkStatus();
+  return WithReason(
+      absl::UnavailableError(absl::StrCat(
+          "written on the Redis primary, but ",
+          confirmed >= 0 ? absl::StrCat("only ", confirmed, " of ")
+                         : std::string("no answer from WAIT for "),
+          replicas, " replicas confirmed it within ", absl::FormatDuration(timeout),
+          confirmed >= 0 ? "" : absl::StrCat(" (", wait.status().message(), ")"),
+          ": a failover may lose it; ", retry)),
+      "NOT_REPLICATED");
 }
 
 bool IsNoScriptError(const redisReply& reply) {

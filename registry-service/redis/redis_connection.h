@@ -152,6 +152,13 @@ absl::Status ReplyStatus(const redisReply& reply);
 // True for a NOSCRIPT error reply (EVALSHA of a script Redis does not have).
 bool IsNoScriptError(const redisReply& reply);
 
+// What the reply of "WAIT `replicas` `timeout`" after a write means for it:
+// OK when that many replicas have it, else UNAVAILABLE (reason
+// NOT_REPLICATED): the write stands on the primary but a failover may lose
+// it. `retry` tells the caller how to learn its fate.
+absl::Status WaitStatus(const absl::StatusOr<RedisReply>& wait, int replicas,
+                        absl::Duration timeout, absl::string_view retry);
+
 // One connection to Redis.
 //
 // Thread-compatible, not thread-safe: one thread uses it at a time (the pool

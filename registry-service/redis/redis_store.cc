@@ -524,20 +524,8 @@ std::vector<absl::string_view> RedisStore::WaitCommand() const {
 
 absl::Status RedisStore::ReplicatedStatus(const absl::StatusOr<RedisReply>& wait) const {
   if (options_.wait_replicas == 0) return absl::OkStatus();
-  int64_t confirmed = -1;
-  if (wait.ok() && (*wait)->type == REDIS_REPLY_INTEGER) confirmed = (*wait)->integer;
-  if (confirmed >= options_.wait_replicas) return absl::OkStatus();
-  return WithReason(
-      absl::UnavailableError(absl::StrCat(
-          "written on the Redis primary, but ",
-          confirmed >= 0 ? absl::StrCat("only ", confirmed, " of ")
-                         : std::string("no answer from WAIT for "),
-          options_.wait_replicas, " replicas confirmed it within ",
-          absl::FormatDuration(options_.wait_timeout),
-          confirmed >= 0 ? "" : absl::StrCat(" (", wait.status().message(), ")"),
-          ": a failover may lose it; retry with the same request_id or etag to learn "
-          "whether it stands")),
-      "NOT_REPLICATED");
+  return WaitStatus(wait, options_.wait_replicas, options_.wait_timeout,
+                    "retry with the same request_id or etag to learn whether it stands");
 }
 
 // Group commit without a waiting thread: a commit that finds no batch on its

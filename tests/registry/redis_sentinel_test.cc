@@ -20,6 +20,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
+#include "registry-service/redis/redis_access_store.h"
 #include "registry-service/redis/redis_connection.h"
 #include "registry-service/redis/redis_store.h"
 #include "samenspel/registry/v1/registry_service.grpc.pb.h"
@@ -393,6 +394,27 @@ TEST_F(RedisSentinelTest, TheRegistryFollowsAFailoverOverGrpc) {
     EXPECT_TRUE(status.ok()) << id << ": " << status.error_message();
   }
   EXPECT_EQ((*registry)->Health(), "SERVING");
+}
+
+// Access tokens too: a revocation a failover could undo is not acknowledged.
+TEST_F(RedisSentinelTest, ATokenChangeNoReplicaConfirmedIsNotAcknowledged) {
+  RedisConnectOptions options;
+  options.sentinel = Sentinel();
+  RedisAccessStore access(options, "ss:", /*pool_size=*/2, /*wait_replicas=*/1,
+                          absl::Milliseconds(300));
+  StoredToken token;
+  token.id = "t1";
+  token.secret_hash = std::string(64, 'a');
+  token.token.set_name("accessTokens/t1");
+  ASSERT_TRUE(access.CreateToken(token).ok());
+  ASSERT_TRUE(replica_->Pause().ok());
+  v1::AccessToken revoked = token.token;
+  revoked.mutable_revoke_time()->set_seconds(1700000000);
+  const absl::Status status = access.UpdateToken("t1", revoked);
+  EXPECT_TRUE(absl::IsUnavailable(status)) << status;
+  EXPECT_EQ(Reason(status), "NOT_REPLICATED");
+  ASSERT_TRUE(replica_->Resume().ok());
+  EXPECT_TRUE(access.UpdateToken("t1", revoked).ok());
 }
 
 TEST_F(RedisSentinelTest, UnavailableNamingEachSentinelWhenNoneKnowsThePrimary) {
