@@ -92,8 +92,10 @@ std::string Hint(const absl::Status& status, const ErrorContext& context) {
              "tokens and audit need admin): ask an administrator for a token with the "
              "role it needs";
     case absl::StatusCode::kOutOfRange:
-      return "the change feed no longer holds that revision: list what you need (list "
-             "responses state their revision) and watch from there";
+      return "the change feed no longer holds that revision (or, after a Redis failover "
+             "or restore, no longer the change you saw there): read again what you need "
+             "(list or export) and watch --after the largest `revision` among what you "
+             "read";
     case absl::StatusCode::kUnimplemented:
       return absl::StrCat("the ", service.empty() ? "service" : service, " at ",
                           context.address,
