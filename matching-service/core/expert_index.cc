@@ -342,6 +342,7 @@ Segment::Doc ExpertIndex::Analyze(const registry::v1::Expert& e) const {
     if (p > 0 && p < 8) info.perspectives |= 1 << p;
   }
   info.consent = e.consent_to_matching();
+  info.shares_contact = e.share_contact_details();
   info.available_hours = e.available_hours_per_week();
   doc.regions.reserve(e.region_codes_size());
   for (const std::string& code : e.region_codes()) {

@@ -257,7 +257,11 @@ struct DocInfo {
   uint8_t layer = 0;         // samenspel::type::v1::GovernmentLayer
   uint8_t perspectives = 0;  // bit (1 << Perspective value) per perspective
   bool consent = false;
+  // share_contact_details: other organisations may see the bio, and so the
+  // bio's words in an explanation.
+  bool shares_contact = false;
 };
+static_assert(sizeof(DocInfo) == 12);
 
 // One skill of an expert: Vocabulary::skills id and level, packed.
 inline uint32_t PackSkill(uint32_t id, int level) {

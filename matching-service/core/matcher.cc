@@ -532,7 +532,11 @@ class Ranking {
 
     // Text: per query word group, its best term, split over the fields. A
     // word the challenge repeats is one entry per field, its contributions
-    // summed (the score counts each occurrence).
+    // summed (the score counts each occurrence). The bio of an expert who
+    // does not share it with other organisations is scored, but its words are
+    // not named to them: one entry without a term, and no query word that
+    // only the bio matched.
+    const bool hide_bio = !f.info.shares_contact && f.info.organisation != owner_;
     size_t i = 0;
     std::vector<std::string> words;
     absl::flat_hash_map<std::pair<absl::string_view, int>, int> term_entry;
@@ -568,18 +572,25 @@ class Ranking {
       for (int fi = 0; fi < kNumFields; ++fi) {
         if (best_parts[fi] <= 0) continue;
         const double contribution = best_score * text_scale_ * best_parts[fi] / total;
-        auto [it, added] =
-            term_entry.try_emplace({best->term, fi}, e->matched_terms_size());
+        const bool hidden = hide_bio && fi == kBio;
+        const absl::string_view term = hidden ? absl::string_view() : best->term;
+        auto [it, added] = term_entry.try_emplace({term, fi}, e->matched_terms_size());
         if (!added) {
           v1::MatchedTerm* mt = e->mutable_matched_terms(it->second);
           mt->set_contribution(mt->contribution() + contribution);
           continue;
         }
         auto* mt = e->add_matched_terms();
-        mt->set_term(best->term);
-        mt->set_query_word(best->source);
+        if (!hidden) {
+          mt->set_term(best->term);
+          mt->set_query_word(best->source);
+        }
         mt->set_field(kFieldNames[fi]);
         mt->set_contribution(contribution);
+      }
+      if (hide_bio && best_parts[kSkills] <= 0 && best_parts[kThemes] <= 0 &&
+          best_parts[kJobTitle] <= 0) {
+        continue;  // only the bio has it
       }
       if (!words_seen.insert(best->term).second) continue;
       words.push_back(best->source == best->term

@@ -1165,7 +1165,18 @@ absl::Status Registry::DeleteChallenge(const v1::DeleteChallengeRequest& r,
 // --- Change feed ---
 
 bool Registry::RedactFor(const v1::Principal& caller, v1::Change& change) {
-  return change.has_expert() && registry::RedactFor(caller, *change.mutable_expert());
+  if (!change.has_expert()) return false;
+  v1::Expert& expert = *change.mutable_expert();
+  // A feed entry is the expert as they were then: share_contact_details
+  // withdrawn since must hold for it too. So other organisations get contact
+  // details from GetExpert (the current record and consent) only, never from
+  // the feed.
+  if (!IsAdmin(caller) &&
+      (caller.organisation().empty() || caller.organisation() != expert.organisation())) {
+    expert.clear_email();
+    expert.clear_bio();
+  }
+  return !expert.email().empty() || !expert.bio().empty();
 }
 
 absl::StatusOr<v1::Change> Registry::ToChange(const StoredChange& c) {

@@ -168,8 +168,10 @@ class Registry {
   // The public form of a feed entry. INTERNAL if its data does not parse.
   static absl::StatusOr<v1::Change> ToChange(const StoredChange& change);
 
-  // Clears what `caller` may not see in `change` (see access_policy.h);
-  // returns true when personal data remains visible.
+  // Clears what `caller` may not see in `change`: an expert's email and bio
+  // unless the caller is an admin or of the expert's organisation (stricter
+  // than for GetExpert: a feed entry cannot know of share_contact_details
+  // withdrawn since). Returns true when personal data remains visible.
   static bool RedactFor(const v1::Principal& caller, v1::Change& change);
 
   // The etag of a resource at `revision`.

@@ -5,6 +5,8 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -33,6 +35,7 @@ struct ExpertSpec {
   std::vector<type::Perspective> perspectives = {type::PERSPECTIVE_POLICY};
   int hours = 8;
   bool consent = true;
+  bool shares_contact = false;
 };
 
 rv1::Expert MakeExpert(const ExpertSpec& s) {
@@ -52,6 +55,7 @@ rv1::Expert MakeExpert(const ExpertSpec& s) {
   for (auto p : s.perspectives) e.add_perspectives(p);
   e.set_available_hours_per_week(s.hours);
   e.set_consent_to_matching(s.consent);
+  e.set_share_contact_details(s.shares_contact);
   return e;
 }
 
@@ -260,6 +264,43 @@ TEST_F(MatcherTest, ExpertsWithoutConsentOnlyForTheirOwnOrganisation) {
   auto names = Names(Match(Housing()));  // owned by organisations/pv26
   EXPECT_THAT(names, Contains("experts/shy"));
   EXPECT_THAT(names, testing::Not(Contains("experts/shy-other")));
+}
+
+// The bio counts for every expert, but another organisation learns its
+// words only when the expert shares it (share_contact_details, as the
+// registry shows the bio itself).
+TEST_F(MatcherTest, ExplanationsNameBioWordsOnlyWhereTheBioIsShared) {
+  ExpertSpec hidden = Builder("hidden", "gm0344");
+  ExpertSpec shared = Builder("shared", "gm0344");
+  shared.shares_contact = true;
+  ExpertSpec own = Builder("own", "pv26");  // the challenge's organisation
+  for (ExpertSpec* s : {&hidden, &shared, &own}) s->bio = "Kenner van stikstofdepositie.";
+  Load({hidden, shared, own});
+  rv1::Challenge c = Housing();  // owned by organisations/pv26
+  c.set_description("Stikstofdepositie bij de woningbouw.");
+  const auto response = Match(c);
+  ASSERT_EQ(response.matches_size(), 3);
+  for (const auto& match : response.matches()) {
+    const bool visible = match.expert() != "experts/hidden";
+    double bio = 0, sum = 0;
+    bool named = false;
+    for (const auto& t : match.explanation().matched_terms()) {
+      if (t.field() != "bio") continue;
+      bio += t.contribution();
+      named = named || absl::StrContains(t.term(), "stikstof") ||
+              absl::StrContains(t.query_word(), "tikstof");
+    }
+    EXPECT_GT(bio, 0) << match.expert();  // scored either way
+    EXPECT_EQ(named, visible) << match.expert();
+    std::string details;
+    for (const auto& component : match.explanation().components()) {
+      sum += component.value();
+      details += component.detail();
+    }
+    EXPECT_EQ(absl::StrContains(absl::AsciiStrToLower(details), "stikstof"), visible)
+        << match.expert() << ": " << details;
+    EXPECT_NEAR(sum, match.score(), 1e-5) << match.expert();
+  }
 }
 
 TEST_F(MatcherTest, CommittedHoursInActiveTeamsAreSubtracted) {

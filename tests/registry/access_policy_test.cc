@@ -284,5 +284,29 @@ TEST_F(AccessPolicyTest, ChangesAreRedactedPerCaller) {
   EXPECT_EQ(change.expert().email(), "exp-a@example.nl");
 }
 
+// A feed entry of an expert who shared contact details then, and withdrew
+// that since: other organisations get no contact details from the feed (it
+// cannot know of the withdrawal), only from GetExpert, which does.
+TEST_F(AccessPolicyTest, TheFeedGivesOtherOrganisationsNoContactDetails) {
+  v1::UpdateExpertRequest share;
+  share.mutable_expert()->set_name("experts/exp-a");
+  share.mutable_expert()->set_share_contact_details(true);
+  share.mutable_update_mask()->add_paths("share_contact_details");
+  absl::StatusOr<v1::Expert> shared = registry_.UpdateExpert(share, kEditorA);
+  ASSERT_TRUE(shared.ok()) << shared.status();
+  v1::Change change;
+  *change.mutable_expert() = *shared;
+  v1::Change for_b = change;
+  Registry::RedactFor(kReaderB, for_b);
+  EXPECT_EQ(for_b.expert().email(), "");
+  EXPECT_EQ(for_b.expert().bio(), "");
+  v1::Change for_admin = change;
+  EXPECT_TRUE(Registry::RedactFor(kAdmin, for_admin));
+  EXPECT_EQ(for_admin.expert().email(), "exp-a@example.nl");
+  v1::GetExpertRequest get;
+  get.set_name("experts/exp-a");
+  EXPECT_EQ(registry_.GetExpert(get, kReaderB)->email(), "exp-a@example.nl");
+}
+
 }  // namespace
 }  // namespace samenspel::registry
