@@ -83,10 +83,18 @@ absl::StatusOr<v1::Principal> AccessControl::AuthenticateBearer(
   }
   const absl::Time now = options_.clock();
   if (auto cached = Lookup(hash, now)) return *std::move(cached);
+  uint64_t revocations;
+  {
+    absl::MutexLock lock(&mu_);
+    revocations = revocations_;
+  }
   absl::Time expires = absl::InfiniteFuture();
   absl::StatusOr<v1::Principal> principal = VerifyToken(secret, &expires);
   if (absl::IsUnavailable(principal.status())) return principal;  // do not cache
   absl::MutexLock lock(&mu_);
+  // A revocation on this replica while the token was read: what was read may
+  // predate it, so it is not cached (the next call reads again).
+  if (revocations != revocations_) return principal;
   if (cache_.size() > 100000) cache_.clear();  // bounded against junk tokens
   // Never trusted from the cache beyond the token's own expiry.
   cache_[hash] =
@@ -269,6 +277,7 @@ absl::StatusOr<v1::AccessToken> AccessControl::RevokeToken(
     SAMENSPEL_RETURN_IF_ERROR(access_store_->UpdateToken(id, stored.token));
   }
   absl::MutexLock lock(&mu_);
+  ++revocations_;
   absl::erase_if(cache_, [&](const auto& entry) { return entry.second.token_id == id; });
   return stored.token;
 }

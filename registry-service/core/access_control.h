@@ -110,6 +110,9 @@ class AccessControl {
   absl::Mutex mu_;
   // Keyed by the secret's hash (or "oin:" + OIN).
   absl::flat_hash_map<std::string, Cached> cache_ ABSL_GUARDED_BY(mu_);
+  // Revocations on this replica so far: a verification that one overlapped
+  // is not cached.
+  uint64_t revocations_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace samenspel::registry

@@ -228,6 +228,9 @@ grpc::ServerUnaryReactor* RegistryServiceImpl::ListExperts(
 }
 #undef SAMENSPEL_UNARY
 
+// How often a WatchChanges stream checks its caller's credential again.
+constexpr absl::Duration kStreamCredentialRecheck = absl::Seconds(2);
+
 grpc::Status RegistryServiceImpl::WatchChanges(grpc::ServerContext* ctx,
                                                const v1::WatchChangesRequest* request,
                                                grpc::ServerWriter<v1::Change>* writer) {
@@ -269,7 +272,17 @@ grpc::Status RegistryServiceImpl::WatchChanges(grpc::ServerContext* ctx,
           "FEED_REWRITTEN"));
     }
   }
+  // The credential is checked again now and then: a stream must not outlive
+  // the revocation or expiry of the token that opened it.
+  absl::Time recheck = absl::Now() + kStreamCredentialRecheck;
   while (!ctx->IsCancelled()) {
+    if (absl::Now() >= recheck) {
+      absl::StatusOr<v1::Principal> again =
+          authorizer_->Authenticate(*ctx, "WatchChanges");
+      if (absl::IsUnauthenticated(again.status())) return ToGrpcStatus(again.status());
+      if (again.ok()) caller = *std::move(again);  // its role may have changed
+      recheck = absl::Now() + kStreamCredentialRecheck;
+    }
     absl::StatusOr<std::vector<StoredChange>> changes =
         feed_->Read(after, 500, absl::Milliseconds(500));
     if (!changes.ok()) return ToGrpcStatus(changes.status());

@@ -4,13 +4,17 @@
 #include "registry-service/core/access_control.h"
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "registry-service/core/access_store.h"
 #include "registry-service/core/memory_store.h"
+#include "samenspel/registry/v1/resources.pb.h"
 
 namespace samenspel::registry {
 namespace {
@@ -94,6 +98,81 @@ TEST_F(AccessControlListTest, FilteredAuditPagesReturnEveryMatchOnce) {
       EXPECT_THAT(got, ElementsAreArray(want)) << n << " events, page size " << page_size;
     }
   }
+}
+
+// An access store whose next GetToken, once armed, reads the token and then
+// waits until released: a verification in flight while a revocation runs.
+class PausingAccessStore : public MemoryAccessStore {
+ public:
+  void Arm() {
+    absl::MutexLock lock(&mu_);
+    armed_ = true;
+  }
+  void WaitUntilPaused() {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(&paused_));
+  }
+  void Release() {
+    absl::MutexLock lock(&mu_);
+    released_ = true;
+  }
+  absl::StatusOr<StoredToken> GetToken(const std::string& id) override {
+    absl::StatusOr<StoredToken> token = MemoryAccessStore::GetToken(id);
+    absl::MutexLock lock(&mu_);
+    if (!armed_) return token;
+    armed_ = false;
+    paused_ = true;
+    mu_.Await(absl::Condition(&released_));
+    return token;
+  }
+
+ private:
+  absl::Mutex mu_;
+  bool armed_ ABSL_GUARDED_BY(mu_) = false;
+  bool paused_ ABSL_GUARDED_BY(mu_) = false;
+  bool released_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// A token verified while it was being revoked on this replica is not cached
+// as valid: the revocation holds at once, as AccessControl promises.
+TEST(AccessControlRevocationTest, AVerificationOverlappingARevocationIsNotCached) {
+  PausingAccessStore tokens;
+  MemoryStore store;
+  CommitRequest org;
+  Mutation m;
+  m.op = Mutation::Op::kCreate;
+  m.kind = Kind::kOrganisation;
+  m.id = "a";
+  v1::Organisation a;
+  a.set_name("organisations/a");
+  m.data = a.SerializeAsString();
+  org.mutations.push_back(m);
+  ASSERT_TRUE(store.Commit(org).ok());
+  AccessControl control(&tokens, &store, AccessControlOptions{});
+  v1::Principal admin;
+  admin.set_subject("admin");
+  admin.set_role(v1::ROLE_ADMIN);
+  v1::CreateAccessTokenRequest create;
+  create.mutable_access_token()->set_role(v1::ROLE_READER);
+  create.mutable_access_token()->set_organisation("organisations/a");
+  create.mutable_access_token()->mutable_expire_time()->set_seconds(
+      absl::ToUnixSeconds(absl::Now() + absl::Hours(1)));
+  absl::StatusOr<v1::CreateAccessTokenResponse> issued =
+      control.CreateToken(admin, create);
+  ASSERT_TRUE(issued.ok()) << issued.status();
+
+  tokens.Arm();
+  absl::StatusOr<v1::Principal> during = absl::UnknownError("not run");
+  std::thread verify([&] { during = control.AuthenticateBearer(issued->secret()); });
+  tokens.WaitUntilPaused();  // it has read the token, not yet revoked
+  v1::RevokeAccessTokenRequest revoke;
+  revoke.set_name(issued->access_token().name());
+  ASSERT_TRUE(control.RevokeToken(admin, revoke).ok());
+  tokens.Release();
+  verify.join();
+  EXPECT_TRUE(during.ok());  // it started before the revocation
+  const absl::Status after = control.AuthenticateBearer(issued->secret()).status();
+  EXPECT_TRUE(absl::IsUnauthenticated(after)) << after;
 }
 
 }  // namespace

@@ -488,6 +488,32 @@ TEST_F(RegistryAccessTest, TokensExpireAndAreRevokedAndMalformedOnesFail) {
   EXPECT_THAT(list->DebugString(), ::testing::Not(HasSubstr(token)));
 }
 
+// A change feed stream ends when the token that opened it is revoked.
+TEST_F(RegistryAccessTest, AWatchEndsWhenItsTokenIsRevoked) {
+  const std::string token = IssueToken("org-a", v1::ROLE_READER);
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + token);
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  auto reader = stub_->WatchChanges(&ctx, v1::WatchChangesRequest());
+  v1::Change change;
+  ASSERT_TRUE(reader->Read(&change));  // it streams
+  auto me = Call<v1::Principal>(*access_, &AccessStub::GetCallerIdentity,
+                                v1::GetCallerIdentityRequest(), token);
+  ASSERT_TRUE(me.ok()) << me.status();
+  v1::RevokeAccessTokenRequest revoke;
+  revoke.set_name(me->subject());
+  const absl::Time revoked = absl::Now();
+  ASSERT_TRUE(
+      Call<v1::AccessToken>(*access_, &AccessStub::RevokeAccessToken, revoke, kAdminToken)
+          .ok());
+  while (reader->Read(&change)) {
+  }
+  const grpc::Status status = reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << status.error_message();
+  EXPECT_LT(absl::Now() - revoked, absl::Seconds(15));
+}
+
 TEST_F(RegistryAccessTest, PersonalDataIsRedactedAndItsReadsAudited) {
   v1::GetExpertRequest get;
   get.set_name("experts/exp-a");
