@@ -2,6 +2,9 @@
 
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/support/client_interceptor.h"
 
@@ -48,6 +51,19 @@ std::shared_ptr<grpc::Channel> CreateChannelWithBearer(
   factories.push_back(std::make_unique<BearerInterceptorFactory>(token));
   return grpc::experimental::CreateCustomChannelWithInterceptors(target, creds, args,
                                                                  std::move(factories));
+}
+
+bool IsLoopbackTarget(absl::string_view target) {
+  if (absl::ConsumePrefix(&target, "unix:")) return true;
+  absl::ConsumePrefix(&target, "dns:///");
+  absl::ConsumePrefix(&target, "ipv4:");
+  absl::ConsumePrefix(&target, "ipv6:");
+  std::string host(target.substr(0, target.rfind(':')));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  host = absl::AsciiStrToLower(host);
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
 }
 
 }  // namespace samenspel

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
@@ -18,6 +19,11 @@ namespace samenspel {
 std::shared_ptr<grpc::Channel> CreateChannelWithBearer(
     const std::string& target, const std::shared_ptr<grpc::ChannelCredentials>& creds,
     const grpc::ChannelArguments& args, const std::string& token);
+
+// Whether a gRPC target (host:port, [v6]:port, dns:///host:port, ipv4:...,
+// unix:path) stays on this machine: a bearer token may go there in
+// plaintext, and nowhere else without TLS.
+bool IsLoopbackTarget(absl::string_view target);
 
 }  // namespace samenspel
 

@@ -62,6 +62,10 @@ ABSL_FLAG(std::string, admin_token_file, "",
           "File with a bootstrap admin bearer token accepted here (at least 32 "
           "characters). With it or --client_ca set, every call must authenticate: "
           "tokens are checked with the registry.");
+ABSL_FLAG(bool, registry_plaintext_token, false,
+          "Send --registry_token_file's token (and callers' tokens, to have the registry "
+          "check them) without TLS to a registry that is not on this machine; refused "
+          "otherwise: give --registry_ca.");
 ABSL_FLAG(std::string, registry_token_file, "",
           "File with this service's bearer token for the registry (an admin token: it "
           "follows the feed and checks callers' tokens).");
@@ -174,6 +178,14 @@ int Run(const MatchingServerOptions& o) {
   auto registry_credentials = ChannelCredentialsFor(o.registry_ca);
   if (!registry_credentials.ok())
     Fail(std::string(registry_credentials.status().message()));
+  if (!o.registry_token.empty() && o.registry_ca.empty() &&
+      !IsLoopbackTarget(o.registry) && !absl::GetFlag(FLAGS_registry_plaintext_token)) {
+    Fail(
+        absl::StrCat("--registry_token_file: the token would go to ", o.registry,
+                     " in plaintext, with every caller's token it checks there: give "
+                     "--registry_ca (TLS), or --registry_plaintext_token if that network "
+                     "is trusted"));
+  }
   absl::StatusOr<std::unique_ptr<Analyzer>> analyzer = Analyzer::Create(o.analyzer);
   if (!analyzer.ok()) Fail(analyzer.status().ToString());
   absl::StatusOr<RegionTable> regions = RegionTable::Load(o.regions_path);

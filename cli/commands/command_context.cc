@@ -10,6 +10,7 @@
 #include "absl/strings/strip.h"
 #include "cli/core/error_text.h"
 #include "cli/core/time_text.h"
+#include "common/bearer_channel.h"
 #include "common/server_setup.h"
 #include "common/status_macros.h"
 #include "grpcpp/create_channel.h"
@@ -50,21 +51,6 @@ absl::StatusOr<std::string> ReadFlagFile(const std::string& path,
 }
 
 namespace {
-
-// Whether `address` (host:port, [v6]:port, or a gRPC target such as
-// dns:///host:port or unix:path) stays on this machine.
-bool IsLoopback(absl::string_view address) {
-  if (absl::ConsumePrefix(&address, "unix:")) return true;
-  absl::ConsumePrefix(&address, "dns:///");
-  absl::ConsumePrefix(&address, "ipv4:");
-  absl::ConsumePrefix(&address, "ipv6:");
-  std::string host(address.substr(0, address.rfind(':')));
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  host = absl::AsciiStrToLower(host);
-  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
-}
 
 // Plaintext, TLS (--ca-file) or mTLS (--ca-file, --cert-file, --key-file).
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentialsFor(
@@ -135,7 +121,7 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Create(
   }
   if (!c->token_.empty() && options.ca_file.empty() && !options.plaintext_token) {
     for (const std::string* address : {&options.registry, &options.matching}) {
-      if (!IsLoopback(*address)) {
+      if (!IsLoopbackTarget(*address)) {
         return UsageError(absl::StrCat(
             "a bearer token would go to ", *address,
             " in plaintext: give --ca-file (TLS), or --plaintext-token if that network "

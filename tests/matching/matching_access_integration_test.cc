@@ -3,6 +3,9 @@
 // introspection), the follower reads the registry with its own token, and a
 // non-admin caller never gets another organisation's experts who did not
 // consent to matching.
+#include <sys/wait.h>
+
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -137,6 +140,22 @@ class MatchingAccessTest : public ::testing::Test {
   std::unique_ptr<rv1::AccessService::Stub> access_stub_;
   std::unique_ptr<v1::MatchingService::Stub> matching_stub_;
 };
+
+// The matching service does not send its registry token (nor its callers'
+// tokens, which it has the registry check) in plaintext off this machine.
+TEST(MatchingStartTest, ARegistryTokenIsNotSentInPlaintextToAnotherMachine) {
+  const std::string token_file = ::testing::TempDir() + "/registry-token";
+  std::ofstream(token_file) << std::string(40, 'x') << "\n";
+  const std::string start =
+      // Bounded: a service that starts anyway is stopped after 10 s (exit 124).
+      absl::StrCat("timeout 10 ", SAMENSPEL_MATCHING_BINARY,
+                   " --insecure --listen=127.0.0.1:0 "
+                   "--registry=192.0.2.7:50051 --registry_token_file=",
+                   token_file, " 2>/dev/null");
+  const int refused = std::system(start.c_str());
+  ASSERT_TRUE(WIFEXITED(refused));
+  EXPECT_EQ(WEXITSTATUS(refused), 2);
+}
 
 TEST_F(MatchingAccessTest, CallersAuthenticateAndConsentFollowsTheirOrganisation) {
   CreateExpert("open-a", "org-a", /*consent=*/true);
