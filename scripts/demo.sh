@@ -7,7 +7,9 @@
 #   scripts/demo.sh         start (installs packages and builds first)
 #   scripts/demo.sh stop    stop everything the demo started
 # State (logs, Redis data, pids) lives in .demo/ in the repository (DEMO_STATE
-# overrides); BUILD_DIR (default build) is where it builds.
+# overrides); BUILD_DIR (default build) is where it builds. Ports: 6390, 50051
+# and 50052 when free (DEMO_REDIS_PORT, DEMO_REGISTRY_PORT, DEMO_MATCHING_PORT
+# override), else ones the kernel picks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -58,9 +60,9 @@ if [ -z "${DEMO_SKIP_BUILD:-}" ]; then  # the test of this script has built alre
 fi
 
 stop_all  # leftovers of an earlier run
-redis_port=$(pick_port 6390)
-registry_port=$(pick_port 50051)
-matching_port=$(pick_port 50052)
+redis_port=$(pick_port "${DEMO_REDIS_PORT:-6390}")
+registry_port=$(pick_port "${DEMO_REGISTRY_PORT:-50051}")
+matching_port=$(pick_port "${DEMO_MATCHING_PORT:-50052}")
 export SAMENSPEL_REGISTRY="127.0.0.1:$registry_port"
 export SAMENSPEL_MATCHING="127.0.0.1:$matching_port"
 cli="$build/cli/samenspel"

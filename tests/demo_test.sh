@@ -8,6 +8,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 state=$(mktemp -d)
 trap 'DEMO_STATE=$state "$root/scripts/demo.sh" stop >/dev/null 2>&1 || true; rm -rf "$state"' EXIT
 export DEMO_STATE=$state BUILD_DIR=$1 DEMO_SKIP_BUILD=1
+# Ports below the kernel's ephemeral range (32768-60999): the demo's defaults
+# 50051 and 50052 lie inside it, where another test's outgoing connection can
+# hold one between the check that it is free and the service's bind.
+base=$((20000 + RANDOM % 12000))
+export DEMO_REDIS_PORT=$base DEMO_REGISTRY_PORT=$((base + 1)) DEMO_MATCHING_PORT=$((base + 2))
 fail() {
   echo "demo_test: $*" >&2
   for log in "$state"/*.log; do  # the services' logs, before the trap removes them
