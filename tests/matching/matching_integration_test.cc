@@ -51,6 +51,22 @@ rv1::CreateOrganisationRequest Utrecht() {
   return org;
 }
 
+// Registers an expert of organisations/gm0344 with the skill woningbouw;
+// returns its revision (0, and a test failure, when that fails).
+int64_t CreateHousingExpert(rv1::RegistryService::Stub& stub, const std::string& id) {
+  rv1::CreateExpertRequest req;
+  req.set_expert_id(id);
+  req.mutable_expert()->set_display_name("Expert " + id);
+  req.mutable_expert()->set_organisation("organisations/gm0344");
+  auto* s = req.mutable_expert()->add_skills();
+  s->set_name("woningbouw");
+  s->set_level(4);
+  req.mutable_expert()->set_consent_to_matching(true);
+  auto e = Call<rv1::Expert>(stub, &rv1::RegistryService::Stub::CreateExpert, req);
+  EXPECT_TRUE(e.ok()) << id << ": " << e.status();
+  return e.ok() ? e->revision() : 0;
+}
+
 class MatchingIntegrationTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -322,19 +338,8 @@ TEST(MatchingPartitionTest, ALostConnectionIsDroppedAndTheFollowerCatchesUp) {
                                       &rv1::RegistryService::Stub::CreateOrganisation,
                                       Utrecht())
                   .ok());
-  auto create = [&](const std::string& id) -> int64_t {
-    rv1::CreateExpertRequest req;
-    req.set_expert_id(id);
-    req.mutable_expert()->set_display_name("Expert " + id);
-    req.mutable_expert()->set_organisation("organisations/gm0344");
-    auto* s = req.mutable_expert()->add_skills();
-    s->set_name("woningbouw");
-    s->set_level(4);
-    req.mutable_expert()->set_consent_to_matching(true);
-    auto e =
-        Call<rv1::Expert>(*registry_stub, &rv1::RegistryService::Stub::CreateExpert, req);
-    EXPECT_TRUE(e.ok()) << e.status();
-    return e.ok() ? e->revision() : 0;
+  auto create = [&](const std::string& id) {
+    return CreateHousingExpert(*registry_stub, id);
   };
   auto matched = [&](int64_t min_revision) -> absl::StatusOr<std::vector<std::string>> {
     v1::MatchExpertsRequest req;
@@ -394,19 +399,8 @@ TEST(MatchingRewrittenFeedTest, LostChangesLeaveTheIndexAfterARestore) {
                                       &rv1::RegistryService::Stub::CreateOrganisation,
                                       Utrecht())
                   .ok());
-  auto create = [&](const std::string& id) -> int64_t {
-    rv1::CreateExpertRequest req;
-    req.set_expert_id(id);
-    req.mutable_expert()->set_display_name("Expert " + id);
-    req.mutable_expert()->set_organisation("organisations/gm0344");
-    auto* s = req.mutable_expert()->add_skills();
-    s->set_name("woningbouw");
-    s->set_level(4);
-    req.mutable_expert()->set_consent_to_matching(true);
-    auto e =
-        Call<rv1::Expert>(*registry_stub, &rv1::RegistryService::Stub::CreateExpert, req);
-    EXPECT_TRUE(e.ok()) << id << ": " << e.status();
-    return e.ok() ? e->revision() : 0;
+  auto create = [&](const std::string& id) {
+    return CreateHousingExpert(*registry_stub, id);
   };
   auto matched = [&](int64_t min_revision) -> absl::StatusOr<std::vector<std::string>> {
     v1::MatchExpertsRequest req;

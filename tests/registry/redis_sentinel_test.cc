@@ -142,6 +142,16 @@ class RedisSentinelTest : public ::testing::Test {
         absl::Seconds(30)));
   }
 
+  // Waits (up to 10 s) until the replica has everything the primary wrote.
+  bool ReplicaCaughtUp() {
+    return WaitUntil(
+        [&] {
+          return Info(replica_->port(), "slave_repl_offset") ==
+                 Info(primary_->port(), "master_repl_offset");
+        },
+        absl::Seconds(10));
+  }
+
   // Forces a failover to the replica and waits until the sentinel names it.
   void FailOver() {
     // NOGOODSLAVE until the sentinel has checked the replica itself.
@@ -191,12 +201,7 @@ TEST_F(RedisSentinelTest, FollowsAFailoverWithoutARestart) {
   ASSERT_TRUE((*store)->Get(Kind::kOrganisation, "before").ok());
   // Both writes on the replica before it takes over (a forced failover does
   // not wait for it; the store's write is acknowledged by the primary alone).
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        return Info(replica_->port(), "slave_repl_offset") ==
-               Info(primary_->port(), "master_repl_offset");
-      },
-      absl::Seconds(10)));
+  ASSERT_TRUE(ReplicaCaughtUp());
 
   ASSERT_NO_FATAL_FAILURE(FailOver());
 
@@ -358,12 +363,7 @@ TEST_F(RedisSentinelTest, TheRegistryFollowsAFailoverOverGrpc) {
   EXPECT_TRUE(absl::IsUnavailable(unconfirmed)) << unconfirmed;
   EXPECT_EQ(Reason(unconfirmed), "NOT_REPLICATED") << unconfirmed;
   ASSERT_TRUE(replica_->Resume().ok());
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        return Info(replica_->port(), "slave_repl_offset") ==
-               Info(primary_->port(), "master_repl_offset");
-      },
-      absl::Seconds(10)));
+  ASSERT_TRUE(ReplicaCaughtUp());
 
   ASSERT_NO_FATAL_FAILURE(FailOver());
   absl::Status last;

@@ -61,7 +61,7 @@ std::string RedisServer::address() const { return absl::StrCat(host_, ":", port_
 
 absl::Status RedisServer::Start() {
   if (IsRunning()) return absl::FailedPreconditionError("redis-server already runs");
-  std::vector<std::string> argv;
+  std::vector<std::string> argv = {options_.executable};
   if (!options_.sentinel_config.empty()) {
     // A restarted sentinel keeps what it rewrote into its file.
     const std::string config = absl::StrCat(dir_, "/sentinel.conf");
@@ -70,37 +70,14 @@ absl::Status RedisServer::Start() {
       out << options_.sentinel_config << "\n";
       if (!out.good()) return absl::InternalError(absl::StrCat("cannot write ", config));
     }
-    argv = {options_.executable,
-            config,
-            "--sentinel",
-            "--port",
-            absl::StrCat(port_),
-            "--bind",
-            host_,
-            "--dir",
-            dir_,
-            "--daemonize",
-            "no"};
-  } else {
-    argv = {
-        options_.executable,
-        "--port",
-        absl::StrCat(port_),
-        "--bind",
-        host_,
-        "--dir",
-        dir_,
-        "--daemonize",
-        "no",
-        "--save",
-        "",
-        "--appendonly",
-        options_.appendonly ? "yes" : "no",
-        "--appendfsync",
-        options_.appendfsync,
-        "--maxmemory-policy",
-        "noeviction",
-    };
+    argv.insert(argv.end(), {config, "--sentinel"});
+  }
+  argv.insert(argv.end(), {"--port", absl::StrCat(port_), "--bind", host_, "--dir", dir_,
+                           "--daemonize", "no"});
+  if (options_.sentinel_config.empty()) {
+    argv.insert(argv.end(), {"--save", "", "--appendonly",
+                             options_.appendonly ? "yes" : "no", "--appendfsync",
+                             options_.appendfsync, "--maxmemory-policy", "noeviction"});
   }
   if (!options_.password.empty()) {
     argv.insert(argv.end(), {"--requirepass", options_.password});
