@@ -67,6 +67,23 @@ int64_t CreateHousingExpert(rv1::RegistryService::Stub& stub, const std::string&
   return e.ok() ? e->revision() : 0;
 }
 
+// The experts (up to 20, by name) that MatchExperts finds for "woningbouw"
+// at `min_revision` or later.
+absl::StatusOr<std::vector<std::string>> MatchHousing(v1::MatchingService::Stub& stub,
+                                                      int64_t min_revision) {
+  v1::MatchExpertsRequest req;
+  req.mutable_challenge()->mutable_inline_()->set_title("woningbouw");
+  req.set_min_revision(min_revision);
+  req.set_page_size(20);
+  auto r =
+      Call<v1::MatchExpertsResponse>(stub, &v1::MatchingService::Stub::MatchExperts, req);
+  if (!r.ok()) return r.status();
+  std::vector<std::string> names;
+  for (const auto& m : r->matches()) names.push_back(m.expert());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 class MatchingIntegrationTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -341,16 +358,8 @@ TEST(MatchingPartitionTest, ALostConnectionIsDroppedAndTheFollowerCatchesUp) {
   auto create = [&](const std::string& id) {
     return CreateHousingExpert(*registry_stub, id);
   };
-  auto matched = [&](int64_t min_revision) -> absl::StatusOr<std::vector<std::string>> {
-    v1::MatchExpertsRequest req;
-    req.mutable_challenge()->mutable_inline_()->set_title("woningbouw");
-    req.set_min_revision(min_revision);
-    auto r = Call<v1::MatchExpertsResponse>(
-        *matching_stub, &v1::MatchingService::Stub::MatchExperts, req);
-    if (!r.ok()) return r.status();
-    std::vector<std::string> names;
-    for (const auto& m : r->matches()) names.push_back(m.expert());
-    return names;
+  auto matched = [&](int64_t min_revision) {
+    return MatchHousing(*matching_stub, min_revision);
   };
   auto first = matched(create("anna"));
   ASSERT_TRUE(first.ok()) << first.status();
@@ -402,18 +411,8 @@ TEST(MatchingRewrittenFeedTest, LostChangesLeaveTheIndexAfterARestore) {
   auto create = [&](const std::string& id) {
     return CreateHousingExpert(*registry_stub, id);
   };
-  auto matched = [&](int64_t min_revision) -> absl::StatusOr<std::vector<std::string>> {
-    v1::MatchExpertsRequest req;
-    req.mutable_challenge()->mutable_inline_()->set_title("woningbouw");
-    req.set_min_revision(min_revision);
-    req.set_page_size(20);
-    auto r = Call<v1::MatchExpertsResponse>(
-        *matching_stub, &v1::MatchingService::Stub::MatchExperts, req);
-    if (!r.ok()) return r.status();
-    std::vector<std::string> names;
-    for (const auto& m : r->matches()) names.push_back(m.expert());
-    std::sort(names.begin(), names.end());
-    return names;
+  auto matched = [&](int64_t min_revision) {
+    return MatchHousing(*matching_stub, min_revision);
   };
   ASSERT_EQ(create("kept"), 2);
 
