@@ -42,11 +42,11 @@ void ChangeFeed::TailLoop() {
     if (recheck && after >= 0) {
       // A Redis failover that lost the old primary's last writes, or a
       // restore from an older backup, puts the store behind what this tail
-      // has seen: those changes no longer exist. Forget them, so that readers
-      // ahead of the store get OUT_OF_RANGE and resync, rather than later
-      // changes under the same revisions being skipped.
-      // New writes may already have taken the store past the tail again:
-      // then the change at the tail's revision is another one.
+      // has seen (or, once new writes took it past the tail again, holds
+      // another change at the tail's revision): those changes no longer
+      // exist. Forget them, so that readers ahead of the store get
+      // OUT_OF_RANGE and resync, rather than later changes under the same
+      // revisions being skipped.
       absl::StatusOr<int64_t> current = store_->CurrentRevision();
       absl::StatusOr<std::optional<StoredChange>> at =
           current.ok() ? StoredChangeAt(after) : current.status();
