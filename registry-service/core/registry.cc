@@ -438,7 +438,10 @@ class ResourceOps {
     SAMENSPEL_ASSIGN_OR_RETURN(
         R r, PrepareCreate(input, id, prefix, absl::StrCat(prefix, "_id"), req));
     if (!request_id.empty()) {
-      req.request_id = absl::StrCat(KindCollection(T::kKind), "/create/", request_id);
+      // Per caller: another caller's request with the same id (guessed, or a
+      // client library's counter) is its own, not a replay of this one.
+      req.request_id = absl::StrCat(KindCollection(T::kKind), "/create/",
+                                    caller_.subject(), "/", request_id);
       req.request_result = IdOf(r.name());
     }
     return r;
@@ -1019,8 +1022,8 @@ absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
         std::none_of(request_ids.begin(), request_ids.end(),
                      [](const std::string& id) { return id.empty(); });
     if (idempotent) {
-      req.request_id =
-          absl::StrCat("experts/batch/", Sha256Hex(absl::StrJoin(request_ids, "\n")));
+      req.request_id = absl::StrCat("experts/batch/", caller.subject(), "/",
+                                    Sha256Hex(absl::StrJoin(request_ids, "\n")));
       std::vector<std::string> names;
       for (const auto& e : response.experts()) names.push_back(IdOf(e.name()));
       req.request_result = absl::StrJoin(names, "\n");

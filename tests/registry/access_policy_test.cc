@@ -270,6 +270,41 @@ TEST_F(AccessPolicyTest, ConsentToShareShowsContactDetailsToEveryone) {
   EXPECT_EQ(registry_.GetExpert(get, kReaderB)->email(), "exp-a@example.nl");
 }
 
+// A request_id is the caller's own: another caller using the same id (a
+// guess, or a client library's counter) creates its own resource instead of
+// getting the first caller's as a replay.
+TEST_F(AccessPolicyTest, RequestIdsArePerCaller) {
+  const v1::Principal editor_b =
+      MakePrincipal("t-editor-b", "organisations/org-b", v1::ROLE_EDITOR);
+  v1::CreateExpertRequest a = ExpertRequest("by-a", "org-a");
+  a.set_request_id("request-1");
+  v1::CreateExpertRequest b = ExpertRequest("by-b", "org-b");
+  b.set_request_id("request-1");
+  absl::StatusOr<v1::Expert> first = registry_.CreateExpert(a, kEditorA);
+  ASSERT_TRUE(first.ok()) << first.status();
+  absl::StatusOr<v1::Expert> other = registry_.CreateExpert(b, editor_b);
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_EQ(other->name(), "experts/by-b");
+  // The same caller's retry is still a replay.
+  absl::StatusOr<v1::Expert> retry = registry_.CreateExpert(a, kEditorA);
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_EQ(retry->name(), "experts/by-a");
+  EXPECT_EQ(retry->revision(), first->revision());
+  // Batches too.
+  v1::BatchCreateExpertsRequest batch_a;
+  *batch_a.add_requests() = ExpertRequest("batch-a", "org-a");
+  batch_a.mutable_requests(0)->set_request_id("request-2");
+  v1::BatchCreateExpertsRequest batch_b;
+  *batch_b.add_requests() = ExpertRequest("batch-b", "org-b");
+  batch_b.mutable_requests(0)->set_request_id("request-2");
+  ASSERT_TRUE(registry_.BatchCreateExperts(batch_a, kEditorA).ok());
+  absl::StatusOr<v1::BatchCreateExpertsResponse> batch_other =
+      registry_.BatchCreateExperts(batch_b, editor_b);
+  ASSERT_TRUE(batch_other.ok()) << batch_other.status();
+  ASSERT_EQ(batch_other->experts_size(), 1);
+  EXPECT_EQ(batch_other->experts(0).name(), "experts/batch-b");
+}
+
 TEST_F(AccessPolicyTest, ChangesAreRedactedPerCaller) {
   v1::Change change;
   *change.mutable_expert() = *registry_.GetExpert([] {
