@@ -130,7 +130,6 @@ class RedisSentinel {
   void Confirm(const RedisHostPort& sentinel);
   void Distrust(const RedisHostPort& sentinel);
 
-  const std::string& master_name() const { return options_.master_name; }
   // "primary '<name>' (sentinels a:1,b:2)", for messages.
   const std::string& description() const { return description_; }
 
