@@ -15,21 +15,17 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 extern char** environ;
 
 namespace samenspel::cli::test {
 namespace {
 
+// The test program's files; removed when the program exits.
 const std::string& TempDir() {
-  static const std::string* dir = [] {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern =
-        absl::StrCat(tmp != nullptr && *tmp ? tmp : "/tmp", "/samenspel-cli-test-XXXXXX");
-    if (mkdtemp(pattern.data()) == nullptr) std::abort();
-    return new std::string(pattern);
-  }();
-  return *dir;
+  static const test_support::TempDir dir("samenspel-cli-test");
+  return dir.path();
 }
 
 std::string ReadAll(const std::string& path) {

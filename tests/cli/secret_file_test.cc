@@ -13,19 +13,14 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/support/temp_dir.h"
 
 namespace samenspel::cli {
 namespace {
 
 class SecretFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = absl::StrCat(::testing::TempDir(), "/secret-XXXXXX");
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-
-  std::string Path(const std::string& name) const { return dir_ + "/" + name; }
+  std::string Path(const std::string& name) const { return dir_.File(name); }
 
   static std::string Read(const std::string& path) {
     std::ifstream in(path);
@@ -43,7 +38,7 @@ class SecretFileTest : public ::testing::Test {
   // The names in the directory (no temporary files left over).
   int Entries() const {
     int count = 0;
-    DIR* dir = opendir(dir_.c_str());
+    DIR* dir = opendir(dir_.path().c_str());
     while (dirent* e = readdir(dir)) {
       if (std::string(e->d_name) != "." && std::string(e->d_name) != "..") ++count;
     }
@@ -51,7 +46,7 @@ class SecretFileTest : public ::testing::Test {
     return count;
   }
 
-  std::string dir_;
+  test_support::TempDir dir_{"samenspel-secret-test"};
 };
 
 TEST_F(SecretFileTest, WritesTheSecretWithMode0600) {
@@ -120,7 +115,7 @@ TEST_F(SecretFileTest, LeavesNothingWhenNotCommitted) {
 
 TEST_F(SecretFileTest, BadPaths) {
   EXPECT_TRUE(absl::IsInvalidArgument(SecretFile::Prepare("", false).status()));
-  EXPECT_TRUE(absl::IsInvalidArgument(SecretFile::Prepare(dir_, true).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(SecretFile::Prepare(dir_.path(), true).status()));
   EXPECT_TRUE(absl::IsNotFound(SecretFile::Prepare(Path("no/such/dir"), false).status()));
 }
 

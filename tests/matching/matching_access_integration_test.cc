@@ -22,6 +22,7 @@
 #include "samenspel/registry/v1/registry_service.grpc.pb.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/service_process.h"
+#include "tests/support/temp_dir.h"
 
 namespace samenspel::matching {
 namespace {
@@ -55,9 +56,7 @@ class MatchingAccessTest : public ::testing::Test {
     auto redis = RedisServer::Create();
     ASSERT_TRUE(redis.ok()) << redis.status();
     redis_ = *std::move(redis);
-    char dir[] = "/tmp/samenspel-matching-access-XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    const std::string token_file = std::string(dir) + "/admin-token";
+    const std::string token_file = dir_.File("admin-token");
     std::ofstream(token_file) << kAdminToken << "\n";
     auto registry = ServiceProcess::Start(SAMENSPEL_REGISTRY_BINARY,
                                           {"--insecure", "--redis=" + redis_->address(),
@@ -133,6 +132,7 @@ class MatchingAccessTest : public ::testing::Test {
     return names;
   }
 
+  test_support::TempDir dir_{"samenspel-matching-access"};
   std::unique_ptr<RedisServer> redis_;
   std::unique_ptr<ServiceProcess> registry_;
   std::unique_ptr<ServiceProcess> matching_;
@@ -144,7 +144,8 @@ class MatchingAccessTest : public ::testing::Test {
 // The matching service does not send its registry token (nor its callers'
 // tokens, which it has the registry check) in plaintext off this machine.
 TEST(MatchingStartTest, ARegistryTokenIsNotSentInPlaintextToAnotherMachine) {
-  const std::string token_file = ::testing::TempDir() + "/registry-token";
+  const test_support::TempDir dir("samenspel-matching-access");
+  const std::string token_file = dir.File("registry-token");
   std::ofstream(token_file) << std::string(40, 'x') << "\n";
   const std::string start =
       // Bounded: a service that starts anyway is stopped after 10 s (exit 124).

@@ -5,6 +5,7 @@ page, update with an etag, delete and watch, with exactly the DESIGN.md names.
 
 Usage: registry_client_test.py REGISTRY_BINARY PROTO_DIR
 """
+import atexit
 import os
 import shutil
 import signal
@@ -37,6 +38,7 @@ def wait_for_port(port, deadline_s=20.0):
 REGISTRY, PROTO_DIR = sys.argv[1], sys.argv[2]
 del sys.argv[1:3]
 GEN = tempfile.mkdtemp(prefix="samenspel-py-")
+atexit.register(shutil.rmtree, GEN, ignore_errors=True)
 subprocess.run(
     ["protoc", f"-I{PROTO_DIR}", f"--python_out={GEN}", f"--grpc_python_out={GEN}",
      "--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin"]

@@ -31,6 +31,7 @@
 #include "tests/support/redis_server.h"
 #include "tests/support/service_process.h"
 #include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 namespace samenspel::registry {
 namespace {
@@ -59,14 +60,6 @@ absl::StatusOr<Response> Call(S& stub, Method method, const Request& request,
   return response;
 }
 
-std::string TempDir() {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  std::string base = dir ? dir : "/tmp";
-  std::string path = base + "/samenspel-access-XXXXXX";
-  if (mkdtemp(path.data()) == nullptr) std::abort();
-  return path;
-}
-
 void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
 }
@@ -77,8 +70,7 @@ class RegistryAccessTest : public ::testing::Test {
     auto redis = RedisServer::Create(RedisServerOptions{});
     ASSERT_TRUE(redis.ok()) << redis.status();
     redis_ = *std::move(redis);
-    dir_ = TempDir();
-    WriteFile(dir_ + "/admin-token", kAdminToken + "\n");
+    WriteFile(dir_.File("admin-token"), kAdminToken + "\n");
     registry_ = Start({"--rate_limit=0"});
     ASSERT_NE(registry_, nullptr);
     stub_ = v1::RegistryService::NewStub(registry_->Channel());
@@ -102,7 +94,7 @@ class RegistryAccessTest : public ::testing::Test {
 
   std::unique_ptr<ServiceProcess> Start(std::vector<std::string> extra) {
     std::vector<std::string> args = {"--insecure", "--redis=" + redis_->address(),
-                                     "--admin_token_file=" + dir_ + "/admin-token"};
+                                     "--admin_token_file=" + dir_.File("admin-token")};
     args.insert(args.end(), extra.begin(), extra.end());
     auto p = ServiceProcess::Start(SAMENSPEL_REGISTRY_BINARY, args);
     EXPECT_TRUE(p.ok()) << p.status();
@@ -148,7 +140,7 @@ class RegistryAccessTest : public ::testing::Test {
   }
 
   std::unique_ptr<RedisServer> redis_;
-  std::string dir_;
+  test_support::TempDir dir_{"samenspel-access"};
   std::unique_ptr<ServiceProcess> registry_;
   std::unique_ptr<Stub> stub_;
   std::unique_ptr<AccessStub> access_;
@@ -817,7 +809,8 @@ class RegistryMutualTlsTest : public ::testing::Test {
 };
 
 TEST_F(RegistryMutualTlsTest, OinInClientCertificateNamesTheOrganisation) {
-  const std::string dir = TempDir();
+  const test_support::TempDir temp_dir("samenspel-access");
+  const std::string& dir = temp_dir.path();
   Openssl(dir, {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key",
                 "-out", "ca.crt", "-days", "2", "-subj", "/CN=Samenspel test CA"});
   MakeCert(dir, "server", "/CN=localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
