@@ -67,6 +67,13 @@ struct MatcherOptions {
   // Results are the same either way; false (every touched expert gets every
   // component) only to compare.
   bool prune_candidates = true;
+  // MatchExperts scores the components of only as many of the most relevant
+  // candidates as prove its picks (2 * page_size, at least 20), and the
+  // whole rerank_pool when a candidate not scored could still be picked or
+  // the challenge desires layers or perspectives (their bonuses reach far
+  // down the pool). Results are the same either way; false (always the
+  // whole pool) only to compare.
+  bool lazy_rerank = true;
   // Threads that score one query, each a range of the experts: this many
   // minus one background threads and the caller. 0: one per core. Indexes
   // under min_docs_per_query_thread experts per thread use fewer.
@@ -180,6 +187,13 @@ class Matcher {
 
   const Analyzer& analyzer() const { return *analyzer_; }
 
+  // How often a MatchExperts needed more of the most relevant candidates
+  // than it first scored (see MatcherOptions::lazy_rerank); for tests and
+  // benchmarks.
+  uint64_t rerank_retries() const {
+    return rerank_retries_.load(std::memory_order_relaxed);
+  }
+
  private:
   std::shared_ptr<const TeamEntry> AnalyzeTeam(const registry::v1::TaskTeam& team) const;
   void Publish(std::shared_ptr<const Catalog> catalog, int64_t revision);
@@ -211,6 +225,7 @@ class Matcher {
   std::unique_ptr<WorkerPool> pool_;      // query threads
   std::unique_ptr<ScratchPool> scratch_;  // queries' score arrays
   mutable std::atomic<int> queries_in_flight_{0};
+  mutable std::atomic<uint64_t> rerank_retries_{0};
   std::shared_ptr<const Catalog> catalog_;  // follower thread only
 
   mutable absl::Mutex mu_;

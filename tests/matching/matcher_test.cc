@@ -589,6 +589,7 @@ TEST_F(MatcherTest, CandidatePruningKeepsResultsExact) {
     options.rerank_pool = pool;
     MatcherOptions unpruned_options = options;
     unpruned_options.prune_candidates = false;
+    unpruned_options.lazy_rerank = false;
     Matcher pruned(analyzer_, Regions(), options);
     Matcher unpruned(analyzer_, Regions(), unpruned_options);
     // Three threads over ranges of 500 experts: a range across the base
@@ -643,6 +644,84 @@ TEST_F(MatcherTest, CandidatePruningKeepsResultsExact) {
       }
     }
   }
+}
+
+// MatchExperts scores the components of only the most relevant candidates
+// that prove its picks (MatcherOptions::lazy_rerank); the results must be
+// those of the whole pool, to the bit. Organisations with many equally
+// relevant experts make the same-organisation penalty reach past the first
+// candidates scored, so some queries need the pool after all.
+TEST_F(MatcherTest, LazyRerankingKeepsResultsExact) {
+  const std::vector<std::string> words = {
+      "woningbouw", "energietransitie", "jeugdzorg", "klimaatadaptatie", "stikstof",
+      "armoede",    "mobiliteit",       "privacy",   "waterberging"};
+  std::mt19937 rng(11);
+  auto pick = [&](const std::vector<std::string>& from) {
+    return from[std::uniform_int_distribution<size_t>(0, from.size() - 1)(rng)];
+  };
+  std::vector<rv1::Expert> experts;
+  // 30 experts of one organisation, the most relevant to "woningbouw", and
+  // 30 of as many other organisations, the same but for 4 hours less a week
+  // (0.02 less relevant, less than the penalty of 0.04 for a second pick of
+  // one organisation): the second pick is one of the others, which are not
+  // among the first 20 most relevant.
+  for (int i = 0; i < 60; ++i) {
+    ExpertSpec spec{(i < 30 ? "same" : "other") + std::to_string(i % 30),
+                    i < 30 ? "groot" : "klein" + std::to_string(i),
+                    type::GOVERNMENT_LAYER_MUNICIPAL,
+                    "adviseur woningbouw",
+                    "woningbouw en woningbouwopgave",
+                    {{"woningbouw", 4}},
+                    {}};
+    spec.hours = i < 30 ? 16 : 12;
+    experts.push_back(MakeExpert(spec));
+  }
+  // And 1,000 of 40 organisations with random words.
+  for (int i = 0; i < 1000; ++i) {
+    ExpertSpec spec{"r" + std::to_string(i),
+                    "o" + std::to_string(i % 40),
+                    static_cast<type::GovernmentLayer>(1 + i % 5),
+                    pick(words),
+                    "",
+                    {{pick(words), 1 + static_cast<int>(rng() % 5)}},
+                    {i % 2 ? "GM0344" : "PV26"}};
+    for (int w = 0; w < 8; ++w) spec.bio += pick(words) + " ";
+    spec.hours = static_cast<int>(rng() % 20);
+    spec.perspectives = {static_cast<type::Perspective>(1 + i % 4)};
+    experts.push_back(MakeExpert(spec));
+  }
+  MatcherOptions whole_pool;
+  whole_pool.lazy_rerank = false;
+  Matcher lazy(analyzer_, Regions(), MatcherOptions{});
+  Matcher reference(analyzer_, Regions(), whole_pool);
+  lazy.Load({}, experts, {}, {}, 100);
+  reference.Load({}, experts, {}, {}, 100);
+  int queries = 0;
+  for (int q = 0; q < 60; ++q) {
+    v1::MatchExpertsRequest req;
+    req.set_page_size(q % 3 == 0 ? 5 : (q % 3 == 1 ? 10 : 25));
+    rv1::Challenge* c = req.mutable_challenge()->mutable_inline_();
+    c->set_title(q % 6 == 0 ? "woningbouw" : pick(words) + " " + pick(words));
+    c->set_description(q % 6 == 0 ? "woningbouwopgave" : pick(words));
+    c->set_owner_organisation("organisations/o0");
+    if (q % 2) c->add_required_skills()->set_name(pick(words));
+    if (q % 10 == 9) c->add_desired_layers(type::GOVERNMENT_LAYER_NATIONAL);
+    if (q % 10 == 7) c->add_desired_perspectives(type::PERSPECTIVE_EXECUTION);
+    if (q % 8 == 5) req.mutable_filters()->set_min_available_hours(10);
+    auto a = lazy.MatchExperts(req);
+    auto b = reference.MatchExperts(req);
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_GT(a->matches_size(), 0) << "query " << q;
+    EXPECT_EQ(Names(*a), Names(*b)) << "query " << q;
+    // Scores and explanations too: every component, to the bit.
+    EXPECT_TRUE(a->SerializeAsString() == b->SerializeAsString()) << "query " << q;
+    ++queries;
+  }
+  // Some queries needed the pool (at least the 10 for "woningbouw"), and
+  // most did not.
+  EXPECT_GE(lazy.rerank_retries(), 10u);
+  EXPECT_LT(lazy.rerank_retries(), static_cast<uint64_t>(queries) / 2);
+  EXPECT_EQ(reference.rerank_retries(), 0u);
 }
 
 TEST_F(MatcherTest, UnknownOrEmptyChallengeIsAnError) {
