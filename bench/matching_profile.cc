@@ -170,8 +170,6 @@ std::vector<mv1::MatchExpertsRequest> Queries(const std::string& path) {
     q->set_title(c.title());
     q->set_description(c.description());
     *q->mutable_required_skills() = c.required_skills();
-    *q->mutable_desired_layers() = c.desired_layers();
-    *q->mutable_desired_perspectives() = c.desired_perspectives();
     out.push_back(std::move(req));
   });
   return out;
