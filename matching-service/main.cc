@@ -88,6 +88,10 @@ ABSL_FLAG(int, query_threads, 0,
           "Threads that score one MatchExperts query, each over a range of the "
           "experts (0: one per core); indexes under 25,000 experts per thread use "
           "fewer.");
+ABSL_FLAG(bool, lazy_rerank, true,
+          "MatchExperts scores only as many of the most relevant candidates as prove "
+          "its picks; false: the whole re-ranking pool every time. The results are the "
+          "same; only to compare speed.");
 ABSL_FLAG(absl::Duration, registry_keepalive, absl::Seconds(30),
           "Ping the registry this often when nothing else arrives, and drop a connection "
           "that does not answer within as long: the follower then reconnects, instead "
@@ -205,6 +209,7 @@ int Run(const MatchingServerOptions& o) {
 
   MatcherOptions matcher_options;
   matcher_options.query_threads = absl::GetFlag(FLAGS_query_threads);
+  matcher_options.lazy_rerank = absl::GetFlag(FLAGS_lazy_rerank);
   Matcher matcher(analyzer->get(), *std::move(regions), matcher_options);
   // DESIGN.md: open without credentials in --insecure mode; otherwise every
   // call authenticates, with tokens and certificates checked by the registry.
