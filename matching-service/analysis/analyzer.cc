@@ -44,9 +44,8 @@ struct Analyzer::Phrase {
   std::vector<int> groups;                           // synonym groups it is in
 };
 
-// Per-thread scratch space and word cache.
+// Scratch space and word cache of one call at a time.
 struct Analyzer::ThreadState {
-  uint64_t owner = 0;  // id_ of the Analyzer whose words are cached
   // node_hash_map: WordInfo addresses stay valid while a text is analysed.
   absl::node_hash_map<std::string, WordInfo> words;
   // Words of the current text that did not fit in `words` any more.
@@ -58,9 +57,38 @@ struct Analyzer::ThreadState {
 
 enum class Analyzer::Mode { kDutch, kEnglish, kBoth };
 
-namespace {
+// A state borrowed from an Analyzer's states_ for one call, given back when
+// the lease goes. Movable.
+class Analyzer::StateLease {
+ public:
+  explicit StateLease(const Analyzer* analyzer) : analyzer_(analyzer) {
+    {
+      absl::MutexLock lock(&analyzer->states_mu_);
+      if (analyzer->states_.empty()) {
+        ++analyzer->states_made_;
+      } else {
+        state_ = std::move(analyzer->states_.back());
+        analyzer->states_.pop_back();
+      }
+    }
+    if (state_ == nullptr) state_ = std::make_unique<ThreadState>();
+  }
+  StateLease(StateLease&& other) noexcept = default;
+  StateLease& operator=(StateLease&&) = delete;
+  ~StateLease() {
+    if (state_ == nullptr) return;
+    absl::MutexLock lock(&analyzer_->states_mu_);
+    analyzer_->states_.push_back(std::move(state_));
+  }
 
-std::atomic<uint64_t> next_analyzer_id{1};
+  ThreadState& operator*() const { return *state_; }
+
+ private:
+  const Analyzer* analyzer_;
+  std::unique_ptr<ThreadState> state_;
+};
+
+namespace {
 
 bool HasDigit(absl::string_view word) {
   for (char c : word) {
@@ -188,8 +216,7 @@ absl::StatusOr<std::unique_ptr<Analyzer>> Analyzer::Create(AnalyzerOptions optio
 Analyzer::Analyzer(const AnalyzerOptions& options,
                    const std::vector<std::string>& lexicon,
                    const std::vector<std::string>& synonym_words)
-    : id_(next_analyzer_id.fetch_add(1)),
-      compound_part_weight_(options.compound_part_weight),
+    : compound_part_weight_(options.compound_part_weight),
       synonym_weight_(options.synonym_weight),
       splitter_(lexicon, synonym_words) {}
 
@@ -283,12 +310,9 @@ Analyzer::WordInfo Analyzer::ComputeWordInfo(absl::string_view word) const {
   return info;
 }
 
-Analyzer::ThreadState& Analyzer::Prepare(absl::string_view text, Mode* mode) const {
-  thread_local ThreadState state;
-  if (state.owner != id_) {
-    state.words.clear();
-    state.owner = id_;
-  }
+Analyzer::StateLease Analyzer::Prepare(absl::string_view text, Mode* mode) const {
+  StateLease lease(this);
+  ThreadState& state = *lease;
   state.uncached.clear();
   Tokenize(text, &state.tokens, &state.folded);
   state.infos.clear();
@@ -299,7 +323,7 @@ Analyzer::ThreadState& Analyzer::Prepare(absl::string_view text, Mode* mode) con
     const WordInfo* info;
     if (const auto it = state.words.find(word); it != state.words.end()) {
       info = &it->second;
-    } else if (state.words.size() < kMaxCachedWordsPerThread) {
+    } else if (state.words.size() < kMaxCachedWords) {
       info = &state.words.emplace(std::string(word), ComputeWordInfo(word)).first->second;
     } else {
       // A full cache keeps what it has: frequent words arrive early, so the
@@ -311,7 +335,7 @@ Analyzer::ThreadState& Analyzer::Prepare(absl::string_view text, Mode* mode) con
     english += info->stop_languages == kEnglishStopWord;
   }
   *mode = dutch > english ? Mode::kDutch : english > dutch ? Mode::kEnglish : Mode::kBoth;
-  return state;
+  return lease;
 }
 
 template <typename Fn>
@@ -351,7 +375,8 @@ std::vector<AnalyzedTerm> Analyzer::AnalyzeDocument(absl::string_view text) cons
 template <typename Emit>
 void Analyzer::EmitDocumentTerms(absl::string_view text, Emit emit) const {
   Mode mode;
-  const ThreadState& state = Prepare(text, &mode);
+  const StateLease lease = Prepare(text, &mode);
+  const ThreadState& state = *lease;
   int group = 0;
   for (size_t i = 0; i < state.tokens.size(); ++i) {
     const WordInfo& info = *state.infos[i];
@@ -394,7 +419,8 @@ void Analyzer::ForEachDocumentTerm(
 
 std::vector<AnalyzedTerm> Analyzer::AnalyzeQuery(absl::string_view text) const {
   Mode unused;  // a query gets both stems whatever its language
-  const ThreadState& state = Prepare(text, &unused);
+  const StateLease lease = Prepare(text, &unused);
+  const ThreadState& state = *lease;
   std::vector<AnalyzedTerm> terms;
   int group = 0;
   const auto add_synonyms = [&](GroupBuilder& builder, const Stems& stems, float weight) {

@@ -30,11 +30,13 @@
 // "woningbouw") is the synonym file's job, not the stemmers'.
 //
 // Thread-safe: immutable after Create; every method may be called from any
-// number of threads. Each thread keeps its own Snowball stemmers and a cache
-// of analysed words, which makes a repeated word cost one hash lookup. The
-// cache takes the first kMaxCachedWordsPerThread distinct words it sees (about
-// 10 MB; frequent words come early) and then stops growing. A thread that
-// alternates between two Analyzer objects empties its cache at each switch.
+// number of threads. Each thread keeps its own Snowball stemmers. Analysed
+// words are cached, which makes a repeated word cost one hash lookup: each
+// call borrows one of the Analyzer's caches, the one returned last, so a
+// thread that comes and goes (a server's request threads do) still finds
+// the words it needs analysed. There are as many caches as calls ran at
+// once; each takes the first kMaxCachedWords distinct words it sees (about
+// 10 MB; frequent words come early) and then stops growing.
 //
 // Example:
 //   auto analyzer = Analyzer::Create({});  // shipped synonyms and lexicon
@@ -57,6 +59,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "matching-service/analysis/compound_splitter.h"
 #include "matching-service/analysis/data_files.h"
 
@@ -121,8 +124,8 @@ inline size_t TermHash(absl::string_view term) {
 
 class Analyzer {
  public:
-  // Per-thread cache bound (see the class comment).
-  static constexpr size_t kMaxCachedWordsPerThread = 1 << 16;
+  // Bound of each word cache (see the class comment).
+  static constexpr size_t kMaxCachedWords = 1 << 16;
 
   // Loads and checks the data files. NOT_FOUND when a file cannot be read;
   // INVALID_ARGUMENT naming every bad line ("synonyms.txt:12: ...") or a
@@ -164,11 +167,18 @@ class Analyzer {
   //   {"woningbouw", kSynonym}, {"volkshuisvest", kSynonym}, ... (all group 0)
   std::vector<AnalyzedTerm> AnalyzeQuery(absl::string_view text) const;
 
+  // Word caches made so far (see the class comment); for tests and metrics.
+  size_t word_caches() const {
+    absl::MutexLock lock(&states_mu_);
+    return states_made_;
+  }
+
  private:
   struct Stems;
   struct WordInfo;
   struct Phrase;
   struct ThreadState;
+  class StateLease;
   enum class Mode;
 
   Analyzer(const AnalyzerOptions& options, const std::vector<std::string>& lexicon,
@@ -181,16 +191,18 @@ class Analyzer {
   void EmitDocumentTerms(absl::string_view text, Emit emit) const;
   Stems ComputeStems(absl::string_view word) const;
   WordInfo ComputeWordInfo(absl::string_view word) const;
-  // This thread's state (its cache emptied first if it belonged to another
-  // Analyzer) with `text` tokenised into it; `*mode` is set to the language
-  // detected.
-  ThreadState& Prepare(absl::string_view text, Mode* mode) const;
+  // A state borrowed for one call (the last one returned, else a new one),
+  // with `text` tokenised into it; `*mode` is set to the language detected.
+  StateLease Prepare(absl::string_view text, Mode* mode) const;
   // Calls fn(phrase, last_token) for every synonym-file phrase that starts at
   // token `first` of the prepared text.
   template <typename Fn>
   void ForEachPhraseAt(const ThreadState& state, size_t first, Fn fn) const;
 
-  const uint64_t id_;  // tells this Analyzer's thread caches from others'
+  // States not borrowed, the last returned at the back.
+  mutable absl::Mutex states_mu_;
+  mutable std::vector<std::unique_ptr<ThreadState>> states_ ABSL_GUARDED_BY(states_mu_);
+  mutable size_t states_made_ ABSL_GUARDED_BY(states_mu_) = 0;
   const float compound_part_weight_;
   const float synonym_weight_;
   CompoundSplitter splitter_;
