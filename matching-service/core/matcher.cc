@@ -281,7 +281,8 @@ class Ranking {
     return picked;
   }
 
-  // Times Match() needed more candidates than it first scored (for tests).
+  // Times Match() needed more candidates than it first scored (Matcher adds
+  // them up for tests and benchmarks).
   int lazy_retries() const { return lazy_retries_; }
 
   // select(keep, top): the `keep` most relevant experts into `top`, as
@@ -524,7 +525,7 @@ class Ranking {
   // every pick beats what any other candidate could score at its step.
   // False when that is not shown (then `picked` is incomplete).
   bool RerankProven(std::vector<Candidate> top, size_t k,
-                    std::vector<Candidate>& picked) {
+                    std::vector<Candidate>& picked) const {
     return RerankFrom(std::move(top), k, /*complete=*/false, picked);
   }
 
