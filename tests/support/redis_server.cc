@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <sys/time.h>
 
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -15,30 +14,13 @@
 #include "absl/strings/str_cat.h"
 
 namespace samenspel::test_support {
-namespace {
-
-absl::StatusOr<std::string> MakeTempDir() {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string pattern =
-      absl::StrCat(tmp != nullptr && *tmp ? tmp : "/tmp", "/samenspel-redis-XXXXXX");
-  if (mkdtemp(pattern.data()) == nullptr) {
-    return absl::InternalError(
-        absl::StrCat("mkdtemp ", pattern, ": ", std::strerror(errno)));
-  }
-  return pattern;
-}
-
-}  // namespace
-
 absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Create(
     RedisServerOptions options) {
   absl::Status last = absl::UnknownError("not started");
   for (int attempt = 0; attempt < 3; ++attempt) {
     absl::StatusOr<int> port = FreePort();
     if (!port.ok()) return port.status();
-    absl::StatusOr<std::string> dir = MakeTempDir();
-    if (!dir.ok()) return dir.status();
-    std::unique_ptr<RedisServer> server(new RedisServer(options, *port, *std::move(dir)));
+    std::unique_ptr<RedisServer> server(new RedisServer(options, *port));
     last = server->Start();
     if (last.ok()) return server;
     // Another process may have taken the port between FreePort() and the
@@ -48,14 +30,11 @@ absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Create(
   return last;
 }
 
-RedisServer::RedisServer(RedisServerOptions options, int port, std::string dir)
-    : options_(std::move(options)), port_(port), dir_(std::move(dir)) {}
+RedisServer::RedisServer(RedisServerOptions options, int port)
+    : options_(std::move(options)), port_(port) {}
 
-RedisServer::~RedisServer() {
-  (void)Stop();
-  std::error_code ignored;
-  std::filesystem::remove_all(dir_, ignored);
-}
+// dir_ removes the data directory after this.
+RedisServer::~RedisServer() { (void)Stop(); }
 
 std::string RedisServer::address() const { return absl::StrCat(host_, ":", port_); }
 
@@ -64,7 +43,7 @@ absl::Status RedisServer::Start() {
   std::vector<std::string> argv = {options_.executable};
   if (!options_.sentinel_config.empty()) {
     // A restarted sentinel keeps what it rewrote into its file.
-    const std::string config = absl::StrCat(dir_, "/sentinel.conf");
+    const std::string config = dir_.File("sentinel.conf");
     if (!std::filesystem::exists(config)) {
       std::ofstream out(config);
       out << options_.sentinel_config << "\n";
@@ -72,8 +51,8 @@ absl::Status RedisServer::Start() {
     }
     argv.insert(argv.end(), {config, "--sentinel"});
   }
-  argv.insert(argv.end(), {"--port", absl::StrCat(port_), "--bind", host_, "--dir", dir_,
-                           "--daemonize", "no"});
+  argv.insert(argv.end(), {"--port", absl::StrCat(port_), "--bind", host_, "--dir",
+                           dir_.path(), "--daemonize", "no"});
   if (options_.sentinel_config.empty()) {
     argv.insert(argv.end(), {"--save", "", "--appendonly",
                              options_.appendonly ? "yes" : "no", "--appendfsync",
@@ -84,7 +63,7 @@ absl::Status RedisServer::Start() {
   }
   argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
   SubprocessOptions process_options;
-  process_options.output_path = absl::StrCat(dir_, "/redis.log");
+  process_options.output_path = dir_.File("redis.log");
   absl::StatusOr<std::unique_ptr<Subprocess>> process =
       Subprocess::Start(std::move(argv), process_options);
   if (!process.ok()) return process.status();
@@ -161,7 +140,7 @@ bool RedisServer::AnswersPing() {
 }
 
 std::string RedisServer::LogTail() const {
-  std::ifstream in(absl::StrCat(dir_, "/redis.log"));
+  std::ifstream in(dir_.File("redis.log"));
   std::stringstream text;
   text << in.rdbuf();
   const std::string log = text.str();

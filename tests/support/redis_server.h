@@ -23,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 namespace samenspel::test_support {
 
@@ -81,17 +82,17 @@ class RedisServer {
   // "127.0.0.1:<port>".
   std::string address() const;
   // The data directory (AOF files, and the server's log "redis.log").
-  const std::string& dir() const { return dir_; }
+  const std::string& dir() const { return dir_.path(); }
 
  private:
-  RedisServer(RedisServerOptions options, int port, std::string dir);
+  RedisServer(RedisServerOptions options, int port);
   bool AnswersPing();
   std::string LogTail() const;
 
   const RedisServerOptions options_;
   const std::string host_ = "127.0.0.1";
   const int port_;
-  const std::string dir_;
+  const TempDir dir_{"samenspel-redis"};
   std::unique_ptr<Subprocess> process_;
   bool paused_ = false;
 };
