@@ -120,18 +120,20 @@ struct PostingList {
   uint32_t size = 0;
   uint16_t max_impact = 0;  // the highest impact, without the skill bit
 
-  // The tf and impact of `doc`; false when absent.
+  // The first position whose doc is >= `doc` (size when none is).
   //
   // A term's experts are spread about evenly over the doc ids, so the
   // position is guessed by interpolation, then bracketed by galloping from
   // the guess and searched within the bracket: a few probes near one place
   // instead of a binary search's ~log2(size) scattered ones (explanations
-  // look up every query term for every result). O(log size) at worst.
-  bool Find(uint32_t doc, FieldTf* tf, uint16_t* impact) const {
-    if (size == 0 || doc < docs[0] || doc > docs[size - 1]) return false;
+  // look up every query term for every result, and the accumulation finds
+  // where its ranges of experts start in every term). O(log size) at worst.
+  uint32_t LowerBound(uint32_t doc) const {
+    if (size == 0 || doc <= docs[0]) return 0;
+    if (doc > docs[size - 1]) return size;
+    // docs[0] < doc <= docs[size - 1], so size >= 2 and span > 0.
     const uint64_t span = uint64_t{docs[size - 1]} - docs[0];
-    const size_t guess =
-        span == 0 ? 0 : static_cast<size_t>(uint64_t{doc - docs[0]} * (size - 1) / span);
+    const size_t guess = static_cast<size_t>(uint64_t{doc - docs[0]} * (size - 1) / span);
     // The first position whose doc is >= `doc` lies in [lo, hi].
     size_t lo, hi;
     if (docs[guess] >= doc) {
@@ -155,11 +157,28 @@ struct PostingList {
         lo = guess + step + 1;
       }
     }
-    const uint32_t* p = std::lower_bound(docs + lo, docs + hi, doc);
-    if (*p != doc) return false;
-    *tf = tfs[p - docs];
-    *impact = impacts[p - docs];
+    return static_cast<uint32_t>(std::lower_bound(docs + lo, docs + hi, doc) - docs);
+  }
+
+  // The tf and impact of `doc`; false when absent.
+  bool Find(uint32_t doc, FieldTf* tf, uint16_t* impact) const {
+    const uint32_t i = LowerBound(doc);
+    if (i == size || docs[i] != doc) return false;
+    *tf = tfs[i];
+    *impact = impacts[i];
     return true;
+  }
+
+  // The postings of docs in [lo, hi).
+  PostingList Slice(uint32_t lo, uint32_t hi) const {
+    const uint32_t first = LowerBound(lo);
+    const uint32_t last = std::max(first, LowerBound(hi));
+    PostingList s = *this;
+    s.docs += first;
+    s.impacts += first;
+    s.tfs += first;
+    s.size = last - first;
+    return s;
   }
 };
 

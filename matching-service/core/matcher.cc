@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -154,6 +155,36 @@ struct Candidate {
   double score() const { return relevance() + diversity; }
 };
 
+// A candidate's upper bound of relevance and its doc in one integer
+// whose descending order is by bound, descending, then by doc: the sorts
+// of Evaluate() compare integers. The bound is kept as the float at or
+// above it, so it stays an upper bound.
+struct Ub {
+  uint64_t key;
+
+  static Ub Of(double bound, uint32_t doc) {
+    // Bounds are positive (they include the region and availability
+    // maxima), so their float bits order as they do.
+    float f = static_cast<float>(std::max(bound, 0.0));
+    if (f < bound) f = std::nextafter(f, HUGE_VALF);
+    return Ub{uint64_t{std::bit_cast<uint32_t>(f)} << 32 | (UINT32_MAX - doc)};
+  }
+  float bound() const { return std::bit_cast<float>(static_cast<uint32_t>(key >> 32)); }
+  uint32_t doc() const { return UINT32_MAX - static_cast<uint32_t>(key); }
+  bool operator>(const Ub& other) const { return key > other.key; }
+};
+
+// A range of experts after the accumulation, seen by its own thread
+// while the range's scores are in that thread's cache: the best text
+// score, the first expert with it, how many have a text score, and the
+// text and skills scores of the touched experts at multiples of a step.
+struct RangeStats {
+  float max_text = 0;
+  uint32_t first_max = 0;
+  size_t touched = 0;
+  std::vector<std::pair<float, float>> samples;
+};
+
 }  // namespace
 
 // Scratch space for accumulating one query's scores over all docs: sized to
@@ -168,6 +199,15 @@ struct Scratch {
   std::vector<float> skill;  // per doc: upper bound of the skills component so far
   // Per doc: the best term so far of one word group.
   std::vector<float> group_text, group_skill;
+  // A query's lists, kept for the next query with their capacity, so that
+  // a query allocates none of them: an allocation this large after many
+  // small frees (an explanation's strings) makes glibc consolidate its
+  // free chunks, which took ~4% of a thread at 100k experts, in the middle
+  // of the accumulation.
+  std::vector<RangeStats> stats;          // per range of the accumulation
+  std::vector<std::vector<Ub>> part_ubs;  // per part of a collection
+  std::vector<Ub> ubs;                    // collected candidates
+  std::vector<double> sample;             // sampled bounds
 
   void Prepare(size_t n) {
     if (text.size() < n) {
@@ -326,7 +366,8 @@ class Ranking {
             : std::max<int>(threads, (docs + kMaxDocsPerRange - 1) / kMaxDocsPerRange);
     ranges_.resize(parts + 1);
     for (int p = 0; p <= parts; ++p) ranges_[p] = uint64_t{docs} * p / parts;
-    std::vector<RangeStats> stats(parts);
+    std::vector<RangeStats>& stats = sc.stats;
+    stats.resize(parts);
     // Select() samples the bounds of about 16 * keep experts, and at least
     // kMinSamples (its threshold's rank would be too coarse).
     const uint32_t sample_step = std::max<uint32_t>(
@@ -338,7 +379,7 @@ class Ranking {
                         absl::MakeConstSpan(plan_.data() + g.begin, plan_.data() + g.end),
                         ranges_[p], ranges_[p + 1]);
       }
-      stats[p] = StatsOf(sc, ranges_[p], ranges_[p + 1], sample_step);
+      StatsOf(sc, ranges_[p], ranges_[p + 1], sample_step, stats[p]);
     });
     pass_ranges_ = spread_ ? ranges_ : std::vector<uint32_t>{0, docs};
     use([&](size_t keep, std::vector<Candidate>& top) { Select(sc, keep, stats, top); });
@@ -359,18 +400,9 @@ class Ranking {
     }
   }
 
-  // A range of experts after the accumulation, seen by its own thread
-  // while the range's scores are in that thread's cache: the best text
-  // score, the first expert with it, how many have a text score, and the
-  // text and skills scores of the touched experts at multiples of a step.
-  struct RangeStats {
-    float max_text = 0;
-    uint32_t first_max = 0;
-    size_t touched = 0;
-    std::vector<std::pair<float, float>> samples;
-  };
-  static RangeStats StatsOf(const Scratch& sc, uint32_t lo, uint32_t hi,
-                            uint32_t sample_step) {
+  // Sets `r` to the stats of [lo, hi).
+  static void StatsOf(const Scratch& sc, uint32_t lo, uint32_t hi, uint32_t sample_step,
+                      RangeStats& r) {
     // Scores are never negative, so their bits order as they do: integer
     // operations, which the compiler vectorises.
     const float* const text = sc.text.data();
@@ -381,16 +413,17 @@ class Ranking {
       max_bits = std::max(max_bits, bits);
       touched += bits != 0;
     }
-    RangeStats r;
     r.max_text = std::bit_cast<float>(max_bits);
+    r.first_max = 0;
     r.touched = touched;
-    if (touched == 0) return r;
+    r.samples.clear();
+    if (touched == 0) return;
     r.first_max = lo + FindScore(text + lo, hi - lo, r.max_text);
+    r.samples.reserve((hi - lo) / sample_step + 1);
     for (uint32_t doc = (lo + sample_step - 1) / sample_step * sample_step; doc < hi;
          doc += sample_step) {
       if (text[doc] != 0) r.samples.emplace_back(text[doc], sc.skill[doc]);
     }
-    return r;
   }
 
   void Components(Candidate& c) const {
@@ -767,6 +800,9 @@ class Ranking {
     TermId id;
     float weight;  // per impact unit: TermWeight * TextFormula::kImpactUnit
     float skill;   // SkillBoundWeight
+    // The term's postings in the base and in the delta (looked up once per
+    // query, not once per range of the accumulation).
+    const std::pair<PostingList, PostingList>* lists;
   };
   // A word group: its terms, plan_[begin, end).
   struct GroupPlan {
@@ -807,7 +843,7 @@ class Ranking {
       for (; i < q_.terms.size() && q_.terms[i].group == group; ++i) {
         const QueryTerm& t = q_.terms[i];
         terms.push_back(TermPlan{t.id, TermWeight(t) * TextFormula::kImpactUnit,
-                                 SkillBoundWeight(t)});
+                                 SkillBoundWeight(t), &term_lists_[i]});
       }
       std::sort(terms.begin(), terms.end(),
                 [](const TermPlan& a, const TermPlan& b) { return a.id < b.id; });
@@ -845,21 +881,12 @@ class Ranking {
   // The same for one segment, its docs in [lo, hi).
   void AccumulateTerms(Scratch& sc, absl::Span<const TermPlan> terms, const Segment& seg,
                        uint32_t lo, uint32_t hi) const {
-    const uint32_t offset = &seg == s_.base.get() ? 0 : s_.base->size();
+    const bool in_base = &seg == s_.base.get();
+    const uint32_t offset = in_base ? 0 : s_.base->size();
     // A term's postings in [lo, hi).
-    auto postings = [&](TermId id) {
-      PostingList list = seg.Postings(id);
-      if (lo > 0 || hi < seg.size()) {
-        const uint32_t* end = list.docs + list.size;
-        const uint32_t* first = lo > 0 ? std::lower_bound(list.docs, end, lo) : list.docs;
-        const uint32_t* last = hi < seg.size() ? std::lower_bound(first, end, hi) : end;
-        const size_t skip = first - list.docs;
-        list.docs += skip;
-        list.impacts += skip;
-        list.tfs += skip;
-        list.size = last - first;
-      }
-      return list;
+    auto postings = [&](const TermPlan& t) {
+      const PostingList& list = in_base ? t.lists->first : t.lists->second;
+      return lo > 0 || hi < seg.size() ? list.Slice(lo, hi) : list;
     };
     float* const text = sc.text.data() + offset;
     float* const skill = sc.skill.data() + offset;
@@ -870,7 +897,7 @@ class Ranking {
     for (const TermPlan& t : terms) skills = skills || t.skill > 0;
     if (terms.size() == 1) {
       const TermPlan& t = terms[0];
-      const PostingList list = postings(t.id);
+      const PostingList list = postings(t);
       for (uint32_t i = 0; i < list.size; ++i) {
         text[list.docs[i]] += t.weight * static_cast<float>(list.impacts[i] & kMask);
       }
@@ -887,8 +914,13 @@ class Ranking {
     // zeroes it).
     float* const group_text = sc.group_text.data() + offset;
     float* const group_skill = sc.group_skill.data() + offset;
-    for (const TermPlan& t : terms) {
-      const PostingList list = postings(t.id);
+    // Each term's postings, found once for both visits.
+    absl::InlinedVector<PostingList, 16> lists;
+    lists.reserve(terms.size());
+    for (const TermPlan& t : terms) lists.push_back(postings(t));
+    for (size_t j = 0; j < terms.size(); ++j) {
+      const TermPlan& t = terms[j];
+      const PostingList& list = lists[j];
       for (uint32_t i = 0; i < list.size; ++i) {
         float& best = group_text[list.docs[i]];
         best = std::max(best, t.weight * static_cast<float>(list.impacts[i] & kMask));
@@ -900,8 +932,7 @@ class Ranking {
         }
       }
     }
-    for (const TermPlan& t : terms) {
-      const PostingList list = postings(t.id);
+    for (const PostingList& list : lists) {
       for (uint32_t i = 0; i < list.size; ++i) {
         const uint32_t doc = list.docs[i];
         text[doc] += group_text[doc];
@@ -921,24 +952,6 @@ class Ranking {
     return s_.alive(doc) && PassesCheap(doc) && PassesHours(doc);
   }
 
-  // A candidate's upper bound of relevance and its doc in one integer
-  // whose descending order is by bound, descending, then by doc: the sorts
-  // of Evaluate() compare integers. The bound is kept as the float at or
-  // above it, so it stays an upper bound.
-  struct Ub {
-    uint64_t key;
-
-    static Ub Of(double bound, uint32_t doc) {
-      // Bounds are positive (they include the region and availability
-      // maxima), so their float bits order as they do.
-      float f = static_cast<float>(std::max(bound, 0.0));
-      if (f < bound) f = std::nextafter(f, HUGE_VALF);
-      return Ub{uint64_t{std::bit_cast<uint32_t>(f)} << 32 | (UINT32_MAX - doc)};
-    }
-    float bound() const { return std::bit_cast<float>(static_cast<uint32_t>(key >> 32)); }
-    uint32_t doc() const { return UINT32_MAX - static_cast<uint32_t>(key); }
-    bool operator>(const Ub& other) const { return key > other.key; }
-  };
   static bool Better(const Candidate& a, const Candidate& b) {
     return a.relevance() > b.relevance() ||
            (a.relevance() == b.relevance() && a.doc < b.doc);
@@ -1076,8 +1089,9 @@ class Ranking {
     // Collects the touched experts whose bound is in [lo, hi): a float
     // filter (with a margin for its rounding) before the exact bound; each
     // range on its thread.
-    std::vector<Ub> ubs;
-    std::vector<std::vector<Ub>> part_ubs(pass_parts());
+    std::vector<Ub>& ubs = sc.ubs;
+    std::vector<std::vector<Ub>>& part_ubs = sc.part_ubs;
+    part_ubs.resize(pass_parts());
     auto collect = [&](double lo, double hi) {
       const float scale = static_cast<float>(text_scale_);
       const float cap = static_cast<float>(skills_cap);
@@ -1113,7 +1127,8 @@ class Ranking {
     // them out of the sort; they are taken after all if the result is
     // weaker. The threshold is at least the sample's 4th best bound: the
     // best alone can be an outlier that only a handful of experts reach.
-    std::vector<double> sample;
+    std::vector<double>& sample = sc.sample;
+    sample.clear();
     size_t rank = 0;
     if (touched > 32 * keep) {
       for (const RangeStats& r : stats) {

@@ -76,7 +76,7 @@ TEST(InternerTest, IdsAreDenseStableAndValuesMadeOnce) {
   EXPECT_EQ(interner.key(10001), "code9999");
 }
 
-TEST(PostingListTest, FindAgreesWithABinarySearchOnEveryShapeOfList) {
+TEST(PostingListTest, FindLowerBoundAndSliceAgreeWithABinarySearchOnEveryShapeOfList) {
   std::mt19937 random(7);
   // Even, clustered and skewed spreads of doc ids, short and long lists.
   for (int shape = 0; shape < 4; ++shape) {
@@ -106,6 +106,19 @@ TEST(PostingListTest, FindAgreesWithABinarySearchOnEveryShapeOfList) {
                                       : static_cast<uint32_t>(random() % 210000);
         const auto it = std::lower_bound(docs.begin(), docs.end(), doc);
         const bool present = it != docs.end() && *it == doc;
+        ASSERT_EQ(list.LowerBound(doc), it - docs.begin())
+            << "shape " << shape << " size " << size << " doc " << doc;
+        // The slice from `doc` up to a second probe (the accumulation's
+        // ranges of experts), also when that is below `doc`.
+        const uint32_t hi = static_cast<uint32_t>(random() % 210000);
+        const auto end = std::max(it, std::lower_bound(docs.begin(), docs.end(), hi));
+        const PostingList slice = list.Slice(doc, hi);
+        ASSERT_EQ(slice.size, end - it) << "slice [" << doc << ", " << hi << ")";
+        if (slice.size > 0) {
+          EXPECT_EQ(slice.docs, docs.data() + (it - docs.begin()));
+          EXPECT_EQ(slice.impacts, impacts.data() + (it - docs.begin()));
+          EXPECT_EQ(slice.tfs, tfs.data() + (it - docs.begin()));
+        }
         FieldTf tf;
         uint16_t impact = 0;
         ASSERT_EQ(list.Find(doc, &tf, &impact), present)
@@ -118,6 +131,16 @@ TEST(PostingListTest, FindAgreesWithABinarySearchOnEveryShapeOfList) {
       }
     }
   }
+}
+
+TEST(PostingListTest, AnEmptyListHasNothingAnywhere) {
+  const PostingList empty;
+  EXPECT_EQ(empty.LowerBound(0), 0u);
+  EXPECT_EQ(empty.LowerBound(12345), 0u);
+  EXPECT_EQ(empty.Slice(0, 100).size, 0u);
+  FieldTf tf;
+  uint16_t impact;
+  EXPECT_FALSE(empty.Find(0, &tf, &impact));
 }
 
 TEST(SegmentTest, BuildKeepsFactsAndPostings) {
