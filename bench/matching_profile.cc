@@ -68,6 +68,10 @@ ABSL_FLAG(int, compare_query_threads, 0,
 ABSL_FLAG(std::string, results_out, "",
           "Write every query's ranked experts with their scores to this file, to "
           "check that a change keeps the rankings exactly.");
+ABSL_FLAG(std::string, responses_out, "",
+          "Write every query's whole response (the explanations too), one per line in "
+          "protobuf text format, to this file, to check that a change keeps them "
+          "exactly.");
 
 namespace samenspel::bench {
 namespace {
@@ -292,6 +296,9 @@ int Main() {
   size_t disagreements = 0;
   const std::string results_path = absl::GetFlag(FLAGS_results_out);
   FILE* results = results_path.empty() ? nullptr : std::fopen(results_path.c_str(), "w");
+  const std::string responses_path = absl::GetFlag(FLAGS_responses_out);
+  FILE* responses =
+      responses_path.empty() ? nullptr : std::fopen(responses_path.c_str(), "w");
   const int rounds = absl::GetFlag(FLAGS_rounds);
   const absl::Duration pause = absl::Microseconds(absl::GetFlag(FLAGS_pause_us));
   for (int r = -1; r < rounds; ++r) {
@@ -306,6 +313,9 @@ int Main() {
       if (results && r == 0) {
         for (const auto& m : response->matches())
           std::fprintf(results, "%s %.9f\n", m.expert().c_str(), m.score());
+      }
+      if (responses && r == 0) {
+        std::fprintf(responses, "%s\n", response->ShortDebugString().c_str());
       }
       if (r >= 0) us.push_back(elapsed);
       if (other) {
@@ -323,6 +333,7 @@ int Main() {
     }
   }
   if (results) std::fclose(results);
+  if (responses) std::fclose(responses);
   std::sort(us.begin(), us.end());
   std::sort(cpu.begin(), cpu.end());
   std::printf(

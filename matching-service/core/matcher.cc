@@ -266,11 +266,29 @@ class Ranking {
                  .value_or(UINT32_MAX);
     region_kind_.assign(vocabulary_.regions.size(), -1);
     national_kind_ = regions_.Match(q_.regions, {}, true).kind;
-    term_weight_.reserve(q_.terms.size());
-    term_lists_.reserve(q_.terms.size());
-    for (const QueryTerm& t : q_.terms) {
-      term_weight_.push_back(static_cast<float>(Idf(s_, t.id) * t.weight));
-      term_lists_.emplace_back(s_.base->Postings(t.id), s_.delta->Postings(t.id));
+    // A term in several word groups (a third of a challenge's terms) is
+    // looked up once.
+    const size_t n = q_.terms.size();
+    first_of_.resize(n);
+    absl::flat_hash_map<TermId, uint32_t> first;
+    first.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      first_of_[i] = first.try_emplace(q_.terms[i].id, i).first->second;
+    }
+    std::vector<double> idf(n);
+    term_weight_.reserve(n);
+    term_lists_.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      const QueryTerm& t = q_.terms[i];
+      const uint32_t j = first_of_[i];
+      if (j == i) {
+        idf[i] = Idf(s_, t.id);
+        term_lists_.emplace_back(s_.base->Postings(t.id), s_.delta->Postings(t.id));
+      } else {
+        idf[i] = idf[j];
+        term_lists_.push_back(term_lists_[j]);
+      }
+      term_weight_.push_back(static_cast<float>(idf[i] * t.weight));
     }
   }
 
@@ -672,27 +690,49 @@ class Ranking {
     // not named to them: one entry without a term, and no query word that
     // only the bio matched.
     const bool hide_bio = !f.info.shares_contact && f.info.organisation != owner_;
-    size_t i = 0;
-    std::vector<std::string> words;
-    absl::flat_hash_map<std::pair<absl::string_view, int>, int> term_entry;
-    absl::flat_hash_set<absl::string_view> words_seen;
+    const size_t n = q_.terms.size();
+    // Per distinct term (first_of_): its tf and impact in this expert,
+    // looked up once; its entry per field in matched_terms (the hidden bio
+    // entry at n); whether it is in `words` yet. Reused by the thread's
+    // next explanation.
+    struct Memo {
+      std::vector<int8_t> found;  // -1: not looked up yet
+      std::vector<FieldTf> tf;
+      std::vector<uint16_t> impact;
+      std::vector<int> entry;  // (term * kNumFields + field) -> index, or -1
+      std::vector<bool> word;
+    };
+    thread_local Memo memo;
+    memo.found.assign(n, -1);
+    memo.tf.resize(n);
+    memo.impact.resize(n);
+    memo.entry.assign((n + 1) * kNumFields, -1);
+    memo.word.assign(n, false);
+    // The query words named in the text component: their count, and the
+    // first eight.
+    size_t word_count = 0;
+    absl::InlinedVector<const QueryTerm*, 8> words;
+    const bool in_base = c.doc < s_.base->size();
+    const uint32_t seg_doc = in_base ? c.doc : c.doc - s_.base->size();
     const FieldLengths& lengths = s_.lengths(c.doc);
-    while (i < q_.terms.size()) {
+    size_t i = 0;
+    while (i < n) {
       const int group = q_.terms[i].group;
       const QueryTerm* best = nullptr;
       float best_score = 0;
       float best_parts[kNumFields] = {};
-      for (; i < q_.terms.size() && q_.terms[i].group == group; ++i) {
+      for (; i < n && q_.terms[i].group == group; ++i) {
         const QueryTerm& t = q_.terms[i];
-        FieldTf tf;
-        uint16_t impact;
-        const bool in_base = c.doc < s_.base->size();
-        const PostingList& list = in_base ? term_lists_[i].first : term_lists_[i].second;
-        if (!list.Find(in_base ? c.doc : c.doc - s_.base->size(), &tf, &impact)) {
-          continue;
+        const uint32_t j = first_of_[i];
+        if (memo.found[j] < 0) {
+          const PostingList& list =
+              in_base ? term_lists_[j].first : term_lists_[j].second;
+          memo.found[j] = list.Find(seg_doc, &memo.tf[j], &memo.impact[j]);
         }
+        if (!memo.found[j]) continue;
+        const uint16_t impact = memo.impact[j];
         float parts[kNumFields];
-        formula_.Parts(tf, lengths, parts);
+        formula_.Parts(memo.tf[j], lengths, parts);
         // The same value the scoring loop added (see AccumulateTerms).
         const float score = TermWeight(t) * TextFormula::kImpactUnit *
                             static_cast<float>(impact & TextFormula::kImpactMask);
@@ -703,18 +743,19 @@ class Ranking {
         }
       }
       if (!best) continue;
+      const uint32_t best_first = first_of_[best - q_.terms.data()];
       const double total = best_parts[0] + best_parts[1] + best_parts[2] + best_parts[3];
       for (int fi = 0; fi < kNumFields; ++fi) {
         if (best_parts[fi] <= 0) continue;
         const double contribution = best_score * text_scale_ * best_parts[fi] / total;
         const bool hidden = hide_bio && fi == kBio;
-        const absl::string_view term = hidden ? absl::string_view() : best->term;
-        auto [it, added] = term_entry.try_emplace({term, fi}, e->matched_terms_size());
-        if (!added) {
-          v1::MatchedTerm* mt = e->mutable_matched_terms(it->second);
+        int& entry = memo.entry[(hidden ? n : best_first) * kNumFields + fi];
+        if (entry >= 0) {
+          v1::MatchedTerm* mt = e->mutable_matched_terms(entry);
           mt->set_contribution(mt->contribution() + contribution);
           continue;
         }
+        entry = e->matched_terms_size();
         auto* mt = e->add_matched_terms();
         if (!hidden) {
           mt->set_term(best->term);
@@ -727,11 +768,16 @@ class Ranking {
           best_parts[kJobTitle] <= 0) {
         continue;  // only the bio has it
       }
-      if (!words_seen.insert(best->term).second) continue;
-      words.push_back(best->source == best->term
-                          ? best->source
-                          : absl::StrCat(best->source, "~", best->term));
+      if (memo.word[best_first]) continue;
+      memo.word[best_first] = true;
+      if (words.size() < 8) words.push_back(best);
+      ++word_count;
     }
+    // A query word as its term matched it: "water", or "sponswerking~sponswerk".
+    auto format_word = [](std::string* out, const QueryTerm* t) {
+      absl::StrAppend(out, t->source);
+      if (t->source != t->term) absl::StrAppend(out, "~", t->term);
+    };
     auto add = [&](const char* name, double value, std::string detail) {
       auto* comp = e->add_components();
       comp->set_name(name);
@@ -739,10 +785,8 @@ class Ranking {
       comp->set_detail(std::move(detail));
     };
     add("text", c.text,
-        absl::StrCat(
-            "matched ", words.size(), " query words: ",
-            absl::StrJoin(words.begin(),
-                          words.begin() + std::min<size_t>(8, words.size()), ", ")));
+        absl::StrCat("matched ", word_count,
+                     " query words: ", absl::StrJoin(words, ", ", format_word)));
     std::vector<std::string> skill_notes;
     for (size_t j = 0; j < q_.skills.size(); ++j) {
       const SkillQuery& sq = q_.skills[j];
@@ -782,7 +826,7 @@ class Ranking {
     e->set_summary(absl::StrCat(
         f.display_name, ": ",
         absl::StrJoin(words.begin(), words.begin() + std::min<size_t>(5, words.size()),
-                      ", "),
+                      ", ", format_word),
         skill_notes.empty() ? "" : "; skills ", absl::StrJoin(skill_notes, "; ")));
     return m;
   }
@@ -1253,6 +1297,8 @@ class Ranking {
   // postings in the base and the delta.
   std::vector<float> term_weight_;
   std::vector<std::pair<PostingList, PostingList>> term_lists_;
+  // Per query term: the index of the first query term with its id.
+  std::vector<uint32_t> first_of_;
   // Set by Score(): the experts of part p are [ranges_[p], ranges_[p + 1])
   // in the accumulation, [pass_ranges_[p], pass_ranges_[p + 1]) in the
   // passes over every expert after it (and the explanations have as many
