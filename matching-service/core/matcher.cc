@@ -935,34 +935,53 @@ class Ranking {
     float* const text = sc.text.data() + offset;
     float* const skill = sc.skill.data() + offset;
     constexpr uint16_t kMask = TextFormula::kImpactMask;
-    constexpr uint16_t kSkill = TextFormula::kSkillBit;
-    // Only terms of required skills touch the skills bound.
-    bool skills = false;
-    for (const TermPlan& t : terms) skills = skills || t.skill > 0;
+    // Only a term of a required skill touches the skills bound, and only
+    // in the experts that have it in their skills field (the skill bit of
+    // its impact): visit(doc) for each of those, gathered a block at a time
+    // without a branch per posting (adding zero to the others changed
+    // nothing).
+    static_assert(TextFormula::kSkillBit == 1 << 15);
+    auto for_skill_docs = [](const PostingList& list, auto&& visit) {
+      constexpr uint32_t kBlock = 512;
+      uint32_t block[kBlock];
+      for (uint32_t start = 0; start < list.size; start += kBlock) {
+        const uint32_t end = std::min(list.size, start + kBlock);
+        uint32_t n = 0;
+        for (uint32_t i = start; i < end; ++i) {
+          block[n] = list.docs[i];
+          n += list.impacts[i] >> 15;  // 1 with the skill bit
+        }
+        for (uint32_t i = 0; i < n; ++i) visit(block[i]);
+      }
+    };
     if (terms.size() == 1) {
       const TermPlan& t = terms[0];
       const PostingList list = postings(t);
       for (uint32_t i = 0; i < list.size; ++i) {
         text[list.docs[i]] += t.weight * static_cast<float>(list.impacts[i] & kMask);
       }
-      if (skills) {
-        for (uint32_t i = 0; i < list.size; ++i) {
-          skill[list.docs[i]] += (list.impacts[i] & kSkill) ? t.skill : 0.0f;
-        }
-      }
+      if (t.skill > 0) for_skill_docs(list, [&](uint32_t doc) { skill[doc] += t.skill; });
       return;
     }
-    // Several terms (a word with its synonyms, stems, compound parts): first
-    // each doc's best term into the group arrays, then, visiting the same
-    // postings again, that best added once (the first visit takes it and
-    // zeroes it).
+    // Several terms (a word with its synonyms, stems, compound parts): each
+    // doc's best term into the group arrays, then that best added once. The
+    // longest list is visited once, last, adding each of its docs' best as
+    // it goes and zeroing it; then the other lists are visited again for
+    // their docs' best (zero when the longest took it already). The best of
+    // a group is the same in any order: the scores are identical to those of
+    // two visits of every list.
     float* const group_text = sc.group_text.data() + offset;
     float* const group_skill = sc.group_skill.data() + offset;
     // Each term's postings, found once for both visits.
     absl::InlinedVector<PostingList, 16> lists;
     lists.reserve(terms.size());
-    for (const TermPlan& t : terms) lists.push_back(postings(t));
+    size_t longest = 0;
     for (size_t j = 0; j < terms.size(); ++j) {
+      lists.push_back(postings(terms[j]));
+      if (lists[j].size > lists[longest].size) longest = j;
+    }
+    for (size_t j = 0; j < terms.size(); ++j) {
+      if (j == longest) continue;
       const TermPlan& t = terms[j];
       const PostingList& list = lists[j];
       for (uint32_t i = 0; i < list.size; ++i) {
@@ -970,24 +989,40 @@ class Ranking {
         best = std::max(best, t.weight * static_cast<float>(list.impacts[i] & kMask));
       }
       if (t.skill > 0) {
-        for (uint32_t i = 0; i < list.size; ++i) {
-          float& best = group_skill[list.docs[i]];
-          best = std::max(best, (list.impacts[i] & kSkill) ? t.skill : 0.0f);
-        }
+        for_skill_docs(list, [&](uint32_t doc) {
+          group_skill[doc] = std::max(group_skill[doc], t.skill);
+        });
       }
     }
-    for (const PostingList& list : lists) {
+    {
+      const TermPlan& t = terms[longest];
+      const PostingList& list = lists[longest];
+      for (uint32_t i = 0; i < list.size; ++i) {
+        const uint32_t doc = list.docs[i];
+        text[doc] += std::max(group_text[doc],
+                              t.weight * static_cast<float>(list.impacts[i] & kMask));
+        group_text[doc] = 0;
+      }
+      if (t.skill > 0) {
+        for_skill_docs(list, [&](uint32_t doc) {
+          skill[doc] += std::max(group_skill[doc], t.skill);
+          group_skill[doc] = 0;
+        });
+      }
+    }
+    for (size_t j = 0; j < terms.size(); ++j) {
+      if (j == longest) continue;
+      const PostingList& list = lists[j];
       for (uint32_t i = 0; i < list.size; ++i) {
         const uint32_t doc = list.docs[i];
         text[doc] += group_text[doc];
         group_text[doc] = 0;
       }
-      if (skills) {
-        for (uint32_t i = 0; i < list.size; ++i) {
-          const uint32_t doc = list.docs[i];
+      if (terms[j].skill > 0) {
+        for_skill_docs(list, [&](uint32_t doc) {
           skill[doc] += group_skill[doc];
           group_skill[doc] = 0;
-        }
+        });
       }
     }
   }

@@ -1,6 +1,7 @@
 #include "matching-service/core/matcher.h"
 
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -641,6 +642,86 @@ TEST_F(MatcherTest, CandidatePruningKeepsResultsExact) {
         EXPECT_EQ(a->matches(i).expert(), b->matches(i).expert()) << "query " << q;
         // The pruned path adds the same float terms in another order.
         EXPECT_NEAR(a->matches(i).score(), b->matches(i).score(), 1e-5) << "query " << q;
+      }
+    }
+  }
+}
+
+// The skills bound of the accumulation must hold for an expert whose skill
+// is a synonym of the required one (a word group of several terms, whose
+// lists the accumulation visits in its own order): experts with a lot of
+// text on the word but without the skill are more relevant by text alone,
+// and only their skills bounds keep the skilled experts among the
+// candidates. Pruned results must equal every touched expert's exact
+// scores.
+TEST_F(MatcherTest, SkillBoundsOfSynonymsKeepPruningExact) {
+  // One synonym group (synonyms.txt): woningcorporatie, housing association,
+  // housing corporation, corporatie, wooncorporatie.
+  const std::vector<std::string> synonyms = {"woningcorporatie", "wooncorporatie",
+                                             "corporatie"};
+  const std::vector<std::string> other = {"archief",    "erfgoed",  "privacy",
+                                          "mobiliteit", "stikstof", "onderwijs"};
+  std::mt19937 rng(5);
+  auto pick = [&](const std::vector<std::string>& words) {
+    return words[std::uniform_int_distribution<size_t>(0, words.size() - 1)(rng)];
+  };
+  std::vector<rv1::Expert> experts;
+  std::set<std::string> skilled;
+  for (int i = 0; i < 900; ++i) {
+    ExpertSpec spec{"e" + std::to_string(i),
+                    "o" + std::to_string(i % 60),
+                    static_cast<type::GovernmentLayer>(1 + i % 5),
+                    "adviseur",
+                    "",
+                    {{pick(other), 3}},
+                    {i % 2 ? "GM0344" : "PV27"}};
+    if (i % 30 == 0) {
+      // Skilled: the skill under one of the group's words, little text.
+      spec.org = "s" + std::to_string(i);  // no penalty for one organisation
+      spec.skills = {{synonyms[i / 30 % synonyms.size()], 3 + i / 30 % 3}};
+      spec.bio = pick(other);
+      skilled.insert("experts/" + spec.id);
+    } else if (i % 3 == 0) {
+      // Much text on the group's words, no such skill.
+      spec.job_title = "adviseur " + pick(synonyms);
+      for (int w = 0; w < 6; ++w) spec.bio += pick(synonyms) + " ";
+    } else {
+      spec.bio = pick(synonyms) + " " + pick(other) + " " + pick(other);
+    }
+    spec.hours = 8 + static_cast<int>(rng() % 9);
+    experts.push_back(MakeExpert(spec));
+  }
+  for (int pool : {10, 200}) {
+    SCOPED_TRACE(absl::StrCat("rerank pool ", pool));
+    MatcherOptions options;
+    options.rerank_pool = pool;
+    MatcherOptions unpruned_options = options;
+    unpruned_options.prune_candidates = false;
+    unpruned_options.lazy_rerank = false;
+    Matcher pruned(analyzer_, Regions(), options);
+    Matcher unpruned(analyzer_, Regions(), unpruned_options);
+    pruned.Load({}, experts, {}, {}, 100);
+    unpruned.Load({}, experts, {}, {}, 100);
+    for (const std::string& required : synonyms) {
+      SCOPED_TRACE(required);
+      v1::MatchExpertsRequest req;
+      req.set_page_size(10);
+      rv1::Challenge* c = req.mutable_challenge()->mutable_inline_();
+      c->set_title(required);
+      auto* skill = c->add_required_skills();
+      skill->set_name(required);
+      skill->set_min_level(3);
+      skill->set_weight(2);
+      c->add_region_codes("GM0344");
+      auto a = pruned.MatchExperts(req);
+      auto b = unpruned.MatchExperts(req);
+      ASSERT_TRUE(a.ok() && b.ok());
+      EXPECT_EQ(Names(*a), Names(*b));
+      ASSERT_EQ(a->matches_size(), 10);
+      // The skilled experts lead, whichever of the words names their skill.
+      for (int i = 0; i < 10; ++i) {
+        EXPECT_TRUE(skilled.contains(a->matches(i).expert())) << a->matches(i).expert();
+        EXPECT_NEAR(a->matches(i).score(), b->matches(i).score(), 1e-5);
       }
     }
   }
