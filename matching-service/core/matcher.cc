@@ -266,6 +266,10 @@ class Ranking {
                  .value_or(UINT32_MAX);
     region_kind_.assign(vocabulary_.regions.size(), -1);
     national_kind_ = regions_.Match(q_.regions, {}, true).kind;
+    // Without codes, or with "NL", RegionTable::Match finds no expert closer
+    // than any other.
+    regional_ = !q_.regions.empty() &&
+                std::find(q_.regions.begin(), q_.regions.end(), "NL") == q_.regions.end();
     // A term in several word groups (a third of a challenge's terms) is
     // looked up once.
     const size_t n = q_.terms.size();
@@ -468,6 +472,7 @@ class Ranking {
   // RegionTable::Match of the challenge's codes with the expert's, from a
   // per-query table of the region codes seen.
   RegionMatch::Kind RegionKind(const ExpertFacts& f) const {
+    if (!regional_) return RegionMatch::kNone;
     int kind = f.info.layer == type::GOVERNMENT_LAYER_NATIONAL ? national_kind_ : 0;
     for (uint32_t id : f.regions) {
       if (id >= region_kind_.size()) region_kind_.resize(id + 1, -1);
@@ -1158,9 +1163,11 @@ class Ranking {
     text_scale_ = TextWeight() / max_raw;
 
     // Upper bounds of relevance: the text, the skills bound, and the most
-    // region and availability can add.
+    // region (nothing when the challenge's region sets no expert apart) and
+    // availability can add.
     const double skills_cap = SkillsCap();
-    const double rest = o_.region_weight + o_.availability_weight + 1e-9;
+    const double rest =
+        (regional_ ? o_.region_weight : 0.0) + o_.availability_weight + 1e-9;
     auto bound_from = [&](float t, float k) {
       return t * text_scale_ + std::min(skills_cap, k * (1 + 1e-6) + 1e-9) + rest;
     };
@@ -1318,6 +1325,7 @@ class Ranking {
   const TextFormula formula_;
   uint32_t owner_ = UINT32_MAX;  // the challenge's organisation, if any expert has it
   int national_kind_ = 0;        // RegionMatch::Kind of national scope for the query
+  bool regional_ = false;        // whether the challenge's region sets experts apart
   mutable std::vector<int8_t> region_kind_;    // per region id, -1: not yet known
   const v1::MatchFilters* filters_ = nullptr;  // set by Score
   uint64_t layer_filter_ = 0;
