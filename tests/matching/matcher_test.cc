@@ -549,6 +549,18 @@ TEST_F(MatcherTest, MatchTeamsWeighsMembersSkills) {
 // Candidate pruning must not change any result: a generated corpus with
 // common and rare words, queried with pruning on and off, part of it in the
 // delta, with and without filters.
+// The options of a matcher that prunes its candidates, re-ranking `pool`,
+// and of one that scores every touched expert and always the whole pool:
+// their results must be the same.
+std::pair<MatcherOptions, MatcherOptions> PrunedAndUnpruned(int pool) {
+  MatcherOptions options;
+  options.rerank_pool = pool;
+  MatcherOptions unpruned = options;
+  unpruned.prune_candidates = false;
+  unpruned.lazy_rerank = false;
+  return {options, unpruned};
+}
+
 TEST_F(MatcherTest, CandidatePruningKeepsResultsExact) {
   const std::vector<std::string> common = {"beleid",  "advies",     "gemeente",
                                            "project", "uitvoering", "regio"};
@@ -586,11 +598,7 @@ TEST_F(MatcherTest, CandidatePruningKeepsResultsExact) {
   // rounds).
   for (int pool : {200, 10}) {
     SCOPED_TRACE(absl::StrCat("rerank pool ", pool));
-    MatcherOptions options;
-    options.rerank_pool = pool;
-    MatcherOptions unpruned_options = options;
-    unpruned_options.prune_candidates = false;
-    unpruned_options.lazy_rerank = false;
+    const auto [options, unpruned_options] = PrunedAndUnpruned(pool);
     Matcher pruned(analyzer_, Regions(), options);
     Matcher unpruned(analyzer_, Regions(), unpruned_options);
     // Three threads over ranges of 500 experts: a range across the base
@@ -693,11 +701,7 @@ TEST_F(MatcherTest, SkillBoundsOfSynonymsKeepPruningExact) {
   }
   for (int pool : {10, 200}) {
     SCOPED_TRACE(absl::StrCat("rerank pool ", pool));
-    MatcherOptions options;
-    options.rerank_pool = pool;
-    MatcherOptions unpruned_options = options;
-    unpruned_options.prune_candidates = false;
-    unpruned_options.lazy_rerank = false;
+    const auto [options, unpruned_options] = PrunedAndUnpruned(pool);
     Matcher pruned(analyzer_, Regions(), options);
     Matcher unpruned(analyzer_, Regions(), unpruned_options);
     pruned.Load({}, experts, {}, {}, 100);
