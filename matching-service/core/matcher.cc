@@ -266,10 +266,7 @@ class Ranking {
                  .value_or(UINT32_MAX);
     region_kind_.assign(vocabulary_.regions.size(), -1);
     national_kind_ = regions_.Match(q_.regions, {}, true).kind;
-    // Without codes, or with "NL", RegionTable::Match finds no expert closer
-    // than any other.
-    regional_ = !q_.regions.empty() &&
-                std::find(q_.regions.begin(), q_.regions.end(), "NL") == q_.regions.end();
+    regional_ = RegionTable::SetsApart(q_.regions);
     // A term in several word groups (a third of a challenge's terms) is
     // looked up once.
     const size_t n = q_.terms.size();

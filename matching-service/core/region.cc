@@ -1,5 +1,6 @@
 #include "matching-service/core/region.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -47,13 +48,17 @@ std::string RegionTable::NameOf(absl::string_view code) const {
   return it == entries_.end() ? std::string(code) : it->second.name;
 }
 
+bool RegionTable::SetsApart(const std::vector<std::string>& challenge_codes) {
+  return !challenge_codes.empty() &&
+         std::find(challenge_codes.begin(), challenge_codes.end(), "NL") ==
+             challenge_codes.end();
+}
+
 RegionMatch RegionTable::Match(const std::vector<std::string>& challenge_codes,
                                const std::vector<std::string>& expert_codes,
                                bool expert_national) const {
+  if (!SetsApart(challenge_codes)) return RegionMatch{};
   RegionMatch best;
-  for (const std::string& c : challenge_codes) {
-    if (c == "NL") return RegionMatch{};
-  }
   for (const std::string& e : expert_codes)
     expert_national = expert_national || e == "NL";
   auto consider = [&](RegionMatch::Kind kind, const std::string& c,

@@ -46,6 +46,9 @@ class RegionTable {
   RegionMatch Match(const std::vector<std::string>& challenge_codes,
                     const std::vector<std::string>& expert_codes,
                     bool expert_national) const;
+  // Whether Match() can set any expert apart for these challenge codes:
+  // false without codes or with "NL" (every expert is then kNone).
+  static bool SetsApart(const std::vector<std::string>& challenge_codes);
 
  private:
   struct Entry {
