@@ -546,9 +546,6 @@ TEST_F(MatcherTest, MatchTeamsWeighsMembersSkills) {
   EXPECT_GT(r->matches(0).score(), r->matches(1).score());
 }
 
-// Candidate pruning must not change any result: a generated corpus with
-// common and rare words, queried with pruning on and off, part of it in the
-// delta, with and without filters.
 // The options of a matcher that prunes its candidates, re-ranking `pool`,
 // and of one that scores every touched expert and always the whole pool:
 // their results must be the same.
@@ -561,6 +558,9 @@ std::pair<MatcherOptions, MatcherOptions> PrunedAndUnpruned(int pool) {
   return {options, unpruned};
 }
 
+// Candidate pruning must not change any result: a generated corpus with
+// common and rare words, queried with pruning on and off, part of it in the
+// delta, with and without filters.
 TEST_F(MatcherTest, CandidatePruningKeepsResultsExact) {
   const std::vector<std::string> common = {"beleid",  "advies",     "gemeente",
                                            "project", "uitvoering", "regio"};
