@@ -60,6 +60,12 @@ ABSL_FLAG(
     "tokens and audit events.");
 ABSL_FLAG(absl::Duration, redis_wait_timeout, absl::Seconds(1),
           "How long a write waits for --redis_wait_replicas.");
+ABSL_FLAG(int, redis_cache_mb, 64,
+          "Memory (MiB) for records kept to answer Gets without asking Redis. Redis "
+          "reports every change to them (client-side caching, CLIENT TRACKING), so a "
+          "Get sees every write this replica acknowledged, and another replica's write "
+          "as soon as Redis's message arrives (normally under a millisecond). 0: none, "
+          "every Get asks Redis.");
 ABSL_FLAG(int, redis_db, 0, "Redis database number (SELECT).");
 ABSL_FLAG(std::string, redis_key_prefix, "ss:", "Prefix of every Redis key.");
 ABSL_FLAG(int, redis_pool_size, 32,
@@ -190,6 +196,9 @@ RegistryServerOptions OptionsFromFlags() {
     }
     o.redis.sentinel = *std::move(created);
   }
+  const int cache_mb = absl::GetFlag(FLAGS_redis_cache_mb);
+  if (cache_mb < 0) Fail("--redis_cache_mb must be at least 0");
+  o.redis.record_cache_bytes = static_cast<size_t>(cache_mb) << 20;
   o.redis.wait_replicas = absl::GetFlag(FLAGS_redis_wait_replicas);
   o.redis.wait_timeout = absl::GetFlag(FLAGS_redis_wait_timeout);
   if (o.redis.wait_replicas < 0) Fail("--redis_wait_replicas must be at least 0");

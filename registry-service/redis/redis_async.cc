@@ -5,8 +5,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <utility>
 #include <vector>
@@ -18,8 +20,10 @@
 
 namespace samenspel::registry {
 
-RedisAsync::RedisAsync(RedisConnectOptions options)
-    : options_(std::move(options)), address_(RedisAddress(options_)) {
+RedisAsync::RedisAsync(RedisConnectOptions options, std::optional<RedisTracking> tracking)
+    : options_(std::move(options)),
+      tracking_(std::move(tracking)),
+      address_(RedisAddress(options_)) {
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   thread_ = std::thread([this] { Loop(); });
 }
@@ -127,10 +131,136 @@ absl::Status RedisAsync::EnsureConnected() {
   if (!c.ok()) return c.status();
   connection_ = *std::move(c);
   reader_ = redisReaderCreate();
+  StartTracking();
   return absl::OkStatus();
 }
 
+namespace {
+
+constexpr absl::string_view kInvalidationChannel = "__redis__:invalidate";
+
+void Warn(const std::string& message) { std::fprintf(stderr, "%s\n", message.c_str()); }
+
+bool IsText(const redisReply& r, absl::string_view text) {
+  return (r.type == REDIS_REPLY_STRING || r.type == REDIS_REPLY_STATUS) &&
+         absl::string_view(r.str, r.len) == text;
+}
+
+}  // namespace
+
+void RedisAsync::StartTracking() {
+  if (!tracking_.has_value() || connection_ == nullptr || listener_ != nullptr) return;
+  if (absl::Now() < next_tracking_attempt_) return;
+  next_tracking_attempt_ = absl::Now() + absl::Seconds(1);
+  // The same server as the commands' connection, found without Sentinel:
+  // invalidations from any other would not cover what they read.
+  RedisConnectOptions same = options_;
+  same.sentinel = nullptr;
+  same.host = connection_->peer().host;
+  same.port = connection_->peer().port;
+  auto fail = [this](absl::string_view why) {
+    Warn(absl::StrCat("redis ", address_, ": no record cache for now: ", why));
+    DropTracking();
+  };
+  absl::StatusOr<std::unique_ptr<RedisConnection>> c = RedisConnection::Connect(same);
+  if (!c.ok()) return fail(c.status().message());
+  listener_ = *std::move(c);
+  absl::StatusOr<RedisReply> id = listener_->Command({"CLIENT", "ID"});
+  if (!id.ok() || (*id)->type != REDIS_REPLY_INTEGER) {
+    return fail(id.ok() ? "CLIENT ID: unexpected reply" : id.status().message());
+  }
+  absl::StatusOr<RedisReply> subscribed =
+      listener_->Command({"SUBSCRIBE", kInvalidationChannel});
+  if (!subscribed.ok() || (*subscribed)->type != REDIS_REPLY_ARRAY ||
+      (*subscribed)->elements != 3 || !IsText(*(*subscribed)->element[0], "subscribe")) {
+    return fail(subscribed.ok() ? "SUBSCRIBE: unexpected reply"
+                                : subscribed.status().message());
+  }
+  listener_reader_ = redisReaderCreate();
+  const uint64_t generation = ++listener_generation_;
+  // Off first: after a lost subscription, tracking may still be on with the
+  // old one as its target, and Redis does not switch a connection's target.
+  const std::string redirect = absl::StrCat((*id)->integer);
+  std::vector<absl::string_view> on = {"CLIENT",   "TRACKING", "on",
+                                       "REDIRECT", redirect,   "BCAST"};
+  for (const std::string& prefix : tracking_->prefixes) {
+    on.push_back("PREFIX");
+    on.push_back(prefix);
+  }
+  const absl::Time deadline = absl::Now() + options_.command_timeout;
+  out_ += Formatted({"CLIENT", "TRACKING", "off"});
+  in_flight_.push_back({[](absl::StatusOr<RedisReply>) {}, deadline});
+  out_ += Formatted(on);
+  in_flight_.push_back(
+      {[this, generation](absl::StatusOr<RedisReply> reply) {
+         if (generation != listener_generation_ || listener_ == nullptr) {
+           return;  // that subscription is gone
+         }
+         if (!reply.ok()) {
+           Warn(absl::StrCat(
+               "redis ", address_,
+               ": no record cache: CLIENT TRACKING failed: ", reply.status().message()));
+           DropTracking();
+           // Not again and again for a Redis that refuses.
+           next_tracking_attempt_ = absl::Now() + absl::Minutes(1);
+           return;
+         }
+         // Every command sent from now on runs after this one.
+         tracking_->cache->SetTracking(true);
+       },
+       deadline});
+}
+
+void RedisAsync::DropTracking() {
+  if (!tracking_.has_value()) return;
+  tracking_->cache->SetTracking(false);
+  listener_.reset();
+  if (listener_reader_ != nullptr) redisReaderFree(listener_reader_);
+  listener_reader_ = nullptr;
+  ++listener_generation_;
+}
+
+bool RedisAsync::ReadInvalidations() {
+  char buffer[16 * 1024];
+  for (;;) {
+    const ssize_t n = recv(listener_->fd(), buffer, sizeof buffer, MSG_DONTWAIT);
+    if (n == 0) return false;
+    if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+    if (redisReaderFeed(listener_reader_, buffer, static_cast<size_t>(n)) != REDIS_OK)
+      return false;
+    for (;;) {
+      void* raw = nullptr;
+      if (redisReaderGetReply(listener_reader_, &raw) != REDIS_OK) return false;
+      if (raw == nullptr) break;
+      RedisReply message(static_cast<redisReply*>(raw));
+      // ["message", channel, keys], keys an array or nil (everything, as
+      // after FLUSHALL).
+      if (message->type != REDIS_REPLY_ARRAY || message->elements != 3 ||
+          !IsText(*message->element[0], "message")) {
+        continue;
+      }
+      const redisReply& keys = *message->element[2];
+      if (keys.type == REDIS_REPLY_ARRAY) {
+        for (size_t i = 0; i < keys.elements; ++i) {
+          const redisReply& key = *keys.element[i];
+          if (key.type == REDIS_REPLY_STRING) {
+            tracking_->cache->Invalidate(absl::string_view(key.str, key.len));
+          }
+        }
+      } else if (keys.type == REDIS_REPLY_STRING) {
+        tracking_->cache->Invalidate(absl::string_view(keys.str, keys.len));
+      } else {
+        tracking_->cache->Clear();
+      }
+    }
+    if (static_cast<size_t>(n) < sizeof buffer) return true;
+  }
+}
+
 void RedisAsync::Drop(const absl::Status& status) {
+  DropTracking();
+  // The next connection subscribes at once.
+  next_tracking_attempt_ = absl::InfinitePast();
   connection_.reset();
   replica_ = false;
   if (reader_ != nullptr) redisReaderFree(reader_);
@@ -195,6 +325,10 @@ void RedisAsync::Loop() {
         in_flight_.push_back({std::move(q.done), deadline});
       }
     }
+    // A subscription lost while the connection stayed: again, once a second.
+    if (connection_ != nullptr && tracking_.has_value() && listener_ == nullptr) {
+      StartTracking();
+    }
     if (connection_ != nullptr && !out_.empty()) {
       const ssize_t n =
           send(connection_->fd(), out_.data(), out_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -206,16 +340,25 @@ void RedisAsync::Loop() {
         continue;
       }
     }
-    pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {-1, 0, 0}};
+    pollfd fds[3] = {{wake_fd_, POLLIN, 0}, {-1, 0, 0}, {-1, 0, 0}};
     nfds_t count = 1;
     if (connection_ != nullptr) {
       fds[1] = {connection_->fd(),
                 static_cast<short>(POLLIN | (out_.empty() ? 0 : POLLOUT)), 0};
       count = 2;
+      if (listener_ != nullptr) {
+        fds[2] = {listener_->fd(), POLLIN, 0};
+        count = 3;
+      }
+    }
+    absl::Time wake_at = absl::InfiniteFuture();
+    if (!in_flight_.empty()) wake_at = in_flight_.front().deadline;
+    if (connection_ != nullptr && tracking_.has_value() && listener_ == nullptr) {
+      wake_at = std::min(wake_at, next_tracking_attempt_);
     }
     int timeout_ms = -1;
-    if (!in_flight_.empty()) {
-      const absl::Duration left = in_flight_.front().deadline - absl::Now();
+    if (wake_at != absl::InfiniteFuture()) {
+      const absl::Duration left = wake_at - absl::Now();
       timeout_ms = static_cast<int>(std::max<int64_t>(
           0, absl::ToInt64Milliseconds(absl::Ceil(left, absl::Milliseconds(1)))));
     }
@@ -228,7 +371,17 @@ void RedisAsync::Loop() {
       uint64_t value;
       [[maybe_unused]] ssize_t n = read(wake_fd_, &value, sizeof value);
     }
-    if (count == 2 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+    // Invalidations before replies: a reply read in the same wake-up may be
+    // of a read sent after the change (Redis ran it after), and is kept.
+    if (count == 3 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+      if (!ReadInvalidations()) {
+        Warn(absl::StrCat("redis ", address_,
+                          ": the record cache's subscription broke; the cache is "
+                          "off until it is made again"));
+        DropTracking();
+      }
+    }
+    if (count >= 2 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
       if (!ReadReplies()) {
         Drop(absl::UnavailableError(absl::StrCat(
             "redis ", address_,

@@ -22,6 +22,16 @@
 // ReplyStatus(). A failed command may or may not have run: use this client
 // for reads.
 //
+// Client-side caching (optional, RedisTracking): the I/O thread also keeps a
+// second connection to the same server, subscribed to Redis's invalidation
+// messages, and asks Redis (CLIENT TRACKING ... BCAST) to send there every
+// change to keys with the given prefixes; it tells the RecordCache of each,
+// and turns the cache on only once Redis has agreed and off as soon as either
+// connection breaks (record_cache.h). When Redis refuses tracking (an old
+// version, an ACL without CLIENT), the cache stays off and a warning is
+// logged; commands are not affected. A lost subscription is made again on
+// the next command, at most once a second.
+//
 // Callbacks run on the I/O thread, one at a time, in reply order; they must
 // not block (they may queue further commands). Thread-safe: Execute() may be
 // called from any thread, the callbacks included.
@@ -35,6 +45,7 @@
 #define SAMENSPEL_REGISTRY_REDIS_REDIS_ASYNC_H_
 
 #include <deque>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -44,17 +55,27 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "registry-service/redis/record_cache.h"
 #include "registry-service/redis/redis_connection.h"
 
 namespace samenspel::registry {
+
+// What RedisAsync keeps `cache` true to: the keys starting with `prefixes`.
+struct RedisTracking {
+  std::vector<std::string> prefixes;
+  // Must outlive the RedisAsync.
+  RecordCache* cache = nullptr;
+};
 
 class RedisAsync {
  public:
   using Callback = absl::AnyInvocable<void(absl::StatusOr<RedisReply>) &&>;
 
   // Connects lazily, on the first command.
-  explicit RedisAsync(RedisConnectOptions options);
+  explicit RedisAsync(RedisConnectOptions options,
+                      std::optional<RedisTracking> tracking = std::nullopt);
   // Fails every command not yet answered with UNAVAILABLE (their callbacks
   // run before it returns; a command they queue fails at once the same way)
   // and stops the I/O thread.
@@ -95,12 +116,22 @@ class RedisAsync {
   absl::Status EnsureConnected();
   // Closes the connection and fails every command in flight with `status`.
   void Drop(const absl::Status& status);
+  // With tracking_, and no subscription: subscribes on a new connection to
+  // the command connection's server, and queues the CLIENT TRACKING commands
+  // whose reply turns the cache on.
+  void StartTracking();
+  // Closes the subscription's connection; the cache is off.
+  void DropTracking();
+  // Reads the invalidation messages the subscription has; false when its
+  // connection broke.
+  bool ReadInvalidations();
   // Reads what the socket has; runs the callbacks of complete replies.
   // False when the connection broke.
   bool ReadReplies();
   void Wake();
 
   const RedisConnectOptions options_;
+  const std::optional<RedisTracking> tracking_;
   const std::string address_;
   int wake_fd_ = -1;
 
@@ -118,6 +149,12 @@ class RedisAsync {
   std::deque<InFlight> in_flight_;
   // Set when a reply was READONLY: the connection is dropped.
   bool replica_ = false;
+  // The subscription to invalidations (with tracking_), and how many were
+  // made: a CLIENT TRACKING reply turns the cache on only for its own.
+  std::unique_ptr<RedisConnection> listener_;
+  redisReader* listener_reader_ = nullptr;
+  uint64_t listener_generation_ = 0;
+  absl::Time next_tracking_attempt_ = absl::InfinitePast();
 
   std::thread thread_;
 };

@@ -187,8 +187,11 @@ bool IsNoScriptError(const redisReply& reply) {
 
 // ---------------------------------------------------------------- connection
 
-RedisConnection::RedisConnection(RedisContextPtr context, std::string address)
-    : context_(std::move(context)), address_(std::move(address)) {}
+RedisConnection::RedisConnection(RedisContextPtr context, std::string address,
+                                 RedisHostPort peer)
+    : context_(std::move(context)),
+      address_(std::move(address)),
+      peer_(std::move(peer)) {}
 
 absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Connect(
     const RedisConnectOptions& options) {
@@ -226,7 +229,7 @@ absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Connect(
         "redis ", address, ": cannot set socket options: ", context->errstr));
   }
   std::unique_ptr<RedisConnection> connection(
-      new RedisConnection(std::move(context), address));
+      new RedisConnection(std::move(context), address, target));
   auto setup = [&](absl::string_view what,
                    absl::Span<const absl::string_view> argv) -> absl::Status {
     absl::StatusOr<RedisReply> reply = connection->Command(argv);

@@ -205,6 +205,8 @@ class RedisConnection {
   // The socket, for RedisAsync: after Connect()'s set-up (AUTH, SELECT) it
   // does its own non-blocking I/O on it and never calls the methods above.
   int fd() const { return context_->fd; }
+  // The server this connection reached (the primary Sentinel named, if any).
+  const RedisHostPort& peer() const { return peer_; }
 
   // Checks, without blocking, whether the peer closed an idle connection (or
   // sent something unasked); if so the connection is broken from now on.
@@ -212,11 +214,12 @@ class RedisConnection {
   bool CheckIdle();
 
  private:
-  RedisConnection(RedisContextPtr context, std::string address);
+  RedisConnection(RedisContextPtr context, std::string address, RedisHostPort peer);
   absl::Status BrokenStatus(absl::string_view what);
 
   RedisContextPtr context_;
   const std::string address_;
+  const RedisHostPort peer_;
   bool broken_ = false;
 };
 

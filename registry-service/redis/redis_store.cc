@@ -319,10 +319,11 @@ RedisStore::RedisStore(RedisStoreOptions options)
       wait_replicas_text_(absl::StrCat(options_.wait_replicas)),
       wait_timeout_text_(absl::StrCat(absl::ToInt64Milliseconds(options_.wait_timeout))),
       keys_(options_.key_prefix),
+      cache_(options_.record_cache_bytes),
       pool_(ConnectOptions(options_), options_.pool_size),
       blocking_pool_(ConnectOptions(options_), options_.pool_size),
       pipeline_(&pool_, std::min(options_.pool_size, kPipelinesInFlight), kMaxPipeline),
-      async_(ConnectOptions(options_)),
+      async_(ConnectOptions(options_), Tracking()),
       commit_batcher_(kBatchesInFlight, options_.max_commit_batch, kMaxBatchBytes) {
   if (options_.wait_replicas > 0) {
     commit_pool_ = std::make_unique<ConnectionPool>(ConnectOptions(options_),
@@ -345,15 +346,39 @@ absl::StatusOr<StoredRecord> RedisStore::Get(Kind kind, absl::string_view id) {
       pipeline_.Execute({"HMGET", key, kRecordDataField, kRecordRevisionField}));
 }
 
+std::optional<RedisTracking> RedisStore::Tracking() {
+  if (options_.record_cache_bytes == 0) return std::nullopt;
+  RedisTracking tracking;
+  for (Kind kind : kAllKinds) tracking.prefixes.push_back(keys_.RecordKeyPrefix(kind));
+  tracking.cache = &cache_;
+  return tracking;
+}
+
+void RedisStore::ForgetCommitted(const CommitRequest& request) {
+  for (const Mutation& m : request.mutations)
+    cache_.Invalidate(keys_.Record(m.kind, m.id));
+}
+
 void RedisStore::GetAsync(Kind kind, absl::string_view id, GetCallback done) {
   const std::string key = keys_.Record(kind, id);
+  if (std::optional<StoredRecord> hit = cache_.Lookup(key)) {
+    return std::move(done)(*std::move(hit));
+  }
+  const uint64_t token = cache_.Begin(key);
   const std::array<absl::string_view, 4> argv = {"HMGET", key, kRecordDataField,
                                                  kRecordRevisionField};
   // `key` is copied into the callback, not moved: `argv` points into it
   // until Execute() returns.
-  RedisAsync::Callback parse = [kind, id = std::string(id), key, done = std::move(done)](
+  RedisAsync::Callback parse = [this, kind, id = std::string(id), key, token,
+                                done = std::move(done)](
                                    absl::StatusOr<RedisReply> reply) mutable {
-    std::move(done)(ParseRecord(kind, id, key, std::move(reply)));
+    absl::StatusOr<StoredRecord> record = ParseRecord(kind, id, key, std::move(reply));
+    if (record.ok()) {
+      cache_.Fill(key, token, *record);
+    } else {
+      cache_.Abandon(key, token);
+    }
+    std::move(done)(std::move(record));
   };
   async_.Execute(argv, std::move(parse));
 }
@@ -441,6 +466,7 @@ absl::StatusOr<CommitResult> RedisStore::Commit(const CommitRequest& request) {
   commit_batcher_.Run(
       &self, self.args.bytes(),
       [this](absl::Span<PendingCommit* const> batch) { RunCommitBatch(batch); });
+  ForgetCommitted(request);
   return std::move(self.result);
 }
 
@@ -635,6 +661,7 @@ void RedisStore::FinishAsyncCommits(std::vector<std::unique_ptr<AsyncCommit>> ba
     // This runs on the connection's I/O thread, in its reply's callback.
     if (IsReadOnly(result.status())) CommitConnection().DropConnectionFromCallback();
     if (result.ok() && !replicated.ok()) result = replicated;
+    ForgetCommitted(c.request);
     std::move(c.done)(std::move(result));
   }
 }

@@ -23,6 +23,15 @@
 // that comes alone is sent at once. On this 2-core box that halves Redis's
 // CPU per small commit (most of it is the round trip, not the writes).
 //
+// Record cache: GetAsync answers from a RecordCache (record_cache.h) at once,
+// on the caller's thread, when it holds the record. Redis reports every
+// change to a record's key to the cache (client-side caching, on a second
+// connection of GetAsync's client), and a write through this store removes
+// its records from the cache before it is acknowledged. So GetAsync sees
+// every write this store acknowledged, and a write made elsewhere (another
+// registry replica, redis-cli) as soon as Redis's message arrives, normally
+// within a millisecond. Get (the read of read-modify-write) always asks Redis.
+//
 // Error contract (in addition to Store's):
 //   UNAVAILABLE  Redis cannot be reached, refused AUTH/SELECT, did not answer
 //                within command_timeout, or answered "not now" (LOADING,
@@ -54,6 +63,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,6 +76,7 @@
 #include "absl/types/span.h"
 #include "registry-service/core/store.h"
 #include "registry-service/redis/batcher.h"
+#include "registry-service/redis/record_cache.h"
 #include "registry-service/redis/redis_async.h"
 #include "registry-service/redis/redis_connection.h"
 #include "registry-service/redis/redis_keys.h"
@@ -111,6 +122,9 @@ struct RedisStoreOptions {
   // request_id or etag tells.
   int wait_replicas = 0;
   absl::Duration wait_timeout = absl::Seconds(1);
+  // Most memory (bytes, estimated) for records kept for GetAsync (see
+  // "Record cache" above); 0 keeps none and makes no tracking connection.
+  size_t record_cache_bytes = size_t{64} << 20;
 };
 
 class RedisStore : public Store {
@@ -122,7 +136,8 @@ class RedisStore : public Store {
   ~RedisStore() override;
 
   absl::StatusOr<StoredRecord> Get(Kind kind, absl::string_view id) override;
-  // `done` runs on the I/O thread of an asynchronous connection (RedisAsync).
+  // `done` runs at once when the record cache holds the record, else on the
+  // I/O thread of an asynchronous connection (RedisAsync).
   void GetAsync(Kind kind, absl::string_view id, GetCallback done) override;
   absl::StatusOr<ListResult> List(const ListRequest& request) override;
   absl::StatusOr<CommitResult> Commit(const CommitRequest& request) override;
@@ -137,6 +152,7 @@ class RedisStore : public Store {
   absl::Status Ping();
 
   const RedisKeys& keys() const { return keys_; }
+  RecordCache::Stats record_cache_stats() { return cache_.stats(); }
 
  private:
   explicit RedisStore(RedisStoreOptions options);
@@ -169,6 +185,12 @@ class RedisStore : public Store {
   static absl::StatusOr<StoredRecord> ParseRecord(Kind kind, absl::string_view id,
                                                   absl::string_view key,
                                                   absl::StatusOr<RedisReply> reply);
+  // After a commit through this store (whatever its outcome): its records
+  // leave the cache, so a GetAsync after it asks Redis.
+  void ForgetCommitted(const CommitRequest& request);
+  // The record cache's tracking settings for GetAsync's client.
+  std::optional<RedisTracking> Tracking();
+
   // Blocks up to `wait` on XREAD for changes after `after_revision`.
   absl::StatusOr<std::vector<StoredChange>> WaitForChanges(int64_t after_revision,
                                                            int max, absl::Duration wait);
@@ -178,6 +200,8 @@ class RedisStore : public Store {
   const std::string wait_replicas_text_;
   const std::string wait_timeout_text_;
   const RedisKeys keys_;
+  // Before async_, which tells it of changes.
+  RecordCache cache_;
   ConnectionPool pool_;
   ConnectionPool blocking_pool_;
   // Batches of commands on their way to Redis at once, and their size: two

@@ -577,5 +577,200 @@ TEST(RedisStoreTest, AnOftenUpdatedExpertsHistoryStaysWithinTheFeed) {
   EXPECT_EQ(changes->back().type, ChangeType::kDeleted);
 }
 
+// The record cache (record_cache.h): GetAsync answered without Redis, and
+// never older than what Redis told it.
+
+absl::StatusOr<StoredRecord> GetAsyncNow(RedisStore& store, Kind kind,
+                                         const std::string& id) {
+  absl::Notification done;
+  absl::StatusOr<StoredRecord> out;
+  store.GetAsync(kind, id, [&](absl::StatusOr<StoredRecord> r) {
+    out = std::move(r);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return out;
+}
+
+Mutation Update(Kind kind, std::string id, std::string data) {
+  Mutation m = Create(kind, std::move(id), std::move(data));
+  m.op = Mutation::Op::kUpdate;
+  return m;
+}
+
+// GetAsync's data of `id` once it equals `want`, or what it last was after
+// 5 s: for changes that reach the cache by Redis's message.
+std::string EventuallyData(RedisStore& store, const std::string& id,
+                           const std::string& want) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  std::string last;
+  for (;;) {
+    absl::StatusOr<StoredRecord> r = GetAsyncNow(store, Kind::kExpert, id);
+    last = r.ok() ? r->data
+                  : (absl::IsNotFound(r.status()) ? "NOT_FOUND" : r.status().ToString());
+    if (last == want || absl::Now() > deadline) return last;
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+}
+
+// Waits until the store's cache is tracking (after its first GetAsync).
+bool Tracking(RedisStore& store) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (!store.record_cache_stats().tracking) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  return true;
+}
+
+TEST(RedisStoreTest, RecordCacheAnswersRepeatedGetsAndSeesItsOwnWritesAtOnce) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  std::unique_ptr<RedisStore> store = MakeStore(OptionsFor(*server));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Commit(Request({Create(Kind::kExpert, "jan", "v0")})).ok());
+  ASSERT_TRUE(GetAsyncNow(*store, Kind::kExpert, "jan").ok());
+  ASSERT_TRUE(Tracking(*store));
+
+  ASSERT_EQ(GetAsyncNow(*store, Kind::kExpert, "jan")->data, "v0");  // kept
+  const int64_t hits = store->record_cache_stats().hits;
+  absl::StatusOr<StoredRecord> jan = GetAsyncNow(*store, Kind::kExpert, "jan");
+  ASSERT_TRUE(jan.ok()) << jan.status();
+  EXPECT_EQ(jan->data, "v0");
+  EXPECT_EQ(jan->revision, 1);
+  EXPECT_EQ(store->record_cache_stats().hits, hits + 1);
+
+  // A write acknowledged by this store is seen by the very next GetAsync,
+  // without waiting for Redis's message; both commit paths.
+  for (int i = 1; i <= 200; ++i) {
+    const std::string data = absl::StrCat("v", i);
+    if (i % 2 == 0) {
+      ASSERT_TRUE(store->Commit(Request({Update(Kind::kExpert, "jan", data)})).ok());
+    } else {
+      absl::Notification committed;
+      store->CommitAsync(Request({Update(Kind::kExpert, "jan", data)}),
+                         [&](absl::StatusOr<CommitResult> r) {
+                           EXPECT_TRUE(r.ok()) << r.status();
+                           committed.Notify();
+                         });
+      committed.WaitForNotification();
+    }
+    jan = GetAsyncNow(*store, Kind::kExpert, "jan");
+    ASSERT_TRUE(jan.ok()) << jan.status();
+    ASSERT_EQ(jan->data, data) << "a GetAsync right after the write";
+    // Kept again for the next round.
+    ASSERT_EQ(GetAsyncNow(*store, Kind::kExpert, "jan")->data, data);
+  }
+  EXPECT_GT(store->record_cache_stats().hits, hits + 100);
+
+  // Missing records are not kept: one created later is found.
+  EXPECT_TRUE(absl::IsNotFound(GetAsyncNow(*store, Kind::kExpert, "piet").status()));
+  ASSERT_TRUE(store->Commit(Request({Create(Kind::kExpert, "piet", "p1")})).ok());
+  EXPECT_EQ(GetAsyncNow(*store, Kind::kExpert, "piet")->data, "p1");
+}
+
+TEST(RedisStoreTest, RecordCacheSeesWritesThroughAnotherReplicaOrClient) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  std::unique_ptr<RedisStore> a = MakeStore(OptionsFor(*server));
+  std::unique_ptr<RedisStore> b = MakeStore(OptionsFor(*server));
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  ASSERT_TRUE(a->Commit(Request({Create(Kind::kExpert, "jan", "v0"),
+                                 Create(Kind::kTeam, "t", "t0")}))
+                  .ok());
+  ASSERT_TRUE(GetAsyncNow(*a, Kind::kExpert, "jan").ok());
+  ASSERT_TRUE(Tracking(*a));
+  for (int i = 1; i <= 20; ++i) {
+    // Kept in a, then changed through b.
+    const std::string data = absl::StrCat("v", i);
+    ASSERT_TRUE(GetAsyncNow(*a, Kind::kExpert, "jan").ok());
+    const int64_t hits = a->record_cache_stats().hits;
+    ASSERT_TRUE(GetAsyncNow(*a, Kind::kExpert, "jan").ok());
+    ASSERT_EQ(a->record_cache_stats().hits, hits + 1) << "kept";
+    ASSERT_TRUE(b->Commit(Request({Update(Kind::kExpert, "jan", data)})).ok());
+    EXPECT_EQ(EventuallyData(*a, "jan", data), data);
+  }
+  // Another Redis client: a change to the record's key, then its deletion.
+  std::unique_ptr<RedisConnection> redis = Connect(*server);
+  ASSERT_NE(redis, nullptr);
+  ASSERT_TRUE(redis->Command({"HSET", "ss:experts:jan", "d", "by hand"}).ok());
+  EXPECT_EQ(EventuallyData(*a, "jan", "by hand"), "by hand");
+  ASSERT_TRUE(redis->Command({"DEL", "ss:experts:jan"}).ok());
+  EXPECT_EQ(EventuallyData(*a, "jan", "NOT_FOUND"), "NOT_FOUND");
+  // Other kinds are tracked too.
+  ASSERT_EQ(GetAsyncNow(*a, Kind::kTeam, "t")->data, "t0");
+  ASSERT_EQ(GetAsyncNow(*a, Kind::kTeam, "t")->data, "t0");
+  ASSERT_TRUE(b->Commit(Request({Update(Kind::kTeam, "t", "t1")})).ok());
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (GetAsyncNow(*a, Kind::kTeam, "t")->data != "t1" && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  EXPECT_EQ(GetAsyncNow(*a, Kind::kTeam, "t")->data, "t1");
+  // FLUSHALL: Redis says "everything".
+  ASSERT_TRUE(a->Commit(Request({Create(Kind::kExpert, "piet", "p1")})).ok());
+  ASSERT_EQ(GetAsyncNow(*a, Kind::kExpert, "piet")->data, "p1");
+  ASSERT_EQ(GetAsyncNow(*a, Kind::kExpert, "piet")->data, "p1");
+  ASSERT_TRUE(redis->Command({"FLUSHALL"}).ok());
+  EXPECT_EQ(EventuallyData(*a, "piet", "NOT_FOUND"), "NOT_FOUND");
+}
+
+TEST(RedisStoreTest, RecordCacheForgetsEverythingWhenRedisGoes) {
+  RedisServerOptions server_options;
+  server_options.appendonly = true;
+  std::unique_ptr<RedisServer> server = StartRedis(server_options);
+  ASSERT_NE(server, nullptr);
+  std::unique_ptr<RedisStore> store = MakeStore(OptionsFor(*server));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Commit(Request({Create(Kind::kExpert, "jan", "v0")})).ok());
+  ASSERT_TRUE(GetAsyncNow(*store, Kind::kExpert, "jan").ok());
+  ASSERT_TRUE(Tracking(*store));
+  ASSERT_EQ(GetAsyncNow(*store, Kind::kExpert, "jan")->data, "v0");
+  ASSERT_GT(store->record_cache_stats().entries, 0u);
+
+  // While Redis is away, changes go unheard: nothing kept is used...
+  ASSERT_TRUE(server->Stop().ok());
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (store->record_cache_stats().tracking && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  EXPECT_FALSE(store->record_cache_stats().tracking);
+  EXPECT_EQ(store->record_cache_stats().entries, 0u);
+  EXPECT_TRUE(absl::IsUnavailable(GetAsyncNow(*store, Kind::kExpert, "jan").status()));
+
+  // ...such as one made before the store is back.
+  ASSERT_TRUE(server->Start().ok());
+  std::unique_ptr<RedisConnection> redis = Connect(*server);
+  ASSERT_NE(redis, nullptr);
+  ASSERT_TRUE(redis->Command({"HSET", "ss:experts:jan", "d", "while away"}).ok());
+  absl::StatusOr<StoredRecord> jan = GetAsyncNow(*store, Kind::kExpert, "jan");
+  ASSERT_TRUE(jan.ok()) << jan.status();
+  EXPECT_EQ(jan->data, "while away");
+  // And it tracks again.
+  ASSERT_TRUE(Tracking(*store));
+  ASSERT_EQ(GetAsyncNow(*store, Kind::kExpert, "jan")->data, "while away");
+  const int64_t hits = store->record_cache_stats().hits;
+  ASSERT_EQ(GetAsyncNow(*store, Kind::kExpert, "jan")->data, "while away");
+  EXPECT_EQ(store->record_cache_stats().hits, hits + 1);
+}
+
+TEST(RedisStoreTest, RecordCacheOffAsksRedisEveryTime) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  RedisStoreOptions options = OptionsFor(*server);
+  options.record_cache_bytes = 0;
+  std::unique_ptr<RedisStore> store = MakeStore(options);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Commit(Request({Create(Kind::kExpert, "jan", "v0")})).ok());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(GetAsyncNow(*store, Kind::kExpert, "jan").ok());
+  EXPECT_FALSE(store->record_cache_stats().tracking);
+  EXPECT_EQ(store->record_cache_stats().hits, 0);
+  // No subscription connection: only the store's own.
+  std::unique_ptr<RedisConnection> redis = Connect(*server);
+  ASSERT_NE(redis, nullptr);
+  const std::string clients = StringReply(*redis, {"CLIENT", "LIST"});
+  EXPECT_FALSE(absl::StrContains(clients, "sub=1")) << clients;
+}
+
 }  // namespace
 }  // namespace samenspel::registry
