@@ -1,5 +1,8 @@
 #include "registry-service/redis/redis_access_store.h"
 
+#include <algorithm>
+#include <cstdint>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
@@ -21,12 +24,24 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'd', ARGV[1])
 return 1)lua";
 
-// KEYS: audit stream. ARGV: the oldest entry ID to keep, then the events.
+// KEYS: audit stream. ARGV: the oldest entry ID to keep, the most events per
+// entry, then the events: one stream entry per that many, each event a field
+// "e" (repeated), in the order given. Returns the number of events.
 constexpr absl::string_view kAppendAudit = R"lua(
-for i = 2, #ARGV do
-  redis.call('XADD', KEYS[1], 'MINID', '~', ARGV[1], '*', 'e', ARGV[i])
+local per_entry = tonumber(ARGV[2])
+for first = 3, #ARGV, per_entry do
+  local fields = {}
+  for i = first, math.min(first + per_entry - 1, #ARGV) do
+    fields[#fields + 1] = 'e'
+    fields[#fields + 1] = ARGV[i]
+  end
+  redis.call('XADD', KEYS[1], 'MINID', '~', ARGV[1], '*', unpack(fields))
 end
-return #ARGV - 1)lua";
+return #ARGV - 2)lua";
+
+// Events per audit stream entry: Redis's cost is mostly per entry (and per
+// command inside the script), so a batch of events shares few entries.
+constexpr int kAuditEventsPerEntry = 100;
 
 std::string Str(const redisReply* r) {
   return r && r->type == REDIS_REPLY_STRING ? std::string(r->str, r->len) : "";
@@ -130,38 +145,76 @@ absl::Status RedisAccessStore::AppendAudit(const std::vector<v1::AuditEvent>& ev
   const std::string key = keys_.Audit();
   // Stream IDs start with the entry's time in ms: MINID trims by age.
   const std::string min_id = absl::StrCat(absl::ToUnixMillis(absl::Now() - retention));
+  const std::string per_entry = absl::StrCat(kAuditEventsPerEntry);
   std::vector<std::string> data;
   data.reserve(events.size());
   for (const v1::AuditEvent& e : events) data.push_back(e.SerializeAsString());
-  std::vector<absl::string_view> argv = {"EVAL", kAppendAudit, "1", key, min_id};
+  std::vector<absl::string_view> argv = {"EVAL", kAppendAudit, "1",
+                                         key,    min_id,       per_entry};
   for (const std::string& d : data) argv.push_back(d);
   return Run(argv).status();
 }
 
+// An event's id is "<stream entry id>/<its index in the entry>"; ids of
+// entries written one event each (before session 14) are also accepted as
+// before_id, meaning "before that entry".
 absl::StatusOr<std::vector<StoredAuditEvent>> RedisAccessStore::ListAudit(
     const std::string& before_id, int limit) {
   const std::string key = keys_.Audit();
-  const std::string max = before_id.empty() ? "+" : absl::StrCat("(", before_id);
-  const std::string count = absl::StrCat(limit);
-  SAMENSPEL_ASSIGN_OR_RETURN(RedisReply reply,
-                             Run({"XREVRANGE", key, max, "-", "COUNT", count}));
-  if (reply->type != REDIS_REPLY_ARRAY) return Corrupt("XREVRANGE reply");
   std::vector<StoredAuditEvent> out;
-  for (size_t i = 0; i < reply->elements; ++i) {
-    const redisReply* entry = reply->element[i];
-    if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2 ||
-        entry->element[1]->type != REDIS_REPLY_ARRAY ||
-        entry->element[1]->elements != 2) {
+  // Appends the events of `entry` (an XRANGE element) newest first, those
+  // with an index below `below` only; false when the page is full.
+  auto take = [&](const redisReply& entry, size_t below) -> absl::StatusOr<bool> {
+    if (entry.type != REDIS_REPLY_ARRAY || entry.elements != 2 ||
+        entry.element[1]->type != REDIS_REPLY_ARRAY ||
+        entry.element[1]->elements % 2 != 0) {
       return Corrupt("audit entry");
     }
-    StoredAuditEvent e;
-    e.id = Str(entry->element[0]);
-    if (!e.event.ParseFromString(Str(entry->element[1]->element[1]))) {
-      return Corrupt(e.id);
+    const std::string id = Str(entry.element[0]);
+    const redisReply& fields = *entry.element[1];
+    const size_t n = std::min(below, fields.elements / 2);
+    for (size_t i = n; i-- > 0;) {
+      StoredAuditEvent e;
+      e.id = absl::StrCat(id, "/", i);
+      if (!e.event.ParseFromString(Str(fields.element[2 * i + 1]))) return Corrupt(e.id);
+      out.push_back(std::move(e));
+      if (static_cast<int>(out.size()) >= limit) return false;
     }
-    out.push_back(std::move(e));
+    return true;
+  };
+  std::string max = "+";
+  if (!before_id.empty()) {
+    const size_t slash = before_id.find('/');
+    const std::string entry_id = before_id.substr(0, slash);
+    max = absl::StrCat("(", entry_id);
+    size_t index = 0;
+    if (slash != std::string::npos) {
+      if (!absl::SimpleAtoi(absl::string_view(before_id).substr(slash + 1), &index)) {
+        return Corrupt(absl::StrCat("audit id ", before_id));
+      }
+      // The rest of that entry first.
+      SAMENSPEL_ASSIGN_OR_RETURN(RedisReply reply,
+                                 Run({"XRANGE", key, entry_id, entry_id}));
+      if (reply->type != REDIS_REPLY_ARRAY) return Corrupt("XRANGE reply");
+      if (reply->elements == 1) {
+        SAMENSPEL_ASSIGN_OR_RETURN(bool more, take(*reply->element[0], index));
+        if (!more) return out;
+      }
+    }
   }
-  return out;
+  // Entries hold from one event (a quiet registry) to kAuditEventsPerEntry:
+  // ask for one entry first, then twice as many each time.
+  for (int count = 1;; count = std::min(2 * count, limit)) {
+    SAMENSPEL_ASSIGN_OR_RETURN(RedisReply reply, Run({"XREVRANGE", key, max, "-", "COUNT",
+                                                      absl::StrCat(count)}));
+    if (reply->type != REDIS_REPLY_ARRAY) return Corrupt("XREVRANGE reply");
+    for (size_t i = 0; i < reply->elements; ++i) {
+      SAMENSPEL_ASSIGN_OR_RETURN(bool more, take(*reply->element[i], SIZE_MAX));
+      if (!more) return out;
+    }
+    if (static_cast<int>(reply->elements) < count) return out;  // none older
+    max = absl::StrCat("(", Str(reply->element[reply->elements - 1]->element[0]));
+  }
 }
 
 }  // namespace samenspel::registry

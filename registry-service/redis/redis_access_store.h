@@ -2,7 +2,9 @@
 // hash and the serialized AccessToken), every id in the sorted set
 // RedisKeys::TokenIds for ordered listing, and the audit log as the stream
 // RedisKeys::Audit, trimmed by age (XADD MINID). A batch of audit events is
-// one script call, so the log costs one round trip per batch.
+// one script call, so the log costs one round trip per batch, and its events
+// share stream entries (up to 100 each, the field "e" once per event, in
+// order), so Redis's work is per entry rather than per event.
 //
 // Thread-safe. UNAVAILABLE when Redis cannot be reached (the connection is
 // replaced on the next call).

@@ -161,6 +161,9 @@ void RedisAsync::StartTracking() {
   auto fail = [this](absl::string_view why) {
     Warn(absl::StrCat("redis ", address_, ": no record cache for now: ", why));
     DropTracking();
+    // A Redis that refuses (an ACL without CLIENT or SUBSCRIBE) is not asked
+    // every second.
+    next_tracking_attempt_ = absl::Now() + absl::Seconds(30);
   };
   absl::StatusOr<std::unique_ptr<RedisConnection>> c = RedisConnection::Connect(same);
   if (!c.ok()) return fail(c.status().message());

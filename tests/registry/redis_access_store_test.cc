@@ -1,0 +1,82 @@
+// RedisAccessStore's audit log on a real redis-server: events appended in
+// batches share stream entries, and listing pages through them newest first,
+// each event exactly once, also across entries written one event each.
+#include "registry-service/redis/redis_access_store.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "registry-service/redis/redis_keys.h"
+#include "tests/registry/redis_test_util.h"
+
+namespace samenspel::registry {
+namespace {
+
+using ::testing::ElementsAreArray;
+
+v1::AuditEvent Event(const std::string& method) {
+  v1::AuditEvent e;
+  e.set_method(method);
+  e.mutable_principal()->set_subject("someone");
+  return e;
+}
+
+TEST(RedisAccessStoreTest, AuditPagesReturnEveryEventOnceNewestFirst) {
+  std::unique_ptr<test_support::RedisServer> server = redis_test::StartRedis();
+  ASSERT_NE(server, nullptr);
+  RedisAccessStore store(redis_test::OptionsFor(*server), "ss:");
+  std::unique_ptr<RedisConnection> redis =
+      *RedisConnection::Connect(redis_test::OptionsFor(*server));
+
+  std::vector<std::string> appended;  // oldest first
+  auto append = [&](int n) {
+    std::vector<v1::AuditEvent> batch;
+    for (int i = 0; i < n; ++i) {
+      appended.push_back(absl::StrCat("m", appended.size()));
+      batch.push_back(Event(appended.back()));
+    }
+    ASSERT_TRUE(store.AppendAudit(batch, absl::Hours(1)).ok());
+  };
+  append(1);
+  // An entry as the registry wrote them before session 14: one event each.
+  appended.push_back("legacy");
+  absl::StatusOr<RedisReply> legacy =
+      redis->Command({"XADD", RedisKeys("ss:").Audit(), "*", kAuditEventField,
+                      Event("legacy").SerializeAsString()});
+  ASSERT_TRUE(legacy.ok()) << legacy.status();
+  const std::string legacy_id((*legacy)->str, (*legacy)->len);
+  append(3);
+  append(250);  // three entries: 100, 100, 50
+  append(2);
+  absl::StatusOr<RedisReply> entries = redis->Command({"XLEN", RedisKeys("ss:").Audit()});
+  ASSERT_TRUE(entries.ok());
+  EXPECT_EQ((*entries)->integer, 7);
+
+  const std::vector<std::string> want(appended.rbegin(), appended.rend());
+  for (int limit : {1, 2, 7, 100, 101, 1000}) {
+    std::vector<std::string> got;
+    std::string before;
+    for (int pages = 0; pages < 1000; ++pages) {
+      absl::StatusOr<std::vector<StoredAuditEvent>> page = store.ListAudit(before, limit);
+      ASSERT_TRUE(page.ok()) << page.status();
+      ASSERT_LE(static_cast<int>(page->size()), limit);
+      for (const StoredAuditEvent& e : *page) got.push_back(e.event.method());
+      if (static_cast<int>(page->size()) < limit) break;
+      before = page->back().id;
+    }
+    EXPECT_THAT(got, ElementsAreArray(want)) << "limit " << limit;
+  }
+
+  // An id of the old form (a stream entry id) still pages on from its entry.
+  absl::StatusOr<std::vector<StoredAuditEvent>> older = store.ListAudit(legacy_id, 10);
+  ASSERT_TRUE(older.ok()) << older.status();
+  ASSERT_EQ(older->size(), 1u);
+  EXPECT_EQ((*older)[0].event.method(), "m0");
+}
+
+}  // namespace
+}  // namespace samenspel::registry
