@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Registry benchmark: a fresh redis-server (AOF everysec) and samenspel-registry
 # on loopback, redis-benchmark as the reference, then bench/registry_bench
-# (CreateExpert, GetExpert, ListExperts through gRPC at 32 concurrent calls).
+# (CreateExpert, GetExpert twice: first reads, then the same experts again,
+# ListExperts, through gRPC at 32 concurrent calls).
 #   BUILD_DIR (default build)  SECONDS_PER_PHASE (default 10)  CONCURRENCY (default 32)
 set -euo pipefail
 cd "$(dirname "$0")/.."

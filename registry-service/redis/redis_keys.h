@@ -97,7 +97,8 @@ class RedisKeys {
   std::string Token(absl::string_view id) const;
   // "{p}tokens": sorted set of every token id (score 0, ordered by id).
   std::string TokenIds() const;
-  // "{p}audit": stream of audit events (field kAuditEventField).
+  // "{p}audit": stream of audit events, each a field kAuditEventField
+  // (repeated: an entry holds up to 100 events, oldest first).
   std::string Audit() const;
 
  private:
