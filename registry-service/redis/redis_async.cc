@@ -223,41 +223,54 @@ void RedisAsync::DropTracking() {
   ++listener_generation_;
 }
 
-bool RedisAsync::ReadInvalidations() {
-  char buffer[16 * 1024];
+namespace {
+
+// Reads what `fd` has, without blocking, and hands each complete reply to
+// `on_reply`. False when the connection broke (Redis closed it, or sent what
+// is not the protocol) or `on_reply` returned false.
+template <typename OnReply>
+bool DrainReplies(int fd, redisReader* reader, OnReply on_reply) {
+  char buffer[64 * 1024];
   for (;;) {
-    const ssize_t n = recv(listener_->fd(), buffer, sizeof buffer, MSG_DONTWAIT);
-    if (n == 0) return false;
+    const ssize_t n = recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+    if (n == 0) return false;  // Redis closed the connection
     if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
-    if (redisReaderFeed(listener_reader_, buffer, static_cast<size_t>(n)) != REDIS_OK)
-      return false;
+    if (redisReaderFeed(reader, buffer, static_cast<size_t>(n)) != REDIS_OK) return false;
     for (;;) {
       void* raw = nullptr;
-      if (redisReaderGetReply(listener_reader_, &raw) != REDIS_OK) return false;
+      if (redisReaderGetReply(reader, &raw) != REDIS_OK) return false;
       if (raw == nullptr) break;
-      RedisReply message(static_cast<redisReply*>(raw));
-      // ["message", channel, keys], keys an array or nil (everything, as
-      // after FLUSHALL).
-      if (message->type != REDIS_REPLY_ARRAY || message->elements != 3 ||
-          !IsText(*message->element[0], "message")) {
-        continue;
-      }
-      const redisReply& keys = *message->element[2];
-      if (keys.type == REDIS_REPLY_ARRAY) {
-        for (size_t i = 0; i < keys.elements; ++i) {
-          const redisReply& key = *keys.element[i];
-          if (key.type == REDIS_REPLY_STRING) {
-            tracking_->cache->Invalidate(absl::string_view(key.str, key.len));
-          }
-        }
-      } else if (keys.type == REDIS_REPLY_STRING) {
-        tracking_->cache->Invalidate(absl::string_view(keys.str, keys.len));
-      } else {
-        tracking_->cache->Clear();
-      }
+      if (!on_reply(RedisReply(static_cast<redisReply*>(raw)))) return false;
     }
     if (static_cast<size_t>(n) < sizeof buffer) return true;
   }
+}
+
+}  // namespace
+
+bool RedisAsync::ReadInvalidations() {
+  return DrainReplies(listener_->fd(), listener_reader_, [this](RedisReply message) {
+    // ["message", channel, keys], keys an array or nil (everything, as
+    // after FLUSHALL).
+    if (message->type != REDIS_REPLY_ARRAY || message->elements != 3 ||
+        !IsText(*message->element[0], "message")) {
+      return true;
+    }
+    const redisReply& keys = *message->element[2];
+    if (keys.type == REDIS_REPLY_ARRAY) {
+      for (size_t i = 0; i < keys.elements; ++i) {
+        const redisReply& key = *keys.element[i];
+        if (key.type == REDIS_REPLY_STRING) {
+          tracking_->cache->Invalidate(absl::string_view(key.str, key.len));
+        }
+      }
+    } else if (keys.type == REDIS_REPLY_STRING) {
+      tracking_->cache->Invalidate(absl::string_view(keys.str, keys.len));
+    } else {
+      tracking_->cache->Clear();
+    }
+    return true;
+  });
 }
 
 void RedisAsync::Drop(const absl::Status& status) {
@@ -275,37 +288,25 @@ void RedisAsync::Drop(const absl::Status& status) {
 }
 
 bool RedisAsync::ReadReplies() {
-  char buffer[64 * 1024];
-  for (;;) {
-    const ssize_t n = recv(connection_->fd(), buffer, sizeof buffer, MSG_DONTWAIT);
-    if (n == 0) return false;  // Redis closed the connection
-    if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
-    if (redisReaderFeed(reader_, buffer, static_cast<size_t>(n)) != REDIS_OK)
-      return false;
-    for (;;) {
-      void* raw = nullptr;
-      if (redisReaderGetReply(reader_, &raw) != REDIS_OK) return false;
-      if (raw == nullptr) break;
-      RedisReply reply(static_cast<redisReply*>(raw));
-      if (in_flight_.empty()) return false;  // a reply nobody asked for
-      Callback done = std::move(in_flight_.front().done);
-      in_flight_.pop_front();
-      absl::Status status = ReplyStatus(*reply);
-      if (status.ok()) {
-        std::move(done)(std::move(reply));
-      } else {
-        // A replica (the old primary after a failover): the next
-        // connection finds the primary.
-        if (reply->type == REDIS_REPLY_ERROR &&
-            absl::StartsWith(absl::string_view(reply->str, reply->len), "READONLY")) {
-          replica_ = true;
-        }
-        std::move(done)(std::move(status));
-      }
+  const bool ok = DrainReplies(connection_->fd(), reader_, [this](RedisReply reply) {
+    if (in_flight_.empty()) return false;  // a reply nobody asked for
+    Callback done = std::move(in_flight_.front().done);
+    in_flight_.pop_front();
+    absl::Status status = ReplyStatus(*reply);
+    if (status.ok()) {
+      std::move(done)(std::move(reply));
+      return true;
     }
-    if (replica_) return false;
-    if (static_cast<size_t>(n) < sizeof buffer) return true;
-  }
+    // A replica (the old primary after a failover): the next connection
+    // finds the primary.
+    if (reply->type == REDIS_REPLY_ERROR &&
+        absl::StartsWith(absl::string_view(reply->str, reply->len), "READONLY")) {
+      replica_ = true;
+    }
+    std::move(done)(std::move(status));
+    return true;
+  });
+  return ok && !replica_;
 }
 
 void RedisAsync::Loop() {

@@ -644,17 +644,9 @@ TEST(RedisStoreTest, RecordCacheAnswersRepeatedGetsAndSeesItsOwnWritesAtOnce) {
   // without waiting for Redis's message; both commit paths.
   for (int i = 1; i <= 200; ++i) {
     const std::string data = absl::StrCat("v", i);
-    if (i % 2 == 0) {
-      ASSERT_TRUE(store->Commit(Request({Update(Kind::kExpert, "jan", data)})).ok());
-    } else {
-      absl::Notification committed;
-      store->CommitAsync(Request({Update(Kind::kExpert, "jan", data)}),
-                         [&](absl::StatusOr<CommitResult> r) {
-                           EXPECT_TRUE(r.ok()) << r.status();
-                           committed.Notify();
-                         });
-      committed.WaitForNotification();
-    }
+    const CommitRequest update = Request({Update(Kind::kExpert, "jan", data)});
+    ASSERT_TRUE(i % 2 == 0 ? store->Commit(update).ok()
+                           : CommitAsyncAndWait(*store, update).ok());
     jan = GetAsyncNow(*store, Kind::kExpert, "jan");
     ASSERT_TRUE(jan.ok()) << jan.status();
     ASSERT_EQ(jan->data, data) << "a GetAsync right after the write";
