@@ -457,6 +457,59 @@ TEST_F(RegistryIntegrationTest, FeedThroughTwoRegistriesHasNoGapsOrDuplicates) {
   }
 }
 
+// The Gets come from each registry's record cache: a write through one
+// registry reaches the other's cache by Redis's message, and is seen at once
+// through the registry that made it.
+TEST_F(RegistryIntegrationTest, GetsThroughTwoRegistriesSeeEachOthersWrites) {
+  auto second = StartRegistry();
+  ASSERT_NE(second, nullptr);
+  auto stub2 = v1::RegistryService::NewStub(second->Channel());
+  CreateOrg("gm0363", type::GOVERNMENT_LAYER_MUNICIPAL);
+  CreateExpert("anna", "gm0363");
+  v1::GetExpertRequest get;
+  get.set_name("experts/anna");
+  // Within 5 s, the Get through `stub` that satisfies `want`, or the last.
+  auto eventually = [&](Stub& stub, auto want) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(5);
+    for (;;) {
+      absl::StatusOr<v1::Expert> e = Call<v1::Expert>(stub, &Stub::GetExpert, get);
+      if (want(e) || absl::Now() > deadline) return e;
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+  };
+  for (int i = 1; i <= 10; ++i) {
+    // Read through both (so both keep it), then changed through one of them.
+    ASSERT_TRUE(Call<v1::Expert>(*stub_, &Stub::GetExpert, get).ok());
+    ASSERT_TRUE(Call<v1::Expert>(*stub2, &Stub::GetExpert, get).ok());
+    Stub& writer = i % 2 ? *stub_ : *stub2;
+    Stub& other = i % 2 ? *stub2 : *stub_;
+    v1::UpdateExpertRequest update;
+    update.mutable_expert()->set_name("experts/anna");
+    update.mutable_expert()->set_bio(absl::StrCat("versie ", i));
+    update.mutable_update_mask()->add_paths("bio");
+    absl::StatusOr<v1::Expert> updated =
+        Call<v1::Expert>(writer, &Stub::UpdateExpert, update);
+    ASSERT_TRUE(updated.ok()) << updated.status();
+    absl::StatusOr<v1::Expert> same = Call<v1::Expert>(writer, &Stub::GetExpert, get);
+    ASSERT_TRUE(same.ok()) << same.status();
+    EXPECT_EQ(same->etag(), updated->etag()) << "the writer's own Get, at once";
+    absl::StatusOr<v1::Expert> seen = eventually(
+        other, [&](const auto& e) { return e.ok() && e->etag() == updated->etag(); });
+    ASSERT_TRUE(seen.ok()) << seen.status();
+    EXPECT_EQ(seen->etag(), updated->etag());
+    EXPECT_EQ(seen->bio(), absl::StrCat("versie ", i));
+  }
+  v1::DeleteExpertRequest del;
+  del.set_name("experts/anna");
+  ASSERT_TRUE(Call<google::protobuf::Empty>(*stub2, &Stub::DeleteExpert, del).ok());
+  EXPECT_EQ(Call<v1::Expert>(*stub2, &Stub::GetExpert, get).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(eventually(*stub_, [](const auto& e) { return absl::IsNotFound(e.status()); })
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST_F(RegistryIntegrationTest, RedisOutageIsUnavailableThenRecovers) {
   CreateOrg("gm0363", type::GOVERNMENT_LAYER_MUNICIPAL);
   ASSERT_TRUE(redis_->Stop().ok());
