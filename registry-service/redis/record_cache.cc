@@ -89,14 +89,16 @@ void RecordCache::Invalidate(absl::string_view key) {
 
 void RecordCache::Clear() {
   absl::MutexLock lock(&mu_);
-  entries_.clear();
-  lru_.clear();
-  bytes_ = 0;
+  ClearLocked();
 }
 
 void RecordCache::SetTracking(bool on) {
   absl::MutexLock lock(&mu_);
   tracking_ = on;
+  ClearLocked();
+}
+
+void RecordCache::ClearLocked() {
   entries_.clear();
   lru_.clear();
   bytes_ = 0;

@@ -29,8 +29,10 @@
 // and turns the cache on only once Redis has agreed and off as soon as either
 // connection breaks (record_cache.h). When Redis refuses tracking (an old
 // version, an ACL without CLIENT), the cache stays off and a warning is
-// logged; commands are not affected. A lost subscription is made again on
-// the next command, at most once a second.
+// logged; commands are not affected. A new connection subscribes at once; a
+// subscription lost while the connection stayed is made again after a
+// second, and one Redis refused after 30 s (a minute when CLIENT TRACKING
+// itself failed).
 //
 // Callbacks run on the I/O thread, one at a time, in reply order; they must
 // not block (they may queue further commands). Thread-safe: Execute() may be
