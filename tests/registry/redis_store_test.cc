@@ -3,6 +3,8 @@
 // Every test runs a real redis-server of its own.
 #include "registry-service/redis/redis_store.h"
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -705,6 +707,70 @@ TEST(RedisStoreTest, RecordCacheSeesWritesThroughAnotherReplicaOrClient) {
   ASSERT_EQ(GetAsyncNow(*a, Kind::kExpert, "piet")->data, "p1");
   ASSERT_TRUE(redis->Command({"FLUSHALL"}).ok());
   EXPECT_EQ(EventuallyData(*a, "piet", "NOT_FOUND"), "NOT_FOUND");
+}
+
+// Readers through one store while another writes: no reader ever sees a
+// record go back to an older revision, and once the writes stop every read
+// returns the last one.
+TEST(RedisStoreTest, RecordCacheUnderConcurrentWritesNeverGoesBackAndConverges) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  std::unique_ptr<RedisStore> reader = MakeStore(OptionsFor(*server));
+  std::unique_ptr<RedisStore> writer = MakeStore(OptionsFor(*server));
+  ASSERT_NE(reader, nullptr);
+  ASSERT_NE(writer, nullptr);
+  constexpr int kKeys = 4;
+  constexpr int kWrites = 400;
+  for (int k = 0; k < kKeys; ++k) {
+    ASSERT_TRUE(
+        writer->Commit(Request({Create(Kind::kExpert, absl::StrCat("e", k), "0")})).ok());
+  }
+  ASSERT_TRUE(GetAsyncNow(*reader, Kind::kExpert, "e0").ok());
+  ASSERT_TRUE(Tracking(*reader));
+
+  std::atomic<bool> done{false};
+  std::atomic<int> backwards{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; ++t) {
+    readers.emplace_back([&, t] {
+      std::vector<int64_t> last(kKeys, 0);
+      for (int i = t; !done.load(); ++i) {
+        const int k = i % kKeys;
+        absl::StatusOr<StoredRecord> r =
+            GetAsyncNow(*reader, Kind::kExpert, absl::StrCat("e", k));
+        if (!r.ok()) continue;
+        if (r->revision < last[k]) backwards.fetch_add(1);
+        last[k] = std::max(last[k], r->revision);
+      }
+    });
+  }
+  // Writes through both stores (the reader's own commits too), async and not.
+  std::vector<int64_t> final_revision(kKeys, 0);
+  for (int i = 1; i <= kWrites; ++i) {
+    const int k = i % kKeys;
+    const CommitRequest update =
+        Request({Update(Kind::kExpert, absl::StrCat("e", k), absl::StrCat(i))});
+    absl::StatusOr<CommitResult> result =
+        i % 3 == 0 ? CommitAsyncAndWait(*reader, update)
+                   : (i % 3 == 1 ? writer->Commit(update) : reader->Commit(update));
+    ASSERT_TRUE(result.ok()) << result.status();
+    final_revision[k] = result->revisions[0];
+  }
+  done = true;
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(backwards.load(), 0);
+  for (int k = 0; k < kKeys; ++k) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(5);
+    absl::StatusOr<StoredRecord> r;
+    do {
+      r = GetAsyncNow(*reader, Kind::kExpert, absl::StrCat("e", k));
+    } while (r.ok() && r->revision != final_revision[k] && absl::Now() < deadline);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->revision, final_revision[k]) << "e" << k;
+    EXPECT_EQ(GetAsyncNow(*reader, Kind::kExpert, absl::StrCat("e", k))->revision,
+              final_revision[k]);
+  }
+  EXPECT_GT(reader->record_cache_stats().hits, 0);
 }
 
 TEST(RedisStoreTest, RecordCacheForgetsEverythingWhenRedisGoes) {
