@@ -36,15 +36,15 @@ absl::StatusOr<ListResult> MemoryStore::List(const ListRequest& request) {
   if (request.index) {
     auto it = indexes_.find({request.kind, request.index->field, request.index->value});
     if (it == indexes_.end()) return result;
-    for (auto id = it->second.upper_bound(request.after_id); id != it->second.end();
-         ++id) {
-      if (!take(*id)) break;
+    for (auto e = it->second.upper_bound(request.after_position); e != it->second.end();
+         ++e) {
+      if (!take(e->second)) break;
     }
     return result;
   }
-  for (auto it = records_.upper_bound({request.kind, request.after_id});
-       it != records_.end() && it->first.first == request.kind; ++it) {
-    if (!take(it->first.second)) break;
+  for (auto it = order_.upper_bound({request.kind, request.after_position});
+       it != order_.end() && it->first.first == request.kind; ++it) {
+    if (!take(it->second)) break;
   }
   return result;
 }
@@ -58,10 +58,13 @@ absl::Status MemoryStore::CheckLocked(const CommitRequest& request) const {
       auto it = records_.find({p.kind, p.id});
       ok = it != records_.end() && it->second.record.revision == p.revision;
     } else if (p.type == Precondition::Type::kIndexExactly) {
+      std::vector<std::string> ids;
       auto it = indexes_.find({p.kind, p.index.field, p.index.value});
-      ok = it == indexes_.end() ? p.ids.empty()
-                                : std::equal(it->second.begin(), it->second.end(),
-                                             p.ids.begin(), p.ids.end());
+      if (it != indexes_.end()) {
+        for (const auto& [position, id] : it->second) ids.push_back(id);
+      }
+      std::sort(ids.begin(), ids.end());
+      ok = ids == p.ids;
     } else {
       auto it = indexes_.find({p.kind, p.index.field, p.index.value});
       ok = it == indexes_.end() || it->second.empty();
@@ -92,17 +95,17 @@ void MemoryStore::RedactFeedLocked(Kind kind, const std::string& id) {
   }
 }
 
-void MemoryStore::IndexLocked(Kind kind, const std::string& id,
+void MemoryStore::IndexLocked(Kind kind, const std::string& id, int64_t position,
                               const std::vector<IndexEntry>& entries, bool add) {
   for (const IndexEntry& e : entries) {
     IndexKey key{kind, e.field, e.value};
     if (add) {
-      indexes_[key].insert(id);
+      indexes_[key].emplace(position, id);
       continue;
     }
     auto it = indexes_.find(key);
     if (it == indexes_.end()) continue;
-    it->second.erase(id);
+    it->second.erase(position);
     if (it->second.empty()) indexes_.erase(it);
   }
 }
@@ -132,18 +135,25 @@ absl::StatusOr<CommitResult> MemoryStore::Commit(const CommitRequest& request) {
     change.id = m.id;
     change.commit_time = request.commit_time;
     auto it = records_.find({m.kind, m.id});
+    // A record keeps the position of its create (its revision).
+    int64_t position = revision;
     if (it != records_.end()) {
-      IndexLocked(m.kind, m.id, it->second.indexes, /*add=*/false);
+      position = it->second.record.position;
+      IndexLocked(m.kind, m.id, position, it->second.indexes, /*add=*/false);
     }
     if (m.op == Mutation::Op::kDelete) {
-      if (it != records_.end()) records_.erase(it);
+      if (it != records_.end()) {
+        order_.erase({m.kind, position});
+        records_.erase(it);
+      }
       change.type = ChangeType::kDeleted;
       if (m.kind == Kind::kExpert) RedactFeedLocked(m.kind, m.id);
     } else {
       Entry& entry = records_[{m.kind, m.id}];
-      entry.record = StoredRecord{m.kind, m.id, m.data, revision};
+      entry.record = StoredRecord{m.kind, m.id, m.data, revision, position};
       entry.indexes = m.indexes;
-      IndexLocked(m.kind, m.id, m.indexes, /*add=*/true);
+      order_[{m.kind, position}] = m.id;
+      IndexLocked(m.kind, m.id, position, m.indexes, /*add=*/true);
       change.type =
           m.op == Mutation::Op::kCreate ? ChangeType::kCreated : ChangeType::kUpdated;
       change.data = m.data;

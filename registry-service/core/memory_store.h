@@ -10,7 +10,6 @@
 
 #include <deque>
 #include <map>
-#include <set>
 #include <string>
 #include <utility>
 
@@ -48,7 +47,7 @@ class MemoryStore : public Store {
 
   absl::Status CheckLocked(const CommitRequest& request) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void IndexLocked(Kind kind, const std::string& id,
+  void IndexLocked(Kind kind, const std::string& id, int64_t position,
                    const std::vector<IndexEntry>& entries, bool add)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Erasure: the feed entries of the record so far become kRedacted.
@@ -58,7 +57,9 @@ class MemoryStore : public Store {
   const MemoryStoreOptions options_;
   mutable absl::Mutex mu_;
   std::map<RecordKey, Entry> records_ ABSL_GUARDED_BY(mu_);
-  std::map<IndexKey, std::set<std::string>> indexes_ ABSL_GUARDED_BY(mu_);
+  // In list order: (kind, position) -> id, and per index position -> id.
+  std::map<std::pair<Kind, int64_t>, std::string> order_ ABSL_GUARDED_BY(mu_);
+  std::map<IndexKey, std::map<int64_t, std::string>> indexes_ ABSL_GUARDED_BY(mu_);
   std::deque<StoredChange> feed_ ABSL_GUARDED_BY(mu_);
   int64_t revision_ ABSL_GUARDED_BY(mu_) = 0;
   std::map<std::string, std::string> request_results_ ABSL_GUARDED_BY(mu_);

@@ -368,7 +368,7 @@ absl::Status RewriteIndexed(Store* store, Kind kind, const IndexEntry& index, Ed
           MakeMutation(Mutation::Op::kUpdate, rec.id, rec.revision, std::move(r)));
     }
     if (!page.more || page.records.empty()) break;
-    list.after_id = page.records.back().id;
+    list.after_position = page.records.back().position;
   }
   req.preconditions.push_back(Precondition::IndexExactly(kind, index, std::move(listed)));
   return absl::OkStatus();
@@ -699,7 +699,7 @@ class ResourceOps {
     for (const IndexEntry& f : filters) {
       absl::StrAppend(&fingerprint, f.field, "=", absl::CEscape(f.value), ";");
     }
-    SAMENSPEL_ASSIGN_OR_RETURN(std::string after, DecodePageToken(token, fingerprint));
+    SAMENSPEL_ASSIGN_OR_RETURN(int64_t after, DecodePositionToken(token, fingerprint));
     ListRequest list;
     list.kind = T::kKind;
     if (!filters.empty()) list.index = filters.front();
@@ -710,7 +710,7 @@ class ResourceOps {
     bool done = false;
     auto* items = (response->*out)();
     while (items->size() < page_size) {
-      list.after_id = after;
+      list.after_position = after;
       list.limit = rest.empty() ? page_size - items->size() : std::max(page_size, 100);
       SAMENSPEL_ASSIGN_OR_RETURN(ListResult page, store_->List(list));
       if (revision < 0) revision = page.revision;
@@ -718,7 +718,7 @@ class ResourceOps {
       for (const StoredRecord& rec : page.records) {
         if (items->size() == page_size) break;
         ++used;
-        after = rec.id;
+        after = rec.position;
         R* r = items->Add();
         SAMENSPEL_RETURN_IF_ERROR(DecodeInto(rec, r));
         bool match = true;
@@ -744,7 +744,7 @@ class ResourceOps {
       if (scanned >= 20 * page_size + 1000) break;
     }
     response->set_revision(revision);
-    if (!done) response->set_next_page_token(EncodePageToken(fingerprint, after));
+    if (!done) response->set_next_page_token(EncodePositionToken(fingerprint, after));
     return absl::OkStatus();
   }
 

@@ -62,6 +62,11 @@ struct StoredRecord {
   std::string data;
   // The feed revision of the record's last change; > 0.
   int64_t revision = 0;
+  // Its place in list order (set in List results; Get may leave it 0):
+  // fixed when the record is created (its create revision) and kept until it
+  // is deleted, so paging by it while others write returns every record that
+  // existed throughout the scan exactly once. Unique within a kind.
+  int64_t position = 0;
 };
 
 struct Mutation {
@@ -145,16 +150,17 @@ struct ListRequest {
   Kind kind = Kind::kOrganisation;
   // Only records with this index entry; all records of `kind` when empty.
   std::optional<IndexEntry> index;
-  // Only records whose id is greater than this (keyset pagination).
-  std::string after_id;
+  // Only records whose position is greater than this (keyset pagination:
+  // the last position of the previous page; 0 for the first).
+  int64_t after_position = 0;
   // At most this many records; > 0.
   int limit = 50;
 };
 
 struct ListResult {
-  // Ordered by id (bytewise ascending).
+  // In list order (position ascending: the order they were created in).
   std::vector<StoredRecord> records;
-  // True when records with a greater id may follow.
+  // True when records with a greater position may follow.
   bool more = false;
   // The feed revision the page is consistent with.
   int64_t revision = 0;
@@ -196,7 +202,8 @@ class Store {
     std::move(done)(Get(kind, id));
   }
 
-  // One page of records in id order, consistent with one feed revision.
+  // One page of records in list order (StoredRecord::position), consistent
+  // with one feed revision.
   // REQUIRES: request.limit > 0 (else INVALID_ARGUMENT).
   // A full scan while others write returns every record that existed
   // throughout the scan exactly once.

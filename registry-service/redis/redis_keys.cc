@@ -10,16 +10,9 @@
 namespace samenspel::registry {
 namespace {
 
-// \x01 first, so the \x01 that escapes \0 is not escaped again.
-std::string Escape(absl::string_view text) {
-  return absl::StrReplaceAll(text, {{absl::string_view("\x01", 1), "\x01\x02"},
-                                    {absl::string_view("\0", 1), "\x01\x01"}});
-}
-
-// esc(field) \0 esc(value), the part every member of one index starts with.
-std::string IndexName(const IndexEntry& entry) {
-  return absl::StrCat(Escape(entry.field), absl::string_view("\0", 1),
-                      Escape(entry.value));
+// '%' first, so the '%' that escapes '=' is not escaped again.
+std::string EscapeField(absl::string_view field) {
+  return absl::StrReplaceAll(field, {{"%", "%25"}, {"=", "%3D"}});
 }
 
 }  // namespace
@@ -38,9 +31,12 @@ std::string RedisKeys::AllIds(Kind kind) const {
   return absl::StrCat(prefix_, "all:", KindCollection(kind));
 }
 
-std::string RedisKeys::IndexSet(Kind kind) const {
-  return absl::StrCat(prefix_, "ix:", KindCollection(kind));
+std::string RedisKeys::Index(Kind kind, const IndexEntry& entry) const {
+  return absl::StrCat(prefix_, "ix:", KindCollection(kind), ":", EscapeField(entry.field),
+                      "=", entry.value);
 }
+
+std::string RedisKeys::Schema() const { return absl::StrCat(prefix_, "schema"); }
 
 std::string RedisKeys::Revision() const { return absl::StrCat(prefix_, "rev"); }
 
@@ -60,22 +56,8 @@ std::string RedisKeys::Request(absl::string_view request_id) const {
   return absl::StrCat(prefix_, "req:", request_id);
 }
 
-std::string IndexMember(const IndexEntry& entry, absl::string_view id) {
-  return absl::StrCat(IndexName(entry), absl::string_view("\0", 1), id);
-}
-
-LexRange AllIdsRange(absl::string_view after_id) {
-  return LexRange{after_id.empty() ? std::string("-") : absl::StrCat("(", after_id),
-                  std::string("+"), /*strip=*/0};
-}
-
-LexRange IndexRange(const IndexEntry& entry, absl::string_view after_id) {
-  const std::string name = IndexName(entry);
-  // Members of this index are name \0 id; name \x01 is above all of them and
-  // below every member of another index.
-  return LexRange{absl::StrCat(after_id.empty() ? "[" : "(", name,
-                               absl::string_view("\0", 1), after_id),
-                  absl::StrCat("(", name, "\x01"), /*strip=*/name.size() + 1};
+std::string PositionsAfter(int64_t after_position) {
+  return after_position <= 0 ? std::string("-inf") : absl::StrCat("(", after_position);
 }
 
 std::string FeedEntryId(int64_t revision) { return absl::StrCat(revision, "-1"); }

@@ -5,20 +5,22 @@
 //
 // Layout, with {p} the prefix:
 //   {p}{collection}:{id}  hash, one record: d = serialized data, r = revision
-//                         of its last change (decimal), i = the record's index
-//                         members (a Lua cmsgpack array), so that a later
-//                         update or delete can remove exactly those.
-//   {p}all:{collection}   sorted set of every id of the collection, all scores
-//                         0: ZRANGEBYLEX from "(" + after_id pages in id order.
-//   {p}ix:{collection}    sorted set of every index entry of the collection,
-//                         all scores 0, one member per (field, value, id):
-//                         esc(field) \0 esc(value) \0 id, where esc() turns
-//                         \x01 into \x01\x02 and \0 into \x01\x01, so neither
-//                         holds a \0. The members of one index are then one
-//                         lexicographic range, in id order (the "lexicographic
-//                         index" pattern of the Redis docs). One sorted set,
-//                         not one per index, because a record's entries are
-//                         then added with a single ZADD.
+//                         of its last change (decimal), o = its list position
+//                         (decimal), i = the keys of the record's index sets
+//                         (a Lua cmsgpack array), so that a later update or
+//                         delete can remove it from exactly those.
+//   {p}all:{collection}   sorted set of every id of the collection, scored by
+//                         the record's list position (its create revision):
+//                         ZRANGEBYSCORE from "(" + after pages in list order.
+//   {p}ix:{collection}:{field}={value}
+//                         sorted set of the ids of the records with that
+//                         index entry, scored likewise (one set per index
+//                         value, so that adding a record appends to short
+//                         sets instead of inserting into one big
+//                         lexicographic set: sessions 3-6 of bench/RESULTS.md).
+//                         The field is escaped ('%' -> "%25", '=' -> "%3D");
+//                         the value is kept as it is (the first '=' ends the
+//                         field).
 //   {p}rev                string, the latest committed revision (INCRBY).
 //   {p}feed               stream, one entry per change with entry ID
 //                         "<revision>-1"; fields t = ChangeType number,
@@ -26,10 +28,19 @@
 //                         c = commit time (Unix microseconds).
 //   {p}req:{request_id}   string with a TTL: a commit's request_result, for
 //                         request_id replay.
+//   {p}schema             string "2": this layout. Layout 1 (registries before
+//                         2026-11-30) had no field o, scored every list set 0
+//                         (id order) and kept all index entries of a
+//                         collection in one set {p}ix:{collection}, members
+//                         esc(field) \0 esc(value) \0 id (esc: \x01 ->
+//                         \x01\x02, \0 -> \x01\x01). The scripts convert a
+//                         layout-1 database before their first read or write
+//                         (redis_scripts.cc, Migrate).
 //
-// Collections are fixed words other than "all", "ix", "rev", "feed" and
-// "req", so no two keys collide whatever bytes ids and request ids hold, and
-// escaping keeps index members apart whatever bytes fields and values hold.
+// Collections are fixed words other than "all", "ix", "rev", "feed", "req"
+// and "schema", so no two keys collide whatever bytes ids and request ids
+// hold, and escaping keeps index sets apart whatever bytes fields and values
+// hold.
 //
 // The Lua scripts (redis_scripts.cc) get every key and range from here; for
 // records, whose ids they read from a sorted set, they append the id to
@@ -40,8 +51,8 @@
 // Example:
 //   RedisKeys keys("ss:");
 //   keys.Record(Kind::kExpert, "jan");   // "ss:experts:jan"
-//   keys.IndexSet(Kind::kExpert);        // "ss:ix:experts"
-//   IndexMember({"organisation", "bzk"}, "jan");  // "organisation\0bzk\0jan"
+//   keys.Index(Kind::kExpert, {"organisation", "bzk"});
+//                                        // "ss:ix:experts:organisation=bzk"
 #ifndef SAMENSPEL_REGISTRY_REDIS_REDIS_KEYS_H_
 #define SAMENSPEL_REGISTRY_REDIS_REDIS_KEYS_H_
 
@@ -57,6 +68,7 @@ namespace samenspel::registry {
 inline constexpr absl::string_view kRecordDataField = "d";
 inline constexpr absl::string_view kRecordRevisionField = "r";
 inline constexpr absl::string_view kRecordIndexesField = "i";
+inline constexpr absl::string_view kRecordPositionField = "o";
 
 // Feed entry fields.
 inline constexpr absl::string_view kFeedTypeField = "t";
@@ -82,12 +94,14 @@ class RedisKeys {
   std::string RecordKeyPrefix(Kind kind) const;
   // "{p}all:{collection}".
   std::string AllIds(Kind kind) const;
-  // "{p}ix:{collection}".
-  std::string IndexSet(Kind kind) const;
+  // "{p}ix:{collection}:{escaped field}={value}".
+  std::string Index(Kind kind, const IndexEntry& entry) const;
   // "{p}rev".
   std::string Revision() const;
   // "{p}feed".
   std::string Feed() const;
+  // "{p}schema".
+  std::string Schema() const;
   // "{p}redacted": sorted set of erased feed entries (score: revision;
   // member "<revision>\n<collection>\n<id>\n<commit micros>").
   std::string Redacted() const;
@@ -105,20 +119,8 @@ class RedisKeys {
   const std::string prefix_;
 };
 
-// A ZRANGEBYLEX range of ids after some id: members are `strip` bytes of
-// prefix followed by an id.
-struct LexRange {
-  std::string min;
-  std::string max;
-  size_t strip = 0;
-};
-
-// The IndexSet() member of `id`'s `entry`.
-std::string IndexMember(const IndexEntry& entry, absl::string_view id);
-// The AllIds() members after `after_id` ("" for all).
-LexRange AllIdsRange(absl::string_view after_id);
-// The IndexSet() members of `entry` whose ids follow `after_id` ("" for all).
-LexRange IndexRange(const IndexEntry& entry, absl::string_view after_id);
+// The ZRANGEBYSCORE minimum for the records after `after_position` (0: all).
+std::string PositionsAfter(int64_t after_position);
 
 // The feed entry ID of a revision: "<revision>-1".
 std::string FeedEntryId(int64_t revision);

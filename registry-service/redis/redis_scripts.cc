@@ -7,6 +7,8 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "registry-service/core/store.h"
 
 namespace samenspel::registry {
 std::string Sha1Hex(absl::string_view text) {
@@ -17,6 +19,56 @@ std::string Sha1Hex(absl::string_view text) {
 }
 
 namespace {
+
+// Migrate: converts a database in layout 1 to layout 2 (redis_keys.h), once;
+// every script that reads or writes list sets calls it first, so the first
+// such script after an upgrade converts everything, atomically (a script's
+// writes reach the AOF and replicas together). Records that already have a
+// position (field o) are left as they are, so running it on a database
+// written in layout 2 whose schema key was lost (FLUSHALL, then new writes)
+// only sets the key. An old record's position is its last revision (unique
+// too, as positions must be; old lists were in id order anyway).
+// $COLLECTIONS is replaced by the collections' names (KindCollection).
+constexpr absl::string_view kMigrateSource = R"lua(
+local function migrate(schema_key)
+  if redis.call('EXISTS', schema_key) == 1 then return end
+  local p = string.sub(schema_key, 1, #schema_key - #'schema')
+  local function unescape(text)
+    return (string.gsub(text, '\1([\1\2])', function(c)
+      if c == '\1' then return '\0' end
+      return '\1'
+    end))
+  end
+  local function escape_field(field)
+    return (string.gsub(string.gsub(field, '%%', '%%25'), '=', '%%3D'))
+  end
+  for _, coll in ipairs({$COLLECTIONS}) do
+    local all, record_prefix = p .. 'all:' .. coll, p .. coll .. ':'
+    for _, id in ipairs(redis.call('ZRANGE', all, 0, -1)) do
+      local key = record_prefix .. id
+      local f = redis.call('HMGET', key, 'r', 'i', 'o')
+      if f[1] and not f[3] then
+        local sets = {}
+        local members = {}
+        if f[2] then members = cmsgpack.unpack(f[2]) end
+        for _, member in ipairs(members) do
+          local field, value = string.match(member, '^([^%z]*)%z([^%z]*)%z')
+          if field then
+            local set = p .. 'ix:' .. coll .. ':' .. escape_field(unescape(field)) .. '=' ..
+                        unescape(value)
+            sets[#sets + 1] = set
+            redis.call('ZADD', set, f[1], id)
+          end
+        end
+        redis.call('HSET', key, 'i', cmsgpack.pack(sets), 'o', f[1])
+        redis.call('ZADD', all, f[1], id)
+      end
+    end
+    redis.call('DEL', p .. 'ix:' .. coll)
+  end
+  redis.call('SET', schema_key, '2')
+end
+)lua";
 
 // Commit: applies a batch of commits, one after another, each all or nothing.
 // A commit is validated completely before it writes anything, so a failed one
@@ -29,20 +81,21 @@ namespace {
 // keeps only a marker (revision, collection, id, commit time) in the
 // redacted set, which ReadFeed fills the gaps with.
 //
-// KEYS: 1 revision counter, 2 feed, 3 redacted set.
+// KEYS: 1 revision counter, 2 feed, 3 redacted set, 4 schema (Migrate).
 // ARGV: 1 feed MAXLEN (approximate), 2 request TTL (ms), 3 commit count C,
 //   then C times: L, the number of arguments of this commit that follow, and
 //   those: request key ("" without a request_id), request_result, commit time
 //   (Unix micros), precondition count P, mutation count M,
 //   then P times: type, key, min, max: type "e": the record key must exist
 //   (min, max unused); type "v": the record key must exist with revision
-//   (field r) min (max unused); type "x": the index set key must have no
-//   member in the ZRANGEBYLEX range min..max; type "s", with a fifth
-//   argument: the members in that range, joined by newlines, must have that
-//   SHA-1 (hex);
+//   (field r) min (max unused); type "x": the index set key must be empty
+//   (min, max unused); type "s": the index set key must hold exactly the
+//   min ids that follow max (unused), then those ids;
 //   then M times: op (ChangeType number: "1" create, "2" update, "3" delete),
-//   record key, all-ids key, index set key, id, collection, expected revision
-//   (0: any), data, index member count N, N index members.
+//   record key, all-ids key, id, collection, expected revision (0: any),
+//   data, index set count N, N index set keys.
+// A record's list position (field o, the score of its id in every list set)
+// is its create revision; updates keep it.
 // Reply: C replies, one per commit:
 //   {1, first revision} committed (mutation j got first + j - 1);
 //   {2, request_result} the request key existed: nothing written;
@@ -92,19 +145,6 @@ local function prune(hist)
   return table.concat(kept, ',')
 end
 
--- ZADD and ZREM take many members per call; unpack() has a stack limit, so
--- very long lists go in chunks.
-local function call_chunked(command, key, items, score)
-  for first = 1, #items, 1000 do
-    local args = {}
-    for x = first, math.min(first + 999, #items) do
-      if score then args[#args + 1] = score end
-      args[#args + 1] = items[x]
-    end
-    redis.call(command, key, unpack(args))
-  end
-end
-
 -- The commit whose arguments start at ARGV[a]; returns its reply.
 local function commit(a)
   local req_key, micros = ARGV[a], ARGV[a + 2]
@@ -129,12 +169,13 @@ local function commit(a)
     elseif kind == 'v' then
       if redis.call('HGET', key, 'r') ~= ARGV[a + 2] then return {0, 'p', i} end
     elseif kind == 's' then
-      local members = redis.call('ZRANGEBYLEX', key, ARGV[a + 2], ARGV[a + 3])
-      if redis.sha1hex(table.concat(members, '\n')) ~= ARGV[a + 4] then
-        return {0, 'p', i}
+      local n = tonumber(ARGV[a + 2])
+      if redis.call('ZCARD', key) ~= n then return {0, 'p', i} end
+      for x = a + 4, a + 3 + n do
+        if not redis.call('ZSCORE', key, ARGV[x]) then return {0, 'p', i} end
       end
-      a = a + 1
-    elseif #redis.call('ZRANGEBYLEX', key, ARGV[a + 2], ARGV[a + 3], 'LIMIT', 0, 1) > 0 then
+      a = a + n
+    elseif redis.call('ZCARD', key) > 0 then
       return {0, 'p', i}
     end
     a = a + 4
@@ -144,22 +185,23 @@ local function commit(a)
   -- MemoryStore does), so their order does not matter for validation.
   local mutations = {}
   for j = 1, nm do
-    local m = {op = ARGV[a], key = ARGV[a + 1], all = ARGV[a + 2], index = ARGV[a + 3],
-               id = ARGV[a + 4], coll = ARGV[a + 5], expected = tonumber(ARGV[a + 6]),
-               data = ARGV[a + 7], members = {}}
-    local n = tonumber(ARGV[a + 8])
-    for x = 1, n do m.members[x] = ARGV[a + 8 + x] end
-    a = a + 9 + n
+    local m = {op = ARGV[a], key = ARGV[a + 1], all = ARGV[a + 2], id = ARGV[a + 3],
+               coll = ARGV[a + 4], expected = tonumber(ARGV[a + 5]), data = ARGV[a + 6],
+               sets = {}}
+    local n = tonumber(ARGV[a + 7])
+    for x = 1, n do m.sets[x] = ARGV[a + 7 + x] end
+    a = a + 8 + n
     if m.op == '1' then
       if redis.call('EXISTS', m.key) == 1 then return {0, 'm', j, 'exists'} end
     else
-      local record = redis.call('HMGET', m.key, 'r', 'i', 'h')
+      local record = redis.call('HMGET', m.key, 'r', 'i', 'h', 'o')
       if not record[1] then return {0, 'm', j, 'notfound'} end
       if m.expected > 0 and m.expected ~= tonumber(record[1]) then
         return {0, 'm', j, 'aborted'}
       end
       m.old = record[2]
       m.hist = record[3]
+      m.position = record[4]
     end
     mutations[j] = m
   end
@@ -169,21 +211,24 @@ local function commit(a)
   if nm > 0 then
     local rev = tonumber(redis.call('INCRBY', rev_key, nm)) - nm
     first = rev + 1
-    local written = {}  -- record key -> its packed members after an earlier mutation
+    local written = {}  -- record key -> its packed index sets after an earlier mutation
     local written_hist = {}  -- record key -> its feed revisions after an earlier one
     for _, m in ipairs(mutations) do
       rev = rev + 1
       local rev_text = string.format('%d', rev)  -- Lua would print 1e+14
       local old = m.old
       if written[m.key] ~= nil then old = written[m.key] end
-      if m.op == '3' then m.members = {} end
+      -- A create's position is its revision; an update keeps the record's
+      -- (one without, which only a corrupt store has, gets this revision).
+      local position = m.position or rev_text
+      if m.op == '3' then m.sets = {} end
+      local kept = {}  -- index sets the record stays in
       if old then
-        local keep, gone = {}, {}
-        for _, x in ipairs(m.members) do keep[x] = true end
+        local keep = {}
+        for _, x in ipairs(m.sets) do keep[x] = true end
         for _, x in ipairs(cmsgpack.unpack(old)) do
-          if not keep[x] then gone[#gone + 1] = x end
+          if keep[x] then kept[x] = true else redis.call('ZREM', x, m.id) end
         end
-        call_chunked('ZREM', m.index, gone)
       end
       local hist = m.hist
       if written_hist[m.key] ~= nil then hist = written_hist[m.key] end
@@ -194,16 +239,22 @@ local function commit(a)
         written[m.key] = false
         written_hist[m.key] = false
       else
-        local packed = cmsgpack.pack(m.members)
-        redis.call('HSET', m.key, 'd', m.data, 'r', rev_text, 'i', packed)
+        local packed = cmsgpack.pack(m.sets)
         if m.coll == 'experts' then
           if hist and #hist > 1024 then hist = prune(hist) end
           if hist then hist = hist .. ',' .. rev_text else hist = rev_text end
-          redis.call('HSET', m.key, 'h', hist)
+          redis.call('HSET', m.key, 'd', m.data, 'r', rev_text, 'i', packed, 'o', position,
+                     'h', hist)
           written_hist[m.key] = hist
+        else
+          redis.call('HSET', m.key, 'd', m.data, 'r', rev_text, 'i', packed, 'o', position)
         end
-        redis.call('ZADD', m.all, 0, m.id)
-        call_chunked('ZADD', m.index, m.members, 0)
+        -- For an update a no-op (the same score), unless an earlier mutation
+        -- of this commit deleted the record.
+        redis.call('ZADD', m.all, position, m.id)
+        for _, x in ipairs(m.sets) do
+          if not kept[x] then redis.call('ZADD', x, position, m.id) end
+        end
         written[m.key] = packed
       end
       redis.call('XADD', feed_key, 'MAXLEN', '~', maxlen, rev_text .. '-1',
@@ -216,6 +267,7 @@ local function commit(a)
   return {1, first}
 end
 
+migrate(KEYS[4])
 local replies = {}
 local a = 4
 for c = 1, tonumber(ARGV[3]) do
@@ -232,26 +284,30 @@ end
 return replies
 )lua";
 
-// List: one page of ids from a sorted set, with their records.
-// KEYS: 1 sorted set (all ids, or the index set), 2 revision counter.
-// ARGV: 1 record key prefix, 2 ZRANGEBYLEX min, 3 max, 4 bytes to strip from
-//   a member to get its id, 5 limit.
-// Reply: {revision, more (0|1), id, data, record revision, id, ...}; data and
-//   record revision are nil for an id without a record (corrupt store).
+// List: one page of ids from a list set (all ids, or an index set), in
+// position order, with their records.
+// KEYS: 1 list set, 2 revision counter, 3 schema (Migrate).
+// ARGV: 1 record key prefix, 2 ZRANGEBYSCORE min, 3 limit.
+// Reply: {revision, more (0|1), id, position, data, record revision, id,
+//   ...}; data and record revision are nil for an id without a record
+//   (corrupt store).
 constexpr absl::string_view kListSource = R"lua(
-local strip, limit = tonumber(ARGV[4]), tonumber(ARGV[5])
-local call, sub, prefix = redis.call, string.sub, ARGV[1]
-local members = call('ZRANGEBYLEX', KEYS[1], ARGV[2], ARGV[3], 'LIMIT', 0, limit + 1)
+migrate(KEYS[3])
+local limit = tonumber(ARGV[3])
+local call, prefix = redis.call, ARGV[1]
+local members = call('ZRANGEBYSCORE', KEYS[1], ARGV[2], '+inf', 'WITHSCORES', 'LIMIT', 0,
+                     limit + 1)
 local out = {call('GET', KEYS[2]) or '0', 0}
-if #members > limit then out[2] = 1 end
+if #members > 2 * limit then out[2] = 1 end
 local n = 2
-for j = 1, math.min(#members, limit) do
-  local id = sub(members[j], strip + 1)
+for j = 1, math.min(#members / 2, limit) do
+  local id = members[2 * j - 1]
   local record = call('HMGET', prefix .. id, 'd', 'r')
   out[n + 1] = id
-  out[n + 2] = record[1]
-  out[n + 3] = record[2]
-  n = n + 3
+  out[n + 2] = members[2 * j]
+  out[n + 3] = record[1]
+  out[n + 4] = record[2]
+  n = n + 4
 end
 return out
 )lua";
@@ -277,13 +333,24 @@ return {rev, entries,
 LuaScript::LuaScript(absl::string_view source)
     : source_(source), sha1_(Sha1Hex(source)) {}
 
+// Migrate's source, then `source`.
+std::string WithMigrate(absl::string_view source) {
+  std::string collections;
+  for (Kind kind : kAllKinds) {
+    absl::StrAppend(&collections, collections.empty() ? "" : ", ", "'",
+                    KindCollection(kind), "'");
+  }
+  return absl::StrCat(
+      absl::StrReplaceAll(kMigrateSource, {{"$COLLECTIONS", collections}}), source);
+}
+
 const LuaScript& CommitScript() {
-  static const LuaScript* const script = new LuaScript(kCommitSource);
+  static const LuaScript* const script = new LuaScript(WithMigrate(kCommitSource));
   return *script;
 }
 
 const LuaScript& ListScript() {
-  static const LuaScript* const script = new LuaScript(kListSource);
+  static const LuaScript* const script = new LuaScript(WithMigrate(kListSource));
   return *script;
 }
 

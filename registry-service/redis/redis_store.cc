@@ -211,25 +211,16 @@ CommandArgs CommitArgs(const RedisKeys& keys, const CommitRequest& request) {
       args.AddInt(p.revision);
       args.Add("");
     } else if (p.type == Precondition::Type::kIndexExactly) {
-      // The script compares the SHA-1 of the range's members, joined by
-      // newlines (ids hold none), with that of the members expected.
-      LexRange range = IndexRange(p.index, "");
-      std::string members;
-      for (const std::string& id : p.ids) {
-        if (!members.empty()) members += '\n';
-        members += IndexMember(p.index, id);
-      }
       args.Add("s");
-      args.AddOwned(keys.IndexSet(p.kind));
-      args.AddOwned(std::move(range.min));
-      args.AddOwned(std::move(range.max));
-      args.AddOwned(Sha1Hex(members));
+      args.AddOwned(keys.Index(p.kind, p.index));
+      args.AddInt(static_cast<int64_t>(p.ids.size()));
+      args.Add("");
+      for (const std::string& id : p.ids) args.Add(id);
     } else {
-      LexRange range = IndexRange(p.index, "");
       args.Add("x");
-      args.AddOwned(keys.IndexSet(p.kind));
-      args.AddOwned(std::move(range.min));
-      args.AddOwned(std::move(range.max));
+      args.AddOwned(keys.Index(p.kind, p.index));
+      args.Add("");
+      args.Add("");
     }
   }
   for (const Mutation& m : request.mutations) {
@@ -237,14 +228,13 @@ CommandArgs CommitArgs(const RedisKeys& keys, const CommitRequest& request) {
     args.AddInt(static_cast<int>(ChangeTypeOf(m.op)));
     args.AddOwned(keys.Record(m.kind, m.id));
     args.AddOwned(keys.AllIds(m.kind));
-    args.AddOwned(keys.IndexSet(m.kind));
     args.Add(m.id);
     args.Add(KindCollection(m.kind));
     args.AddInt(m.expected_revision);
     args.Add(deletes ? absl::string_view() : absl::string_view(m.data));
     args.AddInt(deletes ? 0 : static_cast<int64_t>(m.indexes.size()));
     if (deletes) continue;
-    for (const IndexEntry& entry : m.indexes) args.AddOwned(IndexMember(entry, m.id));
+    for (const IndexEntry& entry : m.indexes) args.AddOwned(keys.Index(m.kind, entry));
   }
   return args;
 }
@@ -408,38 +398,37 @@ absl::StatusOr<ListResult> RedisStore::List(const ListRequest& request) {
         absl::StrCat("list limit ", request.limit, " <= 0"));
   }
   // KEYS, then ARGV, as ListScript() (redis_scripts.cc) documents.
-  const LexRange range = request.index.has_value()
-                             ? IndexRange(*request.index, request.after_id)
-                             : AllIdsRange(request.after_id);
   CommandArgs args;
-  args.AddOwned(request.index.has_value() ? keys_.IndexSet(request.kind)
+  args.AddOwned(request.index.has_value() ? keys_.Index(request.kind, *request.index)
                                           : keys_.AllIds(request.kind));
   args.AddOwned(keys_.Revision());
+  args.AddOwned(keys_.Schema());
   args.AddOwned(keys_.RecordKeyPrefix(request.kind));
-  args.Add(range.min);
-  args.Add(range.max);
-  args.AddInt(static_cast<int64_t>(range.strip));
+  args.AddOwned(PositionsAfter(request.after_position));
   args.AddInt(request.limit);
 
   SAMENSPEL_ASSIGN_OR_RETURN(RedisReply reply,
-                             RunScript(pipeline_, ListScript(), 2, args.views()));
+                             RunScript(pipeline_, ListScript(), 3, args.views()));
   ListResult result;
-  if (!IsArray(*reply, 2) || (reply->elements - 2) % 3 != 0 ||
+  if (!IsArray(*reply, 2) || (reply->elements - 2) % 4 != 0 ||
       !AsInt(*reply->element[0], &result.revision)) {
     return Corrupt("bad list reply");
   }
   result.more =
       reply->element[1]->type == REDIS_REPLY_INTEGER && reply->element[1]->integer != 0;
-  result.records.reserve((reply->elements - 2) / 3);
-  for (size_t i = 2; i < reply->elements; i += 3) {
+  result.records.reserve((reply->elements - 2) / 4);
+  for (size_t i = 2; i < reply->elements; i += 4) {
     const redisReply& id = *reply->element[i];
-    const redisReply& data = *reply->element[i + 1];
+    const redisReply& data = *reply->element[i + 2];
     if (!IsString(id)) return Corrupt("bad id in list reply");
     const std::string key = keys_.Record(request.kind, AsString(id));
     if (!IsString(data))
       return Corrupt(absl::StrCat("indexed record ", key, " is absent"));
     StoredRecord& record = result.records.emplace_back();
-    SAMENSPEL_ASSIGN_OR_RETURN(record.revision, RevisionOf(*reply->element[i + 2], key));
+    if (!AsInt(*reply->element[i + 1], &record.position) || record.position <= 0) {
+      return Corrupt(absl::StrCat("bad list position of ", key));
+    }
+    SAMENSPEL_ASSIGN_OR_RETURN(record.revision, RevisionOf(*reply->element[i + 3], key));
     record.kind = request.kind;
     record.id = std::string(AsString(id));
     record.data = std::string(AsString(data));
@@ -472,6 +461,9 @@ absl::StatusOr<CommitResult> RedisStore::Commit(const CommitRequest& request) {
 
 namespace {
 
+// How many of CommitBatchArgv's arguments are KEYS.
+constexpr int kCommitKeys = 4;
+
 // CommitScript()'s KEYS, then ARGV (as redis_scripts.cc documents them), for
 // a batch of commits given by their arguments; `head` keeps the strings the
 // result points into.
@@ -481,6 +473,7 @@ std::vector<absl::string_view> CommitBatchArgv(
   head.AddOwned(keys.Revision());
   head.AddOwned(keys.Feed());
   head.AddOwned(keys.Redacted());
+  head.AddOwned(keys.Schema());
   head.AddInt(options.feed_retention);
   head.AddInt(absl::ToInt64Milliseconds(options.request_id_ttl));
   head.AddInt(static_cast<int64_t>(commits.size()));
@@ -521,8 +514,8 @@ void RedisStore::RunCommitBatch(absl::Span<PendingCommit* const> all) {
   const std::vector<absl::string_view> argv =
       CommitBatchArgv(keys_, options_, commits, head);
   absl::StatusOr<RedisReply> wait = absl::UnknownError("not sent");
-  absl::StatusOr<RedisReply> reply =
-      RunScript(CommitPipeline(), CommitScript(), 3, argv, WaitCommand(), &wait);
+  absl::StatusOr<RedisReply> reply = RunScript(CommitPipeline(), CommitScript(),
+                                               kCommitKeys, argv, WaitCommand(), &wait);
   if (absl::Status s = CheckBatchReply(reply, batch.size()); !s.ok()) {
     for (PendingCommit* pending : batch) pending->result = s;
     return;
@@ -605,7 +598,7 @@ void RedisStore::SendAsyncCommits() {
     CommandArgs head;
     const std::vector<absl::string_view> args =
         CommitBatchArgv(keys_, options_, commits, head);
-    const std::string num_keys = "3";
+    const std::string num_keys = absl::StrCat(kCommitKeys);
     std::vector<absl::string_view> argv = {
         by_sha ? "EVALSHA" : "EVAL",
         by_sha ? CommitScript().sha1() : CommitScript().source(), num_keys};

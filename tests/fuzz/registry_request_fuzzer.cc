@@ -21,7 +21,7 @@
 //    passes validation and is named by its id; every reference exists; every
 //    expert has its organisation's layer; every team and challenge has a state;
 //  - a List, paged to its end from the first page, returns every record that
-//    matches its filters, in id order, once.
+//    matches its filters, in the store's list order (creation), once.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -295,16 +295,20 @@ class World {
       FUZZ_CHECK(page.ok() && page->revision() == before.revision);
       for (const R& r : ((*page).*items)()) {
         FUZZ_CHECK(matches(r));
-        FUZZ_CHECK(listed.empty() || listed.back() < r.name());
         listed.push_back(r.name());
       }
       if (page->next_page_token().empty()) break;
       request.set_page_token(page->next_page_token());
     }
+    // What matches, in the store's order.
+    ListRequest all;
+    all.kind = Resource<R>::kKind;
+    all.limit = 1 << 20;
+    const absl::StatusOr<ListResult> stored = store_.List(all);
+    FUZZ_CHECK(stored.ok() && !stored->more);
     std::vector<std::string> expected;
-    for (const auto& [key, value] : before.records) {
-      if (key.first != Resource<R>::kKind) continue;
-      const std::string name = ResourceName(key.first, key.second);
+    for (const StoredRecord& rec : stored->records) {
+      const std::string name = ResourceName(rec.kind, rec.id);
       absl::StatusOr<R> r = Resource<R>::Get(registry_, name);
       FUZZ_CHECK(r.ok());
       if (matches(*r)) expected.push_back(name);

@@ -16,7 +16,9 @@ TEST(RedisKeysTest, DefaultPrefixLayout) {
   EXPECT_EQ(keys.Record(Kind::kExpert, "jan"), "ss:experts:jan");
   EXPECT_EQ(keys.RecordKeyPrefix(Kind::kExpert), "ss:experts:");
   EXPECT_EQ(keys.AllIds(Kind::kTeam), "ss:all:teams");
-  EXPECT_EQ(keys.IndexSet(Kind::kExpert), "ss:ix:experts");
+  EXPECT_EQ(keys.Index(Kind::kExpert, {"organisation", "bzk"}),
+            "ss:ix:experts:organisation=bzk");
+  EXPECT_EQ(keys.Schema(), "ss:schema");
   EXPECT_EQ(keys.Revision(), "ss:rev");
   EXPECT_EQ(keys.Feed(), "ss:feed");
   EXPECT_EQ(keys.Request("CreateExpert/jan"), "ss:req:CreateExpert/jan");
@@ -61,9 +63,19 @@ TEST(RedisKeysTest, BinarySafe) {
 // keys; still no two different things share a key.
 TEST(RedisKeysTest, NoKeyCollisions) {
   const RedisKeys keys;
-  const std::vector<std::string> tricky = {"x",          "all", "all:experts", "ix",
-                                           "ix:experts", "rev", "feed",        "req",
-                                           "req:x",      "a:b", "experts:jan"};
+  const std::vector<std::string> tricky = {"x",
+                                           "all",
+                                           "all:experts",
+                                           "ix",
+                                           "ix:experts",
+                                           "rev",
+                                           "feed",
+                                           "req",
+                                           "req:x",
+                                           "a:b",
+                                           "experts:jan",
+                                           "schema",
+                                           "ix:experts:theme=water"};
   std::set<std::string> seen;
   int made = 0;
   auto add = [&](const std::string& key) {
@@ -72,9 +84,10 @@ TEST(RedisKeysTest, NoKeyCollisions) {
   };
   add(keys.Revision());
   add(keys.Feed());
+  add(keys.Schema());
   for (Kind kind : kAllKinds) {
     add(keys.AllIds(kind));
-    add(keys.IndexSet(kind));
+    for (const std::string& s : tricky) add(keys.Index(kind, {"theme", s}));
   }
   for (const std::string& s : tricky) {
     add(keys.Request(s));
@@ -83,76 +96,48 @@ TEST(RedisKeysTest, NoKeyCollisions) {
   EXPECT_EQ(static_cast<int>(seen.size()), made);
 }
 
-TEST(RedisKeysTest, IndexMembers) {
-  EXPECT_EQ(IndexMember({"organisation", "bzk"}, "jan"),
-            std::string("organisation\0bzk\0jan", 20));
-  // \0 and \x01 in fields and values are escaped; ids are kept as they are.
-  EXPECT_EQ(IndexMember({std::string("a\0b", 3), "c\x01"}, std::string("i\0d", 3)),
-            std::string("a\x01\x01"
-                        "b\0c\x01\x02\0i\0d",
-                        12));
-}
-
-// Bytes that could make one index's members look like another's.
+// Bytes that could make one index's key look like another's.
 const std::vector<IndexEntry>& TrickyEntries() {
   static const auto* entries = new std::vector<IndexEntry>{
       {"theme", "water"},
-      {"theme", "water\x01"},
+      {"theme", "water="},
+      {"theme", "=water"},
+      {"theme=", "water"},
       {"theme", std::string("water\0", 6)},
-      {"theme", std::string("water\0x", 7)},
       {"theme", "waterx"},
-      {"theme", "wate"},
       {"theme", ""},
-      {std::string("theme\0water", 11), ""},
-      {"them", "e"},
-      {"", "theme"},
+      {"theme%3D", "water"},
+      {"theme%", "3Dwater"},
+      {"theme=water", ""},
+      {"them", "e=water"},
+      {"", "theme=water"},
   };
   return *entries;
 }
 
-bool InRange(const LexRange& range, const std::string& member) {
-  auto above_min = [&] {
-    if (range.min == "-") return true;
-    const std::string bound = range.min.substr(1);
-    return range.min[0] == '[' ? member >= bound : member > bound;
-  };
-  auto below_max = [&] {
-    if (range.max == "+") return true;
-    const std::string bound = range.max.substr(1);
-    return range.max[0] == '[' ? member <= bound : member < bound;
-  };
-  return above_min() && below_max();
+TEST(RedisKeysTest, IndexKeys) {
+  const RedisKeys keys;
+  EXPECT_EQ(keys.Index(Kind::kTeam, {"member", "jan"}), "ss:ix:teams:member=jan");
+  // The field is escaped ('%' and '='); the value is kept as it is.
+  EXPECT_EQ(keys.Index(Kind::kExpert, {"a=b%", std::string("c=\0d", 4)}),
+            std::string("ss:ix:experts:a%3Db%25=c=\0d", 27));
 }
 
-// What ZRANGEBYLEX does with IndexRange(): exactly the members of that index
-// (after after_id), and stripping gives back the id.
-TEST(RedisKeysTest, IndexRangeHoldsExactlyItsMembers) {
-  const std::vector<std::string> ids = {
-      "", "a", std::string("\0", 1), "\x01", "\xff", std::string("a\0b", 3), "b"};
-  for (const IndexEntry& entry : TrickyEntries()) {
-    for (const std::string& after : {std::string(), std::string("a")}) {
-      const LexRange range = IndexRange(entry, after);
-      for (const IndexEntry& other : TrickyEntries()) {
-        for (const std::string& id : ids) {
-          const std::string member = IndexMember(other, id);
-          const bool expected = other == entry && (after.empty() || id > after);
-          EXPECT_EQ(InRange(range, member), expected)
-              << absl::CEscape(member) << " in " << absl::CEscape(range.min) << ".."
-              << absl::CEscape(range.max);
-          if (other == entry) {
-            EXPECT_EQ(member.substr(range.strip), id);
-          }
-        }
-      }
+TEST(RedisKeysTest, IndexKeysNeverCollide) {
+  const RedisKeys keys;
+  std::set<std::string> seen;
+  for (Kind kind : kAllKinds) {
+    for (const IndexEntry& entry : TrickyEntries()) {
+      EXPECT_TRUE(seen.insert(keys.Index(kind, entry)).second)
+          << absl::CEscape(keys.Index(kind, entry));
     }
   }
 }
 
-TEST(RedisKeysTest, AllIdsRange) {
-  EXPECT_EQ(AllIdsRange("").min, "-");
-  EXPECT_EQ(AllIdsRange("").max, "+");
-  EXPECT_EQ(AllIdsRange("jan").min, "(jan");
-  EXPECT_EQ(AllIdsRange("jan").strip, 0u);
+TEST(RedisKeysTest, PositionsAfter) {
+  EXPECT_EQ(PositionsAfter(0), "-inf");
+  EXPECT_EQ(PositionsAfter(42), "(42");
+  EXPECT_EQ(PositionsAfter(9876543210), "(9876543210");
 }
 
 TEST(RedisKeysTest, FeedEntryIds) {

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -356,10 +357,11 @@ TEST(RedisStoreTest, WritesTheLayoutOfRedisKeys) {
   const std::string record = keys.Record(Kind::kExpert, "jan");
   EXPECT_EQ(StringReply(*redis, {"HGET", record, kRecordDataField}), "data");
   EXPECT_EQ(StringReply(*redis, {"HGET", record, kRecordRevisionField}), "1");
-  EXPECT_EQ(StringReply(*redis, {"ZSCORE", keys.AllIds(Kind::kExpert), "jan"}), "0");
-  EXPECT_EQ(StringReply(*redis, {"ZSCORE", keys.IndexSet(Kind::kExpert),
-                                 IndexMember(bzk, "jan")}),
-            "0");
+  EXPECT_EQ(StringReply(*redis, {"HGET", record, kRecordPositionField}), "1");
+  EXPECT_EQ(StringReply(*redis, {"ZSCORE", keys.AllIds(Kind::kExpert), "jan"}), "1");
+  EXPECT_EQ(StringReply(*redis, {"ZSCORE", keys.Index(Kind::kExpert, bzk), "jan"}), "1");
+  EXPECT_EQ(keys.Index(Kind::kExpert, bzk), "layout:ix:experts:organisation=bzk");
+  EXPECT_EQ(StringReply(*redis, {"GET", keys.Schema()}), "2");
   EXPECT_EQ(StringReply(*redis, {"GET", keys.Revision()}), "1");
   EXPECT_EQ(StringReply(*redis, {"GET", keys.Request("CreateExpert/jan")}), "result");
   absl::StatusOr<RedisReply> ttl =
@@ -377,6 +379,86 @@ TEST(RedisStoreTest, WritesTheLayoutOfRedisKeys) {
     EXPECT_TRUE(absl::StartsWith((*all)->element[i]->str, "layout:"))
         << (*all)->element[i]->str;
   }
+}
+
+// A database written by registries before 2026-11-30 (layout 1, redis_keys.h):
+// the first script converts it; lists then run in the old records' revision
+// order and writes keep every index exact.
+TEST(RedisStoreTest, ConvertsALayoutOneDatabase) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  std::unique_ptr<RedisConnection> redis = Connect(*server);
+  ASSERT_NE(redis, nullptr);
+  // As the layout-1 commit script wrote them: members esc(field) \0
+  // esc(value) \0 id, every list set scored 0.
+  constexpr absl::string_view kLayoutOne = R"lua(
+local function rec(coll, id, r, members)
+  redis.call('HSET', 'ss:' .. coll .. ':' .. id, 'd', 'data-' .. id, 'r', r,
+             'i', cmsgpack.pack(members))
+  redis.call('ZADD', 'ss:all:' .. coll, 0, id)
+  for _, m in ipairs(members) do redis.call('ZADD', 'ss:ix:' .. coll, 0, m) end
+end
+rec('organisations', 'bzk', '1', {'oin\0001234\000bzk'})
+rec('experts', 'piet', '2', {'organisation\000bzk\000piet'})
+rec('experts', 'jan', '4', {'organisation\000bzk\000jan', 'skill\000a\1\1b=\1\2\000jan'})
+rec('experts', 'noindex', '3', {})
+redis.call('SET', 'ss:rev', '4')
+)lua";
+  ASSERT_TRUE(redis->Command({"EVAL", kLayoutOne, "0"}).ok());
+
+  std::unique_ptr<RedisStore> store = MakeStore(OptionsFor(*server));
+  ASSERT_NE(store, nullptr);
+  auto scan = [&](Kind kind, std::optional<IndexEntry> index) {
+    ListRequest request;
+    request.kind = kind;
+    request.index = std::move(index);
+    request.limit = 100;
+    absl::StatusOr<ListResult> page = store->List(request);
+    EXPECT_TRUE(page.ok()) << page.status();
+    std::vector<std::string> ids;
+    if (page.ok()) {
+      for (const StoredRecord& r : page->records) ids.push_back(r.id);
+    }
+    return ids;
+  };
+  const IndexEntry bzk{"organisation", "bzk"};
+  const IndexEntry odd_skill{"skill", std::string("a\0b=\x01", 5)};
+  EXPECT_EQ(scan(Kind::kExpert, std::nullopt),
+            (std::vector<std::string>{"piet", "noindex", "jan"}));
+  EXPECT_EQ(scan(Kind::kExpert, bzk), (std::vector<std::string>{"piet", "jan"}));
+  EXPECT_EQ(scan(Kind::kExpert, odd_skill), std::vector<std::string>{"jan"});
+  EXPECT_EQ(scan(Kind::kOrganisation, IndexEntry{"oin", "1234"}),
+            std::vector<std::string>{"bzk"});
+  EXPECT_EQ(StringReply(*redis, {"GET", "ss:schema"}), "2");
+  absl::StatusOr<RedisReply> old_sets =
+      redis->Command({"EXISTS", "ss:ix:experts", "ss:ix:organisations"});
+  ASSERT_TRUE(old_sets.ok());
+  EXPECT_EQ((*old_sets)->integer, 0);
+
+  // Writes after the conversion: jan leaves the odd skill, a new expert goes
+  // last, and an organisation with experts cannot be deleted.
+  Mutation update = Create(Kind::kExpert, "jan", "jan-2", {bzk});
+  update.op = Mutation::Op::kUpdate;
+  ASSERT_TRUE(store->Commit(Request({update})).ok());
+  ASSERT_TRUE(store->Commit(Request({Create(Kind::kExpert, "an", "an", {bzk})})).ok());
+  EXPECT_TRUE(scan(Kind::kExpert, odd_skill).empty());
+  EXPECT_EQ(scan(Kind::kExpert, bzk), (std::vector<std::string>{"piet", "jan", "an"}));
+  CommitRequest drop = Request({});
+  Mutation delete_bzk;
+  delete_bzk.op = Mutation::Op::kDelete;
+  delete_bzk.kind = Kind::kOrganisation;
+  delete_bzk.id = "bzk";
+  drop.mutations.push_back(delete_bzk);
+  drop.preconditions.push_back(
+      Precondition::IndexEmpty(Kind::kExpert, bzk, "has experts"));
+  EXPECT_EQ(store->Commit(drop).status().code(), absl::StatusCode::kFailedPrecondition);
+
+  // Converting again (a lost schema key) changes nothing.
+  ASSERT_TRUE(redis->Command({"DEL", "ss:schema"}).ok());
+  EXPECT_EQ(scan(Kind::kExpert, std::nullopt),
+            (std::vector<std::string>{"piet", "noindex", "jan", "an"}));
+  EXPECT_EQ(scan(Kind::kExpert, bzk), (std::vector<std::string>{"piet", "jan", "an"}));
+  EXPECT_EQ(StringReply(*redis, {"GET", "ss:schema"}), "2");
 }
 
 TEST(RedisStoreTest, ScriptFlushFallsBackToEval) {

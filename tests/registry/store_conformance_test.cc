@@ -164,7 +164,7 @@ class StoreConformanceTest : public ::testing::Test {
         ADD_FAILURE() << "more without records";
         return ids;
       }
-      request.after_id = result->records.back().id;
+      request.after_position = result->records.back().position;
     }
   }
 
@@ -571,8 +571,8 @@ TYPED_TEST(StoreConformanceTest, UpdateReplacesIndexEntries) {
   EXPECT_TRUE(this->Scan(Kind::kExpert).empty());
 }
 
-TYPED_TEST(StoreConformanceTest, ListPagesInIdOrder) {
-  // Bytewise order: "Z" < "a" < "a-b" < "ab" < "b" < "\xc3\xa9" (UTF-8 e-acute).
+TYPED_TEST(StoreConformanceTest, ListPagesInCreateOrder) {
+  // Created in this order, which is not their ids' order.
   const std::vector<std::string> ids = {"b", "\xc3\xa9", "a-b", "Z", "ab", "a"};
   const IndexEntry water{"theme", "water"};
   for (const std::string& id : ids) {
@@ -581,47 +581,60 @@ TYPED_TEST(StoreConformanceTest, ListPagesInIdOrder) {
     this->MustCommit(Request({Create(Kind::kExpert, id, "data-" + id, indexes)}));
   }
   this->MustCommit(Request({Create(Kind::kTeam, "a0", "team")}));
+  // An update keeps the record's place, also in an index it joins.
+  this->MustCommit(Request({Update(Kind::kExpert, "b", 1, "data-b2", {water})}));
 
   ListRequest request;
   request.kind = Kind::kExpert;
   request.limit = 4;
   absl::StatusOr<ListResult> page = this->store_->List(request);
   ASSERT_TRUE(page.ok()) << page.status();
-  EXPECT_EQ(Ids(page->records), (std::vector<std::string>{"Z", "a", "a-b", "ab"}));
+  EXPECT_EQ(Ids(page->records), (std::vector<std::string>{"b", "\xc3\xa9", "a-b", "Z"}));
   EXPECT_TRUE(page->more);
-  EXPECT_EQ(page->revision, 7);
-  EXPECT_EQ(page->records[1].data, "data-a");
-  EXPECT_EQ(page->records[1].revision, 6);
+  EXPECT_EQ(page->revision, 8);
+  EXPECT_EQ(page->records[0].data, "data-b2");
+  EXPECT_EQ(page->records[0].revision, 8);
+  EXPECT_EQ(page->records[0].position, 1);  // its create revision
+  EXPECT_EQ(page->records[1].data, "data-\xc3\xa9");
+  EXPECT_EQ(page->records[1].revision, 2);
   EXPECT_EQ(page->records[1].kind, Kind::kExpert);
+  EXPECT_EQ(page->records[3].position, 4);
 
-  request.after_id = "ab";
+  request.after_position = page->records.back().position;
   page = this->store_->List(request);
   ASSERT_TRUE(page.ok()) << page.status();
-  EXPECT_EQ(Ids(page->records), (std::vector<std::string>{"b", "\xc3\xa9"}));
+  EXPECT_EQ(Ids(page->records), (std::vector<std::string>{"ab", "a"}));
   EXPECT_FALSE(page->more);
 
-  // after_id need not exist ('-' < '0' < 'b').
-  request.after_id = "a0";
+  // Pages continue after any position.
+  request.after_position = 2;
   request.limit = 2;
   page = this->store_->List(request);
   ASSERT_TRUE(page.ok()) << page.status();
-  EXPECT_EQ(Ids(page->records), (std::vector<std::string>{"ab", "b"}));
+  EXPECT_EQ(Ids(page->records), (std::vector<std::string>{"a-b", "Z"}));
   EXPECT_TRUE(page->more);
 
   EXPECT_EQ(this->Scan(Kind::kExpert, water, 2),
-            (std::vector<std::string>{"Z", "a-b", "ab", "\xc3\xa9"}));
+            (std::vector<std::string>{"b", "\xc3\xa9", "a-b", "Z", "ab"}));
   EXPECT_EQ(this->Scan(Kind::kExpert, IndexEntry{"theme", "fire"}),
             std::vector<std::string>{});
   EXPECT_EQ(this->Scan(Kind::kTeam), std::vector<std::string>{"a0"});
 
+  // Deleted and created again, a record goes to the end.
+  this->MustCommit(Request({Delete(Kind::kExpert, "\xc3\xa9")}));
+  this->MustCommit(Request({Create(Kind::kExpert, "\xc3\xa9", "again", {water})}));
+  EXPECT_EQ(this->Scan(Kind::kExpert),
+            (std::vector<std::string>{"b", "a-b", "Z", "ab", "a", "\xc3\xa9"}));
   request.index = water;
-  request.after_id = "";
+  request.after_position = 0;
   request.limit = 10;
   page = this->store_->List(request);
   ASSERT_TRUE(page.ok()) << page.status();
-  EXPECT_EQ(page->records.size(), 4u);
+  EXPECT_EQ(Ids(page->records),
+            (std::vector<std::string>{"b", "a-b", "Z", "ab", "\xc3\xa9"}));
+  EXPECT_EQ(page->records.back().position, 10);
   EXPECT_FALSE(page->more);
-  EXPECT_EQ(page->revision, 7);
+  EXPECT_EQ(page->revision, 10);
 }
 
 TYPED_TEST(StoreConformanceTest, FullScanDuringWritesSeesStableRecordsOnce) {
@@ -657,14 +670,16 @@ TYPED_TEST(StoreConformanceTest, FullScanDuringWritesSeesStableRecordsOnce) {
        {std::optional<IndexEntry>(),
         std::optional<IndexEntry>(IndexEntry{"theme", "t"})}) {
     for (int scan = 0; scan < 3; ++scan) {
-      std::vector<std::string> ids = this->Scan(Kind::kExpert, index, 7);
-      EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
-      EXPECT_EQ(std::adjacent_find(ids.begin(), ids.end()), ids.end()) << "duplicate id";
-      std::set<std::string> seen_stable;
+      const std::vector<std::string> ids = this->Scan(Kind::kExpert, index, 7);
+      EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), ids.size())
+          << "duplicate id";
+      // The stable records, in the order they were created (their ids').
+      std::vector<std::string> seen_stable;
       for (const std::string& id : ids) {
-        if (stable_ids.contains(id)) seen_stable.insert(id);
+        if (stable_ids.contains(id)) seen_stable.push_back(id);
       }
-      EXPECT_EQ(seen_stable, stable_ids);
+      EXPECT_EQ(seen_stable,
+                std::vector<std::string>(stable_ids.begin(), stable_ids.end()));
     }
   }
   done = true;
