@@ -42,6 +42,9 @@ ABSL_FLAG(int, client_threads, 2, "Client threads, each with its own CompletionQ
 ABSL_FLAG(std::string, cpu_pids, "",
           "Comma-separated pids (registry, redis-server) whose CPU time per call to "
           "report for each phase, next to this client's.");
+ABSL_FLAG(bool, server_ids, false,
+          "Create experts without an expert_id, so the registry gives them random ids "
+          "(as for callers that do not choose their own); the default numbers them.");
 ABSL_FLAG(std::string, phases, "empty,create,get,get,list",
           "Phases to run, in this order (get reads what create wrote; a second get "
           "reads it again).");
@@ -115,7 +118,8 @@ struct Call {
 // makes its calls one after another, numbered 0, 1, ...:
 //   start(slot, index, context, cq) prepares the call (PrepareAsyncX);
 //   done(slot, index, status, response) says whether it succeeded.
-// Calls still in flight when the time is up are awaited but not counted.
+// Calls still in flight when the time is up are awaited but not counted
+// (`done` is still called for them).
 template <typename Response, typename Start, typename Done>
 PhaseResult RunPhase(const std::string& name, int concurrency, int threads,
                      absl::Duration duration, Start start, Done done) {
@@ -141,7 +145,11 @@ PhaseResult RunPhase(const std::string& name, int concurrency, int threads,
     while (in_flight > 0 && cq.Next(&tag, &ok)) {
       std::unique_ptr<C> call(static_cast<C*>(tag));
       --in_flight;
-      if (stop.load(std::memory_order_relaxed)) continue;
+      if (stop.load(std::memory_order_relaxed)) {
+        // Not counted, but a create that succeeded is there for later phases.
+        if (ok) done(call->slot, call->index, call->status, call->response);
+        continue;
+      }
       const auto elapsed = Clock::now() - call->begin;
       latencies[t].push_back(std::chrono::duration<double, std::micro>(elapsed).count());
       if (!ok || !done(call->slot, call->index, call->status, call->response)) {
@@ -268,6 +276,10 @@ int Main() {
   std::vector<PhaseResult> results;
   // Per slot, how many experts it created (ids <slot>-0 .. <slot>-(n-1)).
   std::vector<int64_t> created(concurrency);
+  // With --server_ids, the names the registry gave them (each slot's own
+  // calls run on one client thread, one after another).
+  const bool server_ids = absl::GetFlag(FLAGS_server_ids);
+  std::vector<std::vector<std::string>> names(concurrency);
   for (absl::string_view phase : absl::StrSplit(absl::GetFlag(FLAGS_phases), ',')) {
     if (phase == "empty") {
       // This machine's gRPC ceiling with this client: a handler that does
@@ -282,13 +294,21 @@ int Main() {
             return s.ok();
           }));
     } else if (phase == "create") {
+      // A later create phase goes on after the experts of the earlier ones,
+      // so repeated phases show how creates fare as the registry grows.
+      const std::vector<int64_t> before = created;
       results.push_back(RunPhase<v1::Expert>(
           "CreateExpert", concurrency, threads, duration,
           [&](int slot, int64_t i, grpc::ClientContext* ctx, grpc::CompletionQueue* cq) {
-            return stub(slot).PrepareAsyncCreateExpert(ctx, MakeExpert(slot, i, run), cq);
+            v1::CreateExpertRequest req = MakeExpert(slot, before[slot] + i, run);
+            if (server_ids) req.clear_expert_id();
+            return stub(slot).PrepareAsyncCreateExpert(ctx, req, cq);
           },
-          [&](int slot, int64_t i, const grpc::Status& s, const v1::Expert&) {
-            if (s.ok()) created[slot] = i + 1;
+          [&](int slot, int64_t i, const grpc::Status& s, const v1::Expert& e) {
+            if (s.ok()) {
+              created[slot] = before[slot] + i + 1;
+              if (server_ids) names[slot].push_back(e.name());
+            }
             return s.ok();
           }));
     } else if (phase == "get") {
@@ -300,9 +320,15 @@ int Main() {
       results.push_back(RunPhase<v1::Expert>(
           again ? "GetExpert again" : "GetExpert", concurrency, threads, duration,
           [&](int slot, int64_t i, grpc::ClientContext* ctx, grpc::CompletionQueue* cq) {
-            const int64_t n = std::max<int64_t>(1, created[slot]);
+            const int64_t n = std::max<int64_t>(
+                1, server_ids ? static_cast<int64_t>(names[slot].size()) : created[slot]);
             v1::GetExpertRequest req;
-            req.set_name(absl::StrCat("experts/b", run, "-", slot, "-", (i * 7919) % n));
+            if (server_ids) {
+              if (!names[slot].empty()) req.set_name(names[slot][(i * 7919) % n]);
+            } else {
+              req.set_name(
+                  absl::StrCat("experts/b", run, "-", slot, "-", (i * 7919) % n));
+            }
             return stub(slot).PrepareAsyncGetExpert(ctx, req, cq);
           },
           [](int, int64_t, const grpc::Status& s, const v1::Expert&) { return s.ok(); }));
