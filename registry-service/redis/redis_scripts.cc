@@ -89,8 +89,8 @@ end
 //   then P times: type, key, min, max: type "e": the record key must exist
 //   (min, max unused); type "v": the record key must exist with revision
 //   (field r) min (max unused); type "x": the index set key must be empty
-//   (min, max unused); type "s": the index set key must hold exactly the
-//   min ids that follow max (unused), then those ids;
+//   (min, max unused); type "s": min is a count n, and n ids follow max
+//   (unused): the index set key must hold exactly those ids;
 //   then M times: op (ChangeType number: "1" create, "2" update, "3" delete),
 //   record key, all-ids key, id, collection, expected revision (0: any),
 //   data, index set count N, N index set keys.
@@ -218,9 +218,11 @@ local function commit(a)
       local rev_text = string.format('%d', rev)  -- Lua would print 1e+14
       local old = m.old
       if written[m.key] ~= nil then old = written[m.key] end
-      -- A create's position is its revision; an update keeps the record's
-      -- (one without, which only a corrupt store has, gets this revision).
+      -- A create's position is its revision; an update keeps the record's,
+      -- unless an earlier mutation of this commit deleted it (as MemoryStore
+      -- does), or it has none (only a corrupt store).
       local position = m.position or rev_text
+      if written[m.key] == false then position = rev_text end
       if m.op == '3' then m.sets = {} end
       local kept = {}  -- index sets the record stays in
       if old then
