@@ -4,6 +4,10 @@
 # (CreateExpert, GetExpert twice: first reads, then the same experts again,
 # ListExperts, through gRPC at 32 concurrent calls).
 #   BUILD_DIR (default build)  SECONDS_PER_PHASE (default 10)  CONCURRENCY (default 32)
+#   PHASES (default registry_bench's)  BENCH_FLAGS (more registry_bench flags)
+#   BASELINE_REGISTRY (a second samenspel-registry, run the same way after the first)
+# Growing the registry, with ids the registry makes:
+#   PHASES=create,create,create,create,get BENCH_FLAGS=--server_ids bench/run_registry_bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build}
@@ -38,8 +42,10 @@ bench_registry() {
   registry_pid=$!
   until (exec 3<>"/dev/tcp/127.0.0.1/$registry_port") 2>/dev/null; do sleep 0.05; done
   echo "== $1 through gRPC (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
+  # shellcheck disable=SC2086 # BENCH_FLAGS: words on purpose
   "$build/bench/registry_bench" --registry="127.0.0.1:$registry_port" --concurrency="$conc" \
-    --seconds="$secs" --cpu_pids="$registry_pid,$redis_pid" || status=1
+    --seconds="$secs" --cpu_pids="$registry_pid,$redis_pid" ${PHASES:+--phases="$PHASES"} \
+    ${BENCH_FLAGS:-} || status=1
   echo "   (CPU per call: pid 1 is samenspel-registry, pid 2 redis-server; load average" \
     "after: $(cut -d' ' -f1-3 /proc/loadavg))"
   kill "$registry_pid"
