@@ -637,8 +637,8 @@ TYPED_TEST(StoreConformanceTest, ListPagesInCreateOrder) {
   EXPECT_EQ(page->revision, 10);
 
   // Deleted and written again within one commit, likewise (both stores).
-  this->MustCommit(
-      Request({Delete(Kind::kExpert, "b"), Update(Kind::kExpert, "b", 0, "b3", {water})}));
+  this->MustCommit(Request(
+      {Delete(Kind::kExpert, "b"), Update(Kind::kExpert, "b", 0, "b3", {water})}));
   EXPECT_EQ(this->Scan(Kind::kExpert),
             (std::vector<std::string>{"a-b", "Z", "ab", "a", "\xc3\xa9", "b"}));
   EXPECT_EQ(this->Scan(Kind::kExpert, water),
