@@ -7,7 +7,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libhiredis-dev redis-server redis-tools libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libstemmer-dev nlohmann-json3-dev libcli11-dev
+  libstemmer-dev nlohmann-json3-dev libcli11-dev libjemalloc-dev
   python3 python3-grpcio python3-protobuf
 )
 missing=()
