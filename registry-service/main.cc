@@ -333,18 +333,20 @@ int Run(const RegistryServerOptions& o) {
   std::fprintf(stderr, "samenspel-registry: listening on %s (port %d)\n",
                o.listen.c_str(), port);
 
-  // Health follows the store: NOT_SERVING while Redis is unreachable.
+  // Health follows the store: NOT_SERVING while Redis is unreachable, or
+  // holds a database in a layout this registry does not know.
   absl::Notification stopping;
   std::thread health_thread([&] {
     bool last = false;
     bool first = true;
     do {
-      const bool serving = store->CurrentRevision().ok();
+      const absl::Status status = store->CurrentRevision().status();
+      const bool serving = status.ok();
       if (serving != last || first) {
         health.SetServing(serving);
-        std::fprintf(
-            stderr, "samenspel-registry: %s\n",
-            serving ? "store reachable: SERVING" : "store unreachable: NOT_SERVING");
+        std::fprintf(stderr, "samenspel-registry: %s\n",
+                     serving ? "store reachable: SERVING"
+                             : absl::StrCat("NOT_SERVING: ", status.message()).c_str());
         last = serving;
         first = false;
       }

@@ -10,6 +10,7 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/container/inlined_vector.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -151,12 +152,29 @@ absl::StatusOr<RedisSentinel::Answer> RedisSentinel::Primary() {
 }
 
 absl::Status RedisErrorStatus(absl::string_view error) {
+  // Raised by the scripts' Migrate (redis_scripts.cc) on a database in a
+  // layout this registry does not know: "SAMENSPEL_LAYOUT <layout> script: ...".
+  constexpr absl::string_view kLayoutError = "SAMENSPEL_LAYOUT ";
+  if (absl::StartsWith(error, kLayoutError)) {
+    const absl::string_view layout =
+        error.substr(kLayoutError.size(), error.substr(kLayoutError.size()).find(' '));
+    return LayoutStatus(layout);
+  }
   for (absl::string_view prefix : kTransientErrors) {
     if (absl::StartsWith(error, prefix)) {
       return absl::UnavailableError(absl::StrCat("redis is not serving: ", error));
     }
   }
   return absl::InternalError(absl::StrCat("redis error: ", error));
+}
+
+absl::Status LayoutStatus(absl::string_view layout) {
+  return WithReason(
+      absl::UnavailableError(absl::StrCat(
+          "the Redis database is in layout ", absl::CEscape(layout),
+          ", which this registry (layouts 1 and 2) does not know: a newer registry "
+          "has converted it, and this one must be replaced by that version")),
+      "DATABASE_LAYOUT_UNKNOWN");
 }
 
 absl::Status ReplyStatus(const redisReply& reply) {

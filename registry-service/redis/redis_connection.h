@@ -12,8 +12,9 @@
 // Error contract: a connection that cannot be made, or an I/O error or
 // timeout on a command, is UNAVAILABLE with a message naming the Redis
 // address. Redis error replies are UNAVAILABLE when they mean "try again
-// later" (LOADING, BUSY, MISCONF, READONLY, MASTERDOWN, TRYAGAIN, OOM) and
-// INTERNAL otherwise.
+// later" (LOADING, BUSY, MISCONF, READONLY, MASTERDOWN, TRYAGAIN, OOM), or
+// that the database is in a layout this registry does not know (the scripts'
+// SAMENSPEL_LAYOUT: LayoutStatus), and INTERNAL otherwise.
 //
 // Redis Sentinel (RedisSentinel below): with `sentinel` set, every new
 // connection first asks the sentinels where the primary is, then checks with
@@ -146,6 +147,10 @@ class RedisSentinel {
 
 // The Status of a Redis error message (see the error contract above).
 absl::Status RedisErrorStatus(absl::string_view error);
+
+// UNAVAILABLE (reason DATABASE_LAYOUT_UNKNOWN): the database is in `layout`
+// ({p}schema, redis_keys.h), a later one than this registry knows.
+absl::Status LayoutStatus(absl::string_view layout);
 // The Status of a reply: OK unless it is a Redis error reply.
 absl::Status ReplyStatus(const redisReply& reply);
 // True for a NOSCRIPT error reply (EVALSHA of a script Redis does not have).

@@ -35,7 +35,10 @@
 //                         esc(field) \0 esc(value) \0 id (esc: \x01 ->
 //                         \x01\x02, \0 -> \x01\x01). The scripts convert a
 //                         layout-1 database before their first read or write
-//                         (redis_scripts.cc, Migrate).
+//                         (redis_scripts.cc, Migrate). Any other value is a
+//                         later layout, which this registry refuses to read
+//                         or write (UNAVAILABLE, reason
+//                         DATABASE_LAYOUT_UNKNOWN; health NOT_SERVING).
 //
 // Collections are fixed words other than "all", "ix", "rev", "feed", "req"
 // and "schema", so no two keys collide whatever bytes ids and request ids
@@ -78,6 +81,9 @@ inline constexpr absl::string_view kFeedKindField = "k";
 inline constexpr absl::string_view kFeedIdField = "n";
 inline constexpr absl::string_view kFeedDataField = "d";
 inline constexpr absl::string_view kFeedCommitTimeField = "c";
+
+// The value of {p}schema for this layout.
+inline constexpr absl::string_view kLayout = "2";
 
 // Access token hash fields and the audit stream's entry field.
 inline constexpr absl::string_view kTokenHashField = "h";

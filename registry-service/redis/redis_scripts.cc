@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "registry-service/core/store.h"
+#include "registry-service/redis/redis_keys.h"
 
 namespace samenspel::registry {
 std::string Sha1Hex(absl::string_view text) {
@@ -28,10 +29,18 @@ namespace {
 // written in layout 2 whose schema key was lost (FLUSHALL, then new writes)
 // only sets the key. An old record's position is its last revision (unique
 // too, as positions must be; old lists were in id order anyway).
-// $COLLECTIONS is replaced by the collections' names (KindCollection).
+// A database in any other layout than 1 or 2 (a later one, converted by a
+// newer registry) is refused: the script fails with the error
+// "SAMENSPEL_LAYOUT <layout>" before it reads or writes anything
+// (RedisErrorStatus makes it UNAVAILABLE), so an older registry left running
+// during an upgrade stops instead of writing a layout it does not know.
+// $COLLECTIONS is replaced by the collections' names (KindCollection),
+// $LAYOUT by kLayout.
 constexpr absl::string_view kMigrateSource = R"lua(
 local function migrate(schema_key)
-  if redis.call('EXISTS', schema_key) == 1 then return end
+  local layout = redis.call('GET', schema_key)
+  if layout == '$LAYOUT' then return end
+  if layout then error({err = 'SAMENSPEL_LAYOUT ' .. layout}) end
   local p = string.sub(schema_key, 1, #schema_key - #'schema')
   local function unescape(text)
     return (string.gsub(text, '\1([\1\2])', function(c)
@@ -66,7 +75,7 @@ local function migrate(schema_key)
     end
     redis.call('DEL', p .. 'ix:' .. coll)
   end
-  redis.call('SET', schema_key, '2')
+  redis.call('SET', schema_key, '$LAYOUT')
 end
 )lua";
 
@@ -342,8 +351,9 @@ std::string WithMigrate(absl::string_view source) {
     absl::StrAppend(&collections, collections.empty() ? "" : ", ", "'",
                     KindCollection(kind), "'");
   }
-  return absl::StrCat(
-      absl::StrReplaceAll(kMigrateSource, {{"$COLLECTIONS", collections}}), source);
+  return absl::StrCat(absl::StrReplaceAll(kMigrateSource, {{"$COLLECTIONS", collections},
+                                                           {"$LAYOUT", kLayout}}),
+                      source);
 }
 
 const LuaScript& CommitScript() {

@@ -793,11 +793,20 @@ absl::StatusOr<std::vector<StoredChange>> RedisStore::WaitForChanges(
 }
 
 absl::StatusOr<int64_t> RedisStore::CurrentRevision() {
+  // With the layout: a database that a newer registry converted to a layout
+  // this one does not know is UNAVAILABLE here too, so that the health
+  // check, which asks this, turns NOT_SERVING (the scripts refuse it as well).
   const std::string key = keys_.Revision();
-  SAMENSPEL_ASSIGN_OR_RETURN(RedisReply reply, pipeline_.Execute({"GET", key}));
-  if (reply->type == REDIS_REPLY_NIL) return 0;
+  const std::string schema = keys_.Schema();
+  SAMENSPEL_ASSIGN_OR_RETURN(RedisReply reply, pipeline_.Execute({"MGET", key, schema}));
+  if (!IsArray(*reply, 2) || reply->elements != 2) return Corrupt("bad MGET reply");
+  const redisReply& layout = *reply->element[1];
+  if (IsString(layout) && AsString(layout) != kLayout)
+    return LayoutStatus(AsString(layout));
+  const redisReply& counter = *reply->element[0];
+  if (counter.type == REDIS_REPLY_NIL) return 0;
   int64_t revision;
-  if (!AsInt(*reply, &revision) || revision < 0) {
+  if (!AsInt(counter, &revision) || revision < 0) {
     return Corrupt(absl::StrCat("bad revision counter ", key));
   }
   return revision;

@@ -21,6 +21,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 #include "registry-service/redis/redis_connection.h"
 #include "registry-service/redis/redis_keys.h"
@@ -506,6 +507,55 @@ TEST(RedisStoreTest, ScriptFlushFallsBackToEvalForAsyncCommits) {
   EXPECT_EQ(result->revisions, std::vector<int64_t>{2});
   ListRequest request;
   request.kind = Kind::kExpert;
+  absl::StatusOr<ListResult> listed = store->List(request);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_EQ(listed->records.size(), 2u);
+}
+
+// A database that a newer registry converted to a later layout: this store
+// neither reads lists from it nor writes to it, and says why.
+TEST(RedisStoreTest, RefusesADatabaseInALaterLayout) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  std::unique_ptr<RedisStore> store = MakeStore(OptionsFor(*server));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Commit(Request({Create(Kind::kExpert, "a", "a")})).ok());
+  std::unique_ptr<RedisConnection> redis = Connect(*server);
+  ASSERT_NE(redis, nullptr);
+  ASSERT_TRUE(redis->Command({"SET", "ss:schema", "3"}).ok());
+  const std::string revision_before = StringReply(*redis, {"GET", "ss:rev"});
+
+  auto expect_refused = [](const absl::Status& status, absl::string_view what) {
+    EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << what << ": " << status;
+    EXPECT_TRUE(absl::StrContains(status.message(), "layout 3"))
+        << what << ": " << status;
+    auto info = status.GetPayload("type.googleapis.com/google.rpc.ErrorInfo");
+    ASSERT_TRUE(info.has_value()) << what;
+    google::rpc::ErrorInfo parsed;
+    ASSERT_TRUE(parsed.ParseFromString(std::string(*info)));
+    EXPECT_EQ(parsed.reason(), "DATABASE_LAYOUT_UNKNOWN") << what;
+  };
+  expect_refused(store->Commit(Request({Create(Kind::kExpert, "b", "b")})).status(),
+                 "Commit");
+  expect_refused(
+      CommitAsyncAndWait(*store, Request({Create(Kind::kExpert, "c", "c")})).status(),
+      "CommitAsync");
+  ListRequest request;
+  request.kind = Kind::kExpert;
+  request.limit = 10;
+  expect_refused(store->List(request).status(), "List");
+  expect_refused(store->CurrentRevision().status(), "CurrentRevision");
+  // Nothing written, and the layout left as it was.
+  EXPECT_EQ(StringReply(*redis, {"GET", "ss:rev"}), revision_before);
+  absl::StatusOr<RedisReply> written = redis->Command({"EXISTS", "ss:experts:b"});
+  ASSERT_TRUE(written.ok());
+  EXPECT_EQ((*written)->integer, 0);
+  EXPECT_EQ(StringReply(*redis, {"GET", "ss:schema"}), "3");
+
+  // Back in this layout (say, the newer registry was rolled back together
+  // with its data), everything works again on the same store.
+  ASSERT_TRUE(redis->Command({"SET", "ss:schema", "2"}).ok());
+  EXPECT_TRUE(store->Commit(Request({Create(Kind::kExpert, "b", "b")})).ok());
   absl::StatusOr<ListResult> listed = store->List(request);
   ASSERT_TRUE(listed.ok()) << listed.status();
   EXPECT_EQ(listed->records.size(), 2u);

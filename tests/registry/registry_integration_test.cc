@@ -532,6 +532,30 @@ TEST_F(RegistryIntegrationTest, RedisOutageIsUnavailableThenRecovers) {
           .ok());
 }
 
+// An older registry left running after a newer one converted the database to
+// a layout it does not know stops writing and listing, and its health check
+// turns NOT_SERVING (so that load balancers take it out), until the database
+// is back in its layout.
+TEST_F(RegistryIntegrationTest, ADatabaseInALaterLayoutIsRefusedAndNotServing) {
+  CreateOrg("gm0363", type::GOVERNMENT_LAYER_MUNICIPAL);
+  ASSERT_TRUE(redis_->Command({"SET", "ss:schema", "3"}).ok());
+  EXPECT_TRUE(registry_->WaitForHealth("NOT_SERVING", absl::Seconds(5)));
+  auto create =
+      Call<v1::Expert>(*stub_, &Stub::CreateExpert, ExpertRequest("anna", "gm0363"));
+  EXPECT_EQ(create.status().code(), absl::StatusCode::kUnavailable) << create.status();
+  EXPECT_EQ(Reason(create.status()), "DATABASE_LAYOUT_UNKNOWN") << create.status();
+  v1::ListOrganisationsRequest list;
+  auto listed =
+      Call<v1::ListOrganisationsResponse>(*stub_, &Stub::ListOrganisations, list);
+  EXPECT_EQ(listed.status().code(), absl::StatusCode::kUnavailable) << listed.status();
+
+  ASSERT_TRUE(redis_->Command({"SET", "ss:schema", "2"}).ok());
+  EXPECT_TRUE(registry_->WaitForHealth("SERVING", absl::Seconds(5)));
+  EXPECT_TRUE(
+      Call<v1::Expert>(*stub_, &Stub::CreateExpert, ExpertRequest("anna", "gm0363"))
+          .ok());
+}
+
 // Calls beyond --workers wait their turn in order; one whose deadline passed
 // while it waited is not run (nothing written for a client that gave up).
 TEST_F(RegistryIntegrationTest, QueuedCallPastItsDeadlineIsNotRun) {

@@ -139,6 +139,41 @@ bool RedisServer::AnswersPing() {
   return pong;
 }
 
+absl::Status RedisServer::Command(const std::vector<std::string>& argv) {
+  const timeval timeout = {5, 0};
+  redisContext* context = redisConnectWithTimeout(host_.c_str(), port_, timeout);
+  if (context == nullptr || context->err != 0) {
+    if (context != nullptr) redisFree(context);
+    return absl::UnavailableError(
+        absl::StrCat("cannot connect to redis on port ", port_));
+  }
+  auto run = [context](const std::vector<std::string>& args) -> absl::Status {
+    std::vector<const char*> parts;
+    std::vector<size_t> lengths;
+    for (const std::string& a : args) {
+      parts.push_back(a.data());
+      lengths.push_back(a.size());
+    }
+    auto* reply = static_cast<redisReply*>(redisCommandArgv(
+        context, static_cast<int>(args.size()), parts.data(), lengths.data()));
+    if (reply == nullptr) return absl::UnavailableError(context->errstr);
+    absl::Status status = absl::OkStatus();
+    if (reply->type == REDIS_REPLY_ERROR) {
+      status = absl::InternalError(std::string(reply->str, reply->len));
+    }
+    freeReplyObject(reply);
+    return status;
+  };
+  absl::Status status = redisSetTimeout(context, timeout) == REDIS_OK
+                            ? absl::OkStatus()
+                            : absl::UnavailableError("cannot set a timeout");
+  if (status.ok() && !options_.password.empty())
+    status = run({"AUTH", options_.password});
+  if (status.ok()) status = run(argv);
+  redisFree(context);
+  return status;
+}
+
 std::string RedisServer::LogTail() const {
   std::ifstream in(dir_.File("redis.log"));
   std::stringstream text;

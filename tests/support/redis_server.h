@@ -76,6 +76,9 @@ class RedisServer {
   absl::Status Pause();
   absl::Status Resume();
   bool IsRunning();
+  // Runs one command on a connection of its own (with the password, if
+  // any); OK unless Redis cannot be reached or answers with an error.
+  absl::Status Command(const std::vector<std::string>& argv);
 
   const std::string& host() const { return host_; }
   int port() const { return port_; }
