@@ -339,17 +339,21 @@ int Run(const RegistryServerOptions& o) {
   std::thread health_thread([&] {
     bool last = false;
     bool first = true;
+    std::string last_reason;
     do {
       const absl::Status status = store->CurrentRevision().status();
       const bool serving = status.ok();
-      if (serving != last || first) {
-        health.SetServing(serving);
-        std::fprintf(stderr, "samenspel-registry: %s\n",
-                     serving ? "store reachable: SERVING"
-                             : absl::StrCat("NOT_SERVING: ", status.message()).c_str());
-        last = serving;
-        first = false;
+      // Logged when the state or, while not serving, its reason changes.
+      const std::string reason = serving
+                                     ? "store reachable: SERVING"
+                                     : absl::StrCat("NOT_SERVING: ", status.message());
+      if (serving != last || first) health.SetServing(serving);
+      if (serving != last || first || reason != last_reason) {
+        std::fprintf(stderr, "samenspel-registry: %s\n", reason.c_str());
       }
+      last = serving;
+      first = false;
+      last_reason = reason;
     } while (!stopping.WaitForNotificationWithTimeout(absl::Milliseconds(250)));
   });
 

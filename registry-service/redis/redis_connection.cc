@@ -17,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
+#include "registry-service/redis/redis_keys.h"
 
 namespace samenspel::registry {
 namespace {
@@ -153,11 +154,14 @@ absl::StatusOr<RedisSentinel::Answer> RedisSentinel::Primary() {
 
 absl::Status RedisErrorStatus(absl::string_view error) {
   // Raised by the scripts' Migrate (redis_scripts.cc) on a database in a
-  // layout this registry does not know: "SAMENSPEL_LAYOUT <layout> script: ...".
+  // layout this registry does not know: "SAMENSPEL_LAYOUT <layout> script:
+  // <sha>, on @user_script:<line>." (Redis 7 appends where it was raised).
   constexpr absl::string_view kLayoutError = "SAMENSPEL_LAYOUT ";
   if (absl::StartsWith(error, kLayoutError)) {
-    const absl::string_view layout =
-        error.substr(kLayoutError.size(), error.substr(kLayoutError.size()).find(' '));
+    absl::string_view layout = error.substr(kLayoutError.size());
+    if (const size_t where = layout.rfind(" script: "); where != layout.npos) {
+      layout = layout.substr(0, where);
+    }
     return LayoutStatus(layout);
   }
   for (absl::string_view prefix : kTransientErrors) {
@@ -171,9 +175,10 @@ absl::Status RedisErrorStatus(absl::string_view error) {
 absl::Status LayoutStatus(absl::string_view layout) {
   return WithReason(
       absl::UnavailableError(absl::StrCat(
-          "the Redis database is in layout ", absl::CEscape(layout),
-          ", which this registry (layouts 1 and 2) does not know: a newer registry "
-          "has converted it, and this one must be replaced by that version")),
+          "the Redis database is marked as layout \"", absl::CEscape(layout),
+          "\", which this registry (layout ", kLayout,
+          ") does not know: a newer registry has converted it, and this one must be "
+          "replaced by that version")),
       "DATABASE_LAYOUT_UNKNOWN");
 }
 

@@ -148,9 +148,10 @@ class RedisSentinel {
 // The Status of a Redis error message (see the error contract above).
 absl::Status RedisErrorStatus(absl::string_view error);
 
-// UNAVAILABLE (reason DATABASE_LAYOUT_UNKNOWN): the database is in `layout`
-// ({p}schema, redis_keys.h), a later one than this registry knows.
+// UNAVAILABLE (reason DATABASE_LAYOUT_UNKNOWN): the database is marked as
+// `layout` ({p}schema, redis_keys.h), which is not this registry's.
 absl::Status LayoutStatus(absl::string_view layout);
+
 // The Status of a reply: OK unless it is a Redis error reply.
 absl::Status ReplyStatus(const redisReply& reply);
 // True for a NOSCRIPT error reply (EVALSHA of a script Redis does not have).

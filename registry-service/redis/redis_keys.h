@@ -36,9 +36,12 @@
 //                         \x01\x02, \0 -> \x01\x01). The scripts convert a
 //                         layout-1 database before their first read or write
 //                         (redis_scripts.cc, Migrate). Any other value is a
-//                         later layout, which this registry refuses to read
-//                         or write (UNAVAILABLE, reason
-//                         DATABASE_LAYOUT_UNKNOWN; health NOT_SERVING).
+//                         later layout: this registry then neither commits
+//                         nor lists (UNAVAILABLE, reason
+//                         DATABASE_LAYOUT_UNKNOWN) and its health check says
+//                         NOT_SERVING; Gets and the change feed still read.
+//                         (A key of another type fails the scripts with
+//                         WRONGTYPE: INTERNAL, health unaffected.)
 //
 // Collections are fixed words other than "all", "ix", "rev", "feed", "req"
 // and "schema", so no two keys collide whatever bytes ids and request ids

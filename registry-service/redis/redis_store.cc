@@ -801,8 +801,9 @@ absl::StatusOr<int64_t> RedisStore::CurrentRevision() {
   SAMENSPEL_ASSIGN_OR_RETURN(RedisReply reply, pipeline_.Execute({"MGET", key, schema}));
   if (!IsArray(*reply, 2) || reply->elements != 2) return Corrupt("bad MGET reply");
   const redisReply& layout = *reply->element[1];
-  if (IsString(layout) && AsString(layout) != kLayout)
+  if (IsString(layout) && AsString(layout) != kLayout) {
     return LayoutStatus(AsString(layout));
+  }
   const redisReply& counter = *reply->element[0];
   if (counter.type == REDIS_REPLY_NIL) return 0;
   int64_t revision;
