@@ -45,7 +45,17 @@ bench_registry() {
   # shellcheck disable=SC2086 # BENCH_FLAGS: words on purpose
   "$build/bench/registry_bench" --registry="127.0.0.1:$registry_port" --concurrency="$conc" \
     --seconds="$secs" --cpu_pids="$registry_pid,$redis_pid" ${PHASES:+--phases="$PHASES"} \
-    ${BENCH_FLAGS:-} || status=1
+    ${BENCH_FLAGS:-} | tee "$work/bench.txt" || status=1
+  # Issue #2's targets at 32 calls in flight, for this binary's phases.
+  awk -v conc="$conc" '
+    function verdict(rate, target) { return rate >= target ? "met" : "missed" }
+    / calls\/s / {
+      name = $1; if ($2 == "again") name = name " again"
+      for (i = 1; i <= NF; i++) if ($i == "calls/s") rate = $(i - 1)
+      if ($1 == "CreateExpert") target = 15000; else if ($1 == "GetExpert") target = 30000; else next
+      printf "   target (issue #2, %d calls in flight): %s >= %d/s: %d/s, %s\n",
+        conc, name, target, rate, (conc == 32 ? verdict(rate, target) : "not comparable")
+    }' "$work/bench.txt"
   echo "   (CPU per call: pid 1 is samenspel-registry, pid 2 redis-server; load average" \
     "after: $(cut -d' ' -f1-3 /proc/loadavg))"
   kill "$registry_pid"
