@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 
 namespace samenspel::registry {
@@ -16,8 +17,12 @@ bool SameChange(const StoredChange& a, const StoredChange& b) {
 
 }  // namespace
 
+// The tail starts at rest: the first Read wakes it.
 ChangeFeed::ChangeFeed(Store* store, ChangeFeedOptions options)
-    : store_(store), options_(options), tail_thread_([this] { TailLoop(); }) {}
+    : store_(store),
+      options_(options),
+      last_read_(absl::InfinitePast()),
+      tail_thread_([this] { TailLoop(); }) {}
 
 ChangeFeed::~ChangeFeed() {
   Stop();
@@ -38,6 +43,22 @@ void ChangeFeed::TailLoop() {
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
+      if (readers_ == 0 && absl::Now() - last_read_ >= options_.idle_after) {
+        // Nobody reads: rest until someone does. What the tail saw may be
+        // outdated by then, so it starts over from the store's revision.
+        cache_.clear();
+        tail_revision_ = -1;
+        resting_ = true;
+        auto wake = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+          return stopping_ || readers_ > 0;
+        };
+        mu_.Await(absl::Condition(&wake));
+        resting_ = false;
+        after = -1;
+        recheck = false;
+        backoff = absl::Milliseconds(50);
+        continue;
+      }
     }
     if (recheck && after >= 0) {
       // A Redis failover that lost the old primary's last writes, or a
@@ -123,8 +144,23 @@ absl::StatusOr<std::optional<StoredChange>> ChangeFeed::StoredChangeAt(int64_t r
   return std::move(changes->front());
 }
 
+bool ChangeFeed::Tailing() {
+  absl::MutexLock lock(&mu_);
+  return !resting_;
+}
+
 absl::StatusOr<std::vector<StoredChange>> ChangeFeed::Read(int64_t after_revision,
                                                            int max, absl::Duration wait) {
+  {
+    absl::MutexLock lock(&mu_);
+    ++readers_;  // wakes a resting tail
+    last_read_ = absl::Now();
+  }
+  absl::Cleanup done = [this] {
+    absl::MutexLock lock(&mu_);
+    --readers_;
+    last_read_ = absl::Now();
+  };
   {
     absl::MutexLock lock(&mu_);
     auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {

@@ -2,7 +2,9 @@
 // store (so N watchers cost one blocking read, not N), keeps the most recent
 // changes in memory and wakes waiting readers. Readers behind the in-memory
 // window read the store directly. Changes committed by other registry
-// replicas over the same Redis arrive through the same tail.
+// replicas over the same Redis arrive through the same tail. While nobody
+// reads, the tail rests (it would read every change, data and all, for no
+// one: a replica that no watcher is connected to); the next Read wakes it.
 //
 // Thread-safe. Read() may be called from any number of threads.
 //
@@ -29,6 +31,10 @@ struct ChangeFeedOptions {
   // How long one blocking tail read of the store lasts (default 250 ms; also bounds how
   // long Stop() takes).
   absl::Duration tail_wait = absl::Milliseconds(250);
+  // The tail rests once no Read has been running for this long (default
+  // 10 s), and starts again at the next Read from the store's current
+  // revision with an empty window (readers behind it read the store).
+  absl::Duration idle_after = absl::Seconds(10);
 };
 
 class ChangeFeed {
@@ -53,6 +59,9 @@ class ChangeFeed {
   // it (not yet, or no longer retained). UNAVAILABLE when it cannot be read.
   absl::StatusOr<std::optional<StoredChange>> StoredChangeAt(int64_t revision);
 
+  // Whether the tail reads the store now (false while it rests).
+  bool Tailing();
+
  private:
   void TailLoop();
 
@@ -64,6 +73,10 @@ class ChangeFeed {
   // The last revision the tail has seen; -1 until the first successful read.
   int64_t tail_revision_ ABSL_GUARDED_BY(mu_) = -1;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Reads running now, and when the last one started or ended.
+  int readers_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time last_read_ ABSL_GUARDED_BY(mu_);
+  bool resting_ ABSL_GUARDED_BY(mu_) = false;
   std::thread tail_thread_;
 };
 

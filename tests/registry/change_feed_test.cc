@@ -75,6 +75,58 @@ TEST(ChangeFeedTest, EmptyAfterWaitAndCancelledAfterStop) {
             absl::StatusCode::kCancelled);
 }
 
+// With no reader, the tail rests; changes committed meanwhile reach the next
+// reader all the same, in order, and live changes after them too.
+TEST(ChangeFeedTest, TailRestsWhileNobodyReadsAndWakesForTheNextRead) {
+  MemoryStore store;
+  ChangeFeedOptions options;
+  options.idle_after = absl::Milliseconds(50);
+  options.tail_wait = absl::Milliseconds(20);
+  ChangeFeed feed(&store, options);
+  ASSERT_TRUE(WaitFor([&] { return !feed.Tailing(); }));
+  for (int i = 0; i < 3; ++i) Write(store, "o" + std::to_string(i));
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_FALSE(feed.Tailing());
+
+  auto changes = feed.Read(0, 100, absl::Seconds(5));
+  ASSERT_TRUE(changes.ok()) << changes.status();
+  ASSERT_EQ(changes->size(), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ((*changes)[i].revision, i + 1);
+  EXPECT_TRUE(feed.Tailing());
+
+  std::thread writer([&] {
+    absl::SleepFor(absl::Milliseconds(30));
+    Write(store, "live");
+  });
+  changes = feed.Read(3, 100, absl::Seconds(5));
+  writer.join();
+  ASSERT_TRUE(changes.ok()) << changes.status();
+  ASSERT_EQ(changes->size(), 1u);
+  EXPECT_EQ(changes->front().revision, 4);
+  EXPECT_TRUE(WaitFor([&] { return !feed.Tailing(); }));
+}
+
+// A watcher reading one page after another keeps the tail awake, for longer
+// than idle_after in all.
+TEST(ChangeFeedTest, AWatcherKeepsTheTailAwake) {
+  MemoryStore store;
+  ChangeFeedOptions options;
+  options.idle_after = absl::Milliseconds(300);
+  options.tail_wait = absl::Milliseconds(20);
+  ChangeFeed feed(&store, options);
+  int64_t after = 0;
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < 12; ++i) {
+    if (i % 3 == 0) Write(store, "o" + std::to_string(i));
+    auto changes = feed.Read(after, 100, absl::Milliseconds(100));
+    ASSERT_TRUE(changes.ok()) << changes.status();
+    for (const auto& c : *changes) EXPECT_EQ(c.revision, ++after);
+    EXPECT_TRUE(feed.Tailing()) << "after read " << i;
+  }
+  EXPECT_GT(absl::Now() - start, options.idle_after);
+  EXPECT_EQ(after, 4);
+}
+
 TEST(ChangeFeedTest, TrimmedRevisionsAreOutOfRange) {
   MemoryStoreOptions options;
   options.feed_retention = 3;
