@@ -75,14 +75,20 @@ TEST(ChangeFeedTest, EmptyAfterWaitAndCancelledAfterStop) {
             absl::StatusCode::kCancelled);
 }
 
+// A feed whose tail rests `idle_after` after the last reader (and notices
+// within 20 ms).
+ChangeFeedOptions QuickToRest(absl::Duration idle_after) {
+  ChangeFeedOptions options;
+  options.idle_after = idle_after;
+  options.tail_wait = absl::Milliseconds(20);
+  return options;
+}
+
 // With no reader, the tail rests; changes committed meanwhile reach the next
 // reader all the same, in order, and live changes after them too.
 TEST(ChangeFeedTest, TailRestsWhileNobodyReadsAndWakesForTheNextRead) {
   MemoryStore store;
-  ChangeFeedOptions options;
-  options.idle_after = absl::Milliseconds(50);
-  options.tail_wait = absl::Milliseconds(20);
-  ChangeFeed feed(&store, options);
+  ChangeFeed feed(&store, QuickToRest(absl::Milliseconds(50)));
   ASSERT_TRUE(WaitFor([&] { return !feed.Tailing(); }));
   for (int i = 0; i < 3; ++i) Write(store, "o" + std::to_string(i));
   absl::SleepFor(absl::Milliseconds(100));
@@ -110,9 +116,7 @@ TEST(ChangeFeedTest, TailRestsWhileNobodyReadsAndWakesForTheNextRead) {
 // than idle_after in all.
 TEST(ChangeFeedTest, AWatcherKeepsTheTailAwake) {
   MemoryStore store;
-  ChangeFeedOptions options;
-  options.idle_after = absl::Milliseconds(300);
-  options.tail_wait = absl::Milliseconds(20);
+  const ChangeFeedOptions options = QuickToRest(absl::Milliseconds(300));
   ChangeFeed feed(&store, options);
   int64_t after = 0;
   const absl::Time start = absl::Now();
