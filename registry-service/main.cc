@@ -337,23 +337,19 @@ int Run(const RegistryServerOptions& o) {
   // holds a database in a layout this registry does not know.
   absl::Notification stopping;
   std::thread health_thread([&] {
-    bool last = false;
-    bool first = true;
-    std::string last_reason;
+    std::string last_reason;  // none before the first check
     do {
       const absl::Status status = store->CurrentRevision().status();
       const bool serving = status.ok();
-      // Logged when the state or, while not serving, its reason changes.
+      // Set and logged when the state or, while not serving, its reason changes.
       const std::string reason = serving
                                      ? "store reachable: SERVING"
                                      : absl::StrCat("NOT_SERVING: ", status.message());
-      if (serving != last || first) health.SetServing(serving);
-      if (serving != last || first || reason != last_reason) {
+      if (reason != last_reason) {
+        health.SetServing(serving);
         std::fprintf(stderr, "samenspel-registry: %s\n", reason.c_str());
+        last_reason = reason;
       }
-      last = serving;
-      first = false;
-      last_reason = reason;
     } while (!stopping.WaitForNotificationWithTimeout(absl::Milliseconds(250)));
   });
 
