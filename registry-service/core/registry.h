@@ -155,7 +155,8 @@ class Registry {
                          Done<v1::Challenge> done);
   // CreateExpert the same way: the organisation is read, then the commit
   // made, both through the store's asynchronous calls (a replayed request_id
-  // reads the first result likewise). `r` must stay valid until `done` runs.
+  // reads the first result likewise; Store::CommitAsync may keep the calling
+  // thread to send and answer a batch of commits). `r` must stay valid until `done` runs.
   // When `abandoned` (may be empty) returns true just before the commit is
   // sent (CommitRequest::abandoned; the caller's deadline passed while Redis
   // was slow, say), nothing is written and `done` gets CANCELLED. It may be

@@ -227,10 +227,11 @@ class Store {
   // person's data is left in the store.
   virtual absl::StatusOr<CommitResult> Commit(const CommitRequest& request) = 0;
 
-  // Commit without waiting: returns at once and calls `done` with what
-  // Commit would return, on this thread or another, possibly before
-  // CommitAsync returns. `done` must not block. This default calls Commit
-  // (it blocks); RedisStore answers from its I/O thread.
+  // Commit answered through `done`, with what Commit would return, on this
+  // thread or another, possibly before CommitAsync returns. `done` must not
+  // block. This default calls Commit (it blocks); RedisStore returns at once
+  // when it queues the commit, or keeps its caller to send a batch of
+  // commits and answer them (redis_store.h).
   using CommitCallback = absl::AnyInvocable<void(absl::StatusOr<CommitResult>) &&>;
   virtual void CommitAsync(CommitRequest request, CommitCallback done) {
     std::move(done)(Commit(request));

@@ -19,6 +19,13 @@
 #include "absl/time/clock.h"
 
 namespace samenspel::registry {
+namespace {
+
+thread_local bool on_io_thread = false;
+
+}  // namespace
+
+bool RedisAsync::OnIoThread() { return on_io_thread; }
 
 RedisAsync::RedisAsync(RedisConnectOptions options, std::optional<RedisTracking> tracking)
     : options_(std::move(options)),
@@ -310,6 +317,7 @@ bool RedisAsync::ReadReplies() {
 }
 
 void RedisAsync::Loop() {
+  on_io_thread = true;
   for (;;) {
     std::deque<Queued> batch;
     {

@@ -92,6 +92,10 @@ class RedisAsync {
   // replica although no error reply said so (READONLY inside a script's).
   void DropConnectionFromCallback() { replica_ = true; }
 
+  // True on the I/O thread of any RedisAsync (in its callbacks): code that
+  // may be called from a callback asks this before it blocks.
+  static bool OnIoThread();
+
   // Queues `argv` (binary-safe; copied) and returns at once; `done` runs on
   // the I/O thread with the reply, or an error as described above.
   void Execute(absl::Span<const absl::string_view> argv, Callback done);

@@ -13,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/notification.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "registry-service/redis/redis_scripts.h"
@@ -547,10 +548,12 @@ absl::Status RedisStore::ReplicatedStatus(const absl::StatusOr<RedisReply>& wait
                     "retry with the same request_id or etag to learn whether it stands");
 }
 
-// Group commit without a waiting thread: a commit that finds no batch on its
-// way sends itself at once; commits that arrive meanwhile are queued and go
-// together when that batch's reply comes, from the I/O thread. At most one
-// batch is on its way, so commits keep their order.
+// Group commit without a thread of its own: a commit that finds no batch on
+// its way sends itself at once; commits that arrive meanwhile are queued and
+// go together when that batch's reply comes, sent by the thread that got the
+// reply: the caller's (LeadAsyncCommits) or the I/O thread's
+// (SendAsyncCommits). At most one batch is on its way, so commits keep their
+// order.
 void RedisStore::CommitAsync(CommitRequest request, CommitCallback done) {
   auto commit = std::make_unique<AsyncCommit>(keys_, std::move(request), std::move(done));
   {
@@ -559,19 +562,23 @@ void RedisStore::CommitAsync(CommitRequest request, CommitCallback done) {
     if (async_commit_in_flight_) return;
     async_commit_in_flight_ = true;
   }
-  SendAsyncCommits();
+  if (options_.async_commits_on_caller_thread && !RedisAsync::OnIoThread()) {
+    LeadAsyncCommits();
+  } else {
+    SendAsyncCommits();
+  }
 }
 
-void RedisStore::SendAsyncCommits() {
-  auto batch = std::make_shared<std::vector<std::unique_ptr<AsyncCommit>>>();
+RedisStore::AsyncBatch RedisStore::TakeAsyncCommits() {
+  std::vector<std::unique_ptr<AsyncCommit>> batch;
   // Commits whose callers gave up while they waited: answered, not sent.
   std::vector<std::pair<std::unique_ptr<AsyncCommit>, absl::Status>> abandoned;
   {
     absl::MutexLock lock(&async_commits_mu_);
     size_t bytes = 0;
     while (!async_commits_.empty() &&
-           batch->size() < static_cast<size_t>(options_.max_commit_batch) &&
-           (batch->empty() ||
+           batch.size() < static_cast<size_t>(options_.max_commit_batch) &&
+           (batch.empty() ||
             bytes + async_commits_.front()->args.bytes() <= kMaxBatchBytes)) {
       std::unique_ptr<AsyncCommit> next = std::move(async_commits_.front());
       async_commits_.pop_front();
@@ -580,19 +587,61 @@ void RedisStore::SendAsyncCommits() {
         continue;
       }
       bytes += next->args.bytes();
-      batch->push_back(std::move(next));
+      batch.push_back(std::move(next));
     }
-    if (batch->empty()) async_commit_in_flight_ = false;
+    if (batch.empty()) async_commit_in_flight_ = false;
   }
   for (auto& [commit, status] : abandoned) std::move(commit->done)(std::move(status));
+  return batch;
+}
+
+void RedisStore::LeadAsyncCommits() {
+  // A batch on its way, and its results once its reply came.
+  struct Sent {
+    std::shared_ptr<AsyncBatch> batch;
+    absl::Notification replied;
+    std::vector<absl::StatusOr<CommitResult>> results;
+  };
+  auto send_next = [this]() -> std::shared_ptr<Sent> {
+    auto sent = std::make_shared<Sent>();
+    sent->batch = std::make_shared<AsyncBatch>(TakeAsyncCommits());
+    if (sent->batch->empty()) return nullptr;
+    SendCommitBatch(sent->batch, [this, sent](absl::StatusOr<RedisReply> reply,
+                                              absl::StatusOr<RedisReply> wait) {
+      sent->results = AsyncBatchResults(*sent->batch, reply, wait);
+      sent->replied.Notify();
+    });
+    return sent;
+  };
+  std::shared_ptr<Sent> sent = send_next();
+  while (sent != nullptr) {
+    // Redis answers within command_timeout, or RedisAsync fails the command.
+    sent->replied.WaitForNotification();
+    // The next batch first: Redis works on it while these are answered.
+    std::shared_ptr<Sent> next = send_next();
+    // A `done` may queue a commit (a retry): the next batch takes it.
+    AnswerAsyncCommits(*sent->batch, std::move(sent->results));
+    sent = std::move(next);
+  }
+}
+
+void RedisStore::SendAsyncCommits() {
+  auto batch = std::make_shared<AsyncBatch>(TakeAsyncCommits());
   if (batch->empty()) return;
-  // EVALSHA, and EVAL when Redis does not know the script (after a restart
-  // or SCRIPT FLUSH): the batch is kept until one of them is answered. With
-  // wait_replicas, WAIT follows the script on the same connection, and the
-  // batch is answered from its reply.
-  using OnReply =
-      absl::AnyInvocable<void(absl::StatusOr<RedisReply>, absl::StatusOr<RedisReply>) &&>;
-  auto send = [this, batch](bool by_sha, OnReply on_reply) {
+  SendCommitBatch(batch, [this, batch](absl::StatusOr<RedisReply> reply,
+                                       absl::StatusOr<RedisReply> wait) {
+    // The next batch first: Redis works on it while these are answered.
+    SendAsyncCommits();
+    AnswerAsyncCommits(*batch, AsyncBatchResults(*batch, reply, wait));
+  });
+}
+
+// EVALSHA, and EVAL when Redis does not know the script (after a restart or
+// SCRIPT FLUSH). With wait_replicas, WAIT follows the script on the same
+// connection, and `on_reply` gets both replies.
+void RedisStore::SendCommitBatch(std::shared_ptr<const AsyncBatch> batch,
+                                 BatchReply on_reply) {
+  auto send = [this, batch](bool by_sha, BatchReply on_reply) {
     std::vector<const CommandArgs*> commits;
     for (const auto& c : *batch) commits.push_back(&c->args);
     CommandArgs head;
@@ -626,36 +675,40 @@ void RedisStore::SendAsyncCommits() {
     const std::vector<absl::string_view> commands[] = {argv, std::move(wait)};
     CommitConnection().ExecuteAll(commands, std::move(dones));
   };
-  send(true, [this, batch, send](absl::StatusOr<RedisReply> reply,
-                                 absl::StatusOr<RedisReply> wait) mutable {
-    if (!reply.ok() && absl::StrContains(reply.status().message(), "NOSCRIPT")) {
-      send(false, [this, batch](absl::StatusOr<RedisReply> reply,
-                                absl::StatusOr<RedisReply> wait) {
-        FinishAsyncCommits(std::move(*batch), std::move(reply), std::move(wait));
-      });
-      return;
-    }
-    FinishAsyncCommits(std::move(*batch), std::move(reply), std::move(wait));
-  });
+  send(true,
+       [send, on_reply = std::move(on_reply)](absl::StatusOr<RedisReply> reply,
+                                              absl::StatusOr<RedisReply> wait) mutable {
+         if (!reply.ok() && absl::StrContains(reply.status().message(), "NOSCRIPT")) {
+           send(false, std::move(on_reply));
+           return;
+         }
+         std::move(on_reply)(std::move(reply), std::move(wait));
+       });
 }
 
-void RedisStore::FinishAsyncCommits(std::vector<std::unique_ptr<AsyncCommit>> batch,
-                                    absl::StatusOr<RedisReply> reply,
-                                    absl::StatusOr<RedisReply> wait) {
-  // The next batch first: Redis works on it while these are answered.
-  SendAsyncCommits();
+std::vector<absl::StatusOr<CommitResult>> RedisStore::AsyncBatchResults(
+    const AsyncBatch& batch, const absl::StatusOr<RedisReply>& reply,
+    const absl::StatusOr<RedisReply>& wait) {
   const absl::Status status = CheckBatchReply(reply, batch.size());
   const absl::Status replicated = ReplicatedStatus(wait);
+  std::vector<absl::StatusOr<CommitResult>> results;
+  results.reserve(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
-    AsyncCommit& c = *batch[i];
     absl::StatusOr<CommitResult> result =
-        status.ok() ? CommitOutcome(c.request, *(*reply)->element[i])
+        status.ok() ? CommitOutcome(batch[i]->request, *(*reply)->element[i])
                     : absl::StatusOr<CommitResult>(status);
-    // This runs on the connection's I/O thread, in its reply's callback.
     if (IsReadOnly(result.status())) CommitConnection().DropConnectionFromCallback();
     if (result.ok() && !replicated.ok()) result = replicated;
-    ForgetCommitted(c.request);
-    std::move(c.done)(std::move(result));
+    results.push_back(std::move(result));
+  }
+  return results;
+}
+
+void RedisStore::AnswerAsyncCommits(AsyncBatch& batch,
+                                    std::vector<absl::StatusOr<CommitResult>> results) {
+  for (size_t i = 0; i < batch.size(); ++i) {
+    ForgetCommitted(batch[i]->request);
+    std::move(batch[i]->done)(std::move(results[i]));
   }
 }
 

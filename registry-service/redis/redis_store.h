@@ -114,6 +114,15 @@ struct RedisStoreOptions {
   // grouped (each still all or nothing on its own), which saves Redis a round
   // trip per commit under load; 1 sends every commit alone.
   int max_commit_batch = 32;
+  // CommitAsync: whether the caller that starts a batch sends it, waits for
+  // the reply and answers the batch's commits on its own thread (see
+  // CommitAsync). False: the I/O thread of the asynchronous connection sends
+  // and answers every batch. The registry calls CommitAsync on gRPC's
+  // callback threads, and gRPC finishes a call more cheaply there than from
+  // another thread, which must wake one of them: on this 2-core machine the
+  // caller's thread saved ~15 µs of the registry's CPU and ~8 µs of the
+  // client's per create (bench/RESULTS.md, "Session 17").
+  bool async_commits_on_caller_thread = true;
   // When above 0, a commit is acknowledged only once this many replicas
   // have it (Redis WAIT, within wait_timeout), so that a failover to one of
   // them loses no acknowledged write. A commit applied on the primary that
@@ -141,8 +150,15 @@ class RedisStore : public Store {
   void GetAsync(Kind kind, absl::string_view id, GetCallback done) override;
   absl::StatusOr<ListResult> List(const ListRequest& request) override;
   absl::StatusOr<CommitResult> Commit(const CommitRequest& request) override;
-  // `done` runs on the I/O thread of the asynchronous connection. Commits
-  // that arrive while one batch is on its way share the next script call.
+  // Commits that arrive while a batch is on its way are queued and return at
+  // once; they share the next script call. A commit that finds none on its
+  // way starts one. With async_commits_on_caller_thread (unless called on a
+  // RedisAsync I/O thread, which must not wait), its caller's thread then
+  // does the work: it sends the batch, waits for the reply (up to about
+  // command_timeout), runs every commit's `done`, and goes on with the
+  // commits queued meanwhile until none is left. So CommitAsync may block
+  // its caller for as long as commits keep coming. Otherwise the I/O thread
+  // of the asynchronous connection sends and answers the batches.
   void CommitAsync(CommitRequest request, CommitCallback done) override;
   absl::StatusOr<std::vector<StoredChange>> ReadChanges(int64_t after_revision, int max,
                                                         absl::Duration wait) override;
@@ -161,14 +177,31 @@ class RedisStore : public Store {
   // Sends `batch` as one CommitScript() call and sets each one's result.
   void RunCommitBatch(absl::Span<PendingCommit* const> batch);
   struct AsyncCommit;
+  using AsyncBatch = std::vector<std::unique_ptr<AsyncCommit>>;
+  // The next batch of queued asynchronous commits, having answered those
+  // whose callers gave up; when there are none, marks none in flight.
+  AsyncBatch TakeAsyncCommits();
+  // Sends and answers batches of queued asynchronous commits from this
+  // thread until none is left (see CommitAsync).
+  void LeadAsyncCommits();
   // Sends the queued asynchronous commits (as many as one batch takes) as
-  // one script call on async_, or marks none in flight when there are none.
+  // one script call, answered from the I/O thread, or marks none in flight
+  // when there are none.
   void SendAsyncCommits();
-  // Answers every commit of `batch` from the script's `reply` and, with
-  // wait_replicas, WAIT's `wait`.
-  void FinishAsyncCommits(std::vector<std::unique_ptr<AsyncCommit>> batch,
-                          absl::StatusOr<RedisReply> reply,
-                          absl::StatusOr<RedisReply> wait);
+  // Sends `batch` as one script call on the asynchronous connection;
+  // `on_reply` gets the script's reply and, with wait_replicas, WAIT's, on
+  // the I/O thread.
+  using BatchReply =
+      absl::AnyInvocable<void(absl::StatusOr<RedisReply>, absl::StatusOr<RedisReply>) &&>;
+  void SendCommitBatch(std::shared_ptr<const AsyncBatch> batch, BatchReply on_reply);
+  // The result of each commit of `batch` from the script's `reply` and
+  // WAIT's `wait`. On the I/O thread, in the reply's callback.
+  std::vector<absl::StatusOr<CommitResult>> AsyncBatchResults(
+      const AsyncBatch& batch, const absl::StatusOr<RedisReply>& reply,
+      const absl::StatusOr<RedisReply>& wait);
+  // Gives each commit of `batch` its result.
+  void AnswerAsyncCommits(AsyncBatch& batch,
+                          std::vector<absl::StatusOr<CommitResult>> results);
   // WAIT's arguments (empty without wait_replicas), and what its reply means
   // for a commit that was applied: OK, or why it is not acknowledged.
   std::vector<absl::string_view> WaitCommand() const;

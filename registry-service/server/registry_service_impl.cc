@@ -162,7 +162,11 @@ SAMENSPEL_GET(Challenge, v1::Challenge)
 #undef SAMENSPEL_GET
 
 // CreateExpert, the busiest write, likewise: the organisation's read and the
-// commit go through the store's asynchronous calls.
+// commit go through the store's asynchronous calls. RedisStore's CommitAsync
+// may keep this gRPC thread to send a batch of commits and answer them (one
+// of gRPC's two callback threads then works for the commits under load while
+// the other serves calls): calls finished on gRPC's own threads spare it a
+// wake-up each (bench/RESULTS.md, "Session 17").
 grpc::ServerUnaryReactor* RegistryServiceImpl::CreateExpert(
     grpc::CallbackServerContext* ctx, const v1::CreateExpertRequest* request,
     v1::Expert* response) {
@@ -176,7 +180,8 @@ grpc::ServerUnaryReactor* RegistryServiceImpl::CreateExpert(
             },
             // Like a call that waited too long for a worker (Serve), one
             // whose client gave up while Redis was slow is not written
-            // (asked on the store's I/O thread, before the commit is sent).
+            // (asked just before the commit is sent, on the thread that
+            // sends it).
             [ctx] {
               return ctx->IsCancelled() ||
                      absl::FromChrono(ctx->deadline()) <= absl::Now();

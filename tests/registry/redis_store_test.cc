@@ -563,6 +563,70 @@ TEST(RedisStoreTest, RefusesADatabaseInALaterLayout) {
   EXPECT_EQ(listed->records.size(), 2u);
 }
 
+// Where CommitAsync's `done` runs: a caller that starts a batch answers it
+// itself before it returns (async_commits_on_caller_thread); a RedisAsync
+// I/O thread (a GetAsync callback) is never made to wait, its commit being
+// answered later on that thread; with the option off, the I/O thread answers.
+TEST(RedisStoreTest, CommitAsyncAnswersOnTheCallersThreadUnlessThatIsAnIoThread) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  struct Answer {
+    absl::Notification done;
+    std::thread::id thread;
+    bool before_return = false;  // `done` ran before CommitAsync returned
+    absl::StatusOr<CommitResult> result;
+  };
+  // CommitAsync of a create of `id`, noting where and when it was answered.
+  auto commit = [](Store& store, const std::string& id, std::shared_ptr<Answer> answer) {
+    auto returned = std::make_shared<std::atomic<bool>>(false);
+    store.CommitAsync(Request({Create(Kind::kExpert, id, id)}),
+                      [answer, returned](absl::StatusOr<CommitResult> r) {
+                        answer->thread = std::this_thread::get_id();
+                        answer->before_return = !returned->load();
+                        answer->result = std::move(r);
+                        answer->done.Notify();
+                      });
+    returned->store(true);
+  };
+  for (bool on_caller : {true, false}) {
+    SCOPED_TRACE(on_caller ? "on the caller's thread" : "on the I/O thread");
+    RedisStoreOptions options = OptionsFor(*server);
+    options.key_prefix = on_caller ? "caller:" : "io:";
+    options.async_commits_on_caller_thread = on_caller;
+    std::unique_ptr<RedisStore> store = MakeStore(options);
+    ASSERT_NE(store, nullptr);
+
+    auto direct = std::make_shared<Answer>();
+    commit(*store, "a", direct);
+    ASSERT_TRUE(direct->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    ASSERT_TRUE(direct->result.ok()) << direct->result.status();
+    EXPECT_EQ(direct->thread == std::this_thread::get_id(), on_caller);
+    // (Off, the I/O thread may in theory answer before CommitAsync returns.)
+    if (on_caller) {
+      EXPECT_TRUE(direct->before_return);
+    }
+
+    // From a GetAsync callback: a record not yet read is read on the I/O
+    // thread.
+    auto from_io = std::make_shared<Answer>();
+    auto io_thread = std::make_shared<std::thread::id>();
+    absl::Notification read;
+    store->GetAsync(Kind::kExpert, "nobody", [&, from_io, io_thread](auto) {
+      *io_thread = std::this_thread::get_id();
+      commit(*store, "b", from_io);
+      read.Notify();
+    });
+    ASSERT_TRUE(read.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    ASSERT_TRUE(from_io->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    ASSERT_TRUE(from_io->result.ok()) << from_io->result.status();
+    EXPECT_NE(*io_thread, std::this_thread::get_id());
+    EXPECT_EQ(from_io->thread, *io_thread);
+    EXPECT_FALSE(from_io->before_return);
+    EXPECT_EQ(from_io->result->revisions, std::vector<int64_t>{2});
+    EXPECT_TRUE(store->Get(Kind::kExpert, "b").ok());
+  }
+}
+
 TEST(RedisStoreTest, AsyncCommitsFailFastWhileRedisIsDownAndRecover) {
   std::unique_ptr<RedisServer> server = StartRedis();
   ASSERT_NE(server, nullptr);

@@ -45,7 +45,10 @@ struct MemoryStoreFactory {
 };
 
 // One redis-server for the whole suite; each store gets its own key prefix,
-// so every test starts empty.
+// so every test starts empty. `kCallerThreadCommits`: whether CommitAsync
+// sends and answers batches on its caller's thread (the default) or on the
+// I/O thread (RedisStoreOptions::async_commits_on_caller_thread).
+template <bool kCallerThreadCommits>
 struct RedisStoreFactory {
   static void SetUpTestSuite() {
     absl::StatusOr<std::unique_ptr<RedisServer>> created = RedisServer::Create();
@@ -59,6 +62,7 @@ struct RedisStoreFactory {
     options.port = server->port();
     options.key_prefix = absl::StrCat("conformance", next_prefix++, ":");
     options.feed_retention = feed_retention;
+    options.async_commits_on_caller_thread = kCallerThreadCommits;
     absl::StatusOr<std::unique_ptr<RedisStore>> store = RedisStore::Create(options);
     if (!store.ok()) return store.status();
     return std::unique_ptr<Store>(*std::move(store));
@@ -72,7 +76,8 @@ struct RedisStoreFactory {
 struct FactoryNames {
   template <typename T>
   static std::string GetName(int) {
-    return std::is_same_v<T, MemoryStoreFactory> ? "Memory" : "Redis";
+    if (std::is_same_v<T, MemoryStoreFactory>) return "Memory";
+    return std::is_same_v<T, RedisStoreFactory<true>> ? "Redis" : "RedisIoThreadCommits";
   }
 };
 
@@ -171,7 +176,8 @@ class StoreConformanceTest : public ::testing::Test {
   std::unique_ptr<Store> store_;
 };
 
-using Factories = ::testing::Types<MemoryStoreFactory, RedisStoreFactory>;
+using Factories = ::testing::Types<MemoryStoreFactory, RedisStoreFactory<true>,
+                                   RedisStoreFactory<false>>;
 TYPED_TEST_SUITE(StoreConformanceTest, Factories, FactoryNames);
 
 TYPED_TEST(StoreConformanceTest, EmptyStore) {
