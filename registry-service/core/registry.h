@@ -139,10 +139,11 @@ class Registry {
   absl::Status DeleteChallenge(const v1::DeleteChallengeRequest& r,
                                const v1::Principal& caller = SystemPrincipal());
 
-  // The Get methods without waiting on the store: `done` receives what the
-  // blocking method would return, possibly on another thread (RedisStore's
-  // I/O thread) and possibly before the method returns; it must not block.
-  // The server's hot read path: no thread waits for Redis.
+  // The Get methods through the store's asynchronous calls: `done` receives
+  // what the blocking method would return, possibly on another thread
+  // (RedisStore's I/O thread) and possibly before the method returns; it
+  // must not block. The server's hot read path: no thread waits for Redis,
+  // except one that RedisStore keeps to send and answer a batch of reads.
   template <typename R>
   using Done = absl::AnyInvocable<void(absl::StatusOr<R>) &&>;
   void GetOrganisationAsync(const v1::GetOrganisationRequest& r,

@@ -193,10 +193,11 @@ class Store {
   // NOT_FOUND when absent.
   virtual absl::StatusOr<StoredRecord> Get(Kind kind, absl::string_view id) = 0;
 
-  // Get without waiting: returns at once and calls `done` with what Get would
-  // return, on this thread or another, possibly before GetAsync returns.
-  // `done` must not block. This default calls Get (it blocks); RedisStore
-  // answers from its I/O thread.
+  // Get answered through `done`, with what Get would return, on this thread
+  // or another, possibly before GetAsync returns. `done` must not block.
+  // This default calls Get (it blocks); RedisStore answers at once from its
+  // cache, returns at once when it queues the read, or keeps its caller to
+  // send a batch of reads and answer them (redis_store.h).
   using GetCallback = absl::AnyInvocable<void(absl::StatusOr<StoredRecord>) &&>;
   virtual void GetAsync(Kind kind, absl::string_view id, GetCallback done) {
     std::move(done)(Get(kind, id));

@@ -350,18 +350,46 @@ void RedisStore::ForgetCommitted(const CommitRequest& request) {
     cache_.Invalidate(keys_.Record(m.kind, m.id));
 }
 
+// One GetAsync of a record the cache did not hold.
+struct RedisStore::AsyncRead {
+  Kind kind;
+  std::string id;
+  std::string key;
+  uint64_t token;  // the cache's, for its reply
+  GetCallback done;
+};
+
 void RedisStore::GetAsync(Kind kind, absl::string_view id, GetCallback done) {
-  const std::string key = keys_.Record(kind, id);
+  std::string key = keys_.Record(kind, id);
   if (std::optional<StoredRecord> hit = cache_.Lookup(key)) {
     return std::move(done)(*std::move(hit));
   }
   const uint64_t token = cache_.Begin(key);
-  const std::array<absl::string_view, 4> argv = {"HMGET", key, kRecordDataField,
+  auto read = std::make_unique<AsyncRead>(
+      AsyncRead{kind, std::string(id), std::move(key), token, std::move(done)});
+  bool lead = false;
+  if (options_.async_reads_on_caller_thread && !RedisAsync::OnIoThread()) {
+    absl::MutexLock lock(&async_mu_);
+    if (async_read_in_flight_) {
+      async_reads_.push_back(std::move(read));
+      return;
+    }
+    if (!leading_) {
+      async_reads_.push_back(std::move(read));
+      async_read_in_flight_ = leading_ = lead = true;
+    }
+  }
+  if (lead) return LeadAsyncReads();
+  // Answered on the I/O thread.
+  const AsyncRead& r = *read;
+  SendRead(r, std::move(read->done));
+}
+
+void RedisStore::SendRead(const AsyncRead& read, GetCallback done) {
+  const std::array<absl::string_view, 4> argv = {"HMGET", read.key, kRecordDataField,
                                                  kRecordRevisionField};
-  // `key` is copied into the callback, not moved: `argv` points into it
-  // until Execute() returns.
-  RedisAsync::Callback parse = [this, kind, id = std::string(id), key, token,
-                                done = std::move(done)](
+  RedisAsync::Callback parse = [this, kind = read.kind, id = read.id, key = read.key,
+                                token = read.token, done = std::move(done)](
                                    absl::StatusOr<RedisReply> reply) mutable {
     absl::StatusOr<StoredRecord> record = ParseRecord(kind, id, key, std::move(reply));
     if (record.ok()) {
@@ -372,6 +400,50 @@ void RedisStore::GetAsync(Kind kind, absl::string_view id, GetCallback done) {
     std::move(done)(std::move(record));
   };
   async_.Execute(argv, std::move(parse));
+}
+
+RedisStore::ReadBatch RedisStore::TakeAsyncReads() {
+  ReadBatch batch;
+  absl::MutexLock lock(&async_mu_);
+  batch.swap(async_reads_);
+  if (batch.empty()) async_read_in_flight_ = leading_ = false;
+  return batch;
+}
+
+void RedisStore::LeadAsyncReads() {
+  // A batch on its way, and its records as their replies come.
+  struct Sent {
+    ReadBatch reads;
+    std::vector<absl::StatusOr<StoredRecord>> records;
+    std::atomic<size_t> left{0};
+    absl::Notification replied;
+  };
+  auto send_next = [this]() -> std::shared_ptr<Sent> {
+    auto sent = std::make_shared<Sent>();
+    sent->reads = TakeAsyncReads();
+    if (sent->reads.empty()) return nullptr;
+    const size_t n = sent->reads.size();
+    sent->records.resize(n, absl::UnknownError("no reply"));
+    sent->left.store(n);
+    for (size_t i = 0; i < n; ++i) {
+      SendRead(*sent->reads[i], [sent, i](absl::StatusOr<StoredRecord> record) {
+        sent->records[i] = std::move(record);
+        if (sent->left.fetch_sub(1) == 1) sent->replied.Notify();
+      });
+    }
+    return sent;
+  };
+  std::shared_ptr<Sent> sent = send_next();
+  while (sent != nullptr) {
+    // Each read is answered within command_timeout, or RedisAsync fails it.
+    sent->replied.WaitForNotification();
+    // The next batch first: Redis works on it while these are answered.
+    std::shared_ptr<Sent> next = send_next();
+    for (size_t i = 0; i < sent->reads.size(); ++i) {
+      std::move(sent->reads[i]->done)(std::move(sent->records[i]));
+    }
+    sent = std::move(next);
+  }
 }
 
 absl::StatusOr<StoredRecord> RedisStore::ParseRecord(Kind kind, absl::string_view id,
@@ -556,25 +628,30 @@ absl::Status RedisStore::ReplicatedStatus(const absl::StatusOr<RedisReply>& wait
 // order.
 void RedisStore::CommitAsync(CommitRequest request, CommitCallback done) {
   auto commit = std::make_unique<AsyncCommit>(keys_, std::move(request), std::move(done));
+  bool lead = false;
   {
-    absl::MutexLock lock(&async_commits_mu_);
+    absl::MutexLock lock(&async_mu_);
     async_commits_.push_back(std::move(commit));
     if (async_commit_in_flight_) return;
     async_commit_in_flight_ = true;
+    if (options_.async_commits_on_caller_thread && !RedisAsync::OnIoThread() &&
+        !leading_) {
+      leading_ = lead = true;
+    }
   }
-  if (options_.async_commits_on_caller_thread && !RedisAsync::OnIoThread()) {
+  if (lead) {
     LeadAsyncCommits();
   } else {
     SendAsyncCommits();
   }
 }
 
-RedisStore::AsyncBatch RedisStore::TakeAsyncCommits() {
+RedisStore::AsyncBatch RedisStore::TakeAsyncCommits(bool leader) {
   std::vector<std::unique_ptr<AsyncCommit>> batch;
   // Commits whose callers gave up while they waited: answered, not sent.
   std::vector<std::pair<std::unique_ptr<AsyncCommit>, absl::Status>> abandoned;
   {
-    absl::MutexLock lock(&async_commits_mu_);
+    absl::MutexLock lock(&async_mu_);
     size_t bytes = 0;
     while (!async_commits_.empty() &&
            batch.size() < static_cast<size_t>(options_.max_commit_batch) &&
@@ -589,7 +666,10 @@ RedisStore::AsyncBatch RedisStore::TakeAsyncCommits() {
       bytes += next->args.bytes();
       batch.push_back(std::move(next));
     }
-    if (batch.empty()) async_commit_in_flight_ = false;
+    if (batch.empty()) {
+      async_commit_in_flight_ = false;
+      if (leader) leading_ = false;
+    }
   }
   for (auto& [commit, status] : abandoned) std::move(commit->done)(std::move(status));
   return batch;
@@ -604,7 +684,7 @@ void RedisStore::LeadAsyncCommits() {
   };
   auto send_next = [this]() -> std::shared_ptr<Sent> {
     auto sent = std::make_shared<Sent>();
-    sent->batch = std::make_shared<AsyncBatch>(TakeAsyncCommits());
+    sent->batch = std::make_shared<AsyncBatch>(TakeAsyncCommits(/*leader=*/true));
     if (sent->batch->empty()) return nullptr;
     SendCommitBatch(sent->batch, [this, sent](absl::StatusOr<RedisReply> reply,
                                               absl::StatusOr<RedisReply> wait) {
@@ -626,7 +706,7 @@ void RedisStore::LeadAsyncCommits() {
 }
 
 void RedisStore::SendAsyncCommits() {
-  auto batch = std::make_shared<AsyncBatch>(TakeAsyncCommits());
+  auto batch = std::make_shared<AsyncBatch>(TakeAsyncCommits(/*leader=*/false));
   if (batch->empty()) return;
   SendCommitBatch(batch, [this, batch](absl::StatusOr<RedisReply> reply,
                                        absl::StatusOr<RedisReply> wait) {

@@ -123,6 +123,12 @@ struct RedisStoreOptions {
   // caller's thread saved ~15 µs of the registry's CPU and ~8 µs of the
   // client's per create (bench/RESULTS.md, "Session 17").
   bool async_commits_on_caller_thread = true;
+  // GetAsync, for records the cache does not hold, likewise: the caller that
+  // starts a batch of reads sends it, waits for the replies and answers its
+  // reads on its own thread (see GetAsync). False: the I/O thread answers.
+  // One thread at a time does this work for reads or commits; a call that
+  // finds it busy leaves its batch to the I/O thread.
+  bool async_reads_on_caller_thread = true;
   // When above 0, a commit is acknowledged only once this many replicas
   // have it (Redis WAIT, within wait_timeout), so that a failover to one of
   // them loses no acknowledged write. A commit applied on the primary that
@@ -145,15 +151,23 @@ class RedisStore : public Store {
   ~RedisStore() override;
 
   absl::StatusOr<StoredRecord> Get(Kind kind, absl::string_view id) override;
-  // `done` runs at once when the record cache holds the record, else on the
-  // I/O thread of an asynchronous connection (RedisAsync).
+  // `done` runs at once when the record cache holds the record. Else reads
+  // that arrive while a batch of them is on its way are queued and return at
+  // once, and go together in the next batch. A read that finds none on its
+  // way starts one, and with async_reads_on_caller_thread (unless called on
+  // a RedisAsync I/O thread, or while another caller does such work, see
+  // the options) its caller's thread sends the batch, waits for the replies
+  // (up to about command_timeout), runs every read's `done`, and goes on
+  // with the reads queued meanwhile until none is left. Otherwise `done`
+  // runs on the I/O thread of the asynchronous connection (RedisAsync).
   void GetAsync(Kind kind, absl::string_view id, GetCallback done) override;
   absl::StatusOr<ListResult> List(const ListRequest& request) override;
   absl::StatusOr<CommitResult> Commit(const CommitRequest& request) override;
   // Commits that arrive while a batch is on its way are queued and return at
   // once; they share the next script call. A commit that finds none on its
   // way starts one. With async_commits_on_caller_thread (unless called on a
-  // RedisAsync I/O thread, which must not wait), its caller's thread then
+  // RedisAsync I/O thread, which must not wait, or while another caller
+  // does such work for reads, see the options), its caller's thread then
   // does the work: it sends the batch, waits for the reply (up to about
   // command_timeout), runs every commit's `done`, and goes on with the
   // commits queued meanwhile until none is left. So CommitAsync may block
@@ -179,8 +193,9 @@ class RedisStore : public Store {
   struct AsyncCommit;
   using AsyncBatch = std::vector<std::unique_ptr<AsyncCommit>>;
   // The next batch of queued asynchronous commits, having answered those
-  // whose callers gave up; when there are none, marks none in flight.
-  AsyncBatch TakeAsyncCommits();
+  // whose callers gave up; when there are none, marks none in flight (and,
+  // for the `leader`'s, that it no longer leads).
+  AsyncBatch TakeAsyncCommits(bool leader);
   // Sends and answers batches of queued asynchronous commits from this
   // thread until none is left (see CommitAsync).
   void LeadAsyncCommits();
@@ -194,6 +209,17 @@ class RedisStore : public Store {
   using BatchReply =
       absl::AnyInvocable<void(absl::StatusOr<RedisReply>, absl::StatusOr<RedisReply>) &&>;
   void SendCommitBatch(std::shared_ptr<const AsyncBatch> batch, BatchReply on_reply);
+  struct AsyncRead;
+  using ReadBatch = std::vector<std::unique_ptr<AsyncRead>>;
+  // The queued asynchronous reads, or, when there are none, marks none in
+  // flight and this thread no longer leading.
+  ReadBatch TakeAsyncReads();
+  // Sends and answers batches of queued asynchronous reads from this thread
+  // until none is left (see GetAsync).
+  void LeadAsyncReads();
+  // Sends the HMGET of `read` on async_; `done` gets its record (the cache
+  // filled from it) on the I/O thread.
+  void SendRead(const AsyncRead& read, GetCallback done);
   // The result of each commit of `batch` from the script's `reply` and
   // WAIT's `wait`. On the I/O thread, in the reply's callback.
   std::vector<absl::StatusOr<CommitResult>> AsyncBatchResults(
@@ -245,10 +271,15 @@ class RedisStore : public Store {
   // CommitAsync()'s queue: commits not yet sent, and whether a batch of them
   // is on its way (then its reply sends the next). Declared before async_,
   // whose destructor answers what is in flight.
-  absl::Mutex async_commits_mu_;
-  std::deque<std::unique_ptr<AsyncCommit>> async_commits_
-      ABSL_GUARDED_BY(async_commits_mu_);
-  bool async_commit_in_flight_ ABSL_GUARDED_BY(async_commits_mu_) = false;
+  absl::Mutex async_mu_;
+  std::deque<std::unique_ptr<AsyncCommit>> async_commits_ ABSL_GUARDED_BY(async_mu_);
+  bool async_commit_in_flight_ ABSL_GUARDED_BY(async_mu_) = false;
+  // GetAsync's queue, likewise (only while a caller's thread leads reads).
+  ReadBatch async_reads_ ABSL_GUARDED_BY(async_mu_);
+  bool async_read_in_flight_ ABSL_GUARDED_BY(async_mu_) = false;
+  // Whether a caller's thread sends and answers batches of reads or
+  // commits now: at most one does.
+  bool leading_ ABSL_GUARDED_BY(async_mu_) = false;
   // GetAsync's and CommitAsync's connection, made on its first use.
   RedisAsync async_;
   // With wait_replicas, commits have connections of their own: WAIT holds up

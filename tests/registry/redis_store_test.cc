@@ -565,8 +565,9 @@ TEST(RedisStoreTest, RefusesADatabaseInALaterLayout) {
 
 // Where CommitAsync's `done` runs: a caller that starts a batch answers it
 // itself before it returns (async_commits_on_caller_thread); a RedisAsync
-// I/O thread (a GetAsync callback) is never made to wait, its commit being
-// answered later on that thread; with the option off, the I/O thread answers.
+// I/O thread (a GetAsync callback, reads being answered there in this test)
+// is never made to wait, its commit being answered later on that thread;
+// with the option off, the I/O thread answers.
 TEST(RedisStoreTest, CommitAsyncAnswersOnTheCallersThreadUnlessThatIsAnIoThread) {
   std::unique_ptr<RedisServer> server = StartRedis();
   ASSERT_NE(server, nullptr);
@@ -593,6 +594,7 @@ TEST(RedisStoreTest, CommitAsyncAnswersOnTheCallersThreadUnlessThatIsAnIoThread)
     RedisStoreOptions options = OptionsFor(*server);
     options.key_prefix = on_caller ? "caller:" : "io:";
     options.async_commits_on_caller_thread = on_caller;
+    options.async_reads_on_caller_thread = false;
     std::unique_ptr<RedisStore> store = MakeStore(options);
     ASSERT_NE(store, nullptr);
 
@@ -624,6 +626,85 @@ TEST(RedisStoreTest, CommitAsyncAnswersOnTheCallersThreadUnlessThatIsAnIoThread)
     EXPECT_FALSE(from_io->before_return);
     EXPECT_EQ(from_io->result->revisions, std::vector<int64_t>{2});
     EXPECT_TRUE(store->Get(Kind::kExpert, "b").ok());
+  }
+}
+
+// Where GetAsync's `done` runs for a record the cache does not hold: on the
+// caller's thread, before GetAsync returns (async_reads_on_caller_thread);
+// with the option off, on the I/O thread. Reads and commits started from
+// each other's `done` are answered too.
+TEST(RedisStoreTest, GetAsyncAnswersOnTheCallersThreadForRecordsNotCached) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  struct Answer {
+    absl::Notification done;
+    std::thread::id thread;
+    bool before_return = false;  // `done` ran before GetAsync returned
+    absl::StatusOr<StoredRecord> record;
+  };
+  auto get = [](Store& store, const std::string& id, std::shared_ptr<Answer> answer) {
+    auto returned = std::make_shared<std::atomic<bool>>(false);
+    store.GetAsync(Kind::kExpert, id, [answer, returned](absl::StatusOr<StoredRecord> r) {
+      answer->thread = std::this_thread::get_id();
+      answer->before_return = !returned->load();
+      answer->record = std::move(r);
+      answer->done.Notify();
+    });
+    returned->store(true);
+  };
+  for (bool on_caller : {true, false}) {
+    SCOPED_TRACE(on_caller ? "on the caller's thread" : "on the I/O thread");
+    RedisStoreOptions options = OptionsFor(*server);
+    options.key_prefix = on_caller ? "caller:" : "io:";
+    options.async_reads_on_caller_thread = on_caller;
+    // No cache: every read goes to Redis.
+    options.record_cache_bytes = 0;
+    std::unique_ptr<RedisStore> store = MakeStore(options);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Commit(Request({Create(Kind::kExpert, "a", "a")})).ok());
+
+    auto direct = std::make_shared<Answer>();
+    get(*store, "a", direct);
+    ASSERT_TRUE(direct->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    ASSERT_TRUE(direct->record.ok()) << direct->record.status();
+    EXPECT_EQ(direct->record->data, "a");
+    EXPECT_EQ(direct->thread == std::this_thread::get_id(), on_caller);
+    if (on_caller) {
+      EXPECT_TRUE(direct->before_return);
+    }
+
+    // A read from a commit's `done`, and a commit from that read's `done`.
+    auto read_b = std::make_shared<Answer>();
+    absl::Notification committed, committed_again;
+    store->CommitAsync(Request({Create(Kind::kExpert, "b", "b")}),
+                       [&, read_b](absl::StatusOr<CommitResult> r) {
+                         EXPECT_TRUE(r.ok()) << r.status();
+                         get(*store, "b", read_b);
+                         committed.Notify();
+                       });
+    ASSERT_TRUE(committed.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    ASSERT_TRUE(read_b->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    ASSERT_TRUE(read_b->record.ok()) << read_b->record.status();
+    EXPECT_EQ(read_b->record->data, "b");
+    store->GetAsync(Kind::kExpert, "a", [&](absl::StatusOr<StoredRecord> r) {
+      EXPECT_TRUE(r.ok()) << r.status();
+      store->CommitAsync(Request({Create(Kind::kExpert, "c", "c")}),
+                         [&](absl::StatusOr<CommitResult> c) {
+                           EXPECT_TRUE(c.ok()) << c.status();
+                           committed_again.Notify();
+                         });
+    });
+    ASSERT_TRUE(committed_again.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    EXPECT_TRUE(store->Get(Kind::kExpert, "c").ok());
+
+    absl::StatusOr<StoredRecord> missing;
+    absl::Notification missed;
+    store->GetAsync(Kind::kExpert, "nobody", [&](absl::StatusOr<StoredRecord> r) {
+      missing = std::move(r);
+      missed.Notify();
+    });
+    ASSERT_TRUE(missed.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
   }
 }
 

@@ -45,10 +45,10 @@ struct MemoryStoreFactory {
 };
 
 // One redis-server for the whole suite; each store gets its own key prefix,
-// so every test starts empty. `kCallerThreadCommits`: whether CommitAsync
-// sends and answers batches on its caller's thread (the default) or on the
-// I/O thread (RedisStoreOptions::async_commits_on_caller_thread).
-template <bool kCallerThreadCommits>
+// so every test starts empty. `kCallerThread`: whether CommitAsync and
+// GetAsync send and answer batches on their caller's thread (the default)
+// or on the I/O thread (RedisStoreOptions::async_*_on_caller_thread).
+template <bool kCallerThread>
 struct RedisStoreFactory {
   static void SetUpTestSuite() {
     absl::StatusOr<std::unique_ptr<RedisServer>> created = RedisServer::Create();
@@ -62,7 +62,8 @@ struct RedisStoreFactory {
     options.port = server->port();
     options.key_prefix = absl::StrCat("conformance", next_prefix++, ":");
     options.feed_retention = feed_retention;
-    options.async_commits_on_caller_thread = kCallerThreadCommits;
+    options.async_commits_on_caller_thread = kCallerThread;
+    options.async_reads_on_caller_thread = kCallerThread;
     absl::StatusOr<std::unique_ptr<RedisStore>> store = RedisStore::Create(options);
     if (!store.ok()) return store.status();
     return std::unique_ptr<Store>(*std::move(store));
@@ -77,7 +78,7 @@ struct FactoryNames {
   template <typename T>
   static std::string GetName(int) {
     if (std::is_same_v<T, MemoryStoreFactory>) return "Memory";
-    return std::is_same_v<T, RedisStoreFactory<true>> ? "Redis" : "RedisIoThreadCommits";
+    return std::is_same_v<T, RedisStoreFactory<true>> ? "Redis" : "RedisIoThread";
   }
 };
 
