@@ -1,7 +1,10 @@
 #include "registry-service/server/audit_events.h"
 
 #include <algorithm>
+#include <memory>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -38,12 +41,53 @@ class EventNames {
   absl::flat_hash_set<std::string> resources_, organisations_;
 };
 
-std::string StringField(const Message& m, const char* name) {
-  const FieldDescriptor* f = m.GetDescriptor()->FindFieldByName(name);
+// A singular string field of messages of `d` called `name`, or null.
+const FieldDescriptor* StringFieldOf(const google::protobuf::Descriptor* d,
+                                     const char* name) {
+  const FieldDescriptor* f = d->FindFieldByName(name);
   if (f == nullptr || f->is_repeated() || f->type() != FieldDescriptor::TYPE_STRING) {
-    return "";
+    return nullptr;
   }
-  return m.GetReflection()->GetString(m, f);
+  return f;
+}
+
+// What Collect looks up in a message type, found once per type (and
+// thread): reflection's lookups by name cost more than the rest of an event.
+struct Shape {
+  explicit Shape(const google::protobuf::Descriptor* d)
+      : name(StringFieldOf(d, "name")),
+        team(StringFieldOf(d, "team")),
+        organisation(StringFieldOf(d, "organisation")),
+        owner_organisation(StringFieldOf(d, "owner_organisation")),
+        is_resource(d->FindFieldByName("name") != nullptr &&
+                    d->FindFieldByName("etag") != nullptr) {
+    for (int i = 0; i < d->field_count(); ++i) {
+      if (d->field(i)->type() == FieldDescriptor::TYPE_MESSAGE) {
+        messages.push_back(d->field(i));
+      }
+    }
+  }
+  const FieldDescriptor* name;
+  const FieldDescriptor* team;
+  const FieldDescriptor* organisation;
+  const FieldDescriptor* owner_organisation;
+  // A resource: has a name and an etag.
+  bool is_resource;
+  std::vector<const FieldDescriptor*> messages;
+};
+
+const Shape& ShapeOf(const google::protobuf::Descriptor* d) {
+  thread_local absl::flat_hash_map<const google::protobuf::Descriptor*,
+                                   std::unique_ptr<const Shape>>
+      shapes;
+  std::unique_ptr<const Shape>& shape = shapes[d];
+  if (shape == nullptr) shape = std::make_unique<const Shape>(d);
+  return *shape;
+}
+
+// `m`'s value of string field `f` (may be null: "").
+std::string StringField(const Message& m, const FieldDescriptor* f) {
+  return f == nullptr ? "" : m.GetReflection()->GetString(m, f);
 }
 
 bool HasPersonalData(const Message& m) {
@@ -56,24 +100,21 @@ bool HasPersonalData(const Message& m) {
 // level down) to `event`; with only_personal, just those with personal data.
 void Collect(const Message& m, bool only_personal, EventNames& names, int depth = 0) {
   const auto* d = m.GetDescriptor();
-  const bool is_resource =
-      d->FindFieldByName("name") != nullptr && d->FindFieldByName("etag") != nullptr;
-  if (is_resource) {
+  const Shape& shape = ShapeOf(d);
+  if (shape.is_resource) {
     const bool personal = HasPersonalData(m);
     if (only_personal && !personal) return;
     if (personal) names.event().set_personal_data(true);
-    const std::string name = StringField(m, "name");
+    const std::string name = StringField(m, shape.name);
     names.AddResource(name);
     if (d == v1::Organisation::descriptor()) names.AddOrganisation(name);
-    names.AddOrganisation(StringField(m, "organisation"));
-    names.AddOrganisation(StringField(m, "owner_organisation"));
+    names.AddOrganisation(StringField(m, shape.organisation));
+    names.AddOrganisation(StringField(m, shape.owner_organisation));
     return;
   }
   if (depth > 0) return;
   const auto* reflection = m.GetReflection();
-  for (int i = 0; i < d->field_count(); ++i) {
-    const FieldDescriptor* f = d->field(i);
-    if (f->type() != FieldDescriptor::TYPE_MESSAGE) continue;
+  for (const FieldDescriptor* f : shape.messages) {
     if (f->is_repeated()) {
       for (int j = 0; j < reflection->FieldSize(m, f); ++j) {
         Collect(reflection->GetRepeatedMessage(m, f, j), only_personal, names, depth + 1);
@@ -109,8 +150,9 @@ std::optional<v1::AuditEvent> AuditEventFor(const grpc::ServerContextBase& conte
   if (write) {
     // The target as the caller named it (also for failed calls).
     Collect(request, /*only_personal=*/false, names);
-    names.AddResource(StringField(request, "name"));
-    names.AddResource(StringField(request, "team"));
+    const Shape& shape = ShapeOf(request.GetDescriptor());
+    names.AddResource(StringField(request, shape.name));
+    names.AddResource(StringField(request, shape.team));
   }
   *event.mutable_time() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(
       absl::ToUnixMillis(absl::Now()));
