@@ -74,7 +74,8 @@ ABSL_FLAG(int, redis_pool_size, 32,
 ABSL_FLAG(int, workers, 32,
           "Threads that run the registry's writes and lists: the most of those served "
           "at once (more wait their turn). The Gets and CreateExpert need none: they "
-          "wait for Redis on one I/O thread.");
+          "wait for Redis on one I/O thread, or on the gRPC thread that sends their "
+          "batch.");
 ABSL_FLAG(int, max_waiting_calls, 4096,
           "Calls that may wait for a worker (--workers); more fail RESOURCE_EXHAUSTED "
           "(reason OVERLOADED) at once instead of queuing without bound.");

@@ -6,8 +6,10 @@
 // machine every hand-off between threads (a futex wake-up and a context
 // switch) costs more than the work of a small read. Here a gRPC callback
 // thread queues GetExpert's HMGET and goes back to gRPC at once; the I/O
-// thread reads the replies of a whole batch in one wake-up and finishes each
-// call itself (bench/RESULTS.md, "Registry").
+// thread reads the replies of a whole batch in one wake-up and runs each
+// callback (bench/RESULTS.md, "Registry"). RedisStore may have the gRPC
+// thread wait for a batch's callbacks and finish the calls itself, which
+// costs gRPC less (bench/RESULTS.md, "Session 17").
 //
 // How: commands queued while the I/O thread waits for replies go out together
 // in the next batch, in queue order, on one connection (Redis answers in

@@ -350,6 +350,31 @@ void RedisStore::ForgetCommitted(const CommitRequest& request) {
     cache_.Invalidate(keys_.Record(m.kind, m.id));
 }
 
+namespace {
+
+// True while this thread runs the `done` of reads or commits it sent itself
+// (LeadAsyncReads, LeadAsyncCommits): what they start goes the I/O thread's
+// way, so that the rest of the batch is answered at once and not after a
+// batch this thread would lead in the meantime.
+thread_local bool answering = false;
+
+// Whether this thread may send and answer a batch itself.
+bool MayLead() { return !answering && !RedisAsync::OnIoThread(); }
+
+// Sets `answering` for its lifetime.
+class Answering {
+ public:
+  Answering() : was_(answering) { answering = true; }
+  ~Answering() { answering = was_; }
+  Answering(const Answering&) = delete;
+  Answering& operator=(const Answering&) = delete;
+
+ private:
+  const bool was_;
+};
+
+}  // namespace
+
 // One GetAsync of a record the cache did not hold.
 struct RedisStore::AsyncRead {
   Kind kind;
@@ -368,7 +393,7 @@ void RedisStore::GetAsync(Kind kind, absl::string_view id, GetCallback done) {
   auto read = std::make_unique<AsyncRead>(
       AsyncRead{kind, std::string(id), std::move(key), token, std::move(done)});
   bool lead = false;
-  if (options_.async_reads_on_caller_thread && !RedisAsync::OnIoThread()) {
+  if (options_.async_reads_on_caller_thread && MayLead()) {
     absl::MutexLock lock(&async_mu_);
     if (async_read_in_flight_) {
       async_reads_.push_back(std::move(read));
@@ -439,6 +464,7 @@ void RedisStore::LeadAsyncReads() {
     sent->replied.WaitForNotification();
     // The next batch first: Redis works on it while these are answered.
     std::shared_ptr<Sent> next = send_next();
+    Answering answering;
     for (size_t i = 0; i < sent->reads.size(); ++i) {
       std::move(sent->reads[i]->done)(std::move(sent->records[i]));
     }
@@ -634,8 +660,7 @@ void RedisStore::CommitAsync(CommitRequest request, CommitCallback done) {
     async_commits_.push_back(std::move(commit));
     if (async_commit_in_flight_) return;
     async_commit_in_flight_ = true;
-    if (options_.async_commits_on_caller_thread && !RedisAsync::OnIoThread() &&
-        !leading_) {
+    if (options_.async_commits_on_caller_thread && MayLead() && !leading_) {
       leading_ = lead = true;
     }
   }
@@ -699,7 +724,8 @@ void RedisStore::LeadAsyncCommits() {
     sent->replied.WaitForNotification();
     // The next batch first: Redis works on it while these are answered.
     std::shared_ptr<Sent> next = send_next();
-    // A `done` may queue a commit (a retry): the next batch takes it.
+    // What a `done` starts (a retry, a read) goes the I/O thread's way.
+    Answering answering;
     AnswerAsyncCommits(*sent->batch, std::move(sent->results));
     sent = std::move(next);
   }
@@ -780,6 +806,9 @@ std::vector<absl::StatusOr<CommitResult>> RedisStore::AsyncBatchResults(
     if (IsReadOnly(result.status())) CommitConnection().DropConnectionFromCallback();
     if (result.ok() && !replicated.ok()) result = replicated;
     results.push_back(std::move(result));
+    // Here, before the next batch's reply: a commit acknowledged after this
+    // one finds its records gone from the cache too.
+    ForgetCommitted(batch[i]->request);
   }
   return results;
 }
@@ -787,7 +816,6 @@ std::vector<absl::StatusOr<CommitResult>> RedisStore::AsyncBatchResults(
 void RedisStore::AnswerAsyncCommits(AsyncBatch& batch,
                                     std::vector<absl::StatusOr<CommitResult>> results) {
   for (size_t i = 0; i < batch.size(); ++i) {
-    ForgetCommitted(batch[i]->request);
     std::move(batch[i]->done)(std::move(results[i]));
   }
 }

@@ -154,25 +154,29 @@ class RedisStore : public Store {
   // `done` runs at once when the record cache holds the record. Else reads
   // that arrive while a batch of them is on its way are queued and return at
   // once, and go together in the next batch. A read that finds none on its
-  // way starts one, and with async_reads_on_caller_thread (unless called on
-  // a RedisAsync I/O thread, or while another caller does such work, see
-  // the options) its caller's thread sends the batch, waits for the replies
-  // (up to about command_timeout), runs every read's `done`, and goes on
-  // with the reads queued meanwhile until none is left. Otherwise `done`
-  // runs on the I/O thread of the asynchronous connection (RedisAsync).
+  // way starts one, and with async_reads_on_caller_thread its caller's
+  // thread sends the batch, waits for the replies, runs every read's `done`,
+  // and goes on with the reads queued meanwhile until none is left; not on a
+  // RedisAsync I/O thread, nor from such a `done`, nor while another thread
+  // waits for a batch of reads or commits (see the options). Otherwise
+  // `done` runs on the I/O thread of the asynchronous connection
+  // (RedisAsync). The wait is bounded by the connection's timeouts
+  // (connect_timeout and command_timeout, per Sentinel asked too): while
+  // Redis is down, every batch waits that long and fails UNAVAILABLE.
   void GetAsync(Kind kind, absl::string_view id, GetCallback done) override;
   absl::StatusOr<ListResult> List(const ListRequest& request) override;
   absl::StatusOr<CommitResult> Commit(const CommitRequest& request) override;
   // Commits that arrive while a batch is on its way are queued and return at
   // once; they share the next script call. A commit that finds none on its
-  // way starts one. With async_commits_on_caller_thread (unless called on a
-  // RedisAsync I/O thread, which must not wait, or while another caller
-  // does such work for reads, see the options), its caller's thread then
-  // does the work: it sends the batch, waits for the reply (up to about
-  // command_timeout), runs every commit's `done`, and goes on with the
-  // commits queued meanwhile until none is left. So CommitAsync may block
-  // its caller for as long as commits keep coming. Otherwise the I/O thread
-  // of the asynchronous connection sends and answers the batches.
+  // way starts one. With async_commits_on_caller_thread its caller's thread
+  // then does the work: it sends the batch, waits for the reply (bounded as
+  // for GetAsync), runs every commit's `done`, and goes on with the commits
+  // queued meanwhile until none is left; so CommitAsync may block its caller
+  // for as long as commits keep coming. Not on a RedisAsync I/O thread
+  // (which must not wait), nor from the `done` of a read or commit this
+  // thread sent (what it starts must not hold up the rest of its batch), nor
+  // while another thread waits for a batch: then the I/O thread of the
+  // asynchronous connection sends and answers the batches.
   void CommitAsync(CommitRequest request, CommitCallback done) override;
   absl::StatusOr<std::vector<StoredChange>> ReadChanges(int64_t after_revision, int max,
                                                         absl::Duration wait) override;
@@ -221,7 +225,8 @@ class RedisStore : public Store {
   // filled from it) on the I/O thread.
   void SendRead(const AsyncRead& read, GetCallback done);
   // The result of each commit of `batch` from the script's `reply` and
-  // WAIT's `wait`. On the I/O thread, in the reply's callback.
+  // WAIT's `wait`; its records leave the cache. On the I/O thread, in the
+  // reply's callback.
   std::vector<absl::StatusOr<CommitResult>> AsyncBatchResults(
       const AsyncBatch& batch, const absl::StatusOr<RedisReply>& reply,
       const absl::StatusOr<RedisReply>& wait);
@@ -269,16 +274,17 @@ class RedisStore : public Store {
   static constexpr int kMaxPipeline = 64;
   RedisPipeline pipeline_;
   // CommitAsync()'s queue: commits not yet sent, and whether a batch of them
-  // is on its way (then its reply sends the next). Declared before async_,
-  // whose destructor answers what is in flight.
+  // is on its way (then whoever got its reply sends the next). Declared
+  // before async_, whose destructor answers what is in flight.
   absl::Mutex async_mu_;
   std::deque<std::unique_ptr<AsyncCommit>> async_commits_ ABSL_GUARDED_BY(async_mu_);
   bool async_commit_in_flight_ ABSL_GUARDED_BY(async_mu_) = false;
   // GetAsync's queue, likewise (only while a caller's thread leads reads).
   ReadBatch async_reads_ ABSL_GUARDED_BY(async_mu_);
   bool async_read_in_flight_ ABSL_GUARDED_BY(async_mu_) = false;
-  // Whether a caller's thread sends and answers batches of reads or
-  // commits now: at most one does.
+  // Whether a caller's thread sends batches of reads or commits and waits
+  // for them now: at most one does (the one before may still be answering
+  // its last batch).
   bool leading_ ABSL_GUARDED_BY(async_mu_) = false;
   // GetAsync's and CommitAsync's connection, made on its first use.
   RedisAsync async_;

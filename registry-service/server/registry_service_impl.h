@@ -79,9 +79,11 @@ class ArenaMessageAllocator final : public grpc::MessageAllocator<Request, Respo
 };
 }  // namespace internal
 
-// Thread-safe: gRPC calls it from its threads; the Gets run on gRPC's thread
-// and finish on the store's I/O thread (no thread waits for Redis), the other
-// registry calls run on the service's own workers.
+// Thread-safe: gRPC calls it from its threads; the Gets and CreateExpert run
+// on gRPC's thread and finish there or on the store's I/O thread (one gRPC
+// thread at a time may wait for Redis, sending and answering a batch: see
+// RedisStore::CommitAsync), the other registry calls run on the service's
+// own workers.
 class RegistryServiceImpl final : public internal::RegistryServiceBase {
  public:
   // All pointers must outlive the service; `audit` may be null (no audit
@@ -131,7 +133,8 @@ class RegistryServiceImpl final : public internal::RegistryServiceBase {
   // Without a worker, for calls that do not block (the Gets, CreateExpert):
   // authenticates the caller on gRPC's thread and runs `start` as that
   // principal, which fills `response` and calls its `finish` with the
-  // status, typically from the store's I/O thread; that records the audit
+  // status, from the store's I/O thread or the gRPC thread that sent the
+  // store's batch (RedisStore::GetAsync); that records the audit
   // event and finishes the call. When authentication would read the store
   // (a credential not cached), the call takes Serve's path with `call`
   // instead.
