@@ -407,15 +407,16 @@ void RedisStore::GetAsync(Kind kind, absl::string_view id, GetCallback done) {
   if (lead) return LeadAsyncReads();
   // Answered on the I/O thread.
   const AsyncRead& r = *read;
-  SendRead(r, std::move(read->done));
+  async_.Execute(ReadCommand(r), ReadReply(r, std::move(read->done)));
 }
 
-void RedisStore::SendRead(const AsyncRead& read, GetCallback done) {
-  const std::array<absl::string_view, 4> argv = {"HMGET", read.key, kRecordDataField,
-                                                 kRecordRevisionField};
-  RedisAsync::Callback parse = [this, kind = read.kind, id = read.id, key = read.key,
-                                token = read.token, done = std::move(done)](
-                                   absl::StatusOr<RedisReply> reply) mutable {
+std::vector<absl::string_view> RedisStore::ReadCommand(const AsyncRead& read) {
+  return {"HMGET", read.key, kRecordDataField, kRecordRevisionField};
+}
+
+RedisAsync::Callback RedisStore::ReadReply(const AsyncRead& read, GetCallback done) {
+  return [this, kind = read.kind, id = read.id, key = read.key, token = read.token,
+          done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
     absl::StatusOr<StoredRecord> record = ParseRecord(kind, id, key, std::move(reply));
     if (record.ok()) {
       cache_.Fill(key, token, *record);
@@ -424,7 +425,6 @@ void RedisStore::SendRead(const AsyncRead& read, GetCallback done) {
     }
     std::move(done)(std::move(record));
   };
-  async_.Execute(argv, std::move(parse));
 }
 
 RedisStore::ReadBatch RedisStore::TakeAsyncReads() {
@@ -450,12 +450,20 @@ void RedisStore::LeadAsyncReads() {
     const size_t n = sent->reads.size();
     sent->records.resize(n, absl::UnknownError("no reply"));
     sent->left.store(n);
+    // All at once: they go out together, in one wake-up of the I/O thread.
+    std::vector<std::vector<absl::string_view>> commands;
+    std::vector<RedisAsync::Callback> replies;
+    commands.reserve(n);
+    replies.reserve(n);
     for (size_t i = 0; i < n; ++i) {
-      SendRead(*sent->reads[i], [sent, i](absl::StatusOr<StoredRecord> record) {
-        sent->records[i] = std::move(record);
-        if (sent->left.fetch_sub(1) == 1) sent->replied.Notify();
-      });
+      commands.push_back(ReadCommand(*sent->reads[i]));
+      replies.push_back(
+          ReadReply(*sent->reads[i], [sent, i](absl::StatusOr<StoredRecord> record) {
+            sent->records[i] = std::move(record);
+            if (sent->left.fetch_sub(1) == 1) sent->replied.Notify();
+          }));
     }
+    async_.ExecuteAll(commands, std::move(replies));
     return sent;
   };
   std::shared_ptr<Sent> sent = send_next();

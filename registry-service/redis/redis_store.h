@@ -221,9 +221,11 @@ class RedisStore : public Store {
   // Sends and answers batches of queued asynchronous reads from this thread
   // until none is left (see GetAsync).
   void LeadAsyncReads();
-  // Sends the HMGET of `read` on async_; `done` gets its record (the cache
-  // filled from it) on the I/O thread.
-  void SendRead(const AsyncRead& read, GetCallback done);
+  // The HMGET of `read` (pointing into it), and the callback of its reply,
+  // which gives `done` the record (the cache filled from it) on the I/O
+  // thread.
+  static std::vector<absl::string_view> ReadCommand(const AsyncRead& read);
+  RedisAsync::Callback ReadReply(const AsyncRead& read, GetCallback done);
   // The result of each commit of `batch` from the script's `reply` and
   // WAIT's `wait`; its records leave the cache. On the I/O thread, in the
   // reply's callback.
