@@ -373,6 +373,26 @@ class Answering {
   const bool was_;
 };
 
+// A leader's loop, for reads and commits: `send_next()` takes the next batch
+// and sends it (null when there is none; its `replied` is notified when the
+// replies are in), `answer(sent)` runs the batch's callbacks.
+template <typename SendNext, typename Answer>
+void Lead(SendNext send_next, Answer answer) {
+  auto sent = send_next();
+  while (sent != nullptr) {
+    // Each command is answered within the connection's timeouts, or
+    // RedisAsync fails it.
+    sent->replied.WaitForNotification();
+    // The next batch first: Redis works on it while these are answered.
+    auto next = send_next();
+    // What a `done` starts (a commit after a read, a retry) goes the I/O
+    // thread's way.
+    Answering answering;
+    answer(*sent);
+    sent = std::move(next);
+  }
+}
+
 }  // namespace
 
 // One GetAsync of a record the cache did not hold.
@@ -466,18 +486,11 @@ void RedisStore::LeadAsyncReads() {
     async_.ExecuteAll(commands, std::move(replies));
     return sent;
   };
-  std::shared_ptr<Sent> sent = send_next();
-  while (sent != nullptr) {
-    // Each read is answered within command_timeout, or RedisAsync fails it.
-    sent->replied.WaitForNotification();
-    // The next batch first: Redis works on it while these are answered.
-    std::shared_ptr<Sent> next = send_next();
-    Answering answering;
-    for (size_t i = 0; i < sent->reads.size(); ++i) {
-      std::move(sent->reads[i]->done)(std::move(sent->records[i]));
+  Lead(send_next, [](Sent& sent) {
+    for (size_t i = 0; i < sent.reads.size(); ++i) {
+      std::move(sent.reads[i]->done)(std::move(sent.records[i]));
     }
-    sent = std::move(next);
-  }
+  });
 }
 
 absl::StatusOr<StoredRecord> RedisStore::ParseRecord(Kind kind, absl::string_view id,
@@ -726,17 +739,8 @@ void RedisStore::LeadAsyncCommits() {
     });
     return sent;
   };
-  std::shared_ptr<Sent> sent = send_next();
-  while (sent != nullptr) {
-    // Redis answers within command_timeout, or RedisAsync fails the command.
-    sent->replied.WaitForNotification();
-    // The next batch first: Redis works on it while these are answered.
-    std::shared_ptr<Sent> next = send_next();
-    // What a `done` starts (a retry, a read) goes the I/O thread's way.
-    Answering answering;
-    AnswerAsyncCommits(*sent->batch, std::move(sent->results));
-    sent = std::move(next);
-  }
+  Lead(send_next,
+       [this](Sent& sent) { AnswerAsyncCommits(*sent.batch, std::move(sent.results)); });
 }
 
 void RedisStore::SendAsyncCommits() {

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
@@ -563,6 +564,28 @@ TEST(RedisStoreTest, RefusesADatabaseInALaterLayout) {
   EXPECT_EQ(listed->records.size(), 2u);
 }
 
+// Where and when an asynchronous call was answered.
+template <typename T>
+struct AsyncAnswer {
+  // The call's `done`, noting where and when it ran; set `returned` once the
+  // call returned.
+  static absl::AnyInvocable<void(absl::StatusOr<T>) &&> Done(
+      std::shared_ptr<AsyncAnswer> answer) {
+    return [answer](absl::StatusOr<T> r) {
+      answer->thread = std::this_thread::get_id();
+      answer->before_return = !answer->returned.load();
+      answer->result = std::move(r);
+      answer->done.Notify();
+    };
+  }
+
+  std::atomic<bool> returned{false};
+  absl::Notification done;
+  std::thread::id thread;
+  bool before_return = false;  // `done` ran before the call returned
+  absl::StatusOr<T> result;
+};
+
 // Where CommitAsync's `done` runs: a caller that starts a batch answers it
 // itself before it returns (async_commits_on_caller_thread); a RedisAsync
 // I/O thread (a GetAsync callback, reads being answered there in this test)
@@ -571,23 +594,11 @@ TEST(RedisStoreTest, RefusesADatabaseInALaterLayout) {
 TEST(RedisStoreTest, CommitAsyncAnswersOnTheCallersThreadUnlessThatIsAnIoThread) {
   std::unique_ptr<RedisServer> server = StartRedis();
   ASSERT_NE(server, nullptr);
-  struct Answer {
-    absl::Notification done;
-    std::thread::id thread;
-    bool before_return = false;  // `done` ran before CommitAsync returned
-    absl::StatusOr<CommitResult> result;
-  };
+  using Answer = AsyncAnswer<CommitResult>;
   // CommitAsync of a create of `id`, noting where and when it was answered.
   auto commit = [](Store& store, const std::string& id, std::shared_ptr<Answer> answer) {
-    auto returned = std::make_shared<std::atomic<bool>>(false);
-    store.CommitAsync(Request({Create(Kind::kExpert, id, id)}),
-                      [answer, returned](absl::StatusOr<CommitResult> r) {
-                        answer->thread = std::this_thread::get_id();
-                        answer->before_return = !returned->load();
-                        answer->result = std::move(r);
-                        answer->done.Notify();
-                      });
-    returned->store(true);
+    store.CommitAsync(Request({Create(Kind::kExpert, id, id)}), Answer::Done(answer));
+    answer->returned = true;
   };
   for (bool on_caller : {true, false}) {
     SCOPED_TRACE(on_caller ? "on the caller's thread" : "on the I/O thread");
@@ -637,21 +648,10 @@ TEST(RedisStoreTest, CommitAsyncAnswersOnTheCallersThreadUnlessThatIsAnIoThread)
 TEST(RedisStoreTest, GetAsyncAnswersOnTheCallersThreadForRecordsNotCached) {
   std::unique_ptr<RedisServer> server = StartRedis();
   ASSERT_NE(server, nullptr);
-  struct Answer {
-    absl::Notification done;
-    std::thread::id thread;
-    bool before_return = false;  // `done` ran before GetAsync returned
-    absl::StatusOr<StoredRecord> record;
-  };
+  using Answer = AsyncAnswer<StoredRecord>;
   auto get = [](Store& store, const std::string& id, std::shared_ptr<Answer> answer) {
-    auto returned = std::make_shared<std::atomic<bool>>(false);
-    store.GetAsync(Kind::kExpert, id, [answer, returned](absl::StatusOr<StoredRecord> r) {
-      answer->thread = std::this_thread::get_id();
-      answer->before_return = !returned->load();
-      answer->record = std::move(r);
-      answer->done.Notify();
-    });
-    returned->store(true);
+    store.GetAsync(Kind::kExpert, id, Answer::Done(answer));
+    answer->returned = true;
   };
   for (bool on_caller : {true, false}) {
     SCOPED_TRACE(on_caller ? "on the caller's thread" : "on the I/O thread");
@@ -667,8 +667,8 @@ TEST(RedisStoreTest, GetAsyncAnswersOnTheCallersThreadForRecordsNotCached) {
     auto direct = std::make_shared<Answer>();
     get(*store, "a", direct);
     ASSERT_TRUE(direct->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
-    ASSERT_TRUE(direct->record.ok()) << direct->record.status();
-    EXPECT_EQ(direct->record->data, "a");
+    ASSERT_TRUE(direct->result.ok()) << direct->result.status();
+    EXPECT_EQ(direct->result->data, "a");
     EXPECT_EQ(direct->thread == std::this_thread::get_id(), on_caller);
     if (on_caller) {
       EXPECT_TRUE(direct->before_return);
@@ -687,8 +687,8 @@ TEST(RedisStoreTest, GetAsyncAnswersOnTheCallersThreadForRecordsNotCached) {
                        });
     ASSERT_TRUE(committed.WaitForNotificationWithTimeout(absl::Seconds(10)));
     ASSERT_TRUE(read_b->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
-    ASSERT_TRUE(read_b->record.ok()) << read_b->record.status();
-    EXPECT_EQ(read_b->record->data, "b");
+    ASSERT_TRUE(read_b->result.ok()) << read_b->result.status();
+    EXPECT_EQ(read_b->result->data, "b");
     EXPECT_NE(read_b->thread, committer);
     EXPECT_NE(read_b->thread, std::this_thread::get_id());
 
