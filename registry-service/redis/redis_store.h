@@ -161,8 +161,9 @@ class RedisStore : public Store {
   // waits for a batch of reads or commits (see the options). Otherwise
   // `done` runs on the I/O thread of the asynchronous connection
   // (RedisAsync). The wait is bounded by the connection's timeouts
-  // (connect_timeout and command_timeout, per Sentinel asked too): while
-  // Redis is down, every batch waits that long and fails UNAVAILABLE.
+  // (connect_timeout and command_timeout, and each Sentinel's when they are
+  // asked): while Redis is down, each batch waits up to that long before it
+  // fails UNAVAILABLE.
   void GetAsync(Kind kind, absl::string_view id, GetCallback done) override;
   absl::StatusOr<ListResult> List(const ListRequest& request) override;
   absl::StatusOr<CommitResult> Commit(const CommitRequest& request) override;
