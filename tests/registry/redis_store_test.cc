@@ -787,6 +787,80 @@ TEST(RedisStoreTest, ConcurrentGetAsyncsAndCommitAsyncsAreAllAnswered) {
   }
 }
 
+// Reads and commits queued while a caller's thread waits for its batch (Redis
+// paused) go out in the next batch, which the I/O thread sends when the reply
+// comes, and that caller's thread answers them too, after its own.
+TEST(RedisStoreTest, CallsQueuedWhileALeaderWaitsAreAnsweredOnItsThread) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  RedisStoreOptions options = OptionsFor(*server);
+  options.record_cache_bytes = 0;
+  std::unique_ptr<RedisStore> store = MakeStore(options);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(
+      CommitAsyncAndWait(*store, Request({Create(Kind::kExpert, "seed", "seed")})).ok());
+
+  // `start(id, answer)` starts a read or commit of `id`; one thread leads
+  // while Redis is paused, three calls queue behind it from this thread.
+  auto run = [&](auto start, auto answers) {
+    ASSERT_TRUE(server->Pause().ok());
+    // Redis comes back after 1 s whatever happens here (were a queued call
+    // to lead, it would wait for Redis on this thread).
+    std::thread resume([&] {
+      absl::SleepFor(absl::Seconds(1));
+      EXPECT_TRUE(server->Resume().ok());
+    });
+    std::thread leader([&] { start(0, answers[0]); });
+    absl::SleepFor(absl::Milliseconds(300));  // the leader's batch is on its way
+    for (size_t i = 1; i < answers.size(); ++i) {
+      start(i, answers[i]);
+      // Queued: Redis being paused, it cannot have been answered yet.
+      EXPECT_FALSE(answers[i]->done.HasBeenNotified())
+          << "call " << i << " was not queued";
+    }
+    leader.join();
+    resume.join();
+    for (size_t i = 0; i < answers.size(); ++i) {
+      SCOPED_TRACE(absl::StrCat("call ", i));
+      ASSERT_TRUE(answers[i]->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+      EXPECT_TRUE(answers[i]->result.ok()) << answers[i]->result.status();
+      EXPECT_EQ(answers[i]->thread, answers[0]->thread);
+    }
+    EXPECT_TRUE(answers[0]->before_return);
+  };
+  {
+    SCOPED_TRACE("commits");
+    using Answer = AsyncAnswer<CommitResult>;
+    std::vector<std::shared_ptr<Answer>> answers;
+    for (int i = 0; i < 4; ++i) answers.push_back(std::make_shared<Answer>());
+    run(
+        [&](size_t i, std::shared_ptr<Answer> answer) {
+          const std::string id = absl::StrCat("c", i);
+          store->CommitAsync(Request({Create(Kind::kExpert, id, id)}),
+                             Answer::Done(answer));
+          answer->returned = true;
+        },
+        answers);
+    EXPECT_EQ(store->CurrentRevision().value_or(0), 5);
+  }
+  {
+    SCOPED_TRACE("reads");
+    using Answer = AsyncAnswer<StoredRecord>;
+    std::vector<std::shared_ptr<Answer>> answers;
+    for (int i = 0; i < 4; ++i) answers.push_back(std::make_shared<Answer>());
+    run(
+        [&](size_t i, std::shared_ptr<Answer> answer) {
+          store->GetAsync(Kind::kExpert, i == 0 ? "seed" : absl::StrCat("c", i),
+                          Answer::Done(answer));
+          answer->returned = true;
+        },
+        answers);
+    for (int i = 1; i < 4; ++i) {
+      EXPECT_EQ(answers[i]->result.value_or(StoredRecord{}).data, absl::StrCat("c", i));
+    }
+  }
+}
+
 TEST(RedisStoreTest, AsyncCommitsFailFastWhileRedisIsDownAndRecover) {
   std::unique_ptr<RedisServer> server = StartRedis();
   ASSERT_NE(server, nullptr);
