@@ -6,6 +6,9 @@
 #   BUILD_DIR (default build)  SECONDS_PER_PHASE (default 10)  CONCURRENCY (default 32)
 #   PHASES (default registry_bench's)  BENCH_FLAGS (more registry_bench flags)
 #   BASELINE_REGISTRY (a second samenspel-registry, run the same way after the first)
+#   FLOOR (default 1; 0 skips it): last, the same client against grpc_floor_server,
+#     which answers CreateExpert and GetExpert at once (no Redis, no registry
+#     work): what gRPC alone costs for these calls here, in the same run.
 # Growing the registry, with ids the registry makes:
 #   PHASES=create,create,create,create,get BENCH_FLAGS=--server_ids bench/run_registry_bench.sh
 set -euo pipefail
@@ -13,7 +16,8 @@ cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build}
 secs=${SECONDS_PER_PHASE:-10}
 conc=${CONCURRENCY:-32}
-cmake --build "$build" -j"$(nproc)" --target samenspel-registry registry_bench >/dev/null
+cmake --build "$build" -j"$(nproc)" --target samenspel-registry registry_bench \
+  grpc_floor_server >/dev/null
 work=$(mktemp -d)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 redis_port=$(free_port)
@@ -61,9 +65,33 @@ bench_registry() {
   kill "$registry_pid"
   wait "$registry_pid" 2>/dev/null || true
 }
+# The gRPC floor: the same client and calls against a server that answers at
+# once. Its CPU per call, client and server together, is what a call costs
+# before any Redis or registry work; the targets allow 2 cores / rate in all
+# (133 us per create at 15,000/s, 67 us per get at 30,000/s).
+bench_floor() {
+  "$build/bench/grpc_floor_server" --listen="127.0.0.1:$registry_port" 2>"$work/floor.log" &
+  registry_pid=$!
+  until (exec 3<>"/dev/tcp/127.0.0.1/$registry_port") 2>/dev/null; do sleep 0.05; done
+  echo "== gRPC floor: $build/bench/grpc_floor_server (answers at once; no Redis, no registry work)"
+  "$build/bench/registry_bench" --registry="127.0.0.1:$registry_port" --concurrency="$conc" \
+    --seconds="$secs" --cpu_pids="$registry_pid" --phases=create,get \
+    ${BENCH_FLAGS:-} | tee "$work/floor.txt" || status=1
+  awk '
+    / calls\/s / { name = $1; rate = 0; for (i = 1; i <= NF; i++) if ($i == "calls/s") rate = $(i - 1) }
+    /CPU per call/ {
+      budget = (name == "CreateExpert" ? 133 : 67)
+      sub(",", "", $6)
+      printf "   %s floor: %.1f us of CPU per call (client %.1f + server %.1f) of the %d us" \
+        " the target allows\n", name, $6 + $9, $6, $9, budget
+    }' "$work/floor.txt"
+  kill "$registry_pid"
+  wait "$registry_pid" 2>/dev/null || true
+}
 status=0
 bench_registry "$build/registry-service/samenspel-registry"
 if [[ -n "${BASELINE_REGISTRY:-}" ]]; then bench_registry "$BASELINE_REGISTRY"; fi
+if [[ "${FLOOR:-1}" != 0 ]]; then bench_floor; fi
 echo "== redis INFO after the run"
 redis-cli -p "$redis_port" info persistence | grep -E "aof_enabled|aof_last_write_status"
 exit "$status"
