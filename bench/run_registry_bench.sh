@@ -6,6 +6,9 @@
 #   BUILD_DIR (default build)  SECONDS_PER_PHASE (default 10)  CONCURRENCY (default 32)
 #   PHASES (default registry_bench's)  BENCH_FLAGS (more registry_bench flags)
 #   BASELINE_REGISTRY (a second samenspel-registry, run the same way after the first)
+#   ROUNDS (default 1; with BASELINE_REGISTRY): that many rounds, the two binaries in
+#     alternating order (new, baseline; baseline, new; ...), then the median of each
+#     row over the rounds: on a shared machine a fixed order favours one side.
 #   FLOOR (default 1; 0 skips it): last, the same client against grpc_floor_server,
 #     which answers CreateExpert and GetExpert at once (no Redis, no registry
 #     work): what gRPC alone costs for these calls here, in the same run.
@@ -38,7 +41,8 @@ echo -n "pipelined 16: "; rb -n 200000 -P 16 -t set
 echo -n "Lua HSET+INCR (a write transaction): "
 rb -n 100000 eval "redis.call('hset', KEYS[1], 'd', ARGV[1]); return redis.call('incr', 'ctr')" 1 k:__rand_int__ v
 
-# Runs the gRPC phases against registry binary $1 on a flushed Redis.
+# Runs the gRPC phases against registry binary $1 (labelled $2 in the medians)
+# on a flushed Redis.
 bench_registry() {
   redis-cli -p "$redis_port" flushall >/dev/null
   "$1" --insecure --listen="127.0.0.1:$registry_port" --redis="127.0.0.1:$redis_port" \
@@ -50,6 +54,7 @@ bench_registry() {
   "$build/bench/registry_bench" --registry="127.0.0.1:$registry_port" --concurrency="$conc" \
     --seconds="$secs" --cpu_pids="$registry_pid,$redis_pid" ${PHASES:+--phases="$PHASES"} \
     ${BENCH_FLAGS:-} | tee "$work/bench.txt" || status=1
+  { echo "== binary $2"; cat "$work/bench.txt"; } >>"$work/rounds.txt"
   # Issue #2's targets at 32 calls in flight, for this binary's phases.
   awk -v conc="$conc" '
     function verdict(rate, target) { return rate >= target ? "met" : "missed" }
@@ -88,9 +93,52 @@ bench_floor() {
   kill "$registry_pid"
   wait "$registry_pid" 2>/dev/null || true
 }
+# The median of each phase's rows per binary over the rounds.
+medians() {
+  python3 - "$work/rounds.txt" <<'PY'
+import collections, re, statistics, sys
+rows = collections.defaultdict(lambda: collections.defaultdict(list))
+order, binary, phase = [], None, None
+for line in open(sys.argv[1]):
+    if line.startswith("== binary "):
+        binary = line[len("== binary "):].strip()
+        if binary not in order:
+            order.append(binary)
+        continue
+    m = re.match(r"(\S+(?: again)?)\s+\d+ calls\s+\d+ errors\s+(\d+) calls/s", line)
+    if m:
+        phase = m.group(1)
+        rows[binary][phase].append([float(m.group(2))])
+        continue
+    m = re.search(r"client ([\d.]+), pid 1: ([\d.]+), pid 2: ([\d.]+)", line)
+    if m and phase:
+        rows[binary][phase][-1] += [float(x) for x in m.groups()]
+print("%-9s %-16s %9s %8s %9s %7s  (CPU us per call; median of %d rounds)" % (
+    "binary", "phase", "calls/s", "client", "registry", "Redis",
+    max(len(v) for b in rows.values() for v in b.values())))
+for binary in order:
+    for phase, runs in rows[binary].items():
+        med = [statistics.median(r[i] for r in runs if len(r) > i) for i in range(len(runs[0]))]
+        print("%-9s %-16s %9.0f %8.1f %9.1f %7.1f" % (
+            binary, phase, *(med + [0.0] * (4 - len(med)))))
+PY
+}
 status=0
-bench_registry "$build/registry-service/samenspel-registry"
-if [[ -n "${BASELINE_REGISTRY:-}" ]]; then bench_registry "$BASELINE_REGISTRY"; fi
+rounds=${ROUNDS:-1}
+for ((round = 1; round <= rounds; round++)); do
+  if [[ -n "${BASELINE_REGISTRY:-}" ]] && ((rounds > 1)); then echo "== round $round of $rounds"; fi
+  if ((round % 2 == 1)) || [[ -z "${BASELINE_REGISTRY:-}" ]]; then
+    bench_registry "$build/registry-service/samenspel-registry" new
+    if [[ -n "${BASELINE_REGISTRY:-}" ]]; then bench_registry "$BASELINE_REGISTRY" baseline; fi
+  else
+    bench_registry "$BASELINE_REGISTRY" baseline
+    bench_registry "$build/registry-service/samenspel-registry" new
+  fi
+done
+if ((rounds > 1)); then
+  echo "== medians over $rounds rounds (new: $build/registry-service/samenspel-registry${BASELINE_REGISTRY:+, baseline: $BASELINE_REGISTRY})"
+  medians
+fi
 if [[ "${FLOOR:-1}" != 0 ]]; then bench_floor; fi
 echo "== redis INFO after the run"
 redis-cli -p "$redis_port" info persistence | grep -E "aof_enabled|aof_last_write_status"
