@@ -373,17 +373,18 @@ class Answering {
   const bool was_;
 };
 
-// A leader's loop, for reads and commits: waits for the batch `sent`, takes
-// the batch sent after it (`next`: set in `sent`'s reply callback, before
-// `replied` is notified; null when none was queued), runs `answer(*sent)`,
-// and goes on with the next until there is none.
-template <typename Sent, typename Answer>
-void Lead(std::shared_ptr<Sent> sent, Answer answer) {
+// A leader's loop, for reads and commits: `send_next()` takes the next batch
+// and sends it (null when there is none; its `replied` is notified when the
+// replies are in), `answer(sent)` runs the batch's callbacks.
+template <typename SendNext, typename Answer>
+void Lead(SendNext send_next, Answer answer) {
+  auto sent = send_next();
   while (sent != nullptr) {
     // Each command is answered within the connection's timeouts, or
     // RedisAsync fails it.
     sent->replied.WaitForNotification();
-    std::shared_ptr<Sent> next = std::move(sent->next);
+    // The next batch first: Redis works on it while these are answered.
+    auto next = send_next();
     // What a `done` starts (a commit after a read, a retry) goes the I/O
     // thread's way.
     Answering answering;
@@ -454,49 +455,38 @@ RedisStore::ReadBatch RedisStore::TakeAsyncReads() {
   return batch;
 }
 
-// A batch of reads a leader answers: sent by the leader (the first) or, in the
-// last reply's callback of the batch before it, by the I/O thread (the rest),
-// which sends it as soon as that callback returns: Redis gets the next batch
-// without waiting for the leader to wake.
-struct RedisStore::LedReads {
-  ReadBatch reads;
-  // Their records, as their replies come.
-  std::vector<absl::StatusOr<StoredRecord>> records;
-  std::atomic<size_t> left{0};
-  // The batch sent after this one, or null.
-  std::shared_ptr<LedReads> next;
-  absl::Notification replied;
-};
-
-std::shared_ptr<RedisStore::LedReads> RedisStore::SendLedReads() {
-  auto sent = std::make_shared<LedReads>();
-  sent->reads = TakeAsyncReads();
-  if (sent->reads.empty()) return nullptr;
-  const size_t n = sent->reads.size();
-  sent->records.resize(n, absl::UnknownError("no reply"));
-  sent->left.store(n);
-  // All at once: they go out together, in one wake-up of the I/O thread.
-  std::vector<std::vector<absl::string_view>> commands;
-  std::vector<RedisAsync::Callback> replies;
-  commands.reserve(n);
-  replies.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    commands.push_back(ReadCommand(*sent->reads[i]));
-    replies.push_back(
-        ReadReply(*sent->reads[i], [this, sent, i](absl::StatusOr<StoredRecord> record) {
-          sent->records[i] = std::move(record);
-          if (sent->left.fetch_sub(1) == 1) {
-            sent->next = SendLedReads();
-            sent->replied.Notify();
-          }
-        }));
-  }
-  async_.ExecuteAll(commands, std::move(replies));
-  return sent;
-}
-
 void RedisStore::LeadAsyncReads() {
-  Lead(SendLedReads(), [](LedReads& sent) {
+  // A batch on its way, and its records as their replies come.
+  struct Sent {
+    ReadBatch reads;
+    std::vector<absl::StatusOr<StoredRecord>> records;
+    std::atomic<size_t> left{0};
+    absl::Notification replied;
+  };
+  auto send_next = [this]() -> std::shared_ptr<Sent> {
+    auto sent = std::make_shared<Sent>();
+    sent->reads = TakeAsyncReads();
+    if (sent->reads.empty()) return nullptr;
+    const size_t n = sent->reads.size();
+    sent->records.resize(n, absl::UnknownError("no reply"));
+    sent->left.store(n);
+    // All at once: they go out together, in one wake-up of the I/O thread.
+    std::vector<std::vector<absl::string_view>> commands;
+    std::vector<RedisAsync::Callback> replies;
+    commands.reserve(n);
+    replies.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      commands.push_back(ReadCommand(*sent->reads[i]));
+      replies.push_back(
+          ReadReply(*sent->reads[i], [sent, i](absl::StatusOr<StoredRecord> record) {
+            sent->records[i] = std::move(record);
+            if (sent->left.fetch_sub(1) == 1) sent->replied.Notify();
+          }));
+    }
+    async_.ExecuteAll(commands, std::move(replies));
+    return sent;
+  };
+  Lead(send_next, [](Sent& sent) {
     for (size_t i = 0; i < sent.reads.size(); ++i) {
       std::move(sent.reads[i]->done)(std::move(sent.records[i]));
     }
@@ -679,10 +669,10 @@ absl::Status RedisStore::ReplicatedStatus(const absl::StatusOr<RedisReply>& wait
 
 // Group commit without a thread of its own: a commit that finds no batch on
 // its way sends itself at once; commits that arrive meanwhile are queued and
-// go together when that batch's reply comes, sent by the I/O thread in the
-// reply's callback (SendLedCommits, SendAsyncCommits) and answered by the
-// caller that started the first batch (LeadAsyncCommits) or by the I/O
-// thread. At most one batch is on its way, so commits keep their order.
+// go together when that batch's reply comes, sent by the thread that got the
+// reply: the caller's (LeadAsyncCommits) or the I/O thread's
+// (SendAsyncCommits). At most one batch is on its way, so commits keep their
+// order.
 void RedisStore::CommitAsync(CommitRequest request, CommitCallback done) {
   auto commit = std::make_unique<AsyncCommit>(keys_, std::move(request), std::move(done));
   bool lead = false;
@@ -731,36 +721,26 @@ RedisStore::AsyncBatch RedisStore::TakeAsyncCommits(bool leader) {
   return batch;
 }
 
-// A batch of commits a leader answers: sent by the leader (the first) or, in
-// the reply's callback of the batch before it, by the I/O thread (the rest),
-// which sends it as soon as that callback returns: Redis gets the next batch
-// without waiting for the leader to wake.
-struct RedisStore::LedCommits {
-  std::shared_ptr<AsyncBatch> batch;
-  // Their results, once the reply came.
-  std::vector<absl::StatusOr<CommitResult>> results;
-  // The batch sent after this one, or null.
-  std::shared_ptr<LedCommits> next;
-  absl::Notification replied;
-};
-
-std::shared_ptr<RedisStore::LedCommits> RedisStore::SendLedCommits() {
-  auto sent = std::make_shared<LedCommits>();
-  sent->batch = std::make_shared<AsyncBatch>(TakeAsyncCommits(/*leader=*/true));
-  if (sent->batch->empty()) return nullptr;
-  SendCommitBatch(sent->batch, [this, sent](absl::StatusOr<RedisReply> reply,
-                                            absl::StatusOr<RedisReply> wait) {
-    sent->results = AsyncBatchResults(*sent->batch, reply, wait);
-    sent->next = SendLedCommits();
-    sent->replied.Notify();
-  });
-  return sent;
-}
-
 void RedisStore::LeadAsyncCommits() {
-  Lead(SendLedCommits(), [this](LedCommits& sent) {
-    AnswerAsyncCommits(*sent.batch, std::move(sent.results));
-  });
+  // A batch on its way, and its results once its reply came.
+  struct Sent {
+    std::shared_ptr<AsyncBatch> batch;
+    absl::Notification replied;
+    std::vector<absl::StatusOr<CommitResult>> results;
+  };
+  auto send_next = [this]() -> std::shared_ptr<Sent> {
+    auto sent = std::make_shared<Sent>();
+    sent->batch = std::make_shared<AsyncBatch>(TakeAsyncCommits(/*leader=*/true));
+    if (sent->batch->empty()) return nullptr;
+    SendCommitBatch(sent->batch, [this, sent](absl::StatusOr<RedisReply> reply,
+                                              absl::StatusOr<RedisReply> wait) {
+      sent->results = AsyncBatchResults(*sent->batch, reply, wait);
+      sent->replied.Notify();
+    });
+    return sent;
+  };
+  Lead(send_next,
+       [this](Sent& sent) { AnswerAsyncCommits(*sent.batch, std::move(sent.results)); });
 }
 
 void RedisStore::SendAsyncCommits() {

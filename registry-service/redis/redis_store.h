@@ -115,10 +115,9 @@ struct RedisStoreOptions {
   // trip per commit under load; 1 sends every commit alone.
   int max_commit_batch = 32;
   // CommitAsync: whether the caller that starts a batch sends it, waits for
-  // the reply and answers the batch's commits on its own thread, and then
-  // those of the batches the I/O thread sent meanwhile (see CommitAsync).
-  // False: the I/O thread of the asynchronous connection sends and answers
-  // every batch. The registry calls CommitAsync on gRPC's
+  // the reply and answers the batch's commits on its own thread (see
+  // CommitAsync). False: the I/O thread of the asynchronous connection sends
+  // and answers every batch. The registry calls CommitAsync on gRPC's
   // callback threads, and gRPC finishes a call more cheaply there than from
   // another thread, which must wake one of them: on this 2-core machine the
   // caller's thread saved ~15 µs of the registry's CPU and ~8 µs of the
@@ -126,8 +125,7 @@ struct RedisStoreOptions {
   bool async_commits_on_caller_thread = true;
   // GetAsync, for records the cache does not hold, likewise: the caller that
   // starts a batch of reads sends it, waits for the replies and answers its
-  // reads on its own thread, and then those of the later batches (see
-  // GetAsync). False: the I/O thread answers.
+  // reads on its own thread (see GetAsync). False: the I/O thread answers.
   // One thread at a time does this work for reads or commits; a call that
   // finds it busy leaves its batch to the I/O thread.
   bool async_reads_on_caller_thread = true;
@@ -158,8 +156,7 @@ class RedisStore : public Store {
   // once, and go together in the next batch. A read that finds none on its
   // way starts one, and with async_reads_on_caller_thread its caller's
   // thread sends the batch, waits for the replies, runs every read's `done`,
-  // and goes on with the reads queued meanwhile (which the I/O thread sends
-  // as soon as the replies before them are in) until none is left; not on a
+  // and goes on with the reads queued meanwhile until none is left; not on a
   // RedisAsync I/O thread, nor from such a `done`, nor while another thread
   // waits for a batch of reads or commits (see the options). Otherwise
   // `done` runs on the I/O thread of the asynchronous connection
@@ -175,9 +172,7 @@ class RedisStore : public Store {
   // way starts one. With async_commits_on_caller_thread its caller's thread
   // then does the work: it sends the batch, waits for the reply (bounded as
   // for GetAsync), runs every commit's `done`, and goes on with the commits
-  // queued meanwhile (which the I/O thread sends in the reply's callback of
-  // the batch before, so that Redis need not wait for this thread to wake)
-  // until none is left; so CommitAsync may block its caller
+  // queued meanwhile until none is left; so CommitAsync may block its caller
   // for as long as commits keep coming. Not on a RedisAsync I/O thread
   // (which must not wait), nor from the `done` of a read or commit this
   // thread sent (what it starts must not hold up the rest of its batch), nor
@@ -206,14 +201,9 @@ class RedisStore : public Store {
   // whose callers gave up; when there are none, marks none in flight (and,
   // for the `leader`'s, that it no longer leads).
   AsyncBatch TakeAsyncCommits(bool leader);
-  // Answers batches of queued asynchronous commits on this thread until none
-  // is left, having sent the first (see CommitAsync).
+  // Sends and answers batches of queued asynchronous commits from this
+  // thread until none is left (see CommitAsync).
   void LeadAsyncCommits();
-  // Sends the next batch of queued commits for the leader (null when none is
-  // queued; then no batch is in flight and nobody leads); the reply's
-  // callback sends the one after it.
-  struct LedCommits;
-  std::shared_ptr<LedCommits> SendLedCommits();
   // Sends the queued asynchronous commits (as many as one batch takes) as
   // one script call, answered from the I/O thread, or marks none in flight
   // when there are none.
@@ -229,14 +219,9 @@ class RedisStore : public Store {
   // The queued asynchronous reads, or, when there are none, marks none in
   // flight and this thread no longer leading.
   ReadBatch TakeAsyncReads();
-  // Answers batches of queued asynchronous reads on this thread until none is
-  // left, having sent the first (see GetAsync).
+  // Sends and answers batches of queued asynchronous reads from this thread
+  // until none is left (see GetAsync).
   void LeadAsyncReads();
-  // Sends the queued reads for the leader (null when none is queued; then
-  // none is in flight and nobody leads); the last reply's callback sends the
-  // ones queued meanwhile.
-  struct LedReads;
-  std::shared_ptr<LedReads> SendLedReads();
   // The HMGET of `read` (pointing into it), and the callback of its reply,
   // which gives `done` the record (the cache filled from it) on the I/O
   // thread.

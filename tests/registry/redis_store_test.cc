@@ -788,8 +788,8 @@ TEST(RedisStoreTest, ConcurrentGetAsyncsAndCommitAsyncsAreAllAnswered) {
 }
 
 // Reads and commits queued while a caller's thread waits for its batch (Redis
-// paused) go out in the next batch, which the I/O thread sends when the reply
-// comes, and that caller's thread answers them too, after its own.
+// paused) go out in the next batch, which that thread sends when the reply
+// comes, and it answers them too.
 TEST(RedisStoreTest, CallsQueuedWhileALeaderWaitsAreAnsweredOnItsThread) {
   std::unique_ptr<RedisServer> server = StartRedis();
   ASSERT_NE(server, nullptr);
@@ -859,6 +859,63 @@ TEST(RedisStoreTest, CallsQueuedWhileALeaderWaitsAreAnsweredOnItsThread) {
       EXPECT_EQ(answers[i]->result.value_or(StoredRecord{}).data, absl::StrCat("c", i));
     }
   }
+}
+
+// While a leader is busy answering a batch (here a `done` that waits), the
+// batch after it is on its way (the leader sent it first) but none further:
+// at most one batch with its reply waits for the leader, and the calls queued
+// meanwhile wait for the leader to send them.
+TEST(RedisStoreTest, ALeaderStillAnsweringHoldsBackTheBatchesAfterTheNext) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  RedisStoreOptions options = OptionsFor(*server);
+  options.max_commit_batch = 1;  // a batch per commit
+  std::unique_ptr<RedisStore> store = MakeStore(options);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(
+      CommitAsyncAndWait(*store, Request({Create(Kind::kExpert, "seed", "seed")})).ok());
+
+  ASSERT_TRUE(server->Pause().ok());
+  std::thread resume([&] {
+    absl::SleepFor(absl::Seconds(1));
+    EXPECT_TRUE(server->Resume().ok());
+  });
+  absl::Notification answering, go_on;
+  std::thread::id leader_id;
+  std::thread leader([&] {
+    leader_id = std::this_thread::get_id();
+    store->CommitAsync(Request({Create(Kind::kExpert, "c0", "c0")}),
+                       [&](absl::StatusOr<CommitResult> result) {
+                         EXPECT_TRUE(result.ok()) << result.status();
+                         answering.Notify();
+                         go_on.WaitForNotification();
+                       });
+  });
+  absl::SleepFor(absl::Milliseconds(300));  // the leader's batch is on its way
+  using Answer = AsyncAnswer<CommitResult>;
+  std::vector<std::shared_ptr<Answer>> answers;
+  for (int i = 1; i <= 8; ++i) {
+    answers.push_back(std::make_shared<Answer>());
+    const std::string id = absl::StrCat("c", i);
+    store->CommitAsync(Request({Create(Kind::kExpert, id, id)}),
+                       Answer::Done(answers.back()));
+    answers.back()->returned = true;
+    EXPECT_FALSE(answers.back()->done.HasBeenNotified()) << id << " was not queued";
+  }
+  EXPECT_TRUE(answering.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  absl::SleepFor(absl::Milliseconds(300));  // time for batches to run ahead
+  // The seed, c0, and c1 (which the leader sent before it answered c0).
+  EXPECT_EQ(store->CurrentRevision().value_or(0), 3);
+  go_on.Notify();
+  leader.join();
+  resume.join();
+  for (size_t i = 0; i < answers.size(); ++i) {
+    SCOPED_TRACE(absl::StrCat("c", i + 1));
+    ASSERT_TRUE(answers[i]->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    EXPECT_TRUE(answers[i]->result.ok()) << answers[i]->result.status();
+    EXPECT_EQ(answers[i]->thread, leader_id);
+  }
+  EXPECT_EQ(store->CurrentRevision().value_or(0), 10);
 }
 
 TEST(RedisStoreTest, AsyncCommitsFailFastWhileRedisIsDownAndRecover) {
