@@ -6,12 +6,12 @@
 #   BUILD_DIR (default build)  SECONDS_PER_PHASE (default 10)  CONCURRENCY (default 32)
 #   PHASES (default registry_bench's)  BENCH_FLAGS (more registry_bench flags)
 #   BASELINE_REGISTRY (a second samenspel-registry, run the same way after the first)
-#   ROUNDS (default 1; with BASELINE_REGISTRY): that many rounds, the two binaries in
-#     alternating order (new, baseline; baseline, new; ...), then the median of each
-#     row over the rounds: on a shared machine a fixed order favours one side.
-#   FLOOR (default 1; 0 skips it): last, the same client against grpc_floor_server,
-#     which answers CreateExpert and GetExpert at once (no Redis, no registry
-#     work): what gRPC alone costs for these calls here, in the same run.
+#   ROUNDS (default 1): that many rounds, then the median of each row over them; with
+#     BASELINE_REGISTRY the two binaries run in alternating order (new, baseline;
+#     baseline, new; ...): on a shared machine a fixed order favours one side.
+#   FLOOR (default 1; 0 skips it): at the end of each round, the same client against
+#     grpc_floor_server, which answers CreateExpert and GetExpert at once (no Redis,
+#     no registry work): what gRPC alone costs for these calls here, in the same minutes.
 # Growing the registry, with ids the registry makes:
 #   PHASES=create,create,create,create,get BENCH_FLAGS=--server_ids bench/run_registry_bench.sh
 set -euo pipefail
@@ -82,6 +82,7 @@ bench_floor() {
   "$build/bench/registry_bench" --registry="127.0.0.1:$registry_port" --concurrency="$conc" \
     --seconds="$secs" --cpu_pids="$registry_pid" --phases=create,get \
     ${BENCH_FLAGS:-} | tee "$work/floor.txt" || status=1
+  { echo "== binary floor"; cat "$work/floor.txt"; } >>"$work/rounds.txt"
   awk '
     / calls\/s / { name = $1; rate = 0; for (i = 1; i <= NF; i++) if ($i == "calls/s") rate = $(i - 1) }
     /CPU per call/ {
@@ -110,9 +111,9 @@ for line in open(sys.argv[1]):
         phase = m.group(1)
         rows[binary][phase].append([float(m.group(2))])
         continue
-    m = re.search(r"client ([\d.]+), pid 1: ([\d.]+), pid 2: ([\d.]+)", line)
+    m = re.search(r"client ([\d.]+), pid 1: ([\d.]+)(?:, pid 2: ([\d.]+))?", line)
     if m and phase:
-        rows[binary][phase][-1] += [float(x) for x in m.groups()]
+        rows[binary][phase][-1] += [float(x or 0) for x in m.groups()]
 print("%-9s %-16s %9s %8s %9s %7s  (CPU us per call; median of %d rounds)" % (
     "binary", "phase", "calls/s", "client", "registry", "Redis",
     max(len(v) for b in rows.values() for v in b.values())))
@@ -126,7 +127,7 @@ PY
 status=0
 rounds=${ROUNDS:-1}
 for ((round = 1; round <= rounds; round++)); do
-  if [[ -n "${BASELINE_REGISTRY:-}" ]] && ((rounds > 1)); then echo "== round $round of $rounds"; fi
+  if ((rounds > 1)); then echo "== round $round of $rounds"; fi
   if ((round % 2 == 1)) || [[ -z "${BASELINE_REGISTRY:-}" ]]; then
     bench_registry "$build/registry-service/samenspel-registry" new
     if [[ -n "${BASELINE_REGISTRY:-}" ]]; then bench_registry "$BASELINE_REGISTRY" baseline; fi
@@ -134,12 +135,12 @@ for ((round = 1; round <= rounds; round++)); do
     bench_registry "$BASELINE_REGISTRY" baseline
     bench_registry "$build/registry-service/samenspel-registry" new
   fi
+  if [[ "${FLOOR:-1}" != 0 ]]; then bench_floor; fi
 done
 if ((rounds > 1)); then
-  echo "== medians over $rounds rounds (new: $build/registry-service/samenspel-registry${BASELINE_REGISTRY:+, baseline: $BASELINE_REGISTRY})"
+  echo "== medians over $rounds rounds (new: $build/registry-service/samenspel-registry${BASELINE_REGISTRY:+, baseline: $BASELINE_REGISTRY}; floor: its registry column is the floor server's CPU)"
   medians
 fi
-if [[ "${FLOOR:-1}" != 0 ]]; then bench_floor; fi
 echo "== redis INFO after the run"
 redis-cli -p "$redis_port" info persistence | grep -E "aof_enabled|aof_last_write_status"
 exit "$status"
