@@ -787,6 +787,26 @@ TEST(RedisStoreTest, ConcurrentGetAsyncsAndCommitAsyncsAreAllAnswered) {
   }
 }
 
+// Pauses `server` (SIGSTOP) for `duration` from its construction, whatever
+// the test does meanwhile (a call that blocks on Redis is released); the
+// destructor waits for the resume.
+class PauseFor {
+ public:
+  PauseFor(RedisServer& server, absl::Duration duration) {
+    EXPECT_TRUE(server.Pause().ok());
+    resume_ = std::thread([&server, duration] {
+      absl::SleepFor(duration);
+      EXPECT_TRUE(server.Resume().ok());
+    });
+  }
+  ~PauseFor() { resume_.join(); }
+  PauseFor(const PauseFor&) = delete;
+  PauseFor& operator=(const PauseFor&) = delete;
+
+ private:
+  std::thread resume_;
+};
+
 // Reads and commits queued while a caller's thread waits for its batch (Redis
 // paused) go out in the next batch, which that thread sends when the reply
 // comes, and it answers them too.
@@ -803,13 +823,9 @@ TEST(RedisStoreTest, CallsQueuedWhileALeaderWaitsAreAnsweredOnItsThread) {
   // `start(id, answer)` starts a read or commit of `id`; one thread leads
   // while Redis is paused, three calls queue behind it from this thread.
   auto run = [&](auto start, auto answers) {
-    ASSERT_TRUE(server->Pause().ok());
     // Redis comes back after 1 s whatever happens here (were a queued call
     // to lead, it would wait for Redis on this thread).
-    std::thread resume([&] {
-      absl::SleepFor(absl::Seconds(1));
-      EXPECT_TRUE(server->Resume().ok());
-    });
+    PauseFor pause(*server, absl::Seconds(1));
     std::thread leader([&] { start(0, answers[0]); });
     absl::SleepFor(absl::Milliseconds(300));  // the leader's batch is on its way
     for (size_t i = 1; i < answers.size(); ++i) {
@@ -819,7 +835,6 @@ TEST(RedisStoreTest, CallsQueuedWhileALeaderWaitsAreAnsweredOnItsThread) {
           << "call " << i << " was not queued";
     }
     leader.join();
-    resume.join();
     for (size_t i = 0; i < answers.size(); ++i) {
       SCOPED_TRACE(absl::StrCat("call ", i));
       ASSERT_TRUE(answers[i]->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
@@ -875,11 +890,7 @@ TEST(RedisStoreTest, ALeaderStillAnsweringHoldsBackTheBatchesAfterTheNext) {
   ASSERT_TRUE(
       CommitAsyncAndWait(*store, Request({Create(Kind::kExpert, "seed", "seed")})).ok());
 
-  ASSERT_TRUE(server->Pause().ok());
-  std::thread resume([&] {
-    absl::SleepFor(absl::Seconds(1));
-    EXPECT_TRUE(server->Resume().ok());
-  });
+  std::optional<PauseFor> pause(std::in_place, *server, absl::Seconds(1));
   absl::Notification answering, go_on;
   std::thread::id leader_id;
   std::thread leader([&] {
@@ -908,7 +919,7 @@ TEST(RedisStoreTest, ALeaderStillAnsweringHoldsBackTheBatchesAfterTheNext) {
   EXPECT_EQ(store->CurrentRevision().value_or(0), 3);
   go_on.Notify();
   leader.join();
-  resume.join();
+  pause.reset();
   for (size_t i = 0; i < answers.size(); ++i) {
     SCOPED_TRACE(absl::StrCat("c", i + 1));
     ASSERT_TRUE(answers[i]->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
