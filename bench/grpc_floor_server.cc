@@ -2,7 +2,7 @@
 // responses of the registry's size and shape, but without Redis, validation,
 // authorisation or audit: what the same load generator and gRPC cost for
 // these calls on this machine, the floor under the registry's numbers
-// (run_registry_bench.sh runs it after the registry). Not a test double:
+// (run_registry_bench.sh runs it at the end of each round). Not a test double:
 // it keeps nothing but the last expert it was sent.
 //
 //   grpc_floor_server --listen=127.0.0.1:50052
