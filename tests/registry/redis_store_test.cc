@@ -820,7 +820,7 @@ TEST(RedisStoreTest, CallsQueuedWhileALeaderWaitsAreAnsweredOnItsThread) {
   ASSERT_TRUE(
       CommitAsyncAndWait(*store, Request({Create(Kind::kExpert, "seed", "seed")})).ok());
 
-  // `start(id, answer)` starts a read or commit of `id`; one thread leads
+  // `start(i, answer)` starts the i-th read or commit; one thread leads
   // while Redis is paused, three calls queue behind it from this thread.
   auto run = [&](auto start, auto answers) {
     // Redis comes back after 1 s whatever happens here (were a queued call
