@@ -568,7 +568,7 @@ TEST(RedisStoreTest, RefusesADatabaseInALaterLayout) {
 template <typename T>
 struct AsyncAnswer {
   // The call's `done`, noting where and when it ran; set `returned` once the
-  // call returned.
+  // call returned (Call does both).
   static absl::AnyInvocable<void(absl::StatusOr<T>) &&> Done(
       std::shared_ptr<AsyncAnswer> answer) {
     return [answer](absl::StatusOr<T> r) {
@@ -577,6 +577,12 @@ struct AsyncAnswer {
       answer->result = std::move(r);
       answer->done.Notify();
     };
+  }
+  // Calls `start` with the call's `done` (see Done), then sets `returned`.
+  template <typename Start>
+  static void Call(std::shared_ptr<AsyncAnswer> answer, Start start) {
+    start(Done(answer));
+    answer->returned = true;
   }
 
   std::atomic<bool> returned{false};
@@ -597,8 +603,9 @@ TEST(RedisStoreTest, CommitAsyncAnswersOnTheCallersThreadUnlessThatIsAnIoThread)
   using Answer = AsyncAnswer<CommitResult>;
   // CommitAsync of a create of `id`, noting where and when it was answered.
   auto commit = [](Store& store, const std::string& id, std::shared_ptr<Answer> answer) {
-    store.CommitAsync(Request({Create(Kind::kExpert, id, id)}), Answer::Done(answer));
-    answer->returned = true;
+    Answer::Call(answer, [&](auto done) {
+      store.CommitAsync(Request({Create(Kind::kExpert, id, id)}), std::move(done));
+    });
   };
   for (bool on_caller : {true, false}) {
     SCOPED_TRACE(on_caller ? "on the caller's thread" : "on the I/O thread");
@@ -650,8 +657,8 @@ TEST(RedisStoreTest, GetAsyncAnswersOnTheCallersThreadForRecordsNotCached) {
   ASSERT_NE(server, nullptr);
   using Answer = AsyncAnswer<StoredRecord>;
   auto get = [](Store& store, const std::string& id, std::shared_ptr<Answer> answer) {
-    store.GetAsync(Kind::kExpert, id, Answer::Done(answer));
-    answer->returned = true;
+    Answer::Call(answer,
+                 [&](auto done) { store.GetAsync(Kind::kExpert, id, std::move(done)); });
   };
   for (bool on_caller : {true, false}) {
     SCOPED_TRACE(on_caller ? "on the caller's thread" : "on the I/O thread");
@@ -851,9 +858,9 @@ TEST(RedisStoreTest, CallsQueuedWhileALeaderWaitsAreAnsweredOnItsThread) {
     run(
         [&](size_t i, std::shared_ptr<Answer> answer) {
           const std::string id = absl::StrCat("c", i);
-          store->CommitAsync(Request({Create(Kind::kExpert, id, id)}),
-                             Answer::Done(answer));
-          answer->returned = true;
+          Answer::Call(answer, [&](auto done) {
+            store->CommitAsync(Request({Create(Kind::kExpert, id, id)}), std::move(done));
+          });
         },
         answers);
     EXPECT_EQ(store->CurrentRevision().value_or(0), 5);
@@ -865,9 +872,10 @@ TEST(RedisStoreTest, CallsQueuedWhileALeaderWaitsAreAnsweredOnItsThread) {
     for (int i = 0; i < 4; ++i) answers.push_back(std::make_shared<Answer>());
     run(
         [&](size_t i, std::shared_ptr<Answer> answer) {
-          store->GetAsync(Kind::kExpert, i == 0 ? "seed" : absl::StrCat("c", i),
-                          Answer::Done(answer));
-          answer->returned = true;
+          Answer::Call(answer, [&](auto done) {
+            store->GetAsync(Kind::kExpert, i == 0 ? "seed" : absl::StrCat("c", i),
+                            std::move(done));
+          });
         },
         answers);
     for (int i = 1; i < 4; ++i) {
@@ -908,9 +916,9 @@ TEST(RedisStoreTest, ALeaderStillAnsweringHoldsBackTheBatchesAfterTheNext) {
   for (int i = 1; i <= 8; ++i) {
     answers.push_back(std::make_shared<Answer>());
     const std::string id = absl::StrCat("c", i);
-    store->CommitAsync(Request({Create(Kind::kExpert, id, id)}),
-                       Answer::Done(answers.back()));
-    answers.back()->returned = true;
+    Answer::Call(answers.back(), [&](auto done) {
+      store->CommitAsync(Request({Create(Kind::kExpert, id, id)}), std::move(done));
+    });
     EXPECT_FALSE(answers.back()->done.HasBeenNotified()) << id << " was not queued";
   }
   EXPECT_TRUE(answering.WaitForNotificationWithTimeout(absl::Seconds(10)));
