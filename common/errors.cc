@@ -44,6 +44,13 @@ absl::Status WithReason(absl::Status status, absl::string_view reason) {
   return status;
 }
 
+std::string ReasonOf(const absl::Status& status) {
+  const auto payload = status.GetPayload("type.googleapis.com/google.rpc.ErrorInfo");
+  google::rpc::ErrorInfo info;
+  if (!payload || !info.ParseFromString(std::string(*payload))) return "";
+  return info.reason();
+}
+
 absl::Status InvalidField(std::string field, std::string description) {
   FieldViolations v;
   v.Add(std::move(field), std::move(description));

@@ -47,6 +47,8 @@ void AttachDetail(absl::Status& status, const google::protobuf::Message& detail)
 
 // Attaches an ErrorInfo{reason, domain=kErrorDomain} to `status`.
 absl::Status WithReason(absl::Status status, absl::string_view reason);
+// The reason of `status`'s ErrorInfo, or "" without one.
+std::string ReasonOf(const absl::Status& status);
 
 // Common errors with details.
 absl::Status InvalidField(std::string field, std::string description);

@@ -4,6 +4,7 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
+#include "common/errors.h"
 
 namespace samenspel::registry {
 namespace {
@@ -40,6 +41,7 @@ void ChangeFeed::TailLoop() {
   // After the store failed: is it still at or past the tail?
   bool recheck = false;
   for (;;) {
+    absl::Status failure;  // this round's, when the store could not be read
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
@@ -54,6 +56,7 @@ void ChangeFeed::TailLoop() {
         };
         mu_.Await(absl::Condition(&wake));
         resting_ = false;
+        tail_error_ = absl::OkStatus();
         after = -1;
         recheck = false;
         backoff = absl::Milliseconds(50);
@@ -71,9 +74,11 @@ void ChangeFeed::TailLoop() {
       absl::StatusOr<int64_t> current = store_->CurrentRevision();
       absl::StatusOr<std::optional<StoredChange>> at =
           current.ok() ? StoredChangeAt(after) : current.status();
+      failure = at.status();
       if (at.ok()) {
         recheck = false;
         absl::MutexLock lock(&mu_);
+        tail_error_ = absl::OkStatus();
         const bool other = at->has_value() && !cache_.empty() &&
                            cache_.back().revision == after &&
                            !SameChange(cache_.back(), **at);
@@ -85,20 +90,24 @@ void ChangeFeed::TailLoop() {
       }
     } else if (after < 0) {
       absl::StatusOr<int64_t> current = store_->CurrentRevision();
+      failure = current.status();
       if (current.ok()) {
         after = *current;
         absl::MutexLock lock(&mu_);
         tail_revision_ = after;
+        tail_error_ = absl::OkStatus();
         backoff = absl::Milliseconds(50);
         continue;
       }
     } else {
       absl::StatusOr<std::vector<StoredChange>> changes =
           store_->ReadChanges(after, 1000, options_.tail_wait);
+      failure = changes.status();
       if (changes.ok()) {
         backoff = absl::Milliseconds(50);
-        if (changes->empty()) continue;
         absl::MutexLock lock(&mu_);
+        tail_error_ = absl::OkStatus();
+        if (changes->empty()) continue;
         for (StoredChange& c : *changes) {
           // Erasure reaches the cache too (see Store::Commit): an expert's
           // deletion redacts the changes of that expert held here.
@@ -126,9 +135,11 @@ void ChangeFeed::TailLoop() {
         continue;
       }
     }
-    // Store unavailable: back off, but wake promptly on Stop().
+    // Store unavailable: readers waiting for changes learn it (see Read);
+    // back off, but wake promptly on Stop().
     recheck = true;
     absl::MutexLock lock(&mu_);
+    tail_error_ = failure;
     mu_.AwaitWithTimeout(absl::Condition(&stopping_), backoff);
     backoff = std::min(backoff * 2, absl::Seconds(1));
   }
@@ -164,10 +175,21 @@ absl::StatusOr<std::vector<StoredChange>> ChangeFeed::Read(int64_t after_revisio
   {
     absl::MutexLock lock(&mu_);
     auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return stopping_ || tail_revision_ > after_revision;
+      return stopping_ || tail_revision_ > after_revision || !tail_error_.ok();
     };
     mu_.AwaitWithTimeout(absl::Condition(&ready), wait);
     if (stopping_) return absl::CancelledError("the registry is shutting down");
+    if (tail_revision_ <= after_revision && !tail_error_.ok()) {
+      // Nothing to read, and no way to tell whether there is: a watcher must
+      // not take a blind registry for a quiet one.
+      absl::Status status(tail_error_.code(),
+                          absl::StrCat("the registry cannot read its change feed: ",
+                                       tail_error_.message()));
+      tail_error_.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
+        status.SetPayload(url, payload);
+      });
+      return status;
+    }
     if (tail_revision_ <= after_revision) {
       if (tail_revision_ == after_revision || tail_revision_ < 0) {
         return std::vector<StoredChange>();
@@ -189,9 +211,10 @@ absl::StatusOr<std::vector<StoredChange>> ChangeFeed::Read(int64_t after_revisio
   absl::StatusOr<int64_t> current = store_->CurrentRevision();
   if (!current.ok()) return current.status();
   if (*current < after_revision) {
-    return absl::OutOfRangeError(absl::StrCat("revision ", after_revision,
-                                              " is ahead of the registry (at ", *current,
-                                              "); resync from List"));
+    return WithReason(absl::OutOfRangeError(absl::StrCat(
+                          "revision ", after_revision, " is ahead of the registry (at ",
+                          *current, "); resync from List")),
+                      "REVISION_AHEAD");
   }
   // Behind the in-memory window: the store has them (or says OUT_OF_RANGE).
   return store_->ReadChanges(after_revision, max, absl::ZeroDuration());

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "registry-service/core/store.h"
 
@@ -46,8 +47,9 @@ class ChangeFeed {
 
   // Up to `max` changes with revision > after_revision, in order, without
   // gaps; waits up to `wait` when there are none yet (then returns empty).
-  // OUT_OF_RANGE when no longer retained; UNAVAILABLE when the store is down;
-  // CANCELLED once Stop() was called.
+  // OUT_OF_RANGE when no longer retained; UNAVAILABLE when the store is down
+  // (also while waiting: as soon as the tail fails to read it); CANCELLED
+  // once Stop() was called.
   absl::StatusOr<std::vector<StoredChange>> Read(int64_t after_revision, int max,
                                                  absl::Duration wait);
 
@@ -72,6 +74,8 @@ class ChangeFeed {
   std::deque<StoredChange> cache_ ABSL_GUARDED_BY(mu_);
   // The last revision the tail has seen; -1 until the first successful read.
   int64_t tail_revision_ ABSL_GUARDED_BY(mu_) = -1;
+  // Why the tail's last read of the store failed; OK once one succeeds.
+  absl::Status tail_error_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   // Reads running now, and when the last one started or ended.
   int readers_ ABSL_GUARDED_BY(mu_) = 0;

@@ -185,9 +185,11 @@ absl::StatusOr<std::vector<StoredChange>> MemoryStore::ReadChanges(int64_t after
   if (!has_new()) return out;
   const int64_t first = feed_.empty() ? revision_ + 1 : feed_.front().revision;
   if (after_revision + 1 < first) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "changes after revision ", after_revision,
-        " are no longer retained (oldest retained: ", first, "); resync from List"));
+    return WithReason(
+        absl::OutOfRangeError(absl::StrCat(
+            "changes after revision ", after_revision,
+            " are no longer retained (oldest retained: ", first, "); resync from List")),
+        "REVISION_NOT_RETAINED");
   }
   for (auto it = feed_.begin() + (after_revision + 1 - first);
        it != feed_.end() && static_cast<int>(out.size()) < max; ++it) {

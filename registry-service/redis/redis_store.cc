@@ -886,9 +886,11 @@ absl::StatusOr<std::vector<StoredChange>> RedisStore::ParseChanges(
     const int64_t expected = i == 0 ? after_revision + 1 : changes.back().revision + 1;
     if (change.revision != expected) {
       if (i == 0) {
-        return absl::OutOfRangeError(absl::StrCat(
-            "changes after revision ", after_revision,
-            " are no longer retained; the oldest retained is ", change.revision));
+        return WithReason(absl::OutOfRangeError(
+                              absl::StrCat("changes after revision ", after_revision,
+                                           " are no longer retained (oldest retained: ",
+                                           change.revision, "); resync from List")),
+                          "REVISION_NOT_RETAINED");
       }
       // A gap after some changes: an erased entry's marker outlives the
       // entries trimmed after it (markers go only when a later erasure
@@ -931,8 +933,10 @@ absl::StatusOr<std::vector<StoredChange>> RedisStore::ReadChanges(int64_t after_
   if (revision > after_revision) {
     // Trimming keeps at least feed_retention >= 1 entries, so only a lost
     // feed gets here; the caller must resync either way.
-    return absl::OutOfRangeError(absl::StrCat("changes after revision ", after_revision,
-                                              " are no longer retained"));
+    return WithReason(
+        absl::OutOfRangeError(absl::StrCat("changes after revision ", after_revision,
+                                           " are no longer retained; resync from List")),
+        "REVISION_NOT_RETAINED");
   }
   if (wait <= absl::ZeroDuration()) return changes;
   return WaitForChanges(after_revision, max, wait);

@@ -271,5 +271,85 @@ TEST(ChangeFeedTest, ChangesReusingTheTailsRevisionsAfterAFailoverAreRead) {
   EXPECT_EQ(ids, (std::vector<std::string>{"new4", "new5", "new6"}));
 }
 
+// A store whose feed can be made unreachable, as Redis when it stops.
+class DownStore : public Store {
+ public:
+  explicit DownStore(Store* store) : store_(store) {}
+
+  void SetDown(bool down) {
+    absl::MutexLock lock(&mu_);
+    down_ = down;
+  }
+
+  absl::StatusOr<StoredRecord> Get(Kind kind, absl::string_view id) override {
+    return store_->Get(kind, id);
+  }
+  absl::StatusOr<ListResult> List(const ListRequest& request) override {
+    return store_->List(request);
+  }
+  absl::StatusOr<CommitResult> Commit(const CommitRequest& request) override {
+    return store_->Commit(request);
+  }
+  absl::StatusOr<std::vector<StoredChange>> ReadChanges(int64_t after_revision, int max,
+                                                        absl::Duration wait) override {
+    if (Down()) return absl::UnavailableError("Redis is unreachable");
+    return store_->ReadChanges(after_revision, max,
+                               std::min(wait, absl::Milliseconds(20)));
+  }
+  absl::StatusOr<int64_t> CurrentRevision() override {
+    if (Down()) return absl::UnavailableError("Redis is unreachable");
+    return store_->CurrentRevision();
+  }
+
+ private:
+  bool Down() {
+    absl::MutexLock lock(&mu_);
+    return down_;
+  }
+
+  Store* const store_;
+  absl::Mutex mu_;
+  bool down_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// A watcher waiting at the head learns that the store is down (rather than
+// waiting on as for a quiet registry), and reads again once it is back.
+TEST(ChangeFeedTest, AReaderWaitingWhileTheStoreIsDownGetsUnavailable) {
+  MemoryStore memory;
+  for (const char* id : {"o1", "o2", "o3"}) Write(memory, id);
+  DownStore store(&memory);
+  ChangeFeed feed(&store, {});
+  auto quiet = feed.Read(3, 10, absl::Milliseconds(100));
+  ASSERT_TRUE(quiet.ok()) << quiet.status();
+  EXPECT_TRUE(quiet->empty());
+
+  absl::StatusOr<std::vector<StoredChange>> waited;
+  absl::Duration took;
+  std::thread reader([&] {
+    const absl::Time start = absl::Now();
+    waited = feed.Read(3, 10, absl::Seconds(60));
+    took = absl::Now() - start;
+  });
+  absl::SleepFor(absl::Milliseconds(50));
+  store.SetDown(true);
+  reader.join();
+  EXPECT_EQ(waited.status().code(), absl::StatusCode::kUnavailable) << waited.status();
+  EXPECT_LT(took, absl::Seconds(30));  // not the whole wait
+  // A reader that starts while it is down learns it too.
+  EXPECT_EQ(feed.Read(3, 10, absl::Seconds(60)).status().code(),
+            absl::StatusCode::kUnavailable);
+
+  store.SetDown(false);
+  Write(memory, "o4");
+  std::vector<std::string> ids;
+  ASSERT_TRUE(WaitFor([&] {
+    auto changes = feed.Read(3, 10, absl::Milliseconds(50));
+    if (!changes.ok() || changes->empty()) return false;
+    for (const StoredChange& c : *changes) ids.push_back(c.id);
+    return true;
+  }));
+  EXPECT_EQ(ids, (std::vector<std::string>{"o4"}));
+}
+
 }  // namespace
 }  // namespace samenspel::registry

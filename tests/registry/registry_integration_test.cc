@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/errors.h"
 #include "common/grpc_status.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
@@ -46,13 +47,7 @@ absl::StatusOr<Response> Call(Stub& stub, Method method, const Request& request,
   return response;
 }
 
-std::string Reason(const absl::Status& s) {
-  auto payload = s.GetPayload("type.googleapis.com/google.rpc.ErrorInfo");
-  if (!payload) return "";
-  google::rpc::ErrorInfo info;
-  info.ParseFromString(std::string(*payload));
-  return info.reason();
-}
+std::string Reason(const absl::Status& s) { return ReasonOf(s); }
 
 // One Redis (AOF on) and one registry per test.
 class RegistryIntegrationTest : public ::testing::Test {
@@ -348,7 +343,9 @@ TEST_F(RegistryIntegrationTest, WatchFromTrimmedRevisionIsOutOfRange) {
   auto reader = stub->WatchChanges(&ctx, req);
   v1::Change c;
   EXPECT_FALSE(reader->Read(&c));
-  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::OUT_OF_RANGE);
+  const absl::Status trimmed = FromGrpcStatus(reader->Finish());
+  EXPECT_EQ(trimmed.code(), absl::StatusCode::kOutOfRange) << trimmed;
+  EXPECT_EQ(Reason(trimmed), "REVISION_NOT_RETAINED") << trimmed;
   // A consumer resyncs from List, which says which revision it is consistent with.
   v1::ListExpertsRequest list;
   list.set_page_size(1000);
@@ -356,6 +353,16 @@ TEST_F(RegistryIntegrationTest, WatchFromTrimmedRevisionIsOutOfRange) {
   ASSERT_TRUE(page.ok());
   EXPECT_EQ(page->revision(), 301);
   EXPECT_THAT(Watch(*stub, page->revision(), 0), SizeIs(0));
+
+  // A revision the registry never reached: another reason, the same resync.
+  grpc::ClientContext ahead_ctx;
+  ahead_ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  req.set_after_revision(page->revision() + 100);
+  auto ahead_reader = stub->WatchChanges(&ahead_ctx, req);
+  EXPECT_FALSE(ahead_reader->Read(&c));
+  const absl::Status ahead = FromGrpcStatus(ahead_reader->Finish());
+  EXPECT_EQ(ahead.code(), absl::StatusCode::kOutOfRange) << ahead;
+  EXPECT_EQ(Reason(ahead), "REVISION_AHEAD") << ahead;
 }
 
 // A watcher that passes the commit time of the change it read last learns
@@ -512,7 +519,18 @@ TEST_F(RegistryIntegrationTest, GetsThroughTwoRegistriesSeeEachOthersWrites) {
 
 TEST_F(RegistryIntegrationTest, RedisOutageIsUnavailableThenRecovers) {
   CreateOrg("gm0363", type::GOVERNMENT_LAYER_MUNICIPAL);
+  // A watcher at the head of the feed (as a matching replica) hears of the
+  // outage too: its stream ends UNAVAILABLE, long before its deadline.
+  grpc::ClientContext watch_ctx;
+  watch_ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  v1::WatchChangesRequest watch;
+  watch.set_after_revision(1);
+  auto watcher = stub_->WatchChanges(&watch_ctx, watch);
+  absl::SleepFor(absl::Milliseconds(200));  // the stream is open and waiting
   ASSERT_TRUE(redis_->Stop().ok());
+  v1::Change change;
+  EXPECT_FALSE(watcher->Read(&change));
+  EXPECT_EQ(watcher->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
   v1::GetOrganisationRequest get;
   get.set_name("organisations/gm0363");
   const absl::Time start = absl::Now();
@@ -530,6 +548,7 @@ TEST_F(RegistryIntegrationTest, RedisOutageIsUnavailableThenRecovers) {
   EXPECT_TRUE(
       Call<v1::Expert>(*stub_, &Stub::CreateExpert, ExpertRequest("anna", "gm0363"))
           .ok());
+  EXPECT_THAT(Watch(*stub_, 1, 1), SizeIs(1));  // the watcher resumes
 }
 
 // An older registry left running after a newer one converted the database to

@@ -871,6 +871,7 @@ TYPED_TEST(StoreConformanceTest, TrimmedFeedIsOutOfRange) {
     absl::StatusOr<std::vector<StoredChange>> changes =
         this->store_->ReadChanges(after, 10, absl::ZeroDuration());
     EXPECT_EQ(changes.status().code(), absl::StatusCode::kOutOfRange) << after;
+    EXPECT_EQ(ReasonOf(changes.status()), "REVISION_NOT_RETAINED") << changes.status();
   }
   // The last `feed_retention` changes are kept.
   absl::StatusOr<std::vector<StoredChange>> changes =
