@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -556,9 +557,13 @@ class ResourceOps {
 
   // Read-modify-write of one resource: `edit` changes a copy of the current
   // state; retried on a concurrent write when no etag was given.
+  // `request_field`, when given, names the request's field for a field of
+  // the edited resource that must name an existing record (else the
+  // resource's own field is named, e.g. "team.members[2].expert").
   template <typename Edit>
-  absl::StatusOr<R> Modify(absl::string_view name, absl::string_view name_field,
-                           absl::string_view etag, Edit edit) {
+  absl::StatusOr<R> Modify(
+      absl::string_view name, absl::string_view name_field, absl::string_view etag,
+      Edit edit, std::function<std::string(const std::string&)> request_field = nullptr) {
     SAMENSPEL_ASSIGN_OR_RETURN(std::string id, ParseName(T::kKind, name, name_field));
     const std::string prefix(T::kField);
     for (int attempt = 1;; ++attempt) {
@@ -587,6 +592,13 @@ class ResourceOps {
       SAMENSPEL_RETURN_IF_ERROR(v.ToStatus());
       Reads fresh(store_);  // a retry must not see stale organisations
       SAMENSPEL_RETURN_IF_ERROR(T::Prepare(fresh, &current, next, prefix, req));
+      if (request_field) {
+        for (Precondition& p : req.preconditions) {
+          if (p.type == Precondition::Type::kExists) {
+            p.field_or_reason = request_field(p.field_or_reason);
+          }
+        }
+      }
       // Last, after what Prepare rewrote with it (an organisation's experts):
       // the revision it answers with then covers the whole commit, so a
       // client's MatchExperts with that min_revision sees all of it.
@@ -1094,19 +1106,27 @@ absl::StatusOr<v1::TaskTeam> Registry::AddTeamMember(const v1::AddTeamMemberRequ
   FieldViolations v;
   ValidateTeamMember(r.member(), "member", v);
   SAMENSPEL_RETURN_IF_ERROR(v.ToStatus());
+  std::string added;  // the new member's field in the team
   return ResourceOps<v1::TaskTeam>(*this, caller)
-      .Modify(r.team(), "team", r.etag(), [&](v1::TaskTeam& team) -> absl::Status {
-        for (const auto& m : team.members()) {
-          if (m.expert() == r.member().expert()) {
-            return WithReason(
-                absl::AlreadyExistsError(absl::StrCat(
-                    r.member().expert(), " is already a member of ", team.name())),
-                "ALREADY_MEMBER");
-          }
-        }
-        *team.add_members() = r.member();
-        return absl::OkStatus();
-      });
+      .Modify(
+          r.team(), "team", r.etag(),
+          [&](v1::TaskTeam& team) -> absl::Status {
+            for (const auto& m : team.members()) {
+              if (m.expert() == r.member().expert()) {
+                return WithReason(
+                    absl::AlreadyExistsError(absl::StrCat(
+                        r.member().expert(), " is already a member of ", team.name())),
+                    "ALREADY_MEMBER");
+              }
+            }
+            added = absl::StrCat("team.members[", team.members_size(), "].expert");
+            *team.add_members() = r.member();
+            return absl::OkStatus();
+          },
+          // An expert that does not exist is the request's member.expert.
+          [&](const std::string& field) {
+            return field == added ? std::string("member.expert") : field;
+          });
 }
 
 absl::StatusOr<v1::TaskTeam> Registry::RemoveTeamMember(

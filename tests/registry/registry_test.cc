@@ -491,9 +491,11 @@ TEST_F(RegistryTest, AddAndRemoveTeamMember) {
   EXPECT_THAT(added->members(), SizeIs(1));
   EXPECT_EQ(registry_.AddTeamMember(add).status().code(),
             absl::StatusCode::kAlreadyExists);
+  // The missing expert is named by the request's field, not the team's.
   add.mutable_member()->set_expert("experts/ghost");
-  EXPECT_THAT(BadFields(registry_.AddTeamMember(add).status()),
-              ElementsAre("team.members[1].expert"));
+  const absl::Status ghost = registry_.AddTeamMember(add).status();
+  EXPECT_EQ(ghost.code(), absl::StatusCode::kInvalidArgument) << ghost;
+  EXPECT_THAT(BadFields(ghost), ElementsAre("member.expert"));
   v1::RemoveTeamMemberRequest remove;
   remove.set_team("teams/t");
   remove.set_expert("experts/anna");
