@@ -172,6 +172,8 @@ absl::StatusOr<std::vector<StoredChange>> ChangeFeed::Read(int64_t after_revisio
     --readers_;
     last_read_ = absl::Now();
   };
+  std::vector<StoredChange> cached;  // from the cache, which held them up to
+  int64_t cached_up_to = -1;         // this revision
   {
     absl::MutexLock lock(&mu_);
     auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -200,13 +202,26 @@ absl::StatusOr<std::vector<StoredChange>> ChangeFeed::Read(int64_t after_revisio
     } else {
       const int64_t first = tail_revision_ - static_cast<int64_t>(cache_.size()) + 1;
       if (!cache_.empty() && after_revision + 1 >= first) {
-        std::vector<StoredChange> out;
         auto begin = cache_.begin() + (after_revision + 1 - first);
         auto end = begin + std::min<int64_t>(max, cache_.end() - begin);
-        out.assign(begin, end);
-        return out;
+        cached.assign(begin, end);
+        cached_up_to = tail_revision_;
       }
     }
+  }
+  if (cached_up_to >= 0) {
+    // An expert deleted after the tail's last read (the store erased its
+    // changes, the tail has not heard of it yet) must not be served from
+    // the cache with its data: when the store is past the tail, the store,
+    // which has erased them, answers instead.
+    const bool personal = std::any_of(
+        cached.begin(), cached.end(),
+        [](const StoredChange& c) { return c.kind == Kind::kExpert && !c.data.empty(); });
+    if (!personal) return cached;
+    absl::StatusOr<int64_t> current = store_->CurrentRevision();
+    if (!current.ok()) return current.status();
+    if (*current <= cached_up_to) return cached;
+    return store_->ReadChanges(after_revision, max, absl::ZeroDuration());
   }
   absl::StatusOr<int64_t> current = store_->CurrentRevision();
   if (!current.ok()) return current.status();

@@ -351,5 +351,68 @@ TEST(ChangeFeedTest, AReaderWaitingWhileTheStoreIsDownGetsUnavailable) {
   EXPECT_EQ(ids, (std::vector<std::string>{"o4"}));
 }
 
+// A store whose tail reads (those that wait) can be held back, as a tail
+// that has not yet read the last change.
+class LaggingTailStore : public DownStore {
+ public:
+  using DownStore::DownStore;
+  void HoldTail(bool hold) {
+    absl::MutexLock lock(&mu_);
+    hold_ = hold;
+  }
+  absl::StatusOr<std::vector<StoredChange>> ReadChanges(int64_t after_revision, int max,
+                                                        absl::Duration wait) override {
+    if (wait > absl::ZeroDuration()) {
+      absl::MutexLock lock(&mu_);
+      if (hold_) {
+        mu_.AwaitWithTimeout(absl::Condition(
+                                 +[](bool* hold) { return !*hold; }, &hold_),
+                             absl::Milliseconds(20));
+        return std::vector<StoredChange>();
+      }
+    }
+    return DownStore::ReadChanges(after_revision, max, wait);
+  }
+
+ private:
+  absl::Mutex mu_;
+  bool hold_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// An expert deleted after the tail's last read is not served from the cache
+// with its data (the store has erased it): a watcher that starts after the
+// delete was acknowledged sees the expert's changes redacted.
+TEST(ChangeFeedTest, AnExpertDeletedBeforeTheTailHeardOfItIsNotServedFromTheCache) {
+  MemoryStore memory;
+  LaggingTailStore store(&memory);
+  ChangeFeed feed(&store, {});
+  ASSERT_TRUE(feed.Read(0, 10, absl::Milliseconds(50)).ok());  // wakes the tail
+  CommitRequest create;
+  Mutation m;
+  m.kind = Kind::kExpert;
+  m.id = "anna";
+  m.data = "anna@example.nl";
+  create.mutations.push_back(m);
+  ASSERT_TRUE(memory.Commit(create).ok());
+  ASSERT_TRUE(WaitFor([&] {  // the tail holds anna's creation
+    auto changes = feed.Read(0, 10, absl::Milliseconds(50));
+    return changes.ok() && changes->size() == 1;
+  }));
+  store.HoldTail(true);
+  CommitRequest remove;
+  m.op = Mutation::Op::kDelete;
+  m.data.clear();
+  remove.mutations.push_back(m);
+  ASSERT_TRUE(memory.Commit(remove).ok());
+
+  auto changes = feed.Read(0, 10, absl::ZeroDuration());
+  ASSERT_TRUE(changes.ok()) << changes.status();
+  ASSERT_EQ(changes->size(), 2u);
+  EXPECT_EQ(changes->front().type, ChangeType::kRedacted);
+  EXPECT_EQ(changes->front().data, "");
+  EXPECT_EQ(changes->back().type, ChangeType::kDeleted);
+  store.HoldTail(false);
+}
+
 }  // namespace
 }  // namespace samenspel::registry
