@@ -20,6 +20,14 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return ss.str();
 }
 
+std::unique_ptr<grpc::ServerBuilder> NewServerBuilder() {
+  auto builder = std::make_unique<grpc::ServerBuilder>();
+  builder->AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder->SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::CQ_TIMEOUT_MSEC,
+                               200);
+  return builder;
+}
+
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(
     const ServerSecurityOptions& o, const std::string& program) {
   if (o.tls_cert.empty() != o.tls_key.empty()) {

@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
 
 namespace samenspel {
 
@@ -46,6 +47,15 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentialsFor(
 
 // The whole file, or NOT_FOUND.
 absl::StatusOr<std::string> ReadFile(const std::string& path);
+
+// A server builder with what both services need: its listening port to
+// itself (gRPC's default SO_REUSEPORT would let a second process bind a port
+// already in use and quietly take part of its callers, e.g. an open
+// --insecure instance started by mistake beside a secured one: the second
+// now fails to start), and idle sync-server threads that look for work every
+// 200 ms (which also bounds how long a shutdown waits for them; gRPC's
+// default is 10 s).
+std::unique_ptr<grpc::ServerBuilder> NewServerBuilder();
 
 // Blocks SIGTERM and SIGINT in this thread and every thread it starts later;
 // returns the set for WaitForStopSignal.

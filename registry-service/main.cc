@@ -312,25 +312,24 @@ int Run(const RegistryServerOptions& o) {
   HealthService health(
       {"samenspel.registry.v1.RegistryService", "samenspel.registry.v1.AccessService"});
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder;
-  // Idle sync-server threads look for work this often; it also bounds how
-  // long a shutdown waits for them (the default is 10 s).
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::CQ_TIMEOUT_MSEC,
-                              200);
+  std::unique_ptr<grpc::ServerBuilder> builder = NewServerBuilder();
   int port = 0;
-  builder.AddListeningPort(o.listen, *credentials, &port);
-  builder.SetMaxReceiveMessageSize(o.max_message_bytes);
+  builder->AddListeningPort(o.listen, *credentials, &port);
+  builder->SetMaxReceiveMessageSize(o.max_message_bytes);
   // Keepalive pings of followers on quiet WatchChanges streams are welcome.
-  builder.AddChannelArgument(
+  builder->AddChannelArgument(
       GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
       static_cast<int>(std::clamp<int64_t>(
           absl::ToInt64Milliseconds(absl::GetFlag(FLAGS_min_client_ping_interval)), 0,
           3600000)));
-  builder.RegisterService(&service);
-  builder.RegisterService(&access_service);
-  builder.RegisterService(&health);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (!server || port == 0) Fail(absl::StrCat("cannot listen on ", o.listen));
+  builder->RegisterService(&service);
+  builder->RegisterService(&access_service);
+  builder->RegisterService(&health);
+  std::unique_ptr<grpc::Server> server = builder->BuildAndStart();
+  if (!server || port == 0) {
+    Fail(absl::StrCat("cannot listen on ", o.listen,
+                      " (does another process listen there?)"));
+  }
   std::fprintf(stderr, "samenspel-registry: listening on %s (port %d)\n",
                o.listen.c_str(), port);
 

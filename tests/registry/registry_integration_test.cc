@@ -642,6 +642,20 @@ TEST_F(RegistryIntegrationTest, CallsBeyondTheWaitingLimitAreRefusedAtOnce) {
           .ok());
 }
 
+// A second registry started on the port of a running one (an open
+// --insecure instance beside a secured one, say) must not start: with
+// SO_REUSEPORT it would take part of the first one's callers.
+TEST_F(RegistryIntegrationTest, ASecondRegistryOnATakenPortDoesNotStart) {
+  auto second = test_support::Subprocess::Start({SAMENSPEL_REGISTRY_BINARY, "--insecure",
+                                                 "--redis=" + redis_->address(),
+                                                 "--listen=" + registry_->address()});
+  ASSERT_TRUE(second.ok()) << second.status();
+  absl::StatusOr<int> status = (*second)->Wait(absl::Seconds(20));
+  ASSERT_TRUE(status.ok()) << status.status();  // it exited
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) != 0) << *status;
+  EXPECT_EQ(registry_->Health(), "SERVING");
+}
+
 TEST_F(RegistryIntegrationTest, SigtermDrainsAndExitsCleanly) {
   ASSERT_TRUE(registry_->Stop().ok());
   EXPECT_NE(registry_->Health().find("error"), std::string::npos);
