@@ -5,6 +5,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/security/tls_certificate_provider.h"
@@ -18,6 +22,19 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+void ParseServerFlags(int argc, char** argv, absl::string_view usage,
+                      absl::string_view source_folder) {
+  absl::FlagsUsageConfig config;
+  config.contains_help_flags = [folder =
+                                    std::string(source_folder)](absl::string_view file) {
+    return absl::StrContains(file, folder) || absl::StrContains(file, "common/");
+  };
+  config.contains_helpshort_flags = config.contains_help_flags;
+  absl::SetFlagsUsageConfig(config);
+  absl::SetProgramUsageMessage(usage);
+  absl::ParseCommandLine(argc, argv);
 }
 
 std::unique_ptr<grpc::ServerBuilder> NewServerBuilder() {

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/security/server_credentials.h"
@@ -56,6 +57,13 @@ absl::StatusOr<std::string> ReadFile(const std::string& path);
 // 200 ms (which also bounds how long a shutdown waits for them; gRPC's
 // default is 10 s).
 std::unique_ptr<grpc::ServerBuilder> NewServerBuilder();
+
+// Sets the program's usage message and parses the command line. `--help`
+// lists the flags defined in source files under `source_folder` (e.g.
+// "registry-service/") and common/: Abseil's default looks for a file named
+// after the binary, which has none, and said "No flags matched".
+void ParseServerFlags(int argc, char** argv, absl::string_view usage,
+                      absl::string_view source_folder);
 
 // Blocks SIGTERM and SIGINT in this thread and every thread it starts later;
 // returns the set for WaitForStopSignal.

@@ -51,13 +51,12 @@ ABSL_FLAG(std::string, redis_sentinel_master, "samenspel",
 ABSL_FLAG(std::string, redis_sentinel_password_file, "",
           "File holding the sentinels' own password (their requirepass), if any; or "
           "the SAMENSPEL_REDIS_SENTINEL_PASSWORD environment variable.");
-ABSL_FLAG(
-    int, redis_wait_replicas, 0,
-    "Acknowledge a write only once this many Redis replicas have it (WAIT), so "
-    "that a failover loses no acknowledged write; a write they do not confirm "
-    "within --redis_wait_timeout fails UNAVAILABLE (reason NOT_REPLICATED). 0: the "
-    "primary's AOF alone. Covers the registry's records and change feed, not access "
-    "tokens and audit events.");
+ABSL_FLAG(int, redis_wait_replicas, 0,
+          "Acknowledge a write only once this many Redis replicas have it (WAIT), so "
+          "that a failover loses no acknowledged write; a write they do not confirm "
+          "within --redis_wait_timeout fails UNAVAILABLE (reason NOT_REPLICATED). 0: the "
+          "primary's AOF alone. Covers the registry's records, change feed and access "
+          "tokens, not audit events.");
 ABSL_FLAG(absl::Duration, redis_wait_timeout, absl::Seconds(1),
           "How long a write waits for --redis_wait_replicas.");
 ABSL_FLAG(int, redis_cache_mb, 64,
@@ -90,7 +89,8 @@ ABSL_FLAG(std::string, tls_cert, "", "PEM server certificate chain (enables TLS)
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
 ABSL_FLAG(
     std::string, client_ca, "",
-    "PEM CA bundle; when set, clients must present a certificate it signed (mTLS).");
+    "PEM CA bundle; when set, a client may authenticate with a certificate it signed "
+    "(mTLS), and every call must authenticate (a certificate or a bearer token).");
 ABSL_FLAG(absl::Duration, tls_reload_interval, absl::Seconds(60),
           "How often --tls_cert, --tls_key and --client_ca are checked for renewed "
           "files (taken up without a restart).");
@@ -370,12 +370,13 @@ int Run(const RegistryServerOptions& o) {
 }  // namespace samenspel::registry
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  samenspel::ParseServerFlags(
+      argc, argv,
       "The Samenspel registry: organisations, experts, task teams and challenges in "
       "Redis, with an ordered change feed.\n"
       "Example: samenspel-registry --insecure --listen=127.0.0.1:50051 "
-      "--redis=127.0.0.1:6379");
-  absl::ParseCommandLine(argc, argv);
+      "--redis=127.0.0.1:6379",
+      "registry-service/");
   // Debian builds Abseil without NDEBUG, which leaves absl::Mutex deadlock
   // detection on: a global graph update on every lock, a throughput limit.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);

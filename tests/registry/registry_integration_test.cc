@@ -2,6 +2,8 @@
 // gRPC: every RPC, every error path, persistence, the change feed through two
 // registry processes, and Redis outages.
 #include <atomic>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <set>
@@ -21,6 +23,7 @@
 #include "tests/support/redis_server.h"
 #include "tests/support/service_process.h"
 #include "tests/support/status_details.h"
+#include "tests/support/temp_dir.h"
 
 namespace samenspel::registry {
 namespace {
@@ -31,6 +34,7 @@ using test_support::RedisServerOptions;
 using test_support::ServiceProcess;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::SizeIs;
 using Stub = v1::RegistryService::Stub;
 namespace type = ::samenspel::type::v1;
@@ -640,6 +644,26 @@ TEST_F(RegistryIntegrationTest, CallsBeyondTheWaitingLimitAreRefusedAtOnce) {
   EXPECT_TRUE(
       Call<v1::ListExpertsResponse>(*stub, &Stub::ListExperts, v1::ListExpertsRequest())
           .ok());
+}
+
+// `--help` lists the registry's flags (Abseil's default found none).
+TEST(RegistryBinaryTest, HelpListsTheFlags) {
+  test_support::TempDir dir("registry-help");
+  test_support::SubprocessOptions options;
+  options.output_path = dir.File("help.txt");
+  auto help =
+      test_support::Subprocess::Start({SAMENSPEL_REGISTRY_BINARY, "--help"}, options);
+  ASSERT_TRUE(help.ok()) << help.status();
+  ASSERT_TRUE((*help)->Wait(absl::Seconds(20)).ok());
+  std::ifstream in(dir.File("help.txt"));
+  const std::string text((std::istreambuf_iterator<char>(in)),
+                         std::istreambuf_iterator<char>());
+  for (const char* flag :
+       {"--listen (", "--redis (", "--redis_password (", "--redis_db (", "--insecure (",
+        "--tls_cert (", "--admin_token_file ("}) {
+    EXPECT_THAT(text, HasSubstr(flag));
+  }
+  EXPECT_THAT(text, Not(HasSubstr("No flags matched")));
 }
 
 // A second registry started on the port of a running one (an open
