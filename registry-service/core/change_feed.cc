@@ -180,7 +180,11 @@ absl::StatusOr<std::vector<StoredChange>> ChangeFeed::Read(int64_t after_revisio
       return stopping_ || tail_revision_ > after_revision || !tail_error_.ok();
     };
     mu_.AwaitWithTimeout(absl::Condition(&ready), wait);
-    if (stopping_) return absl::CancelledError("the registry is shutting down");
+    if (stopping_) {
+      // UNAVAILABLE, as for any server going away: the watcher retries
+      // (another replica, or this one once it is back).
+      return absl::UnavailableError("the registry is shutting down; watch again");
+    }
     if (tail_revision_ <= after_revision && !tail_error_.ok()) {
       // Nothing to read, and no way to tell whether there is: a watcher must
       // not take a blind registry for a quiet one.

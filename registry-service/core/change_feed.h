@@ -48,12 +48,12 @@ class ChangeFeed {
   // Up to `max` changes with revision > after_revision, in order, without
   // gaps; waits up to `wait` when there are none yet (then returns empty).
   // OUT_OF_RANGE when no longer retained; UNAVAILABLE when the store is down
-  // (also while waiting: as soon as the tail fails to read it); CANCELLED
-  // once Stop() was called.
+  // (also while waiting: as soon as the tail fails to read it), and once
+  // Stop() was called.
   absl::StatusOr<std::vector<StoredChange>> Read(int64_t after_revision, int max,
                                                  absl::Duration wait);
 
-  // Wakes all readers and makes further reads return CANCELLED. Idempotent.
+  // Wakes all readers and makes further reads return UNAVAILABLE. Idempotent.
   void Stop();
 
   // The store's own change at `revision` (not this replica's cache, which may

@@ -681,8 +681,18 @@ TEST_F(RegistryIntegrationTest, ASecondRegistryOnATakenPortDoesNotStart) {
 }
 
 TEST_F(RegistryIntegrationTest, SigtermDrainsAndExitsCleanly) {
+  // A watcher's stream ends UNAVAILABLE (retry elsewhere or later), not
+  // CANCELLED (which says the watcher itself gave up).
+  grpc::ClientContext watch_ctx;
+  watch_ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  v1::WatchChangesRequest watch;
+  auto watcher = stub_->WatchChanges(&watch_ctx, watch);
+  absl::SleepFor(absl::Milliseconds(200));  // the stream is open and waiting
   ASSERT_TRUE(registry_->Stop().ok());
   EXPECT_NE(registry_->Health().find("error"), std::string::npos);
+  v1::Change change;
+  EXPECT_FALSE(watcher->Read(&change));
+  EXPECT_EQ(watcher->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
 }  // namespace
