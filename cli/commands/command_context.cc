@@ -106,6 +106,10 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Create(
     absl::StatusOr<std::string> token = ReadFlagFile(options.token_file, "--token-file");
     if (!token.ok()) return token.status();
     c->token_ = std::string(absl::StripAsciiWhitespace(*token));
+    if (c->token_.empty()) {
+      // Sending no token would look like forgetting the flag.
+      return UsageError(absl::StrCat("--token-file: ", options.token_file, " is empty"));
+    }
   } else if (const char* env = std::getenv("SAMENSPEL_TOKEN"); env != nullptr) {
     c->token_ = std::string(absl::StripAsciiWhitespace(env));
   }

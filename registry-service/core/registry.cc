@@ -571,7 +571,7 @@ class ResourceOps {
       SAMENSPEL_ASSIGN_OR_RETURN(R current, Decode<R>(rec));
       SAMENSPEL_RETURN_IF_ERROR(
           CheckWrite(caller_, T::kKind, T::Owner(current), T::Owner(current)));
-      if (!etag.empty() && etag != current.etag()) {
+      if (!etag.empty() && !Registry::EtagMatches(etag, current.etag())) {
         return EtagMismatchError(current.name());
       }
       CommitRequest req;
@@ -664,8 +664,9 @@ class ResourceOps {
       SAMENSPEL_ASSIGN_OR_RETURN(StoredRecord rec, store_->Get(T::kKind, id));
       SAMENSPEL_ASSIGN_OR_RETURN(R current, Decode<R>(rec));
       SAMENSPEL_RETURN_IF_ERROR(CheckWrite(caller_, T::kKind, T::Owner(current), ""));
-      if (!etag.empty() && etag != current.etag())
+      if (!etag.empty() && !Registry::EtagMatches(etag, current.etag())) {
         return EtagMismatchError(current.name());
+      }
       CommitRequest req;
       req.commit_time = options_.clock();
       Mutation m;
@@ -791,6 +792,13 @@ Registry::~Registry() = default;
 
 std::string Registry::Etag(int64_t revision) {
   return absl::StrCat("\"", revision, "\"");
+}
+
+bool Registry::EtagMatches(absl::string_view given, absl::string_view current) {
+  if (given == current) return true;
+  // Without its quotes, as a shell leaves `--etag "555"`.
+  return current.size() == given.size() + 2 && current.front() == '"' &&
+         current.back() == '"' && current.substr(1, given.size()) == given;
 }
 
 namespace {

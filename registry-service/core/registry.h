@@ -178,6 +178,9 @@ class Registry {
 
   // The etag of a resource at `revision`.
   static std::string Etag(int64_t revision);
+  // Whether an etag a caller gave is the resource's `current` one: as it
+  // is, or without its double quotes (`555` for `"555"`).
+  static bool EtagMatches(absl::string_view given, absl::string_view current);
 
  private:
   template <typename R>

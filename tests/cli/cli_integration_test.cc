@@ -387,6 +387,10 @@ TEST_F(CliIntegrationTest, ExitCodesAreAsDocumented) {
   Fails(2, {"--timeout", "soon", "experts", "list"});
   Fails(2, {"-o", "xml", "experts", "list"});
   Fails(2, {"--token-file", "/nonexistent/token", "experts", "list"});
+  // An empty token file is a mistake, not "no token".
+  CliResult empty_token =
+      Fails(2, {"--token-file", WriteTempFile("token", "\n"), "experts", "list"});
+  EXPECT_THAT(empty_token.err, HasSubstr("is empty"));
   Fails(2, {"--ca-file", "/nonexistent/ca.pem", "experts", "list"});
 
   // 3: not found.

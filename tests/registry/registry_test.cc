@@ -426,6 +426,29 @@ TEST_F(RegistryTest, StaleEtagIsAborted) {
   EXPECT_TRUE(registry_.DeleteExpert(del).ok());
 }
 
+// An etag given without its double quotes (as a shell leaves --etag "3") is
+// the same etag; a partly quoted or other one is not.
+TEST_F(RegistryTest, AnEtagWithoutItsQuotesMatches) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  v1::Expert e = MakeExpert("anna", "gm0363");
+  ASSERT_EQ(e.etag(), "\"2\"");
+  v1::UpdateExpertRequest req;
+  *req.mutable_expert() = e;
+  req.mutable_expert()->set_job_title("first");
+  for (const char* wrong : {"\"2", "2\"", "'2'", "3", "\"\"2\"\""}) {
+    req.mutable_expert()->set_etag(wrong);
+    EXPECT_EQ(registry_.UpdateExpert(req).status().code(), absl::StatusCode::kAborted)
+        << wrong;
+  }
+  req.mutable_expert()->set_etag("2");
+  auto updated = registry_.UpdateExpert(req);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  v1::DeleteExpertRequest del;
+  del.set_name(e.name());
+  del.set_etag(absl::StrCat(updated->revision()));
+  EXPECT_TRUE(registry_.DeleteExpert(del).ok());
+}
+
 TEST_F(RegistryTest, DeletingOrganisationWithExpertsIsFailedPrecondition) {
   MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
   MakeExpert("anna", "gm0363");
