@@ -43,6 +43,11 @@ std::string ExamplesFooter(std::initializer_list<std::string> lines) {
   return footer;
 }
 
+void SayAsOfRevision(int64_t revision) {
+  std::cerr << "samenspel: as of revision " << revision << ": `samenspel watch --after "
+            << revision << "` follows every change since\n";
+}
+
 absl::StatusOr<std::string> ReadFlagFile(const std::string& path,
                                          absl::string_view flag) {
   absl::StatusOr<std::string> text = ReadFile(path);

@@ -125,6 +125,10 @@ std::string ExamplesFooter(std::initializer_list<std::string> lines);
 // it cannot be read.
 absl::StatusOr<std::string> ReadFlagFile(const std::string& path, absl::string_view flag);
 
+// Says on stderr which revision a full read (list --all, export) is
+// consistent with: a watch after it follows every change since.
+void SayAsOfRevision(int64_t revision);
+
 // Not thread-safe: one command runs, on the main thread.
 class CommandContext {
  public:

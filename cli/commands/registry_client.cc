@@ -176,18 +176,20 @@ absl::StatusOr<RegistryClient::Page> RegistryClient::List(Kind kind,
   return page;
 }
 
-absl::Status RegistryClient::ListAll(
+absl::StatusOr<int64_t> RegistryClient::ListAll(
     Kind kind, Message& request, int page_size,
     const std::function<absl::Status(std::unique_ptr<Message>)>& visit) {
   request.GetReflection()->SetInt32(&request, &Field(request, "page_size"), page_size);
+  int64_t revision = -1;
   for (;;) {
     absl::StatusOr<Page> page = List(kind, request);
     if (!page.ok()) return page.status();
+    if (revision < 0) revision = page->revision;
     for (std::unique_ptr<Message>& resource : page->resources) {
       absl::Status status = visit(std::move(resource));
       if (!status.ok()) return status;
     }
-    if (page->next_page_token.empty()) return absl::OkStatus();
+    if (page->next_page_token.empty()) return revision;
     SetString(request, "page_token", page->next_page_token);
   }
 }

@@ -7,7 +7,7 @@
 //   absl::StatusOr<std::unique_ptr<Message>> expert =
 //       client.Get(Kind::kExpert, "experts/jan");
 //   std::unique_ptr<Message> request = client.NewListRequest(Kind::kExpert);
-//   absl::Status s = client.ListAll(Kind::kExpert, *request, 1000,
+//   absl::StatusOr<int64_t> revision = client.ListAll(Kind::kExpert, *request, 1000,
 //                                   [](std::unique_ptr<Message> e) { ...; return
 //                                   absl::OkStatus(); });
 #ifndef SAMENSPEL_CLI_COMMANDS_REGISTRY_CLIENT_H_
@@ -60,8 +60,10 @@ class RegistryClient {
   // page_token set by the caller).
   absl::StatusOr<Page> List(Kind kind, const google::protobuf::Message& request);
   // Every page from `request`'s page_token on, `page_size` per call; calls
-  // `visit` for each resource and stops at its first error.
-  absl::Status ListAll(
+  // `visit` for each resource and stops at its first error. Returns the
+  // first page's revision: what was listed is consistent with it, and a
+  // watch after it follows every change since (List's contract).
+  absl::StatusOr<int64_t> ListAll(
       Kind kind, google::protobuf::Message& request, int page_size,
       const std::function<absl::Status(std::unique_ptr<google::protobuf::Message>)>&
           visit);

@@ -181,13 +181,15 @@ absl::Status List(CommandContext& context, RegistryClient& client, Kind kind,
   SAMENSPEL_RETURN_IF_ERROR(state.filters->Apply(*request, nullptr));
   std::vector<std::unique_ptr<Message>> resources;
   std::string next_page_token;
+  int64_t revision = -1;  // what --all listed is consistent with
   if (state.all) {
-    SAMENSPEL_RETURN_IF_ERROR(client.ListAll(kind, *request,
-                                             state.page_size > 0 ? state.page_size : 1000,
-                                             [&](std::unique_ptr<Message> resource) {
-                                               resources.push_back(std::move(resource));
-                                               return absl::OkStatus();
-                                             }));
+    SAMENSPEL_ASSIGN_OR_RETURN(
+        revision,
+        client.ListAll(kind, *request, state.page_size > 0 ? state.page_size : 1000,
+                       [&](std::unique_ptr<Message> resource) {
+                         resources.push_back(std::move(resource));
+                         return absl::OkStatus();
+                       }));
   } else {
     const google::protobuf::Reflection* reflection = request->GetReflection();
     const google::protobuf::Descriptor* descriptor = request->GetDescriptor();
@@ -206,6 +208,7 @@ absl::Status List(CommandContext& context, RegistryClient& client, Kind kind,
     std::cerr << "samenspel: more " << InfoFor(kind).collection
               << " follow: add --page-token " << next_page_token << " (or --all)\n";
   }
+  if (revision >= 0) SayAsOfRevision(revision);
   return absl::OkStatus();
 }
 

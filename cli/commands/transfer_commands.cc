@@ -224,13 +224,17 @@ absl::Status RunExport(CommandContext& context, Kind kind, const ExportState& st
   std::ostream& out = state.output.empty() ? std::cout : file;
   RecordWriter writer(kind, format, &out);
   int64_t count = 0;
-  absl::Status status =
+  absl::StatusOr<int64_t> revision =
       client.ListAll(kind, *request, 1000, [&](std::unique_ptr<Message> resource) {
         writer.Write(*resource);
         ++count;
         return out ? absl::OkStatus() : absl::DataLossError("writing the output failed");
       });
-  if (state.output.empty()) return status;
+  absl::Status status = revision.status();
+  if (state.output.empty()) {
+    if (status.ok()) SayAsOfRevision(*revision);
+    return status;
+  }
   file.close();
   if (status.ok() && !file) status = absl::DataLossError("writing the output failed");
   if (!status.ok()) {
@@ -243,6 +247,7 @@ absl::Status RunExport(CommandContext& context, Kind kind, const ExportState& st
   }
   std::cerr << "samenspel: exported " << count << " " << info.collection << " to "
             << state.output << "\n";
+  SayAsOfRevision(*revision);
   return absl::OkStatus();
 }
 

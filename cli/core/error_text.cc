@@ -94,8 +94,9 @@ std::string Hint(const absl::Status& status, const ErrorContext& context) {
     case absl::StatusCode::kOutOfRange:
       return "the change feed no longer holds that revision (or, after a Redis failover "
              "or restore, no longer the change you saw there): read again what you need "
-             "(list or export) and watch --after the largest `revision` among what you "
-             "read";
+             "(`list --all` or `export`, which say the revision they are consistent "
+             "with) "
+             "and watch --after that revision";
     case absl::StatusCode::kUnimplemented:
       return absl::StrCat("the ", service.empty() ? "service" : service, " at ",
                           context.address,

@@ -555,6 +555,16 @@ TEST_F(CliIntegrationTest, WatchPrintsOneLinePerChange) {
   // --for ends a quiet watch normally.
   CliResult quiet = Ok({"watch", "--after", "5", "--for", "300ms"});
   EXPECT_THAT(quiet.out, Not(HasSubstr("CREATED")));
+
+  // A resync: list --all and export say the revision what they read is
+  // consistent with, and a watch after it has every change since.
+  CliResult listed = Ok({"experts", "list", "--all", "--page-size", "1"});
+  EXPECT_THAT(listed.err, HasSubstr("as of revision 5: `samenspel watch --after 5`"));
+  CliResult exported = Ok({"export", "experts"});
+  EXPECT_THAT(exported.err, HasSubstr("as of revision 5"));
+  Ok({"experts", "update", "jan", "--job-title", "Adviseur"});
+  CliResult since = Ok({"watch", "--after", "5", "--count", "1"});
+  EXPECT_THAT(since.out, HasSubstr("6  UPDATED  experts/jan"));
 }
 
 TEST_F(CliIntegrationTest, ListPagesAndFilters) {
