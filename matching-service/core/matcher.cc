@@ -16,7 +16,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/errors.h"
+#include "google/rpc/error_details.pb.h"
 #include "matching-service/core/score_scan.h"
+#include "registry-service/core/names.h"
 #include "registry-service/core/validation.h"
 
 namespace samenspel::matching {
@@ -148,12 +150,23 @@ double Idf(const IndexSnapshot& s, TermId term) {
 
 struct Candidate {
   uint32_t doc = 0;
+  // The expert's resource name (a view into the snapshot): what breaks ties.
+  absl::string_view name;
   double text_raw = 0;
   double text = 0, skills = 0, region = 0, availability = 0, diversity = 0;
   int free_hours = 0;
   double relevance() const { return text + skills + region + availability; }
   double score() const { return relevance() + diversity; }
 };
+
+// The order of candidates by relevance: the more relevant first, and of
+// equally relevant ones the first by name. Names, not doc numbers: a doc
+// number depends on the order the snapshot listed the experts in and on
+// the updates since, so only names give every replica the same list.
+bool MoreRelevant(const Candidate& a, const Candidate& b) {
+  const double ra = a.relevance(), rb = b.relevance();
+  return ra > rb || (ra == rb && a.name < b.name);
+}
 
 // A candidate's upper bound of relevance and its doc in one integer
 // whose descending order is by bound, descending, then by doc: the sorts
@@ -294,8 +307,8 @@ class Ranking {
   }
 
   // The `keep` most relevant experts (relevance without diversity; ties by
-  // doc) that pass the filters, each with every component computed; in no
-  // particular order.
+  // name, see MoreRelevant) that pass the filters, each with every component
+  // computed; in no particular order.
   //
   // Exact, and cheap per posting: text scores are accumulated term at a time
   // into flat arrays from each posting's precomputed impact, together with an
@@ -447,6 +460,7 @@ class Ranking {
 
   void Components(Candidate& c) const {
     const ExpertFacts f = s_.facts(c.doc);
+    c.name = f.name;
     c.text = c.text_raw * text_scale_;
     c.skills = 0;
     thread_local std::vector<SkillMatch> best;
@@ -583,8 +597,8 @@ class Ranking {
   }
 
   // Rerank's greedy picks from `pool`. Unless `complete`, there are more
-  // candidates, each less relevant than all of `pool` (or as relevant with
-  // a later doc, so after them in the order the greedy breaks ties by).
+  // candidates, each after all of `pool` in MoreRelevant's order (the order
+  // the greedy breaks ties by).
   // Such a candidate's score is its relevance, at most the last of `pool`'s
   // (rounding is monotonic), plus its diversity, at most the bonuses still
   // open (a penalty only lowers it); it wins a step only by beating the
@@ -592,11 +606,7 @@ class Ranking {
   bool RerankFrom(std::vector<Candidate> pool, size_t k, bool complete,
                   std::vector<Candidate>& picked) const {
     const size_t m = std::min(pool.size(), std::max<size_t>(o_.rerank_pool, k));
-    std::partial_sort(pool.begin(), pool.begin() + m, pool.end(),
-                      [](const Candidate& a, const Candidate& b) {
-                        return a.relevance() > b.relevance() ||
-                               (a.relevance() == b.relevance() && a.doc < b.doc);
-                      });
+    std::partial_sort(pool.begin(), pool.begin() + m, pool.end(), MoreRelevant);
     pool.resize(m);
     picked.clear();
     const double least = pool.empty() ? 0 : pool.back().relevance();
@@ -1033,11 +1043,6 @@ class Ranking {
     return s_.alive(doc) && PassesCheap(doc) && PassesHours(doc);
   }
 
-  static bool Better(const Candidate& a, const Candidate& b) {
-    return a.relevance() > b.relevance() ||
-           (a.relevance() == b.relevance() && a.doc < b.doc);
-  }
-
   // Exact components of the candidates in `ubs` in the order of their
   // bounds, a chunk at a time, into `top` (a heap with the keep-th best in
   // front) until the keep-th best relevance beats every bound left. True
@@ -1088,11 +1093,11 @@ class Ranking {
         Components(c);
         if (top.size() < keep) {
           top.push_back(c);
-          std::push_heap(top.begin(), top.end(), Better);
-        } else if (Better(c, top.front())) {
-          std::pop_heap(top.begin(), top.end(), Better);
+          std::push_heap(top.begin(), top.end(), MoreRelevant);
+        } else if (MoreRelevant(c, top.front())) {
+          std::pop_heap(top.begin(), top.end(), MoreRelevant);
           top.back() = c;
-          std::push_heap(top.begin(), top.end(), Better);
+          std::push_heap(top.begin(), top.end(), MoreRelevant);
         }
       }
       done += chunk;
@@ -1351,37 +1356,48 @@ class Ranking {
   std::vector<GroupPlan> groups_;
 };
 
-absl::StatusOr<Challenge> ResolveRef(const MatcherState& state,
-                                     const v1::ChallengeRef& ref) {
+// Adds the field violations of `status` (OK, or INVALID_ARGUMENT from one
+// of the registry's checks) to `v`.
+void AddViolations(const absl::Status& status, FieldViolations& v) {
+  if (status.ok()) return;
+  google::rpc::BadRequest detail;
+  if (auto payload = status.GetPayload("type.googleapis.com/google.rpc.BadRequest")) {
+    detail.ParseFromString(std::string(*payload));
+  }
+  for (const auto& fv : detail.field_violations()) v.Add(fv.field(), fv.description());
+}
+
+// Adds to `v` what is wrong with the form of `ref`: a name that cannot name
+// a challenge (as the registry checks names), an inline challenge beyond
+// the registry's limits or without any text, or neither given.
+void ValidateRef(const v1::ChallengeRef& ref, FieldViolations& v) {
   switch (ref.challenge_case()) {
-    case v1::ChallengeRef::kName: {
-      auto it = state.catalog->challenges.find(ref.name());
-      if (it == state.catalog->challenges.end()) return NotFoundError(ref.name());
-      return *it->second;
-    }
+    case v1::ChallengeRef::kName:
+      AddViolations(
+          registry::ParseName(registry::Kind::kChallenge, ref.name(), "challenge.name")
+              .status(),
+          v);
+      return;
     case v1::ChallengeRef::kInline: {
       const Challenge& c = ref.inline_();
       if (c.title().empty() && c.description().empty() && c.required_skills_size() == 0 &&
           c.themes_size() == 0) {
-        return InvalidField(
-            "challenge.inline",
-            "give at least a title, description, theme or required skill");
+        v.Add("challenge.inline",
+              "give at least a title, description, theme or required skill");
+        return;
       }
       // The registry's limits for a stored challenge (lengths, counts,
       // levels, weights, codes, enum values) hold for one given inline too.
-      FieldViolations v;
       registry::ValidateInlineChallenge(c, "challenge.inline", v);
-      if (!v.empty()) return v.ToStatus();
-      return c;
+      return;
     }
     default:
-      return InvalidField("challenge", "give a challenge name or an inline challenge");
+      v.Add("challenge", "give a challenge name or an inline challenge");
   }
 }
 
-// INVALID_ARGUMENT naming each bad field of `filters`, or OK.
-absl::Status ValidateFilters(const v1::MatchFilters& filters) {
-  FieldViolations v;
+// Adds each bad field of `filters` to `v`.
+void ValidateFilters(const v1::MatchFilters& filters, FieldViolations& v) {
   for (int i = 0; i < filters.layers_size(); ++i) {
     const int layer = filters.layers(i);
     if (layer == 0 || !type::GovernmentLayer_IsValid(layer)) {
@@ -1402,18 +1418,42 @@ absl::Status ValidateFilters(const v1::MatchFilters& filters) {
   if (filters.exclude_organisations_size() > registry::kMaxListItems) {
     v.Add("filters.exclude_organisations",
           absl::StrCat("at most ", registry::kMaxListItems, " entries"));
+  } else {
+    // A malformed name would exclude nobody, silently.
+    for (int i = 0; i < filters.exclude_organisations_size(); ++i) {
+      AddViolations(registry::ParseName(
+                        registry::Kind::kOrganisation, filters.exclude_organisations(i),
+                        absl::StrCat("filters.exclude_organisations[", i, "]"))
+                        .status(),
+                    v);
+    }
   }
   if (filters.min_available_hours() < 0 ||
       filters.min_available_hours() > registry::kMaxHoursPerWeek) {
     v.Add("filters.min_available_hours",
           absl::StrCat("must be between 0 and ", registry::kMaxHoursPerWeek));
   }
-  return v.empty() ? absl::OkStatus() : v.ToStatus();
+}
+
+// Adds a violation of min_revision to `v` when it is negative.
+void ValidateMinRevision(int64_t min_revision, FieldViolations& v) {
+  if (min_revision < 0) v.Add("min_revision", "must not be negative");
+}
+
+// The challenge `ref` names, or NOT_FOUND.
+// REQUIRES: `ref` passed ValidateRef.
+absl::StatusOr<Challenge> ResolveRef(const MatcherState& state,
+                                     const v1::ChallengeRef& ref) {
+  if (ref.has_inline_()) return ref.inline_();
+  auto it = state.catalog->challenges.find(ref.name());
+  if (it == state.catalog->challenges.end()) return NotFoundError(ref.name());
+  return *it->second;
 }
 
 // The challenge `ref` names. With `on_behalf_of` (an organisation's name),
 // the challenge is treated as that organisation's: consent exceptions apply
 // to its own experts only, whoever owns the challenge.
+// REQUIRES: `ref` passed ValidateRef.
 absl::StatusOr<Challenge> Resolve(const MatcherState& state, const v1::ChallengeRef& ref,
                                   absl::string_view on_behalf_of) {
   absl::StatusOr<Challenge> c = ResolveRef(state, ref);
@@ -1678,12 +1718,44 @@ absl::Status Matcher::WaitForRevision(int64_t revision, absl::Time deadline) con
                                              "; retry shortly"));
 }
 
+absl::Status Matcher::Validate(const v1::MatchExpertsRequest& r) {
+  FieldViolations v;
+  ValidateRef(r.challenge(), v);
+  if (r.page_size() < 0 || r.page_size() > 200) {
+    v.Add("page_size", "must be between 0 and 200 (0 means 10)");
+  }
+  ValidateFilters(r.filters(), v);
+  ValidateMinRevision(r.min_revision(), v);
+  return v.ToStatus();
+}
+
+absl::Status Matcher::Validate(const v1::SuggestTeamRequest& r) {
+  FieldViolations v;
+  ValidateRef(r.challenge(), v);
+  if (r.team_size() < 0 || r.team_size() > 50) {
+    v.Add("team_size", "must be between 0 and 50 (0: the challenge's, else 5)");
+  }
+  if (r.max_per_organisation() < 0) {
+    v.Add("max_per_organisation", "must not be negative (0 means 1)");
+  }
+  ValidateFilters(r.filters(), v);
+  ValidateMinRevision(r.min_revision(), v);
+  return v.ToStatus();
+}
+
+absl::Status Matcher::Validate(const v1::MatchTeamsRequest& r) {
+  FieldViolations v;
+  ValidateRef(r.challenge(), v);
+  if (r.page_size() < 0 || r.page_size() > 100) {
+    v.Add("page_size", "must be between 0 and 100 (0 means 5)");
+  }
+  ValidateMinRevision(r.min_revision(), v);
+  return v.ToStatus();
+}
+
 absl::StatusOr<v1::MatchExpertsResponse> Matcher::MatchExperts(
     const v1::MatchExpertsRequest& r, absl::string_view on_behalf_of) const {
-  if (r.page_size() < 0 || r.page_size() > 200) {
-    return InvalidField("page_size", "must be between 0 and 200 (0 means 10)");
-  }
-  if (absl::Status s = ValidateFilters(r.filters()); !s.ok()) return s;
+  if (absl::Status s = Validate(r); !s.ok()) return s;
   const std::shared_ptr<const MatcherState> state = State();
   const QueryScope scope(*this, *state);
   absl::StatusOr<Challenge> challenge = Resolve(*state, r.challenge(), on_behalf_of);
@@ -1706,14 +1778,7 @@ absl::StatusOr<v1::MatchExpertsResponse> Matcher::MatchExperts(
 
 absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     const v1::SuggestTeamRequest& r, absl::string_view on_behalf_of) const {
-  if (r.team_size() < 0 || r.team_size() > 50) {
-    return InvalidField("team_size",
-                        "must be between 0 and 50 (0: the challenge's, else 5)");
-  }
-  if (r.max_per_organisation() < 0) {
-    return InvalidField("max_per_organisation", "must not be negative (0 means 1)");
-  }
-  if (absl::Status s = ValidateFilters(r.filters()); !s.ok()) return s;
+  if (absl::Status s = Validate(r); !s.ok()) return s;
   const std::shared_ptr<const MatcherState> state = State();
   const QueryScope scope(*this, *state);
   absl::StatusOr<Challenge> challenge = Resolve(*state, r.challenge(), on_behalf_of);
@@ -1731,11 +1796,7 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
   const size_t pool_size = std::max(options_.rerank_pool, 20 * team_size);
   std::vector<Candidate> pool = ranking.Score(filters, pool_size);
   const size_t m = std::min<size_t>(pool.size(), pool_size);
-  std::partial_sort(pool.begin(), pool.begin() + m, pool.end(),
-                    [](const Candidate& a, const Candidate& b) {
-                      return a.relevance() > b.relevance() ||
-                             (a.relevance() == b.relevance() && a.doc < b.doc);
-                    });
+  std::partial_sort(pool.begin(), pool.begin() + m, pool.end(), MoreRelevant);
   pool.resize(m);
   const IndexSnapshot& snap = *state->index;
 
@@ -1812,6 +1873,19 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     return needs;
   };
 
+  // A candidate as a team member or alternate: its relevance as the score
+  // (no diversity component; the reason says what it adds to the team).
+  auto as_member = [&](size_t i) {
+    v1::ExpertMatch m = ranking.Explain(pool[i]);
+    m.set_score(pool[i].relevance());
+    m.mutable_explanation()->mutable_components(4)->set_value(0);
+    return m;
+  };
+  // Per slot, the candidates that came after its pick, best first: its
+  // alternates are the first of them not in the team, known once the team
+  // is complete (a later slot may pick them). The team has team_size
+  // members, so team_size + 1 of them hold two that are not.
+  std::vector<std::vector<size_t>> runners_up;
   for (int slot = 0; slot < team_size; ++slot) {
     const bool must_fill = open_needs() >= team_size - slot;
     std::vector<std::pair<double, size_t>> ranked;
@@ -1822,6 +1896,7 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
       ranked.emplace_back(gain(i, nullptr), i);
     }
     if (ranked.empty()) break;
+    // Equal gains by pool position: by relevance, then name.
     std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
       return a.first > b.first || (a.first == b.first && a.second < b.second);
     });
@@ -1836,16 +1911,12 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     gain(chosen, &why);
     if (why.empty()) why.push_back("strongest remaining match for the challenge");
     v1::TeamSlot* team_slot = response.add_slots();
-    *team_slot->mutable_member() = ranking.Explain(pool[chosen]);
-    team_slot->mutable_member()->set_score(pool[chosen].relevance());
-    team_slot->mutable_member()->mutable_explanation()->mutable_components(4)->set_value(
-        0);
+    *team_slot->mutable_member() = as_member(chosen);
     team_slot->set_reason(absl::StrJoin(why, "; "));
-    for (size_t a = 1; a < ranked.size() && team_slot->alternates_size() < 2; ++a) {
-      v1::ExpertMatch alt = ranking.Explain(pool[ranked[a].second]);
-      alt.set_score(pool[ranked[a].second].relevance());
-      alt.mutable_explanation()->mutable_components(4)->set_value(0);
-      *team_slot->add_alternates() = std::move(alt);
+    std::vector<size_t>& next = runners_up.emplace_back();
+    for (size_t a = 1; a < ranked.size() && next.size() <= static_cast<size_t>(team_size);
+         ++a) {
+      next.push_back(ranked[a].second);
     }
     used[chosen] = true;
     const DocInfo& f = snap.info(pool[chosen].doc);
@@ -1854,6 +1925,13 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     layers |= 1u << f.layer;
     perspectives |= f.perspectives;
     ++per_org[f.organisation];
+  }
+  for (int slot = 0; slot < response.slots_size(); ++slot) {
+    v1::TeamSlot* team_slot = response.mutable_slots(slot);
+    for (size_t i : runners_up[slot]) {
+      if (team_slot->alternates_size() == 2) break;
+      if (!used[i]) *team_slot->add_alternates() = as_member(i);
+    }
   }
 
   v1::Coverage* coverage = response.mutable_coverage();
@@ -1901,9 +1979,7 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
 
 absl::StatusOr<v1::MatchTeamsResponse> Matcher::MatchTeams(
     const v1::MatchTeamsRequest& r, absl::string_view on_behalf_of) const {
-  if (r.page_size() < 0 || r.page_size() > 100) {
-    return InvalidField("page_size", "must be between 0 and 100 (0 means 5)");
-  }
+  if (absl::Status s = Validate(r); !s.ok()) return s;
   const std::shared_ptr<const MatcherState> state = State();
   absl::StatusOr<Challenge> challenge = Resolve(*state, r.challenge(), on_behalf_of);
   if (!challenge.ok()) return challenge.status();

@@ -175,6 +175,18 @@ class Matcher {
   // passes; UNAVAILABLE then.
   absl::Status WaitForRevision(int64_t revision, absl::Time deadline) const;
 
+  // OK, or INVALID_ARGUMENT naming every malformed field of the request:
+  // its form only, which no state of the index changes (whether a
+  // challenge of a well-formed name exists is for the query, on a state at
+  // the revision asked for). The queries below check it first; the gRPC
+  // adapter checks it before it waits for min_revision, so that a request
+  // that can never succeed fails at once. Thread-safe.
+  static absl::Status Validate(const v1::MatchExpertsRequest& r);
+  static absl::Status Validate(const v1::SuggestTeamRequest& r);
+  static absl::Status Validate(const v1::MatchTeamsRequest& r);
+
+  // Each: INVALID_ARGUMENT as Validate() says, NOT_FOUND for a challenge
+  // name the index does not hold.
   // `on_behalf_of`: the calling organisation's name when the caller is not
   // an admin; then only that organisation's experts are exempt from consent
   // (not the challenge owner's). Empty: the challenge's owner.

@@ -1,5 +1,7 @@
 #include "matching-service/server/matching_service_impl.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
@@ -7,6 +9,26 @@
 #include "grpcpp/server_context.h"
 
 namespace samenspel::matching {
+namespace {
+
+// The least a wait for min_revision leaves between its end and the call's
+// deadline, for its UNAVAILABLE to reach the caller; a tenth of the time
+// the call has when that is more.
+constexpr absl::Duration kMinDeadlineMargin = absl::Milliseconds(10);
+
+// When a wait for min_revision that starts at `start` gives up: after
+// `max_wait`, and a margin before `call_deadline`, so that the caller gets
+// the UNAVAILABLE the contract promises, not its own DEADLINE_EXCEEDED.
+absl::Time RevisionWaitDeadline(absl::Time start, absl::Duration max_wait,
+                                absl::Time call_deadline) {
+  const absl::Time bound = start + max_wait;
+  if (call_deadline >= bound) return bound;  // also: no deadline (infinite)
+  const absl::Duration margin =
+      std::max(kMinDeadlineMargin, (call_deadline - start) / 10);
+  return call_deadline - margin;
+}
+
+}  // namespace
 
 MatchingServiceImpl::MatchingServiceImpl(const Matcher* matcher,
                                          MatchingServiceOptions options)
@@ -36,14 +58,13 @@ grpc::Status MatchingServiceImpl::Handle(grpc::ServerContext* ctx, const Request
           who->organisation().empty() ? "organisations/-" : who->organisation();
     }
   }
-  if (request.min_revision() < 0) {
-    return ToGrpcStatus(InvalidField("min_revision", "must not be negative"));
-  }
+  // Before any wait: a malformed request fails the same at every revision.
+  if (absl::Status s = Matcher::Validate(request); !s.ok()) return ToGrpcStatus(s);
   if (request.min_revision() > 0) {
     // Also waits out the first snapshot's load (the index is at revision 0
-    // until then), bounded by the call's deadline.
-    const absl::Time deadline =
-        std::min(absl::FromChrono(ctx->deadline()), start + options_.max_revision_wait);
+    // until then).
+    const absl::Time deadline = RevisionWaitDeadline(start, options_.max_revision_wait,
+                                                     absl::FromChrono(ctx->deadline()));
     if (absl::Status s = matcher_->WaitForRevision(request.min_revision(), deadline);
         !s.ok()) {
       return ToGrpcStatus(s);

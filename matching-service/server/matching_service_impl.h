@@ -1,7 +1,8 @@
-// The gRPC adapter of the matching service: waits for `min_revision` when
-// asked (bounded by the call's deadline), makes one Matcher call, and maps
-// the status. The server-side time of each call goes back in the trailer
-// `samenspel-server-time-us`, for clients and benchmarks.
+// The gRPC adapter of the matching service: checks the request's form
+// (Matcher::Validate), waits for `min_revision` when asked (bounded, and
+// ending in UNAVAILABLE a margin before the call's deadline), makes one
+// Matcher call, and maps the status. The server-side time of each call goes
+// back in the trailer `samenspel-server-time-us`, for clients and benchmarks.
 #ifndef SAMENSPEL_MATCHING_SERVER_MATCHING_SERVICE_IMPL_H_
 #define SAMENSPEL_MATCHING_SERVER_MATCHING_SERVICE_IMPL_H_
 
@@ -16,8 +17,9 @@
 namespace samenspel::matching {
 
 struct MatchingServiceOptions {
-  // Longest wait for min_revision when the call has no (or a longer)
-  // deadline (default 5 s).
+  // Longest wait for min_revision (default 5 s). A call with a deadline
+  // waits at most until a margin before it (a tenth of its time, at least
+  // 10 ms), so that it gets UNAVAILABLE rather than DEADLINE_EXCEEDED.
   absl::Duration max_revision_wait = absl::Seconds(5);
   // Who is calling (common/registry_authenticator.h); unset for an open
   // development service, where every caller is an admin.
