@@ -204,6 +204,11 @@ int Run(const MatchingServerOptions& o) {
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, keepalive_ms);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, keepalive_ms);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  // Back within seconds of the registry: gRPC's own reconnect backoff grows
+  // to 120 s, and the index stayed stale that long after an outage (while
+  // the follower's own retries failed at once on the idle channel).
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   std::shared_ptr<grpc::Channel> registry_channel =
       CreateChannelWithBearer(o.registry, *registry_credentials, args, o.registry_token);
 
@@ -245,17 +250,16 @@ int Run(const MatchingServerOptions& o) {
 
   HealthService health({"samenspel.matching.v1.MatchingService"});
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder;
-  // Idle sync-server threads look for work this often; it also bounds how
-  // long a shutdown waits for them (the default is 10 s).
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::CQ_TIMEOUT_MSEC,
-                              200);
+  std::unique_ptr<grpc::ServerBuilder> builder = NewServerBuilder();
   int port = 0;
-  builder.AddListeningPort(o.listen, *credentials, &port);
-  builder.RegisterService(&service);
-  builder.RegisterService(&health);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (!server || port == 0) Fail(absl::StrCat("cannot listen on ", o.listen));
+  builder->AddListeningPort(o.listen, *credentials, &port);
+  builder->RegisterService(&service);
+  builder->RegisterService(&health);
+  std::unique_ptr<grpc::Server> server = builder->BuildAndStart();
+  if (!server || port == 0) {
+    Fail(absl::StrCat("cannot listen on ", o.listen,
+                      " (does another process listen there?)"));
+  }
   // NOT_SERVING (the initial state) until the first snapshot of the registry is loaded.
   std::fprintf(stderr, "samenspel-matching: listening on %s (port %d), following %s\n",
                o.listen.c_str(), port, o.registry.c_str());
@@ -283,12 +287,13 @@ int Run(const MatchingServerOptions& o) {
 }  // namespace samenspel::matching
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  samenspel::ParseServerFlags(
+      argc, argv,
       "The Samenspel matching service: ranks experts and teams for a challenge from an "
       "in-memory index that follows the registry.\n"
       "Example: samenspel-matching --insecure --listen=127.0.0.1:50052 "
-      "--registry=127.0.0.1:50051");
-  absl::ParseCommandLine(argc, argv);
+      "--registry=127.0.0.1:50051",
+      "matching-service/");
   // Debian builds Abseil without NDEBUG, which leaves absl::Mutex deadlock
   // detection on: a global graph update on every lock, a throughput limit.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
