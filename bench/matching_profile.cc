@@ -52,6 +52,11 @@ ABSL_FLAG(int, pause_us, 0,
           "Sleep between in-process queries, as a server idles between one client's "
           "calls (0: back to back).");
 ABSL_FLAG(int, max_queries, 200, "Queries of the set to use (the first ones).");
+ABSL_FLAG(int, updated_before_queries, 0,
+          "Experts (the first ones) sent again as updates after the load and before "
+          "the queries: their old copies die in the base and the new ones go to the "
+          "delta, as on a replica that followed updates (at most the delta's size "
+          "before a merge, base/8 + 1000).");
 ABSL_FLAG(bool, prune, true,
           "MatcherOptions::prune_candidates (false: score every term of every query, "
           "to compare the rankings with --results_out).");
@@ -267,6 +272,22 @@ int Main() {
   start = absl::Now();
   matcher.Load(organisations, experts, {}, {}, /*revision=*/1);
   const double load_seconds = Seconds(start);
+  if (const int updated = std::min<int>(absl::GetFlag(FLAGS_updated_before_queries),
+                                        static_cast<int>(experts.size()));
+      updated > 0) {
+    std::vector<rv1::Change> changes;
+    for (int i = 0; i < updated; ++i) {
+      rv1::Change& c = changes.emplace_back();
+      c.set_revision(2 + i);
+      c.set_type(rv1::Change::UPDATED);
+      c.set_name(experts[i].name());
+      *c.mutable_expert() = experts[i];
+    }
+    start = absl::Now();
+    matcher.Apply(changes);
+    std::printf("load: %d experts updated after the load (%.2f s); delta %zu experts\n",
+                updated, Seconds(start), matcher.State()->index->delta->size());
+  }
   const double heap_with_protos = HeapMiB() - heap0;
   std::vector<rv1::Expert>().swap(experts);
   const double index_mib = HeapMiB() - heap0;
