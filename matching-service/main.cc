@@ -218,8 +218,10 @@ int Run(const MatchingServerOptions& o) {
   Matcher matcher(analyzer->get(), *std::move(regions), matcher_options);
   // DESIGN.md: open without credentials in --insecure mode; otherwise every
   // call authenticates, with tokens and certificates checked by the registry.
-  const bool open =
-      o.security.insecure && o.admin_token.empty() && o.security.client_ca.empty();
+  // A token for the registry is a credential too: a service that follows a
+  // locked registry must not hand what it reads to anyone who asks.
+  const bool open = o.security.insecure && o.admin_token.empty() &&
+                    o.security.client_ca.empty() && o.registry_token.empty();
   RegistryAuthenticator authenticator(registry_channel, "", o.authenticator);
   RateLimiter limiter(o.rate_limit);
   MatchingServiceOptions service_options = o.service;

@@ -158,6 +158,24 @@ TEST(MatchingStartTest, ARegistryTokenIsNotSentInPlaintextToAnotherMachine) {
   EXPECT_EQ(WEXITSTATUS(refused), 2);
 }
 
+// A service given only a token for the registry (none of its own) is not
+// open: its callers authenticate, with the registry checking their tokens.
+TEST_F(MatchingAccessTest, ARegistryTokenAloneClosesTheService) {
+  const int64_t rev = CreateExpert("private-a", "org-a", /*consent=*/false);
+  const std::string token_file = dir_.File("registry-only-token");
+  std::ofstream(token_file) << kAdminToken << "\n";
+  auto matching = ServiceProcess::Start(
+      SAMENSPEL_MATCHING_BINARY, {"--insecure", "--registry=" + registry_->address(),
+                                  "--registry_token_file=" + token_file});
+  ASSERT_TRUE(matching.ok()) << matching.status();
+  ASSERT_TRUE((*matching)->WaitForHealth("SERVING", absl::Seconds(20)));
+  matching_stub_ = v1::MatchingService::NewStub((*matching)->Channel());
+  EXPECT_TRUE(absl::IsUnauthenticated(Match("", rev).status()));
+  auto reader = Match(IssueToken("org-a", rv1::ROLE_READER), rev);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_THAT(*reader, Contains("experts/private-a"));
+}
+
 TEST_F(MatchingAccessTest, CallersAuthenticateAndConsentFollowsTheirOrganisation) {
   CreateExpert("open-a", "org-a", /*consent=*/true);
   const int64_t rev = CreateExpert("private-a", "org-a", /*consent=*/false);
