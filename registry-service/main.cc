@@ -322,6 +322,8 @@ int Run(const RegistryServerOptions& o) {
       static_cast<int>(std::clamp<int64_t>(
           absl::ToInt64Milliseconds(absl::GetFlag(FLAGS_min_client_ping_interval)), 0,
           3600000)));
+  // RegistryServiceImpl keeps each call's messages in its server context.
+  builder->SetContextAllocator(NewCallContextAllocator());
   builder->RegisterService(&service);
   builder->RegisterService(&access_service);
   builder->RegisterService(&health);

@@ -1,12 +1,16 @@
 #include "registry-service/server/registry_service_impl.h"
 
 #include <algorithm>
+#include <memory>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
 #include "common/grpc_status.h"
+#include "common/message_errors.h"
 #include "google/protobuf/util/time_util.h"
 #include "registry-service/server/audit_events.h"
 
@@ -26,7 +30,68 @@ absl::Status Reply(const absl::Status& status, google::protobuf::Empty*) {
   return status;
 }
 
+class CallContextAllocator final : public grpc::ContextAllocator {
+ public:
+  grpc::CallbackServerContext* NewCallbackServerContext() override {
+    return new internal::CallContext();
+  }
+  void Release(grpc::CallbackServerContext* context) override { delete context; }
+};
+
 }  // namespace
+
+namespace internal {
+
+CallContext::CallContext() : arena_(Options(initial_block_, sizeof(initial_block_))) {}
+
+google::protobuf::ArenaOptions CallContext::Options(char* initial_block, size_t size) {
+  google::protobuf::ArenaOptions options;
+  options.initial_block = initial_block;
+  options.initial_block_size = size;
+  options.start_block_size = 16 << 10;
+  options.max_block_size = 1 << 20;
+  return options;
+}
+
+}  // namespace internal
+
+std::unique_ptr<grpc::ContextAllocator> NewCallContextAllocator() {
+  return std::make_unique<CallContextAllocator>();
+}
+
+template <typename Request, typename Response>
+RegistryServiceImpl::Parsed<Request, Response> RegistryServiceImpl::Parse(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* in) {
+  Parsed<Request, Response> parsed;
+  auto* call = dynamic_cast<internal::CallContext*>(context);
+  if (call == nullptr) {
+    parsed.refused = context->DefaultReactor();
+    parsed.refused->Finish(grpc::Status(
+        grpc::StatusCode::INTERNAL,
+        "the registry's server was built without NewCallContextAllocator()"));
+    return parsed;
+  }
+  Request* request = call->New<Request>();
+  grpc::ByteBuffer bytes(*in);  // Deserialize consumes it; the slices are shared
+  if (!grpc::SerializationTraits<google::protobuf::Message>::Deserialize(&bytes, request)
+           .ok()) {
+    // The slow path of a bad request: its bytes in one piece, to find the fault.
+    std::vector<grpc::Slice> slices;
+    std::string flat;
+    if (in->Dump(&slices).ok()) {
+      for (const grpc::Slice& slice : slices) {
+        flat.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+      }
+    }
+    parsed.refused = context->DefaultReactor();
+    parsed.refused->Finish(
+        ToGrpcStatus(InvalidMessageError(*request->GetDescriptor(), flat)));
+    return parsed;
+  }
+  parsed.request = request;
+  parsed.response = call->New<Response>();
+  return parsed;
+}
 
 RegistryServiceImpl::RegistryServiceImpl(Registry* registry, ChangeFeed* feed,
                                          Authorizer* authorizer, AuditLog* audit,
@@ -36,7 +101,6 @@ RegistryServiceImpl::RegistryServiceImpl(Registry* registry, ChangeFeed* feed,
       authorizer_(authorizer),
       audit_(audit),
       max_waiting_(static_cast<size_t>(std::max(1, max_waiting))) {
-  SetMessageAllocatorFor_ListExperts(&list_experts_allocator_);
   for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { WorkLoop(); });
 }
 
@@ -66,9 +130,9 @@ void RegistryServiceImpl::WorkLoop() {
 grpc::ServerUnaryReactor* RegistryServiceImpl::Serve(
     grpc::CallbackServerContext* context, absl::string_view method,
     const google::protobuf::Message& request, const google::protobuf::Message* response,
-    std::function<absl::Status(const v1::Principal&)> call) {
+    grpc::ByteBuffer* out, std::function<absl::Status(const v1::Principal&)> call) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto work = [this, context, method, &request, response, reactor,
+  auto work = [this, context, method, &request, response, out, reactor,
                call = std::move(call)] {
     // A call whose client gave up (deadline, cancel) while it waited for a
     // worker is not started.
@@ -81,7 +145,7 @@ grpc::ServerUnaryReactor* RegistryServiceImpl::Serve(
     }
     absl::StatusOr<v1::Principal> who = authorizer_->Authenticate(*context, method);
     const absl::Status status = who.ok() ? call(*who) : who.status();
-    Complete(context, reactor, method, request, response, who, status);
+    Complete(context, reactor, method, request, response, out, who, status);
   };
   absl::MutexLock lock(&mu_);
   if (queue_.size() >= max_waiting_) {
@@ -100,32 +164,32 @@ grpc::ServerUnaryReactor* RegistryServiceImpl::Serve(
 grpc::ServerUnaryReactor* RegistryServiceImpl::ServeNow(
     grpc::CallbackServerContext* context, absl::string_view method,
     const google::protobuf::Message& request, const google::protobuf::Message* response,
-    std::function<void(const v1::Principal&, Finish)> start,
+    grpc::ByteBuffer* out, std::function<void(const v1::Principal&, Finish)> start,
     std::function<absl::Status(const v1::Principal&)> call) {
   std::optional<absl::StatusOr<v1::Principal>> who =
       authorizer_->AuthenticateNow(*context, method);
-  if (!who.has_value()) return Serve(context, method, request, response, std::move(call));
+  if (!who.has_value()) {
+    return Serve(context, method, request, response, out, std::move(call));
+  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (!who->ok()) {
-    Complete(context, reactor, method, request, response, *who, who->status());
+    Complete(context, reactor, method, request, response, out, *who, who->status());
     return reactor;
   }
   const v1::Principal& caller = **who;
   // The callback gets its own copy: `caller` must stay intact for start().
-  start(caller, [this, context, reactor, method, &request, response,
+  start(caller, [this, context, reactor, method, &request, response, out,
                  who = *who](absl::Status status) {
-    Complete(context, reactor, method, request, response, who, status);
+    Complete(context, reactor, method, request, response, out, who, status);
   });
   return reactor;
 }
 
-void RegistryServiceImpl::Complete(grpc::CallbackServerContext* context,
-                                   grpc::ServerUnaryReactor* reactor,
-                                   absl::string_view method,
-                                   const google::protobuf::Message& request,
-                                   const google::protobuf::Message* response,
-                                   const absl::StatusOr<v1::Principal>& who,
-                                   const absl::Status& status) {
+void RegistryServiceImpl::Complete(
+    grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
+    absl::string_view method, const google::protobuf::Message& request,
+    const google::protobuf::Message* response, grpc::ByteBuffer* out,
+    const absl::StatusOr<v1::Principal>& who, const absl::Status& status) {
   if (audit_ != nullptr) {
     const v1::Principal& principal =
         who.ok() ? *who : MakePrincipal("unauthenticated", "", v1::ROLE_UNSPECIFIED);
@@ -134,26 +198,40 @@ void RegistryServiceImpl::Complete(grpc::CallbackServerContext* context,
       audit_->Record(*std::move(event));
     }
   }
+  if (status.ok()) {
+    bool own_buffer;
+    const grpc::Status serialized =
+        grpc::SerializationTraits<google::protobuf::Message>::Serialize(*response, out,
+                                                                        &own_buffer);
+    if (!serialized.ok()) {
+      reactor->Finish(serialized);
+      return;
+    }
+  }
   reactor->Finish(ToGrpcStatus(status));
 }
 
+// Each method: the request parsed (or refused) on gRPC's thread, then served.
 // The Gets: on gRPC's thread, finished from the store's (see ServeNow).
-#define SAMENSPEL_GET(K, R)                                                         \
-  grpc::ServerUnaryReactor* RegistryServiceImpl::Get##K(                            \
-      grpc::CallbackServerContext* ctx, const v1::Get##K##Request* request,         \
-      R* response) {                                                                \
-    return ServeNow(                                                                \
-        ctx, "Get" #K, *request, response,                                          \
-        [this, request, response](const v1::Principal& caller, Finish finish) {     \
-          registry_->Get##K##Async(                                                 \
-              *request, caller,                                                     \
-              [response, finish = std::move(finish)](absl::StatusOr<R> r) mutable { \
-                std::move(finish)(Reply(std::move(r), response));                   \
-              });                                                                   \
-        },                                                                          \
-        [this, request, response](const v1::Principal& caller) {                    \
-          return Reply(registry_->Get##K(*request, caller), response);              \
-        });                                                                         \
+#define SAMENSPEL_GET(K, R)                                                           \
+  grpc::ServerUnaryReactor* RegistryServiceImpl::Get##K(                              \
+      grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* in,                   \
+      grpc::ByteBuffer* out) {                                                        \
+    auto [request, response, refused] = Parse<v1::Get##K##Request, R>(ctx, in);       \
+    if (refused != nullptr) return refused;                                           \
+    return ServeNow(                                                                  \
+        ctx, "Get" #K, *request, response, out,                                       \
+        [this, request = request, response = response](const v1::Principal& caller,   \
+                                                       Finish finish) {               \
+          registry_->Get##K##Async(                                                   \
+              *request, caller,                                                       \
+              [response, finish = std::move(finish)](absl::StatusOr<R> r) mutable {   \
+                std::move(finish)(Reply(std::move(r), response));                     \
+              });                                                                     \
+        },                                                                            \
+        [this, request = request, response = response](const v1::Principal& caller) { \
+          return Reply(registry_->Get##K(*request, caller), response);                \
+        });                                                                           \
   }
 SAMENSPEL_GET(Organisation, v1::Organisation)
 SAMENSPEL_GET(Expert, v1::Expert)
@@ -168,11 +246,13 @@ SAMENSPEL_GET(Challenge, v1::Challenge)
 // the other serves calls): calls finished on gRPC's own threads spare it a
 // wake-up each (bench/RESULTS.md, "Session 17").
 grpc::ServerUnaryReactor* RegistryServiceImpl::CreateExpert(
-    grpc::CallbackServerContext* ctx, const v1::CreateExpertRequest* request,
-    v1::Expert* response) {
+    grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* in, grpc::ByteBuffer* out) {
+  auto [request, response, refused] = Parse<v1::CreateExpertRequest, v1::Expert>(ctx, in);
+  if (refused != nullptr) return refused;
   return ServeNow(
-      ctx, "CreateExpert", *request, response,
-      [this, ctx, request, response](const v1::Principal& caller, Finish finish) {
+      ctx, "CreateExpert", *request, response, out,
+      [this, ctx, request = request, response = response](const v1::Principal& caller,
+                                                          Finish finish) {
         registry_->CreateExpertAsync(
             *request, caller,
             [response, finish = std::move(finish)](absl::StatusOr<v1::Expert> r) mutable {
@@ -187,7 +267,7 @@ grpc::ServerUnaryReactor* RegistryServiceImpl::CreateExpert(
                      absl::FromChrono(ctx->deadline()) <= absl::Now();
             });
       },
-      [this, request, response](const v1::Principal& caller) {
+      [this, request = request, response = response](const v1::Principal& caller) {
         return Reply(registry_->CreateExpert(*request, caller), response);
       });
 }
@@ -196,11 +276,15 @@ grpc::ServerUnaryReactor* RegistryServiceImpl::CreateExpert(
 // audit, map the result.
 #define SAMENSPEL_UNARY(Method, Request, Response)                                    \
   grpc::ServerUnaryReactor* RegistryServiceImpl::Method(                              \
-      grpc::CallbackServerContext* ctx, const Request* request, Response* response) { \
-    return Serve(ctx, #Method, *request, response,                                    \
-                 [this, request, response](const v1::Principal& caller) {             \
-                   return Reply(registry_->Method(*request, caller), response);       \
-                 });                                                                  \
+      grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* in,                   \
+      grpc::ByteBuffer* out) {                                                        \
+    auto [request, response, refused] = Parse<Request, Response>(ctx, in);            \
+    if (refused != nullptr) return refused;                                           \
+    return Serve(                                                                     \
+        ctx, #Method, *request, response, out,                                        \
+        [this, request = request, response = response](const v1::Principal& caller) { \
+          return Reply(registry_->Method(*request, caller), response);                \
+        });                                                                           \
   }
 
 #define SAMENSPEL_CRUD(K, R, Plural)                                                   \
@@ -221,15 +305,18 @@ SAMENSPEL_UNARY(RemoveTeamMember, v1::RemoveTeamMemberRequest, v1::TaskTeam)
 
 #undef SAMENSPEL_CRUD
 
-// ListExperts: the experts are parsed straight into the response, which
-// lives on the call's arena (list_experts_allocator_).
+// ListExperts: the experts are parsed straight into the response, on the
+// call's arena (CallContext).
 grpc::ServerUnaryReactor* RegistryServiceImpl::ListExperts(
-    grpc::CallbackServerContext* ctx, const v1::ListExpertsRequest* request,
-    v1::ListExpertsResponse* response) {
-  return Serve(ctx, "ListExperts", *request, response,
-               [this, request, response](const v1::Principal& caller) {
-                 return registry_->ListExpertsInto(*request, caller, response);
-               });
+    grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* in, grpc::ByteBuffer* out) {
+  auto [request, response, refused] =
+      Parse<v1::ListExpertsRequest, v1::ListExpertsResponse>(ctx, in);
+  if (refused != nullptr) return refused;
+  return Serve(
+      ctx, "ListExperts", *request, response, out,
+      [this, request = request, response = response](const v1::Principal& caller) {
+        return registry_->ListExpertsInto(*request, caller, response);
+      });
 }
 #undef SAMENSPEL_UNARY
 

@@ -18,7 +18,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/arena.h"
-#include "grpcpp/support/message_allocator.h"
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "registry-service/core/audit_log.h"
 #include "registry-service/core/change_feed.h"
 #include "registry-service/core/registry.h"
@@ -29,55 +30,53 @@ namespace samenspel::registry {
 
 namespace internal {
 using RS = v1::RegistryService;
-// Every unary method on the callback API; WatchChanges synchronous.
-using RegistryServiceBase = RS::WithCallbackMethod_CreateOrganisation<
-    RS::WithCallbackMethod_GetOrganisation<RS::WithCallbackMethod_ListOrganisations<
-        RS::WithCallbackMethod_UpdateOrganisation<RS::WithCallbackMethod_DeleteOrganisation<
-            RS::WithCallbackMethod_CreateExpert<RS::WithCallbackMethod_GetExpert<
-                RS::WithCallbackMethod_ListExperts<RS::WithCallbackMethod_UpdateExpert<
-                    RS::WithCallbackMethod_DeleteExpert<RS::WithCallbackMethod_CreateTeam<
-                        RS::WithCallbackMethod_GetTeam<RS::WithCallbackMethod_ListTeams<
-                            RS::WithCallbackMethod_UpdateTeam<RS::WithCallbackMethod_DeleteTeam<
-                                RS::WithCallbackMethod_CreateChallenge<RS::WithCallbackMethod_GetChallenge<
-                                    RS::WithCallbackMethod_ListChallenges<
-                                        RS::WithCallbackMethod_UpdateChallenge<
-                                            RS::WithCallbackMethod_DeleteChallenge<
-                                                RS::WithCallbackMethod_BatchCreateExperts<
-                                                    RS::WithCallbackMethod_AddTeamMember<
-                                                        RS::WithCallbackMethod_RemoveTeamMember<
+// Every unary method on the callback API and raw (bytes in, bytes out): the
+// service parses requests itself, so that one protobuf cannot parse (a
+// string that is not UTF-8, a field cut short) gets INVALID_ARGUMENT naming
+// the field, where gRPC's own parsing answered UNIMPLEMENTED without a word.
+// WatchChanges synchronous.
+using RegistryServiceBase = RS::WithRawCallbackMethod_CreateOrganisation<
+    RS::WithRawCallbackMethod_GetOrganisation<RS::WithRawCallbackMethod_ListOrganisations<
+        RS::WithRawCallbackMethod_UpdateOrganisation<RS::WithRawCallbackMethod_DeleteOrganisation<
+            RS::WithRawCallbackMethod_CreateExpert<RS::WithRawCallbackMethod_GetExpert<
+                RS::WithRawCallbackMethod_ListExperts<RS::WithRawCallbackMethod_UpdateExpert<
+                    RS::WithRawCallbackMethod_DeleteExpert<RS::WithRawCallbackMethod_CreateTeam<
+                        RS::WithRawCallbackMethod_GetTeam<RS::WithRawCallbackMethod_ListTeams<
+                            RS::WithRawCallbackMethod_UpdateTeam<RS::WithRawCallbackMethod_DeleteTeam<
+                                RS::WithRawCallbackMethod_CreateChallenge<RS::WithRawCallbackMethod_GetChallenge<
+                                    RS::WithRawCallbackMethod_ListChallenges<
+                                        RS::WithRawCallbackMethod_UpdateChallenge<
+                                            RS::WithRawCallbackMethod_DeleteChallenge<
+                                                RS::WithRawCallbackMethod_BatchCreateExperts<
+                                                    RS::WithRawCallbackMethod_AddTeamMember<
+                                                        RS::WithRawCallbackMethod_RemoveTeamMember<
                                                             RS::Service>>>>>>>>>>>>>>>>>>>>>>>;
 
-// Allocates a call's request and response on one protobuf arena, freed at
-// once when gRPC releases them: for responses of many resources (a page of
-// up to 1,000 experts), whose parsing and freeing message by message cost
-// more than the rest of the call. Thread-safe.
-template <typename Request, typename Response>
-class ArenaMessageAllocator final : public grpc::MessageAllocator<Request, Response> {
+// The server context of every callback call (see NewCallContextAllocator):
+// it holds the call's request and response on one protobuf arena, freed
+// when gRPC releases the context, after the call is done. A response of
+// many resources (a page of up to 1,000 experts) costs less to build and
+// free there than message by message.
+class CallContext final : public grpc::CallbackServerContext {
  public:
-  grpc::MessageHolder<Request, Response>* AllocateMessages() override {
-    return new Holder();
+  CallContext();
+  // A new message on the call's arena.
+  template <typename T>
+  T* New() {
+    return google::protobuf::Arena::CreateMessage<T>(&arena_);
   }
 
  private:
-  class Holder final : public grpc::MessageHolder<Request, Response> {
-   public:
-    Holder() : arena_(Options()) {
-      this->set_request(google::protobuf::Arena::CreateMessage<Request>(&arena_));
-      this->set_response(google::protobuf::Arena::CreateMessage<Response>(&arena_));
-    }
-    void Release() override { delete this; }
-
-   private:
-    static google::protobuf::ArenaOptions Options() {
-      google::protobuf::ArenaOptions options;
-      options.start_block_size = 16 << 10;
-      options.max_block_size = 1 << 20;
-      return options;
-    }
-    google::protobuf::Arena arena_;
-  };
+  static google::protobuf::ArenaOptions Options(char* initial_block, size_t size);
+  // Small requests and responses fit without a heap block.
+  alignas(8) char initial_block_[2048];
+  google::protobuf::Arena arena_;
 };
 }  // namespace internal
+
+// For ServerBuilder::SetContextAllocator: the server that serves a
+// RegistryServiceImpl must use it (its calls fail INTERNAL otherwise).
+std::unique_ptr<grpc::ContextAllocator> NewCallContextAllocator();
 
 // Thread-safe: gRPC calls it from its threads; the Gets and CreateExpert run
 // on gRPC's thread and finish there or on the store's I/O thread (one gRPC
@@ -97,24 +96,22 @@ class RegistryServiceImpl final : public internal::RegistryServiceBase {
   // REQUIRES: the server was shut down (no call in progress).
   ~RegistryServiceImpl() override;
 
-#define SAMENSPEL_UNARY_METHOD(Method, Request, Response)                        \
-  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext*, const Request*, \
-                                   Response*) override;
-#define SAMENSPEL_CRUD_METHODS(K, R, Plural)                      \
-  SAMENSPEL_UNARY_METHOD(Create##K, v1::Create##K##Request, R)    \
-  SAMENSPEL_UNARY_METHOD(Get##K, v1::Get##K##Request, R)          \
-  SAMENSPEL_UNARY_METHOD(List##Plural, v1::List##Plural##Request, \
-                         v1::List##Plural##Response)              \
-  SAMENSPEL_UNARY_METHOD(Update##K, v1::Update##K##Request, R)    \
-  SAMENSPEL_UNARY_METHOD(Delete##K, v1::Delete##K##Request, google::protobuf::Empty)
-  SAMENSPEL_CRUD_METHODS(Organisation, v1::Organisation, Organisations)
-  SAMENSPEL_CRUD_METHODS(Expert, v1::Expert, Experts)
-  SAMENSPEL_CRUD_METHODS(Team, v1::TaskTeam, Teams)
-  SAMENSPEL_CRUD_METHODS(Challenge, v1::Challenge, Challenges)
-  SAMENSPEL_UNARY_METHOD(BatchCreateExperts, v1::BatchCreateExpertsRequest,
-                         v1::BatchCreateExpertsResponse)
-  SAMENSPEL_UNARY_METHOD(AddTeamMember, v1::AddTeamMemberRequest, v1::TaskTeam)
-  SAMENSPEL_UNARY_METHOD(RemoveTeamMember, v1::RemoveTeamMemberRequest, v1::TaskTeam)
+#define SAMENSPEL_UNARY_METHOD(Method)                           \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext*, \
+                                   const grpc::ByteBuffer*, grpc::ByteBuffer*) override;
+#define SAMENSPEL_CRUD_METHODS(K, Plural) \
+  SAMENSPEL_UNARY_METHOD(Create##K)       \
+  SAMENSPEL_UNARY_METHOD(Get##K)          \
+  SAMENSPEL_UNARY_METHOD(List##Plural)    \
+  SAMENSPEL_UNARY_METHOD(Update##K)       \
+  SAMENSPEL_UNARY_METHOD(Delete##K)
+  SAMENSPEL_CRUD_METHODS(Organisation, Organisations)
+  SAMENSPEL_CRUD_METHODS(Expert, Experts)
+  SAMENSPEL_CRUD_METHODS(Team, Teams)
+  SAMENSPEL_CRUD_METHODS(Challenge, Challenges)
+  SAMENSPEL_UNARY_METHOD(BatchCreateExperts)
+  SAMENSPEL_UNARY_METHOD(AddTeamMember)
+  SAMENSPEL_UNARY_METHOD(RemoveTeamMember)
 #undef SAMENSPEL_CRUD_METHODS
 #undef SAMENSPEL_UNARY_METHOD
 
@@ -129,6 +126,7 @@ class RegistryServiceImpl final : public internal::RegistryServiceBase {
                                   absl::string_view method,
                                   const google::protobuf::Message& request,
                                   const google::protobuf::Message* response,
+                                  grpc::ByteBuffer* out,
                                   std::function<absl::Status(const v1::Principal&)> call);
   // Without a worker, for calls that do not block (the Gets, CreateExpert):
   // authenticates the caller on gRPC's thread and runs `start` as that
@@ -142,14 +140,27 @@ class RegistryServiceImpl final : public internal::RegistryServiceBase {
   grpc::ServerUnaryReactor* ServeNow(
       grpc::CallbackServerContext* context, absl::string_view method,
       const google::protobuf::Message& request, const google::protobuf::Message* response,
-      std::function<void(const v1::Principal&, Finish)> start,
+      grpc::ByteBuffer* out, std::function<void(const v1::Principal&, Finish)> start,
       std::function<absl::Status(const v1::Principal&)> call);
   // Records the audit event of a call that ended with `status` (`who` is the
-  // caller, or why it was not authenticated) and finishes it.
+  // caller, or why it was not authenticated) and finishes it, with
+  // `response` serialized into `out` when it succeeded.
   void Complete(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
                 absl::string_view method, const google::protobuf::Message& request,
-                const google::protobuf::Message* response,
+                const google::protobuf::Message* response, grpc::ByteBuffer* out,
                 const absl::StatusOr<v1::Principal>& who, const absl::Status& status);
+  // The call's request, parsed from `in`, and its response, both new on the
+  // call's arena; or, when `in` is not a Request, the call finished with
+  // INVALID_ARGUMENT naming the field at fault (and nulls).
+  template <typename Request, typename Response>
+  struct Parsed {
+    Request* request = nullptr;
+    Response* response = nullptr;
+    grpc::ServerUnaryReactor* refused = nullptr;
+  };
+  template <typename Request, typename Response>
+  static Parsed<Request, Response> Parse(grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* in);
   void WorkLoop();
 
   Registry* const registry_;
@@ -164,8 +175,6 @@ class RegistryServiceImpl final : public internal::RegistryServiceBase {
   absl::CondVar work_ready_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> workers_;
-  internal::ArenaMessageAllocator<v1::ListExpertsRequest, v1::ListExpertsResponse>
-      list_experts_allocator_;
 };
 
 }  // namespace samenspel::registry

@@ -247,7 +247,7 @@ TEST_F(MatchingIntegrationTest, ASecondServiceOnATakenPortDoesNotStart) {
   absl::StatusOr<int> status = (*second)->Wait(absl::Seconds(20));
   ASSERT_TRUE(status.ok()) << status.status();  // it exited
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) != 0) << *status;
-  EXPECT_EQ(matching_->Health(), "SERVING");
+  EXPECT_TRUE(matching_->WaitForHealth("SERVING", absl::Seconds(10)));
 }
 
 // `--help` lists the service's flags (Abseil's default found none).
