@@ -4,8 +4,6 @@
 // catches up; health follows the first snapshot.
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,7 +18,6 @@
 #include "tests/support/redis_server.h"
 #include "tests/support/service_process.h"
 #include "tests/support/tcp_proxy.h"
-#include "tests/support/temp_dir.h"
 
 namespace samenspel::matching {
 namespace {
@@ -240,33 +237,25 @@ TEST_F(MatchingIntegrationTest, RegistryRestartMatchingReconnectsAndCatchesUp) {
 // A second matching service started on the port of a running one must not
 // start: with SO_REUSEPORT it would take part of the first one's callers.
 TEST_F(MatchingIntegrationTest, ASecondServiceOnATakenPortDoesNotStart) {
-  auto second = test_support::Subprocess::Start({SAMENSPEL_MATCHING_BINARY, "--insecure",
-                                                 "--registry=" + registry_->address(),
-                                                 "--listen=" + matching_->address()});
-  ASSERT_TRUE(second.ok()) << second.status();
-  absl::StatusOr<int> status = (*second)->Wait(absl::Seconds(20));
-  ASSERT_TRUE(status.ok()) << status.status();  // it exited
-  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) != 0) << *status;
+  absl::StatusOr<test_support::Finished> second = test_support::RunToEnd(
+      {SAMENSPEL_MATCHING_BINARY, "--insecure", "--registry=" + registry_->address(),
+       "--listen=" + matching_->address()},
+      absl::Seconds(20));
+  ASSERT_TRUE(second.ok()) << second.status();  // it exited
+  EXPECT_TRUE(second->Failed()) << second->wait_status;
   EXPECT_TRUE(matching_->WaitForHealth("SERVING", absl::Seconds(10)));
 }
 
 // `--help` lists the service's flags (Abseil's default found none).
 TEST(MatchingBinaryTest, HelpListsTheFlags) {
-  test_support::TempDir dir("matching-help");
-  test_support::SubprocessOptions options;
-  options.output_path = dir.File("help.txt");
-  auto help =
-      test_support::Subprocess::Start({SAMENSPEL_MATCHING_BINARY, "--help"}, options);
+  absl::StatusOr<test_support::Finished> help =
+      test_support::RunToEnd({SAMENSPEL_MATCHING_BINARY, "--help"}, absl::Seconds(20));
   ASSERT_TRUE(help.ok()) << help.status();
-  ASSERT_TRUE((*help)->Wait(absl::Seconds(20)).ok());
-  std::ifstream in(dir.File("help.txt"));
-  const std::string text((std::istreambuf_iterator<char>(in)),
-                         std::istreambuf_iterator<char>());
   for (const char* flag : {"--listen (", "--registry (", "--insecure (", "--tls_cert (",
                            "--admin_token_file ("}) {
-    EXPECT_THAT(text, ::testing::HasSubstr(flag));
+    EXPECT_THAT(help->output, ::testing::HasSubstr(flag));
   }
-  EXPECT_THAT(text, Not(::testing::HasSubstr("No flags matched")));
+  EXPECT_THAT(help->output, Not(::testing::HasSubstr("No flags matched")));
 }
 
 TEST_F(MatchingIntegrationTest, TwoReplicasGiveTheSameScoresToTheLastBit) {

@@ -2,8 +2,6 @@
 // gRPC: every RPC, every error path, persistence, the change feed through two
 // registry processes, and Redis outages.
 #include <atomic>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <memory>
 #include <set>
@@ -25,7 +23,6 @@
 #include "tests/support/redis_server.h"
 #include "tests/support/service_process.h"
 #include "tests/support/status_details.h"
-#include "tests/support/temp_dir.h"
 
 namespace samenspel::registry {
 namespace {
@@ -709,35 +706,27 @@ TEST_F(RegistryIntegrationTest, CallsBeyondTheWaitingLimitAreRefusedAtOnce) {
 
 // `--help` lists the registry's flags (Abseil's default found none).
 TEST(RegistryBinaryTest, HelpListsTheFlags) {
-  test_support::TempDir dir("registry-help");
-  test_support::SubprocessOptions options;
-  options.output_path = dir.File("help.txt");
-  auto help =
-      test_support::Subprocess::Start({SAMENSPEL_REGISTRY_BINARY, "--help"}, options);
+  absl::StatusOr<test_support::Finished> help =
+      test_support::RunToEnd({SAMENSPEL_REGISTRY_BINARY, "--help"}, absl::Seconds(20));
   ASSERT_TRUE(help.ok()) << help.status();
-  ASSERT_TRUE((*help)->Wait(absl::Seconds(20)).ok());
-  std::ifstream in(dir.File("help.txt"));
-  const std::string text((std::istreambuf_iterator<char>(in)),
-                         std::istreambuf_iterator<char>());
   for (const char* flag :
        {"--listen (", "--redis (", "--redis_password (", "--redis_db (", "--insecure (",
         "--tls_cert (", "--admin_token_file ("}) {
-    EXPECT_THAT(text, HasSubstr(flag));
+    EXPECT_THAT(help->output, HasSubstr(flag));
   }
-  EXPECT_THAT(text, Not(HasSubstr("No flags matched")));
+  EXPECT_THAT(help->output, Not(HasSubstr("No flags matched")));
 }
 
 // A second registry started on the port of a running one (an open
 // --insecure instance beside a secured one, say) must not start: with
 // SO_REUSEPORT it would take part of the first one's callers.
 TEST_F(RegistryIntegrationTest, ASecondRegistryOnATakenPortDoesNotStart) {
-  auto second = test_support::Subprocess::Start({SAMENSPEL_REGISTRY_BINARY, "--insecure",
-                                                 "--redis=" + redis_->address(),
-                                                 "--listen=" + registry_->address()});
-  ASSERT_TRUE(second.ok()) << second.status();
-  absl::StatusOr<int> status = (*second)->Wait(absl::Seconds(20));
-  ASSERT_TRUE(status.ok()) << status.status();  // it exited
-  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) != 0) << *status;
+  absl::StatusOr<test_support::Finished> second = test_support::RunToEnd(
+      {SAMENSPEL_REGISTRY_BINARY, "--insecure", "--redis=" + redis_->address(),
+       "--listen=" + registry_->address()},
+      absl::Seconds(20));
+  ASSERT_TRUE(second.ok()) << second.status();  // it exited
+  EXPECT_TRUE(second->Failed()) << second->wait_status;
   EXPECT_TRUE(registry_->WaitForHealth("SERVING", absl::Seconds(10)));
 }
 

@@ -12,10 +12,13 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "tests/support/temp_dir.h"
 
 namespace samenspel::test_support {
 namespace {
@@ -178,6 +181,23 @@ absl::StatusOr<int> Subprocess::Stop(absl::Duration grace) {
 absl::StatusOr<int> Subprocess::Kill() {
   if (absl::Status s = Signal(SIGKILL); !s.ok()) return s;
   return Wait(absl::Seconds(30));
+}
+
+absl::StatusOr<Finished> RunToEnd(std::vector<std::string> argv, absl::Duration timeout) {
+  TempDir dir("samenspel-run");
+  SubprocessOptions options;
+  options.output_path = dir.File("output");
+  absl::StatusOr<std::unique_ptr<Subprocess>> process =
+      Subprocess::Start(std::move(argv), options);
+  if (!process.ok()) return process.status();
+  absl::StatusOr<int> status = (*process)->Wait(timeout);
+  if (!status.ok()) return status.status();  // killed on destruction
+  Finished finished;
+  finished.wait_status = *status;
+  std::ifstream in(options.output_path);
+  finished.output.assign(std::istreambuf_iterator<char>(in),
+                         std::istreambuf_iterator<char>());
+  return finished;
 }
 
 }  // namespace samenspel::test_support

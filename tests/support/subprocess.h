@@ -12,6 +12,7 @@
 #define SAMENSPEL_TESTS_SUPPORT_SUBPROCESS_H_
 
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <memory>
 #include <optional>
@@ -86,6 +87,18 @@ class Subprocess {
   const pid_t pid_;
   std::optional<int> wait_status_;  // Set once reaped.
 };
+
+// How a program run to its end ended.
+struct Finished {
+  int wait_status = 0;  // as waitpid gives it (WIFEXITED etc.)
+  std::string output;   // its stdout and stderr
+  // Whether it exited by itself with a non-zero code.
+  bool Failed() const { return WIFEXITED(wait_status) && WEXITSTATUS(wait_status) != 0; }
+};
+// Runs `argv` until it exits; DEADLINE_EXCEEDED (and the program killed)
+// when it runs longer than `timeout`. For programs that should stop by
+// themselves: `--help`, a bad flag, a port already taken.
+absl::StatusOr<Finished> RunToEnd(std::vector<std::string> argv, absl::Duration timeout);
 
 }  // namespace samenspel::test_support
 
