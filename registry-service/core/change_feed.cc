@@ -16,6 +16,10 @@ bool SameChange(const StoredChange& a, const StoredChange& b) {
          absl::ToUnixMicros(a.commit_time) == absl::ToUnixMicros(b.commit_time);
 }
 
+// How long a read waits for a tail behind the store before it reads the
+// store itself (see Read).
+constexpr absl::Duration kCatchUpWait = absl::Milliseconds(100);
+
 }  // namespace
 
 // The tail starts at rest: the first Read wakes it.
@@ -216,8 +220,9 @@ absl::StatusOr<std::vector<StoredChange>> ChangeFeed::Read(int64_t after_revisio
   if (cached_up_to >= 0) {
     // An expert deleted after the tail's last read (the store erased its
     // changes, the tail has not heard of it yet) must not be served from
-    // the cache with its data: when the store is past the tail, the store,
-    // which has erased them, answers instead.
+    // the cache with its data. When the store is past the tail, the tail
+    // gets a moment to catch up (and redact what the cache holds); failing
+    // that, the store, which has erased them, answers.
     const bool personal = std::any_of(
         cached.begin(), cached.end(),
         [](const StoredChange& c) { return c.kind == Kind::kExpert && !c.data.empty(); });
@@ -225,6 +230,20 @@ absl::StatusOr<std::vector<StoredChange>> ChangeFeed::Read(int64_t after_revisio
     absl::StatusOr<int64_t> current = store_->CurrentRevision();
     if (!current.ok()) return current.status();
     if (*current <= cached_up_to) return cached;
+    {
+      absl::MutexLock lock(&mu_);
+      auto caught_up = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || tail_revision_ >= *current;
+      };
+      if (mu_.AwaitWithTimeout(absl::Condition(&caught_up), kCatchUpWait) && !stopping_) {
+        const int64_t first = tail_revision_ - static_cast<int64_t>(cache_.size()) + 1;
+        if (!cache_.empty() && after_revision + 1 >= first) {
+          auto begin = cache_.begin() + (after_revision + 1 - first);
+          auto end = begin + std::min<int64_t>(max, cache_.end() - begin);
+          return std::vector<StoredChange>(begin, end);
+        }
+      }
+    }
     return store_->ReadChanges(after_revision, max, absl::ZeroDuration());
   }
   absl::StatusOr<int64_t> current = store_->CurrentRevision();
