@@ -1,10 +1,13 @@
 // The gRPC adapter of the registry: proto in, one Registry call, proto out,
 // absl::Status mapped once by ToGrpcStatus. No domain rules live here.
 //
-// The unary methods use gRPC's callback API: a call costs no thread of
-// gRPC's own while it waits; its Registry call (which blocks on Redis) runs on
-// one of `workers` threads of the service. WatchChanges, a long-lived stream,
-// keeps the synchronous API (a gRPC thread per stream).
+// The unary methods use gRPC's callback API, raw: each parses its request
+// itself (a request that does not parse is INVALID_ARGUMENT naming the
+// field) onto the arena of the call's context (the server must use
+// NewCallContextAllocator()). A call costs no thread of gRPC's own while it
+// waits; its Registry call (which blocks on Redis) runs on one of `workers`
+// threads of the service. WatchChanges, a long-lived stream, keeps the
+// synchronous API (a gRPC thread per stream).
 #ifndef SAMENSPEL_REGISTRY_SERVER_REGISTRY_SERVICE_IMPL_H_
 #define SAMENSPEL_REGISTRY_SERVER_REGISTRY_SERVICE_IMPL_H_
 
