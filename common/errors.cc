@@ -10,6 +10,13 @@ void FieldViolations::Add(std::string field, std::string description) {
   violations_.emplace_back(std::move(field), std::move(description));
 }
 
+void FieldViolations::AddFrom(const absl::Status& status) {
+  const auto payload = status.GetPayload("type.googleapis.com/google.rpc.BadRequest");
+  google::rpc::BadRequest detail;
+  if (!payload || !detail.ParseFromString(std::string(*payload))) return;
+  for (const auto& fv : detail.field_violations()) Add(fv.field(), fv.description());
+}
+
 absl::Status FieldViolations::ToStatus() const {
   if (violations_.empty()) return absl::OkStatus();
   google::rpc::BadRequest detail;

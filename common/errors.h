@@ -31,6 +31,9 @@ inline constexpr absl::string_view kErrorDomain = "samenspel.overheid.nl";
 class FieldViolations {
  public:
   void Add(std::string field, std::string description);
+  // Adds those of `status`'s BadRequest detail (none without one): to
+  // gather the violations of several checks into one error.
+  void AddFrom(const absl::Status& status);
   bool empty() const { return violations_.empty(); }
   size_t size() const { return violations_.size(); }
   const std::vector<std::pair<std::string, std::string>>& violations() const {

@@ -16,7 +16,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/errors.h"
-#include "google/rpc/error_details.pb.h"
 #include "matching-service/core/score_scan.h"
 #include "registry-service/core/names.h"
 #include "registry-service/core/validation.h"
@@ -1356,27 +1355,15 @@ class Ranking {
   std::vector<GroupPlan> groups_;
 };
 
-// Adds the field violations of `status` (OK, or INVALID_ARGUMENT from one
-// of the registry's checks) to `v`.
-void AddViolations(const absl::Status& status, FieldViolations& v) {
-  if (status.ok()) return;
-  google::rpc::BadRequest detail;
-  if (auto payload = status.GetPayload("type.googleapis.com/google.rpc.BadRequest")) {
-    detail.ParseFromString(std::string(*payload));
-  }
-  for (const auto& fv : detail.field_violations()) v.Add(fv.field(), fv.description());
-}
-
 // Adds to `v` what is wrong with the form of `ref`: a name that cannot name
 // a challenge (as the registry checks names), an inline challenge beyond
 // the registry's limits or without any text, or neither given.
 void ValidateRef(const v1::ChallengeRef& ref, FieldViolations& v) {
   switch (ref.challenge_case()) {
     case v1::ChallengeRef::kName:
-      AddViolations(
+      v.AddFrom(
           registry::ParseName(registry::Kind::kChallenge, ref.name(), "challenge.name")
-              .status(),
-          v);
+              .status());
       return;
     case v1::ChallengeRef::kInline: {
       const Challenge& c = ref.inline_();
@@ -1421,11 +1408,10 @@ void ValidateFilters(const v1::MatchFilters& filters, FieldViolations& v) {
   } else {
     // A malformed name would exclude nobody, silently.
     for (int i = 0; i < filters.exclude_organisations_size(); ++i) {
-      AddViolations(registry::ParseName(
-                        registry::Kind::kOrganisation, filters.exclude_organisations(i),
-                        absl::StrCat("filters.exclude_organisations[", i, "]"))
-                        .status(),
-                    v);
+      v.AddFrom(registry::ParseName(
+                    registry::Kind::kOrganisation, filters.exclude_organisations(i),
+                    absl::StrCat("filters.exclude_organisations[", i, "]"))
+                    .status());
     }
   }
   if (filters.min_available_hours() < 0 ||

@@ -23,7 +23,6 @@
 #include "common/status_macros.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "google/protobuf/util/time_util.h"
-#include "google/rpc/error_details.pb.h"
 #include "openssl/sha.h"
 #include "registry-service/core/names.h"
 #include "registry-service/core/page_token.h"
@@ -1022,13 +1021,7 @@ absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
                             prefix + ".expert_id", req);
       if (absl::IsInvalidArgument(e.status())) {
         // Gather every bad item's fields, so an import can report them all.
-        google::rpc::BadRequest detail;
-        if (auto payload =
-                e.status().GetPayload("type.googleapis.com/google.rpc.BadRequest")) {
-          detail.ParseFromString(std::string(*payload));
-        }
-        for (const auto& fv : detail.field_violations())
-          v.Add(fv.field(), fv.description());
+        v.AddFrom(e.status());
         continue;
       }
       SAMENSPEL_RETURN_IF_ERROR(e.status());
