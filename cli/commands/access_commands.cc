@@ -138,6 +138,14 @@ nlohmann::ordered_json JsonArray(const std::vector<Item>& items) {
   return array;
 }
 
+// A token as JSON, with the state the table shows (active, expired,
+// revoked), which a script would otherwise work out from the times.
+nlohmann::ordered_json TokenJson(const v1::AccessToken& token, absl::Time now) {
+  nlohmann::ordered_json json = ToJson(token);
+  json["state"] = TokenState(token, now);
+  return json;
+}
+
 // tokens create
 
 struct CreateTokenState {
@@ -181,10 +189,12 @@ absl::Status CreateToken(CommandContext& context, AccessClient& client,
   SAMENSPEL_ASSIGN_OR_RETURN(v1::CreateAccessTokenResponse response,
                              client.Call(&Stub::CreateAccessToken, request));
   const v1::AccessToken& created = response.access_token();
+  nlohmann::ordered_json document = ToJson(response);
+  document["accessToken"] = TokenJson(created, now);
   if (secret_file == nullptr) {
     context.output().Document(
-        ToJson(response), DescribeMessage(created, {{"state", TokenState(created, now)},
-                                                    {"secret", response.secret()}}));
+        document, DescribeMessage(created, {{"state", TokenState(created, now)},
+                                            {"secret", response.secret()}}));
     std::cerr << "samenspel: store the secret now (in the agency's secret store): it is "
                  "not shown again\n";
     return absl::OkStatus();
@@ -197,7 +207,6 @@ absl::Status CreateToken(CommandContext& context, AccessClient& client,
                      written.message(), "). The secret is lost: revoke the token (",
                      "samenspel tokens revoke ", created.name(), ") and create another"));
   }
-  nlohmann::ordered_json document = ToJson(response);
   document.erase("secret");
   document["secretFile"] = secret_file->path();
   context.output().Document(document, DescribeToken(created, now));
@@ -285,7 +294,10 @@ void AddTokensList(CLI::App& group, CommandContext& context) {
               },
               [](v1::ListAccessTokensResponse& r) { return r.mutable_access_tokens(); },
               tokens));
-      context.output().Document(JsonArray(tokens), TokenTable(tokens, absl::Now()));
+      const absl::Time now = absl::Now();
+      nlohmann::ordered_json array = nlohmann::ordered_json::array();
+      for (const v1::AccessToken& token : tokens) array.push_back(TokenJson(token, now));
+      context.output().Document(array, TokenTable(tokens, now));
       SayMoreFollow("tokens", next);
       return absl::OkStatus();
     });
@@ -309,7 +321,8 @@ void AddTokensRevoke(CLI::App& group, CommandContext& context) {
       request.set_name(AccessTokenName(*name));
       SAMENSPEL_ASSIGN_OR_RETURN(v1::AccessToken token,
                                  client.Call(&Stub::RevokeAccessToken, request));
-      context.output().Document(ToJson(token), DescribeToken(token, absl::Now()));
+      const absl::Time now = absl::Now();
+      context.output().Document(TokenJson(token, now), DescribeToken(token, now));
       return absl::OkStatus();
     });
   });

@@ -366,6 +366,7 @@ TEST_F(AccessCommandsTest, CreateSendsTheTokenAndPrintsTheSecretOnce) {
   EXPECT_EQ(json["accessToken"]["name"], "accessTokens/t1");
   EXPECT_EQ(json["accessToken"]["role"], "ROLE_EDITOR");
   EXPECT_EQ(json["accessToken"]["creator"], "bootstrap-admin");
+  EXPECT_EQ(json["accessToken"]["state"], "active");
   EXPECT_EQ(json["secret"], "geheim-t1");
   ASSERT_EQ(fake().calls().size(), 1u);
   EXPECT_EQ(fake().calls()[0].authorization, absl::StrCat("Bearer ", kAdminSecret));
@@ -480,6 +481,7 @@ TEST_F(AccessCommandsTest, ListPagesLikeTheOtherListCommands) {
   ASSERT_TRUE(all.is_array());
   EXPECT_EQ(all.size(), 5u);
   EXPECT_EQ(all[4]["name"], "accessTokens/a4");
+  EXPECT_EQ(all[4]["state"], "active");  // as the table says it
 
   const Json bzk = RunJson({"tokens", "list", "--organisation", "bzk"});
   EXPECT_EQ(bzk.size(), 3u);
@@ -492,7 +494,8 @@ TEST_F(AccessCommandsTest, RevokeTakesTheIdOrTheName) {
   CliResult r = Run(0, {"tokens", "revoke", "7f3a9c"});
   EXPECT_THAT(r.out, HasSubstr("revoked"));
   EXPECT_THAT(r.out, HasSubstr("revoke_time"));
-  Run(0, {"tokens", "revoke", "accessTokens/7f3a9c", "-o", "json"});
+  const Json revoked = RunJson({"tokens", "revoke", "accessTokens/7f3a9c"});
+  EXPECT_EQ(revoked["state"], "revoked");
   EXPECT_EQ(fake().revokes(),
             (std::vector<std::string>{"accessTokens/7f3a9c", "accessTokens/7f3a9c"}));
 
