@@ -159,6 +159,15 @@ absl::StatusOr<std::optional<StoredChange>> ChangeFeed::StoredChangeAt(int64_t r
   return std::move(changes->front());
 }
 
+std::optional<std::vector<StoredChange>> ChangeFeed::FromWindow(int64_t after_revision,
+                                                                int max) {
+  const int64_t first = tail_revision_ - static_cast<int64_t>(cache_.size()) + 1;
+  if (cache_.empty() || after_revision + 1 < first) return std::nullopt;
+  auto begin = cache_.begin() + (after_revision + 1 - first);
+  auto end = begin + std::min<int64_t>(max, cache_.end() - begin);
+  return std::vector<StoredChange>(begin, end);
+}
+
 bool ChangeFeed::Tailing() {
   absl::MutexLock lock(&mu_);
   return !resting_;
@@ -207,14 +216,10 @@ absl::StatusOr<std::vector<StoredChange>> ChangeFeed::Read(int64_t after_revisio
       // Ahead of this replica's tail: maybe just lag behind Redis, maybe a
       // revision this registry never had (data restored from an older
       // backup). The store decides, below, without the lock.
-    } else {
-      const int64_t first = tail_revision_ - static_cast<int64_t>(cache_.size()) + 1;
-      if (!cache_.empty() && after_revision + 1 >= first) {
-        auto begin = cache_.begin() + (after_revision + 1 - first);
-        auto end = begin + std::min<int64_t>(max, cache_.end() - begin);
-        cached.assign(begin, end);
-        cached_up_to = tail_revision_;
-      }
+    } else if (std::optional<std::vector<StoredChange>> in_window =
+                   FromWindow(after_revision, max)) {
+      cached = *std::move(in_window);
+      cached_up_to = tail_revision_;
     }
   }
   if (cached_up_to >= 0) {
@@ -236,11 +241,9 @@ absl::StatusOr<std::vector<StoredChange>> ChangeFeed::Read(int64_t after_revisio
         return stopping_ || tail_revision_ >= *current;
       };
       if (mu_.AwaitWithTimeout(absl::Condition(&caught_up), kCatchUpWait) && !stopping_) {
-        const int64_t first = tail_revision_ - static_cast<int64_t>(cache_.size()) + 1;
-        if (!cache_.empty() && after_revision + 1 >= first) {
-          auto begin = cache_.begin() + (after_revision + 1 - first);
-          auto end = begin + std::min<int64_t>(max, cache_.end() - begin);
-          return std::vector<StoredChange>(begin, end);
+        if (std::optional<std::vector<StoredChange>> in_window =
+                FromWindow(after_revision, max)) {
+          return *std::move(in_window);
         }
       }
     }

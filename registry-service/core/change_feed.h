@@ -66,6 +66,11 @@ class ChangeFeed {
 
  private:
   void TailLoop();
+  // Up to `max` changes after `after_revision` from the in-memory window;
+  // none when the window does not reach back that far (or is empty).
+  // REQUIRES: tail_revision_ > after_revision.
+  std::optional<std::vector<StoredChange>> FromWindow(int64_t after_revision, int max)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Store* const store_;
   const ChangeFeedOptions options_;
