@@ -1,5 +1,7 @@
 #include "common/errors.h"
 
+#include <algorithm>
+
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "google/rpc/error_details.pb.h"
@@ -15,6 +17,11 @@ void FieldViolations::AddFrom(const absl::Status& status) {
   google::rpc::BadRequest detail;
   if (!payload || !detail.ParseFromString(std::string(*payload))) return;
   for (const auto& fv : detail.field_violations()) Add(fv.field(), fv.description());
+}
+
+bool FieldViolations::Names(absl::string_view field) const {
+  return std::any_of(violations_.begin(), violations_.end(),
+                     [&](const auto& v) { return v.first == field; });
 }
 
 absl::Status FieldViolations::ToStatus() const {

@@ -35,6 +35,8 @@ class FieldViolations {
   // gather the violations of several checks into one error.
   void AddFrom(const absl::Status& status);
   bool empty() const { return violations_.empty(); }
+  // Whether a violation names `field`.
+  bool Names(absl::string_view field) const;
   size_t size() const { return violations_.size(); }
   const std::vector<std::pair<std::string, std::string>>& violations() const {
     return violations_;

@@ -447,6 +447,49 @@ class ResourceOps {
     return r;
   }
 
+  // `v`'s violations of `r` (a create when `old` is null, else an update of
+  // `old`) and the records `r` refers to that do not exist, so the caller
+  // can fix everything in one round.
+  absl::Status Invalid(
+      const FieldViolations& v, Reads& reads, const R* old, R r, absl::string_view prefix,
+      const std::function<std::string(const std::string&)>& request_field = nullptr) {
+    FieldViolations all = v;
+    if constexpr (!std::is_same_v<R, v1::Organisation>) {  // it refers to nothing
+      CommitRequest unsent;
+      all.AddFrom(T::Prepare(reads, old, r, prefix, unsent));
+      RenameReferenceFields(unsent, request_field);
+      return MissingReferences(unsent, all.ToStatus());
+    }
+    return all.ToStatus();
+  }
+
+  // Renames the request fields that `req`'s kExists preconditions name.
+  static void RenameReferenceFields(
+      CommitRequest& req, const std::function<std::string(const std::string&)>& rename) {
+    if (!rename) return;
+    for (Precondition& p : req.preconditions) {
+      if (p.type == Precondition::Type::kExists)
+        p.field_or_reason = rename(p.field_or_reason);
+    }
+  }
+
+  // `failure` (of `req`'s commit, or of validation before it) with every
+  // record that `req`'s kExists preconditions name and that does not exist:
+  // a commit stops at the first. Read after the fact, so only for the
+  // message; the commit's own check is what counts.
+  absl::Status MissingReferences(const CommitRequest& req, absl::Status failure) {
+    if (!absl::IsInvalidArgument(failure)) return failure;
+    FieldViolations v;
+    v.AddFrom(failure);
+    for (const Precondition& p : req.preconditions) {
+      if (p.type != Precondition::Type::kExists || v.Names(p.field_or_reason)) continue;
+      if (absl::IsNotFound(store_->Get(p.kind, p.id).status())) {
+        v.AddFrom(p.FailureStatus());
+      }
+    }
+    return v.empty() ? failure : v.ToStatus();
+  }
+
   // What a create answers once its commit (not a replay) returned `result`.
   static R Created(R r, const CommitResult& result) {
     r.set_revision(result.revisions.front());
@@ -467,7 +510,7 @@ class ResourceOps {
       v.Add(id_field, "must match [a-z0-9][a-z0-9-]{0,62}");
     }
     T::Validate(input, prefix, v);
-    SAMENSPEL_RETURN_IF_ERROR(v.ToStatus());
+    if (!v.empty()) return Invalid(v, reads_, nullptr, input, prefix);
     const std::string id = id_in.empty() ? GenerateId() : std::string(id_in);
     R r = input;
     // Fields this registry does not know would bypass every limit and be
@@ -488,7 +531,7 @@ class ResourceOps {
       SAMENSPEL_ASSIGN_OR_RETURN(R r, PlanCreate(input, id, request_id, req));
       absl::StatusOr<CommitResult> result = store_->Commit(req);
       if (RetryAfterChangedRead(result.status())) continue;
-      SAMENSPEL_RETURN_IF_ERROR(result.status());
+      SAMENSPEL_RETURN_IF_ERROR(MissingReferences(req, result.status()));
       if (result->replayed)
         return Get(ResourceName(T::kKind, result->request_result), "name");
       return Created(std::move(r), *result);
@@ -588,16 +631,10 @@ class ResourceOps {
       *next.mutable_update_time() = ToProto(req.commit_time);
       FieldViolations v;
       T::Validate(next, prefix, v);
-      SAMENSPEL_RETURN_IF_ERROR(v.ToStatus());
       Reads fresh(store_);  // a retry must not see stale organisations
+      if (!v.empty()) return Invalid(v, fresh, &current, next, prefix, request_field);
       SAMENSPEL_RETURN_IF_ERROR(T::Prepare(fresh, &current, next, prefix, req));
-      if (request_field) {
-        for (Precondition& p : req.preconditions) {
-          if (p.type == Precondition::Type::kExists) {
-            p.field_or_reason = request_field(p.field_or_reason);
-          }
-        }
-      }
+      RenameReferenceFields(req, request_field);
       // Last, after what Prepare rewrote with it (an organisation's experts):
       // the revision it answers with then covers the whole commit, so a
       // client's MatchExperts with that min_revision sees all of it.
@@ -608,7 +645,7 @@ class ResourceOps {
           attempt < options_.max_write_attempts) {
         continue;
       }
-      SAMENSPEL_RETURN_IF_ERROR(result.status());
+      SAMENSPEL_RETURN_IF_ERROR(MissingReferences(req, result.status()));
       next.set_revision(result->revisions.back());
       next.set_etag(Registry::Etag(next.revision()));
       return next;
@@ -1106,6 +1143,14 @@ absl::StatusOr<v1::TaskTeam> Registry::AddTeamMember(const v1::AddTeamMemberRequ
                                                      const v1::Principal& caller) {
   FieldViolations v;
   ValidateTeamMember(r.member(), "member", v);
+  if (!v.empty() && !v.Names("member.expert")) {
+    // Whether the expert exists too, so the caller can fix everything at once.
+    const Precondition exists =
+        Precondition::Exists(Kind::kExpert, IdOf(r.member().expert()), "member.expert");
+    if (absl::IsNotFound(store_->Get(exists.kind, exists.id).status())) {
+      v.AddFrom(exists.FailureStatus());
+    }
+  }
   SAMENSPEL_RETURN_IF_ERROR(v.ToStatus());
   std::string added;  // the new member's field in the team
   return ResourceOps<v1::TaskTeam>(*this, caller)

@@ -274,6 +274,22 @@ TEST_F(RegistryIntegrationTest, ErrorPathsCarryCodesAndDetails) {
   s = Call<v1::Expert>(*stub_, &Stub::CreateExpert, ExpertRequest("bob", "nowhere"))
           .status();
   EXPECT_THAT(BadFields(s), ElementsAre("expert.organisation"));
+  // Every one of them, with the other bad fields (Redis stops at the first).
+  v1::CreateTeamRequest team;
+  team.mutable_team()->set_display_name("Woondeal");
+  team.mutable_team()->set_owner_organisation("organisations/nowhere");
+  team.mutable_team()->add_members()->set_expert("experts/nobody");
+  team.mutable_team()->add_members()->set_expert(anna.name());
+  team.mutable_team()->add_members()->set_expert("experts/noone");
+  s = Call<v1::TaskTeam>(*stub_, &Stub::CreateTeam, team).status();
+  EXPECT_THAT(BadFields(s),
+              ElementsAre("team.owner_organisation", "team.members[0].expert",
+                          "team.members[2].expert"));
+  team.mutable_team()->mutable_members(1)->set_hours_per_week(-1);
+  s = Call<v1::TaskTeam>(*stub_, &Stub::CreateTeam, team).status();
+  EXPECT_THAT(BadFields(s),
+              ElementsAre("team.members[1].hours_per_week", "team.owner_organisation",
+                          "team.members[0].expert", "team.members[2].expert"));
 
   // ALREADY_EXISTS.
   s = Call<v1::Expert>(*stub_, &Stub::CreateExpert, ExpertRequest("anna", "gm0344"))

@@ -19,6 +19,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
+using ::testing::UnorderedElementsAre;
 
 class RegistryTest : public ::testing::Test {
  protected:
@@ -179,7 +180,7 @@ TEST_F(RegistryTest, CreateExpertAsyncAnswersAsCreateExpertDoes) {
   v1::CreateExpertRequest bad = ExpertRequest("Anna!", "nowhere");
   bad.mutable_expert()->clear_display_name();
   EXPECT_THAT(BadFields(create_async(bad).status()),
-              ElementsAre("expert_id", "expert.display_name"));
+              ElementsAre("expert_id", "expert.display_name", "expert.organisation"));
 
   MakeOrg("pv27", type::v1::GOVERNMENT_LAYER_PROVINCIAL);
   v1::CreateExpertRequest req = ExpertRequest("anna", "pv27");
@@ -497,6 +498,61 @@ TEST_F(RegistryTest, TeamMembersMustExist) {
   req.mutable_team()->add_members()->set_expert("experts/ghost");
   auto s = registry_.CreateTeam(req).status();
   EXPECT_THAT(BadFields(s), ElementsAre("team.members[1].expert"));
+}
+
+// Issue #2: INVALID_ARGUMENT names each bad field, references that do not
+// exist included, so a caller fixes everything in one round.
+TEST_F(RegistryTest, EveryMissingReferenceIsNamedAtOnce) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  MakeExpert("anna", "gm0363");
+  v1::CreateTeamRequest req;
+  req.set_team_id("t");
+  v1::TaskTeam& team = *req.mutable_team();
+  team.set_display_name("T");
+  team.set_owner_organisation("organisations/nergens");
+  team.add_members()->set_expert("experts/ghost1");
+  team.add_members()->set_expert("experts/anna");
+  team.add_members()->set_expert("experts/ghost2");
+  EXPECT_THAT(BadFields(registry_.CreateTeam(req).status()),
+              ElementsAre("team.owner_organisation", "team.members[0].expert",
+                          "team.members[2].expert"));
+  // With a field error too.
+  team.set_owner_organisation("organisations/gm0363");
+  team.mutable_members(1)->set_hours_per_week(-2);
+  EXPECT_THAT(BadFields(registry_.CreateTeam(req).status()),
+              ElementsAre("team.members[1].hours_per_week", "team.members[0].expert",
+                          "team.members[2].expert"));
+  // A malformed name is named once, for its form.
+  team.mutable_members(0)->set_expert("ghost1");
+  EXPECT_THAT(
+      BadFields(registry_.CreateTeam(req).status()),
+      UnorderedElementsAre("team.members[0].expert", "team.members[1].hours_per_week",
+                           "team.members[2].expert"));
+  // An expert with a field error and an organisation that does not exist.
+  v1::CreateExpertRequest expert;
+  expert.mutable_expert()->set_display_name("");
+  expert.mutable_expert()->set_organisation("organisations/nergens");
+  EXPECT_THAT(BadFields(registry_.CreateExpert(expert).status()),
+              UnorderedElementsAre("expert.display_name", "expert.organisation"));
+  // An update and a new member likewise.
+  team.mutable_members(0)->set_expert("experts/anna");
+  team.mutable_members()->DeleteSubrange(1, 2);
+  ASSERT_TRUE(registry_.CreateTeam(req).ok());
+  v1::UpdateTeamRequest update;
+  *update.mutable_team() = team;
+  update.mutable_team()->set_name("teams/t");
+  update.mutable_team()->set_display_name("");
+  update.mutable_team()->add_members()->set_expert("experts/ghost");
+  update.mutable_update_mask()->add_paths("display_name");
+  update.mutable_update_mask()->add_paths("members");
+  EXPECT_THAT(BadFields(registry_.UpdateTeam(update).status()),
+              UnorderedElementsAre("team.display_name", "team.members[1].expert"));
+  v1::AddTeamMemberRequest add;
+  add.set_team("teams/t");
+  add.mutable_member()->set_expert("experts/ghost");
+  add.mutable_member()->set_hours_per_week(-1);
+  EXPECT_THAT(BadFields(registry_.AddTeamMember(add).status()),
+              UnorderedElementsAre("member.hours_per_week", "member.expert"));
 }
 
 TEST_F(RegistryTest, AddAndRemoveTeamMember) {
