@@ -22,7 +22,9 @@ std::shared_ptr<grpc::Channel> CreateChannelWithBearer(
 
 // Whether a gRPC target (host:port, [v6]:port, dns:///host:port, ipv4:...,
 // unix:path) stays on this machine: a bearer token may go there in
-// plaintext, and nowhere else without TLS.
+// plaintext, and nowhere else without TLS. Only "localhost" and addresses in
+// 127.0.0.0/8 or ::1 count: names are not resolved, so "127.x.example" is
+// not this machine, nor is a list of addresses with one elsewhere.
 bool IsLoopbackTarget(absl::string_view target);
 
 }  // namespace samenspel
