@@ -1,11 +1,13 @@
 #include "common/registry_authenticator.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "absl/strings/str_cat.h"
 #include "common/call_credentials.h"
 #include "common/errors.h"
 #include "common/grpc_status.h"
+#include "common/status_macros.h"
 #include "grpcpp/client_context.h"
 #include "openssl/sha.h"
 
@@ -57,6 +59,46 @@ absl::StatusOr<v1::Principal> RegistryAuthenticator::Lookup(
   return principal;
 }
 
+absl::Status RegistryAuthenticator::CheckOwnCredential() {
+  grpc::ClientContext ctx;
+  Prepare(ctx);
+  v1::Principal self;
+  const grpc::Status s =
+      access_->GetCallerIdentity(&ctx, v1::GetCallerIdentityRequest(), &self);
+  if (s.ok()) return absl::OkStatus();
+  if (s.error_code() != grpc::StatusCode::UNAUTHENTICATED) {
+    return RegistryUnavailable("GetCallerIdentity", s);
+  }
+  Warn(absl::StrCat("the registry refused this service's own credential (",
+                    s.error_message(), "): give it a valid admin token"));
+  return absl::UnavailableError(
+      "this service cannot check credentials now: the registry refused the service's "
+      "own credential (a matter for its operator, not the caller's)");
+}
+
+absl::Status RegistryAuthenticator::RegistryUnavailable(absl::string_view method,
+                                                        const grpc::Status& s) {
+  // The details (addresses among them) go to the log, not to callers who
+  // may not even have presented a valid credential.
+  Warn(absl::StrCat(
+      "registry ", method, ": ",
+      absl::StatusCodeToString(static_cast<absl::StatusCode>(s.error_code())), ": ",
+      s.error_message()));
+  return absl::UnavailableError(
+      "this service cannot check credentials now: the registry did not answer; retry");
+}
+
+void RegistryAuthenticator::Warn(const std::string& message) {
+  // At most one line a second: every caller's call may fail the same way.
+  const absl::Time now = absl::Now();
+  {
+    absl::MutexLock lock(&mu_);
+    if (now - last_warning_ < absl::Seconds(1)) return;
+    last_warning_ = now;
+  }
+  std::fprintf(stderr, "samenspel: checking credentials: %s\n", message.c_str());
+}
+
 absl::StatusOr<v1::Principal> RegistryAuthenticator::Authenticate(
     const grpc::ServerContextBase& context) {
   absl::StatusOr<std::optional<std::string>> bearer = BearerSecret(context);
@@ -71,9 +113,13 @@ absl::StatusOr<v1::Principal> RegistryAuthenticator::Authenticate(
       v1::Principal principal;
       grpc::Status s = access_->IntrospectAccessToken(&ctx, req, &principal);
       if (s.ok()) return principal;
-      if (s.error_code() == grpc::StatusCode::UNAUTHENTICATED) return FromGrpcStatus(s);
-      return absl::UnavailableError(
-          absl::StrCat("cannot check the token with the registry: ", s.error_message()));
+      if (s.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
+        // The registry says the same when it refuses this service's own
+        // credential: that is not the caller's fault, nor to be cached.
+        SAMENSPEL_RETURN_IF_ERROR(CheckOwnCredential());
+        return FromGrpcStatus(s);
+      }
+      return RegistryUnavailable("IntrospectAccessToken", s);
     });
   }
   absl::StatusOr<std::optional<std::string>> oin = ClientCertificateOin(context);
@@ -92,10 +138,11 @@ absl::StatusOr<v1::Principal> RegistryAuthenticator::Authenticate(
     req.set_page_size(2);
     v1::ListOrganisationsResponse resp;
     grpc::Status s = registry_->ListOrganisations(&ctx, req, &resp);
-    if (!s.ok()) {
-      return absl::UnavailableError(absl::StrCat(
-          "cannot look up the certificate's OIN in the registry: ", s.error_message()));
+    if (s.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+        s.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+      SAMENSPEL_RETURN_IF_ERROR(CheckOwnCredential());
     }
+    if (!s.ok()) return RegistryUnavailable("ListOrganisations", s);
     if (resp.organisations_size() != 1) {
       return Unauthenticated(
           absl::StrCat("the client certificate's OIN ", o,

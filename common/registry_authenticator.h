@@ -64,6 +64,13 @@ class RegistryAuthenticator {
       const std::string& key,
       const std::function<absl::StatusOr<registry::v1::Principal>()>& ask);
   void Prepare(grpc::ClientContext& context) const;
+  // OK when the registry accepts this service's own credential; else
+  // UNAVAILABLE (logged), for the caller's credential was not the problem.
+  absl::Status CheckOwnCredential();
+  // UNAVAILABLE for a failed call to the registry's `method`, logged with
+  // its details; callers are not told the registry's address.
+  absl::Status RegistryUnavailable(absl::string_view method, const grpc::Status& s);
+  void Warn(const std::string& message);
 
   const std::unique_ptr<registry::v1::AccessService::Stub> access_;
   const std::unique_ptr<registry::v1::RegistryService::Stub> registry_;
@@ -72,6 +79,7 @@ class RegistryAuthenticator {
 
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Cached> cache_ ABSL_GUARDED_BY(mu_);
+  absl::Time last_warning_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
 }  // namespace samenspel

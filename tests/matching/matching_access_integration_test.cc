@@ -176,6 +176,40 @@ TEST_F(MatchingAccessTest, ARegistryTokenAloneClosesTheService) {
   EXPECT_THAT(*reader, Contains("experts/private-a"));
 }
 
+// When the registry refuses the service's own token, callers are not told
+// that theirs is bad (and to get a new one): the service cannot check
+// credentials now, UNAVAILABLE, without the registry's address.
+TEST_F(MatchingAccessTest, ItsOwnTokenRevokedIsNotTheCallersFault) {
+  const int64_t rev = CreateExpert("open-a", "org-a", /*consent=*/true);
+  const std::string own_token = IssueToken("org-a", rv1::ROLE_ADMIN);
+  const std::string token_file = dir_.File("own-token");
+  std::ofstream(token_file) << own_token << "\n";
+  auto matching = ServiceProcess::Start(
+      SAMENSPEL_MATCHING_BINARY,
+      {"--insecure", "--registry=" + registry_->address(),
+       "--registry_token_file=" + token_file, "--token_cache_ttl=100ms"});
+  ASSERT_TRUE(matching.ok()) << matching.status();
+  ASSERT_TRUE((*matching)->WaitForHealth("SERVING", absl::Seconds(20)));
+  matching_stub_ = v1::MatchingService::NewStub((*matching)->Channel());
+  const std::string reader = IssueToken("org-a", rv1::ROLE_READER);
+  ASSERT_TRUE(Match(reader, rev).ok());
+
+  rv1::GetCallerIdentityRequest who;
+  auto principal = Call<rv1::Principal>(
+      *access_stub_, &rv1::AccessService::Stub::GetCallerIdentity, who, own_token);
+  ASSERT_TRUE(principal.ok()) << principal.status();
+  rv1::RevokeAccessTokenRequest revoke;
+  revoke.set_name(principal->subject());
+  ASSERT_TRUE(Call<rv1::AccessToken>(*access_stub_,
+                                     &rv1::AccessService::Stub::RevokeAccessToken, revoke,
+                                     kAdminToken)
+                  .ok());
+  absl::SleepFor(absl::Milliseconds(300));  // past the token cache
+  const absl::Status s = Match(reader, rev).status();
+  EXPECT_TRUE(absl::IsUnavailable(s)) << s;
+  EXPECT_THAT(s.message(), Not(::testing::HasSubstr(registry_->address())));
+}
+
 TEST_F(MatchingAccessTest, CallersAuthenticateAndConsentFollowsTheirOrganisation) {
   CreateExpert("open-a", "org-a", /*consent=*/true);
   const int64_t rev = CreateExpert("private-a", "org-a", /*consent=*/false);
