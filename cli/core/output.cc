@@ -132,7 +132,11 @@ nlohmann::ordered_json ToJson(const Message& message) {
   std::string text;
   google::protobuf::util::JsonPrintOptions options;
   options.always_print_primitive_fields = true;
-  (void)google::protobuf::util::MessageToJsonString(message, &text, options);
+  if (!google::protobuf::util::MessageToJsonString(message, &text, options).ok()) {
+    // Only a value JSON cannot show (a timestamp out of range) fails: the
+    // message is shown as text rather than not at all.
+    return nlohmann::ordered_json{{"unprintable", message.ShortDebugString()}};
+  }
   return nlohmann::ordered_json::parse(text);
 }
 

@@ -15,6 +15,7 @@
 #include "registry-service/core/access_policy.h"
 #include "registry-service/core/names.h"
 #include "registry-service/core/page_token.h"
+#include "registry-service/core/validation.h"
 
 namespace samenspel::registry {
 namespace {
@@ -201,6 +202,8 @@ absl::StatusOr<v1::CreateAccessTokenResponse> AccessControl::CreateToken(
   }
   if (!in.has_expire_time()) {
     v.Add("access_token.expire_time", "required: tokens do not live forever");
+  } else if (!IsValidTimestamp(in.expire_time())) {
+    v.Add("access_token.expire_time", std::string(kInvalidTimestamp));
   } else if (FromProto(in.expire_time()) <= now) {
     v.Add("access_token.expire_time", "must be in the future");
   } else if (FromProto(in.expire_time()) > now + options_.max_token_lifetime) {
@@ -291,7 +294,15 @@ absl::StatusOr<v1::Principal> AccessControl::Introspect(
 absl::StatusOr<v1::ListAuditEventsResponse> AccessControl::ListAudit(
     const v1::Principal& caller, const v1::ListAuditEventsRequest& request) {
   SAMENSPEL_RETURN_IF_ERROR(RequireAdmin(caller, "read the audit log"));
-  if (request.page_size() < 0) return InvalidField("page_size", "must not be negative");
+  FieldViolations v;
+  if (request.page_size() < 0) v.Add("page_size", "must not be negative");
+  if (request.has_start_time() && !IsValidTimestamp(request.start_time())) {
+    v.Add("start_time", std::string(kInvalidTimestamp));
+  }
+  if (request.has_end_time() && !IsValidTimestamp(request.end_time())) {
+    v.Add("end_time", std::string(kInvalidTimestamp));
+  }
+  SAMENSPEL_RETURN_IF_ERROR(v.ToStatus());
   const int page_size = PageSize(request.page_size());
   const bool has_start = request.has_start_time();
   const bool has_end = request.has_end_time();

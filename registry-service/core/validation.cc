@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/utf8.h"
+#include "google/protobuf/util/time_util.h"
 #include "registry-service/core/names.h"
 
 namespace samenspel::registry {
@@ -163,6 +164,13 @@ bool IsValidEmail(absl::string_view email) {
     return false;
   }
   return true;
+}
+
+bool IsValidTimestamp(const google::protobuf::Timestamp& t) {
+  using google::protobuf::util::TimeUtil;
+  return t.seconds() >= TimeUtil::kTimestampMinSeconds &&
+         t.seconds() <= TimeUtil::kTimestampMaxSeconds && t.nanos() >= 0 &&
+         t.nanos() <= 999999999;
 }
 
 void ValidateOrganisation(const v1::Organisation& o, absl::string_view prefix,

@@ -15,6 +15,7 @@
 
 #include "absl/strings/string_view.h"
 #include "common/errors.h"
+#include "google/protobuf/timestamp.pb.h"
 #include "samenspel/registry/v1/resources.pb.h"
 
 namespace samenspel::registry {
@@ -38,6 +39,11 @@ inline constexpr absl::string_view kRegionCodeRule =
     "digits (water board) or NL";
 // True for a plausible e-mail address (local@domain.tld, at most 254 bytes).
 bool IsValidEmail(absl::string_view email);
+// True for a Timestamp in google.protobuf's range: years 1 to 9999, nanos
+// 0 to 999,999,999 (what JSON and RFC 3339 can show).
+bool IsValidTimestamp(const google::protobuf::Timestamp& t);
+inline constexpr absl::string_view kInvalidTimestamp =
+    "not a valid timestamp: seconds within years 1 to 9999, nanos 0 to 999,999,999";
 
 void ValidateOrganisation(const v1::Organisation& o, absl::string_view prefix,
                           FieldViolations& v);

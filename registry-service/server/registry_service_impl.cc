@@ -12,6 +12,7 @@
 #include "common/grpc_status.h"
 #include "common/message_errors.h"
 #include "google/protobuf/util/time_util.h"
+#include "registry-service/core/validation.h"
 #include "registry-service/server/audit_events.h"
 
 namespace samenspel::registry {
@@ -340,9 +341,14 @@ grpc::Status RegistryServiceImpl::WatchChanges(grpc::ServerContext* ctx,
     event.set_peer(ctx->peer());
     audit_->Record(std::move(event));
   }
-  if (request->after_revision() < 0) {
-    return ToGrpcStatus(InvalidField("after_revision", "must not be negative"));
+  FieldViolations invalid;
+  if (request->after_revision() < 0)
+    invalid.Add("after_revision", "must not be negative");
+  if (request->has_after_commit_time() &&
+      !IsValidTimestamp(request->after_commit_time())) {
+    invalid.Add("after_commit_time", std::string(kInvalidTimestamp));
   }
+  if (!invalid.empty()) return ToGrpcStatus(invalid.ToStatus());
   int64_t after = request->after_revision();
   if (request->has_after_commit_time() && after > 0) {
     // Is the change the caller saw at `after` still the feed's?

@@ -39,6 +39,13 @@ TEST(OutputTest, JsonIsTheCanonicalMappingWithDefaults) {
   EXPECT_EQ(json.begin().key(), "name");        // Proto field order.
 }
 
+TEST(OutputTest, AMessageJsonCannotShowIsShownAsText) {
+  v1::Expert e = Jan();
+  e.mutable_create_time()->set_nanos(2000000000);  // out of range
+  const nlohmann::ordered_json json = ToJson(e);
+  EXPECT_THAT(json["unprintable"].get<std::string>(), HasSubstr("Jan de Vri"));
+}
+
 TEST(OutputTest, ListsAreOneJsonArray) {
   std::ostringstream out;
   Output output(OutputFormat::kJson, out);

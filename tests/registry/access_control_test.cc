@@ -15,10 +15,13 @@
 #include "registry-service/core/access_store.h"
 #include "registry-service/core/memory_store.h"
 #include "samenspel/registry/v1/resources.pb.h"
+#include "tests/support/status_details.h"
 
 namespace samenspel::registry {
 namespace {
 
+using ::samenspel::test_support::BadFields;
+using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 
 class AccessControlListTest : public ::testing::Test {
@@ -157,6 +160,16 @@ TEST(AccessControlRevocationTest, AVerificationOverlappingARevocationIsNotCached
   create.mutable_access_token()->set_organisation("organisations/a");
   create.mutable_access_token()->mutable_expire_time()->set_seconds(
       absl::ToUnixSeconds(absl::Now() + absl::Hours(1)));
+  // A timestamp out of range is refused, not stored (a CLI could not show it).
+  v1::CreateAccessTokenRequest bad = create;
+  bad.mutable_access_token()->mutable_expire_time()->set_nanos(2000000000);
+  EXPECT_THAT(BadFields(control.CreateToken(admin, bad).status()),
+              ElementsAre("access_token.expire_time"));
+  v1::ListAuditEventsRequest audit;
+  audit.mutable_start_time()->set_nanos(-1);
+  audit.mutable_end_time()->set_seconds(int64_t{1} << 62);
+  EXPECT_THAT(BadFields(control.ListAudit(admin, audit).status()),
+              ElementsAre("start_time", "end_time"));
   absl::StatusOr<v1::CreateAccessTokenResponse> issued =
       control.CreateToken(admin, create);
   ASSERT_TRUE(issued.ok()) << issued.status();

@@ -476,6 +476,10 @@ TEST_F(RegistryIntegrationTest, WatchFromAChangeThatIsNotTheFeedsIsOutOfRange) {
   EXPECT_EQ(rewritten.status().code(), absl::StatusCode::kOutOfRange)
       << rewritten.status();
   EXPECT_EQ(Reason(rewritten.status()), "FEED_REWRITTEN");
+  // A time no Timestamp can hold is the caller's error, not a rewritten feed.
+  other.set_nanos(-5);
+  absl::StatusOr<std::string> invalid = watch(other);
+  EXPECT_THAT(BadFields(invalid.status()), ElementsAre("after_commit_time"));
 }
 
 TEST_F(RegistryIntegrationTest, DataSurvivesRegistryRestartAndRedisKill9) {
