@@ -65,6 +65,29 @@ std::string ReasonOf(const absl::Status& status) {
   return info.reason();
 }
 
+absl::Status WithOwner(absl::Status status, absl::string_view resource_name,
+                       absl::string_view owner) {
+  if (status.ok()) return status;
+  constexpr absl::string_view kUrl = "type.googleapis.com/google.rpc.ResourceInfo";
+  google::rpc::ResourceInfo info;
+  if (const auto payload = status.GetPayload(kUrl))
+    info.ParseFromString(std::string(*payload));
+  if (info.resource_name().empty()) {
+    info.set_resource_name(std::string(resource_name));
+    info.set_resource_type(std::string(resource_name.substr(0, resource_name.find('/'))));
+  }
+  info.set_owner(std::string(owner));
+  AttachDetail(status, info);
+  return status;
+}
+
+std::string OwnerOf(const absl::Status& status) {
+  const auto payload = status.GetPayload("type.googleapis.com/google.rpc.ResourceInfo");
+  google::rpc::ResourceInfo info;
+  if (!payload || !info.ParseFromString(std::string(*payload))) return "";
+  return info.owner();
+}
+
 absl::Status InvalidField(std::string field, std::string description) {
   FieldViolations v;
   v.Add(std::move(field), std::move(description));

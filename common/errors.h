@@ -55,6 +55,15 @@ absl::Status WithReason(absl::Status status, absl::string_view reason);
 // The reason of `status`'s ErrorInfo, or "" without one.
 std::string ReasonOf(const absl::Status& status);
 
+// `status` (not OK) with a google.rpc.ResourceInfo naming the resource it
+// concerns and that resource's owner (an organisation's name), kept in its
+// ResourceInfo if it has one: for the audit log, and for callers to see whose
+// resource it was.
+absl::Status WithOwner(absl::Status status, absl::string_view resource_name,
+                       absl::string_view owner);
+// The owner in `status`'s ResourceInfo, or "".
+std::string OwnerOf(const absl::Status& status);
+
 // Common errors with details.
 absl::Status InvalidField(std::string field, std::string description);
 absl::Status NotFoundError(absl::string_view resource_name);

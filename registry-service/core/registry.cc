@@ -607,49 +607,64 @@ class ResourceOps {
       absl::string_view name, absl::string_view name_field, absl::string_view etag,
       Edit edit, std::function<std::string(const std::string&)> request_field = nullptr) {
     SAMENSPEL_ASSIGN_OR_RETURN(std::string id, ParseName(T::kKind, name, name_field));
-    const std::string prefix(T::kField);
     for (int attempt = 1;; ++attempt) {
       SAMENSPEL_ASSIGN_OR_RETURN(StoredRecord rec, store_->Get(T::kKind, id));
       SAMENSPEL_ASSIGN_OR_RETURN(R current, Decode<R>(rec));
-      SAMENSPEL_RETURN_IF_ERROR(
-          CheckWrite(caller_, T::kKind, T::Owner(current), T::Owner(current)));
-      if (!etag.empty() && !Registry::EtagMatches(etag, current.etag())) {
-        return EtagMismatchError(current.name());
-      }
-      CommitRequest req;
-      req.commit_time = options_.clock();
-      R next = current;
-      SAMENSPEL_RETURN_IF_ERROR(edit(next));
-      next.DiscardUnknownFields();
-      next.set_name(current.name());
-      SAMENSPEL_RETURN_IF_ERROR(
-          CheckWrite(caller_, T::kKind, T::Owner(current), T::Owner(next)));
-      if constexpr (std::is_same_v<R, v1::Organisation>) {
-        SAMENSPEL_RETURN_IF_ERROR(CheckOinChange(caller_, current.oin(), next.oin()));
-      }
-      *next.mutable_create_time() = current.create_time();
-      *next.mutable_update_time() = ToProto(req.commit_time);
-      FieldViolations v;
-      T::Validate(next, prefix, v);
-      Reads fresh(store_);  // a retry must not see stale organisations
-      if (!v.empty()) return Invalid(v, fresh, &current, next, prefix, request_field);
-      SAMENSPEL_RETURN_IF_ERROR(T::Prepare(fresh, &current, next, prefix, req));
-      RenameReferenceFields(req, request_field);
-      // Last, after what Prepare rewrote with it (an organisation's experts):
-      // the revision it answers with then covers the whole commit, so a
-      // client's MatchExperts with that min_revision sees all of it.
-      req.mutations.push_back(
-          MakeMutation(Mutation::Op::kUpdate, id, rec.revision, next));
-      absl::StatusOr<CommitResult> result = store_->Commit(req);
-      if (absl::IsAborted(result.status()) && etag.empty() &&
-          attempt < options_.max_write_attempts) {
+      bool changed_meanwhile = false;
+      absl::StatusOr<R> next =
+          ModifyRecord(current, rec, etag, edit, request_field, changed_meanwhile);
+      if (changed_meanwhile && etag.empty() && attempt < options_.max_write_attempts) {
         continue;
       }
-      SAMENSPEL_RETURN_IF_ERROR(MissingReferences(req, result.status()));
-      next.set_revision(result->revisions.back());
-      next.set_etag(Registry::Etag(next.revision()));
+      // A refusal names whose resource it was (for the audit log too).
+      if (!next.ok()) return WithOwner(next.status(), current.name(), T::Owner(current));
       return next;
     }
+  }
+
+  // One try of Modify on `current`, stored as `rec`; `changed_meanwhile` when
+  // its commit failed because the record changed since it was read.
+  template <typename Edit>
+  absl::StatusOr<R> ModifyRecord(
+      const R& current, const StoredRecord& rec, absl::string_view etag, Edit& edit,
+      const std::function<std::string(const std::string&)>& request_field,
+      bool& changed_meanwhile) {
+    const std::string prefix(T::kField);
+    SAMENSPEL_RETURN_IF_ERROR(
+        CheckWrite(caller_, T::kKind, T::Owner(current), T::Owner(current)));
+    if (!etag.empty() && !Registry::EtagMatches(etag, current.etag())) {
+      return EtagMismatchError(current.name());
+    }
+    CommitRequest req;
+    req.commit_time = options_.clock();
+    R next = current;
+    SAMENSPEL_RETURN_IF_ERROR(edit(next));
+    next.DiscardUnknownFields();
+    next.set_name(current.name());
+    SAMENSPEL_RETURN_IF_ERROR(
+        CheckWrite(caller_, T::kKind, T::Owner(current), T::Owner(next)));
+    if constexpr (std::is_same_v<R, v1::Organisation>) {
+      SAMENSPEL_RETURN_IF_ERROR(CheckOinChange(caller_, current.oin(), next.oin()));
+    }
+    *next.mutable_create_time() = current.create_time();
+    *next.mutable_update_time() = ToProto(req.commit_time);
+    FieldViolations v;
+    T::Validate(next, prefix, v);
+    Reads fresh(store_);  // a retry must not see stale organisations
+    if (!v.empty()) return Invalid(v, fresh, &current, next, prefix, request_field);
+    SAMENSPEL_RETURN_IF_ERROR(T::Prepare(fresh, &current, next, prefix, req));
+    RenameReferenceFields(req, request_field);
+    // Last, after what Prepare rewrote with it (an organisation's experts):
+    // the revision it answers with then covers the whole commit, so a
+    // client's MatchExperts with that min_revision sees all of it.
+    req.mutations.push_back(
+        MakeMutation(Mutation::Op::kUpdate, IdOf(current.name()), rec.revision, next));
+    absl::StatusOr<CommitResult> result = store_->Commit(req);
+    changed_meanwhile = absl::IsAborted(result.status());
+    SAMENSPEL_RETURN_IF_ERROR(MissingReferences(req, result.status()));
+    next.set_revision(result->revisions.back());
+    next.set_etag(Registry::Etag(next.revision()));
+    return next;
   }
 
   absl::StatusOr<R> Update(const R& patch, const FieldMask& mask) {
@@ -694,31 +709,41 @@ class ResourceOps {
                   });
   }
 
-  absl::Status Delete(absl::string_view name, absl::string_view etag) {
+  // The deleted resource as it was (as the caller may see it).
+  absl::StatusOr<R> Delete(absl::string_view name, absl::string_view etag) {
     SAMENSPEL_ASSIGN_OR_RETURN(std::string id, ParseName(T::kKind, name, "name"));
     for (int attempt = 1;; ++attempt) {
       SAMENSPEL_ASSIGN_OR_RETURN(StoredRecord rec, store_->Get(T::kKind, id));
       SAMENSPEL_ASSIGN_OR_RETURN(R current, Decode<R>(rec));
-      SAMENSPEL_RETURN_IF_ERROR(CheckWrite(caller_, T::kKind, T::Owner(current), ""));
-      if (!etag.empty() && !Registry::EtagMatches(etag, current.etag())) {
-        return EtagMismatchError(current.name());
-      }
-      CommitRequest req;
-      req.commit_time = options_.clock();
-      Mutation m;
-      m.op = Mutation::Op::kDelete;
-      m.kind = T::kKind;
-      m.id = id;
-      m.expected_revision = rec.revision;
-      req.mutations.push_back(std::move(m));
-      SAMENSPEL_RETURN_IF_ERROR(T::OnDelete(store_, current, req));
-      absl::StatusOr<CommitResult> result = store_->Commit(req);
-      if (absl::IsAborted(result.status()) && etag.empty() &&
-          attempt < options_.max_write_attempts) {
+      bool changed_meanwhile = false;
+      const absl::Status deleted = DeleteRecord(current, rec, etag, changed_meanwhile);
+      if (changed_meanwhile && etag.empty() && attempt < options_.max_write_attempts) {
         continue;
       }
-      return result.status();
+      if (!deleted.ok()) return WithOwner(deleted, current.name(), T::Owner(current));
+      return Present(caller_, std::move(rec));
     }
+  }
+
+  // One try of Delete (see ModifyRecord).
+  absl::Status DeleteRecord(const R& current, const StoredRecord& rec,
+                            absl::string_view etag, bool& changed_meanwhile) {
+    SAMENSPEL_RETURN_IF_ERROR(CheckWrite(caller_, T::kKind, T::Owner(current), ""));
+    if (!etag.empty() && !Registry::EtagMatches(etag, current.etag())) {
+      return EtagMismatchError(current.name());
+    }
+    CommitRequest req;
+    req.commit_time = options_.clock();
+    Mutation m;
+    m.op = Mutation::Op::kDelete;
+    m.kind = T::kKind;
+    m.id = rec.id;
+    m.expected_revision = rec.revision;
+    req.mutations.push_back(std::move(m));
+    SAMENSPEL_RETURN_IF_ERROR(T::OnDelete(store_, current, req));
+    const absl::Status committed = store_->Commit(req).status();
+    changed_meanwhile = absl::IsAborted(committed);
+    return committed;
   }
 
   // One page of resources with every entry of `filters`; the first filter is
@@ -915,8 +940,8 @@ absl::StatusOr<v1::Organisation> Registry::UpdateOrganisation(
   return ResourceOps<v1::Organisation>(*this, caller)
       .Update(r.organisation(), r.update_mask());
 }
-absl::Status Registry::DeleteOrganisation(const v1::DeleteOrganisationRequest& r,
-                                          const v1::Principal& caller) {
+absl::StatusOr<v1::Organisation> Registry::DeleteOrganisation(
+    const v1::DeleteOrganisationRequest& r, const v1::Principal& caller) {
   return ResourceOps<v1::Organisation>(*this, caller).Delete(r.name(), r.etag());
 }
 
@@ -1012,8 +1037,8 @@ absl::StatusOr<v1::Expert> Registry::UpdateExpert(const v1::UpdateExpertRequest&
                                                   const v1::Principal& caller) {
   return ResourceOps<v1::Expert>(*this, caller).Update(r.expert(), r.update_mask());
 }
-absl::Status Registry::DeleteExpert(const v1::DeleteExpertRequest& r,
-                                    const v1::Principal& caller) {
+absl::StatusOr<v1::Expert> Registry::DeleteExpert(const v1::DeleteExpertRequest& r,
+                                                  const v1::Principal& caller) {
   return ResourceOps<v1::Expert>(*this, caller).Delete(r.name(), r.etag());
 }
 
@@ -1134,8 +1159,8 @@ absl::StatusOr<v1::TaskTeam> Registry::UpdateTeam(const v1::UpdateTeamRequest& r
                                                   const v1::Principal& caller) {
   return ResourceOps<v1::TaskTeam>(*this, caller).Update(r.team(), r.update_mask());
 }
-absl::Status Registry::DeleteTeam(const v1::DeleteTeamRequest& r,
-                                  const v1::Principal& caller) {
+absl::StatusOr<v1::TaskTeam> Registry::DeleteTeam(const v1::DeleteTeamRequest& r,
+                                                  const v1::Principal& caller) {
   return ResourceOps<v1::TaskTeam>(*this, caller).Delete(r.name(), r.etag());
 }
 
@@ -1226,8 +1251,8 @@ absl::StatusOr<v1::Challenge> Registry::UpdateChallenge(
     const v1::UpdateChallengeRequest& r, const v1::Principal& caller) {
   return ResourceOps<v1::Challenge>(*this, caller).Update(r.challenge(), r.update_mask());
 }
-absl::Status Registry::DeleteChallenge(const v1::DeleteChallengeRequest& r,
-                                       const v1::Principal& caller) {
+absl::StatusOr<v1::Challenge> Registry::DeleteChallenge(
+    const v1::DeleteChallengeRequest& r, const v1::Principal& caller) {
   return ResourceOps<v1::Challenge>(*this, caller).Delete(r.name(), r.etag());
 }
 

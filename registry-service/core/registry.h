@@ -67,7 +67,10 @@ class ResourceOps;
 
 class Registry {
  public:
-  // `store` must outlive the registry.
+  // `store` must outlive the registry. The Delete methods answer the
+  // deleted resource as it was (as the caller may see it): the RPC answers
+  // Empty, the audit log records whose it was. Errors about a stored
+  // resource carry a ResourceInfo with its owner (WithOwner).
   Registry(Store* store, RegistryOptions options);
   ~Registry();
 
@@ -83,8 +86,9 @@ class Registry {
   absl::StatusOr<v1::Organisation> UpdateOrganisation(
       const v1::UpdateOrganisationRequest& r,
       const v1::Principal& caller = SystemPrincipal());
-  absl::Status DeleteOrganisation(const v1::DeleteOrganisationRequest& r,
-                                  const v1::Principal& caller = SystemPrincipal());
+  absl::StatusOr<v1::Organisation> DeleteOrganisation(
+      const v1::DeleteOrganisationRequest& r,
+      const v1::Principal& caller = SystemPrincipal());
 
   absl::StatusOr<v1::Expert> CreateExpert(
       const v1::CreateExpertRequest& r, const v1::Principal& caller = SystemPrincipal());
@@ -99,8 +103,8 @@ class Registry {
                                v1::ListExpertsResponse* response);
   absl::StatusOr<v1::Expert> UpdateExpert(
       const v1::UpdateExpertRequest& r, const v1::Principal& caller = SystemPrincipal());
-  absl::Status DeleteExpert(const v1::DeleteExpertRequest& r,
-                            const v1::Principal& caller = SystemPrincipal());
+  absl::StatusOr<v1::Expert> DeleteExpert(
+      const v1::DeleteExpertRequest& r, const v1::Principal& caller = SystemPrincipal());
   // All or nothing. A retry with the same request_ids (every request must
   // carry one for the batch to be idempotent) returns the first result.
   absl::StatusOr<v1::BatchCreateExpertsResponse> BatchCreateExperts(
@@ -115,8 +119,8 @@ class Registry {
       const v1::ListTeamsRequest& r, const v1::Principal& caller = SystemPrincipal());
   absl::StatusOr<v1::TaskTeam> UpdateTeam(
       const v1::UpdateTeamRequest& r, const v1::Principal& caller = SystemPrincipal());
-  absl::Status DeleteTeam(const v1::DeleteTeamRequest& r,
-                          const v1::Principal& caller = SystemPrincipal());
+  absl::StatusOr<v1::TaskTeam> DeleteTeam(
+      const v1::DeleteTeamRequest& r, const v1::Principal& caller = SystemPrincipal());
   // ALREADY_EXISTS when the expert is a member already.
   absl::StatusOr<v1::TaskTeam> AddTeamMember(
       const v1::AddTeamMemberRequest& r, const v1::Principal& caller = SystemPrincipal());
@@ -136,8 +140,9 @@ class Registry {
   absl::StatusOr<v1::Challenge> UpdateChallenge(
       const v1::UpdateChallengeRequest& r,
       const v1::Principal& caller = SystemPrincipal());
-  absl::Status DeleteChallenge(const v1::DeleteChallengeRequest& r,
-                               const v1::Principal& caller = SystemPrincipal());
+  absl::StatusOr<v1::Challenge> DeleteChallenge(
+      const v1::DeleteChallengeRequest& r,
+      const v1::Principal& caller = SystemPrincipal());
 
   // The Get methods through the store's asynchronous calls: `done` receives
   // what the blocking method would return, possibly on another thread

@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/errors.h"
 #include "google/protobuf/util/time_util.h"
 #include "samenspel/registry/v1/resources.pb.h"
 
@@ -60,7 +61,8 @@ struct Shape {
         organisation(StringFieldOf(d, "organisation")),
         owner_organisation(StringFieldOf(d, "owner_organisation")),
         is_resource(d->FindFieldByName("name") != nullptr &&
-                    d->FindFieldByName("etag") != nullptr) {
+                    (d->FindFieldByName("etag") != nullptr ||
+                     d == v1::AccessToken::descriptor())) {
     for (int i = 0; i < d->field_count(); ++i) {
       if (d->field(i)->type() == FieldDescriptor::TYPE_MESSAGE) {
         messages.push_back(d->field(i));
@@ -71,7 +73,7 @@ struct Shape {
   const FieldDescriptor* team;
   const FieldDescriptor* organisation;
   const FieldDescriptor* owner_organisation;
-  // A resource: has a name and an etag.
+  // A resource: has a name and an etag; or an access token.
   bool is_resource;
   std::vector<const FieldDescriptor*> messages;
 };
@@ -153,6 +155,8 @@ std::optional<v1::AuditEvent> AuditEventFor(const grpc::ServerContextBase& conte
     const Shape& shape = ShapeOf(request.GetDescriptor());
     names.AddResource(StringField(request, shape.name));
     names.AddResource(StringField(request, shape.team));
+    // A refused or failed write on a stored resource: whose it is.
+    names.AddOrganisation(OwnerOf(status));
   }
   *event.mutable_time() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(
       absl::ToUnixMillis(absl::Now()));

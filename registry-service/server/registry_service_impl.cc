@@ -27,8 +27,20 @@ absl::Status Reply(absl::StatusOr<Response> result, Response* out) {
   return absl::OkStatus();
 }
 
-absl::Status Reply(const absl::Status& status, google::protobuf::Empty*) {
-  return status;
+// A Delete's result: the RPC answers Empty, and the audit log records the
+// deleted resource's name and owner (not its personal data: not returned).
+template <typename R>
+absl::Status Deleted(absl::StatusOr<R> result, grpc::CallbackServerContext* context) {
+  if (!result.ok()) return result.status();
+  auto* call = static_cast<internal::CallContext*>(context);  // see Parse
+  R* deleted = call->New<R>();
+  *deleted = *std::move(result);
+  if constexpr (std::is_same_v<R, v1::Expert>) {
+    deleted->clear_email();
+    deleted->clear_bio();
+  }
+  call->set_audited(deleted);
+  return absl::OkStatus();
 }
 
 class CallContextAllocator final : public grpc::ContextAllocator {
@@ -194,8 +206,11 @@ void RegistryServiceImpl::Complete(
   if (audit_ != nullptr) {
     const v1::Principal& principal =
         who.ok() ? *who : MakePrincipal("unauthenticated", "", v1::ROLE_UNSPECIFIED);
+    const google::protobuf::Message* audited =
+        static_cast<internal::CallContext*>(context)->audited();
     if (auto event = AuditEventFor(*context, kService, method, principal, request,
-                                   status.ok() ? response : nullptr, status)) {
+                                   status.ok() ? (audited ? audited : response) : nullptr,
+                                   status)) {
       audit_->Record(*std::move(event));
     }
   }
@@ -288,15 +303,28 @@ grpc::ServerUnaryReactor* RegistryServiceImpl::CreateExpert(
         });                                                                           \
   }
 
+#define SAMENSPEL_DELETE(K)                                                     \
+  grpc::ServerUnaryReactor* RegistryServiceImpl::Delete##K(                     \
+      grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* in,             \
+      grpc::ByteBuffer* out) {                                                  \
+    auto [request, response, refused] =                                         \
+        Parse<v1::Delete##K##Request, google::protobuf::Empty>(ctx, in);        \
+    if (refused != nullptr) return refused;                                     \
+    return Serve(ctx, "Delete" #K, *request, response, out,                     \
+                 [this, ctx, request = request](const v1::Principal& caller) {  \
+                   return Deleted(registry_->Delete##K(*request, caller), ctx); \
+                 });                                                            \
+  }
+
 #define SAMENSPEL_CRUD(K, R, Plural)                                                   \
   SAMENSPEL_UNARY(Create##K, v1::Create##K##Request, R)                                \
   SAMENSPEL_UNARY(List##Plural, v1::List##Plural##Request, v1::List##Plural##Response) \
   SAMENSPEL_UNARY(Update##K, v1::Update##K##Request, R)                                \
-  SAMENSPEL_UNARY(Delete##K, v1::Delete##K##Request, google::protobuf::Empty)
+  SAMENSPEL_DELETE(K)
 
 SAMENSPEL_CRUD(Organisation, v1::Organisation, Organisations)
 SAMENSPEL_UNARY(UpdateExpert, v1::UpdateExpertRequest, v1::Expert)
-SAMENSPEL_UNARY(DeleteExpert, v1::DeleteExpertRequest, google::protobuf::Empty)
+SAMENSPEL_DELETE(Expert)
 SAMENSPEL_CRUD(Team, v1::TaskTeam, Teams)
 SAMENSPEL_CRUD(Challenge, v1::Challenge, Challenges)
 SAMENSPEL_UNARY(BatchCreateExperts, v1::BatchCreateExpertsRequest,
@@ -305,6 +333,7 @@ SAMENSPEL_UNARY(AddTeamMember, v1::AddTeamMemberRequest, v1::TaskTeam)
 SAMENSPEL_UNARY(RemoveTeamMember, v1::RemoveTeamMemberRequest, v1::TaskTeam)
 
 #undef SAMENSPEL_CRUD
+#undef SAMENSPEL_DELETE
 
 // ListExperts: the experts are parsed straight into the response, on the
 // call's arena (CallContext).

@@ -68,12 +68,17 @@ class CallContext final : public grpc::CallbackServerContext {
   T* New() {
     return google::protobuf::Arena::CreateMessage<T>(&arena_);
   }
+  // What the audit log records of a call that succeeded, when that is not
+  // its response (a Delete's: the deleted resource; its response is Empty).
+  const google::protobuf::Message* audited() const { return audited_; }
+  void set_audited(const google::protobuf::Message* m) { audited_ = m; }
 
  private:
   static google::protobuf::ArenaOptions Options(char* initial_block, size_t size);
   // Small requests and responses fit without a heap block.
   alignas(8) char initial_block_[2048];
   google::protobuf::Arena arena_;
+  const google::protobuf::Message* audited_ = nullptr;
 };
 }  // namespace internal
 

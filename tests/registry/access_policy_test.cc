@@ -168,21 +168,21 @@ std::vector<WriteCase> WriteCases() {
        [=](Registry& r, const v1::Principal& p, const std::string& org, int) {
          v1::DeleteChallengeRequest req;
          req.set_name("challenges/challenge-" + suffix(org));
-         return r.DeleteChallenge(req, p);
+         return r.DeleteChallenge(req, p).status();
        },
        true},
       {"DeleteTeam",
        [=](Registry& r, const v1::Principal& p, const std::string& org, int) {
          v1::DeleteTeamRequest req;
          req.set_name("teams/team-" + suffix(org));
-         return r.DeleteTeam(req, p);
+         return r.DeleteTeam(req, p).status();
        },
        true},
       {"DeleteExpert",
        [=](Registry& r, const v1::Principal& p, const std::string& org, int) {
          v1::DeleteExpertRequest req;
          req.set_name("experts/exp-" + suffix(org));
-         return r.DeleteExpert(req, p);
+         return r.DeleteExpert(req, p).status();
        },
        true},
   };

@@ -582,6 +582,49 @@ TEST_F(RegistryAccessTest, PersonalDataIsRedactedAndItsReadsAudited) {
   ASSERT_TRUE(events.ok() && events->audit_events_size() == 1);
   EXPECT_EQ(events->audit_events(0).code(), "PERMISSION_DENIED");
   EXPECT_THAT(events->audit_events(0).resources(), Contains("experts/exp-b"));
+  // With whose expert it was, though the request did not say.
+  EXPECT_THAT(events->audit_events(0).organisations(), Contains("organisations/org-b"));
+}
+
+// An organisation finds in the audit log what was done to its data: deletes
+// (whose request and response name no organisation) and refused attempts,
+// and the tokens issued for it.
+TEST_F(RegistryAccessTest, TheAuditLogNamesTheOrganisationsConcerned) {
+  v1::DeleteTeamRequest del_team;
+  del_team.set_name("teams/team-b");
+  EXPECT_EQ(Call<google::protobuf::Empty>(*stub_, &Stub::DeleteTeam, del_team, editor_a_)
+                .status()
+                .code(),
+            absl::StatusCode::kPermissionDenied);
+  v1::DeleteExpertRequest del_expert;
+  del_expert.set_name("experts/exp-b");
+  ASSERT_TRUE(
+      Call<google::protobuf::Empty>(*stub_, &Stub::DeleteExpert, del_expert, kAdminToken)
+          .ok());
+  IssueToken("org-b", v1::ROLE_READER);
+
+  v1::ListAuditEventsRequest req;
+  req.set_organisation("organisations/org-b");
+  req.set_page_size(100);
+  std::vector<std::string> seen;
+  const absl::Time limit = absl::Now() + absl::Seconds(10);
+  for (;;) {  // written asynchronously: poll
+    auto events = Call<v1::ListAuditEventsResponse>(
+        *access_, &AccessStub::ListAuditEvents, req, kAdminToken);
+    ASSERT_TRUE(events.ok()) << events.status();
+    seen.clear();
+    for (const v1::AuditEvent& e : events->audit_events()) {
+      seen.push_back(absl::StrCat(e.method().substr(e.method().find('/') + 1), " ",
+                                  e.code(), " ",
+                                  e.resources_size() ? e.resources(0) : ""));
+    }
+    if (seen.size() >= 3 || absl::Now() > limit) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_THAT(seen, Contains("DeleteTeam PERMISSION_DENIED teams/team-b"));
+  EXPECT_THAT(seen, Contains("DeleteExpert OK experts/exp-b"));
+  EXPECT_THAT(seen,
+              Contains(::testing::StartsWith("CreateAccessToken OK accessTokens/")));
 }
 
 TEST_F(RegistryAccessTest, RateLimitPerPrincipal) {

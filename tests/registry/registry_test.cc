@@ -422,7 +422,7 @@ TEST_F(RegistryTest, StaleEtagIsAborted) {
   v1::DeleteExpertRequest del;
   del.set_name(e.name());
   del.set_etag(e.etag());
-  EXPECT_EQ(registry_.DeleteExpert(del).code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(registry_.DeleteExpert(del).status().code(), absl::StatusCode::kAborted);
   del.set_etag(first->etag());
   EXPECT_TRUE(registry_.DeleteExpert(del).ok());
 }
@@ -455,14 +455,15 @@ TEST_F(RegistryTest, DeletingOrganisationWithExpertsIsFailedPrecondition) {
   MakeExpert("anna", "gm0363");
   v1::DeleteOrganisationRequest del;
   del.set_name("organisations/gm0363");
-  auto s = registry_.DeleteOrganisation(del);
+  auto s = registry_.DeleteOrganisation(del).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(s.message()), HasSubstr("still has experts"));
   v1::DeleteExpertRequest del_expert;
   del_expert.set_name("experts/anna");
   ASSERT_TRUE(registry_.DeleteExpert(del_expert).ok());
   EXPECT_TRUE(registry_.DeleteOrganisation(del).ok());
-  EXPECT_EQ(registry_.DeleteOrganisation(del).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(registry_.DeleteOrganisation(del).status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST_F(RegistryTest, DeletingExpertRemovesThemFromEveryTeam) {
