@@ -184,6 +184,7 @@ absl::StatusOr<std::vector<StoredChange>> MemoryStore::ReadChanges(int64_t after
   std::vector<StoredChange> out;
   if (!has_new()) return out;
   const int64_t first = feed_.empty() ? revision_ + 1 : feed_.front().revision;
+  if (after_revision == 0) after_revision = first - 1;  // the oldest retained on
   if (after_revision + 1 < first) {
     return WithReason(
         absl::OutOfRangeError(absl::StrCat(

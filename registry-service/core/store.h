@@ -241,7 +241,9 @@ class Store {
   // Up to `max` changes with revision > after_revision, in revision order,
   // without gaps. When there are none yet, waits up to `wait` for one and
   // returns an empty vector if none came. OUT_OF_RANGE when changes after
-  // after_revision are no longer retained. REQUIRES: max > 0,
+  // after_revision are no longer retained; after_revision 0 starts at the
+  // oldest change retained (the feed's start, as WatchChanges promises).
+  // REQUIRES: max > 0,
   // after_revision >= 0 (else INVALID_ARGUMENT).
   virtual absl::StatusOr<std::vector<StoredChange>> ReadChanges(int64_t after_revision,
                                                                 int max,

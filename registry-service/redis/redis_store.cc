@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <deque>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -865,6 +866,9 @@ absl::StatusOr<std::vector<StoredChange>> RedisStore::ParseChanges(
     SAMENSPEL_ASSIGN_OR_RETURN(StoredChange change, ParseFeedEntry(*entries.element[i]));
     all.push_back(std::move(change));
   }
+  // The oldest entry on the feed stream (in order there).
+  const int64_t oldest_entry =
+      all.empty() ? std::numeric_limits<int64_t>::max() : all.front().revision;
   if (redacted != nullptr && redacted->type == REDIS_REPLY_ARRAY &&
       redacted->elements > 0) {
     // Erased entries fill their gaps (see the Commit script).
@@ -877,15 +881,29 @@ absl::StatusOr<std::vector<StoredChange>> RedisStore::ParseChanges(
       return a.revision < b.revision;
     });
   }
+  size_t from = 0;
+  if (after_revision == 0) {
+    // From the oldest change retained: the feed's first entry, and the
+    // markers of erased entries right before it; older markers outlived the
+    // entries trimmed after them.
+    while (from < all.size() && all[from].revision < oldest_entry) ++from;
+    while (from > 0 && from < all.size() &&
+           all[from - 1].revision == all[from].revision - 1) {
+      --from;
+    }
+  }
   std::vector<StoredChange> changes;
-  changes.reserve(all.size());
-  for (size_t i = 0; i < all.size(); ++i) {
+  changes.reserve(all.size() - from);
+  for (size_t i = from; i < all.size(); ++i) {
     StoredChange& change = all[i];
     // Revisions are gap-free on the feed, so a first entry past
-    // after_revision + 1 means the ones between were trimmed.
-    const int64_t expected = i == 0 ? after_revision + 1 : changes.back().revision + 1;
+    // after_revision + 1 means the ones between were trimmed (after 0: the
+    // first is the start).
+    const int64_t expected =
+        i == from ? (after_revision == 0 ? change.revision : after_revision + 1)
+                  : changes.back().revision + 1;
     if (change.revision != expected) {
-      if (i == 0) {
+      if (i == from) {
         return WithReason(absl::OutOfRangeError(
                               absl::StrCat("changes after revision ", after_revision,
                                            " are no longer retained (oldest retained: ",
