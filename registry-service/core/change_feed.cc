@@ -16,6 +16,16 @@ bool SameChange(const StoredChange& a, const StoredChange& b) {
          absl::ToUnixMicros(a.commit_time) == absl::ToUnixMicros(b.commit_time);
 }
 
+// What the tail keeps of the change it read last: enough for SameChange.
+StoredChange Identity(const StoredChange& c) {
+  StoredChange id;
+  id.revision = c.revision;
+  id.kind = c.kind;
+  id.id = c.id;
+  id.commit_time = c.commit_time;
+  return id;
+}
+
 // How long a read waits for a tail behind the store before it reads the
 // store itself (see Read).
 constexpr absl::Duration kCatchUpWait = absl::Milliseconds(100);
@@ -42,8 +52,12 @@ void ChangeFeed::Stop() {
 void ChangeFeed::TailLoop() {
   absl::Duration backoff = absl::Milliseconds(50);
   int64_t after = -1;
-  // After the store failed: is it still at or past the tail?
-  bool recheck = false;
+  // The change at `after` as the tail read it. Each read starts with it: a
+  // store that went back (FLUSHALL, a restore from an older backup, a Redis
+  // failover that lost the old primary's last writes) has another change
+  // there or none, even once new writes took it past `after` again, and
+  // must not have its new changes under those revisions skipped.
+  std::optional<StoredChange> last;
   for (;;) {
     absl::Status failure;  // this round's, when the store could not be read
     {
@@ -62,41 +76,21 @@ void ChangeFeed::TailLoop() {
         resting_ = false;
         tail_error_ = absl::OkStatus();
         after = -1;
-        recheck = false;
+        last.reset();
         backoff = absl::Milliseconds(50);
         continue;
       }
     }
-    if (recheck && after >= 0) {
-      // A Redis failover that lost the old primary's last writes, or a
-      // restore from an older backup, puts the store behind what this tail
-      // has seen (or, once new writes took it past the tail again, holds
-      // another change at the tail's revision): those changes no longer
-      // exist. Forget them, so that readers ahead of the store get
-      // OUT_OF_RANGE and resync, rather than later changes under the same
-      // revisions being skipped.
+    if (after < 0) {
+      // (Re)start at the store's revision, and the change there.
       absl::StatusOr<int64_t> current = store_->CurrentRevision();
       absl::StatusOr<std::optional<StoredChange>> at =
-          current.ok() ? StoredChangeAt(after) : current.status();
+          current.ok() ? StoredChangeAt(*current) : current.status();
       failure = at.status();
       if (at.ok()) {
-        recheck = false;
-        absl::MutexLock lock(&mu_);
-        tail_error_ = absl::OkStatus();
-        const bool other = at->has_value() && !cache_.empty() &&
-                           cache_.back().revision == after &&
-                           !SameChange(cache_.back(), **at);
-        if (*current < after || other) {
-          cache_.clear();
-          after = tail_revision_ = *current;
-        }
-        continue;
-      }
-    } else if (after < 0) {
-      absl::StatusOr<int64_t> current = store_->CurrentRevision();
-      failure = current.status();
-      if (current.ok()) {
         after = *current;
+        last.reset();
+        if (at->has_value()) last = Identity(**at);
         absl::MutexLock lock(&mu_);
         tail_revision_ = after;
         tail_error_ = absl::OkStatus();
@@ -105,7 +99,33 @@ void ChangeFeed::TailLoop() {
       }
     } else {
       absl::StatusOr<std::vector<StoredChange>> changes =
-          store_->ReadChanges(after, 1000, options_.tail_wait);
+          last.has_value() ? store_->ReadChanges(after - 1, 1000, absl::ZeroDuration())
+                           : store_->ReadChanges(after, 1000, options_.tail_wait);
+      if (changes.ok() && last.has_value()) {
+        if (changes->empty() || !SameChange(changes->front(), *last)) {
+          // The changes up to `after` no longer exist: forget them, wake
+          // every reader of this epoch (they resync: FEED_REWRITTEN), and
+          // start over at the store's revision.
+          absl::MutexLock lock(&mu_);
+          cache_.clear();
+          tail_revision_ = -1;
+          ++epoch_;
+          after = -1;
+          continue;
+        }
+        changes->erase(changes->begin());
+        if (changes->empty()) {
+          // Nothing new yet: wait for it. What the wait brings is read again
+          // from `after`, as above.
+          changes = store_->ReadChanges(after, 1, options_.tail_wait);
+          if (changes.ok() || absl::IsOutOfRange(changes.status())) {
+            absl::MutexLock lock(&mu_);
+            tail_error_ = absl::OkStatus();
+            backoff = absl::Milliseconds(50);
+            continue;
+          }
+        }
+      }
       failure = changes.status();
       if (changes.ok()) {
         backoff = absl::Milliseconds(50);
@@ -127,6 +147,7 @@ void ChangeFeed::TailLoop() {
         }
         while (static_cast<int>(cache_.size()) > options_.cache_size) cache_.pop_front();
         after = tail_revision_ = cache_.back().revision;
+        last = Identity(cache_.back());
         continue;
       }
       if (absl::IsOutOfRange(changes.status())) {
@@ -141,7 +162,6 @@ void ChangeFeed::TailLoop() {
     }
     // Store unavailable: readers waiting for changes learn it (see Read);
     // back off, but wake promptly on Stop().
-    recheck = true;
     absl::MutexLock lock(&mu_);
     tail_error_ = failure;
     mu_.AwaitWithTimeout(absl::Condition(&stopping_), backoff);
@@ -173,8 +193,13 @@ bool ChangeFeed::Tailing() {
   return !resting_;
 }
 
-absl::StatusOr<std::vector<StoredChange>> ChangeFeed::Read(int64_t after_revision,
-                                                           int max, absl::Duration wait) {
+uint64_t ChangeFeed::Epoch() {
+  absl::MutexLock lock(&mu_);
+  return epoch_;
+}
+
+absl::StatusOr<std::vector<StoredChange>> ChangeFeed::Read(
+    int64_t after_revision, int max, absl::Duration wait, std::optional<uint64_t> epoch) {
   {
     absl::MutexLock lock(&mu_);
     ++readers_;  // wakes a resting tail
@@ -189,14 +214,26 @@ absl::StatusOr<std::vector<StoredChange>> ChangeFeed::Read(int64_t after_revisio
   int64_t cached_up_to = -1;         // this revision
   {
     absl::MutexLock lock(&mu_);
+    auto rewritten = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return epoch.has_value() && *epoch != epoch_;
+    };
     auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return stopping_ || tail_revision_ > after_revision || !tail_error_.ok();
+      return stopping_ || tail_revision_ > after_revision || !tail_error_.ok() ||
+             rewritten();
     };
     mu_.AwaitWithTimeout(absl::Condition(&ready), wait);
     if (stopping_) {
       // UNAVAILABLE, as for any server going away: the watcher retries
       // (another replica, or this one once it is back).
       return absl::UnavailableError("the registry is shutting down; watch again");
+    }
+    if (rewritten()) {
+      return WithReason(
+          absl::OutOfRangeError(
+              "the registry's store went back (a Redis failover, a restore or a wipe): "
+              "the "
+              "changes you have seen no longer all exist; resync from List"),
+          "FEED_REWRITTEN");
     }
     if (tail_revision_ <= after_revision && !tail_error_.ok()) {
       // Nothing to read, and no way to tell whether there is: a watcher must

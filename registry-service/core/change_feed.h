@@ -49,9 +49,15 @@ class ChangeFeed {
   // gaps; waits up to `wait` when there are none yet (then returns empty).
   // OUT_OF_RANGE when no longer retained; UNAVAILABLE when the store is down
   // (also while waiting: as soon as the tail fails to read it), and once
-  // Stop() was called.
-  absl::StatusOr<std::vector<StoredChange>> Read(int64_t after_revision, int max,
-                                                 absl::Duration wait);
+  // Stop() was called. With `epoch` (Epoch() when the reader started),
+  // OUT_OF_RANGE (reason FEED_REWRITTEN) once the tail found since that the
+  // store went back: what the reader has seen may no longer exist.
+  absl::StatusOr<std::vector<StoredChange>> Read(
+      int64_t after_revision, int max, absl::Duration wait,
+      std::optional<uint64_t> epoch = std::nullopt);
+
+  // How often the tail found the store gone back (its changes replaced).
+  uint64_t Epoch();
 
   // Wakes all readers and makes further reads return UNAVAILABLE. Idempotent.
   void Stop();
@@ -86,6 +92,7 @@ class ChangeFeed {
   int readers_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time last_read_ ABSL_GUARDED_BY(mu_);
   bool resting_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t epoch_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread tail_thread_;
 };
 

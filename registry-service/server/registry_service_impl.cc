@@ -379,6 +379,9 @@ grpc::Status RegistryServiceImpl::WatchChanges(grpc::ServerContext* ctx,
   }
   if (!invalid.empty()) return ToGrpcStatus(invalid.ToStatus());
   int64_t after = request->after_revision();
+  // Changes read from here on are of this epoch; should the store go back
+  // meanwhile, the stream ends FEED_REWRITTEN (see ChangeFeed::Read).
+  const uint64_t epoch = feed_->Epoch();
   if (request->has_after_commit_time() && after > 0) {
     // Is the change the caller saw at `after` still the feed's?
     absl::StatusOr<std::optional<StoredChange>> at = feed_->StoredChangeAt(after);
@@ -411,7 +414,7 @@ grpc::Status RegistryServiceImpl::WatchChanges(grpc::ServerContext* ctx,
       recheck = absl::Now() + kStreamCredentialRecheck;
     }
     absl::StatusOr<std::vector<StoredChange>> changes =
-        feed_->Read(after, 500, absl::Milliseconds(500));
+        feed_->Read(after, 500, absl::Milliseconds(500), epoch);
     if (!changes.ok()) return ToGrpcStatus(changes.status());
     for (const StoredChange& c : *changes) {
       absl::StatusOr<v1::Change> change = Registry::ToChange(c);

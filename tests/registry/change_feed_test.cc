@@ -7,6 +7,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/errors.h"
 #include "gtest/gtest.h"
 #include "registry-service/core/memory_store.h"
 
@@ -168,6 +169,12 @@ class FailoverStore : public Store {
     absl::MutexLock lock(&mu_);
     failing_ = true;
   }
+  // To the replica without a failed read (as a FLUSHALL, or a restore the
+  // registry's connection did not notice).
+  void SwitchQuietly() {
+    absl::MutexLock lock(&mu_);
+    current_ = replica_;
+  }
 
   absl::StatusOr<StoredRecord> Get(Kind kind, absl::string_view id) override {
     return Current()->Get(kind, id);
@@ -270,6 +277,37 @@ TEST(ChangeFeedTest, ChangesReusingTheTailsRevisionsAfterAFailoverAreRead) {
     return true;
   }));
   EXPECT_EQ(ids, (std::vector<std::string>{"new4", "new5", "new6"}));
+}
+
+// The store went back without a failed read, and new writes took it past
+// the tail before the tail read again: the tail notices all the same, and a
+// watcher waiting at the head gets FEED_REWRITTEN (its changes up to there
+// no longer exist), not the new changes after its revision.
+TEST(ChangeFeedTest, AStoreThatWentBackUnnoticedIsFoundOut) {
+  MemoryStore primary;
+  MemoryStore replica;
+  for (const char* id : {"lost1", "lost2", "lost3"}) Write(primary, id);
+  absl::SleepFor(absl::Milliseconds(1));  // other commit times than lost*
+  FailoverStore store(&primary, &replica);
+  ChangeFeed feed(&store, {});
+  const uint64_t epoch = feed.Epoch();
+  auto seen = feed.Read(0, 10, absl::Seconds(5), epoch);
+  ASSERT_TRUE(seen.ok()) << seen.status();
+  ASSERT_EQ(seen->size(), 3u);
+  for (const char* id : {"new1", "new2", "new3", "new4"}) Write(replica, id);
+  store.SwitchQuietly();
+  absl::StatusOr<std::vector<StoredChange>> waiting =
+      feed.Read(3, 10, absl::Seconds(5), epoch);
+  EXPECT_EQ(ReasonOf(waiting.status()), "FEED_REWRITTEN") << waiting.status();
+  std::vector<std::string> ids;
+  ASSERT_TRUE(WaitFor([&] {
+    auto changes = feed.Read(0, 10, absl::Milliseconds(50), feed.Epoch());
+    if (!changes.ok() || changes->size() < 4) return false;
+    ids.clear();
+    for (const StoredChange& c : *changes) ids.push_back(c.id);
+    return true;
+  }));
+  EXPECT_EQ(ids, (std::vector<std::string>{"new1", "new2", "new3", "new4"}));
 }
 
 // A store whose feed can be made unreachable, as Redis when it stops.

@@ -417,13 +417,27 @@ TEST_F(RegistryIntegrationTest, WatchFromTrimmedRevisionIsOutOfRange) {
   grpc::ClientContext ctx;
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
   v1::WatchChangesRequest req;
-  req.set_after_revision(0);
+  req.set_after_revision(1);
   auto reader = stub->WatchChanges(&ctx, req);
   v1::Change c;
   EXPECT_FALSE(reader->Read(&c));
   const absl::Status trimmed = FromGrpcStatus(reader->Finish());
   EXPECT_EQ(trimmed.code(), absl::StatusCode::kOutOfRange) << trimmed;
   EXPECT_EQ(Reason(trimmed), "REVISION_NOT_RETAINED") << trimmed;
+  // 0 is the start of the retained feed, whatever it is now.
+  {
+    grpc::ClientContext from_start;
+    from_start.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    req.set_after_revision(0);
+    auto retained = stub->WatchChanges(&from_start, req);
+    ASSERT_TRUE(retained->Read(&c));
+    EXPECT_GT(c.revision(), 1);
+    int64_t last = c.revision();
+    while (last < 301 && retained->Read(&c)) EXPECT_EQ(c.revision(), ++last);
+    EXPECT_EQ(last, 301);
+    from_start.TryCancel();
+    retained->Finish();
+  }
   // A consumer resyncs from List, which says which revision it is consistent with.
   v1::ListExpertsRequest list;
   list.set_page_size(1000);
@@ -480,6 +494,38 @@ TEST_F(RegistryIntegrationTest, WatchFromAChangeThatIsNotTheFeedsIsOutOfRange) {
   other.set_nanos(-5);
   absl::StatusOr<std::string> invalid = watch(other);
   EXPECT_THAT(BadFields(invalid.status()), ElementsAre("after_commit_time"));
+}
+
+// Redis wiped under a running registry (FLUSHALL: no connection drops, no
+// read fails) and new writes reusing the revisions a watcher has seen: the
+// watch ends FEED_REWRITTEN, rather than going on with the changes after its
+// revision and never delivering the ones before.
+TEST_F(RegistryIntegrationTest, AWatcherLearnsThatRedisWasWiped) {
+  for (const char* org : {"gm0001", "gm0002", "gm0003"}) {
+    CreateOrg(org, type::GOVERNMENT_LAYER_MUNICIPAL);
+  }
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
+  v1::WatchChangesRequest req;
+  req.set_after_revision(3);
+  auto reader = stub_->WatchChanges(&ctx, req);
+  absl::SleepFor(absl::Milliseconds(300));  // the stream waits at the head
+  ASSERT_TRUE(redis_->Command({"FLUSHALL"}).ok());
+  for (const char* org : {"gm0004", "gm0005", "gm0006", "gm0007"}) {
+    CreateOrg(org, type::GOVERNMENT_LAYER_MUNICIPAL);
+  }
+  v1::Change c;
+  std::vector<std::string> delivered;
+  while (reader->Read(&c)) delivered.push_back(c.name());
+  const absl::Status ended = FromGrpcStatus(reader->Finish());
+  EXPECT_THAT(delivered, ::testing::IsEmpty());
+  EXPECT_EQ(ended.code(), absl::StatusCode::kOutOfRange) << ended;
+  EXPECT_EQ(Reason(ended), "FEED_REWRITTEN") << ended;
+  // A new watch from the start has the new changes.
+  std::vector<v1::Change> all = Watch(*stub_, 0, 4);
+  ASSERT_THAT(all, SizeIs(4));
+  EXPECT_EQ(all[0].name(), "organisations/gm0004");
+  EXPECT_EQ(all[3].name(), "organisations/gm0007");
 }
 
 TEST_F(RegistryIntegrationTest, DataSurvivesRegistryRestartAndRedisKill9) {
