@@ -158,6 +158,8 @@ bool IsText(const redisReply& r, absl::string_view text) {
 void RedisAsync::StartTracking() {
   if (!tracking_.has_value() || connection_ == nullptr || listener_ != nullptr) return;
   if (absl::Now() < next_tracking_attempt_) return;
+  // Its handshake would hold this thread for the command timeout.
+  if (options_.circuit != nullptr && options_.circuit->open()) return;
   next_tracking_attempt_ = absl::Now() + absl::Seconds(1);
   // The same server as the commands' connection, found without Sentinel:
   // invalidations from any other would not cover what they read.
@@ -299,6 +301,7 @@ bool RedisAsync::ReadReplies() {
     if (in_flight_.empty()) return false;  // a reply nobody asked for
     Callback done = std::move(in_flight_.front().done);
     in_flight_.pop_front();
+    if (options_.circuit != nullptr) options_.circuit->Answered();
     absl::Status status = ReplyStatus(*reply);
     if (status.ok()) {
       std::move(done)(std::move(reply));
@@ -327,6 +330,13 @@ void RedisAsync::Loop() {
       idle_ = batch.empty() && in_flight_.empty();
     }
     if (!batch.empty()) {
+      absl::Status admitted =
+          options_.circuit != nullptr ? options_.circuit->Admit() : absl::OkStatus();
+      if (!admitted.ok()) {
+        // Redis was seen hung: fail at once (see RedisCircuit).
+        for (Queued& q : batch) std::move(q.done)(admitted);
+        continue;
+      }
       if (absl::Status connected = EnsureConnected(); !connected.ok()) {
         for (Queued& q : batch) std::move(q.done)(connected);
         continue;
@@ -402,9 +412,11 @@ void RedisAsync::Loop() {
       }
     }
     if (!in_flight_.empty() && in_flight_.front().deadline <= absl::Now()) {
-      Drop(absl::UnavailableError(
+      const absl::Status silent = absl::UnavailableError(
           absl::StrCat("redis ", address_, " did not answer within ",
-                       absl::FormatDuration(options_.command_timeout))));
+                       absl::FormatDuration(options_.command_timeout)));
+      if (options_.circuit != nullptr) options_.circuit->TimedOut(silent);
+      Drop(silent);
     }
   }
 }

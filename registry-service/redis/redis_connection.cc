@@ -210,11 +210,39 @@ bool IsNoScriptError(const redisReply& reply) {
 
 // ---------------------------------------------------------------- connection
 
+absl::Status RedisCircuit::Admit() {
+  if (!open_.load(std::memory_order_relaxed)) return absl::OkStatus();
+  absl::MutexLock lock(&mu_);
+  if (!open_.load(std::memory_order_relaxed)) return absl::OkStatus();
+  const absl::Time now = absl::Now();
+  if (now >= next_probe_) {
+    next_probe_ = now + probe_interval_;
+    return absl::OkStatus();  // this call finds out
+  }
+  return absl::UnavailableError(absl::StrCat(
+      why_.message(), "; failing at once while Redis does not answer (tried again every ",
+      absl::FormatDuration(probe_interval_), ")"));
+}
+
+void RedisCircuit::TimedOut(const absl::Status& status) {
+  absl::MutexLock lock(&mu_);
+  why_ = status;
+  next_probe_ = absl::Now() + probe_interval_;
+  open_.store(true, std::memory_order_relaxed);
+}
+
+void RedisCircuit::Close() {
+  absl::MutexLock lock(&mu_);
+  open_.store(false, std::memory_order_relaxed);
+}
+
 RedisConnection::RedisConnection(RedisContextPtr context, std::string address,
-                                 RedisHostPort peer)
+                                 RedisHostPort peer,
+                                 std::shared_ptr<RedisCircuit> circuit)
     : context_(std::move(context)),
       address_(std::move(address)),
-      peer_(std::move(peer)) {}
+      peer_(std::move(peer)),
+      circuit_(std::move(circuit)) {}
 
 absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Connect(
     const RedisConnectOptions& options) {
@@ -252,7 +280,7 @@ absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Connect(
         "redis ", address, ": cannot set socket options: ", context->errstr));
   }
   std::unique_ptr<RedisConnection> connection(
-      new RedisConnection(std::move(context), address, target));
+      new RedisConnection(std::move(context), address, target, options.circuit));
   auto setup = [&](absl::string_view what,
                    absl::Span<const absl::string_view> argv) -> absl::Status {
     absl::StatusOr<RedisReply> reply = connection->Command(argv);
@@ -333,8 +361,12 @@ absl::StatusOr<RedisReply> RedisConnection::ReadReply() {
     // unavailable"); say what it means.
     const bool timed_out =
         context_->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK);
-    return BrokenStatus(timed_out ? "command timed out" : context_->errstr);
+    absl::Status broken =
+        BrokenStatus(timed_out ? "command timed out" : context_->errstr);
+    if (timed_out && circuit_ != nullptr) circuit_->TimedOut(broken);
+    return broken;
   }
+  if (circuit_ != nullptr) circuit_->Answered();
   return RedisReply(static_cast<redisReply*>(reply));
 }
 
@@ -419,6 +451,7 @@ void ConnectionPool::Reset() {
 }
 
 absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
+  if (options_.circuit != nullptr) SAMENSPEL_RETURN_IF_ERROR(options_.circuit->Admit());
   int generation;
   {
     absl::MutexLock lock(&mu_);

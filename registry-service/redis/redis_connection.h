@@ -32,6 +32,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -60,6 +61,38 @@ using RedisContextPtr = std::unique_ptr<redisContext, RedisContextDeleter>;
 
 class RedisSentinel;
 
+// What every connection to one Redis knows of it together: once a command
+// timed out (a hung Redis, whose port still takes connections), calls fail
+// at once with that error instead of each waiting out its command timeout,
+// while one call every `probe_interval` still goes to Redis to find out
+// whether it answers again; any reply closes the circuit.
+//
+// Thread-safe.
+class RedisCircuit {
+ public:
+  explicit RedisCircuit(absl::Duration probe_interval = absl::Milliseconds(250))
+      : probe_interval_(probe_interval) {}
+  // OK when a call may go to Redis (the circuit is closed, or this call is
+  // the next probe); else UNAVAILABLE, without waiting.
+  absl::Status Admit();
+  // A command timed out with `status`.
+  void TimedOut(const absl::Status& status);
+  // Redis answered.
+  void Answered() {
+    if (open_.load(std::memory_order_relaxed)) Close();
+  }
+  bool open() const { return open_.load(std::memory_order_relaxed); }
+
+ private:
+  void Close();
+
+  const absl::Duration probe_interval_;
+  std::atomic<bool> open_{false};
+  absl::Mutex mu_;
+  absl::Time next_probe_ ABSL_GUARDED_BY(mu_);
+  absl::Status why_ ABSL_GUARDED_BY(mu_);
+};
+
 struct RedisConnectOptions {
   // The Redis to connect to, unless `sentinel` is set.
   std::string host = "127.0.0.1";
@@ -75,6 +108,8 @@ struct RedisConnectOptions {
   absl::Duration connect_timeout = absl::Milliseconds(500);
   // Bounds each command's send and reply (socket timeouts).
   absl::Duration command_timeout = absl::Seconds(2);
+  // Shared by the connections to this Redis, when set (see RedisCircuit).
+  std::shared_ptr<RedisCircuit> circuit;
 };
 
 // "host:port", or "primary '<name>' (sentinels host:port,...)" with a
@@ -220,12 +255,14 @@ class RedisConnection {
   bool CheckIdle();
 
  private:
-  RedisConnection(RedisContextPtr context, std::string address, RedisHostPort peer);
+  RedisConnection(RedisContextPtr context, std::string address, RedisHostPort peer,
+                  std::shared_ptr<RedisCircuit> circuit);
   absl::Status BrokenStatus(absl::string_view what);
 
   RedisContextPtr context_;
   const std::string address_;
   const RedisHostPort peer_;
+  const std::shared_ptr<RedisCircuit> circuit_;  // may be null
   bool broken_ = false;
 };
 

@@ -164,8 +164,10 @@ absl::Status ValidateOptions(const RedisStoreOptions& o) {
   return absl::OkStatus();
 }
 
-RedisConnectOptions ConnectOptions(const RedisStoreOptions& o) {
+RedisConnectOptions ConnectOptions(const RedisStoreOptions& o,
+                                   std::shared_ptr<RedisCircuit> circuit) {
   RedisConnectOptions c;
+  c.circuit = std::move(circuit);
   c.host = o.host;
   c.port = o.port;
   c.sentinel = o.sentinel;
@@ -311,19 +313,20 @@ RedisStore::RedisStore(RedisStoreOptions options)
       wait_replicas_text_(absl::StrCat(options_.wait_replicas)),
       wait_timeout_text_(absl::StrCat(absl::ToInt64Milliseconds(options_.wait_timeout))),
       keys_(options_.key_prefix),
+      circuit_(std::make_shared<RedisCircuit>()),
       cache_(options_.record_cache_bytes),
-      pool_(ConnectOptions(options_), options_.pool_size),
-      blocking_pool_(ConnectOptions(options_), options_.pool_size),
+      pool_(ConnectOptions(options_, circuit_), options_.pool_size),
+      blocking_pool_(ConnectOptions(options_, circuit_), options_.pool_size),
       pipeline_(&pool_, std::min(options_.pool_size, kPipelinesInFlight), kMaxPipeline),
-      async_(ConnectOptions(options_), Tracking()),
+      async_(ConnectOptions(options_, circuit_), Tracking()),
       commit_batcher_(kBatchesInFlight, options_.max_commit_batch, kMaxBatchBytes) {
   if (options_.wait_replicas > 0) {
-    commit_pool_ = std::make_unique<ConnectionPool>(ConnectOptions(options_),
+    commit_pool_ = std::make_unique<ConnectionPool>(ConnectOptions(options_, circuit_),
                                                     std::min(options_.pool_size, 2));
     commit_pipeline_ = std::make_unique<RedisPipeline>(
         commit_pool_.get(), std::min(options_.pool_size, kPipelinesInFlight),
         kMaxPipeline);
-    commit_async_ = std::make_unique<RedisAsync>(ConnectOptions(options_));
+    commit_async_ = std::make_unique<RedisAsync>(ConnectOptions(options_, circuit_));
   }
 }
 

@@ -267,6 +267,8 @@ class RedisStore : public Store {
   const std::string wait_replicas_text_;
   const std::string wait_timeout_text_;
   const RedisKeys keys_;
+  // Shared by every connection below: a hung Redis fails calls at once.
+  const std::shared_ptr<RedisCircuit> circuit_;
   // Before async_, which tells it of changes.
   RecordCache cache_;
   ConnectionPool pool_;

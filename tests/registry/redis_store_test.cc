@@ -209,10 +209,28 @@ TEST(RedisStoreTest, HungRedisTimesOutAsUnavailable) {
   EXPECT_TRUE(absl::StrContains(status.message(), "timed out")) << status;
   EXPECT_GE(took, absl::Milliseconds(250));
   EXPECT_LT(took, absl::Seconds(2));
+  // Later calls, by any path, fail at once while it stays silent (one in
+  // every 250 ms finds out whether it answers again).
+  const absl::Time later = absl::Now();
+  EXPECT_TRUE(absl::IsUnavailable(store->Get(Kind::kExpert, "jan").status()));
+  EXPECT_TRUE(absl::IsUnavailable(store->CurrentRevision().status()));
+  EXPECT_TRUE(absl::IsUnavailable(
+      store->Commit(Request({Create(Kind::kExpert, "piet", "v1")})).status()));
+  ListRequest list;
+  list.kind = Kind::kExpert;
+  list.limit = 10;
+  EXPECT_TRUE(absl::IsUnavailable(store->List(list).status()));
+  EXPECT_LT(absl::Now() - later, absl::Milliseconds(200));
 
   ASSERT_TRUE(server->Resume().ok());
-  absl::StatusOr<StoredRecord> jan = store->Get(Kind::kExpert, "jan");
+  absl::StatusOr<StoredRecord> jan;
+  const absl::Time limit = absl::Now() + absl::Seconds(3);
+  do {
+    jan = store->Get(Kind::kExpert, "jan");
+    if (!jan.ok()) absl::SleepFor(absl::Milliseconds(20));
+  } while (!jan.ok() && absl::Now() < limit);
   EXPECT_TRUE(jan.ok()) << jan.status();
+  EXPECT_TRUE(store->CurrentRevision().ok());
 }
 
 TEST(RedisStoreTest, AcknowledgedCommitsSurviveKillDashNine) {
