@@ -23,6 +23,10 @@ absl::StatusOr<std::optional<std::string>> BearerSecret(
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
   if (it == metadata.end()) return std::nullopt;
+  if (metadata.count("authorization") > 1) {
+    // Which one counts would be a guess: refused, as ambiguous.
+    return Unauthenticated("more than one authorization header");
+  }
   absl::string_view value(it->second.data(), it->second.size());
   constexpr absl::string_view kBearer = "bearer ";
   if (value.size() <= kBearer.size() ||

@@ -8,6 +8,7 @@
 #include "common/errors.h"
 #include "common/grpc_status.h"
 #include "common/status_macros.h"
+#include "google/protobuf/util/time_util.h"
 #include "grpcpp/client_context.h"
 #include "openssl/sha.h"
 
@@ -52,9 +53,16 @@ absl::StatusOr<v1::Principal> RegistryAuthenticator::Lookup(
   absl::StatusOr<v1::Principal> principal = ask();
   // Only definite answers are cached; an unreachable registry is asked again.
   if (principal.ok() || absl::IsUnauthenticated(principal.status())) {
+    absl::Time valid_until = now + options_.cache_ttl;
+    if (principal.ok() && principal->has_expire_time()) {  // not past the token's expiry
+      valid_until = std::min(
+          valid_until,
+          absl::FromUnixMillis(google::protobuf::util::TimeUtil::TimestampToMilliseconds(
+              principal->expire_time())));
+    }
     absl::MutexLock lock(&mu_);
     if (cache_.size() > 100000) cache_.clear();
-    cache_[key] = Cached{principal, now + options_.cache_ttl};
+    cache_[key] = Cached{principal, valid_until};
   }
   return principal;
 }

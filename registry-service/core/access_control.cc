@@ -140,7 +140,28 @@ absl::StatusOr<v1::Principal> AccessControl::VerifyToken(absl::string_view secre
   *expires = FromProto(t.expire_time());
   if (*expires <= options_.clock())
     return Unauthenticated("the access token has expired");
-  return MakePrincipal(t.name(), t.organisation(), t.role());
+  // A token acts for its organisation as long as that exists: not after it
+  // was deleted, nor for a new organisation under the same name.
+  absl::StatusOr<std::string> org_id =
+      ParseName(Kind::kOrganisation, t.organisation(), "organisation");
+  if (!org_id.ok()) return Unauthenticated("the access token names no organisation");
+  absl::StatusOr<StoredRecord> org = store_->Get(Kind::kOrganisation, *org_id);
+  if (absl::IsNotFound(org.status())) {
+    return Unauthenticated(absl::StrCat("the access token's organisation ",
+                                        t.organisation(), " no longer exists"));
+  }
+  SAMENSPEL_RETURN_IF_ERROR(org.status());
+  v1::Organisation o;
+  if (!o.ParseFromString(org->data)) return absl::InternalError("corrupt organisation");
+  // (A minute's leeway for the clocks of registry replicas.)
+  if (FromProto(o.create_time()) > FromProto(t.create_time()) + absl::Minutes(1)) {
+    return Unauthenticated(
+        absl::StrCat("the access token was issued before ", t.organisation(),
+                     " was created again: it acted for the earlier one"));
+  }
+  v1::Principal principal = MakePrincipal(t.name(), t.organisation(), t.role());
+  *principal.mutable_expire_time() = t.expire_time();
+  return principal;
 }
 
 absl::StatusOr<v1::Principal> AccessControl::AuthenticateOin(absl::string_view oin) {

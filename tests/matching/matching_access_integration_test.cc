@@ -87,13 +87,14 @@ class MatchingAccessTest : public ::testing::Test {
     matching_stub_ = v1::MatchingService::NewStub(matching_->Channel());
   }
 
-  std::string IssueToken(const std::string& org, rv1::Role role) {
+  std::string IssueToken(const std::string& org, rv1::Role role,
+                         absl::Duration ttl = absl::Hours(1)) {
     rv1::CreateAccessTokenRequest req;
     req.mutable_access_token()->set_organisation("organisations/" + org);
     req.mutable_access_token()->set_role(role);
     *req.mutable_access_token()->mutable_expire_time() =
         google::protobuf::util::TimeUtil::MillisecondsToTimestamp(
-            absl::ToUnixMillis(absl::Now() + absl::Hours(1)));
+            absl::ToUnixMillis(absl::Now() + ttl));
     auto r = Call<rv1::CreateAccessTokenResponse>(
         *access_stub_, &rv1::AccessService::Stub::CreateAccessToken, req, kAdminToken);
     EXPECT_TRUE(r.ok()) << r.status();
@@ -208,6 +209,26 @@ TEST_F(MatchingAccessTest, ItsOwnTokenRevokedIsNotTheCallersFault) {
   const absl::Status s = Match(reader, rev).status();
   EXPECT_TRUE(absl::IsUnavailable(s)) << s;
   EXPECT_THAT(s.message(), Not(::testing::HasSubstr(registry_->address())));
+}
+
+// A token checked with the registry is not taken from the cache past its
+// expiry, however long the cache keeps answers.
+TEST_F(MatchingAccessTest, ACachedTokenStopsWorkingWhenItExpires) {
+  const int64_t rev = CreateExpert("open-a", "org-a", /*consent=*/true);
+  const std::string token_file = dir_.File("admin-token");
+  auto matching = ServiceProcess::Start(
+      SAMENSPEL_MATCHING_BINARY,
+      {"--insecure", "--registry=" + registry_->address(),
+       "--registry_token_file=" + token_file, "--token_cache_ttl=60s"});
+  ASSERT_TRUE(matching.ok()) << matching.status();
+  ASSERT_TRUE((*matching)->WaitForHealth("SERVING", absl::Seconds(20)));
+  matching_stub_ = v1::MatchingService::NewStub((*matching)->Channel());
+  const absl::Time expires = absl::Now() + absl::Seconds(2);
+  const std::string reader = IssueToken("org-a", rv1::ROLE_READER, absl::Seconds(2));
+  ASSERT_TRUE(Match(reader, rev).ok());
+  absl::SleepFor(expires + absl::Milliseconds(300) - absl::Now());
+  const absl::Status s = Match(reader, rev).status();
+  EXPECT_TRUE(absl::IsUnauthenticated(s)) << s;
 }
 
 TEST_F(MatchingAccessTest, CallersAuthenticateAndConsentFollowsTheirOrganisation) {

@@ -103,6 +103,39 @@ TEST_F(AccessControlListTest, FilteredAuditPagesReturnEveryMatchOnce) {
   }
 }
 
+// A token acts for the organisation it was issued for: not for one made
+// later under the same name (after the first was deleted).
+TEST_F(AccessControlListTest, ATokenDoesNotActForAnOrganisationCreatedAgain) {
+  MemoryAccessStore tokens;
+  AccessControl control(&tokens, &store_, AccessControlOptions{});
+  auto put_org = [&](Mutation::Op op, absl::Time created) {
+    v1::Organisation o;
+    o.set_name("organisations/a");
+    o.mutable_create_time()->set_seconds(absl::ToUnixSeconds(created));
+    CommitRequest req;
+    Mutation m;
+    m.op = op;
+    m.kind = Kind::kOrganisation;
+    m.id = "a";
+    m.data = o.SerializeAsString();
+    req.mutations.push_back(m);
+    ASSERT_TRUE(store_.Commit(req).ok());
+  };
+  put_org(Mutation::Op::kCreate, absl::Now() - absl::Hours(1));
+  v1::CreateAccessTokenRequest create;
+  create.mutable_access_token()->set_role(v1::ROLE_EDITOR);
+  create.mutable_access_token()->set_organisation("organisations/a");
+  create.mutable_access_token()->mutable_expire_time()->set_seconds(
+      absl::ToUnixSeconds(absl::Now() + absl::Hours(1)));
+  absl::StatusOr<v1::CreateAccessTokenResponse> issued =
+      control.CreateToken(admin_, create);
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  // Deleted and made again (as the store sees it: created later).
+  put_org(Mutation::Op::kUpdate, absl::Now() + absl::Hours(2));
+  const absl::Status s = control.AuthenticateBearer(issued->secret()).status();
+  EXPECT_TRUE(absl::IsUnauthenticated(s)) << s;
+}
+
 // An access store whose next GetToken, once armed, reads the token and then
 // waits until released: a verification in flight while a revocation runs.
 class PausingAccessStore : public MemoryAccessStore {

@@ -439,6 +439,46 @@ TEST_F(RegistryAccessTest, TokensExpireAndAreRevokedAndMalformedOnesFail) {
     grpc::Status s = access_->GetCallerIdentity(&ctx, {}, &p);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED) << header;
   }
+  // Two authorization headers: which one counts would be a guess.
+  {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + reader_a_);
+    ctx.AddMetadata("authorization", "Bearer " + kAdminToken);
+    v1::Principal p;
+    EXPECT_EQ(access_->GetCallerIdentity(&ctx, {}, &p).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+  }
+  // A token outlives neither its organisation nor its expiry (which the
+  // principal states, for services that cache it).
+  {
+    v1::CreateOrganisationRequest org;
+    org.set_organisation_id("org-gone");
+    org.mutable_organisation()->set_display_name("Opgeheven");
+    org.mutable_organisation()->set_layer(type::GOVERNMENT_LAYER_MUNICIPAL);
+    ASSERT_TRUE(
+        Call<v1::Organisation>(*stub_, &Stub::CreateOrganisation, org, kAdminToken).ok());
+    const std::string orphan = IssueToken("org-gone", v1::ROLE_EDITOR);
+    auto who = Call<v1::Principal>(*access_, &AccessStub::GetCallerIdentity,
+                                   v1::GetCallerIdentityRequest(), orphan);
+    ASSERT_TRUE(who.ok()) << who.status();
+    EXPECT_GT(who->expire_time().seconds(), absl::ToUnixSeconds(absl::Now()));
+    v1::DeleteOrganisationRequest del;
+    del.set_name("organisations/org-gone");
+    ASSERT_TRUE(
+        Call<google::protobuf::Empty>(*stub_, &Stub::DeleteOrganisation, del, kAdminToken)
+            .ok());
+    absl::Status gone;
+    const absl::Time until = absl::Now() + absl::Seconds(10);
+    do {  // past the registry's token cache
+      gone = Call<v1::Principal>(*access_, &AccessStub::GetCallerIdentity,
+                                 v1::GetCallerIdentityRequest(), orphan)
+                 .status();
+      if (!gone.ok()) break;
+      absl::SleepFor(absl::Milliseconds(100));
+    } while (absl::Now() < until);
+    EXPECT_TRUE(absl::IsUnauthenticated(gone)) << gone;
+    EXPECT_THAT(gone.message(), HasSubstr("no longer exists"));
+  }
   // Valid, then revoked: refused at once on this registry.
   const std::string token = IssueToken("org-a", v1::ROLE_READER);
   auto me = Call<v1::Principal>(*access_, &AccessStub::GetCallerIdentity,
