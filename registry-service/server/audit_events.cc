@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
+#include "common/utf8.h"
 #include "google/protobuf/util/time_util.h"
 #include "samenspel/registry/v1/resources.pb.h"
 
@@ -36,7 +37,11 @@ class EventNames {
  private:
   static void Add(const std::string& value, absl::flat_hash_set<std::string>& seen,
                   google::protobuf::RepeatedPtrField<std::string>* to) {
-    if (!value.empty() && seen.insert(value).second) *to->Add() = value;
+    // (A request that did not parse may hold bytes that are not text: the
+    // event could not be stored, nor read back.)
+    if (!value.empty() && Utf8Length(value) >= 0 && seen.insert(value).second) {
+      *to->Add() = value;
+    }
   }
   v1::AuditEvent& event_;
   absl::flat_hash_set<std::string> resources_, organisations_;

@@ -74,7 +74,8 @@ std::unique_ptr<grpc::ContextAllocator> NewCallContextAllocator() {
 
 template <typename Request, typename Response>
 RegistryServiceImpl::Parsed<Request, Response> RegistryServiceImpl::Parse(
-    grpc::CallbackServerContext* context, const grpc::ByteBuffer* in) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* in,
+    absl::string_view method, grpc::ByteBuffer* out) {
   Parsed<Request, Response> parsed;
   auto* call = dynamic_cast<internal::CallContext*>(context);
   if (call == nullptr) {
@@ -96,9 +97,11 @@ RegistryServiceImpl::Parsed<Request, Response> RegistryServiceImpl::Parse(
         flat.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
       }
     }
-    parsed.refused = context->DefaultReactor();
-    parsed.refused->Finish(
-        ToGrpcStatus(InvalidMessageError(*request->GetDescriptor(), flat)));
+    // Answered as any call: the caller authenticated first (who may not
+    // call learns nothing of the request), a write attempt audited.
+    const absl::Status invalid = InvalidMessageError(*request->GetDescriptor(), flat);
+    parsed.refused = Serve(context, method, *request, call->New<Response>(), out,
+                           [invalid](const v1::Principal&) { return invalid; });
     return parsed;
   }
   parsed.request = request;
@@ -233,7 +236,8 @@ void RegistryServiceImpl::Complete(
   grpc::ServerUnaryReactor* RegistryServiceImpl::Get##K(                              \
       grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* in,                   \
       grpc::ByteBuffer* out) {                                                        \
-    auto [request, response, refused] = Parse<v1::Get##K##Request, R>(ctx, in);       \
+    auto [request, response, refused] =                                               \
+        Parse<v1::Get##K##Request, R>(ctx, in, "Get" #K, out);                        \
     if (refused != nullptr) return refused;                                           \
     return ServeNow(                                                                  \
         ctx, "Get" #K, *request, response, out,                                       \
@@ -263,7 +267,8 @@ SAMENSPEL_GET(Challenge, v1::Challenge)
 // wake-up each (bench/RESULTS.md, "Session 17").
 grpc::ServerUnaryReactor* RegistryServiceImpl::CreateExpert(
     grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* in, grpc::ByteBuffer* out) {
-  auto [request, response, refused] = Parse<v1::CreateExpertRequest, v1::Expert>(ctx, in);
+  auto [request, response, refused] =
+      Parse<v1::CreateExpertRequest, v1::Expert>(ctx, in, "CreateExpert", out);
   if (refused != nullptr) return refused;
   return ServeNow(
       ctx, "CreateExpert", *request, response, out,
@@ -290,30 +295,31 @@ grpc::ServerUnaryReactor* RegistryServiceImpl::CreateExpert(
 
 // Every other unary method: authenticate, call the registry as that principal,
 // audit, map the result.
-#define SAMENSPEL_UNARY(Method, Request, Response)                                    \
-  grpc::ServerUnaryReactor* RegistryServiceImpl::Method(                              \
-      grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* in,                   \
-      grpc::ByteBuffer* out) {                                                        \
-    auto [request, response, refused] = Parse<Request, Response>(ctx, in);            \
-    if (refused != nullptr) return refused;                                           \
-    return Serve(                                                                     \
-        ctx, #Method, *request, response, out,                                        \
-        [this, request = request, response = response](const v1::Principal& caller) { \
-          return Reply(registry_->Method(*request, caller), response);                \
-        });                                                                           \
+#define SAMENSPEL_UNARY(Method, Request, Response)                                       \
+  grpc::ServerUnaryReactor* RegistryServiceImpl::Method(                                 \
+      grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* in,                      \
+      grpc::ByteBuffer* out) {                                                           \
+    auto [request, response, refused] = Parse<Request, Response>(ctx, in, #Method, out); \
+    if (refused != nullptr) return refused;                                              \
+    return Serve(                                                                        \
+        ctx, #Method, *request, response, out,                                           \
+        [this, request = request, response = response](const v1::Principal& caller) {    \
+          return Reply(registry_->Method(*request, caller), response);                   \
+        });                                                                              \
   }
 
-#define SAMENSPEL_DELETE(K)                                                     \
-  grpc::ServerUnaryReactor* RegistryServiceImpl::Delete##K(                     \
-      grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* in,             \
-      grpc::ByteBuffer* out) {                                                  \
-    auto [request, response, refused] =                                         \
-        Parse<v1::Delete##K##Request, google::protobuf::Empty>(ctx, in);        \
-    if (refused != nullptr) return refused;                                     \
-    return Serve(ctx, "Delete" #K, *request, response, out,                     \
-                 [this, ctx, request = request](const v1::Principal& caller) {  \
-                   return Deleted(registry_->Delete##K(*request, caller), ctx); \
-                 });                                                            \
+#define SAMENSPEL_DELETE(K)                                                          \
+  grpc::ServerUnaryReactor* RegistryServiceImpl::Delete##K(                          \
+      grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* in,                  \
+      grpc::ByteBuffer* out) {                                                       \
+    auto [request, response, refused] =                                              \
+        Parse<v1::Delete##K##Request, google::protobuf::Empty>(ctx, in, "Delete" #K, \
+                                                               out);                 \
+    if (refused != nullptr) return refused;                                          \
+    return Serve(ctx, "Delete" #K, *request, response, out,                          \
+                 [this, ctx, request = request](const v1::Principal& caller) {       \
+                   return Deleted(registry_->Delete##K(*request, caller), ctx);      \
+                 });                                                                 \
   }
 
 #define SAMENSPEL_CRUD(K, R, Plural)                                                   \
@@ -340,7 +346,7 @@ SAMENSPEL_UNARY(RemoveTeamMember, v1::RemoveTeamMemberRequest, v1::TaskTeam)
 grpc::ServerUnaryReactor* RegistryServiceImpl::ListExperts(
     grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* in, grpc::ByteBuffer* out) {
   auto [request, response, refused] =
-      Parse<v1::ListExpertsRequest, v1::ListExpertsResponse>(ctx, in);
+      Parse<v1::ListExpertsRequest, v1::ListExpertsResponse>(ctx, in, "ListExperts", out);
   if (refused != nullptr) return refused;
   return Serve(
       ctx, "ListExperts", *request, response, out,

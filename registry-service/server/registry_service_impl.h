@@ -158,8 +158,9 @@ class RegistryServiceImpl final : public internal::RegistryServiceBase {
                 const google::protobuf::Message* response, grpc::ByteBuffer* out,
                 const absl::StatusOr<v1::Principal>& who, const absl::Status& status);
   // The call's request, parsed from `in`, and its response, both new on the
-  // call's arena; or, when `in` is not a Request, the call finished with
-  // INVALID_ARGUMENT naming the field at fault (and nulls).
+  // call's arena; or, when `in` is not a Request, the call served as one
+  // that fails INVALID_ARGUMENT naming the field at fault (authenticated
+  // first, audited like any call of `method`), and nulls.
   template <typename Request, typename Response>
   struct Parsed {
     Request* request = nullptr;
@@ -167,8 +168,9 @@ class RegistryServiceImpl final : public internal::RegistryServiceBase {
     grpc::ServerUnaryReactor* refused = nullptr;
   };
   template <typename Request, typename Response>
-  static Parsed<Request, Response> Parse(grpc::CallbackServerContext* context,
-                                         const grpc::ByteBuffer* in);
+  Parsed<Request, Response> Parse(grpc::CallbackServerContext* context,
+                                  const grpc::ByteBuffer* in, absl::string_view method,
+                                  grpc::ByteBuffer* out);
   void WorkLoop();
 
   Registry* const registry_;

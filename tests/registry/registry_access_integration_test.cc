@@ -15,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "common/grpc_status.h"
 #include "common/registry_authenticator.h"
@@ -22,6 +23,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
@@ -624,6 +626,52 @@ TEST_F(RegistryAccessTest, PersonalDataIsRedactedAndItsReadsAudited) {
   EXPECT_THAT(events->audit_events(0).resources(), Contains("experts/exp-b"));
   // With whose expert it was, though the request did not say.
   EXPECT_THAT(events->audit_events(0).organisations(), Contains("organisations/org-b"));
+}
+
+// A request that is not valid protobuf is answered as any other: the caller
+// authenticates first, and a write attempt is audited.
+TEST_F(RegistryAccessTest, AnUnparseableWriteIsAuthenticatedAndAudited) {
+  grpc::GenericStub generic(registry_->Channel());
+  auto call = [&](const std::string& token) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
+    // DeleteExpertRequest{name: 4 bytes that are not UTF-8}.
+    grpc::Slice slice(std::string("\x0a\x04\xff\xfe\xfd\xfc"));
+    grpc::ByteBuffer request(&slice, 1);
+    grpc::ByteBuffer response;
+    absl::Notification done;
+    grpc::Status status;
+    generic.UnaryCall(&ctx, "/samenspel.registry.v1.RegistryService/DeleteExpert",
+                      grpc::StubOptions(), &request, &response, [&](grpc::Status s) {
+                        status = std::move(s);
+                        done.Notify();
+                      });
+    done.WaitForNotification();
+    return FromGrpcStatus(status);
+  };
+  EXPECT_TRUE(absl::IsUnauthenticated(call(""))) << call("");
+  const absl::Status invalid = call(editor_a_);
+  EXPECT_TRUE(absl::IsInvalidArgument(invalid)) << invalid;
+  const std::string editor =
+      Call<v1::Principal>(*access_, &AccessStub::GetCallerIdentity,
+                          v1::GetCallerIdentityRequest(), editor_a_)
+          ->subject();
+  v1::ListAuditEventsRequest req;
+  req.set_subject(editor);
+  absl::StatusOr<v1::ListAuditEventsResponse> events;
+  const absl::Time limit = absl::Now() + absl::Seconds(10);
+  do {  // written asynchronously: poll
+    events = Call<v1::ListAuditEventsResponse>(*access_, &AccessStub::ListAuditEvents,
+                                               req, kAdminToken);
+    if (events.ok() && events->audit_events_size() > 0) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  } while (absl::Now() < limit);
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->audit_events_size(), 1) << events->DebugString();
+  EXPECT_EQ(events->audit_events(0).method(),
+            "samenspel.registry.v1.RegistryService/DeleteExpert");
+  EXPECT_EQ(events->audit_events(0).code(), "INVALID_ARGUMENT");
 }
 
 // An organisation finds in the audit log what was done to its data: deletes
