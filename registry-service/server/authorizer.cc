@@ -1,6 +1,8 @@
 #include "registry-service/server/authorizer.h"
 
+#include <atomic>
 #include <cmath>
+#include <cstdio>
 
 #include "absl/strings/str_cat.h"
 #include "common/call_credentials.h"
@@ -45,6 +47,20 @@ std::optional<absl::StatusOr<v1::Principal>> CredentialAuthorizer::Resolve(
   }
   if (!found) return std::nullopt;
   const absl::StatusOr<v1::Principal>& principal = *found;
+  if (!principal.ok() && !absl::IsUnauthenticated(principal.status())) {
+    // The store could not say (Redis down): the caller, not yet known, is
+    // not told where it runs; the log is.
+    static std::atomic<int64_t> last_logged_ms{0};  // at most one line a second
+    const int64_t now_ms = absl::ToUnixMillis(absl::Now());
+    int64_t last = last_logged_ms.load();
+    if (now_ms - last >= 1000 && last_logged_ms.compare_exchange_strong(last, now_ms)) {
+      std::fprintf(stderr, "samenspel-registry: checking credentials: %s\n",
+                   principal.status().ToString().c_str());
+    }
+    return absl::Status(principal.status().code(),
+                        "the registry cannot check credentials now (its store does not "
+                        "answer); retry");
+  }
   if (!principal.ok() || IsAdmin(*principal) || limiter_->Allow(principal->subject())) {
     return found;
   }

@@ -628,6 +628,20 @@ TEST_F(RegistryAccessTest, PersonalDataIsRedactedAndItsReadsAudited) {
   EXPECT_THAT(events->audit_events(0).organisations(), Contains("organisations/org-b"));
 }
 
+// While Redis is down, a caller whose token cannot be checked learns that,
+// not where Redis runs.
+TEST_F(RegistryAccessTest, AnUncheckableTokenDoesNotLearnWhereRedisIs) {
+  ASSERT_TRUE(redis_->Stop().ok());
+  const absl::Status s =
+      Call<v1::Principal>(
+          *access_, &AccessStub::GetCallerIdentity, v1::GetCallerIdentityRequest(),
+          "sst.0123456789abcdef.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+          .status();
+  EXPECT_TRUE(absl::IsUnavailable(s)) << s;
+  EXPECT_THAT(s.message(), ::testing::Not(HasSubstr(absl::StrCat(redis_->port())))) << s;
+  ASSERT_TRUE(redis_->Start().ok());
+}
+
 // A request that is not valid protobuf is answered as any other: the caller
 // authenticates first, and a write attempt is audited.
 TEST_F(RegistryAccessTest, AnUnparseableWriteIsAuthenticatedAndAudited) {
