@@ -41,4 +41,23 @@ int Utf8Length(absl::string_view s) {
   return n;
 }
 
+std::u32string Utf8CodePoints(absl::string_view s) {
+  std::u32string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = s[i];
+    const int len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : 4;
+    char32_t cp = len == 1   ? c
+                  : len == 2 ? (c & 0x1f)
+                  : len == 3 ? (c & 0x0f)
+                             : (c & 0x07);
+    for (int k = 1; k < len && i + k < s.size(); ++k) {
+      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
+    }
+    out.push_back(cp);
+    i += len;
+  }
+  return out;
+}
+
 }  // namespace samenspel

@@ -3,6 +3,8 @@
 #ifndef SAMENSPEL_COMMON_UTF8_H_
 #define SAMENSPEL_COMMON_UTF8_H_
 
+#include <string>
+
 #include "absl/strings/string_view.h"
 
 namespace samenspel {
@@ -11,6 +13,9 @@ namespace samenspel {
 // (overlong forms and surrogates included) or holds control characters other
 // than tab, newline and carriage return.
 int Utf8Length(absl::string_view s);
+
+// The code points of `s`, which must be valid UTF-8 (Utf8Length(s) >= 0).
+std::u32string Utf8CodePoints(absl::string_view s);
 
 }  // namespace samenspel
 

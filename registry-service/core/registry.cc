@@ -21,6 +21,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
+#include "common/utf8.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "openssl/sha.h"
@@ -769,11 +770,20 @@ class ResourceOps {
     const int page_size = page_size_in == 0
                               ? options_.default_page_size
                               : std::min(page_size_in, options_.max_page_size);
-    std::string fingerprint;
+    std::string filtered;
     for (const IndexEntry& f : filters) {
-      absl::StrAppend(&fingerprint, f.field, "=", absl::CEscape(f.value), ";");
+      absl::StrAppend(&filtered, f.field, "=", absl::CEscape(f.value), ";");
     }
-    SAMENSPEL_ASSIGN_OR_RETURN(int64_t after, DecodePositionToken(token, fingerprint));
+    // A token is for its collection and filters. (One from a registry before
+    // collections were part of it is taken with its filters alone.)
+    const std::string fingerprint = absl::StrCat(KindCollection(T::kKind), ":", filtered);
+    absl::StatusOr<int64_t> decoded = DecodePositionToken(token, fingerprint);
+    if (!decoded.ok()) {
+      absl::StatusOr<int64_t> old = DecodePositionToken(token, filtered);
+      if (old.ok()) decoded = old;
+    }
+    SAMENSPEL_RETURN_IF_ERROR(decoded.status());
+    int64_t after = *decoded;
     ListRequest list;
     list.kind = T::kKind;
     if (!filters.empty()) list.index = filters.front();
@@ -905,6 +915,23 @@ absl::StatusOr<std::string> RegionFilter(const std::string& code, const char* fi
   return code;
 }
 
+// A theme or skill filter, lower-cased as the index keeps them.
+absl::StatusOr<std::string> TermFilter(const std::string& term, const char* field) {
+  if (Utf8Length(term) > kMaxTermChars) {
+    return InvalidField(
+        field, absl::StrCat("at most ", kMaxTermChars, " characters, as a stored one"));
+  }
+  return Lower(term);
+}
+
+absl::StatusOr<std::string> OinFilter(const std::string& oin) {
+  if (!oin.empty() &&
+      (oin.size() != 20 || !std::all_of(oin.begin(), oin.end(), absl::ascii_isdigit))) {
+    return InvalidField("oin", "must be 20 digits (Organisatie-identificatienummer)");
+  }
+  return oin;
+}
+
 }  // namespace
 
 // --- Organisations ---
@@ -929,7 +956,8 @@ absl::StatusOr<v1::ListOrganisationsResponse> Registry::ListOrganisations(
   SAMENSPEL_ASSIGN_OR_RETURN(std::string layer, LayerFilter(r.layer()));
   SAMENSPEL_ASSIGN_OR_RETURN(std::string region,
                              RegionFilter(r.region_code(), "region_code"));
-  auto filters = (Filters({{"oin", r.oin()}, {"layer", layer}, {"region", region}}));
+  SAMENSPEL_ASSIGN_OR_RETURN(std::string oin, OinFilter(r.oin()));
+  auto filters = (Filters({{"oin", oin}, {"layer", layer}, {"region", region}}));
   return ResourceOps<v1::Organisation>(*this, caller)
       .List<v1::ListOrganisationsResponse>(
           r.page_size(), r.page_token(), std::move(filters),
@@ -1024,9 +1052,11 @@ absl::Status Registry::ListExpertsInto(const v1::ListExpertsRequest& r,
   SAMENSPEL_ASSIGN_OR_RETURN(std::string layer, LayerFilter(r.layer()));
   SAMENSPEL_ASSIGN_OR_RETURN(std::string region,
                              RegionFilter(r.region_code(), "region_code"));
+  SAMENSPEL_ASSIGN_OR_RETURN(std::string skill, TermFilter(r.skill(), "skill"));
+  SAMENSPEL_ASSIGN_OR_RETURN(std::string theme, TermFilter(r.theme(), "theme"));
   auto filters = (Filters({{"organisation", org},
-                           {"skill", Lower(r.skill())},
-                           {"theme", Lower(r.theme())},
+                           {"skill", skill},
+                           {"theme", theme},
                            {"region", region},
                            {"layer", layer}}));
   return ResourceOps<v1::Expert>(*this, caller)
@@ -1147,10 +1177,9 @@ absl::StatusOr<v1::ListTeamsResponse> Registry::ListTeams(const v1::ListTeamsReq
   SAMENSPEL_ASSIGN_OR_RETURN(
       std::string state,
       EnumFilter(r.state(), v1::TaskTeam::State_descriptor(), "state"));
-  auto filters = (Filters({{"member", member},
-                           {"owner", owner},
-                           {"theme", Lower(r.theme())},
-                           {"state", state}}));
+  SAMENSPEL_ASSIGN_OR_RETURN(std::string theme, TermFilter(r.theme(), "theme"));
+  auto filters = (Filters(
+      {{"member", member}, {"owner", owner}, {"theme", theme}, {"state", state}}));
   return ResourceOps<v1::TaskTeam>(*this, caller)
       .List<v1::ListTeamsResponse>(r.page_size(), r.page_token(), std::move(filters),
                                    &v1::ListTeamsResponse::mutable_teams);
@@ -1241,8 +1270,8 @@ absl::StatusOr<v1::ListChallengesResponse> Registry::ListChallenges(
   SAMENSPEL_ASSIGN_OR_RETURN(
       std::string state,
       EnumFilter(r.state(), v1::Challenge::State_descriptor(), "state"));
-  auto filters =
-      (Filters({{"owner", owner}, {"theme", Lower(r.theme())}, {"state", state}}));
+  SAMENSPEL_ASSIGN_OR_RETURN(std::string theme, TermFilter(r.theme(), "theme"));
+  auto filters = (Filters({{"owner", owner}, {"theme", theme}, {"state", state}}));
   return ResourceOps<v1::Challenge>(*this, caller)
       .List<v1::ListChallengesResponse>(r.page_size(), r.page_token(), std::move(filters),
                                         &v1::ListChallengesResponse::mutable_challenges);

@@ -1,11 +1,14 @@
 #include "registry-service/core/validation.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/utf8.h"
 #include "google/protobuf/util/time_util.h"
 #include "registry-service/core/names.h"
@@ -22,15 +25,67 @@ std::string Path(absl::string_view prefix, absl::string_view field, int index) {
   return absl::StrCat(prefix, ".", field, "[", index, "]");
 }
 
+// Whitespace and characters that show nothing: what a blank "required"
+// field may consist of.
+bool IsInvisible(char32_t c) {
+  return c == ' ' || (c >= 0x09 && c <= 0x0d) || c == 0x85 || c == 0xa0 || c == 0x1680 ||
+         c == 0x180e || (c >= 0x2000 && c <= 0x200d) || c == 0x2028 || c == 0x2029 ||
+         c == 0x202f || c == 0x205f || c == 0x2060 || c == 0x3000 || c == 0xfeff;
+}
+
+// What is wrong with valid UTF-8 `value` as text beyond what Utf8Length
+// checks (C0 controls but tab, newline and carriage return), or "": C1
+// controls and noncharacters; in one line also line breaks, tabs and the
+// bidirectional overrides that can make a name read as another.
+std::string TextFault(absl::string_view value, bool one_line) {
+  const bool ascii = std::all_of(value.begin(), value.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x80;
+  });
+  if (ascii) {
+    return one_line && value.find_first_of("\t\n\r") != absl::string_view::npos
+               ? "must be one line, without tabs"
+               : "";
+  }
+  for (char32_t c : Utf8CodePoints(value)) {
+    if (c >= 0x80 && c <= 0x9f) return "must not contain control characters";
+    if ((c >= 0xfdd0 && c <= 0xfdef) || (c & 0xfffe) == 0xfffe) {
+      return "must not contain noncharacters (such as U+FFFF)";
+    }
+    if (!one_line) continue;
+    if (c == '\t' || c == '\n' || c == '\r' || c == 0x2028 || c == 0x2029) {
+      return "must be one line, without tabs";
+    }
+    if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) {
+      return "must not contain bidirectional overrides (U+202A to U+202E, U+2066 to "
+             "U+2069)";
+    }
+  }
+  return "";
+}
+
+bool IsBlank(absl::string_view value) {
+  const absl::string_view stripped = absl::StripAsciiWhitespace(value);
+  if (stripped.empty()) return true;
+  if (static_cast<unsigned char>(stripped.front()) < 0x80) return false;
+  const std::u32string code_points = Utf8CodePoints(stripped);
+  return std::all_of(code_points.begin(), code_points.end(), IsInvisible);
+}
+
+enum class Lines { kOne, kMany };
+
 void CheckText(absl::string_view value, const std::string& field, int max_chars,
-               bool required, FieldViolations& v) {
+               bool required, FieldViolations& v, Lines lines = Lines::kOne) {
   const int n = Utf8Length(value);
   if (n < 0) {
     v.Add(field, "must be valid UTF-8 text without control characters");
-  } else if (required && absl::StripAsciiWhitespace(value).empty()) {
+    return;
+  }
+  if (required && IsBlank(value)) {
     v.Add(field, "required");
   } else if (n > max_chars) {
     v.Add(field, absl::StrCat("at most ", max_chars, " characters (got ", n, ")"));
+  } else if (std::string fault = TextFault(value, lines == Lines::kOne); !fault.empty()) {
+    v.Add(field, std::move(fault));
   }
 }
 
@@ -149,21 +204,32 @@ bool IsValidEmail(absl::string_view email) {
   }
   const absl::string_view local = email.substr(0, at);
   const absl::string_view domain = email.substr(at + 1);
+  // The local part: RFC 5322's dot-atom (no dot first, last or twice).
+  if (local.front() == '.' || local.back() == '.' ||
+      local.find("..") != absl::string_view::npos) {
+    return false;
+  }
   for (char c : local) {
     if (!absl::ascii_isalnum(c) &&
         absl::string_view(".!#$%&'*+/=?^_`{|}~-").find(c) == absl::string_view::npos) {
       return false;
     }
   }
-  const size_t dot = domain.rfind('.');
-  if (dot == absl::string_view::npos || dot == 0 || dot + 3 > domain.size()) return false;
-  for (size_t i = 0; i < domain.size(); ++i) {
-    const char c = domain[i];
-    if (absl::ascii_isalnum(c) || c == '-') continue;
-    if (c == '.' && i > 0 && domain[i - 1] != '.') continue;
-    return false;
+  // The domain: two or more labels of letters, digits and inner hyphens,
+  // the last (the top-level domain) of two or more letters.
+  const std::vector<absl::string_view> labels = absl::StrSplit(domain, '.');
+  if (labels.size() < 2) return false;
+  for (absl::string_view label : labels) {
+    if (label.empty() || label.size() > 63 || label.front() == '-' ||
+        label.back() == '-') {
+      return false;
+    }
+    for (char c : label) {
+      if (!absl::ascii_isalnum(c) && c != '-') return false;
+    }
   }
-  return true;
+  const absl::string_view tld = labels.back();
+  return tld.size() >= 2 && std::all_of(tld.begin(), tld.end(), absl::ascii_isalpha);
 }
 
 bool IsValidTimestamp(const google::protobuf::Timestamp& t) {
@@ -193,7 +259,7 @@ void ValidateExpert(const v1::Expert& e, absl::string_view prefix, FieldViolatio
   if (!e.email().empty() && !IsValidEmail(e.email())) {
     v.Add(Path(prefix, "email"), "must be an e-mail address such as naam@minbzk.nl");
   }
-  CheckText(e.bio(), Path(prefix, "bio"), kMaxLongTextChars, false, v);
+  CheckText(e.bio(), Path(prefix, "bio"), kMaxLongTextChars, false, v, Lines::kMany);
   if (e.skills_size() > kMaxListItems) {
     v.Add(Path(prefix, "skills"), absl::StrCat("at most ", kMaxListItems, " entries"));
   } else {
@@ -225,7 +291,8 @@ void ValidateTeamMember(const v1::TeamMember& m, absl::string_view prefix,
 
 void ValidateTeam(const v1::TaskTeam& t, absl::string_view prefix, FieldViolations& v) {
   CheckText(t.display_name(), Path(prefix, "display_name"), kMaxNameChars, true, v);
-  CheckText(t.description(), Path(prefix, "description"), kMaxLongTextChars, false, v);
+  CheckText(t.description(), Path(prefix, "description"), kMaxLongTextChars, false, v,
+            Lines::kMany);
   CheckTerms(t.themes(), prefix, "themes", kMaxListItems, v);
   CheckRegionCodes(t.region_codes(), prefix, v);
   CheckState(t.state(), v1::TaskTeam::State_descriptor(), Path(prefix, "state"), v);
@@ -244,7 +311,7 @@ void ValidateTeam(const v1::TaskTeam& t, absl::string_view prefix, FieldViolatio
   CheckReference(Kind::kOrganisation, t.owner_organisation(),
                  Path(prefix, "owner_organisation"), v);
   CheckText(t.lessons_learned(), Path(prefix, "lessons_learned"), kMaxLongTextChars,
-            false, v);
+            false, v, Lines::kMany);
 }
 
 namespace {
@@ -253,7 +320,8 @@ namespace {
 void CheckChallenge(const v1::Challenge& c, absl::string_view prefix, bool stored,
                     FieldViolations& v) {
   CheckText(c.title(), Path(prefix, "title"), kMaxNameChars, stored, v);
-  CheckText(c.description(), Path(prefix, "description"), kMaxLongTextChars, false, v);
+  CheckText(c.description(), Path(prefix, "description"), kMaxLongTextChars, false, v,
+            Lines::kMany);
   if (stored || !c.owner_organisation().empty()) {
     CheckReference(Kind::kOrganisation, c.owner_organisation(),
                    Path(prefix, "owner_organisation"), v);

@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "registry-service/core/access_policy.h"
 #include "registry-service/core/memory_store.h"
+#include "registry-service/core/validation.h"
 #include "tests/support/status_details.h"
 
 namespace samenspel::registry {
@@ -659,6 +660,18 @@ TEST_F(RegistryTest, ListFiltersCombine) {
   list.clear_page_token();
   list.set_page_size(-1);
   EXPECT_THAT(BadFields(registry_.ListExperts(list).status()), ElementsAre("page_size"));
+
+  // A page token is for its collection too.
+  v1::ListTeamsRequest teams;
+  teams.set_page_token(page->next_page_token());
+  EXPECT_THAT(BadFields(registry_.ListTeams(teams).status()), ElementsAre("page_token"));
+  // Filters no stored value could match are errors, as other bad filters are.
+  list.Clear();
+  list.set_theme(std::string(kMaxTermChars + 1, 'x'));
+  EXPECT_THAT(BadFields(registry_.ListExperts(list).status()), ElementsAre("theme"));
+  v1::ListOrganisationsRequest orgs;
+  orgs.set_oin("12");
+  EXPECT_THAT(BadFields(registry_.ListOrganisations(orgs).status()), ElementsAre("oin"));
 }
 
 // A Store that runs `before_commit` once, just before the next commit whose

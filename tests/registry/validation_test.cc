@@ -9,9 +9,12 @@ namespace samenspel::registry {
 namespace {
 
 using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Pair;
 using ::testing::StartsWith;
+using ::testing::UnorderedElementsAre;
 
 v1::Expert ValidExpert() {
   v1::Expert e;
@@ -48,7 +51,8 @@ TEST(EmailTest, AcceptsPlainAddresses) {
   EXPECT_TRUE(IsValidEmail("j.jansen@minbzk.nl"));
   EXPECT_TRUE(IsValidEmail("info+opgave@provincie-utrecht.nl"));
   for (const char* bad : {"", "jansen", "@minbzk.nl", "a@b", "a@@b.nl", "a b@c.nl",
-                          "a@b..nl", "a@.nl", "a@b.n"}) {
+                          "a@b..nl", "a@.nl", "a@b.n", ".a@b.nl", "a.@b.nl", "a..b@b.nl",
+                          "a@-b.nl", "a@b-.nl", "a@b.n1", "a@b.nl."}) {
     EXPECT_FALSE(IsValidEmail(bad)) << bad;
   }
 }
@@ -88,6 +92,39 @@ TEST(ValidateExpertTest, RejectsInvalidUtf8AndControlCharacters) {
   const auto v = Check(e).violations();
   EXPECT_THAT(v, Contains(Pair("expert.bio", StartsWith("must be valid UTF-8"))));
   EXPECT_THAT(v, Contains(Pair("expert.job_title", StartsWith("must be valid UTF-8"))));
+}
+
+// Text fields hold text: no C1 controls or noncharacters; names and other
+// one-line fields no line breaks, tabs or bidirectional overrides (which can
+// make a name read as another); "required" is not met by characters that
+// show nothing.
+TEST(ValidateExpertTest, TextIsTextAndOneLineFieldsAreOneLine) {
+  v1::Expert e = ValidExpert();
+  e.set_display_name("Jan\nJansen");
+  e.set_job_title("Adviseur \xe2\x80\xae");  // U+202E
+  e.add_themes("wonen\tenergie");
+  e.set_bio("Regel een.\nRegel twee,\tmet tab. \xd8\xb3\xd9\x84\xd8\xa7\xd9\x85");
+  EXPECT_THAT(
+      Check(e).violations(),
+      UnorderedElementsAre(Pair("expert.display_name", HasSubstr("one line")),
+                           Pair("expert.job_title", HasSubstr("bidirectional")),
+                           Pair(StartsWith("expert.themes["), HasSubstr("one line"))));
+  e = ValidExpert();
+  e.set_bio("\xc2\x85 C1");         // U+0085
+  e.set_job_title("\xef\xbf\xbf");  // U+FFFF
+  EXPECT_THAT(Check(e).violations(),
+              UnorderedElementsAre(Pair("expert.bio", HasSubstr("control")),
+                                   Pair("expert.job_title", HasSubstr("noncharacter"))));
+  for (const char* blank : {"\xc2\xa0", "\xe2\x80\x8b", " \xe3\x80\x80 "}) {
+    e = ValidExpert();
+    e.set_display_name(blank);
+    EXPECT_THAT(Check(e).violations(),
+                ElementsAre(Pair("expert.display_name", "required")))
+        << blank;
+  }
+  e = ValidExpert();
+  e.set_display_name("\xc3\x89\xc3\xa9n overheid");  // not blank, not ASCII
+  EXPECT_THAT(Check(e).violations(), IsEmpty());
 }
 
 TEST(ValidateExpertTest, CountsCharactersNotBytes) {
