@@ -263,15 +263,16 @@ class World {
 
   template <typename R, typename Request>
   void CheckDelete(const Request& request,
-                   absl::Status (Registry::*remove)(const Request&,
-                                                    const v1::Principal&)) {
+                   absl::StatusOr<R> (Registry::*remove)(const Request&,
+                                                         const v1::Principal&)) {
     const Snapshot before = Take();
-    const absl::Status status = (registry_.*remove)(request, SystemPrincipal());
-    if (!status.ok()) return CheckRejected(status, before);
+    const absl::StatusOr<R> deleted = (registry_.*remove)(request, SystemPrincipal());
+    if (!deleted.ok()) return CheckRejected(deleted.status(), before);
+    FUZZ_CHECK(deleted->name() == request.name());
     FUZZ_CHECK(Take().revision > before.revision);
     FUZZ_CHECK(absl::IsNotFound(Resource<R>::Get(registry_, request.name()).status()));
     const Snapshot after = Take();
-    const absl::Status again = (registry_.*remove)(request, SystemPrincipal());
+    const absl::Status again = (registry_.*remove)(request, SystemPrincipal()).status();
     FUZZ_CHECK(absl::IsNotFound(again));
     CheckRejected(again, after);
   }
