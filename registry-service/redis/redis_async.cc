@@ -138,7 +138,10 @@ absl::Status RedisAsync::EnsureConnected() {
   if (!c.ok()) return c.status();
   connection_ = *std::move(c);
   reader_ = redisReaderCreate();
-  StartTracking();
+  // The record cache's subscription once Redis answered on it (see Loop): a
+  // hung Redis takes new connections, and the subscription's handshake
+  // would hold this thread for the command timeout before the first command.
+  answered_ = false;
   return absl::OkStatus();
 }
 
@@ -302,6 +305,7 @@ bool RedisAsync::ReadReplies() {
     Callback done = std::move(in_flight_.front().done);
     in_flight_.pop_front();
     if (options_.circuit != nullptr) options_.circuit->Answered();
+    answered_ = true;
     absl::Status status = ReplyStatus(*reply);
     if (status.ok()) {
       std::move(done)(std::move(reply));
@@ -348,7 +352,8 @@ void RedisAsync::Loop() {
       }
     }
     // A subscription lost while the connection stayed: again, once a second.
-    if (connection_ != nullptr && tracking_.has_value() && listener_ == nullptr) {
+    if (connection_ != nullptr && answered_ && tracking_.has_value() &&
+        listener_ == nullptr) {
       StartTracking();
     }
     if (connection_ != nullptr && !out_.empty()) {
