@@ -8,14 +8,22 @@
 
 namespace samenspel {
 
+namespace {
+// Parses `status`'s detail of `detail`'s type into it; false without one.
+bool DetailOf(const absl::Status& status, google::protobuf::Message& detail) {
+  const auto payload =
+      status.GetPayload(absl::StrCat("type.googleapis.com/", detail.GetTypeName()));
+  return payload && detail.ParseFromString(std::string(*payload));
+}
+}  // namespace
+
 void FieldViolations::Add(std::string field, std::string description) {
   violations_.emplace_back(std::move(field), std::move(description));
 }
 
 void FieldViolations::AddFrom(const absl::Status& status) {
-  const auto payload = status.GetPayload("type.googleapis.com/google.rpc.BadRequest");
   google::rpc::BadRequest detail;
-  if (!payload || !detail.ParseFromString(std::string(*payload))) return;
+  if (!DetailOf(status, detail)) return;
   for (const auto& fv : detail.field_violations()) Add(fv.field(), fv.description());
 }
 
@@ -59,19 +67,15 @@ absl::Status WithReason(absl::Status status, absl::string_view reason) {
 }
 
 std::string ReasonOf(const absl::Status& status) {
-  const auto payload = status.GetPayload("type.googleapis.com/google.rpc.ErrorInfo");
   google::rpc::ErrorInfo info;
-  if (!payload || !info.ParseFromString(std::string(*payload))) return "";
-  return info.reason();
+  return DetailOf(status, info) ? info.reason() : "";
 }
 
 absl::Status WithOwner(absl::Status status, absl::string_view resource_name,
                        absl::string_view owner) {
   if (status.ok()) return status;
-  constexpr absl::string_view kUrl = "type.googleapis.com/google.rpc.ResourceInfo";
   google::rpc::ResourceInfo info;
-  if (const auto payload = status.GetPayload(kUrl))
-    info.ParseFromString(std::string(*payload));
+  if (!DetailOf(status, info)) info.Clear();
   if (info.resource_name().empty()) {
     info.set_resource_name(std::string(resource_name));
     info.set_resource_type(std::string(resource_name.substr(0, resource_name.find('/'))));
@@ -82,10 +86,8 @@ absl::Status WithOwner(absl::Status status, absl::string_view resource_name,
 }
 
 std::string OwnerOf(const absl::Status& status) {
-  const auto payload = status.GetPayload("type.googleapis.com/google.rpc.ResourceInfo");
   google::rpc::ResourceInfo info;
-  if (!payload || !info.ParseFromString(std::string(*payload))) return "";
-  return info.owner();
+  return DetailOf(status, info) ? info.owner() : "";
 }
 
 absl::Status InvalidField(std::string field, std::string description) {

@@ -101,6 +101,21 @@ class MatchingAccessTest : public ::testing::Test {
     return r.ok() ? r->secret() : "";
   }
 
+  // Another matching service, following the registry with the token in
+  // `token_file`; matching_stub_ talks to it from then on.
+  std::unique_ptr<ServiceProcess> StartMatching(const std::string& token_file,
+                                                std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--insecure", "--registry=" + registry_->address(),
+                                     "--registry_token_file=" + token_file};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto matching = ServiceProcess::Start(SAMENSPEL_MATCHING_BINARY, args);
+    EXPECT_TRUE(matching.ok()) << matching.status();
+    if (!matching.ok()) return nullptr;
+    EXPECT_TRUE((*matching)->WaitForHealth("SERVING", absl::Seconds(20)));
+    matching_stub_ = v1::MatchingService::NewStub((*matching)->Channel());
+    return *std::move(matching);
+  }
+
   int64_t CreateExpert(const std::string& id, const std::string& org, bool consent) {
     rv1::CreateExpertRequest req;
     req.set_expert_id(id);
@@ -165,12 +180,8 @@ TEST_F(MatchingAccessTest, ARegistryTokenAloneClosesTheService) {
   const int64_t rev = CreateExpert("private-a", "org-a", /*consent=*/false);
   const std::string token_file = dir_.File("registry-only-token");
   std::ofstream(token_file) << kAdminToken << "\n";
-  auto matching = ServiceProcess::Start(
-      SAMENSPEL_MATCHING_BINARY, {"--insecure", "--registry=" + registry_->address(),
-                                  "--registry_token_file=" + token_file});
-  ASSERT_TRUE(matching.ok()) << matching.status();
-  ASSERT_TRUE((*matching)->WaitForHealth("SERVING", absl::Seconds(20)));
-  matching_stub_ = v1::MatchingService::NewStub((*matching)->Channel());
+  std::unique_ptr<ServiceProcess> matching = StartMatching(token_file);
+  ASSERT_NE(matching, nullptr);
   EXPECT_TRUE(absl::IsUnauthenticated(Match("", rev).status()));
   auto reader = Match(IssueToken("org-a", rv1::ROLE_READER), rev);
   ASSERT_TRUE(reader.ok()) << reader.status();
@@ -185,13 +196,9 @@ TEST_F(MatchingAccessTest, ItsOwnTokenRevokedIsNotTheCallersFault) {
   const std::string own_token = IssueToken("org-a", rv1::ROLE_ADMIN);
   const std::string token_file = dir_.File("own-token");
   std::ofstream(token_file) << own_token << "\n";
-  auto matching = ServiceProcess::Start(
-      SAMENSPEL_MATCHING_BINARY,
-      {"--insecure", "--registry=" + registry_->address(),
-       "--registry_token_file=" + token_file, "--token_cache_ttl=100ms"});
-  ASSERT_TRUE(matching.ok()) << matching.status();
-  ASSERT_TRUE((*matching)->WaitForHealth("SERVING", absl::Seconds(20)));
-  matching_stub_ = v1::MatchingService::NewStub((*matching)->Channel());
+  std::unique_ptr<ServiceProcess> matching =
+      StartMatching(token_file, {"--token_cache_ttl=100ms"});
+  ASSERT_NE(matching, nullptr);
   const std::string reader = IssueToken("org-a", rv1::ROLE_READER);
   ASSERT_TRUE(Match(reader, rev).ok());
 
@@ -216,13 +223,9 @@ TEST_F(MatchingAccessTest, ItsOwnTokenRevokedIsNotTheCallersFault) {
 TEST_F(MatchingAccessTest, ACachedTokenStopsWorkingWhenItExpires) {
   const int64_t rev = CreateExpert("open-a", "org-a", /*consent=*/true);
   const std::string token_file = dir_.File("admin-token");
-  auto matching = ServiceProcess::Start(
-      SAMENSPEL_MATCHING_BINARY,
-      {"--insecure", "--registry=" + registry_->address(),
-       "--registry_token_file=" + token_file, "--token_cache_ttl=60s"});
-  ASSERT_TRUE(matching.ok()) << matching.status();
-  ASSERT_TRUE((*matching)->WaitForHealth("SERVING", absl::Seconds(20)));
-  matching_stub_ = v1::MatchingService::NewStub((*matching)->Channel());
+  std::unique_ptr<ServiceProcess> matching =
+      StartMatching(token_file, {"--token_cache_ttl=60s"});
+  ASSERT_NE(matching, nullptr);
   const absl::Time expires = absl::Now() + absl::Seconds(2);
   const std::string reader = IssueToken("org-a", rv1::ROLE_READER, absl::Seconds(2));
   ASSERT_TRUE(Match(reader, rev).ok());
