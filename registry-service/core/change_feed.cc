@@ -113,6 +113,11 @@ void ChangeFeed::TailLoop() {
           after = -1;
           continue;
         }
+        {
+          absl::MutexLock lock(&mu_);
+          tail_error_ = absl::OkStatus();
+        }
+        backoff = absl::Milliseconds(50);
         changes->erase(changes->begin());
         if (changes->empty()) {
           // Nothing new yet: wait for it. What the wait brings is read again
@@ -161,10 +166,15 @@ void ChangeFeed::TailLoop() {
       }
     }
     // Store unavailable: readers waiting for changes learn it (see Read);
-    // back off, but wake promptly on Stop().
+    // back off, but wake promptly on Stop(), or when a reader found the
+    // store answering again.
     absl::MutexLock lock(&mu_);
     tail_error_ = failure;
-    mu_.AwaitWithTimeout(absl::Condition(&stopping_), backoff);
+    retry_now_ = false;
+    auto wake = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return stopping_ || retry_now_;
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&wake), backoff);
     backoff = std::min(backoff * 2, absl::Seconds(1));
   }
 }
@@ -210,8 +220,9 @@ absl::StatusOr<std::vector<StoredChange>> ChangeFeed::Read(
     --readers_;
     last_read_ = absl::Now();
   };
-  std::vector<StoredChange> cached;  // from the cache, which held them up to
-  int64_t cached_up_to = -1;         // this revision
+  std::vector<StoredChange> cached;   // from the cache, which held them up to
+  int64_t cached_up_to = -1;          // this revision
+  std::optional<absl::Status> blind;  // why the tail could not read the store
   {
     absl::MutexLock lock(&mu_);
     auto rewritten = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -237,16 +248,15 @@ absl::StatusOr<std::vector<StoredChange>> ChangeFeed::Read(
     }
     if (tail_revision_ <= after_revision && !tail_error_.ok()) {
       // Nothing to read, and no way to tell whether there is: a watcher must
-      // not take a blind registry for a quiet one.
-      absl::Status status(tail_error_.code(),
-                          absl::StrCat("the registry cannot read its change feed: ",
-                                       tail_error_.message()));
+      // not take a blind registry for a quiet one. Unless the store answers
+      // again and the tail is only waiting to retry (below).
+      blind = absl::Status(tail_error_.code(),
+                           absl::StrCat("the registry cannot read its change feed: ",
+                                        tail_error_.message()));
       tail_error_.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
-        status.SetPayload(url, payload);
+        blind->SetPayload(url, payload);
       });
-      return status;
-    }
-    if (tail_revision_ <= after_revision) {
+    } else if (tail_revision_ <= after_revision) {
       if (tail_revision_ == after_revision || tail_revision_ < 0) {
         return std::vector<StoredChange>();
       }
@@ -287,7 +297,13 @@ absl::StatusOr<std::vector<StoredChange>> ChangeFeed::Read(
     return store_->ReadChanges(after_revision, max, absl::ZeroDuration());
   }
   absl::StatusOr<int64_t> current = store_->CurrentRevision();
-  if (!current.ok()) return current.status();
+  if (!current.ok()) return blind.value_or(current.status());
+  if (blind.has_value()) {
+    // The store is back: the tail retries now rather than after its
+    // backoff, and this reader reads the store meanwhile.
+    absl::MutexLock lock(&mu_);
+    retry_now_ = true;
+  }
   if (*current < after_revision) {
     return WithReason(absl::OutOfRangeError(absl::StrCat(
                           "revision ", after_revision, " is ahead of the registry (at ",

@@ -93,6 +93,9 @@ class ChangeFeed {
   absl::Time last_read_ ABSL_GUARDED_BY(mu_);
   bool resting_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t epoch_ ABSL_GUARDED_BY(mu_) = 0;
+  // Set by a reader that found the store answering while the tail waits
+  // out its backoff: the tail retries at once.
+  bool retry_now_ ABSL_GUARDED_BY(mu_) = false;
   std::thread tail_thread_;
 };
 
