@@ -105,6 +105,14 @@ end
 //   data, index set count N, N index set keys.
 // A record's list position (field o, the score of its id in every list set)
 // is its create revision; updates keep it.
+// The list-set entries of a commit that only creates (no update, no delete,
+// no precondition on a list set, no record twice) are added after the
+// commits that follow it, as one ZADD per set with the entries of every such
+// commit: experts of one organisation share most sets, and a ZADD called
+// from Lua costs about as much for one entry as for a dozen
+// (bench/RESULTS.md, session 21). Before a commit that reads or removes
+// list-set entries, those added so far are written; all of it within this
+// one script, so no reader sees the sets in between.
 // Reply: C replies, one per commit:
 //   {1, first revision} committed (mutation j got first + j - 1);
 //   {2, request_result} the request key existed: nothing written;
@@ -154,8 +162,29 @@ local function prune(hist)
   return table.concat(kept, ',')
 end
 
--- The commit whose arguments start at ARGV[a]; returns its reply.
-local function commit(a)
+-- List-set entries of earlier commits of this batch, not yet written:
+-- set key -> {score, id, score, id, ...}, the keys in first-use order, and
+-- for each key the commits (their index in the batch) that added to it.
+local pending, pending_keys, pending_by = {}, {}, {}
+
+-- Writes the pending entries, one ZADD per set. A failed ZADD (only corrupt
+-- data causes one: a key of another type) makes the reply of every commit
+-- that added to that set an error, as an error while writing within the
+-- commit would.
+local function flush(replies)
+  for _, key in ipairs(pending_keys) do
+    local ok, err = pcall(redis.call, 'ZADD', key, unpack(pending[key]))
+    if not ok then
+      local message = type(err) == 'table' and err.err or tostring(err)
+      for _, c in ipairs(pending_by[key]) do replies[c] = {-1, message} end
+    end
+  end
+  pending, pending_keys, pending_by = {}, {}, {}
+end
+
+-- The commit whose arguments start at ARGV[a]; returns its reply and, when
+-- it only creates, its list-set entries to add ({key, score, id} each).
+local function commit(a, replies)
   local req_key, micros = ARGV[a], ARGV[a + 2]
   if req_key ~= '' then
     local prior = redis.call('GET', req_key)
@@ -171,6 +200,24 @@ local function commit(a)
   local np, nm = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
   local req_result = ARGV[a + 1]
   a = a + 5
+  -- Whether this commit only creates (its list-set entries deferred).
+  local only_creates = true
+  do
+    local b = a
+    for _ = 1, np do
+      local kind = ARGV[b]
+      if kind == 's' or kind == 'x' then only_creates = false end
+      if kind == 's' then b = b + tonumber(ARGV[b + 2]) end
+      b = b + 4
+    end
+    local keys = {}
+    for _ = 1, nm do
+      if ARGV[b] ~= '1' or keys[ARGV[b + 1]] then only_creates = false end
+      keys[ARGV[b + 1]] = true
+      b = b + 8 + tonumber(ARGV[b + 7])
+    end
+  end
+  if not only_creates then flush(replies) end
   for i = 1, np do
     local kind, key = ARGV[a], ARGV[a + 1]
     if kind == 'e' then
@@ -216,6 +263,7 @@ local function commit(a)
   end
 
   -- Apply.
+  local adds = {}
   local first = 0
   if nm > 0 then
     local rev = tonumber(redis.call('INCRBY', rev_key, nm)) - nm
@@ -260,11 +308,16 @@ local function commit(a)
         else
           redis.call('HSET', m.key, 'd', m.data, 'r', rev_text, 'i', packed, 'o', position)
         end
-        -- For an update a no-op (the same score), unless an earlier mutation
-        -- of this commit deleted the record.
-        redis.call('ZADD', m.all, position, m.id)
-        for _, x in ipairs(m.sets) do
-          if not kept[x] then redis.call('ZADD', x, position, m.id) end
+        if only_creates then
+          adds[#adds + 1] = {m.all, position, m.id}
+          for _, x in ipairs(m.sets) do adds[#adds + 1] = {x, position, m.id} end
+        else
+          -- For an update a no-op (the same score), unless an earlier
+          -- mutation of this commit deleted the record.
+          redis.call('ZADD', m.all, position, m.id)
+          for _, x in ipairs(m.sets) do
+            if not kept[x] then redis.call('ZADD', x, position, m.id) end
+          end
         end
         written[m.key] = packed
       end
@@ -275,7 +328,7 @@ local function commit(a)
   if req_key ~= '' then
     redis.call('SET', req_key, req_result, 'PX', ttl)
   end
-  return {1, first}
+  return {1, first}, adds
 end
 
 migrate(KEYS[4])
@@ -285,13 +338,29 @@ for c = 1, tonumber(ARGV[3]) do
   -- pcall: a Redis error in one commit is that commit's reply, not the
   -- batch's. (Validation errors come before any write; an error while writing,
   -- which only corrupt data causes, leaves that commit partly applied.)
-  local ok, reply = pcall(commit, a + 1)
+  local ok, reply, adds = pcall(commit, a + 1, replies)
   if not ok then
     reply = {-1, type(reply) == 'table' and reply.err or tostring(reply)}
+  elseif adds then
+    for _, e in ipairs(adds) do
+      local key = e[1]
+      local list = pending[key]
+      if not list then
+        list = {}
+        pending[key] = list
+        pending_keys[#pending_keys + 1] = key
+        pending_by[key] = {}
+      end
+      list[#list + 1] = e[2]
+      list[#list + 1] = e[3]
+      local by = pending_by[key]
+      if by[#by] ~= c then by[#by + 1] = c end
+    end
   end
   replies[c] = reply
   a = a + 1 + tonumber(ARGV[a])
 end
+flush(replies)
 return replies
 )lua";
 

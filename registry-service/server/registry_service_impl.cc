@@ -105,7 +105,13 @@ RegistryServiceImpl::Parsed<Request, Response> RegistryServiceImpl::Parse(
     return parsed;
   }
   parsed.request = request;
-  parsed.response = call->New<Response>();
+  // ListExperts builds its page in place, on the arena; every other response
+  // receives a result built by the registry (Reply), moved in from the heap.
+  if constexpr (std::is_same_v<Response, v1::ListExpertsResponse>) {
+    parsed.response = call->New<Response>();
+  } else {
+    parsed.response = call->NewResponseOnHeap<Response>();
+  }
   return parsed;
 }
 

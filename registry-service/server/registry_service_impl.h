@@ -13,6 +13,7 @@
 
 #include <deque>
 #include <functional>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -68,6 +69,16 @@ class CallContext final : public grpc::CallbackServerContext {
   T* New() {
     return google::protobuf::Arena::CreateMessage<T>(&arena_);
   }
+  // The call's response on the heap, owned by the context (one per call):
+  // for a response that a result built elsewhere is moved into (a move
+  // between messages on different arenas is a deep copy; between heap
+  // messages, a swap).
+  template <typename T>
+  T* NewResponseOnHeap() {
+    T* m = new T;
+    heap_response_.reset(m);
+    return m;
+  }
   // What the audit log records of a call that succeeded, when that is not
   // its response (a Delete's: the deleted resource; its response is Empty).
   const google::protobuf::Message* audited() const { return audited_; }
@@ -78,6 +89,7 @@ class CallContext final : public grpc::CallbackServerContext {
   // Small requests and responses fit without a heap block.
   alignas(8) char initial_block_[2048];
   google::protobuf::Arena arena_;
+  std::unique_ptr<google::protobuf::Message> heap_response_;
   const google::protobuf::Message* audited_ = nullptr;
 };
 }  // namespace internal

@@ -18,10 +18,14 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 #include "registry-service/redis/redis_connection.h"
@@ -953,6 +957,116 @@ TEST(RedisStoreTest, ALeaderStillAnsweringHoldsBackTheBatchesAfterTheNext) {
     EXPECT_EQ(answers[i]->thread, leader_id);
   }
   EXPECT_EQ(store->CurrentRevision().value_or(0), 10);
+}
+
+// The commit script adds the list-set entries of commits that only create
+// after the commits that follow them (one ZADD per set): a later commit of
+// the same batch that reads or removes list-set entries must still see them.
+// Here all of these go to Redis in one batch (queued behind a leader while
+// Redis is paused; the test checks that they did).
+TEST(RedisStoreTest, ACommitSeesTheListEntriesOfTheCreatesBeforeItInItsBatch) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  std::unique_ptr<RedisStore> store = MakeStore(OptionsFor(*server));
+  ASSERT_NE(store, nullptr);
+  std::unique_ptr<RedisConnection> redis = Connect(*server);
+  ASSERT_NE(redis, nullptr);
+  const IndexEntry in_o{"organisation", "o"};
+  const IndexEntry in_p{"organisation", "p"};
+  ASSERT_TRUE(CommitAsyncAndWait(*store, Request({Create(Kind::kOrganisation, "o", "o"),
+                                                  Create(Kind::kOrganisation, "p", "p")}))
+                  .ok());
+  auto script_calls = [&] {
+    absl::StatusOr<RedisReply> info = redis->Command({"INFO", "commandstats"});
+    EXPECT_TRUE(info.ok()) << info.status();
+    if (!info.ok() || (*info)->type != REDIS_REPLY_STRING) return int64_t{-1};
+    int64_t calls = 0;
+    for (absl::string_view line : absl::StrSplit((*info)->str, "\r\n")) {
+      for (absl::string_view name : {"cmdstat_evalsha:calls=", "cmdstat_eval:calls="}) {
+        if (!absl::ConsumePrefix(&line, name)) continue;
+        int64_t n = 0;
+        EXPECT_TRUE(absl::SimpleAtoi(line.substr(0, line.find(',')), &n)) << line;
+        calls += n;
+      }
+    }
+    return calls;
+  };
+
+  Mutation move_a = Create(Kind::kExpert, "a", "a2", {in_p});  // from o to p
+  move_a.op = Mutation::Op::kUpdate;
+  Mutation delete_b;
+  delete_b.op = Mutation::Op::kDelete;
+  delete_b.kind = Kind::kExpert;
+  delete_b.id = "b";
+  Mutation delete_o;
+  delete_o.op = Mutation::Op::kDelete;
+  delete_o.kind = Kind::kOrganisation;
+  delete_o.id = "o";
+  std::vector<CommitRequest> commits;
+  commits.push_back(Request({Create(Kind::kExpert, "a", "a", {in_o})}));
+  commits.push_back(Request({Create(Kind::kExpert, "b", "b", {in_o})}));
+  // Must fail: the organisation has experts (a, b) created just before.
+  commits.push_back(Request({delete_o}));
+  commits.back().preconditions.push_back(
+      Precondition::IndexEmpty(Kind::kExpert, in_o, "o has experts"));
+  // Must hold: exactly a and b.
+  commits.push_back(Request({Create(Kind::kExpert, "c", "c", {in_o})}));
+  commits.back().preconditions.push_back(
+      Precondition::IndexExactly(Kind::kExpert, in_o, {"a", "b"}));
+  commits.push_back(Request({move_a}));
+  commits.push_back(Request({delete_b}));
+  commits.push_back(Request({Create(Kind::kExpert, "d", "d", {in_p})}));
+  // The outcome each must have, in order.
+  const std::vector<absl::StatusCode> want = {
+      absl::StatusCode::kOk, absl::StatusCode::kOk, absl::StatusCode::kFailedPrecondition,
+      absl::StatusCode::kOk, absl::StatusCode::kOk, absl::StatusCode::kOk,
+      absl::StatusCode::kOk};
+
+  const int64_t calls_before = script_calls();
+  using Answer = AsyncAnswer<CommitResult>;
+  std::vector<std::shared_ptr<Answer>> answers;
+  {
+    PauseFor pause(*server, absl::Seconds(1));
+    std::thread leader([&] {
+      ASSERT_TRUE(
+          CommitAsyncAndWait(*store, Request({Create(Kind::kExpert, "seed", "seed")}))
+              .ok());
+    });
+    absl::SleepFor(absl::Milliseconds(300));  // the leader's batch is on its way
+    for (CommitRequest& commit : commits) {
+      answers.push_back(std::make_shared<Answer>());
+      Answer::Call(answers.back(), [&](auto done) {
+        store->CommitAsync(std::move(commit), std::move(done));
+      });
+      EXPECT_FALSE(answers.back()->done.HasBeenNotified()) << "not queued";
+    }
+    leader.join();
+  }
+  for (size_t i = 0; i < answers.size(); ++i) {
+    SCOPED_TRACE(absl::StrCat("commit ", i));
+    ASSERT_TRUE(answers[i]->done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    EXPECT_EQ(answers[i]->result.status().code(), want[i]) << answers[i]->result.status();
+  }
+  // The leader's batch and one more.
+  EXPECT_EQ(script_calls() - calls_before, 2);
+
+  auto ids = [&](std::optional<IndexEntry> index) {
+    ListRequest list;
+    list.kind = Kind::kExpert;
+    list.index = std::move(index);
+    list.limit = 100;
+    absl::StatusOr<ListResult> page = store->List(list);
+    EXPECT_TRUE(page.ok()) << page.status();
+    std::vector<std::string> out;
+    if (page.ok()) {
+      for (const StoredRecord& r : page->records) out.push_back(r.id);
+    }
+    return out;
+  };
+  EXPECT_THAT(ids(in_o), ::testing::ElementsAre("c"));
+  EXPECT_THAT(ids(in_p), ::testing::ElementsAre("a", "d"));
+  EXPECT_THAT(ids(std::nullopt), ::testing::ElementsAre("seed", "a", "c", "d"));
+  EXPECT_TRUE(store->Get(Kind::kOrganisation, "o").ok());
 }
 
 TEST(RedisStoreTest, AsyncCommitsFailFastWhileRedisIsDownAndRecover) {
