@@ -17,28 +17,6 @@ namespace {
 
 namespace rv1 = ::samenspel::registry::v1;
 
-// Lists every page of one collection. Each response comes from
-// `new_response()` (a std::shared_ptr<Response>) and goes to `consume`; the
-// first page's revision goes to `revision` (when it is still unset, i.e. < 0).
-template <typename Request, typename Response, typename Method, typename NewResponse,
-          typename Consume>
-absl::Status ListAll(rv1::RegistryService::Stub& stub, Method method, int page_size,
-                     NewResponse new_response, Consume consume, int64_t& revision,
-                     Request request = Request()) {
-  request.set_page_size(page_size);
-  do {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
-    std::shared_ptr<Response> response = new_response();
-    grpc::Status s = (stub.*method)(&ctx, request, response.get());
-    if (!s.ok()) return FromGrpcStatus(s);
-    if (revision < 0) revision = response->revision();
-    request.set_page_token(response->next_page_token());
-    consume(std::move(response));
-  } while (!request.page_token().empty());
-  return absl::OkStatus();
-}
-
 template <typename Response>
 std::shared_ptr<Response> OnHeap() {
   return std::make_shared<Response>();
@@ -83,10 +61,48 @@ void RegistryFollower::Stop() {
     absl::MutexLock lock(&mu_);
     if (stopping_ && !reader_.joinable()) return;
     stopping_ = true;
-    if (stream_context_) stream_context_->TryCancel();
+    for (grpc::ClientContext* call : calls_) call->TryCancel();
   }
   if (reader_.joinable()) reader_.join();
   if (applier_.joinable()) applier_.join();
+}
+
+bool RegistryFollower::Track(grpc::ClientContext* ctx) {
+  absl::MutexLock lock(&mu_);
+  if (stopping_) return false;
+  calls_.insert(ctx);
+  return true;
+}
+
+void RegistryFollower::Untrack(grpc::ClientContext* ctx) {
+  absl::MutexLock lock(&mu_);
+  calls_.erase(ctx);
+}
+
+// Lists every page of one collection. Each response comes from
+// `new_response()` (a std::shared_ptr<Response>) and goes to `consume`; the
+// first page's revision goes to `revision` (when it is still unset, i.e. < 0).
+// Each page's call is one Stop can cancel; none starts once stopping
+// (CANCELLED).
+template <typename Request, typename Response, typename Method, typename NewResponse,
+          typename Consume>
+absl::Status RegistryFollower::ListAll(Method method, NewResponse new_response,
+                                       Consume consume, int64_t& revision,
+                                       Request request) {
+  request.set_page_size(options_.page_size);
+  do {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+    if (!Track(&ctx)) return absl::CancelledError("stopping");
+    std::shared_ptr<Response> response = new_response();
+    grpc::Status s = ((*stub_).*method)(&ctx, request, response.get());
+    Untrack(&ctx);
+    if (!s.ok()) return FromGrpcStatus(s);
+    if (revision < 0) revision = response->revision();
+    request.set_page_token(response->next_page_token());
+    consume(std::move(response));
+  } while (!request.page_token().empty());
+  return absl::OkStatus();
 }
 
 absl::Status RegistryFollower::LoadSnapshot() {
@@ -100,8 +116,7 @@ absl::Status RegistryFollower::LoadSnapshot() {
   using Stub = rv1::RegistryService::Stub;
   std::vector<std::string> organisations;
   absl::Status s = ListAll<rv1::ListOrganisationsRequest, rv1::ListOrganisationsResponse>(
-      *stub_, &Stub::ListOrganisations, options_.page_size,
-      OnHeap<rv1::ListOrganisationsResponse>,
+      &Stub::ListOrganisations, OnHeap<rv1::ListOrganisationsResponse>,
       [&](std::shared_ptr<rv1::ListOrganisationsResponse> r) {
         for (const auto& o : r->organisations()) organisations.push_back(o.name());
         l.AddOrganisations(MoveOut(r->mutable_organisations()));
@@ -110,7 +125,7 @@ absl::Status RegistryFollower::LoadSnapshot() {
   if (s.ok()) s = ListExperts(organisations, l, revision);
   if (s.ok()) {
     s = ListAll<rv1::ListTeamsRequest, rv1::ListTeamsResponse>(
-        *stub_, &Stub::ListTeams, options_.page_size, OnHeap<rv1::ListTeamsResponse>,
+        &Stub::ListTeams, OnHeap<rv1::ListTeamsResponse>,
         [&](std::shared_ptr<rv1::ListTeamsResponse> r) {
           l.AddTeams(MoveOut(r->mutable_teams()));
         },
@@ -118,8 +133,7 @@ absl::Status RegistryFollower::LoadSnapshot() {
   }
   if (s.ok()) {
     s = ListAll<rv1::ListChallengesRequest, rv1::ListChallengesResponse>(
-        *stub_, &Stub::ListChallenges, options_.page_size,
-        OnHeap<rv1::ListChallengesResponse>,
+        &Stub::ListChallenges, OnHeap<rv1::ListChallengesResponse>,
         [&](std::shared_ptr<rv1::ListChallengesResponse> r) {
           l.AddChallenges(MoveOut(r->mutable_challenges()));
         },
@@ -182,8 +196,7 @@ absl::Status RegistryFollower::ListExperts(const std::vector<std::string>& organ
       request.set_organisation(organisations[i]);
       int64_t unused = revision;
       absl::Status s = ListAll<rv1::ListExpertsRequest, rv1::ListExpertsResponse>(
-          *stub_, &Stub::ListExperts, options_.page_size,
-          OnArena<rv1::ListExpertsResponse>,
+          &Stub::ListExperts, OnArena<rv1::ListExpertsResponse>,
           [&](std::shared_ptr<rv1::ListExpertsResponse> r) {
             const auto* experts = &r->experts();
             loader.AddExperts(Matcher::SnapshotLoader::ExpertPage(std::move(r), experts));
@@ -205,11 +218,7 @@ absl::Status RegistryFollower::ListExperts(const std::vector<std::string>& organ
 
 absl::Status RegistryFollower::Follow(int64_t after) {
   grpc::ClientContext ctx;
-  {
-    absl::MutexLock lock(&mu_);
-    if (stopping_) return absl::CancelledError("stopping");
-    stream_context_ = &ctx;
-  }
+  if (!Track(&ctx)) return absl::CancelledError("stopping");
   rv1::WatchChangesRequest request;
   request.set_after_revision(after);
   {
@@ -229,8 +238,7 @@ absl::Status RegistryFollower::Follow(int64_t after) {
     queue_.push_back(std::move(change));
   }
   grpc::Status status = reader->Finish();
-  absl::MutexLock lock(&mu_);
-  stream_context_ = nullptr;
+  Untrack(&ctx);
   return FromGrpcStatus(status);
 }
 
@@ -275,6 +283,10 @@ void RegistryFollower::ReadLoop() {
     if (s.ok()) {
       backoff = options_.initial_backoff;
       continue;
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;  // the calls were cancelled by Stop
     }
     std::fprintf(stderr, "samenspel-matching: registry: %s; retrying in %s\n",
                  s.ToString().c_str(), absl::FormatDuration(backoff).c_str());

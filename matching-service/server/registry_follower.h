@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/channel.h"
@@ -58,7 +59,8 @@ class RegistryFollower {
   ~RegistryFollower();
 
   void Start();
-  // Cancels the stream and joins the threads. Idempotent.
+  // Cancels the registry calls in flight (the stream, a snapshot's pages)
+  // and joins the threads: a snapshot being loaded is given up. Idempotent.
   void Stop();
 
   // True once a snapshot has been loaded (and stays true).
@@ -75,6 +77,15 @@ class RegistryFollower {
   // Lists the experts of `organisations` into `loader` (LoadSnapshot).
   absl::Status ListExperts(const std::vector<std::string>& organisations,
                            Matcher::SnapshotLoader& loader, int64_t revision);
+  // Lists every page of one collection (see the definition).
+  template <typename Request, typename Response, typename Method, typename NewResponse,
+            typename Consume>
+  absl::Status ListAll(Method method, NewResponse new_response, Consume consume,
+                       int64_t& revision, Request request = Request());
+  // Registers a registry call for Stop to cancel; false (nothing registered)
+  // once stopping: the call must not start.
+  bool Track(grpc::ClientContext* ctx);
+  void Untrack(grpc::ClientContext* ctx);
 
   const std::unique_ptr<registry::v1::RegistryService::Stub> stub_;
   Matcher* const matcher_;
@@ -85,7 +96,8 @@ class RegistryFollower {
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  grpc::ClientContext* stream_context_ ABSL_GUARDED_BY(mu_) = nullptr;
+  // The registry calls in flight (Track).
+  absl::flat_hash_set<grpc::ClientContext*> calls_ ABSL_GUARDED_BY(mu_);
   std::deque<registry::v1::Change> queue_ ABSL_GUARDED_BY(mu_);
   // Revision of the last change read from the stream (or snapshot).
   int64_t read_revision_ ABSL_GUARDED_BY(mu_) = 0;
