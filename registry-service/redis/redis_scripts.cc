@@ -121,6 +121,10 @@ end
 //   {-1, message} a Redis error (e.g. OOM, or corrupt data).
 constexpr absl::string_view kCommitSource = R"lua(
 local rev_key, feed_key, maxlen, ttl = KEYS[1], KEYS[2], ARGV[1], ARGV[2]
+-- The revision counter, read once and written once per batch (SET at the
+-- end), not incremented by each commit: a call less per commit.
+local last_rev = tonumber(redis.call('GET', rev_key) or '0')
+local start_rev = last_rev
 local redacted_key = KEYS[3]
 
 -- Erases the feed entries at the revisions in `hist` ("3,7,12"); `rev` is
@@ -266,7 +270,8 @@ local function commit(a, replies)
   local adds = {}
   local first = 0
   if nm > 0 then
-    local rev = tonumber(redis.call('INCRBY', rev_key, nm)) - nm
+    local rev = last_rev
+    last_rev = last_rev + nm
     first = rev + 1
     local written = {}  -- record key -> its packed index sets after an earlier mutation
     local written_hist = {}  -- record key -> its feed revisions after an earlier one
@@ -309,8 +314,14 @@ local function commit(a, replies)
           redis.call('HSET', m.key, 'd', m.data, 'r', rev_text, 'i', packed, 'o', position)
         end
         if only_creates then
-          adds[#adds + 1] = {m.all, position, m.id}
-          for _, x in ipairs(m.sets) do adds[#adds + 1] = {x, position, m.id} end
+          -- Flat: key, score, id, key, score, id, ...
+          local n = #adds
+          adds[n + 1], adds[n + 2], adds[n + 3] = m.all, position, m.id
+          n = n + 3
+          for _, x in ipairs(m.sets) do
+            adds[n + 1], adds[n + 2], adds[n + 3] = x, position, m.id
+            n = n + 3
+          end
         else
           -- For an update a no-op (the same score), unless an earlier
           -- mutation of this commit deleted the record.
@@ -342,8 +353,8 @@ for c = 1, tonumber(ARGV[3]) do
   if not ok then
     reply = {-1, type(reply) == 'table' and reply.err or tostring(reply)}
   elseif adds then
-    for _, e in ipairs(adds) do
-      local key = e[1]
+    for x = 1, #adds, 3 do
+      local key = adds[x]
       local list = pending[key]
       if not list then
         list = {}
@@ -351,8 +362,8 @@ for c = 1, tonumber(ARGV[3]) do
         pending_keys[#pending_keys + 1] = key
         pending_by[key] = {}
       end
-      list[#list + 1] = e[2]
-      list[#list + 1] = e[3]
+      list[#list + 1] = adds[x + 1]
+      list[#list + 1] = adds[x + 2]
       local by = pending_by[key]
       if by[#by] ~= c then by[#by + 1] = c end
     end
@@ -361,6 +372,9 @@ for c = 1, tonumber(ARGV[3]) do
   a = a + 1 + tonumber(ARGV[a])
 end
 flush(replies)
+if last_rev ~= start_rev then
+  redis.call('SET', rev_key, string.format('%d', last_rev))
+end
 return replies
 )lua";
 
