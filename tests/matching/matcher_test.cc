@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/matching/analyzer_suite.h"
 #include "tests/support/status_details.h"
 
 namespace samenspel::matching {
@@ -60,18 +61,8 @@ rv1::Expert MakeExpert(const ExpertSpec& s) {
   return e;
 }
 
-class MatcherTest : public ::testing::Test {
+class MatcherTest : public AnalyzerSuite {
  protected:
-  static void SetUpTestSuite() {
-    auto analyzer = Analyzer::Create({});
-    ASSERT_TRUE(analyzer.ok()) << analyzer.status();
-    analyzer_ = analyzer->release();
-  }
-  static void TearDownTestSuite() {
-    delete analyzer_;
-    analyzer_ = nullptr;
-  }
-
   MatcherTest() : matcher_(analyzer_, Regions(), Options()) {}
 
   static RegionTable Regions() {
@@ -116,10 +107,8 @@ class MatcherTest : public ::testing::Test {
     return out;
   }
 
-  static const Analyzer* analyzer_;
   Matcher matcher_;
 };
-const Analyzer* MatcherTest::analyzer_ = nullptr;
 
 ExpertSpec Builder(const std::string& id, const std::string& org = "gm0344") {
   return ExpertSpec{id,

@@ -16,6 +16,7 @@
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
+#include "tests/matching/analyzer_suite.h"
 #include "tests/support/status_details.h"
 
 namespace samenspel::matching {
@@ -28,18 +29,8 @@ namespace rv1 = ::samenspel::registry::v1;
 // A revision the index never reaches.
 constexpr int64_t kFarRevision = 1'000'000'000;
 
-class MatchingServiceImplTest : public ::testing::Test {
+class MatchingServiceImplTest : public AnalyzerSuite {
  protected:
-  static void SetUpTestSuite() {
-    auto analyzer = Analyzer::Create({});
-    ASSERT_TRUE(analyzer.ok()) << analyzer.status();
-    analyzer_ = analyzer->release();
-  }
-  static void TearDownTestSuite() {
-    delete analyzer_;
-    analyzer_ = nullptr;
-  }
-
   // Serves an empty index (revision 0) that waits at most `max_wait` for a
   // min_revision, in place of the one served before.
   void Start(absl::Duration max_wait) {
@@ -84,13 +75,11 @@ class MatchingServiceImplTest : public ::testing::Test {
     return ref;
   }
 
-  static const Analyzer* analyzer_;
   std::unique_ptr<Matcher> matcher_;
   std::unique_ptr<MatchingServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::MatchingService::Stub> stub_;
 };
-const Analyzer* MatchingServiceImplTest::analyzer_ = nullptr;
 
 // A request that can never succeed fails with its own error at once, not
 // with UNAVAILABLE after waiting for its min_revision (which a client would

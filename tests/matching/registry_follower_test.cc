@@ -17,8 +17,8 @@
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
-#include "matching-service/analysis/analyzer.h"
 #include "matching-service/core/region.h"
+#include "tests/matching/analyzer_suite.h"
 
 namespace samenspel::matching {
 namespace {
@@ -64,18 +64,8 @@ class SlowRegistry final : public rv1::RegistryService::Service {
   std::atomic<int> cancelled_{0};
 };
 
-class RegistryFollowerTest : public ::testing::Test {
+class RegistryFollowerTest : public AnalyzerSuite {
  protected:
-  static void SetUpTestSuite() {
-    auto analyzer = Analyzer::Create({});
-    ASSERT_TRUE(analyzer.ok()) << analyzer.status();
-    analyzer_ = analyzer->release();
-  }
-  static void TearDownTestSuite() {
-    delete analyzer_;
-    analyzer_ = nullptr;
-  }
-
   void Serve(SlowRegistry* registry) {
     auto regions = RegionTable::Load(AnalyzerOptions::DefaultDataDir() + "/regions.tsv");
     ASSERT_TRUE(regions.ok()) << regions.status();
@@ -110,13 +100,10 @@ class RegistryFollowerTest : public ::testing::Test {
     return took;
   }
 
-  static Analyzer* analyzer_;
   std::unique_ptr<Matcher> matcher_;
   std::unique_ptr<grpc::Server> server_;
   std::shared_ptr<grpc::Channel> channel_;
 };
-
-Analyzer* RegistryFollowerTest::analyzer_ = nullptr;
 
 // A page that takes long (a registry under load, or Redis slow): Stop
 // cancels it instead of waiting for it (up to its 30 s deadline).

@@ -95,6 +95,22 @@ std::string StringReply(RedisConnection& connection,
   return std::string((*reply)->str, (*reply)->len);
 }
 
+// The ids of the first 100 records of `kind` (with `index`), in list order.
+std::vector<std::string> ListIds(Store& store, Kind kind,
+                                 std::optional<IndexEntry> index) {
+  ListRequest request;
+  request.kind = kind;
+  request.index = std::move(index);
+  request.limit = 100;
+  absl::StatusOr<ListResult> page = store.List(request);
+  EXPECT_TRUE(page.ok()) << page.status();
+  std::vector<std::string> ids;
+  if (page.ok()) {
+    for (const StoredRecord& r : page->records) ids.push_back(r.id);
+  }
+  return ids;
+}
+
 // Every method of `store`; expects each to be UNAVAILABLE, and fast.
 void ExpectAllUnavailableFast(Store& store, absl::Duration limit) {
   std::vector<absl::Status> results;
@@ -433,17 +449,7 @@ redis.call('SET', 'ss:rev', '4')
   std::unique_ptr<RedisStore> store = MakeStore(OptionsFor(*server));
   ASSERT_NE(store, nullptr);
   auto scan = [&](Kind kind, std::optional<IndexEntry> index) {
-    ListRequest request;
-    request.kind = kind;
-    request.index = std::move(index);
-    request.limit = 100;
-    absl::StatusOr<ListResult> page = store->List(request);
-    EXPECT_TRUE(page.ok()) << page.status();
-    std::vector<std::string> ids;
-    if (page.ok()) {
-      for (const StoredRecord& r : page->records) ids.push_back(r.id);
-    }
-    return ids;
+    return ListIds(*store, kind, std::move(index));
   };
   const IndexEntry bzk{"organisation", "bzk"};
   const IndexEntry odd_skill{"skill", std::string("a\0b=\x01", 5)};
@@ -1051,17 +1057,7 @@ TEST(RedisStoreTest, ACommitSeesTheListEntriesOfTheCreatesBeforeItInItsBatch) {
   EXPECT_EQ(script_calls() - calls_before, 2);
 
   auto ids = [&](std::optional<IndexEntry> index) {
-    ListRequest list;
-    list.kind = Kind::kExpert;
-    list.index = std::move(index);
-    list.limit = 100;
-    absl::StatusOr<ListResult> page = store->List(list);
-    EXPECT_TRUE(page.ok()) << page.status();
-    std::vector<std::string> out;
-    if (page.ok()) {
-      for (const StoredRecord& r : page->records) out.push_back(r.id);
-    }
-    return out;
+    return ListIds(*store, Kind::kExpert, std::move(index));
   };
   EXPECT_THAT(ids(in_o), ::testing::ElementsAre("c"));
   EXPECT_THAT(ids(in_p), ::testing::ElementsAre("a", "d"));
