@@ -175,12 +175,20 @@ local pending, pending_keys, pending_by = {}, {}, {}
 -- data causes one: a key of another type) makes the reply of every commit
 -- that added to that set an error, as an error while writing within the
 -- commit would.
+-- At most 1,000 entries (2,000 arguments) per ZADD: `unpack` must fit its
+-- results on Lua's stack (about 8,000), and a batch of large commits may
+-- defer tens of thousands of entries for one set.
 local function flush(replies)
   for _, key in ipairs(pending_keys) do
-    local ok, err = pcall(redis.call, 'ZADD', key, unpack(pending[key]))
-    if not ok then
-      local message = type(err) == 'table' and err.err or tostring(err)
-      for _, c in ipairs(pending_by[key]) do replies[c] = {-1, message} end
+    local list = pending[key]
+    for first = 1, #list, 2000 do
+      local ok, err = pcall(redis.call, 'ZADD', key,
+                            unpack(list, first, math.min(first + 1999, #list)))
+      if not ok then
+        local message = type(err) == 'table' and err.err or tostring(err)
+        for _, c in ipairs(pending_by[key]) do replies[c] = {-1, message} end
+        break
+      end
     end
   end
   pending, pending_keys, pending_by = {}, {}, {}
