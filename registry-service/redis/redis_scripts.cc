@@ -171,13 +171,12 @@ end
 -- for each key the commits (their index in the batch) that added to it.
 local pending, pending_keys, pending_by = {}, {}, {}
 
--- Writes the pending entries, one ZADD per set. A failed ZADD (only corrupt
--- data causes one: a key of another type) makes the reply of every commit
--- that added to that set an error, as an error while writing within the
--- commit would.
--- At most 1,000 entries (2,000 arguments) per ZADD: `unpack` must fit its
--- results on Lua's stack (about 8,000), and a batch of large commits may
--- defer tens of thousands of entries for one set.
+-- Writes the pending entries, one ZADD per set, or more for sets of over
+-- 1,000 entries: `unpack` must fit its results on Lua's stack (about 8,000
+-- values), and a batch of large commits may defer tens of thousands of
+-- entries for one set. A failed ZADD (only corrupt data causes one: a key of
+-- another type) makes the reply of every commit that added to that set an
+-- error, as an error while writing within the commit would.
 local function flush(replies)
   for _, key in ipairs(pending_keys) do
     local list = pending[key]
@@ -195,7 +194,7 @@ local function flush(replies)
 end
 
 -- The commit whose arguments start at ARGV[a]; returns its reply and, when
--- it only creates, its list-set entries to add ({key, score, id} each).
+-- it only creates, its list-set entries to add (key, score, id, key, ...).
 local function commit(a, replies)
   local req_key, micros = ARGV[a], ARGV[a + 2]
   if req_key ~= '' then
