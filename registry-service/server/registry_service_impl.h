@@ -57,10 +57,11 @@ using RegistryServiceBase = RS::WithRawCallbackMethod_CreateOrganisation<
                                                             RS::Service>>>>>>>>>>>>>>>>>>>>>>>;
 
 // The server context of every callback call (see NewCallContextAllocator):
-// it holds the call's request and response on one protobuf arena, freed
-// when gRPC releases the context, after the call is done. A response of
-// many resources (a page of up to 1,000 experts) costs less to build and
-// free there than message by message.
+// it holds the call's request on a protobuf arena, and its response there
+// or on the heap (NewResponseOnHeap), all freed when gRPC releases the
+// context, after the call is done. A response of many resources (a page of
+// up to 1,000 experts) costs less to build and free on the arena than
+// message by message.
 class CallContext final : public grpc::CallbackServerContext {
  public:
   CallContext();
