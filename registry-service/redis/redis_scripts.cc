@@ -108,11 +108,11 @@ end
 // The list-set entries of a commit that only creates (no update, no delete,
 // no precondition on a list set, no record twice) are added after the
 // commits that follow it, as one ZADD per set with the entries of every such
-// commit: experts of one organisation share most sets, and a ZADD called
-// from Lua costs about as much for one entry as for a dozen
-// (bench/RESULTS.md, session 21). Before a commit that reads or removes
-// list-set entries, those added so far are written; all of it within this
-// one script, so no reader sees the sets in between.
+// commit: experts of one organisation share most sets, and each ZADD called
+// from Lua has a cost of its own besides its inserts (script time per create
+// 50 -> 46 us in bench/RESULTS.md, session 21). Before a commit that reads
+// or removes list-set entries, those added so far are written; all of it
+// within this one script, so no reader sees the sets in between.
 // Reply: C replies, one per commit:
 //   {1, first revision} committed (mutation j got first + j - 1);
 //   {2, request_result} the request key existed: nothing written;

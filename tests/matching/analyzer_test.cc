@@ -11,6 +11,7 @@
 #include "matching-service/analysis/compound_splitter.h"
 #include "matching-service/analysis/stemmer.h"
 #include "matching-service/analysis/tokenizer.h"
+#include "tests/matching/analyzer_suite.h"
 
 namespace samenspel::matching {
 namespace {
@@ -164,18 +165,8 @@ TEST(CompoundSplitterTest, LeavesUnknownAndShortPartsAlone) {
 
 // --- Analyzer with the shipped data ----------------------------------------
 
-class AnalyzerTest : public ::testing::Test {
+class AnalyzerTest : public AnalyzerSuite {
  protected:
-  static void SetUpTestSuite() {
-    auto created = Analyzer::Create({});
-    ASSERT_TRUE(created.ok()) << created.status();
-    analyzer_ = created->release();
-  }
-  static void TearDownTestSuite() {
-    delete analyzer_;
-    analyzer_ = nullptr;
-  }
-
   static std::vector<AnalyzedTerm> Doc(absl::string_view text) {
     return analyzer_->AnalyzeDocument(text);
   }
@@ -186,10 +177,7 @@ class AnalyzerTest : public ::testing::Test {
   static bool Finds(absl::string_view query, absl::string_view document) {
     return !Shared(Query(query), Doc(document)).empty();
   }
-
-  static const Analyzer* analyzer_;
 };
-const Analyzer* AnalyzerTest::analyzer_ = nullptr;
 
 TEST_F(AnalyzerTest, ForEachDocumentTermReportsAnalyzeDocumentsTermsWithTheirHashes) {
   // Dutch, English, mixed, compounds, a synonym-file phrase, digits, and a
