@@ -66,7 +66,8 @@ std::string Formatted(absl::Span<const absl::string_view> argv) {
   std::string out;
   out.reserve(size);
   absl::StrAppend(&out, "*", argv.size(), "\r\n");
-  for (absl::string_view a : argv) absl::StrAppend(&out, "$", a.size(), "\r\n", a, "\r\n");
+  for (absl::string_view a : argv)
+    absl::StrAppend(&out, "$", a.size(), "\r\n", a, "\r\n");
   return out;
 }
 
