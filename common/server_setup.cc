@@ -45,6 +45,25 @@ std::unique_ptr<grpc::ServerBuilder> NewServerBuilder() {
   return builder;
 }
 
+absl::StatusOr<std::unique_ptr<grpc::Server>> StartHealthServer(
+    const std::string& address, grpc::Service* health, const std::string& program) {
+  int port = 0;
+  std::unique_ptr<grpc::ServerBuilder> builder = NewServerBuilder();
+  builder->AddListeningPort(address, grpc::InsecureServerCredentials(), &port);
+  // Health requests are tiny; nothing larger is ever needed here.
+  builder->SetMaxReceiveMessageSize(4096);
+  builder->RegisterService(health);
+  std::unique_ptr<grpc::Server> server = builder->BuildAndStart();
+  if (server == nullptr || port == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", address,
+                     " for health checks (does another process listen there?)"));
+  }
+  std::fprintf(stderr, "%s: health checks only, plaintext, on %s (port %d)\n",
+               program.c_str(), address.c_str(), port);
+  return server;
+}
+
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(
     const ServerSecurityOptions& o, const std::string& program) {
   if (o.tls_cert.empty() != o.tls_key.empty()) {

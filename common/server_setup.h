@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 
 namespace samenspel {
@@ -57,6 +58,17 @@ absl::StatusOr<std::string> ReadFile(const std::string& path);
 // 200 ms (which also bounds how long a shutdown waits for them; gRPC's
 // default is 10 s).
 std::unique_ptr<grpc::ServerBuilder> NewServerBuilder();
+
+// A second, plaintext server on `address` ("host:port") that serves `health`
+// (grpc.health.v1) and nothing else, for probes that cannot speak TLS:
+// Kubernetes' grpc probes, say. It tells whether the service is ready; no
+// other method and no credential goes through it. `health` stays registered
+// with the main server too (a synchronous service may serve several). Logs
+// the port bound, as `program`; UNAVAILABLE when `address` cannot be bound.
+// Shut it down after the main server, so that a probe sees NOT_SERVING while
+// that drains.
+absl::StatusOr<std::unique_ptr<grpc::Server>> StartHealthServer(
+    const std::string& address, grpc::Service* health, const std::string& program);
 
 // Sets the program's usage message and parses the command line. `--help`
 // lists the flags defined in source files under `source_folder` (e.g.

@@ -97,6 +97,10 @@ ABSL_FLAG(absl::Duration, registry_keepalive, absl::Seconds(30),
           "that does not answer within as long: the follower then reconnects, instead "
           "of waiting on a connection to a lost host (the registry must allow pings "
           "this often: its --min_client_ping_interval).");
+ABSL_FLAG(std::string, health_listen, "",
+          "Also serve grpc.health.v1, and only that, in plaintext on this address "
+          "(host:port), for probes that cannot speak TLS, such as Kubernetes' grpc "
+          "probes. Empty: none (health is always served on --listen as well).");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
           "On SIGTERM, how long in-flight calls may take before they are cancelled.");
 
@@ -105,6 +109,7 @@ namespace {
 
 struct MatchingServerOptions {
   std::string listen;
+  std::string health_listen;
   std::string registry;
   std::string registry_ca;
   AnalyzerOptions analyzer;
@@ -134,6 +139,7 @@ std::string Sha256Hex(absl::string_view s) {
 MatchingServerOptions OptionsFromFlags() {
   MatchingServerOptions o;
   o.listen = absl::GetFlag(FLAGS_listen);
+  o.health_listen = absl::GetFlag(FLAGS_health_listen);
   o.registry = absl::GetFlag(FLAGS_registry);
   o.registry_ca = absl::GetFlag(FLAGS_registry_ca);
   if (!absl::GetFlag(FLAGS_data_dir).empty())
@@ -265,6 +271,13 @@ int Run(const MatchingServerOptions& o) {
   // NOT_SERVING (the initial state) until the first snapshot of the registry is loaded.
   std::fprintf(stderr, "samenspel-matching: listening on %s (port %d), following %s\n",
                o.listen.c_str(), port, o.registry.c_str());
+  std::unique_ptr<grpc::Server> health_server;
+  if (!o.health_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<grpc::Server>> started =
+        StartHealthServer(o.health_listen, &health, "samenspel-matching");
+    if (!started.ok()) Fail(std::string(started.status().message()));
+    health_server = *std::move(started);
+  }
 
   RegistryFollowerOptions follower_options;
   follower_options.on_ready = [&health, &index_ready](bool ready) {
@@ -279,6 +292,8 @@ int Run(const MatchingServerOptions& o) {
   const absl::Time drain_start = absl::Now();
   health.Shutdown();
   server->Shutdown(absl::ToChronoTime(drain_start + o.drain_timeout));
+  // Probes saw NOT_SERVING while the calls drained; now they find no one.
+  if (health_server) health_server->Shutdown(absl::ToChronoTime(absl::Now()));
   follower.Stop();
   std::fprintf(stderr, "samenspel-matching: stopped after %s\n",
                absl::FormatDuration(absl::Now() - drain_start).c_str());

@@ -35,6 +35,10 @@
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to serve gRPC on (host:port).");
+ABSL_FLAG(std::string, health_listen, "",
+          "Also serve grpc.health.v1, and only that, in plaintext on this address "
+          "(host:port), for probes that cannot speak TLS, such as Kubernetes' grpc "
+          "probes. Empty: none (health is always served on --listen as well).");
 ABSL_FLAG(std::string, redis, "127.0.0.1:6379",
           "Redis address host:port, or 'memory' for an in-memory store (local trials "
           "only: nothing is persisted).");
@@ -124,6 +128,7 @@ namespace {
 // Everything main() needs, with defaults documented by the flags above.
 struct RegistryServerOptions {
   std::string listen;
+  std::string health_listen;
   bool memory_store = false;
   RedisStoreOptions redis;
   int max_message_bytes = 0;
@@ -144,6 +149,7 @@ struct RegistryServerOptions {
 RegistryServerOptions OptionsFromFlags() {
   RegistryServerOptions o;
   o.listen = absl::GetFlag(FLAGS_listen);
+  o.health_listen = absl::GetFlag(FLAGS_health_listen);
   const std::string redis = absl::GetFlag(FLAGS_redis);
   if (redis == "memory") {
     o.memory_store = true;
@@ -334,6 +340,13 @@ int Run(const RegistryServerOptions& o) {
   }
   std::fprintf(stderr, "samenspel-registry: listening on %s (port %d)\n",
                o.listen.c_str(), port);
+  std::unique_ptr<grpc::Server> health_server;
+  if (!o.health_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<grpc::Server>> started =
+        StartHealthServer(o.health_listen, &health, "samenspel-registry");
+    if (!started.ok()) Fail(std::string(started.status().message()));
+    health_server = *std::move(started);
+  }
 
   // Health follows the store: NOT_SERVING while Redis is unreachable, or
   // holds a database in a layout this registry does not know.
@@ -363,6 +376,8 @@ int Run(const RegistryServerOptions& o) {
   health.Shutdown();
   feed.Stop();  // ends WatchChanges streams
   server->Shutdown(absl::ToChronoTime(drain_start + o.drain_timeout));
+  // Probes saw NOT_SERVING while the calls drained; now they find no one.
+  if (health_server) health_server->Shutdown(absl::ToChronoTime(absl::Now()));
   std::fprintf(stderr, "samenspel-registry: stopped after %s\n",
                absl::FormatDuration(absl::Now() - drain_start).c_str());
   return 0;

@@ -12,6 +12,8 @@
 #include "common/grpc_status.h"
 #include "gmock/gmock.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "samenspel/matching/v1/matching_service.grpc.pb.h"
 #include "samenspel/registry/v1/registry_service.grpc.pb.h"
@@ -324,6 +326,8 @@ TEST_F(MatchingIntegrationTest, TwoReplicasGiveTheSameScoresToTheLastBit) {
   }
 }
 
+// (With --health_listen, probes that cannot speak TLS see the same status on
+// a plaintext port of its own.)
 TEST(MatchingHealthTest, NotServingUntilTheFirstSnapshot) {
   auto redis = RedisServer::Create();
   ASSERT_TRUE(redis.ok()) << redis.status();
@@ -331,12 +335,19 @@ TEST(MatchingHealthTest, NotServingUntilTheFirstSnapshot) {
   auto registry_port = test_support::FreePort();
   ASSERT_TRUE(registry_port.ok());
   const std::string registry_address = absl::StrCat("127.0.0.1:", *registry_port);
+  auto health_port = test_support::FreePort();
+  ASSERT_TRUE(health_port.ok());
+  const std::string health_address = absl::StrCat("127.0.0.1:", *health_port);
   auto matching = ServiceProcess::Start(SAMENSPEL_MATCHING_BINARY,
-                                        {"--insecure", "--registry=" + registry_address});
+                                        {"--insecure", "--registry=" + registry_address,
+                                         "--health_listen=" + health_address});
   ASSERT_TRUE(matching.ok()) << matching.status();
+  auto probe = grpc::CreateChannel(health_address, grpc::InsecureChannelCredentials());
+  auto probed = [&] { return test_support::CheckHealth(*health_port, probe); };
   EXPECT_TRUE((*matching)->WaitForHealth("NOT_SERVING", absl::Seconds(10)));
   absl::SleepFor(absl::Milliseconds(300));  // and it stays so while there is no registry
   EXPECT_EQ((*matching)->Health(), "NOT_SERVING");
+  EXPECT_EQ(probed(), "NOT_SERVING");
   // Meanwhile calls fail UNAVAILABLE (retry later), not OK with no matches.
   auto stub = v1::MatchingService::NewStub((*matching)->Channel());
   v1::MatchExpertsRequest req;
@@ -349,9 +360,21 @@ TEST(MatchingHealthTest, NotServingUntilTheFirstSnapshot) {
        "--redis=" + (*redis)->address()});
   ASSERT_TRUE(registry.ok()) << registry.status();
   EXPECT_TRUE((*matching)->WaitForHealth("SERVING", absl::Seconds(20)));
+  EXPECT_EQ(probed(), "SERVING");
+  EXPECT_EQ(test_support::CheckHealth(*health_port, probe,
+                                      "samenspel.matching.v1.MatchingService"),
+            "SERVING");
   auto served = Call<v1::MatchExpertsResponse>(
       *stub, &v1::MatchingService::Stub::MatchExperts, req);
   EXPECT_TRUE(served.ok()) << served.status();
+  // Only health on the probe port, and it stops with the service.
+  auto on_probe_port =
+      Call<v1::MatchExpertsResponse>(*v1::MatchingService::NewStub(probe),
+                                     &v1::MatchingService::Stub::MatchExperts, req);
+  EXPECT_EQ(on_probe_port.status().code(), absl::StatusCode::kUnimplemented)
+      << on_probe_port.status();
+  ASSERT_TRUE((*matching)->Stop().ok());
+  EXPECT_THAT(probed(), ::testing::HasSubstr("error"));
 }
 
 // The registry's host is lost without a word (a partition: the follower's

@@ -1089,5 +1089,56 @@ TEST_F(RegistryMutualTlsTest, OinInClientCertificateNamesTheOrganisation) {
   EXPECT_TRUE(absl::IsUnauthenticated(renewed)) << renewed;
 }
 
+// Kubernetes' grpc probes speak no TLS: --health_listen serves health, and
+// only health, in plaintext on a port of its own beside the TLS port, with
+// the service's own state (Redis down, stopped).
+TEST_F(RegistryMutualTlsTest, HealthChecksInPlaintextOnAPortOfTheirOwn) {
+  const test_support::TempDir temp_dir("samenspel-health");
+  const std::string& dir = temp_dir.path();
+  Openssl(dir, {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key",
+                "-out", "ca.crt", "-days", "2", "-subj", "/CN=Samenspel test CA"});
+  MakeCert(dir, "server", "/CN=localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+  auto redis = RedisServer::Create(RedisServerOptions{});
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  absl::StatusOr<int> health_port = test_support::FreePort();
+  ASSERT_TRUE(health_port.ok());
+  const std::string health_address = absl::StrCat("127.0.0.1:", *health_port);
+  auto registry = ServiceProcess::Start(
+      SAMENSPEL_REGISTRY_BINARY,
+      {"--redis=" + (*redis)->address(), "--tls_cert=" + dir + "/server.crt",
+       "--tls_key=" + dir + "/server.key", "--health_listen=" + health_address});
+  ASSERT_TRUE(registry.ok()) << registry.status();
+
+  auto probe = grpc::CreateChannel(health_address, grpc::InsecureChannelCredentials());
+  auto check = [&](const std::string& service) {
+    return test_support::CheckHealth(*health_port, probe, service);
+  };
+  auto wait_for = [&](absl::string_view status, absl::Duration timeout) {
+    test_support::WaitUntil([&] { return check("") == status; }, timeout);
+    return check("");
+  };
+  EXPECT_EQ(wait_for("SERVING", absl::Seconds(10)), "SERVING");
+  EXPECT_EQ(check("samenspel.registry.v1.RegistryService"), "SERVING");
+  EXPECT_EQ(check("samenspel.registry.v1.AccessService"), "SERVING");
+  // Nothing but health there: no call reaches the registry in plaintext.
+  auto plain = v1::RegistryService::NewStub(probe);
+  EXPECT_TRUE(
+      absl::IsUnimplemented(Call<v1::ListExpertsResponse>(*plain, &Stub::ListExperts,
+                                                          v1::ListExpertsRequest(), "")
+                                .status()));
+  // The service's own port speaks TLS only: a plaintext probe fails there.
+  EXPECT_THAT((*registry)->Health(), HasSubstr("error"));
+
+  // The probe port tells the service's state: Redis gone, then back.
+  ASSERT_TRUE((*redis)->Kill().ok());
+  EXPECT_EQ(wait_for("NOT_SERVING", absl::Seconds(10)), "NOT_SERVING");
+  ASSERT_TRUE((*redis)->Start().ok());
+  EXPECT_EQ(wait_for("SERVING", absl::Seconds(15)), "SERVING");
+
+  // It stops with the service.
+  ASSERT_TRUE((*registry)->Stop().ok());
+  EXPECT_THAT(check(""), HasSubstr("error"));
+}
+
 }  // namespace
 }  // namespace samenspel::registry

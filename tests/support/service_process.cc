@@ -121,18 +121,22 @@ std::shared_ptr<grpc::Channel> ServiceProcess::Channel() {
   return channel_;
 }
 
-std::string ServiceProcess::Health(absl::Duration deadline) {
-  // Until the port accepts connections, do not touch the channel: a failed
-  // connect would put it into reconnect backoff for seconds.
-  if (!Listens(port_)) return absl::StrCat("error: nothing listens on ", address_);
-  auto stub = grpc::health::v1::Health::NewStub(Channel());
+std::string CheckHealth(int port, const std::shared_ptr<grpc::Channel>& channel,
+                        const std::string& service, absl::Duration deadline) {
+  if (!Listens(port)) return absl::StrCat("error: nothing listens on port ", port);
+  auto stub = grpc::health::v1::Health::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
   grpc::health::v1::HealthCheckRequest request;
+  request.set_service(service);
   grpc::health::v1::HealthCheckResponse response;
   const grpc::Status status = stub->Check(&context, request, &response);
   if (!status.ok()) return absl::StrCat("error: ", status.error_message());
   return grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status());
+}
+
+std::string ServiceProcess::Health(absl::Duration deadline) {
+  return CheckHealth(port_, Channel(), "", deadline);
 }
 
 bool ServiceProcess::WaitForHealth(absl::string_view status, absl::Duration timeout) {

@@ -23,6 +23,15 @@
 
 namespace samenspel::test_support {
 
+// The grpc.health.v1 status of `service` ("": the overall one) on
+// 127.0.0.1:`port`, through `channel` ("SERVING", "NOT_SERVING", ...), or
+// "error: <message>" when nothing listens there or the Check call fails. The
+// channel is left alone until the port accepts connections: a failed connect
+// would put it into reconnect backoff for seconds.
+std::string CheckHealth(int port, const std::shared_ptr<grpc::Channel>& channel,
+                        const std::string& service = "",
+                        absl::Duration deadline = absl::Seconds(1));
+
 // Thread-compatible: control it from one thread; Channel() may be used from
 // any number of threads.
 class ServiceProcess {
