@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <deque>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -173,8 +174,26 @@ class GroupBuilder {
 
 }  // namespace
 
-// SAMENSPEL_MATCHING_DATA_DIR is set by CMakeLists.txt.
-std::string AnalyzerOptions::DefaultDataDir() { return SAMENSPEL_MATCHING_DATA_DIR; }
+// SAMENSPEL_MATCHING_DATA_DIR (absolute) and
+// SAMENSPEL_MATCHING_INSTALLED_DATA_DIR (relative to the install prefix) are
+// set by CMakeLists.txt. The running binary is <prefix>/bin/<name> once
+// installed; in the build tree nothing lies beside it.
+std::string AnalyzerOptions::DefaultDataDir() {
+  static const std::string* const dir = [] {
+    std::error_code error;
+    const std::filesystem::path binary =
+        std::filesystem::read_symlink("/proc/self/exe", error);
+    if (!error) {
+      const std::filesystem::path installed =
+          binary.parent_path().parent_path() / SAMENSPEL_MATCHING_INSTALLED_DATA_DIR;
+      if (std::filesystem::exists(installed / "synonyms.txt", error)) {
+        return new std::string(installed.string());
+      }
+    }
+    return new std::string(SAMENSPEL_MATCHING_DATA_DIR);
+  }();
+  return *dir;
+}
 
 absl::StatusOr<std::unique_ptr<Analyzer>> Analyzer::Create(AnalyzerOptions options) {
   if (absl::Status status = CheckStemmersAvailable(); !status.ok()) return status;

@@ -93,9 +93,10 @@ struct AnalyzedTerm {
 
 // Where the analyser's data comes from and how terms are weighted.
 struct AnalyzerOptions {
-  // Folder holding synonyms.txt and lexicon.txt (default: the source tree's
-  // matching-service/data, as recorded at build time; a deployment that does
-  // not run on the build machine sets its own).
+  // Folder holding synonyms.txt and lexicon.txt (default: an installed
+  // binary's <prefix>/share/samenspel/matching, as `cmake --install` lays it
+  // out; else the source tree's matching-service/data, as recorded at build
+  // time).
   std::string data_dir = DefaultDataDir();
   // Paths that override data_dir/synonyms.txt and data_dir/lexicon.txt when
   // non-empty.
