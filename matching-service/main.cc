@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -17,6 +18,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "common/bearer_channel.h"
 #include "common/call_credentials.h"
@@ -33,6 +35,7 @@
 #include "matching-service/server/matching_service_impl.h"
 #include "matching-service/server/registry_follower.h"
 #include "openssl/sha.h"
+#include "samenspel/registry/v1/access_service.grpc.pb.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50052",
           "Address to serve gRPC on (host:port).");
@@ -44,7 +47,8 @@ ABSL_FLAG(
     "PEM CA bundle to verify the registry's TLS certificate; plaintext when empty.");
 ABSL_FLAG(std::string, data_dir, "",
           "Folder with synonyms.txt, lexicon.txt and regions.tsv (default: the shipped "
-          "matching-service/data).");
+          "data: <prefix>/share/samenspel/matching beside an installed binary, else the "
+          "source tree's matching-service/data).");
 ABSL_FLAG(
     std::string, synonyms, "",
     "Synonym and abbreviation file replacing data_dir/synonyms.txt (format: see the "
@@ -181,6 +185,39 @@ MatchingServerOptions OptionsFromFlags() {
   return o;
 }
 
+// Logs whom the follower reads the registry as, once the registry answers,
+// with a warning when that is not an admin: for anyone else the registry
+// leaves out the bio and email of other organisations' experts, so the index
+// would match them without their bio, and nothing else would say so. Tries
+// every 2 s until it has an answer or `stopping` is notified.
+void ReportRegistryPrincipal(const std::shared_ptr<grpc::Channel>& registry,
+                             const absl::Notification& stopping) {
+  auto stub = registry::v1::AccessService::NewStub(registry);
+  do {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
+    registry::v1::Principal principal;
+    const grpc::Status status = stub->GetCallerIdentity(
+        &ctx, registry::v1::GetCallerIdentityRequest(), &principal);
+    if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED)
+      return;  // the follower says so
+    if (!status.ok()) continue;
+    const std::string role = registry::v1::Role_Name(principal.role());
+    std::fprintf(stderr, "samenspel-matching: following the registry as %s (%s%s%s)\n",
+                 principal.subject().c_str(), role.c_str(),
+                 principal.organisation().empty() ? "" : ", ",
+                 principal.organisation().c_str());
+    if (principal.role() != registry::v1::ROLE_ADMIN) {
+      std::fprintf(stderr,
+                   "samenspel-matching: WARNING: --registry_token_file's token is not an "
+                   "admin's: the registry leaves out other organisations' experts' bios "
+                   "and emails for it, so they are matched without their bio. Give the "
+                   "matching service an admin token.\n");
+    }
+    return;
+  } while (!stopping.WaitForNotificationWithTimeout(absl::Seconds(2)));
+}
+
 int Run(const MatchingServerOptions& o) {
   const sigset_t stop_signals = BlockStopSignals();
   auto credentials = ServerCredentialsFor(o.security, "samenspel-matching");
@@ -200,6 +237,8 @@ int Run(const MatchingServerOptions& o) {
   if (!analyzer.ok()) Fail(analyzer.status().ToString());
   absl::StatusOr<RegionTable> regions = RegionTable::Load(o.regions_path);
   if (!regions.ok()) Fail(regions.status().ToString());
+  std::fprintf(stderr, "samenspel-matching: analysis data from %s, regions from %s\n",
+               o.analyzer.data_dir.c_str(), o.regions_path.c_str());
 
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
@@ -286,10 +325,15 @@ int Run(const MatchingServerOptions& o) {
   };
   RegistryFollower follower(registry_channel, &matcher, follower_options);
   follower.Start();
+  absl::Notification stopping;
+  std::thread principal_report(
+      [&] { ReportRegistryPrincipal(registry_channel, stopping); });
 
   const int sig = WaitForStopSignal(stop_signals);
   std::fprintf(stderr, "samenspel-matching: signal %d, draining\n", sig);
   const absl::Time drain_start = absl::Now();
+  stopping.Notify();
+  principal_report.join();
   health.Shutdown();
   server->Shutdown(absl::ToChronoTime(drain_start + o.drain_timeout));
   // Probes saw NOT_SERVING while the calls drained; now they find no one.

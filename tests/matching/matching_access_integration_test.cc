@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "samenspel/registry/v1/registry_service.grpc.pb.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/service_process.h"
+#include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
 namespace samenspel::matching {
@@ -186,6 +188,40 @@ TEST_F(MatchingAccessTest, ARegistryTokenAloneClosesTheService) {
   auto reader = Match(IssueToken("org-a", rv1::ROLE_READER), rev);
   ASSERT_TRUE(reader.ok()) << reader.status();
   EXPECT_THAT(*reader, Contains("experts/private-a"));
+}
+
+// The follower's token decides what the index holds: the registry leaves out
+// other organisations' experts' bios for anyone but an admin. The log says
+// whom the service follows as, and warns when that is not an admin.
+TEST_F(MatchingAccessTest, AFollowerTokenThatIsNotAnAdminsIsWarnedAbout) {
+  // What the service logs once it knows, when it follows with `token`.
+  auto log_with = [&](const std::string& name, const std::string& token) {
+    const std::string token_file = dir_.File(name + "-token");
+    std::ofstream(token_file) << token << "\n";
+    const std::string log = dir_.File(name + ".log");
+    auto matching = test_support::Subprocess::Start(
+        {SAMENSPEL_MATCHING_BINARY, "--insecure", "--listen=127.0.0.1:0",
+         "--registry=" + registry_->address(), "--registry_token_file=" + token_file},
+        {.output_path = log});
+    EXPECT_TRUE(matching.ok()) << matching.status();
+    auto read = [&] {
+      std::ifstream in(log);
+      return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    test_support::WaitUntil(
+        [&] { return read().find("following the registry as") != std::string::npos; },
+        absl::Seconds(20));
+    return read();
+  };
+  const std::string reader = log_with("reader", IssueToken("org-a", rv1::ROLE_READER));
+  EXPECT_THAT(reader, ::testing::HasSubstr("following the registry as"));
+  EXPECT_THAT(reader, ::testing::HasSubstr("(ROLE_READER, organisations/org-a)"));
+  EXPECT_THAT(reader,
+              ::testing::HasSubstr("WARNING: --registry_token_file's token is not"));
+  const std::string admin = log_with("admin", kAdminToken);
+  EXPECT_THAT(admin, ::testing::HasSubstr("following the registry as"));
+  EXPECT_THAT(admin, ::testing::HasSubstr("ROLE_ADMIN"));
+  EXPECT_THAT(admin, Not(::testing::HasSubstr("WARNING: --registry_token_file")));
 }
 
 // When the registry refuses the service's own token, callers are not told
