@@ -202,6 +202,12 @@ void CommandContext::Run(Service service, const KindInfo* kind,
   Run(service, kind, "", {}, body);
 }
 
+void CommandContext::Run(Service service, const KindInfo* kind,
+                         absl::Span<const FlagOfField> flags,
+                         absl::FunctionRef<absl::Status()> body) {
+  Run(service, kind, "", flags, body);
+}
+
 void CommandContext::Run(Service service, absl::string_view collection,
                          absl::Span<const FlagOfField> flags,
                          absl::FunctionRef<absl::Status()> body) {

@@ -137,6 +137,10 @@ class CommandContext {
   // Runs `body`; a failing status is printed for `service` (and `kind`, for
   // hints) and sets the exit code.
   void Run(Service service, const KindInfo* kind, absl::FunctionRef<absl::Status()> body);
+  // The same, with the flags of request fields that are not `kind`'s own
+  // (teams add-member's --hours for member.hours_per_week).
+  void Run(Service service, const KindInfo* kind, absl::Span<const FlagOfField> flags,
+           absl::FunctionRef<absl::Status()> body);
   // The same for commands on something other than a resource kind:
   // `collection` names their group in hints ("tokens"), `flags` the flags of
   // the request's fields.

@@ -56,8 +56,9 @@ const Examples& ExamplesFor(Kind kind) {
 
 // Runs `body` for a registry command on `kind`, with a client.
 template <typename Body>
-void RunRegistry(CommandContext& context, Kind kind, Body body) {
-  context.Run(Service::kRegistry, &InfoFor(kind), [&]() -> absl::Status {
+void RunRegistry(CommandContext& context, Kind kind, Body body,
+                 absl::Span<const FlagOfField> flags = {}) {
+  context.Run(Service::kRegistry, &InfoFor(kind), flags, [&]() -> absl::Status {
     SAMENSPEL_ASSIGN_OR_RETURN(Connection * connection, context.connection());
     RegistryClient client(connection);
     return body(client);
@@ -389,6 +390,19 @@ struct MemberState {
   std::string etag;
 };
 
+// The flags of AddTeamMember's and RemoveTeamMember's request fields, for
+// the registry's field violations ("member.hours_per_week ... (--hours)").
+constexpr FlagOfField kAddMemberFlags[] = {
+    {"member.expert", "expert"},
+    {"member.role", "role"},
+    {"member.hours_per_week", "hours"},
+    {"etag", "etag"},
+};
+constexpr FlagOfField kRemoveMemberFlags[] = {
+    {"expert", "expert"},
+    {"etag", "etag"},
+};
+
 void AddMemberCommands(CLI::App& group, CommandContext& context) {
   CLI::App* add = group.add_subcommand("add-member", "Add an expert to a task team");
   auto state = std::make_shared<MemberState>();
@@ -401,18 +415,21 @@ void AddMemberCommands(CLI::App& group, CommandContext& context) {
       ExamplesFooter({"samenspel teams add-member woningbouw-utrecht --expert jan --role "
                       "voorzitter --hours 8"}));
   add->callback([&context, state] {
-    RunRegistry(context, Kind::kTeam, [&](RegistryClient& client) -> absl::Status {
-      v1::AddTeamMemberRequest request;
-      request.set_team(QualifiedName(InfoFor(Kind::kTeam), state->team));
-      request.mutable_member()->set_expert(
-          QualifiedName(InfoFor(Kind::kExpert), state->expert));
-      request.mutable_member()->set_role(state->role);
-      request.mutable_member()->set_hours_per_week(state->hours);
-      request.set_etag(state->etag);
-      SAMENSPEL_ASSIGN_OR_RETURN(v1::TaskTeam team, client.AddTeamMember(request));
-      context.output().Resource(Kind::kTeam, team);
-      return absl::OkStatus();
-    });
+    RunRegistry(
+        context, Kind::kTeam,
+        [&](RegistryClient& client) -> absl::Status {
+          v1::AddTeamMemberRequest request;
+          request.set_team(QualifiedName(InfoFor(Kind::kTeam), state->team));
+          request.mutable_member()->set_expert(
+              QualifiedName(InfoFor(Kind::kExpert), state->expert));
+          request.mutable_member()->set_role(state->role);
+          request.mutable_member()->set_hours_per_week(state->hours);
+          request.set_etag(state->etag);
+          SAMENSPEL_ASSIGN_OR_RETURN(v1::TaskTeam team, client.AddTeamMember(request));
+          context.output().Resource(Kind::kTeam, team);
+          return absl::OkStatus();
+        },
+        kAddMemberFlags);
   });
 
   CLI::App* remove =
@@ -425,15 +442,18 @@ void AddMemberCommands(CLI::App& group, CommandContext& context) {
   remove->footer(
       ExamplesFooter({"samenspel teams remove-member woningbouw-utrecht --expert jan"}));
   remove->callback([&context, remove_state] {
-    RunRegistry(context, Kind::kTeam, [&](RegistryClient& client) -> absl::Status {
-      v1::RemoveTeamMemberRequest request;
-      request.set_team(QualifiedName(InfoFor(Kind::kTeam), remove_state->team));
-      request.set_expert(QualifiedName(InfoFor(Kind::kExpert), remove_state->expert));
-      request.set_etag(remove_state->etag);
-      SAMENSPEL_ASSIGN_OR_RETURN(v1::TaskTeam team, client.RemoveTeamMember(request));
-      context.output().Resource(Kind::kTeam, team);
-      return absl::OkStatus();
-    });
+    RunRegistry(
+        context, Kind::kTeam,
+        [&](RegistryClient& client) -> absl::Status {
+          v1::RemoveTeamMemberRequest request;
+          request.set_team(QualifiedName(InfoFor(Kind::kTeam), remove_state->team));
+          request.set_expert(QualifiedName(InfoFor(Kind::kExpert), remove_state->expert));
+          request.set_etag(remove_state->etag);
+          SAMENSPEL_ASSIGN_OR_RETURN(v1::TaskTeam team, client.RemoveTeamMember(request));
+          context.output().Resource(Kind::kTeam, team);
+          return absl::OkStatus();
+        },
+        kRemoveMemberFlags);
   });
 }
 

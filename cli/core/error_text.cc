@@ -24,20 +24,18 @@ std::optional<Detail> DetailOf(const absl::Status& status) {
   return detail;
 }
 
-// " (--skill)" for "expert.skills[0].level" when the kind (or else the
-// context's flags) has such a flag.
+// " (--skill)" for "expert.skills[0].level": the command's own flags for
+// request fields first, then the kind's field flags.
 std::string FlagHint(absl::string_view field, const ErrorContext& context) {
-  const KindInfo* kind = context.kind;
-  if (kind == nullptr) {
-    for (const FlagOfField& f : context.flags) {
-      absl::string_view rest = field;
-      if (absl::ConsumePrefix(&rest, f.field) &&
-          (rest.empty() || rest[0] == '.' || rest[0] == '[')) {
-        return absl::StrCat(" (--", f.flag, ")");
-      }
+  for (const FlagOfField& f : context.flags) {
+    absl::string_view rest = field;
+    if (absl::ConsumePrefix(&rest, f.field) &&
+        (rest.empty() || rest[0] == '.' || rest[0] == '[')) {
+      return absl::StrCat(" (--", f.flag, ")");
     }
-    return "";
   }
+  const KindInfo* kind = context.kind;
+  if (kind == nullptr) return "";
   absl::ConsumePrefix(&field, absl::StrCat(kind->singular, "."));
   field = field.substr(0, field.find_first_of(".["));
   if (field == absl::StrCat(kind->singular, "_id")) return " (--id)";

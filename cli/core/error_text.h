@@ -22,8 +22,9 @@
 
 namespace samenspel::cli {
 
-// The flag that sets a request field, for commands that are not about a
-// resource kind: {"access_token.expire_time", "expires"}.
+// The flag that sets a request field that is not one of a resource kind's
+// (or not under its name): {"access_token.expire_time", "expires"},
+// {"member.hours_per_week", "hours"}.
 struct FlagOfField {
   // A field path as the service names it in field violations; it covers
   // its sub-fields and elements too.
@@ -44,7 +45,8 @@ struct ErrorContext {
   bool credentials = false;
   // The command group for hints when `kind` is null ("tokens"); may be empty.
   absl::string_view collection = "";
-  // Flags of request fields, for field violations when `kind` is null.
+  // The command's flags of request fields, for field violations: first
+  // these, then `kind`'s field flags.
   absl::Span<const FlagOfField> flags = {};
 };
 

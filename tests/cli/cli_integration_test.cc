@@ -482,6 +482,13 @@ TEST_F(CliIntegrationTest, UpdateChangesOnlyTheFieldsGiven) {
   team = OkJson({"teams", "add-member", "woningbouw-amsterdam", "--expert", "piet",
                  "--role", "adviseur", "--hours", "4"});
   EXPECT_EQ(team["members"][1]["role"], "adviseur");
+  // The registry's field violations name the command's own flags.
+  CliResult bad_member = Fails(5, {"teams", "add-member", "woningbouw-amsterdam",
+                                   "--expert", "nobody", "--hours", "200"});
+  EXPECT_THAT(bad_member.err,
+              HasSubstr("member.hours_per_week: must be between 0 and 168 (--hours)"));
+  EXPECT_THAT(bad_member.err,
+              HasSubstr("member.expert: experts/nobody does not exist (--expert)"));
   Ok({"experts", "delete", "piet"});
   Fails(3, {"experts", "get", "piet"});
 }
