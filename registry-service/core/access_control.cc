@@ -90,17 +90,31 @@ absl::StatusOr<v1::Principal> AccessControl::AuthenticateBearer(
     revocations = revocations_;
   }
   absl::Time expires = absl::InfiniteFuture();
+  const std::string id = TokenId(secret);
   absl::StatusOr<v1::Principal> principal = VerifyToken(secret, &expires);
   if (absl::IsUnavailable(principal.status())) return principal;  // do not cache
+  // Not a token at all: refused again without a read, so not remembered.
+  if (id.empty()) return principal;
   absl::MutexLock lock(&mu_);
   // A revocation on this replica while the token was read: what was read may
   // predate it, so it is not cached (the next call reads again).
   if (revocations != revocations_) return principal;
-  if (cache_.size() > 100000) cache_.clear();  // bounded against junk tokens
   // Never trusted from the cache beyond the token's own expiry.
-  cache_[hash] =
-      Cached{principal, std::min(now + options_.cache_ttl, expires), TokenId(secret)};
+  Remember(hash, Cached{principal, std::min(now + options_.cache_ttl, expires), id}, now);
   return principal;
+}
+
+void AccessControl::Remember(const std::string& key, Cached entry, absl::Time now) {
+  // Bounded against floods of made-up tokens: refusals and expired entries
+  // go first, so that they do not push out the callers who are let in (each
+  // would cost a store read again).
+  if (cache_.size() >= kMaxCached) {
+    absl::erase_if(cache_, [now](const auto& e) {
+      return !e.second.principal.ok() || e.second.valid_until <= now;
+    });
+    if (cache_.size() >= kMaxCached) cache_.clear();
+  }
+  cache_[key] = std::move(entry);
 }
 
 std::optional<absl::StatusOr<v1::Principal>> AccessControl::CachedBearer(
@@ -187,7 +201,7 @@ absl::StatusOr<v1::Principal> AccessControl::AuthenticateOin(absl::string_view o
                               admin ? v1::ROLE_ADMIN : options_.certificate_role);
   }
   absl::MutexLock lock(&mu_);
-  cache_[key] = Cached{principal, now + options_.cache_ttl, ""};
+  Remember(key, Cached{principal, now + options_.cache_ttl, ""}, now);
   return principal;
 }
 

@@ -93,6 +93,11 @@ class AccessControl {
     std::string token_id;
   };
 
+  // Caches `entry` under `key`, within kMaxCached entries.
+  void Remember(const std::string& key, Cached entry, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  static constexpr size_t kMaxCached = 100000;
+
   // The cache entry of `key` if still valid at `now`.
   std::optional<absl::StatusOr<v1::Principal>> Lookup(const std::string& key,
                                                       absl::Time now);

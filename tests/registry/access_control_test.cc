@@ -136,6 +136,37 @@ TEST_F(AccessControlListTest, ATokenDoesNotActForAnOrganisationCreatedAgain) {
   EXPECT_TRUE(absl::IsUnauthenticated(s)) << s;
 }
 
+// The organisation "a", created in `store`.
+absl::Status AddOrganisationA(MemoryStore& store) {
+  CommitRequest org;
+  Mutation m;
+  m.op = Mutation::Op::kCreate;
+  m.kind = Kind::kOrganisation;
+  m.id = "a";
+  v1::Organisation a;
+  a.set_name("organisations/a");
+  m.data = a.SerializeAsString();
+  org.mutations.push_back(m);
+  return store.Commit(org).status();
+}
+
+v1::Principal Admin() {
+  v1::Principal admin;
+  admin.set_subject("admin");
+  admin.set_role(v1::ROLE_ADMIN);
+  return admin;
+}
+
+// A request for a reader token of organisation "a" that expires in `ttl`.
+v1::CreateAccessTokenRequest ReaderTokenOfA(absl::Duration ttl) {
+  v1::CreateAccessTokenRequest create;
+  create.mutable_access_token()->set_role(v1::ROLE_READER);
+  create.mutable_access_token()->set_organisation("organisations/a");
+  create.mutable_access_token()->mutable_expire_time()->set_seconds(
+      absl::ToUnixSeconds(absl::Now() + ttl));
+  return create;
+}
+
 // An access store whose next GetToken, once armed, reads the token and then
 // waits until released: a verification in flight while a revocation runs.
 class PausingAccessStore : public MemoryAccessStore {
@@ -174,25 +205,10 @@ class PausingAccessStore : public MemoryAccessStore {
 TEST(AccessControlRevocationTest, AVerificationOverlappingARevocationIsNotCached) {
   PausingAccessStore tokens;
   MemoryStore store;
-  CommitRequest org;
-  Mutation m;
-  m.op = Mutation::Op::kCreate;
-  m.kind = Kind::kOrganisation;
-  m.id = "a";
-  v1::Organisation a;
-  a.set_name("organisations/a");
-  m.data = a.SerializeAsString();
-  org.mutations.push_back(m);
-  ASSERT_TRUE(store.Commit(org).ok());
+  ASSERT_TRUE(AddOrganisationA(store).ok());
   AccessControl control(&tokens, &store, AccessControlOptions{});
-  v1::Principal admin;
-  admin.set_subject("admin");
-  admin.set_role(v1::ROLE_ADMIN);
-  v1::CreateAccessTokenRequest create;
-  create.mutable_access_token()->set_role(v1::ROLE_READER);
-  create.mutable_access_token()->set_organisation("organisations/a");
-  create.mutable_access_token()->mutable_expire_time()->set_seconds(
-      absl::ToUnixSeconds(absl::Now() + absl::Hours(1)));
+  const v1::Principal admin = Admin();
+  v1::CreateAccessTokenRequest create = ReaderTokenOfA(absl::Hours(1));
   // A timestamp out of range is refused, not stored (a CLI could not show it).
   v1::CreateAccessTokenRequest bad = create;
   bad.mutable_access_token()->mutable_expire_time()->set_nanos(2000000000);
@@ -219,6 +235,51 @@ TEST(AccessControlRevocationTest, AVerificationOverlappingARevocationIsNotCached
   EXPECT_TRUE(during.ok());  // it started before the revocation
   const absl::Status after = control.AuthenticateBearer(issued->secret()).status();
   EXPECT_TRUE(absl::IsUnauthenticated(after)) << after;
+}
+
+// An access store that counts its token reads.
+class CountingAccessStore : public MemoryAccessStore {
+ public:
+  absl::StatusOr<StoredToken> GetToken(const std::string& id) override {
+    ++reads;
+    return MemoryAccessStore::GetToken(id);
+  }
+  int reads = 0;
+};
+
+// A flood of made-up tokens (100,000 and more, well-formed or not) does not
+// push a verified token out of the cache: it is not read again within its
+// cache time. Tokens that are not tokens at all cost no read, and are not
+// kept either.
+TEST(AccessControlCacheTest, MadeUpTokensDoNotPushOutVerifiedOnes) {
+  CountingAccessStore tokens;
+  MemoryStore store;
+  ASSERT_TRUE(AddOrganisationA(store).ok());
+  AccessControlOptions options;
+  options.cache_ttl = absl::Hours(1);
+  AccessControl control(&tokens, &store, options);
+  const v1::Principal admin = Admin();
+  const v1::CreateAccessTokenRequest create = ReaderTokenOfA(absl::Hours(2));
+  absl::StatusOr<v1::CreateAccessTokenResponse> issued =
+      control.CreateToken(admin, create);
+  ASSERT_TRUE(issued.ok()) << issued.status();
+
+  ASSERT_TRUE(control.AuthenticateBearer(issued->secret()).ok());
+  EXPECT_EQ(tokens.reads, 1);
+  for (int i = 0; i < 100001; ++i) {
+    const std::string made_up = absl::StrCat("sst.", i, ".", std::string(40, 'x'));
+    ASSERT_TRUE(absl::IsUnauthenticated(control.AuthenticateBearer(made_up).status()));
+  }
+  EXPECT_EQ(tokens.reads, 1 + 100001);
+  for (int i = 0; i < 100001; ++i) {
+    ASSERT_TRUE(absl::IsUnauthenticated(
+        control.AuthenticateBearer(absl::StrCat("junk-", i)).status()));
+  }
+  EXPECT_EQ(tokens.reads, 1 + 100001);
+  absl::StatusOr<v1::Principal> again = control.AuthenticateBearer(issued->secret());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->organisation(), "organisations/a");
+  EXPECT_EQ(tokens.reads, 1 + 100001);  // from the cache
 }
 
 }  // namespace
