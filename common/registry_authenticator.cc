@@ -61,7 +61,12 @@ absl::StatusOr<v1::Principal> RegistryAuthenticator::Lookup(
               principal->expire_time())));
     }
     absl::MutexLock lock(&mu_);
-    if (cache_.size() > 100000) cache_.clear();
+    if (cache_.size() >= kMaxCached) {
+      absl::erase_if(cache_, [now](const auto& e) {
+        return !e.second.principal.ok() || e.second.valid_until <= now;
+      });
+      if (cache_.size() >= kMaxCached) cache_.clear();
+    }
     cache_[key] = Cached{principal, valid_until};
   }
   return principal;

@@ -55,14 +55,21 @@ class RegistryAuthenticator {
   absl::StatusOr<registry::v1::Principal> Authenticate(
       const grpc::ServerContextBase& context);
 
+  // The cached answer for credential `key`, or else `ask()`'s, cached when it
+  // is definite (a principal, or UNAUTHENTICATED). At most kMaxCached
+  // entries: refusals and expired ones give way first, so that a flood of
+  // made-up credentials does not push out the callers who are let in.
+  // (Public for tests; Authenticate is the way in.)
+  absl::StatusOr<registry::v1::Principal> Lookup(
+      const std::string& key,
+      const std::function<absl::StatusOr<registry::v1::Principal>()>& ask);
+  static constexpr size_t kMaxCached = 100000;
+
  private:
   struct Cached {
     absl::StatusOr<registry::v1::Principal> principal;
     absl::Time valid_until;
   };
-  absl::StatusOr<registry::v1::Principal> Lookup(
-      const std::string& key,
-      const std::function<absl::StatusOr<registry::v1::Principal>()>& ask);
   void Prepare(grpc::ClientContext& context) const;
   // OK when the registry accepts this service's own credential; else
   // UNAVAILABLE (logged), for the caller's credential was not the problem.
