@@ -10,6 +10,10 @@
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/health_service.h"
+#include "grpcpp/impl/server_builder_option.h"
+#include "grpcpp/impl/server_builder_plugin.h"
+#include "grpcpp/resource_quota.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_credentials_options.h"
@@ -45,23 +49,63 @@ std::unique_ptr<grpc::ServerBuilder> NewServerBuilder() {
   return builder;
 }
 
-absl::StatusOr<std::unique_ptr<grpc::Server>> StartHealthServer(
-    const std::string& address, grpc::Service* health, const std::string& program) {
+namespace {
+
+// Drops the plugins every server builder gets from process-wide factories
+// (server reflection, once InitProtoReflectionServerBuilderPlugin ran):
+// the health server serves health and nothing else, whenever it is built.
+class WithoutPlugins : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments*) override {}
+  void UpdatePlugins(
+      std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    plugins->clear();
+  }
+};
+
+// grpc.health.v1's Check, answered by `health`, and no Watch: probes ask
+// Check, and a Watch stream holds a thread of a synchronous server for as
+// long as it lasts, which has no place on a port anyone may reach without
+// credentials.
+class CheckOnly final : public grpc::health::v1::Health::Service {
+ public:
+  explicit CheckOnly(HealthService* health) : health_(health) {}
+  grpc::Status Check(grpc::ServerContext* context,
+                     const grpc::health::v1::HealthCheckRequest* request,
+                     grpc::health::v1::HealthCheckResponse* response) override {
+    return health_->Check(context, request, response);
+  }
+
+ private:
+  HealthService* const health_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<HealthServer>> StartHealthServer(
+    const std::string& address, HealthService* health, const std::string& program) {
+  auto started = std::make_unique<HealthServer>();
+  started->service = std::make_unique<CheckOnly>(health);
   int port = 0;
   std::unique_ptr<grpc::ServerBuilder> builder = NewServerBuilder();
   builder->AddListeningPort(address, grpc::InsecureServerCredentials(), &port);
-  // Health requests are tiny; nothing larger is ever needed here.
+  builder->SetOption(std::make_unique<WithoutPlugins>());
+  // Health requests are tiny; nothing larger is ever needed here, and a few
+  // threads are plenty for probes' Checks.
   builder->SetMaxReceiveMessageSize(4096);
-  builder->RegisterService(health);
-  std::unique_ptr<grpc::Server> server = builder->BuildAndStart();
-  if (server == nullptr || port == 0) {
+  grpc::ResourceQuota quota("health");
+  quota.SetMaxThreads(8);
+  builder->SetResourceQuota(quota);
+  builder->RegisterService(started->service.get());
+  started->server = builder->BuildAndStart();
+  if (started->server == nullptr || port == 0) {
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", address,
                      " for health checks (does another process listen there?)"));
   }
   std::fprintf(stderr, "%s: health checks only, plaintext, on %s (port %d)\n",
                program.c_str(), address.c_str(), port);
-  return server;
+  return started;
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(

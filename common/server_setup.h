@@ -25,6 +25,8 @@
 
 namespace samenspel {
 
+class HealthService;
+
 struct ServerSecurityOptions {
   // Plaintext without TLS: development only.
   bool insecure = false;
@@ -59,16 +61,19 @@ absl::StatusOr<std::string> ReadFile(const std::string& path);
 // default is 10 s).
 std::unique_ptr<grpc::ServerBuilder> NewServerBuilder();
 
-// A second, plaintext server on `address` ("host:port") that serves `health`
-// (grpc.health.v1) and nothing else, for probes that cannot speak TLS:
-// Kubernetes' grpc probes, say. It tells whether the service is ready; no
-// other method and no credential goes through it. `health` stays registered
-// with the main server too (a synchronous service may serve several). Logs
-// the port bound, as `program`; UNAVAILABLE when `address` cannot be bound.
-// Shut it down after the main server, so that a probe sees NOT_SERVING while
-// that drains.
-absl::StatusOr<std::unique_ptr<grpc::Server>> StartHealthServer(
-    const std::string& address, grpc::Service* health, const std::string& program);
+// A second, plaintext server on `address` ("host:port") for probes that
+// cannot speak TLS (Kubernetes' grpc probes, say): grpc.health.v1's Check,
+// answered by `health` (which the main server serves too), and nothing else:
+// no Watch, no server reflection, no other service, no credential goes
+// through it. Logs the port bound, as `program`; UNAVAILABLE when `address`
+// cannot be bound. Shut it down after the main server, so that a probe sees
+// NOT_SERVING while that drains.
+struct HealthServer {
+  std::unique_ptr<grpc::Service> service;
+  std::unique_ptr<grpc::Server> server;  // after `service`: destroyed first
+};
+absl::StatusOr<std::unique_ptr<HealthServer>> StartHealthServer(
+    const std::string& address, HealthService* health, const std::string& program);
 
 // Sets the program's usage message and parses the command line. `--help`
 // lists the flags defined in source files under `source_folder` (e.g.

@@ -18,7 +18,6 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "common/bearer_channel.h"
 #include "common/call_credentials.h"
@@ -188,35 +187,68 @@ MatchingServerOptions OptionsFromFlags() {
 // Logs whom the follower reads the registry as, once the registry answers,
 // with a warning when that is not an admin: for anyone else the registry
 // leaves out the bio and email of other organisations' experts, so the index
-// would match them without their bio, and nothing else would say so. Tries
-// every 2 s until it has an answer or `stopping` is notified.
-void ReportRegistryPrincipal(const std::shared_ptr<grpc::Channel>& registry,
-                             const absl::Notification& stopping) {
-  auto stub = registry::v1::AccessService::NewStub(registry);
-  do {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
-    registry::v1::Principal principal;
-    const grpc::Status status = stub->GetCallerIdentity(
-        &ctx, registry::v1::GetCallerIdentityRequest(), &principal);
-    if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED)
-      return;  // the follower says so
-    if (!status.ok()) continue;
-    const std::string role = registry::v1::Role_Name(principal.role());
-    std::fprintf(stderr, "samenspel-matching: following the registry as %s (%s%s%s)\n",
-                 principal.subject().c_str(), role.c_str(),
-                 principal.organisation().empty() ? "" : ", ",
-                 principal.organisation().c_str());
-    if (principal.role() != registry::v1::ROLE_ADMIN) {
-      std::fprintf(stderr,
-                   "samenspel-matching: WARNING: --registry_token_file's token is not an "
-                   "admin's: the registry leaves out other organisations' experts' bios "
-                   "and emails for it, so they are matched without their bio. Give the "
-                   "matching service an admin token.\n");
+// would match them without their bio, and nothing else would say so. Asks
+// every 2 s, on a thread of its own, until it has an answer or Stop().
+class RegistryPrincipalReport {
+ public:
+  explicit RegistryPrincipalReport(std::shared_ptr<grpc::Channel> registry)
+      : stub_(registry::v1::AccessService::NewStub(std::move(registry))),
+        thread_([this] { Run(); }) {}
+  // Cancels a call in flight and waits for the thread.
+  void Stop() {
+    {
+      absl::MutexLock lock(&mu_);
+      stopped_ = true;
+      if (call_ != nullptr) call_->TryCancel();
     }
-    return;
-  } while (!stopping.WaitForNotificationWithTimeout(absl::Seconds(2)));
-}
+    thread_.join();
+  }
+
+ private:
+  void Run() {
+    for (;;) {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
+      {
+        absl::MutexLock lock(&mu_);
+        if (stopped_) return;
+        call_ = &ctx;
+      }
+      registry::v1::Principal principal;
+      const grpc::Status status = stub_->GetCallerIdentity(
+          &ctx, registry::v1::GetCallerIdentityRequest(), &principal);
+      {
+        absl::MutexLock lock(&mu_);
+        call_ = nullptr;
+      }
+      // A refused token: the follower says so.
+      if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) return;
+      if (status.ok()) return Report(principal);
+      absl::MutexLock lock(&mu_);
+      mu_.AwaitWithTimeout(absl::Condition(&stopped_), absl::Seconds(2));
+    }
+  }
+
+  static void Report(const registry::v1::Principal& principal) {
+    // One write, warning and all: a reader of the log sees both or neither.
+    std::fprintf(
+        stderr, "samenspel-matching: following the registry as %s (%s%s%s)\n%s",
+        principal.subject().c_str(), registry::v1::Role_Name(principal.role()).c_str(),
+        principal.organisation().empty() ? "" : ", ", principal.organisation().c_str(),
+        principal.role() == registry::v1::ROLE_ADMIN
+            ? ""
+            : "samenspel-matching: WARNING: --registry_token_file's token is not an "
+              "admin's: the registry leaves out other organisations' experts' bios and "
+              "emails for it, so they are matched without their bio. Give the matching "
+              "service an admin token.\n");
+  }
+
+  const std::unique_ptr<registry::v1::AccessService::Stub> stub_;
+  absl::Mutex mu_;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::ClientContext* call_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::thread thread_;  // last: starts once the rest is set up
+};
 
 int Run(const MatchingServerOptions& o) {
   const sigset_t stop_signals = BlockStopSignals();
@@ -310,9 +342,9 @@ int Run(const MatchingServerOptions& o) {
   // NOT_SERVING (the initial state) until the first snapshot of the registry is loaded.
   std::fprintf(stderr, "samenspel-matching: listening on %s (port %d), following %s\n",
                o.listen.c_str(), port, o.registry.c_str());
-  std::unique_ptr<grpc::Server> health_server;
+  std::unique_ptr<HealthServer> health_server;
   if (!o.health_listen.empty()) {
-    absl::StatusOr<std::unique_ptr<grpc::Server>> started =
+    absl::StatusOr<std::unique_ptr<HealthServer>> started =
         StartHealthServer(o.health_listen, &health, "samenspel-matching");
     if (!started.ok()) Fail(std::string(started.status().message()));
     health_server = *std::move(started);
@@ -325,19 +357,16 @@ int Run(const MatchingServerOptions& o) {
   };
   RegistryFollower follower(registry_channel, &matcher, follower_options);
   follower.Start();
-  absl::Notification stopping;
-  std::thread principal_report(
-      [&] { ReportRegistryPrincipal(registry_channel, stopping); });
+  RegistryPrincipalReport principal_report(registry_channel);
 
   const int sig = WaitForStopSignal(stop_signals);
   std::fprintf(stderr, "samenspel-matching: signal %d, draining\n", sig);
   const absl::Time drain_start = absl::Now();
-  stopping.Notify();
-  principal_report.join();
+  principal_report.Stop();
   health.Shutdown();
   server->Shutdown(absl::ToChronoTime(drain_start + o.drain_timeout));
   // Probes saw NOT_SERVING while the calls drained; now they find no one.
-  if (health_server) health_server->Shutdown(absl::ToChronoTime(absl::Now()));
+  if (health_server) health_server->server->Shutdown(absl::ToChronoTime(absl::Now()));
   follower.Stop();
   std::fprintf(stderr, "samenspel-matching: stopped after %s\n",
                absl::FormatDuration(absl::Now() - drain_start).c_str());

@@ -340,9 +340,9 @@ int Run(const RegistryServerOptions& o) {
   }
   std::fprintf(stderr, "samenspel-registry: listening on %s (port %d)\n",
                o.listen.c_str(), port);
-  std::unique_ptr<grpc::Server> health_server;
+  std::unique_ptr<HealthServer> health_server;
   if (!o.health_listen.empty()) {
-    absl::StatusOr<std::unique_ptr<grpc::Server>> started =
+    absl::StatusOr<std::unique_ptr<HealthServer>> started =
         StartHealthServer(o.health_listen, &health, "samenspel-registry");
     if (!started.ok()) Fail(std::string(started.status().message()));
     health_server = *std::move(started);
@@ -377,7 +377,7 @@ int Run(const RegistryServerOptions& o) {
   feed.Stop();  // ends WatchChanges streams
   server->Shutdown(absl::ToChronoTime(drain_start + o.drain_timeout));
   // Probes saw NOT_SERVING while the calls drained; now they find no one.
-  if (health_server) health_server->Shutdown(absl::ToChronoTime(absl::Now()));
+  if (health_server) health_server->server->Shutdown(absl::ToChronoTime(absl::Now()));
   std::fprintf(stderr, "samenspel-registry: stopped after %s\n",
                absl::FormatDuration(absl::Now() - drain_start).c_str());
   return 0;

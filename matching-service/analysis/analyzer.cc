@@ -174,10 +174,10 @@ class GroupBuilder {
 
 }  // namespace
 
-// SAMENSPEL_MATCHING_DATA_DIR (absolute) and
-// SAMENSPEL_MATCHING_INSTALLED_DATA_DIR (relative to the install prefix) are
-// set by CMakeLists.txt. The running binary is <prefix>/bin/<name> once
-// installed; in the build tree nothing lies beside it.
+// SAMENSPEL_MATCHING_DATA_DIR (the source tree's, absolute) and
+// SAMENSPEL_MATCHING_DATA_FROM_BIN (the installed data relative to the
+// installed binaries' folder, e.g. "../share/samenspel/matching") are set by
+// CMakeLists.txt. In the build tree nothing lies there.
 std::string AnalyzerOptions::DefaultDataDir() {
   static const std::string* const dir = [] {
     std::error_code error;
@@ -185,7 +185,7 @@ std::string AnalyzerOptions::DefaultDataDir() {
         std::filesystem::read_symlink("/proc/self/exe", error);
     if (!error) {
       const std::filesystem::path installed =
-          binary.parent_path().parent_path() / SAMENSPEL_MATCHING_INSTALLED_DATA_DIR;
+          (binary.parent_path() / SAMENSPEL_MATCHING_DATA_FROM_BIN).lexically_normal();
       if (std::filesystem::exists(installed / "synonyms.txt", error)) {
         return new std::string(installed.string());
       }

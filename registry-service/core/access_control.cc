@@ -54,6 +54,8 @@ std::string TokenId(absl::string_view secret) {
   return std::string(parts[1]);
 }
 
+absl::Status NotAToken() { return Unauthenticated("not a Samenspel access token"); }
+
 bool SameHash(absl::string_view a, absl::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
@@ -123,6 +125,8 @@ std::optional<absl::StatusOr<v1::Principal>> AccessControl::CachedBearer(
   if (!bootstrap_hash_.empty() && SameHash(hash, bootstrap_hash_)) {
     return MakePrincipal("bootstrap-admin", "", v1::ROLE_ADMIN);
   }
+  // Not a token at all: refused without a read (and never cached).
+  if (TokenId(secret).empty()) return NotAToken();
   return Lookup(hash, options_.clock());
 }
 
@@ -142,7 +146,7 @@ std::optional<absl::StatusOr<v1::Principal>> AccessControl::Lookup(const std::st
 absl::StatusOr<v1::Principal> AccessControl::VerifyToken(absl::string_view secret,
                                                          absl::Time* expires) {
   const std::string id = TokenId(secret);
-  if (id.empty()) return Unauthenticated("not a Samenspel access token");
+  if (id.empty()) return NotAToken();
   absl::StatusOr<StoredToken> stored = access_store_->GetToken(id);
   if (absl::IsNotFound(stored.status())) return Unauthenticated("unknown access token");
   SAMENSPEL_RETURN_IF_ERROR(stored.status());

@@ -66,8 +66,9 @@ class AccessControl {
   // serialNumber). UNAUTHENTICATED when no organisation has that OIN.
   absl::StatusOr<v1::Principal> AuthenticateOin(absl::string_view oin);
 
-  // The same answers when they need no store read (the bootstrap secret, or
-  // a cached verification); nullopt when they would read the store.
+  // The same answers when they need no store read (the bootstrap secret, a
+  // string that is not a token at all, or a cached verification); nullopt
+  // when they would read the store.
   std::optional<absl::StatusOr<v1::Principal>> CachedBearer(absl::string_view secret);
   std::optional<absl::StatusOr<v1::Principal>> CachedOin(absl::string_view oin);
 

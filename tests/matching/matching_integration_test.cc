@@ -3,12 +3,15 @@
 // gone; matching restart resumes; registry restart -> matching reconnects and
 // catches up; health follows the first snapshot.
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "common/grpc_status.h"
 #include "gmock/gmock.h"
 #include "grpcpp/client_context.h"
@@ -367,14 +370,39 @@ TEST(MatchingHealthTest, NotServingUntilTheFirstSnapshot) {
   auto served = Call<v1::MatchExpertsResponse>(
       *stub, &v1::MatchingService::Stub::MatchExperts, req);
   EXPECT_TRUE(served.ok()) << served.status();
-  // Only health on the probe port, and it stops with the service.
-  auto on_probe_port =
-      Call<v1::MatchExpertsResponse>(*v1::MatchingService::NewStub(probe),
-                                     &v1::MatchingService::Stub::MatchExperts, req);
-  EXPECT_EQ(on_probe_port.status().code(), absl::StatusCode::kUnimplemented)
-      << on_probe_port.status();
-  ASSERT_TRUE((*matching)->Stop().ok());
-  EXPECT_THAT(probed(), ::testing::HasSubstr("error"));
+  // Only health's Check on the probe port: not the service, nor server
+  // reflection (which its own port serves), nor Watch streams.
+  const std::string reflection =
+      "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo";
+  for (const std::string& method :
+       {std::string("/samenspel.matching.v1.MatchingService/MatchExperts"), reflection,
+        std::string("/grpc.health.v1.Health/Watch")}) {
+    EXPECT_EQ(test_support::CallStatus(probe, method), grpc::StatusCode::UNIMPLEMENTED)
+        << method;
+  }
+  EXPECT_NE(test_support::CallStatus((*matching)->Channel(), reflection),
+            grpc::StatusCode::UNIMPLEMENTED);
+
+  // SIGTERM: while a call drains (one waiting for a revision that will not
+  // come, within its 3 s deadline), probes see NOT_SERVING; then the service
+  // exits.
+  absl::Notification waiting_done;
+  std::thread waiting([&] {
+    v1::MatchExpertsRequest later = req;
+    later.set_min_revision(1000000);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(3)));
+    v1::MatchExpertsResponse response;
+    (void)stub->MatchExperts(&ctx, later, &response);
+    waiting_done.Notify();
+  });
+  absl::SleepFor(absl::Milliseconds(300));  // the call is in
+  ASSERT_TRUE((*matching)->Signal(SIGTERM).ok());
+  EXPECT_TRUE(test_support::WaitUntil([&] { return probed() == "NOT_SERVING"; },
+                                      absl::Seconds(2)));
+  EXPECT_FALSE(waiting_done.HasBeenNotified());  // still draining
+  waiting.join();
+  EXPECT_TRUE((*matching)->Stop().ok());
 }
 
 // The registry's host is lost without a word (a partition: the follower's

@@ -3,6 +3,7 @@
 // the middle of the store's last, short page.
 #include "registry-service/core/access_control.h"
 
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -249,8 +250,8 @@ class CountingAccessStore : public MemoryAccessStore {
 
 // A flood of made-up tokens (100,000 and more, well-formed or not) does not
 // push a verified token out of the cache: it is not read again within its
-// cache time. Tokens that are not tokens at all cost no read, and are not
-// kept either.
+// cache time. Strings that are not tokens at all cost no read, are refused
+// even by CachedBearer, and are not kept.
 TEST(AccessControlCacheTest, MadeUpTokensDoNotPushOutVerifiedOnes) {
   CountingAccessStore tokens;
   MemoryStore store;
@@ -276,6 +277,10 @@ TEST(AccessControlCacheTest, MadeUpTokensDoNotPushOutVerifiedOnes) {
         control.AuthenticateBearer(absl::StrCat("junk-", i)).status()));
   }
   EXPECT_EQ(tokens.reads, 1 + 100001);
+  // Refused on the spot, also where only answers without a read are taken.
+  std::optional<absl::StatusOr<v1::Principal>> at_once = control.CachedBearer("junk-7");
+  ASSERT_TRUE(at_once.has_value());
+  EXPECT_TRUE(absl::IsUnauthenticated(at_once->status()));
   absl::StatusOr<v1::Principal> again = control.AuthenticateBearer(issued->secret());
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(again->organisation(), "organisations/a");

@@ -8,9 +8,11 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
 
@@ -133,6 +135,30 @@ std::string CheckHealth(int port, const std::shared_ptr<grpc::Channel>& channel,
   const grpc::Status status = stub->Check(&context, request, &response);
   if (!status.ok()) return absl::StrCat("error: ", status.error_message());
   return grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status());
+}
+
+grpc::StatusCode CallStatus(const std::shared_ptr<grpc::Channel>& channel,
+                            const std::string& method, absl::Duration deadline) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+  grpc::Slice empty;
+  grpc::ByteBuffer request(&empty, 1);
+  grpc::ByteBuffer response;
+  absl::Notification done;
+  grpc::Status status;
+  stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
+                 [&](grpc::Status s) {
+                   status = std::move(s);
+                   done.Notify();
+                 });
+  done.WaitForNotification();
+  return status.error_code();
+}
+
+absl::Status ServiceProcess::Signal(int signal) {
+  if (process_ == nullptr) return absl::FailedPreconditionError("not running");
+  return process_->Signal(signal);
 }
 
 std::string ServiceProcess::Health(absl::Duration deadline) {

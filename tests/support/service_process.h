@@ -32,6 +32,14 @@ std::string CheckHealth(int port, const std::shared_ptr<grpc::Channel>& channel,
                         const std::string& service = "",
                         absl::Duration deadline = absl::Seconds(1));
 
+// The status code of a call of `method` ("/package.Service/Method") with an
+// empty request through `channel`, sent as a unary call (a streaming method
+// gets one message and the end of the stream): UNIMPLEMENTED where nothing
+// serves it.
+grpc::StatusCode CallStatus(const std::shared_ptr<grpc::Channel>& channel,
+                            const std::string& method,
+                            absl::Duration deadline = absl::Seconds(5));
+
 // Thread-compatible: control it from one thread; Channel() may be used from
 // any number of threads.
 class ServiceProcess {
@@ -47,6 +55,8 @@ class ServiceProcess {
   ServiceProcess(const ServiceProcess&) = delete;
   ServiceProcess& operator=(const ServiceProcess&) = delete;
 
+  // Sends `signal` (SIGTERM, say) without waiting.
+  absl::Status Signal(int signal);
   // SIGTERM, and waits for a clean exit. INTERNAL when it exits with a
   // non-zero status or by a signal; DEADLINE_EXCEEDED (after a SIGKILL) when
   // it did not exit within `grace`. OK when it was not running.
