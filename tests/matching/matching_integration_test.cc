@@ -377,10 +377,11 @@ TEST(MatchingHealthTest, NotServingUntilTheFirstSnapshot) {
   for (const std::string& method :
        {std::string("/samenspel.matching.v1.MatchingService/MatchExperts"), reflection,
         std::string("/grpc.health.v1.Health/Watch")}) {
-    EXPECT_EQ(test_support::CallStatus(probe, method), grpc::StatusCode::UNIMPLEMENTED)
+    EXPECT_EQ(test_support::RawCall(probe, method).error_code(),
+              grpc::StatusCode::UNIMPLEMENTED)
         << method;
   }
-  EXPECT_NE(test_support::CallStatus((*matching)->Channel(), reflection),
+  EXPECT_NE(test_support::RawCall((*matching)->Channel(), reflection).error_code(),
             grpc::StatusCode::UNIMPLEMENTED);
 
   // SIGTERM: while a call drains (one waiting for a revision that will not

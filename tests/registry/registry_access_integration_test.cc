@@ -646,24 +646,11 @@ TEST_F(RegistryAccessTest, AnUncheckableTokenDoesNotLearnWhereRedisIs) {
 // A request that is not valid protobuf is answered as any other: the caller
 // authenticates first, and a write attempt is audited.
 TEST_F(RegistryAccessTest, AnUnparseableWriteIsAuthenticatedAndAudited) {
-  grpc::GenericStub generic(registry_->Channel());
   auto call = [&](const std::string& token) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-    if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
     // DeleteExpertRequest{name: 4 bytes that are not UTF-8}.
-    grpc::Slice slice(std::string("\x0a\x04\xff\xfe\xfd\xfc"));
-    grpc::ByteBuffer request(&slice, 1);
-    grpc::ByteBuffer response;
-    absl::Notification done;
-    grpc::Status status;
-    generic.UnaryCall(&ctx, "/samenspel.registry.v1.RegistryService/DeleteExpert",
-                      grpc::StubOptions(), &request, &response, [&](grpc::Status s) {
-                        status = std::move(s);
-                        done.Notify();
-                      });
-    done.WaitForNotification();
-    return FromGrpcStatus(status);
+    return FromGrpcStatus(test_support::RawCall(
+        registry_->Channel(), "/samenspel.registry.v1.RegistryService/DeleteExpert",
+        std::string("\x0a\x04\xff\xfe\xfd\xfc"), token));
   };
   EXPECT_TRUE(absl::IsUnauthenticated(call(""))) << call("");
   const absl::Status invalid = call(editor_a_);
@@ -949,6 +936,14 @@ class RegistryMutualTlsTest : public ::testing::Test {
     std::ifstream in(path);
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
+  // The test CA (ca.crt, ca.key) and the server's certificate for
+  // localhost and 127.0.0.1 (server.crt, server.key), in `dir`.
+  static void MakeCaAndServerCert(const std::string& dir) {
+    Openssl(dir, {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key",
+                  "-out", "ca.crt", "-days", "2", "-subj", "/CN=Samenspel test CA"});
+    MakeCert(dir, "server", "/CN=localhost",
+             "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+  }
   // A key and a certificate signed by the test CA, with `subject`.
   static void MakeCert(const std::string& dir, const std::string& name,
                        const std::string& subject, const std::string& ext) {
@@ -964,9 +959,7 @@ class RegistryMutualTlsTest : public ::testing::Test {
 TEST_F(RegistryMutualTlsTest, OinInClientCertificateNamesTheOrganisation) {
   const test_support::TempDir temp_dir("samenspel-access");
   const std::string& dir = temp_dir.path();
-  Openssl(dir, {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key",
-                "-out", "ca.crt", "-days", "2", "-subj", "/CN=Samenspel test CA"});
-  MakeCert(dir, "server", "/CN=localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+  MakeCaAndServerCert(dir);
   const std::string admin_oin = "00000001003214345000";
   const std::string agency_oin = "00000001001234567000";
   MakeCert(dir, "admin", "/CN=beheer/serialNumber=" + admin_oin, "");
@@ -1095,9 +1088,7 @@ TEST_F(RegistryMutualTlsTest, OinInClientCertificateNamesTheOrganisation) {
 TEST_F(RegistryMutualTlsTest, HealthChecksInPlaintextOnAPortOfTheirOwn) {
   const test_support::TempDir temp_dir("samenspel-health");
   const std::string& dir = temp_dir.path();
-  Openssl(dir, {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key",
-                "-out", "ca.crt", "-days", "2", "-subj", "/CN=Samenspel test CA"});
-  MakeCert(dir, "server", "/CN=localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+  MakeCaAndServerCert(dir);
   auto redis = RedisServer::Create(RedisServerOptions{});
   ASSERT_TRUE(redis.ok()) << redis.status();
   absl::StatusOr<int> health_port = test_support::FreePort();
@@ -1128,7 +1119,8 @@ TEST_F(RegistryMutualTlsTest, HealthChecksInPlaintextOnAPortOfTheirOwn) {
         "/samenspel.registry.v1.AccessService/GetCallerIdentity",
         "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
         "/grpc.health.v1.Health/Watch"}) {
-    EXPECT_EQ(test_support::CallStatus(probe, method), grpc::StatusCode::UNIMPLEMENTED)
+    EXPECT_EQ(test_support::RawCall(probe, method).error_code(),
+              grpc::StatusCode::UNIMPLEMENTED)
         << method;
   }
   // The service's own port speaks TLS only: a plaintext probe fails there.

@@ -336,22 +336,8 @@ TEST_F(RegistryIntegrationTest, ErrorPathsCarryCodesAndDetails) {
 // fault (gRPC's own parsing answered a bare UNIMPLEMENTED): text in
 // Latin-1 rather than UTF-8, as an older system might send it.
 TEST_F(RegistryIntegrationTest, ARequestThatIsNotValidProtobufNamesTheField) {
-  grpc::GenericStub generic(registry_->Channel());
   auto call = [&](const std::string& method, const std::string& bytes) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-    grpc::Slice slice(bytes);
-    grpc::ByteBuffer request(&slice, 1);
-    grpc::ByteBuffer response;
-    absl::Notification done;
-    grpc::Status status;
-    generic.UnaryCall(&ctx, method, grpc::StubOptions(), &request, &response,
-                      [&](grpc::Status s) {
-                        status = std::move(s);
-                        done.Notify();
-                      });
-    done.WaitForNotification();
-    return FromGrpcStatus(status);
+    return FromGrpcStatus(test_support::RawCall(registry_->Channel(), method, bytes));
   };
   // The same length as the UTF-8 "een" with an e-acute, so the bytes only
   // differ in the text: "\xe9" is Latin-1.

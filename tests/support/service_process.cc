@@ -137,23 +137,25 @@ std::string CheckHealth(int port, const std::shared_ptr<grpc::Channel>& channel,
   return grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status());
 }
 
-grpc::StatusCode CallStatus(const std::shared_ptr<grpc::Channel>& channel,
-                            const std::string& method, absl::Duration deadline) {
+grpc::Status RawCall(const std::shared_ptr<grpc::Channel>& channel,
+                     const std::string& method, const std::string& request,
+                     const std::string& token, absl::Duration deadline) {
   grpc::GenericStub stub(channel);
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
-  grpc::Slice empty;
-  grpc::ByteBuffer request(&empty, 1);
+  if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
+  grpc::Slice slice(request);
+  grpc::ByteBuffer bytes(&slice, 1);
   grpc::ByteBuffer response;
   absl::Notification done;
   grpc::Status status;
-  stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
+  stub.UnaryCall(&context, method, grpc::StubOptions(), &bytes, &response,
                  [&](grpc::Status s) {
                    status = std::move(s);
                    done.Notify();
                  });
   done.WaitForNotification();
-  return status.error_code();
+  return status;
 }
 
 absl::Status ServiceProcess::Signal(int signal) {

@@ -32,13 +32,15 @@ std::string CheckHealth(int port, const std::shared_ptr<grpc::Channel>& channel,
                         const std::string& service = "",
                         absl::Duration deadline = absl::Seconds(1));
 
-// The status code of a call of `method` ("/package.Service/Method") with an
-// empty request through `channel`, sent as a unary call (a streaming method
-// gets one message and the end of the stream): UNIMPLEMENTED where nothing
-// serves it.
-grpc::StatusCode CallStatus(const std::shared_ptr<grpc::Channel>& channel,
-                            const std::string& method,
-                            absl::Duration deadline = absl::Seconds(5));
+// A unary call of `method` ("/package.Service/Method") through `channel`
+// with `request` as its bytes (which need not be valid protobuf) and `token`,
+// when not empty, as its bearer token; returns the call's status. A
+// streaming method gets the one message and the end of the stream.
+// UNIMPLEMENTED where nothing serves `method`.
+grpc::Status RawCall(const std::shared_ptr<grpc::Channel>& channel,
+                     const std::string& method, const std::string& request = "",
+                     const std::string& token = "",
+                     absl::Duration deadline = absl::Seconds(10));
 
 // Thread-compatible: control it from one thread; Channel() may be used from
 // any number of threads.
