@@ -118,11 +118,11 @@ absl::Status ReadJsonFile(const std::string& path, absl::string_view flag,
                           google::protobuf::Message& message) {
   absl::StatusOr<std::string> text = ReadFlagFile(path, flag);
   if (!text.ok()) return text.status();
-  auto status = google::protobuf::util::JsonStringToMessage(*text, &message);
+  const absl::Status status = JsonToMessage(*text, message);
   if (!status.ok()) {
-    return UsageError(absl::StrCat(
-        flag, ": ", path, " is not a ", message.GetDescriptor()->name(),
-        " in JSON: ", std::string(status.message().data(), status.message().size())));
+    return UsageError(absl::StrCat(flag, ": ", path, " is not a ",
+                                   message.GetDescriptor()->name(),
+                                   " in JSON: ", status.message()));
   }
   return absl::OkStatus();
 }

@@ -10,7 +10,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
+#include "nlohmann/json.hpp"
 #include "samenspel/registry/v1/resources.pb.h"
 #include "samenspel/type/v1/types.pb.h"
 
@@ -357,6 +359,55 @@ std::string FieldText(const Message& message, const FieldDescriptor& field,
     absl::StrAppend(&text, i ? separator : "", ValueText(message, field, i));
   }
   return text;
+}
+
+namespace {
+
+// Rewrites the enum values in `json` (meant for `type`) that ParseEnumText
+// accepts to their full names; leaves the rest, and names it does not
+// accept, to protobuf's parser.
+void ExpandEnumNames(const google::protobuf::Descriptor& type, nlohmann::json& json) {
+  if (!json.is_object()) return;
+  for (auto& [key, value] : json.items()) {
+    const FieldDescriptor* field = type.FindFieldByName(key);
+    for (int i = 0; field == nullptr && i < type.field_count(); ++i) {
+      if (type.field(i)->json_name() == key) field = type.field(i);
+    }
+    if (field == nullptr || field->is_map()) continue;
+    auto expand = [field](nlohmann::json& element) {
+      if (field->cpp_type() == FieldDescriptor::CPPTYPE_ENUM && element.is_string()) {
+        absl::StatusOr<const EnumValueDescriptor*> full =
+            ParseEnumText(*field->enum_type(), element.get<std::string>());
+        if (full.ok()) element = (*full)->name();
+      } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+        ExpandEnumNames(*field->message_type(), element);
+      }
+    };
+    if (value.is_array()) {
+      for (nlohmann::json& element : value) expand(element);
+    } else {
+      expand(value);
+    }
+  }
+}
+
+}  // namespace
+
+absl::Status JsonToMessage(absl::string_view text, google::protobuf::Message& message) {
+  nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  std::string expanded;
+  if (!json.is_discarded()) {
+    ExpandEnumNames(*message.GetDescriptor(), json);
+    expanded = json.dump();
+    text = expanded;
+  }
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto status = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(text.data(), text.size()), &message, options);
+  if (status.ok()) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::string_view(status.message().data(), status.message().size()));
 }
 
 }  // namespace samenspel::cli

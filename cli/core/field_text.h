@@ -60,6 +60,12 @@ std::string EnumShortName(const google::protobuf::EnumValueDescriptor& value);
 
 absl::StatusOr<bool> ParseBoolText(absl::string_view text);
 
+// Parses `text`, protobuf's JSON mapping of `message`'s type, into
+// `message`, taking enum values as the flags and CSV take them too (short
+// names, any case: "layer": "municipal"); everything else as protobuf's
+// parser does, whose error this returns.
+absl::Status JsonToMessage(absl::string_view text, google::protobuf::Message& message);
+
 }  // namespace samenspel::cli
 
 #endif  // SAMENSPEL_CLI_CORE_FIELD_TEXT_H_

@@ -74,10 +74,7 @@ class JsonRecordReader : public RecordReader {
       return true;
     }
     std::unique_ptr<Message> resource = NewResource(info_.kind);
-    google::protobuf::util::JsonParseOptions options;
-    options.ignore_unknown_fields = false;
-    auto status =
-        google::protobuf::util::JsonStringToMessage(text, resource.get(), options);
+    const absl::Status status = JsonToMessage(text, *resource);
     if (!status.ok()) {
       // The parser's message may quote the input over several lines: keep
       // the first.

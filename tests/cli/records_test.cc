@@ -16,6 +16,7 @@ namespace samenspel::cli {
 namespace {
 
 namespace v1 = ::samenspel::registry::v1;
+namespace tv1 = ::samenspel::type::v1;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
@@ -120,6 +121,42 @@ TEST(RecordReaderTest, JsonProblemsCarryTheirLine) {
   EXPECT_EQ(records[2].problems[0].field, "name");
   EXPECT_EQ(records[3].line, 4);
   EXPECT_THAT(records[3].problems[0].reason, HasSubstr("not a valid expert"));
+}
+
+// Enum values in JSON Lines as the flags and CSV take them: short names in
+// any case, besides protobuf's full names; other values are still refused.
+TEST(RecordReaderTest, JsonEnumsByShortNameInAnyCase) {
+  auto organisations =
+      Records(Kind::kOrganisation, Format::kJsonl,
+              "{\"displayName\":\"a\",\"layer\":\"municipal\"}\n"
+              "{\"displayName\":\"b\",\"layer\":\"Water-Authority\"}\n"
+              "{\"displayName\":\"c\",\"layer\":\"GOVERNMENT_LAYER_NATIONAL\"}\n"
+              "{\"displayName\":\"d\",\"layer\":\"gemeente\"}\n");
+  ASSERT_EQ(organisations.size(), 4u);
+  for (int i = 0; i < 3; ++i) ASSERT_THAT(organisations[i].problems, IsEmpty()) << i;
+  auto layer = [&](int i) {
+    return static_cast<const v1::Organisation&>(*organisations[i].resource).layer();
+  };
+  EXPECT_EQ(layer(0), tv1::GOVERNMENT_LAYER_MUNICIPAL);
+  EXPECT_EQ(layer(1), tv1::GOVERNMENT_LAYER_WATER_AUTHORITY);
+  EXPECT_EQ(layer(2), tv1::GOVERNMENT_LAYER_NATIONAL);
+  ASSERT_EQ(organisations[3].problems.size(), 1u);
+  EXPECT_THAT(organisations[3].problems[0].reason, HasSubstr("gemeente"));
+
+  // Repeated enums, and nested messages left as they are.
+  auto experts = Records(Kind::kExpert, Format::kJsonl,
+                         "{\"displayName\":\"e\",\"perspectives\":[\"policy\","
+                         "\"PERSPECTIVE_EXECUTION\"],\"skills\":[{\"name\":\"wonen\","
+                         "\"level\":3}]}\n");
+  ASSERT_EQ(experts.size(), 1u);
+  ASSERT_THAT(experts[0].problems, IsEmpty());
+  const auto& e = static_cast<const v1::Expert&>(*experts[0].resource);
+  ASSERT_EQ(e.perspectives_size(), 2);
+  EXPECT_EQ(e.perspectives(0), tv1::PERSPECTIVE_POLICY);
+  EXPECT_EQ(e.perspectives(1), tv1::PERSPECTIVE_EXECUTION);
+  ASSERT_EQ(e.skills_size(), 1);
+  EXPECT_EQ(e.skills(0).name(), "wonen");
+  EXPECT_EQ(e.skills(0).level(), 3);
 }
 
 TEST(RecordReaderTest, CsvColumnsByHeaderInAnyOrder) {
