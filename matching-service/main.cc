@@ -101,9 +101,9 @@ ABSL_FLAG(absl::Duration, registry_keepalive, absl::Seconds(30),
           "of waiting on a connection to a lost host (the registry must allow pings "
           "this often: its --min_client_ping_interval).");
 ABSL_FLAG(std::string, health_listen, "",
-          "Also serve grpc.health.v1, and only that, in plaintext on this address "
-          "(host:port), for probes that cannot speak TLS, such as Kubernetes' grpc "
-          "probes. Empty: none (health is always served on --listen as well).");
+          "Also answer grpc.health.v1 Check, and nothing else, in plaintext on this "
+          "address (host:port), for probes that cannot speak TLS, such as Kubernetes' "
+          "grpc probes. Empty: none (health is always served on --listen as well).");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
           "On SIGTERM, how long in-flight calls may take before they are cancelled.");
 

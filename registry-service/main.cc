@@ -36,9 +36,9 @@
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to serve gRPC on (host:port).");
 ABSL_FLAG(std::string, health_listen, "",
-          "Also serve grpc.health.v1, and only that, in plaintext on this address "
-          "(host:port), for probes that cannot speak TLS, such as Kubernetes' grpc "
-          "probes. Empty: none (health is always served on --listen as well).");
+          "Also answer grpc.health.v1 Check, and nothing else, in plaintext on this "
+          "address (host:port), for probes that cannot speak TLS, such as Kubernetes' "
+          "grpc probes. Empty: none (health is always served on --listen as well).");
 ABSL_FLAG(std::string, redis, "127.0.0.1:6379",
           "Redis address host:port, or 'memory' for an in-memory store (local trials "
           "only: nothing is persisted).");
