@@ -385,22 +385,22 @@ TEST(MatchingHealthTest, NotServingUntilTheFirstSnapshot) {
             grpc::StatusCode::UNIMPLEMENTED);
 
   // SIGTERM: while a call drains (one waiting for a revision that will not
-  // come, within its 3 s deadline), probes see NOT_SERVING; then the service
+  // come, within its 6 s deadline), probes see NOT_SERVING; then the service
   // exits.
   absl::Notification waiting_done;
   std::thread waiting([&] {
     v1::MatchExpertsRequest later = req;
     later.set_min_revision(1000000);
     grpc::ClientContext ctx;
-    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(3)));
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(6)));
     v1::MatchExpertsResponse response;
     (void)stub->MatchExperts(&ctx, later, &response);
     waiting_done.Notify();
   });
-  absl::SleepFor(absl::Milliseconds(300));  // the call is in
-  ASSERT_TRUE((*matching)->Signal(SIGTERM).ok());
+  absl::SleepFor(absl::Seconds(1));  // the call is in
+  EXPECT_TRUE((*matching)->Signal(SIGTERM).ok());
   EXPECT_TRUE(test_support::WaitUntil([&] { return probed() == "NOT_SERVING"; },
-                                      absl::Seconds(2)));
+                                      absl::Seconds(3)));
   EXPECT_FALSE(waiting_done.HasBeenNotified());  // still draining
   waiting.join();
   EXPECT_TRUE((*matching)->Stop().ok());
