@@ -194,14 +194,15 @@ class RegistryPrincipalReport {
   explicit RegistryPrincipalReport(std::shared_ptr<grpc::Channel> registry)
       : stub_(registry::v1::AccessService::NewStub(std::move(registry))),
         thread_([this] { Run(); }) {}
-  // Cancels a call in flight and waits for the thread.
+  ~RegistryPrincipalReport() { Stop(); }
+  // Cancels a call in flight and waits for the thread (once).
   void Stop() {
     {
       absl::MutexLock lock(&mu_);
       stopped_ = true;
       if (call_ != nullptr) call_->TryCancel();
     }
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
   }
 
  private:

@@ -1,7 +1,9 @@
 #include "cli/core/field_text.h"
 
+#include <optional>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -365,22 +367,27 @@ namespace {
 
 // Rewrites the enum values in `json` (meant for `type`) that ParseEnumText
 // accepts to their full names; leaves the rest, and names it does not
-// accept, to protobuf's parser.
-void ExpandEnumNames(const google::protobuf::Descriptor& type, nlohmann::json& json) {
-  if (!json.is_object()) return;
+// accept, to protobuf's parser. Returns whether it rewrote any.
+bool ExpandEnumNames(const google::protobuf::Descriptor& type, nlohmann::json& json) {
+  if (!json.is_object()) return false;
+  bool changed = false;
   for (auto& [key, value] : json.items()) {
     const FieldDescriptor* field = type.FindFieldByName(key);
     for (int i = 0; field == nullptr && i < type.field_count(); ++i) {
       if (type.field(i)->json_name() == key) field = type.field(i);
     }
     if (field == nullptr || field->is_map()) continue;
-    auto expand = [field](nlohmann::json& element) {
+    auto expand = [field, &changed](nlohmann::json& element) {
       if (field->cpp_type() == FieldDescriptor::CPPTYPE_ENUM && element.is_string()) {
+        const std::string text = element.get<std::string>();
         absl::StatusOr<const EnumValueDescriptor*> full =
-            ParseEnumText(*field->enum_type(), element.get<std::string>());
-        if (full.ok()) element = (*full)->name();
+            ParseEnumText(*field->enum_type(), text);
+        if (full.ok() && (*full)->name() != text) {
+          element = (*full)->name();
+          changed = true;
+        }
       } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
-        ExpandEnumNames(*field->message_type(), element);
+        changed |= ExpandEnumNames(*field->message_type(), element);
       }
     };
     if (value.is_array()) {
@@ -389,22 +396,52 @@ void ExpandEnumNames(const google::protobuf::Descriptor& type, nlohmann::json& j
       expand(value);
     }
   }
+  return changed;
+}
+
+// `text` parsed, when it is a document whose rewriting cannot change its
+// meaning: no object with a key twice (protobuf merges or refuses those;
+// nlohmann keeps the last) and nesting no deeper than our resources go
+// (nlohmann writes recursively); else null (parse is iterative).
+std::optional<nlohmann::json> RewritableJson(absl::string_view text) {
+  bool rewritable = true;
+  std::vector<absl::flat_hash_set<std::string>> keys;  // of each open object
+  nlohmann::json::parser_callback_t watch =
+      [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+        using Event = nlohmann::json::parse_event_t;
+        if (depth > 32) rewritable = false;
+        if (event == Event::object_start) keys.emplace_back();
+        if (event == Event::object_end && !keys.empty()) keys.pop_back();
+        if (event == Event::key && !keys.empty() &&
+            !keys.back().insert(parsed.get<std::string>()).second) {
+          rewritable = false;
+        }
+        return true;
+      };
+  nlohmann::json json = nlohmann::json::parse(text, watch, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !rewritable) return std::nullopt;
+  return json;
 }
 
 }  // namespace
 
 absl::Status JsonToMessage(absl::string_view text, google::protobuf::Message& message) {
-  nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  std::string expanded;
-  if (!json.is_discarded()) {
-    ExpandEnumNames(*message.GetDescriptor(), json);
-    expanded = json.dump();
-    text = expanded;
+  auto parse = [&message](absl::string_view json) {
+    google::protobuf::util::JsonParseOptions options;
+    options.ignore_unknown_fields = false;
+    message.Clear();
+    return google::protobuf::util::JsonStringToMessage(
+        google::protobuf::StringPiece(json.data(), json.size()), &message, options);
+  };
+  // What protobuf takes as it is stays exactly as it was; only a document
+  // it refuses is tried again with its enum values' full names.
+  auto status = parse(text);
+  if (!status.ok()) {
+    if (std::optional<nlohmann::json> json = RewritableJson(text);
+        json.has_value() && ExpandEnumNames(*message.GetDescriptor(), *json)) {
+      status = parse(json->dump());
+    }
   }
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  const auto status = google::protobuf::util::JsonStringToMessage(
-      google::protobuf::StringPiece(text.data(), text.size()), &message, options);
   if (status.ok()) return absl::OkStatus();
   return absl::InvalidArgumentError(
       absl::string_view(status.message().data(), status.message().size()));

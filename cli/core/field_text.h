@@ -62,8 +62,11 @@ absl::StatusOr<bool> ParseBoolText(absl::string_view text);
 
 // Parses `text`, protobuf's JSON mapping of `message`'s type, into
 // `message`, taking enum values as the flags and CSV take them too (short
-// names, any case: "layer": "municipal"); everything else as protobuf's
-// parser does, whose error this returns.
+// names, any case: "layer": "municipal"). A document protobuf's parser takes
+// as it is is parsed exactly so; one it refuses is parsed again with its enum
+// values rewritten to their full names, unless it repeats a key or nests
+// deeper than 32 (whose rewriting could change it). Returns the parser's
+// error.
 absl::Status JsonToMessage(absl::string_view text, google::protobuf::Message& message);
 
 }  // namespace samenspel::cli

@@ -157,6 +157,23 @@ TEST(RecordReaderTest, JsonEnumsByShortNameInAnyCase) {
   ASSERT_EQ(e.skills_size(), 1);
   EXPECT_EQ(e.skills(0).name(), "wonen");
   EXPECT_EQ(e.skills(0).level(), 3);
+
+  // Not rewritten where rewriting could change the document: a key given
+  // twice (protobuf's parser merges or refuses those), or nesting deeper
+  // than any resource (also a line of 100,000 brackets: no crash).
+  const std::string deep(100000, '[');
+  auto refused =
+      Records(Kind::kOrganisation, Format::kJsonl,
+              "{\"displayName\":\"x\",\"displayName\":\"y\",\"layer\":\"municipal\"}\n"
+              "{\"layer\":\"municipal\",\"regionCodes\":" +
+                  std::string(40, '[') + std::string(40, ']') +
+                  "}\n{\"layer\":\"municipal\",\"x\":" + deep + "}\n");
+  ASSERT_EQ(refused.size(), 3u);
+  for (const InputRecord& r : refused) {
+    ASSERT_EQ(r.problems.size(), 1u) << r.line;
+    EXPECT_THAT(r.problems[0].reason, HasSubstr("not a valid organisation")) << r.line;
+  }
+  EXPECT_THAT(refused[0].problems[0].reason, HasSubstr("municipal"));
 }
 
 TEST(RecordReaderTest, CsvColumnsByHeaderInAnyOrder) {

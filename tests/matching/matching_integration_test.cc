@@ -381,20 +381,24 @@ TEST(MatchingHealthTest, NotServingUntilTheFirstSnapshot) {
               grpc::StatusCode::UNIMPLEMENTED)
         << method;
   }
-  EXPECT_NE(test_support::RawCall((*matching)->Channel(), reflection).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_EQ(test_support::RawCall((*matching)->Channel(), reflection).error_code(),
+            grpc::StatusCode::OK);
 
   // SIGTERM: while a call drains (one waiting for a revision that will not
   // come, within its 6 s deadline), probes see NOT_SERVING; then the service
   // exits.
   absl::Notification waiting_done;
+  grpc::Status waited;
+  absl::Duration waited_for;
   std::thread waiting([&] {
     v1::MatchExpertsRequest later = req;
     later.set_min_revision(1000000);
     grpc::ClientContext ctx;
     ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(6)));
     v1::MatchExpertsResponse response;
-    (void)stub->MatchExperts(&ctx, later, &response);
+    const absl::Time start = absl::Now();
+    waited = stub->MatchExperts(&ctx, later, &response);
+    waited_for = absl::Now() - start;
     waiting_done.Notify();
   });
   absl::SleepFor(absl::Seconds(1));  // the call is in
@@ -403,6 +407,10 @@ TEST(MatchingHealthTest, NotServingUntilTheFirstSnapshot) {
                                       absl::Seconds(3)));
   EXPECT_FALSE(waiting_done.HasBeenNotified());  // still draining
   waiting.join();
+  // Answered by the service after its wait for the revision (5 s), not
+  // refused at the shutdown.
+  EXPECT_EQ(waited.error_code(), grpc::StatusCode::UNAVAILABLE) << waited.error_message();
+  EXPECT_GE(waited_for, absl::Seconds(4)) << waited.error_message();
   EXPECT_TRUE((*matching)->Stop().ok());
 }
 
