@@ -16,16 +16,7 @@ target=${3:-none}
 delay=${4:-1}
 secs=${5:-5}
 build=${BUILD_DIR:-build}
-work=$(mktemp -d)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-redis_port=$(free_port)
-registry_port=$(free_port)
-cleanup() { kill "${registry_pid:-}" "${redis_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work" --save '' \
-  --appendonly yes --appendfsync everysec --logfile "$work/redis.log" &
-redis_pid=$!
-until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do sleep 0.05; done
+source "$(cd "$(dirname "$0")" && pwd)/registry_setup.sh"
 "$binary" --insecure --listen="127.0.0.1:$registry_port" --redis="127.0.0.1:$redis_port" \
   2>"$work/registry.log" &
 registry_pid=$!

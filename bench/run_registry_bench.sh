@@ -21,16 +21,7 @@ secs=${SECONDS_PER_PHASE:-10}
 conc=${CONCURRENCY:-32}
 cmake --build "$build" -j"$(nproc)" --target samenspel-registry registry_bench \
   grpc_floor_server >/dev/null
-work=$(mktemp -d)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-redis_port=$(free_port)
-registry_port=$(free_port)
-cleanup() { kill "${registry_pid:-}" "${redis_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work" --save '' \
-  --appendonly yes --appendfsync everysec --logfile "$work/redis.log" &
-redis_pid=$!
-until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do sleep 0.05; done
+source bench/registry_setup.sh
 
 echo "== machine: $(nproc) cores, $(uname -r); $(redis-server --version | cut -d' ' -f3)"
 echo "== redis-benchmark reference (AOF everysec, 32 clients)"
