@@ -8,6 +8,11 @@ int Utf8Length(absl::string_view s) {
   int n = 0;
   for (size_t i = 0; i < s.size();) {
     const unsigned char c = s[i];
+    if (c >= 0x20 && c < 0x7f) {  // printable ASCII, the common case
+      ++n;
+      ++i;
+      continue;
+    }
     int len;
     uint32_t cp;
     if (c < 0x80) {

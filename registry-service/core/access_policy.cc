@@ -75,9 +75,14 @@ absl::Status CheckOinChange(const v1::Principal& caller, absl::string_view old_o
 }
 
 bool MaySeePersonalData(const v1::Principal& caller, const v1::Expert& expert) {
-  return IsAdmin(caller) || expert.share_contact_details() ||
-         (!caller.organisation().empty() &&
-          caller.organisation() == expert.organisation());
+  return MaySeePersonalData(caller, expert.organisation(),
+                            expert.share_contact_details());
+}
+
+bool MaySeePersonalData(const v1::Principal& caller, absl::string_view organisation,
+                        bool share_contact_details) {
+  return IsAdmin(caller) || share_contact_details ||
+         (!caller.organisation().empty() && caller.organisation() == organisation);
 }
 
 bool RedactFor(const v1::Principal& caller, v1::Expert& expert) {

@@ -57,6 +57,9 @@ absl::Status CheckOinChange(const v1::Principal& caller, absl::string_view old_o
 
 // True when `caller` may see `expert`'s contact details and bio.
 bool MaySeePersonalData(const v1::Principal& caller, const v1::Expert& expert);
+// The same, from the two fields of the expert it looks at.
+bool MaySeePersonalData(const v1::Principal& caller, absl::string_view organisation,
+                        bool share_contact_details);
 
 // Clears what `caller` may not see; returns true when personal data (a
 // non-empty email or bio) remains visible.

@@ -28,6 +28,7 @@
 #include "registry-service/core/names.h"
 #include "registry-service/core/page_token.h"
 #include "registry-service/core/validation.h"
+#include "registry-service/core/wire_record.h"
 
 namespace samenspel::registry {
 namespace {
@@ -598,6 +599,18 @@ class ResourceOps {
                      });
   }
 
+  // GetAsync's answer in wire form (Registry::GetExpertAsync).
+  void GetWireAsync(absl::string_view name, absl::string_view field,
+                    Registry::WireDone done) {
+    absl::StatusOr<std::string> id = ParseName(T::kKind, name, field);
+    if (!id.ok()) return std::move(done)(id.status());
+    store_->GetAsync(T::kKind, *id,
+                     [caller = caller_,
+                      done = std::move(done)](absl::StatusOr<StoredRecord> rec) mutable {
+                       std::move(done)(PresentWire(caller, std::move(rec)));
+                     });
+  }
+
   // Read-modify-write of one resource: `edit` changes a copy of the current
   // state; retried on a concurrent write when no etag was given.
   // `request_field`, when given, names the request's field for a field of
@@ -847,6 +860,85 @@ class ResourceOps {
     return r;
   }
 
+  // Present's result, serialized: the stored bytes rearranged when they
+  // pass ScanWire (the personal fields left out as Redact would, the etag
+  // and revision put where protobuf's serializer puts them), else parsed
+  // and serialized.
+  static absl::StatusOr<Registry::WireResource> PresentWire(
+      const v1::Principal& caller, absl::StatusOr<StoredRecord> rec) {
+    SAMENSPEL_RETURN_IF_ERROR(rec.status());
+    Registry::WireResource out;
+    const absl::string_view data = rec->data;
+    const std::optional<WireFields> fields = ScanWire(*R::descriptor(), data);
+    if (!fields.has_value()) {
+      SAMENSPEL_ASSIGN_OR_RETURN(R r, Present(caller, *std::move(rec)));
+      out.bytes = r.SerializeAsString();
+      out.name = r.name();
+      if constexpr (std::is_same_v<R, v1::Expert>) {
+        out.organisation = r.organisation();
+        out.personal_data = !r.email().empty() || !r.bio().empty();
+      }
+      return out;
+    }
+    auto value = [data](const WireField& f) {
+      return data.substr(f.value_begin, f.value_end - f.value_begin);
+    };
+    bool withhold = false;  // the expert's email and bio
+    if constexpr (std::is_same_v<R, v1::Expert>) {
+      absl::string_view organisation;
+      bool share = false;
+      for (const WireField& f : *fields) {
+        if (f.number == R::kOrganisationFieldNumber) organisation = value(f);
+        if (f.number == R::kShareContactDetailsFieldNumber) share = f.varint != 0;
+      }
+      withhold = !MaySeePersonalData(caller, organisation, share);
+    }
+    out.bytes.reserve(data.size() + 32);
+    size_t copied = 0;  // data before it is in out.bytes or left out
+    bool stamped = false;
+    auto copy_to = [&](size_t at) {
+      out.bytes.append(data.data() + copied, at - copied);
+    };
+    auto skip = [&](const WireField& f) {
+      copy_to(f.begin);
+      copied = f.end;
+    };
+    auto stamp = [&](size_t at) {
+      copy_to(at);
+      copied = at;
+      AppendWireString(R::kEtagFieldNumber, Registry::Etag(rec->revision), out.bytes);
+      if (rec->revision != 0) {
+        AppendWireVarint(R::kRevisionFieldNumber, static_cast<uint64_t>(rec->revision),
+                         out.bytes);
+      }
+      stamped = true;
+    };
+    for (const WireField& f : *fields) {
+      // The store's own (never stored: see MakeMutation) would be overridden.
+      if (f.number == R::kEtagFieldNumber || f.number == R::kRevisionFieldNumber) {
+        skip(f);
+        continue;
+      }
+      if (!stamped && f.number > R::kRevisionFieldNumber) stamp(f.begin);
+      if (f.number == R::kNameFieldNumber) out.name = std::string(value(f));
+      if constexpr (std::is_same_v<R, v1::Expert>) {
+        if (f.number == R::kOrganisationFieldNumber) {
+          out.organisation = std::string(value(f));
+        }
+        if (f.number == R::kEmailFieldNumber || f.number == R::kBioFieldNumber) {
+          if (withhold) {
+            skip(f);
+            continue;
+          }
+          if (f.value_end > f.value_begin) out.personal_data = true;
+        }
+      }
+    }
+    if (!stamped) stamp(data.size());
+    copy_to(data.size());
+    return out;
+  }
+
   Store* store_;
   const RegistryOptions& options_;
   const v1::Principal& caller_;
@@ -946,10 +1038,9 @@ absl::StatusOr<v1::Organisation> Registry::GetOrganisation(
   return ResourceOps<v1::Organisation>(*this, caller).Get(r.name(), "name");
 }
 void Registry::GetOrganisationAsync(const v1::GetOrganisationRequest& r,
-                                    const v1::Principal& caller,
-                                    Done<v1::Organisation> done) {
+                                    const v1::Principal& caller, WireDone done) {
   ResourceOps<v1::Organisation>(*this, caller)
-      .GetAsync(r.name(), "name", std::move(done));
+      .GetWireAsync(r.name(), "name", std::move(done));
 }
 absl::StatusOr<v1::ListOrganisationsResponse> Registry::ListOrganisations(
     const v1::ListOrganisationsRequest& r, const v1::Principal& caller) {
@@ -985,8 +1076,8 @@ absl::StatusOr<v1::Expert> Registry::GetExpert(const v1::GetExpertRequest& r,
   return ResourceOps<v1::Expert>(*this, caller).Get(r.name(), "name");
 }
 void Registry::GetExpertAsync(const v1::GetExpertRequest& r, const v1::Principal& caller,
-                              Done<v1::Expert> done) {
-  ResourceOps<v1::Expert>(*this, caller).GetAsync(r.name(), "name", std::move(done));
+                              WireDone done) {
+  ResourceOps<v1::Expert>(*this, caller).GetWireAsync(r.name(), "name", std::move(done));
 }
 namespace {
 
@@ -1164,8 +1255,9 @@ absl::StatusOr<v1::TaskTeam> Registry::GetTeam(const v1::GetTeamRequest& r,
   return ResourceOps<v1::TaskTeam>(*this, caller).Get(r.name(), "name");
 }
 void Registry::GetTeamAsync(const v1::GetTeamRequest& r, const v1::Principal& caller,
-                            Done<v1::TaskTeam> done) {
-  ResourceOps<v1::TaskTeam>(*this, caller).GetAsync(r.name(), "name", std::move(done));
+                            WireDone done) {
+  ResourceOps<v1::TaskTeam>(*this, caller)
+      .GetWireAsync(r.name(), "name", std::move(done));
 }
 absl::StatusOr<v1::ListTeamsResponse> Registry::ListTeams(const v1::ListTeamsRequest& r,
                                                           const v1::Principal& caller) {
@@ -1259,8 +1351,9 @@ absl::StatusOr<v1::Challenge> Registry::GetChallenge(const v1::GetChallengeReque
   return ResourceOps<v1::Challenge>(*this, caller).Get(r.name(), "name");
 }
 void Registry::GetChallengeAsync(const v1::GetChallengeRequest& r,
-                                 const v1::Principal& caller, Done<v1::Challenge> done) {
-  ResourceOps<v1::Challenge>(*this, caller).GetAsync(r.name(), "name", std::move(done));
+                                 const v1::Principal& caller, WireDone done) {
+  ResourceOps<v1::Challenge>(*this, caller)
+      .GetWireAsync(r.name(), "name", std::move(done));
 }
 absl::StatusOr<v1::ListChallengesResponse> Registry::ListChallenges(
     const v1::ListChallengesRequest& r, const v1::Principal& caller) {

@@ -144,21 +144,35 @@ class Registry {
       const v1::DeleteChallengeRequest& r,
       const v1::Principal& caller = SystemPrincipal());
 
-  // The Get methods through the store's asynchronous calls: `done` receives
-  // what the blocking method would return, possibly on another thread
-  // (RedisStore's I/O thread) and possibly before the method returns; it
-  // must not block. The server's hot read path: no thread waits for Redis,
-  // except one that RedisStore keeps to send and answer a batch of reads.
+  // The Get methods through the store's asynchronous calls, answered in
+  // wire form: `done` receives the resource the blocking method would
+  // return, serialized, or its error, possibly on another thread (RedisStore's
+  // I/O thread) and possibly before the method returns; it must not block.
+  // The server's hot read path: no thread waits for Redis, except one that
+  // RedisStore keeps to send and answer a batch of reads, and a well-formed
+  // stored record is not parsed: its bytes are checked and rearranged
+  // (wire_record.h; bench/RESULTS.md, "Session 23").
+  struct WireResource {
+    // The resource as the caller may see it, serialized.
+    std::string bytes;
+    // For the audit log: its name; an expert's organisation; whether
+    // `bytes` hold personal data (an expert's email or bio, not empty).
+    std::string name;
+    std::string organisation;
+    bool personal_data = false;
+  };
+  using WireDone = absl::AnyInvocable<void(absl::StatusOr<WireResource>) &&>;
+  void GetOrganisationAsync(const v1::GetOrganisationRequest& r,
+                            const v1::Principal& caller, WireDone done);
+  void GetExpertAsync(const v1::GetExpertRequest& r, const v1::Principal& caller,
+                      WireDone done);
+  void GetTeamAsync(const v1::GetTeamRequest& r, const v1::Principal& caller,
+                    WireDone done);
+  void GetChallengeAsync(const v1::GetChallengeRequest& r, const v1::Principal& caller,
+                         WireDone done);
+  // A result's `done`, possibly on another thread (see CreateExpertAsync).
   template <typename R>
   using Done = absl::AnyInvocable<void(absl::StatusOr<R>) &&>;
-  void GetOrganisationAsync(const v1::GetOrganisationRequest& r,
-                            const v1::Principal& caller, Done<v1::Organisation> done);
-  void GetExpertAsync(const v1::GetExpertRequest& r, const v1::Principal& caller,
-                      Done<v1::Expert> done);
-  void GetTeamAsync(const v1::GetTeamRequest& r, const v1::Principal& caller,
-                    Done<v1::TaskTeam> done);
-  void GetChallengeAsync(const v1::GetChallengeRequest& r, const v1::Principal& caller,
-                         Done<v1::Challenge> done);
   // CreateExpert the same way: the organisation is read, then the commit
   // made, both through the store's asynchronous calls (a replayed request_id
   // reads the first result likewise; Store::CommitAsync may keep the calling

@@ -20,6 +20,23 @@ namespace {
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
+// Whether a resource or organisation name can be recorded: not empty, and
+// text (a request that did not parse may hold bytes that are not: the event
+// could not be stored, nor read back).
+bool Recordable(absl::string_view name) { return !name.empty() && Utf8Length(name) >= 0; }
+
+// What every event records of the call itself.
+void Stamp(const grpc::ServerContextBase& context, absl::string_view service,
+           absl::string_view method, const v1::Principal& principal,
+           const absl::Status& status, v1::AuditEvent& event) {
+  *event.mutable_time() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(
+      absl::ToUnixMillis(absl::Now()));
+  *event.mutable_principal() = principal;
+  event.set_method(absl::StrCat(service, "/", method));
+  event.set_code(absl::StatusCodeToString(status.code()));
+  event.set_peer(context.peer());
+}
+
 // An event's resource and organisation names as it is built: each name
 // once, in the order first seen (a page of a list holds up to 1,000
 // resources, so the names seen are kept in sets, not searched in the lists).
@@ -37,9 +54,7 @@ class EventNames {
  private:
   static void Add(const std::string& value, absl::flat_hash_set<std::string>& seen,
                   google::protobuf::RepeatedPtrField<std::string>* to) {
-    // (A request that did not parse may hold bytes that are not text: the
-    // event could not be stored, nor read back.)
-    if (!value.empty() && Utf8Length(value) >= 0 && seen.insert(value).second) {
+    if (Recordable(value) && seen.insert(value).second) {
       *to->Add() = value;
     }
   }
@@ -163,12 +178,22 @@ std::optional<v1::AuditEvent> AuditEventFor(const grpc::ServerContextBase& conte
     // A refused or failed write on a stored resource: whose it is.
     names.AddOrganisation(OwnerOf(status));
   }
-  *event.mutable_time() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(
-      absl::ToUnixMillis(absl::Now()));
-  *event.mutable_principal() = principal;
-  event.set_method(absl::StrCat(service, "/", method));
-  event.set_code(absl::StatusCodeToString(status.code()));
-  event.set_peer(context.peer());
+  Stamp(context, service, method, principal, status, event);
+  return event;
+}
+
+v1::AuditEvent PersonalReadEventFor(const grpc::ServerContextBase& context,
+                                    absl::string_view service, absl::string_view method,
+                                    const v1::Principal& principal,
+                                    absl::string_view resource,
+                                    absl::string_view organisation,
+                                    const absl::Status& status) {
+  // As Collect adds them (one resource: nothing to repeat).
+  v1::AuditEvent event;
+  event.set_personal_data(true);
+  if (Recordable(resource)) event.add_resources(std::string(resource));
+  if (Recordable(organisation)) event.add_organisations(std::string(organisation));
+  Stamp(context, service, method, principal, status, event);
   return event;
 }
 

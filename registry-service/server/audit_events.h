@@ -30,6 +30,17 @@ std::optional<v1::AuditEvent> AuditEventFor(const grpc::ServerContextBase& conte
                                             const google::protobuf::Message* response,
                                             const absl::Status& status);
 
+// The event of a read that returned personal data of one resource, as
+// AuditEventFor records it when it finds that resource in the response:
+// for a Get answered in wire form (Registry::GetExpertAsync), which has the
+// resource's name and organisation but no message to look into.
+v1::AuditEvent PersonalReadEventFor(const grpc::ServerContextBase& context,
+                                    absl::string_view service, absl::string_view method,
+                                    const v1::Principal& principal,
+                                    absl::string_view resource,
+                                    absl::string_view organisation,
+                                    const absl::Status& status);
+
 }  // namespace samenspel::registry
 
 #endif  // SAMENSPEL_REGISTRY_SERVER_AUDIT_EVENTS_H_

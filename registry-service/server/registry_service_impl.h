@@ -14,6 +14,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -84,6 +85,12 @@ class CallContext final : public grpc::CallbackServerContext {
   // its response (a Delete's: the deleted resource; its response is Empty).
   const google::protobuf::Message* audited() const { return audited_; }
   void set_audited(const google::protobuf::Message* m) { audited_ = m; }
+  // A Get's answer in wire form, when it has one: sent as it is, instead of
+  // the response message (see Registry::GetExpertAsync).
+  const Registry::WireResource* wire() const {
+    return wire_.has_value() ? &*wire_ : nullptr;
+  }
+  void set_wire(Registry::WireResource wire) { wire_ = std::move(wire); }
 
  private:
   static google::protobuf::ArenaOptions Options(char* initial_block, size_t size);
@@ -92,6 +99,7 @@ class CallContext final : public grpc::CallbackServerContext {
   google::protobuf::Arena arena_;
   std::unique_ptr<google::protobuf::Message> heap_response_;
   const google::protobuf::Message* audited_ = nullptr;
+  std::optional<Registry::WireResource> wire_;
 };
 }  // namespace internal
 

@@ -44,6 +44,30 @@ TEST(AuditEventForTest, AReadListsEachResourceAndOrganisationOnceInTheOrderSeen)
   EXPECT_EQ(event->method(), "RegistryService/ListExperts");
 }
 
+// A Get answered in wire form has no response message to look into: its
+// event, from the resource's name and organisation, is the one AuditEventFor
+// finds in the expert.
+TEST(AuditEventForTest, AGetInWireFormIsRecordedAsItsResponseWouldBe) {
+  grpc::CallbackServerContext context;
+  v1::Principal who;
+  who.set_subject("tester");
+  who.set_organisation("organisations/o1");
+  who.set_role(v1::ROLE_READER);
+  v1::GetExpertRequest request;
+  request.set_name("experts/a");
+  const v1::Expert expert = Expert("experts/a", "organisations/o1", true);
+  std::optional<v1::AuditEvent> expected = AuditEventFor(
+      context, "RegistryService", "GetExpert", who, request, &expert, absl::OkStatus());
+  ASSERT_TRUE(expected.has_value());
+  v1::AuditEvent event =
+      PersonalReadEventFor(context, "RegistryService", "GetExpert", who, "experts/a",
+                           "organisations/o1", absl::OkStatus());
+  expected->clear_time();
+  event.clear_time();
+  EXPECT_EQ(event.SerializeAsString(), expected->SerializeAsString())
+      << event.DebugString() << " against " << expected->DebugString();
+}
+
 TEST(AuditEventForTest, AReadWithoutPersonalDataIsNotRecorded) {
   v1::ListExpertsResponse page;
   *page.add_experts() = Expert("experts/b", "organisations/o2", false);
