@@ -1,12 +1,11 @@
 #include "registry-service/core/wire_record.h"
 
-#include <climits>
 #include <memory>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "common/utf8.h"
-#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/coded_stream.h"  // CodedOutputStream
 #include "google/protobuf/wire_format.h"
 #include "google/protobuf/wire_format_lite.h"
 
@@ -17,7 +16,6 @@ using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::internal::WireFormat;
 using google::protobuf::internal::WireFormatLite;
-using google::protobuf::io::CodedInputStream;
 using google::protobuf::io::CodedOutputStream;
 
 constexpr int kMaxDepth = 8;
@@ -84,37 +82,87 @@ const FieldTable& TableOf(const Descriptor& type) {
   return *table;
 }
 
-// Packed values of `field` in `in` up to its limit.
-bool ScanPacked(const FieldDescriptor& field, CodedInputStream& in) {
+// Reads `data` from `at` up to `end` (offsets into the scanned bytes), with
+// the limits of protobuf's parser (parse_context.h): a varint in at most 10
+// bytes, a tag or a length in at most 5 and below 2^31. Stricter where that
+// is simpler: a 10th varint byte above 1 (bits beyond 64) is refused too.
+class Cursor {
+ public:
+  Cursor(absl::string_view data, size_t at, size_t end)
+      : data_(data), at_(at), end_(end) {}
+  size_t at() const { return at_; }
+  size_t left() const { return end_ - at_; }
+
+  bool ReadVarint64(uint64_t& value) {
+    value = 0;
+    for (int i = 0; i < 10; ++i) {
+      if (at_ == end_) return false;
+      const auto byte = static_cast<uint8_t>(data_[at_++]);
+      if (i == 9 && byte > 1) return false;
+      value |= static_cast<uint64_t>(byte & 0x7f) << (7 * i);
+      if (byte < 0x80) return true;
+    }
+    return false;
+  }
+  bool ReadVarint32(uint32_t& value) {
+    value = 0;
+    for (int i = 0; i < 5; ++i) {
+      if (at_ == end_) return false;
+      const auto byte = static_cast<uint8_t>(data_[at_++]);
+      if (i == 4 && byte >= 0x08) return false;
+      value |= static_cast<uint32_t>(byte & 0x7f) << (7 * i);
+      if (byte < 0x80) return true;
+    }
+    return false;
+  }
+  bool Skip(size_t n) {
+    if (n > left()) return false;
+    at_ += n;
+    return true;
+  }
+
+ private:
+  absl::string_view data_;
+  size_t at_;
+  size_t end_;
+};
+
+// Packed values of `field`: all that is left of `in`.
+bool ScanPacked(const FieldDescriptor& field, Cursor& in) {
   switch (WireFormatLite::WireTypeForFieldType(
       static_cast<WireFormatLite::FieldType>(field.type()))) {
     case WireFormatLite::WIRETYPE_VARINT:
-      while (in.BytesUntilLimit() > 0) {
+      while (in.left() > 0) {
         uint64_t value;
-        if (!in.ReadVarint64(&value)) return false;
+        if (!in.ReadVarint64(value)) return false;
       }
       return true;
     case WireFormatLite::WIRETYPE_FIXED32:
-      return in.BytesUntilLimit() % 4 == 0 && in.Skip(in.BytesUntilLimit());
+      return in.left() % 4 == 0 && in.Skip(in.left());
     case WireFormatLite::WIRETYPE_FIXED64:
-      return in.BytesUntilLimit() % 8 == 0 && in.Skip(in.BytesUntilLimit());
+      return in.left() % 8 == 0 && in.Skip(in.left());
     default:
       return false;
   }
 }
 
-// The fields of a `type` message in `in` up to its limit; each top-level one
-// is added to `top` when it is given.
-bool ScanMessage(const Descriptor& type, absl::string_view data, CodedInputStream& in,
-                 int depth, WireFields* top) {
+// The fields of a `type` message: all that is left of `in`. Each top-level
+// one is added to `top` when it is given.
+bool ScanMessage(const Descriptor& type, absl::string_view data, Cursor& in, int depth,
+                 WireFields* top) {
   const FieldTable& table = TableOf(type);
   uint64_t seen = 0;  // singular fields met, by index
-  while (in.BytesUntilLimit() > 0) {
+  int last_number = 0;
+  while (in.left() > 0) {
     WireField field;
-    field.begin = static_cast<size_t>(in.CurrentPosition());
-    const uint32_t tag = in.ReadTag();
-    if (tag == 0) return false;
+    field.begin = in.at();
+    uint32_t tag;
+    if (!in.ReadVarint32(tag)) return false;
     field.number = WireFormatLite::GetTagFieldNumber(tag);
+    // In order, as protobuf writes fields: etag and revision then go where
+    // it puts them, and a repeated field's values are in one run.
+    if (field.number == 0 || field.number < last_number) return false;
+    last_number = field.number;
     const FieldTable::Field f = table.Find(field.number);
     if (f.descriptor == nullptr) return false;
     if (!f.descriptor->is_repeated()) {
@@ -126,54 +174,45 @@ bool ScanMessage(const Descriptor& type, absl::string_view data, CodedInputStrea
     if (wire_type != f.wire_type) return false;
     switch (wire_type) {
       case WireFormatLite::WIRETYPE_VARINT:
-        if (!in.ReadVarint64(&field.varint)) return false;
+        if (!in.ReadVarint64(field.varint)) return false;
         break;
-      case WireFormatLite::WIRETYPE_FIXED64: {
-        uint64_t value;
-        if (!in.ReadLittleEndian64(&value)) return false;
+      case WireFormatLite::WIRETYPE_FIXED64:
+        if (!in.Skip(8)) return false;
         break;
-      }
-      case WireFormatLite::WIRETYPE_FIXED32: {
-        uint32_t value;
-        if (!in.ReadLittleEndian32(&value)) return false;
+      case WireFormatLite::WIRETYPE_FIXED32:
+        if (!in.Skip(4)) return false;
         break;
-      }
       case WireFormatLite::WIRETYPE_LENGTH_DELIMITED: {
         uint32_t length;
-        if (!in.ReadVarint32(&length) || length > INT_MAX ||
-            static_cast<int>(length) > in.BytesUntilLimit()) {
-          return false;
-        }
-        field.value_begin = static_cast<size_t>(in.CurrentPosition());
+        if (!in.ReadVarint32(length) || length > in.left()) return false;
+        field.value_begin = in.at();
         field.value_end = field.value_begin + length;
-        const CodedInputStream::Limit limit = in.PushLimit(static_cast<int>(length));
+        Cursor value(data, field.value_begin, field.value_end);
         bool ok;
         switch (f.contents) {
           case FieldTable::Contents::kPacked:
-            ok = ScanPacked(*f.descriptor, in);
+            ok = ScanPacked(*f.descriptor, value);
             break;
           case FieldTable::Contents::kString:
-            ok = Utf8Length(data.substr(field.value_begin, length)) >= 0 &&
-                 in.Skip(static_cast<int>(length));
+            ok = Utf8Length(data.substr(field.value_begin, length)) >= 0;
             break;
           case FieldTable::Contents::kBytes:
-            ok = in.Skip(static_cast<int>(length));
+            ok = true;
             break;
           case FieldTable::Contents::kMessage:
-            ok = depth < kMaxDepth &&
-                 ScanMessage(*f.descriptor->message_type(), data, in, depth + 1, nullptr);
+            ok = depth < kMaxDepth && ScanMessage(*f.descriptor->message_type(), data,
+                                                  value, depth + 1, nullptr);
             break;
           default:
             ok = false;
         }
-        if (!ok || in.BytesUntilLimit() != 0) return false;
-        in.PopLimit(limit);
+        if (!ok || !in.Skip(length)) return false;
         break;
       }
       default:  // groups
         return false;
     }
-    field.end = static_cast<size_t>(in.CurrentPosition());
+    field.end = in.at();
     if (top != nullptr) top->push_back(field);
   }
   return true;
@@ -182,10 +221,7 @@ bool ScanMessage(const Descriptor& type, absl::string_view data, CodedInputStrea
 }  // namespace
 
 std::optional<WireFields> ScanWire(const Descriptor& type, absl::string_view data) {
-  if (data.size() > INT_MAX) return std::nullopt;
-  CodedInputStream in(reinterpret_cast<const uint8_t*>(data.data()),
-                      static_cast<int>(data.size()));
-  in.PushLimit(static_cast<int>(data.size()));
+  Cursor in(data, 0, data.size());
   WireFields fields;
   if (!ScanMessage(type, data, in, 0, &fields)) return std::nullopt;
   return fields;

@@ -3,13 +3,18 @@
 // serializing that again (bench/RESULTS.md, "Session 23").
 //
 // ScanWire accepts only bytes that protobuf's parser accepts too and reads
-// the same way: well-formed wire format, fields the message type declares
-// with their declared wire type, each singular field at most once, strings
-// valid UTF-8 (stricter than protobuf: no control characters other than tab,
-// newline and carriage return), nested messages likewise, at most 8 deep.
-// Anything else is refused, and the caller parses the bytes with protobuf as
-// before: an odd record costs that call the slow path, never a different
-// answer.
+// the same way: well-formed wire format within the parser's limits (a varint
+// in at most 10 bytes, a tag or a length in at most 5 and below 2^31),
+// fields the message type declares, with their declared wire type, in
+// ascending order of number (a repeated field's values in one run), each
+// singular field at most once, strings valid UTF-8 (stricter than protobuf:
+// no control characters other than tab, newline and carriage return), nested
+// messages likewise, at most 8 deep. Anything else is refused, and the caller
+// parses the bytes with protobuf as before: an odd record costs that call the
+// slow path, never a different answer. What this registry stores (protobuf's
+// own serialization) passes, and rearranged it is byte for byte what
+// protobuf would write; a record written otherwise may come out in other
+// bytes of the same meaning (an explicitly empty string, say).
 //
 // Example:
 //   std::optional<WireFields> fields = ScanWire(*v1::Expert::descriptor(), data);
