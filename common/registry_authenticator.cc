@@ -7,6 +7,7 @@
 #include "common/call_credentials.h"
 #include "common/errors.h"
 #include "common/grpc_status.h"
+#include "common/log.h"
 #include "common/status_macros.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/client_context.h"
@@ -109,7 +110,7 @@ void RegistryAuthenticator::Warn(const std::string& message) {
     if (now - last_warning_ < absl::Seconds(1)) return;
     last_warning_ = now;
   }
-  std::fprintf(stderr, "samenspel: checking credentials: %s\n", message.c_str());
+  Log("checking credentials: %s", message);
 }
 
 absl::StatusOr<v1::Principal> RegistryAuthenticator::Authenticate(

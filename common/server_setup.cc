@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/health_service.h"
+#include "common/log.h"
 #include "grpcpp/impl/server_builder_option.h"
 #include "grpcpp/impl/server_builder_plugin.h"
 #include "grpcpp/resource_quota.h"
@@ -83,7 +84,7 @@ class CheckOnly final : public grpc::health::v1::Health::Service {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<HealthServer>> StartHealthServer(
-    const std::string& address, HealthService* health, const std::string& program) {
+    const std::string& address, HealthService* health) {
   auto started = std::make_unique<HealthServer>();
   started->service = std::make_unique<CheckOnly>(health);
   int port = 0;
@@ -103,8 +104,7 @@ absl::StatusOr<std::unique_ptr<HealthServer>> StartHealthServer(
         absl::StrCat("cannot listen on ", address,
                      " for health checks (does another process listen there?)"));
   }
-  std::fprintf(stderr, "%s: health checks only, plaintext, on %s (port %d)\n",
-               program.c_str(), address.c_str(), port);
+  Log("health checks only, plaintext, on %s (port %d)", address, port);
   return started;
 }
 
@@ -120,10 +120,9 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(
           "local development");
     }
     if (!o.client_ca.empty()) return absl::InvalidArgumentError("--client_ca needs TLS");
-    std::fprintf(stderr,
-                 "*** WARNING: %s serves PLAINTEXT without TLS (--insecure). "
-                 "Development only. ***\n",
-                 program.c_str());
+    Log("*** WARNING: %s serves PLAINTEXT without TLS (--insecure). Development only. "
+        "***",
+        program);
     return grpc::InsecureServerCredentials();
   }
   // Read once here so that a wrong path fails at start-up, not at the first

@@ -65,7 +65,7 @@ std::unique_ptr<grpc::ServerBuilder> NewServerBuilder();
 // cannot speak TLS (Kubernetes' grpc probes, say): grpc.health.v1's Check,
 // answered by `health` (which the main server serves too), and nothing else:
 // no Watch, no server reflection, no other service, no credential goes
-// through it. Logs the port bound, as `program`; UNAVAILABLE when `address`
+// through it. Logs the port bound (common/log.h); UNAVAILABLE when `address`
 // cannot be bound. Shut it down after the main server, so that a probe sees
 // NOT_SERVING while that drains.
 struct HealthServer {
@@ -73,7 +73,7 @@ struct HealthServer {
   std::unique_ptr<grpc::Server> server;  // after `service`: destroyed first
 };
 absl::StatusOr<std::unique_ptr<HealthServer>> StartHealthServer(
-    const std::string& address, HealthService* health, const std::string& program);
+    const std::string& address, HealthService* health);
 
 // Sets the program's usage message and parses the command line. `--help`
 // lists the flags defined in source files under `source_folder` (e.g.

@@ -22,6 +22,7 @@
 #include "common/bearer_channel.h"
 #include "common/call_credentials.h"
 #include "common/health_service.h"
+#include "common/log.h"
 #include "common/rate_limiter.h"
 #include "common/registry_authenticator.h"
 #include "common/server_setup.h"
@@ -135,7 +136,7 @@ std::string Sha256Hex(absl::string_view s) {
 }
 
 [[noreturn]] void Fail(const std::string& message) {
-  std::fprintf(stderr, "samenspel-matching: %s\n", message.c_str());
+  samenspel::LogLine(message);
   std::exit(2);
 }
 
@@ -232,16 +233,15 @@ class RegistryPrincipalReport {
 
   static void Report(const registry::v1::Principal& principal) {
     // One write, warning and all: a reader of the log sees both or neither.
-    std::fprintf(
-        stderr, "samenspel-matching: following the registry as %s (%s%s%s)\n%s",
-        principal.subject().c_str(), registry::v1::Role_Name(principal.role()).c_str(),
-        principal.organisation().empty() ? "" : ", ", principal.organisation().c_str(),
+    samenspel::Log(
+        "following the registry as %s (%s%s%s)%s", principal.subject(),
+        registry::v1::Role_Name(principal.role()),
+        principal.organisation().empty() ? "" : ", ", principal.organisation(),
         principal.role() == registry::v1::ROLE_ADMIN
             ? ""
-            : "samenspel-matching: WARNING: --registry_token_file's token is not an "
-              "admin's: the registry leaves out other organisations' experts' bios and "
-              "emails for it, so they are matched without their bio. Give the matching "
-              "service an admin token.\n");
+            : "\nWARNING: --registry_token_file's token is not an admin's: the registry "
+              "leaves out other organisations' experts' bios and emails for it, so they "
+              "are matched without their bio. Give the matching service an admin token.");
   }
 
   const std::unique_ptr<registry::v1::AccessService::Stub> stub_;
@@ -270,8 +270,8 @@ int Run(const MatchingServerOptions& o) {
   if (!analyzer.ok()) Fail(analyzer.status().ToString());
   absl::StatusOr<RegionTable> regions = RegionTable::Load(o.regions_path);
   if (!regions.ok()) Fail(regions.status().ToString());
-  std::fprintf(stderr, "samenspel-matching: analysis data from %s, regions from %s\n",
-               o.analyzer.data_dir.c_str(), o.regions_path.c_str());
+  samenspel::Log("analysis data from %s, regions from %s", o.analyzer.data_dir,
+                 o.regions_path);
 
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
@@ -306,9 +306,9 @@ int Run(const MatchingServerOptions& o) {
   std::atomic<bool> index_ready{false};
   service_options.ready = &index_ready;
   if (open) {
-    std::fprintf(stderr,
-                 "samenspel-matching: WARNING: no credentials configured: every caller "
-                 "is an admin (development only)\n");
+    samenspel::LogLine(
+        "WARNING: no credentials configured: every caller is an admin (development "
+        "only)");
   } else {
     const std::string admin_hash = Sha256Hex(o.admin_token);
     service_options.authenticate = [&authenticator,
@@ -341,12 +341,11 @@ int Run(const MatchingServerOptions& o) {
                       " (does another process listen there?)"));
   }
   // NOT_SERVING (the initial state) until the first snapshot of the registry is loaded.
-  std::fprintf(stderr, "samenspel-matching: listening on %s (port %d), following %s\n",
-               o.listen.c_str(), port, o.registry.c_str());
+  samenspel::Log("listening on %s (port %d), following %s", o.listen, port, o.registry);
   std::unique_ptr<HealthServer> health_server;
   if (!o.health_listen.empty()) {
     absl::StatusOr<std::unique_ptr<HealthServer>> started =
-        StartHealthServer(o.health_listen, &health, "samenspel-matching");
+        StartHealthServer(o.health_listen, &health);
     if (!started.ok()) Fail(std::string(started.status().message()));
     health_server = *std::move(started);
   }
@@ -361,7 +360,7 @@ int Run(const MatchingServerOptions& o) {
   RegistryPrincipalReport principal_report(registry_channel);
 
   const int sig = WaitForStopSignal(stop_signals);
-  std::fprintf(stderr, "samenspel-matching: signal %d, draining\n", sig);
+  samenspel::Log("signal %d, draining", sig);
   const absl::Time drain_start = absl::Now();
   principal_report.Stop();
   health.Shutdown();
@@ -369,8 +368,7 @@ int Run(const MatchingServerOptions& o) {
   // Probes saw NOT_SERVING while the calls drained; now they find no one.
   if (health_server) health_server->server->Shutdown(absl::ToChronoTime(absl::Now()));
   follower.Stop();
-  std::fprintf(stderr, "samenspel-matching: stopped after %s\n",
-               absl::FormatDuration(absl::Now() - drain_start).c_str());
+  samenspel::Log("stopped after %s", absl::FormatDuration(absl::Now() - drain_start));
   return 0;
 }
 
@@ -378,6 +376,7 @@ int Run(const MatchingServerOptions& o) {
 }  // namespace samenspel::matching
 
 int main(int argc, char** argv) {
+  samenspel::SetLogProgram("samenspel-matching");
   samenspel::ParseServerFlags(
       argc, argv,
       "The Samenspel matching service: ranks experts and teams for a challenge from an "

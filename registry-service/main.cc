@@ -19,6 +19,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "common/health_service.h"
+#include "common/log.h"
 #include "common/server_setup.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/server_builder.h"
@@ -142,7 +143,7 @@ struct RegistryServerOptions {
 };
 
 [[noreturn]] void Fail(const std::string& message) {
-  std::fprintf(stderr, "samenspel-registry: %s\n", message.c_str());
+  samenspel::LogLine(message);
   std::exit(2);
 }
 
@@ -266,7 +267,7 @@ int Run(const RegistryServerOptions& o) {
 
   std::unique_ptr<Store> store;
   if (o.memory_store) {
-    std::fprintf(stderr, "samenspel-registry: in-memory store: data is lost on exit\n");
+    samenspel::LogLine("in-memory store: data is lost on exit");
     store = std::make_unique<MemoryStore>();
   } else {
     absl::StatusOr<std::unique_ptr<RedisStore>> redis = RedisStore::Create(o.redis);
@@ -304,9 +305,9 @@ int Run(const RegistryServerOptions& o) {
                     o.security.client_ca.empty();
   std::unique_ptr<Authorizer> authorizer;
   if (open) {
-    std::fprintf(stderr,
-                 "samenspel-registry: WARNING: no credentials configured: every caller "
-                 "is an admin (development only)\n");
+    samenspel::LogLine(
+        "WARNING: no credentials configured: every caller is an admin (development "
+        "only)");
     authorizer = std::make_unique<OpenAuthorizer>();
   } else {
     authorizer = std::make_unique<CredentialAuthorizer>(&access, &limiter);
@@ -338,12 +339,11 @@ int Run(const RegistryServerOptions& o) {
     Fail(absl::StrCat("cannot listen on ", o.listen,
                       " (does another process listen there?)"));
   }
-  std::fprintf(stderr, "samenspel-registry: listening on %s (port %d)\n",
-               o.listen.c_str(), port);
+  samenspel::Log("listening on %s (port %d)", o.listen, port);
   std::unique_ptr<HealthServer> health_server;
   if (!o.health_listen.empty()) {
     absl::StatusOr<std::unique_ptr<HealthServer>> started =
-        StartHealthServer(o.health_listen, &health, "samenspel-registry");
+        StartHealthServer(o.health_listen, &health);
     if (!started.ok()) Fail(std::string(started.status().message()));
     health_server = *std::move(started);
   }
@@ -362,14 +362,14 @@ int Run(const RegistryServerOptions& o) {
                                      : absl::StrCat("NOT_SERVING: ", status.message());
       if (reason != last_reason) {
         health.SetServing(serving);
-        std::fprintf(stderr, "samenspel-registry: %s\n", reason.c_str());
+        samenspel::LogLine(reason);
         last_reason = reason;
       }
     } while (!stopping.WaitForNotificationWithTimeout(absl::Milliseconds(250)));
   });
 
   const int sig = WaitForStopSignal(stop_signals);
-  std::fprintf(stderr, "samenspel-registry: signal %d, draining\n", sig);
+  samenspel::Log("signal %d, draining", sig);
   const absl::Time drain_start = absl::Now();
   stopping.Notify();
   health_thread.join();
@@ -378,8 +378,7 @@ int Run(const RegistryServerOptions& o) {
   server->Shutdown(absl::ToChronoTime(drain_start + o.drain_timeout));
   // Probes saw NOT_SERVING while the calls drained; now they find no one.
   if (health_server) health_server->server->Shutdown(absl::ToChronoTime(absl::Now()));
-  std::fprintf(stderr, "samenspel-registry: stopped after %s\n",
-               absl::FormatDuration(absl::Now() - drain_start).c_str());
+  samenspel::Log("stopped after %s", absl::FormatDuration(absl::Now() - drain_start));
   return 0;
 }
 
@@ -387,6 +386,7 @@ int Run(const RegistryServerOptions& o) {
 }  // namespace samenspel::registry
 
 int main(int argc, char** argv) {
+  samenspel::SetLogProgram("samenspel-registry");
   samenspel::ParseServerFlags(
       argc, argv,
       "The Samenspel registry: organisations, experts, task teams and challenges in "

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/grpc_status.h"
+#include "common/log.h"
 #include "google/protobuf/arena.h"
 
 namespace samenspel::matching {
@@ -160,12 +161,10 @@ absl::Status RegistryFollower::LoadSnapshot() {
   // back to the system rather than keep them in the allocator.
   malloc_trim(0);
   ++snapshots_;
-  std::fprintf(stderr,
-               "samenspel-matching: snapshot at revision %lld: %zu experts (read and "
-               "analysed in %.2f s, index finished in %.2f s)\n",
-               static_cast<long long>(revision), experts,
-               absl::ToDoubleSeconds(listed - start),
-               absl::ToDoubleSeconds(absl::Now() - listed));
+  Log("snapshot at revision %d: %d experts (read and analysed in %.2f s, index "
+      "finished in %.2f s)",
+      revision, experts, absl::ToDoubleSeconds(listed - start),
+      absl::ToDoubleSeconds(absl::Now() - listed));
   if (!ready_.exchange(true) && options_.on_ready) options_.on_ready(true);
   return absl::OkStatus();
 }
@@ -272,10 +271,7 @@ void RegistryFollower::ReadLoop() {
         }
       }
       if (absl::IsOutOfRange(s)) {
-        std::fprintf(
-            stderr,
-            "samenspel-matching: cannot resume after revision %lld (%s): resync\n",
-            static_cast<long long>(after), std::string(s.message()).c_str());
+        Log("cannot resume after revision %d (%s): resync", after, s.message());
         need_snapshot = true;
         continue;
       }
@@ -288,8 +284,7 @@ void RegistryFollower::ReadLoop() {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;  // the calls were cancelled by Stop
     }
-    std::fprintf(stderr, "samenspel-matching: registry: %s; retrying in %s\n",
-                 s.ToString().c_str(), absl::FormatDuration(backoff).c_str());
+    Log("registry: %s; retrying in %s", s.ToString(), absl::FormatDuration(backoff));
     absl::MutexLock lock(&mu_);
     mu_.AwaitWithTimeout(absl::Condition(&stopping_), backoff);
     backoff = std::min(backoff * 2, options_.max_backoff);

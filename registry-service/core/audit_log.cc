@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "common/log.h"
+
 namespace samenspel::registry {
 
 AuditLog::AuditLog(AccessStore* store, AuditLogOptions options)
@@ -15,8 +17,8 @@ AuditLog::~AuditLog() {
   }
   writer_.join();
   if (absl::Status s = Flush(); !s.ok()) {
-    std::fprintf(stderr, "audit: %zu events could not be written at shutdown: %s\n",
-                 queue_.size(), std::string(s.message()).c_str());
+    Log("audit: %d events could not be written at shutdown: %s", queue_.size(),
+        s.message());
   }
 }
 
@@ -25,7 +27,7 @@ void AuditLog::Record(v1::AuditEvent event) {
   if (static_cast<int>(queue_.size()) >= options_.max_queued) {
     queue_.pop_front();
     if (dropped_++ % 10000 == 0) {
-      std::fprintf(stderr, "audit: queue full (store unreachable?): dropping events\n");
+      LogLine("audit: queue full (store unreachable?): dropping events");
     }
   }
   queue_.push_back(std::move(event));

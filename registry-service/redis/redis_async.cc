@@ -17,6 +17,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/log.h"
 
 namespace samenspel::registry {
 namespace {
@@ -134,7 +135,7 @@ namespace {
 
 constexpr absl::string_view kInvalidationChannel = "__redis__:invalidate";
 
-void Warn(const std::string& message) { std::fprintf(stderr, "%s\n", message.c_str()); }
+void Warn(const std::string& message) { LogLine(message); }
 
 bool IsText(const redisReply& r, absl::string_view text) {
   return (r.type == REDIS_REPLY_STRING || r.type == REDIS_REPLY_STATUS) &&

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/call_credentials.h"
 #include "common/errors.h"
+#include "common/log.h"
 #include "common/status_macros.h"
 #include "registry-service/core/access_policy.h"
 
@@ -54,8 +55,7 @@ std::optional<absl::StatusOr<v1::Principal>> CredentialAuthorizer::Resolve(
     const int64_t now_ms = absl::ToUnixMillis(absl::Now());
     int64_t last = last_logged_ms.load();
     if (now_ms - last >= 1000 && last_logged_ms.compare_exchange_strong(last, now_ms)) {
-      std::fprintf(stderr, "samenspel-registry: checking credentials: %s\n",
-                   principal.status().ToString().c_str());
+      Log("checking credentials: %s", principal.status().ToString());
     }
     return absl::Status(principal.status().code(),
                         "the registry cannot check credentials now (its store does not "

@@ -1,0 +1,49 @@
+#include "common/log.h"
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace samenspel {
+namespace {
+
+using ::testing::MatchesRegex;
+
+TEST(LogTest, ALineHasTheTimeInUtcAndTheProgram) {
+  const absl::Time time = absl::FromUnixMillis(1796087025678);  // 2026-12-01 01:03:45.678
+  EXPECT_EQ(
+      LogLineText(time, "samenspel-registry", "listening on 127.0.0.1:1 (port 1)"),
+      "2026-12-01T01:03:45.678Z samenspel-registry: listening on 127.0.0.1:1 (port 1)\n");
+  // Each line of a message carries both.
+  EXPECT_EQ(LogLineText(time, "p", "one\ntwo"),
+            "2026-12-01T01:03:45.678Z p: one\n2026-12-01T01:03:45.678Z p: two\n");
+}
+
+// Lines from many threads at once come out whole, one per line.
+TEST(LogTest, LinesOfThreadsDoNotRunIntoEachOther) {
+  SetLogProgram("log-test");
+  testing::internal::CaptureStderr();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([t] {
+      for (int i = 0; i < 200; ++i)
+        Log("thread %d line %d %s", t, i, std::string(200, 'x'));
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  const std::string out = testing::internal::GetCapturedStderr();
+  std::vector<std::string> lines = absl::StrSplit(out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 8u * 200u);
+  for (const std::string& line : lines) {
+    ASSERT_THAT(line,
+                MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+                             "\\.[0-9]{3}Z log-test: thread [0-7] line [0-9]+ x{200}"));
+  }
+}
+
+}  // namespace
+}  // namespace samenspel
