@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-20}
 build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(registry_request page_token analyzer synonyms)
+[ ${#targets[@]} -gt 0 ] || targets=(registry_request page_token stored_record analyzer synonyms)
 
 # Debian's clang 14 and its libFuzzer runtime (not in scripts/install-deps.sh:
 # only this script needs them).
