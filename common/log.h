@@ -1,6 +1,7 @@
 // Log lines of the services, for their operators: on stderr, each with the
 // time (UTC, to the millisecond) and the program's name, written with one
-// write(2), so that lines of different threads never run into each other.
+// write(2) (another only for what the kernel did not take), so that lines of
+// different threads do not run into each other.
 //
 // Example:
 //   SetLogProgram("samenspel-registry");  // first thing in main

@@ -109,7 +109,7 @@ absl::StatusOr<std::unique_ptr<HealthServer>> StartHealthServer(
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(
-    const ServerSecurityOptions& o, const std::string& program) {
+    const ServerSecurityOptions& o) {
   if (o.tls_cert.empty() != o.tls_key.empty()) {
     return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
   }
@@ -120,9 +120,8 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(
           "local development");
     }
     if (!o.client_ca.empty()) return absl::InvalidArgumentError("--client_ca needs TLS");
-    Log("*** WARNING: %s serves PLAINTEXT without TLS (--insecure). Development only. "
-        "***",
-        program);
+    LogLine(
+        "*** WARNING: serving PLAINTEXT without TLS (--insecure). Development only. ***");
     return grpc::InsecureServerCredentials();
   }
   // Read once here so that a wrong path fails at start-up, not at the first

@@ -3,7 +3,7 @@
 //
 // Example:
 //   sigset_t stop = BlockStopSignals();          // before any thread starts
-//   auto creds = ServerCredentialsFor(security, "samenspel-registry");
+//   auto creds = ServerCredentialsFor(security);
 //   if (!creds.ok()) Exit(...);
 //   ...
 //   int sig = WaitForStopSignal(stop);
@@ -42,7 +42,7 @@ struct ServerSecurityOptions {
 // insecure; cert without key); NOT_FOUND for an unreadable file. Logs a loud
 // warning to stderr for insecure mode.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(
-    const ServerSecurityOptions& options, const std::string& program);
+    const ServerSecurityOptions& options);
 
 // Client credentials for calling another Samenspel service: TLS with the CA
 // bundle at `ca_path`, or plaintext when it is empty.

@@ -253,7 +253,7 @@ class RegistryPrincipalReport {
 
 int Run(const MatchingServerOptions& o) {
   const sigset_t stop_signals = BlockStopSignals();
-  auto credentials = ServerCredentialsFor(o.security, "samenspel-matching");
+  auto credentials = ServerCredentialsFor(o.security);
   if (!credentials.ok()) Fail(std::string(credentials.status().message()));
   auto registry_credentials = ChannelCredentialsFor(o.registry_ca);
   if (!registry_credentials.ok())

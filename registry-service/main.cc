@@ -262,7 +262,7 @@ int Run(const RegistryServerOptions& o) {
   // Block the stop signals in every thread; this one waits for them.
   const sigset_t stop_signals = BlockStopSignals();
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
-      ServerCredentialsFor(o.security, "samenspel-registry");
+      ServerCredentialsFor(o.security);
   if (!credentials.ok()) Fail(std::string(credentials.status().message()));
 
   std::unique_ptr<Store> store;

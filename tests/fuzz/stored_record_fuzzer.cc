@@ -3,15 +3,16 @@
 // rearranged instead of parsed, with protobuf's parser for whatever the check
 // refuses.
 //
-// Input: a selector byte (even: an expert, odd: a challenge, which has a
-// double, packed enums and nested messages), then the bytes the store holds
-// for that record.
+// Input: a selector byte (modulo 4: an expert; a challenge, which has a
+// double, packed enums and nested messages; a team; an organisation), then the
+// bytes the store holds for that record.
 // Invariants: what ScanWire accepts, protobuf parses, and its fields tile the
-// bytes; each Get in wire form answers as the blocking Get does, for an admin
-// and for a reader of another organisation (from whom an expert's email and
-// bio are kept): the same error, or bytes that parse to a message equal to
-// its answer (as protobuf serializes both), with the same name, organisation and
-// personal-data flag for the audit log.
+// bytes; each Get in wire form answers as the blocking Get does, for an admin,
+// a reader of the record's organisation (gm0363) and one of another (from whom
+// an expert's email and bio are kept unless it shares them): the same error,
+// or bytes that parse to a message equal to its answer (as protobuf serializes
+// both), with the same name, organisation and personal-data flag for the
+// audit log.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -57,11 +58,18 @@ struct Fixture {
     challenge.mutable_challenge()->set_title("Warmtenet");
     challenge.mutable_challenge()->set_owner_organisation("organisations/gm0363");
     FUZZ_CHECK(registry.CreateChallenge(challenge).ok());
+    v1::CreateTeamRequest team;
+    team.set_team_id("t1");
+    team.mutable_team()->set_display_name("Team Wonen");
+    team.mutable_team()->set_owner_organisation("organisations/gm0363");
+    team.mutable_team()->add_members()->set_expert("experts/e1");
+    FUZZ_CHECK(registry.CreateTeam(team).ok());
   }
   FuzzedStore store;
   Registry registry;
-  const v1::Principal callers[2] = {
+  const v1::Principal callers[3] = {
       MakePrincipal("admin", "", v1::ROLE_ADMIN),
+      MakePrincipal("own", "organisations/gm0363", v1::ROLE_READER),
       MakePrincipal("other", "organisations/pv27", v1::ROLE_READER)};
 };
 
@@ -109,7 +117,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)quiet;
   static Fixture* fixture = new Fixture;
   if (size == 0) return 0;
-  const bool expert = data[0] % 2 == 0;
+  const int kind = data[0] % 4;
   const std::string bytes(reinterpret_cast<const char*>(data) + 1, size - 1);
   fixture->store.data = bytes;
   for (const v1::Principal& caller : fixture->callers) {
@@ -117,7 +125,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto done = [&wire](absl::StatusOr<Registry::WireResource> r) {
       wire = std::move(r);
     };
-    if (expert) {
+    if (kind == 0) {
       CheckScan(*v1::Expert::descriptor(), v1::Expert::default_instance(), bytes);
       v1::GetExpertRequest req;
       req.set_name("experts/e1");
@@ -125,13 +133,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           fixture->registry.GetExpert(req, caller);
       fixture->registry.GetExpertAsync(req, caller, done);
       CheckGet(expected, wire);
-    } else {
+    } else if (kind == 1) {
       CheckScan(*v1::Challenge::descriptor(), v1::Challenge::default_instance(), bytes);
       v1::GetChallengeRequest req;
       req.set_name("challenges/c1");
       const absl::StatusOr<v1::Challenge> expected =
           fixture->registry.GetChallenge(req, caller);
       fixture->registry.GetChallengeAsync(req, caller, done);
+      CheckGet(expected, wire);
+    } else if (kind == 2) {
+      CheckScan(*v1::TaskTeam::descriptor(), v1::TaskTeam::default_instance(), bytes);
+      v1::GetTeamRequest req;
+      req.set_name("teams/t1");
+      const absl::StatusOr<v1::TaskTeam> expected =
+          fixture->registry.GetTeam(req, caller);
+      fixture->registry.GetTeamAsync(req, caller, done);
+      CheckGet(expected, wire);
+    } else {
+      CheckScan(*v1::Organisation::descriptor(), v1::Organisation::default_instance(),
+                bytes);
+      v1::GetOrganisationRequest req;
+      req.set_name("organisations/gm0363");
+      const absl::StatusOr<v1::Organisation> expected =
+          fixture->registry.GetOrganisation(req, caller);
+      fixture->registry.GetOrganisationAsync(req, caller, done);
       CheckGet(expected, wire);
     }
   }

@@ -85,8 +85,9 @@ TEST(ScanWireTest, RefusesWhatIsNotAPlainRecord) {
   EXPECT_FALSE(ScanWire(*type, good.substr(0, good.size() - 1)).has_value());
   // A field the type does not declare (14: unused), as a varint.
   EXPECT_FALSE(ScanWire(*type, good + tag(14, 0) + "\x01").has_value());
-  // A singular field twice (job_title, 4): protobuf keeps the last.
-  EXPECT_FALSE(ScanWire(*type, good + tag(4, 2) + "\x01x").has_value());
+  // A singular field twice, in order (display_name, 2): protobuf keeps the
+  // last.
+  EXPECT_FALSE(ScanWire(*type, tag(2, 2) + "\x01x" + tag(2, 2) + "\x01y").has_value());
   // A repeated one in one run is as protobuf writes it; out of order it is
   // not (etag and revision would not go where protobuf puts them).
   EXPECT_TRUE(ScanWire(*type, tag(8, 2) + "\x01x" + tag(8, 2) + "\x01y").has_value());
@@ -124,6 +125,11 @@ TEST(ScanWireTest, RefusesWhatIsNotAPlainRecord) {
   EXPECT_FALSE(ScanWire(*type, tag(7, 2) + "\x0b" + tag(1, 2) +
                                    "\x84\x80\x80\x80\x80\x00"s + "abcd")
                    .has_value());
+  // A 10th varint byte with bits beyond 64 (protobuf drops them; stricter).
+  EXPECT_FALSE(ScanWire(*type, tag(11, 0) + "\x88\x80\x80\x80\x80\x80\x80\x80\x80\x02"s)
+                   .has_value());
+  EXPECT_TRUE(ScanWire(*type, tag(11, 0) + "\x88\x80\x80\x80\x80\x80\x80\x80\x80\x01"s)
+                  .has_value());
   // Packed perspectives (10) cut inside a varint.
   EXPECT_FALSE(ScanWire(*type, tag(10, 2) + "\x01\x80").has_value());
 }
