@@ -108,6 +108,26 @@ void CheckScan(const google::protobuf::Descriptor& type,
   FUZZ_CHECK(at == data.size());
 }
 
+// The scan of `bytes` as an R, then its Get by each caller both ways.
+template <typename R, typename Request>
+void CheckKind(Fixture& fixture, const char* name,
+               absl::StatusOr<R> (Registry::*get)(const Request&, const v1::Principal&),
+               void (Registry::*get_async)(const Request&, const v1::Principal&,
+                                           Registry::WireDone),
+               absl::string_view bytes) {
+  CheckScan(*R::descriptor(), R::default_instance(), bytes);
+  Request req;
+  req.set_name(name);
+  for (const v1::Principal& caller : fixture.callers) {
+    const absl::StatusOr<R> expected = (fixture.registry.*get)(req, caller);
+    std::optional<absl::StatusOr<Registry::WireResource>> wire;
+    (fixture.registry.*get_async)(
+        req, caller,
+        [&wire](absl::StatusOr<Registry::WireResource> r) { wire = std::move(r); });
+    CheckGet(expected, wire);
+  }
+}
+
 }  // namespace
 }  // namespace samenspel::registry
 
@@ -117,48 +137,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)quiet;
   static Fixture* fixture = new Fixture;
   if (size == 0) return 0;
-  const int kind = data[0] % 4;
   const std::string bytes(reinterpret_cast<const char*>(data) + 1, size - 1);
   fixture->store.data = bytes;
-  for (const v1::Principal& caller : fixture->callers) {
-    std::optional<absl::StatusOr<Registry::WireResource>> wire;
-    auto done = [&wire](absl::StatusOr<Registry::WireResource> r) {
-      wire = std::move(r);
-    };
-    if (kind == 0) {
-      CheckScan(*v1::Expert::descriptor(), v1::Expert::default_instance(), bytes);
-      v1::GetExpertRequest req;
-      req.set_name("experts/e1");
-      const absl::StatusOr<v1::Expert> expected =
-          fixture->registry.GetExpert(req, caller);
-      fixture->registry.GetExpertAsync(req, caller, done);
-      CheckGet(expected, wire);
-    } else if (kind == 1) {
-      CheckScan(*v1::Challenge::descriptor(), v1::Challenge::default_instance(), bytes);
-      v1::GetChallengeRequest req;
-      req.set_name("challenges/c1");
-      const absl::StatusOr<v1::Challenge> expected =
-          fixture->registry.GetChallenge(req, caller);
-      fixture->registry.GetChallengeAsync(req, caller, done);
-      CheckGet(expected, wire);
-    } else if (kind == 2) {
-      CheckScan(*v1::TaskTeam::descriptor(), v1::TaskTeam::default_instance(), bytes);
-      v1::GetTeamRequest req;
-      req.set_name("teams/t1");
-      const absl::StatusOr<v1::TaskTeam> expected =
-          fixture->registry.GetTeam(req, caller);
-      fixture->registry.GetTeamAsync(req, caller, done);
-      CheckGet(expected, wire);
-    } else {
-      CheckScan(*v1::Organisation::descriptor(), v1::Organisation::default_instance(),
-                bytes);
-      v1::GetOrganisationRequest req;
-      req.set_name("organisations/gm0363");
-      const absl::StatusOr<v1::Organisation> expected =
-          fixture->registry.GetOrganisation(req, caller);
-      fixture->registry.GetOrganisationAsync(req, caller, done);
-      CheckGet(expected, wire);
-    }
+  switch (data[0] % 4) {
+    case 0:
+      CheckKind<v1::Expert, v1::GetExpertRequest>(
+          *fixture, "experts/e1", &Registry::GetExpert, &Registry::GetExpertAsync, bytes);
+      break;
+    case 1:
+      CheckKind<v1::Challenge, v1::GetChallengeRequest>(
+          *fixture, "challenges/c1", &Registry::GetChallenge,
+          &Registry::GetChallengeAsync, bytes);
+      break;
+    case 2:
+      CheckKind<v1::TaskTeam, v1::GetTeamRequest>(
+          *fixture, "teams/t1", &Registry::GetTeam, &Registry::GetTeamAsync, bytes);
+      break;
+    default:
+      CheckKind<v1::Organisation, v1::GetOrganisationRequest>(
+          *fixture, "organisations/gm0363", &Registry::GetOrganisation,
+          &Registry::GetOrganisationAsync, bytes);
   }
   fixture->store.data.reset();
   return 0;
