@@ -6,20 +6,7 @@ namespace samenspel {
 
 RateLimiter::RateLimiter(RateLimiterOptions options) : options_(std::move(options)) {}
 
-void RateLimiter::MakeRoom(absl::Time now) {
-  absl::erase_if(buckets_, [&](const auto& entry) {
-    const Bucket& b = entry.second;
-    return b.tokens + absl::ToDoubleSeconds(now - b.updated) * options_.rate >=
-           options_.burst;
-  });
-  if (buckets_.size() >= options_.max_keys) buckets_.clear();
-}
-
 RateLimiter::Bucket& RateLimiter::Refill(absl::string_view key, absl::Time now) {
-  if (options_.max_keys > 0 && buckets_.size() >= options_.max_keys &&
-      !buckets_.contains(key)) {
-    MakeRoom(now);
-  }
   auto [it, inserted] = buckets_.try_emplace(key, Bucket{options_.burst, now});
   Bucket& b = it->second;
   if (!inserted) {

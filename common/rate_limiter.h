@@ -27,11 +27,6 @@ struct RateLimiterOptions {
   double rate = 0;
   // Largest burst per key (at least 1).
   double burst = 1;
-  // The most keys kept (0: no bound). A new key beyond it first drops the
-  // keys whose buckets have refilled (they would start full anyway); if none
-  // has, every key starts afresh. For keys a caller can make up (network
-  // addresses), so that the map cannot grow without bound.
-  size_t max_keys = 0;
   std::function<absl::Time()> clock = [] { return absl::Now(); };
 };
 
@@ -52,7 +47,6 @@ class RateLimiter {
   };
   Bucket& Refill(absl::string_view key, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void MakeRoom(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const RateLimiterOptions options_;
   absl::Mutex mu_;

@@ -114,13 +114,6 @@ ABSL_FLAG(double, rate_limit, 200,
           "Calls per second each non-admin principal may make on average (0: no "
           "limit); more get RESOURCE_EXHAUSTED.");
 ABSL_FLAG(double, rate_burst, 400, "Largest burst of calls per non-admin principal.");
-ABSL_FLAG(double, refused_credentials_rate, 1,
-          "Credentials that Redis refuses (unknown, revoked or expired tokens, unknown "
-          "OINs) each network address may present per second on average (0: no "
-          "limit); beyond that, credentials not verified before are refused at once "
-          "(RESOURCE_EXHAUSTED), without a Redis read.");
-ABSL_FLAG(double, refused_credentials_burst, 100,
-          "Largest burst of refused credentials per network address.");
 ABSL_FLAG(absl::Duration, audit_retention, absl::Hours(24 * 400),
           "How long audit events are kept.");
 ABSL_FLAG(absl::Duration, min_client_ping_interval, absl::Seconds(10),
@@ -145,7 +138,6 @@ struct RegistryServerOptions {
   ServerSecurityOptions security;
   AccessControlOptions access;
   RateLimiterOptions rate_limit;
-  RateLimiterOptions refused_credentials;
   AuditLogOptions audit;
   absl::Duration drain_timeout;
 };
@@ -261,10 +253,6 @@ RegistryServerOptions OptionsFromFlags() {
   o.access.cache_ttl = absl::GetFlag(FLAGS_token_cache_ttl);
   o.rate_limit.rate = absl::GetFlag(FLAGS_rate_limit);
   o.rate_limit.burst = std::max(1.0, absl::GetFlag(FLAGS_rate_burst));
-  o.refused_credentials.rate = absl::GetFlag(FLAGS_refused_credentials_rate);
-  o.refused_credentials.burst =
-      std::max(1.0, absl::GetFlag(FLAGS_refused_credentials_burst));
-  o.refused_credentials.max_keys = 100000;
   o.audit.retention = absl::GetFlag(FLAGS_audit_retention);
   o.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   return o;
@@ -311,7 +299,6 @@ int Run(const RegistryServerOptions& o) {
   AccessControl access(access_store.get(), store.get(), o.access);
   AuditLog audit(access_store.get(), o.audit);
   RateLimiter limiter(o.rate_limit);
-  RateLimiter refused_credentials(o.refused_credentials);
   // DESIGN.md: an --insecure service without any credential configured is
   // open (development and the demo); otherwise every call authenticates.
   const bool open = o.security.insecure && o.access.bootstrap_admin_secret.empty() &&
@@ -323,8 +310,7 @@ int Run(const RegistryServerOptions& o) {
         "only)");
     authorizer = std::make_unique<OpenAuthorizer>();
   } else {
-    authorizer =
-        std::make_unique<CredentialAuthorizer>(&access, &limiter, &refused_credentials);
+    authorizer = std::make_unique<CredentialAuthorizer>(&access, &limiter);
   }
   RegistryServiceImpl service(&registry, &feed, authorizer.get(), &audit, o.workers,
                               o.max_waiting_calls);

@@ -135,22 +135,6 @@ std::optional<absl::StatusOr<v1::Principal>> AccessControl::CachedOin(
   return Lookup(absl::StrCat("oin:", oin), options_.clock());
 }
 
-bool AccessControl::LetInBefore(absl::string_view secret) {
-  const std::string hash = HashSecret(secret);
-  absl::MutexLock lock(&mu_);
-  return LetInBeforeLocked(hash);
-}
-
-bool AccessControl::OinLetInBefore(absl::string_view oin) {
-  absl::MutexLock lock(&mu_);
-  return LetInBeforeLocked(absl::StrCat("oin:", oin));
-}
-
-bool AccessControl::LetInBeforeLocked(const std::string& key) {
-  auto it = cache_.find(key);
-  return it != cache_.end() && it->second.principal.ok();
-}
-
 std::optional<absl::StatusOr<v1::Principal>> AccessControl::Lookup(const std::string& key,
                                                                    absl::Time now) {
   absl::MutexLock lock(&mu_);

@@ -72,13 +72,6 @@ class AccessControl {
   std::optional<absl::StatusOr<v1::Principal>> CachedBearer(absl::string_view secret);
   std::optional<absl::StatusOr<v1::Principal>> CachedOin(absl::string_view oin);
 
-  // Whether these credentials were let in before and are still remembered,
-  // whether or not their cache time is over (an entry stays until the cache
-  // is full): ones worth a store read even from an address that presented
-  // too many refused credentials (see CredentialAuthorizer).
-  bool LetInBefore(absl::string_view secret);
-  bool OinLetInBefore(absl::string_view oin);
-
   // The AccessService methods; PERMISSION_DENIED unless `caller` is an admin.
   absl::StatusOr<v1::CreateAccessTokenResponse> CreateToken(
       const v1::Principal& caller, const v1::CreateAccessTokenRequest& request);
@@ -107,7 +100,6 @@ class AccessControl {
   static constexpr size_t kMaxCached = 100000;
 
   // The cache entry of `key` if still valid at `now`.
-  bool LetInBeforeLocked(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::optional<absl::StatusOr<v1::Principal>> Lookup(const std::string& key,
                                                       absl::Time now);
   // Sets *expires to the token's expiry when it is found.

@@ -43,20 +43,12 @@ class OpenAuthorizer : public Authorizer {
 };
 
 // Production: a bearer token or a client certificate with an OIN is
-// required; principals other than admins are rate limited. With `refusals`,
-// so are the credentials each network address presents that Redis refuses
-// (an unknown token, say): each costs a read, and they are keyed by the
-// caller's address without its port. While an address's bucket is empty,
-// credentials it presents that this registry never let in (as far as
-// AccessControl remembers) are refused at once (RESOURCE_EXHAUSTED, reason
-// AUTH_RATE_LIMITED), without a read; those let in before are read and
-// checked as always, so callers behind the same address keep working.
+// required; principals other than admins are rate limited.
 class CredentialAuthorizer : public Authorizer {
  public:
-  // All must outlive this object; `refusals` may be null (no such limit).
-  CredentialAuthorizer(AccessControl* access, RateLimiter* limiter,
-                       RateLimiter* refusals = nullptr)
-      : access_(access), limiter_(limiter), refusals_(refusals) {}
+  // Both must outlive this object.
+  CredentialAuthorizer(AccessControl* access, RateLimiter* limiter)
+      : access_(access), limiter_(limiter) {}
   absl::StatusOr<v1::Principal> Authenticate(const grpc::ServerContextBase& context,
                                              absl::string_view method) override;
   std::optional<absl::StatusOr<v1::Principal>> AuthenticateNow(
@@ -70,12 +62,7 @@ class CredentialAuthorizer : public Authorizer {
 
   AccessControl* const access_;
   RateLimiter* const limiter_;
-  RateLimiter* const refusals_;
 };
-
-// A gRPC peer ("ipv4:10.0.0.7:51234", "ipv6:[::1]:51234") without its port:
-// the address a refusal is counted against. Other forms as they are.
-std::string PeerAddress(absl::string_view peer);
 
 }  // namespace samenspel::registry
 

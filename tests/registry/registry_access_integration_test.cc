@@ -22,7 +22,6 @@
 #include "common/registry_authenticator.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
-#include "google/rpc/error_details.pb.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
@@ -743,53 +742,6 @@ TEST_F(RegistryAccessTest, RateLimitPerPrincipal) {
                                                   v1::ListOrganisationsRequest(),
                                                   reader_b_)
                   .ok());
-}
-
-// Credentials Redis refuses are limited per network address: beyond the
-// burst, tokens this registry never let in are refused at once, without a
-// read, while a token let in before (its cache time over) and the admin's
-// still work from the same address.
-TEST_F(RegistryAccessTest, RefusedCredentialsAreLimitedPerAddress) {
-  auto limited = Start({"--refused_credentials_rate=0.01",
-                        "--refused_credentials_burst=5", "--token_cache_ttl=100ms"});
-  ASSERT_NE(limited, nullptr);
-  auto stub = v1::RegistryService::NewStub(limited->Channel());
-  auto list = [&](const std::string& token) {
-    return Call<v1::ListOrganisationsResponse>(*stub, &Stub::ListOrganisations,
-                                               v1::ListOrganisationsRequest(), token)
-        .status();
-  };
-  auto reason = [](const absl::Status& status) {
-    auto payload = status.GetPayload("type.googleapis.com/google.rpc.ErrorInfo");
-    google::rpc::ErrorInfo info;
-    if (payload) info.ParseFromString(std::string(*payload));
-    return info.reason();
-  };
-  ASSERT_TRUE(list(reader_a_).ok());
-  for (int i = 0; i < 5; ++i) {
-    const absl::Status s =
-        list(absl::StrCat("sst.made-up-", i, ".", std::string(40, 'x')));
-    EXPECT_TRUE(absl::IsUnauthenticated(s)) << i << ": " << s;
-  }
-  const absl::Status refused = list("sst.made-up-5." + std::string(40, 'x'));
-  EXPECT_TRUE(absl::IsResourceExhausted(refused)) << refused;
-  EXPECT_EQ(reason(refused), "AUTH_RATE_LIMITED") << refused;
-  EXPECT_THAT(std::string(refused.message()),
-              HasSubstr("too many refused credentials from ipv"));
-  // A made-up token refused before is refused from the cache, as before.
-  EXPECT_TRUE(absl::IsUnauthenticated(list("sst.made-up-0." + std::string(40, 'x'))));
-  // reader_a_'s cache time is over: read again, and let in.
-  absl::SleepFor(absl::Milliseconds(200));
-  EXPECT_TRUE(list(reader_a_).ok());
-  EXPECT_TRUE(list(kAdminToken).ok());
-  // A real token this registry never let in waits like a made-up one.
-  EXPECT_TRUE(absl::IsResourceExhausted(list(reader_b_)));
-  // The registry with the default limit (100 per address) reads each.
-  EXPECT_TRUE(absl::IsUnauthenticated(
-      Call<v1::ListOrganisationsResponse>(*stub_, &Stub::ListOrganisations,
-                                          v1::ListOrganisationsRequest(),
-                                          "sst.made-up-5." + std::string(40, 'x'))
-          .status()));
 }
 
 // Every value in Redis, as text: strings, hashes, sets, sorted sets, streams.
