@@ -1,7 +1,6 @@
 #include "common/registry_authenticator.h"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "absl/strings/str_cat.h"
 #include "common/call_credentials.h"

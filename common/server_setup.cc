@@ -1,7 +1,6 @@
 #include "common/server_setup.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 

@@ -2,7 +2,6 @@
 // DESIGN.md "Running" for the flag contract.
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <optional>

@@ -1,7 +1,6 @@
 // samenspel-registry: flags -> RegistryServerOptions -> wiring. See
 // DESIGN.md "Running" for the flag contract.
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>

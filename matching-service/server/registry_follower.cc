@@ -2,7 +2,6 @@
 
 #include <malloc.h>
 
-#include <cstdio>
 #include <iterator>
 #include <memory>
 #include <vector>

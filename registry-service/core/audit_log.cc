@@ -1,6 +1,5 @@
 #include "registry-service/core/audit_log.h"
 
-#include <cstdio>
 #include <vector>
 
 #include "common/log.h"
