@@ -40,52 +40,6 @@ import bios  # noqa: E402
 import experts as quality_experts  # noqa: E402
 from orgs import build_orgs, PV_NAME  # noqa: E402
 
-# Municipalities beyond the quality set and regions.tsv, so the corpus has a
-# few hundred organisations: (name, CBS code, province). Codes are plausible
-# CBS codes; regions.tsv need not know them (they then match on their own code).
-MORE_MUNICIPALITIES = [
-    ("Beverwijk", "GM0375", "PV27"), ("Bloemendaal", "GM0377", "PV27"),
-    ("Castricum", "GM0383", "PV27"), ("Diemen", "GM0384", "PV27"),
-    ("Edam-Volendam", "GM0385", "PV27"), ("Enkhuizen", "GM0388", "PV27"),
-    ("Heemskerk", "GM0396", "PV27"), ("Heemstede", "GM0397", "PV27"),
-    ("Heiloo", "GM0399", "PV27"), ("Medemblik", "GM0420", "PV27"),
-    ("Ouder-Amstel", "GM0437", "PV27"), ("Schagen", "GM0441", "PV27"),
-    ("Texel", "GM0448", "PV27"), ("Uithoorn", "GM0451", "PV27"),
-    ("Velsen", "GM0453", "PV27"), ("Zandvoort", "GM0473", "PV27"),
-    ("Alblasserdam", "GM0482", "PV28"), ("Barendrecht", "GM0489", "PV28"),
-    ("Gorinchem", "GM0512", "PV28"), ("Hendrik-Ido-Ambacht", "GM0531", "PV28"),
-    ("Hillegom", "GM0534", "PV28"), ("Krimpen aan den IJssel", "GM0542", "PV28"),
-    ("Lisse", "GM0553", "PV28"), ("Maassluis", "GM0556", "PV28"),
-    ("Nieuwkoop", "GM0569", "PV28"), ("Noordwijk", "GM0575", "PV28"),
-    ("Oegstgeest", "GM0579", "PV28"), ("Papendrecht", "GM0590", "PV28"),
-    ("Ridderkerk", "GM0597", "PV28"), ("Rijswijk", "GM0603", "PV28"),
-    ("Sliedrecht", "GM0610", "PV28"), ("Voorschoten", "GM0626", "PV28"),
-    ("Waddinxveen", "GM0627", "PV28"), ("Wassenaar", "GM0629", "PV28"),
-    ("Zwijndrecht", "GM0642", "PV28"), ("De Bilt", "GM0310", "PV26"),
-    ("Bunnik", "GM0312", "PV26"), ("Bunschoten", "GM0313", "PV26"),
-    ("Leusden", "GM0327", "PV26"), ("Lopik", "GM0331", "PV26"),
-    ("Montfoort", "GM0335", "PV26"), ("Rhenen", "GM0340", "PV26"),
-    ("Soest", "GM0342", "PV26"), ("Woudenberg", "GM0351", "PV26"),
-    ("Wijk bij Duurstede", "GM0352", "PV26"), ("IJsselstein", "GM0353", "PV26"),
-    ("Oudewater", "GM0589", "PV26"), ("Woerden", "GM0632", "PV26"),
-    ("De Ronde Venen", "GM0736", "PV26"), ("Utrechtse Heuvelrug", "GM1581", "PV26"),
-    ("Stichtse Vecht", "GM1904", "PV26"), ("Aalten", "GM0197", "PV25"),
-    ("Barneveld", "GM0203", "PV25"), ("Beuningen", "GM0209", "PV25"),
-    ("Brummen", "GM0213", "PV25"), ("Buren", "GM0214", "PV25"),
-    ("Doesburg", "GM0221", "PV25"), ("Druten", "GM0225", "PV25"),
-    ("Duiven", "GM0226", "PV25"), ("Elburg", "GM0230", "PV25"),
-    ("Epe", "GM0232", "PV25"), ("Ermelo", "GM0233", "PV25"),
-    ("Hattem", "GM0244", "PV25"), ("Heerde", "GM0246", "PV25"),
-    ("Heumen", "GM0252", "PV25"), ("Lochem", "GM0262", "PV25"),
-    ("Nijkerk", "GM0267", "PV25"), ("Oldebroek", "GM0269", "PV25"),
-    ("Putten", "GM0273", "PV25"), ("Renkum", "GM0274", "PV25"),
-    ("Rheden", "GM0275", "PV25"), ("Tiel", "GM0281", "PV25"),
-    ("Voorst", "GM0285", "PV25"), ("Winterswijk", "GM0294", "PV25"),
-    ("Wijchen", "GM0296", "PV25"), ("Zaltbommel", "GM0297", "PV25"),
-    ("Zevenaar", "GM0299", "PV25"), ("Zutphen", "GM0301", "PV25"),
-    ("Nunspeet", "GM0302", "PV25"),
-]
-
 BIO_MORE_NL = ["Daarnaast werkt {first} aan {p}.", "Eerdere projecten gingen over {p}.",
                "Ervaring met {p} in {place}.", "Betrokken bij {p} in de regio {place}."]
 BIO_MORE_EN = ["{first} has also worked on {p}.", "Previous projects covered {p}.",
@@ -128,7 +82,8 @@ def slug(s):
 
 
 def organisations():
-    """The quality set's organisations plus more municipalities."""
+    """The quality set's organisations plus every other municipality of regions.tsv
+    (a few hundred organisations in all)."""
     orgs, _ = build_orgs()
     known = {c for o in orgs for c in o["regionCodes"]}
     extra = []
@@ -139,7 +94,6 @@ def organisations():
             code, name, pv = line.rstrip("\n").split("\t")
             if code.startswith("GM"):
                 extra.append((name, code, pv))
-    extra += MORE_MUNICIPALITIES
     for name, code, pv in extra:
         if code in known:
             continue

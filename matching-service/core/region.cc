@@ -3,29 +3,65 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "registry-service/core/validation.h"
 
 namespace samenspel::matching {
 
 absl::StatusOr<RegionTable> RegionTable::Parse(absl::string_view text) {
   RegionTable table;
+  // Each province a line names, with the first line naming it (checked once
+  // the whole file is read: provinces may come after their municipalities).
+  std::vector<std::pair<std::string, int>> province_refs;
   int line_no = 0;
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
     ++line_no;
     line = absl::StripTrailingAsciiWhitespace(line);
     if (line.empty() || line[0] == '#') continue;
+    auto refuse = [&](absl::string_view why) {
+      return absl::InvalidArgumentError(absl::StrCat("regions:", line_no, ": ", why));
+    };
     std::vector<std::string> cols = absl::StrSplit(line, '\t');
-    if (cols.size() != 3 || cols[0].size() < 2) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("regions:", line_no, ": want code<TAB>name<TAB>province"));
+    if (cols.size() != 3) return refuse("want code<TAB>name<TAB>province");
+    const std::string& code = cols[0];
+    if (code == "NL" || !registry::IsValidRegionCode(code)) {
+      return refuse(absl::StrCat(
+          "code \"", code,
+          "\" is not a CBS code of a province (PV + 2 digits), municipality (GM + 4 "
+          "digits) or water board (WS + 4 digits)"));
+    }
+    if (absl::StripAsciiWhitespace(cols[1]).empty()) {
+      return refuse(absl::StrCat("code ", code, " has no name"));
     }
     std::string province = cols[2] == "-" ? "" : cols[2];
-    if (absl::StartsWith(cols[0], "PV")) province = cols[0];
-    table.entries_[cols[0]] = Entry{cols[1], province};
+    if (absl::StartsWith(code, "PV")) {
+      if (!province.empty() && province != code) {
+        return refuse(
+            absl::StrCat("province ", code, " lies in no other province; want -"));
+      }
+      province = code;
+    } else if (!province.empty()) {
+      if (!absl::StartsWith(province, "PV") || !registry::IsValidRegionCode(province)) {
+        return refuse(absl::StrCat("province \"", province, "\" of ", code,
+                                   " is not a province code (PV + 2 digits) or -"));
+      }
+      province_refs.emplace_back(province, line_no);
+    }
+    if (!table.entries_.emplace(code, Entry{cols[1], province}).second) {
+      return refuse(absl::StrCat("code ", code, " is listed twice"));
+    }
+  }
+  for (const auto& [province, line] : province_refs) {
+    if (!table.entries_.contains(province)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "regions:", line, ": province ", province, " has no line of its own"));
+    }
   }
   return table;
 }

@@ -4,8 +4,10 @@
 //
 // Example:
 //   auto regions = RegionTable::Parse(text);
-//   RegionMatch m = regions->Match({"GM0344"}, {"GM0363", "PV26"}, false);
-//   // m.kind == RegionMatch::kSameProvince? no: GM0344 lies in PV26 -> kSameProvince
+//   // A challenge in Utrecht (GM0344), an expert in Amersfoort (GM0307) and
+//   // Amsterdam (GM0363): Amersfoort lies in Utrecht's province (PV26).
+//   RegionMatch m = regions->Match({"GM0344"}, {"GM0363", "GM0307"}, false);
+//   // m.kind == RegionMatch::kSameProvince, m.expert_code == "GM0307"
 #ifndef SAMENSPEL_MATCHING_CORE_REGION_H_
 #define SAMENSPEL_MATCHING_CORE_REGION_H_
 
@@ -30,7 +32,10 @@ struct RegionMatch {
 class RegionTable {
  public:
   // Parses the regions.tsv format (code TAB name TAB province-or-"-", '#'
-  // comments). INVALID_ARGUMENT naming the bad line.
+  // comments). Every code a province (PV), municipality (GM) or water board
+  // (WS) code, listed once, with a name; a province's own province "-" (or
+  // itself); any other province a PV code that has a line of its own.
+  // INVALID_ARGUMENT naming the bad line.
   static absl::StatusOr<RegionTable> Parse(absl::string_view text);
   static absl::StatusOr<RegionTable> Load(const std::string& path);
 

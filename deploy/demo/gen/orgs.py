@@ -49,7 +49,7 @@ MUNICIPALITIES = [
     ("tilburg", "Tilburg", "GM0855", "PV30"), ("breda", "Breda", "GM0758", "PV30"),
     ("den-bosch", "'s-Hertogenbosch", "GM0796", "PV30"), ("helmond", "Helmond", "GM0794", "PV30"),
     ("maastricht", "Maastricht", "GM0935", "PV31"), ("heerlen", "Heerlen", "GM0917", "PV31"),
-    ("venlo", "Venlo", "GM0984", "PV31"), ("roermond", "Roermond", "GM0957", "PV31"),
+    ("venlo", "Venlo", "GM0983", "PV31"), ("roermond", "Roermond", "GM0957", "PV31"),
 ]
 
 # Ministries (names as of the 2024 reorganisation: VRO split from BZK, KGG from

@@ -28,7 +28,7 @@ MUNICIPALITIES = [
     ("apeldoorn", "Apeldoorn", "GM0200", "PV25"), ("amersfoort", "Amersfoort", "GM0307", "PV26"),
     ("delft", "Delft", "GM0503", "PV28"), ("assen", "Assen", "GM0106", "PV22"),
     ("emmen", "Emmen", "GM0114", "PV22"), ("middelburg", "Middelburg", "GM0687", "PV29"),
-    ("vlissingen", "Vlissingen", "GM0718", "PV29"), ("venlo", "Venlo", "GM0984", "PV31"),
+    ("vlissingen", "Vlissingen", "GM0718", "PV29"), ("venlo", "Venlo", "GM0983", "PV31"),
     ("heerlen", "Heerlen", "GM0917", "PV31"), ("lelystad", "Lelystad", "GM0995", "PV24"),
     ("zaanstad", "Zaanstad", "GM0479", "PV27"), ("alkmaar", "Alkmaar", "GM0361", "PV27"),
     ("haarlemmermeer", "Haarlemmermeer", "GM0394", "PV27"),
