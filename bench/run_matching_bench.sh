@@ -23,7 +23,8 @@
 #   experts, which the index keeps in its delta; 0: not)
 #   PERF (0; 1: a perf profile of samenspel-matching over PROFILE_QUERIES (50)
 #   more queries, and bench/matching_profile, in process, with the services
-#   stopped, over as many queries)
+#   stopped, over as many queries)  MATCHING_FLAGS (more flags for the measured
+#   samenspel-matching, e.g. --regions=FILE)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-100000}
@@ -106,8 +107,9 @@ stop "$empty_pid"
 echo "== samenspel-matching cold start over $n experts"
 matching_port=$(free_port)
 t0=$(now_ns)
+# shellcheck disable=SC2086  # MATCHING_FLAGS: several flags, split on spaces
 "$build/matching-service/samenspel-matching" --insecure --listen="127.0.0.1:$matching_port" \
-  --registry="127.0.0.1:$registry_port" 2>"$work/matching.log" &
+  --registry="127.0.0.1:$registry_port" ${MATCHING_FLAGS:-} 2>"$work/matching.log" &
 matching_pid=$!
 pids+=("$matching_pid")
 "$build/bench/matching_bench" --wait_serving --matching="127.0.0.1:$matching_port" >/dev/null
