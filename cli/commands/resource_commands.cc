@@ -271,7 +271,7 @@ absl::Status Update(CommandContext& context, RegistryClient& client, Kind kind,
     mask.add_paths(snake);
   }
   // A whole record from a file without --update-mask replaces every writable
-  // field (an empty mask); otherwise only the fields named.
+  // field (mask "*", below); otherwise only the fields named.
   const bool whole_record = !state.from_file.empty() && mask.paths().empty();
   SAMENSPEL_RETURN_IF_ERROR(
       state.fields->Apply(*resource, whole_record ? nullptr : &mask));
@@ -294,6 +294,9 @@ absl::Status Update(CommandContext& context, RegistryClient& client, Kind kind,
       mask.add_paths(std::string(spec->field));
     }
   }
+  // "*": every writable field from the resource sent (an empty mask would
+  // take only the fields it sets, and keep the stored values of the rest).
+  if (whole_record) mask.add_paths("*");
   if (state.from_file.empty() && mask.paths().empty()) {
     return UsageError(
         "nothing to update: give the fields to change (see --help), --clear "

@@ -15,6 +15,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -681,35 +682,70 @@ class ResourceOps {
     return next;
   }
 
+  // AIP-134: an empty mask means the fields `patch` populates (a value other
+  // than the default, a non-empty list, a message that is set); "*" alone
+  // replaces every field the caller may set; otherwise the fields named.
+  // Output-only paths are ignored, as AIP-203 asks; other paths that name no
+  // field are errors, and so is naming a state-like enum (a singular enum
+  // field) without a value: its ..._UNSPECIFIED is no value to store.
   absl::StatusOr<R> Update(const R& patch, const FieldMask& mask) {
     const std::string prefix(T::kField);
-    // Output-only paths are ignored, as AIP-203 asks; unknown paths are errors.
     static const std::set<absl::string_view> kIgnored = [] {
       std::set<absl::string_view> s = {"name", "etag", "revision", "create_time",
                                        "update_time"};
       for (absl::string_view f : T::kOutputOnly) s.insert(f);
       return s;
     }();
+    const google::protobuf::Descriptor* descriptor = R::descriptor();
     FieldMask effective;
     FieldViolations v;
+    bool replace_all = false;
     for (int i = 0; i < mask.paths_size(); ++i) {
       const std::string& path = mask.paths(i);
-      if (!FieldMaskUtil::GetFieldDescriptors(R::descriptor(), path, nullptr)) {
-        v.Add(absl::StrCat("update_mask.paths[", i, "]"),
-              absl::StrCat("\"", path, "\" is not a field of ", R::descriptor()->name()));
-      } else if (!kIgnored.contains(path.substr(0, path.find('.')))) {
-        effective.add_paths(path);
+      const std::string at = absl::StrCat("update_mask.paths[", i, "]");
+      if (path == "*") {
+        replace_all = true;
+        if (mask.paths_size() > 1) {
+          v.Add(at, "\"*\" (replace every field) must be the only path");
+        }
+        continue;
+      }
+      const bool well_formed = !path.empty() && !absl::StrContains(path, "..") &&
+                               path.front() != '.' && path.back() != '.';
+      if (!well_formed ||
+          !FieldMaskUtil::GetFieldDescriptors(descriptor, path, nullptr)) {
+        v.Add(at, absl::StrCat("\"", path, "\" is not a field of ", descriptor->name()));
+        continue;
+      }
+      if (kIgnored.contains(path.substr(0, path.find('.')))) continue;
+      effective.add_paths(path);
+      const google::protobuf::FieldDescriptor* fd = descriptor->FindFieldByName(path);
+      if (fd != nullptr && !fd->is_repeated() &&
+          fd->type() == google::protobuf::FieldDescriptor::TYPE_ENUM &&
+          patch.GetReflection()->GetEnumValue(patch, fd) == 0) {
+        v.Add(
+            absl::StrCat(prefix, ".", path),
+            absl::StrCat("must be set: update_mask names it, and ",
+                         fd->enum_type()->value(0)->name(),
+                         " is no value to store (leave it out of update_mask to keep the "
+                         "current one)"));
       }
     }
     SAMENSPEL_RETURN_IF_ERROR(v.ToStatus());
-    const bool replace_all = mask.paths_size() == 0;
+    if (mask.paths_size() == 0) {
+      std::vector<const google::protobuf::FieldDescriptor*> populated;
+      patch.GetReflection()->ListFields(patch, &populated);
+      for (const google::protobuf::FieldDescriptor* fd : populated) {
+        if (!kIgnored.contains(fd->name())) effective.add_paths(fd->name());
+      }
+    }
     return Modify(patch.name(), absl::StrCat(prefix, ".name"), patch.etag(),
                   [&](R& next) {
                     if (replace_all) {
                       R copy = patch;
                       for (absl::string_view f : T::kOutputOnly) {
                         // Keep derived output-only fields (Prepare recomputes them).
-                        const auto* fd = R::descriptor()->FindFieldByName(std::string(f));
+                        const auto* fd = descriptor->FindFieldByName(std::string(f));
                         next.GetReflection()->ClearField(&copy, fd);
                       }
                       next = std::move(copy);

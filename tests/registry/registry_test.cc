@@ -410,6 +410,127 @@ TEST_F(RegistryTest, UpdateRejectsUnknownMaskPathsAndInvalidResults) {
               ElementsAre("expert.display_name"));
 }
 
+// AIP-134: without a mask, only the fields the request's resource sets
+// change; an expert's skills, themes and regions stay.
+TEST_F(RegistryTest, UpdateWithoutMaskChangesOnlyTheFieldsSent) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  v1::Expert e = MakeExpert("anna", "gm0363");
+  v1::UpdateExpertRequest req;
+  req.mutable_expert()->set_name("experts/anna");
+  req.mutable_expert()->set_display_name("Anna de Vries");
+  req.mutable_expert()->set_revision(12345);  // output only: ignored
+  auto updated = registry_.UpdateExpert(req);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->display_name(), "Anna de Vries");
+  EXPECT_EQ(updated->organisation(), "organisations/gm0363");
+  ASSERT_EQ(updated->skills_size(), 1);
+  EXPECT_EQ(updated->skills(0).name(), "Woningbouw");
+  EXPECT_THAT(updated->themes(), ElementsAre("Wonen"));
+  EXPECT_THAT(updated->region_codes(), ElementsAre("GM0363"));
+  EXPECT_EQ(updated->layer(), type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  EXPECT_GT(updated->revision(), e.revision());
+  EXPECT_NE(updated->revision(), 12345);
+}
+
+// "*" replaces every field the caller may set: what the request leaves out
+// is cleared (a team's state falls back to FORMING, as on create).
+TEST_F(RegistryTest, UpdateWithStarReplacesTheWholeResource) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  MakeExpert("anna", "gm0363");
+  v1::UpdateExpertRequest req;
+  req.mutable_expert()->set_name("experts/anna");
+  req.mutable_expert()->set_display_name("Anna de Vries");
+  req.mutable_expert()->set_organisation("organisations/gm0363");
+  req.mutable_update_mask()->add_paths("*");
+  auto updated = registry_.UpdateExpert(req);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->display_name(), "Anna de Vries");
+  EXPECT_EQ(updated->skills_size(), 0);
+  EXPECT_EQ(updated->themes_size(), 0);
+  EXPECT_EQ(updated->layer(), type::v1::GOVERNMENT_LAYER_MUNICIPAL);  // derived again
+
+  v1::TaskTeam team = MakeTeam("t1", "gm0363", {});
+  v1::UpdateTeamRequest active;
+  active.mutable_team()->set_name(team.name());
+  active.mutable_team()->set_state(v1::TaskTeam::ACTIVE);
+  active.mutable_team()->set_lessons_learned("Vroeg de uitvoering erbij halen.");
+  ASSERT_TRUE(registry_.UpdateTeam(active).ok());
+  v1::UpdateTeamRequest replace;
+  replace.mutable_team()->set_name(team.name());
+  replace.mutable_team()->set_display_name("Team t1, nieuw");
+  replace.mutable_team()->set_owner_organisation("organisations/gm0363");
+  replace.mutable_update_mask()->add_paths("*");
+  auto replaced = registry_.UpdateTeam(replace);
+  ASSERT_TRUE(replaced.ok()) << replaced.status();
+  EXPECT_EQ(replaced->state(), v1::TaskTeam::FORMING);
+  EXPECT_EQ(replaced->lessons_learned(), "");
+
+  // "*" with other paths is no mask anyone means.
+  req.mutable_update_mask()->add_paths("job_title");
+  EXPECT_THAT(BadFields(registry_.UpdateExpert(req).status()),
+              ElementsAre("update_mask.paths[0]"));
+}
+
+TEST_F(RegistryTest, UpdateRefusesEmptyAndMalformedMaskPaths) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  v1::Expert e = MakeExpert("anna", "gm0363");
+  for (const char* path : {"", ".", "display_name.", ".display_name", "skills..name"}) {
+    v1::UpdateExpertRequest req;
+    req.mutable_expert()->set_name("experts/anna");
+    req.mutable_expert()->set_display_name("Anna de Vries");
+    req.mutable_update_mask()->add_paths("display_name");
+    req.mutable_update_mask()->add_paths(path);
+    absl::Status status = registry_.UpdateExpert(req).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << "'" << path << "'";
+    EXPECT_THAT(BadFields(status), ElementsAre("update_mask.paths[1]")) << path;
+  }
+  v1::GetExpertRequest get;
+  get.set_name("experts/anna");
+  EXPECT_EQ(registry_.GetExpert(get)->revision(), e.revision());  // nothing written
+}
+
+// A state named in the mask must come with a value: STATE_UNSPECIFIED would
+// silently become FORMING (a team) or OPEN (a challenge).
+TEST_F(RegistryTest, UpdateRefusesANamedStateWithoutAValue) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  v1::TaskTeam team = MakeTeam("t1", "gm0363", {});
+  v1::UpdateTeamRequest active;
+  active.mutable_team()->set_name(team.name());
+  active.mutable_team()->set_state(v1::TaskTeam::COMPLETED);
+  active.mutable_update_mask()->add_paths("state");
+  auto completed = registry_.UpdateTeam(active);
+  ASSERT_TRUE(completed.ok()) << completed.status();
+
+  v1::UpdateTeamRequest unset;
+  unset.mutable_team()->set_name(team.name());
+  unset.mutable_team()->set_display_name("Team t1, nieuw");
+  unset.mutable_update_mask()->add_paths("display_name");
+  unset.mutable_update_mask()->add_paths("state");
+  absl::Status status = registry_.UpdateTeam(unset).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_THAT(BadFields(status), ElementsAre("team.state"));
+  v1::GetTeamRequest get;
+  get.set_name(team.name());
+  auto now = registry_.GetTeam(get);
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ(now->state(), v1::TaskTeam::COMPLETED);
+  EXPECT_EQ(now->revision(), completed->revision());
+
+  v1::CreateChallengeRequest create;
+  create.set_challenge_id("c1");
+  create.mutable_challenge()->set_title("Woningbouw versnellen");
+  create.mutable_challenge()->set_owner_organisation("organisations/gm0363");
+  create.mutable_challenge()->set_team_size(3);
+  create.mutable_challenge()->set_state(v1::Challenge::STAFFED);
+  auto challenge = registry_.CreateChallenge(create);
+  ASSERT_TRUE(challenge.ok()) << challenge.status();
+  v1::UpdateChallengeRequest no_state;
+  no_state.mutable_challenge()->set_name(challenge->name());
+  no_state.mutable_update_mask()->add_paths("state");
+  EXPECT_THAT(BadFields(registry_.UpdateChallenge(no_state).status()),
+              ElementsAre("challenge.state"));
+}
+
 TEST_F(RegistryTest, StaleEtagIsAborted) {
   MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
   v1::Expert e = MakeExpert("anna", "gm0363");
