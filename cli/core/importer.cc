@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -235,31 +236,64 @@ class ImportRun {
 
   // Creates each item on its own, `parallelism` calls at a time, and counts
   // the results in item order. After an error that stops the import no new
-  // call starts; those in flight are still counted.
+  // call starts; those in flight are still counted, and the import is
+  // reported stopped (summary_.stopped) when any item was left untried, so
+  // no record goes uncounted. A stop for PERMISSION_DENIED answers before
+  // anything was accepted is taken back when a call in flight then succeeds
+  // (the caller may write some records after all): the untried items are
+  // sent too.
   void CreateEach(ItemList items) {
     if (items.empty()) return;
     std::vector<std::optional<absl::StatusOr<int64_t>>> results(items.size());
-    std::atomic<size_t> next{0};
-    std::atomic<bool> stop{false};
-    auto work = [&] {
-      for (size_t i = next++; i < items.size() && !stop; i = next++) {
-        results[i] = Retrying([&] { return target_.Create(info_.kind, *items[i]); });
-        const absl::Status& status = results[i]->status();
-        if (status.ok() || absl::IsAlreadyExists(status)) {
-          accepted_ = true;
-        } else if (absl::IsPermissionDenied(status) && !accepted_ &&
-                   ++denied_ >= kDeniedBeforeStop) {
-          stop = true;
+    std::vector<size_t> todo(items.size());
+    for (size_t i = 0; i < items.size(); ++i) todo[i] = i;
+    absl::Status stop_status;
+    for (;;) {
+      std::atomic<size_t> next{0};
+      std::atomic<bool> stop{false};
+      std::mutex stop_mu;
+      bool stopped_for_denials = false;
+      auto stop_with = [&](const absl::Status& status, bool denials) {
+        std::lock_guard<std::mutex> lock(stop_mu);
+        if (!stop) {
+          stop_status = status;
+          stopped_for_denials = denials;
         }
-        if (!status.ok() && StopsImport(status)) stop = true;
+        stop = true;
+      };
+      auto work = [&] {
+        for (size_t k = next++; k < todo.size() && !stop; k = next++) {
+          const size_t i = todo[k];
+          results[i] = Retrying([&] { return target_.Create(info_.kind, *items[i]); });
+          const absl::Status& status = results[i]->status();
+          if (status.ok() || absl::IsAlreadyExists(status)) {
+            accepted_ = true;
+          } else if (StopsImport(status)) {
+            stop_with(status, false);
+          } else if (absl::IsPermissionDenied(status) && !accepted_ &&
+                     ++denied_ >= kDeniedBeforeStop) {
+            stop_with(status, true);
+          }
+        }
+      };
+      std::vector<std::thread> threads;
+      const size_t helpers =
+          std::min<size_t>(todo.size(), std::max(options_.parallelism, 1)) - 1;
+      for (size_t i = 0; i < helpers; ++i) threads.emplace_back(work);
+      work();
+      for (std::thread& thread : threads) thread.join();
+      std::vector<size_t> untried;
+      for (size_t i : todo) {
+        if (!results[i].has_value()) untried.push_back(i);
       }
-    };
-    std::vector<std::thread> threads;
-    const size_t helpers =
-        std::min<size_t>(items.size(), std::max(options_.parallelism, 1)) - 1;
-    for (size_t i = 0; i < helpers; ++i) threads.emplace_back(work);
-    work();
-    for (std::thread& thread : threads) thread.join();
+      if (untried.empty()) break;
+      if (stopped_for_denials && accepted_) {
+        todo = std::move(untried);
+        continue;
+      }
+      if (summary_.stopped.ok()) summary_.stopped = stop_status;
+      break;
+    }
     // Creates first (calls in parallel may have created a later line's
     // record before an earlier line with the same id asked), then in order.
     for (size_t i = 0; i < items.size(); ++i) {
@@ -271,16 +305,20 @@ class ImportRun {
     }
   }
 
-  void NoteCreated(const ImportItem& item, int64_t revision) {
-    if (!item.id.empty() && revision > start_revision_) {
-      created_lines_.emplace(item.id, item.line);
-    }
+  // A record with an id is known by it; one without, by its request id
+  // (the same content: RequestIdFor), which an id never looks like.
+  static std::string CreatedKey(const ImportItem& item) {
+    return item.id.empty() ? absl::StrCat("\n", item.request_id) : item.id;
   }
 
-  // The line of another record of this run that created `item`'s id, or 0.
+  void NoteCreated(const ImportItem& item, int64_t revision) {
+    if (revision > start_revision_) created_lines_.emplace(CreatedKey(item), item.line);
+  }
+
+  // The line of another record of this run that created `item`'s id (or,
+  // without an id, the same record), or 0.
   int CreatedByAnother(const ImportItem& item) const {
-    if (item.id.empty()) return 0;
-    auto it = created_lines_.find(item.id);
+    auto it = created_lines_.find(CreatedKey(item));
     return it == created_lines_.end() || it->second == item.line ? 0 : it->second;
   }
 
@@ -289,10 +327,17 @@ class ImportRun {
     if (status.ok() || absl::IsAlreadyExists(status)) {
       if (const int first = CreatedByAnother(item); first != 0) {
         // Two records with one id: the second would count as "already
-        // there" (or, the same record twice, as created twice).
-        Report(item.line, "id",
-               absl::StrCat("'", item.id, "' is the id of line ", first,
-                            " too; only that record is imported"));
+        // there" (or, the same record twice, as created twice). Without an
+        // id, the same record twice: a replay of the first's request.
+        if (item.id.empty()) {
+          Report(
+              item.line, "",
+              absl::StrCat("the same record as line ", first, "; it is imported once"));
+        } else {
+          Report(item.line, "id",
+                 absl::StrCat("'", item.id, "' is the id of line ", first,
+                              " too; only that record is imported"));
+        }
         ++summary_.failed;
         return;
       }
@@ -353,9 +398,10 @@ class ImportRun {
   std::vector<ImportItem> batch_;
   std::vector<ImportItem> singles_;
   std::vector<LineError> reports_;
-  // The line of the record that created each id in this run: another record
-  // with that id is not "already there" (nor created twice, when it is the
-  // same record: a replay of the first's request id), it is a duplicate.
+  // The line of the record that created each id (CreatedKey) in this run:
+  // another record with that id is not "already there" (nor created twice,
+  // when it is the same record: a replay of the first's request id), it is a
+  // duplicate.
   absl::flat_hash_map<std::string, int> created_lines_;
   ImportSummary summary_;
   // Whether any record was created or found already there, and how many were

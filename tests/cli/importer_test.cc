@@ -3,6 +3,7 @@
 // stopping on errors that are not about a record.
 #include "cli/core/importer.h"
 
+#include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -126,7 +127,7 @@ struct ImportRun {
   std::vector<LineError> errors;
 };
 
-ImportRun ImportText(FakeRegistry& registry, const std::string& text,
+ImportRun ImportText(ImportTarget& registry, const std::string& text,
                      int batch_size = 500, Kind kind = Kind::kExpert,
                      Format format = Format::kJsonl, int parallelism = 1) {
   std::istringstream in(text);
@@ -302,6 +303,78 @@ TEST(ImporterTest, ACallerThatMayWriteNothingStops) {
   EXPECT_TRUE(absl::IsPermissionDenied(run.summary.stopped)) << run.summary.stopped;
   EXPECT_EQ(run.summary.created, 0);
   EXPECT_LE(registry.creates, 10);
+}
+
+// An editor's file with other organisations' records first: ten refusals
+// stop the calls not yet started, but a call in flight then succeeds (the
+// caller may write after all). The rest is sent too: no record is left
+// uncounted (it was: five lines vanished from a "complete" summary).
+class DenyThenAllowTarget : public ImportTarget {
+ public:
+  absl::StatusOr<int64_t> CurrentRevision(Kind) override { return 100; }
+  absl::StatusOr<int64_t> Create(Kind, const ImportItem& item) override {
+    const auto* e = dynamic_cast<const v1::Expert*>(item.resource.get());
+    std::unique_lock<std::mutex> lock(mu_);
+    if (e != nullptr && absl::StartsWith(e->display_name(), "Deny")) {
+      ++denied_;
+      changed_.notify_all();
+      return absl::PermissionDeniedError("experts of utrecht: editors of utrecht only");
+    }
+    // The first allowed record answers only after ten refusals.
+    changed_.wait(lock, [&] { return denied_ >= 10; });
+    ++created;
+    return 100 + created;
+  }
+  absl::StatusOr<std::vector<int64_t>> BatchCreateExperts(
+      absl::Span<const ImportItem* const>) override {
+    return absl::UnimplementedError("experts without ids are created one by one");
+  }
+  int created = 0;
+
+ private:
+  std::mutex mu_;
+  std::condition_variable changed_;
+  int denied_ = 0;
+};
+
+TEST(ImporterTest, ADenialStopOvertakenByASuccessSendsTheRest) {
+  DenyThenAllowTarget registry;
+  std::string text = R"({"displayName":"Allow first"})"
+                     "\n";
+  for (int i = 0; i < 12; ++i)
+    absl::StrAppend(&text, R"({"displayName":"Deny )", i, "\"}\n");
+  for (int i = 0; i < 9; ++i)
+    absl::StrAppend(&text, R"({"displayName":"Allow )", i, "\"}\n");
+  ImportRun run = ImportText(registry, text, 500, Kind::kExpert, Format::kJsonl, 2);
+  EXPECT_TRUE(run.summary.stopped.ok()) << run.summary.stopped;
+  EXPECT_EQ(run.summary.read, 22);
+  EXPECT_EQ(run.summary.created, 10);
+  EXPECT_EQ(run.summary.failed, 12);
+  EXPECT_EQ(run.summary.created + run.summary.failed + run.summary.skipped,
+            run.summary.read);
+  EXPECT_EQ(registry.created, 10);
+  EXPECT_EQ(run.errors.size(), 12u);
+}
+
+// The same record twice without an id: one create (the second is a replay of
+// its request id), and the second line says so instead of counting another.
+TEST(ImporterTest, TheSameRecordTwiceWithoutAnIdIsImportedOnce) {
+  FakeRegistry registry;
+  const std::string twin = R"({"displayName":"Piet Twin","jobTitle":"adviseur"})"
+                           "\n";
+  ImportRun run = ImportText(registry, twin + twin +
+                                           R"({"displayName":"Kees"})"
+                                           "\n");
+  EXPECT_EQ(run.summary.created, 2);
+  EXPECT_EQ(run.summary.failed, 1);
+  ASSERT_EQ(run.errors.size(), 1u);
+  EXPECT_EQ(run.errors[0].line, 2);
+  EXPECT_THAT(run.errors[0].reason, HasSubstr("the same record as line 1"));
+  EXPECT_EQ(registry.size(), 2u);
+  // A re-run counts both lines of the twin as already there.
+  ImportRun again = ImportText(registry, twin + twin);
+  EXPECT_EQ(again.summary.skipped, 2);
+  EXPECT_EQ(again.summary.failed, 0);
 }
 
 // The registry's rate limit (or a full queue) slows the import down; it fails
