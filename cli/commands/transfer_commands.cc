@@ -4,10 +4,12 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <system_error>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -99,6 +101,11 @@ absl::Status RunImport(CommandContext& context, const ImportState& state) {
   std::ifstream file;
   int64_t size = 0;
   if (!from_stdin) {
+    // (A directory opens as a file here, and reads as an empty one.)
+    std::error_code error;
+    if (std::filesystem::is_directory(state.file, error)) {
+      return UsageError(absl::StrCat("cannot read ", state.file, ": it is a directory"));
+    }
     file.open(state.file, std::ios::binary | std::ios::ate);
     if (!file) return UsageError(absl::StrCat("cannot read ", state.file));
     size = static_cast<int64_t>(file.tellg());

@@ -1,6 +1,8 @@
 #include "cli/core/field_text.h"
 
+#include <charconv>
 #include <optional>
+#include <system_error>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
@@ -150,7 +152,15 @@ absl::Status ParseTeamMember(absl::string_view text, v1::TeamMember& member) {
   return absl::OkStatus();
 }
 
-std::string FormatNumber(double value) { return absl::StrCat(value); }
+// The shortest text that reads back as exactly `value` (0.123456789 stays
+// so; absl::StrCat would write 6 significant digits, 0.123457).
+std::string FormatNumber(double value) {
+  char buffer[64];
+  const std::to_chars_result written =
+      std::to_chars(buffer, buffer + sizeof(buffer), value);
+  if (written.ec != std::errc()) return absl::StrCat(value);
+  return std::string(buffer, written.ptr);
+}
 
 std::string MessageText(const Message& message) {
   if (const auto* skill = dynamic_cast<const type::Skill*>(&message)) {

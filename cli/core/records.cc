@@ -310,8 +310,19 @@ bool JsonObjectReader::NextInDocument(std::string* text, int* line, std::string*
     }
     int depth = 0;
     bool in_string = false;
+    bool next_record = false;
     do {
       const char d = document_[position_];
+      if (d == '\n' && depth > 0 && position_ + 1 < document_.size() &&
+          document_[position_ + 1] == '{') {
+        // A '{' at the start of a line inside an object: in JSON Lines, and
+        // in what JSON printers write, the start of the next record (nested
+        // objects are indented). This one is broken; the next is read on its
+        // own instead of being swallowed.
+        next_record = true;
+        break;
+      }
+      if (d == '\n') in_string = false;  // a JSON string holds no raw line break
       if (in_string) {
         if (d == '\\' && position_ + 1 < document_.size()) {
           advance();
@@ -328,7 +339,12 @@ bool JsonObjectReader::NextInDocument(std::string* text, int* line, std::string*
       advance();
     } while (depth > 0 && position_ < document_.size());
     *text = document_.substr(start, position_ - start);
-    if (depth > 0) *error = "this JSON object is not closed before the end of the input";
+    if (next_record) {
+      *error = absl::StrCat("this JSON object is not closed before line ",
+                            document_line_ + 1, ", which starts the next one");
+    } else if (depth > 0) {
+      *error = "this JSON object is not closed before the end of the input";
+    }
     return true;
   }
 }

@@ -384,6 +384,13 @@ TEST_F(CliIntegrationTest, ExitCodesAreAsDocumented) {
   EXPECT_THAT(bad_value.err, HasSubstr("--skill: 'woningbouw' is not NAME:LEVEL"));
   Fails(2, {"import", "experts", "/nonexistent/experts.jsonl"});
   Fails(2, {"import", "experts", "experts.txt"});
+  {
+    // A directory is no input file (it read as an empty one: exit 0).
+    const std::string file = WriteTempFile("d.jsonl", "");
+    const std::string dir = file.substr(0, file.rfind('/')) + "/dir.jsonl";
+    ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
+    EXPECT_THAT(Fails(2, {"import", "experts", dir}).err, HasSubstr("it is a directory"));
+  }
   Fails(2, {"--timeout", "soon", "experts", "list"});
   Fails(2, {"-o", "xml", "experts", "list"});
   Fails(2, {"--token-file", "/nonexistent/token", "experts", "list"});

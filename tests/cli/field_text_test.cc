@@ -88,6 +88,23 @@ TEST(FieldTextTest, RequiredSkillsTakeOptionalLevelAndWeight) {
   EXPECT_EQ(FieldText(c, field, ";"), "woningbouw;sociaal domein:2;stikstof:3:0.5");
 }
 
+// A weight keeps every digit through text and back (it was written with 6
+// significant digits: 0.123456789 came back as 0.123457).
+TEST(FieldTextTest, WeightsRoundTripExactly) {
+  for (double weight : {0.123456789, 1.0 / 3, 2.5, 1e-7, 123456.789012}) {
+    v1::Challenge c;
+    auto* skill = c.add_required_skills();
+    skill->set_name("stikstof");
+    skill->set_min_level(3);
+    skill->set_weight(weight);
+    const auto& field = F(c, "required_skills");
+    const std::string text = FieldText(c, field, ";");
+    v1::Challenge back;
+    ASSERT_TRUE(AppendFieldText(back, field, text).ok()) << text;
+    EXPECT_EQ(back.required_skills(0).weight(), weight) << text;
+  }
+}
+
 // Names and roles with ':' survive being written and read again.
 TEST(FieldTextTest, ColonsInNamesAndRolesRoundTrip) {
   v1::Challenge c;

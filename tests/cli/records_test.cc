@@ -57,6 +57,35 @@ TEST(JsonObjectReaderTest, JsonLinesOnePerLineAndABrokenLineStaysAlone) {
   EXPECT_EQ(objects[3].line, 5);
 }
 
+// A broken first line made the reader take the file for one document and
+// swallow every line after it into the broken object.
+TEST(JsonObjectReaderTest, ABrokenFirstLineDoesNotSwallowTheRest) {
+  auto objects = Objects("{\"a\": 1\n{\"b\": 2}\n{\"c\": \"3\n{\"d\": 4}\n");
+  ASSERT_EQ(objects.size(), 4u);
+  EXPECT_EQ(objects[0].line, 1);
+  EXPECT_THAT(objects[0].error, HasSubstr("not closed before line 2"));
+  EXPECT_EQ(objects[1].line, 2);
+  EXPECT_EQ(objects[1].text, "{\"b\": 2}");
+  EXPECT_THAT(objects[1].error, IsEmpty());
+  EXPECT_EQ(objects[2].line, 3);  // an unclosed string ends with its line
+  EXPECT_THAT(objects[2].error, HasSubstr("not closed before line 4"));
+  EXPECT_EQ(objects[3].line, 4);
+  EXPECT_THAT(objects[3].error, IsEmpty());
+
+  // A stray brace after the first line's object: that brace is reported,
+  // and the lines after it are read one by one.
+  auto stray = Objects("{\"a\": 1}}\n{\"b\": 2}\n{\"c\": 3\n{\"d\": 4}\n{\"e\": 5}\n");
+  ASSERT_EQ(stray.size(), 6u);
+  EXPECT_THAT(stray[0].error, IsEmpty());
+  EXPECT_EQ(stray[1].line, 1);
+  EXPECT_THAT(stray[1].error, HasSubstr("expected a JSON object"));
+  EXPECT_EQ(stray[3].line, 3);
+  EXPECT_THAT(stray[3].error, HasSubstr("not closed"));
+  EXPECT_EQ(stray[4].line, 4);
+  EXPECT_EQ(stray[5].line, 5);
+  EXPECT_THAT(stray[5].error, IsEmpty());
+}
+
 TEST(JsonObjectReaderTest, AnArrayAsListMinusOJsonPrintsIt) {
   auto objects = Objects("[\n  {\n    \"a\": 1\n  },\n  {\n    \"b\": \"[,]\"\n  }\n]\n");
   ASSERT_EQ(objects.size(), 2u);
