@@ -65,6 +65,9 @@ bool StopsImport(const absl::Status& status) {
 // after which the caller evidently may not write any: the import stops.
 constexpr int kDeniedBeforeStop = 10;
 
+// How often one record is created again after being deleted (CreateOne).
+constexpr int kMaxCreatesAgain = 20;
+
 std::string ReasonOf(const absl::Status& status) {
   const auto payload = status.GetPayload("type.googleapis.com/google.rpc.ErrorInfo");
   google::rpc::ErrorInfo info;
@@ -264,7 +267,7 @@ class ImportRun {
       auto work = [&] {
         for (size_t k = next++; k < todo.size() && !stop; k = next++) {
           const size_t i = todo[k];
-          results[i] = Retrying([&] { return target_.Create(info_.kind, *items[i]); });
+          results[i] = CreateOne(*items[i]);
           const absl::Status& status = results[i]->status();
           if (status.ok() || absl::IsAlreadyExists(status)) {
             accepted_ = true;
@@ -303,6 +306,28 @@ class ImportRun {
     for (size_t i = 0; i < items.size(); ++i) {
       if (results[i].has_value()) CountResult(*items[i], *results[i]);
     }
+  }
+
+  // Creates `item`; while the registry answers that the record's request id
+  // created a resource that has been deleted since (the record was imported
+  // before and deleted), again under the next request id derived from it
+  // ("<id>/2", "/3", ...). Every run derives the same ones, so running an
+  // import again still creates nothing twice.
+  absl::StatusOr<int64_t> CreateOne(const ImportItem& item) {
+    absl::StatusOr<int64_t> result =
+        Retrying([&] { return target_.Create(info_.kind, item); });
+    for (int again = 2; again <= kMaxCreatesAgain + 1 && !result.ok() &&
+                        ReasonOf(result.status()) == "CREATED_RESOURCE_DELETED";
+         ++again) {
+      ImportItem next;
+      next.line = item.line;
+      next.id = item.id;
+      next.request_id = absl::StrCat(item.request_id, "/", again);
+      next.resource.reset(item.resource->New());
+      next.resource->CopyFrom(*item.resource);
+      result = Retrying([&] { return target_.Create(info_.kind, next); });
+    }
+    return result;
   }
 
   // A record with an id is known by it; one without, by its request id

@@ -25,6 +25,7 @@
 #include "common/utf8.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "google/protobuf/util/time_util.h"
+#include "google/rpc/error_details.pb.h"
 #include "openssl/sha.h"
 #include "registry-service/core/names.h"
 #include "registry-service/core/page_token.h"
@@ -414,6 +415,30 @@ absl::Status CheckRequestId(absl::string_view request_id, std::string field) {
   return absl::OkStatus();
 }
 
+// What a replayed create answers when the resource its first call created is
+// gone (deleted since): not NOT_FOUND, which reads as if the create itself
+// failed to find something, but why nothing is created now and what to do.
+absl::Status CreatedResourceDeleted(absl::string_view name) {
+  google::rpc::PreconditionFailure failure;
+  auto* v = failure.add_violations();
+  v->set_type("REQUEST_ID");
+  v->set_subject("request_id");
+  v->set_description(absl::StrCat("this request_id created ", name,
+                                  ", which has been deleted since; send another "
+                                  "request_id to create it again"));
+  absl::Status status =
+      absl::FailedPreconditionError(absl::StrCat("request_id: ", v->description()));
+  AttachDetail(status, failure);
+  return WithReason(std::move(status), "CREATED_RESOURCE_DELETED");
+}
+
+// The answer of a replayed create: the resource, or why it is not there.
+template <typename R>
+absl::StatusOr<R> Replayed(absl::StatusOr<R> got, absl::string_view name) {
+  if (absl::IsNotFound(got.status())) return CreatedResourceDeleted(name);
+  return got;
+}
+
 }  // namespace
 
 // The standard methods, once for every resource type.
@@ -535,8 +560,10 @@ class ResourceOps {
       absl::StatusOr<CommitResult> result = store_->Commit(req);
       if (RetryAfterChangedRead(result.status())) continue;
       SAMENSPEL_RETURN_IF_ERROR(MissingReferences(req, result.status()));
-      if (result->replayed)
-        return Get(ResourceName(T::kKind, result->request_result), "name");
+      if (result->replayed) {
+        const std::string name = ResourceName(T::kKind, result->request_result);
+        return Replayed(Get(name, "name"), name);
+      }
       return Created(std::move(r), *result);
     }
   }
@@ -575,8 +602,11 @@ class ResourceOps {
         return std::move(retry)(std::move(done));
       if (!result.ok()) return std::move(done)(result.status());
       if (result->replayed) {
-        return self->GetAsync(ResourceName(T::kKind, result->request_result), "name",
-                              std::move(done));
+        std::string name = ResourceName(T::kKind, result->request_result);
+        return self->GetAsync(
+            name, "name", [name, done = std::move(done)](absl::StatusOr<R> got) mutable {
+              std::move(done)(Replayed(std::move(got), name));
+            });
       }
       std::move(done)(Created(std::move(r), *result));
     });
@@ -1266,8 +1296,9 @@ absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
     if (result.replayed) {
       response.clear_experts();
       for (absl::string_view id : absl::StrSplit(result.request_result, '\n')) {
+        const std::string name = ResourceName(Kind::kExpert, id);
         SAMENSPEL_ASSIGN_OR_RETURN(*response.add_experts(),
-                                   ops.Get(ResourceName(Kind::kExpert, id), "name"));
+                                   Replayed(ops.Get(name, "name"), name));
       }
       return response;
     }

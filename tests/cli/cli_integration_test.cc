@@ -225,6 +225,18 @@ TEST_F(CliIntegrationTest, ImportTwiceCreatesNothingTwice) {
   EXPECT_EQ(second["created"], 0);
   EXPECT_EQ(second["skipped"], 2);
   EXPECT_EQ(Count("organisations"), 2u);
+  // One deleted since: importing the file again brings it back (the replayed
+  // request id used to fail it NOT_FOUND for a day), and once more is a no-op.
+  Ok({"organisations", "delete", "ws0155"});
+  Json restored = OkJson({"import", "organisations", orgs});
+  EXPECT_EQ(restored["created"], 1);
+  EXPECT_EQ(restored["skipped"], 1);
+  EXPECT_EQ(restored["failed"], 0);
+  EXPECT_EQ(OkJson({"organisations", "get", "ws0155"})["layer"],
+            "GOVERNMENT_LAYER_WATER_AUTHORITY");
+  Json once_more = OkJson({"import", "organisations", orgs});
+  EXPECT_EQ(once_more["created"], 0);
+  EXPECT_EQ(once_more["skipped"], 2);
 
   const std::string experts = WriteTempFile("experts.jsonl", ExpertsJsonl(1200, 3));
   Json created = OkJson({"import", "experts", experts});

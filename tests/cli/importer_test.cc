@@ -100,19 +100,36 @@ class FakeRegistry : public ImportTarget {
 
   absl::StatusOr<int64_t> Commit(Kind kind, const ImportItem& item) {
     auto replay = request_ids_.find(item.request_id);
-    if (replay != request_ids_.end()) return replay->second;
+    if (replay != request_ids_.end()) {
+      // As the registry: the resource the first create made may be gone.
+      if (!ids_.count(created_by_[item.request_id])) {
+        return WithReason(absl::FailedPreconditionError("deleted since"),
+                          "CREATED_RESOURCE_DELETED");
+      }
+      return replay->second;
+    }
     const std::string name =
         absl::StrCat(InfoFor(kind).collection, "/",
-                     item.id.empty() ? absl::StrCat("gen", ids_.size()) : item.id);
+                     item.id.empty() ? absl::StrCat("gen", ++generated_) : item.id);
     if (!ids_.insert(name).second) return AlreadyExistsError(name);
     request_ids_[item.request_id] = ++revision_;
+    created_by_[item.request_id] = name;
     return revision_;
   }
 
+ public:
+  void Delete(const std::string& name) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ids_.erase(name);
+  }
+
+ private:
   std::mutex mu_;  // Create may be called from several threads.
   int64_t revision_ = 100;
   std::set<std::string> ids_;
   std::map<std::string, int64_t> request_ids_;
+  std::map<std::string, std::string> created_by_;  // request id -> name
+  int generated_ = 0;
   std::map<std::string, std::vector<int64_t>> batches_;
 };
 
@@ -375,6 +392,34 @@ TEST(ImporterTest, TheSameRecordTwiceWithoutAnIdIsImportedOnce) {
   ImportRun again = ImportText(registry, twin + twin);
   EXPECT_EQ(again.summary.skipped, 2);
   EXPECT_EQ(again.summary.failed, 0);
+}
+
+// A record imported, deleted, and imported again: the registry answers the
+// replayed request id with CREATED_RESOURCE_DELETED, and the record is
+// created again under the next request id derived from it (it failed
+// NOT_FOUND for a day). Running the import once more creates nothing.
+TEST(ImporterTest, ARecordDeletedSinceItsImportIsCreatedAgain) {
+  FakeRegistry registry;
+  const std::string text = R"({"name":"organisations/bzk","displayName":"BZK"})"
+                           "\n"
+                           R"({"name":"organisations/vro","displayName":"VRO"})"
+                           "\n"
+                           R"({"displayName":"Zonder id"})"
+                           "\n";
+  ImportRun first = ImportText(registry, text, 500, Kind::kOrganisation);
+  EXPECT_EQ(first.summary.created, 3);
+  registry.Delete("organisations/bzk");
+  registry.Delete("organisations/gen1");
+  ImportRun again = ImportText(registry, text, 500, Kind::kOrganisation);
+  EXPECT_TRUE(again.summary.stopped.ok()) << again.summary.stopped;
+  EXPECT_THAT(again.errors, IsEmpty());
+  EXPECT_EQ(again.summary.created, 2);
+  EXPECT_EQ(again.summary.skipped, 1);
+  EXPECT_EQ(registry.size(), 3u);
+  ImportRun third = ImportText(registry, text, 500, Kind::kOrganisation);
+  EXPECT_EQ(third.summary.created, 0);
+  EXPECT_EQ(third.summary.skipped, 3);
+  EXPECT_EQ(registry.size(), 3u);
 }
 
 // The registry's rate limit (or a full queue) slows the import down; it fails

@@ -148,6 +148,45 @@ TEST_F(RegistryTest, RequestIdMakesCreateIdempotent) {
   EXPECT_EQ(*store_.CurrentRevision(), 2);  // org + one expert
 }
 
+// A request id replayed after the resource it created was deleted: why
+// nothing is created (FAILED_PRECONDITION, reason CREATED_RESOURCE_DELETED),
+// not a NOT_FOUND that reads as if the create found something missing. The
+// same from the asynchronous create and from a replayed batch.
+TEST_F(RegistryTest, ARequestIdWhoseResourceWasDeletedSaysSo) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  auto req = ExpertRequest("anna", "gm0363");
+  req.set_request_id("import-line-7");
+  ASSERT_TRUE(registry_.CreateExpert(req).ok());
+  v1::DeleteExpertRequest del;
+  del.set_name("experts/anna");
+  ASSERT_TRUE(registry_.DeleteExpert(del).ok());
+  auto check = [](const absl::Status& status, const std::string& name = "experts/anna") {
+    EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+    EXPECT_EQ(ReasonOf(status), "CREATED_RESOURCE_DELETED") << status;
+    EXPECT_THAT(std::string(status.message()), HasSubstr(name));
+    EXPECT_THAT(std::string(status.message()), HasSubstr("another request_id"));
+  };
+  check(registry_.CreateExpert(req).status());
+  absl::Status async = absl::UnknownError("not answered");
+  registry_.CreateExpertAsync(req, SystemPrincipal(),
+                              [&](absl::StatusOr<v1::Expert> e) { async = e.status(); },
+                              {});
+  check(async);
+  // Another request id creates it again.
+  req.set_request_id("import-line-7/2");
+  ASSERT_TRUE(registry_.CreateExpert(req).ok());
+
+  v1::BatchCreateExpertsRequest batch;
+  for (const char* id : {"bert", "carla"}) {
+    *batch.add_requests() = ExpertRequest(id, "gm0363");
+    batch.mutable_requests()->rbegin()->set_request_id(absl::StrCat("batch-", id));
+  }
+  ASSERT_TRUE(registry_.BatchCreateExperts(batch).ok());
+  del.set_name("experts/carla");
+  ASSERT_TRUE(registry_.DeleteExpert(del).ok());
+  check(registry_.BatchCreateExperts(batch).status(), "experts/carla");
+}
+
 TEST_F(RegistryTest, ExpertNeedsExistingOrganisationAndGetsItsLayer) {
   auto missing = registry_.CreateExpert(ExpertRequest("anna", "nowhere")).status();
   EXPECT_EQ(missing.code(), absl::StatusCode::kInvalidArgument);
