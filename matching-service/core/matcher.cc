@@ -355,6 +355,8 @@ class Ranking {
   // Times Match() needed more candidates than it first scored (Matcher adds
   // them up for tests and benchmarks).
   int lazy_retries() const { return lazy_retries_; }
+  // See caller_sees_every_bio_.
+  void set_caller_sees_every_bio(bool sees) { caller_sees_every_bio_ = sees; }
 
   // select(keep, top): the `keep` most relevant experts into `top`, as
   // Score() returns them; may be called again with another `keep`.
@@ -698,9 +700,10 @@ class Ranking {
     // word the challenge repeats is one entry per field, its contributions
     // summed (the score counts each occurrence). The bio of an expert who
     // does not share it with other organisations is scored, but its words are
-    // not named to them: one entry without a term, and no query word that
-    // only the bio matched.
-    const bool hide_bio = !f.info.shares_contact && f.info.organisation != owner_;
+    // not named to them (admins, who may read every bio, excepted): one entry
+    // without a term, and no query word that only the bio matched.
+    const bool hide_bio = !caller_sees_every_bio_ && !f.info.shares_contact &&
+                          f.info.organisation != owner_;
     const size_t n = q_.terms.size();
     // Per distinct term (first_of_): its tf and impact in this expert,
     // looked up once; its entry per field in matched_terms (the hidden bio
@@ -1325,8 +1328,11 @@ class Ranking {
   const Query& q_;
   const TextFormula formula_;
   uint32_t owner_ = UINT32_MAX;  // the challenge's organisation, if any expert has it
-  int national_kind_ = 0;        // RegionMatch::Kind of national scope for the query
-  bool regional_ = false;        // whether the challenge's region sets experts apart
+  // The caller may read every expert's bio (an admin, or a service without
+  // credentials): explanations name bio words for every expert.
+  bool caller_sees_every_bio_ = false;
+  int national_kind_ = 0;  // RegionMatch::Kind of national scope for the query
+  bool regional_ = false;  // whether the challenge's region sets experts apart
   mutable std::vector<int8_t> region_kind_;    // per region id, -1: not yet known
   const v1::MatchFilters* filters_ = nullptr;  // set by Score
   uint64_t layer_filter_ = 0;
@@ -1749,6 +1755,7 @@ absl::StatusOr<v1::MatchExpertsResponse> Matcher::MatchExperts(
   const Query query = BuildQuery(*analyzer_, *challenge);
   Ranking ranking(*state, regions_, options_, query, pool_.get(), scratch_.get(),
                   scope.alone());
+  ranking.set_caller_sees_every_bio(on_behalf_of.empty());
   const size_t k = r.page_size() == 0 ? 10 : r.page_size();
   std::vector<Candidate> picked = ranking.Match(r.filters(), k);
   if (ranking.lazy_retries() > 0) {
@@ -1776,6 +1783,7 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
   const Query query = BuildQuery(*analyzer_, *challenge);
   Ranking ranking(*state, regions_, options_, query, pool_.get(), scratch_.get(),
                   scope.alone());
+  ranking.set_caller_sees_every_bio(on_behalf_of.empty());
   v1::MatchFilters filters = r.filters();
   // A member must have time for the team.
   filters.set_min_available_hours(std::max(1, filters.min_available_hours()));
@@ -1995,6 +2003,7 @@ absl::StatusOr<v1::MatchTeamsResponse> Matcher::MatchTeams(
   constexpr double kTeamSkillsWeight = 0.15;
   const double text_weight = query.skills.empty() ? 0.7 : 0.7 - kTeamSkillsWeight;
   Ranking ranking(*state, regions_, options_, query);
+  ranking.set_caller_sees_every_bio(on_behalf_of.empty());
   const IndexSnapshot& index = *state->index;
   struct Cover {
     Ranking::SkillMatch match;

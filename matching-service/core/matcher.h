@@ -189,7 +189,9 @@ class Matcher {
   // name the index does not hold.
   // `on_behalf_of`: the calling organisation's name when the caller is not
   // an admin; then only that organisation's experts are exempt from consent
-  // (not the challenge owner's). Empty: the challenge's owner.
+  // (not the challenge owner's), and explanations name bio words only of
+  // experts of that organisation or who share their bio. Empty (an admin):
+  // the challenge's owner for consent, and bio words of every expert.
   absl::StatusOr<v1::MatchExpertsResponse> MatchExperts(
       const v1::MatchExpertsRequest& r, absl::string_view on_behalf_of = "") const;
   absl::StatusOr<v1::SuggestTeamResponse> SuggestTeam(

@@ -91,12 +91,13 @@ class MatcherTest : public AnalyzerSuite {
   }
 
   v1::MatchExpertsResponse Match(const rv1::Challenge& c, int k = 10,
-                                 v1::MatchFilters filters = {}) {
+                                 v1::MatchFilters filters = {},
+                                 absl::string_view on_behalf_of = "") {
     v1::MatchExpertsRequest req;
     *req.mutable_challenge()->mutable_inline_() = c;
     req.set_page_size(k);
     *req.mutable_filters() = filters;
-    auto r = matcher_.MatchExperts(req);
+    auto r = matcher_.MatchExperts(req, on_behalf_of);
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : v1::MatchExpertsResponse();
   }
@@ -258,7 +259,8 @@ TEST_F(MatcherTest, ExpertsWithoutConsentOnlyForTheirOwnOrganisation) {
 
 // The bio counts for every expert, but another organisation learns its
 // words only when the expert shares it (share_contact_details, as the
-// registry shows the bio itself).
+// registry shows the bio itself); an admin, who may read every bio, learns
+// them all.
 TEST_F(MatcherTest, ExplanationsNameBioWordsOnlyWhereTheBioIsShared) {
   ExpertSpec hidden = Builder("hidden", "gm0344");
   ExpertSpec shared = Builder("shared", "gm0344");
@@ -268,28 +270,31 @@ TEST_F(MatcherTest, ExplanationsNameBioWordsOnlyWhereTheBioIsShared) {
   Load({hidden, shared, own});
   rv1::Challenge c = Housing();  // owned by organisations/pv26
   c.set_description("Stikstofdepositie bij de woningbouw.");
-  const auto response = Match(c);
-  ASSERT_EQ(response.matches_size(), 3);
-  for (const auto& match : response.matches()) {
-    const bool visible = match.expert() != "experts/hidden";
-    double bio = 0, sum = 0;
-    bool named = false;
-    for (const auto& t : match.explanation().matched_terms()) {
-      if (t.field() != "bio") continue;
-      bio += t.contribution();
-      named = named || absl::StrContains(t.term(), "stikstof") ||
-              absl::StrContains(t.query_word(), "tikstof");
+  for (const bool admin : {false, true}) {
+    SCOPED_TRACE(admin ? "admin" : "pv26");
+    const auto response = Match(c, 10, {}, admin ? "" : "organisations/pv26");
+    ASSERT_EQ(response.matches_size(), 3);
+    for (const auto& match : response.matches()) {
+      const bool visible = admin || match.expert() != "experts/hidden";
+      double bio = 0, sum = 0;
+      bool named = false;
+      for (const auto& t : match.explanation().matched_terms()) {
+        if (t.field() != "bio") continue;
+        bio += t.contribution();
+        named = named || absl::StrContains(t.term(), "stikstof") ||
+                absl::StrContains(t.query_word(), "tikstof");
+      }
+      EXPECT_GT(bio, 0) << match.expert();  // scored either way
+      EXPECT_EQ(named, visible) << match.expert();
+      std::string details;
+      for (const auto& component : match.explanation().components()) {
+        sum += component.value();
+        details += component.detail();
+      }
+      EXPECT_EQ(absl::StrContains(absl::AsciiStrToLower(details), "stikstof"), visible)
+          << match.expert() << ": " << details;
+      EXPECT_NEAR(sum, match.score(), 1e-5) << match.expert();
     }
-    EXPECT_GT(bio, 0) << match.expert();  // scored either way
-    EXPECT_EQ(named, visible) << match.expert();
-    std::string details;
-    for (const auto& component : match.explanation().components()) {
-      sum += component.value();
-      details += component.detail();
-    }
-    EXPECT_EQ(absl::StrContains(absl::AsciiStrToLower(details), "stikstof"), visible)
-        << match.expert() << ": " << details;
-    EXPECT_NEAR(sum, match.score(), 1e-5) << match.expert();
   }
 }
 
