@@ -693,7 +693,9 @@ class Ranking {
       if (f.info.perspectives & (1 << p))
         m.add_perspectives(static_cast<type::Perspective>(p));
     }
-    m.set_available_hours_per_week(c.free_hours);
+    // Never below 0: an expert whose teams take more than their hours has
+    // none free (the explanation says by how much they are over).
+    m.set_available_hours_per_week(std::max(c.free_hours, 0));
     v1::Explanation* e = m.mutable_explanation();
 
     // Text: per query word group, its best term, split over the fields. A
@@ -832,7 +834,11 @@ class Ranking {
             : absl::StrCat(kRegionText[rm.kind], " (", regions_.NameOf(rm.expert_code),
                            " for ", regions_.NameOf(rm.challenge_code), ")"));
     add("availability", c.availability,
-        absl::StrCat(c.free_hours, " h/week free of ", f.info.available_hours));
+        c.free_hours >= 0
+            ? absl::StrCat(c.free_hours, " h/week free of ", f.info.available_hours)
+            : absl::StrCat("0 h/week free: active teams take ", -c.free_hours,
+                           " h/week more than the ", f.info.available_hours,
+                           " available"));
     add("diversity", c.diversity,
         c.diversity > 0   ? "adds a desired layer or perspective to the list"
         : c.diversity < 0 ? "organisation already in the list"

@@ -319,6 +319,32 @@ TEST_F(MatcherTest, CommittedHoursInActiveTeamsAreSubtracted) {
   }
 }
 
+// Teams that take more than an expert's hours leave none free, not a
+// negative number; the explanation says by how much.
+TEST_F(MatcherTest, AnOvercommittedExpertHasNoHoursFree) {
+  ExpertSpec busy = Builder("busy");
+  busy.hours = 2;
+  rv1::TaskTeam team;
+  team.set_name("teams/t");
+  team.set_state(rv1::TaskTeam::ACTIVE);
+  auto* m = team.add_members();
+  m->set_expert("experts/busy");
+  m->set_hours_per_week(6);
+  Load({busy}, {team});
+  auto all = Match(Housing());
+  ASSERT_EQ(all.matches_size(), 1);
+  EXPECT_EQ(all.matches(0).available_hours_per_week(), 0);
+  bool found = false;
+  for (const auto& component : all.matches(0).explanation().components()) {
+    if (component.name() != "availability") continue;
+    found = true;
+    EXPECT_EQ(component.detail(),
+              "0 h/week free: active teams take 4 h/week more than the 2 available");
+    EXPECT_EQ(component.value(), 0);
+  }
+  EXPECT_TRUE(found);
+}
+
 TEST_F(MatcherTest, DiversityMixesDesiredLayersAtTheTop) {
   std::vector<ExpertSpec> specs;
   for (int i = 0; i < 5; ++i)
