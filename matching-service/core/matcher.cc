@@ -1882,10 +1882,13 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     return m;
   };
   // Per slot, the candidates that came after its pick, best first: its
-  // alternates are the first of them not in the team, known once the team
-  // is complete (a later slot may pick them). The team has team_size
-  // members, so team_size + 1 of them hold two that are not.
+  // alternates are the first of them not in the team, preferring those not
+  // from an organisation the finished team already has max_per_org of
+  // (besides the slot's own member), known once the team is complete (a
+  // later slot may pick them or fill their organisation). Kept: enough that
+  // two of them remain after the team's members and their organisations.
   std::vector<std::vector<size_t>> runners_up;
+  std::vector<size_t> chosen_of;  // per slot, its member's place in `pool`
   for (int slot = 0; slot < team_size; ++slot) {
     const bool must_fill = open_needs() >= team_size - slot;
     std::vector<std::pair<double, size_t>> ranked;
@@ -1914,11 +1917,13 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     *team_slot->mutable_member() = as_member(chosen);
     team_slot->set_reason(absl::StrJoin(why, "; "));
     std::vector<size_t>& next = runners_up.emplace_back();
-    for (size_t a = 1; a < ranked.size() && next.size() <= static_cast<size_t>(team_size);
+    for (size_t a = 1;
+         a < ranked.size() && next.size() <= 4 * static_cast<size_t>(team_size) + 1;
          ++a) {
       next.push_back(ranked[a].second);
     }
     used[chosen] = true;
+    chosen_of.push_back(chosen);
     const DocInfo& f = snap.info(pool[chosen].doc);
     for (size_t j = 0; j < nskills; ++j)
       covered[j] = std::max(covered[j], cover[chosen][j]);
@@ -1928,9 +1933,22 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
   }
   for (int slot = 0; slot < response.slots_size(); ++slot) {
     v1::TeamSlot* team_slot = response.mutable_slots(slot);
-    for (size_t i : runners_up[slot]) {
-      if (team_slot->alternates_size() == 2) break;
-      if (!used[i]) *team_slot->add_alternates() = as_member(i);
+    const uint32_t member_org = snap.info(pool[chosen_of[slot]].doc).organisation;
+    // In the member's place, would `i` put its organisation over the limit?
+    auto stacks = [&](size_t i) {
+      const uint32_t org = snap.info(pool[i].doc).organisation;
+      auto it = per_org.find(org);
+      return (it == per_org.end() ? 0 : it->second) - (org == member_org ? 1 : 0) >=
+             max_per_org;
+    };
+    // Alternates that keep the limit first; only when there are fewer than
+    // two of those, the best others (a slot gets one or two alternates).
+    for (const bool allow_stacking : {false, true}) {
+      for (size_t i : runners_up[slot]) {
+        if (team_slot->alternates_size() == 2) break;
+        if (used[i] || stacks(i) != allow_stacking) continue;
+        *team_slot->add_alternates() = as_member(i);
+      }
     }
   }
 
@@ -1961,17 +1979,57 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
                      "within the limit of ",
                      max_per_org, " per organisation"));
   }
-  if (coverage->skills_missing_size() > 0) {
-    response.add_notes(absl::StrCat("no suitable expert found for: ",
-                                    absl::StrJoin(coverage->skills_missing(), ", ")));
+  // Why something is missing: nobody among the candidates (with free hours,
+  // within the filters) brings it, or some do but ranked below the members
+  // (the team is full), or the caller's layers filter leaves it out.
+  const std::string no_place = absl::StrCat(
+      "candidates who would bring it ranked below the ", response.slots_size(),
+      " members (a larger team_size or max_per_organisation may take one in)");
+  std::vector<std::string> nobody_covers, not_taken;
+  for (size_t j = 0; j < nskills; ++j) {
+    if (covered[j] >= kCovered) continue;
+    bool someone = false;
+    for (size_t i = 0; i < pool.size() && !someone; ++i)
+      someone = cover[i][j] >= kCovered;
+    (someone ? not_taken : nobody_covers).push_back(query.skills[j].name);
   }
+  if (!nobody_covers.empty()) {
+    response.add_notes(absl::StrCat("no suitable expert found for: ",
+                                    absl::StrJoin(nobody_covers, ", ")));
+  }
+  if (!not_taken.empty()) {
+    response.add_notes(absl::StrCat("no member covers ", absl::StrJoin(not_taken, ", "),
+                                    ": ", no_place));
+  }
+  auto in_pool = [&](auto has) {
+    for (const Candidate& candidate : pool) {
+      if (has(snap.info(candidate.doc))) return true;
+    }
+    return false;
+  };
   for (int layer : coverage->layers_missing()) {
-    response.add_notes(absl::StrCat("no matching expert with free hours from the ",
-                                    type::GovernmentLayer_Name(layer), " layer"));
+    const std::string name = type::GovernmentLayer_Name(layer);
+    if (filters.layers_size() > 0 &&
+        std::find(filters.layers().begin(), filters.layers().end(), layer) ==
+            filters.layers().end()) {
+      response.add_notes(
+          absl::StrCat("the ", name, " layer is left out by filters.layers"));
+    } else if (in_pool([&](const DocInfo& f) { return f.layer == layer; })) {
+      response.add_notes(absl::StrCat("no member from the ", name, " layer: ", no_place));
+    } else {
+      response.add_notes(
+          absl::StrCat("no matching expert with free hours from the ", name, " layer"));
+    }
   }
   for (int p : coverage->perspectives_missing()) {
-    response.add_notes(absl::StrCat("no matching expert with the ",
-                                    type::Perspective_Name(p), " perspective"));
+    const std::string name = type::Perspective_Name(p);
+    if (in_pool([&](const DocInfo& f) { return (f.perspectives & (1 << p)) != 0; })) {
+      response.add_notes(
+          absl::StrCat("no member with the ", name, " perspective: ", no_place));
+    } else {
+      response.add_notes(
+          absl::StrCat("no matching expert with the ", name, " perspective"));
+    }
   }
   response.set_revision(state->revision);
   return response;

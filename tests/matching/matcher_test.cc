@@ -505,6 +505,82 @@ TEST_F(MatcherTest, SuggestTeamSaysWhatIsMissingInsteadOfFailing) {
   EXPECT_GE(r->notes_size(), 3);
 }
 
+// An alternate can take its slot's place without stacking an organisation
+// when candidates allow: alternates were picked as the team was built, so a
+// later slot could fill their organisation (two of one organisation after a
+// swap), while others of the slot's own organisation were passed over.
+TEST_F(MatcherTest, SuggestTeamAlternatesKeepTheOrganisationLimit) {
+  std::vector<ExpertSpec> specs;
+  const char* orgs[] = {"gm0344", "gm0307", "gm0363"};
+  for (int o = 0; o < 3; ++o) {
+    for (int i = 0; i < 4; ++i) {
+      ExpertSpec e = Builder(absl::StrCat("e", o, i), orgs[o]);
+      e.skills = {{"woningbouw", 2 + (i + o) % 4}};
+      specs.push_back(e);
+    }
+  }
+  Load(specs);
+  v1::SuggestTeamRequest req;
+  *req.mutable_challenge()->mutable_inline_() = Housing();
+  req.set_team_size(3);
+  auto r = matcher_.SuggestTeam(req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_THAT(r->slots(), SizeIs(3));
+  std::map<std::string, int> per_org;
+  for (const auto& slot : r->slots()) ++per_org[slot.member().organisation()];
+  int alternates = 0;
+  for (const auto& slot : r->slots()) {
+    for (const auto& alternate : slot.alternates()) {
+      ++alternates;
+      std::map<std::string, int> swapped = per_org;
+      --swapped[slot.member().organisation()];
+      EXPECT_LE(++swapped[alternate.organisation()], 1)
+          << alternate.expert() << " in the place of " << slot.member().expert();
+    }
+  }
+  // Every organisation is in the team: each slot's alternates are of its own.
+  EXPECT_EQ(alternates, 6);
+}
+
+// Notes say why something is missing: here a team too small for the
+// desired layers, not a lack of experts from them; a layers filter that
+// leaves one out; a skill nobody has.
+TEST_F(MatcherTest, SuggestTeamNotesSayWhySomethingIsMissing) {
+  ExpertSpec muni = Builder("muni");
+  muni.skills = {{"woningbouw", 5}};
+  ExpertSpec prov = Builder("prov", "pv26");
+  prov.layer = type::GOVERNMENT_LAYER_PROVINCIAL;
+  prov.skills = {{"woningbouw", 2}};
+  Load({muni, prov});
+  rv1::Challenge c = Housing();
+  c.add_desired_layers(type::GOVERNMENT_LAYER_MUNICIPAL);
+  c.add_desired_layers(type::GOVERNMENT_LAYER_PROVINCIAL);
+  c.add_desired_layers(type::GOVERNMENT_LAYER_NATIONAL);
+  c.add_required_skills()->set_name("dijkversterking");
+  v1::SuggestTeamRequest req;
+  *req.mutable_challenge()->mutable_inline_() = c;
+  req.set_team_size(1);
+  auto r = matcher_.SuggestTeam(req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_THAT(r->slots(), SizeIs(1));
+  const std::string missing =
+      r->coverage().layers_missing(0) == type::GOVERNMENT_LAYER_PROVINCIAL
+          ? "GOVERNMENT_LAYER_PROVINCIAL"
+          : "GOVERNMENT_LAYER_MUNICIPAL";
+  EXPECT_THAT(r->notes(), Contains(testing::HasSubstr(absl::StrCat(
+                              "no member from the ", missing, " layer: candidates"))));
+  EXPECT_THAT(r->notes(), Contains("no matching expert with free hours from the "
+                                   "GOVERNMENT_LAYER_NATIONAL layer"));
+  EXPECT_THAT(r->notes(), Contains("no suitable expert found for: dijkversterking"));
+
+  req.set_team_size(3);
+  req.mutable_filters()->add_layers(type::GOVERNMENT_LAYER_MUNICIPAL);
+  r = matcher_.SuggestTeam(req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_THAT(r->notes(), Contains("the GOVERNMENT_LAYER_PROVINCIAL layer is left out by "
+                                   "filters.layers"));
+}
+
 TEST_F(MatcherTest, MatchTeamsFindsSimilarTeamsWithLessons) {
   rv1::TaskTeam housing;
   housing.set_name("teams/woondeal");
