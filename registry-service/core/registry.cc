@@ -789,25 +789,32 @@ class ResourceOps {
                   });
   }
 
-  // The deleted resource as it was (as the caller may see it).
+  // The deleted resource as it was (as the caller may see it), its revision
+  // the feed revision of the delete.
   absl::StatusOr<R> Delete(absl::string_view name, absl::string_view etag) {
     SAMENSPEL_ASSIGN_OR_RETURN(std::string id, ParseName(T::kKind, name, "name"));
     for (int attempt = 1;; ++attempt) {
       SAMENSPEL_ASSIGN_OR_RETURN(StoredRecord rec, store_->Get(T::kKind, id));
       SAMENSPEL_ASSIGN_OR_RETURN(R current, Decode<R>(rec));
       bool changed_meanwhile = false;
-      const absl::Status deleted = DeleteRecord(current, rec, etag, changed_meanwhile);
+      const absl::StatusOr<int64_t> deleted =
+          DeleteRecord(current, rec, etag, changed_meanwhile);
       if (changed_meanwhile && etag.empty() && attempt < options_.max_write_attempts) {
         continue;
       }
-      if (!deleted.ok()) return WithOwner(deleted, current.name(), T::Owner(current));
-      return Present(caller_, std::move(rec));
+      if (!deleted.ok()) {
+        return WithOwner(deleted.status(), current.name(), T::Owner(current));
+      }
+      absl::StatusOr<R> presented = Present(caller_, std::move(rec));
+      if (presented.ok()) presented->set_revision(*deleted);
+      return presented;
     }
   }
 
-  // One try of Delete (see ModifyRecord).
-  absl::Status DeleteRecord(const R& current, const StoredRecord& rec,
-                            absl::string_view etag, bool& changed_meanwhile) {
+  // One try of Delete (see ModifyRecord); the feed revision of the delete
+  // (the last of its commit: it also covers what OnDelete added).
+  absl::StatusOr<int64_t> DeleteRecord(const R& current, const StoredRecord& rec,
+                                       absl::string_view etag, bool& changed_meanwhile) {
     SAMENSPEL_RETURN_IF_ERROR(CheckWrite(caller_, T::kKind, T::Owner(current), ""));
     if (!etag.empty() && !Registry::EtagMatches(etag, current.etag())) {
       return EtagMismatchError(current.name());
@@ -821,9 +828,10 @@ class ResourceOps {
     m.expected_revision = rec.revision;
     req.mutations.push_back(std::move(m));
     SAMENSPEL_RETURN_IF_ERROR(T::OnDelete(store_, current, req));
-    const absl::Status committed = store_->Commit(req).status();
-    changed_meanwhile = absl::IsAborted(committed);
-    return committed;
+    absl::StatusOr<CommitResult> committed = store_->Commit(req);
+    changed_meanwhile = absl::IsAborted(committed.status());
+    if (!committed.ok()) return committed.status();
+    return committed->revisions.empty() ? int64_t{0} : committed->revisions.back();
   }
 
   // One page of resources with every entry of `filters`; the first filter is

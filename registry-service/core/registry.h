@@ -68,8 +68,10 @@ class ResourceOps;
 class Registry {
  public:
   // `store` must outlive the registry. The Delete methods answer the
-  // deleted resource as it was (as the caller may see it): the RPC answers
-  // Empty, the audit log records whose it was. Errors about a stored
+  // deleted resource as it was (as the caller may see it), its `revision`
+  // the feed revision of the delete: the RPC answers Empty with that
+  // revision in its trailing metadata, the audit log records whose it was.
+  // Errors about a stored
   // resource carry a ResourceInfo with its owner (WithOwner).
   Registry(Store* store, RegistryOptions options);
   ~Registry();

@@ -27,11 +27,14 @@ absl::Status Reply(absl::StatusOr<Response> result, Response* out) {
   return absl::OkStatus();
 }
 
-// A Delete's result: the RPC answers Empty, and the audit log records the
+// A Delete's result: the RPC answers Empty, with the feed revision of the
+// delete in the trailing metadata "samenspel-revision" (for a match's
+// min_revision: reading one's own delete), and the audit log records the
 // deleted resource's name and owner (not its personal data: not returned).
 template <typename R>
 absl::Status Deleted(absl::StatusOr<R> result, grpc::CallbackServerContext* context) {
   if (!result.ok()) return result.status();
+  context->AddTrailingMetadata("samenspel-revision", absl::StrCat(result->revision()));
   auto* call = static_cast<internal::CallContext*>(context);  // see Parse
   R* deleted = call->New<R>();
   *deleted = *std::move(result);

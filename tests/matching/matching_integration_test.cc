@@ -3,6 +3,7 @@
 // gone; matching restart resumes; registry restart -> matching reconnects and
 // catches up; health follows the first snapshot.
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <memory>
@@ -10,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "common/grpc_status.h"
@@ -172,12 +174,22 @@ TEST_F(MatchingIntegrationTest, ReadYourWritesThroughUpdateAndDelete) {
   ASSERT_TRUE(climate.ok());
   EXPECT_THAT(*climate, Contains("experts/anna"));
 
+  // A delete answers Empty; its revision comes in the trailing metadata.
   rv1::DeleteExpertRequest del;
   del.set_name("experts/anna");
-  ASSERT_TRUE(Call<google::protobuf::Empty>(
-                  *registry_stub_, &rv1::RegistryService::Stub::DeleteExpert, del)
-                  .ok());
-  auto gone = Match("klimaatadaptatie", updated->revision() + 1);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  google::protobuf::Empty empty;
+  const grpc::Status deleted = registry_stub_->DeleteExpert(&ctx, del, &empty);
+  ASSERT_TRUE(deleted.ok()) << deleted.error_message();
+  const auto& trailers = ctx.GetServerTrailingMetadata();
+  auto revision = trailers.find("samenspel-revision");
+  ASSERT_NE(revision, trailers.end());
+  int64_t deleted_at = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(
+      absl::string_view(revision->second.data(), revision->second.size()), &deleted_at));
+  EXPECT_EQ(deleted_at, updated->revision() + 1);
+  auto gone = Match("klimaatadaptatie", deleted_at);
   ASSERT_TRUE(gone.ok());
   EXPECT_THAT(*gone, Not(Contains("experts/anna")));
 }

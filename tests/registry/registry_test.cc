@@ -627,6 +627,23 @@ TEST_F(RegistryTest, DeletingOrganisationWithExpertsIsFailedPrecondition) {
             absl::StatusCode::kNotFound);
 }
 
+// A delete answers the resource as it was, with the delete's own feed
+// revision (the service sends it as trailing metadata), which covers the
+// team changes the delete made too.
+TEST_F(RegistryTest, DeleteAnswersTheRevisionOfTheDelete) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  v1::Expert e = MakeExpert("anna", "gm0363");
+  MakeTeam("t1", "gm0363", {"anna"});
+  const int64_t before = *store_.CurrentRevision();
+  v1::DeleteExpertRequest del;
+  del.set_name("experts/anna");
+  auto deleted = registry_.DeleteExpert(del);
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  EXPECT_EQ(deleted->display_name(), e.display_name());
+  EXPECT_EQ(deleted->revision(), *store_.CurrentRevision());
+  EXPECT_EQ(deleted->revision(), before + 2);  // the expert, and the team it left
+}
+
 TEST_F(RegistryTest, DeletingExpertRemovesThemFromEveryTeam) {
   MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
   MakeExpert("anna", "gm0363");
