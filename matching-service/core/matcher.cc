@@ -1711,9 +1711,12 @@ absl::Status Matcher::WaitForRevision(int64_t revision, absl::Time deadline) con
     return state_->revision >= revision;
   };
   if (mu_.AwaitWithDeadline(absl::Condition(&reached), deadline)) return absl::OkStatus();
-  return absl::UnavailableError(absl::StrCat("the matching index has applied revision ",
-                                             state_->revision, ", not yet ", revision,
-                                             "; retry shortly"));
+  // A reason of its own, as INDEX_LOADING has: a client can tell "not there
+  // yet" from other unavailability.
+  return WithReason(absl::UnavailableError(absl::StrCat(
+                        "the matching index has applied revision ", state_->revision,
+                        ", not yet ", revision, "; retry shortly")),
+                    "REVISION_NOT_YET_APPLIED");
 }
 
 absl::Status Matcher::Validate(const v1::MatchExpertsRequest& r) {

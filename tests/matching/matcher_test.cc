@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/matching/analyzer_suite.h"
@@ -431,8 +432,9 @@ TEST_F(MatcherTest, WaitForRevisionIsBounded) {
   Load({Builder("a")});
   EXPECT_TRUE(matcher_.WaitForRevision(100, absl::Now()).ok());
   const absl::Time start = absl::Now();
-  EXPECT_EQ(matcher_.WaitForRevision(101, start + absl::Milliseconds(50)).code(),
-            absl::StatusCode::kUnavailable);
+  const absl::Status late = matcher_.WaitForRevision(101, start + absl::Milliseconds(50));
+  EXPECT_EQ(late.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ReasonOf(late), "REVISION_NOT_YET_APPLIED");
   std::thread later([&] {
     rv1::Change ch;
     ch.set_revision(101);
