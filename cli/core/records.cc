@@ -311,18 +311,33 @@ bool JsonObjectReader::NextInDocument(std::string* text, int* line, std::string*
     int depth = 0;
     bool in_string = false;
     bool next_record = false;
+    // Whether the object's first line holds more than its '{' (as a JSON
+    // Lines record does, and a pretty-printed object does not), and the last
+    // character outside strings and whitespace.
+    bool first_line = true, first_line_content = false;
+    char last = 0;
     do {
       const char d = document_[position_];
       if (d == '\n' && depth > 0 && position_ + 1 < document_.size() &&
-          document_[position_ + 1] == '{') {
-        // A '{' at the start of a line inside an object: in JSON Lines, and
-        // in what JSON printers write, the start of the next record (nested
-        // objects are indented). This one is broken; the next is read on its
-        // own instead of being swallowed.
+          document_[position_ + 1] == '{' &&
+          (first_line_content || in_string ||
+           (last != '[' && last != ',' && last != ':' && last != '{'))) {
+        // A '{' at the start of a line inside an object where no value may
+        // start (after a JSON Lines record's line, in an unclosed string, or
+        // after a value without its ','): the next record. This one is broken; the next
+        // is read on its own instead of being swallowed. (A nested object may start a
+        // line, in a document printed without indentation: after '[', ','
+        // or ':'.)
         next_record = true;
         break;
       }
-      if (d == '\n') in_string = false;  // a JSON string holds no raw line break
+      if (d == '\n') {
+        in_string = false;  // a JSON string holds no raw line break
+        first_line = false;
+      } else if (first_line && position_ > start &&
+                 !absl::ascii_isspace(static_cast<unsigned char>(d))) {
+        first_line_content = true;
+      }
       if (in_string) {
         if (d == '\\' && position_ + 1 < document_.size()) {
           advance();
@@ -336,6 +351,7 @@ bool JsonObjectReader::NextInDocument(std::string* text, int* line, std::string*
       } else if (d == '}' || d == ']') {
         --depth;
       }
+      if (!in_string && !absl::ascii_isspace(static_cast<unsigned char>(d))) last = d;
       advance();
     } while (depth > 0 && position_ < document_.size());
     *text = document_.substr(start, position_ - start);

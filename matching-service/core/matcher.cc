@@ -1884,12 +1884,12 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     m.mutable_explanation()->mutable_components(4)->set_value(0);
     return m;
   };
-  // Per slot, the candidates that came after its pick, best first: its
+  // Per slot, the candidates that came after its pick, best first (all of
+  // them: any number may be of organisations a later slot fills): its
   // alternates are the first of them not in the team, preferring those not
   // from an organisation the finished team already has max_per_org of
   // (besides the slot's own member), known once the team is complete (a
-  // later slot may pick them or fill their organisation). Kept: enough that
-  // two of them remain after the team's members and their organisations.
+  // later slot may pick them or fill their organisation).
   std::vector<std::vector<size_t>> runners_up;
   std::vector<size_t> chosen_of;  // per slot, its member's place in `pool`
   for (int slot = 0; slot < team_size; ++slot) {
@@ -1920,11 +1920,8 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     *team_slot->mutable_member() = as_member(chosen);
     team_slot->set_reason(absl::StrJoin(why, "; "));
     std::vector<size_t>& next = runners_up.emplace_back();
-    for (size_t a = 1;
-         a < ranked.size() && next.size() <= 4 * static_cast<size_t>(team_size) + 1;
-         ++a) {
-      next.push_back(ranked[a].second);
-    }
+    next.reserve(ranked.size() - 1);
+    for (size_t a = 1; a < ranked.size(); ++a) next.push_back(ranked[a].second);
     used[chosen] = true;
     chosen_of.push_back(chosen);
     const DocInfo& f = snap.info(pool[chosen].doc);
@@ -1985,9 +1982,17 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
   // Why something is missing: nobody among the candidates (with free hours,
   // within the filters) brings it, or some do but ranked below the members
   // (the team is full), or the caller's layers filter leaves it out.
-  const std::string no_place = absl::StrCat(
-      "candidates who would bring it ranked below the ", response.slots_size(),
-      " members (a larger team_size or max_per_organisation may take one in)");
+  // A team short of places stopped because everyone left was of an
+  // organisation at the limit; a full one had better candidates.
+  const std::string no_place =
+      response.slots_size() < team_size
+          ? absl::StrCat("candidates who would bring it are of organisations the team "
+                         "already has ",
+                         max_per_org, " of (a higher max_per_organisation may take one in)")
+          : absl::StrCat("candidates who would bring it ranked below the ",
+                         response.slots_size(),
+                         " members (a larger team_size or max_per_organisation may take "
+                         "one in)");
   std::vector<std::string> nobody_covers, not_taken;
   for (size_t j = 0; j < nskills; ++j) {
     if (covered[j] >= kCovered) continue;

@@ -86,6 +86,25 @@ TEST(JsonObjectReaderTest, ABrokenFirstLineDoesNotSwallowTheRest) {
   EXPECT_THAT(stray[5].error, IsEmpty());
 }
 
+// A document printed without indentation (Python's indent=0, Go's
+// MarshalIndent with ""): nested objects start lines too, after '[', ',' or
+// ':', and are not taken for the next record.
+TEST(JsonObjectReaderTest, NestedObjectsAtTheStartOfALineStayInTheirRecord) {
+  auto objects = Objects(
+      "[\n{\n\"a\": [\n{\n\"b\": 1\n},\n{\n\"c\": 2\n}\n],\n\"d\":\n{\n\"e\": 3\n}\n},\n"
+      "{\n\"f\": 4\n}\n]\n");
+  ASSERT_EQ(objects.size(), 2u);
+  EXPECT_THAT(objects[0].error, IsEmpty());
+  EXPECT_THAT(objects[0].text, HasSubstr("\"e\": 3"));
+  EXPECT_EQ(objects[1].line, 16);
+  EXPECT_THAT(objects[1].error, IsEmpty());
+  // Broken, pretty-printed: a value without its ',' before the next '{'.
+  auto broken = Objects("{\n\"a\": 1\n{\n\"b\": 2\n}\n");
+  ASSERT_EQ(broken.size(), 2u);
+  EXPECT_THAT(broken[0].error, HasSubstr("not closed before line 3"));
+  EXPECT_THAT(broken[1].error, IsEmpty());
+}
+
 TEST(JsonObjectReaderTest, AnArrayAsListMinusOJsonPrintsIt) {
   auto objects = Objects("[\n  {\n    \"a\": 1\n  },\n  {\n    \"b\": \"[,]\"\n  }\n]\n");
   ASSERT_EQ(objects.size(), 2u);
