@@ -716,8 +716,10 @@ class ResourceOps {
   // than the default, a non-empty list, a message that is set); "*" alone
   // replaces every field the caller may set; otherwise the fields named.
   // Output-only paths are ignored, as AIP-203 asks; other paths that name no
-  // field are errors, and so is naming a state-like enum (a singular enum
-  // field) without a value: its ..._UNSPECIFIED is no value to store.
+  // field are errors, and so is naming a singular enum field (a state, an
+  // organisation's layer) without a value, by its path or by "*": its
+  // ..._UNSPECIFIED is no value to store. An update that would change no
+  // field is INVALID_ARGUMENT too.
   absl::StatusOr<R> Update(const R& patch, const FieldMask& mask) {
     const std::string prefix(T::kField);
     static const std::set<absl::string_view> kIgnored = [] {
@@ -761,6 +763,22 @@ class ResourceOps {
                          "current one)"));
       }
     }
+    if (replace_all) {
+      // "*" names every field: a singular enum left unset would be stored as
+      // its ..._UNSPECIFIED, or silently turned into its create default.
+      for (int i = 0; i < descriptor->field_count(); ++i) {
+        const google::protobuf::FieldDescriptor* fd = descriptor->field(i);
+        if (fd->is_repeated() ||
+            fd->type() != google::protobuf::FieldDescriptor::TYPE_ENUM ||
+            kIgnored.contains(fd->name()) ||
+            patch.GetReflection()->GetEnumValue(patch, fd) != 0) {
+          continue;
+        }
+        v.Add(absl::StrCat(prefix, ".", fd->name()),
+              absl::StrCat("must be set: update_mask \"*\" replaces every field, and ",
+                           fd->enum_type()->value(0)->name(), " is no value to store"));
+      }
+    }
     SAMENSPEL_RETURN_IF_ERROR(v.ToStatus());
     if (mask.paths_size() == 0) {
       std::vector<const google::protobuf::FieldDescriptor*> populated;
@@ -768,6 +786,17 @@ class ResourceOps {
       for (const google::protobuf::FieldDescriptor* fd : populated) {
         if (!kIgnored.contains(fd->name())) effective.add_paths(fd->name());
       }
+    }
+    if (!replace_all && effective.paths_size() == 0) {
+      // Nothing to change: not a write (it would still make a revision, a
+      // feed entry, and other holders' etags stale).
+      return InvalidField(
+          "update_mask",
+          absl::StrCat(mask.paths_size() == 0
+                           ? absl::StrCat("empty, and the ", prefix, " sets no field")
+                           : "names no field that can be changed (output-only fields are "
+                             "ignored)",
+                       ": nothing to update"));
     }
     return Modify(patch.name(), absl::StrCat(prefix, ".name"), patch.etag(),
                   [&](R& next) {
@@ -1303,10 +1332,37 @@ absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
     SAMENSPEL_ASSIGN_OR_RETURN(CommitResult result, std::move(committed));
     if (result.replayed) {
       response.clear_experts();
+      // Experts of the first batch deleted since: which, by their place in
+      // the request. (Sending the whole batch again under new request ids
+      // would create the others twice, or fail on their ids.)
+      google::rpc::PreconditionFailure deleted;
+      int index = 0;
       for (absl::string_view id : absl::StrSplit(result.request_result, '\n')) {
         const std::string name = ResourceName(Kind::kExpert, id);
-        SAMENSPEL_ASSIGN_OR_RETURN(*response.add_experts(),
-                                   Replayed(ops.Get(name, "name"), name));
+        absl::StatusOr<v1::Expert> got = ops.Get(name, "name");
+        if (absl::IsNotFound(got.status())) {
+          auto* v = deleted.add_violations();
+          v->set_type("REQUEST_ID");
+          v->set_subject(absl::StrCat("requests[", index, "].request_id"));
+          v->set_description(
+              absl::StrCat("created ", name, ", which has been deleted since"));
+        } else {
+          SAMENSPEL_RETURN_IF_ERROR(got.status());
+          *response.add_experts() = *std::move(got);
+        }
+        ++index;
+      }
+      if (deleted.violations_size() > 0) {
+        std::vector<std::string> what;
+        for (const auto& v : deleted.violations()) {
+          what.push_back(absl::StrCat(v.subject(), " ", v.description()));
+        }
+        absl::Status status = absl::FailedPreconditionError(absl::StrCat(
+            "this batch was created before, and since then: ", absl::StrJoin(what, "; "),
+            ". To create those again, send them in a batch of their own with new "
+            "request_ids (the others exist)"));
+        AttachDetail(status, deleted);
+        return WithReason(std::move(status), "CREATED_RESOURCE_DELETED");
       }
       return response;
     }

@@ -184,7 +184,16 @@ TEST_F(RegistryTest, ARequestIdWhoseResourceWasDeletedSaysSo) {
   ASSERT_TRUE(registry_.BatchCreateExperts(batch).ok());
   del.set_name("experts/carla");
   ASSERT_TRUE(registry_.DeleteExpert(del).ok());
-  check(registry_.BatchCreateExperts(batch).status(), "experts/carla");
+  // A batch names the items deleted since, and tells to send only those
+  // again (the whole batch under new request ids would create bert twice).
+  absl::Status batch_status = registry_.BatchCreateExperts(batch).status();
+  EXPECT_EQ(batch_status.code(), absl::StatusCode::kFailedPrecondition) << batch_status;
+  EXPECT_EQ(ReasonOf(batch_status), "CREATED_RESOURCE_DELETED");
+  EXPECT_THAT(std::string(batch_status.message()),
+              HasSubstr("requests[1].request_id created experts/carla"));
+  EXPECT_THAT(std::string(batch_status.message()), HasSubstr("in a batch of their own"));
+  EXPECT_THAT(std::string(batch_status.message()),
+              testing::Not(HasSubstr("experts/bert")));
 }
 
 TEST_F(RegistryTest, ExpertNeedsExistingOrganisationAndGetsItsLayer) {
@@ -472,7 +481,7 @@ TEST_F(RegistryTest, UpdateWithoutMaskChangesOnlyTheFieldsSent) {
 }
 
 // "*" replaces every field the caller may set: what the request leaves out
-// is cleared (a team's state falls back to FORMING, as on create).
+// is cleared; a state it leaves out is refused (it is no value to store).
 TEST_F(RegistryTest, UpdateWithStarReplacesTheWholeResource) {
   MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
   MakeExpert("anna", "gm0363");
@@ -499,15 +508,38 @@ TEST_F(RegistryTest, UpdateWithStarReplacesTheWholeResource) {
   replace.mutable_team()->set_display_name("Team t1, nieuw");
   replace.mutable_team()->set_owner_organisation("organisations/gm0363");
   replace.mutable_update_mask()->add_paths("*");
+  EXPECT_THAT(BadFields(registry_.UpdateTeam(replace).status()),
+              ElementsAre("team.state"));
+  replace.mutable_team()->set_state(v1::TaskTeam::COMPLETED);
   auto replaced = registry_.UpdateTeam(replace);
   ASSERT_TRUE(replaced.ok()) << replaced.status();
-  EXPECT_EQ(replaced->state(), v1::TaskTeam::FORMING);
+  EXPECT_EQ(replaced->state(), v1::TaskTeam::COMPLETED);
+  EXPECT_EQ(replaced->display_name(), "Team t1, nieuw");
   EXPECT_EQ(replaced->lessons_learned(), "");
 
   // "*" with other paths is no mask anyone means.
   req.mutable_update_mask()->add_paths("job_title");
   EXPECT_THAT(BadFields(registry_.UpdateExpert(req).status()),
               ElementsAre("update_mask.paths[0]"));
+}
+
+// An update that would change nothing is refused, not written (it made a
+// revision, a feed entry, and other holders' etags stale).
+TEST_F(RegistryTest, UpdateThatChangesNoFieldIsRefused) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  v1::Expert e = MakeExpert("anna", "gm0363");
+  v1::UpdateExpertRequest nothing;
+  nothing.mutable_expert()->set_name("experts/anna");
+  nothing.mutable_expert()->set_etag(e.etag());
+  EXPECT_THAT(BadFields(registry_.UpdateExpert(nothing).status()),
+              ElementsAre("update_mask"));
+  nothing.mutable_update_mask()->add_paths("create_time");
+  nothing.mutable_update_mask()->add_paths("layer");
+  EXPECT_THAT(BadFields(registry_.UpdateExpert(nothing).status()),
+              ElementsAre("update_mask"));
+  v1::GetExpertRequest get;
+  get.set_name("experts/anna");
+  EXPECT_EQ(registry_.GetExpert(get)->revision(), e.revision());
 }
 
 TEST_F(RegistryTest, UpdateRefusesEmptyAndMalformedMaskPaths) {
