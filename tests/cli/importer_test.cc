@@ -12,6 +12,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -337,8 +338,14 @@ class DenyThenAllowTarget : public ImportTarget {
       changed_.notify_all();
       return absl::PermissionDeniedError("experts of utrecht: editors of utrecht only");
     }
-    // The first allowed record answers only after ten refusals.
+    // The first allowed record answers only after ten refusals, and late
+    // enough that the import has stopped for them by then.
     changed_.wait(lock, [&] { return denied_ >= 10; });
+    if (created == 0) {
+      lock.unlock();
+      absl::SleepFor(absl::Milliseconds(100));
+      lock.lock();
+    }
     ++created;
     return 100 + created;
   }
