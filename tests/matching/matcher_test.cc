@@ -583,6 +583,71 @@ TEST_F(MatcherTest, SuggestTeamNotesSayWhySomethingIsMissing) {
                                    "filters.layers"));
 }
 
+// However many candidates a later slot's organisation has, an alternate that
+// keeps the limit is found (the runners-up were cut off at a few times the
+// team size, past which it ranked).
+TEST_F(MatcherTest, SuggestTeamFindsALimitKeepingAlternateBehindManyOthers) {
+  ExpertSpec a1 = Builder("a1", "gm0344");
+  a1.skills = {{"woningbouw", 5}};
+  std::vector<ExpertSpec> specs = {a1};
+  for (int i = 0; i < 12; ++i) {
+    ExpertSpec b = Builder(absl::StrCat("b", i < 10 ? "0" : "", i), "gm0307");
+    b.skills = {{"woningbouw", 4}};
+    specs.push_back(b);
+  }
+  ExpertSpec c1 = Builder("c1", "gm0363");
+  c1.skills = {{"woningbouw", 2}};
+  specs.push_back(c1);
+  Load(specs);
+  v1::SuggestTeamRequest req;
+  *req.mutable_challenge()->mutable_inline_() = Housing();
+  req.set_team_size(2);
+  auto r = matcher_.SuggestTeam(req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_THAT(r->slots(), SizeIs(2));
+  ASSERT_EQ(r->slots(0).member().expert(), "experts/a1");
+  ASSERT_GE(r->slots(0).alternates_size(), 1);
+  EXPECT_EQ(r->slots(0).alternates(0).expert(), "experts/c1");
+}
+
+// A team short of places (everyone left is of an organisation at the limit):
+// the notes say the limit kept the missing skill and perspective out, not
+// that a larger team would take them in.
+TEST_F(MatcherTest, SuggestTeamNotesNameTheOrganisationLimitForAShortTeam) {
+  ExpertSpec x1 = Builder("x1", "gm0344");
+  x1.skills = {{"woningbouw", 5}};
+  ExpertSpec x2 = Builder("x2", "gm0344");
+  x2.skills = {{"dijkversterking", 5}};
+  x2.perspectives = {type::PERSPECTIVE_EXECUTION};
+  ExpertSpec y1 = Builder("y1", "gm0307");
+  y1.skills = {{"woningbouw", 4}};
+  Load({x1, x2, y1});
+  rv1::Challenge c = Housing();
+  c.mutable_required_skills(0)->set_weight(5);  // x1 first, then X is at its limit
+  auto* dike = c.add_required_skills();
+  dike->set_name("dijkversterking");
+  dike->set_weight(0.1);
+  c.add_desired_perspectives(type::PERSPECTIVE_EXECUTION);
+  v1::SuggestTeamRequest req;
+  *req.mutable_challenge()->mutable_inline_() = c;
+  req.set_team_size(3);
+  auto r = matcher_.SuggestTeam(req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_THAT(r->slots(), SizeIs(2));
+  std::set<std::string> members;
+  for (const auto& slot : r->slots()) members.insert(slot.member().expert());
+  ASSERT_EQ(members.count("experts/x2"), 0u) << "the test wants x2 left out";
+  EXPECT_THAT(
+      r->notes(),
+      Contains("no member covers dijkversterking: candidates who would bring it are "
+               "of organisations the team already has 1 of (a higher "
+               "max_per_organisation may take one in)"));
+  EXPECT_THAT(r->notes(),
+              Contains(testing::StartsWith(
+                  "no member with the PERSPECTIVE_EXECUTION perspective: candidates who "
+                  "would bring it are of organisations the team already has 1 of")));
+}
+
 TEST_F(MatcherTest, MatchTeamsFindsSimilarTeamsWithLessons) {
   rv1::TaskTeam housing;
   housing.set_name("teams/woondeal");
