@@ -89,6 +89,8 @@ def organisations():
     extra = []
     with open(os.path.join(ROOT, "matching-service", "data", "regions.tsv"), encoding="utf-8") as f:
         for line in f:
+            if line.startswith("# Merged"):
+                break  # the codes of merged municipalities: no organisations now
             if line.startswith("#") or not line.strip():
                 continue
             code, name, pv = line.rstrip("\n").split("\t")

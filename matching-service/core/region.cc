@@ -19,27 +19,36 @@ absl::StatusOr<RegionTable> RegionTable::Parse(absl::string_view text) {
   // Each province a line names, with the first line naming it (checked once
   // the whole file is read: provinces may come after their municipalities).
   std::vector<std::pair<std::string, int>> province_refs;
+  absl::ConsumePrefix(&text, "\xEF\xBB\xBF");  // a UTF-8 byte order mark
   int line_no = 0;
+  bool first = true;
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
     ++line_no;
     line = absl::StripTrailingAsciiWhitespace(line);
     if (line.empty() || line[0] == '#') continue;
+    // A header row, as a spreadsheet writes one ("code<TAB>name<TAB>province").
+    const bool header = first && absl::StartsWithIgnoreCase(line, "code\t");
+    first = false;
+    if (header) continue;
     auto refuse = [&](absl::string_view why) {
       return absl::InvalidArgumentError(absl::StrCat("regions:", line_no, ": ", why));
     };
     std::vector<std::string> cols = absl::StrSplit(line, '\t');
     if (cols.size() != 3) return refuse("want code<TAB>name<TAB>province");
     const std::string& code = cols[0];
-    if (code == "NL" || !registry::IsValidRegionCode(code)) {
+    if (!registry::IsValidRegionCode(code)) {
       return refuse(absl::StrCat(
           "code \"", code,
           "\" is not a CBS code of a province (PV + 2 digits), municipality (GM + 4 "
-          "digits) or water board (WS + 4 digits)"));
+          "digits) or water board (WS + 4 digits), or NL"));
     }
     if (absl::StripAsciiWhitespace(cols[1]).empty()) {
       return refuse(absl::StrCat("code ", code, " has no name"));
     }
     std::string province = cols[2] == "-" ? "" : cols[2];
+    if (code == "NL" && !province.empty()) {
+      return refuse("NL (national scope) lies in no province; want -");
+    }
     if (absl::StartsWith(code, "PV")) {
       if (!province.empty() && province != code) {
         return refuse(

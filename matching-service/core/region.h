@@ -32,10 +32,11 @@ struct RegionMatch {
 class RegionTable {
  public:
   // Parses the regions.tsv format (code TAB name TAB province-or-"-", '#'
-  // comments). Every code a province (PV), municipality (GM) or water board
-  // (WS) code, listed once, with a name; a province's own province "-" (or
-  // itself); any other province a PV code that has a line of its own.
-  // INVALID_ARGUMENT naming the bad line.
+  // comments; a byte order mark and a first "code<TAB>..." header row are
+  // skipped). Every code a province (PV), municipality (GM) or water board
+  // (WS) code, or NL, listed once, with a name; a province's own province "-"
+  // (or itself), NL's "-"; any other province a PV code that has a line of
+  // its own. INVALID_ARGUMENT naming the bad line.
   static absl::StatusOr<RegionTable> Parse(absl::string_view text);
   static absl::StatusOr<RegionTable> Load(const std::string& path);
 

@@ -22,9 +22,11 @@ RegionTable Shipped() {
 }
 
 // The number of municipalities CBS counts per province on 1 January 2023
-// (342 in all), plus the four codes of municipalities merged in 2022-2023
-// the table keeps: Weesp (Noord-Holland), Brielle, Hellevoetsluis and
-// Westvoorne (Zuid-Holland).
+// (342 in all), plus the codes of the 14 municipalities merged in 2022-2023
+// the table keeps: Beemster, Heerhugowaard, Langedijk and Weesp
+// (Noord-Holland); Brielle, Hellevoetsluis and Westvoorne (Zuid-Holland);
+// Boxmeer, Cuijk, Grave, Mill en Sint Hubert, Sint Anthonis, Landerd and Uden
+// (Noord-Brabant).
 TEST(RegionTableTest, ShippedTableHasEveryMunicipalityInItsProvince) {
   const RegionTable regions = Shipped();
   std::map<std::string, int> per_province;
@@ -34,9 +36,9 @@ TEST(RegionTableTest, ShippedTableHasEveryMunicipalityInItsProvince) {
     if (!province.empty()) ++per_province[province];
   }
   const std::map<std::string, int> want = {
-      {"PV20", 10},     {"PV21", 18}, {"PV22", 12}, {"PV23", 25},
-      {"PV24", 6},      {"PV25", 51}, {"PV26", 26}, {"PV27", 44 + 1},
-      {"PV28", 50 + 3}, {"PV29", 13}, {"PV30", 56}, {"PV31", 31}};
+      {"PV20", 10},     {"PV21", 18}, {"PV22", 12},     {"PV23", 25},
+      {"PV24", 6},      {"PV25", 51}, {"PV26", 26},     {"PV27", 44 + 4},
+      {"PV28", 50 + 3}, {"PV29", 13}, {"PV30", 56 + 7}, {"PV31", 31}};
   EXPECT_EQ(per_province, want);
   for (const auto& [province, count] : want) {
     EXPECT_EQ(regions.ProvinceOf(province), province);
@@ -52,7 +54,8 @@ TEST(RegionTableTest, ShippedTableSpotChecks) {
       {"GM1992", {"Voorne aan Zee", "PV28"}}, {"GM0050", {"Zeewolde", "PV24"}},
       {"GM0317", {"Eemnes", "PV26"}},         {"GM0893", {"Bergen (L.)", "PV31"}},
       {"GM0373", {"Bergen (NH.)", "PV27"}},   {"GM0164", {"Hengelo", "PV23"}},
-      {"GM0501", {"Brielle", "PV28"}}};
+      {"GM0501", {"Brielle", "PV28"}},        {"GM0856", {"Uden", "PV30"}},
+      {"GM0398", {"Heerhugowaard", "PV27"}}};
   for (const auto& [code, name_province] : want) {
     EXPECT_EQ(regions.NameOf(code), name_province.first) << code;
     EXPECT_EQ(regions.ProvinceOf(code), name_province.second) << code;
@@ -88,7 +91,8 @@ TEST(RegionTableTest, ParseRefusesWhatIsNotATable) {
       {provinces + "GM0344\tUtrecht\n", "regions:3: want code<TAB>name<TAB>province"},
       {provinces + "GM344\tUtrecht\tPV26\n",
        "regions:3: code \"GM344\" is not a CBS code"},
-      {provinces + "NL\tNederland\t-\n", "regions:3: code \"NL\" is not a CBS code"},
+      {provinces + "NL\tNederland\tPV27\n",
+       "regions:3: NL (national scope) lies in no province"},
       {provinces + "GM0344\t \tPV26\n", "regions:3: code GM0344 has no name"},
       {provinces + "GM0344\tUtrecht\tPV26\nGM0344\tUtrecht\tPV26\n",
        "regions:4: code GM0344 is listed twice"},
@@ -110,11 +114,25 @@ TEST(RegionTableTest, ParseRefusesWhatIsNotATable) {
 TEST(RegionTableTest, ParseAcceptsCommentsBlankLinesAndProvincesLast) {
   auto parsed = RegionTable::Parse(
       "# a comment\n\nGM0344\tUtrecht\tPV26\nWS0155\tWaterschap Aa en Maas\t-\n"
-      "PV26\tUtrecht\t-\nPV27\tNoord-Holland\tPV27\n");
+      "PV26\tUtrecht\t-\nPV27\tNoord-Holland\tPV27\nNL\tNederland\t-\n");
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(parsed->ProvinceOf("GM0344"), "PV26");
   EXPECT_EQ(parsed->ProvinceOf("WS0155"), "");
   EXPECT_EQ(parsed->ProvinceOf("PV27"), "PV27");
+  EXPECT_EQ(parsed->NameOf("NL"), "Nederland");
+  EXPECT_EQ(parsed->ProvinceOf("NL"), "");
+}
+
+// What a spreadsheet saves: a byte order mark, a header row, CRLF lines.
+TEST(RegionTableTest, ParseAcceptsASpreadsheetsExport) {
+  auto parsed = RegionTable::Parse(
+      "\xEF\xBB\xBF"
+      "code\tname\tprovince\r\nPV26\tUtrecht\t-\r\nGM0344\tUtrecht\tPV26\r\n");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->ProvinceOf("PV26"), "PV26");
+  EXPECT_EQ(parsed->ProvinceOf("GM0344"), "PV26");
+  // A header row is only the first line's.
+  EXPECT_FALSE(RegionTable::Parse("PV26\tUtrecht\t-\ncode\tname\tprovince\n").ok());
 }
 
 }  // namespace
