@@ -34,6 +34,17 @@ MatchingServiceImpl::MatchingServiceImpl(const Matcher* matcher,
                                          MatchingServiceOptions options)
     : matcher_(matcher), options_(options) {}
 
+namespace {
+
+absl::Status IndexLoadingError() {
+  return WithReason(
+      absl::UnavailableError("the matching index is still loading its first "
+                             "snapshot of the registry; retry shortly"),
+      "INDEX_LOADING");
+}
+
+}  // namespace
+
 template <typename Request, typename Response, typename Method>
 grpc::Status MatchingServiceImpl::Handle(grpc::ServerContext* ctx, const Request& request,
                                          Response* response, Method method) {
@@ -67,14 +78,16 @@ grpc::Status MatchingServiceImpl::Handle(grpc::ServerContext* ctx, const Request
                                                      absl::FromChrono(ctx->deadline()));
     if (absl::Status s = matcher_->WaitForRevision(request.min_revision(), deadline);
         !s.ok()) {
+      // Still loading its first snapshot: say that, as a call without
+      // min_revision would hear.
+      if (options_.ready != nullptr && !options_.ready->load(std::memory_order_acquire)) {
+        return ToGrpcStatus(IndexLoadingError());
+      }
       return ToGrpcStatus(s);
     }
   } else if (options_.ready != nullptr &&
              !options_.ready->load(std::memory_order_acquire)) {
-    return ToGrpcStatus(
-        WithReason(absl::UnavailableError("the matching index is still loading its first "
-                                          "snapshot of the registry; retry shortly"),
-                   "INDEX_LOADING"));
+    return ToGrpcStatus(IndexLoadingError());
   }
   absl::StatusOr<Response> result = (matcher_->*method)(request, on_behalf_of);
   ctx->AddTrailingMetadata("samenspel-server-time-us",

@@ -14,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "common/errors.h"
 #include "common/grpc_status.h"
 #include "gmock/gmock.h"
 #include "grpcpp/client_context.h"
@@ -370,6 +371,19 @@ TEST(MatchingHealthTest, NotServingUntilTheFirstSnapshot) {
   auto early = Call<v1::MatchExpertsResponse>(
       *stub, &v1::MatchingService::Stub::MatchExperts, req);
   EXPECT_EQ(early.status().code(), absl::StatusCode::kUnavailable) << early.status();
+  EXPECT_EQ(ReasonOf(early.status()), "INDEX_LOADING");
+  {
+    // One that waits for a revision, and runs out of time while the index
+    // still loads, hears the same (not "revision 0 applied").
+    v1::MatchExpertsRequest waiting = req;
+    waiting.set_min_revision(5);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Milliseconds(500)));
+    v1::MatchExpertsResponse response;
+    absl::Status waited = FromGrpcStatus(stub->MatchExperts(&ctx, waiting, &response));
+    EXPECT_EQ(waited.code(), absl::StatusCode::kUnavailable) << waited;
+    EXPECT_EQ(ReasonOf(waited), "INDEX_LOADING") << waited;
+  }
   auto registry = test_support::Subprocess::Start(
       {SAMENSPEL_REGISTRY_BINARY, "--insecure", "--listen=" + registry_address,
        "--redis=" + (*redis)->address()});
