@@ -79,6 +79,13 @@ std::string Hint(const absl::Status& status, const ErrorContext& context) {
     case absl::StatusCode::kDeadlineExceeded:
       return absl::StrCat("no answer from the ", service, " at ", context.address,
                           " in time: raise --timeout, or check `samenspel health`");
+    case absl::StatusCode::kCancelled:
+      // This CLI cancels no call of its own: the service did (it was
+      // stopping, say for a restart).
+      return absl::StrCat("the ", service.empty() ? "service" : service, " at ",
+                          context.address,
+                          " broke the call off (it may have been stopping): run the "
+                          "command again once `samenspel health` says it serves");
     case absl::StatusCode::kUnauthenticated:
       if (!context.credentials) return NoCredentialsHint(context);
       return "the credential was not accepted (unknown, expired or revoked token, or a "

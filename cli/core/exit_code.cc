@@ -36,6 +36,7 @@ ExitCode ExitCodeFor(const absl::Status& status) {
       return ExitCode::kInvalidArgument;
     case absl::StatusCode::kUnavailable:
     case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kCancelled:  // by the service: no call is cancelled here
       return ExitCode::kUnavailable;
     case absl::StatusCode::kUnauthenticated:
     case absl::StatusCode::kPermissionDenied:

@@ -24,7 +24,8 @@ enum class ExitCode : int {
   kConflict = 4,
   // The service rejected the request: INVALID_ARGUMENT, OUT_OF_RANGE.
   kInvalidArgument = 5,
-  // UNAVAILABLE, DEADLINE_EXCEEDED: the service is down, unreachable or slow.
+  // UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED (by the service: a stopping
+  // one breaks off its calls): the service is down, unreachable or slow.
   kUnavailable = 6,
   // UNAUTHENTICATED, PERMISSION_DENIED.
   kPermission = 7,

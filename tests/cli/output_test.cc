@@ -107,6 +107,9 @@ TEST(ExitCodeTest, FollowsTheDocumentedTable) {
   EXPECT_EQ(ExitCodeFor(absl::InvalidArgumentError("")), ExitCode::kInvalidArgument);
   EXPECT_EQ(ExitCodeFor(absl::UnavailableError("")), ExitCode::kUnavailable);
   EXPECT_EQ(ExitCodeFor(absl::DeadlineExceededError("")), ExitCode::kUnavailable);
+  // A service that stops breaks its calls off (the CLI cancels none itself):
+  // scripts retry on 6, as for a service that is down.
+  EXPECT_EQ(ExitCodeFor(absl::CancelledError("")), ExitCode::kUnavailable);
   EXPECT_EQ(ExitCodeFor(absl::UnauthenticatedError("")), ExitCode::kPermission);
   EXPECT_EQ(ExitCodeFor(absl::PermissionDeniedError("")), ExitCode::kPermission);
   EXPECT_EQ(ExitCodeFor(absl::InternalError("")), ExitCode::kError);
@@ -134,6 +137,13 @@ TEST(ErrorTextTest, UnavailableSaysWhereAndWhatToCheck) {
   EXPECT_THAT(text, HasSubstr("UNAVAILABLE: connection refused"));
   EXPECT_THAT(text, HasSubstr("samenspel-matching runs at 10.0.0.1:50052"));
   EXPECT_THAT(text, HasSubstr("SAMENSPEL_MATCHING"));
+}
+
+TEST(ErrorTextTest, CancelledByTheServiceSaysItMayHaveBeenStopping) {
+  const std::string text = ErrorText(absl::CancelledError("CANCELLED"),
+                                     ErrorContext{"registry", "10.0.0.1:50051", nullptr});
+  EXPECT_THAT(text, HasSubstr("the registry at 10.0.0.1:50051 broke the call off"));
+  EXPECT_THAT(text, HasSubstr("samenspel health"));
 }
 
 TEST(ErrorTextTest, CredentialHintsSayWhatIsMissingOrWrong) {
