@@ -1986,9 +1986,10 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
   // organisation at the limit; a full one had better candidates.
   const std::string no_place =
       response.slots_size() < team_size
-          ? absl::StrCat("candidates who would bring it are of organisations the team "
-                         "already has ",
-                         max_per_org, " of (a higher max_per_organisation may take one in)")
+          ? absl::StrCat(
+                "candidates who would bring it are of organisations the team "
+                "already has ",
+                max_per_org, " of (a higher max_per_organisation may take one in)")
           : absl::StrCat("candidates who would bring it ranked below the ",
                          response.slots_size(),
                          " members (a larger team_size or max_per_organisation may take "
