@@ -23,6 +23,8 @@
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "common/utf8.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "google/rpc/error_details.pb.h"
@@ -439,6 +441,82 @@ absl::StatusOr<R> Replayed(absl::StatusOr<R> got, absl::string_view name) {
   return got;
 }
 
+// What a create stores under its request_id: "fp:<fingerprint>\n" and then
+// the ids it created, one per line. The fingerprint tells a retry (the same
+// request again) from another request that reuses the request_id, which
+// must not be answered with the first one's resource: a client numbering
+// its requests per file, say, would take that for its new record created.
+// Results stored by registries before 2026-12-01 have no fingerprint line
+// (an id never starts with "fp:") and are taken as retries.
+constexpr absl::string_view kFingerprintTag = "fp:";
+
+struct StoredRequestResult {
+  std::string fingerprint;  // empty for results stored without one
+  std::string ids;
+};
+
+std::string EncodeRequestResult(absl::string_view fingerprint, absl::string_view ids) {
+  return absl::StrCat(kFingerprintTag, fingerprint, "\n", ids);
+}
+
+StoredRequestResult DecodeRequestResult(absl::string_view stored) {
+  StoredRequestResult out;
+  if (absl::ConsumePrefix(&stored, kFingerprintTag)) {
+    const size_t end = stored.find('\n');
+    out.fingerprint = std::string(stored.substr(0, end));
+    stored =
+        end == absl::string_view::npos ? absl::string_view() : stored.substr(end + 1);
+  }
+  out.ids = std::string(stored);
+  return out;
+}
+
+// The fingerprint of a create of `input` under `id` (as the caller sent
+// them): what the registry ignores on input (name, output-only fields,
+// fields it does not know) is left out, so a client re-sending a resource
+// it read back still retries.
+template <typename R>
+std::string CreateFingerprint(const R& input, absl::string_view id) {
+  R r = input;
+  r.DiscardUnknownFields();
+  const google::protobuf::Descriptor* descriptor = R::descriptor();
+  auto clear = [&](absl::string_view field) {
+    if (const auto* fd = descriptor->FindFieldByName(std::string(field)))
+      r.GetReflection()->ClearField(&r, fd);
+  };
+  for (absl::string_view f : {"name", "etag", "revision", "create_time", "update_time"})
+    clear(f);
+  for (absl::string_view f : Traits<R>::kOutputOnly) clear(f);
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    r.SerializeToCodedStream(&coded);
+  }
+  // 128 bits keep different requests apart.
+  return Sha256Hex(absl::StrCat(id, "\n", bytes)).substr(0, 32);
+}
+
+// Whether a replayed create's first request (`first`, as stored) was this
+// one (`sent`: the request_result this request would have stored).
+bool SameRequest(absl::string_view sent, const StoredRequestResult& first) {
+  return first.fingerprint.empty() ||
+         first.fingerprint == DecodeRequestResult(sent).fingerprint;
+}
+
+// A request_id the same caller used for another request, which created
+// `first` (one create's resource, or a batch's experts).
+absl::Status RequestIdReused(std::string field, absl::string_view what,
+                             absl::string_view first) {
+  absl::Status status = InvalidField(
+      std::move(field),
+      absl::StrCat(what, " used for a different request, which created ", first,
+                   " (request ids are remembered for 24 h): a retry must send the same "
+                   "request, and a new request needs a new request_id"));
+  return WithReason(std::move(status), "REQUEST_ID_REUSED");
+}
+
 }  // namespace
 
 // The standard methods, once for every resource type.
@@ -470,7 +548,8 @@ class ResourceOps {
       // client library's counter) is its own, not a replay of this one.
       req.request_id = absl::StrCat(KindCollection(T::kKind), "/create/",
                                     caller_.subject(), "/", request_id);
-      req.request_result = IdOf(r.name());
+      req.request_result =
+          EncodeRequestResult(CreateFingerprint(input, id), IdOf(r.name()));
     }
     return r;
   }
@@ -561,11 +640,22 @@ class ResourceOps {
       if (RetryAfterChangedRead(result.status())) continue;
       SAMENSPEL_RETURN_IF_ERROR(MissingReferences(req, result.status()));
       if (result->replayed) {
-        const std::string name = ResourceName(T::kKind, result->request_result);
+        SAMENSPEL_ASSIGN_OR_RETURN(std::string name,
+                                   ReplayedName(req.request_result, *result));
         return Replayed(Get(name, "name"), name);
       }
       return Created(std::move(r), *result);
     }
+  }
+
+  // The name a replayed create answers with (`sent`: the request_result its
+  // commit carried), or REQUEST_ID_REUSED when the first request was another.
+  static absl::StatusOr<std::string> ReplayedName(absl::string_view sent,
+                                                  const CommitResult& result) {
+    const StoredRequestResult first = DecodeRequestResult(result.request_result);
+    std::string name = ResourceName(T::kKind, first.ids);
+    if (!SameRequest(sent, first)) return RequestIdReused("request_id", "was", name);
+    return name;
   }
 
   // Whether a create's commit failed only because a record it read had
@@ -595,14 +685,18 @@ class ResourceOps {
     if (!r.ok()) return std::move(done)(r.status());
     req.abandoned = std::move(abandoned);
     Store* const store = self->store_;
+    std::string sent = req.request_result;
     store->CommitAsync(std::move(req), [self = std::move(self), r = *std::move(r),
-                                        done = std::move(done), retry = std::move(retry)](
+                                        sent = std::move(sent), done = std::move(done),
+                                        retry = std::move(retry)](
                                            absl::StatusOr<CommitResult> result) mutable {
       if (self->RetryAfterChangedRead(result.status()))
         return std::move(retry)(std::move(done));
       if (!result.ok()) return std::move(done)(result.status());
       if (result->replayed) {
-        std::string name = ResourceName(T::kKind, result->request_result);
+        absl::StatusOr<std::string> replayed = ReplayedName(sent, *result);
+        if (!replayed.ok()) return std::move(done)(replayed.status());
+        std::string name = *std::move(replayed);
         return self->GetAsync(
             name, "name", [name, done = std::move(done)](absl::StatusOr<R> got) mutable {
               std::move(done)(Replayed(std::move(got), name));
@@ -1287,8 +1381,11 @@ absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
     // The batch is retried as a whole: by the request ids of all its items
     // together, so every item has one or none has.
     const bool with_request_ids = !r.requests(0).request_id().empty();
+    std::vector<std::string> fingerprints;
     for (int i = 0; i < r.requests_size(); ++i) {
       const auto& item = r.requests(i);
+      if (with_request_ids)
+        fingerprints.push_back(CreateFingerprint(item.expert(), item.expert_id()));
       const std::string prefix = absl::StrCat("requests[", i, "]");
       if (absl::Status s = CheckRequestId(item.request_id(), prefix + ".request_id");
           !s.ok()) {
@@ -1325,19 +1422,30 @@ absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
                                     Sha256Hex(absl::StrJoin(request_ids, "\n")));
       std::vector<std::string> names;
       for (const auto& e : response.experts()) names.push_back(IdOf(e.name()));
-      req.request_result = absl::StrJoin(names, "\n");
+      req.request_result =
+          EncodeRequestResult(Sha256Hex(absl::StrJoin(fingerprints, "\n")).substr(0, 32),
+                              absl::StrJoin(names, "\n"));
     }
     absl::StatusOr<CommitResult> committed = store_->Commit(req);
     if (ops.RetryAfterChangedRead(committed.status())) continue;
     SAMENSPEL_ASSIGN_OR_RETURN(CommitResult result, std::move(committed));
     if (result.replayed) {
+      const StoredRequestResult first = DecodeRequestResult(result.request_result);
+      if (!SameRequest(req.request_result, first)) {
+        const std::vector<absl::string_view> ids = absl::StrSplit(first.ids, '\n');
+        return RequestIdReused(
+            "requests", "these request_ids (all of them together) were",
+            absl::StrCat(ids.size(), " expert", ids.size() == 1 ? "" : "s", " (",
+                         ResourceName(Kind::kExpert, ids.front()),
+                         ids.size() == 1 ? ")" : ", ...)"));
+      }
       response.clear_experts();
       // Experts of the first batch deleted since: which, by their place in
       // the request. (Sending the whole batch again under new request ids
       // would create the others twice, or fail on their ids.)
       google::rpc::PreconditionFailure deleted;
       int index = 0;
-      for (absl::string_view id : absl::StrSplit(result.request_result, '\n')) {
+      for (absl::string_view id : absl::StrSplit(first.ids, '\n')) {
         const std::string name = ResourceName(Kind::kExpert, id);
         absl::StatusOr<v1::Expert> got = ops.Get(name, "name");
         if (absl::IsNotFound(got.status())) {

@@ -327,6 +327,15 @@ TEST_F(RegistryIntegrationTest, ErrorPathsCarryCodesAndDetails) {
   auto second = Call<v1::Expert>(*stub_, &Stub::CreateExpert, retry);
   ASSERT_TRUE(first.ok() && second.ok());
   EXPECT_EQ(first->name(), second->name());
+  // The same request_id with another record (through Redis, where the
+  // first result is kept): INVALID_ARGUMENT naming what it created.
+  auto reused = retry;
+  reused.mutable_expert()->set_email("someone.else@example.nl");
+  s = Call<v1::Expert>(*stub_, &Stub::CreateExpert, reused).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_EQ(Reason(s), "REQUEST_ID_REUSED");
+  EXPECT_THAT(BadFields(s), ElementsAre("request_id"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr(first->name()));
   v1::ListExpertsRequest list;
   auto all = Call<v1::ListExpertsResponse>(*stub_, &Stub::ListExperts, list);
   EXPECT_THAT(all->experts(), SizeIs(2));

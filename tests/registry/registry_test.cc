@@ -148,6 +148,95 @@ TEST_F(RegistryTest, RequestIdMakesCreateIdempotent) {
   EXPECT_EQ(*store_.CurrentRevision(), 2);  // org + one expert
 }
 
+// A request_id the same caller used for another request: INVALID_ARGUMENT
+// (reason REQUEST_ID_REUSED) naming what the first created, and nothing
+// created; the first request itself still replays, also when it comes
+// back with what the registry ignores on input (a resource read back).
+TEST_F(RegistryTest, ARequestIdReusedForAnotherRequestIsRefused) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  auto first_req = ExpertRequest("", "gm0363");
+  first_req.set_request_id("line-7");
+  auto first = registry_.CreateExpert(first_req);
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto check = [&](const absl::Status& status) {
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+    EXPECT_EQ(ReasonOf(status), "REQUEST_ID_REUSED") << status;
+    EXPECT_THAT(BadFields(status), ElementsAre("request_id"));
+    EXPECT_THAT(std::string(status.message()), HasSubstr(first->name()));
+  };
+  auto other = ExpertRequest("", "gm0363");
+  other.mutable_expert()->set_display_name("Someone else");
+  other.set_request_id("line-7");
+  check(registry_.CreateExpert(other).status());
+  absl::Status async = absl::UnknownError("not answered");
+  registry_.CreateExpertAsync(other, SystemPrincipal(),
+                              [&](absl::StatusOr<v1::Expert> e) { async = e.status(); },
+                              {});
+  check(async);
+  // An id where the first had none is another request too.
+  auto with_id = first_req;
+  with_id.set_expert_id("anna");
+  check(registry_.CreateExpert(with_id).status());
+  EXPECT_EQ(*store_.CurrentRevision(), 2);  // org + the first expert
+
+  auto read_back = first_req;
+  *read_back.mutable_expert() = *first;  // name, etag, revision, times, layer
+  read_back.mutable_expert()
+      ->GetReflection()
+      ->MutableUnknownFields(read_back.mutable_expert())
+      ->AddVarint(999, 1);
+  auto replayed = registry_.CreateExpert(read_back);
+  ASSERT_TRUE(replayed.ok()) << replayed.status();
+  EXPECT_EQ(replayed->SerializeAsString(), first->SerializeAsString());
+
+  // Another caller's request id of the same spelling is its own.
+  v1::Principal admin;
+  admin.set_subject("another-admin");
+  admin.set_role(v1::ROLE_ADMIN);
+  auto theirs = registry_.CreateExpert(other, admin);
+  ASSERT_TRUE(theirs.ok()) << theirs.status();
+  EXPECT_NE(theirs->name(), first->name());
+
+  // A batch: the same request_ids with another item are another batch.
+  v1::BatchCreateExpertsRequest batch;
+  for (const char* id : {"bert", "carla"}) {
+    *batch.add_requests() = ExpertRequest(id, "gm0363");
+    batch.mutable_requests()->rbegin()->set_request_id(absl::StrCat("batch-", id));
+  }
+  ASSERT_TRUE(registry_.BatchCreateExperts(batch).ok());
+  auto changed = batch;
+  changed.mutable_requests(1)->mutable_expert()->add_themes("Klimaatadaptatie");
+  absl::Status batch_status = registry_.BatchCreateExperts(changed).status();
+  EXPECT_EQ(batch_status.code(), absl::StatusCode::kInvalidArgument) << batch_status;
+  EXPECT_EQ(ReasonOf(batch_status), "REQUEST_ID_REUSED");
+  EXPECT_THAT(BadFields(batch_status), ElementsAre("requests"));
+  EXPECT_THAT(std::string(batch_status.message()),
+              HasSubstr("2 experts (experts/bert, ...)"));
+  auto batch_again = registry_.BatchCreateExperts(batch);
+  ASSERT_TRUE(batch_again.ok()) << batch_again.status();
+  EXPECT_EQ(batch_again->experts_size(), 2);
+}
+
+// A request id stored by a registry before fingerprints (its result only
+// the created id) is taken as a retry, as it was then.
+TEST_F(RegistryTest, ARequestIdStoredWithoutFingerprintReplays) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  MakeExpert("anna", "gm0363");
+  CommitRequest old;
+  old.request_id =
+      absl::StrCat("experts/create/", SystemPrincipal().subject(), "/line-1");
+  old.request_result = "anna";
+  old.commit_time = now_;
+  auto stored = store_.Commit(old);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  auto req = ExpertRequest("", "gm0363");
+  req.mutable_expert()->set_display_name("Not what created anna");
+  req.set_request_id("line-1");
+  auto replayed = registry_.CreateExpert(req);
+  ASSERT_TRUE(replayed.ok()) << replayed.status();
+  EXPECT_EQ(replayed->name(), "experts/anna");
+}
+
 // A request id replayed after the resource it created was deleted: why
 // nothing is created (FAILED_PRECONDITION, reason CREATED_RESOURCE_DELETED),
 // not a NOT_FOUND that reads as if the create found something missing. The
