@@ -277,6 +277,7 @@ class Ranking {
     owner_ = vocabulary_.organisations.Find(q_.challenge.owner_organisation())
                  .value_or(UINT32_MAX);
     region_kind_.assign(vocabulary_.regions.size(), -1);
+    organisation_region_kind_.assign(vocabulary_.organisations.size(), -1);
     national_kind_ = regions_.Match(q_.regions, {}, true).kind;
     regional_ = RegionTable::SetsApart(q_.regions);
     // A term in several word groups (a third of a challenge's terms) is
@@ -481,11 +482,39 @@ class Ranking {
     return f.info.available_hours - (it == committed.end() ? 0 : it->second);
   }
 
-  // RegionTable::Match of the challenge's codes with the expert's, from a
-  // per-query table of the region codes seen.
+  // The region codes of organisation `org` (a Vocabulary id): the working
+  // area of its experts who give none of their own (a municipality's expert
+  // works there). Empty when it has none, or is not (yet) known.
+  std::vector<std::string> OrganisationRegions(uint32_t org) const {
+    const auto& organisations = state_.catalog->organisations;
+    auto it = organisations.find(vocabulary_.organisations.key(org));
+    if (it == organisations.end()) return {};
+    return {it->second->region_codes().begin(), it->second->region_codes().end()};
+  }
+
+  // The region codes that stand for the expert's working area, from
+  // `f.regions` or else their organisation's; `inherited` says which.
+  std::vector<std::string> WorkingArea(const ExpertFacts& f, bool* inherited) const {
+    std::vector<std::string> codes;
+    for (uint32_t id : f.regions) codes.emplace_back(vocabulary_.regions.key(id));
+    *inherited = codes.empty();
+    return codes.empty() ? OrganisationRegions(f.info.organisation) : codes;
+  }
+
+  // RegionTable::Match of the challenge's codes with the expert's (or, when
+  // they give none, their organisation's: WorkingArea), from per-query
+  // tables of the region codes and organisations seen.
   RegionMatch::Kind RegionKind(const ExpertFacts& f) const {
     if (!regional_) return RegionMatch::kNone;
     int kind = f.info.layer == type::GOVERNMENT_LAYER_NATIONAL ? national_kind_ : 0;
+    if (f.regions.empty()) {
+      const uint32_t org = f.info.organisation;
+      if (org >= organisation_region_kind_.size())
+        organisation_region_kind_.resize(org + 1, -1);
+      int8_t& k = organisation_region_kind_[org];
+      if (k < 0) k = regions_.Match(q_.regions, OrganisationRegions(org), false).kind;
+      return static_cast<RegionMatch::Kind>(std::max<int>(kind, k));
+    }
     for (uint32_t id : f.regions) {
       if (id >= region_kind_.size()) region_kind_.resize(id + 1, -1);
       int8_t& k = region_kind_[id];
@@ -822,17 +851,24 @@ class Ranking {
     add("skills", c.skills,
         skill_notes.empty() ? "no required skill covered"
                             : absl::StrJoin(skill_notes, "; "));
-    std::vector<std::string> codes;
-    for (uint32_t id : f.regions) codes.emplace_back(vocabulary_.regions.key(id));
+    bool inherited = false;
+    const std::vector<std::string> codes = WorkingArea(f, &inherited);
     const RegionMatch rm = regions_.Match(
         q_.regions, codes, f.info.layer == type::GOVERNMENT_LAYER_NATIONAL);
     static constexpr const char* kRegionText[] = {"no regional link", "national scope",
                                                   "same province", "same region"};
+    // A match through the organisation's area says so (the expert gave none);
+    // a national expert's national scope needs no area.
+    const bool through_organisation = inherited && !rm.expert_code.empty();
     add("region", c.region,
         rm.kind == RegionMatch::kNone
             ? kRegionText[0]
             : absl::StrCat(kRegionText[rm.kind], " (", regions_.NameOf(rm.expert_code),
-                           " for ", regions_.NameOf(rm.challenge_code), ")"));
+                           " for ", regions_.NameOf(rm.challenge_code),
+                           through_organisation
+                               ? "; the organisation's area: the expert gives no region"
+                               : "",
+                           ")"));
     add("availability", c.availability,
         c.free_hours >= 0
             ? absl::StrCat(c.free_hours, " h/week free of ", f.info.available_hours)
@@ -1284,6 +1320,7 @@ class Ranking {
       if (auto id = vocabulary_.organisations.Find(org)) excluded_.push_back(*id);
     }
     region_filter_.assign(vocabulary_.regions.size(), -1);
+    organisation_in_filter_.assign(vocabulary_.organisations.size(), -1);
   }
 
   // Every filter but available hours, from flat per-expert facts.
@@ -1296,21 +1333,38 @@ class Ranking {
     }
     if (filters_->region_codes_size() > 0) {
       bool in_region = false;
-      for (uint32_t id : s_.facts(doc).regions) {
+      const ExpertFacts f = s_.facts(doc);
+      if (f.regions.empty()) {
+        // Their organisation's area (see WorkingArea).
+        const uint32_t org = info.organisation;
+        if (org >= organisation_in_filter_.size())
+          organisation_in_filter_.resize(org + 1, -1);
+        int8_t& in = organisation_in_filter_[org];
+        if (in < 0) {
+          in = 0;
+          for (const std::string& code : OrganisationRegions(org))
+            in = in || InFilter(code);
+        }
+        return in;
+      }
+      for (uint32_t id : f.regions) {
         if (id >= region_filter_.size()) region_filter_.resize(id + 1, -1);
         int8_t& in = region_filter_[id];
-        if (in < 0) {
-          const std::string code(vocabulary_.regions.key(id));
-          in = 0;
-          for (const auto& want : filters_->region_codes()) {
-            in = in || code == want || regions_.ProvinceOf(code) == want;
-          }
-        }
+        if (in < 0) in = InFilter(vocabulary_.regions.key(id));
         in_region = in_region || in;
       }
       if (!in_region) return false;
     }
     return true;
+  }
+
+  // Whether region `code` is one of filters.region_codes or in one of its
+  // provinces.
+  bool InFilter(absl::string_view code) const {
+    for (const auto& want : filters_->region_codes()) {
+      if (code == want || regions_.ProvinceOf(code) == want) return true;
+    }
+    return false;
   }
 
   bool PassesHours(uint32_t doc) const {
@@ -1344,6 +1398,9 @@ class Ranking {
   uint64_t layer_filter_ = 0;
   std::vector<uint32_t> excluded_;
   mutable std::vector<int8_t> region_filter_;  // per region id, -1: not yet known
+  // Per organisation id, for experts without region codes; -1: not yet known.
+  mutable std::vector<int8_t> organisation_region_kind_;
+  mutable std::vector<int8_t> organisation_in_filter_;
   // CoverageOf(): per skill id, its range in coverage_ ({-1, -1}: not yet).
   mutable std::vector<std::pair<int, int>> coverage_range_;
   mutable std::vector<SkillCoverage> coverage_;

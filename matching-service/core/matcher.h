@@ -14,7 +14,8 @@
 //                 best matching skill covers it, times a level factor that
 //                 drops by half per level below min_level;
 //   region        same municipality/region 1, same province 0.6, national
-//                 scope 0.3, elsewhere 0, times `region_weight`;
+//                 scope 0.3, elsewhere 0, times `region_weight` (an expert
+//                 without region codes: their organisation's);
 //   availability  uncommitted hours (hours in ACTIVE teams subtracted), up to
 //                 16 h/week, times `availability_weight`;
 //   diversity     (re-ranking) a bonus for a desired layer or perspective the

@@ -247,6 +247,72 @@ TEST_F(MatcherTest, RegionOrderSameMunicipalityThenProvinceThenNational) {
   EXPECT_EQ(r.matches(0).expert(), "experts/same");
 }
 
+// An expert who gives no region codes is taken to work where their
+// organisation does: scored, filtered and explained by the organisation's
+// region codes, as they are now.
+TEST_F(MatcherTest, AnExpertWithoutRegionsWorksInTheirOrganisationsArea) {
+  ExpertSpec own = Builder("own");  // GM0344 Utrecht, of gm0344
+  ExpertSpec inherits = Builder("inherits");
+  inherits.regions = {};
+  ExpertSpec unplaced = Builder("unplaced", "adviesbureau");
+  unplaced.regions = {};
+  ExpertSpec rotterdam = Builder("rotterdam", "gm0599");
+  rotterdam.regions = {};
+  auto org = [](const std::string& id, std::vector<std::string> codes) {
+    rv1::Organisation o;
+    o.set_name("organisations/" + id);
+    o.set_display_name(id);
+    o.set_layer(type::GOVERNMENT_LAYER_MUNICIPAL);
+    for (const auto& c : codes) o.add_region_codes(c);
+    return o;
+  };
+  matcher_.Load(
+      {org("gm0344", {"GM0344"}), org("adviesbureau", {}), org("gm0599", {"GM0599"})},
+      {MakeExpert(own), MakeExpert(inherits), MakeExpert(unplaced),
+       MakeExpert(rotterdam)},
+      {}, {}, 100);
+  auto regions = [&](const v1::MatchExpertsResponse& r) {
+    std::map<std::string, std::pair<double, std::string>> out;
+    for (const auto& m : r.matches()) {
+      out[m.expert()] = {m.explanation().components(2).value(),
+                         m.explanation().components(2).detail()};
+    }
+    return out;
+  };
+  auto r = regions(Match(Housing()));
+  ASSERT_EQ(r.size(), 4u);
+  EXPECT_GT(r["experts/own"].first, 0);
+  EXPECT_EQ(r["experts/inherits"].first, r["experts/own"].first);
+  EXPECT_THAT(
+      r["experts/inherits"].second,
+      testing::HasSubstr("same region (Utrecht for Utrecht; the organisation's area"));
+  EXPECT_THAT(r["experts/own"].second, testing::Not(testing::HasSubstr("organisation")));
+  EXPECT_EQ(r["experts/unplaced"].first, 0);
+  EXPECT_EQ(r["experts/rotterdam"].first, 0);
+
+  v1::MatchFilters in_province;
+  in_province.add_region_codes("PV26");  // Utrecht
+  EXPECT_THAT(Names(Match(Housing(), 10, in_province)),
+              UnorderedElementsAre("experts/own", "experts/inherits"));
+  v1::MatchFilters in_rotterdam;
+  in_rotterdam.add_region_codes("GM0599");
+  EXPECT_THAT(Names(Match(Housing(), 10, in_rotterdam)),
+              ElementsAre("experts/rotterdam"));
+
+  // The organisation moves (a merger, say): its experts without codes of
+  // their own move with it.
+  rv1::Change moved;
+  moved.set_revision(101);
+  moved.set_type(rv1::Change::UPDATED);
+  moved.set_name("organisations/gm0344");
+  *moved.mutable_organisation() = org("gm0344", {"GM0599"});
+  matcher_.Apply({moved});
+  r = regions(Match(Housing()));
+  EXPECT_EQ(r["experts/inherits"].first, 0);
+  EXPECT_GT(r["experts/own"].first, 0);
+  EXPECT_THAT(Names(Match(Housing(), 10, in_province)), ElementsAre("experts/own"));
+}
+
 TEST_F(MatcherTest, ExpertsWithoutConsentOnlyForTheirOwnOrganisation) {
   ExpertSpec shy = Builder("shy", "pv26");
   shy.consent = false;
