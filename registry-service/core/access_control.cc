@@ -171,8 +171,16 @@ absl::StatusOr<v1::Principal> AccessControl::VerifyToken(absl::string_view secre
   SAMENSPEL_RETURN_IF_ERROR(org.status());
   v1::Organisation o;
   if (!o.ParseFromString(org->data)) return absl::InternalError("corrupt organisation");
-  // (A minute's leeway for the clocks of registry replicas.)
-  if (FromProto(o.create_time()) > FromProto(t.create_time()) + absl::Minutes(1)) {
+  const google::protobuf::Timestamp& issued_for = stored->organisation_create_time;
+  const bool bound = issued_for.seconds() != 0 || issued_for.nanos() != 0;
+  // A token knows the organisation record it was issued for. One issued
+  // before it did is judged by times, with a minute's leeway for the clocks
+  // of registry replicas (so it may still act for an organisation created
+  // again within that minute).
+  if (bound
+          ? !(o.create_time().seconds() == issued_for.seconds() &&
+              o.create_time().nanos() == issued_for.nanos())
+          : FromProto(o.create_time()) > FromProto(t.create_time()) + absl::Minutes(1)) {
     return Unauthenticated(
         absl::StrCat("the access token was issued before ", t.organisation(),
                      " was created again: it acted for the earlier one"));
@@ -257,8 +265,12 @@ absl::StatusOr<v1::CreateAccessTokenResponse> AccessControl::CreateToken(
                         absl::StrCat(in.organisation(), " does not exist"));
   }
   SAMENSPEL_RETURN_IF_ERROR(org.status());
+  v1::Organisation organisation;
+  if (!organisation.ParseFromString(org->data))
+    return absl::InternalError("corrupt organisation");
 
   StoredToken stored;
+  stored.organisation_create_time = organisation.create_time();
   stored.id = absl::BytesToHexString(RandomBytes(8));
   const std::string secret = absl::StrCat(kTokenPrefix, ".", stored.id, ".",
                                           absl::WebSafeBase64Escape(RandomBytes(32)));

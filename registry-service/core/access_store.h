@@ -24,6 +24,11 @@ struct StoredToken {
   // Hex SHA-256 of the secret; the secret itself is never stored.
   std::string secret_hash;
   v1::AccessToken token;
+  // The create_time of the organisation the token was issued for (its
+  // record then): the token acts for that organisation only, never for
+  // one created later under the same id. Empty (no nanos, no seconds) for
+  // tokens issued before 2026-12-01.
+  google::protobuf::Timestamp organisation_create_time;
 };
 
 struct StoredAuditEvent {

@@ -11,10 +11,11 @@
 namespace samenspel::registry {
 namespace {
 
-// KEYS: token hash, ids set. ARGV: id, secret hash, token data. 0 if it exists.
+// KEYS: token hash, ids set. ARGV: id, secret hash, token data, the
+// organisation's create_time (a serialized Timestamp). 0 if it exists.
 constexpr absl::string_view kCreateToken = R"lua(
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'h', ARGV[2], 'd', ARGV[3])
+redis.call('HSET', KEYS[1], 'h', ARGV[2], 'd', ARGV[3], 'o', ARGV[4])
 redis.call('ZADD', KEYS[2], 0, ARGV[1])
 return 1)lua";
 
@@ -74,9 +75,10 @@ absl::Status RedisAccessStore::CreateToken(const StoredToken& token) {
   const std::string key = keys_.Token(token.id);
   const std::string ids = keys_.TokenIds();
   const std::string data = token.token.SerializeAsString();
-  SAMENSPEL_ASSIGN_OR_RETURN(
-      RedisReply reply,
-      RunWrite({"EVAL", kCreateToken, "2", key, ids, token.id, token.secret_hash, data}));
+  const std::string organisation = token.organisation_create_time.SerializeAsString();
+  SAMENSPEL_ASSIGN_OR_RETURN(RedisReply reply,
+                             RunWrite({"EVAL", kCreateToken, "2", key, ids, token.id,
+                                       token.secret_hash, data, organisation}));
   if (reply->type != REDIS_REPLY_INTEGER) return Corrupt("CreateToken reply");
   if (reply->integer == 0) return AlreadyExistsError(token.token.name());
   return absl::OkStatus();
@@ -84,9 +86,10 @@ absl::Status RedisAccessStore::CreateToken(const StoredToken& token) {
 
 absl::StatusOr<StoredToken> RedisAccessStore::GetToken(const std::string& id) {
   const std::string key = keys_.Token(id);
-  SAMENSPEL_ASSIGN_OR_RETURN(RedisReply reply,
-                             Run({"HMGET", key, kTokenHashField, kTokenDataField}));
-  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+  SAMENSPEL_ASSIGN_OR_RETURN(
+      RedisReply reply,
+      Run({"HMGET", key, kTokenHashField, kTokenDataField, kTokenOrganisationField}));
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
     return Corrupt("HMGET reply");
   }
   if (reply->element[0]->type == REDIS_REPLY_NIL) {
@@ -95,7 +98,10 @@ absl::StatusOr<StoredToken> RedisAccessStore::GetToken(const std::string& id) {
   StoredToken t;
   t.id = id;
   t.secret_hash = Str(reply->element[0]);
-  if (!t.token.ParseFromString(Str(reply->element[1]))) return Corrupt(key);
+  if (!t.token.ParseFromString(Str(reply->element[1])) ||
+      !t.organisation_create_time.ParseFromString(Str(reply->element[2]))) {
+    return Corrupt(key);
+  }
   return t;
 }
 

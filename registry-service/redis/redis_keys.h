@@ -91,6 +91,9 @@ inline constexpr absl::string_view kLayout = "2";
 // Access token hash fields and the audit stream's entry field.
 inline constexpr absl::string_view kTokenHashField = "h";
 inline constexpr absl::string_view kTokenDataField = "d";
+// The organisation's create_time when the token was issued (absent for
+// tokens issued before 2026-12-01).
+inline constexpr absl::string_view kTokenOrganisationField = "o";
 inline constexpr absl::string_view kAuditEventField = "e";
 
 class RedisKeys {
@@ -118,7 +121,8 @@ class RedisKeys {
   std::string Redacted() const;
   // "{p}req:{request_id}".
   std::string Request(absl::string_view request_id) const;
-  // "{p}token:{id}": hash of an access token (kTokenHashField, kTokenDataField).
+  // "{p}token:{id}": hash of an access token (kTokenHashField, kTokenDataField,
+  // kTokenOrganisationField).
   std::string Token(absl::string_view id) const;
   // "{p}tokens": sorted set of every token id (score 0, ordered by id).
   std::string TokenIds() const;

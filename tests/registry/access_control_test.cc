@@ -131,10 +131,35 @@ TEST_F(AccessControlListTest, ATokenDoesNotActForAnOrganisationCreatedAgain) {
   absl::StatusOr<v1::CreateAccessTokenResponse> issued =
       control.CreateToken(admin_, create);
   ASSERT_TRUE(issued.ok()) << issued.status();
-  // Deleted and made again (as the store sees it: created later).
-  put_org(Mutation::Op::kUpdate, absl::Now() + absl::Hours(2));
-  const absl::Status s = control.AuthenticateBearer(issued->secret()).status();
+  // Deleted and made again (as the store sees it: created later). Also
+  // within a minute of the token: the token knows the record it was
+  // issued for, so no clock leeway lets it over to the new one.
+  put_org(Mutation::Op::kUpdate, absl::Now() + absl::Seconds(30));
+  absl::Status s = control.AuthenticateBearer(issued->secret()).status();
   EXPECT_TRUE(absl::IsUnauthenticated(s)) << s;
+  EXPECT_THAT(std::string(s.message()), testing::HasSubstr("created again"));
+
+  // A token issued before tokens knew their organisation's record is
+  // judged by times: refused once the organisation is more than a minute
+  // younger than the token.
+  auto legacy = [&](const std::string& id, absl::Time issued) {
+    StoredToken t;
+    t.id = id;
+    t.token.set_name("accessTokens/" + id);
+    t.token.set_organisation("organisations/a");
+    t.token.set_role(v1::ROLE_READER);
+    t.token.mutable_expire_time()->set_seconds(
+        absl::ToUnixSeconds(absl::Now() + absl::Hours(1)));
+    t.token.mutable_create_time()->set_seconds(absl::ToUnixSeconds(issued));
+    const std::string secret = absl::StrCat("sst.", id, ".secret-of-", id, "-0123456789");
+    t.secret_hash = AccessControl::HashSecret(secret);
+    EXPECT_TRUE(tokens.CreateToken(t).ok());
+    return control.AuthenticateBearer(secret).status();
+  };
+  s = legacy("0123456789abcdef", absl::Now() - absl::Minutes(2));
+  EXPECT_TRUE(absl::IsUnauthenticated(s)) << s;
+  s = legacy("fedcba9876543210", absl::Now() - absl::Seconds(20));
+  EXPECT_TRUE(s.ok()) << s;
 }
 
 // The organisation "a", created in `store`.

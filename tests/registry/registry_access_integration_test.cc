@@ -481,6 +481,26 @@ TEST_F(RegistryAccessTest, TokensExpireAndAreRevokedAndMalformedOnesFail) {
     } while (absl::Now() < until);
     EXPECT_TRUE(absl::IsUnauthenticated(gone)) << gone;
     EXPECT_THAT(gone.message(), HasSubstr("no longer exists"));
+    // Made again under the same id at once: the token (its record in Redis
+    // names the organisation record it was issued for) does not act for it.
+    ASSERT_TRUE(
+        Call<v1::Organisation>(*stub_, &Stub::CreateOrganisation, org, kAdminToken).ok());
+    absl::Status again;
+    const absl::Time cached_until = absl::Now() + absl::Seconds(10);
+    do {  // past the registry's cache of "no longer exists"
+      again = Call<v1::Principal>(*access_, &AccessStub::GetCallerIdentity,
+                                  v1::GetCallerIdentityRequest(), orphan)
+                  .status();
+      EXPECT_TRUE(absl::IsUnauthenticated(again)) << again;
+      if (absl::StrContains(again.message(), "created again")) break;
+      absl::SleepFor(absl::Milliseconds(100));
+    } while (absl::Now() < cached_until);
+    EXPECT_THAT(again.message(), HasSubstr("created again"));
+    // A token issued for the new one does.
+    const std::string renewed = IssueToken("org-gone", v1::ROLE_EDITOR);
+    EXPECT_TRUE(Call<v1::Principal>(*access_, &AccessStub::GetCallerIdentity,
+                                    v1::GetCallerIdentityRequest(), renewed)
+                    .ok());
   }
   // Valid, then revoked: refused at once on this registry.
   const std::string token = IssueToken("org-a", v1::ROLE_READER);
