@@ -1,5 +1,7 @@
 #include "common/server_setup.h"
 
+#include <errno.h>
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -162,6 +164,7 @@ sigset_t BlockStopSignals() {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return signals;
 }
@@ -170,6 +173,24 @@ int WaitForStopSignal(const sigset_t& signals) {
   int sig = 0;
   sigwait(&signals, &sig);
   return sig;
+}
+
+void ServeOnWhileTakenOut(const sigset_t& signals, absl::Duration delay) {
+  if (delay <= absl::ZeroDuration()) return;
+  Log("NOT_SERVING; still serving calls for --shutdown_delay=%s while load balancers "
+      "take this replica out (another signal ends the wait)",
+      absl::FormatDuration(delay));
+  const absl::Time until = absl::Now() + delay;
+  for (absl::Duration left = delay; left > absl::ZeroDuration();
+       left = until - absl::Now()) {
+    const timespec timeout = absl::ToTimespec(left);
+    const int sig = sigtimedwait(&signals, nullptr, &timeout);
+    if (sig > 0) {
+      Log("signal %d: draining now", sig);
+      return;
+    }
+    if (errno != EINTR) return;  // EAGAIN: the delay is over
+  }
 }
 
 }  // namespace samenspel

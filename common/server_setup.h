@@ -82,11 +82,17 @@ absl::StatusOr<std::unique_ptr<HealthServer>> StartHealthServer(
 void ParseServerFlags(int argc, char** argv, absl::string_view usage,
                       absl::string_view source_folder);
 
-// Blocks SIGTERM and SIGINT in this thread and every thread it starts later;
-// returns the set for WaitForStopSignal.
+// Blocks SIGTERM, SIGINT and SIGHUP in this thread and every thread it
+// starts later; returns the set for WaitForStopSignal.
 sigset_t BlockStopSignals();
 // Waits for one of them; returns its number.
 int WaitForStopSignal(const sigset_t& signals);
+// After a stop signal, with health already NOT_SERVING: goes on serving for
+// `delay` (--shutdown_delay), so that load balancers and Kubernetes take
+// the replica out of rotation before it stops taking calls (calls that
+// reach a stopping gRPC server before it took them up fail CANCELLED).
+// Another stop signal ends the wait at once. Logs what it does.
+void ServeOnWhileTakenOut(const sigset_t& signals, absl::Duration delay);
 
 }  // namespace samenspel
 

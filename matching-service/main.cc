@@ -105,7 +105,12 @@ ABSL_FLAG(std::string, health_listen, "",
           "address (host:port), for probes that cannot speak TLS, such as Kubernetes' "
           "grpc probes. Empty: none (health is always served on --listen as well).");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
-          "On SIGTERM, how long in-flight calls may take before they are cancelled.");
+          "On SIGTERM (after --shutdown_delay), how long in-flight calls may take "
+          "before they are cancelled.");
+ABSL_FLAG(absl::Duration, shutdown_delay, absl::ZeroDuration(),
+          "On SIGTERM, health turns NOT_SERVING at once, and calls are still served "
+          "this long before the drain, so that load balancers (Kubernetes) take the "
+          "replica out first; a second signal ends the wait.");
 
 namespace samenspel::matching {
 namespace {
@@ -124,6 +129,7 @@ struct MatchingServerOptions {
   RateLimiterOptions rate_limit;
   MatchingServiceOptions service;
   absl::Duration drain_timeout;
+  absl::Duration shutdown_delay;
 };
 
 std::string Sha256Hex(absl::string_view s) {
@@ -181,6 +187,10 @@ MatchingServerOptions OptionsFromFlags() {
   o.rate_limit.burst = std::max(1.0, absl::GetFlag(FLAGS_rate_burst));
   o.service.max_revision_wait = absl::GetFlag(FLAGS_max_revision_wait);
   o.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
+  o.shutdown_delay = absl::GetFlag(FLAGS_shutdown_delay);
+  if (o.drain_timeout < absl::ZeroDuration() || o.shutdown_delay < absl::ZeroDuration()) {
+    Fail("--drain_timeout and --shutdown_delay must not be negative");
+  }
   return o;
 }
 
@@ -359,10 +369,12 @@ int Run(const MatchingServerOptions& o) {
   RegistryPrincipalReport principal_report(registry_channel);
 
   const int sig = WaitForStopSignal(stop_signals);
-  samenspel::Log("signal %d, draining", sig);
+  health.Shutdown();  // NOT_SERVING first, for probes and load balancers
+  samenspel::Log("signal %d: NOT_SERVING", sig);
+  ServeOnWhileTakenOut(stop_signals, o.shutdown_delay);
+  samenspel::Log("draining");
   const absl::Time drain_start = absl::Now();
   principal_report.Stop();
-  health.Shutdown();
   server->Shutdown(absl::ToChronoTime(drain_start + o.drain_timeout));
   // Probes saw NOT_SERVING while the calls drained; now they find no one.
   if (health_server) health_server->server->Shutdown(absl::ToChronoTime(absl::Now()));

@@ -120,7 +120,12 @@ ABSL_FLAG(absl::Duration, min_client_ping_interval, absl::Seconds(10),
           "connection (e.g. a quiet WatchChanges stream); a client pinging more often is "
           "disconnected. samenspel-matching pings every --registry_keepalive (30s).");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
-          "On SIGTERM, how long in-flight calls may take before they are cancelled.");
+          "On SIGTERM (after --shutdown_delay), how long in-flight calls may take "
+          "before they are cancelled.");
+ABSL_FLAG(absl::Duration, shutdown_delay, absl::ZeroDuration(),
+          "On SIGTERM, health turns NOT_SERVING at once, and calls are still served "
+          "this long before the drain, so that load balancers (Kubernetes) take the "
+          "replica out first; a second signal ends the wait.");
 
 namespace samenspel::registry {
 namespace {
@@ -139,6 +144,7 @@ struct RegistryServerOptions {
   RateLimiterOptions rate_limit;
   AuditLogOptions audit;
   absl::Duration drain_timeout;
+  absl::Duration shutdown_delay;
 };
 
 [[noreturn]] void Fail(const std::string& message) {
@@ -254,6 +260,10 @@ RegistryServerOptions OptionsFromFlags() {
   o.rate_limit.burst = std::max(1.0, absl::GetFlag(FLAGS_rate_burst));
   o.audit.retention = absl::GetFlag(FLAGS_audit_retention);
   o.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
+  o.shutdown_delay = absl::GetFlag(FLAGS_shutdown_delay);
+  if (o.drain_timeout < absl::ZeroDuration() || o.shutdown_delay < absl::ZeroDuration()) {
+    Fail("--drain_timeout and --shutdown_delay must not be negative");
+  }
   return o;
 }
 
@@ -368,11 +378,15 @@ int Run(const RegistryServerOptions& o) {
   });
 
   const int sig = WaitForStopSignal(stop_signals);
-  samenspel::Log("signal %d, draining", sig);
-  const absl::Time drain_start = absl::Now();
-  stopping.Notify();
-  health_thread.join();
+  // NOT_SERVING first, for probes and load balancers: the health thread may
+  // be waiting for a slow Redis (and its SetServing is ignored from now on).
   health.Shutdown();
+  samenspel::Log("signal %d: NOT_SERVING", sig);
+  stopping.Notify();
+  ServeOnWhileTakenOut(stop_signals, o.shutdown_delay);
+  samenspel::Log("draining");
+  const absl::Time drain_start = absl::Now();
+  health_thread.join();
   feed.Stop();  // ends WatchChanges streams
   server->Shutdown(absl::ToChronoTime(drain_start + o.drain_timeout));
   // Probes saw NOT_SERVING while the calls drained; now they find no one.

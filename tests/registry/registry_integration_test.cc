@@ -813,5 +813,35 @@ TEST_F(RegistryIntegrationTest, SigtermDrainsAndExitsCleanly) {
   EXPECT_EQ(watcher->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
+// With --shutdown_delay, SIGTERM turns health NOT_SERVING at once while
+// calls are still served (load balancers take the replica out meanwhile);
+// then it drains and exits cleanly. Also when Redis is slow to answer the
+// health check at that moment: NOT_SERVING does not wait for it.
+TEST_F(RegistryIntegrationTest, SigtermWithAShutdownDelayIsNotServingButStillServes) {
+  auto registry = StartRegistry({"--shutdown_delay=2s"});
+  ASSERT_NE(registry, nullptr);
+  auto stub = v1::RegistryService::NewStub(registry->Channel());
+  CreateOrg("gm0363", type::GOVERNMENT_LAYER_MUNICIPAL, stub.get());
+  ASSERT_TRUE(redis_->Pause().ok());  // the health check's read hangs
+  absl::SleepFor(absl::Milliseconds(300));
+  const absl::Time signalled = absl::Now();
+  ASSERT_TRUE(registry->Signal(SIGTERM).ok());
+  EXPECT_TRUE(registry->WaitForHealth("NOT_SERVING", absl::Milliseconds(500)));
+  EXPECT_LT(absl::Now() - signalled, absl::Milliseconds(900));
+  ASSERT_TRUE(redis_->Resume().ok());
+  v1::GetOrganisationRequest get;
+  get.set_name("organisations/gm0363");
+  auto still = Call<v1::Organisation>(*stub, &Stub::GetOrganisation, get);
+  EXPECT_TRUE(still.ok()) << still.status();
+  EXPECT_LT(absl::Now() - signalled, absl::Seconds(2));
+  // It stops by itself after the delay (another signal would cut it short).
+  const absl::Time until = signalled + absl::Seconds(10);
+  while (registry->IsRunning() && absl::Now() < until)
+    absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_GE(absl::Now() - signalled, absl::Seconds(2));
+  EXPECT_FALSE(registry->IsRunning());
+  EXPECT_TRUE(registry->Stop().ok());  // exited cleanly
+}
+
 }  // namespace
 }  // namespace samenspel::registry
