@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/random/random.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -400,6 +401,27 @@ absl::Status Traits<v1::Organisation>::Prepare(Reads& reads, const R* old, R& r,
       req);
 }
 
+// Before another try of a write without etag whose records changed while it
+// was prepared: a short random wait, growing with the tries, so that
+// writers of one record do not keep colliding (0.4 to 12.8 ms at most).
+void WaitBeforeRetry(int attempt) {
+  thread_local absl::BitGen bitgen;
+  const int64_t most_us = int64_t{200} << std::min(attempt, 6);
+  absl::SleepFor(absl::Microseconds(absl::Uniform<int64_t>(bitgen, 0, most_us)));
+}
+
+// A write without etag that others' writes overtook on every try: not an
+// etag mismatch (the caller sent none).
+absl::Status ChangedOnEveryTry(absl::string_view name, int tries) {
+  return WithReason(
+      absl::AbortedError(absl::StrCat(
+          name,
+          " (or a record this write depends on) was changed by other writers during "
+          "each of the ",
+          tries, " tries of this write; retry it later")),
+      "CONCURRENT_WRITES");
+}
+
 std::string Sha256Hex(absl::string_view data) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
@@ -752,8 +774,12 @@ class ResourceOps {
       bool changed_meanwhile = false;
       absl::StatusOr<R> next =
           ModifyRecord(current, rec, etag, edit, request_field, changed_meanwhile);
-      if (changed_meanwhile && etag.empty() && attempt < options_.max_write_attempts) {
-        continue;
+      if (changed_meanwhile && etag.empty()) {
+        if (attempt < options_.max_write_attempts) {
+          WaitBeforeRetry(attempt);
+          continue;
+        }
+        next = ChangedOnEveryTry(current.name(), attempt);
       }
       // A refusal names whose resource it was (for the audit log too).
       if (!next.ok()) return WithOwner(next.status(), current.name(), T::Owner(current));
@@ -920,10 +946,14 @@ class ResourceOps {
       SAMENSPEL_ASSIGN_OR_RETURN(StoredRecord rec, store_->Get(T::kKind, id));
       SAMENSPEL_ASSIGN_OR_RETURN(R current, Decode<R>(rec));
       bool changed_meanwhile = false;
-      const absl::StatusOr<int64_t> deleted =
+      absl::StatusOr<int64_t> deleted =
           DeleteRecord(current, rec, etag, changed_meanwhile);
-      if (changed_meanwhile && etag.empty() && attempt < options_.max_write_attempts) {
-        continue;
+      if (changed_meanwhile && etag.empty()) {
+        if (attempt < options_.max_write_attempts) {
+          WaitBeforeRetry(attempt);
+          continue;
+        }
+        deleted = ChangedOnEveryTry(current.name(), attempt);
       }
       if (!deleted.ok()) {
         return WithOwner(deleted.status(), current.name(), T::Owner(current));

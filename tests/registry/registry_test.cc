@@ -148,6 +148,59 @@ TEST_F(RegistryTest, RequestIdMakesCreateIdempotent) {
   EXPECT_EQ(*store_.CurrentRevision(), 2);  // org + one expert
 }
 
+// A store where another writer updates an expert just before each of the
+// next `overtakes` commits of an update: the update's precondition fails.
+class OvertakingStore : public MemoryStore {
+ public:
+  int overtakes = 0;
+  absl::StatusOr<CommitResult> Commit(const CommitRequest& request) override {
+    if (overtakes > 0 && !request.mutations.empty() &&
+        request.mutations.back().op == Mutation::Op::kUpdate) {
+      --overtakes;
+      CommitRequest other;
+      Mutation m = request.mutations.back();
+      m.expected_revision = 0;  // unconditional
+      other.mutations.push_back(m);
+      other.commit_time = request.commit_time;
+      EXPECT_TRUE(MemoryStore::Commit(other).ok());
+    }
+    return MemoryStore::Commit(request);
+  }
+};
+
+// An update (or delete) without etag that another writer overtakes is tried
+// again; when it is overtaken on every try, ABORTED says so (reason
+// CONCURRENT_WRITES), not that an etag the caller never sent mismatched.
+TEST(RegistryRetryTest, AWriteWithoutEtagOvertakenOnEveryTrySaysSo) {
+  OvertakingStore store;
+  RegistryOptions options;
+  options.max_write_attempts = 3;
+  Registry registry(&store, options);
+  v1::CreateOrganisationRequest org;
+  org.set_organisation_id("gm0363");
+  org.mutable_organisation()->set_display_name("Amsterdam");
+  org.mutable_organisation()->set_layer(type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  ASSERT_TRUE(registry.CreateOrganisation(org).ok());
+  v1::UpdateOrganisationRequest update;
+  update.mutable_organisation()->set_name("organisations/gm0363");
+  update.mutable_organisation()->set_display_name("Gemeente Amsterdam");
+  store.overtakes = 2;  // the third try gets through
+  auto updated = registry.UpdateOrganisation(update);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->display_name(), "Gemeente Amsterdam");
+
+  store.overtakes = 3;
+  update.mutable_organisation()->set_display_name("Amsterdam");
+  absl::Status s = registry.UpdateOrganisation(update).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kAborted) << s;
+  EXPECT_EQ(ReasonOf(s), "CONCURRENT_WRITES") << s;
+  EXPECT_THAT(std::string(s.message()), HasSubstr("each of the 3 tries"));
+  // With an etag, a mismatch is one.
+  update.mutable_organisation()->set_etag(updated->etag());
+  store.overtakes = 0;
+  EXPECT_EQ(ReasonOf(registry.UpdateOrganisation(update).status()), "ETAG_MISMATCH");
+}
+
 // A request_id the same caller used for another request: INVALID_ARGUMENT
 // (reason REQUEST_ID_REUSED) naming what the first created, and nothing
 // created; the first request itself still replays, also when it comes
