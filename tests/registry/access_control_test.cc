@@ -263,6 +263,33 @@ TEST(AccessControlRevocationTest, AVerificationOverlappingARevocationIsNotCached
   EXPECT_TRUE(absl::IsUnauthenticated(after)) << after;
 }
 
+// Introspection (how the matching service checks its callers' tokens) reads
+// the token, not this registry's cache: the asking service caches the
+// answer itself, so a revocation on another replica reaches it within one
+// cache time, not two.
+TEST(AccessControlRevocationTest, IntrospectionIsNotAnsweredFromTheCache) {
+  MemoryAccessStore tokens;
+  MemoryStore store;
+  ASSERT_TRUE(AddOrganisationA(store).ok());
+  AccessControl replica_a(&tokens, &store, AccessControlOptions{});
+  AccessControl replica_b(&tokens, &store, AccessControlOptions{});
+  const v1::Principal admin = Admin();
+  absl::StatusOr<v1::CreateAccessTokenResponse> issued =
+      replica_a.CreateToken(admin, ReaderTokenOfA(absl::Hours(1)));
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  ASSERT_TRUE(replica_a.AuthenticateBearer(issued->secret()).ok());  // cached on A
+  v1::RevokeAccessTokenRequest revoke;
+  revoke.set_name(issued->access_token().name());
+  ASSERT_TRUE(replica_b.RevokeToken(admin, revoke).ok());
+  // A's own callers: from its cache, for up to --token_cache_ttl.
+  EXPECT_TRUE(replica_a.AuthenticateBearer(issued->secret()).ok());
+  v1::IntrospectAccessTokenRequest introspect;
+  introspect.set_secret(issued->secret());
+  const absl::Status s = replica_a.Introspect(admin, introspect).status();
+  EXPECT_TRUE(absl::IsUnauthenticated(s)) << s;
+  EXPECT_THAT(std::string(s.message()), testing::HasSubstr("revoked"));
+}
+
 // An access store that counts its token reads.
 class CountingAccessStore : public MemoryAccessStore {
  public:
