@@ -79,6 +79,11 @@ ABSL_FLAG(int, workers, 32,
           "at once (more wait their turn). The Gets and CreateExpert need none: they "
           "wait for Redis on one I/O thread, or on the gRPC thread that sends their "
           "batch.");
+ABSL_FLAG(int, max_watches, 1024,
+          "Most WatchChanges streams served at once (each holds a thread); more "
+          "fail RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int, max_watches_per_caller, 16,
+          "Most WatchChanges streams one non-admin principal may hold open at once.");
 ABSL_FLAG(int, max_waiting_calls, 4096,
           "Calls that may wait for a worker (--workers); more fail RESOURCE_EXHAUSTED "
           "(reason OVERLOADED) at once instead of queuing without bound.");
@@ -139,6 +144,7 @@ struct RegistryServerOptions {
   int max_message_bytes = 0;
   int workers = 0;
   int max_waiting_calls = 0;
+  WatchLimits watch_limits;
   ServerSecurityOptions security;
   AccessControlOptions access;
   RateLimiterOptions rate_limit;
@@ -233,6 +239,11 @@ RegistryServerOptions OptionsFromFlags() {
   if (o.workers < 1) Fail("--workers must be at least 1");
   o.max_waiting_calls = absl::GetFlag(FLAGS_max_waiting_calls);
   if (o.max_waiting_calls < 1) Fail("--max_waiting_calls must be at least 1");
+  o.watch_limits.max_watches = absl::GetFlag(FLAGS_max_watches);
+  o.watch_limits.max_watches_per_caller = absl::GetFlag(FLAGS_max_watches_per_caller);
+  if (o.watch_limits.max_watches < 1 || o.watch_limits.max_watches_per_caller < 1) {
+    Fail("--max_watches and --max_watches_per_caller must be at least 1");
+  }
   o.security.insecure = absl::GetFlag(FLAGS_insecure);
   o.security.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   o.security.tls_key = absl::GetFlag(FLAGS_tls_key);
@@ -322,7 +333,7 @@ int Run(const RegistryServerOptions& o) {
     authorizer = std::make_unique<CredentialAuthorizer>(&access, &limiter);
   }
   RegistryServiceImpl service(&registry, &feed, authorizer.get(), &audit, o.workers,
-                              o.max_waiting_calls);
+                              o.max_waiting_calls, o.watch_limits);
   AccessServiceImpl access_service(&access, authorizer.get(), &audit);
 
   HealthService health(

@@ -6,12 +6,14 @@
 #include <utility>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
 #include "common/grpc_status.h"
 #include "common/message_errors.h"
 #include "google/protobuf/util/time_util.h"
+#include "registry-service/core/access_policy.h"
 #include "registry-service/core/validation.h"
 #include "registry-service/server/audit_events.h"
 
@@ -126,12 +128,14 @@ RegistryServiceImpl::Parsed<Request, Response> RegistryServiceImpl::Parse(
 
 RegistryServiceImpl::RegistryServiceImpl(Registry* registry, ChangeFeed* feed,
                                          Authorizer* authorizer, AuditLog* audit,
-                                         int workers, int max_waiting)
+                                         int workers, int max_waiting,
+                                         WatchLimits watch_limits)
     : registry_(registry),
       feed_(feed),
       authorizer_(authorizer),
       audit_(audit),
-      max_waiting_(static_cast<size_t>(std::max(1, max_waiting))) {
+      max_waiting_(static_cast<size_t>(std::max(1, max_waiting))),
+      watch_limits_(watch_limits) {
   for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { WorkLoop(); });
 }
 
@@ -389,11 +393,51 @@ grpc::ServerUnaryReactor* RegistryServiceImpl::ListExperts(
 // How often a WatchChanges stream checks its caller's credential again.
 constexpr absl::Duration kStreamCredentialRecheck = absl::Seconds(2);
 
+absl::Status RegistryServiceImpl::BeginWatch(const v1::Principal& caller) {
+  absl::MutexLock lock(&watch_mu_);
+  if (watches_ >= watch_limits_.max_watches) {
+    return WithReason(absl::ResourceExhaustedError(absl::StrCat(
+                          "the registry serves ", watches_,
+                          " WatchChanges streams, its most (--max_watches); retry later "
+                          "or on another replica")),
+                      "TOO_MANY_WATCHES");
+  }
+  if (!IsAdmin(caller)) {
+    int& mine = watches_by_caller_[caller.subject()];
+    if (mine >= watch_limits_.max_watches_per_caller) {
+      if (mine == 0) watches_by_caller_.erase(caller.subject());
+      return WithReason(
+          absl::ResourceExhaustedError(absl::StrCat(
+              caller.subject(), " already has ", mine,
+              " WatchChanges streams open on this registry, the most per caller "
+              "(--max_watches_per_caller): close one first (one stream serves a "
+              "consumer)")),
+          "TOO_MANY_WATCHES");
+    }
+    ++mine;
+  }
+  ++watches_;
+  return absl::OkStatus();
+}
+
+void RegistryServiceImpl::EndWatch(const v1::Principal& caller) {
+  absl::MutexLock lock(&watch_mu_);
+  --watches_;
+  if (IsAdmin(caller)) return;
+  auto it = watches_by_caller_.find(caller.subject());
+  if (it != watches_by_caller_.end() && --it->second <= 0) watches_by_caller_.erase(it);
+}
+
 grpc::Status RegistryServiceImpl::WatchChanges(grpc::ServerContext* ctx,
                                                const v1::WatchChangesRequest* request,
                                                grpc::ServerWriter<v1::Change>* writer) {
   absl::StatusOr<v1::Principal> caller = authorizer_->Authenticate(*ctx, "WatchChanges");
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (absl::Status slot = BeginWatch(*caller); !slot.ok()) return ToGrpcStatus(slot);
+  // Given back as the stream ends, for the principal that opened it (its
+  // role may change while the stream runs).
+  const v1::Principal opened_by = *caller;
+  absl::Cleanup end_watch = [this, &opened_by] { EndWatch(opened_by); };
   if (audit_ != nullptr) {
     // A feed carries personal data: every watch is recorded when it starts.
     v1::AuditEvent event;

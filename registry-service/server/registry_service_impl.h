@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
@@ -107,6 +108,14 @@ class CallContext final : public grpc::CallbackServerContext {
 // RegistryServiceImpl must use it (its calls fail INTERNAL otherwise).
 std::unique_ptr<grpc::ContextAllocator> NewCallContextAllocator();
 
+// WatchChanges streams each hold a thread while open: at most `max_watches`
+// in all, and `max_watches_per_caller` per non-admin principal; more fail
+// RESOURCE_EXHAUSTED (reason TOO_MANY_WATCHES).
+struct WatchLimits {
+  int max_watches = 1024;
+  int max_watches_per_caller = 16;
+};
+
 // Thread-safe: gRPC calls it from its threads; the Gets and CreateExpert run
 // on gRPC's thread and finish there or on the store's I/O thread (one gRPC
 // thread at a time may wait for Redis, sending and answering a batch: see
@@ -120,8 +129,10 @@ class RegistryServiceImpl final : public internal::RegistryServiceBase {
   // `max_waiting` (> 0): calls beyond that fail RESOURCE_EXHAUSTED at once
   // (they wait before authentication, so a flood must not queue without
   // bound, each with its request in memory).
+  // `watch_limits`: see WatchLimits.
   RegistryServiceImpl(Registry* registry, ChangeFeed* feed, Authorizer* authorizer,
-                      AuditLog* audit, int workers, int max_waiting = 4096);
+                      AuditLog* audit, int workers, int max_waiting = 4096,
+                      WatchLimits watch_limits = WatchLimits());
   // REQUIRES: the server was shut down (no call in progress).
   ~RegistryServiceImpl() override;
 
@@ -193,6 +204,10 @@ class RegistryServiceImpl final : public internal::RegistryServiceBase {
                                   const grpc::ByteBuffer* in, absl::string_view method,
                                   grpc::ByteBuffer* out);
   void WorkLoop();
+  // A WatchChanges slot for `caller`, or RESOURCE_EXHAUSTED; EndWatch gives
+  // it back.
+  absl::Status BeginWatch(const v1::Principal& caller);
+  void EndWatch(const v1::Principal& caller);
 
   Registry* const registry_;
   ChangeFeed* const feed_;
@@ -206,6 +221,12 @@ class RegistryServiceImpl final : public internal::RegistryServiceBase {
   absl::CondVar work_ready_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> workers_;
+
+  const WatchLimits watch_limits_;
+  absl::Mutex watch_mu_;
+  int watches_ ABSL_GUARDED_BY(watch_mu_) = 0;
+  // Open streams per non-admin subject (entries removed at 0).
+  absl::flat_hash_map<std::string, int> watches_by_caller_ ABSL_GUARDED_BY(watch_mu_);
 };
 
 }  // namespace samenspel::registry

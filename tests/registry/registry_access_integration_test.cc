@@ -18,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "common/errors.h"
 #include "common/grpc_status.h"
 #include "common/registry_authenticator.h"
 #include "gmock/gmock.h"
@@ -567,6 +568,64 @@ TEST_F(RegistryAccessTest, AWatchEndsWhenItsTokenIsRevoked) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
       << status.error_message();
   EXPECT_LT(absl::Now() - revoked, absl::Seconds(15));
+}
+
+// WatchChanges streams each hold a registry thread: a non-admin principal
+// may hold --max_watches_per_caller at once, everyone together
+// --max_watches; beyond, RESOURCE_EXHAUSTED (reason TOO_MANY_WATCHES), and
+// a stream closed frees its place.
+TEST_F(RegistryAccessTest, WatchStreamsAreLimitedPerCallerAndInAll) {
+  auto registry =
+      Start({"--rate_limit=0", "--max_watches_per_caller=2", "--max_watches=3"});
+  ASSERT_NE(registry, nullptr);
+  auto stub = v1::RegistryService::NewStub(registry->Channel());
+  struct Watch {
+    grpc::ClientContext ctx;
+    std::unique_ptr<grpc::ClientReader<v1::Change>> reader;
+  };
+  auto open = [&](const std::string& token) {
+    auto w = std::make_unique<Watch>();
+    w->ctx.AddMetadata("authorization", "Bearer " + token);
+    w->ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+    w->reader = stub->WatchChanges(&w->ctx, v1::WatchChangesRequest());
+    return w;
+  };
+  // Open: it streams the feed's first change. Refused: it ends at once.
+  auto streams = [](Watch& w) {
+    v1::Change change;
+    return w.reader->Read(&change);
+  };
+  auto refusal = [](Watch& w) {
+    v1::Change change;
+    while (w.reader->Read(&change)) {
+    }
+    return w.reader->Finish();
+  };
+  auto a1 = open(reader_a_), a2 = open(reader_a_);
+  ASSERT_TRUE(streams(*a1));
+  ASSERT_TRUE(streams(*a2));
+  auto a3 = open(reader_a_);
+  grpc::Status s = refusal(*a3);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr("--max_watches_per_caller"));
+  EXPECT_EQ(ReasonOf(FromGrpcStatus(s)), "TOO_MANY_WATCHES");
+  // Another principal has its own; then the registry is full, for admins too.
+  auto b1 = open(reader_b_);
+  ASSERT_TRUE(streams(*b1));
+  auto admin = open(kAdminToken);
+  s = refusal(*admin);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr("--max_watches)"));
+  // A closed stream frees its place.
+  a1->ctx.TryCancel();
+  refusal(*a1);
+  bool reopened = false;
+  for (int i = 0; i < 50 && !reopened; ++i) {  // the server sees the cancel soon
+    auto again = open(reader_a_);
+    reopened = streams(*again);
+    if (!reopened) absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_TRUE(reopened);
 }
 
 TEST_F(RegistryAccessTest, PersonalDataIsRedactedAndItsReadsAudited) {
