@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "common/errors.h"
+#include "common/log.h"
 #include "common/status_macros.h"
 #include "registry-service/redis/redis_scripts.h"
 
@@ -312,6 +313,8 @@ RedisStore::RedisStore(RedisStoreOptions options)
     : options_(std::move(options)),
       wait_replicas_text_(absl::StrCat(options_.wait_replicas)),
       wait_timeout_text_(absl::StrCat(absl::ToInt64Milliseconds(options_.wait_timeout))),
+      short_wait_text_(absl::StrCat(
+          absl::ToInt64Milliseconds(std::min(options_.wait_timeout, kShortWait)))),
       keys_(options_.key_prefix),
       circuit_(std::make_shared<RedisCircuit>()),
       cache_(options_.record_cache_bytes),
@@ -662,13 +665,35 @@ bool RedisStore::IsReadOnly(const absl::Status& status) {
 
 std::vector<absl::string_view> RedisStore::WaitCommand() const {
   if (options_.wait_replicas == 0) return {};
-  return {"WAIT", wait_replicas_text_, wait_timeout_text_};
+  return {"WAIT", wait_replicas_text_,
+          replicas_short_.load(std::memory_order_relaxed) ? short_wait_text_
+                                                          : wait_timeout_text_};
 }
 
-absl::Status RedisStore::ReplicatedStatus(const absl::StatusOr<RedisReply>& wait) const {
+absl::Status RedisStore::ReplicatedStatus(const absl::StatusOr<RedisReply>& wait) {
   if (options_.wait_replicas == 0) return absl::OkStatus();
-  return WaitStatus(wait, options_.wait_replicas, options_.wait_timeout,
-                    "retry with the same request_id or etag to learn whether it stands");
+  const bool was_short = replicas_short_.load(std::memory_order_relaxed);
+  absl::Status status = WaitStatus(
+      wait, options_.wait_replicas,
+      was_short ? std::min(options_.wait_timeout, kShortWait) : options_.wait_timeout,
+      "retry with the same request_id or etag to learn whether it stands");
+  // Only a WAIT that answered counts: a broken connection says nothing of
+  // the replicas.
+  if (!wait.ok()) return status;
+  const bool short_now = !status.ok();
+  if (replicas_short_.exchange(short_now) != short_now) {
+    if (short_now) {
+      samenspel::Log(
+          "WARNING: writes are not confirmed by --redis_wait_replicas=%d replicas (%s); "
+          "they fail UNAVAILABLE (NOT_REPLICATED), each after at most %s, until replicas "
+          "confirm again",
+          options_.wait_replicas, status.message(),
+          absl::FormatDuration(std::min(options_.wait_timeout, kShortWait)));
+    } else {
+      samenspel::Log("writes are confirmed by %d replicas again", options_.wait_replicas);
+    }
+  }
+  return status;
 }
 
 // Group commit without a thread of its own: a commit that finds no batch on

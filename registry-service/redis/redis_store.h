@@ -59,6 +59,7 @@
 #ifndef SAMENSPEL_REGISTRY_REDIS_REDIS_STORE_H_
 #define SAMENSPEL_REGISTRY_REDIS_REDIS_STORE_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -237,9 +238,13 @@ class RedisStore : public Store {
   void AnswerAsyncCommits(AsyncBatch& batch,
                           std::vector<absl::StatusOr<CommitResult>> results);
   // WAIT's arguments (empty without wait_replicas), and what its reply means
-  // for a commit that was applied: OK, or why it is not acknowledged.
+  // for a commit that was applied: OK, or why it is not acknowledged. Once a
+  // WAIT found too few replicas, the next ones wait kShortWait at most until
+  // one finds them again (logged both ways): with no replica there, each
+  // write would otherwise take the whole wait_timeout, and queue behind the
+  // previous batch's.
   std::vector<absl::string_view> WaitCommand() const;
-  absl::Status ReplicatedStatus(const absl::StatusOr<RedisReply>& wait) const;
+  absl::Status ReplicatedStatus(const absl::StatusOr<RedisReply>& wait);
   // True for a commit refused because Redis is a replica now.
   static bool IsReadOnly(const absl::Status& status);
 
@@ -266,6 +271,9 @@ class RedisStore : public Store {
   // WAIT's numbers, as text.
   const std::string wait_replicas_text_;
   const std::string wait_timeout_text_;
+  const std::string short_wait_text_;
+  // Whether the last WAIT found too few replicas (see WaitCommand).
+  std::atomic<bool> replicas_short_{false};
   const RedisKeys keys_;
   // Shared by every connection below: a hung Redis fails calls at once.
   const std::shared_ptr<RedisCircuit> circuit_;
@@ -306,6 +314,8 @@ class RedisStore : public Store {
 
   // Group commit (see Commit() in redis_store.cc).
   static constexpr int kBatchesInFlight = 2;
+  // WAIT's timeout while replicas do not confirm writes (see WaitCommand).
+  static constexpr absl::Duration kShortWait = absl::Milliseconds(100);
   static constexpr size_t kMaxBatchBytes = 4 << 20;
   Batcher<PendingCommit> commit_batcher_;
 };

@@ -300,6 +300,43 @@ TEST_F(RedisSentinelTest, AWriteNoReplicaConfirmedIsNotAcknowledged) {
   EXPECT_TRUE(CommitAsync(**store, "confirmed-again-async").ok());
 }
 
+// Once a WAIT found no replica confirming, later writes do not each wait
+// the whole --redis_wait_timeout (queued behind one another, that made
+// every write take seconds): they fail after a short wait until a WAIT
+// finds the replicas again.
+TEST_F(RedisSentinelTest, WithoutReplicasWritesFailFastUntilTheyConfirmAgain) {
+  RedisStoreOptions options;
+  options.sentinel = Sentinel();
+  options.wait_replicas = 1;
+  options.wait_timeout = absl::Milliseconds(900);
+  absl::StatusOr<std::unique_ptr<RedisStore>> store = RedisStore::Create(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE((*store)->Commit(Request("confirmed")).ok());
+  ASSERT_TRUE(replica_->Pause().ok());
+  absl::Time start = absl::Now();
+  EXPECT_TRUE(absl::IsUnavailable((*store)->Commit(Request("first")).status()));
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(900));  // the whole wait, once
+  for (const bool async : {false, true, false}) {
+    const std::string id =
+        absl::StrCat("fast-", async, "-", absl::ToUnixNanos(absl::Now()));
+    start = absl::Now();
+    const absl::Status status = async ? CommitAsync(**store, id).status()
+                                      : (*store)->Commit(Request(id)).status();
+    EXPECT_TRUE(absl::IsUnavailable(status)) << status;
+    EXPECT_TRUE(absl::StrContains(status.message(), "replicas confirmed")) << status;
+    EXPECT_LT(absl::Now() - start, absl::Milliseconds(600)) << id;
+  }
+  ASSERT_TRUE(replica_->Resume().ok());
+  absl::Status again;
+  for (int i = 0; i < 20; ++i) {  // the replica catches up within a few tries
+    again = (*store)->Commit(Request(absl::StrCat("again-", i))).status();
+    if (again.ok()) break;
+  }
+  EXPECT_TRUE(again.ok()) << again;
+  // Confirmed again: a slow replica gets the whole wait once more.
+  EXPECT_TRUE(CommitAsync(**store, "confirmed-async").ok());
+}
+
 absl::StatusOr<v1::Organisation> CreateOrganisation(Stub& stub, const std::string& id) {
   v1::CreateOrganisationRequest request;
   request.set_organisation_id(id);
