@@ -286,12 +286,14 @@ int Run(const RegistryServerOptions& o) {
   if (!credentials.ok()) Fail(std::string(credentials.status().message()));
 
   std::unique_ptr<Store> store;
+  RedisStore* redis_store = nullptr;  // `store`, when it is Redis
   if (o.memory_store) {
     samenspel::LogLine("in-memory store: data is lost on exit");
     store = std::make_unique<MemoryStore>();
   } else {
     absl::StatusOr<std::unique_ptr<RedisStore>> redis = RedisStore::Create(o.redis);
     if (!redis.ok()) Fail(std::string(redis.status().message()));
+    redis_store = redis->get();
     store = *std::move(redis);
   }
   Registry registry(store.get(), RegistryOptions{});
@@ -373,6 +375,8 @@ int Run(const RegistryServerOptions& o) {
   absl::Notification stopping;
   std::thread health_thread([&] {
     std::string last_reason;  // none before the first check
+    absl::Time settings_checked = absl::InfinitePast();
+    std::vector<std::string> last_warnings;
     do {
       const absl::Status status = store->CurrentRevision().status();
       const bool serving = status.ok();
@@ -385,6 +389,22 @@ int Run(const RegistryServerOptions& o) {
         samenspel::LogLine(reason);
         last_reason = reason;
       }
+      // Redis settings that would lose or corrupt data: said when first
+      // seen, and again when they change (each time Redis is reachable again,
+      // it may be another one).
+      if (redis_store != nullptr && serving &&
+          (settings_checked == absl::InfinitePast() ||
+           absl::Now() - settings_checked > absl::Minutes(1))) {
+        settings_checked = absl::Now();
+        if (absl::StatusOr<std::vector<std::string>> warnings =
+                redis_store->SettingsWarnings();
+            warnings.ok() && *warnings != last_warnings) {
+          for (const std::string& w : *warnings) samenspel::LogLine("WARNING: " + w);
+          if (warnings->empty()) samenspel::LogLine("Redis settings: fine now");
+          last_warnings = *std::move(warnings);
+        }
+      }
+      if (!serving) settings_checked = absl::InfinitePast();
     } while (!stopping.WaitForNotificationWithTimeout(absl::Milliseconds(250)));
   });
 

@@ -1015,6 +1015,31 @@ absl::StatusOr<std::vector<StoredChange>> RedisStore::WaitForChanges(
   return ReadChanges(after_revision, max, absl::ZeroDuration());
 }
 
+absl::StatusOr<std::vector<std::string>> RedisStore::SettingsWarnings() {
+  std::vector<std::string> warnings;
+  for (absl::string_view name : {"maxmemory-policy", "appendonly"}) {
+    absl::StatusOr<RedisReply> reply = pipeline_.Execute({"CONFIG", "GET", name});
+    if (absl::IsUnavailable(reply.status()) || absl::IsDeadlineExceeded(reply.status()))
+      return reply.status();
+    // An error reply (CONFIG renamed or refused) or no value: unknown.
+    if (!reply.ok() || !IsArray(**reply, 2) || !IsString(*(*reply)->element[1])) continue;
+    const std::string value(AsString(*(*reply)->element[1]));
+    if (name == "maxmemory-policy" && value != "noeviction") {
+      warnings.push_back(absl::StrCat(
+          "Redis' maxmemory-policy is ", value,
+          ": when its memory is full Redis may evict the registry's records, indexes or "
+          "revision counter, which corrupts the registry; set noeviction "
+          "(deploy/redis/redis.conf)"));
+    }
+    if (name == "appendonly" && value != "yes") {
+      warnings.push_back(
+          "Redis runs without AOF (appendonly no): a crash of Redis loses writes the "
+          "registry acknowledged; set appendonly yes (deploy/redis/redis.conf)");
+    }
+  }
+  return warnings;
+}
+
 absl::StatusOr<int64_t> RedisStore::CurrentRevision() {
   // With the layout: a database that a newer registry converted to a layout
   // this one does not know is UNAVAILABLE here too, so that the health

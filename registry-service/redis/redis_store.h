@@ -186,6 +186,11 @@ class RedisStore : public Store {
 
   // OK when Redis answers PING: for health checks.
   absl::Status Ping();
+  // What is wrong with Redis' settings for the registry, one sentence each:
+  // a maxmemory-policy other than noeviction (Redis could evict records,
+  // indexes or the revision counter), AOF off. Empty when all is well or
+  // when Redis refuses CONFIG (a managed Redis may): then nobody can tell.
+  absl::StatusOr<std::vector<std::string>> SettingsWarnings();
 
   const RedisKeys& keys() const { return keys_; }
   RecordCache::Stats record_cache_stats() { return cache_.stats(); }

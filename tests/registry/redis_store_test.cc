@@ -20,6 +20,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
@@ -210,6 +211,32 @@ TEST(RedisStoreTest, RestartBetweenCallsCostsNoFailures) {
   absl::StatusOr<CommitResult> result =
       store->Commit(Request({Create(Kind::kExpert, "jan", "v1")}));
   EXPECT_TRUE(result.ok()) << result.status();
+}
+
+// Settings that lose or corrupt the registry's data are named (the
+// registry logs them); a Redis configured as deploy/redis/ is fine.
+TEST(RedisStoreTest, WarnsOfRedisSettingsThatLoseData) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  std::unique_ptr<RedisStore> store = MakeStore(OptionsFor(*server));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(server->Command({"CONFIG", "SET", "maxmemory-policy", "noeviction"}).ok());
+  ASSERT_TRUE(server->Command({"CONFIG", "SET", "appendonly", "yes"}).ok());
+  absl::StatusOr<std::vector<std::string>> warnings = store->SettingsWarnings();
+  ASSERT_TRUE(warnings.ok()) << warnings.status();
+  EXPECT_TRUE(warnings->empty()) << absl::StrJoin(*warnings, "\n");
+  ASSERT_TRUE(server->Command({"CONFIG", "SET", "maxmemory-policy", "allkeys-lru"}).ok());
+  ASSERT_TRUE(server->Command({"CONFIG", "SET", "appendonly", "no"}).ok());
+  warnings = store->SettingsWarnings();
+  ASSERT_TRUE(warnings.ok()) << warnings.status();
+  ASSERT_EQ(warnings->size(), 2u);
+  EXPECT_TRUE(absl::StrContains((*warnings)[0], "maxmemory-policy is allkeys-lru"));
+  EXPECT_TRUE(absl::StrContains((*warnings)[1], "without AOF"));
+  // A Redis that refuses CONFIG: nothing to say, no failure.
+  ASSERT_TRUE(server->Command({"ACL", "SETUSER", "default", "-config"}).ok());
+  warnings = store->SettingsWarnings();
+  ASSERT_TRUE(warnings.ok()) << warnings.status();
+  EXPECT_TRUE(warnings->empty());
 }
 
 TEST(RedisStoreTest, HungRedisTimesOutAsUnavailable) {
