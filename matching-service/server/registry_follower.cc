@@ -228,6 +228,15 @@ absl::Status RegistryFollower::Follow(int64_t after) {
     }
   }
   auto reader = stub_->WatchChanges(&ctx, request);
+  if (failure_logged_) {
+    // Back once the stream is up (the registry sends this at its start);
+    // a call that fails returns without it.
+    reader->WaitForInitialMetadata();
+    if (ctx.GetServerInitialMetadata().count("samenspel-watch-after") > 0) {
+      Log("registry: following its changes again, after revision %d", after);
+      failure_logged_ = false;
+    }
+  }
   rv1::Change change;
   while (reader->Read(&change)) {
     absl::MutexLock lock(&mu_);
@@ -251,7 +260,10 @@ void RegistryFollower::ReadLoop() {
     absl::Status s;
     if (need_snapshot) {
       s = LoadSnapshot();
-      if (s.ok()) need_snapshot = false;
+      if (s.ok()) {
+        need_snapshot = false;
+        failure_logged_ = false;  // its own line says so
+      }
     } else {
       int64_t after;
       {
@@ -284,6 +296,7 @@ void RegistryFollower::ReadLoop() {
       if (stopping_) return;  // the calls were cancelled by Stop
     }
     Log("registry: %s; retrying in %s", s.ToString(), absl::FormatDuration(backoff));
+    failure_logged_ = true;
     absl::MutexLock lock(&mu_);
     mu_.AwaitWithTimeout(absl::Condition(&stopping_), backoff);
     backoff = std::min(backoff * 2, options_.max_backoff);

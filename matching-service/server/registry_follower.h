@@ -96,6 +96,8 @@ class RegistryFollower {
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // The read thread's: a failure was logged and its recovery not yet.
+  bool failure_logged_ = false;
   // The registry calls in flight (Track).
   absl::flat_hash_set<grpc::ClientContext*> calls_ ABSL_GUARDED_BY(mu_);
   std::deque<registry::v1::Change> queue_ ABSL_GUARDED_BY(mu_);

@@ -5,6 +5,7 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
+#include "common/log.h"
 
 namespace samenspel::registry {
 namespace {
@@ -106,6 +107,11 @@ void ChangeFeed::TailLoop() {
           // The changes up to `after` no longer exist: forget them, wake
           // every reader of this epoch (they resync: FEED_REWRITTEN), and
           // start over at the store's revision.
+          samenspel::Log(
+              "the feed's change at revision %d is gone from the store (a Redis "
+              "failover, a restore or a wipe): watchers are told FEED_REWRITTEN and "
+              "resync; the feed starts over at the store's revision",
+              after);
           absl::MutexLock lock(&mu_);
           cache_.clear();
           tail_revision_ = -1;

@@ -164,6 +164,13 @@ absl::Status RedisErrorStatus(absl::string_view error) {
     }
     return LayoutStatus(layout);
   }
+  if (absl::StartsWith(error, "NOAUTH") || absl::StartsWith(error, "WRONGPASS")) {
+    // Not the registry's fault of its own: its Redis password is wrong or
+    // missing (--redis_password_file).
+    return absl::UnavailableError(
+        absl::StrCat("redis refuses the registry's password (", error,
+                     "): give the right one with --redis_password_file"));
+  }
   for (absl::string_view prefix : kTransientErrors) {
     if (absl::StartsWith(error, prefix)) {
       return absl::UnavailableError(absl::StrCat("redis is not serving: ", error));
@@ -286,7 +293,15 @@ absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Connect(
     absl::StatusOr<RedisReply> reply = connection->Command(argv);
     if (reply.ok()) return absl::OkStatus();
     // Whatever Redis answered, this connection cannot be used: UNAVAILABLE,
-    // with Redis's own words (e.g. WRONGPASS) for the operator.
+    // with Redis's own words (e.g. WRONGPASS) for the operator. No answer
+    // at all is not a refusal: a busy or hung Redis.
+    if (absl::StrContains(reply.status().message(), "timed out") ||
+        absl::IsDeadlineExceeded(reply.status())) {
+      return absl::UnavailableError(
+          absl::StrCat("redis ", address, " did not answer ", what, " within ",
+                       absl::FormatDuration(options.command_timeout),
+                       " (busy or hung): ", reply.status().message()));
+    }
     return absl::UnavailableError(absl::StrCat("redis ", address, ": ", what,
                                                " failed: ", reply.status().message()));
   };

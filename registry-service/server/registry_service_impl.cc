@@ -484,6 +484,11 @@ grpc::Status RegistryServiceImpl::WatchChanges(grpc::ServerContext* ctx,
   }
   // The credential is checked again now and then: a stream must not outlive
   // the revocation or expiry of the token that opened it.
+  // The stream is up: a follower learns it now (its initial metadata names
+  // where it starts), not only with the next change, which a quiet feed may
+  // not have for long.
+  ctx->AddInitialMetadata("samenspel-watch-after", absl::StrCat(after));
+  writer->SendInitialMetadata();
   absl::Time recheck = absl::Now() + kStreamCredentialRecheck;
   while (!ctx->IsCancelled()) {
     if (absl::Now() >= recheck) {
