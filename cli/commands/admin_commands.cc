@@ -111,7 +111,10 @@ std::string CheckHealth(const Connection& connection, Service service) {
 }
 
 absl::Status RunHealth(CommandContext& context, const HealthState& state) {
-  SAMENSPEL_ASSIGN_OR_RETURN(Connection * connection, context.connection());
+  // Health needs no credential: none is sent, so that a plaintext health
+  // port (--health_listen) can be checked with a token in the environment.
+  SAMENSPEL_ASSIGN_OR_RETURN(Connection * connection,
+                             context.connection(/*with_token=*/false));
   std::vector<std::pair<std::string, Service>> services;
   for (const std::string& name : state.services) {
     services.emplace_back(name,

@@ -101,13 +101,15 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentialsFor(
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Create(
-    const GlobalOptions& options) {
+    const GlobalOptions& options, bool with_token) {
   std::unique_ptr<Connection> c(new Connection());
   absl::StatusOr<absl::Duration> timeout =
       ParseDurationFlag(options.timeout, "--timeout");
   if (!timeout.ok()) return timeout.status();
   c->timeout_ = *timeout;
-  if (!options.token_file.empty()) {
+  if (!with_token) {
+    // No token read or sent.
+  } else if (!options.token_file.empty()) {
     absl::StatusOr<std::string> token = ReadFlagFile(options.token_file, "--token-file");
     if (!token.ok()) return token.status();
     c->token_ = std::string(absl::StripAsciiWhitespace(*token));
@@ -188,9 +190,10 @@ std::unique_ptr<grpc::ClientContext> Connection::NewStreamContext(
   return context;
 }
 
-absl::StatusOr<Connection*> CommandContext::connection() {
+absl::StatusOr<Connection*> CommandContext::connection(bool with_token) {
   if (connection_ == nullptr) {
-    absl::StatusOr<std::unique_ptr<Connection>> c = Connection::Create(*options_);
+    absl::StatusOr<std::unique_ptr<Connection>> c =
+        Connection::Create(*options_, with_token);
     if (!c.ok()) return c.status();
     connection_ = *std::move(c);
   }

@@ -66,7 +66,10 @@ class Connection {
  public:
   // Reads the token, CA and client certificate files; a usage error for a
   // bad timeout, an unreadable file or a combination that does not work.
-  static absl::StatusOr<std::unique_ptr<Connection>> Create(const GlobalOptions& options);
+  // `with_token` false: no bearer token is sent (health checks need none,
+  // and a plaintext health port may be off loopback).
+  static absl::StatusOr<std::unique_ptr<Connection>> Create(const GlobalOptions& options,
+                                                            bool with_token = true);
 
   std::shared_ptr<grpc::Channel> Channel(Service service) const;
   const std::string& Address(Service service) const;
@@ -147,8 +150,8 @@ class CommandContext {
   void Run(Service service, absl::string_view collection,
            absl::Span<const FlagOfField> flags, absl::FunctionRef<absl::Status()> body);
 
-  // The connection, made on first use.
-  absl::StatusOr<Connection*> connection();
+  // The connection, made on first use; `with_token` as Connection::Create.
+  absl::StatusOr<Connection*> connection(bool with_token = true);
   // The output for stdout in the chosen format.
   Output& output() { return *output_; }
 

@@ -3,6 +3,7 @@
 // child process, checked by what it prints and how it exits.
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -617,6 +618,20 @@ TEST_F(CliIntegrationTest, TokenComesFromTheEnvironmentOrAFile) {
   cli_->SetEnv("SAMENSPEL_TOKEN", "twee woorden");
   CliResult bad = Fails(2, {"organisations", "list"});
   EXPECT_THAT(bad.err, HasSubstr("token"));
+
+  // An address not known to be this machine (this host's name): a call with
+  // the token in plaintext is refused; a health check sends none, so it goes
+  // ahead (the registry listens on 127.0.0.1 only: unreachable there).
+  cli_->SetEnv("SAMENSPEL_TOKEN", "geheim-token");
+  char host[256] = {};
+  ASSERT_EQ(gethostname(host, sizeof(host) - 1), 0);
+  const std::string elsewhere = absl::StrCat(host, ":1");
+  CliResult leak = Fails(
+      2, {"--registry", elsewhere, "--matching", elsewhere, "organisations", "list"});
+  EXPECT_THAT(leak.err, HasSubstr("in plaintext"));
+  CliResult health = Fails(
+      6, {"--registry", elsewhere, "--matching", elsewhere, "--timeout", "2s", "health"});
+  EXPECT_THAT(health.out, HasSubstr("UNREACHABLE"));
 }
 
 }  // namespace
