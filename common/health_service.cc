@@ -62,7 +62,14 @@ grpc::Status HealthService::Watch(grpc::ServerContext* ctx, const HealthCheckReq
       if (!changed()) continue;
       first = false;
       seen = version_;
-      if (shutdown_) return grpc::Status::OK;
+      if (shutdown_) {
+        // Its last word: NOT_SERVING (a stopping service), then the end.
+        if (Known(req->service())) {
+          resp.set_status(HealthCheckResponse::NOT_SERVING);
+          writer->Write(resp);
+        }
+        return grpc::Status::OK;
+      }
       if (Known(req->service())) {
         resp.set_status(serving_ ? HealthCheckResponse::SERVING
                                  : HealthCheckResponse::NOT_SERVING);

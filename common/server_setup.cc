@@ -3,8 +3,11 @@
 #include <errno.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
@@ -23,6 +26,10 @@
 namespace samenspel {
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    return absl::InvalidArgumentError(absl::StrCat(path, " is a folder, not a file"));
+  }
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
   std::stringstream ss;
@@ -40,7 +47,14 @@ void ParseServerFlags(int argc, char** argv, absl::string_view usage,
   config.contains_helpshort_flags = config.contains_help_flags;
   absl::SetFlagsUsageConfig(config);
   absl::SetProgramUsageMessage(usage);
-  absl::ParseCommandLine(argc, argv);
+  const std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
+  if (rest.size() > 1) {
+    // A word that is no flag (a flag's value given after a space, say)
+    // would otherwise be ignored without a word.
+    LogLine(absl::StrCat("fatal: \"", rest[1],
+                         "\" is not a flag (flags are --name=value); see --help"));
+    std::exit(2);
+  }
 }
 
 std::unique_ptr<grpc::ServerBuilder> NewServerBuilder() {
@@ -164,7 +178,12 @@ sigset_t BlockStopSignals() {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGHUP);
+  // SIGHUP too (a closed terminal), unless it is ignored (nohup): a blocked
+  // signal still reaches sigwait, ignored or not.
+  struct sigaction hup = {};
+  if (sigaction(SIGHUP, nullptr, &hup) == 0 && hup.sa_handler != SIG_IGN) {
+    sigaddset(&signals, SIGHUP);
+  }
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return signals;
 }

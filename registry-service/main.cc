@@ -80,8 +80,8 @@ ABSL_FLAG(int, workers, 32,
           "wait for Redis on one I/O thread, or on the gRPC thread that sends their "
           "batch.");
 ABSL_FLAG(int, max_watches, 1024,
-          "Most WatchChanges streams served at once (each holds a thread); more "
-          "fail RESOURCE_EXHAUSTED.");
+          "Most WatchChanges streams of non-admin callers served at once (each holds "
+          "a thread); more fail RESOURCE_EXHAUSTED. Admins' are not limited.");
 ABSL_FLAG(int, max_watches_per_caller, 16,
           "Most WatchChanges streams one non-admin principal may hold open at once.");
 ABSL_FLAG(int, max_waiting_calls, 4096,
@@ -184,6 +184,10 @@ RegistryServerOptions OptionsFromFlags() {
     if (!password.ok())
       Fail(absl::StrCat("--redis_password_file: ", password.status().message()));
     o.redis.password = std::string(absl::StripTrailingAsciiWhitespace(*password));
+    if (o.redis.password.empty()) {
+      Fail(absl::StrCat("--redis_password_file: ",
+                        absl::GetFlag(FLAGS_redis_password_file), " is empty"));
+    }
   }
   if (const std::string sentinels = absl::GetFlag(FLAGS_redis_sentinels);
       !sentinels.empty()) {
@@ -267,7 +271,10 @@ RegistryServerOptions OptionsFromFlags() {
     Fail("--client_cert_role must be editor or reader (admins: --admin_oins)");
   }
   o.access.cache_ttl = absl::GetFlag(FLAGS_token_cache_ttl);
+  if (o.access.cache_ttl < absl::ZeroDuration())
+    Fail("--token_cache_ttl must not be negative");
   o.rate_limit.rate = absl::GetFlag(FLAGS_rate_limit);
+  if (!(o.rate_limit.rate >= 0)) Fail("--rate_limit must not be negative (0: no limit)");
   o.rate_limit.burst = std::max(1.0, absl::GetFlag(FLAGS_rate_burst));
   o.audit.retention = absl::GetFlag(FLAGS_audit_retention);
   o.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);

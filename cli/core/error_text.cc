@@ -69,6 +69,10 @@ std::string Hint(const absl::Status& status, const ErrorContext& context) {
           "choose another id, or change the existing one with `samenspel ", collection,
           " update`");
     case absl::StatusCode::kAborted:
+      if (absl::StrContains(status.message(), "changed by other writers during each")) {
+        // CONCURRENT_WRITES: sent without --etag; others keep changing it.
+        return "others keep changing it: run the command again in a moment";
+      }
       return absl::StrCat(
           "someone changed it since you read it: get it again (`samenspel ", collection,
           " get NAME`) and retry with its new --etag, or leave --etag out");

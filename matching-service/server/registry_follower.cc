@@ -233,7 +233,7 @@ absl::Status RegistryFollower::Follow(int64_t after) {
     // a call that fails returns without it.
     reader->WaitForInitialMetadata();
     if (ctx.GetServerInitialMetadata().count("samenspel-watch-after") > 0) {
-      Log("registry: following its changes again, after revision %d", after);
+      Log("registry: reached again; watching its changes after revision %d", after);
       failure_logged_ = false;
     }
   }

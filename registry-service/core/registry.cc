@@ -509,6 +509,12 @@ std::string CreateFingerprint(const R& input, absl::string_view id) {
   for (absl::string_view f : {"name", "etag", "revision", "create_time", "update_time"})
     clear(f);
   for (absl::string_view f : Traits<R>::kOutputOnly) clear(f);
+  // A state left unset is stored as its default: the same request.
+  if constexpr (std::is_same_v<R, v1::TaskTeam>) {
+    if (r.state() == v1::TaskTeam::FORMING) r.clear_state();
+  } else if constexpr (std::is_same_v<R, v1::Challenge>) {
+    if (r.state() == v1::Challenge::OPEN) r.clear_state();
+  }
   std::string bytes;
   {
     google::protobuf::io::StringOutputStream stream(&bytes);

@@ -168,8 +168,9 @@ absl::Status RedisErrorStatus(absl::string_view error) {
     // Not the registry's fault of its own: its Redis password is wrong or
     // missing (--redis_password_file).
     return absl::UnavailableError(
-        absl::StrCat("redis refuses the registry's password (", error,
-                     "): give the right one with --redis_password_file"));
+        absl::StrCat("redis refuses the password it was given (", error,
+                     "): check --redis_password_file, or for the sentinels "
+                     "--redis_sentinel_password_file"));
   }
   for (absl::string_view prefix : kTransientErrors) {
     if (absl::StartsWith(error, prefix)) {

@@ -394,15 +394,18 @@ grpc::ServerUnaryReactor* RegistryServiceImpl::ListExperts(
 constexpr absl::Duration kStreamCredentialRecheck = absl::Seconds(2);
 
 absl::Status RegistryServiceImpl::BeginWatch(const v1::Principal& caller) {
+  // Admins (the matching services' followers) are never refused, and do not
+  // take up places: other callers must not lock the followers out.
+  if (IsAdmin(caller)) return absl::OkStatus();
   absl::MutexLock lock(&watch_mu_);
   if (watches_ >= watch_limits_.max_watches) {
     return WithReason(absl::ResourceExhaustedError(absl::StrCat(
                           "the registry serves ", watches_,
-                          " WatchChanges streams, its most (--max_watches); retry later "
-                          "or on another replica")),
+                          " WatchChanges streams of non-admin callers, its most "
+                          "(--max_watches); retry later or on another replica")),
                       "TOO_MANY_WATCHES");
   }
-  if (!IsAdmin(caller)) {
+  {
     int& mine = watches_by_caller_[caller.subject()];
     if (mine >= watch_limits_.max_watches_per_caller) {
       if (mine == 0) watches_by_caller_.erase(caller.subject());
@@ -421,9 +424,9 @@ absl::Status RegistryServiceImpl::BeginWatch(const v1::Principal& caller) {
 }
 
 void RegistryServiceImpl::EndWatch(const v1::Principal& caller) {
+  if (IsAdmin(caller)) return;
   absl::MutexLock lock(&watch_mu_);
   --watches_;
-  if (IsAdmin(caller)) return;
   auto it = watches_by_caller_.find(caller.subject());
   if (it != watches_by_caller_.end() && --it->second <= 0) watches_by_caller_.erase(it);
 }

@@ -108,9 +108,10 @@ class CallContext final : public grpc::CallbackServerContext {
 // RegistryServiceImpl must use it (its calls fail INTERNAL otherwise).
 std::unique_ptr<grpc::ContextAllocator> NewCallContextAllocator();
 
-// WatchChanges streams each hold a thread while open: at most `max_watches`
-// in all, and `max_watches_per_caller` per non-admin principal; more fail
-// RESOURCE_EXHAUSTED (reason TOO_MANY_WATCHES).
+// WatchChanges streams each hold a thread while open: of non-admin callers
+// at most `max_watches` in all and `max_watches_per_caller` per principal;
+// more fail RESOURCE_EXHAUSTED (reason TOO_MANY_WATCHES). Admins' streams
+// (the matching services' followers) are not limited.
 struct WatchLimits {
   int max_watches = 1024;
   int max_watches_per_caller = 16;

@@ -270,6 +270,25 @@ TEST_F(RegistryTest, ARequestIdReusedForAnotherRequestIsRefused) {
   EXPECT_EQ(batch_again->experts_size(), 2);
 }
 
+// A team (or challenge) created without a state is stored with its default
+// one: the same request sent again as read back, state and all, replays.
+TEST_F(RegistryTest, ARequestIdReplaysATeamResentWithItsDefaultState) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  v1::CreateTeamRequest req;
+  req.set_request_id("team-line-1");
+  req.mutable_team()->set_display_name("Woondeal");
+  req.mutable_team()->set_owner_organisation("organisations/gm0363");
+  auto first = registry_.CreateTeam(req);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->state(), v1::TaskTeam::FORMING);
+  *req.mutable_team() = *first;
+  auto again = registry_.CreateTeam(req);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->name(), first->name());
+  req.mutable_team()->set_state(v1::TaskTeam::ACTIVE);
+  EXPECT_EQ(ReasonOf(registry_.CreateTeam(req).status()), "REQUEST_ID_REUSED");
+}
+
 // A request id stored by a registry before fingerprints (its result only
 // the created id) is taken as a retry, as it was then.
 TEST_F(RegistryTest, ARequestIdStoredWithoutFingerprintReplays) {
