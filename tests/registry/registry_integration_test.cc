@@ -2,6 +2,7 @@
 // gRPC: every RPC, every error path, persistence, the change feed through two
 // registry processes, and Redis outages.
 #include <atomic>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
@@ -23,6 +24,7 @@
 #include "tests/support/redis_server.h"
 #include "tests/support/service_process.h"
 #include "tests/support/status_details.h"
+#include "tests/support/temp_dir.h"
 
 namespace samenspel::registry {
 namespace {
@@ -783,6 +785,33 @@ TEST(RegistryBinaryTest, HelpListsTheFlags) {
     EXPECT_THAT(help->output, HasSubstr(flag));
   }
   EXPECT_THAT(help->output, Not(HasSubstr("No flags matched")));
+}
+
+// Flags that cannot be meant exit 2 with a line saying which, before
+// anything starts: a word that is no flag, an empty password file, a
+// folder given as a file, negative limits.
+TEST(RegistryBinaryTest, FlagsThatCannotBeMeantStopItAtOnce) {
+  test_support::TempDir dir("samenspel-flags");
+  const std::string empty = dir.File("empty-password");
+  { std::ofstream(empty).flush(); }
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--insecure", "stray"}, "\"stray\" is not a flag"},
+      {{"--insecure", "--redis_password_file=" + empty}, "is empty"},
+      {{"--insecure", "--admin_token_file=" + dir.path()}, "is a folder, not a file"},
+      {{"--insecure", "--rate_limit=-1"}, "--rate_limit must not be negative"},
+      {{"--insecure", "--token_cache_ttl=-1s"}, "--token_cache_ttl must not be negative"},
+      {{"--insecure", "--shutdown_delay=-1s"}, "must not be negative"},
+  };
+  for (const auto& [args, says] : cases) {
+    std::vector<std::string> argv = {SAMENSPEL_REGISTRY_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    absl::StatusOr<test_support::Finished> run =
+        test_support::RunToEnd(argv, absl::Seconds(20));
+    ASSERT_TRUE(run.ok()) << run.status();
+    EXPECT_TRUE(WIFEXITED(run->wait_status) && WEXITSTATUS(run->wait_status) == 2)
+        << args.back() << ": " << run->output;
+    EXPECT_THAT(run->output, HasSubstr(says)) << args.back();
+  }
 }
 
 // A second registry started on the port of a running one (an open
