@@ -84,10 +84,25 @@ struct Shape {
                     (d->FindFieldByName("etag") != nullptr ||
                      d == v1::AccessToken::descriptor())) {
     for (int i = 0; i < d->field_count(); ++i) {
-      if (d->field(i)->type() == FieldDescriptor::TYPE_MESSAGE) {
-        messages.push_back(d->field(i));
+      const FieldDescriptor* f = d->field(i);
+      if (f->type() == FieldDescriptor::TYPE_MESSAGE) {
+        messages.push_back(f);
+        // A create request: its resource, and the id it asks for
+        // ("expert" and "expert_id").
+        if (!f->is_repeated() && !CollectionOf(f->message_type()).empty()) {
+          created = f;
+          created_id = StringFieldOf(d, (f->name() + "_id").c_str());
+        }
       }
     }
+  }
+  // The collection of a resource type ("experts"), or "".
+  static std::string CollectionOf(const google::protobuf::Descriptor* d) {
+    if (d == v1::Organisation::descriptor()) return "organisations";
+    if (d == v1::Expert::descriptor()) return "experts";
+    if (d == v1::TaskTeam::descriptor()) return "teams";
+    if (d == v1::Challenge::descriptor()) return "challenges";
+    return "";
   }
   const FieldDescriptor* name;
   const FieldDescriptor* team;
@@ -96,6 +111,9 @@ struct Shape {
   // A resource: has a name and an etag; or an access token.
   bool is_resource;
   std::vector<const FieldDescriptor*> messages;
+  // In a create request: its resource field and the id field (or null).
+  const FieldDescriptor* created = nullptr;
+  const FieldDescriptor* created_id = nullptr;
 };
 
 const Shape& ShapeOf(const google::protobuf::Descriptor* d) {
@@ -119,7 +137,8 @@ bool HasPersonalData(const Message& m) {
 }
 
 // Adds the resources in `m` (a resource, or a message holding resources one
-// level down) to `event`; with only_personal, just those with personal data.
+// or two levels down: a batch's requests) to `event`, and the names a create
+// request asks for; with only_personal, just those with personal data.
 void Collect(const Message& m, bool only_personal, EventNames& names, int depth = 0) {
   const auto* d = m.GetDescriptor();
   const Shape& shape = ShapeOf(d);
@@ -134,7 +153,16 @@ void Collect(const Message& m, bool only_personal, EventNames& names, int depth 
     names.AddOrganisation(StringField(m, shape.owner_organisation));
     return;
   }
-  if (depth > 0) return;
+  if (depth > 1) return;
+  if (shape.created != nullptr && shape.created_id != nullptr && !only_personal) {
+    // A create names its resource only by the id it asks for: a refused one
+    // has no response to name it.
+    const std::string id = StringField(m, shape.created_id);
+    if (!id.empty()) {
+      names.AddResource(
+          absl::StrCat(Shape::CollectionOf(shape.created->message_type()), "/", id));
+    }
+  }
   const auto* reflection = m.GetReflection();
   for (const FieldDescriptor* f : shape.messages) {
     if (f->is_repeated()) {

@@ -89,5 +89,32 @@ TEST(AuditEventForTest, AWriteNamesItsTargetOnceAlsoWhenItFailed) {
   EXPECT_EQ(event->code(), "NOT_FOUND");
 }
 
+// A refused create names what it asked for: the resource by the id it
+// asked for, and its organisation; for a batch, every item's.
+TEST(AuditEventForTest, ARefusedCreateNamesTheResourcesAndOrganisationsItAskedFor) {
+  grpc::CallbackServerContext context;
+  v1::CreateExpertRequest one;
+  one.set_expert_id("b2");
+  one.mutable_expert()->set_organisation("organisations/utrecht");
+  std::optional<v1::AuditEvent> event =
+      AuditEventFor(context, "RegistryService", "CreateExpert", v1::Principal(), one,
+                    nullptr, absl::PermissionDeniedError("not yours"));
+  ASSERT_TRUE(event.has_value());
+  EXPECT_THAT(event->resources(), ElementsAre("experts/b2"));
+  EXPECT_THAT(event->organisations(), ElementsAre("organisations/utrecht"));
+
+  v1::BatchCreateExpertsRequest batch;
+  *batch.add_requests() = one;
+  v1::CreateExpertRequest two;
+  two.mutable_expert()->set_organisation("organisations/gm0344");  // no id
+  *batch.add_requests() = two;
+  event = AuditEventFor(context, "RegistryService", "BatchCreateExperts", v1::Principal(),
+                        batch, nullptr, absl::PermissionDeniedError("not yours"));
+  ASSERT_TRUE(event.has_value());
+  EXPECT_THAT(event->resources(), ElementsAre("experts/b2"));
+  EXPECT_THAT(event->organisations(),
+              ElementsAre("organisations/utrecht", "organisations/gm0344"));
+}
+
 }  // namespace
 }  // namespace samenspel::registry
