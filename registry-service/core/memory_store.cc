@@ -118,7 +118,8 @@ absl::StatusOr<CommitResult> MemoryStore::Commit(const CommitRequest& request) {
     auto it = request_results_.find(request.request_id);
     if (it != request_results_.end()) {
       result.replayed = true;
-      result.request_result = it->second;
+      result.request_result = it->second.first;
+      result.request_fingerprint = it->second.second;
       return result;
     }
   }
@@ -162,7 +163,8 @@ absl::StatusOr<CommitResult> MemoryStore::Commit(const CommitRequest& request) {
   }
   while (static_cast<int64_t>(feed_.size()) > options_.feed_retention) feed_.pop_front();
   if (!request.request_id.empty()) {
-    request_results_[request.request_id] = request.request_result;
+    request_results_[request.request_id] = {request.request_result,
+                                            request.request_fingerprint};
   }
   return result;
 }

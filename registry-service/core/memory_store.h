@@ -62,7 +62,9 @@ class MemoryStore : public Store {
   std::map<IndexKey, std::map<int64_t, std::string>> indexes_ ABSL_GUARDED_BY(mu_);
   std::deque<StoredChange> feed_ ABSL_GUARDED_BY(mu_);
   int64_t revision_ ABSL_GUARDED_BY(mu_) = 0;
-  std::map<std::string, std::string> request_results_ ABSL_GUARDED_BY(mu_);
+  // request_id -> (request_result, request_fingerprint).
+  std::map<std::string, std::pair<std::string, std::string>> request_results_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace samenspel::registry

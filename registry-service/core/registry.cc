@@ -463,35 +463,13 @@ absl::StatusOr<R> Replayed(absl::StatusOr<R> got, absl::string_view name) {
   return got;
 }
 
-// What a create stores under its request_id: "fp:<fingerprint>\n" and then
-// the ids it created, one per line. The fingerprint tells a retry (the same
-// request again) from another request that reuses the request_id, which
-// must not be answered with the first one's resource: a client numbering
-// its requests per file, say, would take that for its new record created.
-// Results stored by registries before 2026-12-01 have no fingerprint line
-// (an id never starts with "fp:") and are taken as retries.
-constexpr absl::string_view kFingerprintTag = "fp:";
-
-struct StoredRequestResult {
-  std::string fingerprint;  // empty for results stored without one
-  std::string ids;
-};
-
-std::string EncodeRequestResult(absl::string_view fingerprint, absl::string_view ids) {
-  return absl::StrCat(kFingerprintTag, fingerprint, "\n", ids);
-}
-
-StoredRequestResult DecodeRequestResult(absl::string_view stored) {
-  StoredRequestResult out;
-  if (absl::ConsumePrefix(&stored, kFingerprintTag)) {
-    const size_t end = stored.find('\n');
-    out.fingerprint = std::string(stored.substr(0, end));
-    stored =
-        end == absl::string_view::npos ? absl::string_view() : stored.substr(end + 1);
-  }
-  out.ids = std::string(stored);
-  return out;
-}
+// A create stores, beside its result under its request_id (the ids it
+// created), a fingerprint of its request (CommitRequest::request_fingerprint):
+// it tells a retry (the same request again) from another request that
+// reuses the request_id, which must not be answered with the first one's
+// resource: a client numbering its requests per file, say, would take that
+// for its new record created. Results stored by registries before
+// 2026-12-01 have no fingerprint and are taken as retries.
 
 // The fingerprint of a create of `input` under `id` (as the caller sent
 // them): what the registry ignores on input (name, output-only fields,
@@ -526,11 +504,10 @@ std::string CreateFingerprint(const R& input, absl::string_view id) {
   return Sha256Hex(absl::StrCat(id, "\n", bytes)).substr(0, 32);
 }
 
-// Whether a replayed create's first request (`first`, as stored) was this
-// one (`sent`: the request_result this request would have stored).
-bool SameRequest(absl::string_view sent, const StoredRequestResult& first) {
-  return first.fingerprint.empty() ||
-         first.fingerprint == DecodeRequestResult(sent).fingerprint;
+// Whether a replayed create's first request (its stored fingerprint,
+// `first`) was this one (`sent`: this request's fingerprint).
+bool SameRequest(absl::string_view sent, absl::string_view first) {
+  return first.empty() || first == sent;
 }
 
 // A request_id the same caller used for another request, which created
@@ -576,8 +553,8 @@ class ResourceOps {
       // client library's counter) is its own, not a replay of this one.
       req.request_id = absl::StrCat(KindCollection(T::kKind), "/create/",
                                     caller_.subject(), "/", request_id);
-      req.request_result =
-          EncodeRequestResult(CreateFingerprint(input, id), IdOf(r.name()));
+      req.request_result = IdOf(r.name());
+      req.request_fingerprint = CreateFingerprint(input, id);
     }
     return r;
   }
@@ -669,7 +646,7 @@ class ResourceOps {
       SAMENSPEL_RETURN_IF_ERROR(MissingReferences(req, result.status()));
       if (result->replayed) {
         SAMENSPEL_ASSIGN_OR_RETURN(std::string name,
-                                   ReplayedName(req.request_result, *result));
+                                   ReplayedName(req.request_fingerprint, *result));
         return Replayed(Get(name, "name"), name);
       }
       return Created(std::move(r), *result);
@@ -680,9 +657,9 @@ class ResourceOps {
   // commit carried), or REQUEST_ID_REUSED when the first request was another.
   static absl::StatusOr<std::string> ReplayedName(absl::string_view sent,
                                                   const CommitResult& result) {
-    const StoredRequestResult first = DecodeRequestResult(result.request_result);
-    std::string name = ResourceName(T::kKind, first.ids);
-    if (!SameRequest(sent, first)) return RequestIdReused("request_id", "was", name);
+    std::string name = ResourceName(T::kKind, result.request_result);
+    if (!SameRequest(sent, result.request_fingerprint))
+      return RequestIdReused("request_id", "was", name);
     return name;
   }
 
@@ -713,7 +690,7 @@ class ResourceOps {
     if (!r.ok()) return std::move(done)(r.status());
     req.abandoned = std::move(abandoned);
     Store* const store = self->store_;
-    std::string sent = req.request_result;
+    std::string sent = req.request_fingerprint;
     store->CommitAsync(std::move(req), [self = std::move(self), r = *std::move(r),
                                         sent = std::move(sent), done = std::move(done),
                                         retry = std::move(retry)](
@@ -1458,17 +1435,17 @@ absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
                                     Sha256Hex(absl::StrJoin(request_ids, "\n")));
       std::vector<std::string> names;
       for (const auto& e : response.experts()) names.push_back(IdOf(e.name()));
-      req.request_result =
-          EncodeRequestResult(Sha256Hex(absl::StrJoin(fingerprints, "\n")).substr(0, 32),
-                              absl::StrJoin(names, "\n"));
+      req.request_result = absl::StrJoin(names, "\n");
+      req.request_fingerprint =
+          Sha256Hex(absl::StrJoin(fingerprints, "\n")).substr(0, 32);
     }
     absl::StatusOr<CommitResult> committed = store_->Commit(req);
     if (ops.RetryAfterChangedRead(committed.status())) continue;
     SAMENSPEL_ASSIGN_OR_RETURN(CommitResult result, std::move(committed));
     if (result.replayed) {
-      const StoredRequestResult first = DecodeRequestResult(result.request_result);
-      if (!SameRequest(req.request_result, first)) {
-        const std::vector<absl::string_view> ids = absl::StrSplit(first.ids, '\n');
+      if (!SameRequest(req.request_fingerprint, result.request_fingerprint)) {
+        const std::vector<absl::string_view> ids =
+            absl::StrSplit(result.request_result, '\n');
         return RequestIdReused(
             "requests", "these request_ids (all of them together) were",
             absl::StrCat(ids.size(), " expert", ids.size() == 1 ? "" : "s", " (",
@@ -1481,7 +1458,7 @@ absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
       // would create the others twice, or fail on their ids.)
       google::rpc::PreconditionFailure deleted;
       int index = 0;
-      for (absl::string_view id : absl::StrSplit(first.ids, '\n')) {
+      for (absl::string_view id : absl::StrSplit(result.request_result, '\n')) {
         const std::string name = ResourceName(Kind::kExpert, id);
         absl::StatusOr<v1::Expert> got = ops.Get(name, "name");
         if (absl::IsNotFound(got.status())) {

@@ -125,6 +125,9 @@ struct CommitRequest {
   std::string request_id;
   // Stored under request_id; callers put what they need to answer a retry.
   std::string request_result;
+  // Optional, stored beside request_result: what tells a retry of this
+  // request from another request under the same request_id.
+  std::string request_fingerprint;
   // Recorded in every change-feed entry of this commit.
   absl::Time commit_time;
   // Optional: asked once more just before the commit is sent (after it
@@ -144,6 +147,9 @@ struct CommitResult {
   // `revisions` is empty and `request_result` holds the first result.
   bool replayed = false;
   std::string request_result;
+  // With replayed: the first commit's request_fingerprint ("" when it had
+  // none, or was stored by a registry before 2026-12-01).
+  std::string request_fingerprint;
 };
 
 struct ListRequest {

@@ -56,6 +56,10 @@ std::string RedisKeys::Request(absl::string_view request_id) const {
   return absl::StrCat(prefix_, "req:", request_id);
 }
 
+std::string RedisKeys::RequestFingerprint(absl::string_view request_id) const {
+  return absl::StrCat(prefix_, "reqfp:", request_id);
+}
+
 std::string PositionsAfter(int64_t after_position) {
   return after_position <= 0 ? std::string("-inf") : absl::StrCat("(", after_position);
 }

@@ -28,6 +28,9 @@
 //                         c = commit time (Unix microseconds).
 //   {p}req:{request_id}   string with a TTL: a commit's request_result, for
 //                         request_id replay.
+//   {p}reqfp:{request_id} string with the same TTL: the commit's
+//                         request_fingerprint, when it has one (registries
+//                         before 2026-12-01 wrote none and ignore it).
 //   {p}schema             string "2": this layout. Layout 1 (registries before
 //                         2026-11-30) had no field o, scored every list set 0
 //                         (id order) and kept all index entries of a
@@ -121,6 +124,8 @@ class RedisKeys {
   std::string Redacted() const;
   // "{p}req:{request_id}".
   std::string Request(absl::string_view request_id) const;
+  // "{p}reqfp:{request_id}".
+  std::string RequestFingerprint(absl::string_view request_id) const;
   // "{p}token:{id}": hash of an access token (kTokenHashField, kTokenDataField,
   // kTokenOrganisationField).
   std::string Token(absl::string_view id) const;

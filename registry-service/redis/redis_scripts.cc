@@ -94,7 +94,8 @@ end
 // ARGV: 1 feed MAXLEN (approximate), 2 request TTL (ms), 3 commit count C,
 //   then C times: L, the number of arguments of this commit that follow, and
 //   those: request key ("" without a request_id), request_result, commit time
-//   (Unix micros), precondition count P, mutation count M,
+//   (Unix micros), precondition count P, mutation count M, request
+//   fingerprint key ("" without a request_id), request fingerprint ("": none),
 //   then P times: type, key, min, max: type "e": the record key must exist
 //   (min, max unused); type "v": the record key must exist with revision
 //   (field r) min (max unused); type "x": the index set key must be empty
@@ -115,7 +116,8 @@ end
 // within this one script, so no reader sees the sets in between.
 // Reply: C replies, one per commit:
 //   {1, first revision} committed (mutation j got first + j - 1);
-//   {2, request_result} the request key existed: nothing written;
+//   {2, request_result, fingerprint or ""} the request key existed: nothing
+//     written;
 //   {0, "p", i} precondition i failed;
 //   {0, "m", j, "exists"|"notfound"|"aborted"} mutation j failed;
 //   {-1, message} a Redis error (e.g. OOM, or corrupt data).
@@ -197,6 +199,7 @@ end
 -- it only creates, its list-set entries to add (key, score, id, key, ...).
 local function commit(a, replies)
   local req_key, micros = ARGV[a], ARGV[a + 2]
+  local fp_key, fp = ARGV[a + 5], ARGV[a + 6]
   if req_key ~= '' then
     local prior = redis.call('GET', req_key)
     if prior then
@@ -205,12 +208,12 @@ local function commit(a, replies)
       -- where WAIT counts only the connection's own writes. (Redis 7.0 here
       -- waits for the offset after any command: the test passes without.)
       redis.call('PEXPIRE', req_key, ttl)
-      return {2, prior}
+      return {2, prior, redis.call('GET', fp_key) or ''}
     end
   end
   local np, nm = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
   local req_result = ARGV[a + 1]
-  a = a + 5
+  a = a + 7
   -- Whether this commit only creates (its list-set entries deferred).
   local only_creates = true
   do
@@ -345,6 +348,7 @@ local function commit(a, replies)
   end
   if req_key ~= '' then
     redis.call('SET', req_key, req_result, 'PX', ttl)
+    if fp ~= '' then redis.call('SET', fp_key, fp, 'PX', ttl) end
   end
   return {1, first}, adds
 end

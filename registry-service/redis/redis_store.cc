@@ -204,6 +204,12 @@ CommandArgs CommitArgs(const RedisKeys& keys, const CommitRequest& request) {
   args.AddInt(absl::ToUnixMicros(request.commit_time));
   args.AddInt(static_cast<int64_t>(request.preconditions.size()));
   args.AddInt(static_cast<int64_t>(request.mutations.size()));
+  if (request.request_id.empty()) {
+    args.Add("");
+  } else {
+    args.AddOwned(keys.RequestFingerprint(request.request_id));
+  }
+  args.Add(request.request_fingerprint);
   for (const Precondition& p : request.preconditions) {
     if (p.type == Precondition::Type::kExists) {
       args.Add("e");
@@ -263,6 +269,9 @@ absl::StatusOr<CommitResult> CommitOutcome(const CommitRequest& request,
   if (outcome == 2 && IsString(*reply.element[1])) {
     result.replayed = true;
     result.request_result = std::string(AsString(*reply.element[1]));
+    if (reply.elements > 2 && IsString(*reply.element[2])) {
+      result.request_fingerprint = std::string(AsString(*reply.element[2]));
+    }
     return result;
   }
   if (outcome == -1 && IsString(*reply.element[1])) {

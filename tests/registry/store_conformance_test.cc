@@ -720,8 +720,26 @@ TYPED_TEST(StoreConformanceTest, RequestIdReplays) {
   EXPECT_TRUE(result->replayed);
   EXPECT_TRUE(result->revisions.empty());
   EXPECT_EQ(result->request_result, first.request_result);
+  EXPECT_EQ(result->request_fingerprint, "");  // the first stored none
   EXPECT_FALSE(this->store_->Get(Kind::kExpert, "piet").ok());
   EXPECT_EQ(this->Revision(), 1);
+
+  // A fingerprint is kept beside the result, and a replay returns the
+  // first one's (the caller compares).
+  CommitRequest printed = Request({Create(Kind::kExpert, "anna", "x")});
+  printed.request_id = "CreateExpert/anna";
+  printed.request_result = "anna";
+  printed.request_fingerprint = std::string("fp\0of-anna", 10);
+  ASSERT_TRUE(this->store_->Commit(printed).ok());
+  CommitRequest other = printed;
+  other.mutations = {Create(Kind::kExpert, "bert", "y")};
+  other.request_fingerprint = "another";
+  result = this->store_->Commit(other);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(result->replayed);
+  EXPECT_EQ(result->request_result, "anna");
+  EXPECT_EQ(result->request_fingerprint, printed.request_fingerprint);
+  EXPECT_EQ(this->Revision(), 2);
 
   // A failed commit does not record its request_id.
   CommitRequest failing = Request({Create(Kind::kExpert, "jan", "z")});
@@ -732,7 +750,7 @@ TYPED_TEST(StoreConformanceTest, RequestIdReplays) {
   result = this->store_->Commit(failing);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_FALSE(result->replayed);
-  EXPECT_EQ(result->revisions, std::vector<int64_t>{2});
+  EXPECT_EQ(result->revisions, std::vector<int64_t>{3});
 }
 
 TYPED_TEST(StoreConformanceTest, ReadChangesInOrderWithoutGaps) {
