@@ -463,18 +463,16 @@ absl::StatusOr<R> Replayed(absl::StatusOr<R> got, absl::string_view name) {
   return got;
 }
 
-// A create stores, beside its result under its request_id (the ids it
-// created), a fingerprint of its request (CommitRequest::request_fingerprint):
-// it tells a retry (the same request again) from another request that
-// reuses the request_id, which must not be answered with the first one's
-// resource: a client numbering its requests per file, say, would take that
-// for its new record created. Results stored by registries before
-// 2026-12-01 have no fingerprint and are taken as retries.
-
 // The fingerprint of a create of `input` under `id` (as the caller sent
-// them): what the registry ignores on input (name, output-only fields,
-// fields it does not know) is left out, so a client re-sending a resource
-// it read back still retries.
+// them), stored beside the create's result under its request_id
+// (CommitRequest::request_fingerprint): it tells a retry (the same request
+// again) from another request that reuses the request_id, which must not be
+// answered with the first one's resource (a client numbering its requests
+// per file, say, would take that for its new record). What the registry
+// ignores on input (name, output-only fields, fields it does not know) is
+// left out, so a client re-sending a resource it read back still retries.
+// Results stored by registries before 2026-12-01 have no fingerprint and
+// are taken as retries.
 template <typename R>
 std::string CreateFingerprint(const R& input, absl::string_view id) {
   R r = input;
@@ -653,8 +651,9 @@ class ResourceOps {
     }
   }
 
-  // The name a replayed create answers with (`sent`: the request_result its
-  // commit carried), or REQUEST_ID_REUSED when the first request was another.
+  // The name a replayed create answers with (`sent`: the request fingerprint
+  // its commit carried), or REQUEST_ID_REUSED when the first request was
+  // another.
   static absl::StatusOr<std::string> ReplayedName(absl::string_view sent,
                                                   const CommitResult& result) {
     std::string name = ResourceName(T::kKind, result.request_result);
