@@ -287,6 +287,8 @@ void RedisAsync::Drop(const absl::Status& status) {
 bool RedisAsync::ReadReplies() {
   const bool ok = DrainReplies(connection_->fd(), reader_, [this](RedisReply reply) {
     if (in_flight_.empty()) return false;  // a reply nobody asked for
+    // From the old primary after a failover: not acknowledged.
+    if (connection_->stale()) return false;
     Callback done = std::move(in_flight_.front().done);
     in_flight_.pop_front();
     if (options_.circuit != nullptr) options_.circuit->Answered();
@@ -325,6 +327,12 @@ void RedisAsync::Loop() {
         // Redis was seen hung: fail at once (see RedisCircuit).
         for (Queued& q : batch) std::move(q.done)(admitted);
         continue;
+      }
+      if (connection_ != nullptr && connection_->stale()) {
+        // The primary moved: what is in flight to the old one is not
+        // acknowledged (a failover loses it), and the batch goes to the new.
+        Drop(absl::UnavailableError(
+            absl::StrCat("redis ", address_, ": ", RedisConnection::kMoved)));
       }
       if (absl::Status connected = EnsureConnected(); !connected.ok()) {
         for (Queued& q : batch) std::move(q.done)(connected);
@@ -401,7 +409,9 @@ void RedisAsync::Loop() {
       if (!ReadReplies()) {
         Drop(absl::UnavailableError(absl::StrCat(
             "redis ", address_,
-            replica_ ? ": connected to a replica (READONLY)" : ": connection lost")));
+            replica_               ? ": connected to a replica (READONLY)"
+            : connection_->stale() ? absl::StrCat(": ", RedisConnection::kMoved)
+                                   : ": connection lost")));
         continue;
       }
     }

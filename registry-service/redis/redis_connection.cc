@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/errors.h"
+#include "common/log.h"
 #include "common/status_macros.h"
 #include "registry-service/redis/redis_keys.h"
 
@@ -60,12 +61,40 @@ absl::StatusOr<RedisHostPort> ParseRedisHostPort(absl::string_view address) {
 
 // ------------------------------------------------------------------ sentinel
 
-void RedisSentinel::Confirm(const RedisHostPort& sentinel) {
+std::optional<uint64_t> RedisSentinel::Confirm(const Answer& answer) {
   absl::MutexLock lock(&mu_);
+  const RedisHostPort& sentinel = answer.sentinel;
   auto it = std::find_if(sentinels_.begin(), sentinels_.end(), [&](const auto& s) {
     return s.host == sentinel.host && s.port == sentinel.port;
   });
   if (it != sentinels_.end()) std::rotate(sentinels_.begin(), it, it + 1);
+  const RedisHostPort& primary = answer.primary;
+  if (primary_.has_value() && primary_->host == primary.host &&
+      primary_->port == primary.port) {
+    return generation_.load(std::memory_order_relaxed);
+  }
+  if (!primary_.has_value()) {
+    Log("redis: primary '%s' is at %s:%d (named by sentinel %s:%d)", options_.master_name,
+        primary.host, primary.port, sentinel.host, sentinel.port);
+    primary_ = primary;
+    return generation_.load(std::memory_order_relaxed);
+  }
+  // Another primary than the one known: a move, unless the known one was
+  // learnt after this answer was given (then the answer is the old news).
+  if (answer.generation != generation_.load(std::memory_order_relaxed)) {
+    return std::nullopt;
+  }
+  MoveTo(primary, sentinel);
+  return generation_.load(std::memory_order_relaxed);
+}
+
+void RedisSentinel::MoveTo(const RedisHostPort& primary, const RedisHostPort& sentinel) {
+  Log("redis: primary '%s' moved from %s:%d to %s:%d (a failover; named by sentinel "
+      "%s:%d): connections to %s:%d are closed",
+      options_.master_name, primary_->host, primary_->port, primary.host, primary.port,
+      sentinel.host, sentinel.port, primary_->host, primary_->port);
+  primary_ = primary;
+  generation_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 void RedisSentinel::Distrust(const RedisHostPort& sentinel) {
@@ -102,32 +131,93 @@ RedisSentinel::RedisSentinel(RedisSentinelOptions options,
     : options_(std::move(options)),
       description_(absl::StrCat("primary '", options_.master_name, "' (sentinels ",
                                 absl::StrJoin(options_.addresses, ","), ")")),
-      sentinels_(std::move(sentinels)) {}
+      sentinels_(std::move(sentinels)) {
+  if (options_.watch_interval > absl::ZeroDuration()) {
+    watcher_ = std::thread([this] { Watch(); });
+  }
+}
 
-absl::StatusOr<RedisHostPort> RedisSentinel::Ask(const RedisHostPort& sentinel) {
+RedisSentinel::~RedisSentinel() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (watcher_.joinable()) watcher_.join();
+}
+
+void RedisSentinel::Watch() {
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      auto stopping = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_; };
+      if (mu_.AwaitWithTimeout(absl::Condition(&stopping), options_.watch_interval)) {
+        return;
+      }
+    }
+    WatchOnce();
+  }
+}
+
+void RedisSentinel::WatchOnce() {
+  {
+    absl::MutexLock lock(&mu_);
+    // Nothing confirmed yet: the first connection will find the primary.
+    if (!primary_.has_value()) return;
+  }
+  // The sentinel that answered last, on the connection kept to it; when
+  // that fails, the sentinels in turn (as connections ask them), and a
+  // connection kept to the first that answers.
+  absl::StatusOr<RedisHostPort> named = absl::UnavailableError("not asked");
+  if (watch_connection_ != nullptr) {
+    named = AskOn(*watch_connection_, watch_sentinel_);
+    if (!named.ok()) watch_connection_.reset();
+  }
+  if (watch_connection_ == nullptr) {
+    absl::StatusOr<Answer> answer = Primary();
+    if (!answer.ok()) return;  // connections will find out themselves
+    named = answer->primary;
+    watch_sentinel_ = answer->sentinel;
+    absl::StatusOr<std::unique_ptr<RedisConnection>> connection =
+        RedisConnection::Connect(SentinelOptions(watch_sentinel_));
+    if (connection.ok()) watch_connection_ = *std::move(connection);
+  }
+  absl::MutexLock lock(&mu_);
+  if (primary_->host == named->host && primary_->port == named->port) return;
+  MoveTo(*named, watch_sentinel_);
+}
+
+RedisConnectOptions RedisSentinel::SentinelOptions(const RedisHostPort& sentinel) const {
   RedisConnectOptions options;
   options.host = sentinel.host;
   options.port = sentinel.port;
   options.password = options_.password;
   options.connect_timeout = options_.connect_timeout;
   options.command_timeout = options_.command_timeout;
+  return options;
+}
+
+absl::StatusOr<RedisHostPort> RedisSentinel::Ask(const RedisHostPort& sentinel) {
   SAMENSPEL_ASSIGN_OR_RETURN(std::unique_ptr<RedisConnection> connection,
-                             RedisConnection::Connect(options));
+                             RedisConnection::Connect(SentinelOptions(sentinel)));
+  return AskOn(*connection, sentinel);
+}
+
+absl::StatusOr<RedisHostPort> RedisSentinel::AskOn(RedisConnection& connection,
+                                                   const RedisHostPort& sentinel) {
   SAMENSPEL_ASSIGN_OR_RETURN(
       RedisReply reply,
-      connection->Command({"SENTINEL", "get-master-addr-by-name", options_.master_name}));
+      connection.Command({"SENTINEL", "get-master-addr-by-name", options_.master_name}));
+  const std::string where = absl::StrCat(sentinel.host, ":", sentinel.port);
   if (reply->type == REDIS_REPLY_NIL) {
-    return absl::UnavailableError(absl::StrCat("sentinel ", RedisAddress(options),
-                                               " does not know '", options_.master_name,
-                                               "'"));
+    return absl::UnavailableError(
+        absl::StrCat("sentinel ", where, " does not know '", options_.master_name, "'"));
   }
   RedisHostPort primary;
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
       reply->element[0]->type != REDIS_REPLY_STRING ||
       reply->element[1]->type != REDIS_REPLY_STRING ||
       !absl::SimpleAtoi(ReplyText(*reply->element[1]), &primary.port)) {
-    return absl::UnavailableError(
-        absl::StrCat("sentinel ", RedisAddress(options), ": unexpected reply"));
+    return absl::UnavailableError(absl::StrCat("sentinel ", where, ": unexpected reply"));
   }
   primary.host = std::string(ReplyText(*reply->element[0]));
   return primary;
@@ -140,9 +230,10 @@ absl::StatusOr<RedisSentinel::Answer> RedisSentinel::Primary() {
     sentinels = sentinels_;
   }
   std::vector<std::string> failures;
+  const uint64_t generation = generation_.load(std::memory_order_acquire);
   for (const RedisHostPort& sentinel : sentinels) {
     absl::StatusOr<RedisHostPort> primary = Ask(sentinel);
-    if (primary.ok()) return Answer{*std::move(primary), sentinel};
+    if (primary.ok()) return Answer{*std::move(primary), sentinel, generation};
     failures.emplace_back(primary.status().message());
     // Unreachable or ignorant: the others first next time.
     Distrust(sentinel);
@@ -335,11 +426,19 @@ absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Connect(
                            : "unknown",
                        "): a failover may be under way"));
     }
+    std::optional<uint64_t> generation = options.sentinel->Confirm(*answer);
+    if (!generation.has_value()) {
+      return absl::UnavailableError(absl::StrCat(
+          "redis ", address, ": the sentinels named another primary meanwhile"));
+    }
     confirmed = true;
-    options.sentinel->Confirm(answer->sentinel);
+    connection->sentinel_ = options.sentinel;
+    connection->sentinel_generation_ = *generation;
   }
   return connection;
 }
+
+constexpr absl::string_view RedisConnection::kMoved;
 
 absl::Status RedisConnection::BrokenStatus(absl::string_view what) {
   broken_ = true;
@@ -354,6 +453,7 @@ absl::StatusOr<RedisReply> RedisConnection::RawCommand(
 
 absl::Status RedisConnection::Append(absl::Span<const absl::string_view> argv) {
   if (broken_) return BrokenStatus("connection already broken");
+  if (stale()) return BrokenStatus(kMoved);
   absl::InlinedVector<const char*, 16> data;
   absl::InlinedVector<size_t, 16> sizes;
   data.reserve(argv.size());
@@ -383,7 +483,11 @@ absl::StatusOr<RedisReply> RedisConnection::ReadReply() {
     return broken;
   }
   if (circuit_ != nullptr) circuit_->Answered();
-  return RedisReply(static_cast<redisReply*>(reply));
+  RedisReply owned(static_cast<redisReply*>(reply));
+  // What the old primary answers after the failover (a write it took) is
+  // lost with it: not acknowledged.
+  if (stale()) return BrokenStatus(kMoved);
+  return owned;
 }
 
 absl::StatusOr<RedisReply> RedisConnection::Command(
@@ -402,6 +506,10 @@ absl::StatusOr<RedisReply> RedisConnection::CheckReply(absl::StatusOr<RedisReply
 
 bool RedisConnection::CheckIdle() {
   if (broken_) return false;
+  if (stale()) {
+    broken_ = true;
+    return false;
+  }
   // Between calls nothing may be pending in either direction: a readable
   // socket means EOF (Redis closed it), an error, or a protocol slip.
   char byte;

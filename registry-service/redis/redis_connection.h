@@ -35,7 +35,9 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -59,6 +61,7 @@ struct RedisContextDeleter {
 };
 using RedisContextPtr = std::unique_ptr<redisContext, RedisContextDeleter>;
 
+class RedisConnection;
 class RedisSentinel;
 
 // What every connection to one Redis knows of it together: once a command
@@ -135,6 +138,11 @@ struct RedisSentinelOptions {
   std::string password;
   absl::Duration connect_timeout = absl::Milliseconds(500);
   absl::Duration command_timeout = absl::Seconds(2);
+  // How often a thread asks the sentinels whether the primary moved (zero:
+  // never; connections then learn of a failover only when Sentinel demotes
+  // the old primary, which can take its INFO period, ~10 s, during which
+  // the old primary takes writes a failover then loses).
+  absl::Duration watch_interval = absl::Milliseconds(250);
 };
 
 // Finds the primary through Redis Sentinel, as the Sentinel client protocol
@@ -144,6 +152,13 @@ struct RedisSentinelOptions {
 // asked first from then on, so a sentinel that is down costs its timeout
 // once, not on every connect.
 //
+// A thread asks the sentinels every `watch_interval` where the primary is.
+// When they name another one than the primary last confirmed (a failover),
+// every connection to the old one becomes stale: it refuses commands, and
+// drops replies it reads from then on (UNAVAILABLE), so that no write the
+// old primary takes after the failover is acknowledged; the next connection
+// goes to the new primary.
+//
 // Thread-safe.
 class RedisSentinel {
  public:
@@ -152,10 +167,14 @@ class RedisSentinel {
   static absl::StatusOr<std::shared_ptr<RedisSentinel>> Create(
       RedisSentinelOptions options);
 
+  ~RedisSentinel();
+
   struct Answer {
     RedisHostPort primary;
     // The sentinel that named it.
     RedisHostPort sentinel;
+    // generation() when the sentinels were asked.
+    uint64_t generation = 0;
   };
   // The primary's address. UNAVAILABLE, naming each sentinel's failure, when
   // none of them answers with it.
@@ -163,21 +182,47 @@ class RedisSentinel {
   // What the caller found at the answer's address: the primary (its sentinel
   // is asked first from now on), or not, or nothing there (it is asked last:
   // a sentinel cut off from the others may keep naming the old primary).
-  void Confirm(const RedisHostPort& sentinel);
+  // The first primary confirmed, and each later one at another address (a
+  // failover), is logged once. Returns the generation a connection to it
+  // belongs to, or nothing when the primary moved since `answer` was given
+  // (the connection is to be dropped).
+  std::optional<uint64_t> Confirm(const Answer& answer);
   void Distrust(const RedisHostPort& sentinel);
+
+  // Counts the primary's moves: a connection made in an earlier generation
+  // is to the old primary.
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
   // "primary '<name>' (sentinels a:1,b:2)", for messages.
   const std::string& description() const { return description_; }
 
  private:
   RedisSentinel(RedisSentinelOptions options, std::vector<RedisHostPort> sentinels);
+  RedisConnectOptions SentinelOptions(const RedisHostPort& sentinel) const;
   absl::StatusOr<RedisHostPort> Ask(const RedisHostPort& sentinel);
+  absl::StatusOr<RedisHostPort> AskOn(RedisConnection& connection,
+                                      const RedisHostPort& sentinel);
+  // The watcher thread's loop, and one look (on a connection it keeps to the
+  // sentinel that answered last, while it works).
+  void Watch();
+  void WatchOnce();
+  // Makes `primary` the primary (logs the move, counts a generation).
+  void MoveTo(const RedisHostPort& primary, const RedisHostPort& sentinel)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const RedisSentinelOptions options_;
   const std::string description_;
   absl::Mutex mu_;
   // In the order they are asked: the last to answer first.
   std::vector<RedisHostPort> sentinels_ ABSL_GUARDED_BY(mu_);
+  // The primary last confirmed (or named by the sentinels since), if any.
+  std::optional<RedisHostPort> primary_ ABSL_GUARDED_BY(mu_);
+  std::atomic<uint64_t> generation_{0};
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Used by the watcher thread only.
+  std::unique_ptr<RedisConnection> watch_connection_;
+  RedisHostPort watch_sentinel_;
+  std::thread watcher_;
 };
 
 // The Status of a Redis error message (see the error contract above).
@@ -249,6 +294,16 @@ class RedisConnection {
   // The server this connection reached (the primary Sentinel named, if any).
   const RedisHostPort& peer() const { return peer_; }
 
+  // True when the connection is to a primary the sentinels have since
+  // replaced (see RedisSentinel): it is not to be used, and replies read
+  // from it are dropped.
+  bool stale() const {
+    return sentinel_ != nullptr && sentinel_->generation() != sentinel_generation_;
+  }
+  // Why a stale() connection is broken.
+  static constexpr absl::string_view kMoved =
+      "the sentinels name another primary now (a failover)";
+
   // Checks, without blocking, whether the peer closed an idle connection (or
   // sent something unasked); if so the connection is broken from now on.
   // Returns !broken().
@@ -263,6 +318,9 @@ class RedisConnection {
   const std::string address_;
   const RedisHostPort peer_;
   const std::shared_ptr<RedisCircuit> circuit_;  // may be null
+  // With Sentinel: the generation of the primary this connection reached.
+  std::shared_ptr<RedisSentinel> sentinel_;  // may be null
+  uint64_t sentinel_generation_ = 0;
   bool broken_ = false;
 };
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
@@ -55,6 +56,14 @@ RedisReply Ask(int port, std::vector<absl::string_view> argv) {
   if (!connection.ok()) return nullptr;
   absl::StatusOr<RedisReply> reply = (*connection)->RawCommand(argv);
   return reply.ok() ? *std::move(reply) : nullptr;
+}
+
+size_t Count(absl::string_view text, absl::string_view what) {
+  size_t count = 0;
+  for (size_t at = text.find(what); at != text.npos; at = text.find(what, at + 1)) {
+    ++count;
+  }
+  return count;
 }
 
 std::string Info(int port, absl::string_view field) {
@@ -191,8 +200,16 @@ class RedisSentinelTest : public ::testing::Test {
 TEST_F(RedisSentinelTest, FollowsAFailoverWithoutARestart) {
   RedisStoreOptions options;
   options.host = "192.0.2.1";  // not used: the sentinel names the primary
-  options.sentinel = Sentinel();
+  std::shared_ptr<RedisSentinel> sentinel = Sentinel();
+  ASSERT_NE(sentinel, nullptr);
+  options.sentinel = sentinel;
   options.command_timeout = absl::Seconds(1);
+  // The operator reads where the primary is, and that it moved.
+  testing::internal::CaptureStderr();
+  bool capturing = true;
+  absl::Cleanup stop_capture = [&] {
+    if (capturing) testing::internal::GetCapturedStderr();
+  };
   absl::StatusOr<std::unique_ptr<RedisStore>> store = RedisStore::Create(options);
   ASSERT_TRUE(store.ok()) << store.status();
 
@@ -204,6 +221,13 @@ TEST_F(RedisSentinelTest, FollowsAFailoverWithoutARestart) {
   ASSERT_TRUE(ReplicaCaughtUp());
 
   ASSERT_NO_FATAL_FAILURE(FailOver());
+  // The old primary stays a primary, taking writes, until Sentinel demotes
+  // it (~10 s later): the store learns of the move from the sentinels well
+  // before, and writes no more to it.
+  const absl::Time failed_over = absl::Now();
+  ASSERT_TRUE(WaitUntil([&] { return sentinel->generation() == 1; }, absl::Seconds(5)));
+  EXPECT_EQ(Info(primary_->port(), "role"), "master");  // not demoted yet
+  EXPECT_LT(absl::Now() - failed_over, absl::Seconds(2));
 
   // Writes reach the new primary once the sentinel names it; meanwhile they
   // fail UNAVAILABLE, never anything else.
@@ -225,23 +249,44 @@ TEST_F(RedisSentinelTest, FollowsAFailoverWithoutARestart) {
       absl::Seconds(30)))
       << last;
 
-  // All four, on the new primary, in the order they were written.
+  // All four, on the new primary itself (asked directly: the old one, not
+  // yet demoted, would take them and lose them when it is), in the order
+  // they were written.
   RedisReply role = Ask(replica_->port(), {"ROLE"});
   ASSERT_NE(role, nullptr);
   EXPECT_EQ(std::string(role->element[0]->str, role->element[0]->len), "master");
+  RedisStoreOptions direct;
+  direct.port = replica_->port();
+  absl::StatusOr<std::unique_ptr<RedisStore>> new_primary = RedisStore::Create(direct);
+  ASSERT_TRUE(new_primary.ok()) << new_primary.status();
   for (const char* id : {"before", "before-async", "after", "after-async"}) {
-    absl::StatusOr<StoredRecord> record = (*store)->Get(Kind::kOrganisation, id);
+    absl::StatusOr<StoredRecord> record = (*new_primary)->Get(Kind::kOrganisation, id);
     ASSERT_TRUE(record.ok()) << id << ": " << record.status();
     EXPECT_EQ(record->data, absl::StrCat("data of ", id));
   }
   absl::StatusOr<std::vector<StoredChange>> changes =
-      (*store)->ReadChanges(0, 10, absl::ZeroDuration());
+      (*new_primary)->ReadChanges(0, 10, absl::ZeroDuration());
   ASSERT_TRUE(changes.ok()) << changes.status();
   std::vector<std::string> ids;
   for (const StoredChange& c : *changes) ids.push_back(c.id);
   EXPECT_EQ(ids,
             (std::vector<std::string>{"before", "before-async", "after", "after-async"}));
   EXPECT_EQ(changes->back().revision, 4);
+
+  capturing = false;
+  const std::string log = testing::internal::GetCapturedStderr();
+  const std::string old_address = absl::StrCat("127.0.0.1:", primary_->port());
+  const std::string new_address = absl::StrCat("127.0.0.1:", replica_->port());
+  EXPECT_TRUE(absl::StrContains(
+      log, absl::StrCat("redis: primary '", kMaster, "' is at ", old_address)))
+      << log;
+  EXPECT_TRUE(absl::StrContains(
+      log, absl::StrCat("redis: primary '", kMaster, "' moved from ", old_address, " to ",
+                        new_address, " (a failover")))
+      << log;
+  // Once each, however many connections confirmed them.
+  EXPECT_EQ(Count(log, "' is at "), 1u) << log;
+  EXPECT_EQ(Count(log, "' moved from "), 1u) << log;
 }
 
 // With wait_replicas, a commit the replica did not confirm is not
