@@ -60,7 +60,9 @@ ABSL_FLAG(std::string, tls_cert, "", "PEM server certificate chain (enables TLS)
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
 ABSL_FLAG(
     std::string, client_ca, "",
-    "PEM CA bundle; when set, clients must present a certificate it signed (mTLS).");
+    "PEM CA bundle; when set, a client may authenticate with a certificate it signed "
+    "(mTLS, its OIN checked with the registry), and every call must authenticate (a "
+    "certificate or a bearer token).");
 ABSL_FLAG(std::string, admin_token_file, "",
           "File with a bootstrap admin bearer token accepted here (at least 32 "
           "characters). With it or --client_ca set, every call must authenticate: "

@@ -303,7 +303,6 @@ int Run(const RegistryServerOptions& o) {
     redis_store = redis->get();
     store = *std::move(redis);
   }
-  Registry registry(store.get(), RegistryOptions{});
   ChangeFeedOptions feed_options;
   // Never serve from memory what the store no longer retains: every replica
   // answers OUT_OF_RANGE alike.
@@ -326,6 +325,12 @@ int Run(const RegistryServerOptions& o) {
                                            o.redis.wait_replicas, o.redis.wait_timeout);
   }
   AccessControl access(access_store.get(), store.get(), o.access);
+  RegistryOptions registry_options;
+  // A token stops with its organisation, an OIN change holds, at once here.
+  registry_options.organisation_changed = [&access](const std::string& organisation) {
+    access.OrganisationChanged(organisation);
+  };
+  Registry registry(store.get(), registry_options);
   AuditLog audit(access_store.get(), o.audit);
   RateLimiter limiter(o.rate_limit);
   // DESIGN.md: an --insecure service without any credential configured is

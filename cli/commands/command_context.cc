@@ -243,8 +243,9 @@ void CommandContext::Run(Service service, const KindInfo* kind,
                                  : service == Service::kRegistry ? "registry"
                                                                  : "";
   const bool credentials = connection_ != nullptr && connection_->has_credentials();
-  std::cerr << ErrorText(
-      status, ErrorContext{name, address, kind, credentials, collection, flags});
+  std::cerr << ErrorText(status,
+                         ErrorContext{name, address, kind, credentials, collection, flags,
+                                      !options_->ca_file.empty()});
   exit_code_ = ExitCodeFor(status);
 }
 

@@ -98,15 +98,30 @@ std::string Footer(absl::string_view command, absl::string_view extra) {
       extra, "\n", "  samenspel ", command, " --challenge-file opgave.json -o json\n");
 }
 
+// The flags of the matching requests' own fields, for field violations (an
+// inline challenge's fields are the challenge flags').
+constexpr FlagOfField kMatchingFlags[] = {
+    {"page_size", "top"},
+    {"team_size", "team-size"},
+    {"max_per_organisation", "max-per-organisation"},
+    {"min_revision", "min-revision"},
+    {"filters.layers", "only-layer"},
+    {"filters.region_codes", "only-region"},
+    {"filters.exclude_organisations", "exclude-organisation"},
+    {"filters.min_available_hours", "min-hours"},
+    {"challenge.name", "challenge"},
+};
+
 // Runs `body` with a matching stub and prints its answer.
 template <typename Body>
 void RunMatching(CommandContext& context, Body body) {
-  context.Run(Service::kMatching, &InfoFor(Kind::kChallenge), [&]() -> absl::Status {
-    SAMENSPEL_ASSIGN_OR_RETURN(Connection * connection, context.connection());
-    std::unique_ptr<Stub> stub =
-        m::MatchingService::NewStub(connection->Channel(Service::kMatching));
-    return body(*connection, *stub);
-  });
+  context.Run(Service::kMatching, &InfoFor(Kind::kChallenge), kMatchingFlags,
+              [&]() -> absl::Status {
+                SAMENSPEL_ASSIGN_OR_RETURN(Connection * connection, context.connection());
+                std::unique_ptr<Stub> stub =
+                    m::MatchingService::NewStub(connection->Channel(Service::kMatching));
+                return body(*connection, *stub);
+              });
 }
 
 struct MatchState {

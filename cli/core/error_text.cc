@@ -36,11 +36,19 @@ std::string FlagHint(absl::string_view field, const ErrorContext& context) {
   }
   const KindInfo* kind = context.kind;
   if (kind == nullptr) return "";
-  absl::ConsumePrefix(&field, absl::StrCat(kind->singular, "."));
+  // A challenge given inline to the matching service (ChallengeRef.inline).
+  if (!absl::ConsumePrefix(&field, absl::StrCat(kind->singular, ".inline."))) {
+    absl::ConsumePrefix(&field, absl::StrCat(kind->singular, "."));
+  }
   field = field.substr(0, field.find_first_of(".["));
   if (field == absl::StrCat(kind->singular, "_id")) return " (--id)";
   const FieldSpec* spec = FindFieldSpec(*kind, field);
   return spec == nullptr ? "" : absl::StrCat(" (--", spec->flag, ")");
+}
+
+std::string ReasonOf(const absl::Status& status) {
+  std::optional<google::rpc::ErrorInfo> info = DetailOf<google::rpc::ErrorInfo>(status);
+  return info.has_value() ? info->reason() : "";
 }
 
 std::string NoCredentialsHint(const ErrorContext& context) {
@@ -58,6 +66,7 @@ std::string Hint(const absl::Status& status, const ErrorContext& context) {
       : !context.collection.empty() ? std::string(context.collection)
                                     : "KIND";
   const std::string service(context.service);
+  const std::string reason = ReasonOf(status);
   switch (status.code()) {
     case absl::StatusCode::kInvalidArgument:
       return "correct the fields above and run the command again";
@@ -77,9 +86,16 @@ std::string Hint(const absl::Status& status, const ErrorContext& context) {
           "someone changed it since you read it: get it again (`samenspel ", collection,
           " get NAME`) and retry with its new --etag, or leave --etag out");
     case absl::StatusCode::kUnavailable:
-      return absl::StrCat("check that samenspel-", service, " runs at ", context.address,
-                          " and is healthy (`samenspel health`), or point --", service,
-                          " / SAMENSPEL_", absl::AsciiStrToUpper(service), " elsewhere");
+      if (reason == "REVISION_NOT_YET_APPLIED") {
+        return "the matching service has not applied that registry revision yet (it "
+               "follows the registry's changes): run the command again in a moment, or "
+               "without --min-revision";
+      }
+      return absl::StrCat(
+          "check that samenspel-", service, " runs at ", context.address,
+          " and is healthy (`samenspel health`), or point --", service, " / SAMENSPEL_",
+          absl::AsciiStrToUpper(service), " elsewhere",
+          context.tls ? "" : "; a service that serves TLS needs --ca-file");
     case absl::StatusCode::kDeadlineExceeded:
       return absl::StrCat("no answer from the ", service, " at ", context.address,
                           " in time: raise --timeout, or check `samenspel health`");
@@ -92,6 +108,10 @@ std::string Hint(const absl::Status& status, const ErrorContext& context) {
                           "command again once `samenspel health` says it serves");
     case absl::StatusCode::kUnauthenticated:
       if (!context.credentials) return NoCredentialsHint(context);
+      if (absl::StrContains(status.message(), "client certificate's OIN")) {
+        return "an administrator gives the organisation the certificate's OIN "
+               "(`samenspel organisations update ID --oin OIN`); or call with a token";
+      }
       return "the credential was not accepted (unknown, expired or revoked token, or a "
              "certificate the service does not trust): check --token-file / "
              "SAMENSPEL_TOKEN, or ask an administrator for a new token";
@@ -101,6 +121,12 @@ std::string Hint(const absl::Status& status, const ErrorContext& context) {
              "tokens and audit need admin): ask an administrator for a token with the "
              "role it needs";
     case absl::StatusCode::kOutOfRange:
+      if (reason == "REVISION_AHEAD") {
+        return "the registry has not reached that revision (or, after a Redis failover "
+               "or "
+               "restore, went back before it): watch --after a revision it has (`list` "
+               "says the one it is consistent with)";
+      }
       return "the change feed no longer holds that revision (or, after a Redis failover "
              "or restore, no longer the change you saw there): read again what you need "
              "(`list --all` or `export`, which say the revision they are consistent "
@@ -143,7 +169,10 @@ std::string ErrorText(const absl::Status& status, const ErrorContext& context) {
   if (violations.empty()) {
     absl::StrAppend(&out, status.message(), "\n");
   } else {
-    absl::StrAppend(&out, "the ", context.service.empty() ? "service" : context.service,
+    absl::StrAppend(&out, "the ",
+                    context.service.empty()         ? "service"
+                    : context.service == "matching" ? "matching service"
+                                                    : context.service,
                     " rejected the request:\n");
     for (const auto& [field, description] : violations) {
       absl::StrAppend(&out, "  ", field, ": ", description, FlagHint(field, context),

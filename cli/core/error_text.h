@@ -48,6 +48,8 @@ struct ErrorContext {
   // The command's flags of request fields, for field violations: first
   // these, then `kind`'s field flags.
   absl::Span<const FlagOfField> flags = {};
+  // Whether the call went over TLS (--ca-file given).
+  bool tls = false;
 };
 
 // The google.rpc.BadRequest field violations of `status`: {field, description}.

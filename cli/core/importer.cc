@@ -117,7 +117,8 @@ class ImportRun {
       : info_(InfoFor(kind)), target_(target), options_(options) {}
 
   ImportSummary Run(RecordReader& reader) {
-    absl::StatusOr<int64_t> revision = target_.CurrentRevision(info_.kind);
+    absl::StatusOr<int64_t> revision =
+        Retrying([&] { return target_.CurrentRevision(info_.kind); });
     if (!revision.ok()) {
       summary_.stopped = revision.status();
       return summary_;

@@ -86,10 +86,10 @@ absl::StatusOr<v1::Principal> AccessControl::AuthenticateBearer(
   }
   const absl::Time now = options_.clock();
   if (auto cached = Lookup(hash, now)) return *std::move(cached);
-  uint64_t revocations;
+  uint64_t invalidations;
   {
     absl::MutexLock lock(&mu_);
-    revocations = revocations_;
+    invalidations = invalidations_;
   }
   absl::Time expires = absl::InfiniteFuture();
   const std::string id = TokenId(secret);
@@ -98,9 +98,10 @@ absl::StatusOr<v1::Principal> AccessControl::AuthenticateBearer(
   // Not a token at all: refused again without a read, so not remembered.
   if (id.empty()) return principal;
   absl::MutexLock lock(&mu_);
-  // A revocation on this replica while the token was read: what was read may
-  // predate it, so it is not cached (the next call reads again).
-  if (revocations != revocations_) return principal;
+  // A revocation or organisation change on this replica while the token was
+  // read: what was read may predate it, so it is not cached (the next call
+  // reads again).
+  if (invalidations != invalidations_) return principal;
   // Never trusted from the cache beyond the token's own expiry.
   Remember(hash, Cached{principal, std::min(now + options_.cache_ttl, expires), id}, now);
   return principal;
@@ -194,6 +195,11 @@ absl::StatusOr<v1::Principal> AccessControl::AuthenticateOin(absl::string_view o
   const std::string key = absl::StrCat("oin:", oin);
   const absl::Time now = options_.clock();
   if (auto cached = Lookup(key, now)) return *std::move(cached);
+  uint64_t invalidations;
+  {
+    absl::MutexLock lock(&mu_);
+    invalidations = invalidations_;
+  }
   ListRequest list;
   list.kind = Kind::kOrganisation;
   list.index = IndexEntry{"oin", std::string(oin)};
@@ -213,8 +219,20 @@ absl::StatusOr<v1::Principal> AccessControl::AuthenticateOin(absl::string_view o
                               admin ? v1::ROLE_ADMIN : options_.certificate_role);
   }
   absl::MutexLock lock(&mu_);
-  Remember(key, Cached{principal, now + options_.cache_ttl, ""}, now);
+  if (invalidations == invalidations_) {
+    Remember(key, Cached{principal, now + options_.cache_ttl, ""}, now);
+  }
   return principal;
+}
+
+void AccessControl::OrganisationChanged(absl::string_view organisation) {
+  absl::MutexLock lock(&mu_);
+  ++invalidations_;
+  absl::erase_if(cache_, [&](const auto& entry) {
+    return absl::StartsWith(entry.first, "oin:") ||
+           (entry.second.principal.ok() &&
+            entry.second.principal->organisation() == organisation);
+  });
 }
 
 absl::Status AccessControl::RequireAdmin(const v1::Principal& caller,
@@ -331,7 +349,7 @@ absl::StatusOr<v1::AccessToken> AccessControl::RevokeToken(
     SAMENSPEL_RETURN_IF_ERROR(access_store_->UpdateToken(id, stored.token));
   }
   absl::MutexLock lock(&mu_);
-  ++revocations_;
+  ++invalidations_;
   absl::erase_if(cache_, [&](const auto& entry) { return entry.second.token_id == id; });
   return stored.token;
 }

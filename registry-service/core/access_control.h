@@ -8,7 +8,8 @@
 // the random part (32 bytes) is what makes it secret.
 //
 // Thread-safe. Verified tokens are cached for `cache_ttl`, so a revocation
-// takes effect at once on this replica and within cache_ttl on others.
+// (or a change of the token's organisation: OrganisationChanged) takes
+// effect at once on this replica and within cache_ttl on others.
 //
 // Example:
 //   AccessControl access(&access_store, &store, {.bootstrap_admin_secret = s});
@@ -84,6 +85,14 @@ class AccessControl {
   absl::StatusOr<v1::ListAuditEventsResponse> ListAudit(
       const v1::Principal& caller, const v1::ListAuditEventsRequest& request);
 
+  // Forgets what was cached for `organisation` ("organisations/{id}"): its
+  // tokens' and certificates' verifications, and every OIN lookup (an OIN
+  // may have moved to or from it). The registry calls it when it created,
+  // updated or deleted the organisation, so that on this replica a token
+  // stops at once when its organisation is deleted, and an OIN change holds
+  // at once; on other replicas within cache_ttl.
+  void OrganisationChanged(absl::string_view organisation);
+
   // Hex SHA-256 of a secret, as stored.
   static std::string HashSecret(absl::string_view secret);
 
@@ -116,9 +125,9 @@ class AccessControl {
   absl::Mutex mu_;
   // Keyed by the secret's hash (or "oin:" + OIN).
   absl::flat_hash_map<std::string, Cached> cache_ ABSL_GUARDED_BY(mu_);
-  // Revocations on this replica so far: a verification that one overlapped
-  // is not cached.
-  uint64_t revocations_ ABSL_GUARDED_BY(mu_) = 0;
+  // Revocations and organisation changes on this replica so far: a
+  // verification that one overlapped is not cached.
+  uint64_t invalidations_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace samenspel::registry

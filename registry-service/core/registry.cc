@@ -820,8 +820,8 @@ class ResourceOps {
   // Output-only paths are ignored, as AIP-203 asks; other paths that name no
   // field are errors, and so is naming a singular enum field (a state, an
   // organisation's layer) without a value, by its path or by "*": its
-  // ..._UNSPECIFIED is no value to store. An update that would change no
-  // field is INVALID_ARGUMENT too.
+  // ..._UNSPECIFIED is no value to store. An update that names no field it
+  // can change is INVALID_ARGUMENT too.
   absl::StatusOr<R> Update(const R& patch, const FieldMask& mask) {
     const std::string prefix(T::kField);
     static const std::set<absl::string_view> kIgnored = [] {
@@ -1239,8 +1239,15 @@ absl::StatusOr<std::string> OinFilter(const std::string& oin) {
 
 absl::StatusOr<v1::Organisation> Registry::CreateOrganisation(
     const v1::CreateOrganisationRequest& r, const v1::Principal& caller) {
-  return ResourceOps<v1::Organisation>(*this, caller)
-      .Create(r.organisation(), r.organisation_id(), r.request_id());
+  absl::StatusOr<v1::Organisation> created =
+      ResourceOps<v1::Organisation>(*this, caller)
+          .Create(r.organisation(), r.organisation_id(), r.request_id());
+  // Whatever the outcome (one that is not known may have happened).
+  OrganisationChanged(ResourceName(Kind::kOrganisation, r.organisation_id()));
+  return created;
+}
+void Registry::OrganisationChanged(const std::string& name) const {
+  if (options_.organisation_changed) options_.organisation_changed(name);
 }
 absl::StatusOr<v1::Organisation> Registry::GetOrganisation(
     const v1::GetOrganisationRequest& r, const v1::Principal& caller) {
@@ -1265,12 +1272,18 @@ absl::StatusOr<v1::ListOrganisationsResponse> Registry::ListOrganisations(
 }
 absl::StatusOr<v1::Organisation> Registry::UpdateOrganisation(
     const v1::UpdateOrganisationRequest& r, const v1::Principal& caller) {
-  return ResourceOps<v1::Organisation>(*this, caller)
-      .Update(r.organisation(), r.update_mask());
+  absl::StatusOr<v1::Organisation> updated =
+      ResourceOps<v1::Organisation>(*this, caller)
+          .Update(r.organisation(), r.update_mask());
+  OrganisationChanged(r.organisation().name());
+  return updated;
 }
 absl::StatusOr<v1::Organisation> Registry::DeleteOrganisation(
     const v1::DeleteOrganisationRequest& r, const v1::Principal& caller) {
-  return ResourceOps<v1::Organisation>(*this, caller).Delete(r.name(), r.etag());
+  absl::StatusOr<v1::Organisation> deleted =
+      ResourceOps<v1::Organisation>(*this, caller).Delete(r.name(), r.etag());
+  OrganisationChanged(r.name());
+  return deleted;
 }
 
 // --- Experts ---

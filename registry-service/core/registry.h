@@ -59,6 +59,10 @@ struct RegistryOptions {
   // How often a write without an etag is retried when a concurrent write got
   // in between (default 10), before ABORTED.
   int max_write_attempts = 10;
+  // Called with an organisation's name after a create, update or delete of
+  // it was tried (whatever the outcome), so that credentials cached for it
+  // are forgotten (AccessControl::OrganisationChanged). May be empty.
+  std::function<void(const std::string& organisation)> organisation_changed;
 };
 
 class OrganisationCache;
@@ -211,6 +215,9 @@ class Registry {
   void StartCreateExpert(std::shared_ptr<ResourceOps<v1::Expert>> ops,
                          const v1::CreateExpertRequest& r, Done<v1::Expert> done,
                          std::function<bool()> abandoned);
+
+  // Tells options_.organisation_changed, if set.
+  void OrganisationChanged(const std::string& name) const;
 
   Store* const store_;
   const RegistryOptions options_;

@@ -255,9 +255,15 @@ absl::Status RedisErrorStatus(absl::string_view error) {
     }
     return LayoutStatus(layout);
   }
-  if (absl::StartsWith(error, "NOAUTH") || absl::StartsWith(error, "WRONGPASS")) {
-    // Not the registry's fault of its own: its Redis password is wrong or
-    // missing (--redis_password_file).
+  if (absl::StartsWith(error, "NOAUTH")) {
+    // Not the registry's fault of its own: Redis wants a password it was
+    // not given.
+    return absl::UnavailableError(
+        absl::StrCat("redis requires a password (", error,
+                     "): give it with --redis_password_file (for the sentinels: "
+                     "--redis_sentinel_password_file)"));
+  }
+  if (absl::StartsWith(error, "WRONGPASS")) {
     return absl::UnavailableError(
         absl::StrCat("redis refuses the password it was given (", error,
                      "): check --redis_password_file, or for the sentinels "

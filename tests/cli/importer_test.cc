@@ -31,7 +31,15 @@ using ::testing::IsEmpty;
 // of 1..5 (checked per batch item, all-or-nothing). Failures can be queued.
 class FakeRegistry : public ImportTarget {
  public:
-  absl::StatusOr<int64_t> CurrentRevision(Kind) override { return revision_; }
+  absl::StatusOr<int64_t> CurrentRevision(Kind) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!revision_failures.empty()) {
+      absl::Status s = revision_failures.front();
+      revision_failures.pop_front();
+      return s;
+    }
+    return revision_;
+  }
 
   absl::StatusOr<int64_t> Create(Kind kind, const ImportItem& item) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -75,6 +83,8 @@ class FakeRegistry : public ImportTarget {
   }
 
   std::deque<absl::Status> failures;
+  // Of CurrentRevision, the import's first call.
+  std::deque<absl::Status> revision_failures;
   std::vector<int> batch_sizes;
   int creates = 0;
   size_t size() const { return ids_.size(); }
@@ -453,6 +463,12 @@ TEST(ImporterTest, ThrottledCallsAreRetried) {
   ImportRun one_by_one = ImportText(registry, singles);
   EXPECT_EQ(one_by_one.summary.created, 4);
   EXPECT_EQ(one_by_one.summary.failed, 0);
+  // The very first call too (the caller's budget spent by calls before the
+  // import): it stopped the import before its first record.
+  registry.revision_failures = {limited, overloaded};
+  ImportRun first_call = ImportText(registry, ExpertLine("f1", 3));
+  EXPECT_TRUE(first_call.summary.stopped.ok()) << first_call.summary.stopped;
+  EXPECT_EQ(first_call.summary.created, 1);
 }
 
 // Two records with one id in one input: the second is reported, not counted

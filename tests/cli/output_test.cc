@@ -182,6 +182,53 @@ TEST(ErrorTextTest, FieldViolationsOfOtherRequestsNameTheirFlags) {
   EXPECT_THAT(text, HasSubstr("access_token_id: unknown\n"));  // Not a sub-field.
 }
 
+// The matching service's request fields, and an inline challenge's, name
+// the flags that set them.
+TEST(ErrorTextTest, MatchingFieldViolationsNameTheirFlags) {
+  FieldViolations v;
+  v.Add("page_size", "must be between 0 and 200 (0 means 10)");
+  v.Add("challenge.inline.title", "at most 200 characters");
+  v.Add("filters.region_codes[0]", "not a region code");
+  const FlagOfField flags[] = {{"page_size", "top"},
+                               {"filters.region_codes", "only-region"}};
+  const std::string text = ErrorText(
+      v.ToStatus(),
+      ErrorContext{"matching", "a:1", &InfoFor(Kind::kChallenge), false, "", flags});
+  EXPECT_THAT(text, HasSubstr("the matching service rejected the request:\n"));
+  EXPECT_THAT(text,
+              HasSubstr("page_size: must be between 0 and 200 (0 means 10) (--top)"));
+  EXPECT_THAT(text,
+              HasSubstr("challenge.inline.title: at most 200 characters (--title)"));
+  EXPECT_THAT(text,
+              HasSubstr("filters.region_codes[0]: not a region code (--only-region)"));
+}
+
+// Hints by the answer's reason, and for what a newcomer meets first.
+TEST(ErrorTextTest, HintsFollowTheReason) {
+  ErrorContext matching{"matching", "a:1", nullptr};
+  EXPECT_THAT(
+      ErrorText(WithReason(absl::UnavailableError("not yet"), "REVISION_NOT_YET_APPLIED"),
+                matching),
+      HasSubstr("has not applied that registry revision yet"));
+  ErrorContext registry{"registry", "a:1", nullptr};
+  const std::string ahead =
+      ErrorText(WithReason(absl::OutOfRangeError("ahead"), "REVISION_AHEAD"), registry);
+  EXPECT_THAT(ahead, HasSubstr("has not reached that revision"));
+  EXPECT_THAT(ahead, Not(HasSubstr("no longer holds")));
+  // Plaintext to a TLS port closes the socket: say --ca-file.
+  EXPECT_THAT(ErrorText(absl::UnavailableError("Socket closed"), registry),
+              HasSubstr("needs --ca-file"));
+  registry.tls = true;
+  EXPECT_THAT(ErrorText(absl::UnavailableError("Socket closed"), registry),
+              Not(HasSubstr("--ca-file")));
+  ErrorContext certificate{"registry", "a:1", nullptr, /*credentials=*/true};
+  EXPECT_THAT(
+      ErrorText(absl::UnauthenticatedError("the client certificate's OIN 0001 belongs to "
+                                           "no registered organisation"),
+                certificate),
+      HasSubstr("organisations update ID --oin OIN"));
+}
+
 TEST(ErrorTextTest, HintsNameTheCommandGroup) {
   ErrorContext tokens{"registry", "127.0.0.1:50051", nullptr, true, "tokens"};
   EXPECT_THAT(ErrorText(absl::NotFoundError("accessTokens/x"), tokens),

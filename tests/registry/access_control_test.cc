@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "registry-service/core/access_store.h"
 #include "registry-service/core/memory_store.h"
+#include "registry-service/core/registry.h"
 #include "samenspel/registry/v1/resources.pb.h"
 #include "tests/support/status_details.h"
 
@@ -160,6 +161,63 @@ TEST_F(AccessControlListTest, ATokenDoesNotActForAnOrganisationCreatedAgain) {
   EXPECT_TRUE(absl::IsUnauthenticated(s)) << s;
   s = legacy("fedcba9876543210", absl::Now() - absl::Seconds(20));
   EXPECT_TRUE(s.ok()) << s;
+}
+
+// The registry tells AccessControl of every organisation it changes: a
+// token verified (and cached) a moment before its organisation is deleted
+// stops at once, also for the organisation made again under that name, and
+// an OIN given to or taken from an organisation holds at once, not after
+// the cache's time (5 s) as before.
+TEST_F(AccessControlListTest, OrganisationChangesReachTheCacheAtOnce) {
+  MemoryAccessStore tokens;
+  AccessControl control(&tokens, &store_, AccessControlOptions{});
+  RegistryOptions options;
+  options.organisation_changed = [&control](const std::string& organisation) {
+    control.OrganisationChanged(organisation);
+  };
+  Registry registry(&store_, options);
+  constexpr char kOin[] = "00000001002220647000";
+  v1::CreateOrganisationRequest create_org;
+  create_org.set_organisation_id("a");
+  create_org.mutable_organisation()->set_display_name("Gemeente A");
+  create_org.mutable_organisation()->set_layer(type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  ASSERT_TRUE(registry.CreateOrganisation(create_org).ok());
+
+  v1::CreateAccessTokenRequest create;
+  create.mutable_access_token()->set_role(v1::ROLE_EDITOR);
+  create.mutable_access_token()->set_organisation("organisations/a");
+  create.mutable_access_token()->mutable_expire_time()->set_seconds(
+      absl::ToUnixSeconds(absl::Now() + absl::Hours(1)));
+  absl::StatusOr<v1::CreateAccessTokenResponse> issued =
+      control.CreateToken(admin_, create);
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  ASSERT_TRUE(control.AuthenticateBearer(issued->secret()).ok());
+  ASSERT_TRUE(control.CachedBearer(issued->secret()).has_value());  // cached
+
+  v1::DeleteOrganisationRequest remove;
+  remove.set_name("organisations/a");
+  ASSERT_TRUE(registry.DeleteOrganisation(remove).ok());
+  absl::Status s = control.AuthenticateBearer(issued->secret()).status();
+  EXPECT_TRUE(absl::IsUnauthenticated(s)) << s;
+  EXPECT_THAT(std::string(s.message()), testing::HasSubstr("no longer exists"));
+  ASSERT_TRUE(registry.CreateOrganisation(create_org).ok());
+  s = control.AuthenticateBearer(issued->secret()).status();
+  EXPECT_TRUE(absl::IsUnauthenticated(s)) << s;
+
+  // An OIN: refused (and that cached), given, taken away.
+  EXPECT_TRUE(absl::IsUnauthenticated(control.AuthenticateOin(kOin).status()));
+  v1::UpdateOrganisationRequest give;
+  give.mutable_organisation()->set_name("organisations/a");
+  give.mutable_organisation()->set_oin(kOin);
+  give.mutable_update_mask()->add_paths("oin");
+  ASSERT_TRUE(registry.UpdateOrganisation(give, admin_).ok());
+  absl::StatusOr<v1::Principal> by_oin = control.AuthenticateOin(kOin);
+  ASSERT_TRUE(by_oin.ok()) << by_oin.status();
+  EXPECT_EQ(by_oin->organisation(), "organisations/a");
+  v1::UpdateOrganisationRequest take = give;
+  take.mutable_organisation()->clear_oin();
+  ASSERT_TRUE(registry.UpdateOrganisation(take, admin_).ok());
+  EXPECT_TRUE(absl::IsUnauthenticated(control.AuthenticateOin(kOin).status()));
 }
 
 // The organisation "a", created in `store`.

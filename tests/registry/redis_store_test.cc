@@ -384,6 +384,16 @@ TEST(RedisStoreTest, AuthAndSelect) {
   const absl::Status status = wrong->Ping();
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
   EXPECT_TRUE(absl::StrContains(status.message(), "AUTH")) << status;
+  EXPECT_TRUE(absl::StrContains(status.message(), "refuses the password it was given"))
+      << status;
+  // No password at all: said so, not "refuses the password it was given".
+  options.password = "";
+  std::unique_ptr<RedisStore> none = MakeStore(options);
+  ASSERT_NE(none, nullptr);
+  const absl::Status missing = none->Ping();
+  EXPECT_EQ(missing.code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(absl::StrContains(missing.message(), "redis requires a password"))
+      << missing;
 
   options.password = "s3cret";
   options.db = 3;
