@@ -96,7 +96,21 @@ std::vector<absl::string_view> CompoundSplitter::Split(
       if (next.BetterThan(whole)) whole = next;
     }
   }
-  if (whole.parts == INT_MAX) return {};
+  if (whole.parts == INT_MAX) {
+    // No split into known parts: known parts and a last part (the head of a
+    // Dutch compound) that is not known ("woningbouw|versnelling"), as long
+    // as both sides are long enough not to be a chance prefix; the longest
+    // known start wins.
+    for (size_t i = n - kMinUnknownPart; i >= kMinKnownStart; --i) {
+      if (best[i].parts == INT_MAX || best[i].parts + 1 > static_cast<int>(kMaxParts)) {
+        continue;
+      }
+      whole =
+          PartialSplit{best[i].parts + 1, best[i].linkers, best[i].first_length, i, n};
+      break;
+    }
+    if (whole.parts == INT_MAX) return {};
+  }
 
   std::vector<absl::string_view> parts(static_cast<size_t>(whole.parts));
   const PartialSplit* at = &whole;

@@ -9,7 +9,8 @@
 // ("woningbouw|opgaven"). Among all splits the splitter takes the one with the
 // fewest parts, then the fewest linking morphemes, then the longest first part
 // (Dutch compounds branch to the left: "jeugdzorg|aanbieder", not
-// "jeugd|zorgaanbieder").
+// "jeugd|zorgaanbieder"). A word with no such split may still end in one part
+// that is not known ("woningbouw|versnelling": see kMinKnownStart).
 //
 // Two vocabularies: lexicon words are whole words that are never split
 // ("woningbouw" stays whole although "woning" and "bouw" are known;
@@ -39,6 +40,11 @@ class CompoundSplitter {
  public:
   static constexpr size_t kMinPartLength = 3;
   static constexpr size_t kMaxParts = 4;
+  // A word that is no compound of known parts may still be known parts (of
+  // kMinKnownStart letters or more, linking morphemes included) followed by
+  // one part that is not known, of kMinUnknownPart letters or more.
+  static constexpr size_t kMinKnownStart = 5;
+  static constexpr size_t kMinUnknownPart = 6;
 
   // Both lists hold folded words (see tokenizer.h). Words shorter than
   // kMinPartLength or with anything but a-z cannot be parts and are ignored.

@@ -640,6 +640,8 @@ class Ranking {
     pool.resize(m);
     picked.clear();
     const double least = pool.empty() ? 0 : pool.back().relevance();
+    diversity_floor_ =
+        pool.empty() ? 0 : o_.diversity_min_share * pool.front().relevance();
     uint32_t layers = 0;
     uint8_t perspectives = 0;
     absl::flat_hash_map<uint32_t, int> per_org;
@@ -676,10 +678,13 @@ class Ranking {
                    const absl::flat_hash_map<uint32_t, int>& per_org) const {
     const DocInfo& info = s_.info(c.doc);
     double d = 0;
-    const uint32_t layer_bit = 1u << info.layer;
-    if ((q_.desired_layers & layer_bit) && !(layers & layer_bit)) d += o_.new_layer_bonus;
-    if (info.perspectives & q_.desired_perspectives & ~perspectives)
-      d += o_.new_perspective_bonus;
+    if (c.relevance() >= diversity_floor_) {
+      const uint32_t layer_bit = 1u << info.layer;
+      if ((q_.desired_layers & layer_bit) && !(layers & layer_bit))
+        d += o_.new_layer_bonus;
+      if (info.perspectives & q_.desired_perspectives & ~perspectives)
+        d += o_.new_perspective_bonus;
+    }
     auto it = per_org.find(info.organisation);
     if (it != per_org.end()) d -= o_.same_organisation_penalty * it->second;
     return d;
@@ -1404,6 +1409,8 @@ class Ranking {
   // CoverageOf(): per skill id, its range in coverage_ ({-1, -1}: not yet).
   mutable std::vector<std::pair<int, int>> coverage_range_;
   mutable std::vector<SkillCoverage> coverage_;
+  // The least relevance that earns diversity bonuses (set by RerankFrom).
+  mutable double diversity_floor_ = 0;
   double text_scale_ = 0;
   int lazy_retries_ = 0;  // see Match()
   // Per term of q_.terms: its weight (idf times query weight) and its
@@ -1882,6 +1889,10 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
   absl::flat_hash_map<uint32_t, int> per_org;
   std::vector<bool> used(pool.size(), false);
   v1::SuggestTeamResponse response;
+  // Who is relevant enough to bring a layer or perspective to the team.
+  const double floor =
+      pool.empty() ? 0 : options_.diversity_min_share * pool.front().relevance();
+  auto brings = [&](size_t i) { return pool[i].relevance() >= floor; };
 
   auto gain = [&](size_t i, std::vector<std::string>* why) {
     const DocInfo& f = snap.info(pool[i].doc);
@@ -1894,6 +1905,7 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
         why->push_back(absl::StrCat("covers ", query.skills[j].name));
       }
     }
+    if (!brings(i)) return g;
     const uint32_t layer_bit = 1u << f.layer;
     if ((query.desired_layers & layer_bit) && !(layers & layer_bit)) {
       g += kLayerGain;
@@ -1921,6 +1933,7 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
   };
   // What the team still lacks that only specific people can bring.
   auto fills_need = [&](size_t i) {
+    if (!brings(i)) return false;
     const DocInfo& f = snap.info(pool[i].doc);
     const uint32_t layer_bit = 1u << f.layer;
     if ((query.desired_layers & layer_bit) && !(layers & layer_bit)) return true;
@@ -2081,7 +2094,17 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
       response.add_notes(
           absl::StrCat("the ", name, " layer is left out by filters.layers"));
     } else if (in_pool([&](const DocInfo& f) { return f.layer == layer; })) {
-      response.add_notes(absl::StrCat("no member from the ", name, " layer: ", no_place));
+      bool relevant = false;
+      for (size_t i = 0; i < pool.size() && !relevant; ++i) {
+        relevant = brings(i) && static_cast<int>(snap.info(pool[i].doc).layer) == layer;
+      }
+      response.add_notes(
+          relevant ? absl::StrCat("no member from the ", name, " layer: ", no_place)
+                   : absl::StrCat("no member from the ", name,
+                                  " layer: its candidates match the challenge too little "
+                                  "(under ",
+                                  std::lround(100 * options_.diversity_min_share),
+                                  "% of the best match's relevance)"));
     } else {
       response.add_notes(
           absl::StrCat("no matching expert with free hours from the ", name, " layer"));

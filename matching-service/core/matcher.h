@@ -61,6 +61,11 @@ struct MatcherOptions {
   double new_layer_bonus = 0.3;
   double new_perspective_bonus = 0.1;
   double same_organisation_penalty = 0.04;
+  // Only a candidate at least this share as relevant as the most relevant
+  // one gets a bonus for a layer or perspective, or fills one in a team: a
+  // barely relevant expert does not take a place for their layer alone (the
+  // team's coverage then says the layer is missing).
+  double diversity_min_share = 0.4;
   // How many of the best candidates the re-ranking and team search consider.
   int rerank_pool = 200;
   // Compute the components of candidates in the order of an upper bound of

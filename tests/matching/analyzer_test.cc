@@ -163,6 +163,24 @@ TEST(CompoundSplitterTest, LeavesUnknownAndShortPartsAlone) {
   EXPECT_THAT(splitter.Split("water2wet"), IsEmpty());  // digits: not a compound
 }
 
+// Known parts and one unknown last part (the head), when both are long
+// enough: a civil servant's "woningbouwversnelling" is about woningbouw
+// although "versnelling" is in no vocabulary.
+TEST(CompoundSplitterTest, EndsInAnUnknownPartWhenBothSidesAreLongEnough) {
+  CompoundSplitter splitter(
+      {"woningbouw", "water", "overlast", "veiligheid", "regio", "bouw"}, {});
+  EXPECT_THAT(splitter.Split("woningbouwversnelling"),
+              ElementsAre("woningbouw", "versnelling"));
+  EXPECT_THAT(splitter.Split("wateroverlastbestrijding"),
+              ElementsAre("water", "overlast", "bestrijding"));
+  EXPECT_THAT(splitter.Split("veiligheidsberaad"), ElementsAre("veiligheid", "beraad"));
+  // Known parts still win over a known start and an unknown rest.
+  EXPECT_THAT(splitter.Split("veiligheidsregio"), ElementsAre("veiligheid", "regio"));
+  EXPECT_THAT(splitter.Split("waterpret"), IsEmpty());  // "pret": too short
+  EXPECT_THAT(splitter.Split("regiokantoor"), ElementsAre("regio", "kantoor"));
+  EXPECT_THAT(splitter.Split("bouwvergunning"), IsEmpty());  // "bouw": too short a start
+}
+
 // --- Analyzer with the shipped data ----------------------------------------
 
 class AnalyzerTest : public AnalyzerSuite {

@@ -555,6 +555,57 @@ TEST_F(MatcherTest, SuggestTeamCoversLayersPerspectivesAndLimitsOrganisations) {
   EXPECT_GE(r->slots(0).alternates_size(), 1);
 }
 
+// A desired layer is not filled by someone who barely matches the
+// challenge: the regional expert below shares one word of the description
+// and nothing else. They neither get the layer's bonus in the ranking nor
+// take a place in the team for their layer (which the team reports missing).
+TEST_F(MatcherTest, ABarelyRelevantExpertDoesNotFillALayerForItAlone) {
+  std::vector<ExpertSpec> specs;
+  for (int i = 0; i < 4; ++i)
+    specs.push_back(Builder("muni" + std::to_string(i), "gm" + std::to_string(i)));
+  ExpertSpec nat = Builder("nat", "bzk");
+  nat.layer = type::GOVERNMENT_LAYER_NATIONAL;
+  nat.regions = {"NL"};
+  specs.push_back(nat);
+  ExpertSpec far = Builder("regional", "foodvalley");
+  far.layer = type::GOVERNMENT_LAYER_REGIONAL;
+  far.job_title = "Beleidsadviseur mobiliteit";
+  far.bio = "Werkt aan fietspaden bij nieuwe woningen.";
+  far.skills = {{"verkeersveiligheid", 4}};
+  far.regions = {"GM0228"};
+  specs.push_back(far);
+  Load(specs);
+  rv1::Challenge c = Housing();
+  c.add_desired_layers(type::GOVERNMENT_LAYER_MUNICIPAL);
+  c.add_desired_layers(type::GOVERNMENT_LAYER_NATIONAL);
+  c.add_desired_layers(type::GOVERNMENT_LAYER_REGIONAL);
+  const v1::MatchExpertsResponse all = Match(c, 10);
+  ASSERT_THAT(Names(all), Contains("experts/regional"));  // it matches, a little
+  EXPECT_EQ(Names(all).back(), "experts/regional");
+  for (const auto& m : all.matches()) {
+    if (m.expert() != "experts/regional") continue;
+    for (const auto& component : m.explanation().components()) {
+      if (component.name() == "diversity") {
+        EXPECT_LE(component.value(), 0);
+      }
+    }
+  }
+  EXPECT_THAT(Names(Match(c, 3)), testing::Not(Contains("experts/regional")));
+
+  v1::SuggestTeamRequest req;
+  *req.mutable_challenge()->mutable_inline_() = c;
+  req.set_team_size(3);
+  auto team = matcher_.SuggestTeam(req);
+  ASSERT_TRUE(team.ok()) << team.status();
+  for (const auto& slot : team->slots()) {
+    EXPECT_NE(slot.member().expert(), "experts/regional") << slot.reason();
+  }
+  EXPECT_THAT(team->coverage().layers_missing(),
+              ElementsAre(type::GOVERNMENT_LAYER_REGIONAL));
+  EXPECT_THAT(team->notes(),
+              Contains(testing::HasSubstr("match the challenge too little")));
+}
+
 TEST_F(MatcherTest, SuggestTeamSaysWhatIsMissingInsteadOfFailing) {
   Load({Builder("only")});
   rv1::Challenge c = Housing();

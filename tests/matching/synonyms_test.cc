@@ -166,7 +166,9 @@ TEST(ShippedDataTest, SynonymFileParsesAndCoversTheCommonThemes) {
       {"stikstof", "nitrogen"},
       {"poverty", "armoede"},
       {"debt", "schulden", "schuldhulpverlening"},
-      {"asylum reception", "asielopvang", "opvang"},
+      {"asylum reception", "asielopvang"},
+      {"homeless shelter", "maatschappelijke opvang"},
+      {"dso", "digitaal stelsel omgevingswet"},
       {"ggd", "gemeentelijke gezondheidsdienst"},
       {"res", "regionale energiestrategie"},
       {"wmo", "wet maatschappelijke ondersteuning"},
@@ -181,6 +183,13 @@ TEST(ShippedDataTest, SynonymFileParsesAndCoversTheCommonThemes) {
   for (const std::vector<std::string>& entries : expected) {
     EXPECT_TRUE(SameGroup(*groups, entries)) << absl::StrJoin(entries, ", ");
   }
+  // Words that mean two things here are in no group (asylum or homeless
+  // shelter; heat stress or heating), or in the group of their meaning in
+  // Dutch government (DSO: not a grid's system operator).
+  EXPECT_FALSE(SameGroup(*groups, {"opvang", "asielopvang"}));
+  EXPECT_FALSE(SameGroup(*groups, {"opvang", "maatschappelijke opvang"}));
+  EXPECT_FALSE(SameGroup(*groups, {"heat", "hittestress"}));
+  EXPECT_FALSE(SameGroup(*groups, {"dso", "netbeheerder"}));
 }
 
 TEST(ShippedDataTest, LexiconParses) {
