@@ -120,6 +120,11 @@ ABSL_FLAG(double, rate_limit, 200,
 ABSL_FLAG(double, rate_burst, 400, "Largest burst of calls per non-admin principal.");
 ABSL_FLAG(absl::Duration, audit_retention, absl::Hours(24 * 400),
           "How long audit events are kept.");
+ABSL_FLAG(int64_t, audit_max_bytes, 0,
+          "Most memory the audit log may take in Redis; checked each minute, over it "
+          "its oldest events are dropped (and that is logged). 0: half of Redis' "
+          "maxmemory, no cap when Redis has none. Every write and every read of "
+          "personal data is an event of ~350 bytes.");
 ABSL_FLAG(absl::Duration, min_client_ping_interval, absl::Seconds(10),
           "Shortest interval at which clients may send keepalive pings on an idle "
           "connection (e.g. a quiet WatchChanges stream); a client pinging more often is "
@@ -149,6 +154,7 @@ struct RegistryServerOptions {
   AccessControlOptions access;
   RateLimiterOptions rate_limit;
   AuditLogOptions audit;
+  int64_t audit_max_bytes = 0;  // see --audit_max_bytes
   absl::Duration drain_timeout;
   absl::Duration shutdown_delay;
 };
@@ -277,6 +283,8 @@ RegistryServerOptions OptionsFromFlags() {
   if (!(o.rate_limit.rate >= 0)) Fail("--rate_limit must not be negative (0: no limit)");
   o.rate_limit.burst = std::max(1.0, absl::GetFlag(FLAGS_rate_burst));
   o.audit.retention = absl::GetFlag(FLAGS_audit_retention);
+  o.audit_max_bytes = absl::GetFlag(FLAGS_audit_max_bytes);
+  if (o.audit_max_bytes < 0) Fail("--audit_max_bytes must not be negative");
   o.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   o.shutdown_delay = absl::GetFlag(FLAGS_shutdown_delay);
   if (o.drain_timeout < absl::ZeroDuration() || o.shutdown_delay < absl::ZeroDuration()) {
@@ -414,6 +422,11 @@ int Run(const RegistryServerOptions& o) {
           for (const std::string& w : *warnings) samenspel::LogLine("WARNING: " + w);
           if (warnings->empty()) samenspel::LogLine("Redis settings: fine now");
           last_warnings = *std::move(warnings);
+        }
+        if (absl::StatusOr<std::optional<std::string>> capped =
+                access_store->CapAudit(o.audit_max_bytes);
+            capped.ok() && capped->has_value()) {
+          samenspel::LogLine("WARNING: " + **capped);
         }
       }
       if (!serving) settings_checked = absl::InfinitePast();

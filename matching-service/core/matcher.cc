@@ -2202,6 +2202,9 @@ absl::StatusOr<v1::MatchTeamsResponse> Matcher::MatchTeams(
   for (const auto& [name, entry] : teams) {
     Scored sc;
     sc.team = entry.get();
+    // A word the challenge says twice (in its title and its description)
+    // counts once, as in MatchExperts.
+    absl::flat_hash_set<TermId> counted;
     size_t i = 0;
     while (i < query.terms.size()) {
       const int group = query.terms[i].group;
@@ -2221,7 +2224,7 @@ absl::StatusOr<v1::MatchTeamsResponse> Matcher::MatchTeams(
           best_score = score;
         }
       }
-      if (best) {
+      if (best && counted.insert(best->id).second) {
         sc.text_raw += best_score;
         sc.terms.emplace_back(best, best_score);
       }

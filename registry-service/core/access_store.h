@@ -6,6 +6,7 @@
 #define SAMENSPEL_REGISTRY_CORE_ACCESS_STORE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,14 @@ class AccessStore {
   // `limit` (> 0).
   virtual absl::StatusOr<std::vector<StoredAuditEvent>> ListAudit(
       const std::string& before_id, int limit) = 0;
+
+  // Keeps the audit log within `max_bytes` of the store's memory (0: a cap
+  // the store chooses, or none), dropping its oldest events. What it did, for
+  // the operator's log, when it dropped any; nothing otherwise (and by
+  // default: a store without such a limit).
+  virtual absl::StatusOr<std::optional<std::string>> CapAudit(int64_t /*max_bytes*/) {
+    return std::nullopt;
+  }
 };
 
 // For unit tests and local trials; everything is lost with the process.

@@ -5,6 +5,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
 
@@ -40,6 +42,14 @@ std::string Str(const redisReply* r) {
 
 absl::Status Corrupt(absl::string_view what) {
   return absl::InternalError(absl::StrCat("corrupt access data in Redis: ", what));
+}
+
+// "512 KiB", "37 MiB", "2.5 GiB".
+std::string Bytes(int64_t bytes) {
+  if (bytes < 1024 * 1024) return absl::StrCat(bytes / 1024, " KiB");
+  if (bytes < int64_t{1024} * 1024 * 1024)
+    return absl::StrCat(bytes / (1024 * 1024), " MiB");
+  return absl::StrFormat("%.1f GiB", static_cast<double>(bytes) / (1 << 30));
 }
 
 }  // namespace
@@ -184,6 +194,71 @@ absl::Status RedisAccessStore::AppendAudit(const std::vector<v1::AuditEvent>& ev
     }
   }
   return status;
+}
+
+absl::StatusOr<std::optional<std::string>> RedisAccessStore::CapAudit(int64_t max_bytes) {
+  auto integer = [](const RedisReply& r, int64_t* out) {
+    if (r->type == REDIS_REPLY_INTEGER) {
+      *out = r->integer;
+      return true;
+    }
+    return r->type == REDIS_REPLY_STRING &&
+           absl::SimpleAtoi(absl::string_view(r->str, r->len), out);
+  };
+  int64_t cap = max_bytes;
+  std::string why = "--audit_max_bytes";
+  if (cap <= 0) {
+    absl::StatusOr<RedisReply> config = Run({"CONFIG", "GET", "maxmemory"});
+    if (absl::IsUnavailable(config.status())) return config.status();
+    int64_t maxmemory = 0;
+    if (!config.ok() || (*config)->type != REDIS_REPLY_ARRAY ||
+        (*config)->elements != 2) {
+      return std::nullopt;  // CONFIG refused or renamed: no cap known
+    }
+    const redisReply& value = *(*config)->element[1];
+    if (value.type != REDIS_REPLY_STRING ||
+        !absl::SimpleAtoi(absl::string_view(value.str, value.len), &maxmemory) ||
+        maxmemory <= 0) {
+      return std::nullopt;
+    }
+    cap = maxmemory / 2;
+    why = "half of Redis' maxmemory";
+  }
+  const std::string key = keys_.Audit();
+  SAMENSPEL_ASSIGN_OR_RETURN(RedisReply usage,
+                             Run({"MEMORY", "USAGE", key, "SAMPLES", "20"}));
+  int64_t bytes = 0;
+  if (!integer(usage, &bytes) || bytes <= cap) return std::nullopt;
+  SAMENSPEL_ASSIGN_OR_RETURN(RedisReply length, Run({"XLEN", key}));
+  int64_t entries = 0;
+  if (!integer(length, &entries) || entries <= 1) return std::nullopt;
+  // Entries hold about the same bytes each: keep the newest share that
+  // fits in 90% of the cap (whole stream nodes go: "~").
+  const int64_t keep = std::max<int64_t>(
+      1, static_cast<int64_t>(static_cast<double>(entries) * 0.9 *
+                              static_cast<double>(cap) / static_cast<double>(bytes)));
+  SAMENSPEL_ASSIGN_OR_RETURN(RedisReply trimmed,
+                             Run({"XTRIM", key, "MAXLEN", "~", absl::StrCat(keep)}));
+  int64_t removed = 0;
+  if (!integer(trimmed, &removed) || removed <= 0) return std::nullopt;
+  std::string since = "?";
+  SAMENSPEL_ASSIGN_OR_RETURN(RedisReply first,
+                             Run({"XRANGE", key, "-", "+", "COUNT", "1"}));
+  if (first->type == REDIS_REPLY_ARRAY && first->elements == 1 &&
+      first->element[0]->type == REDIS_REPLY_ARRAY && first->element[0]->elements > 0) {
+    const std::string id = Str(first->element[0]->element[0]);
+    int64_t ms = 0;
+    if (absl::SimpleAtoi(absl::string_view(id).substr(0, id.find('-')), &ms)) {
+      since = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixMillis(ms),
+                               absl::UTCTimeZone());
+    }
+  }
+  return absl::StrCat(
+      "audit log: ", Bytes(bytes), " in Redis, over its cap of ", Bytes(cap), " (", why,
+      "): dropped its oldest ", removed, " of ", entries,
+      " entries; it now holds the events since ", since,
+      " (keep the audit log longer with more memory for Redis and a higher "
+      "--audit_max_bytes, or by exporting it: samenspel audit list)");
 }
 
 // An event's id is "<stream entry id>/<its index in the entry>"; ids of

@@ -36,6 +36,10 @@ class RedisAccessStore : public AccessStore {
                                                       int limit) override;
   absl::Status AppendAudit(const std::vector<v1::AuditEvent>& events,
                            absl::Duration retention) override;
+  // The audit stream's memory (MEMORY USAGE) within `max_bytes`, or with 0
+  // within half of Redis' maxmemory (no cap when that is not set, or CONFIG
+  // is refused): over it, the oldest entries are trimmed to 90% of the cap.
+  absl::StatusOr<std::optional<std::string>> CapAudit(int64_t max_bytes) override;
   absl::StatusOr<std::vector<StoredAuditEvent>> ListAudit(const std::string& before_id,
                                                           int limit) override;
 

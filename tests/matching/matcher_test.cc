@@ -1,5 +1,6 @@
 #include "matching-service/core/matcher.h"
 
+#include <map>
 #include <random>
 #include <set>
 #include <string>
@@ -784,6 +785,33 @@ TEST_F(MatcherTest, MatchTeamsFindsSimilarTeamsWithLessons) {
   ASSERT_THAT(r->matches(), SizeIs(1));
   EXPECT_EQ(r->matches(0).team(), "teams/woondeal");
   EXPECT_EQ(r->matches(0).lessons_learned(), "Begin vroeg met netbeheerders.");
+}
+
+// A word in both the challenge's title and its description counts once
+// towards a team, as towards an expert (it counted twice, and the
+// explanation named it twice).
+TEST_F(MatcherTest, MatchTeamsCountsAWordOfTheChallengeOnce) {
+  rv1::TaskTeam heat;
+  heat.set_name("teams/hitte");
+  heat.set_display_name("Hitteplan Amsterdam");
+  heat.set_description("Een hitteplan voor kwetsbare ouderen.");
+  Load({}, {heat});
+  rv1::Challenge c;
+  c.set_title("Hitteplan voor ouderen");
+  c.set_description("Koele plekken en een hitteplan bij hittegolven.");
+  v1::MatchTeamsRequest req;
+  *req.mutable_challenge()->mutable_inline_() = c;
+  auto r = matcher_.MatchTeams(req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_THAT(r->matches(), SizeIs(1));
+  std::map<std::string, int> times;
+  double sum = 0;
+  for (const auto& t : r->matches(0).explanation().matched_terms()) {
+    ++times[t.term()];
+    sum += t.contribution();
+  }
+  for (const auto& [term, n] : times) EXPECT_EQ(n, 1) << term;
+  EXPECT_NEAR(sum, r->matches(0).explanation().components(0).value(), 1e-9);
 }
 
 TEST_F(MatcherTest, MatchTeamsWeighsMembersSkills) {

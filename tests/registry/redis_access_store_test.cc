@@ -78,5 +78,61 @@ TEST(RedisAccessStoreTest, AuditPagesReturnEveryEventOnceNewestFirst) {
   EXPECT_EQ((*older)[0].event.method(), "m0");
 }
 
+// The audit log is kept within its cap of Redis' memory: over it, its
+// oldest events go (the newest stay), and the registry is told what went.
+// Without a cap of its own, half of Redis' maxmemory; with neither, none.
+TEST(RedisAccessStoreTest, TheAuditLogIsKeptWithinItsCap) {
+  std::unique_ptr<test_support::RedisServer> server = redis_test::StartRedis();
+  ASSERT_NE(server, nullptr);
+  RedisAccessStore store(redis_test::OptionsFor(*server), "ss:");
+  std::unique_ptr<RedisConnection> redis =
+      *RedisConnection::Connect(redis_test::OptionsFor(*server));
+  const std::string key = RedisKeys("ss:").Audit();
+  auto usage = [&] {
+    absl::StatusOr<RedisReply> r = redis->Command({"MEMORY", "USAGE", key});
+    return r.ok() && (*r)->type == REDIS_REPLY_INTEGER ? (*r)->integer : -1;
+  };
+  for (int batch = 0; batch < 200; ++batch) {
+    std::vector<v1::AuditEvent> events;
+    for (int i = 0; i < 50; ++i)
+      events.push_back(Event(absl::StrCat("m", batch, "-", i)));
+    ASSERT_TRUE(store.AppendAudit(events, absl::Hours(1)).ok());
+  }
+  const int64_t before = usage();
+  ASSERT_GT(before, 200000);  // 10,000 events
+
+  // Under the cap: nothing happens.
+  absl::StatusOr<std::optional<std::string>> capped = store.CapAudit(before + 1);
+  ASSERT_TRUE(capped.ok()) << capped.status();
+  EXPECT_FALSE(capped->has_value());
+  // No cap given and no maxmemory: none.
+  capped = store.CapAudit(0);
+  ASSERT_TRUE(capped.ok()) << capped.status();
+  EXPECT_FALSE(capped->has_value());
+
+  // A cap of a third: the oldest go, the newest stay.
+  capped = store.CapAudit(before / 3);
+  ASSERT_TRUE(capped.ok()) << capped.status();
+  ASSERT_TRUE(capped->has_value());
+  EXPECT_THAT(**capped, testing::HasSubstr("dropped its oldest"));
+  EXPECT_LE(usage(), before / 3);
+  EXPECT_GT(usage(), before / 10);
+  absl::StatusOr<std::vector<StoredAuditEvent>> newest = store.ListAudit("", 1);
+  ASSERT_TRUE(newest.ok()) << newest.status();
+  ASSERT_EQ(newest->size(), 1u);
+  EXPECT_EQ((*newest)[0].event.method(), "m199-49");
+
+  // Half of maxmemory when no cap is given.
+  const int64_t now = usage();
+  ASSERT_TRUE(redis->Command({"CONFIG", "SET", "maxmemory", absl::StrCat(now)})
+                  .ok());  // cap now/2
+  capped = store.CapAudit(0);
+  ASSERT_TRUE(redis->Command({"CONFIG", "SET", "maxmemory", "0"}).ok());
+  ASSERT_TRUE(capped.ok()) << capped.status();
+  ASSERT_TRUE(capped->has_value());
+  EXPECT_THAT(**capped, testing::HasSubstr("half of Redis' maxmemory"));
+  EXPECT_LE(usage(), now / 2);
+}
+
 }  // namespace
 }  // namespace samenspel::registry
