@@ -86,7 +86,7 @@ end
 //
 // Erasure (AVG): an expert record keeps the revisions of its feed entries in
 // field 'h' (once it passes 1 KB, those the stream no longer holds are
-// dropped); deleting it removes those entries from the stream (XDEL) and
+// dropped, when there are any); deleting it removes those entries from the stream (XDEL) and
 // keeps only a marker (revision, collection, id, commit time) in the
 // redacted set, which ReadFeed fills the gaps with.
 //
@@ -155,11 +155,15 @@ end
 
 -- The revisions of `hist` whose entries the stream still holds (older ones
 -- were trimmed: nothing left to erase), or nil for none; keeps an often
--- updated expert's history as short as the feed's retention.
+-- updated expert's history as short as the feed's retention. Only read
+-- through when its oldest revision is gone from the stream (it would find
+-- nothing to drop: an expert updated thousands of times within the
+-- retention paid a scan of its whole history on every update).
 local function prune(hist)
   local oldest = redis.call('XRANGE', feed_key, '-', '+', 'COUNT', 1)
   if #oldest == 0 then return nil end
   local first = tonumber(string.match(oldest[1][1], '^(%d+)'))
+  if tonumber(string.match(hist, '^(%d+)')) >= first then return hist end
   local kept = {}
   for r in string.gmatch(hist, '[^,]+') do
     if tonumber(r) >= first then kept[#kept + 1] = r end
