@@ -23,6 +23,13 @@
 namespace samenspel::matching {
 namespace {
 
+// The region part's explanation when the challenge's regions set no expert
+// apart (RegionTable::SetsApart): it names none, or the whole country.
+std::string NotWeighed(const std::vector<std::string>& challenge_regions) {
+  return challenge_regions.empty() ? "region not weighed: the challenge names no region"
+                                   : "region not weighed: the challenge is national (NL)";
+}
+
 namespace type = ::samenspel::type::v1;
 using registry::v1::Challenge;
 
@@ -866,7 +873,8 @@ class Ranking {
     // a national expert's national scope needs no area.
     const bool through_organisation = inherited && !rm.expert_code.empty();
     add("region", c.region,
-        rm.kind == RegionMatch::kNone
+        !regional_ ? NotWeighed(q_.regions)
+        : rm.kind == RegionMatch::kNone
             ? kRegionText[0]
             : absl::StrCat(kRegionText[rm.kind], " (", regions_.NameOf(rm.expert_code),
                            " for ", regions_.NameOf(rm.challenge_code),
@@ -1459,6 +1467,22 @@ void ValidateRef(const v1::ChallengeRef& ref, FieldViolations& v) {
   }
 }
 
+// INVALID_ARGUMENT for a challenge given inline whose every word is a stop
+// word: it would match no one, and an empty answer would not say why.
+absl::Status Matchable(const v1::ChallengeRef& ref, const Query& query) {
+  if (ref.challenge_case() != v1::ChallengeRef::kInline || !query.terms.empty()) {
+    return absl::OkStatus();
+  }
+  for (const SkillQuery& skill : query.skills) {
+    if (!skill.terms.empty()) return absl::OkStatus();
+  }
+  FieldViolations v;
+  v.Add("challenge.inline",
+        "has only stop words (such as de, het, van, the, of): nothing to match on; "
+        "describe the challenge in words of its own");
+  return v.ToStatus();
+}
+
 // Adds each bad field of `filters` to `v`.
 void ValidateFilters(const v1::MatchFilters& filters, FieldViolations& v) {
   for (int i = 0; i < filters.layers_size(); ++i) {
@@ -1826,6 +1850,7 @@ absl::StatusOr<v1::MatchExpertsResponse> Matcher::MatchExperts(
   absl::StatusOr<Challenge> challenge = Resolve(*state, r.challenge(), on_behalf_of);
   if (!challenge.ok()) return challenge.status();
   const Query query = BuildQuery(*analyzer_, *challenge);
+  if (absl::Status s = Matchable(r.challenge(), query); !s.ok()) return s;
   Ranking ranking(*state, regions_, options_, query, pool_.get(), scratch_.get(),
                   scope.alone());
   ranking.set_caller_sees_every_bio(on_behalf_of.empty());
@@ -1854,6 +1879,7 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
                             : (challenge->team_size() > 0 ? challenge->team_size() : 5);
   const int max_per_org = r.max_per_organisation() > 0 ? r.max_per_organisation() : 1;
   const Query query = BuildQuery(*analyzer_, *challenge);
+  if (absl::Status s = Matchable(r.challenge(), query); !s.ok()) return s;
   Ranking ranking(*state, regions_, options_, query, pool_.get(), scratch_.get(),
                   scope.alone());
   ranking.set_caller_sees_every_bio(on_behalf_of.empty());
@@ -2131,6 +2157,7 @@ absl::StatusOr<v1::MatchTeamsResponse> Matcher::MatchTeams(
   absl::StatusOr<Challenge> challenge = Resolve(*state, r.challenge(), on_behalf_of);
   if (!challenge.ok()) return challenge.status();
   const Query query = BuildQuery(*analyzer_, *challenge);
+  if (absl::Status s = Matchable(r.challenge(), query); !s.ok()) return s;
   const auto& teams = state->catalog->teams;
   if (teams.empty()) {
     v1::MatchTeamsResponse empty;
@@ -2305,7 +2332,8 @@ absl::StatusOr<v1::MatchTeamsResponse> Matcher::MatchTeams(
     }
     add("themes", sc.themes, absl::StrJoin(sc.shared_themes, ", "));
     add("region", sc.region,
-        sc.region_match.kind == RegionMatch::kNone
+        !RegionTable::SetsApart(query.regions) ? NotWeighed(query.regions)
+        : sc.region_match.kind == RegionMatch::kNone
             ? "no regional link"
             : absl::StrCat(regions_.NameOf(sc.region_match.expert_code), " for ",
                            regions_.NameOf(sc.region_match.challenge_code)));

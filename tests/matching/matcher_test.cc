@@ -607,6 +607,33 @@ TEST_F(MatcherTest, ABarelyRelevantExpertDoesNotFillALayerForItAlone) {
               Contains(testing::HasSubstr("match the challenge too little")));
 }
 
+// A challenge whose region sets no one apart says so, instead of telling
+// every expert (a national one too) "no regional link".
+TEST_F(MatcherTest, ARegionNotWeighedSaysWhy) {
+  ExpertSpec nat = Builder("nat", "bzk");
+  nat.layer = type::GOVERNMENT_LAYER_NATIONAL;
+  nat.regions = {"NL"};
+  Load({nat, Builder("muni")});
+  for (const auto& [regions, why] :
+       std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"NL"}, "region not weighed: the challenge is national (NL)"},
+           {{"NL", "PV26"}, "region not weighed: the challenge is national (NL)"},
+           {{}, "region not weighed: the challenge names no region"}}) {
+    rv1::Challenge c = Housing();
+    c.clear_region_codes();
+    for (const std::string& code : regions) c.add_region_codes(code);
+    const v1::MatchExpertsResponse r = Match(c);
+    ASSERT_THAT(r.matches(), SizeIs(2));
+    for (const auto& m : r.matches()) {
+      for (const auto& component : m.explanation().components()) {
+        if (component.name() != "region") continue;
+        EXPECT_EQ(component.value(), 0);
+        EXPECT_EQ(component.detail(), why) << m.expert();
+      }
+    }
+  }
+}
+
 TEST_F(MatcherTest, SuggestTeamSaysWhatIsMissingInsteadOfFailing) {
   Load({Builder("only")});
   rv1::Challenge c = Housing();
@@ -1132,6 +1159,19 @@ TEST_F(MatcherTest, UnknownOrEmptyChallengeIsAnError) {
   EXPECT_EQ(matcher_.MatchExperts(req).status().code(), absl::StatusCode::kNotFound);
   req.mutable_challenge()->mutable_inline_();
   EXPECT_EQ(matcher_.MatchExperts(req).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  // Only stop words: said, not an empty answer.
+  req.mutable_challenge()->mutable_inline_()->set_title("de het een van en in op");
+  const absl::Status only_stop_words = matcher_.MatchExperts(req).status();
+  EXPECT_EQ(only_stop_words.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(BadFields(only_stop_words), ElementsAre("challenge.inline"));
+  v1::SuggestTeamRequest team;
+  *team.mutable_challenge() = req.challenge();
+  EXPECT_EQ(matcher_.SuggestTeam(team).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  v1::MatchTeamsRequest teams;
+  *teams.mutable_challenge() = req.challenge();
+  EXPECT_EQ(matcher_.MatchTeams(teams).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 
