@@ -123,6 +123,7 @@ absl::StatusOr<CommitResult> MemoryStore::Commit(const CommitRequest& request) {
       return result;
     }
   }
+  if (request.replay_only) return NoEarlierRequest();
   if (absl::Status s = CheckLocked(request); !s.ok()) return s;
   // Mutations of one commit may touch the same record twice only in the
   // order given; CheckLocked saw the state before the first, which is what

@@ -547,14 +547,50 @@ class ResourceOps {
     SAMENSPEL_ASSIGN_OR_RETURN(
         R r, PrepareCreate(input, id, prefix, absl::StrCat(prefix, "_id"), req));
     if (!request_id.empty()) {
-      // Per caller: another caller's request with the same id (guessed, or a
-      // client library's counter) is its own, not a replay of this one.
-      req.request_id = absl::StrCat(KindCollection(T::kKind), "/create/",
-                                    caller_.subject(), "/", request_id);
+      req.request_id = ScopedRequestId(request_id);
       req.request_result = IdOf(r.name());
       req.request_fingerprint = CreateFingerprint(input, id);
     }
     return r;
+  }
+
+  // Per caller: another caller's request with the same id (guessed, or a
+  // client library's counter) is its own, not a replay of this one.
+  std::string ScopedRequestId(absl::string_view request_id) const {
+    return absl::StrCat(KindCollection(T::kKind), "/create/", caller_.subject(), "/",
+                        request_id);
+  }
+
+  // A create that cannot be planned now (`failure`, INVALID_ARGUMENT: a
+  // record it refers to is gone, say its organisation) may be the retry of
+  // one that could, and was done: the commit that looks its request_id up
+  // (replay_only), or none when it has no request_id to look up.
+  std::optional<CommitRequest> ReplayProbe(const absl::Status& failure, const R& input,
+                                           absl::string_view id,
+                                           absl::string_view request_id) const {
+    if (request_id.empty() || !absl::IsInvalidArgument(failure) ||
+        !CheckRequestId(request_id, "request_id").ok()) {
+      return std::nullopt;
+    }
+    CommitRequest probe;
+    probe.commit_time = options_.clock();
+    probe.replay_only = true;
+    probe.request_id = ScopedRequestId(request_id);
+    probe.request_fingerprint = CreateFingerprint(input, id);
+    return probe;
+  }
+
+  // `failure`, unless the create is a retry of one that was done: then that
+  // one's answer, as for any retry.
+  absl::StatusOr<R> ReplayOr(absl::Status failure, const R& input, absl::string_view id,
+                             absl::string_view request_id) {
+    std::optional<CommitRequest> probe = ReplayProbe(failure, input, id, request_id);
+    if (!probe.has_value()) return failure;
+    absl::StatusOr<CommitResult> result = store_->Commit(*probe);
+    if (!result.ok() || !result->replayed) return failure;
+    SAMENSPEL_ASSIGN_OR_RETURN(std::string name,
+                               ReplayedName(probe->request_fingerprint, *result));
+    return Replayed(Get(name, "name"), name);
   }
 
   // `v`'s violations of `r` (a create when `old` is null, else an update of
@@ -638,7 +674,9 @@ class ResourceOps {
                            absl::string_view request_id) {
     for (;;) {
       CommitRequest req;
-      SAMENSPEL_ASSIGN_OR_RETURN(R r, PlanCreate(input, id, request_id, req));
+      absl::StatusOr<R> planned = PlanCreate(input, id, request_id, req);
+      if (!planned.ok()) return ReplayOr(planned.status(), input, id, request_id);
+      R r = *std::move(planned);
       absl::StatusOr<CommitResult> result = store_->Commit(req);
       if (RetryAfterChangedRead(result.status())) continue;
       SAMENSPEL_RETURN_IF_ERROR(MissingReferences(req, result.status()));
@@ -686,7 +724,21 @@ class ResourceOps {
                           Retry retry) {
     CommitRequest req;
     absl::StatusOr<R> r = self->PlanCreate(input, id, request_id, req);
-    if (!r.ok()) return std::move(done)(r.status());
+    if (!r.ok()) {
+      std::optional<CommitRequest> probe =
+          self->ReplayProbe(r.status(), input, id, request_id);
+      if (!probe.has_value()) return std::move(done)(r.status());
+      // As ReplayOr.
+      Store* const store = self->store_;
+      std::string sent = probe->request_fingerprint;
+      return store->CommitAsync(
+          *std::move(probe),
+          [self = std::move(self), failure = r.status(), sent = std::move(sent),
+           done = std::move(done)](absl::StatusOr<CommitResult> result) mutable {
+            if (!result.ok() || !result->replayed) return std::move(done)(failure);
+            AnswerReplay(std::move(self), sent, *result, std::move(done));
+          });
+    }
     req.abandoned = std::move(abandoned);
     Store* const store = self->store_;
     std::string sent = req.request_fingerprint;
@@ -697,17 +749,24 @@ class ResourceOps {
       if (self->RetryAfterChangedRead(result.status()))
         return std::move(retry)(std::move(done));
       if (!result.ok()) return std::move(done)(result.status());
-      if (result->replayed) {
-        absl::StatusOr<std::string> replayed = ReplayedName(sent, *result);
-        if (!replayed.ok()) return std::move(done)(replayed.status());
-        std::string name = *std::move(replayed);
-        return self->GetAsync(
-            name, "name", [name, done = std::move(done)](absl::StatusOr<R> got) mutable {
-              std::move(done)(Replayed(std::move(got), name));
-            });
-      }
+      if (result->replayed)
+        return AnswerReplay(std::move(self), sent, *result, std::move(done));
       std::move(done)(Created(std::move(r), *result));
     });
+  }
+
+  // A retry's answer through `done` (the resource as it is now, or why not),
+  // its first request's commit having replayed `result`; `sent` is the
+  // retry's fingerprint.
+  static void AnswerReplay(std::shared_ptr<ResourceOps> self, absl::string_view sent,
+                           const CommitResult& result, Registry::Done<R> done) {
+    absl::StatusOr<std::string> replayed = ReplayedName(sent, result);
+    if (!replayed.ok()) return std::move(done)(replayed.status());
+    std::string name = *std::move(replayed);
+    self->GetAsync(name, "name",
+                   [name, done = std::move(done)](absl::StatusOr<R> got) mutable {
+                     std::move(done)(Replayed(std::move(got), name));
+                   });
   }
 
   Reads& reads() { return reads_; }

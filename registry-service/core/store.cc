@@ -78,6 +78,10 @@ std::string ResourceName(Kind kind, absl::string_view id) {
   return absl::StrCat(KindCollection(kind), "/", id);
 }
 
+absl::Status NoEarlierRequest() {
+  return absl::NotFoundError("no earlier request with this request_id");
+}
+
 absl::Status Precondition::FailureStatus() const {
   if (type == Type::kExists) {
     return InvalidField(field_or_reason,

@@ -115,6 +115,9 @@ struct Precondition {
 
 // The errors every Store returns for a failed mutation (with details).
 absl::Status MutationFailure(const Mutation& m, absl::StatusCode code);
+// What every Store returns for a CommitRequest::replay_only that finds no
+// earlier request (NOT_FOUND).
+absl::Status NoEarlierRequest();
 
 struct CommitRequest {
   std::vector<Mutation> mutations;
@@ -128,6 +131,12 @@ struct CommitRequest {
   // Optional, stored beside request_result: what tells a retry of this
   // request from another request under the same request_id.
   std::string request_fingerprint;
+  // Only looks request_id up: the earlier request's result when there was
+  // one (replayed), else NOT_FOUND (NoEarlierRequest); nothing is written
+  // either way, and preconditions are not checked. For a create that can no
+  // longer be planned (a record it refers to is gone) but may be a retry of
+  // one that was. REQUIRES: request_id set, no mutations.
+  bool replay_only = false;
   // Recorded in every change-feed entry of this commit.
   absl::Time commit_time;
   // Optional: asked once more just before the commit is sent (after it

@@ -205,6 +205,45 @@ TEST(RegistryRetryTest, AWriteWithoutEtagOvertakenOnEveryTrySaysSo) {
 // (reason REQUEST_ID_REUSED) naming what the first created, and nothing
 // created; the first request itself still replays, also when it comes
 // back with what the registry ignores on input (a resource read back).
+// A retried create whose organisation has been deleted since (with the
+// expert) is answered as a retry, also by a registry replica that never read
+// the organisation: the expert it created has been deleted since
+// (FAILED_PRECONDITION). It was INVALID_ARGUMENT ("the organisation does not
+// exist"): the check of the request came before its request_id was looked up.
+TEST_F(RegistryTest, ARetryOutlivingItsOrganisationIsAnsweredAsARetry) {
+  MakeOrg("tmp", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  auto req = ExpertRequest("kees", "tmp");
+  req.set_request_id("line-3");
+  ASSERT_TRUE(registry_.CreateExpert(req).ok());
+  v1::DeleteExpertRequest del_expert;
+  del_expert.set_name("experts/kees");
+  ASSERT_TRUE(registry_.DeleteExpert(del_expert).ok());
+  v1::DeleteOrganisationRequest del_org;
+  del_org.set_name("organisations/tmp");
+  ASSERT_TRUE(registry_.DeleteOrganisation(del_org).ok());
+
+  Registry replica(&store_, Options());  // has read nothing
+  auto deleted_since = [](const absl::Status& status) {
+    EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+    EXPECT_EQ(ReasonOf(status), "CREATED_RESOURCE_DELETED") << status;
+  };
+  deleted_since(replica.CreateExpert(req).status());
+  absl::Status async = absl::UnknownError("not answered");
+  replica.CreateExpertAsync(
+      req, SystemPrincipal(), [&](absl::StatusOr<v1::Expert> e) { async = e.status(); }, {});
+  deleted_since(async);
+  // Another request under that request_id: REQUEST_ID_REUSED, as ever.
+  auto other = req;
+  other.mutable_expert()->set_display_name("Someone else");
+  EXPECT_EQ(ReasonOf(replica.CreateExpert(other).status()), "REQUEST_ID_REUSED");
+  // A request_id never used: the organisation is missing, as before.
+  auto fresh = req;
+  fresh.set_request_id("line-4");
+  const absl::Status missing = replica.CreateExpert(fresh).status();
+  EXPECT_EQ(missing.code(), absl::StatusCode::kInvalidArgument) << missing;
+  EXPECT_THAT(BadFields(missing), ElementsAre("expert.organisation"));
+}
+
 TEST_F(RegistryTest, ARequestIdReusedForAnotherRequestIsRefused) {
   MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
   auto first_req = ExpertRequest("", "gm0363");

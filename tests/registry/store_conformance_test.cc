@@ -1034,6 +1034,45 @@ TYPED_TEST(StoreConformanceTest, RacingCommitsAreEachAllOrNothing) {
   for (int i = 0; i < 2 * kRounds; ++i) EXPECT_EQ((*changes)[i].revision, i + 1);
 }
 
+// replay_only looks a request up and writes nothing: the earlier result
+// when there is one (also when its preconditions would fail now), else
+// NOT_FOUND, and the request id stays free.
+TYPED_TEST(StoreConformanceTest, AReplayOnlyCommitLooksTheRequestUp) {
+  CommitRequest first = Request({Create(Kind::kExpert, "jan", "x")});
+  first.request_id = "CreateExpert/jan";
+  first.request_result = "jan";
+  first.request_fingerprint = "fp-jan";
+  ASSERT_TRUE(this->store_->Commit(first).ok());
+
+  CommitRequest probe;
+  probe.commit_time = absl::Now();
+  probe.request_id = "CreateExpert/jan";
+  probe.replay_only = true;
+  probe.preconditions.push_back(
+      Precondition::Exists(Kind::kOrganisation, "gone", "expert.organisation"));
+  absl::StatusOr<CommitResult> result = this->store_->Commit(probe);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(result->replayed);
+  EXPECT_EQ(result->request_result, "jan");
+  EXPECT_EQ(result->request_fingerprint, "fp-jan");
+
+  probe.request_id = "CreateExpert/nobody";
+  for (bool with_precondition : {true, false}) {
+    if (!with_precondition) probe.preconditions.clear();
+    result = this->store_->Commit(probe);
+    EXPECT_TRUE(absl::IsNotFound(result.status())) << result.status();
+    EXPECT_EQ(result.status(), NoEarlierRequest());
+  }
+  EXPECT_EQ(this->Revision(), 1);
+  // Nothing was recorded under the id looked up.
+  CommitRequest later = Request({Create(Kind::kExpert, "nobody", "y")});
+  later.request_id = "CreateExpert/nobody";
+  later.request_result = "nobody";
+  result = this->store_->Commit(later);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_FALSE(result->replayed);
+}
+
 TYPED_TEST(StoreConformanceTest, RacingRetriesOfOneRequestApplyOnce) {
   constexpr int kThreads = 8;
   std::vector<absl::StatusOr<CommitResult>> results(kThreads);
