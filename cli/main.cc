@@ -3,6 +3,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_join.h"
 #include "cli/commands/command_context.h"
 #include "cli/commands/commands.h"
 
@@ -89,6 +90,32 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // A word that is no command where a command was due: say which word, and
+    // what the commands there are (CLI11 says only "A subcommand is required").
+    if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
+      const CLI::App* at = &app;
+      while (!at->get_subcommands().empty()) at = at->get_subcommands().front();
+      // Words no subcommand took go back to the top.
+      const std::vector<std::string> rest = app.remaining();
+      const bool unknown =
+          !rest.empty() && !rest.front().empty() && rest.front()[0] != '-';
+      if (unknown || (rest.empty() && at != &app)) {
+        std::vector<std::string> names;
+        for (const CLI::App* sub : at->get_subcommands({}))
+          names.push_back(sub->get_name());
+        const std::string where =
+            at == &app ? "samenspel" : "samenspel " + at->get_name();
+        if (unknown) {
+          std::cerr << "samenspel: unknown command \"" << rest.front() << "\" for `"
+                    << where << "`";
+        } else {
+          std::cerr << "samenspel: `" << where << "` needs a command";
+        }
+        std::cerr << "; the commands are: " << absl::StrJoin(names, ", ") << "\n  (run `"
+                  << where << " --help` for their usage)\n";
+        return static_cast<int>(samenspel::cli::ExitCode::kUsage);
+      }
+    }
     // Prints the help (exit 0) or the problem; every problem is a usage error.
     return app.exit(e) == 0 ? 0 : static_cast<int>(samenspel::cli::ExitCode::kUsage);
   }

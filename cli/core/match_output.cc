@@ -64,8 +64,12 @@ void AppendExplanation(const m::Explanation& e, absl::string_view pad, std::stri
     std::vector<std::string> terms;
     for (const auto& t : e.matched_terms()) {
       std::string term = t.term();
-      if (t.query_word() != t.term())
+      if (term.empty()) {
+        // The service leaves out words of a bio the caller may not read.
+        term = "words not shown (the expert's bio is not shared with you)";
+      } else if (t.query_word() != t.term()) {
         absl::StrAppend(&term, " (from \"", t.query_word(), "\")");
+      }
       terms.push_back(
           absl::StrFormat("%s in %s %+.3f", term, t.field(), t.contribution()));
     }

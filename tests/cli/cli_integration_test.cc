@@ -391,7 +391,15 @@ TEST_F(CliIntegrationTest, ExitCodesAreAsDocumented) {
   Fails(6, {"--token-file", token, "--registry", "192.0.2.7:50051", "--plaintext-token",
             "--timeout", "1s", "experts", "list"});
   Fails(2, {"experts", "list", "--bogus"});
-  Fails(2, {"experts"});
+  EXPECT_THAT(Fails(2, {"experts"}).err,
+              HasSubstr("`samenspel experts` needs a command; the commands are: create, "
+                        "get, list, update, delete"));
+  // A word that is no command is named (CLI11 said "A subcommand is required").
+  EXPECT_THAT(Fails(2, {"frobnicate"}).err,
+              HasSubstr("unknown command \"frobnicate\" for `samenspel`"));
+  EXPECT_THAT(Fails(2, {"tokens", "frob"}).err,
+              HasSubstr("unknown command \"frob\" for `samenspel tokens`; the commands "
+                        "are: create, list, revoke"));
   CliResult bad_value =
       Fails(2, {"experts", "create", "--id", "x", "--skill", "woningbouw"});
   EXPECT_THAT(bad_value.err, HasSubstr("--skill: 'woningbouw' is not NAME:LEVEL"));

@@ -5,6 +5,7 @@
 
 #include "cli/core/error_text.h"
 #include "cli/core/exit_code.h"
+#include "cli/core/match_output.h"
 #include "cli/core/progress.h"
 #include "common/errors.h"
 #include "gmock/gmock.h"
@@ -29,6 +30,28 @@ v1::Expert Jan() {
   e.add_perspectives(type::v1::PERSPECTIVE_EXECUTION);
   e.set_available_hours_per_week(8);
   return e;
+}
+
+// A matched term of a bio the caller may not read comes without its word:
+// the table says so instead of printing an empty word.
+TEST(OutputTest, MatchedBioWordsNotSharedAreSaidToBeHidden) {
+  samenspel::matching::v1::MatchExpertsResponse response;
+  auto* m = response.add_matches();
+  m->set_expert("experts/jan");
+  auto* shown = m->mutable_explanation()->add_matched_terms();
+  shown->set_term("woningbouw");
+  shown->set_query_word("woningbouw");
+  shown->set_field("skills");
+  shown->set_contribution(0.2);
+  auto* hidden = m->mutable_explanation()->add_matched_terms();
+  hidden->set_field("bio");
+  hidden->set_contribution(0.096);
+  const std::string text = RenderExpertMatches(response);
+  EXPECT_THAT(text, testing::HasSubstr("woningbouw in skills +0.200"));
+  EXPECT_THAT(text,
+              testing::HasSubstr(
+                  "words not shown (the expert's bio is not shared with you) in bio "
+                  "+0.096"));
 }
 
 TEST(OutputTest, JsonIsTheCanonicalMappingWithDefaults) {
