@@ -78,10 +78,22 @@ class JsonRecordReader : public RecordReader {
     if (!status.ok()) {
       // The parser's message may quote the input over several lines: keep
       // the first.
-      const absl::string_view message(status.message().data(), status.message().size());
+      absl::string_view message(status.message().data(), status.message().size());
+      message = message.substr(0, message.find('\n'));
+      // A field's problem ("(layer): invalid value ..."): reported as the
+      // field's, as validation reports them ("layer: ...").
+      std::string field;
+      if (absl::StartsWith(message, "(")) {
+        if (const size_t end = message.find("): "); end != absl::string_view::npos) {
+          field = std::string(message.substr(1, end - 1));
+          message.remove_prefix(end + 3);
+        }
+      }
       record->problems.push_back(
-          {"", absl::StrCat("not a valid ", info_.singular,
-                            " in JSON: ", message.substr(0, message.find('\n')))});
+          {field,
+           field.empty()
+               ? absl::StrCat("not a valid ", info_.singular, " in JSON: ", message)
+               : absl::StrCat(message, " (not a valid ", info_.singular, " in JSON)")});
       return true;
     }
     Finish(info_, std::move(resource), record);

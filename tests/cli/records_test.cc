@@ -190,6 +190,9 @@ TEST(RecordReaderTest, JsonEnumsByShortNameInAnyCase) {
   EXPECT_EQ(layer(2), tv1::GOVERNMENT_LAYER_NATIONAL);
   ASSERT_EQ(organisations[3].problems.size(), 1u);
   EXPECT_THAT(organisations[3].problems[0].reason, HasSubstr("gemeente"));
+  // Named by its field, as validation names fields.
+  EXPECT_EQ(organisations[3].problems[0].field, "layer");
+  EXPECT_THAT(organisations[3].problems[0].reason, HasSubstr("not a valid organisation"));
 
   // Repeated enums, and nested messages left as they are.
   auto experts = Records(Kind::kExpert, Format::kJsonl,
