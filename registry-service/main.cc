@@ -218,6 +218,7 @@ RegistryServerOptions OptionsFromFlags() {
     }
     sentinel.connect_timeout = o.redis.connect_timeout;
     sentinel.command_timeout = o.redis.command_timeout;
+    sentinel.primary_password = o.redis.password;
     absl::StatusOr<std::shared_ptr<RedisSentinel>> created =
         RedisSentinel::Create(std::move(sentinel));
     if (!created.ok()) {

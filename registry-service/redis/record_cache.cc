@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "registry-service/redis/redis_connection.h"
+
 namespace samenspel::registry {
 
 namespace {
@@ -22,6 +24,10 @@ RecordCache::RecordCache(size_t max_bytes) : max_bytes_(max_bytes) {}
 
 std::optional<StoredRecord> RecordCache::Lookup(absl::string_view key) {
   absl::MutexLock lock(&mu_);
+  if (!TrackingLocked()) {
+    ++stats_.misses;
+    return std::nullopt;
+  }
   auto it = entries_.find(key);
   if (it == entries_.end() || !it->second.record.has_value()) {
     ++stats_.misses;
@@ -34,7 +40,7 @@ std::optional<StoredRecord> RecordCache::Lookup(absl::string_view key) {
 
 uint64_t RecordCache::Begin(absl::string_view key) {
   absl::MutexLock lock(&mu_);
-  if (!tracking_ || max_bytes_ == 0) return 0;
+  if (max_bytes_ == 0 || !TrackingLocked()) return 0;
   auto [it, inserted] = entries_.try_emplace(key);
   Entry& e = it->second;
   if (!inserted) {
@@ -92,10 +98,25 @@ void RecordCache::Clear() {
   ClearLocked();
 }
 
-void RecordCache::SetTracking(bool on) {
+void RecordCache::SetTracking(bool on, const RedisSentinel* sentinel,
+                              uint64_t generation) {
   absl::MutexLock lock(&mu_);
   tracking_ = on;
+  sentinel_ = sentinel;
+  generation_ = generation;
   ClearLocked();
+}
+
+bool RecordCache::TrackingLocked() {
+  if (!tracking_) return false;
+  if (sentinel_ != nullptr && sentinel_->generation() != generation_) {
+    // The primary moved: what is kept may be older than the new one.
+    tracking_ = false;
+    sentinel_ = nullptr;
+    ClearLocked();
+    return false;
+  }
+  return true;
 }
 
 void RecordCache::ClearLocked() {

@@ -49,6 +49,8 @@
 
 namespace samenspel::registry {
 
+class RedisSentinel;
+
 class RecordCache {
  public:
   // Starts off (see SetTracking). `max_bytes` 0 keeps nothing.
@@ -74,8 +76,12 @@ class RecordCache {
   // Everything may have changed: every entry and placeholder goes.
   void Clear();
   // On: Redis now reports every change to the tracked keys (entries start
-  // empty). Off: it may not; the cache is emptied and keeps nothing.
-  void SetTracking(bool on);
+  // empty). Off: it may not; the cache is emptied and keeps nothing. With
+  // `sentinel` (not owned; it outlives the cache's use), the Redis that
+  // reports is the primary of `generation`: once the sentinels name another
+  // one (a failover), the cache is off, since writes there are not reported.
+  void SetTracking(bool on, const RedisSentinel* sentinel = nullptr,
+                   uint64_t generation = 0);
 
   struct Stats {
     int64_t hits = 0;
@@ -99,10 +105,15 @@ class RecordCache {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void EvictLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ClearLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Tracking is on, and of the primary the sentinels name now (if any);
+  // turns it off when the primary moved.
+  bool TrackingLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const size_t max_bytes_;
   absl::Mutex mu_;
   bool tracking_ ABSL_GUARDED_BY(mu_) = false;
+  const RedisSentinel* sentinel_ ABSL_GUARDED_BY(mu_) = nullptr;
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t next_token_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
   // Keys, least recently used first.

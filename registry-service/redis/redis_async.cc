@@ -205,8 +205,11 @@ void RedisAsync::StartTracking() {
            next_tracking_attempt_ = absl::Now() + absl::Minutes(1);
            return;
          }
-         // Every command sent from now on runs after this one.
-         tracking_->cache->SetTracking(true);
+         // Every command sent from now on runs after this one; the cache
+         // holds what this primary reports, and goes off once the sentinels
+         // name another (writes there are not reported here).
+         tracking_->cache->SetTracking(true, options_.sentinel.get(),
+                                       connection_->sentinel_generation());
        },
        deadline});
 }

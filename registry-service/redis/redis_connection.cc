@@ -34,6 +34,31 @@ absl::string_view ReplyText(const redisReply& reply) {
   return absl::string_view(reply.str, reply.len);
 }
 
+bool SameAddress(const RedisHostPort& a, const RedisHostPort& b) {
+  return a.host == b.host && a.port == b.port;
+}
+
+// OK when ROLE on `connection` says "master"; else UNAVAILABLE.
+absl::Status CheckPrimaryRole(RedisConnection& connection, absl::string_view address) {
+  absl::StatusOr<RedisReply> role = connection.Command({"ROLE"});
+  if (!role.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("redis ", address, ": ROLE failed: ", role.status().message()));
+  }
+  const redisReply& r = **role;
+  if (r.type != REDIS_REPLY_ARRAY || r.elements == 0 ||
+      r.element[0]->type != REDIS_REPLY_STRING || ReplyText(*r.element[0]) != "master") {
+    return absl::UnavailableError(
+        absl::StrCat("redis ", address, " is not the primary (role ",
+                     r.type == REDIS_REPLY_ARRAY && r.elements > 0 &&
+                             r.element[0]->type == REDIS_REPLY_STRING
+                         ? ReplyText(*r.element[0])
+                         : "unknown",
+                     "): a failover may be under way"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string RedisAddress(const RedisConnectOptions& options) {
@@ -64,10 +89,7 @@ absl::StatusOr<RedisHostPort> ParseRedisHostPort(absl::string_view address) {
 std::optional<uint64_t> RedisSentinel::Confirm(const Answer& answer) {
   absl::MutexLock lock(&mu_);
   const RedisHostPort& sentinel = answer.sentinel;
-  auto it = std::find_if(sentinels_.begin(), sentinels_.end(), [&](const auto& s) {
-    return s.host == sentinel.host && s.port == sentinel.port;
-  });
-  if (it != sentinels_.end()) std::rotate(sentinels_.begin(), it, it + 1);
+  Trust(sentinel);
   const RedisHostPort& primary = answer.primary;
   if (primary_.has_value() && primary_->host == primary.host &&
       primary_->port == primary.port) {
@@ -95,6 +117,12 @@ void RedisSentinel::MoveTo(const RedisHostPort& primary, const RedisHostPort& se
       sentinel.host, sentinel.port, primary_->host, primary_->port);
   primary_ = primary;
   generation_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+void RedisSentinel::Trust(const RedisHostPort& sentinel) {
+  auto it = std::find_if(sentinels_.begin(), sentinels_.end(),
+                         [&](const auto& s) { return SameAddress(s, sentinel); });
+  if (it != sentinels_.end()) std::rotate(sentinels_.begin(), it, it + 1);
 }
 
 void RedisSentinel::Distrust(const RedisHostPort& sentinel) {
@@ -159,18 +187,28 @@ void RedisSentinel::Watch() {
 }
 
 void RedisSentinel::WatchOnce() {
+  RedisHostPort first;
   {
     absl::MutexLock lock(&mu_);
     // Nothing confirmed yet: the first connection will find the primary.
     if (!primary_.has_value()) return;
+    first = sentinels_.front();
   }
-  // The sentinel that answered last, on the connection kept to it; when
-  // that fails, the sentinels in turn (as connections ask them), and a
-  // connection kept to the first that answers.
+  // The sentinel connections ask first (the last whose primary was
+  // confirmed), on the connection kept to it; when that fails, the
+  // sentinels in turn (as connections ask them), and a connection kept to
+  // the first that answers. A watcher kept on another sentinel than the
+  // connections' would follow it where they do not.
+  if (watch_connection_ != nullptr && !SameAddress(watch_sentinel_, first)) {
+    watch_connection_.reset();
+  }
   absl::StatusOr<RedisHostPort> named = absl::UnavailableError("not asked");
   if (watch_connection_ != nullptr) {
     named = AskOn(*watch_connection_, watch_sentinel_);
-    if (!named.ok()) watch_connection_.reset();
+    if (!named.ok()) {
+      watch_connection_.reset();
+      Distrust(watch_sentinel_);
+    }
   }
   if (watch_connection_ == nullptr) {
     absl::StatusOr<Answer> answer = Primary();
@@ -181,8 +219,41 @@ void RedisSentinel::WatchOnce() {
         RedisConnection::Connect(SentinelOptions(watch_sentinel_));
     if (connection.ok()) watch_connection_ = *std::move(connection);
   }
+  {
+    absl::MutexLock lock(&mu_);
+    if (SameAddress(*primary_, *named)) return;
+  }
+  // Another primary named: a failover, or a sentinel cut off from the others
+  // (or not yet told of the last failover) naming an old one. Moving on its
+  // word would close every connection to the primary, which the next
+  // connections then confirm again: follow it only where ROLE says
+  // "master".
+  RedisConnectOptions options;
+  options.host = named->host;
+  options.port = named->port;
+  options.password = options_.primary_password;
+  options.connect_timeout = options_.connect_timeout;
+  options.command_timeout = options_.command_timeout;
+  const std::string address = absl::StrCat(named->host, ":", named->port);
+  absl::StatusOr<std::unique_ptr<RedisConnection>> there =
+      RedisConnection::Connect(options);
+  absl::Status role = there.ok() ? CheckPrimaryRole(**there, address) : there.status();
+  if (!role.ok()) {
+    if (!watch_refused_.has_value() || !SameAddress(*watch_refused_, *named)) {
+      Log("redis: sentinel %s:%d names %s as primary '%s', which is not one (%s): not "
+          "followed; the other sentinels are asked first",
+          watch_sentinel_.host, watch_sentinel_.port, address, options_.master_name,
+          role.message());
+      watch_refused_ = *named;
+    }
+    Distrust(watch_sentinel_);
+    watch_connection_.reset();
+    return;
+  }
+  watch_refused_.reset();
   absl::MutexLock lock(&mu_);
-  if (primary_->host == named->host && primary_->port == named->port) return;
+  Trust(watch_sentinel_);
+  if (SameAddress(*primary_, *named)) return;
   MoveTo(*named, watch_sentinel_);
 }
 
@@ -415,23 +486,7 @@ absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Connect(
   if (options.sentinel != nullptr) {
     // A sentinel may still name the old primary while it fails over, or one
     // that came back as a replica: write only where ROLE says "master".
-    absl::StatusOr<RedisReply> role = connection->Command({"ROLE"});
-    if (!role.ok()) {
-      return absl::UnavailableError(
-          absl::StrCat("redis ", address, ": ROLE failed: ", role.status().message()));
-    }
-    const redisReply& r = **role;
-    if (r.type != REDIS_REPLY_ARRAY || r.elements == 0 ||
-        r.element[0]->type != REDIS_REPLY_STRING ||
-        ReplyText(*r.element[0]) != "master") {
-      return absl::UnavailableError(
-          absl::StrCat("redis ", address, " is not the primary (role ",
-                       r.type == REDIS_REPLY_ARRAY && r.elements > 0 &&
-                               r.element[0]->type == REDIS_REPLY_STRING
-                           ? ReplyText(*r.element[0])
-                           : "unknown",
-                       "): a failover may be under way"));
-    }
+    SAMENSPEL_RETURN_IF_ERROR(CheckPrimaryRole(*connection, address));
     std::optional<uint64_t> generation = options.sentinel->Confirm(*answer);
     if (!generation.has_value()) {
       return absl::UnavailableError(absl::StrCat(

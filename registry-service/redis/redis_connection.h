@@ -136,6 +136,9 @@ struct RedisSentinelOptions {
   // AUTH to the sentinels when not empty (their requirepass, which is not
   // the primary's).
   std::string password;
+  // AUTH to the primary and its replicas when not empty: the watcher asks a
+  // primary the sentinels newly name for its ROLE before it follows them.
+  std::string primary_password;
   absl::Duration connect_timeout = absl::Milliseconds(500);
   absl::Duration command_timeout = absl::Seconds(2);
   // How often a thread asks the sentinels whether the primary moved (zero:
@@ -152,12 +155,15 @@ struct RedisSentinelOptions {
 // asked first from then on, so a sentinel that is down costs its timeout
 // once, not on every connect.
 //
-// A thread asks the sentinels every `watch_interval` where the primary is.
-// When they name another one than the primary last confirmed (a failover),
-// every connection to the old one becomes stale: it refuses commands, and
-// drops replies it reads from then on (UNAVAILABLE), so that no write the
-// old primary takes after the failover is acknowledged; the next connection
-// goes to the new primary.
+// A thread asks the sentinels every `watch_interval` where the primary is
+// (the sentinel connections asked last, first). When they name another one
+// than the primary last confirmed, and ROLE there says "master" (a
+// failover), every connection to the old one becomes stale: it refuses
+// commands, and drops replies it reads from then on (UNAVAILABLE), so that
+// no write the old primary takes after the failover is acknowledged; the
+// next connection goes to the new primary. A sentinel that names one that is
+// no primary (cut off from the others, or not yet told) is asked last from
+// then on, and nothing moves.
 //
 // Thread-safe.
 class RedisSentinel {
@@ -209,6 +215,8 @@ class RedisSentinel {
   // Makes `primary` the primary (logs the move, counts a generation).
   void MoveTo(const RedisHostPort& primary, const RedisHostPort& sentinel)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Asks `sentinel` first from now on.
+  void Trust(const RedisHostPort& sentinel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const RedisSentinelOptions options_;
   const std::string description_;
@@ -222,6 +230,8 @@ class RedisSentinel {
   // Used by the watcher thread only.
   std::unique_ptr<RedisConnection> watch_connection_;
   RedisHostPort watch_sentinel_;
+  // The last primary a sentinel named that ROLE said was none (logged once).
+  std::optional<RedisHostPort> watch_refused_;
   std::thread watcher_;
 };
 
@@ -300,6 +310,8 @@ class RedisConnection {
   bool stale() const {
     return sentinel_ != nullptr && sentinel_->generation() != sentinel_generation_;
   }
+  // The sentinels' generation() this connection belongs to (0 without).
+  uint64_t sentinel_generation() const { return sentinel_generation_; }
   // Why a stale() connection is broken.
   static constexpr absl::string_view kMoved =
       "the sentinels name another primary now (a failover)";

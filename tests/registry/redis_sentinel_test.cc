@@ -4,8 +4,16 @@
 // after a failover, the new one, without a restart; what was written before
 // the failover is still there; with wait_replicas a write no replica
 // confirmed is not acknowledged.
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/cleanup/cleanup.h"
@@ -28,6 +36,7 @@
 #include "tests/support/redis_server.h"
 #include "tests/support/service_process.h"
 #include "tests/support/subprocess.h"
+#include "tests/support/tcp_proxy.h"
 
 namespace samenspel::registry {
 namespace {
@@ -36,6 +45,7 @@ using ::samenspel::test_support::FreePort;
 using ::samenspel::test_support::RedisServer;
 using ::samenspel::test_support::RedisServerOptions;
 using ::samenspel::test_support::ServiceProcess;
+using ::samenspel::test_support::TcpProxy;
 using Stub = v1::RegistryService::Stub;
 using ::samenspel::test_support::WaitUntil;
 
@@ -116,6 +126,86 @@ absl::StatusOr<CommitResult> CommitAsync(Store& store, std::string id) {
   done.WaitForNotification();
   return result;
 }
+
+absl::StatusOr<StoredRecord> GetAsyncNow(Store& store, const std::string& id) {
+  absl::Notification done;
+  absl::StatusOr<StoredRecord> out = absl::UnknownError("no answer");
+  store.GetAsync(Kind::kOrganisation, id, [&](absl::StatusOr<StoredRecord> r) {
+    out = std::move(r);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return out;
+}
+
+// A "sentinel" on loopback that names 127.0.0.1:`primary_port` as the
+// primary whatever it is asked (one reply per command): a sentinel cut off
+// from the others, still naming an old primary.
+class FakeSentinel {
+ public:
+  explicit FakeSentinel(int primary_port) {
+    const std::string port = absl::StrCat(primary_port);
+    reply_ =
+        absl::StrCat("*2\r\n$9\r\n127.0.0.1\r\n$", port.size(), "\r\n", port, "\r\n");
+    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    if (listen_fd_ < 0 ||
+        bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+        listen(listen_fd_, 16) != 0 ||
+        getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+      ADD_FAILURE() << "fake sentinel: cannot listen";
+      return;
+    }
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~FakeSentinel() {
+    stopping_ = true;
+    if (thread_.joinable()) thread_.join();
+    for (int fd : clients_) close(fd);
+    if (listen_fd_ >= 0) close(listen_fd_);
+  }
+  std::string address() const { return absl::StrCat("127.0.0.1:", port_); }
+
+ private:
+  void Serve() {
+    while (!stopping_) {
+      std::vector<pollfd> fds = {{listen_fd_, POLLIN, 0}};
+      for (int fd : clients_) fds.push_back({fd, POLLIN, 0});
+      if (poll(fds.data(), fds.size(), 50) <= 0) continue;
+      if (fds[0].revents & POLLIN) {
+        const int client = accept(listen_fd_, nullptr, nullptr);
+        if (client >= 0) clients_.push_back(client);
+      }
+      for (size_t i = 1; i < fds.size(); ++i) {
+        if (fds[i].revents == 0) continue;
+        char buffer[4096];
+        const ssize_t n = read(fds[i].fd, buffer, sizeof(buffer));
+        if (n <= 0) {
+          close(fds[i].fd);
+          clients_.erase(std::find(clients_.begin(), clients_.end(), fds[i].fd));
+          continue;
+        }
+        // A command is a RESP array ("*<n>"); its arguments here hold no '*'.
+        for (ssize_t at = 0; at < n; ++at) {
+          if (buffer[at] == '*' && write(fds[i].fd, reply_.data(), reply_.size()) < 0) {
+            break;
+          }
+        }
+      }
+    }
+  }
+
+  std::string reply_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::vector<int> clients_;  // the server thread's
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
 
 // A primary, its replica, and one sentinel watching them (quorum 1).
 class RedisSentinelTest : public ::testing::Test {
@@ -287,6 +377,113 @@ TEST_F(RedisSentinelTest, FollowsAFailoverWithoutARestart) {
   // Once each, however many connections confirmed them.
   EXPECT_EQ(Count(log, "' is at "), 1u) << log;
   EXPECT_EQ(Count(log, "' moved from "), 1u) << log;
+}
+
+// A sentinel that names a replica as the primary (cut off from the others,
+// or not yet told of a failover) is not followed: the watcher asks ROLE
+// there first. It was followed: every connection to the primary was
+// closed, and the next ones, confirming the primary again, moved back, on
+// every look the watcher took while that sentinel was the one it asked.
+TEST_F(RedisSentinelTest, ASentinelNamingAReplicaIsNotFollowed) {
+  FakeSentinel stale(replica_->port());
+  absl::StatusOr<std::unique_ptr<TcpProxy>> proxy = TcpProxy::Start(sentinel_->port());
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  RedisSentinelOptions sentinel_options;
+  sentinel_options.addresses = {absl::StrCat("127.0.0.1:", (*proxy)->port()),
+                                stale.address()};
+  sentinel_options.master_name = kMaster;
+  sentinel_options.watch_interval = absl::Milliseconds(50);
+  absl::StatusOr<std::shared_ptr<RedisSentinel>> sentinel =
+      RedisSentinel::Create(sentinel_options);
+  ASSERT_TRUE(sentinel.ok()) << sentinel.status();
+  RedisStoreOptions options;
+  options.sentinel = *sentinel;
+  options.command_timeout = absl::Seconds(1);
+  testing::internal::CaptureStderr();
+  bool capturing = true;
+  absl::Cleanup stop_capture = [&] {
+    if (capturing) testing::internal::GetCapturedStderr();
+  };
+  absl::StatusOr<std::unique_ptr<RedisStore>> store = RedisStore::Create(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  // Connections to the primary, for both commit paths (a new one would ask
+  // the stale sentinel, and fail on the replica's ROLE).
+  ASSERT_TRUE((*store)->Commit(Request("before")).ok());
+  ASSERT_TRUE(CommitAsync(**store, "before-async").ok());
+
+  // The sentinel that knows goes away: the watcher asks the stale one.
+  proxy->reset();
+  absl::SleepFor(absl::Seconds(1));  // ~20 looks
+  EXPECT_EQ((*sentinel)->generation(), 0u);
+  EXPECT_EQ(Info(primary_->port(), "role"), "master");
+  absl::StatusOr<CommitResult> after = (*store)->Commit(Request("after"));
+  EXPECT_TRUE(after.ok()) << after.status();
+  absl::StatusOr<CommitResult> after_async = CommitAsync(**store, "after-async");
+  EXPECT_TRUE(after_async.ok()) << after_async.status();
+
+  capturing = false;
+  const std::string log = testing::internal::GetCapturedStderr();
+  const std::string refused =
+      absl::StrCat("names 127.0.0.1:", replica_->port(), " as primary '", kMaster,
+                   "', which is not one");
+  EXPECT_EQ(Count(log, refused), 1u) << log;
+  EXPECT_EQ(Count(log, "' moved from "), 0u) << log;
+}
+
+// The record cache holds what the primary reports changes of: once the
+// sentinels name another primary, it is off (a write there is not reported
+// to it). It kept answering from the old primary's records until the
+// subscription to that one broke (when Sentinel demoted it, ~10 s later, if
+// ever).
+TEST_F(RedisSentinelTest, TheRecordCacheIsOffOnceThePrimaryMoves) {
+  RedisStoreOptions options;
+  std::shared_ptr<RedisSentinel> sentinel = Sentinel();
+  ASSERT_NE(sentinel, nullptr);
+  options.sentinel = sentinel;
+  options.command_timeout = absl::Seconds(1);
+  absl::StatusOr<std::unique_ptr<RedisStore>> store = RedisStore::Create(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE((*store)->Commit(Request("kept")).ok());
+  ASSERT_TRUE(GetAsyncNow(**store, "kept").ok());
+  ASSERT_TRUE(WaitUntil([&] { return (*store)->record_cache_stats().tracking; },
+                        absl::Seconds(5)));
+  ASSERT_TRUE(GetAsyncNow(**store, "kept").ok());  // kept now
+  const int64_t hits = (*store)->record_cache_stats().hits;
+  ASSERT_EQ(GetAsyncNow(**store, "kept")->data, "data of kept");
+  ASSERT_EQ((*store)->record_cache_stats().hits, hits + 1);
+  ASSERT_TRUE(ReplicaCaughtUp());
+
+  ASSERT_NO_FATAL_FAILURE(FailOver());
+  ASSERT_TRUE(WaitUntil([&] { return sentinel->generation() == 1; }, absl::Seconds(5)));
+  // Another writer changes the record on the new primary.
+  RedisStoreOptions direct;
+  direct.port = replica_->port();
+  absl::StatusOr<std::unique_ptr<RedisStore>> new_primary = RedisStore::Create(direct);
+  ASSERT_TRUE(new_primary.ok()) << new_primary.status();
+  CommitRequest update;
+  Mutation m;
+  m.op = Mutation::Op::kUpdate;
+  m.kind = Kind::kOrganisation;
+  m.id = "kept";
+  m.data = "changed on the new primary";
+  update.mutations.push_back(m);
+  update.commit_time = absl::Now();
+  ASSERT_TRUE((*new_primary)->Commit(update).ok());
+
+  // The store reads it there (after UNAVAILABLE while it reconnects), never
+  // the old primary's copy.
+  std::string last;
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        absl::StatusOr<StoredRecord> r = GetAsyncNow(**store, "kept");
+        EXPECT_TRUE(r.ok() || absl::IsUnavailable(r.status())) << r.status();
+        if (!r.ok()) return false;
+        last = r->data;
+        EXPECT_EQ(last, "changed on the new primary");
+        return true;
+      },
+      absl::Seconds(30)))
+      << last;
 }
 
 // With wait_replicas, a commit the replica did not confirm is not
