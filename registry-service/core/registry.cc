@@ -580,6 +580,15 @@ class ResourceOps {
     return probe;
   }
 
+  // What a create that cannot be planned (`failure`) answers when its replay
+  // probe failed with `probe`: `failure` when no earlier request was found;
+  // else the probe's error (UNAVAILABLE, say), since the create may still be
+  // the retry of one that was done, and a retry of it tells.
+  static absl::Status ProbeFailure(absl::Status failure, const absl::Status& probe) {
+    if (absl::IsNotFound(probe)) return failure;
+    return probe;
+  }
+
   // `failure`, unless the create is a retry of one that was done: then that
   // one's answer, as for any retry.
   absl::StatusOr<R> ReplayOr(absl::Status failure, const R& input, absl::string_view id,
@@ -587,7 +596,8 @@ class ResourceOps {
     std::optional<CommitRequest> probe = ReplayProbe(failure, input, id, request_id);
     if (!probe.has_value()) return failure;
     absl::StatusOr<CommitResult> result = store_->Commit(*probe);
-    if (!result.ok() || !result->replayed) return failure;
+    if (!result.ok()) return ProbeFailure(std::move(failure), result.status());
+    if (!result->replayed) return failure;
     SAMENSPEL_ASSIGN_OR_RETURN(std::string name,
                                ReplayedName(probe->request_fingerprint, *result));
     return Replayed(Get(name, "name"), name);
@@ -735,7 +745,10 @@ class ResourceOps {
           *std::move(probe),
           [self = std::move(self), failure = r.status(), sent = std::move(sent),
            done = std::move(done)](absl::StatusOr<CommitResult> result) mutable {
-            if (!result.ok() || !result->replayed) return std::move(done)(failure);
+            if (!result.ok()) {
+              return std::move(done)(ProbeFailure(std::move(failure), result.status()));
+            }
+            if (!result->replayed) return std::move(done)(failure);
             AnswerReplay(std::move(self), sent, *result, std::move(done));
           });
     }
@@ -1466,6 +1479,7 @@ absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
     // together, so every item has one or none has.
     const bool with_request_ids = !r.requests(0).request_id().empty();
     std::vector<std::string> fingerprints;
+    bool request_ids_ok = true;
     for (int i = 0; i < r.requests_size(); ++i) {
       const auto& item = r.requests(i);
       if (with_request_ids)
@@ -1474,13 +1488,16 @@ absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
       if (absl::Status s = CheckRequestId(item.request_id(), prefix + ".request_id");
           !s.ok()) {
         v.Add(prefix + ".request_id", std::string(s.message()));
+        request_ids_ok = false;
       } else if (item.request_id().empty() == with_request_ids) {
         v.Add(prefix + ".request_id",
               "give a request_id on every item of the batch or on none "
               "(a retry is recognised by all of them together)");
+        request_ids_ok = false;
       } else if (with_request_ids && !seen_request_ids.insert(item.request_id()).second) {
         v.Add(prefix + ".request_id",
               "the same request_id appears earlier in this batch");
+        request_ids_ok = false;
       }
       request_ids.push_back(item.request_id());
       absl::StatusOr<v1::Expert> e =
@@ -1497,7 +1514,6 @@ absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
       }
       *response.add_experts() = *std::move(e);
     }
-    SAMENSPEL_RETURN_IF_ERROR(v.ToStatus());
     const bool idempotent =
         std::none_of(request_ids.begin(), request_ids.end(),
                      [](const std::string& id) { return id.empty(); });
@@ -1510,8 +1526,24 @@ absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
       req.request_fingerprint =
           Sha256Hex(absl::StrJoin(fingerprints, "\n")).substr(0, 32);
     }
-    absl::StatusOr<CommitResult> committed = store_->Commit(req);
-    if (ops.RetryAfterChangedRead(committed.status())) continue;
+    absl::StatusOr<CommitResult> committed;
+    if (absl::Status invalid = v.ToStatus(); !invalid.ok()) {
+      // The batch may be the retry of one that was done, before an
+      // organisation it names was deleted: then it is answered as a retry
+      // (as a single create is, ReplayOr), by its request_ids alone.
+      if (!idempotent || !request_ids_ok) return invalid;
+      CommitRequest probe;
+      probe.commit_time = req.commit_time;
+      probe.replay_only = true;
+      probe.request_id = req.request_id;
+      probe.request_fingerprint = req.request_fingerprint;
+      committed = store_->Commit(probe);
+      if (absl::IsNotFound(committed.status())) return invalid;
+      if (committed.ok() && !committed->replayed) return invalid;
+    } else {
+      committed = store_->Commit(req);
+      if (ops.RetryAfterChangedRead(committed.status())) continue;
+    }
     SAMENSPEL_ASSIGN_OR_RETURN(CommitResult result, std::move(committed));
     if (result.replayed) {
       if (!SameRequest(req.request_fingerprint, result.request_fingerprint)) {

@@ -229,8 +229,9 @@ TEST_F(RegistryTest, ARetryOutlivingItsOrganisationIsAnsweredAsARetry) {
   };
   deleted_since(replica.CreateExpert(req).status());
   absl::Status async = absl::UnknownError("not answered");
-  replica.CreateExpertAsync(
-      req, SystemPrincipal(), [&](absl::StatusOr<v1::Expert> e) { async = e.status(); }, {});
+  replica.CreateExpertAsync(req, SystemPrincipal(),
+                            [&](absl::StatusOr<v1::Expert> e) { async = e.status(); },
+                            {});
   deleted_since(async);
   // Another request under that request_id: REQUEST_ID_REUSED, as ever.
   auto other = req;
@@ -240,6 +241,80 @@ TEST_F(RegistryTest, ARetryOutlivingItsOrganisationIsAnsweredAsARetry) {
   auto fresh = req;
   fresh.set_request_id("line-4");
   const absl::Status missing = replica.CreateExpert(fresh).status();
+  EXPECT_EQ(missing.code(), absl::StatusCode::kInvalidArgument) << missing;
+  EXPECT_THAT(BadFields(missing), ElementsAre("expert.organisation"));
+}
+
+// The same for a batch: retried after its organisation was deleted (with its
+// experts), it is answered as a retry. It was INVALID_ARGUMENT for each item.
+TEST_F(RegistryTest, ABatchRetryOutlivingItsOrganisationIsAnsweredAsARetry) {
+  MakeOrg("tmp", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  v1::BatchCreateExpertsRequest batch;
+  for (const char* id : {"bert", "carla"}) {
+    *batch.add_requests() = ExpertRequest(id, "tmp");
+    batch.mutable_requests()->rbegin()->set_request_id(absl::StrCat("batch-", id));
+  }
+  ASSERT_TRUE(registry_.BatchCreateExperts(batch).ok());
+  v1::DeleteExpertRequest del_expert;
+  for (const char* name : {"experts/bert", "experts/carla"}) {
+    del_expert.set_name(name);
+    ASSERT_TRUE(registry_.DeleteExpert(del_expert).ok());
+  }
+  v1::DeleteOrganisationRequest del_org;
+  del_org.set_name("organisations/tmp");
+  ASSERT_TRUE(registry_.DeleteOrganisation(del_org).ok());
+
+  Registry replica(&store_, Options());  // has read nothing
+  const absl::Status retried = replica.BatchCreateExperts(batch).status();
+  EXPECT_EQ(retried.code(), absl::StatusCode::kFailedPrecondition) << retried;
+  EXPECT_EQ(ReasonOf(retried), "CREATED_RESOURCE_DELETED") << retried;
+  EXPECT_THAT(std::string(retried.message()),
+              HasSubstr("requests[0].request_id created experts/bert"));
+  // Another batch under those request_ids: REQUEST_ID_REUSED.
+  auto other = batch;
+  other.mutable_requests(1)->mutable_expert()->set_display_name("Someone else");
+  EXPECT_EQ(ReasonOf(replica.BatchCreateExperts(other).status()), "REQUEST_ID_REUSED");
+  // New request_ids: the organisation is missing, for each item.
+  auto fresh = batch;
+  fresh.mutable_requests(0)->set_request_id("batch-bert/2");
+  fresh.mutable_requests(1)->set_request_id("batch-carla/2");
+  const absl::Status missing = replica.BatchCreateExperts(fresh).status();
+  EXPECT_EQ(missing.code(), absl::StatusCode::kInvalidArgument) << missing;
+  EXPECT_THAT(BadFields(missing), ElementsAre("requests[0].expert.organisation",
+                                              "requests[1].expert.organisation"));
+}
+
+// A store whose request_id lookups fail (as when Redis does not answer).
+class ProbeFailingStore : public MemoryStore {
+ public:
+  absl::StatusOr<CommitResult> Commit(const CommitRequest& request) override {
+    if (request.replay_only) return absl::UnavailableError("redis did not answer");
+    return MemoryStore::Commit(request);
+  }
+};
+
+// A create that cannot be planned, whose request_id could not be looked up,
+// may still be the retry of one that was done: UNAVAILABLE (a retry tells),
+// not INVALID_ARGUMENT, which tells an importer to give up on it.
+TEST_F(RegistryTest, ACreateWhoseRetryCannotBeLookedUpIsUnavailable) {
+  ProbeFailingStore store;
+  Registry registry(&store, Options());
+  auto req = ExpertRequest("kees", "nowhere");
+  req.set_request_id("line-9");
+  EXPECT_EQ(registry.CreateExpert(req).status().code(), absl::StatusCode::kUnavailable);
+  absl::Status async = absl::UnknownError("not answered");
+  registry.CreateExpertAsync(req, SystemPrincipal(),
+                             [&](absl::StatusOr<v1::Expert> e) { async = e.status(); },
+                             {});
+  EXPECT_EQ(async.code(), absl::StatusCode::kUnavailable) << async;
+  v1::BatchCreateExpertsRequest batch;
+  *batch.add_requests() = req;
+  EXPECT_EQ(registry.BatchCreateExperts(batch).status().code(),
+            absl::StatusCode::kUnavailable);
+  // Without a request_id there is nothing to look up: the organisation is
+  // missing.
+  req.clear_request_id();
+  const absl::Status missing = registry.CreateExpert(req).status();
   EXPECT_EQ(missing.code(), absl::StatusCode::kInvalidArgument) << missing;
   EXPECT_THAT(BadFields(missing), ElementsAre("expert.organisation"));
 }
