@@ -6,9 +6,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <vector>
 
+#include "absl/flags/internal/parse.h"
+#include "absl/flags/internal/usage.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
@@ -45,9 +48,30 @@ void ParseServerFlags(int argc, char** argv, absl::string_view usage,
     return absl::StrContains(file, folder) || absl::StrContains(file, "common/");
   };
   config.contains_helpshort_flags = config.contains_help_flags;
+  // "Flags from registry-service/main.cc:", not the build machine's path.
+  config.normalize_filename =
+      [folder = std::string(source_folder)](absl::string_view file) -> std::string {
+    for (absl::string_view part :
+         {absl::string_view(folder), absl::string_view("common/")}) {
+      if (const size_t at = file.rfind(part); at != absl::string_view::npos) {
+        return std::string(file.substr(at));
+      }
+    }
+    return std::string(file);
+  };
   absl::SetFlagsUsageConfig(config);
   absl::SetProgramUsageMessage(usage);
-  const std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
+  // As absl::ParseCommandLine, but --help (asked for, and given) exits 0,
+  // not 1, as other commands' do.
+  const std::vector<char*> rest = absl::flags_internal::ParseCommandLineImpl(
+      argc, argv, absl::flags_internal::ArgvListAction::kRemoveParsedArgs,
+      absl::flags_internal::UsageFlagsAction::kIgnoreUsage,
+      absl::flags_internal::OnUndefinedFlag::kAbortIfUndefined);
+  if (absl::flags_internal::HandleUsageFlags(std::cout, absl::ProgramUsageMessage()) !=
+      -1) {
+    std::cout.flush();
+    std::exit(0);
+  }
   if (rest.size() > 1) {
     // A word that is no flag (a flag's value given after a space, say)
     // would otherwise be ignored without a word.

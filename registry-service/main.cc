@@ -398,6 +398,7 @@ int Run(const RegistryServerOptions& o) {
     std::string last_reason;  // none before the first check
     absl::Time settings_checked = absl::InfinitePast();
     std::vector<std::string> last_warnings;
+    std::string last_cap_error;  // logged once each
     do {
       const absl::Status status = store->CurrentRevision().status();
       const bool serving = status.ok();
@@ -424,10 +425,23 @@ int Run(const RegistryServerOptions& o) {
           if (warnings->empty()) samenspel::LogLine("Redis settings: fine now");
           last_warnings = *std::move(warnings);
         }
-        if (absl::StatusOr<std::optional<std::string>> capped =
-                access_store->CapAudit(o.audit_max_bytes);
-            capped.ok() && capped->has_value()) {
+        absl::StatusOr<std::optional<std::string>> capped =
+            access_store->CapAudit(o.audit_max_bytes);
+        if (capped.ok() && capped->has_value()) {
           samenspel::LogLine("WARNING: " + **capped);
+        }
+        // Redis refuses what the cap needs (MEMORY or XTRIM renamed, or an
+        // ACL without them): the audit log grows unchecked, which the
+        // operator is told once (an unreachable Redis is logged elsewhere).
+        if (capped.ok()) {
+          last_cap_error.clear();
+        } else if (!absl::IsUnavailable(capped.status()) &&
+                   capped.status().message() != last_cap_error) {
+          last_cap_error = std::string(capped.status().message());
+          samenspel::LogLine(absl::StrCat(
+              "WARNING: audit log: its size cannot be checked, so it is not capped (",
+              last_cap_error,
+              "); allow MEMORY USAGE, XLEN, XTRIM and XRANGE to this registry"));
         }
       }
       if (!serving) settings_checked = absl::InfinitePast();

@@ -18,8 +18,7 @@ fail() {
 cmake --install "$build" --prefix "$prefix" >/dev/null
 for binary in samenspel-registry samenspel-matching samenspel; do
   [ -x "$prefix/bin/$binary" ] || fail "no bin/$binary"
-  # (Abseil's --help exits 1: what counts is that it lists the flags.)
-  help=$("$prefix/bin/$binary" --help 2>&1 || true)
+  help=$("$prefix/bin/$binary" --help 2>&1) || fail "bin/$binary --help exits $?"
   grep -q -- "--listen\|--registry" <<<"$help" || fail "bin/$binary --help lists no flags"
 done
 data=$prefix/share/samenspel/matching

@@ -774,11 +774,16 @@ TEST_F(RegistryIntegrationTest, CallsBeyondTheWaitingLimitAreRefusedAtOnce) {
   EXPECT_TRUE(again.ok()) << again;
 }
 
-// `--help` lists the registry's flags (Abseil's default found none).
+// `--help` lists the registry's flags (Abseil's default found none), under
+// the source file's name in the project (it was the build machine's path),
+// and exits 0 (it was 1, as if asking for help had failed).
 TEST(RegistryBinaryTest, HelpListsTheFlags) {
   absl::StatusOr<test_support::Finished> help =
       test_support::RunToEnd({SAMENSPEL_REGISTRY_BINARY, "--help"}, absl::Seconds(20));
   ASSERT_TRUE(help.ok()) << help.status();
+  EXPECT_TRUE(WIFEXITED(help->wait_status) && WEXITSTATUS(help->wait_status) == 0)
+      << help->wait_status;
+  EXPECT_THAT(help->output, HasSubstr("Flags from registry-service/main.cc:"));
   for (const char* flag :
        {"--listen (", "--redis (", "--redis_password (", "--redis_db (", "--insecure (",
         "--tls_cert (", "--admin_token_file ("}) {
