@@ -156,7 +156,7 @@ void RedisAsync::StartTracking() {
   same.host = connection_->peer().host;
   same.port = connection_->peer().port;
   auto fail = [this](absl::string_view why) {
-    Warn(absl::StrCat("redis ", address_, ": no record cache for now: ", why));
+    CacheOff(absl::StrCat("redis ", address_, ": no record cache for now: ", why));
     DropTracking();
     // A Redis that refuses (an ACL without CLIENT or SUBSCRIBE) is not asked
     // every second.
@@ -197,7 +197,7 @@ void RedisAsync::StartTracking() {
            return;  // that subscription is gone
          }
          if (!reply.ok()) {
-           Warn(absl::StrCat(
+           CacheOff(absl::StrCat(
                "redis ", address_,
                ": no record cache: CLIENT TRACKING failed: ", reply.status().message()));
            DropTracking();
@@ -210,8 +210,17 @@ void RedisAsync::StartTracking() {
          // name another (writes there are not reported here).
          tracking_->cache->SetTracking(true, options_.sentinel.get(),
                                        connection_->sentinel_generation());
+         if (cache_off_logged_) {
+           cache_off_logged_ = false;
+           Warn(absl::StrCat("redis ", address_, ": the record cache is on again"));
+         }
        },
        deadline});
+}
+
+void RedisAsync::CacheOff(const std::string& message) {
+  Warn(message);
+  cache_off_logged_ = true;
 }
 
 void RedisAsync::DropTracking() {
@@ -402,9 +411,9 @@ void RedisAsync::Loop() {
     // of a read sent after the change (Redis ran it after), and is kept.
     if (count == 3 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) {
       if (!ReadInvalidations()) {
-        Warn(absl::StrCat("redis ", address_,
-                          ": the record cache's subscription broke; the cache is "
-                          "off until it is made again"));
+        CacheOff(absl::StrCat("redis ", address_,
+                              ": the record cache's subscription broke; the cache is "
+                              "off until it is made again"));
         DropTracking();
       }
     }

@@ -130,6 +130,8 @@ class RedisAsync {
   void StartTracking();
   // Closes the subscription's connection; the cache is off.
   void DropTracking();
+  // Logs `message`, why the cache is off; the next time it is on is logged.
+  void CacheOff(const std::string& message);
   // Reads the invalidation messages the subscription has; false when its
   // connection broke.
   bool ReadInvalidations();
@@ -165,6 +167,8 @@ class RedisAsync {
   redisReader* listener_reader_ = nullptr;
   uint64_t listener_generation_ = 0;
   absl::Time next_tracking_attempt_ = absl::InfinitePast();
+  // A line said the cache is off, and none yet that it is on again.
+  bool cache_off_logged_ = false;
 
   std::thread thread_;
 };

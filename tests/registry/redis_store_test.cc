@@ -1503,6 +1503,46 @@ TEST(RedisStoreTest, RecordCacheForgetsEverythingWhenRedisGoes) {
   EXPECT_EQ(store->record_cache_stats().hits, hits + 1);
 }
 
+// A lost subscription turns the cache off and says so, and the line that it
+// is on again follows once it is made again (there was none: an operator
+// could not tell whether it came back).
+TEST(RedisStoreTest, RecordCacheSaysWhenItIsOffAndOnAgain) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  std::unique_ptr<RedisStore> store = MakeStore(OptionsFor(*server));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Commit(Request({Create(Kind::kExpert, "jan", "v0")})).ok());
+  ASSERT_TRUE(GetAsyncNow(*store, Kind::kExpert, "jan").ok());
+  ASSERT_TRUE(Tracking(*store));
+  testing::internal::CaptureStderr();
+  std::unique_ptr<RedisConnection> redis = Connect(*server);
+  ASSERT_NE(redis, nullptr);
+  ASSERT_TRUE(redis->Command({"CLIENT", "KILL", "TYPE", "pubsub"}).ok());
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (store->record_cache_stats().tracking && absl::Now() < deadline) {
+    // The I/O thread reads the subscription when it wakes.
+    (void)GetAsyncNow(*store, Kind::kExpert, "jan");
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  const bool went_off = !store->record_cache_stats().tracking;
+  // Made again after a second, on the next command.
+  bool back = false;
+  const absl::Time again = absl::Now() + absl::Seconds(10);
+  while (!back && absl::Now() < again) {
+    (void)GetAsyncNow(*store, Kind::kExpert, "jan");
+    back = store->record_cache_stats().tracking;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  const std::string log = testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(went_off);
+  EXPECT_TRUE(back);
+  const size_t off = log.find("the record cache's subscription broke");
+  const size_t on = log.find("the record cache is on again");
+  EXPECT_NE(off, std::string::npos) << log;
+  EXPECT_NE(on, std::string::npos) << log;
+  EXPECT_LT(off, on) << log;
+}
+
 TEST(RedisStoreTest, RecordCacheOffAsksRedisEveryTime) {
   std::unique_ptr<RedisServer> server = StartRedis();
   ASSERT_NE(server, nullptr);
