@@ -91,6 +91,21 @@ class Analyzer::StateLease {
 
 namespace {
 
+// A stop word written in capitals in text that is not all capitals ("IT",
+// "OM" for the Openbaar Ministerie), or as the whole text (a skill "IT"), is
+// an abbreviation: a term like any other, kept as written (not stemmed).
+bool IsAbbreviation(absl::string_view source, absl::string_view text, bool whole) {
+  if (source.size() < 2 || source.size() > 4) return false;
+  for (char c : source) {
+    if (c < 'A' || c > 'Z') return false;
+  }
+  if (whole) return true;
+  for (char c : text) {
+    if (c >= 'a' && c <= 'z') return true;
+  }
+  return false;
+}
+
 bool HasDigit(absl::string_view word) {
   for (char c : word) {
     if (c >= '0' && c <= '9') return true;
@@ -350,6 +365,10 @@ Analyzer::StateLease Analyzer::Prepare(absl::string_view text, Mode* mode) const
       info = &state.uncached.emplace_back(ComputeWordInfo(word));
     }
     state.infos.push_back(info);
+    if (info->stop_languages != 0 &&
+        IsAbbreviation(SourceWord(token, text), text, state.tokens.size() == 1)) {
+      continue;  // not a sign of the language
+    }
     dutch += info->stop_languages == kDutchStopWord;
     english += info->stop_languages == kEnglishStopWord;
   }
@@ -399,8 +418,14 @@ void Analyzer::EmitDocumentTerms(absl::string_view text, Emit emit) const {
   int group = 0;
   for (size_t i = 0; i < state.tokens.size(); ++i) {
     const WordInfo& info = *state.infos[i];
-    if (info.stop_languages != 0) continue;
     const absl::string_view source = SourceWord(state.tokens[i], text);
+    if (info.stop_languages != 0) {
+      if (IsAbbreviation(source, text, state.tokens.size() == 1)) {
+        const std::string term(FoldedWord(state.tokens[i], state.folded));
+        emit(term, TermHash(term), source, 1.0f, AnalyzedTerm::Origin::kExact, group++);
+      }
+      continue;
+    }
     ForEachHashedStem(info.stems, mode, [&](const std::string& stem, size_t hash) {
       emit(stem, hash, source, 1.0f, AnalyzedTerm::Origin::kExact, group);
     });
@@ -455,7 +480,15 @@ std::vector<AnalyzedTerm> Analyzer::AnalyzeQuery(absl::string_view text) const {
   };
   for (size_t i = 0; i < state.tokens.size(); ++i) {
     const WordInfo& info = *state.infos[i];
-    if (info.stop_languages != 0) continue;
+    if (info.stop_languages != 0) {
+      const absl::string_view source = SourceWord(state.tokens[i], text);
+      if (IsAbbreviation(source, text, state.tokens.size() == 1)) {
+        GroupBuilder word(&terms, source, group++);
+        word.Add(std::string(FoldedWord(state.tokens[i], state.folded)), 1.0f,
+                 AnalyzedTerm::Origin::kExact);
+      }
+      continue;
+    }
     GroupBuilder word(&terms, SourceWord(state.tokens[i], text), group++);
     ForEachStem(info.stems, Mode::kBoth, [&](const std::string& stem) {
       word.Add(stem, 1.0f, AnalyzedTerm::Origin::kExact);

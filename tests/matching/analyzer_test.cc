@@ -224,6 +224,23 @@ TEST_F(AnalyzerTest, RemovesStopWords) {
   EXPECT_THAT(Terms(Doc("De woning van de gemeente")), ElementsAre("woning", "gemeent"));
 }
 
+// A stop word in capitals is an abbreviation ("IT", "OM" for the Openbaar
+// Ministerie) when the text is not all capitals, or is that one word: it was
+// dropped, so a skill "IT" had no terms and a challenge titled "IT" could
+// not be matched at all.
+TEST_F(AnalyzerTest, AStopWordInCapitalsIsAnAbbreviation) {
+  EXPECT_THAT(Terms(Doc("IT")), ElementsAre("it"));
+  EXPECT_THAT(Terms(Query("IT")), Contains("it"));
+  EXPECT_TRUE(Finds("IT", "Adviseur IT-beveiliging"));
+  EXPECT_TRUE(Finds("samenwerking met het OM", "Officier bij het OM"));
+  // The words themselves, and all-capital text, stay stop words.
+  EXPECT_FALSE(Finds("IT", "it is what it is"));
+  EXPECT_THAT(Terms(Doc("DE WONING VAN DE GEMEENTE")), ElementsAre("woning", "gemeent"));
+  EXPECT_THAT(Terms(Doc("It is the city")), ElementsAre("citi"));
+  // Not a sign of the language: "IT-beveiliging" stays Dutch.
+  EXPECT_EQ(Terms(Doc("IT beveiliging")).back(), Terms(Doc("beveiliging")).back());
+}
+
 TEST_F(AnalyzerTest, FoldsAccents) {
   EXPECT_EQ(Terms(Doc("Coöperatie")), Terms(Doc("cooperatie")));
   EXPECT_EQ(Terms(Doc("financiële")), Terms(Doc("financiele")));

@@ -1175,6 +1175,21 @@ TEST_F(MatcherTest, UnknownOrEmptyChallengeIsAnError) {
             absl::StatusCode::kInvalidArgument);
 }
 
+// A challenge about "IT" finds the expert whose skill is "IT" (a stop word
+// in capitals is an abbreviation): it was INVALID_ARGUMENT, "only stop
+// words", and the skill had no terms to be found by.
+TEST_F(MatcherTest, AnAbbreviationThatIsAlsoAStopWordIsMatched) {
+  ExpertSpec it = Builder("it");
+  it.job_title = "Adviseur";
+  it.bio = "Werkt aan systemen.";
+  it.skills = {{"IT", 4}};
+  Load({Builder("a"), it});
+  rv1::Challenge c;
+  c.set_title("IT");
+  c.add_themes("IT");
+  EXPECT_THAT(Names(Match(c)), ElementsAre("experts/it"));
+}
+
 TEST_F(MatcherTest, MatchTeamsLeavesOutTheSkillsOfMembersWithoutConsent) {
   rv1::TaskTeam t;
   t.set_name("teams/woondeal");
