@@ -10,8 +10,7 @@
 #include <sstream>
 #include <vector>
 
-#include "absl/flags/internal/parse.h"
-#include "absl/flags/internal/usage.h"
+#include "absl/base/config.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
@@ -25,6 +24,11 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_credentials_options.h"
+
+#if defined(ABSL_LTS_RELEASE_VERSION) && ABSL_LTS_RELEASE_VERSION == 20220623
+#include "absl/flags/internal/parse.h"
+#include "absl/flags/internal/usage.h"
+#endif
 
 namespace samenspel {
 
@@ -61,8 +65,10 @@ void ParseServerFlags(int argc, char** argv, absl::string_view usage,
   };
   absl::SetFlagsUsageConfig(config);
   absl::SetProgramUsageMessage(usage);
+#if defined(ABSL_LTS_RELEASE_VERSION) && ABSL_LTS_RELEASE_VERSION == 20220623
   // As absl::ParseCommandLine, but --help (asked for, and given) exits 0,
-  // not 1, as other commands' do.
+  // not 1, as other commands' do. (Abseil's internal API of this release,
+  // Debian 12's: other releases parse as Abseil has it.)
   const std::vector<char*> rest = absl::flags_internal::ParseCommandLineImpl(
       argc, argv, absl::flags_internal::ArgvListAction::kRemoveParsedArgs,
       absl::flags_internal::UsageFlagsAction::kIgnoreUsage,
@@ -72,6 +78,9 @@ void ParseServerFlags(int argc, char** argv, absl::string_view usage,
     std::cout.flush();
     std::exit(0);
   }
+#else
+  const std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
+#endif
   if (rest.size() > 1) {
     // A word that is no flag (a flag's value given after a space, say)
     // would otherwise be ignored without a word.

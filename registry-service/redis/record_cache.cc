@@ -130,7 +130,7 @@ RecordCache::Stats RecordCache::stats() {
   Stats s = stats_;
   s.entries = entries_.size();
   s.bytes = bytes_;
-  s.tracking = tracking_;
+  s.tracking = TrackingLocked();
   return s;
 }
 

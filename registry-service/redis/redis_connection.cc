@@ -38,8 +38,10 @@ bool SameAddress(const RedisHostPort& a, const RedisHostPort& b) {
   return a.host == b.host && a.port == b.port;
 }
 
-// OK when ROLE on `connection` says "master"; else UNAVAILABLE.
-absl::Status CheckPrimaryRole(RedisConnection& connection, absl::string_view address) {
+// What ROLE on `connection` says ("master", "slave", ...; "unknown" for a
+// reply of another form); UNAVAILABLE when it does not answer.
+absl::StatusOr<std::string> RoleOf(RedisConnection& connection,
+                                   absl::string_view address) {
   absl::StatusOr<RedisReply> role = connection.Command({"ROLE"});
   if (!role.ok()) {
     return absl::UnavailableError(
@@ -47,14 +49,19 @@ absl::Status CheckPrimaryRole(RedisConnection& connection, absl::string_view add
   }
   const redisReply& r = **role;
   if (r.type != REDIS_REPLY_ARRAY || r.elements == 0 ||
-      r.element[0]->type != REDIS_REPLY_STRING || ReplyText(*r.element[0]) != "master") {
-    return absl::UnavailableError(
-        absl::StrCat("redis ", address, " is not the primary (role ",
-                     r.type == REDIS_REPLY_ARRAY && r.elements > 0 &&
-                             r.element[0]->type == REDIS_REPLY_STRING
-                         ? ReplyText(*r.element[0])
-                         : "unknown",
-                     "): a failover may be under way"));
+      r.element[0]->type != REDIS_REPLY_STRING) {
+    return std::string("unknown");
+  }
+  return std::string(ReplyText(*r.element[0]));
+}
+
+// OK when ROLE on `connection` says "master"; else UNAVAILABLE.
+absl::Status CheckPrimaryRole(RedisConnection& connection, absl::string_view address) {
+  SAMENSPEL_ASSIGN_OR_RETURN(std::string role, RoleOf(connection, address));
+  if (role != "master") {
+    return absl::UnavailableError(absl::StrCat("redis ", address,
+                                               " is not the primary (role ", role,
+                                               "): a failover may be under way"));
   }
   return absl::OkStatus();
 }
@@ -228,29 +235,50 @@ void RedisSentinel::WatchOnce() {
   // word would close every connection to the primary, which the next
   // connections then confirm again: follow it only where ROLE says
   // "master".
+  const std::string address = absl::StrCat(named->host, ":", named->port);
+  const absl::Time now = absl::Now();
+  if (watch_refused_.has_value() && SameAddress(*watch_refused_, *named) &&
+      now < watch_refused_until_) {
+    return;  // found no primary a moment ago: not asked again at every look
+  }
   RedisConnectOptions options;
   options.host = named->host;
   options.port = named->port;
   options.password = options_.primary_password;
   options.connect_timeout = options_.connect_timeout;
   options.command_timeout = options_.command_timeout;
-  const std::string address = absl::StrCat(named->host, ":", named->port);
   absl::StatusOr<std::unique_ptr<RedisConnection>> there =
       RedisConnection::Connect(options);
-  absl::Status role = there.ok() ? CheckPrimaryRole(**there, address) : there.status();
+  absl::StatusOr<std::string> role =
+      there.ok() ? RoleOf(**there, address) : there.status();
   if (!role.ok()) {
-    if (!watch_refused_.has_value() || !SameAddress(*watch_refused_, *named)) {
-      Log("redis: sentinel %s:%d names %s as primary '%s', which is not one (%s): not "
-          "followed; the other sentinels are asked first",
+    // Unreachable, a password refused, no answer: nothing is known of it
+    // (a primary being promoted, a network blip); asked again next look,
+    // the sentinel keeping its place. Connections find out for themselves.
+    if (!watch_unchecked_.has_value() || !SameAddress(*watch_unchecked_, *named)) {
+      Log("redis: sentinel %s:%d names %s as primary '%s', which cannot be checked "
+          "(%s): not followed yet",
           watch_sentinel_.host, watch_sentinel_.port, address, options_.master_name,
-          role.message());
-      watch_refused_ = *named;
+          role.status().message());
+      watch_unchecked_ = *named;
     }
+    return;
+  }
+  if (*role != "master") {
+    if (!watch_refused_.has_value() || !SameAddress(*watch_refused_, *named)) {
+      Log("redis: sentinel %s:%d names %s as primary '%s', which is not one (role %s): "
+          "not followed; the other sentinels are asked first",
+          watch_sentinel_.host, watch_sentinel_.port, address, options_.master_name,
+          *role);
+    }
+    watch_refused_ = *named;
+    watch_refused_until_ = now + absl::Seconds(5);
     Distrust(watch_sentinel_);
     watch_connection_.reset();
     return;
   }
   watch_refused_.reset();
+  watch_unchecked_.reset();
   absl::MutexLock lock(&mu_);
   Trust(watch_sentinel_);
   if (SameAddress(*primary_, *named)) return;

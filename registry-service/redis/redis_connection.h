@@ -163,7 +163,13 @@ struct RedisSentinelOptions {
 // no write the old primary takes after the failover is acknowledged; the
 // next connection goes to the new primary. A sentinel that names one that is
 // no primary (cut off from the others, or not yet told) is asked last from
-// then on, and nothing moves.
+// then on, and nothing moves; one that cannot be checked (unreachable, a
+// password refused) is checked again at the next look.
+//
+// Not covered: a sentinel cut off from the others that names an old primary
+// still taking writes as "master" (cut off from the sentinels, say) is
+// followed like any other; Sentinel's config epochs would tell the two
+// apart.
 //
 // Thread-safe.
 class RedisSentinel {
@@ -230,8 +236,12 @@ class RedisSentinel {
   // Used by the watcher thread only.
   std::unique_ptr<RedisConnection> watch_connection_;
   RedisHostPort watch_sentinel_;
-  // The last primary a sentinel named that ROLE said was none (logged once).
+  // The last primary a sentinel named that ROLE said was none (logged once,
+  // not checked again until watch_refused_until_), and the last that could
+  // not be checked (logged once).
   std::optional<RedisHostPort> watch_refused_;
+  absl::Time watch_refused_until_;
+  std::optional<RedisHostPort> watch_unchecked_;
   std::thread watcher_;
 };
 

@@ -430,6 +430,51 @@ TEST_F(RedisSentinelTest, ASentinelNamingAReplicaIsNotFollowed) {
   EXPECT_EQ(Count(log, "' moved from "), 0u) << log;
 }
 
+// A sentinel that names an address where nothing answers is not followed
+// either, and keeps its place: nothing is known of that address (a primary
+// being promoted, a network blip), so it is checked again at the next look
+// (logged once), not taken for a sentinel that names no primary.
+TEST_F(RedisSentinelTest, APrimaryThatCannotBeCheckedIsNotFollowedYet) {
+  absl::StatusOr<int> dead = FreePort();
+  ASSERT_TRUE(dead.ok()) << dead.status();
+  FakeSentinel unchecked(*dead);
+  absl::StatusOr<std::unique_ptr<TcpProxy>> proxy = TcpProxy::Start(sentinel_->port());
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  RedisSentinelOptions sentinel_options;
+  sentinel_options.addresses = {absl::StrCat("127.0.0.1:", (*proxy)->port()),
+                                unchecked.address()};
+  sentinel_options.master_name = kMaster;
+  sentinel_options.watch_interval = absl::Milliseconds(50);
+  absl::StatusOr<std::shared_ptr<RedisSentinel>> sentinel =
+      RedisSentinel::Create(sentinel_options);
+  ASSERT_TRUE(sentinel.ok()) << sentinel.status();
+  RedisStoreOptions options;
+  options.sentinel = *sentinel;
+  options.command_timeout = absl::Seconds(1);
+  testing::internal::CaptureStderr();
+  bool capturing = true;
+  absl::Cleanup stop_capture = [&] {
+    if (capturing) testing::internal::GetCapturedStderr();
+  };
+  absl::StatusOr<std::unique_ptr<RedisStore>> store = RedisStore::Create(options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE((*store)->Commit(Request("before")).ok());
+  proxy->reset();
+  absl::SleepFor(absl::Seconds(1));
+  EXPECT_EQ((*sentinel)->generation(), 0u);
+  absl::StatusOr<CommitResult> after = (*store)->Commit(Request("after"));
+  EXPECT_TRUE(after.ok()) << after.status();
+
+  capturing = false;
+  const std::string log = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(Count(log, absl::StrCat("names 127.0.0.1:", *dead, " as primary '", kMaster,
+                                    "', which cannot be checked")),
+            1u)
+      << log;
+  EXPECT_EQ(Count(log, "which is not one"), 0u) << log;
+  EXPECT_EQ(Count(log, "' moved from "), 0u) << log;
+}
+
 // The record cache holds what the primary reports changes of: once the
 // sentinels name another primary, it is off (a write there is not reported
 // to it). It kept answering from the old primary's records until the
