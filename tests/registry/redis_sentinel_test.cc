@@ -282,9 +282,36 @@ class RedisSentinelTest : public ::testing::Test {
     return sentinel.ok() ? *sentinel : nullptr;
   }
 
+  // For the watcher's tests: the real sentinel behind proxy_ (which a test
+  // takes away), then `second`; the watcher looks every 50 ms.
+  std::shared_ptr<RedisSentinel> RealThen(const FakeSentinel& second) {
+    absl::StatusOr<std::unique_ptr<TcpProxy>> proxy = TcpProxy::Start(sentinel_->port());
+    EXPECT_TRUE(proxy.ok()) << proxy.status();
+    if (!proxy.ok()) return nullptr;
+    proxy_ = *std::move(proxy);
+    RedisSentinelOptions options;
+    options.addresses = {absl::StrCat("127.0.0.1:", proxy_->port()), second.address()};
+    options.master_name = kMaster;
+    options.watch_interval = absl::Milliseconds(50);
+    absl::StatusOr<std::shared_ptr<RedisSentinel>> sentinel =
+        RedisSentinel::Create(options);
+    EXPECT_TRUE(sentinel.ok()) << sentinel.status();
+    return sentinel.ok() ? *sentinel : nullptr;
+  }
+
+  static std::unique_ptr<RedisStore> StoreOn(std::shared_ptr<RedisSentinel> sentinel) {
+    RedisStoreOptions options;
+    options.sentinel = std::move(sentinel);
+    options.command_timeout = absl::Seconds(1);
+    absl::StatusOr<std::unique_ptr<RedisStore>> store = RedisStore::Create(options);
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? *std::move(store) : nullptr;
+  }
+
   std::unique_ptr<RedisServer> primary_;
   std::unique_ptr<RedisServer> replica_;
   std::unique_ptr<RedisServer> sentinel_;
+  std::unique_ptr<TcpProxy> proxy_;
 };
 
 TEST_F(RedisSentinelTest, FollowsAFailoverWithoutARestart) {
@@ -386,39 +413,28 @@ TEST_F(RedisSentinelTest, FollowsAFailoverWithoutARestart) {
 // every look the watcher took while that sentinel was the one it asked.
 TEST_F(RedisSentinelTest, ASentinelNamingAReplicaIsNotFollowed) {
   FakeSentinel stale(replica_->port());
-  absl::StatusOr<std::unique_ptr<TcpProxy>> proxy = TcpProxy::Start(sentinel_->port());
-  ASSERT_TRUE(proxy.ok()) << proxy.status();
-  RedisSentinelOptions sentinel_options;
-  sentinel_options.addresses = {absl::StrCat("127.0.0.1:", (*proxy)->port()),
-                                stale.address()};
-  sentinel_options.master_name = kMaster;
-  sentinel_options.watch_interval = absl::Milliseconds(50);
-  absl::StatusOr<std::shared_ptr<RedisSentinel>> sentinel =
-      RedisSentinel::Create(sentinel_options);
-  ASSERT_TRUE(sentinel.ok()) << sentinel.status();
-  RedisStoreOptions options;
-  options.sentinel = *sentinel;
-  options.command_timeout = absl::Seconds(1);
+  std::shared_ptr<RedisSentinel> sentinel = RealThen(stale);
+  ASSERT_NE(sentinel, nullptr);
   testing::internal::CaptureStderr();
   bool capturing = true;
   absl::Cleanup stop_capture = [&] {
     if (capturing) testing::internal::GetCapturedStderr();
   };
-  absl::StatusOr<std::unique_ptr<RedisStore>> store = RedisStore::Create(options);
-  ASSERT_TRUE(store.ok()) << store.status();
+  std::unique_ptr<RedisStore> store = StoreOn(sentinel);
+  ASSERT_NE(store, nullptr);
   // Connections to the primary, for both commit paths (a new one would ask
   // the stale sentinel, and fail on the replica's ROLE).
-  ASSERT_TRUE((*store)->Commit(Request("before")).ok());
-  ASSERT_TRUE(CommitAsync(**store, "before-async").ok());
+  ASSERT_TRUE(store->Commit(Request("before")).ok());
+  ASSERT_TRUE(CommitAsync(*store, "before-async").ok());
 
   // The sentinel that knows goes away: the watcher asks the stale one.
-  proxy->reset();
+  proxy_.reset();
   absl::SleepFor(absl::Seconds(1));  // ~20 looks
-  EXPECT_EQ((*sentinel)->generation(), 0u);
+  EXPECT_EQ(sentinel->generation(), 0u);
   EXPECT_EQ(Info(primary_->port(), "role"), "master");
-  absl::StatusOr<CommitResult> after = (*store)->Commit(Request("after"));
+  absl::StatusOr<CommitResult> after = store->Commit(Request("after"));
   EXPECT_TRUE(after.ok()) << after.status();
-  absl::StatusOr<CommitResult> after_async = CommitAsync(**store, "after-async");
+  absl::StatusOr<CommitResult> after_async = CommitAsync(*store, "after-async");
   EXPECT_TRUE(after_async.ok()) << after_async.status();
 
   capturing = false;
@@ -438,31 +454,20 @@ TEST_F(RedisSentinelTest, APrimaryThatCannotBeCheckedIsNotFollowedYet) {
   absl::StatusOr<int> dead = FreePort();
   ASSERT_TRUE(dead.ok()) << dead.status();
   FakeSentinel unchecked(*dead);
-  absl::StatusOr<std::unique_ptr<TcpProxy>> proxy = TcpProxy::Start(sentinel_->port());
-  ASSERT_TRUE(proxy.ok()) << proxy.status();
-  RedisSentinelOptions sentinel_options;
-  sentinel_options.addresses = {absl::StrCat("127.0.0.1:", (*proxy)->port()),
-                                unchecked.address()};
-  sentinel_options.master_name = kMaster;
-  sentinel_options.watch_interval = absl::Milliseconds(50);
-  absl::StatusOr<std::shared_ptr<RedisSentinel>> sentinel =
-      RedisSentinel::Create(sentinel_options);
-  ASSERT_TRUE(sentinel.ok()) << sentinel.status();
-  RedisStoreOptions options;
-  options.sentinel = *sentinel;
-  options.command_timeout = absl::Seconds(1);
+  std::shared_ptr<RedisSentinel> sentinel = RealThen(unchecked);
+  ASSERT_NE(sentinel, nullptr);
   testing::internal::CaptureStderr();
   bool capturing = true;
   absl::Cleanup stop_capture = [&] {
     if (capturing) testing::internal::GetCapturedStderr();
   };
-  absl::StatusOr<std::unique_ptr<RedisStore>> store = RedisStore::Create(options);
-  ASSERT_TRUE(store.ok()) << store.status();
-  ASSERT_TRUE((*store)->Commit(Request("before")).ok());
-  proxy->reset();
+  std::unique_ptr<RedisStore> store = StoreOn(sentinel);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Commit(Request("before")).ok());
+  proxy_.reset();
   absl::SleepFor(absl::Seconds(1));
-  EXPECT_EQ((*sentinel)->generation(), 0u);
-  absl::StatusOr<CommitResult> after = (*store)->Commit(Request("after"));
+  EXPECT_EQ(sentinel->generation(), 0u);
+  absl::StatusOr<CommitResult> after = store->Commit(Request("after"));
   EXPECT_TRUE(after.ok()) << after.status();
 
   capturing = false;
