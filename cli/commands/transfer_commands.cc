@@ -64,6 +64,11 @@ class GrpcImportTarget : public ImportTarget {
     return revisions;
   }
 
+  absl::StatusOr<std::unique_ptr<Message>> Get(Kind kind,
+                                               const std::string& id) override {
+    return client_->Get(kind, QualifiedName(InfoFor(kind), id));
+  }
+
  private:
   RegistryClient* client_;
 };
@@ -169,7 +174,9 @@ void AddImport(CLI::App& app, CommandContext& context) {
   CLI::App* command = app.add_subcommand("import",
                                          "Create resources from a JSON Lines or CSV "
                                          "file; bad lines are reported and skipped, "
-                                         "re-running creates nothing twice");
+                                         "re-running creates nothing twice, and an "
+                                         "existing record is never changed (one with "
+                                         "other content fails)");
   command->group("Bulk");
   auto state = std::make_shared<ImportState>();
   command->add_option("kind", state->kind, kKindHelp)->required();

@@ -17,9 +17,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "google/rpc/error_details.pb.h"
 
 namespace samenspel::cli {
@@ -373,6 +375,20 @@ class ImportRun {
       return;
     }
     if (absl::IsAlreadyExists(status)) {
+      // There, but made by another request (another record under this id,
+      // this record changed since, or its request forgotten): the same
+      // content is skipped; other content is not imported, and said so.
+      if (std::vector<std::string> differ = Differences(item); !differ.empty()) {
+        Report(item.line, differ.size() == 1 ? differ.front() : "",
+               absl::StrCat("'", item.id, "' exists with other ",
+                            absl::StrJoin(differ, ", "),
+                            ": import creates records and changes none; change it with "
+                            "`samenspel ",
+                            info_.collection, " update ", item.id,
+                            "`, or give this record another id"));
+        ++summary_.failed;
+        return;
+      }
       ++summary_.skipped;
       return;
     }
@@ -389,6 +405,36 @@ class ImportRun {
     if (violations.empty()) Report(item.line, "", std::string(status.message()));
     for (const ItemViolation& v : violations) Report(item.line, v.field, v.description);
     ++summary_.failed;
+  }
+
+  // The writable fields `item` gives that the registry's `item.id` has
+  // otherwise; none when it cannot be read.
+  std::vector<std::string> Differences(const ImportItem& item) {
+    std::vector<std::string> differ;
+    if (item.id.empty()) return differ;
+    absl::StatusOr<std::unique_ptr<google::protobuf::Message>> stored =
+        Retrying([&] { return target_.Get(info_.kind, item.id); });
+    if (!stored.ok()) return differ;
+    const google::protobuf::Descriptor* descriptor = item.resource->GetDescriptor();
+    const google::protobuf::Reflection* reflection = item.resource->GetReflection();
+    for (const FieldSpec& spec : info_.fields) {
+      const google::protobuf::FieldDescriptor* field =
+          descriptor->FindFieldByName(std::string(spec.field));
+      if (field == nullptr) continue;
+      const bool given = field->is_repeated()
+                             ? reflection->FieldSize(*item.resource, field) > 0
+                             : reflection->HasField(*item.resource, field);
+      if (!given) continue;  // not in the file: the registry's is kept
+      google::protobuf::util::MessageDifferencer differencer;
+      differencer.set_scope(google::protobuf::util::MessageDifferencer::PARTIAL);
+      for (int i = 0; i < descriptor->field_count(); ++i) {
+        if (descriptor->field(i) != field) differencer.IgnoreField(descriptor->field(i));
+      }
+      if (!differencer.Compare(*item.resource, **stored)) {
+        differ.emplace_back(spec.field);
+      }
+    }
+    return differ;
   }
 
   // A resource that was there before this run started was not created by it

@@ -62,6 +62,12 @@ class ImportTarget {
   // Creates all experts or none; returns their revisions in order.
   virtual absl::StatusOr<std::vector<int64_t>> BatchCreateExperts(
       absl::Span<const ImportItem* const> items) = 0;
+  // The resource `id` as the registry has it now; UNIMPLEMENTED where the
+  // target cannot say (a record that exists is then taken as the same).
+  virtual absl::StatusOr<std::unique_ptr<google::protobuf::Message>> Get(
+      Kind kind, const std::string& id) {
+    return absl::UnimplementedError("no Get");
+  }
 };
 
 struct LineError {

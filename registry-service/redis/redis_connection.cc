@@ -228,7 +228,8 @@ void RedisSentinel::WatchOnce() {
   }
   {
     absl::MutexLock lock(&mu_);
-    if (SameAddress(*primary_, *named)) return;
+    // Stopping: the check below could hold the destructor for its timeouts.
+    if (stopping_ || SameAddress(*primary_, *named)) return;
   }
   // Another primary named: a failover, or a sentinel cut off from the others
   // (or not yet told of the last failover) naming an old one. Moving on its
