@@ -1,6 +1,8 @@
 #include "cli/core/field_text.h"
 
+#include <algorithm>
 #include <charconv>
+#include <iterator>
 #include <optional>
 #include <system_error>
 #include <vector>
@@ -61,8 +63,9 @@ absl::string_view EnumPrefix(const EnumDescriptor& type) {
 absl::StatusOr<int> ParseInt(absl::string_view text, absl::string_view what) {
   int value;
   if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &value)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("'", text, "' is not a whole number (", what, ")"));
+    return absl::InvalidArgumentError(absl::StrCat("'", text, "' is not a whole number",
+                                                   what.empty() ? "" : " (", what,
+                                                   what.empty() ? "" : ")"));
   }
   return value;
 }
@@ -86,6 +89,25 @@ bool IsNumber(absl::string_view text) {
   return absl::SimpleAtod(absl::StripAsciiWhitespace(text), &ignored);
 }
 
+// A number that did not parse ("0,5", "3x", "-"), or one written out
+// ("drie", "three"): meant as a level or weight, not as part of a name.
+bool LooksMeantAsNumber(absl::string_view text) {
+  text = absl::StripAsciiWhitespace(text);
+  if (text.empty()) return false;
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (digit(text[0])) return true;
+  if (text.size() > 1 &&
+      (text[0] == '+' || text[0] == '-' || text[0] == '.' || text[0] == ',') &&
+      digit(text[1])) {
+    return true;
+  }
+  static constexpr absl::string_view kWords[] = {"een",  "één",   "twee", "drie",
+                                                 "vier", "vijf",  "half", "one",
+                                                 "two",  "three", "four", "five"};
+  const std::string lower = absl::AsciiStrToLower(text);
+  return std::find(std::begin(kWords), std::end(kWords), lower) != std::end(kWords);
+}
+
 // NAME:LEVEL
 absl::Status ParseSkill(absl::string_view text, type::Skill& skill) {
   const size_t colon = text.rfind(':');
@@ -104,6 +126,16 @@ absl::Status ParseSkill(absl::string_view text, type::Skill& skill) {
 absl::Status ParseSkillRequirement(absl::string_view text,
                                    type::SkillRequirement& skill) {
   std::vector<absl::string_view> parts = absl::StrSplit(text, ':');
+  // A level or weight that does not parse would otherwise become part of
+  // the name ("woningbouw:3:0,5" a skill of that name, at no minimum level).
+  for (size_t i = 1; i < parts.size(); ++i) {
+    if (!IsNumber(parts[i]) && LooksMeantAsNumber(parts[i])) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "'", text, "': '", absl::StripAsciiWhitespace(parts[i]),
+          "' is not a number: NAME:MIN_LEVEL[:WEIGHT] takes a whole level 1..5 and a "
+          "weight with a decimal point (e.g. woningbouw:3:0.5)"));
+    }
+  }
   size_t numbers = 0;
   while (numbers < 2 && parts.size() - numbers > 1 &&
          IsNumber(parts[parts.size() - 1 - numbers])) {
@@ -296,7 +328,7 @@ absl::Status AppendFieldText(Message& message, const FieldDescriptor& field,
       return absl::OkStatus();
     }
     case FieldDescriptor::CPPTYPE_INT32: {
-      absl::StatusOr<int> value = ParseInt(text, "a whole number");
+      absl::StatusOr<int> value = ParseInt(text, "");
       if (!value.ok()) return value.status();
       repeated ? r->AddInt32(&message, &field, *value)
                : r->SetInt32(&message, &field, *value);

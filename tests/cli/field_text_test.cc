@@ -88,6 +88,26 @@ TEST(FieldTextTest, RequiredSkillsTakeOptionalLevelAndWeight) {
   EXPECT_EQ(FieldText(c, field, ";"), "woningbouw;sociaal domein:2;stikstof:3:0.5");
 }
 
+// A level or weight that does not parse is an error, not part of the name:
+// "woningbouw:3:0,5" (a Dutch decimal comma) was a skill of that name at no
+// minimum level, and experts below level 3 then ranked first.
+TEST(FieldTextTest, ARequiredSkillsLevelOrWeightThatDoesNotParseIsAnError) {
+  v1::Challenge c;
+  const auto& field = F(c, "required_skills");
+  for (const char* bad : {"woningbouw:3:0,5", "grondbeleid:drie", "stikstof:3x",
+                          "water:Vier:1", "wonen: ,5"}) {
+    const absl::Status status = AppendFieldText(c, field, bad);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(status.message(), HasSubstr("is not a number")) << bad;
+    EXPECT_THAT(status.message(), HasSubstr("woningbouw:3:0.5")) << bad;
+  }
+  EXPECT_EQ(c.required_skills_size(), 0);
+  // Words after a colon are still part of a name.
+  ASSERT_TRUE(AppendFieldText(c, field, "ICT: architectuur:3").ok());
+  EXPECT_EQ(c.required_skills(0).name(), "ICT: architectuur");
+  EXPECT_EQ(c.required_skills(0).min_level(), 3);
+}
+
 // A weight keeps every digit through text and back (it was written with 6
 // significant digits: 0.123456789 came back as 0.123457).
 TEST(FieldTextTest, WeightsRoundTripExactly) {
