@@ -1957,18 +1957,36 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     }
     return g;
   };
-  // What the team still lacks that only specific people can bring.
+  // What the team still lacks that only specific people can bring: a
+  // desired layer, the execution perspective, a required skill no member
+  // covers yet. (A required skill is one: a stronger overall match that
+  // covers nothing new took the last places while the alternate beside it
+  // covered the missing skill.)
   auto fills_need = [&](size_t i) {
     if (!brings(i)) return false;
     const DocInfo& f = snap.info(pool[i].doc);
     const uint32_t layer_bit = 1u << f.layer;
     if ((query.desired_layers & layer_bit) && !(layers & layer_bit)) return true;
+    for (size_t j = 0; j < nskills; ++j) {
+      if (covered[j] < kCovered && cover[i][j] >= kCovered) return true;
+    }
     return wants_execution && !(perspectives & (1 << type::PERSPECTIVE_EXECUTION)) &&
            (f.perspectives & (1 << type::PERSPECTIVE_EXECUTION));
   };
+  // Needs someone in the pool can fill (a missing skill nobody covers
+  // would only keep every later place forced).
   auto open_needs = [&] {
     int needs = __builtin_popcount(query.desired_layers & ~layers);
     if (wants_execution && !(perspectives & (1 << type::PERSPECTIVE_EXECUTION))) ++needs;
+    for (size_t j = 0; j < nskills; ++j) {
+      if (covered[j] >= kCovered) continue;
+      for (size_t i = 0; i < pool.size(); ++i) {
+        if (!used[i] && cover[i][j] >= kCovered && brings(i)) {
+          ++needs;
+          break;
+        }
+      }
+    }
     return needs;
   };
 

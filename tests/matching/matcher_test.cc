@@ -634,6 +634,46 @@ TEST_F(MatcherTest, ARegionNotWeighedSaysWhy) {
   }
 }
 
+// A required skill no member covers yet is a need, like a desired layer:
+// when the places left are as many as such needs, they go to those who fill
+// them. The strongest overall match, who covers nothing new, took the last
+// place, and the team lacked a required skill its alternate had.
+TEST_F(MatcherTest, SuggestTeamGivesItsLastPlacesToMissingSkills) {
+  ExpertSpec strong = Builder("strong", "gm0344");
+  strong.skills = {{"woningbouw", 5}};
+  strong.bio = "Werkt aan nieuwe woningen en betaalbare woningbouw in de regio.";
+  ExpertSpec generalist = Builder("generalist", "gm0307");
+  generalist.skills = {{"woningbouw", 5}};
+  generalist.bio = "Nieuwe betaalbare woningen, woningbouw in de regio.";
+  ExpertSpec grond = Builder("grond", "gm0356");
+  grond.job_title = "Adviseur grondzaken";
+  grond.bio = "Grondbeleid voor nieuwe woningen.";
+  grond.skills = {{"grondbeleid", 4}};
+  Load({strong, generalist, grond});
+  rv1::Challenge c = Housing();
+  c.mutable_required_skills(0)->set_weight(4);
+  auto* s2 = c.add_required_skills();
+  s2->set_name("grondbeleid");
+  s2->set_min_level(3);
+  s2->set_weight(0.5);  // a small share: its gain alone did not outweigh relevance
+  v1::SuggestTeamRequest req;
+  *req.mutable_challenge()->mutable_inline_() = c;
+  req.set_team_size(2);
+  auto r = matcher_.SuggestTeam(req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_THAT(r->slots(), SizeIs(2));
+  const std::string first = r->slots(0).member().expert();
+  EXPECT_THAT(first, testing::AnyOf("experts/strong", "experts/generalist"));
+  EXPECT_EQ(r->slots(1).member().expert(), "experts/grond");
+  EXPECT_THAT(r->slots(1).reason(), testing::HasSubstr("covers grondbeleid"));
+  EXPECT_THAT(r->coverage().skills_missing(), IsEmpty());
+  // The other of the two, a stronger match, is the alternate.
+  ASSERT_GE(r->slots(1).alternates_size(), 1);
+  EXPECT_EQ(r->slots(1).alternates(0).expert(),
+            first == "experts/strong" ? "experts/generalist" : "experts/strong");
+  EXPECT_GT(r->slots(1).alternates(0).score(), r->slots(1).member().score());
+}
+
 TEST_F(MatcherTest, SuggestTeamSaysWhatIsMissingInsteadOfFailing) {
   Load({Builder("only")});
   rv1::Challenge c = Housing();
