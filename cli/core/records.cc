@@ -6,8 +6,10 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "cli/core/csv.h"
 #include "cli/core/exit_code.h"
 #include "cli/core/field_text.h"
@@ -247,10 +249,34 @@ void RecordWriter::Write(const Message& resource) {
   absl::StatusOr<std::string> id = IdFromName(info_, name);
   std::vector<std::string> row = {id.ok() ? *id : name};
   for (const FieldSpec& f : info_.fields) {
-    row.push_back(FieldText(
-        resource, *info_.descriptor->FindFieldByName(std::string(f.field)), ";"));
+    const google::protobuf::FieldDescriptor& field =
+        *info_.descriptor->FindFieldByName(std::string(f.field));
+    row.push_back(FieldText(resource, field, ";"));
+    const absl::string_view cell = row.back();
+    if (field.is_repeated() && absl::StrContains(cell, ';')) {
+      const std::string items = FieldText(resource, field, "\x1f");
+      for (absl::string_view item : absl::StrSplit(items, '\x1f')) {
+        if (absl::StrContains(item, ';')) {
+          Warn(absl::StrCat(name, ": ", f.field, " item '", item,
+                            "' holds ';', which import reads as two items (use "
+                            "--format jsonl to keep it)"));
+        }
+      }
+    }
+    double number;
+    if (!cell.empty() &&
+        absl::string_view("=+-@").find(cell.front()) != absl::string_view::npos &&
+        !absl::SimpleAtod(cell, &number)) {
+      Warn(absl::StrCat(
+          name, ": ", f.field, " starts with '", cell.substr(0, 1),
+          "': a spreadsheet may run it as a formula; open the file as text"));
+    }
   }
   *out_ << CsvLine(row);
+}
+
+void RecordWriter::Warn(std::string warning) {
+  if (++warning_count_ <= 20) warnings_.push_back(std::move(warning));
 }
 
 bool JsonObjectReader::ReadLine(std::string* line) {

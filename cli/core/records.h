@@ -87,10 +87,21 @@ class RecordWriter {
   RecordWriter(Kind kind, Format format, std::ostream* out);
   void Write(const google::protobuf::Message& resource);
 
+  // CSV only: what a reader of the file should know, one line per problem
+  // (the first 20): a list item holding ';', which import would split in
+  // two (JSON Lines keeps it), and a cell a spreadsheet would run as a
+  // formula (=, +, -, @ first).
+  const std::vector<std::string>& warnings() const { return warnings_; }
+  int64_t warning_count() const { return warning_count_; }
+
  private:
+  void Warn(std::string warning);
+
   const KindInfo& info_;
   const Format format_;
   std::ostream* out_;
+  std::vector<std::string> warnings_;
+  int64_t warning_count_ = 0;
 };
 
 // The canonical JSON of `message` on one line (enum names, lowerCamelCase

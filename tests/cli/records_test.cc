@@ -348,6 +348,37 @@ TEST(RecordWriterTest, AnExpertsConsentsSurviveCsvAndJsonl) {
   }
 }
 
+// What CSV cannot carry is said: a list item holding ';' (import reads two
+// items) and a cell a spreadsheet would run as a formula. It was written as
+// it was, the item split without a word on import.
+TEST(RecordWriterTest, CsvWarnsOfSemicolonsInItemsAndFormulaCells) {
+  v1::Expert e;
+  e.set_name("experts/jan");
+  e.set_display_name("=HYPERLINK(\"http://evil.example\",\"klik\")");
+  e.set_organisation("organisations/bzk");
+  e.add_themes("wonen; zorg");
+  e.add_themes("klimaat");
+  e.set_available_hours_per_week(8);
+  std::ostringstream out;
+  RecordWriter writer(Kind::kExpert, Format::kCsv, &out);
+  writer.Write(e);
+  ASSERT_EQ(writer.warning_count(), 2);
+  EXPECT_THAT(writer.warnings()[0],
+              HasSubstr("experts/jan: display_name starts with '='"));
+  EXPECT_THAT(writer.warnings()[1],
+              HasSubstr("experts/jan: themes item 'wonen; zorg' holds ';'"));
+  // JSON Lines holds both: nothing to say.
+  RecordWriter jsonl(Kind::kExpert, Format::kJsonl, &out);
+  jsonl.Write(e);
+  EXPECT_EQ(jsonl.warning_count(), 0);
+  // A plain expert: nothing either.
+  e.set_display_name("Jan");
+  e.set_themes(0, "wonen");
+  RecordWriter plain(Kind::kExpert, Format::kCsv, &out);
+  plain.Write(e);
+  EXPECT_EQ(plain.warning_count(), 0);
+}
+
 TEST(FormatTest, FromNamesAndExtensions) {
   EXPECT_EQ(*ParseFormat("CSV"), Format::kCsv);
   EXPECT_EQ(*ParseFormat("ndjson"), Format::kJsonl);
