@@ -843,7 +843,10 @@ class Ranking {
     };
     add("text", c.text,
         absl::StrCat("matched ", word_count,
-                     " query words: ", absl::StrJoin(words, ", ", format_word)));
+                     " query words: ", absl::StrJoin(words, ", ", format_word),
+                     word_count > words.size()
+                         ? absl::StrCat(" and ", word_count - words.size(), " more")
+                         : ""));
     std::vector<std::string> skill_notes;
     for (size_t j = 0; j < q_.skills.size(); ++j) {
       const SkillQuery& sq = q_.skills[j];
@@ -2131,7 +2134,9 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     return false;
   };
   for (int layer : coverage->layers_missing()) {
-    const std::string name = type::GovernmentLayer_Name(layer);
+    // "REGIONAL", as the coverage lines name it.
+    const std::string name =
+        type::GovernmentLayer_Name(layer).substr(strlen("GOVERNMENT_LAYER_"));
     if (filters.layers_size() > 0 &&
         std::find(filters.layers().begin(), filters.layers().end(), layer) ==
             filters.layers().end()) {

@@ -751,20 +751,19 @@ TEST_F(MatcherTest, SuggestTeamNotesSayWhySomethingIsMissing) {
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_THAT(r->slots(), SizeIs(1));
   const std::string missing =
-      r->coverage().layers_missing(0) == type::GOVERNMENT_LAYER_PROVINCIAL
-          ? "GOVERNMENT_LAYER_PROVINCIAL"
-          : "GOVERNMENT_LAYER_MUNICIPAL";
+      r->coverage().layers_missing(0) == type::GOVERNMENT_LAYER_PROVINCIAL ? "PROVINCIAL"
+                                                                           : "MUNICIPAL";
   EXPECT_THAT(r->notes(), Contains(testing::HasSubstr(absl::StrCat(
                               "no member from the ", missing, " layer: candidates"))));
   EXPECT_THAT(r->notes(), Contains("no matching expert with free hours from the "
-                                   "GOVERNMENT_LAYER_NATIONAL layer"));
+                                   "NATIONAL layer"));
   EXPECT_THAT(r->notes(), Contains("no suitable expert found for: dijkversterking"));
 
   req.set_team_size(3);
   req.mutable_filters()->add_layers(type::GOVERNMENT_LAYER_MUNICIPAL);
   r = matcher_.SuggestTeam(req);
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_THAT(r->notes(), Contains("the GOVERNMENT_LAYER_PROVINCIAL layer is left out by "
+  EXPECT_THAT(r->notes(), Contains("the PROVINCIAL layer is left out by "
                                    "filters.layers"));
 }
 

@@ -81,6 +81,22 @@ TEST(RegionTableTest, SameProvinceForAnyMunicipality) {
   EXPECT_EQ(m.kind, RegionMatch::kSameProvince);
 }
 
+// Of two equal links, the more specific names it: an expert in Amersfoort
+// (and Utrecht province) for a challenge listing the province and Amersfoort
+// is "same region" through Amersfoort, not through the province listed
+// first (the explanation said "Utrecht for Utrecht").
+TEST(RegionTableTest, AMunicipalityNamesAnEqualLinkRatherThanItsProvince) {
+  const RegionTable regions = Shipped();
+  RegionMatch m = regions.Match({"PV26", "GM0307"}, {"PV26", "GM0307"}, false);
+  EXPECT_EQ(m.kind, RegionMatch::kSame);
+  EXPECT_EQ(m.challenge_code, "GM0307");
+  EXPECT_EQ(m.expert_code, "GM0307");
+  // A closer kind still wins over a more specific code.
+  m = regions.Match({"PV26", "GM0363"}, {"PV26"}, false);
+  EXPECT_EQ(m.kind, RegionMatch::kSame);
+  EXPECT_EQ(m.challenge_code, "PV26");
+}
+
 TEST(RegionTableTest, ParseRefusesWhatIsNotATable) {
   const std::string provinces = "PV26\tUtrecht\t-\nPV27\tNoord-Holland\t-\n";
   struct Case {
