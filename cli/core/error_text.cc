@@ -74,6 +74,10 @@ std::string Hint(const absl::Status& status, const ErrorContext& context) {
       return absl::StrCat("check the name; `samenspel ", collection,
                           " list` shows what exists");
     case absl::StatusCode::kAlreadyExists:
+      if (reason == "ALREADY_MEMBER") {
+        return "to change their role or hours: `samenspel teams remove-member`, then "
+               "`add-member` again with the new --role and --hours";
+      }
       return absl::StrCat(
           "choose another id, or change the existing one with `samenspel ", collection,
           " update`");

@@ -162,6 +162,20 @@ TEST(ErrorTextTest, UnavailableSaysWhereAndWhatToCheck) {
   EXPECT_THAT(text, HasSubstr("SAMENSPEL_MATCHING"));
 }
 
+// An expert already in the team: how to change their place, not "choose
+// another id" (there is none to choose in add-member).
+TEST(ErrorTextTest, AnAlreadyMemberHintSaysHowToChangeTheirPlace) {
+  const ErrorContext teams{"registry", "127.0.0.1:50051", &InfoFor(Kind::kTeam)};
+  const std::string member = ErrorText(
+      WithReason(absl::AlreadyExistsError("experts/jan is already a member of teams/t"),
+                 "ALREADY_MEMBER"),
+      teams);
+  EXPECT_THAT(member, HasSubstr("remove-member"));
+  EXPECT_THAT(member, Not(HasSubstr("choose another id")));
+  EXPECT_THAT(ErrorText(absl::AlreadyExistsError("teams/t exists"), teams),
+              HasSubstr("choose another id"));
+}
+
 TEST(ErrorTextTest, CancelledByTheServiceSaysItMayHaveBeenStopping) {
   const std::string text = ErrorText(absl::CancelledError("CANCELLED"),
                                      ErrorContext{"registry", "10.0.0.1:50051", nullptr});
