@@ -120,9 +120,12 @@ absl::Status ReadJsonFile(const std::string& path, absl::string_view flag,
   if (!text.ok()) return text.status();
   const absl::Status status = JsonToMessage(*text, message);
   if (!status.ok()) {
-    return UsageError(absl::StrCat(flag, ": ", path, " is not a ",
-                                   message.GetDescriptor()->name(),
-                                   " in JSON: ", status.message()));
+    // "an Expert", "a TaskTeam".
+    const std::string& type = message.GetDescriptor()->name();
+    const bool vowel =
+        absl::string_view("AEIOU").find(type.front()) != absl::string_view::npos;
+    return UsageError(absl::StrCat(flag, ": ", path, " is not ", vowel ? "an " : "a ",
+                                   type, " in JSON: ", status.message()));
   }
   return absl::OkStatus();
 }

@@ -80,7 +80,10 @@ std::unique_ptr<FieldFlags> AddMatchFilters(CLI::App& command) {
           {d->FindFieldByName("layers"), "only-layer",
            "Only experts of this government layer; repeatable"},
           {d->FindFieldByName("region_codes"), "only-region",
-           "Only experts with this region code; repeatable"},
+           "Only experts with this region code, or in this province (a PV code takes its "
+           "municipalities in); an expert without codes counts with their "
+           "organisation's; "
+           "repeatable"},
           {d->FindFieldByName("exclude_organisations"), "exclude-organisation",
            "Never experts of this organisation; repeatable"},
           {d->FindFieldByName("min_available_hours"), "min-hours",
