@@ -180,17 +180,27 @@ struct Traits<v1::Organisation> {
   }
   static absl::Status Prepare(Reads& reads, const R* old, R& r, absl::string_view,
                               CommitRequest& req);
+  // What keeps an organisation from being deleted: records of its own.
+  struct Blocker {
+    Kind kind;
+    absl::string_view index;
+    absl::string_view what;  // "the organisation still has experts"
+    absl::string_view fix;   // "delete or move them first"
+  };
+  static constexpr std::array<Blocker, 3> kBlockers{{
+      {Kind::kExpert, "organisation", "the organisation still has experts",
+       "delete or move them first"},
+      {Kind::kTeam, "owner", "the organisation still owns task teams",
+       "delete or transfer them first"},
+      {Kind::kChallenge, "owner", "the organisation still owns challenges",
+       "delete or transfer them first"},
+  }};
   static absl::Status OnDelete(Store*, const R& r, CommitRequest& req) {
     const std::string id = IdOf(r.name());
-    req.preconditions.push_back(Precondition::IndexEmpty(
-        Kind::kExpert, {"organisation", id},
-        "the organisation still has experts; delete or move them first"));
-    req.preconditions.push_back(Precondition::IndexEmpty(
-        Kind::kTeam, {"owner", id},
-        "the organisation still owns task teams; delete or transfer them first"));
-    req.preconditions.push_back(Precondition::IndexEmpty(
-        Kind::kChallenge, {"owner", id},
-        "the organisation still owns challenges; delete or transfer them first"));
+    for (const Blocker& b : kBlockers) {
+      req.preconditions.push_back(Precondition::IndexEmpty(
+          b.kind, {std::string(b.index), id}, absl::StrCat(b.what, "; ", b.fix)));
+    }
     return absl::OkStatus();
   }
 };
@@ -1355,7 +1365,45 @@ absl::StatusOr<v1::Organisation> Registry::DeleteOrganisation(
   absl::StatusOr<v1::Organisation> deleted =
       ResourceOps<v1::Organisation>(*this, caller).Delete(r.name(), r.etag());
   OrganisationChanged(r.name());
+  if (absl::IsFailedPrecondition(deleted.status())) {
+    // The store names the first thing in the way; the caller is told all of
+    // them, with a few names each, to clear them in one round.
+    return EverythingInTheWay(r.name(), deleted.status());
+  }
   return deleted;
+}
+
+absl::Status Registry::EverythingInTheWay(absl::string_view name,
+                                          absl::Status first) const {
+  const std::string id = IdOf(name);
+  google::rpc::PreconditionFailure failure;
+  std::vector<std::string> parts;
+  for (const auto& b : Traits<v1::Organisation>::kBlockers) {
+    ListRequest list;
+    list.kind = b.kind;
+    list.index = IndexEntry{std::string(b.index), id};
+    list.limit = 3;
+    absl::StatusOr<ListResult> page = store_->List(list);
+    if (!page.ok()) return first;
+    if (page->records.empty()) continue;
+    std::vector<std::string> names;
+    for (const StoredRecord& rec : page->records) {
+      names.push_back(ResourceName(b.kind, rec.id));
+    }
+    if (page->more) names.push_back("...");
+    const std::string description =
+        absl::StrCat(b.what, " (", absl::StrJoin(names, ", "), "); ", b.fix);
+    auto* v = failure.add_violations();
+    v->set_type("STATE");
+    v->set_subject(absl::StrCat(KindCollection(b.kind), " with ", b.index, "=", id));
+    v->set_description(description);
+    parts.push_back(description);
+  }
+  if (parts.empty()) return first;
+  absl::Status status = absl::FailedPreconditionError(
+      absl::StrCat(name, " cannot be deleted: ", absl::StrJoin(parts, "; and ")));
+  AttachDetail(status, failure);
+  return WithReason(std::move(status), "FAILED_PRECONDITION");
 }
 
 // --- Experts ---

@@ -218,6 +218,10 @@ class Registry {
 
   // Tells options_.organisation_changed, if set.
   void OrganisationChanged(const std::string& name) const;
+  // `first`, the store's FAILED_PRECONDITION for deleting organisation
+  // `name` (its first blocker), as one naming every kind of record still in
+  // the way, with up to three names each.
+  absl::Status EverythingInTheWay(absl::string_view name, absl::Status first) const;
 
   Store* const store_;
   const RegistryOptions options_;

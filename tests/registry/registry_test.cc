@@ -925,7 +925,35 @@ TEST_F(RegistryTest, DeletingOrganisationWithExpertsIsFailedPrecondition) {
   del.set_name("organisations/gm0363");
   auto s = registry_.DeleteOrganisation(del).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(std::string(s.message()), HasSubstr("still has experts"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("still has experts (experts/anna)"));
+
+  // Everything in the way is named at once, a few of each (it named the
+  // first the store found, and the next only once that was gone).
+  MakeExpert("bert", "gm0363");
+  MakeExpert("carla", "gm0363");
+  MakeExpert("daan", "gm0363");
+  v1::CreateChallengeRequest challenge;
+  challenge.set_challenge_id("c1");
+  challenge.mutable_challenge()->set_title("Woningbouw versnellen");
+  challenge.mutable_challenge()->set_owner_organisation("organisations/gm0363");
+  ASSERT_TRUE(registry_.CreateChallenge(challenge).ok());
+  s = registry_.DeleteOrganisation(del).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(
+      std::string(s.message()),
+      HasSubstr("organisations/gm0363 cannot be deleted: the organisation still has "
+                "experts (experts/anna, experts/bert, experts/carla, ...); delete or "
+                "move them first; and the organisation still owns challenges "
+                "(challenges/c1); delete or transfer them first"));
+  EXPECT_THAT(std::string(s.message()), testing::Not(HasSubstr("task teams")));
+  for (const char* id : {"bert", "carla", "daan"}) {
+    v1::DeleteExpertRequest d;
+    d.set_name(absl::StrCat("experts/", id));
+    ASSERT_TRUE(registry_.DeleteExpert(d).ok());
+  }
+  v1::DeleteChallengeRequest del_challenge;
+  del_challenge.set_name("challenges/c1");
+  ASSERT_TRUE(registry_.DeleteChallenge(del_challenge).ok());
   v1::DeleteExpertRequest del_expert;
   del_expert.set_name("experts/anna");
   ASSERT_TRUE(registry_.DeleteExpert(del_expert).ok());
