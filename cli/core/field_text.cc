@@ -89,21 +89,24 @@ bool IsNumber(absl::string_view text) {
   return absl::SimpleAtod(absl::StripAsciiWhitespace(text), &ignored);
 }
 
-// A number that did not parse ("0,5", "3x", "-"), or one written out
-// ("drie", "three"): meant as a level or weight, not as part of a name.
+// A number that did not parse ("0,5", "3.", "+-2"), or one written out
+// ("drie", "three"): meant as a level or weight, not as a word of a name.
+// Only the whole part counts: "2e lijn" and "27001-certificering" are words.
 bool LooksMeantAsNumber(absl::string_view text) {
   text = absl::StripAsciiWhitespace(text);
-  if (text.empty()) return false;
-  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
-  if (digit(text[0])) return true;
-  if (text.size() > 1 &&
-      (text[0] == '+' || text[0] == '-' || text[0] == '.' || text[0] == ',') &&
-      digit(text[1])) {
-    return true;
+  bool digit = false;
+  bool other = false;
+  for (char c : text) {
+    if (c >= '0' && c <= '9') {
+      digit = true;
+    } else if (c != '.' && c != ',' && c != '+' && c != '-') {
+      other = true;
+    }
   }
-  static constexpr absl::string_view kWords[] = {"een",  "één",   "twee", "drie",
-                                                 "vier", "vijf",  "half", "one",
-                                                 "two",  "three", "four", "five"};
+  if (digit && !other) return true;
+  static constexpr absl::string_view kWords[] = {"een",   "één",  "twee", "drie",
+                                                 "vier",  "vijf", "one",  "two",
+                                                 "three", "four", "five"};
   const std::string lower = absl::AsciiStrToLower(text);
   return std::find(std::begin(kWords), std::end(kWords), lower) != std::end(kWords);
 }
@@ -128,7 +131,10 @@ absl::Status ParseSkillRequirement(absl::string_view text,
   std::vector<absl::string_view> parts = absl::StrSplit(text, ':');
   // A level or weight that does not parse would otherwise become part of
   // the name ("woningbouw:3:0,5" a skill of that name, at no minimum level).
-  for (size_t i = 1; i < parts.size(); ++i) {
+  // Only where a level or weight can be: the last part, or the one before a
+  // number.
+  for (size_t i = parts.size() - 1; i >= 1 && i + 2 >= parts.size(); --i) {
+    if (i + 1 < parts.size() && !IsNumber(parts.back())) break;
     if (!IsNumber(parts[i]) && LooksMeantAsNumber(parts[i])) {
       return absl::InvalidArgumentError(absl::StrCat(
           "'", text, "': '", absl::StripAsciiWhitespace(parts[i]),

@@ -1976,15 +1976,21 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     return wants_execution && !(perspectives & (1 << type::PERSPECTIVE_EXECUTION)) &&
            (f.perspectives & (1 << type::PERSPECTIVE_EXECUTION));
   };
-  // Needs someone in the pool can fill (a missing skill nobody covers
-  // would only keep every later place forced).
+  // Whose organisation has max_per_org members already.
+  auto at_limit = [&](size_t i) {
+    auto it = per_org.find(snap.info(pool[i].doc).organisation);
+    return it != per_org.end() && it->second >= max_per_org;
+  };
+  // Needs someone in the pool can fill (a missing skill nobody covers, or
+  // only people of organisations at their limit, would only keep every
+  // later place forced).
   auto open_needs = [&] {
     int needs = __builtin_popcount(query.desired_layers & ~layers);
     if (wants_execution && !(perspectives & (1 << type::PERSPECTIVE_EXECUTION))) ++needs;
     for (size_t j = 0; j < nskills; ++j) {
       if (covered[j] >= kCovered) continue;
       for (size_t i = 0; i < pool.size(); ++i) {
-        if (!used[i] && cover[i][j] >= kCovered && brings(i)) {
+        if (!used[i] && cover[i][j] >= kCovered && brings(i) && !at_limit(i)) {
           ++needs;
           break;
         }

@@ -106,14 +106,14 @@ RegionMatch RegionTable::Match(const std::vector<std::string>& challenge_codes,
   RegionMatch best;
   for (const std::string& e : expert_codes)
     expert_national = expert_national || e == "NL";
-  // Of equal matches, the most specific one names the link: a listed
-  // municipality rather than its province (both "same region").
+  // Of equal "same region" links, the most specific one names it: a listed
+  // municipality rather than its province.
   auto specificity = [](const std::string& code) {
     return code == "NL" ? 0 : absl::StartsWith(code, "PV") ? 1 : 2;
   };
   auto consider = [&](RegionMatch::Kind kind, const std::string& c,
                       const std::string& e) {
-    if (kind > best.kind || (kind == best.kind && kind != RegionMatch::kNone &&
+    if (kind > best.kind || (kind == best.kind && kind == RegionMatch::kSame &&
                              specificity(c) > specificity(best.challenge_code))) {
       best = RegionMatch{kind, c, e};
     }

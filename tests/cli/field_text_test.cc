@@ -4,6 +4,7 @@
 #include <initializer_list>
 #include <memory>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -94,18 +95,25 @@ TEST(FieldTextTest, RequiredSkillsTakeOptionalLevelAndWeight) {
 TEST(FieldTextTest, ARequiredSkillsLevelOrWeightThatDoesNotParseIsAnError) {
   v1::Challenge c;
   const auto& field = F(c, "required_skills");
-  for (const char* bad : {"woningbouw:3:0,5", "grondbeleid:drie", "stikstof:3x",
-                          "water:Vier:1", "wonen: ,5"}) {
+  for (const char* bad : {"woningbouw:3:0,5", "grondbeleid:drie", "stikstof:3.5.1",
+                          "water:Vier:1", "wonen: ,5", "wonen:0,5:1"}) {
     const absl::Status status = AppendFieldText(c, field, bad);
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
     EXPECT_THAT(status.message(), HasSubstr("is not a number")) << bad;
     EXPECT_THAT(status.message(), HasSubstr("woningbouw:3:0.5")) << bad;
   }
   EXPECT_EQ(c.required_skills_size(), 0);
-  // Words after a colon are still part of a name.
+  // Words after a colon are still part of a name, also words that start
+  // with a digit.
   ASSERT_TRUE(AppendFieldText(c, field, "ICT: architectuur:3").ok());
   EXPECT_EQ(c.required_skills(0).name(), "ICT: architectuur");
   EXPECT_EQ(c.required_skills(0).min_level(), 3);
+  for (const char* name : {"ICT: 2e lijn support", "ISO:27001-certificering",
+                           "Omgevingswet: 2024 wijziging", "Zorg:half"}) {
+    ASSERT_TRUE(AppendFieldText(c, field, absl::StrCat(name, ":3")).ok()) << name;
+    EXPECT_EQ(c.required_skills().rbegin()->name(), name);
+    EXPECT_EQ(c.required_skills().rbegin()->min_level(), 3) << name;
+  }
 }
 
 // A weight keeps every digit through text and back (it was written with 6

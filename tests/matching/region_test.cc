@@ -95,6 +95,11 @@ TEST(RegionTableTest, AMunicipalityNamesAnEqualLinkRatherThanItsProvince) {
   m = regions.Match({"PV26", "GM0363"}, {"PV26"}, false);
   EXPECT_EQ(m.kind, RegionMatch::kSame);
   EXPECT_EQ(m.challenge_code, "PV26");
+  // National scope is for the whole challenge: named as before, by the
+  // first code.
+  m = regions.Match({"PV26", "GM0307"}, {}, true);
+  EXPECT_EQ(m.kind, RegionMatch::kNational);
+  EXPECT_EQ(m.challenge_code, "PV26");
 }
 
 TEST(RegionTableTest, ParseRefusesWhatIsNotATable) {
