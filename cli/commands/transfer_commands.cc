@@ -248,11 +248,6 @@ absl::Status RunExport(CommandContext& context, Kind kind, const ExportState& st
   for (const std::string& warning : writer.warnings()) {
     std::cerr << "samenspel: warning: " << warning << "\n";
   }
-  if (writer.warning_count() > static_cast<int64_t>(writer.warnings().size())) {
-    std::cerr << "samenspel: warning: "
-              << writer.warning_count() - writer.warnings().size()
-              << " more like these\n";
-  }
   if (state.output.empty()) {
     if (status.ok()) SayAsOfRevision(*revision);
     return status;

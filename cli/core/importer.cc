@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 #include <utility>
 
@@ -113,6 +114,15 @@ auto Retrying(Call call) -> decltype(call()) {
   }
 }
 
+// How an import line differs from the registry's resource under its id.
+struct Comparison {
+  // The writable fields the line gives that the registry has otherwise.
+  std::vector<std::string> differ;
+  // The organisation the registry's resource belongs to, when it is not the
+  // one the line names.
+  std::string other_owner;
+};
+
 class ImportRun {
  public:
   ImportRun(Kind kind, ImportTarget& target, const ImportOptions& options)
@@ -139,6 +149,7 @@ class ImportRun {
         item.id = record.id;
         item.request_id = RequestIdFor(info_.kind, record.id, *record.resource);
         item.resource = std::move(record.resource);
+        item.given = std::move(record.given);
         Add(std::move(item));
       }
       if (batch_.empty() && singles_.empty()) FlushReports();
@@ -272,6 +283,12 @@ class ImportRun {
           const size_t i = todo[k];
           results[i] = CreateOne(*items[i]);
           const absl::Status& status = results[i]->status();
+          if (absl::IsAlreadyExists(status)) {
+            // Compared here, in parallel: one read per record already there.
+            absl::StatusOr<Comparison> compared = Compare(*items[i]);
+            std::lock_guard<std::mutex> lock(compared_mu_);
+            compared_.insert_or_assign(items[i]->line, std::move(compared));
+          }
           if (status.ok() || absl::IsAlreadyExists(status)) {
             accepted_ = true;
           } else if (StopsImport(status)) {
@@ -378,7 +395,29 @@ class ImportRun {
       // There, but made by another request (another record under this id,
       // this record changed since, or its request forgotten): the same
       // content is skipped; other content is not imported, and said so.
-      if (std::vector<std::string> differ = Differences(item); !differ.empty()) {
+      absl::StatusOr<Comparison> compared = ComparisonOf(item);
+      if (!compared.ok()) {
+        Report(item.line, "",
+               absl::StrCat("'", item.id,
+                            "' exists, and could not be compared with the registry's (",
+                            compared.status().message(), "): run the import again"));
+        ++summary_.failed;
+        return;
+      }
+      if (!compared->other_owner.empty()) {
+        Report(item.line, "id",
+               absl::StrCat("'", item.id, "' is the id of ",
+                            absl::StartsWith(info_.singular, "e") ||
+                                    absl::StartsWith(info_.singular, "o")
+                                ? "an "
+                                : "a ",
+                            info_.singular, " of ", compared->other_owner,
+                            ": import creates records and changes none; give this "
+                            "record another id"));
+        ++summary_.failed;
+        return;
+      }
+      if (const std::vector<std::string>& differ = compared->differ; !differ.empty()) {
         Report(item.line, differ.size() == 1 ? differ.front() : "",
                absl::StrCat("'", item.id, "' exists with other ",
                             absl::StrJoin(differ, ", "),
@@ -407,34 +446,87 @@ class ImportRun {
     ++summary_.failed;
   }
 
-  // The writable fields `item` gives that the registry's `item.id` has
-  // otherwise; none when it cannot be read.
-  std::vector<std::string> Differences(const ImportItem& item) {
-    std::vector<std::string> differ;
-    if (item.id.empty()) return differ;
+  // Compare(item), as the workers found it, or now.
+  absl::StatusOr<Comparison> ComparisonOf(const ImportItem& item) {
+    {
+      std::lock_guard<std::mutex> lock(compared_mu_);
+      auto it = compared_.find(item.line);
+      if (it != compared_.end()) {
+        absl::StatusOr<Comparison> found = std::move(it->second);
+        compared_.erase(it);
+        return found;
+      }
+    }
+    return Compare(item);
+  }
+
+  // The registry's `item.id` compared with `item`: nothing differs when the
+  // target cannot read it (UNIMPLEMENTED) or it is gone (NOT_FOUND); another
+  // error of the read is returned.
+  absl::StatusOr<Comparison> Compare(const ImportItem& item) {
+    Comparison out;
+    if (item.id.empty()) return out;
     absl::StatusOr<std::unique_ptr<google::protobuf::Message>> stored =
         Retrying([&] { return target_.Get(info_.kind, item.id); });
-    if (!stored.ok()) return differ;
-    const google::protobuf::Descriptor* descriptor = item.resource->GetDescriptor();
-    const google::protobuf::Reflection* reflection = item.resource->GetReflection();
+    if (absl::IsUnimplemented(stored.status()) || absl::IsNotFound(stored.status())) {
+      return out;
+    }
+    if (!stored.ok()) return stored.status();
+    const google::protobuf::Message& mine = *item.resource;
+    const google::protobuf::Message& theirs = **stored;
+    const google::protobuf::Descriptor* descriptor = mine.GetDescriptor();
+    const google::protobuf::Reflection* reflection = mine.GetReflection();
     for (const FieldSpec& spec : info_.fields) {
       const google::protobuf::FieldDescriptor* field =
           descriptor->FindFieldByName(std::string(spec.field));
       if (field == nullptr) continue;
-      const bool given = field->is_repeated()
-                             ? reflection->FieldSize(*item.resource, field) > 0
-                             : reflection->HasField(*item.resource, field);
-      if (!given) continue;  // not in the file: the registry's is kept
-      google::protobuf::util::MessageDifferencer differencer;
-      differencer.set_scope(google::protobuf::util::MessageDifferencer::PARTIAL);
-      for (int i = 0; i < descriptor->field_count(); ++i) {
-        if (descriptor->field(i) != field) differencer.IgnoreField(descriptor->field(i));
-      }
-      if (!differencer.Compare(*item.resource, **stored)) {
-        differ.emplace_back(spec.field);
-      }
+      // Not in the file: the registry's is kept. In it, also at its default
+      // (consent withdrawn, hours 0): compared.
+      const bool given =
+          item.given.empty()
+              ? (field->is_repeated() ? reflection->FieldSize(mine, field) > 0
+                                      : reflection->HasField(mine, field))
+              : std::find(item.given.begin(), item.given.end(), field->name()) !=
+                    item.given.end();
+      if (!given) continue;
+      if (!SameValue(mine, theirs, *field)) out.differ.emplace_back(spec.field);
     }
-    return differ;
+    for (absl::string_view owner : {"organisation", "owner_organisation"}) {
+      const google::protobuf::FieldDescriptor* field =
+          descriptor->FindFieldByName(std::string(owner));
+      if (field == nullptr) continue;
+      const std::string& ours = reflection->GetString(mine, field);
+      const std::string& stored_owner = reflection->GetString(theirs, field);
+      if (!ours.empty() && ours != stored_owner) out.other_owner = stored_owner;
+    }
+    return out;
+  }
+
+  // Whether `field` holds the same in both. Themes and region codes are
+  // sets (the registry keeps one of each, whatever the case).
+  static bool SameValue(const google::protobuf::Message& a,
+                        const google::protobuf::Message& b,
+                        const google::protobuf::FieldDescriptor& field) {
+    if (field.is_repeated() &&
+        field.cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_STRING &&
+        (field.name() == "themes" || field.name() == "region_codes")) {
+      auto set_of = [&](const google::protobuf::Message& m) {
+        std::set<std::string> out;
+        const google::protobuf::Reflection* r = m.GetReflection();
+        for (int i = 0; i < r->FieldSize(m, &field); ++i) {
+          out.insert(absl::AsciiStrToLower(
+              absl::StripAsciiWhitespace(r->GetRepeatedString(m, &field, i))));
+        }
+        return out;
+      };
+      return set_of(a) == set_of(b);
+    }
+    google::protobuf::util::MessageDifferencer differencer;
+    const google::protobuf::Descriptor* descriptor = a.GetDescriptor();
+    for (int i = 0; i < descriptor->field_count(); ++i) {
+      if (descriptor->field(i) != &field) differencer.IgnoreField(descriptor->field(i));
+    }
+    return differencer.Compare(a, b);
   }
 
   // A resource that was there before this run started was not created by it
@@ -469,6 +561,8 @@ class ImportRun {
   int64_t start_revision_ = 0;
   std::vector<ImportItem> batch_;
   std::vector<ImportItem> singles_;
+  std::mutex compared_mu_;
+  absl::flat_hash_map<int, absl::StatusOr<Comparison>> compared_;
   std::vector<LineError> reports_;
   // The line of the record that created each id (CreatedKey) in this run:
   // another record with that id is not "already there" (nor created twice,

@@ -47,6 +47,8 @@ struct ImportItem {
   std::string id;
   std::string request_id;
   std::unique_ptr<google::protobuf::Message> resource;
+  // The fields the record gives (InputRecord::given); empty: those set.
+  std::vector<std::string> given;
 };
 
 // Where an import writes; implemented over gRPC by the CLI and by fakes in

@@ -15,6 +15,7 @@
 #include "cli/core/field_text.h"
 #include "common/utf8.h"
 #include "google/protobuf/util/json_util.h"
+#include "nlohmann/json.hpp"
 
 namespace samenspel::cli {
 namespace {
@@ -99,6 +100,15 @@ class JsonRecordReader : public RecordReader {
       return true;
     }
     Finish(info_, std::move(resource), record);
+    const nlohmann::json object = nlohmann::json::parse(text, nullptr, false);
+    if (object.is_object()) {
+      for (const auto& [key, value] : object.items()) {
+        if (value.is_null()) continue;
+        const FieldDescriptor* field = info_.descriptor->FindFieldByName(key);
+        if (field == nullptr) field = info_.descriptor->FindFieldByCamelcaseName(key);
+        if (field != nullptr) record->given.push_back(field->name());
+      }
+    }
     return true;
   }
 
@@ -174,6 +184,9 @@ class CsvRecordReader : public RecordReader {
         continue;
       }
       const FieldDescriptor* field = info_.descriptor->FindFieldByName(columns_[i]);
+      if (!absl::StripAsciiWhitespace(row.fields[i]).empty()) {
+        record->given.push_back(columns_[i]);
+      }
       absl::Status status = SetFieldFromCell(*resource, *field, row.fields[i]);
       if (!status.ok()) {
         record->problems.push_back({columns_[i], std::string(status.message())});
@@ -257,26 +270,37 @@ void RecordWriter::Write(const Message& resource) {
       const std::string items = FieldText(resource, field, "\x1f");
       for (absl::string_view item : absl::StrSplit(items, '\x1f')) {
         if (absl::StrContains(item, ';')) {
-          Warn(absl::StrCat(name, ": ", f.field, " item '", item,
-                            "' holds ';', which import reads as two items (use "
-                            "--format jsonl to keep it)"));
+          split_items_.push_back(absl::StrCat(name, ": ", f.field, " item '", item,
+                                              "' holds ';', which import reads as two "
+                                              "items (use --format jsonl to keep it)"));
         }
       }
     }
     double number;
     if (!cell.empty() &&
-        absl::string_view("=+-@").find(cell.front()) != absl::string_view::npos &&
+        absl::string_view("=+-@\t\r").find(cell.front()) != absl::string_view::npos &&
         !absl::SimpleAtod(cell, &number)) {
-      Warn(absl::StrCat(
-          name, ": ", f.field, " starts with '", cell.substr(0, 1),
-          "': a spreadsheet may run it as a formula; open the file as text"));
+      if (++formula_count_ <= 10) {
+        formulas_.push_back(absl::StrCat(
+            name, ": ", f.field, " starts with ",
+            cell.front() == '\t'   ? "a tab"
+            : cell.front() == '\r' ? "a CR"
+                                   : absl::StrCat("'", cell.substr(0, 1), "'"),
+            ": a spreadsheet may run it as a formula; open the file as text"));
+      }
     }
   }
   *out_ << CsvLine(row);
 }
 
-void RecordWriter::Warn(std::string warning) {
-  if (++warning_count_ <= 20) warnings_.push_back(std::move(warning));
+std::vector<std::string> RecordWriter::warnings() const {
+  std::vector<std::string> all = split_items_;
+  all.insert(all.end(), formulas_.begin(), formulas_.end());
+  if (formula_count_ > static_cast<int64_t>(formulas_.size())) {
+    all.push_back(absl::StrCat(formula_count_ - formulas_.size(),
+                               " more cells start with =, +, -, @, a tab or a CR"));
+  }
+  return all;
 }
 
 bool JsonObjectReader::ReadLine(std::string* line) {

@@ -61,6 +61,10 @@ struct InputRecord {
   std::unique_ptr<google::protobuf::Message> resource;
   // The id (from `name` or the "id" column); empty lets the registry choose.
   std::string id;
+  // The fields the record gives (JSON keys, CSV cells not empty), by proto
+  // field name, also those at their default (false, 0, ""): what an import
+  // compares with a resource already there.
+  std::vector<std::string> given;
   std::vector<FieldProblem> problems;
 };
 
@@ -87,21 +91,20 @@ class RecordWriter {
   RecordWriter(Kind kind, Format format, std::ostream* out);
   void Write(const google::protobuf::Message& resource);
 
-  // CSV only: what a reader of the file should know, one line per problem
-  // (the first 20): a list item holding ';', which import would split in
-  // two (JSON Lines keeps it), and a cell a spreadsheet would run as a
-  // formula (=, +, -, @ first).
-  const std::vector<std::string>& warnings() const { return warnings_; }
-  int64_t warning_count() const { return warning_count_; }
+  // CSV only: what a reader of the file should know, one line each. First
+  // every list item holding ';' (import would read two items: data lost on
+  // the way back; JSON Lines keeps it), then cells a spreadsheet would run
+  // as a formula (=, +, -, @, tab or CR first): the first 10, and how many
+  // more.
+  std::vector<std::string> warnings() const;
 
  private:
-  void Warn(std::string warning);
-
   const KindInfo& info_;
   const Format format_;
   std::ostream* out_;
-  std::vector<std::string> warnings_;
-  int64_t warning_count_ = 0;
+  std::vector<std::string> split_items_;
+  std::vector<std::string> formulas_;
+  int64_t formula_count_ = 0;
 };
 
 // The canonical JSON of `message` on one line (enum names, lowerCamelCase

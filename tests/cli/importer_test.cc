@@ -84,6 +84,8 @@ class FakeRegistry : public ImportTarget {
   }
 
   std::deque<absl::Status> failures;
+  // Of Get.
+  std::deque<absl::Status> get_failures;
   // Of CurrentRevision, the import's first call.
   std::deque<absl::Status> revision_failures;
   std::vector<int> batch_sizes;
@@ -140,6 +142,11 @@ class FakeRegistry : public ImportTarget {
   absl::StatusOr<std::unique_ptr<google::protobuf::Message>> Get(
       Kind kind, const std::string& id) override {
     std::lock_guard<std::mutex> lock(mu_);
+    if (!get_failures.empty()) {
+      absl::Status s = get_failures.front();
+      get_failures.pop_front();
+      return s;
+    }
     auto it = contents_.find(absl::StrCat(InfoFor(kind).collection, "/", id));
     if (it == contents_.end()) return absl::NotFoundError(id);
     std::unique_ptr<google::protobuf::Message> copy(it->second->New());
@@ -307,6 +314,63 @@ TEST(ImporterTest, ARecordThatExistsWithOtherContentFails) {
                                            "\n");
   EXPECT_EQ(partial.summary.skipped, 1);
   EXPECT_EQ(partial.summary.failed, 0);
+}
+
+// Given at its default (consent withdrawn, hours 0) is given: compared. It
+// was taken for not given, and the withdrawal skipped as 'already there'.
+TEST(ImporterTest, AFieldSetBackToItsDefaultIsCompared) {
+  FakeRegistry registry;
+  const std::string with_consent =
+      R"({"name":"experts/c","displayName":"C","consentToMatching":true,)"
+      R"("availableHoursPerWeek":8,"themes":["Wonen","zorg"]})"
+      "\n";
+  ImportText(registry, with_consent);
+  ImportRun withdrawn = ImportText(
+      registry, R"({"name":"experts/c","displayName":"C","consentToMatching":false})"
+                "\n");
+  ASSERT_EQ(withdrawn.errors.size(), 1u);
+  EXPECT_EQ(withdrawn.errors[0].field, "consent_to_matching");
+  for (Format format : {Format::kJsonl, Format::kCsv}) {
+    const std::string text =
+        format == Format::kJsonl
+            ? R"({"name":"experts/c","displayName":"C","availableHoursPerWeek":0})"
+              "\n"
+            : "id,display_name,available_hours_per_week\nc,C,0\n";
+    ImportRun zero = ImportText(registry, text, 500, Kind::kExpert, format);
+    ASSERT_EQ(zero.errors.size(), 1u) << FormatName(format);
+    EXPECT_EQ(zero.errors[0].field, "available_hours_per_week") << FormatName(format);
+  }
+  // Themes are a set: another order or case is the same.
+  ImportRun themes = ImportText(
+      registry, R"({"name":"experts/c","displayName":"C","themes":["ZORG","wonen"]})"
+                "\n");
+  EXPECT_EQ(themes.summary.skipped, 1);
+  EXPECT_THAT(themes.errors, IsEmpty());
+}
+
+// Another organisation's record under the id: said so, with the only fix
+// there is (another id); and a read that fails is reported, not taken for
+// the same content.
+TEST(ImporterTest, AnotherOrganisationsRecordOrAFailedReadIsSaid) {
+  FakeRegistry registry;
+  ImportText(registry, R"({"name":"experts/k","displayName":"K","organisation":)"
+                       R"("organisations/amersfoort"})"
+                       "\n");
+  const std::string mine = R"({"name":"experts/k","displayName":"K","organisation":)"
+                           R"("organisations/utrecht","email":"k@utrecht.nl"})"
+                           "\n";
+  ImportRun other = ImportText(registry, mine);
+  ASSERT_EQ(other.errors.size(), 1u);
+  EXPECT_EQ(other.errors[0].field, "id");
+  EXPECT_THAT(other.errors[0].reason,
+              HasSubstr("'k' is the id of an expert of organisations/amersfoort"));
+  EXPECT_THAT(other.errors[0].reason, HasSubstr("give this record another id"));
+  registry.get_failures.push_back(absl::UnavailableError("registry gone"));
+  ImportRun unread = ImportText(registry, mine, 1);
+  EXPECT_EQ(unread.summary.failed, 1);
+  ASSERT_EQ(unread.errors.size(), 1u);
+  EXPECT_THAT(unread.errors[0].reason,
+              HasSubstr("could not be compared with the registry's (registry gone)"));
 }
 
 TEST(ImporterTest, ExpertsWithoutIdGoOneByOne) {
