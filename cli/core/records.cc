@@ -132,10 +132,19 @@ class CsvRecordReader : public RecordReader {
       return UsageError(
           absl::StrCat("CSV header (line ", header.line, "): ", header.error));
     }
+    if (header.fields.size() == 1 && absl::StrContains(header.fields[0], ';')) {
+      // Dutch spreadsheets save "CSV" with ';' between the columns; lists
+      // inside a cell are ';'-separated here, so ',' must part the columns.
+      return UsageError(absl::StrCat(
+          "CSV header (line ", header.line,
+          "): the columns are separated by ';', not ','; save the file as \"CSV UTF-8 "
+          "(comma-delimited)\" (lists inside a cell are separated by ';')"));
+    }
     std::vector<std::string> unknown;
     std::map<std::string, int> seen;
     for (const std::string& raw : header.fields) {
-      const std::string column(absl::StripAsciiWhitespace(raw));
+      // "ID" and "Display_Name" are the columns id and display_name.
+      const std::string column = absl::AsciiStrToLower(absl::StripAsciiWhitespace(raw));
       if (column != "id" && FindFieldSpec(info_, column) == nullptr)
         unknown.push_back(column);
       if (!seen.emplace(column, 0).second) {

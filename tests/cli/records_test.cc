@@ -279,6 +279,24 @@ TEST(RecordReaderTest, UnknownCsvColumnIsAUsageErrorNamingTheKnownOnes) {
   EXPECT_THAT(reader.status().message(), HasSubstr("id,display_name,organisation"));
 }
 
+// A file from a Dutch spreadsheet: ';' between the columns is said as such
+// (it was "unknown column(s) id;display_name;..."), and headers in other
+// case are the same columns.
+TEST(RecordReaderTest, CsvHeadersInAnyCaseAndSemicolonSeparatedFilesSaid) {
+  std::istringstream semicolons("id;display_name;layer\nbzk;BZK;national\n");
+  auto reader = NewRecordReader(Kind::kOrganisation, Format::kCsv, &semicolons);
+  ASSERT_FALSE(reader.ok());
+  EXPECT_TRUE(IsUsageError(reader.status()));
+  EXPECT_THAT(reader.status().message(), HasSubstr("separated by ';', not ','"));
+  auto records = Records(Kind::kOrganisation, Format::kCsv,
+                         "ID,Display_Name, LAYER\nbzk,BZK,national\n");
+  ASSERT_EQ(records.size(), 1u);
+  ASSERT_THAT(records[0].problems, IsEmpty());
+  EXPECT_EQ(records[0].id, "bzk");
+  EXPECT_EQ(static_cast<const v1::Organisation&>(*records[0].resource).display_name(),
+            "BZK");
+}
+
 TEST(RecordWriterTest, CsvAndJsonlReadBackTheSame) {
   v1::Challenge c;
   c.set_name("challenges/huisvesting");
