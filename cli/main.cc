@@ -3,6 +3,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cli/commands/command_context.h"
 #include "cli/commands/commands.h"
@@ -94,17 +95,22 @@ int main(int argc, char** argv) {
     // what the commands there are (CLI11 says only "A subcommand is required").
     if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
       const CLI::App* at = &app;
-      while (!at->get_subcommands().empty()) at = at->get_subcommands().front();
+      std::string where = "samenspel";
+      while (!at->get_subcommands().empty()) {
+        at = at->get_subcommands().front();
+        absl::StrAppend(&where, " ", at->get_name());
+      }
+      std::vector<std::string> names;
+      for (const CLI::App* sub : at->get_subcommands({}))
+        names.push_back(sub->get_name());
       // Words no subcommand took go back to the top.
       const std::vector<std::string> rest = app.remaining();
       const bool unknown =
           !rest.empty() && !rest.front().empty() && rest.front()[0] != '-';
-      if (unknown || (rest.empty() && at != &app)) {
-        std::vector<std::string> names;
-        for (const CLI::App* sub : at->get_subcommands({}))
-          names.push_back(sub->get_name());
-        const std::string where =
-            at == &app ? "samenspel" : "samenspel " + at->get_name();
+      // Only where commands are due: a command missing one of its own
+      // options or arguments is CLI11's to say ("file is required"); it
+      // was "needs a command; the commands are: " with none.
+      if (!names.empty() && (unknown || rest.empty())) {
         if (unknown) {
           std::cerr << "samenspel: unknown command \"" << rest.front() << "\" for `"
                     << where << "`";

@@ -394,6 +394,17 @@ TEST_F(CliIntegrationTest, ExitCodesAreAsDocumented) {
   EXPECT_THAT(Fails(2, {"experts"}).err,
               HasSubstr("`samenspel experts` needs a command; the commands are: create, "
                         "get, list, update, delete"));
+  // Nothing at all: the command groups (CLI11 said "A subcommand is required").
+  EXPECT_THAT(Fails(2, {}).err,
+              HasSubstr("`samenspel` needs a command; the commands are: organisations, "
+                        "experts"));
+  // A command missing its argument or option says which (it said "needs a
+  // command; the commands are: " with none).
+  CliResult no_file = Fails(2, {"import", "experts"});
+  EXPECT_THAT(no_file.err, HasSubstr("file is required"));
+  EXPECT_THAT(no_file.err, testing::Not(HasSubstr("needs a command")));
+  CliResult no_expert = Fails(2, {"teams", "add-member", "t1"});
+  EXPECT_THAT(no_expert.err, HasSubstr("--expert is required"));
   // A word that is no command is named (CLI11 said "A subcommand is required").
   EXPECT_THAT(Fails(2, {"frobnicate"}).err,
               HasSubstr("unknown command \"frobnicate\" for `samenspel`"));
