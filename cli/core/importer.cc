@@ -374,6 +374,11 @@ class ImportRun {
         // Two records with one id: the second would count as "already
         // there" (or, the same record twice, as created twice). Without an
         // id, the same record twice: a replay of the first's request.
+        {
+          // Its comparison, if the workers made one, is not needed.
+          std::lock_guard<std::mutex> lock(compared_mu_);
+          compared_.erase(item.line);
+        }
         if (item.id.empty()) {
           Report(
               item.line, "",

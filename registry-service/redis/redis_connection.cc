@@ -98,8 +98,7 @@ std::optional<uint64_t> RedisSentinel::Confirm(const Answer& answer) {
   const RedisHostPort& sentinel = answer.sentinel;
   Trust(sentinel);
   const RedisHostPort& primary = answer.primary;
-  if (primary_.has_value() && primary_->host == primary.host &&
-      primary_->port == primary.port) {
+  if (primary_.has_value() && SameAddress(*primary_, primary)) {
     return generation_.load(std::memory_order_relaxed);
   }
   if (!primary_.has_value()) {
@@ -134,9 +133,8 @@ void RedisSentinel::Trust(const RedisHostPort& sentinel) {
 
 void RedisSentinel::Distrust(const RedisHostPort& sentinel) {
   absl::MutexLock lock(&mu_);
-  auto it = std::find_if(sentinels_.begin(), sentinels_.end(), [&](const auto& s) {
-    return s.host == sentinel.host && s.port == sentinel.port;
-  });
+  auto it = std::find_if(sentinels_.begin(), sentinels_.end(),
+                         [&](const auto& s) { return SameAddress(s, sentinel); });
   if (it != sentinels_.end()) std::rotate(it, it + 1, sentinels_.end());
 }
 
