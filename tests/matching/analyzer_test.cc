@@ -420,6 +420,32 @@ TEST_F(AnalyzerTest, UnrelatedTextsDoNotMatch) {
   EXPECT_FALSE(Finds("poverty", "cybersecurity"));
 }
 
+// From a relevance review (session 29): words that matched what they do not
+// mean. "zorgen voor" (to see to it) was "zorg" (care) and put youth-care
+// experts on top of a charging-point challenge; "dense" matched "Den Haag";
+// "reinforcement" alone was the Groningen earthquake programme; "ruimtevaart"
+// (space flight) was split into "ruimte" (spatial planning).
+TEST_F(AnalyzerTest, WordsThatMatchedWhatTheyDoNotMean) {
+  EXPECT_FALSE(Finds("Gemeenten moeten zorgen voor laadpalen; de provincie zorgt voor regie",
+                     "Beleidsadviseur zorg en jeugdzorg"));
+  EXPECT_FALSE(Finds("Gemeenten moeten zorgen voor laadpalen", "youth care policy"));
+  EXPECT_TRUE(Finds("zorg voor ouderen", "ouderenzorg"));
+  EXPECT_FALSE(Finds("dense neighbourhoods", "Beleidsmedewerker bij de gemeente Den Haag"));
+  EXPECT_FALSE(Finds("Reinforcement of primary flood defences", "versterkingsopgave Groningen"));
+  EXPECT_TRUE(Finds("earthquake reinforcement", "versterkingsopgave Groningen"));
+  EXPECT_TRUE(Finds("dike reinforcement", "dijkversterking"));
+  EXPECT_FALSE(Finds("ruimtevaartbeleid", "ruimtelijke ordening en ruimte"));
+  EXPECT_FALSE(Finds("a new programme to get results", "new public management"));
+}
+
+TEST_F(AnalyzerTest, AbbreviationsOfEnforcementAndDecline) {
+  EXPECT_TRUE(Finds("Versterking VTH-stelsel", "toezicht en handhaving"));
+  EXPECT_TRUE(Finds("VTH", "vergunningverlening, toezicht en handhaving"));
+  EXPECT_TRUE(Finds("De ODs moeten robuuster", "Adviseur bij de omgevingsdienst"));
+  EXPECT_TRUE(Finds("krimp", "population decline"));
+  EXPECT_TRUE(Finds("bevolkingsdaling in Zeeland", "krimpregio"));
+}
+
 TEST_F(AnalyzerTest, IsSafeToUseFromManyThreads) {
   const std::string text =
       "De woningbouwopgave en energietransitie vragen om samenwerking tussen gemeente, "
