@@ -48,12 +48,20 @@ absl::Status Deleted(absl::StatusOr<R> result, grpc::CallbackServerContext* cont
   return absl::OkStatus();
 }
 
+// Gives every call of a registered method a CallContext. gRPC 1.51 also
+// passes the contexts of calls to methods the server does not have (its own
+// in-place GenericCallbackServerContext, answered UNIMPLEMENTED) to
+// Release(CallbackServerContext*): only the ones made here are deleted (a
+// delete of gRPC's aborted the registry).
 class CallContextAllocator final : public grpc::ContextAllocator {
  public:
+  using grpc::ContextAllocator::Release;
   grpc::CallbackServerContext* NewCallbackServerContext() override {
     return new internal::CallContext();
   }
-  void Release(grpc::CallbackServerContext* context) override { delete context; }
+  void Release(grpc::CallbackServerContext* context) override {
+    delete dynamic_cast<internal::CallContext*>(context);
+  }
 };
 
 }  // namespace

@@ -388,6 +388,31 @@ TEST_F(RegistryIntegrationTest, ARequestThatIsNotValidProtobufNamesTheField) {
             absl::StatusCode::kNotFound);
 }
 
+// A method the registry does not serve (a typo, a client built from a newer
+// proto, reflection's v1 that grpcurl asks first, the matching service's
+// port mistaken) is UNIMPLEMENTED, and the registry goes on: it aborted
+// (gRPC released its own context for such calls through the registry's
+// context allocator, which deleted it).
+TEST_F(RegistryIntegrationTest, AnUnknownMethodIsUnimplementedAndTheRegistryGoesOn) {
+  for (const char* method : {"/samenspel.registry.v1.RegistryService/GetExperts",
+                             "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+                             "/samenspel.matching.v1.MatchingService/MatchExperts",
+                             "/x.Y/Z"}) {
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_EQ(test_support::RawCall(registry_->Channel(), method).error_code(),
+                grpc::StatusCode::UNIMPLEMENTED)
+          << method;
+    }
+  }
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_TRUE(registry_->IsRunning());
+  CreateOrg("gm0363", type::GOVERNMENT_LAYER_MUNICIPAL);
+  v1::GetOrganisationRequest get;
+  get.set_name("organisations/gm0363");
+  EXPECT_TRUE(
+      Call<v1::Organisation>(*stub_, &Stub::GetOrganisation, get).status().ok());
+}
+
 TEST_F(RegistryIntegrationTest, OversizedRequestIsResourceExhausted) {
   auto small = StartRegistry({"--max_message_bytes=65536"});
   ASSERT_NE(small, nullptr);
