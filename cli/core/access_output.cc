@@ -71,7 +71,12 @@ std::string AuditTable(const std::vector<v1::AuditEvent>& events) {
   for (const v1::AuditEvent& event : events) {
     rows.push_back({TimeText(event.time()), event.principal().subject(),
                     RoleText(event.principal().role()), ShortMethod(event.method()),
-                    event.code(), absl::StrJoin(event.resources(), ", "),
+                    event.code(),
+                    event.names_omitted() > 0
+                        ? absl::StrCat(absl::StrJoin(event.resources(), ", "),
+                                       event.resources().empty() ? "" : ", ", "(",
+                                       event.names_omitted(), " names left out)")
+                        : absl::StrJoin(event.resources(), ", "),
                     event.personal_data() ? "yes" : ""});
   }
   return RenderTable(

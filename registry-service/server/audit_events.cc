@@ -1,16 +1,18 @@
 #include "registry-service/server/audit_events.h"
 
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
-#include "common/utf8.h"
+#include "registry-service/core/names.h"
 #include "google/protobuf/util/time_util.h"
 #include "samenspel/registry/v1/resources.pb.h"
 
@@ -20,10 +22,22 @@ namespace {
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
-// Whether a resource or organisation name can be recorded: not empty, and
-// text (a request that did not parse may hold bytes that are not: the event
-// could not be stored, nor read back).
-bool Recordable(absl::string_view name) { return !name.empty() && Utf8Length(name) >= 0; }
+// Whether a resource or organisation name can be recorded: a collection
+// (letters) and a valid id. A request's names are unchecked input: a refused
+// one may hold any text, up to the message size (or bytes that are not text:
+// the event could not be stored, nor read back).
+bool Recordable(absl::string_view name) {
+  const size_t slash = name.find('/');
+  if (slash == absl::string_view::npos || slash == 0 || slash > 32) return false;
+  for (char c : name.substr(0, slash)) {
+    if (!absl::ascii_isalpha(static_cast<unsigned char>(c))) return false;
+  }
+  return IsValidId(name.substr(slash + 1));
+}
+
+// At most this many resource names, and as many organisation names, of a
+// refused call's request are recorded (AuditEvent.names_omitted).
+constexpr int kMaxRefusedNames = 20;
 
 // What every event records of the call itself.
 void Stamp(const grpc::ServerContextBase& context, absl::string_view service,
@@ -42,7 +56,10 @@ void Stamp(const grpc::ServerContextBase& context, absl::string_view service,
 // resources, so the names seen are kept in sets, not searched in the lists).
 class EventNames {
  public:
-  explicit EventNames(v1::AuditEvent& event) : event_(event) {}
+  // `limit`: at most that many resource names and as many organisation
+  // names (the rest are counted in names_omitted).
+  explicit EventNames(v1::AuditEvent& event, int limit = std::numeric_limits<int>::max())
+      : event_(event), limit_(limit) {}
   void AddResource(const std::string& name) {
     Add(name, resources_, event_.mutable_resources());
   }
@@ -50,15 +67,20 @@ class EventNames {
     Add(name, organisations_, event_.mutable_organisations());
   }
   v1::AuditEvent& event() { return event_; }
+  void set_limit(int limit) { limit_ = limit; }
 
  private:
-  static void Add(const std::string& value, absl::flat_hash_set<std::string>& seen,
-                  google::protobuf::RepeatedPtrField<std::string>* to) {
-    if (Recordable(value) && seen.insert(value).second) {
-      *to->Add() = value;
+  void Add(const std::string& value, absl::flat_hash_set<std::string>& seen,
+           google::protobuf::RepeatedPtrField<std::string>* to) {
+    if (value.empty()) return;
+    if (!Recordable(value) || (to->size() >= limit_ && !seen.contains(value))) {
+      event_.set_names_omitted(event_.names_omitted() + 1);
+      return;
     }
+    if (seen.insert(value).second) *to->Add() = value;
   }
   v1::AuditEvent& event_;
+  int limit_;
   absl::flat_hash_set<std::string> resources_, organisations_;
 };
 
@@ -198,7 +220,9 @@ std::optional<v1::AuditEvent> AuditEventFor(const grpc::ServerContextBase& conte
   if (response != nullptr) Collect(*response, /*only_personal=*/!write, names);
   if (!write && !event.personal_data()) return std::nullopt;
   if (write) {
-    // The target as the caller named it (also for failed calls).
+    // The target as the caller named it (also for failed calls: of those,
+    // the first names only).
+    if (!status.ok()) names.set_limit(kMaxRefusedNames);
     Collect(request, /*only_personal=*/false, names);
     const Shape& shape = ShapeOf(request.GetDescriptor());
     names.AddResource(StringField(request, shape.name));
