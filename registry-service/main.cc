@@ -125,6 +125,11 @@ ABSL_FLAG(int64_t, audit_max_bytes, 0,
           "its oldest events are dropped (and that is logged). 0: half of Redis' "
           "maxmemory, no cap when Redis has none. Every write and every read of "
           "personal data is an event of ~350 bytes.");
+ABSL_FLAG(double, audit_anonymous_rate, 10,
+          "Events of calls refused before their caller is known (no or bad "
+          "credentials, over the rate limit) recorded per second per peer host, in "
+          "bursts of ten times that; the rest are counted in the log once a minute "
+          "(0: all recorded).");
 ABSL_FLAG(absl::Duration, min_client_ping_interval, absl::Seconds(10),
           "Shortest interval at which clients may send keepalive pings on an idle "
           "connection (e.g. a quiet WatchChanges stream); a client pinging more often is "
@@ -286,6 +291,10 @@ RegistryServerOptions OptionsFromFlags() {
   o.audit.retention = absl::GetFlag(FLAGS_audit_retention);
   o.audit_max_bytes = absl::GetFlag(FLAGS_audit_max_bytes);
   if (o.audit_max_bytes < 0) Fail("--audit_max_bytes must not be negative");
+  o.audit.anonymous_per_second = absl::GetFlag(FLAGS_audit_anonymous_rate);
+  if (!(o.audit.anonymous_per_second >= 0)) {
+    Fail("--audit_anonymous_rate must not be negative (0: all recorded)");
+  }
   o.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   o.shutdown_delay = absl::GetFlag(FLAGS_shutdown_delay);
   if (o.drain_timeout < absl::ZeroDuration() || o.shutdown_delay < absl::ZeroDuration()) {

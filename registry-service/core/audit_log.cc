@@ -1,13 +1,32 @@
 #include "registry-service/core/audit_log.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "common/log.h"
 
 namespace samenspel::registry {
 
+namespace {
+
+// The host of a gRPC peer ("ipv4:10.0.0.1:5301", "ipv6:[::1]:5301"): its
+// calls share one budget whatever their source port.
+absl::string_view PeerHost(absl::string_view peer) {
+  const size_t colon = peer.rfind(':');
+  const size_t scheme = peer.find(':');
+  if (colon == absl::string_view::npos || colon == scheme) return peer;
+  return peer.substr(0, colon);
+}
+
+}  // namespace
+
 AuditLog::AuditLog(AccessStore* store, AuditLogOptions options)
-    : store_(store), options_(options), writer_([this] { Run(); }) {}
+    : store_(store),
+      options_(options),
+      anonymous_({.rate = options.anonymous_per_second,
+                  .burst = std::max(1.0, 10 * options.anonymous_per_second),
+                  .clock = options.clock}),
+      writer_([this] { Run(); }) {}
 
 AuditLog::~AuditLog() {
   {
@@ -22,6 +41,24 @@ AuditLog::~AuditLog() {
 }
 
 void AuditLog::Record(v1::AuditEvent event) {
+  if (options_.anonymous_per_second > 0 &&
+      event.principal().subject() == kUnauthenticatedSubject &&
+      !anonymous_.Allow(PeerHost(event.peer()))) {
+    absl::MutexLock lock(&mu_);
+    ++anonymous_skipped_;
+    ++anonymous_unlogged_;
+    const absl::Time now = options_.clock();
+    if (now - anonymous_logged_ >= absl::Minutes(1)) {
+      Log("audit: %d events of calls without a known caller (no or bad credentials, or "
+          "over the rate limit) not recorded since the last such line: over %g a second "
+          "from one host (latest: %s %s from %s)",
+          anonymous_unlogged_, options_.anonymous_per_second, event.method(),
+          event.code(), event.peer());
+      anonymous_unlogged_ = 0;
+      anonymous_logged_ = now;
+    }
+    return;
+  }
   absl::MutexLock lock(&mu_);
   if (static_cast<int>(queue_.size()) >= options_.max_queued) {
     queue_.pop_front();
@@ -35,6 +72,11 @@ void AuditLog::Record(v1::AuditEvent event) {
 int64_t AuditLog::dropped() const {
   absl::MutexLock lock(&mu_);
   return dropped_;
+}
+
+int64_t AuditLog::anonymous_skipped() const {
+  absl::MutexLock lock(&mu_);
+  return anonymous_skipped_;
 }
 
 absl::Status AuditLog::WriteBatch() {

@@ -19,11 +19,15 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/rate_limiter.h"
 #include "registry-service/core/access_store.h"
 
 namespace samenspel::registry {
@@ -37,7 +41,18 @@ struct AuditLogOptions {
   int max_queued = 200000;
   // How long events are kept (default 400 days).
   absl::Duration retention = absl::Hours(24 * 400);
+  // Events of calls refused before their caller was known (no or bad
+  // credentials, or over the rate limit: principal kUnauthenticatedSubject)
+  // recorded per second per peer host, in bursts of up to 10 times that;
+  // the rest are counted and logged once a minute (default 10; <= 0: all).
+  // Such calls cost nothing to make, and the audit log is capped in bytes
+  // (--audit_max_bytes): without a limit they could push the other events out.
+  double anonymous_per_second = 10;
+  std::function<absl::Time()> clock = [] { return absl::Now(); };
 };
+
+// The principal subject of an event whose caller is not known.
+inline constexpr absl::string_view kUnauthenticatedSubject = "unauthenticated";
 
 class AuditLog {
  public:
@@ -54,6 +69,8 @@ class AuditLog {
 
   // Events dropped because the queue was full.
   int64_t dropped() const;
+  // Events not recorded over anonymous_per_second.
+  int64_t anonymous_skipped() const;
 
  private:
   void Run();
@@ -66,6 +83,11 @@ class AuditLog {
   mutable absl::Mutex mu_;
   std::deque<v1::AuditEvent> queue_ ABSL_GUARDED_BY(mu_);
   int64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
+  RateLimiter anonymous_;
+  int64_t anonymous_skipped_ ABSL_GUARDED_BY(mu_) = 0;
+  // Skipped since the last log line, and when that was.
+  int64_t anonymous_unlogged_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time anonymous_logged_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::thread writer_;
 };

@@ -2,6 +2,7 @@
 
 #include "common/grpc_status.h"
 #include "registry-service/core/access_policy.h"
+#include "registry-service/core/audit_log.h"
 #include "registry-service/server/audit_events.h"
 
 namespace samenspel::registry {
@@ -28,7 +29,9 @@ grpc::Status AccessServiceImpl::Handle(const grpc::ServerContextBase& context,
   }
   if (audit_ != nullptr && IsWriteMethod(method)) {
     const v1::Principal& principal =
-        who.ok() ? *who : MakePrincipal("unauthenticated", "", v1::ROLE_UNSPECIFIED);
+        who.ok() ? *who
+                 : MakePrincipal(std::string(kUnauthenticatedSubject), "",
+                                 v1::ROLE_UNSPECIFIED);
     if (auto event = AuditEventFor(context, kService, method, principal, request,
                                    status.ok() ? response : nullptr, status)) {
       audit_->Record(*std::move(event));

@@ -12,8 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
-#include "registry-service/core/names.h"
 #include "google/protobuf/util/time_util.h"
+#include "registry-service/core/names.h"
 #include "samenspel/registry/v1/resources.pb.h"
 
 namespace samenspel::registry {

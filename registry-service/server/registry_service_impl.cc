@@ -14,6 +14,7 @@
 #include "common/message_errors.h"
 #include "google/protobuf/util/time_util.h"
 #include "registry-service/core/access_policy.h"
+#include "registry-service/core/audit_log.h"
 #include "registry-service/core/validation.h"
 #include "registry-service/server/audit_events.h"
 
@@ -249,7 +250,9 @@ void RegistryServiceImpl::Complete(
   }
   if (audit_ != nullptr) {
     const v1::Principal& principal =
-        who.ok() ? *who : MakePrincipal("unauthenticated", "", v1::ROLE_UNSPECIFIED);
+        who.ok() ? *who
+                 : MakePrincipal(std::string(kUnauthenticatedSubject), "",
+                                 v1::ROLE_UNSPECIFIED);
     const google::protobuf::Message* audited = call->audited();
     if (auto event = AuditEventFor(*context, kService, method, principal, request,
                                    status.ok() ? (audited ? audited : response) : nullptr,

@@ -153,15 +153,15 @@ TEST(AuditEventForTest, ARefusedRequestRecordsItsFirstNamesOnly) {
   ASSERT_TRUE(event.has_value());
   ASSERT_EQ(event->resources_size(), 20);
   EXPECT_EQ(event->resources(0), "experts/e0");
-  EXPECT_THAT(event->organisations(), ElementsAre("organisations/o0", "organisations/o1"));
+  EXPECT_THAT(event->organisations(),
+              ElementsAre("organisations/o0", "organisations/o1"));
   EXPECT_EQ(event->names_omitted(), 30);
 
   // Allowed, the same batch records every name: they were checked.
   v1::BatchCreateExpertsResponse created;
   for (int i = 0; i < 50; ++i) {
-    *created.add_experts() =
-        Expert("experts/e" + std::to_string(i), "organisations/o" + std::to_string(i % 2),
-               false);
+    *created.add_experts() = Expert("experts/e" + std::to_string(i),
+                                    "organisations/o" + std::to_string(i % 2), false);
   }
   v1::Principal admin;
   admin.set_subject("admin");
