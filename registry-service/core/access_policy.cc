@@ -74,6 +74,13 @@ absl::Status CheckOinChange(const v1::Principal& caller, absl::string_view old_o
                 "authenticate by it)");
 }
 
+absl::Status CheckLayerChange(const v1::Principal& caller, int old_layer, int new_layer) {
+  if (IsAdmin(caller) || old_layer == new_layer) return absl::OkStatus();
+  return Denied(caller,
+                "change an organisation's government layer (admins only: its experts "
+                "take it, and other agencies filter and match by it)");
+}
+
 bool MaySeePersonalData(const v1::Principal& caller, const v1::Expert& expert) {
   return MaySeePersonalData(caller, expert.organisation(),
                             expert.share_contact_details());

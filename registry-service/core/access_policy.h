@@ -55,6 +55,12 @@ absl::Status CheckWrite(const v1::Principal& caller, Kind kind,
 absl::Status CheckOinChange(const v1::Principal& caller, absl::string_view old_oin,
                             absl::string_view new_oin);
 
+// Whether `caller` may change an organisation's government layer: admins
+// only, like the OIN. Every expert of the organisation takes its layer, which
+// other agencies filter and match by (a municipality's editor made itself
+// NATIONAL).
+absl::Status CheckLayerChange(const v1::Principal& caller, int old_layer, int new_layer);
+
 // True when `caller` may see `expert`'s contact details and bio.
 bool MaySeePersonalData(const v1::Principal& caller, const v1::Expert& expert);
 // The same, from the two fields of the expert it looks at.

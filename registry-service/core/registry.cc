@@ -874,6 +874,7 @@ class ResourceOps {
         CheckWrite(caller_, T::kKind, T::Owner(current), T::Owner(next)));
     if constexpr (std::is_same_v<R, v1::Organisation>) {
       SAMENSPEL_RETURN_IF_ERROR(CheckOinChange(caller_, current.oin(), next.oin()));
+      SAMENSPEL_RETURN_IF_ERROR(CheckLayerChange(caller_, current.layer(), next.layer()));
     }
     *next.mutable_create_time() = current.create_time();
     *next.mutable_update_time() = ToProto(req.commit_time);

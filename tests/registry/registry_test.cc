@@ -1339,6 +1339,17 @@ TEST_F(RegistryTest, AnOinNamesOneOrganisationAndOnlyAdminsChangeIt) {
   change.mutable_update_mask()->add_paths("oin");
   EXPECT_EQ(registry_.UpdateOrganisation(change, editor).status().code(),
             absl::StatusCode::kPermissionDenied);
+  // Nor its layer, which its experts take (an integration review's editor
+  // made a municipality NATIONAL); naming it unchanged is no change.
+  v1::UpdateOrganisationRequest relayer;
+  relayer.mutable_organisation()->set_name("organisations/gm0599");
+  relayer.mutable_organisation()->set_layer(type::v1::GOVERNMENT_LAYER_NATIONAL);
+  relayer.mutable_update_mask()->add_paths("layer");
+  const absl::Status denied = registry_.UpdateOrganisation(relayer, editor).status();
+  EXPECT_EQ(denied.code(), absl::StatusCode::kPermissionDenied) << denied;
+  EXPECT_THAT(denied.message(), HasSubstr("government layer (admins only"));
+  relayer.mutable_organisation()->set_layer(type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  EXPECT_TRUE(registry_.UpdateOrganisation(relayer, editor).ok());
   // An admin may; the organisation keeping its own OIN is no conflict.
   auto changed = registry_.UpdateOrganisation(change);
   ASSERT_TRUE(changed.ok()) << changed.status();
