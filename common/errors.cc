@@ -1,6 +1,8 @@
 #include "common/errors.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
@@ -136,6 +138,18 @@ absl::Status PreconditionError(absl::string_view subject, absl::string_view desc
       absl::FailedPreconditionError(absl::StrCat(subject, ": ", description));
   AttachDetail(status, failure);
   return WithReason(std::move(status), "FAILED_PRECONDITION");
+}
+
+absl::Status RateLimitedError(absl::string_view subject, double retry_after_seconds) {
+  const int64_t ms =
+      std::max<int64_t>(1, static_cast<int64_t>(std::ceil(retry_after_seconds * 1000)));
+  absl::Status status = absl::ResourceExhaustedError(
+      absl::StrCat(subject, " is over its rate limit; retry in ", ms, " ms"));
+  google::rpc::RetryInfo retry;
+  retry.mutable_retry_delay()->set_seconds(ms / 1000);
+  retry.mutable_retry_delay()->set_nanos(static_cast<int32_t>(ms % 1000) * 1000000);
+  AttachDetail(status, retry);
+  return WithReason(std::move(status), "RATE_LIMITED");
 }
 
 }  // namespace samenspel

@@ -70,6 +70,10 @@ absl::Status NotFoundError(absl::string_view resource_name);
 absl::Status AlreadyExistsError(absl::string_view resource_name);
 absl::Status EtagMismatchError(absl::string_view resource_name);
 absl::Status PreconditionError(absl::string_view subject, absl::string_view description);
+// RESOURCE_EXHAUSTED, reason RATE_LIMITED: `subject` is over its rate limit
+// and may call again in `retry_after_seconds` (said in the message and in a
+// google.rpc.RetryInfo, which client libraries read to wait).
+absl::Status RateLimitedError(absl::string_view subject, double retry_after_seconds);
 
 }  // namespace samenspel
 

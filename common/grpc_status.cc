@@ -3,12 +3,19 @@
 #include <string>
 
 #include "absl/strings/cord.h"
+#include "common/errors.h"
 #include "google/rpc/status.pb.h"
 
 namespace samenspel {
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
+  if (ReasonOf(status).empty()) {
+    // Every error carries an ErrorInfo (AIP-193), so that a client routing
+    // on its reason never finds none: an error with no reason of its own
+    // (Redis unreachable, an internal error) has its code's name.
+    return ToGrpcStatus(WithReason(status, absl::StatusCodeToString(status.code())));
+  }
   google::rpc::Status rpc_status;
   rpc_status.set_code(static_cast<int>(status.code()));
   rpc_status.set_message(std::string(status.message()));

@@ -56,13 +56,8 @@ grpc::Status MatchingServiceImpl::Handle(grpc::ServerContext* ctx, const Request
     if (who->role() != registry::v1::ROLE_ADMIN) {
       if (options_.rate_limiter != nullptr &&
           !options_.rate_limiter->Allow(who->subject())) {
-        return ToGrpcStatus(WithReason(
-            absl::ResourceExhaustedError(absl::StrCat(
-                who->subject(), " is over its rate limit; retry in ",
-                static_cast<int>(
-                    options_.rate_limiter->RetryAfterSeconds(who->subject()) * 1000 + 1),
-                " ms")),
-            "RATE_LIMITED"));
+        return ToGrpcStatus(RateLimitedError(
+            who->subject(), options_.rate_limiter->RetryAfterSeconds(who->subject())));
       }
       // A principal without an organisation gets no consent exception.
       on_behalf_of =

@@ -63,11 +63,8 @@ std::optional<absl::StatusOr<v1::Principal>> CredentialAuthorizer::Resolve(
   if (!principal.ok() || IsAdmin(*principal) || limiter_->Allow(principal->subject())) {
     return found;
   }
-  return WithReason(
-      absl::ResourceExhaustedError(absl::StrCat(
-          principal->subject(), " is over its rate limit; retry in ",
-          std::ceil(limiter_->RetryAfterSeconds(principal->subject()) * 1000), " ms")),
-      "RATE_LIMITED");
+  return RateLimitedError(principal->subject(),
+                          limiter_->RetryAfterSeconds(principal->subject()));
 }
 
 }  // namespace samenspel::registry
