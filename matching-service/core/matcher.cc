@@ -1813,9 +1813,8 @@ absl::Status Matcher::WaitForRevision(int64_t revision, absl::Time deadline) con
 absl::Status Matcher::Validate(const v1::MatchExpertsRequest& r) {
   FieldViolations v;
   ValidateRef(r.challenge(), v);
-  if (r.page_size() < 0 || r.page_size() > 200) {
-    v.Add("page_size", "must be between 0 and 200 (0 means 10)");
-  }
+  // Over 200 is 200, as the registry's lists lower theirs (AIP-158).
+  if (r.page_size() < 0) v.Add("page_size", "must not be negative (0 means 10)");
   ValidateFilters(r.filters(), v);
   ValidateMinRevision(r.min_revision(), v);
   return v.ToStatus();
@@ -1838,9 +1837,8 @@ absl::Status Matcher::Validate(const v1::SuggestTeamRequest& r) {
 absl::Status Matcher::Validate(const v1::MatchTeamsRequest& r) {
   FieldViolations v;
   ValidateRef(r.challenge(), v);
-  if (r.page_size() < 0 || r.page_size() > 100) {
-    v.Add("page_size", "must be between 0 and 100 (0 means 5)");
-  }
+  // Over 100 is 100 (AIP-158).
+  if (r.page_size() < 0) v.Add("page_size", "must not be negative (0 means 5)");
   ValidateMinRevision(r.min_revision(), v);
   return v.ToStatus();
 }
@@ -1857,7 +1855,7 @@ absl::StatusOr<v1::MatchExpertsResponse> Matcher::MatchExperts(
   Ranking ranking(*state, regions_, options_, query, pool_.get(), scratch_.get(),
                   scope.alone());
   ranking.set_caller_sees_every_bio(on_behalf_of.empty());
-  const size_t k = r.page_size() == 0 ? 10 : r.page_size();
+  const size_t k = r.page_size() == 0 ? 10 : std::min(r.page_size(), 200);
   std::vector<Candidate> picked = ranking.Match(r.filters(), k);
   if (ranking.lazy_retries() > 0) {
     rerank_retries_.fetch_add(ranking.lazy_retries(), std::memory_order_relaxed);
@@ -1922,6 +1920,27 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
   const double floor =
       pool.empty() ? 0 : options_.diversity_min_share * pool.front().relevance();
   auto brings = [&](size_t i) { return pool[i].relevance() >= floor; };
+  // Of a challenge with a region, a layer other than NATIONAL is brought by
+  // someone from the region (the same municipality or province, as the
+  // region part scores it) when the pool has anyone relevant enough from
+  // there of that layer; only else by anyone of it. (A peat-colony nitrogen
+  // challenge in Noord-Brabant got Provincie Fryslân as its province, while
+  // Noord-Brabant's own expert was an alternate.)
+  const double local_region = options_.region_weight * kRegionScore[RegionMatch::kSameProvince];
+  auto local = [&](size_t i) { return pool[i].region >= local_region * 0.999; };
+  uint32_t local_layers = 0;  // layers someone relevant enough from the region has
+  if (local_region > 0) {
+    for (size_t i = 0; i < pool.size(); ++i) {
+      if (brings(i) && local(i)) local_layers |= 1u << snap.info(pool[i].doc).layer;
+    }
+  }
+  // Whether `i`, as a member, counts for its layer (coverage, needs).
+  auto counts_for_layer = [&](size_t i) {
+    const uint32_t layer = snap.info(pool[i].doc).layer;
+    return layer == type::GOVERNMENT_LAYER_NATIONAL || !(local_layers & (1u << layer)) ||
+           local(i);
+  };
+  auto brings_layer = [&](size_t i) { return brings(i) && counts_for_layer(i); };
 
   auto gain = [&](size_t i, std::vector<std::string>* why) {
     const DocInfo& f = snap.info(pool[i].doc);
@@ -1936,7 +1955,7 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     }
     if (!brings(i)) return g;
     const uint32_t layer_bit = 1u << f.layer;
-    if ((query.desired_layers & layer_bit) && !(layers & layer_bit)) {
+    if ((query.desired_layers & layer_bit) && !(layers & layer_bit) && brings_layer(i)) {
       g += kLayerGain;
       if (why)
         why->push_back(absl::StrCat(
@@ -1965,16 +1984,24 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
   // covers yet. (A required skill is one: a stronger overall match that
   // covers nothing new took the last places while the alternate beside it
   // covered the missing skill.)
-  auto fills_need = [&](size_t i) {
-    if (!brings(i)) return false;
+  // How many of them `i` fills: when places are few, whoever fills the most
+  // goes first (a province from elsewhere that covered the skill took a
+  // place that the region's own province, covering the skill and the layer,
+  // should have had).
+  auto needs_filled = [&](size_t i) {
+    if (!brings(i)) return 0;
     const DocInfo& f = snap.info(pool[i].doc);
     const uint32_t layer_bit = 1u << f.layer;
-    if ((query.desired_layers & layer_bit) && !(layers & layer_bit)) return true;
+    int n = 0;
+    if ((query.desired_layers & layer_bit) && !(layers & layer_bit) && brings_layer(i)) ++n;
     for (size_t j = 0; j < nskills; ++j) {
-      if (covered[j] < kCovered && cover[i][j] >= kCovered) return true;
+      if (covered[j] < kCovered && cover[i][j] >= kCovered) ++n;
     }
-    return wants_execution && !(perspectives & (1 << type::PERSPECTIVE_EXECUTION)) &&
-           (f.perspectives & (1 << type::PERSPECTIVE_EXECUTION));
+    if (wants_execution && !(perspectives & (1 << type::PERSPECTIVE_EXECUTION)) &&
+        (f.perspectives & (1 << type::PERSPECTIVE_EXECUTION))) {
+      ++n;
+    }
+    return n;
   };
   // Whose organisation has max_per_org members already.
   auto at_limit = [&](size_t i) {
@@ -2030,10 +2057,15 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
       return a.first > b.first || (a.first == b.first && a.second < b.second);
     });
     if (must_fill) {
-      // Too few slots left for what is missing: take whoever fills a need.
-      auto it = std::find_if(ranked.begin(), ranked.end(),
-                             [&](const auto& e) { return fills_need(e.second); });
-      if (it != ranked.end()) std::rotate(ranked.begin(), it, it + 1);
+      // Too few slots left for what is missing: take whoever fills the most
+      // needs (of those, the first by gain).
+      auto best = ranked.end();
+      int most = 0;
+      for (auto it = ranked.begin(); it != ranked.end(); ++it) {
+        const int n = needs_filled(it->second);
+        if (n > most) most = n, best = it;
+      }
+      if (best != ranked.end()) std::rotate(ranked.begin(), best, best + 1);
     }
     const size_t chosen = ranked.front().second;
     std::vector<std::string> why;
@@ -2050,7 +2082,7 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     const DocInfo& f = snap.info(pool[chosen].doc);
     for (size_t j = 0; j < nskills; ++j)
       covered[j] = std::max(covered[j], cover[chosen][j]);
-    layers |= 1u << f.layer;
+    if (counts_for_layer(chosen)) layers |= 1u << f.layer;
     perspectives |= f.perspectives;
     ++per_org[f.organisation];
   }
@@ -2096,11 +2128,24 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     }
   }
   if (response.slots_size() < team_size) {
-    response.add_notes(
-        absl::StrCat("only ", response.slots_size(), " of ", team_size,
-                     " places filled: no more matching experts with free hours "
-                     "within the limit of ",
-                     max_per_org, " per organisation"));
+    // Why: too few experts match at all, or those left are of organisations
+    // at the limit (an empty team said the latter for a challenge whose
+    // words no expert has).
+    const bool filtered = r.filters().ByteSizeLong() > 0;
+    if (pool.size() <= static_cast<size_t>(response.slots_size())) {
+      const size_t n = pool.size();
+      response.add_notes(absl::StrCat(
+          "only ", response.slots_size(), " of ", team_size, " places filled: ",
+          n == 0 ? "no expert" : absl::StrCat("only ", n, n == 1 ? " expert" : " experts"),
+          " with free hours", filtered ? " and within the filters" : "",
+          n > 1 ? " match" : " matches", " the challenge's words and skills"));
+    } else {
+      response.add_notes(
+          absl::StrCat("only ", response.slots_size(), " of ", team_size,
+                       " places filled: no more matching experts with free hours "
+                       "within the limit of ",
+                       max_per_org, " per organisation"));
+    }
   }
   // Why something is missing: nobody among the candidates (with free hours,
   // within the filters) brings it, or some do but ranked below the members
@@ -2143,11 +2188,22 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     // "REGIONAL", as the coverage lines name it.
     const std::string name =
         type::GovernmentLayer_Name(layer).substr(strlen("GOVERNMENT_LAYER_"));
+    std::string elsewhere;  // a member of the layer not from the region
+    for (size_t member : chosen_of) {
+      if (static_cast<int>(snap.info(pool[member].doc).layer) == layer) {
+        elsewhere = std::string(pool[member].name);
+        break;
+      }
+    }
     if (filters.layers_size() > 0 &&
         std::find(filters.layers().begin(), filters.layers().end(), layer) ==
             filters.layers().end()) {
       response.add_notes(
           absl::StrCat("the ", name, " layer is left out by filters.layers"));
+    } else if (!elsewhere.empty()) {
+      response.add_notes(absl::StrCat(
+          "no member from the ", name, " layer of the challenge's region (", elsewhere,
+          " is of that layer, from elsewhere): ", no_place));
     } else if (in_pool([&](const DocInfo& f) { return f.layer == layer; })) {
       bool relevant = false;
       for (size_t i = 0; i < pool.size() && !relevant; ++i) {
@@ -2307,7 +2363,7 @@ absl::StatusOr<v1::MatchTeamsResponse> Matcher::MatchTeams(
            (total(a) == total(b) && a.team->team.name() < b.team->team.name());
   });
   const size_t k =
-      std::min<size_t>(scored.size(), r.page_size() == 0 ? 5 : r.page_size());
+      std::min<size_t>(scored.size(), r.page_size() == 0 ? 5 : std::min(r.page_size(), 100));
   v1::MatchTeamsResponse response;
   for (size_t i = 0; i < k; ++i) {
     const Scored& sc = scored[i];

@@ -24,7 +24,9 @@ namespace rv1 = ::samenspel::registry::v1;
 namespace type = ::samenspel::type::v1;
 using ::testing::Contains;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::SizeIs;
 using ::testing::UnorderedElementsAre;
 
@@ -154,6 +156,20 @@ TEST_F(MatcherTest, ExplanationsAddUpToTheScore) {
     previous = m.score();
     EXPECT_FALSE(m.explanation().summary().empty());
   }
+}
+
+// A page_size over the maximum is the maximum, as in the registry's lists
+// (AIP-158): one paging rule for both services. It was INVALID_ARGUMENT.
+TEST_F(MatcherTest, APageSizeOverTheMaximumIsTheMaximum) {
+  std::vector<ExpertSpec> specs;
+  for (int i = 0; i < 230; ++i) specs.push_back(Builder(absl::StrCat("e", i)));
+  Load(specs);
+  EXPECT_EQ(Match(Housing(), 5000).matches_size(), 200);
+  v1::MatchExpertsRequest negative;
+  *negative.mutable_challenge()->mutable_inline_() = Housing();
+  negative.set_page_size(-1);
+  EXPECT_EQ(matcher_.MatchExperts(negative, "").status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(MatcherTest, ARepeatedWordIsOneExplanationEntryPerField) {
@@ -690,6 +706,76 @@ TEST_F(MatcherTest, SuggestTeamSaysWhatIsMissingInsteadOfFailing) {
   EXPECT_THAT(r->coverage().layers_missing(),
               ElementsAre(type::GOVERNMENT_LAYER_WATER_AUTHORITY));
   EXPECT_GE(r->notes_size(), 3);
+  // Why the places stay empty: one expert matches at all (it said the
+  // organisation limit, also for a team no one matched).
+  EXPECT_THAT(r->notes(), Contains("only 1 of 3 places filled: only 1 expert with free "
+                                   "hours matches the challenge's words and skills"));
+  rv1::Challenge nothing;
+  nothing.set_title("zzzqqq onbekend onderwerp");
+  *req.mutable_challenge()->mutable_inline_() = nothing;
+  r = matcher_.SuggestTeam(req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_THAT(r->slots(), IsEmpty());
+  EXPECT_THAT(r->notes(), Contains("only 0 of 3 places filled: no expert with free hours "
+                                   "matches the challenge's words and skills"));
+  // Two of one organisation, a limit of one: that is the reason.
+  Load({Builder("a"), Builder("b")});
+  *req.mutable_challenge()->mutable_inline_() = c;
+  r = matcher_.SuggestTeam(req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_THAT(r->notes(), Contains(HasSubstr("within the limit of 1 per organisation")));
+}
+
+// Of a challenge with a region, a provincial (municipal, ...) place goes to
+// someone from the region when one is relevant enough: a review's nitrogen
+// challenge in the Peel (PV30) got Provincie Fryslân, with Noord-Brabant's
+// own expert as an alternate. Where the region has nobody of a layer, anyone
+// of it still brings it.
+TEST_F(MatcherTest, SuggestTeamFillsARegionalChallengesLayersFromTheRegion) {
+  auto spec = [](std::string id, std::string org, type::GovernmentLayer layer, int level,
+                 std::string region) {
+    return ExpertSpec{id, org, layer, "Adviseur stikstof", "Werkt aan stikstof en natuur.",
+                      {{"stikstof", level}}, {region}};
+  };
+  ExpertSpec fries = spec("fries", "pv21", type::GOVERNMENT_LAYER_PROVINCIAL, 5, "PV21");
+  fries.job_title = "Programmaleider stikstof en de Peel";
+  fries.bio = "Stikstof, stikstofreductie en het stikstofbeleid in de Peel en elders.";
+  ExpertSpec brabant = spec("brabant", "pv30", type::GOVERNMENT_LAYER_PROVINCIAL, 2, "PV30");
+  brabant.job_title = "Beleidsmedewerker natuur";
+  brabant.bio = "Werkt aan natuurbeleid.";
+  Load({fries, brabant,
+        spec("peel", "gm0794", type::GOVERNMENT_LAYER_MUNICIPAL, 3, "GM0794"),
+        spec("waterschap", "ws0155", type::GOVERNMENT_LAYER_WATER_AUTHORITY, 4, "WS0155")});
+  rv1::Challenge c;
+  c.set_title("Stikstof in de Peel");
+  c.add_required_skills()->set_name("stikstof");
+  c.add_region_codes("PV30");
+  c.add_desired_layers(type::GOVERNMENT_LAYER_PROVINCIAL);
+  c.add_desired_layers(type::GOVERNMENT_LAYER_MUNICIPAL);
+  c.add_desired_layers(type::GOVERNMENT_LAYER_WATER_AUTHORITY);
+  v1::SuggestTeamRequest req;
+  *req.mutable_challenge()->mutable_inline_() = c;
+  req.set_team_size(3);
+  auto r = matcher_.SuggestTeam(req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  std::vector<std::string> team;
+  for (const auto& slot : r->slots()) team.push_back(slot.member().expert());
+  // Fryslân is the better match (MatchExperts ranks it first), and would be
+  // the team's province without the rule.
+  EXPECT_EQ(Match(c, 1).matches(0).expert(), "experts/fries");
+  EXPECT_THAT(team, UnorderedElementsAre("experts/brabant", "experts/peel",
+                                         "experts/waterschap"));
+  EXPECT_THAT(r->coverage().layers_missing(), IsEmpty());
+
+  // Two places: Fryslân's expert covers the skill but counts for no layer
+  // (Noord-Brabant's is there), so the places go to those who fill more.
+  req.set_team_size(2);
+  r = matcher_.SuggestTeam(req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  team.clear();
+  for (const auto& slot : r->slots()) team.push_back(slot.member().expert());
+  EXPECT_THAT(team, Not(Contains("experts/fries")));
+  EXPECT_THAT(r->coverage().layers_missing(), SizeIs(1));
 }
 
 // An alternate can take its slot's place without stacking an organisation
@@ -803,6 +889,10 @@ TEST_F(MatcherTest, SuggestTeamNotesNameTheOrganisationLimitForAShortTeam) {
   ExpertSpec x2 = Builder("x2", "gm0344");
   x2.skills = {{"dijkversterking", 5}};
   x2.perspectives = {type::PERSPECTIVE_EXECUTION};
+  // Too little relevant to be taken for the needs it fills (with housing in
+  // its texts it fills two needs to x1's one, and goes first).
+  x2.job_title = "Adviseur";
+  x2.bio = "";
   ExpertSpec y1 = Builder("y1", "gm0307");
   y1.skills = {{"woningbouw", 4}};
   Load({x1, x2, y1});

@@ -91,7 +91,7 @@ TEST_F(MatchingServiceImplTest, AnInvalidRequestFailsAtOnceWithoutWaitingForItsR
   {
     v1::MatchExpertsRequest req;
     *req.mutable_challenge() = Housing();
-    req.set_page_size(500);
+    req.set_page_size(-1);
     req.set_min_revision(kFarRevision);
     v1::MatchExpertsResponse resp;
     const absl::Status s =
