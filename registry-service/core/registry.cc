@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <memory>
@@ -328,6 +329,62 @@ struct Traits<v1::Challenge> {
     return absl::OkStatus();
   }
 };
+
+// Another organisation's expert on a team of a caller who is not an admin:
+// only with the expert's consent to matching across organisations, and for
+// at most the expert's available hours (a security review's editor put
+// another organisation's experts, one without consent, on its team at 168 h
+// a week: matching then had them fully booked for everyone). Members already
+// on the team (`old`) at no more hours stay as they are. The expert must
+// still be as read when the commit runs (their consent may be withdrawn
+// meanwhile). `request_field` names a member's field in the request (an
+// AddTeamMember's "member"), or is null.
+absl::Status CheckOtherOrganisationsMembers(
+    Store* store, const v1::Principal& caller, const v1::TaskTeam* old,
+    const v1::TaskTeam& team, absl::string_view prefix, CommitRequest& req,
+    const std::function<std::string(const std::string&)>& request_field) {
+  if (IsAdmin(caller)) return absl::OkStatus();
+  FieldViolations v;
+  for (int i = 0; i < team.members_size(); ++i) {
+    const v1::TeamMember& m = team.members(i);
+    if (old != nullptr) {
+      auto was =
+          std::find_if(old->members().begin(), old->members().end(),
+                       [&](const v1::TeamMember& o) { return o.expert() == m.expert(); });
+      if (was != old->members().end() && m.hours_per_week() <= was->hours_per_week())
+        continue;
+    }
+    const std::string id = IdOf(m.expert());
+    absl::StatusOr<StoredRecord> rec = store->Get(Kind::kExpert, id);
+    if (absl::IsNotFound(rec.status())) continue;  // the Exists precondition says so
+    SAMENSPEL_RETURN_IF_ERROR(rec.status());
+    v1::Expert e;
+    if (!e.ParseFromString(rec->data)) return absl::InternalError("corrupt expert");
+    if (e.organisation() == caller.organisation()) continue;
+    std::string field = absl::StrCat(prefix, ".members[", i, "].expert");
+    if (request_field) field = request_field(field);
+    if (!e.consent_to_matching()) {
+      return WithReason(
+          PreconditionError(
+              m.expert(),
+              absl::StrCat("of ", e.organisation(),
+                           ", has not consented to being matched across "
+                           "organisations: only their own organisation (or an "
+                           "admin) may put them on a team")),
+          "NO_CONSENT");
+    }
+    if (m.hours_per_week() > e.available_hours_per_week()) {
+      v.Add(absl::StrCat(field.substr(0, field.size() - strlen("expert")),
+                         "hours_per_week"),
+            absl::StrCat("at most ", e.available_hours_per_week(), ": the hours ",
+                         m.expert(), " (of ", e.organisation(),
+                         ") has available per week"));
+    }
+    req.preconditions.push_back(
+        Precondition::AtRevision(Kind::kExpert, id, rec->revision));
+  }
+  return v.ToStatus();
+}
 
 // Parses a stored record into `r` (empty), with its revision and etag.
 template <typename R>
@@ -686,6 +743,10 @@ class ResourceOps {
     *r.mutable_create_time() = ToProto(req.commit_time);
     *r.mutable_update_time() = r.create_time();
     SAMENSPEL_RETURN_IF_ERROR(T::Prepare(reads_, nullptr, r, prefix, req));
+    if constexpr (std::is_same_v<R, v1::TaskTeam>) {
+      SAMENSPEL_RETURN_IF_ERROR(CheckOtherOrganisationsMembers(store_, caller_, nullptr,
+                                                               r, prefix, req, nullptr));
+    }
     req.mutations.push_back(MakeMutation(Mutation::Op::kCreate, id, 0, r));
     return r;
   }
@@ -883,6 +944,10 @@ class ResourceOps {
     Reads fresh(store_);  // a retry must not see stale organisations
     if (!v.empty()) return Invalid(v, fresh, &current, next, prefix, request_field);
     SAMENSPEL_RETURN_IF_ERROR(T::Prepare(fresh, &current, next, prefix, req));
+    if constexpr (std::is_same_v<R, v1::TaskTeam>) {
+      SAMENSPEL_RETURN_IF_ERROR(CheckOtherOrganisationsMembers(
+          store_, caller_, &current, next, prefix, req, request_field));
+    }
     RenameReferenceFields(req, request_field);
     // Last, after what Prepare rewrote with it (an organisation's experts):
     // the revision it answers with then covers the whole commit, so a

@@ -131,6 +131,7 @@ class RegistryAccessTest : public ::testing::Test {
     e->set_email(id + "@example.nl");
     e->set_bio("Woningbouw en warmtetransitie.");
     e->set_consent_to_matching(true);
+    e->set_available_hours_per_week(8);
     return Call<v1::Expert>(*stub_, &Stub::CreateExpert, req, token).status();
   }
   absl::Status CreateTeamAs(const std::string& token, const std::string& id,

@@ -1069,6 +1069,70 @@ TEST_F(RegistryTest, EveryMissingReferenceIsNamedAtOnce) {
               UnorderedElementsAre("member.hours_per_week", "member.expert"));
 }
 
+// An editor may put another organisation's expert on its team only with
+// the expert's consent to matching, and for at most their available hours
+// (a security review's editor booked another organisation's experts, one
+// without consent, at 168 h a week: matching then had them fully booked).
+// Their own organisation and admins are not held to it.
+TEST_F(RegistryTest, AnotherOrganisationsExpertJoinsATeamWithConsentAndWithinTheirHours) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  MakeOrg("bzk", type::v1::GOVERNMENT_LAYER_NATIONAL);
+  auto expert = [&](const std::string& id, const std::string& org, bool consent) {
+    v1::CreateExpertRequest req = ExpertRequest(id, org);
+    req.mutable_expert()->set_consent_to_matching(consent);
+    req.mutable_expert()->set_available_hours_per_week(8);
+    ASSERT_TRUE(registry_.CreateExpert(req).ok());
+  };
+  expert("anna", "gm0363", false);
+  expert("bert", "gm0363", true);
+  expert("eigen", "bzk", false);
+  MakeTeam("t", "bzk", {});
+  const v1::Principal editor =
+      MakePrincipal("editor", "organisations/bzk", v1::ROLE_EDITOR);
+  v1::AddTeamMemberRequest add;
+  add.set_team("teams/t");
+  add.mutable_member()->set_expert("experts/anna");
+  add.mutable_member()->set_hours_per_week(4);
+  const absl::Status no_consent = registry_.AddTeamMember(add, editor).status();
+  EXPECT_EQ(no_consent.code(), absl::StatusCode::kFailedPrecondition) << no_consent;
+  EXPECT_EQ(ReasonOf(no_consent), "NO_CONSENT");
+  EXPECT_THAT(no_consent.message(), HasSubstr("experts/anna"));
+
+  add.mutable_member()->set_expert("experts/bert");
+  add.mutable_member()->set_hours_per_week(168);
+  const absl::Status too_many = registry_.AddTeamMember(add, editor).status();
+  EXPECT_EQ(too_many.code(), absl::StatusCode::kInvalidArgument) << too_many;
+  EXPECT_THAT(BadFields(too_many), ElementsAre("member.hours_per_week"));
+  EXPECT_THAT(too_many.message(), HasSubstr("at most 8"));
+  add.mutable_member()->set_hours_per_week(8);
+  auto added = registry_.AddTeamMember(add, editor);
+  ASSERT_TRUE(added.ok()) << added.status();
+
+  // Raising bert's hours through an update: the same limit; the team's own
+  // organisation's expert, without consent and at any hours: theirs to say.
+  v1::UpdateTeamRequest update;
+  *update.mutable_team() = *added;
+  update.mutable_team()->mutable_members(0)->set_hours_per_week(20);
+  update.mutable_update_mask()->add_paths("members");
+  EXPECT_THAT(BadFields(registry_.UpdateTeam(update, editor).status()),
+              ElementsAre("team.members[0].hours_per_week"));
+  update.mutable_team()->mutable_members(0)->set_hours_per_week(8);
+  auto* own = update.mutable_team()->add_members();
+  own->set_expert("experts/eigen");
+  own->set_hours_per_week(30);
+  EXPECT_TRUE(registry_.UpdateTeam(update, editor).ok());
+
+  // A create is held to it too; an admin is not.
+  v1::CreateTeamRequest create;
+  create.set_team_id("t2");
+  create.mutable_team()->set_display_name("Team 2");
+  create.mutable_team()->set_owner_organisation("organisations/bzk");
+  create.mutable_team()->add_members()->set_expert("experts/anna");
+  EXPECT_EQ(registry_.CreateTeam(create, editor).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(registry_.CreateTeam(create).ok());
+}
+
 TEST_F(RegistryTest, AddAndRemoveTeamMember) {
   MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
   MakeExpert("anna", "gm0363");
