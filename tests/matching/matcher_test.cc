@@ -234,6 +234,32 @@ TEST_F(MatcherTest, SynonymsCompoundsAndEnglishMatch) {
   EXPECT_THAT(Names(Match(c)), Contains("experts/compound"));
 }
 
+// An expert's skill that matches a required skill's phrase covers its words
+// too: "netcongestie" covered 27% of a required "grid congestion" (the
+// phrase's group only), less than "grid flexibility" did by sharing "grid".
+TEST_F(MatcherTest, ASkillMatchingTheWholePhraseCoversItsWords) {
+  ExpertSpec net = Builder("net", "gm0344");
+  net.skills = {{"netcongestie", 4}};
+  ExpertSpec flex = Builder("flex", "gm0307");
+  flex.skills = {{"grid flexibility", 4}};
+  Load({net, flex});
+  rv1::Challenge c;
+  c.set_title("Bedrijventerreinen zonder aansluiting");
+  auto* s = c.add_required_skills();
+  s->set_name("grid congestion");
+  s->set_min_level(3);
+  const v1::MatchExpertsResponse r = Match(c);
+  std::map<std::string, double> coverage;
+  for (const auto& m : r.matches()) {
+    for (const auto& ms : m.explanation().matched_skills())
+      coverage[m.expert()] = ms.coverage();
+  }
+  ASSERT_TRUE(coverage.count("experts/net")) << r.DebugString();
+  EXPECT_GE(coverage["experts/net"], 0.75);
+  EXPECT_GT(coverage["experts/net"], coverage["experts/flex"]);
+  EXPECT_EQ(r.matches(0).expert(), "experts/net");
+}
+
 TEST_F(MatcherTest, SkillBelowMinLevelScoresLess) {
   ExpertSpec strong = Builder("strong");
   ExpertSpec weak = Builder("weak");
@@ -734,18 +760,25 @@ TEST_F(MatcherTest, SuggestTeamSaysWhatIsMissingInsteadOfFailing) {
 TEST_F(MatcherTest, SuggestTeamFillsARegionalChallengesLayersFromTheRegion) {
   auto spec = [](std::string id, std::string org, type::GovernmentLayer layer, int level,
                  std::string region) {
-    return ExpertSpec{id, org, layer, "Adviseur stikstof", "Werkt aan stikstof en natuur.",
-                      {{"stikstof", level}}, {region}};
+    return ExpertSpec{id,
+                      org,
+                      layer,
+                      "Adviseur stikstof",
+                      "Werkt aan stikstof en natuur.",
+                      {{"stikstof", level}},
+                      {region}};
   };
   ExpertSpec fries = spec("fries", "pv21", type::GOVERNMENT_LAYER_PROVINCIAL, 5, "PV21");
   fries.job_title = "Programmaleider stikstof en de Peel";
   fries.bio = "Stikstof, stikstofreductie en het stikstofbeleid in de Peel en elders.";
-  ExpertSpec brabant = spec("brabant", "pv30", type::GOVERNMENT_LAYER_PROVINCIAL, 2, "PV30");
+  ExpertSpec brabant =
+      spec("brabant", "pv30", type::GOVERNMENT_LAYER_PROVINCIAL, 2, "PV30");
   brabant.job_title = "Beleidsmedewerker natuur";
   brabant.bio = "Werkt aan natuurbeleid.";
   Load({fries, brabant,
         spec("peel", "gm0794", type::GOVERNMENT_LAYER_MUNICIPAL, 3, "GM0794"),
-        spec("waterschap", "ws0155", type::GOVERNMENT_LAYER_WATER_AUTHORITY, 4, "WS0155")});
+        spec("waterschap", "ws0155", type::GOVERNMENT_LAYER_WATER_AUTHORITY, 4,
+             "WS0155")});
   rv1::Challenge c;
   c.set_title("Stikstof in de Peel");
   c.add_required_skills()->set_name("stikstof");
