@@ -33,6 +33,73 @@ std::string NotWeighed(const std::vector<std::string>& challenge_regions) {
 namespace type = ::samenspel::type::v1;
 using registry::v1::Challenge;
 
+// A challenge's theme as MatchTeams compares it with a team's themes: its
+// analysed terms (synonyms, both languages, stems) by word group, each
+// group's best weight, and the groups of a phrase's words.
+struct ThemeQuery {
+  std::string text;
+  absl::flat_hash_map<std::string, std::vector<std::pair<int, float>>> terms;
+  std::vector<double> best;
+  std::vector<std::vector<int>> phrase_words;
+  double total = 0;
+};
+
+ThemeQuery MakeThemeQuery(const Analyzer& analyzer, const std::string& theme) {
+  ThemeQuery q;
+  q.text = theme;
+  const std::vector<AnalyzedTerm> analysed = analyzer.AnalyzeQuery(theme);
+  int groups = 0;
+  for (const AnalyzedTerm& t : analysed) groups = std::max(groups, t.group + 1);
+  q.best.assign(groups, 0.0);
+  q.phrase_words.resize(groups);
+  std::vector<std::pair<size_t, size_t>> range(groups, {0, 0});
+  for (const AnalyzedTerm& t : analysed) {
+    if (t.group < 0) continue;
+    q.terms[t.term].emplace_back(t.group, t.weight);
+    q.best[t.group] = std::max<double>(q.best[t.group], t.weight);
+    const size_t begin = t.source.data() - theme.data();
+    range[t.group] = {begin, begin + t.source.size()};
+  }
+  for (int p = 0; p < groups; ++p) {
+    for (int w = 0; w < groups; ++w) {
+      if (w != p && range[w].first >= range[p].first &&
+          range[w].second <= range[p].second && range[w] != range[p]) {
+        q.phrase_words[p].push_back(w);
+      }
+    }
+  }
+  for (double b : q.best) q.total += b;
+  return q;
+}
+
+// How much of `q` the document terms `doc` (a team theme's) cover, 0..1: per
+// word group the best weight found, a phrase's covering its words' groups.
+double ThemeCoverage(const ThemeQuery& q, const std::vector<AnalyzedTerm>& doc) {
+  if (q.total <= 0) return 0;
+  std::vector<double> got(q.best.size(), 0.0);
+  for (const AnalyzedTerm& t : doc) {
+    auto it = q.terms.find(t.term);
+    if (it == q.terms.end()) continue;
+    for (const auto& [group, weight] : it->second) {
+      // A compound part of the team's theme counts at its weight too.
+      const double w = static_cast<double>(weight) * t.weight;
+      got[group] = std::max(got[group], w);
+      if (q.best[group] <= 0) continue;
+      for (int word : q.phrase_words[group]) {
+        got[word] = std::max(got[word], w / q.best[group] * q.best[word]);
+      }
+    }
+  }
+  double covered = 0;
+  for (double x : got) covered += x;
+  return std::min(1.0, covered / q.total);
+}
+
+// A team's theme shares a challenge's theme when it covers this much of it:
+// "dike reinforcement" and "dijkversterking" (a synonym, 0.8), not "sociaal
+// domein" and "fysiek domein" (one word of two).
+constexpr double kSharedTheme = 0.75;
+
 // Region proximity by RegionMatch::Kind.
 constexpr double kRegionScore[] = {0.0, 0.3, 0.6, 1.0};
 constexpr int kFullAvailabilityHours = 16;
@@ -2300,8 +2367,27 @@ absl::StatusOr<v1::MatchTeamsResponse> Matcher::MatchTeams(
   }
   avg_len = std::max(1.0, avg_len / teams.size());
   const double n = teams.size();
-  absl::flat_hash_set<std::string> themes;
-  for (const auto& t : challenge->themes()) themes.insert(absl::AsciiStrToLower(t));
+  // Themes are compared as text is, not as strings: "dike reinforcement"
+  // shares a team's "dijkversterking", "wonen" its "volkshuisvesting" (an
+  // exact, case-insensitive comparison gave both 0).
+  std::vector<ThemeQuery> themes;
+  {
+    absl::flat_hash_set<std::string> seen;
+    for (const auto& t : challenge->themes()) {
+      if (seen.insert(absl::AsciiStrToLower(t)).second) {
+        themes.push_back(MakeThemeQuery(*analyzer_, t));
+      }
+    }
+  }
+  // Each team theme analysed once per call (teams share themes).
+  absl::flat_hash_map<std::string, std::vector<AnalyzedTerm>> analysed_themes;
+  auto team_theme = [&](const std::string& t) -> const std::vector<AnalyzedTerm>& {
+    auto it = analysed_themes.find(t);
+    if (it == analysed_themes.end()) {
+      it = analysed_themes.emplace(t, analyzer_->AnalyzeDocument(t)).first;
+    }
+    return it->second;
+  };
   const std::vector<std::string> regions(challenge->region_codes().begin(),
                                          challenge->region_codes().end());
 
@@ -2384,10 +2470,20 @@ absl::StatusOr<v1::MatchTeamsResponse> Matcher::MatchTeams(
         sc.terms.emplace_back(best, best_score);
       }
     }
-    for (const auto& t : entry->team.themes()) {
-      if (themes.contains(absl::AsciiStrToLower(t))) sc.shared_themes.push_back(t);
+    // Per challenge theme, the team theme that shares it (named once).
+    int shared = 0;
+    for (const ThemeQuery& q : themes) {
+      for (const auto& t : entry->team.themes()) {
+        if (ThemeCoverage(q, team_theme(t)) < kSharedTheme) continue;
+        ++shared;
+        if (std::find(sc.shared_themes.begin(), sc.shared_themes.end(), t) ==
+            sc.shared_themes.end()) {
+          sc.shared_themes.push_back(t);
+        }
+        break;
+      }
     }
-    if (!themes.empty()) sc.themes = 0.15 * sc.shared_themes.size() / themes.size();
+    if (!themes.empty()) sc.themes = 0.15 * shared / themes.size();
     sc.region_match = regions_.Match(
         regions, {entry->team.region_codes().begin(), entry->team.region_codes().end()},
         false);

@@ -976,6 +976,41 @@ TEST_F(MatcherTest, MatchTeamsFindsSimilarTeamsWithLessons) {
   EXPECT_EQ(r->matches(0).lessons_learned(), "Begin vroeg met netbeheerders.");
 }
 
+// Themes are compared as text is: a challenge's "dike reinforcement" is a
+// team's "dijkversterking", its "wonen" a team's "volkshuisvesting" (an exact
+// comparison gave both 0); one word of two ("sociaal domein", "fysiek
+// domein") is not the same theme.
+TEST_F(MatcherTest, MatchTeamsComparesThemesAsText) {
+  auto team = [](std::string id, std::string theme) {
+    rv1::TaskTeam t;
+    t.set_name("teams/" + id);
+    t.set_display_name("Team " + id);
+    t.set_description("Een programma.");
+    t.add_themes(theme);
+    return t;
+  };
+  Load({}, {team("dijk", "dijkversterking"), team("wonen", "volkshuisvesting"),
+            team("fysiek", "fysiek domein")});
+  rv1::Challenge c;
+  c.set_title("Een programma");
+  c.add_themes("dike reinforcement");
+  c.add_themes("wonen");
+  c.add_themes("sociaal domein");
+  v1::MatchTeamsRequest req;
+  *req.mutable_challenge()->mutable_inline_() = c;
+  auto r = matcher_.MatchTeams(req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  std::map<std::string, std::string> shared;
+  for (const auto& m : r->matches()) {
+    for (const auto& comp : m.explanation().components()) {
+      if (comp.name() == "themes" && comp.value() > 0) shared[m.team()] = comp.detail();
+    }
+  }
+  EXPECT_EQ(shared["teams/dijk"], "dijkversterking");
+  EXPECT_EQ(shared["teams/wonen"], "volkshuisvesting");
+  EXPECT_EQ(shared.count("teams/fysiek"), 0u);
+}
+
 // A word in both the challenge's title and its description counts once
 // towards a team, as towards an expert (it counted twice, and the
 // explanation named it twice).
