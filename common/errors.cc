@@ -68,6 +68,13 @@ absl::Status WithReason(absl::Status status, absl::string_view reason) {
   return status;
 }
 
+std::string ErrorMetadata(const absl::Status& status, absl::string_view key) {
+  google::rpc::ErrorInfo info;
+  if (!DetailOf(status, info)) return "";
+  auto it = info.metadata().find(std::string(key));
+  return it == info.metadata().end() ? "" : it->second;
+}
+
 std::string ReasonOf(const absl::Status& status) {
   google::rpc::ErrorInfo info;
   return DetailOf(status, info) ? info.reason() : "";
@@ -149,7 +156,12 @@ absl::Status RateLimitedError(absl::string_view subject, double retry_after_seco
   retry.mutable_retry_delay()->set_seconds(ms / 1000);
   retry.mutable_retry_delay()->set_nanos(static_cast<int32_t>(ms % 1000) * 1000000);
   AttachDetail(status, retry);
-  return WithReason(std::move(status), "RATE_LIMITED");
+  google::rpc::ErrorInfo info;
+  info.set_reason("RATE_LIMITED");
+  info.set_domain(std::string(kErrorDomain));
+  (*info.mutable_metadata())["subject"] = std::string(subject);
+  AttachDetail(status, info);
+  return status;
 }
 
 }  // namespace samenspel

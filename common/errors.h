@@ -54,6 +54,8 @@ void AttachDetail(absl::Status& status, const google::protobuf::Message& detail)
 absl::Status WithReason(absl::Status status, absl::string_view reason);
 // The reason of `status`'s ErrorInfo, or "" without one.
 std::string ReasonOf(const absl::Status& status);
+// The value of `key` in `status`'s ErrorInfo metadata, or "".
+std::string ErrorMetadata(const absl::Status& status, absl::string_view key);
 
 // `status` (not OK) with a google.rpc.ResourceInfo naming the resource it
 // concerns and that resource's owner (an organisation's name), kept in its
@@ -72,7 +74,8 @@ absl::Status EtagMismatchError(absl::string_view resource_name);
 absl::Status PreconditionError(absl::string_view subject, absl::string_view description);
 // RESOURCE_EXHAUSTED, reason RATE_LIMITED: `subject` is over its rate limit
 // and may call again in `retry_after_seconds` (said in the message and in a
-// google.rpc.RetryInfo, which client libraries read to wait).
+// google.rpc.RetryInfo, which client libraries read to wait); the ErrorInfo's
+// metadata "subject" names the principal, for the audit log.
 absl::Status RateLimitedError(absl::string_view subject, double retry_after_seconds);
 
 }  // namespace samenspel

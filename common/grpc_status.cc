@@ -11,10 +11,14 @@ namespace samenspel {
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   if (ReasonOf(status).empty()) {
-    // Every error carries an ErrorInfo (AIP-193), so that a client routing
-    // on its reason never finds none: an error with no reason of its own
-    // (Redis unreachable, an internal error) has its code's name.
-    return ToGrpcStatus(WithReason(status, absl::StatusCodeToString(status.code())));
+    // Every error the services make carries an ErrorInfo (AIP-193), so that
+    // a client routing on its reason never finds none: one without a reason
+    // of its own (Redis unreachable, an internal error) has its code's name
+    // (UNKNOWN for a code out of range, passed on from elsewhere).
+    std::string name = absl::StatusCodeToString(status.code());
+    if (name.empty()) name = "UNKNOWN";
+    absl::Status with_reason = WithReason(status, name);
+    if (!ReasonOf(with_reason).empty()) return ToGrpcStatus(with_reason);
   }
   google::rpc::Status rpc_status;
   rpc_status.set_code(static_cast<int>(status.code()));

@@ -33,4 +33,15 @@ double RateLimiter::RetryAfterSeconds(absl::string_view key) {
   return b.tokens >= 1 ? 0 : (1 - b.tokens) / options_.rate;
 }
 
+size_t RateLimiter::ForgetFull() {
+  absl::MutexLock lock(&mu_);
+  const absl::Time now = options_.clock();
+  absl::erase_if(buckets_, [&](const auto& entry) {
+    const Bucket& b = entry.second;
+    return b.tokens + absl::ToDoubleSeconds(now - b.updated) * options_.rate >=
+           options_.burst;
+  });
+  return buckets_.size();
+}
+
 }  // namespace samenspel

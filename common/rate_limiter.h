@@ -40,6 +40,11 @@ class RateLimiter {
   // Seconds until `key` may call again (0 when it may now): for the error.
   double RetryAfterSeconds(absl::string_view key);
 
+  // Drops the buckets that are full again (a new one starts full: nothing
+  // changes), so that keys seen once do not stay for good. Returns how many
+  // buckets are left.
+  size_t ForgetFull();
+
  private:
   struct Bucket {
     double tokens;

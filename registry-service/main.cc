@@ -126,10 +126,10 @@ ABSL_FLAG(int64_t, audit_max_bytes, 0,
           "maxmemory, no cap when Redis has none. Every write and every read of "
           "personal data is an event of ~350 bytes.");
 ABSL_FLAG(double, audit_anonymous_rate, 10,
-          "Events of calls refused before their caller is known (no or bad "
-          "credentials, over the rate limit) recorded per second per peer host, in "
-          "bursts of ten times that; the rest are counted in the log once a minute "
-          "(0: all recorded).");
+          "Events of calls refused for no or bad credentials recorded per second per "
+          "peer host (an IPv6 host by its /64), and of calls refused over the rate "
+          "limit per principal, in bursts of ten times that; the rest are counted in "
+          "the log once a minute (0: all recorded).");
 ABSL_FLAG(absl::Duration, min_client_ping_interval, absl::Seconds(10),
           "Shortest interval at which clients may send keepalive pings on an idle "
           "connection (e.g. a quiet WatchChanges stream); a client pinging more often is "

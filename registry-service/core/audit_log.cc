@@ -1,24 +1,48 @@
 #include "registry-service/core/audit_log.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "common/log.h"
 
 namespace samenspel::registry {
 
-namespace {
-
-// The host of a gRPC peer ("ipv4:10.0.0.1:5301", "ipv6:[::1]:5301"): its
-// calls share one budget whatever their source port.
-absl::string_view PeerHost(absl::string_view peer) {
-  const size_t colon = peer.rfind(':');
-  const size_t scheme = peer.find(':');
-  if (colon == absl::string_view::npos || colon == scheme) return peer;
-  return peer.substr(0, colon);
+std::string PeerKey(absl::string_view peer) {
+  const size_t scheme_end = peer.find(':');
+  if (scheme_end == absl::string_view::npos) return std::string(peer);
+  const absl::string_view scheme = peer.substr(0, scheme_end);
+  const absl::string_view address = peer.substr(scheme_end + 1);
+  if (scheme == "ipv4") return std::string(peer.substr(0, peer.rfind(':')));
+  if (scheme == "ipv6") {
+    // "[addr]:port", the brackets URI-encoded by gRPC ("%5B", "%5D").
+    std::string host(address);
+    for (const auto& [from, to] : {std::pair<std::string, std::string>{"%5B", "["},
+                                   std::pair<std::string, std::string>{"%5D", "]"}}) {
+      for (size_t at; (at = host.find(from)) != std::string::npos;)
+        host.replace(at, 3, to);
+    }
+    const size_t open = host.find('['), close = host.find(']');
+    if (open != std::string::npos && close != std::string::npos && close > open) {
+      host = host.substr(open + 1, close - open - 1);
+    }
+    host = host.substr(0, host.find('%'));  // a zone ("fe80::1%eth0")
+    unsigned char bytes[16];
+    if (inet_pton(AF_INET6, host.c_str(), bytes) == 1) {
+      return absl::StrCat("ipv6:",
+                          absl::BytesToHexString(
+                              absl::string_view(reinterpret_cast<const char*>(bytes), 8)),
+                          "/64");
+    }
+    return std::string(peer);
+  }
+  return std::string(scheme);  // unix:, unix-abstract:, ...
 }
-
-}  // namespace
 
 AuditLog::AuditLog(AccessStore* store, AuditLogOptions options)
     : store_(store),
@@ -34,6 +58,7 @@ AuditLog::~AuditLog() {
     stop_ = true;
   }
   writer_.join();
+  ReportSkipped(true);
   if (absl::Status s = Flush(); !s.ok()) {
     Log("audit: %d events could not be written at shutdown: %s", queue_.size(),
         s.message());
@@ -41,23 +66,25 @@ AuditLog::~AuditLog() {
 }
 
 void AuditLog::Record(v1::AuditEvent event) {
-  if (options_.anonymous_per_second > 0 &&
-      event.principal().subject() == kUnauthenticatedSubject &&
-      !anonymous_.Allow(PeerHost(event.peer()))) {
-    absl::MutexLock lock(&mu_);
-    ++anonymous_skipped_;
-    ++anonymous_unlogged_;
-    const absl::Time now = options_.clock();
-    if (now - anonymous_logged_ >= absl::Minutes(1)) {
-      Log("audit: %d events of calls without a known caller (no or bad credentials, or "
-          "over the rate limit) not recorded since the last such line: over %g a second "
-          "from one host (latest: %s %s from %s)",
-          anonymous_unlogged_, options_.anonymous_per_second, event.method(),
-          event.code(), event.peer());
-      anonymous_unlogged_ = 0;
-      anonymous_logged_ = now;
+  if (options_.anonymous_per_second > 0) {
+    std::string key;
+    if (event.principal().subject() == kUnauthenticatedSubject) {
+      key = PeerKey(event.peer());
+    } else if (event.code() == "RESOURCE_EXHAUSTED") {
+      key = absl::StrCat("principal:", event.principal().subject());
     }
-    return;
+    if (!key.empty() && !anonymous_.Allow(key)) {
+      {
+        absl::MutexLock lock(&mu_);
+        ++anonymous_skipped_;
+        ++anonymous_unlogged_;
+        anonymous_latest_ =
+            absl::StrCat(event.method(), " ", event.code(), " of ",
+                         event.principal().subject(), " from ", event.peer());
+      }
+      ReportSkipped(false);
+      return;
+    }
   }
   absl::MutexLock lock(&mu_);
   if (static_cast<int>(queue_.size()) >= options_.max_queued) {
@@ -72,6 +99,28 @@ void AuditLog::Record(v1::AuditEvent event) {
 int64_t AuditLog::dropped() const {
   absl::MutexLock lock(&mu_);
   return dropped_;
+}
+
+void AuditLog::ReportSkipped(bool now_anyway) {
+  int64_t skipped = 0;
+  std::string latest;
+  {
+    absl::MutexLock lock(&mu_);
+    const absl::Time now = options_.clock();
+    if (anonymous_unlogged_ == 0 ||
+        (!now_anyway && now - anonymous_logged_ < absl::Minutes(1))) {
+      return;
+    }
+    skipped = anonymous_unlogged_;
+    latest = anonymous_latest_;
+    anonymous_unlogged_ = 0;
+    anonymous_logged_ = now;
+  }
+  const size_t keys = anonymous_.ForgetFull();
+  Log("audit: %d events of refused calls not recorded since the last such line: no or "
+      "bad credentials over %g a second from one host, or over the rate limit over that "
+      "per principal (%d hosts or principals over it now; the latest: %s)",
+      skipped, options_.anonymous_per_second, keys, latest);
 }
 
 int64_t AuditLog::anonymous_skipped() const {
@@ -129,6 +178,7 @@ void AuditLog::Run() {
       // The store is unreachable: wait a little longer before the retry.
       absl::SleepFor(options_.flush_interval);
     }
+    ReportSkipped(false);
   }
 }
 

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <string>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
@@ -41,9 +42,10 @@ struct AuditLogOptions {
   int max_queued = 200000;
   // How long events are kept (default 400 days).
   absl::Duration retention = absl::Hours(24 * 400);
-  // Events of calls refused before their caller was known (no or bad
-  // credentials, or over the rate limit: principal kUnauthenticatedSubject)
-  // recorded per second per peer host, in bursts of up to 10 times that;
+  // Events of calls refused for their credentials (no or bad ones:
+  // principal kUnauthenticatedSubject) recorded per second per peer host (an
+  // IPv6 peer by its /64), and of calls refused over the rate limit
+  // (RESOURCE_EXHAUSTED) per principal, in bursts of up to 10 times that;
   // the rest are counted and logged once a minute (default 10; <= 0: all).
   // Such calls cost nothing to make, and the audit log is capped in bytes
   // (--audit_max_bytes): without a limit they could push the other events out.
@@ -51,8 +53,17 @@ struct AuditLogOptions {
   std::function<absl::Time()> clock = [] { return absl::Now(); };
 };
 
-// The principal subject of an event whose caller is not known.
+// The principal subject of an event whose caller is not known: no or bad
+// credentials.
 inline constexpr absl::string_view kUnauthenticatedSubject = "unauthenticated";
+// ... and of one whose credentials could not be checked (the store did not
+// answer).
+inline constexpr absl::string_view kUnverifiedSubject = "unverified";
+
+// The key calls of peer `peer` (gRPC's form: "ipv4:10.0.0.1:5301",
+// "ipv6:%5B2001:db8::1%5D:5301", "unix:/path") share a budget under: the
+// host, an IPv6 host's /64, or the scheme of other kinds.
+std::string PeerKey(absl::string_view peer);
 
 class AuditLog {
  public:
@@ -74,6 +85,9 @@ class AuditLog {
 
  private:
   void Run();
+  // Logs the events not recorded since the last such line, if any, when a
+  // minute has passed since it (or `now_anyway`); forgets full buckets.
+  void ReportSkipped(bool now_anyway);
   // Writes up to max_batch queued events.
   absl::Status WriteBatch() ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -85,8 +99,10 @@ class AuditLog {
   int64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
   RateLimiter anonymous_;
   int64_t anonymous_skipped_ ABSL_GUARDED_BY(mu_) = 0;
-  // Skipped since the last log line, and when that was.
+  // Skipped since the last log line, the latest of them, and when that
+  // line was.
   int64_t anonymous_unlogged_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string anonymous_latest_ ABSL_GUARDED_BY(mu_);
   absl::Time anonymous_logged_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::thread writer_;

@@ -330,24 +330,55 @@ struct Traits<v1::Challenge> {
   }
 };
 
+// The hours `expert_id` gives to ACTIVE teams other than `team_name`.
+absl::StatusOr<int> HoursOnOtherActiveTeams(Store* store, const std::string& expert_id,
+                                            const std::string& team_name) {
+  ListRequest list;
+  list.kind = Kind::kTeam;
+  list.index = IndexEntry{"member", expert_id};
+  list.limit = 500;
+  const std::string expert = ResourceName(Kind::kExpert, expert_id);
+  int hours = 0;
+  for (;;) {
+    SAMENSPEL_ASSIGN_OR_RETURN(ListResult page, store->List(list));
+    for (const StoredRecord& rec : page.records) {
+      v1::TaskTeam other;
+      if (!other.ParseFromString(rec.data)) return absl::InternalError("corrupt team");
+      if (ResourceName(Kind::kTeam, rec.id) == team_name ||
+          other.state() != v1::TaskTeam::ACTIVE) {
+        continue;
+      }
+      for (const auto& m : other.members()) {
+        if (m.expert() == expert) hours += m.hours_per_week();
+      }
+    }
+    if (!page.more || page.records.empty()) return hours;
+    list.after_position = page.records.back().position;
+  }
+}
+
 // Another organisation's expert on a team of a caller who is not an admin:
 // only with the expert's consent to matching across organisations, and for
-// at most the expert's available hours (a security review's editor put
-// another organisation's experts, one without consent, on its team at 168 h
-// a week: matching then had them fully booked for everyone). Members already
-// on the team (`old`) at no more hours stay as they are. The expert must
-// still be as read when the commit runs (their consent may be withdrawn
-// meanwhile). `request_field` names a member's field in the request (an
-// AddTeamMember's "member"), or is null.
+// at most the hours the expert has free (available, less what ACTIVE teams
+// take: matching counts those) while the team is ACTIVE, at most the
+// available hours while it is not (a security review's editor put another
+// organisation's experts, one without consent, on its team at 168 h a week:
+// matching then had them fully booked for everyone). Members already on the
+// team (`old`) at no more hours, the team's state as it was, stay as they
+// are. The experts must still be as read when the commit runs (their
+// consent may be withdrawn, they may move). `request_field` names a member's
+// field in the request (an AddTeamMember's "member"), or is null.
 absl::Status CheckOtherOrganisationsMembers(
     Store* store, const v1::Principal& caller, const v1::TaskTeam* old,
     const v1::TaskTeam& team, absl::string_view prefix, CommitRequest& req,
     const std::function<std::string(const std::string&)>& request_field) {
   if (IsAdmin(caller)) return absl::OkStatus();
+  const bool active = team.state() == v1::TaskTeam::ACTIVE;
+  const bool state_kept = old != nullptr && old->state() == team.state();
   FieldViolations v;
   for (int i = 0; i < team.members_size(); ++i) {
     const v1::TeamMember& m = team.members(i);
-    if (old != nullptr) {
+    if (state_kept) {
       auto was =
           std::find_if(old->members().begin(), old->members().end(),
                        [&](const v1::TeamMember& o) { return o.expert() == m.expert(); });
@@ -360,6 +391,8 @@ absl::Status CheckOtherOrganisationsMembers(
     SAMENSPEL_RETURN_IF_ERROR(rec.status());
     v1::Expert e;
     if (!e.ParseFromString(rec->data)) return absl::InternalError("corrupt expert");
+    req.preconditions.push_back(
+        Precondition::AtRevision(Kind::kExpert, id, rec->revision));
     if (e.organisation() == caller.organisation()) continue;
     std::string field = absl::StrCat(prefix, ".members[", i, "].expert");
     if (request_field) field = request_field(field);
@@ -373,15 +406,20 @@ absl::Status CheckOtherOrganisationsMembers(
                            "admin) may put them on a team")),
           "NO_CONSENT");
     }
-    if (m.hours_per_week() > e.available_hours_per_week()) {
+    int limit = e.available_hours_per_week();
+    if (active) {
+      SAMENSPEL_ASSIGN_OR_RETURN(int elsewhere,
+                                 HoursOnOtherActiveTeams(store, id, team.name()));
+      limit = std::max(0, limit - elsewhere);
+    }
+    if (m.hours_per_week() > limit) {
       v.Add(absl::StrCat(field.substr(0, field.size() - strlen("expert")),
                          "hours_per_week"),
-            absl::StrCat("at most ", e.available_hours_per_week(), ": the hours ",
-                         m.expert(), " (of ", e.organisation(),
-                         ") has available per week"));
+            absl::StrCat("at most ", limit, ": the hours ", m.expert(), " (of ",
+                         e.organisation(), ") has ",
+                         active ? "free beside other active teams" : "available",
+                         " per week"));
     }
-    req.preconditions.push_back(
-        Precondition::AtRevision(Kind::kExpert, id, rec->revision));
   }
   return v.ToStatus();
 }

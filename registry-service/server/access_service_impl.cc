@@ -28,10 +28,7 @@ grpc::Status AccessServiceImpl::Handle(const grpc::ServerContextBase& context,
     if (result.ok()) *response = *std::move(result);
   }
   if (audit_ != nullptr && IsWriteMethod(method)) {
-    const v1::Principal& principal =
-        who.ok() ? *who
-                 : MakePrincipal(std::string(kUnauthenticatedSubject), "",
-                                 v1::ROLE_UNSPECIFIED);
+    const v1::Principal principal = who.ok() ? *who : RefusedPrincipal(who.status());
     if (auto event = AuditEventFor(context, kService, method, principal, request,
                                    status.ok() ? response : nullptr, status)) {
       audit_->Record(*std::move(event));

@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "common/errors.h"
 #include "google/protobuf/util/time_util.h"
+#include "registry-service/core/audit_log.h"
 #include "registry-service/core/names.h"
 #include "samenspel/registry/v1/resources.pb.h"
 
@@ -247,6 +248,19 @@ v1::AuditEvent PersonalReadEventFor(const grpc::ServerContextBase& context,
   if (Recordable(organisation)) event.add_organisations(std::string(organisation));
   Stamp(context, service, method, principal, status, event);
   return event;
+}
+
+v1::Principal RefusedPrincipal(const absl::Status& refusal) {
+  v1::Principal principal;
+  if (std::string subject = ErrorMetadata(refusal, "subject");
+      ReasonOf(refusal) == "RATE_LIMITED" && !subject.empty()) {
+    principal.set_subject(std::move(subject));
+  } else if (absl::IsUnavailable(refusal)) {
+    principal.set_subject(std::string(kUnverifiedSubject));
+  } else {
+    principal.set_subject(std::string(kUnauthenticatedSubject));
+  }
+  return principal;
 }
 
 }  // namespace samenspel::registry

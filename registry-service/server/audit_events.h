@@ -41,6 +41,12 @@ v1::AuditEvent PersonalReadEventFor(const grpc::ServerContextBase& context,
                                     absl::string_view organisation,
                                     const absl::Status& status);
 
+// The principal an event of a call refused before it was authorised
+// (`refusal`) names: the principal over its rate limit (RATE_LIMITED says
+// which), kUnverifiedSubject when its credentials could not be checked
+// (UNAVAILABLE), else kUnauthenticatedSubject.
+v1::Principal RefusedPrincipal(const absl::Status& refusal);
+
 }  // namespace samenspel::registry
 
 #endif  // SAMENSPEL_REGISTRY_SERVER_AUDIT_EVENTS_H_

@@ -249,10 +249,7 @@ void RegistryServiceImpl::Complete(
     return;
   }
   if (audit_ != nullptr) {
-    const v1::Principal& principal =
-        who.ok() ? *who
-                 : MakePrincipal(std::string(kUnauthenticatedSubject), "",
-                                 v1::ROLE_UNSPECIFIED);
+    const v1::Principal principal = who.ok() ? *who : RefusedPrincipal(who.status());
     const google::protobuf::Message* audited = call->audited();
     if (auto event = AuditEventFor(*context, kService, method, principal, request,
                                    status.ok() ? (audited ? audited : response) : nullptr,

@@ -436,6 +436,11 @@ TEST_F(AnalyzerTest, WordsThatMatchedWhatTheyDoNotMean) {
   EXPECT_TRUE(Finds("dike reinforcement", "dijkversterking"));
   EXPECT_FALSE(Finds("ruimtevaartbeleid", "ruimtelijke ordening en ruimte"));
   EXPECT_FALSE(Finds("a new programme to get results", "new public management"));
+  // "new" as a stop word made the synonym "new construction" plain
+  // "construction", in the housing group: it is gone from there.
+  EXPECT_FALSE(Finds("dike construction", "nieuwbouw"));
+  EXPECT_FALSE(Finds("dike construction", "bouwopgave"));
+  EXPECT_TRUE(Finds("housing construction", "nieuwbouw"));
 }
 
 TEST_F(AnalyzerTest, AbbreviationsOfEnforcementAndDecline) {

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "common/errors.h"
 #include "gmock/gmock.h"
 #include "grpcpp/server_context.h"
 #include "gtest/gtest.h"
@@ -170,6 +171,18 @@ TEST(AuditEventForTest, ARefusedRequestRecordsItsFirstNamesOnly) {
   ASSERT_TRUE(event.has_value());
   EXPECT_EQ(event->resources_size(), 50);
   EXPECT_EQ(event->names_omitted(), 0);
+}
+
+// A refusal names the principal over its rate limit (it said
+// "unauthenticated"), and a call whose credentials could not be checked is
+// "unverified".
+TEST(AuditEventForTest, ARefusalNamesThePrincipalItKnows) {
+  EXPECT_EQ(RefusedPrincipal(RateLimitedError("accessTokens/t1", 0.5)).subject(),
+            "accessTokens/t1");
+  EXPECT_EQ(RefusedPrincipal(absl::UnavailableError("redis down")).subject(),
+            "unverified");
+  EXPECT_EQ(RefusedPrincipal(absl::UnauthenticatedError("no token")).subject(),
+            "unauthenticated");
 }
 
 }  // namespace

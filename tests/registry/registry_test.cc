@@ -1122,6 +1122,31 @@ TEST_F(RegistryTest, AnotherOrganisationsExpertJoinsATeamWithConsentAndWithinThe
   own->set_hours_per_week(30);
   EXPECT_TRUE(registry_.UpdateTeam(update, editor).ok());
 
+  // While the team is ACTIVE, the limit is what other ACTIVE teams leave
+  // free (as matching counts): an admin's active team takes 6 of bert's 8.
+  v1::CreateTeamRequest busy;
+  busy.set_team_id("busy");
+  busy.mutable_team()->set_display_name("Busy");
+  busy.mutable_team()->set_owner_organisation("organisations/gm0363");
+  busy.mutable_team()->set_state(v1::TaskTeam::ACTIVE);
+  auto* taken = busy.mutable_team()->add_members();
+  taken->set_expert("experts/bert");
+  taken->set_hours_per_week(6);
+  ASSERT_TRUE(registry_.CreateTeam(busy).ok());
+  // bert is on "t" at 8 h: turning it ACTIVE checks its members again.
+  v1::GetTeamRequest get;
+  get.set_name("teams/t");
+  v1::UpdateTeamRequest activate;
+  *activate.mutable_team() = *registry_.GetTeam(get);
+  activate.mutable_team()->set_state(v1::TaskTeam::ACTIVE);
+  activate.mutable_update_mask()->add_paths("state");
+  const absl::Status over = registry_.UpdateTeam(activate, editor).status();
+  EXPECT_THAT(BadFields(over), ElementsAre("team.members[0].hours_per_week")) << over;
+  EXPECT_THAT(over.message(), HasSubstr("at most 2"));
+  activate.mutable_team()->mutable_members(0)->set_hours_per_week(2);
+  activate.mutable_update_mask()->add_paths("members");
+  EXPECT_TRUE(registry_.UpdateTeam(activate, editor).ok());
+
   // A create is held to it too; an admin is not.
   v1::CreateTeamRequest create;
   create.set_team_id("t2");
