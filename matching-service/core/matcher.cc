@@ -158,14 +158,46 @@ struct Query {
   uint8_t desired_perspectives = 0;
 };
 
+// The words of a phrase the synonym file knows ("Natura 2000", "grid
+// congestion") weigh this much each beside the phrase itself: a text with
+// the phrase matched it three times, as the phrase and as each word ("Natura
+// 2000" was 0.232 of an expert's 0.428 text score in a review). Half each:
+// a two-word phrase's words together weigh what the phrase does. Labelled
+// set (tests/matching/quality_test) nDCG@10 0.871 -> 0.876, recall@10 0.949
+// -> 0.953 (1.0, 0.8, 0.6, 0.5, 0.4, 0.2 gave 0.871, 0.875, 0.875, 0.876,
+// 0.878, 0.878; 0 lost the words, 0.642).
+constexpr float kPhraseWordWeight = 0.5f;
+
 // Adds the analysed `text` to `out` with its groups renumbered after the
-// ones already there, each term weighted by `weight`.
+// ones already there, each term weighted by `weight` (kPhraseWordWeight
+// more for the words of a recognised phrase).
 int AddQueryText(const Analyzer& analyzer, absl::string_view text, float weight,
                  int first_group, std::vector<QueryTerm>& out) {
+  const std::vector<AnalyzedTerm> analysed = analyzer.AnalyzeQuery(text);
+  int n = 0;
+  for (const AnalyzedTerm& t : analysed) n = std::max(n, t.group + 1);
+  // Where each group's source lies in `text`; a group whose source lies
+  // within another's (a phrase's) is one of its words.
+  std::vector<std::pair<size_t, size_t>> range(n, {0, 0});
+  for (const AnalyzedTerm& t : analysed) {
+    const size_t begin = t.source.data() - text.data();
+    range[t.group] = {begin, begin + t.source.size()};
+  }
+  std::vector<bool> in_phrase(n, false);
+  for (int p = 0; p < n; ++p) {
+    for (int w = 0; w < n; ++w) {
+      if (w != p && range[w] != range[p] && range[w].first >= range[p].first &&
+          range[w].second <= range[p].second) {
+        in_phrase[w] = true;
+      }
+    }
+  }
   int groups = first_group;
-  for (const AnalyzedTerm& t : analyzer.AnalyzeQuery(text)) {
-    out.push_back(QueryTerm{HashTerm(t.term), t.term, std::string(t.source),
-                            t.weight * weight, first_group + t.group});
+  for (const AnalyzedTerm& t : analysed) {
+    out.push_back(
+        QueryTerm{HashTerm(t.term), t.term, std::string(t.source),
+                  t.weight * weight * (in_phrase[t.group] ? kPhraseWordWeight : 1.0f),
+                  first_group + t.group});
     groups = std::max(groups, first_group + t.group + 1);
   }
   return groups;

@@ -260,6 +260,30 @@ TEST_F(MatcherTest, ASkillMatchingTheWholePhraseCoversItsWords) {
   EXPECT_EQ(r.matches(0).expert(), "experts/net");
 }
 
+// A phrase of the synonym file counts about once, not three times (as the
+// phrase and as each of its words): its words weigh half each.
+TEST_F(MatcherTest, APhraseAndItsWordsCountAboutOnce) {
+  ExpertSpec e = Builder("n", "gm0344");
+  e.job_title = "Adviseur Natura 2000";
+  e.bio = "";
+  e.skills = {{"Natura 2000", 4}};
+  Load({e});
+  rv1::Challenge c;
+  c.set_title("Natura 2000");
+  const v1::MatchExpertsResponse r = Match(c);
+  ASSERT_EQ(r.matches_size(), 1);
+  std::map<std::string, double> by_term;
+  for (const auto& t : r.matches(0).explanation().matched_terms()) {
+    by_term[t.term()] += t.contribution();
+  }
+  ASSERT_GT(by_term["natura 2000"], 0) << r.DebugString();
+  double words = 0;
+  for (const auto& [term, contribution] : by_term) {
+    if (term != "natura 2000") words += contribution;
+  }
+  EXPECT_LE(words, 1.05 * by_term["natura 2000"]) << r.DebugString();
+}
+
 TEST_F(MatcherTest, SkillBelowMinLevelScoresLess) {
   ExpertSpec strong = Builder("strong");
   ExpertSpec weak = Builder("weak");
