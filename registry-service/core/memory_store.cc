@@ -18,6 +18,12 @@ absl::StatusOr<StoredRecord> MemoryStore::Get(Kind kind, absl::string_view id) {
   return it->second.record;
 }
 
+absl::StatusOr<int64_t> MemoryStore::CountIndexed(Kind kind, const IndexEntry& index) {
+  absl::MutexLock lock(&mu_);
+  auto it = indexes_.find({kind, index.field, index.value});
+  return it == indexes_.end() ? 0 : static_cast<int64_t>(it->second.size());
+}
+
 absl::StatusOr<ListResult> MemoryStore::List(const ListRequest& request) {
   if (request.limit <= 0) {
     return absl::InvalidArgumentError(absl::StrCat("list limit ", request.limit));

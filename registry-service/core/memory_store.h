@@ -32,6 +32,7 @@ class MemoryStore : public Store {
 
   absl::StatusOr<StoredRecord> Get(Kind kind, absl::string_view id) override;
   absl::StatusOr<ListResult> List(const ListRequest& request) override;
+  absl::StatusOr<int64_t> CountIndexed(Kind kind, const IndexEntry& index) override;
   absl::StatusOr<CommitResult> Commit(const CommitRequest& request) override;
   absl::StatusOr<std::vector<StoredChange>> ReadChanges(int64_t after_revision, int max,
                                                         absl::Duration wait) override;

@@ -1192,6 +1192,26 @@ class ResourceOps {
     }
     SAMENSPEL_RETURN_IF_ERROR(decoded.status());
     int64_t after = *decoded;
+    // Several filters: listed by the index that holds fewest records, the
+    // others checked record by record. (By the first, a reader's ListExperts
+    // of a large organisation and a theme no one has read 21,000 records a
+    // call, bios and all, for an empty page: a review slowed every other
+    // caller's lists from 1 to 360 ms with 16 such calls.) Positions order
+    // every index alike, so a page token goes on with any of them.
+    if (filters.size() > 1) {
+      int64_t fewest = -1;
+      for (size_t i = 0; i < filters.size(); ++i) {
+        absl::StatusOr<int64_t> n = store_->CountIndexed(T::kKind, filters[i]);
+        if (!n.ok()) {
+          if (absl::IsUnimplemented(n.status())) break;
+          return n.status();
+        }
+        if (fewest < 0 || *n < fewest) {
+          fewest = *n;
+          std::swap(filters[0], filters[i]);
+        }
+      }
+    }
     ListRequest list;
     list.kind = T::kKind;
     if (!filters.empty()) list.index = filters.front();

@@ -225,6 +225,14 @@ class Store {
   // throughout the scan exactly once.
   virtual absl::StatusOr<ListResult> List(const ListRequest& request) = 0;
 
+  // How many records of `kind` have the index entry `index` now: a list
+  // with several filters goes by the one that holds fewest. UNIMPLEMENTED
+  // when the store cannot tell cheaply (the list then goes by the first).
+  virtual absl::StatusOr<int64_t> CountIndexed(Kind /*kind*/,
+                                               const IndexEntry& /*index*/) {
+    return absl::UnimplementedError("CountIndexed");
+  }
+
   // Applies every mutation or none. Preconditions, existence and expected
   // revisions are all checked against the state before the commit (so
   // [create X, update X] in one commit is NOT_FOUND). Errors (nothing is

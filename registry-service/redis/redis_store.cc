@@ -540,6 +540,15 @@ absl::StatusOr<StoredRecord> RedisStore::ParseRecord(Kind kind, absl::string_vie
   return record;
 }
 
+absl::StatusOr<int64_t> RedisStore::CountIndexed(Kind kind, const IndexEntry& index) {
+  // The index set of layout 2 (in layout 1, before the first list script
+  // converts it, 0: any filter is still a correct one to list by).
+  const std::string key = keys_.Index(kind, index);
+  SAMENSPEL_ASSIGN_OR_RETURN(RedisReply reply, pipeline_.Execute({"ZCARD", key}));
+  if (reply->type != REDIS_REPLY_INTEGER) return Corrupt("bad ZCARD reply");
+  return static_cast<int64_t>(reply->integer);
+}
+
 absl::StatusOr<ListResult> RedisStore::List(const ListRequest& request) {
   if (request.limit <= 0) {
     return absl::InvalidArgumentError(

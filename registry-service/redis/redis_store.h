@@ -167,6 +167,7 @@ class RedisStore : public Store {
   // fails UNAVAILABLE.
   void GetAsync(Kind kind, absl::string_view id, GetCallback done) override;
   absl::StatusOr<ListResult> List(const ListRequest& request) override;
+  absl::StatusOr<int64_t> CountIndexed(Kind kind, const IndexEntry& index) override;
   absl::StatusOr<CommitResult> Commit(const CommitRequest& request) override;
   // Commits that arrive while a batch is on its way are queued and return at
   // once; they share the next script call. A commit that finds none on its

@@ -226,6 +226,25 @@ TYPED_TEST(StoreConformanceTest, CreateGetUpdateDelete) {
             std::vector<int64_t>{5});
 }
 
+// What a list with several filters chooses its index by.
+TYPED_TEST(StoreConformanceTest, CountIndexedCountsTheRecordsOfAnIndexEntry) {
+  this->MustCommit(Request({Create(Kind::kExpert, "a", "1", {{"theme", "water"}}),
+                            Create(Kind::kExpert, "b", "2", {{"theme", "water"}}),
+                            Create(Kind::kExpert, "c", "3", {{"theme", "wonen"}}),
+                            Create(Kind::kTeam, "t", "4", {{"theme", "water"}})}));
+  auto count = [&](Kind kind, std::string field, std::string value) {
+    absl::StatusOr<int64_t> n = this->store_->CountIndexed(kind, {field, value});
+    EXPECT_TRUE(n.ok()) << n.status();
+    return n.value_or(-1);
+  };
+  EXPECT_EQ(count(Kind::kExpert, "theme", "water"), 2);
+  EXPECT_EQ(count(Kind::kExpert, "theme", "wonen"), 1);
+  EXPECT_EQ(count(Kind::kExpert, "theme", "vuur"), 0);
+  EXPECT_EQ(count(Kind::kTeam, "theme", "water"), 1);
+  this->MustCommit(Request({Delete(Kind::kExpert, "a", 0)}));
+  EXPECT_EQ(count(Kind::kExpert, "theme", "water"), 1);
+}
+
 TYPED_TEST(StoreConformanceTest, GetAsyncAnswersAsGetDoes) {
   const std::string data("v1\0\xff\n", 5);
   this->MustCommit(Request({Create(Kind::kExpert, "jan:1", data)}));
