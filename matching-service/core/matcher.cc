@@ -33,6 +33,31 @@ std::string NotWeighed(const std::vector<std::string>& challenge_regions) {
 namespace type = ::samenspel::type::v1;
 using registry::v1::Challenge;
 
+// For each word group of `analysed` (AnalyzeQuery of `text`), the groups of
+// the words of its phrase when it is a recognised phrase (empty otherwise):
+// the groups whose source lies within its source in `text`.
+std::vector<std::vector<int>> PhraseWords(const std::vector<AnalyzedTerm>& analysed,
+                                          absl::string_view text) {
+  int n = 0;
+  for (const AnalyzedTerm& t : analysed) n = std::max(n, t.group + 1);
+  std::vector<std::pair<size_t, size_t>> range(n, {0, 0});
+  for (const AnalyzedTerm& t : analysed) {
+    if (t.group < 0) continue;
+    const size_t begin = t.source.data() - text.data();
+    range[t.group] = {begin, begin + t.source.size()};
+  }
+  std::vector<std::vector<int>> words(n);
+  for (int p = 0; p < n; ++p) {
+    for (int w = 0; w < n; ++w) {
+      if (w != p && range[w] != range[p] && range[w].first >= range[p].first &&
+          range[w].second <= range[p].second) {
+        words[p].push_back(w);
+      }
+    }
+  }
+  return words;
+}
+
 // A challenge's theme as MatchTeams compares it with a team's themes: its
 // analysed terms (synonyms, both languages, stems) by word group, each
 // group's best weight, and the groups of a phrase's words.
@@ -51,23 +76,12 @@ ThemeQuery MakeThemeQuery(const Analyzer& analyzer, const std::string& theme) {
   int groups = 0;
   for (const AnalyzedTerm& t : analysed) groups = std::max(groups, t.group + 1);
   q.best.assign(groups, 0.0);
-  q.phrase_words.resize(groups);
-  std::vector<std::pair<size_t, size_t>> range(groups, {0, 0});
   for (const AnalyzedTerm& t : analysed) {
     if (t.group < 0) continue;
     q.terms[t.term].emplace_back(t.group, t.weight);
     q.best[t.group] = std::max<double>(q.best[t.group], t.weight);
-    const size_t begin = t.source.data() - theme.data();
-    range[t.group] = {begin, begin + t.source.size()};
   }
-  for (int p = 0; p < groups; ++p) {
-    for (int w = 0; w < groups; ++w) {
-      if (w != p && range[w].first >= range[p].first &&
-          range[w].second <= range[p].second && range[w] != range[p]) {
-        q.phrase_words[p].push_back(w);
-      }
-    }
-  }
+  q.phrase_words = PhraseWords(analysed, theme);
   for (double b : q.best) q.total += b;
   return q;
 }
@@ -174,29 +188,22 @@ constexpr float kPhraseWordWeight = 0.5f;
 int AddQueryText(const Analyzer& analyzer, absl::string_view text, float weight,
                  int first_group, std::vector<QueryTerm>& out) {
   const std::vector<AnalyzedTerm> analysed = analyzer.AnalyzeQuery(text);
-  int n = 0;
-  for (const AnalyzedTerm& t : analysed) n = std::max(n, t.group + 1);
-  // Where each group's source lies in `text`; a group whose source lies
-  // within another's (a phrase's) is one of its words.
-  std::vector<std::pair<size_t, size_t>> range(n, {0, 0});
-  for (const AnalyzedTerm& t : analysed) {
-    const size_t begin = t.source.data() - text.data();
-    range[t.group] = {begin, begin + t.source.size()};
-  }
-  std::vector<bool> in_phrase(n, false);
-  for (int p = 0; p < n; ++p) {
-    for (int w = 0; w < n; ++w) {
-      if (w != p && range[w] != range[p] && range[w].first >= range[p].first &&
-          range[w].second <= range[p].second) {
-        in_phrase[w] = true;
-      }
+  std::vector<bool> in_phrase;
+  for (const std::vector<int>& words : PhraseWords(analysed, text)) {
+    for (int w : words) {
+      if (in_phrase.size() <= static_cast<size_t>(w)) in_phrase.resize(w + 1, false);
+      in_phrase[w] = true;
     }
   }
+  auto phrase_word = [&](int group) {
+    return group >= 0 && static_cast<size_t>(group) < in_phrase.size() &&
+           in_phrase[group];
+  };
   int groups = first_group;
   for (const AnalyzedTerm& t : analysed) {
     out.push_back(
         QueryTerm{HashTerm(t.term), t.term, std::string(t.source),
-                  t.weight * weight * (in_phrase[t.group] ? kPhraseWordWeight : 1.0f),
+                  t.weight * weight * (phrase_word(t.group) ? kPhraseWordWeight : 1.0f),
                   first_group + t.group});
     groups = std::max(groups, first_group + t.group + 1);
   }
@@ -239,24 +246,8 @@ Query BuildQuery(const Analyzer& analyzer, const Challenge& c) {
     // "netcongestie" for "grid congestion", covers its words too. It covered
     // the phrase's group only (27%), less than "grid flexibility" did by
     // the word "grid" (33%).
+    sq.phrase_words = PhraseWords(analyzer.AnalyzeQuery(s.name()), s.name());
     sq.phrase_words.resize(best.size());
-    {
-      const std::vector<AnalyzedTerm> analysed = analyzer.AnalyzeQuery(s.name());
-      std::vector<std::pair<size_t, size_t>> range(best.size(), {0, 0});
-      for (const AnalyzedTerm& t : analysed) {
-        if (t.group < 0 || t.group >= static_cast<int>(best.size())) continue;
-        const size_t begin = t.source.data() - s.name().data();
-        range[t.group] = {begin, begin + t.source.size()};
-      }
-      for (size_t p = 0; p < range.size(); ++p) {
-        for (size_t w = 0; w < range.size(); ++w) {
-          if (w != p && range[w].first >= range[p].first &&
-              range[w].second <= range[p].second && range[w] != range[p]) {
-            sq.phrase_words[p].push_back(static_cast<int>(w));
-          }
-        }
-      }
-    }
     q.skill_weight_sum += sq.weight;
     for (const QueryTerm& t : sq.terms) {
       q.skill_terms[t.id].push_back(
