@@ -730,7 +730,9 @@ class Ranking {
           if (sq.group_best[local] <= 0) continue;
           const double share = hits[i].weight / sq.group_best[local];
           for (int w : sq.phrase_words[local]) {
-            got[w] = std::max(got[w], share * sq.group_best[w]);
+            if (static_cast<size_t>(w) < got.size()) {
+              got[w] = std::max(got[w], share * sq.group_best[w]);
+            }
           }
         }
         if (sq.group_weight <= 0) continue;
@@ -1453,8 +1455,24 @@ class Ranking {
     if (t.skill < 0 || q_.skill_weight_sum <= 0) return 0;
     const SkillQuery& sq = q_.skills[t.skill];
     if (sq.group_weight <= 0) return 0;
-    return static_cast<float>(o_.skills_weight * sq.weight / q_.skill_weight_sum *
-                              t.skill_weight / sq.group_weight);
+    // A term of a phrase's group covers the phrase's words too (CoverageOf):
+    // its share of them counts here, or the bound falls below the score and
+    // pruning drops the expert.
+    double covered = t.skill_weight;
+    const size_t local = t.group - sq.first_group;
+    if (local < sq.phrase_words.size() && local < sq.group_best.size() &&
+        sq.group_best[local] > 0) {
+      const double share = t.skill_weight / sq.group_best[local];
+      for (int w : sq.phrase_words[local]) {
+        if (static_cast<size_t>(w) < sq.group_best.size())
+          covered += share * sq.group_best[w];
+      }
+    }
+    // Rounded up: a bound.
+    return std::nextafter(
+        static_cast<float>(o_.skills_weight * sq.weight / q_.skill_weight_sum * covered /
+                           sq.group_weight),
+        std::numeric_limits<float>::infinity());
   }
 
   void PrepareFilters(const v1::MatchFilters& filters) {

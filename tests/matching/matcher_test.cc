@@ -1287,6 +1287,71 @@ TEST_F(MatcherTest, SkillBoundsOfSynonymsKeepPruningExact) {
   }
 }
 
+// The same for a required skill that is a phrase ("grid congestion"): an
+// expert's skill matching the whole phrase covers its words too, and the
+// bound that pruning uses must count them (it did not: such experts could be
+// dropped behind others with much text on the phrase's words).
+TEST_F(MatcherTest, SkillBoundsOfPhrasesKeepPruningExact) {
+  const std::vector<std::string> whole = {"netcongestie", "transportcapaciteit"};
+  const std::vector<std::string> words = {"grid", "congestion", "grid capacity"};
+  const std::vector<std::string> other = {"archief", "erfgoed", "privacy", "mobiliteit"};
+  std::mt19937 rng(7);
+  auto pick = [&](const std::vector<std::string>& from) {
+    return from[std::uniform_int_distribution<size_t>(0, from.size() - 1)(rng)];
+  };
+  std::vector<rv1::Expert> experts;
+  std::set<std::string> skilled;
+  for (int i = 0; i < 900; ++i) {
+    ExpertSpec spec{"e" + std::to_string(i),
+                    "o" + std::to_string(i % 60),
+                    static_cast<type::GovernmentLayer>(1 + i % 5),
+                    "adviseur",
+                    "",
+                    {{pick(other), 3}},
+                    {i % 2 ? "GM0344" : "PV27"}};
+    if (i % 30 == 0) {
+      spec.org = "s" + std::to_string(i);
+      spec.skills = {{whole[i / 30 % whole.size()], 4}};
+      spec.bio = pick(other);
+      skilled.insert("experts/" + spec.id);
+    } else if (i % 3 == 0) {
+      spec.job_title = "adviseur " + pick(words);
+      for (int w = 0; w < 6; ++w) spec.bio += pick(words) + " ";
+      spec.skills = {{pick(words) + " planning", 3}};
+    } else {
+      spec.bio = pick(words) + " " + pick(other);
+    }
+    spec.hours = 8 + static_cast<int>(rng() % 9);
+    experts.push_back(MakeExpert(spec));
+  }
+  for (int pool : {10, 200}) {
+    SCOPED_TRACE(absl::StrCat("rerank pool ", pool));
+    const auto [options, unpruned_options] = PrunedAndUnpruned(pool);
+    Matcher pruned(analyzer_, Regions(), options);
+    Matcher unpruned(analyzer_, Regions(), unpruned_options);
+    pruned.Load({}, experts, {}, {}, 100);
+    unpruned.Load({}, experts, {}, {}, 100);
+    v1::MatchExpertsRequest req;
+    req.set_page_size(10);
+    rv1::Challenge* c = req.mutable_challenge()->mutable_inline_();
+    c->set_title("Bedrijventerreinen");
+    auto* skill = c->add_required_skills();
+    skill->set_name("grid congestion");
+    skill->set_min_level(3);
+    skill->set_weight(3);
+    auto a = pruned.MatchExperts(req);
+    auto b = unpruned.MatchExperts(req);
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_EQ(Names(*a), Names(*b));
+    for (int i = 0; i < std::min(a->matches_size(), b->matches_size()); ++i) {
+      EXPECT_NEAR(a->matches(i).score(), b->matches(i).score(), 1e-5);
+    }
+    int led = 0;
+    for (const auto& m : b->matches()) led += skilled.contains(m.expert());
+    EXPECT_GE(led, 5) << "the test wants the skilled experts near the top";
+  }
+}
+
 // MatchExperts scores the components of only the most relevant candidates
 // that prove its picks (MatcherOptions::lazy_rerank); the results must be
 // those of the whole pool, to the bit. Organisations with many equally
