@@ -426,12 +426,15 @@ TEST_F(AnalyzerTest, UnrelatedTextsDoNotMatch) {
 // "reinforcement" alone was the Groningen earthquake programme; "ruimtevaart"
 // (space flight) was split into "ruimte" (spatial planning).
 TEST_F(AnalyzerTest, WordsThatMatchedWhatTheyDoNotMean) {
-  EXPECT_FALSE(Finds("Gemeenten moeten zorgen voor laadpalen; de provincie zorgt voor regie",
-                     "Beleidsadviseur zorg en jeugdzorg"));
+  EXPECT_FALSE(
+      Finds("Gemeenten moeten zorgen voor laadpalen; de provincie zorgt voor regie",
+            "Beleidsadviseur zorg en jeugdzorg"));
   EXPECT_FALSE(Finds("Gemeenten moeten zorgen voor laadpalen", "youth care policy"));
   EXPECT_TRUE(Finds("zorg voor ouderen", "ouderenzorg"));
-  EXPECT_FALSE(Finds("dense neighbourhoods", "Beleidsmedewerker bij de gemeente Den Haag"));
-  EXPECT_FALSE(Finds("Reinforcement of primary flood defences", "versterkingsopgave Groningen"));
+  EXPECT_FALSE(
+      Finds("dense neighbourhoods", "Beleidsmedewerker bij de gemeente Den Haag"));
+  EXPECT_FALSE(
+      Finds("Reinforcement of primary flood defences", "versterkingsopgave Groningen"));
   EXPECT_TRUE(Finds("earthquake reinforcement", "versterkingsopgave Groningen"));
   EXPECT_TRUE(Finds("dike reinforcement", "dijkversterking"));
   EXPECT_FALSE(Finds("ruimtevaartbeleid", "ruimtelijke ordening en ruimte"));

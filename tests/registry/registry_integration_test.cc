@@ -394,10 +394,10 @@ TEST_F(RegistryIntegrationTest, ARequestThatIsNotValidProtobufNamesTheField) {
 // (gRPC released its own context for such calls through the registry's
 // context allocator, which deleted it).
 TEST_F(RegistryIntegrationTest, AnUnknownMethodIsUnimplementedAndTheRegistryGoesOn) {
-  for (const char* method : {"/samenspel.registry.v1.RegistryService/GetExperts",
-                             "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
-                             "/samenspel.matching.v1.MatchingService/MatchExperts",
-                             "/x.Y/Z"}) {
+  for (const char* method :
+       {"/samenspel.registry.v1.RegistryService/GetExperts",
+        "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+        "/samenspel.matching.v1.MatchingService/MatchExperts", "/x.Y/Z"}) {
     for (int i = 0; i < 3; ++i) {
       EXPECT_EQ(test_support::RawCall(registry_->Channel(), method).error_code(),
                 grpc::StatusCode::UNIMPLEMENTED)
@@ -409,8 +409,7 @@ TEST_F(RegistryIntegrationTest, AnUnknownMethodIsUnimplementedAndTheRegistryGoes
   CreateOrg("gm0363", type::GOVERNMENT_LAYER_MUNICIPAL);
   v1::GetOrganisationRequest get;
   get.set_name("organisations/gm0363");
-  EXPECT_TRUE(
-      Call<v1::Organisation>(*stub_, &Stub::GetOrganisation, get).status().ok());
+  EXPECT_TRUE(Call<v1::Organisation>(*stub_, &Stub::GetOrganisation, get).status().ok());
 }
 
 TEST_F(RegistryIntegrationTest, OversizedRequestIsResourceExhausted) {
