@@ -1107,15 +1107,18 @@ class ResourceOps {
   }
 
   // The deleted resource as it was (as the caller may see it), its revision
-  // the feed revision of the delete.
-  absl::StatusOr<R> Delete(absl::string_view name, absl::string_view etag) {
+  // the feed revision of the delete. `also_changed` (may be null) gets the
+  // other records the delete changed and their owners (the teams a deleted
+  // expert left), as resource names.
+  absl::StatusOr<R> Delete(absl::string_view name, absl::string_view etag,
+                           std::vector<std::string>* also_changed = nullptr) {
     SAMENSPEL_ASSIGN_OR_RETURN(std::string id, ParseName(T::kKind, name, "name"));
     for (int attempt = 1;; ++attempt) {
       SAMENSPEL_ASSIGN_OR_RETURN(StoredRecord rec, store_->Get(T::kKind, id));
       SAMENSPEL_ASSIGN_OR_RETURN(R current, Decode<R>(rec));
       bool changed_meanwhile = false;
       absl::StatusOr<int64_t> deleted =
-          DeleteRecord(current, rec, etag, changed_meanwhile);
+          DeleteRecord(current, rec, etag, changed_meanwhile, also_changed);
       if (changed_meanwhile && etag.empty()) {
         if (attempt < options_.max_write_attempts) {
           WaitBeforeRetry(attempt);
@@ -1135,7 +1138,8 @@ class ResourceOps {
   // One try of Delete (see ModifyRecord); the feed revision of the delete
   // (the last of its commit: it also covers what OnDelete added).
   absl::StatusOr<int64_t> DeleteRecord(const R& current, const StoredRecord& rec,
-                                       absl::string_view etag, bool& changed_meanwhile) {
+                                       absl::string_view etag, bool& changed_meanwhile,
+                                       std::vector<std::string>* also_changed) {
     SAMENSPEL_RETURN_IF_ERROR(CheckWrite(caller_, T::kKind, T::Owner(current), ""));
     if (!etag.empty() && !Registry::EtagMatches(etag, current.etag())) {
       return EtagMismatchError(current.name());
@@ -1152,6 +1156,17 @@ class ResourceOps {
     absl::StatusOr<CommitResult> committed = store_->Commit(req);
     changed_meanwhile = absl::IsAborted(committed.status());
     if (!committed.ok()) return committed.status();
+    if (also_changed != nullptr) {
+      for (size_t i = 1; i < req.mutations.size(); ++i) {
+        const Mutation& other = req.mutations[i];
+        also_changed->push_back(ResourceName(other.kind, other.id));
+        for (const IndexEntry& x : other.indexes) {
+          if (x.field == "owner" || x.field == "organisation") {
+            also_changed->push_back(ResourceName(Kind::kOrganisation, x.value));
+          }
+        }
+      }
+    }
     return committed->revisions.empty() ? int64_t{0} : committed->revisions.back();
   }
 
@@ -1484,9 +1499,10 @@ absl::StatusOr<v1::Organisation> Registry::UpdateOrganisation(
   return updated;
 }
 absl::StatusOr<v1::Organisation> Registry::DeleteOrganisation(
-    const v1::DeleteOrganisationRequest& r, const v1::Principal& caller) {
+    const v1::DeleteOrganisationRequest& r, const v1::Principal& caller,
+    std::vector<std::string>* also_changed) {
   absl::StatusOr<v1::Organisation> deleted =
-      ResourceOps<v1::Organisation>(*this, caller).Delete(r.name(), r.etag());
+      ResourceOps<v1::Organisation>(*this, caller).Delete(r.name(), r.etag(), also_changed);
   OrganisationChanged(r.name());
   if (absl::IsFailedPrecondition(deleted.status())) {
     // The store names the first thing in the way; the caller is told all of
@@ -1624,8 +1640,9 @@ absl::StatusOr<v1::Expert> Registry::UpdateExpert(const v1::UpdateExpertRequest&
   return ResourceOps<v1::Expert>(*this, caller).Update(r.expert(), r.update_mask());
 }
 absl::StatusOr<v1::Expert> Registry::DeleteExpert(const v1::DeleteExpertRequest& r,
-                                                  const v1::Principal& caller) {
-  return ResourceOps<v1::Expert>(*this, caller).Delete(r.name(), r.etag());
+                                                  const v1::Principal& caller,
+                                                  std::vector<std::string>* also_changed) {
+  return ResourceOps<v1::Expert>(*this, caller).Delete(r.name(), r.etag(), also_changed);
 }
 
 absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
@@ -1807,8 +1824,9 @@ absl::StatusOr<v1::TaskTeam> Registry::UpdateTeam(const v1::UpdateTeamRequest& r
   return ResourceOps<v1::TaskTeam>(*this, caller).Update(r.team(), r.update_mask());
 }
 absl::StatusOr<v1::TaskTeam> Registry::DeleteTeam(const v1::DeleteTeamRequest& r,
-                                                  const v1::Principal& caller) {
-  return ResourceOps<v1::TaskTeam>(*this, caller).Delete(r.name(), r.etag());
+                                                  const v1::Principal& caller,
+                                                  std::vector<std::string>* also_changed) {
+  return ResourceOps<v1::TaskTeam>(*this, caller).Delete(r.name(), r.etag(), also_changed);
 }
 
 absl::StatusOr<v1::TaskTeam> Registry::AddTeamMember(const v1::AddTeamMemberRequest& r,
@@ -1900,8 +1918,9 @@ absl::StatusOr<v1::Challenge> Registry::UpdateChallenge(
   return ResourceOps<v1::Challenge>(*this, caller).Update(r.challenge(), r.update_mask());
 }
 absl::StatusOr<v1::Challenge> Registry::DeleteChallenge(
-    const v1::DeleteChallengeRequest& r, const v1::Principal& caller) {
-  return ResourceOps<v1::Challenge>(*this, caller).Delete(r.name(), r.etag());
+    const v1::DeleteChallengeRequest& r, const v1::Principal& caller,
+    std::vector<std::string>* also_changed) {
+  return ResourceOps<v1::Challenge>(*this, caller).Delete(r.name(), r.etag(), also_changed);
 }
 
 // --- Change feed ---

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
+#include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/util/time_util.h"
 #include "registry-service/core/audit_log.h"
 #include "registry-service/core/names.h"
@@ -101,6 +102,7 @@ struct Shape {
   explicit Shape(const google::protobuf::Descriptor* d)
       : name(StringFieldOf(d, "name")),
         team(StringFieldOf(d, "team")),
+        expert(StringFieldOf(d, "expert")),
         organisation(StringFieldOf(d, "organisation")),
         owner_organisation(StringFieldOf(d, "owner_organisation")),
         is_resource(d->FindFieldByName("name") != nullptr &&
@@ -109,6 +111,10 @@ struct Shape {
     for (int i = 0; i < d->field_count(); ++i) {
       const FieldDescriptor* f = d->field(i);
       if (f->type() == FieldDescriptor::TYPE_MESSAGE) {
+        if (f->name() == "update_mask") {
+          update_mask = f;
+          continue;
+        }
         messages.push_back(f);
         // A create request: its resource, and the id it asks for
         // ("expert" and "expert_id").
@@ -129,6 +135,8 @@ struct Shape {
   }
   const FieldDescriptor* name;
   const FieldDescriptor* team;
+  // A team member's, or the one a RemoveTeamMember names.
+  const FieldDescriptor* expert;
   const FieldDescriptor* organisation;
   const FieldDescriptor* owner_organisation;
   // A resource: has a name and an etag; or an access token.
@@ -137,6 +145,8 @@ struct Shape {
   // In a create request: its resource field and the id field (or null).
   const FieldDescriptor* created = nullptr;
   const FieldDescriptor* created_id = nullptr;
+  // An update request's field mask, or null.
+  const FieldDescriptor* update_mask = nullptr;
 };
 
 const Shape& ShapeOf(const google::protobuf::Descriptor* d) {
@@ -159,10 +169,26 @@ bool HasPersonalData(const Message& m) {
   return !e.email().empty() || !e.bio().empty();
 }
 
+// Whether an update request's mask (or none: every field) covers `field`.
+bool MaskCovers(const Message& request, const Shape& shape, absl::string_view field) {
+  if (shape.update_mask == nullptr) return true;
+  const auto& mask = static_cast<const google::protobuf::FieldMask&>(
+      request.GetReflection()->GetMessage(request, shape.update_mask));
+  if (mask.paths_size() == 0) return true;
+  return std::any_of(mask.paths().begin(), mask.paths().end(),
+                     [&](const std::string& path) { return path == field || path == "*"; });
+}
+
 // Adds the resources in `m` (a resource, or a message holding resources one
 // or two levels down: a batch's requests) to `event`, and the names a create
-// request asks for; with only_personal, just those with personal data.
-void Collect(const Message& m, bool only_personal, EventNames& names, int depth = 0) {
+// request asks for; with only_personal, just those with personal data. In a
+// request (`request`: the request message that holds `m`, or `m` itself; null
+// for a response), also the experts a team's members name when the request
+// sets the members, and the expert a team member or a RemoveTeamMember
+// names: an editor who books another organisation's expert shows in that
+// expert's audit trail.
+void Collect(const Message& m, bool only_personal, EventNames& names, int depth = 0,
+             const Message* request = nullptr) {
   const auto* d = m.GetDescriptor();
   const Shape& shape = ShapeOf(d);
   if (shape.is_resource) {
@@ -174,8 +200,15 @@ void Collect(const Message& m, bool only_personal, EventNames& names, int depth 
     if (d == v1::Organisation::descriptor()) names.AddOrganisation(name);
     names.AddOrganisation(StringField(m, shape.organisation));
     names.AddOrganisation(StringField(m, shape.owner_organisation));
+    if (request != nullptr && d == v1::TaskTeam::descriptor() &&
+        MaskCovers(*request, ShapeOf(request->GetDescriptor()), "members")) {
+      for (const v1::TeamMember& member : static_cast<const v1::TaskTeam&>(m).members()) {
+        names.AddResource(member.expert());
+      }
+    }
     return;
   }
+  if (request != nullptr) names.AddResource(StringField(m, shape.expert));
   if (depth > 1) return;
   if (shape.created != nullptr && shape.created_id != nullptr && !only_personal) {
     // A create names its resource only by the id it asks for: a refused one
@@ -187,13 +220,15 @@ void Collect(const Message& m, bool only_personal, EventNames& names, int depth 
     }
   }
   const auto* reflection = m.GetReflection();
+  const Message* holder = request != nullptr ? &m : nullptr;
   for (const FieldDescriptor* f : shape.messages) {
     if (f->is_repeated()) {
       for (int j = 0; j < reflection->FieldSize(m, f); ++j) {
-        Collect(reflection->GetRepeatedMessage(m, f, j), only_personal, names, depth + 1);
+        Collect(reflection->GetRepeatedMessage(m, f, j), only_personal, names, depth + 1,
+                holder);
       }
     } else if (reflection->HasField(m, f)) {
-      Collect(reflection->GetMessage(m, f), only_personal, names, depth + 1);
+      Collect(reflection->GetMessage(m, f), only_personal, names, depth + 1, holder);
     }
   }
 }
@@ -214,7 +249,8 @@ std::optional<v1::AuditEvent> AuditEventFor(const grpc::ServerContextBase& conte
                                             const v1::Principal& principal,
                                             const google::protobuf::Message& request,
                                             const google::protobuf::Message* response,
-                                            const absl::Status& status) {
+                                            const absl::Status& status,
+                                            absl::Span<const std::string> also_concerned) {
   const bool write = IsWriteMethod(method);
   v1::AuditEvent event;
   EventNames names(event);
@@ -224,7 +260,14 @@ std::optional<v1::AuditEvent> AuditEventFor(const grpc::ServerContextBase& conte
     // The target as the caller named it (also for failed calls: of those,
     // the first names only).
     if (!status.ok()) names.set_limit(kMaxRefusedNames);
-    Collect(request, /*only_personal=*/false, names);
+    Collect(request, /*only_personal=*/false, names, 0, &request);
+    for (const std::string& name : also_concerned) {
+      if (absl::StartsWith(name, "organisations/")) {
+        names.AddOrganisation(name);
+      } else {
+        names.AddResource(name);
+      }
+    }
     const Shape& shape = ShapeOf(request.GetDescriptor());
     names.AddResource(StringField(request, shape.name));
     names.AddResource(StringField(request, shape.team));

@@ -7,9 +7,11 @@
 #define SAMENSPEL_REGISTRY_SERVER_AUDIT_EVENTS_H_
 
 #include <optional>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/server_context.h"
 #include "samenspel/registry/v1/access_service.pb.h"
@@ -22,13 +24,17 @@ bool IsWriteMethod(absl::string_view method);
 
 // The event of a call of `method` ("UpdateExpert") on `service`, or nullopt
 // when it is not recorded. `response` is null when the call failed.
+// `also_concerned`: resources and organisations a write changed beside those
+// its request and response name (the teams a DeleteExpert took the expert
+// off, and their owners).
 std::optional<v1::AuditEvent> AuditEventFor(const grpc::ServerContextBase& context,
                                             absl::string_view service,
                                             absl::string_view method,
                                             const v1::Principal& principal,
                                             const google::protobuf::Message& request,
                                             const google::protobuf::Message* response,
-                                            const absl::Status& status);
+                                            const absl::Status& status,
+                                            absl::Span<const std::string> also_concerned = {});
 
 // The event of a read that returned personal data of one resource, as
 // AuditEventFor records it when it finds that resource in the response:

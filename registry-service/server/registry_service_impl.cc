@@ -253,7 +253,7 @@ void RegistryServiceImpl::Complete(
     const google::protobuf::Message* audited = call->audited();
     if (auto event = AuditEventFor(*context, kService, method, principal, request,
                                    status.ok() ? (audited ? audited : response) : nullptr,
-                                   status)) {
+                                   status, call->also_changed())) {
       audit_->Record(*std::move(event));
     }
   }
@@ -360,7 +360,12 @@ grpc::ServerUnaryReactor* RegistryServiceImpl::CreateExpert(
     if (refused != nullptr) return refused;                                          \
     return Serve(ctx, "Delete" #K, *request, response, out,                          \
                  [this, ctx, request = request](const v1::Principal& caller) {       \
-                   return Deleted(registry_->Delete##K(*request, caller), ctx);      \
+                   return Deleted(                                                   \
+                       registry_->Delete##K(                                         \
+                           *request, caller,                                         \
+                           static_cast<internal::CallContext*>(ctx)                  \
+                               ->mutable_also_changed()),                            \
+                       ctx);                                                         \
                  });                                                                 \
   }
 

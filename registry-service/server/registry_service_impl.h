@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -86,6 +87,10 @@ class CallContext final : public grpc::CallbackServerContext {
   // its response (a Delete's: the deleted resource; its response is Empty).
   const google::protobuf::Message* audited() const { return audited_; }
   void set_audited(const google::protobuf::Message* m) { audited_ = m; }
+  // What else a successful write changed, for its audit event (the teams
+  // a DeleteExpert took the expert off, and their owners).
+  std::vector<std::string>* mutable_also_changed() { return &also_changed_; }
+  const std::vector<std::string>& also_changed() const { return also_changed_; }
   // A Get's answer in wire form, when it has one: sent as it is, instead of
   // the response message (see Registry::GetExpertAsync).
   const Registry::WireResource* wire() const {
@@ -100,6 +105,7 @@ class CallContext final : public grpc::CallbackServerContext {
   google::protobuf::Arena arena_;
   std::unique_ptr<google::protobuf::Message> heap_response_;
   const google::protobuf::Message* audited_ = nullptr;
+  std::vector<std::string> also_changed_;
   std::optional<Registry::WireResource> wire_;
 };
 }  // namespace internal

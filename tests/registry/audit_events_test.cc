@@ -1,6 +1,7 @@
 #include "registry-service/server/audit_events.h"
 
 #include <string>
+#include <vector>
 
 #include "common/errors.h"
 #include "gmock/gmock.h"
@@ -88,6 +89,74 @@ TEST(AuditEventForTest, AWriteNamesItsTargetOnceAlsoWhenItFailed) {
   ASSERT_TRUE(event.has_value());
   EXPECT_THAT(event->resources(), ElementsAre("experts/a"));
   EXPECT_EQ(event->code(), "NOT_FOUND");
+}
+
+// A team write names the experts it puts on or takes off the team (an
+// editor booking another organisation's expert shows in that expert's
+// audit trail), not the members it leaves as they are; a delete names what
+// else it changed (the teams a deleted expert left, and their owners).
+TEST(AuditEventForTest, ATeamWriteNamesTheExpertsItConcerns) {
+  grpc::CallbackServerContext context;
+  v1::TaskTeam team;
+  team.set_name("teams/t");
+  team.set_owner_organisation("organisations/o1");
+  team.set_etag("2");
+  team.add_members()->set_expert("experts/kept");
+  team.add_members()->set_expert("experts/b");
+
+  v1::AddTeamMemberRequest add;
+  add.set_team("teams/t");
+  add.mutable_member()->set_expert("experts/b");
+  std::optional<v1::AuditEvent> event = AuditEventFor(
+      context, "RegistryService", "AddTeamMember", v1::Principal(), add, &team,
+      absl::OkStatus());
+  ASSERT_TRUE(event.has_value());
+  EXPECT_THAT(event->resources(), ElementsAre("teams/t", "experts/b"));
+  EXPECT_THAT(event->organisations(), ElementsAre("organisations/o1"));
+  // Refused too.
+  event = AuditEventFor(context, "RegistryService", "AddTeamMember", v1::Principal(), add,
+                        nullptr, absl::FailedPreconditionError("no consent"));
+  ASSERT_TRUE(event.has_value());
+  EXPECT_THAT(event->resources(), ElementsAre("experts/b", "teams/t"));
+
+  v1::RemoveTeamMemberRequest remove;
+  remove.set_team("teams/t");
+  remove.set_expert("experts/gone");
+  event = AuditEventFor(context, "RegistryService", "RemoveTeamMember", v1::Principal(),
+                        remove, &team, absl::OkStatus());
+  ASSERT_TRUE(event.has_value());
+  EXPECT_THAT(event->resources(), ElementsAre("teams/t", "experts/gone"));
+
+  v1::UpdateTeamRequest update;
+  *update.mutable_team() = team;
+  update.mutable_update_mask()->add_paths("state");
+  event = AuditEventFor(context, "RegistryService", "UpdateTeam", v1::Principal(), update,
+                        &team, absl::OkStatus());
+  ASSERT_TRUE(event.has_value());
+  EXPECT_THAT(event->resources(), ElementsAre("teams/t"));
+  update.mutable_update_mask()->add_paths("members");
+  event = AuditEventFor(context, "RegistryService", "UpdateTeam", v1::Principal(), update,
+                        &team, absl::OkStatus());
+  ASSERT_TRUE(event.has_value());
+  EXPECT_THAT(event->resources(), ElementsAre("teams/t", "experts/kept", "experts/b"));
+
+  v1::CreateTeamRequest create;
+  create.set_team_id("t");
+  *create.mutable_team() = team;
+  event = AuditEventFor(context, "RegistryService", "CreateTeam", v1::Principal(), create,
+                        nullptr, absl::PermissionDeniedError("not yours"));
+  ASSERT_TRUE(event.has_value());
+  EXPECT_THAT(event->resources(), ElementsAre("teams/t", "experts/kept", "experts/b"));
+
+  v1::DeleteExpertRequest del;
+  del.set_name("experts/b");
+  const v1::Expert deleted = Expert("experts/b", "organisations/o2", false);
+  const std::vector<std::string> also = {"teams/t", "organisations/o1"};
+  event = AuditEventFor(context, "RegistryService", "DeleteExpert", v1::Principal(), del,
+                        &deleted, absl::OkStatus(), also);
+  ASSERT_TRUE(event.has_value());
+  EXPECT_THAT(event->resources(), ElementsAre("experts/b", "teams/t"));
+  EXPECT_THAT(event->organisations(), ElementsAre("organisations/o2", "organisations/o1"));
 }
 
 // A refused create names what it asked for: the resource by the id it

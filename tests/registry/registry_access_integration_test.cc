@@ -769,6 +769,11 @@ TEST_F(RegistryAccessTest, TheAuditLogNamesTheOrganisationsConcerned) {
                 .status()
                 .code(),
             absl::StatusCode::kPermissionDenied);
+  // exp-b on org-a's team: its delete takes it off, which concerns org-a too.
+  v1::AddTeamMemberRequest add;
+  add.set_team("teams/team-a");
+  add.mutable_member()->set_expert("experts/exp-b");
+  ASSERT_TRUE(Call<v1::TaskTeam>(*stub_, &Stub::AddTeamMember, add, kAdminToken).ok());
   v1::DeleteExpertRequest del_expert;
   del_expert.set_name("experts/exp-b");
   ASSERT_TRUE(
@@ -805,6 +810,41 @@ TEST_F(RegistryAccessTest, TheAuditLogNamesTheOrganisationsConcerned) {
   EXPECT_THAT(seen, Contains("DeleteExpert OK experts/exp-b"));
   EXPECT_THAT(seen,
               Contains(::testing::StartsWith("CreateAccessToken OK accessTokens/")));
+
+  // The team the delete changed, and its owner, are named; the team member's
+  // add names the expert.
+  std::vector<std::string> of_team_a, of_expert;
+  for (;;) {
+    v1::ListAuditEventsRequest by_org;
+    by_org.set_organisation("organisations/org-a");
+    by_org.set_page_size(100);
+    auto events = Call<v1::ListAuditEventsResponse>(
+        *access_, &AccessStub::ListAuditEvents, by_org, kAdminToken);
+    ASSERT_TRUE(events.ok()) << events.status();
+    of_team_a.clear();
+    for (const v1::AuditEvent& e : events->audit_events()) {
+      of_team_a.push_back(absl::StrCat(e.method().substr(e.method().find('/') + 1), " ",
+                                       absl::StrJoin(e.resources(), ",")));
+    }
+    v1::ListAuditEventsRequest by_expert;
+    by_expert.set_resource("experts/exp-b");
+    by_expert.set_page_size(100);
+    events = Call<v1::ListAuditEventsResponse>(*access_, &AccessStub::ListAuditEvents,
+                                               by_expert, kAdminToken);
+    ASSERT_TRUE(events.ok()) << events.status();
+    of_expert.clear();
+    for (const v1::AuditEvent& e : events->audit_events()) {
+      of_expert.push_back(e.method().substr(e.method().find('/') + 1));
+    }
+    if ((absl::c_linear_search(of_team_a, "DeleteExpert experts/exp-b,teams/team-a") &&
+         absl::c_linear_search(of_expert, "AddTeamMember")) ||
+        absl::Now() > limit) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_THAT(of_team_a, Contains("DeleteExpert experts/exp-b,teams/team-a"));
+  EXPECT_THAT(of_expert, Contains("AddTeamMember"));
 }
 
 TEST_F(RegistryAccessTest, RateLimitPerPrincipal) {
