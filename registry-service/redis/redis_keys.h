@@ -8,7 +8,10 @@
 //                         of its last change (decimal), o = its list position
 //                         (decimal), i = the keys of the record's index sets
 //                         (a Lua cmsgpack array), so that a later update or
-//                         delete can remove it from exactly those.
+//                         delete can remove it from exactly those. Experts
+//                         also: h = the revisions of their feed entries
+//                         ("3,7,12"), f<revision> = the data of each of
+//                         those the stream holds, but the last (that is d).
 //   {p}all:{collection}   sorted set of every id of the collection, scored by
 //                         the record's list position (its create revision):
 //                         ZRANGEBYSCORE from "(" + after pages in list order.
@@ -24,14 +27,19 @@
 //   {p}rev                string, the latest committed revision (INCRBY).
 //   {p}feed               stream, one entry per change with entry ID
 //                         "<revision>-1"; fields t = ChangeType number,
-//                         k = collection, n = id, d = data (empty on delete),
+//                         k = collection, n = id, d = data (empty on delete;
+//                         none for experts since layout 3: their record holds
+//                         it, so that deleting the record erases it),
 //                         c = commit time (Unix microseconds).
 //   {p}req:{request_id}   string with a TTL: a commit's request_result, for
 //                         request_id replay.
 //   {p}reqfp:{request_id} string with the same TTL: the commit's
 //                         request_fingerprint, when it has one (registries
 //                         before 2026-12-01 wrote none and ignore it).
-//   {p}schema             string "2": this layout. Layout 1 (registries before
+//   {p}schema             string "3": this layout. Layout 2 (registries before
+//                         2026-12-02) wrote experts' data into their feed
+//                         entries; its entries stay readable, and its
+//                         database needs no conversion. Layout 1 (registries before
 //                         2026-11-30) had no field o, scored every list set 0
 //                         (id order) and kept all index entries of a
 //                         collection in one set {p}ix:{collection}, members
@@ -87,9 +95,12 @@ inline constexpr absl::string_view kFeedKindField = "k";
 inline constexpr absl::string_view kFeedIdField = "n";
 inline constexpr absl::string_view kFeedDataField = "d";
 inline constexpr absl::string_view kFeedCommitTimeField = "c";
+// Added by the ReadFeed script (never stored) to an expert's entry whose data
+// is gone: served as REDACTED.
+inline constexpr absl::string_view kFeedDataGoneField = "x";
 
 // The value of {p}schema for this layout.
-inline constexpr absl::string_view kLayout = "2";
+inline constexpr absl::string_view kLayout = "3";
 
 // Access token hash fields and the audit stream's entry field.
 inline constexpr absl::string_view kTokenHashField = "h";

@@ -21,7 +21,8 @@ std::string Sha1Hex(absl::string_view text) {
 
 namespace {
 
-// Migrate: converts a database in layout 1 to layout 2 (redis_keys.h), once;
+// Migrate: converts a database in layout 1 to this layout (redis_keys.h),
+// once (layout 2 needs no conversion: it only marks it as layout 3);
 // every script that reads or writes list sets calls it first, so the first
 // such script after an upgrade converts everything, atomically (a script's
 // writes reach the AOF and replicas together). Records that already have a
@@ -40,6 +41,11 @@ constexpr absl::string_view kMigrateSource = R"lua(
 local function migrate(schema_key)
   local layout = redis.call('GET', schema_key)
   if layout == '$LAYOUT' then return end
+  -- Layout 2 differs only in the feed entries written from now on.
+  if layout == '2' then
+    redis.call('SET', schema_key, '$LAYOUT')
+    return
+  end
   if layout then error({err = 'SAMENSPEL_LAYOUT ' .. layout}) end
   local p = string.sub(schema_key, 1, #schema_key - #'schema')
   local function unescape(text)
@@ -84,9 +90,16 @@ end
 // writes nothing (a Lua script's writes are never rolled back); one commit's
 // failure does not affect the others of the batch.
 //
-// Erasure (AVG): an expert record keeps the revisions of its feed entries in
-// field 'h' (once it passes 1 KB, those the stream no longer holds are
-// dropped, when there are any); deleting it removes those entries from the stream (XDEL) and
+// Erasure (AVG): an expert's feed entries hold no data of the expert (layout
+// 3): the data of the latest is the record's own (field d), that of earlier
+// ones the stream still holds is kept in the record's field f<revision>, so
+// deleting the record (DEL) frees all of it. (Redis frees an XDEL'd stream
+// entry's bytes only with the rest of its node of up to 100 entries: the
+// record bytes stayed in memory, in RDB files and AOF rewrites until the
+// feed was trimmed that far; a privacy review found them.) The record keeps
+// the revisions of its feed entries in field 'h'; revisions the stream no
+// longer holds are dropped from it, with their f fields, when the expert is
+// next written; deleting it removes those entries from the stream (XDEL) and
 // keeps only a marker (revision, collection, id, commit time) in the
 // redacted set, which ReadFeed fills the gaps with.
 //
@@ -153,20 +166,33 @@ local function erase(hist, coll, id, rev)
   redis.call('ZREMRANGEBYSCORE', redacted_key, '-inf', '(' .. (rev - 2 * tonumber(maxlen)))
 end
 
+-- The revision of the stream's oldest entry, or nil when it is empty.
+local function oldest_entry()
+  local oldest = redis.call('XRANGE', feed_key, '-', '+', 'COUNT', 1)
+  if #oldest == 0 then return nil end
+  return tonumber(string.match(oldest[1][1], '^(%d+)'))
+end
+
 -- The revisions of `hist` whose entries the stream still holds (older ones
--- were trimmed: nothing left to erase), or nil for none; keeps an often
+-- were trimmed: nothing left to erase), or nil for none; the data fields
+-- (f<revision>) of the others are deleted from record `key`. Keeps an often
 -- updated expert's history as short as the feed's retention. Only read
 -- through when its oldest revision is gone from the stream (it would find
 -- nothing to drop: an expert updated thousands of times within the
 -- retention paid a scan of its whole history on every update).
-local function prune(hist)
-  local oldest = redis.call('XRANGE', feed_key, '-', '+', 'COUNT', 1)
-  if #oldest == 0 then return nil end
-  local first = tonumber(string.match(oldest[1][1], '^(%d+)'))
+local function prune(hist, key, first)
+  if not first then return nil end
   if tonumber(string.match(hist, '^(%d+)')) >= first then return hist end
-  local kept = {}
+  local kept, dropped = {}, {}
   for r in string.gmatch(hist, '[^,]+') do
-    if tonumber(r) >= first then kept[#kept + 1] = r end
+    if tonumber(r) >= first then
+      kept[#kept + 1] = r
+    else
+      dropped[#dropped + 1] = 'f' .. r
+    end
+  end
+  for x = 1, #dropped, 1000 do
+    redis.call('HDEL', key, unpack(dropped, x, math.min(x + 999, #dropped)))
   end
   if #kept == 0 then return nil end
   return table.concat(kept, ',')
@@ -319,7 +345,17 @@ local function commit(a, replies)
       else
         local packed = cmsgpack.pack(m.sets)
         if m.coll == 'experts' then
-          if hist and #hist > 1024 then hist = prune(hist) end
+          if hist then
+            -- The data of the feed entry the record's data belonged to
+            -- stays readable, as field f<its revision>, while the stream
+            -- holds that entry.
+            local first = oldest_entry()
+            local cur = redis.call('HMGET', m.key, 'd', 'r')
+            if cur[1] and cur[2] and first and tonumber(cur[2]) >= first then
+              redis.call('HSET', m.key, 'f' .. cur[2], cur[1])
+            end
+            hist = prune(hist, m.key, first)
+          end
           if hist then hist = hist .. ',' .. rev_text else hist = rev_text end
           redis.call('HSET', m.key, 'd', m.data, 'r', rev_text, 'i', packed, 'o', position,
                      'h', hist)
@@ -346,8 +382,17 @@ local function commit(a, replies)
         end
         written[m.key] = packed
       end
-      redis.call('XADD', feed_key, 'MAXLEN', '~', maxlen, rev_text .. '-1',
-                 't', m.op, 'k', m.coll, 'n', m.id, 'd', m.data, 'c', micros)
+      if m.coll == 'experts' and m.op ~= '3' then
+        -- No data: ReadFeed reads it from the record (see Erasure above).
+        -- The type is 10 more ("11" create, "12" update), which registries
+        -- of layout 2 refuse as corrupt (an error on their change feed)
+        -- instead of serving an expert without data.
+        redis.call('XADD', feed_key, 'MAXLEN', '~', maxlen, rev_text .. '-1',
+                   't', '1' .. m.op, 'k', m.coll, 'n', m.id, 'c', micros)
+      else
+        redis.call('XADD', feed_key, 'MAXLEN', '~', maxlen, rev_text .. '-1',
+                   't', m.op, 'k', m.coll, 'n', m.id, 'd', m.data, 'c', micros)
+      end
     end
   end
   if req_key ~= '' then
@@ -422,12 +467,40 @@ return out
 )lua";
 
 // Read feed: entries and the revision, atomically, so an empty range can be
-// told apart from a trimmed one.
+// told apart from a trimmed one. An expert's create or update entry without
+// data (layout 3, see Erasure above: type "11" or "12", returned as "1" or
+// "2") gets it from the expert's record: its field d when the record is at
+// that revision, else f<revision>; one whose data is gone gets the field x
+// instead: it is served as REDACTED.
 // KEYS: 1 feed, 2 revision counter, 3 redacted set. ARGV: 1 first entry ID,
-// 2 COUNT. Reply: {revision, XRANGE reply, redacted markers in the range}.
+// 2 COUNT, 3 the experts' record key prefix (RecordKeyPrefix).
+// Reply: {revision, XRANGE reply, redacted markers in the range}.
 constexpr absl::string_view kReadFeedSource = R"lua(
 local rev = redis.call('GET', KEYS[2]) or '0'
 local entries = redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2])
+for _, e in ipairs(entries) do
+  local f = e[2]
+  local t, at, k, n
+  for x = 1, #f, 2 do
+    local name = f[x]
+    if name == 't' then t, at = f[x + 1], x + 1
+    elseif name == 'k' then k = f[x + 1]
+    elseif name == 'n' then n = f[x + 1] end
+  end
+  if k == 'experts' and (t == '11' or t == '12') and n then
+    f[at] = string.sub(t, 2)
+    local r = string.match(e[1], '^(%d+)')
+    local key = ARGV[3] .. n
+    local cur = redis.call('HMGET', key, 'r', 'd')
+    local data
+    if cur[1] == r then data = cur[2] else data = redis.call('HGET', key, 'f' .. r) end
+    if data then
+      f[#f + 1], f[#f + 2] = 'd', data
+    else
+      f[#f + 1], f[#f + 2] = 'x', '1'
+    end
+  end
+end
 local first = string.match(ARGV[1], '^(%d+)')
 local last = rev
 if #entries == tonumber(ARGV[2]) then

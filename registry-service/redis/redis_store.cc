@@ -98,6 +98,7 @@ absl::StatusOr<StoredChange> ParseFeedEntry(const redisReply& entry) {
   int64_t micros = 0;
   std::optional<Kind> kind;
   bool has_id = false;
+  bool data_gone = false;
   for (size_t i = 0; i + 1 < fields.elements; i += 2) {
     const redisReply& name = *fields.element[i];
     const redisReply& value = *fields.element[i + 1];
@@ -114,13 +115,15 @@ absl::StatusOr<StoredChange> ParseFeedEntry(const redisReply& entry) {
       change.data = std::string(AsString(value));
     } else if (field == kFeedCommitTimeField) {
       if (!AsInt(value, &micros)) return Corrupt("bad feed commit time");
+    } else if (field == kFeedDataGoneField) {
+      data_gone = true;
     }
   }
   if (type < static_cast<int>(ChangeType::kCreated) ||
       type > static_cast<int>(ChangeType::kDeleted) || !kind.has_value() || !has_id) {
     return Corrupt(absl::StrCat("incomplete feed entry ", entry_id));
   }
-  change.type = static_cast<ChangeType>(type);
+  change.type = data_gone ? ChangeType::kRedacted : static_cast<ChangeType>(type);
   change.kind = *kind;
   change.commit_time = absl::FromUnixMicros(micros);
   return change;
@@ -995,9 +998,11 @@ absl::StatusOr<std::vector<StoredChange>> RedisStore::ReadChanges(int64_t after_
   std::vector<StoredChange> changes;
   {
     const std::string redacted_key = keys_.Redacted();
-    SAMENSPEL_ASSIGN_OR_RETURN(RedisReply reply, RunScript(pipeline_, ReadFeedScript(), 3,
-                                                           {feed_key, revision_key,
-                                                            redacted_key, start, count}));
+    const std::string experts = keys_.RecordKeyPrefix(Kind::kExpert);
+    SAMENSPEL_ASSIGN_OR_RETURN(
+        RedisReply reply, RunScript(pipeline_, ReadFeedScript(), 3,
+                                    {feed_key, revision_key, redacted_key, start, count,
+                                     experts}));
     if (!IsArray(*reply, 3) || !AsInt(*reply->element[0], &revision)) {
       return Corrupt("bad feed reply");
     }
@@ -1079,7 +1084,10 @@ absl::StatusOr<int64_t> RedisStore::CurrentRevision() {
   SAMENSPEL_ASSIGN_OR_RETURN(RedisReply reply, pipeline_.Execute({"MGET", key, schema}));
   if (!IsArray(*reply, 2) || reply->elements != 2) return Corrupt("bad MGET reply");
   const redisReply& layout = *reply->element[1];
-  if (IsString(layout) && AsString(layout) != kLayout) {
+  // Layout 2 is this one's predecessor: the first commit or list converts
+  // it (Migrate), so it is served (a registry that reported NOT_SERVING on
+  // it would get no call to convert it with: a rolling upgrade would stall).
+  if (IsString(layout) && AsString(layout) != kLayout && AsString(layout) != "2") {
     return LayoutStatus(AsString(layout));
   }
   const redisReply& counter = *reply->element[0];

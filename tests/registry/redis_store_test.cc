@@ -438,7 +438,7 @@ TEST(RedisStoreTest, WritesTheLayoutOfRedisKeys) {
   EXPECT_EQ(StringReply(*redis, {"ZSCORE", keys.AllIds(Kind::kExpert), "jan"}), "1");
   EXPECT_EQ(StringReply(*redis, {"ZSCORE", keys.Index(Kind::kExpert, bzk), "jan"}), "1");
   EXPECT_EQ(keys.Index(Kind::kExpert, bzk), "layout:ix:experts:organisation=bzk");
-  EXPECT_EQ(StringReply(*redis, {"GET", keys.Schema()}), "2");
+  EXPECT_EQ(StringReply(*redis, {"GET", keys.Schema()}), "3");
   EXPECT_EQ(StringReply(*redis, {"GET", keys.Revision()}), "1");
   EXPECT_EQ(StringReply(*redis, {"GET", keys.Request("CreateExpert/jan")}), "result");
   absl::StatusOr<RedisReply> ttl =
@@ -496,7 +496,7 @@ redis.call('SET', 'ss:rev', '4')
   EXPECT_EQ(scan(Kind::kExpert, odd_skill), std::vector<std::string>{"jan"});
   EXPECT_EQ(scan(Kind::kOrganisation, IndexEntry{"oin", "1234"}),
             std::vector<std::string>{"bzk"});
-  EXPECT_EQ(StringReply(*redis, {"GET", "ss:schema"}), "2");
+  EXPECT_EQ(StringReply(*redis, {"GET", "ss:schema"}), "3");
   absl::StatusOr<RedisReply> old_sets =
       redis->Command({"EXISTS", "ss:ix:experts", "ss:ix:organisations"});
   ASSERT_TRUE(old_sets.ok());
@@ -525,7 +525,7 @@ redis.call('SET', 'ss:rev', '4')
   EXPECT_EQ(scan(Kind::kExpert, std::nullopt),
             (std::vector<std::string>{"piet", "noindex", "jan", "an"}));
   EXPECT_EQ(scan(Kind::kExpert, bzk), (std::vector<std::string>{"piet", "jan", "an"}));
-  EXPECT_EQ(StringReply(*redis, {"GET", "ss:schema"}), "2");
+  EXPECT_EQ(StringReply(*redis, {"GET", "ss:schema"}), "3");
 }
 
 TEST(RedisStoreTest, ScriptFlushFallsBackToEval) {
@@ -578,6 +578,53 @@ TEST(RedisStoreTest, ScriptFlushFallsBackToEvalForAsyncCommits) {
   EXPECT_EQ(listed->records.size(), 2u);
 }
 
+// A database of layout 2 (registries before 2026-12-02: experts' data in
+// their feed entries) is served as it is, its entries read as written, and
+// the first commit marks it layout 3.
+TEST(RedisStoreTest, ServesALayoutTwoDatabaseAndItsFeed) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  std::unique_ptr<RedisConnection> redis = Connect(*server);
+  ASSERT_NE(redis, nullptr);
+  constexpr absl::string_view kLayoutTwo = R"lua(
+redis.call('HSET', 'ss:experts:jan', 'd', 'jan-1', 'r', '1', 'i', cmsgpack.pack({}),
+           'o', '1', 'h', '1')
+redis.call('ZADD', 'ss:all:experts', 1, 'jan')
+redis.call('XADD', 'ss:feed', '1-1', 't', '1', 'k', 'experts', 'n', 'jan', 'd', 'jan-1',
+           'c', '1700000000000000')
+redis.call('SET', 'ss:rev', '1')
+redis.call('SET', 'ss:schema', '2')
+)lua";
+  ASSERT_TRUE(redis->Command({"EVAL", kLayoutTwo, "0"}).ok());
+  std::unique_ptr<RedisStore> store = MakeStore(OptionsFor(*server));
+  ASSERT_NE(store, nullptr);
+  // Served (a health check that said NOT_SERVING would get the registry no
+  // call to convert it with).
+  absl::StatusOr<int64_t> revision = store->CurrentRevision();
+  ASSERT_TRUE(revision.ok()) << revision.status();
+  EXPECT_EQ(*revision, 1);
+  Mutation update = Create(Kind::kExpert, "jan", "jan-2");
+  update.op = Mutation::Op::kUpdate;
+  ASSERT_TRUE(store->Commit(Request({update})).ok());
+  EXPECT_EQ(StringReply(*redis, {"GET", "ss:schema"}), "3");
+  absl::StatusOr<std::vector<StoredChange>> changes =
+      store->ReadChanges(0, 10, absl::ZeroDuration());
+  ASSERT_TRUE(changes.ok()) << changes.status();
+  ASSERT_EQ(changes->size(), 2u);
+  EXPECT_EQ((*changes)[0].type, ChangeType::kCreated);
+  EXPECT_EQ((*changes)[0].data, "jan-1");
+  EXPECT_EQ((*changes)[1].type, ChangeType::kUpdated);
+  EXPECT_EQ((*changes)[1].data, "jan-2");
+  // A layout-3 entry holds no data of the expert: t, k, n and c only.
+  absl::StatusOr<RedisReply> entry = redis->Command({"XRANGE", "ss:feed", "2-1", "2-1"});
+  ASSERT_TRUE(entry.ok());
+  ASSERT_EQ((*entry)->elements, 1u);
+  const redisReply& fields = *(*entry)->element[0]->element[1];
+  std::vector<std::string> names;
+  for (size_t i = 0; i < fields.elements; i += 2) names.push_back(fields.element[i]->str);
+  EXPECT_EQ(names, (std::vector<std::string>{"t", "k", "n", "c"}));
+}
+
 // A database that a newer registry converted to a later layout: this store
 // neither reads lists from it nor writes to it, and says why.
 TEST(RedisStoreTest, RefusesADatabaseInALaterLayout) {
@@ -588,13 +635,13 @@ TEST(RedisStoreTest, RefusesADatabaseInALaterLayout) {
   ASSERT_TRUE(store->Commit(Request({Create(Kind::kExpert, "a", "a")})).ok());
   std::unique_ptr<RedisConnection> redis = Connect(*server);
   ASSERT_NE(redis, nullptr);
-  ASSERT_TRUE(redis->Command({"SET", "ss:schema", "3"}).ok());
+  ASSERT_TRUE(redis->Command({"SET", "ss:schema", "4"}).ok());
   const std::string revision_before = StringReply(*redis, {"GET", "ss:rev"});
 
   auto expect_refused = [](const absl::Status& status, absl::string_view what) {
     EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << what << ": " << status;
     // The value alone, without what Redis appends to a script's error.
-    EXPECT_TRUE(absl::StrContains(status.message(), "layout \"3\", which"))
+    EXPECT_TRUE(absl::StrContains(status.message(), "layout \"4\", which"))
         << what << ": " << status;
     EXPECT_FALSE(absl::StrContains(status.message(), "script")) << what << ": " << status;
     auto info = status.GetPayload("type.googleapis.com/google.rpc.ErrorInfo");
@@ -618,11 +665,11 @@ TEST(RedisStoreTest, RefusesADatabaseInALaterLayout) {
   absl::StatusOr<RedisReply> written = redis->Command({"EXISTS", "ss:experts:b"});
   ASSERT_TRUE(written.ok());
   EXPECT_EQ((*written)->integer, 0);
-  EXPECT_EQ(StringReply(*redis, {"GET", "ss:schema"}), "3");
+  EXPECT_EQ(StringReply(*redis, {"GET", "ss:schema"}), "4");
 
   // Back in this layout (say, the newer registry was rolled back together
   // with its data), everything works again on the same store.
-  ASSERT_TRUE(redis->Command({"SET", "ss:schema", "2"}).ok());
+  ASSERT_TRUE(redis->Command({"SET", "ss:schema", "3"}).ok());
   EXPECT_TRUE(store->Commit(Request({Create(Kind::kExpert, "b", "b")})).ok());
   absl::StatusOr<ListResult> listed = store->List(request);
   ASSERT_TRUE(listed.ok()) << listed.status();
@@ -1254,6 +1301,24 @@ TEST(RedisStoreTest, AnOftenUpdatedExpertsHistoryStaysWithinTheFeed) {
   const std::string hist = StringReply(*redis, {"HGET", "ss:experts:jan", "h"});
   EXPECT_LE(hist.size(), 1024u + 4) << hist;
   EXPECT_TRUE(absl::EndsWith(hist, ",601")) << hist;
+  // Each retained change reads its own data (the feed entries hold none: the
+  // last one's is the record's, the others' its f fields), and the f fields
+  // go with the entries the stream trims.
+  absl::StatusOr<std::vector<StoredChange>> kept =
+      store->ReadChanges(0, 1000, absl::ZeroDuration());
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  ASSERT_GE(kept->size(), 10u);
+  EXPECT_LE(kept->size(), 111u);
+  for (const StoredChange& c : *kept) {
+    EXPECT_EQ(c.data, absl::StrCat("v", c.revision - 1)) << c.revision;
+  }
+  absl::StatusOr<RedisReply> fields = redis->Command({"HKEYS", "ss:experts:jan"});
+  ASSERT_TRUE(fields.ok());
+  size_t data_fields = 0;
+  for (size_t i = 0; i < (*fields)->elements; ++i) {
+    if ((*fields)->element[i]->str[0] == 'f') ++data_fields;
+  }
+  EXPECT_EQ(data_fields, kept->size() - 1);
   // The delete still erases every retained entry of jan.
   Mutation del;
   del.op = Mutation::Op::kDelete;
