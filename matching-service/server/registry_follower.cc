@@ -238,7 +238,22 @@ absl::Status RegistryFollower::Follow(int64_t after) {
     }
   }
   rv1::Change change;
+  // The feed has no gaps: a change other than the next one means changes
+  // were missed. After revision 0 the registry starts at the oldest change
+  // it retains (WatchChangesRequest.after_revision), which is not 1 once the
+  // feed was trimmed: a follower whose snapshot was of an empty registry,
+  // resuming after the registry was away, got only the feed's tail and
+  // missed the rest without a word (an operator's review).
+  int64_t next = after + 1;
   while (reader->Read(&change)) {
+    if (change.revision() != next) {
+      ctx.TryCancel();
+      reader->Finish();
+      Untrack(&ctx);
+      return absl::OutOfRangeError(absl::StrCat("the registry's feed went on at revision ",
+                                                change.revision(), ", not ", next));
+    }
+    ++next;
     absl::MutexLock lock(&mu_);
     read_revision_ = change.revision();
     read_commit_time_ = change.commit_time();

@@ -565,5 +565,59 @@ TEST(MatchingRewrittenFeedTest, LostChangesLeaveTheIndexAfterARestore) {
                                               "experts/new4", "experts/new5"}));
 }
 
+// A follower whose snapshot was of an empty registry (revision 0) resumes
+// after revision 0, which the registry reads as "from the oldest change
+// retained": once the feed no longer starts at revision 1, the follower
+// must resync, not take the tail as all there is (an operator's review: 97
+// of 379 experts matched, health SERVING).
+TEST(MatchingFeedGapTest, AFollowerOfAnEmptyRegistryResyncsWhenTheFeedWasTrimmed) {
+  auto redis = RedisServer::Create();
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  const std::vector<std::string> flags = {"--insecure", "--redis=" + (*redis)->address(),
+                                          "--feed_retention=10"};
+  auto followed = ServiceProcess::Start(SAMENSPEL_REGISTRY_BINARY, flags);
+  ASSERT_TRUE(followed.ok()) << followed.status();
+  auto writer = ServiceProcess::Start(SAMENSPEL_REGISTRY_BINARY, flags);
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  ASSERT_TRUE((*writer)->WaitForHealth("SERVING", absl::Seconds(20)));
+  auto matching = ServiceProcess::Start(
+      SAMENSPEL_MATCHING_BINARY, {"--insecure", "--registry=" + (*followed)->address()});
+  ASSERT_TRUE(matching.ok()) << matching.status();
+  ASSERT_TRUE((*matching)->WaitForHealth("SERVING", absl::Seconds(20)));  // revision 0
+
+  ASSERT_TRUE((*followed)->Stop().ok());
+  auto registry_stub = rv1::RegistryService::NewStub((*writer)->Channel());
+  ASSERT_TRUE(Call<rv1::Organisation>(*registry_stub,
+                                      &rv1::RegistryService::Stub::CreateOrganisation,
+                                      Utrecht())
+                  .ok());
+  ASSERT_EQ(CreateHousingExpert(*registry_stub, "early"), 2);
+  // Enough changes for the stream to drop its first node of 100 entries.
+  rv1::BatchCreateExpertsRequest batch;
+  for (int i = 0; i < 300; ++i) {
+    rv1::CreateExpertRequest* item = batch.add_requests();
+    item->set_expert_id(absl::StrCat("later-", i));
+    item->mutable_expert()->set_display_name(absl::StrCat("Later ", i));
+    item->mutable_expert()->set_organisation("organisations/gm0344");
+    auto* skill = item->mutable_expert()->add_skills();
+    skill->set_name("klimaatadaptatie");
+    skill->set_level(3);
+    item->mutable_expert()->set_consent_to_matching(true);
+  }
+  auto created = Call<rv1::BatchCreateExpertsResponse>(
+      *registry_stub, &rv1::RegistryService::Stub::BatchCreateExperts, batch);
+  ASSERT_TRUE(created.ok()) << created.status();
+  const int64_t last = created->experts(299).revision();
+  ASSERT_TRUE((*followed)->Restart().ok());
+
+  absl::StatusOr<std::vector<std::string>> found;
+  const absl::Time give_up = absl::Now() + absl::Seconds(60);
+  do {
+    found = MatchHousing(*v1::MatchingService::NewStub((*matching)->Channel()), last);
+  } while (!found.ok() && absl::Now() < give_up);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(*found, std::vector<std::string>{"experts/early"});
+}
+
 }  // namespace
 }  // namespace samenspel::matching
