@@ -1417,6 +1417,75 @@ TEST(RegistryRaceTest, DeletingAnExpertReachesATeamThatTookThemOnMeanwhile) {
   EXPECT_TRUE(registry.UpdateTeam(rename).ok());
 }
 
+// Another organisation's expert booked on two ACTIVE teams at once, or on an
+// ACTIVE team while another team of theirs turns ACTIVE: each write read the
+// other team as it was before, and together they booked more hours than the
+// expert has (a concurrency review: 20 h of 10). The commit now needs the
+// expert's teams as read, and the write that loses is tried again.
+TEST(RegistryRaceTest, ConcurrentBookingsOfAnExpertStayWithinTheirHours) {
+  InterleavingStore store;
+  Registry registry(&store, RegistryOptions{});
+  ASSERT_TRUE(registry.CreateOrganisation(Amsterdam()).ok());
+  v1::CreateOrganisationRequest bzk;
+  bzk.set_organisation_id("bzk");
+  bzk.mutable_organisation()->set_display_name("BZK");
+  bzk.mutable_organisation()->set_layer(type::v1::GOVERNMENT_LAYER_NATIONAL);
+  ASSERT_TRUE(registry.CreateOrganisation(bzk).ok());
+  v1::CreateExpertRequest bert;
+  bert.set_expert_id("bert");
+  bert.mutable_expert()->set_display_name("Bert");
+  bert.mutable_expert()->set_organisation("organisations/gm0363");
+  bert.mutable_expert()->set_consent_to_matching(true);
+  bert.mutable_expert()->set_available_hours_per_week(10);
+  ASSERT_TRUE(registry.CreateExpert(bert).ok());
+  auto team = [&](const std::string& id, v1::TaskTeam::State state) {
+    v1::CreateTeamRequest req;
+    req.set_team_id(id);
+    req.mutable_team()->set_display_name(id);
+    req.mutable_team()->set_owner_organisation("organisations/bzk");
+    req.mutable_team()->set_state(state);
+    ASSERT_TRUE(registry.CreateTeam(req).ok());
+  };
+  team("a", v1::TaskTeam::ACTIVE);
+  team("b", v1::TaskTeam::ACTIVE);
+  team("c", v1::TaskTeam::FORMING);
+  v1::Principal editor;
+  editor.set_subject("editor");
+  editor.set_organisation("organisations/bzk");
+  editor.set_role(v1::ROLE_EDITOR);
+  auto add = [&](const std::string& team_id) {
+    v1::AddTeamMemberRequest req;
+    req.set_team("teams/" + team_id);
+    req.mutable_member()->set_expert("experts/bert");
+    req.mutable_member()->set_hours_per_week(10);
+    return registry.AddTeamMember(req, editor).status();
+  };
+
+  // Two adds to ACTIVE teams: the one that commits second finds the first.
+  store.kind = Kind::kTeam;
+  store.before_commit = [&] { ASSERT_TRUE(add("b").ok()); };
+  const absl::Status second = add("a");
+  EXPECT_EQ(second.code(), absl::StatusCode::kInvalidArgument) << second;
+  EXPECT_THAT(second.message(), HasSubstr("at most 0"));
+
+  // Team c (FORMING) has bert; b lets him go; c turns ACTIVE while a takes
+  // him on.
+  ASSERT_TRUE(add("c").ok());
+  v1::RemoveTeamMemberRequest remove;
+  remove.set_team("teams/b");
+  remove.set_expert("experts/bert");
+  ASSERT_TRUE(registry.RemoveTeamMember(remove, editor).ok());
+  store.before_commit = [&] {
+    v1::UpdateTeamRequest activate;
+    activate.mutable_team()->set_name("teams/c");
+    activate.mutable_team()->set_state(v1::TaskTeam::ACTIVE);
+    activate.mutable_update_mask()->add_paths("state");
+    ASSERT_TRUE(registry.UpdateTeam(activate, editor).ok());
+  };
+  const absl::Status meanwhile = add("a");
+  EXPECT_EQ(meanwhile.code(), absl::StatusCode::kInvalidArgument) << meanwhile;
+}
+
 TEST_F(RegistryTest, AnOinNamesOneOrganisationAndOnlyAdminsChangeIt) {
   constexpr char kOin[] = "00000001002220647000";
   constexpr char kOther[] = "00000001002220648000";
