@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "cli/commands/commands.h"
 #include "cli/core/access_output.h"
@@ -166,6 +167,11 @@ absl::Status CreateToken(CommandContext& context, AccessClient& client,
   absl::StatusOr<v1::Role> role = ParseRole(state.role);
   if (!role.ok()) return UsageError(absl::StrCat("--role: ", role.status().message()));
   token.set_role(*role);
+  // Required, so that tokens list and the audit log say what each is for.
+  if (absl::StripAsciiWhitespace(state.description).empty()) {
+    return UsageError(
+        "--description: say what the token is for (\"woningbouw-portaal BZK\")");
+  }
   token.set_description(state.description);
   SAMENSPEL_ASSIGN_OR_RETURN(absl::Time expires, TimeFlag(state.expires, "--expires", now,
                                                           TimeDirection::kAhead));
@@ -244,7 +250,8 @@ void AddTokensCreate(CLI::App& group, CommandContext& context) {
                       "Write the secret to this new file (mode 0600) instead of printing "
                       "it");
   command->add_flag("--force", state->force,
-                    "With --secret-file: replace the file if it exists");
+                    "With --secret-file: replace the file if it exists (a regular "
+                    "file only; never a symlink, FIFO or device)");
   command->footer(ExamplesFooter({
       "samenspel tokens create --organisation bzk --role editor \\",
       "    --description \"woningbouw-portaal BZK\" --expires 90d --secret-file "

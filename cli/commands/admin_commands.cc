@@ -1,5 +1,6 @@
 // watch (the registry's change feed), health (grpc.health.v1 of both
 // services) and version.
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,9 @@ struct WatchState {
 };
 
 absl::Status RunWatch(CommandContext& context, const WatchState& state) {
+  if (state.count < 0) {
+    return UsageError("--count must be 0 (no limit) or more");
+  }
   std::optional<absl::Duration> deadline;
   if (!state.for_duration.empty()) {
     SAMENSPEL_ASSIGN_OR_RETURN(deadline, ParseDurationFlag(state.for_duration, "--for"));
@@ -47,7 +51,7 @@ absl::Status RunWatch(CommandContext& context, const WatchState& state) {
     ++seen;
     switch (out.format()) {
       case OutputFormat::kJson:  // JSON Lines: one compact object per change.
-        out.stream() << ToJson(change).dump() << "\n";
+        out.stream() << DumpJson(ToJson(change)) << "\n";
         break;
       case OutputFormat::kYaml:
         out.stream() << "---\n" << RenderYaml(ToJson(change));
@@ -64,9 +68,15 @@ absl::Status RunWatch(CommandContext& context, const WatchState& state) {
     return absl::OkStatus();
   }
   const grpc::Status status = reader->Finish();
-  // Stopping at --for is the normal end.
+  // Stopping at --for is the normal end, unless --count changes were asked
+  // for and fewer came: a script waiting for them must not take it as done.
   if (deadline.has_value() &&
       status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    if (state.count > 0) {
+      std::cerr << "samenspel: --for " << state.for_duration << " ran out after " << seen
+                << " of " << state.count << " changes\n";
+      context.set_exit_code(ExitCode::kUnavailable);
+    }
     return absl::OkStatus();
   }
   return FromGrpcStatus(status);
@@ -82,7 +92,9 @@ void AddWatch(CLI::App& app, CommandContext& context) {
       ->add_option("--after", state->after,
                    "Changes after this revision (0: from the start of the retained feed)")
       ->capture_default_str();
-  command->add_option("--count", state->count, "Stop after this many changes");
+  command->add_option("--count", state->count,
+                      "Stop after this many changes (0: no limit); with --for, exit 6 "
+                      "when fewer came in that time");
   command->add_option("--for", state->for_duration,
                       "Stop after this long (30s, 5m); default: until interrupted. "
                       "--timeout does not apply to watch");

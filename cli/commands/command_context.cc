@@ -58,33 +58,36 @@ absl::StatusOr<std::string> ReadFlagFile(const std::string& path,
 namespace {
 
 // Plaintext, TLS (--ca-file) or mTLS (--ca-file, --cert-file, --key-file).
+// Each file is checked for PEM here: gRPC would only fail at the first call,
+// with a handshake error or, for a CA file, "empty address list".
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentialsFor(
     const GlobalOptions& options) {
   if (options.cert_file.empty() != options.key_file.empty()) {
     return UsageError(
         "--cert-file and --key-file go together: the client certificate and its key");
   }
-  if (options.cert_file.empty()) {
-    absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
-        samenspel::ChannelCredentialsFor(options.ca_file);
-    if (!credentials.ok()) {
-      return UsageError(absl::StrCat("--ca-file: ", credentials.status().message()));
-    }
-    return credentials;
-  }
   if (options.ca_file.empty()) {
-    return UsageError(
-        "--cert-file needs --ca-file: a client certificate is only sent over TLS, and "
-        "--ca-file names the CA that signed the services' certificates");
+    if (!options.cert_file.empty()) {
+      return UsageError(
+          "--cert-file needs --ca-file: a client certificate is only sent over TLS, "
+          "and --ca-file names the CA that signed the services' certificates");
+    }
+    return grpc::InsecureChannelCredentials();
   }
   grpc::SslCredentialsOptions ssl;
   SAMENSPEL_ASSIGN_OR_RETURN(ssl.pem_root_certs,
                              ReadFlagFile(options.ca_file, "--ca-file"));
+  if (!absl::StrContains(ssl.pem_root_certs, "-----BEGIN CERTIFICATE-----")) {
+    return UsageError(absl::StrCat(
+        "--ca-file: ", options.ca_file,
+        " holds no PEM CA certificate (-----BEGIN CERTIFICATE-----); convert a DER "
+        "one with `openssl x509 -inform der -in CA -out ca.pem`"));
+  }
+  if (options.cert_file.empty()) return grpc::SslCredentials(ssl);
   SAMENSPEL_ASSIGN_OR_RETURN(ssl.pem_cert_chain,
                              ReadFlagFile(options.cert_file, "--cert-file"));
   SAMENSPEL_ASSIGN_OR_RETURN(ssl.pem_private_key,
                              ReadFlagFile(options.key_file, "--key-file"));
-  // gRPC would only fail at the first call, with a handshake error.
   if (!absl::StrContains(ssl.pem_cert_chain, "-----BEGIN CERTIFICATE-----")) {
     return UsageError(
         absl::StrCat("--cert-file: ", options.cert_file,
@@ -96,6 +99,30 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentialsFor(
                      " holds no PEM private key (-----BEGIN ... PRIVATE KEY-----)"));
   }
   return grpc::SslCredentials(ssl);
+}
+
+// OK for host:port ([v6]:port) and for a target with a scheme gRPC resolves
+// itself; a usage error naming `flag` otherwise. gRPC takes a host without a
+// port as port 0 and fails only at the call ("127.0.0.1:0: Connection
+// refused").
+absl::Status CheckAddress(absl::string_view address, absl::string_view flag) {
+  for (absl::string_view scheme :
+       {"dns:", "unix:", "unix-abstract:", "ipv4:", "ipv6:", "vsock:"}) {
+    if (absl::StartsWith(address, scheme)) return absl::OkStatus();
+  }
+  const size_t colon = address.rfind(':');
+  const absl::string_view host = address.substr(0, colon);
+  int port = 0;
+  const bool ok = colon != absl::string_view::npos && !host.empty() &&
+                  (host.find(':') == absl::string_view::npos ||
+                   (absl::StartsWith(host, "[") && absl::EndsWith(host, "]"))) &&
+                  absl::SimpleAtoi(address.substr(colon + 1), &port) && port > 0 &&
+                  port <= 65535;
+  if (ok) return absl::OkStatus();
+  return UsageError(absl::StrCat(
+      flag, ": '", address,
+      "' is not host:port (127.0.0.1:50051, registry.intern:50051, [::1]:50051) or a "
+      "gRPC target (dns:///registry.intern:50051, unix:/run/samenspel.sock)"));
 }
 
 }  // namespace
@@ -127,9 +154,10 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Create(
           "printable characters without spaces");
     }
   }
-  if (options.registry.empty() || options.matching.empty()) {
-    return UsageError("--registry and --matching must be host:port addresses");
-  }
+  SAMENSPEL_RETURN_IF_ERROR(
+      CheckAddress(options.registry, "--registry (or SAMENSPEL_REGISTRY)"));
+  SAMENSPEL_RETURN_IF_ERROR(
+      CheckAddress(options.matching, "--matching (or SAMENSPEL_MATCHING)"));
   if (!c->token_.empty() && options.ca_file.empty() && !options.plaintext_token) {
     for (const std::string* address : {&options.registry, &options.matching}) {
       if (!IsLoopbackTarget(*address)) {

@@ -63,12 +63,15 @@ FieldFlags::FieldFlags(CLI::App& command, std::vector<FlagSpec> specs,
     if (field.cpp_type() == FieldDescriptor::CPPTYPE_BOOL && !field.is_repeated()) {
       flag->option = command.add_flag(absl::StrCat(name, ",!--no-", flag->spec.flag),
                                       flag->boolean, flag->spec.help);
-    } else if (field.is_repeated()) {
+    } else {
+      // Every occurrence, one value each; a single-valued flag given twice is
+      // refused in Apply() in our words (CLI11 says "At Most 1 required but
+      // received 2").
       flag->option = command.add_option(name, flag->values, flag->spec.help)
                          ->allow_extra_args(false)
                          ->take_all();
-    } else {
-      flag->option = command.add_option(name, flag->value, flag->spec.help);
+      // "TEXT", not "TEXT ...", in --help.
+      if (!field.is_repeated()) flag->option->expected(1);
     }
     flag->option->group(group);
     flags_.push_back(std::move(flag));
@@ -76,11 +79,11 @@ FieldFlags::FieldFlags(CLI::App& command, std::vector<FlagSpec> specs,
 }
 
 std::vector<std::string> FieldFlags::Flag::Texts() const {
-  if (spec.field->is_repeated()) return values;
-  if (spec.field->cpp_type() == FieldDescriptor::CPPTYPE_BOOL) {
+  if (!spec.field->is_repeated() &&
+      spec.field->cpp_type() == FieldDescriptor::CPPTYPE_BOOL) {
     return {boolean ? "true" : "false"};
   }
-  return {value};
+  return values;
 }
 
 int FieldFlags::given_count() const {
@@ -102,8 +105,15 @@ absl::Status FieldFlags::Apply(google::protobuf::Message& message,
   for (const auto& flag : flags_) {
     if (flag->option->count() == 0) continue;
     const FieldDescriptor& field = *flag->spec.field;
+    const std::vector<std::string> texts = flag->Texts();
+    if (!field.is_repeated() && texts.size() > 1) {
+      return UsageError(
+          absl::StrCat("--", flag->spec.flag, " given ",
+                       texts.size() == 2 ? "twice" : absl::StrCat(texts.size(), " times"),
+                       "; give it once"));
+    }
     reflection->ClearField(&message, &field);
-    for (const std::string& text : flag->Texts()) {
+    for (const std::string& text : texts) {
       absl::Status status = AppendFieldText(message, field, text);
       if (!status.ok()) {
         return UsageError(absl::StrCat("--", flag->spec.flag, ": ", status.message()));

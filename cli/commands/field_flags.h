@@ -53,7 +53,8 @@ class FieldFlags {
 
   // Sets every given field on `message` (a repeated field gets exactly the
   // given values) and, when `mask` is not null, adds its path. A usage error
-  // naming the flag for a value that does not parse.
+  // naming the flag for a value that does not parse, or for a flag of a
+  // single-valued field given more than once.
   absl::Status Apply(google::protobuf::Message& message,
                      google::protobuf::FieldMask* mask) const;
 
@@ -61,7 +62,8 @@ class FieldFlags {
   struct Flag {
     FlagSpec spec;
     CLI::Option* option = nullptr;
-    std::string value;
+    // One per occurrence (a single-valued field's too: Apply refuses more
+    // than one).
     std::vector<std::string> values;
     bool boolean = false;
     // The values given, as text: one per occurrence.

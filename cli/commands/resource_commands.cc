@@ -180,6 +180,11 @@ absl::Status List(CommandContext& context, RegistryClient& client, Kind kind,
                   const ListState& state) {
   std::unique_ptr<Message> request = client.NewListRequest(kind);
   SAMENSPEL_RETURN_IF_ERROR(state.filters->Apply(*request, nullptr));
+  const google::protobuf::Reflection* reflection = request->GetReflection();
+  const google::protobuf::Descriptor* descriptor = request->GetDescriptor();
+  // Where to start, for one page and for --all (which goes on from there).
+  reflection->SetString(request.get(), descriptor->FindFieldByName("page_token"),
+                        state.page_token);
   std::vector<std::unique_ptr<Message>> resources;
   std::string next_page_token;
   int64_t revision = -1;  // what --all listed is consistent with
@@ -192,12 +197,8 @@ absl::Status List(CommandContext& context, RegistryClient& client, Kind kind,
                          return absl::OkStatus();
                        }));
   } else {
-    const google::protobuf::Reflection* reflection = request->GetReflection();
-    const google::protobuf::Descriptor* descriptor = request->GetDescriptor();
     reflection->SetInt32(request.get(), descriptor->FindFieldByName("page_size"),
                          state.page_size);
-    reflection->SetString(request.get(), descriptor->FindFieldByName("page_token"),
-                          state.page_token);
     SAMENSPEL_ASSIGN_OR_RETURN(RegistryClient::Page page, client.List(kind, *request));
     resources = std::move(page.resources);
     next_page_token = page.next_page_token;
@@ -242,6 +243,8 @@ void AddList(CLI::App& group, CommandContext& context, Kind kind) {
 struct UpdateState {
   std::string name;
   std::string etag;
+  // Whether --etag was given: an empty one means "send none".
+  CLI::Option* etag_flag = nullptr;
   std::string from_file;
   std::string update_mask;
   std::vector<std::string> clear;
@@ -311,7 +314,7 @@ absl::Status Update(CommandContext& context, RegistryClient& client, Kind kind,
   const google::protobuf::Reflection* reflection = resource->GetReflection();
   reflection->SetString(resource.get(), info.descriptor->FindFieldByName("name"), name);
   reflection->SetString(resource.get(), info.descriptor->FindFieldByName("etag"),
-                        state.etag.empty() ? file_etag : state.etag);
+                        state.etag_flag->count() > 0 ? state.etag : file_etag);
   SAMENSPEL_ASSIGN_OR_RETURN(std::unique_ptr<Message> updated,
                              client.Update(kind, *resource, mask));
   context.output().Resource(kind, *updated);
@@ -328,9 +331,10 @@ void AddUpdate(CLI::App& group, CommandContext& context, Kind kind) {
   command->add_option(
       "name", state->name,
       absl::StrCat(info.collection, "/ID or ID (default: the name in --from-file)"));
-  command->add_option("--etag", state->etag,
-                      "Only update if it still has this etag (else exit 4); default: the "
-                      "etag in --from-file, if any");
+  state->etag_flag = command->add_option(
+      "--etag", state->etag,
+      "Only update if it still has this etag (else exit 4); default: the etag in "
+      "--from-file, if any; --etag \"\" sends none (update whatever it holds now)");
   command->add_option("--from-file", state->from_file,
                       absl::StrCat("JSON file with the ", info.singular,
                                    " (canonical mapping): replaces every writable field "

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "cli/core/exit_code.h"
+#include "common/errors.h"
 #include "google/rpc/error_details.pb.h"
 
 namespace samenspel::cli {
@@ -49,6 +50,15 @@ std::string FlagHint(absl::string_view field, const ErrorContext& context) {
 std::string ReasonOf(const absl::Status& status) {
   std::optional<google::rpc::ErrorInfo> info = DetailOf<google::rpc::ErrorInfo>(status);
   return info.has_value() ? info->reason() : "";
+}
+
+// Whether the service itself made `status` (its storage timed out, say):
+// every error a Samenspel service returns carries an ErrorInfo of its domain
+// (common/errors.h), and gRPC's own errors (no connection, no TLS
+// handshake) carry none.
+bool FromService(const absl::Status& status) {
+  std::optional<google::rpc::ErrorInfo> info = DetailOf<google::rpc::ErrorInfo>(status);
+  return info.has_value() && info->domain() == kErrorDomain;
 }
 
 std::string NoCredentialsHint(const ErrorContext& context) {
@@ -94,6 +104,14 @@ std::string Hint(const absl::Status& status, const ErrorContext& context) {
         return "the matching service has not applied that registry revision yet (it "
                "follows the registry's changes): run the command again in a moment, or "
                "without --min-revision";
+      }
+      if (FromService(status)) {
+        // It runs and was reached: checking that, or TLS, leads nowhere.
+        return absl::StrCat("the ", service.empty() ? "service" : service, " at ",
+                            context.address,
+                            " answered but cannot do this now (something it depends "
+                            "on failed): run the command again in a moment; if it "
+                            "goes on, its logs say why");
       }
       return absl::StrCat(
           "check that samenspel-", service, " runs at ", context.address,

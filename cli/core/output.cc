@@ -1,6 +1,10 @@
 #include "cli/core/output.h"
 
+#include <locale.h>
+#include <wchar.h>
+
 #include <algorithm>
+#include <cwchar>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -8,6 +12,7 @@
 #include "absl/strings/str_replace.h"
 #include "cli/core/exit_code.h"
 #include "cli/core/field_text.h"
+#include "common/utf8.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace samenspel::cli {
@@ -16,26 +21,77 @@ namespace {
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
-// UTF-8 characters in `text` (continuation bytes are not counted).
-size_t Width(absl::string_view text) {
-  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
+// One character of `text`'s start: its length in bytes and the terminal
+// columns it takes (wcwidth: 0 for a combining mark or a zero-width
+// character, 2 for an East Asian wide one). A byte that does not start
+// UTF-8 is one column: a terminal shows a replacement character for it.
+struct Char {
+  size_t bytes;
+  size_t columns;
+};
+Char FirstChar(absl::string_view text) {
+  // mbrtowc and wcwidth read the thread's LC_CTYPE: C.UTF-8 here, whatever
+  // the environment's locale (this thread only, and only for this call).
+  static const locale_t kUtf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", locale_t{});
+  const locale_t previous = uselocale(kUtf8);
+  wchar_t wide;
+  std::mbstate_t state{};
+  const size_t bytes = std::mbrtowc(&wide, text.data(), text.size(), &state);
+  const bool decoded = bytes != 0 && bytes <= text.size();
+  const int columns = decoded ? wcwidth(wide) : 1;
+  uselocale(previous);
+  if (!decoded) return {1, 1};
+  // A control character (left out of cells) or one wcwidth does not know.
+  return {bytes, columns < 0 ? size_t{1} : static_cast<size_t>(columns)};
 }
 
-// `text` cut to at most `max_width` characters, on one line.
-std::string Cell(absl::string_view text, size_t max_width) {
-  std::string cell = absl::StrReplaceAll(text, {{"\n", " "}, {"\r", " "}, {"\t", " "}});
-  if (Width(cell) <= max_width) return cell;
-  size_t chars = 0;
-  size_t cut = 0;
-  while (cut < cell.size() && chars < max_width - 1) {
-    ++cut;
-    while (cut < cell.size() && (static_cast<unsigned char>(cell[cut]) & 0xC0) == 0x80)
-      ++cut;
-    ++chars;
+// The terminal columns `text` takes.
+size_t Width(absl::string_view text) {
+  size_t columns = 0;
+  while (!text.empty()) {
+    const Char c = FirstChar(text);
+    columns += c.columns;
+    text.remove_prefix(c.bytes);
   }
-  return absl::StrCat(cell.substr(0, cut), "…");
+  return columns;
+}
+
+// `text` on one line: control characters (line breaks, a CR that would
+// overwrite the line, escape sequences) become spaces.
+std::string OneLine(absl::string_view text) {
+  std::string line;
+  line.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7F) {
+      line.push_back(' ');
+    } else if (c == 0xC2 && i + 1 < text.size() &&
+               static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
+      line.push_back(' ');  // U+0080..U+009F: the C1 controls
+      ++i;
+    } else {
+      line.push_back(static_cast<char>(c));
+    }
+  }
+  return line;
+}
+
+// `text` on one line, cut to at most `max_width` columns: between two
+// characters, and never between a character and its combining marks.
+std::string Cell(absl::string_view text, size_t max_width) {
+  std::string cell = OneLine(text);
+  if (Width(cell) <= max_width) return cell;
+  absl::string_view rest = cell;
+  size_t columns = 0;
+  while (!rest.empty()) {
+    const Char c = FirstChar(rest);
+    // Zero-width characters (combining marks) stay with the one before.
+    if (columns + c.columns > max_width - 1) break;
+    columns += c.columns;
+    rest.remove_prefix(c.bytes);
+  }
+  return absl::StrCat(cell.substr(0, cell.size() - rest.size()), "…");
 }
 
 std::string ColumnLabel(absl::string_view field) {
@@ -54,6 +110,8 @@ bool IsPlainYaml(absl::string_view text) {
       absl::ascii_isspace(static_cast<unsigned char>(text.back()))) {
     return false;
   }
+  // Not UTF-8, or a control character: quoted, with the bad bytes replaced.
+  if (Utf8Length(text) < 0) return false;
   const unsigned char first = static_cast<unsigned char>(text.front());
   if (!absl::ascii_isalpha(first) && first != '/' && first < 0x80) return false;
   for (char c : text) {
@@ -75,11 +133,11 @@ bool IsPlainYaml(absl::string_view text) {
 std::string YamlScalar(const nlohmann::ordered_json& value) {
   if (value.is_string()) {
     const std::string& text = value.get_ref<const std::string&>();
-    return IsPlainYaml(text) ? text : value.dump();
+    return IsPlainYaml(text) ? text : DumpJson(value);
   }
   if (value.is_object()) return "{}";
   if (value.is_array()) return "[]";
-  return value.dump();
+  return DumpJson(value);
 }
 
 bool IsNested(const nlohmann::ordered_json& value) {
@@ -140,8 +198,13 @@ nlohmann::ordered_json ToJson(const Message& message) {
   return nlohmann::ordered_json::parse(text);
 }
 
+std::string DumpJson(const nlohmann::ordered_json& value, int indent) {
+  return value.dump(indent, ' ', /*ensure_ascii=*/false,
+                    nlohmann::ordered_json::error_handler_t::replace);
+}
+
 std::string RenderJson(const nlohmann::ordered_json& value) {
-  return value.dump(2) + "\n";
+  return DumpJson(value, 2) + "\n";
 }
 
 std::string RenderYaml(const nlohmann::ordered_json& value) {
@@ -194,12 +257,12 @@ std::string DescribeFields(const Message& message, Always always,
     const bool set = field->is_repeated() ? reflection->FieldSize(message, field) > 0
                                           : reflection->HasField(message, field);
     if (!set && !always(*field)) continue;
-    lines.emplace_back(field->name(), FieldText(message, *field, ", "));
+    lines.emplace_back(field->name(), OneLine(FieldText(message, *field, ", ")));
     width = std::max(width, field->name().size());
   }
-  for (auto& line : extra) {
-    width = std::max(width, line.first.size());
-    lines.push_back(std::move(line));
+  for (auto& [name, value] : extra) {
+    width = std::max(width, name.size());
+    lines.emplace_back(std::move(name), OneLine(value));
   }
   std::string out;
   for (const auto& [name, value] : lines) {

@@ -32,18 +32,27 @@ absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view text);
 // included (so scripts see a stable set of keys).
 nlohmann::ordered_json ToJson(const google::protobuf::Message& message);
 
+// `value` as JSON text, compact (indent -1) or indented. Text that is not
+// valid UTF-8 (a file name, a cut error message) comes out with U+FFFD in
+// place of the bad bytes instead of throwing: the CLI's every JSON goes
+// through here, so a script always gets its document.
+std::string DumpJson(const nlohmann::ordered_json& value, int indent = -1);
+
 // `value` as pretty-printed JSON, or as YAML; ends in a newline.
 std::string RenderJson(const nlohmann::ordered_json& value);
 std::string RenderYaml(const nlohmann::ordered_json& value);
 
-// Aligned columns, headers first; cells longer than `max_width` characters
-// are cut with "…". Widths count UTF-8 characters, not bytes.
+// Aligned columns, headers first; control characters in cells become
+// spaces, and cells wider than `max_width` columns are cut with "…". Widths
+// are terminal columns (wcwidth): a combining mark or a zero-width character
+// takes none, a CJK character two.
 std::string RenderTable(const std::vector<std::string>& headers,
                         const std::vector<std::vector<std::string>>& rows,
                         size_t max_width = 48);
 
 // "field: value" lines for every field that is set, plus every writable
-// scalar (so `consent_to_matching: false` shows).
+// scalar (so `consent_to_matching: false` shows). Control characters in
+// values become spaces, as in tables: one field, one line.
 std::string DescribeResource(Kind kind, const google::protobuf::Message& resource);
 // "field: value" lines for every field of any message that is set, then the
 // `extra` lines (computed values such as a token's state).

@@ -23,6 +23,15 @@ namespace {
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
+// At most the first `max_bytes` of `text`, never ending inside a UTF-8
+// character (the text goes into messages and -o json).
+absl::string_view Utf8Prefix(absl::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut);
+}
+
 // The depth of {}/[] nesting at the end of `text`, skipping strings.
 int NestingDepth(absl::string_view text) {
   int depth = 0;
@@ -375,8 +384,8 @@ bool JsonObjectReader::NextInDocument(std::string* text, int* line, std::string*
       // Skip the rest of this line and report it.
       while (position_ < document_.size() && document_[position_] != '\n') advance();
       *text = document_.substr(start, position_ - start);
-      *error = absl::StrCat("expected a JSON object here, found '",
-                            text->substr(0, std::min<size_t>(text->size(), 20)), "'");
+      *error = absl::StrCat("expected a JSON object here, found '", Utf8Prefix(*text, 20),
+                            "'");
       return true;
     }
     int depth = 0;

@@ -37,6 +37,22 @@ std::string DirectoryOf(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
+// OK when `path` does not exist or is a regular file; INVALID_ARGUMENT for
+// anything else. rename(2) would replace a FIFO, a device (/dev/full, as
+// root) or a symlink (/dev/stdout) with the secret, and not write through it
+// as the user meant; a symlink to a file is refused too: which one is meant?
+absl::Status CheckReplaceable(const std::string& path) {
+  struct stat info;
+  if (lstat(path.c_str(), &info) != 0 || S_ISREG(info.st_mode)) return absl::OkStatus();
+  const char* what = S_ISDIR(info.st_mode)    ? "a directory"
+                     : S_ISLNK(info.st_mode)  ? "a symbolic link"
+                     : S_ISFIFO(info.st_mode) ? "a FIFO"
+                     : S_ISSOCK(info.st_mode) ? "a socket"
+                                              : "a device";
+  return absl::InvalidArgumentError(absl::StrCat(
+      path, " is ", what, ", not a regular file: name a new file or a secret's file"));
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SecretFile>> SecretFile::Prepare(std::string path,
@@ -44,11 +60,11 @@ absl::StatusOr<std::unique_ptr<SecretFile>> SecretFile::Prepare(std::string path
   if (path.empty() || path.back() == '/') {
     return absl::InvalidArgumentError(absl::StrCat("'", path, "' is not a file name"));
   }
+  if (absl::Status replaceable = CheckReplaceable(path); !replaceable.ok()) {
+    return replaceable;
+  }
   struct stat info;
   if (lstat(path.c_str(), &info) == 0) {
-    if (S_ISDIR(info.st_mode)) {
-      return absl::InvalidArgumentError(absl::StrCat(path, " is a directory"));
-    }
     if (!overwrite) {
       return absl::AlreadyExistsError(absl::StrCat(
           path, " exists; it may hold another secret (--force replaces it)"));
@@ -81,6 +97,10 @@ absl::Status SecretFile::Commit(absl::string_view secret) {
   fd_ = -1;
   if (closed != 0) return ErrnoError(errno, "cannot write", temp_path_);
   if (overwrite_) {
+    // Once more: something else may have taken the name since Prepare().
+    if (absl::Status replaceable = CheckReplaceable(path_); !replaceable.ok()) {
+      return replaceable;
+    }
     if (rename(temp_path_.c_str(), path_.c_str()) != 0) {
       return ErrnoError(errno, "cannot create", path_);
     }

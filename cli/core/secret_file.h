@@ -5,8 +5,8 @@
 // The secret goes to a new temporary file (mode 0600) in the same directory,
 // then takes the final name in one step: link(2) without --force (fails if
 // the name was taken meanwhile; never follows a symlink there), rename(2)
-// with it. A reader never sees a partly written secret, and a failed command
-// leaves no file behind.
+// with it, over a regular file only. A reader never sees a partly written
+// secret, and a failed command leaves no file behind.
 //
 // Example:
 //   absl::StatusOr<std::unique_ptr<SecretFile>> file = SecretFile::Prepare(path, force);
@@ -29,8 +29,10 @@ namespace samenspel::cli {
 class SecretFile {
  public:
   // ALREADY_EXISTS when `path` exists and `overwrite` is false;
-  // INVALID_ARGUMENT for an empty path or a directory; PERMISSION_DENIED or
-  // NOT_FOUND when its directory cannot be written.
+  // INVALID_ARGUMENT for an empty path, or one that exists and is not a
+  // regular file (a directory, FIFO, device or symlink: never replaced, not
+  // even with `overwrite`); PERMISSION_DENIED or NOT_FOUND when its
+  // directory cannot be written.
   static absl::StatusOr<std::unique_ptr<SecretFile>> Prepare(std::string path,
                                                              bool overwrite);
 
@@ -41,6 +43,7 @@ class SecretFile {
 
   // Writes `secret` and a newline, flushes it to disk and gives it the final
   // name. ALREADY_EXISTS when the name was taken since Prepare() (without
+  // overwrite), INVALID_ARGUMENT when it is no longer a regular file (with
   // overwrite); INTERNAL for an I/O error. Call at most once.
   absl::Status Commit(absl::string_view secret);
 

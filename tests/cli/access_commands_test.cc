@@ -453,6 +453,11 @@ TEST_F(AccessCommandsTest, BadFlagsAreUsageErrorsAndSendNothing) {
   EXPECT_THAT(Run(2, with({"--role", "reader", "--expires", "2020-01-01T00:00:00Z"})).err,
               HasSubstr("has passed"));
   Run(2, with({"--role", "reader"}));  // --expires is required.
+  // --description is required, and an empty one says nothing.
+  EXPECT_THAT(Run(2, {"tokens", "create", "--organisation", "bzk", "--role", "reader",
+                      "--description", " ", "--expires", "90d"})
+                  .err,
+              HasSubstr("--description: say what the token is for"));
   EXPECT_THAT(Run(2, {"audit", "list", "--since", "yesterday"}).err,
               HasSubstr("--since"));
   EXPECT_THAT(Run(2, {"audit", "list", "--since", "1h", "--until", "2h"}).err,

@@ -310,6 +310,23 @@ TEST_F(CliIntegrationTest, BadLinesAreReportedWithLineNumbersAndTheRestIsImporte
   EXPECT_THAT(r.out, HasSubstr("1 created"));
 }
 
+// A file name that is not UTF-8, and a bad line cut in the middle of a
+// character: -o json still gives the summary (nlohmann's dump() threw, and
+// the CLI aborted with exit 134), with exit 8.
+TEST_F(CliIntegrationTest, ImportSummaryInJsonSurvivesTextThatIsNotUtf8) {
+  const std::string file = WriteTempFile(
+      "experts-\xe9.json", "[\n\"abcdefghijklmnopqr\xc3\xa9 is geen object\"\n]\n");
+  const std::vector<std::string> args = {"import", "experts", file, "-o", "json"};
+  CliResult r = Cli(args);
+  EXPECT_EQ(r.exit_code, 8) << Describe(args, r);
+  const Json summary = Json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+  ASSERT_FALSE(summary.is_discarded()) << Describe(args, r);
+  EXPECT_EQ(summary["failed"], 1);
+  EXPECT_THAT(summary["source"].get<std::string>(), HasSubstr("experts-\uFFFD.json"));
+  EXPECT_EQ(summary["errors"][0]["reason"],
+            "expected a JSON object here, found '\"abcdefghijklmnopqr'");
+}
+
 TEST_F(CliIntegrationTest, JsonOutputRoundTripsThroughImportIntoAnEmptyRegistry) {
   Populate();
   CreateChallenge();
@@ -431,6 +448,23 @@ TEST_F(CliIntegrationTest, ExitCodesAreAsDocumented) {
       Fails(2, {"--token-file", WriteTempFile("token", "\n"), "experts", "list"});
   EXPECT_THAT(empty_token.err, HasSubstr("is empty"));
   Fails(2, {"--ca-file", "/nonexistent/ca.pem", "experts", "list"});
+  // A CA file that is no PEM: said before any call (it was "UNAVAILABLE: empty
+  // address list" and gRPC's log lines).
+  CliResult not_pem = Fails(
+      2, {"--ca-file", WriteTempFile("ca.pem", "geen certificaat\n"), "experts", "list"});
+  EXPECT_THAT(not_pem.err, HasSubstr("holds no PEM CA certificate"));
+  EXPECT_THAT(not_pem.err, Not(HasSubstr("UNAVAILABLE")));
+  // A host without a port (it was "127.0.0.1:0: Connection refused").
+  for (const std::string address : {"127.0.0.1", "localhost:", "::1", "host:99999"}) {
+    EXPECT_THAT(Fails(2, {"--registry", address, "experts", "list"}).err,
+                HasSubstr("is not host:port"))
+        << address;
+  }
+  Fails(6, {"--registry", "dns:///127.0.0.1:1", "--timeout", "1s", "experts", "list"});
+  // A filter given twice (CLI11 said "--theme: At Most 1 required but received 2").
+  CliResult twice = Fails(2, {"experts", "list", "--theme", "wonen", "--theme", "zorg"});
+  EXPECT_THAT(twice.err, HasSubstr("--theme given twice; give it once"));
+  EXPECT_THAT(twice.err, Not(HasSubstr("At Most")));
 
   // 3: not found.
   CliResult missing = Fails(3, {"experts", "get", "nobody"});
@@ -500,6 +534,10 @@ TEST_F(CliIntegrationTest, UpdateChangesOnlyTheFieldsGiven) {
   Ok({"experts", "update", "jan", "--clear", "themes"});
   EXPECT_EQ(OkJson({"experts", "get", "jan"})["themes"], Json::array());
   Fails(4, {"experts", "update", "--from-file", file});
+  // An empty --etag sends none: the file's stale one is not checked.
+  Json unchecked = OkJson({"experts", "update", "--from-file", file, "--etag", ""});
+  EXPECT_EQ(unchecked["themes"], Json::array({"wonen"}));
+  Ok({"experts", "update", "jan", "--clear", "themes"});
   // With an explicit --etag of the current state it goes through (the whole record).
   const std::string etag = OkJson({"experts", "get", "jan"})["etag"];
   Json restored = OkJson({"experts", "update", "--from-file", file, "--etag", etag});
@@ -601,6 +639,19 @@ TEST_F(CliIntegrationTest, WatchPrintsOneLinePerChange) {
   // --for ends a quiet watch normally.
   CliResult quiet = Ok({"watch", "--after", "5", "--for", "300ms"});
   EXPECT_THAT(quiet.out, Not(HasSubstr("CREATED")));
+  // With --count, running out of time before that many came is no success
+  // (it was exit 0): exit 6, saying how many did.
+  const std::vector<std::string> short_of = {"watch", "--after", "3", "--count",
+                                             "5",     "--for",   "1s"};
+  CliResult partial = Cli(short_of);
+  EXPECT_EQ(partial.exit_code, 6) << Describe(short_of, partial);
+  EXPECT_THAT(partial.out, HasSubstr("5  CREATED  teams/woningbouw-amsterdam"));
+  EXPECT_THAT(partial.err, HasSubstr("--for 1s ran out after 2 of 5 changes"));
+  // A negative count is a usage error (it printed nothing and never ended).
+  const std::vector<std::string> negative = {"watch", "--count", "-1"};
+  CliResult never = cli_->Run(negative, "", absl::Seconds(10));
+  EXPECT_EQ(never.exit_code, 2) << Describe(negative, never);
+  EXPECT_THAT(never.err, HasSubstr("--count must be 0"));
 
   // A resync: list --all and export say the revision what they read is
   // consistent with, and a watch after it has every change since.
@@ -619,6 +670,14 @@ TEST_F(CliIntegrationTest, ListPagesAndFilters) {
   EXPECT_THAT(page.out, HasSubstr("experts/jan"));
   EXPECT_THAT(page.out, Not(HasSubstr("experts/piet")));
   EXPECT_THAT(page.err, HasSubstr("--page-token"));
+  // --all goes on from --page-token (it started at the first page).
+  const size_t at = page.err.find("--page-token ");
+  ASSERT_NE(at, std::string::npos) << page.err;
+  const std::string token =
+      page.err.substr(at + 13, page.err.find(' ', at + 13) - (at + 13));
+  Json rest = OkJson({"experts", "list", "--all", "--page-token", token});
+  ASSERT_THAT(rest, SizeIs(1)) << rest.dump();
+  EXPECT_EQ(rest[0]["name"], "experts/piet");
   EXPECT_THAT(OkJson({"experts", "list", "--organisation", "gm0363"}), SizeIs(1));
   EXPECT_THAT(OkJson({"experts", "list", "--layer", "national", "--all"}), SizeIs(1));
   EXPECT_THAT(

@@ -112,6 +112,56 @@ TEST(OutputTest, TablesAlignByCharactersNotBytes) {
   EXPECT_EQ(cut, "A\nabcd…\n");
 }
 
+// Columns on a terminal, not code points: a combining mark and a zero-width
+// character take none, a CJK character two.
+TEST(OutputTest, TablesAlignByTerminalColumns) {
+  const std::string decomposed = "Rene\u0301e";     // 5 columns, 6 code points
+  const std::string zero_width = "a\u200Bb\uFEFF";  // 2 columns
+  const std::string cjk = "\u738B\u5C0F\u660E";     // 6 columns, 3 code points
+  EXPECT_EQ(
+      RenderTable({"NAME", "X"}, {{decomposed, "1"}, {zero_width, "2"}, {cjk, "3"}}),
+      "NAME    X\n" + decomposed + "   1\n" + zero_width + "      2\n" + cjk + "  3\n");
+}
+
+// Cut at a column boundary: a wide character that does not fit is left out
+// whole, and a combining mark stays with its letter.
+TEST(OutputTest, TablesCutBetweenCharactersNotInsideThem) {
+  EXPECT_EQ(RenderTable({"A"}, {{"\u738B\u5C0F\u660E\u738B"}}, 6), "A\n\u738B\u5C0F…\n");
+  EXPECT_EQ(RenderTable({"A"}, {{"Rene\u0301e Janssen"}}, 5), "A\nRene\u0301…\n");
+}
+
+// A CR in a bio would overwrite the line on a terminal, and a newline would
+// look like another field: shown as spaces, as in list cells; JSON keeps them.
+TEST(OutputTest, DescribeShowsControlCharactersAsSpaces) {
+  v1::Expert e = Jan();
+  e.set_bio("Ervaren adviseur\rconsent_to_matching: true\nx\x1b[2Jy\u0085z");
+  const std::string text = DescribeResource(Kind::kExpert, e);
+  EXPECT_THAT(text, HasSubstr("bio:                       Ervaren adviseur "
+                              "consent_to_matching: true x [2Jy z\n"));
+  EXPECT_THAT(text, Not(HasSubstr("\r")));
+  EXPECT_EQ(ToJson(e)["bio"], e.bio());
+  const std::string cells = RenderTable({"A", "B"}, {{"x\ry", "z"}});
+  EXPECT_EQ(cells, "A    B\nx y  z\n");
+}
+
+// A file name or a cut message that is not UTF-8 still gives a document
+// (nlohmann's dump() threw type_error.316: the CLI aborted).
+TEST(OutputTest, JsonOfTextThatIsNotUtf8ReplacesTheBadBytes) {
+  const nlohmann::ordered_json doc = {{"source", "experts-\xff.jsonl"},
+                                      {"reason", "found 'abc\xc3'"}};
+  std::ostringstream out;
+  Output(OutputFormat::kJson, out).Document(doc, "");
+  const auto parsed = nlohmann::json::parse(out.str());
+  EXPECT_EQ(parsed["source"], "experts-\uFFFD.jsonl");
+  EXPECT_EQ(parsed["reason"], "found 'abc\uFFFD'");
+  EXPECT_EQ(DumpJson(doc),
+            "{\"source\":\"experts-\uFFFD.jsonl\",\"reason\":\"found "
+            "'abc\uFFFD'\"}");
+  std::ostringstream yaml;
+  Output(OutputFormat::kYaml, yaml).Document(doc, "");
+  EXPECT_THAT(yaml.str(), HasSubstr("experts-\uFFFD.jsonl"));
+}
+
 TEST(OutputTest, DescribeShowsSetFieldsAndWritableScalars) {
   const std::string text = DescribeResource(Kind::kExpert, Jan());
   EXPECT_THAT(text, HasSubstr("skills:                    woningbouw:4\n"));
@@ -160,6 +210,24 @@ TEST(ErrorTextTest, UnavailableSaysWhereAndWhatToCheck) {
   EXPECT_THAT(text, HasSubstr("UNAVAILABLE: connection refused"));
   EXPECT_THAT(text, HasSubstr("samenspel-matching runs at 10.0.0.1:50052"));
   EXPECT_THAT(text, HasSubstr("SAMENSPEL_MATCHING"));
+}
+
+// UNAVAILABLE from the service itself (its Redis timed out) is no reason to
+// check that it runs or needs --ca-file: it answered.
+TEST(ErrorTextTest, UnavailableFromTheServiceItselfSaysItAnswered) {
+  const ErrorContext context{"registry", "10.0.0.1:50051", nullptr};
+  const std::string text = ErrorText(
+      WithReason(absl::UnavailableError("redis: command timed out"), "UNAVAILABLE"),
+      context);
+  EXPECT_THAT(text, HasSubstr("UNAVAILABLE: redis: command timed out"));
+  EXPECT_THAT(text, HasSubstr("the registry at 10.0.0.1:50051 answered"));
+  EXPECT_THAT(text, Not(HasSubstr("runs at")));
+  EXPECT_THAT(text, Not(HasSubstr("--ca-file")));
+  // gRPC's own: no connection.
+  const std::string refused =
+      ErrorText(absl::UnavailableError("failed to connect to all addresses"), context);
+  EXPECT_THAT(refused, HasSubstr("samenspel-registry runs at 10.0.0.1:50051"));
+  EXPECT_THAT(refused, HasSubstr("--ca-file"));
 }
 
 // An expert already in the team: how to change their place, not "choose

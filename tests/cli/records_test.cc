@@ -131,6 +131,19 @@ TEST(JsonObjectReaderTest, GarbageInADocumentIsReportedWithItsLine) {
   EXPECT_THAT(unclosed[0].error, HasSubstr("not closed"));
 }
 
+// The offending text is cut to 20 bytes, but never inside a character: the
+// message goes into -o json, which must be valid UTF-8.
+TEST(JsonObjectReaderTest, GarbageIsCutBetweenCharacters) {
+  auto objects = Objects("[\n\"abcdefghijklmnopqr\u00e9 tail\"\n]");
+  ASSERT_EQ(objects.size(), 1u);
+  EXPECT_EQ(objects[0].error,
+            "expected a JSON object here, found '\"abcdefghijklmnopqr'");
+  auto fits = Objects("[\n\"abcdefghijklmnopq\u00e9 tail\"\n]");
+  ASSERT_EQ(fits.size(), 1u);
+  EXPECT_EQ(fits[0].error,
+            "expected a JSON object here, found '\"abcdefghijklmnopq\u00e9'");
+}
+
 TEST(RecordReaderTest, JsonTakesTheIdFromTheNameAndDropsOutputOnlyFields) {
   auto records = Records(Kind::kExpert, Format::kJsonl,
                          R"({"name":"experts/jan","displayName":"Jan","etag":"\"7\"",)"

@@ -12,11 +12,14 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/temp_dir.h"
 
 namespace samenspel::cli {
 namespace {
+
+using ::testing::HasSubstr;
 
 class SecretFileTest : public ::testing::Test {
  protected:
@@ -80,17 +83,49 @@ TEST_F(SecretFileTest, RefusesANameTakenBetweenPrepareAndCommit) {
   EXPECT_EQ(Entries(), 1);
 }
 
-TEST_F(SecretFileTest, DoesNotWriteThroughASymlink) {
+// rename(2) would replace whatever the name is: a symlink (/dev/stdout), a
+// FIFO, a device (/dev/full, as root). Refused, --force or not, and nothing
+// is written.
+TEST_F(SecretFileTest, RefusesWhatIsNotARegularFileEvenWithForce) {
   std::ofstream(Path("target")) << "keep\n";
   ASSERT_EQ(symlink(Path("target").c_str(), Path("link").c_str()), 0);
-  EXPECT_TRUE(absl::IsAlreadyExists(SecretFile::Prepare(Path("link"), false).status()));
-  // With --force the link itself is replaced, not its target.
-  auto file = SecretFile::Prepare(Path("link"), /*overwrite=*/true);
-  ASSERT_TRUE(file.ok());
-  ASSERT_TRUE((*file)->Commit("s3cr3t").ok());
+  ASSERT_EQ(mkfifo(Path("fifo").c_str(), 0600), 0);
+  for (const std::string& path : {Path("link"), Path("fifo")}) {
+    for (bool overwrite : {false, true}) {
+      auto file = SecretFile::Prepare(path, overwrite);
+      EXPECT_TRUE(absl::IsInvalidArgument(file.status())) << path << " " << file.status();
+      EXPECT_TRUE(absl::StrContains(file.status().message(), "not a regular file"))
+          << file.status();
+    }
+  }
+  EXPECT_THAT(SecretFile::Prepare(Path("link"), true).status().message(),
+              HasSubstr("a symbolic link"));
+  EXPECT_THAT(SecretFile::Prepare(Path("fifo"), true).status().message(),
+              HasSubstr("a FIFO"));
+  EXPECT_THAT(SecretFile::Prepare("/dev/null", true).status().message(),
+              HasSubstr("/dev/null is a device"));
   EXPECT_EQ(Read(Path("target")), "keep\n");
-  EXPECT_EQ(Read(Path("link")), "s3cr3t\n");
-  EXPECT_EQ(Mode(Path("link")), 0600);
+  struct stat info;
+  ASSERT_EQ(lstat(Path("link").c_str(), &info), 0);
+  EXPECT_TRUE(S_ISLNK(info.st_mode));
+  ASSERT_EQ(lstat(Path("fifo").c_str(), &info), 0);
+  EXPECT_TRUE(S_ISFIFO(info.st_mode));
+  EXPECT_EQ(Entries(), 3);  // no temporary file left
+}
+
+// A FIFO put in the file's place between Prepare and Commit is not replaced.
+TEST_F(SecretFileTest, ForceRefusesANameThatStoppedBeingAFileBeforeCommit) {
+  std::ofstream(Path("bzk.token")) << "old\n";
+  auto file = SecretFile::Prepare(Path("bzk.token"), /*overwrite=*/true);
+  ASSERT_TRUE(file.ok());
+  ASSERT_EQ(unlink(Path("bzk.token").c_str()), 0);
+  ASSERT_EQ(mkfifo(Path("bzk.token").c_str(), 0600), 0);
+  EXPECT_TRUE(absl::IsInvalidArgument((*file)->Commit("s3cr3t")));
+  file->reset();
+  struct stat info;
+  ASSERT_EQ(lstat(Path("bzk.token").c_str(), &info), 0);
+  EXPECT_TRUE(S_ISFIFO(info.st_mode));
+  EXPECT_EQ(Entries(), 1);
 }
 
 TEST_F(SecretFileTest, ForceReplacesAFileAndTightensItsMode) {
