@@ -80,6 +80,15 @@ std::string ReasonOf(const absl::Status& status) {
   return DetailOf(status, info) ? info.reason() : "";
 }
 
+std::string StatusText(const absl::Status& status) {
+  std::string text = absl::StrCat(absl::StatusCodeToString(status.code()), ": ",
+                                  status.message());
+  if (std::string reason = ReasonOf(status); !reason.empty()) {
+    absl::StrAppend(&text, " [", reason, "]");
+  }
+  return text;
+}
+
 absl::Status WithOwner(absl::Status status, absl::string_view resource_name,
                        absl::string_view owner) {
   if (status.ok()) return status;

@@ -56,6 +56,10 @@ absl::Status WithReason(absl::Status status, absl::string_view reason);
 std::string ReasonOf(const absl::Status& status);
 // The value of `key` in `status`'s ErrorInfo metadata, or "".
 std::string ErrorMetadata(const absl::Status& status, absl::string_view key);
+// `status` for a log line: its code, message and reason ("UNAVAILABLE:
+// redis is not serving [REDIS_UNAVAILABLE]"), not its details' bytes (which
+// absl::Status::ToString prints).
+std::string StatusText(const absl::Status& status);
 
 // `status` (not OK) with a google.rpc.ResourceInfo naming the resource it
 // concerns and that resource's owner (an organisation's name), kept in its

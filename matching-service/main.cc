@@ -185,9 +185,18 @@ MatchingServerOptions OptionsFromFlags() {
   } else {
     Fail("--client_cert_role must be editor or reader (admins: --admin_oins)");
   }
+  if (o.authenticator.cache_ttl < absl::ZeroDuration())
+    Fail("--token_cache_ttl must not be negative");
+  if (o.security.reload_interval < absl::ZeroDuration())
+    Fail("--tls_reload_interval must not be negative");
   o.rate_limit.rate = absl::GetFlag(FLAGS_rate_limit);
+  if (!(o.rate_limit.rate >= 0)) Fail("--rate_limit must not be negative (0: no limit)");
   o.rate_limit.burst = std::max(1.0, absl::GetFlag(FLAGS_rate_burst));
   o.service.max_revision_wait = absl::GetFlag(FLAGS_max_revision_wait);
+  if (o.service.max_revision_wait < absl::ZeroDuration())
+    Fail("--max_revision_wait must not be negative");
+  if (absl::GetFlag(FLAGS_query_threads) < 0)
+    Fail("--query_threads must not be negative (0: one per core)");
   o.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   o.shutdown_delay = absl::GetFlag(FLAGS_shutdown_delay);
   if (o.drain_timeout < absl::ZeroDuration() || o.shutdown_delay < absl::ZeroDuration()) {

@@ -119,7 +119,8 @@ ABSL_FLAG(double, rate_limit, 200,
           "limit); more get RESOURCE_EXHAUSTED.");
 ABSL_FLAG(double, rate_burst, 400, "Largest burst of calls per non-admin principal.");
 ABSL_FLAG(absl::Duration, audit_retention, absl::Hours(24 * 400),
-          "How long audit events are kept.");
+          "How long audit events are kept (at least 1h). Replicas share one audit "
+          "log: the shortest retention among them is what it keeps.");
 ABSL_FLAG(int64_t, audit_max_bytes, 0,
           "Most memory the audit log may take in Redis; checked each minute, over it "
           "its oldest events are dropped (and that is logged). 0: half of Redis' "
@@ -248,11 +249,12 @@ RegistryServerOptions OptionsFromFlags() {
   o.redis.pool_size = absl::GetFlag(FLAGS_redis_pool_size);
   o.redis.feed_retention = absl::GetFlag(FLAGS_feed_retention);
   if (o.redis.pool_size < 1) Fail("--redis_pool_size must be at least 1");
+  if (o.redis.key_prefix.empty()) Fail("--redis_key_prefix must not be empty");
   if (o.redis.feed_retention < 1) Fail("--feed_retention must be at least 1");
   o.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   if (o.max_message_bytes < 1024) Fail("--max_message_bytes must be at least 1024");
   o.workers = absl::GetFlag(FLAGS_workers);
-  if (o.workers < 1) Fail("--workers must be at least 1");
+  if (o.workers < 1 || o.workers > 4096) Fail("--workers must be between 1 and 4096");
   o.max_waiting_calls = absl::GetFlag(FLAGS_max_waiting_calls);
   if (o.max_waiting_calls < 1) Fail("--max_waiting_calls must be at least 1");
   o.watch_limits.max_watches = absl::GetFlag(FLAGS_max_watches);
@@ -265,6 +267,8 @@ RegistryServerOptions OptionsFromFlags() {
   o.security.tls_key = absl::GetFlag(FLAGS_tls_key);
   o.security.client_ca = absl::GetFlag(FLAGS_client_ca);
   o.security.reload_interval = absl::GetFlag(FLAGS_tls_reload_interval);
+  if (o.security.reload_interval < absl::ZeroDuration())
+    Fail("--tls_reload_interval must not be negative");
   if (!absl::GetFlag(FLAGS_admin_token_file).empty()) {
     absl::StatusOr<std::string> token = ReadFile(absl::GetFlag(FLAGS_admin_token_file));
     if (!token.ok()) Fail(absl::StrCat("--admin_token_file: ", token.status().message()));
@@ -289,6 +293,9 @@ RegistryServerOptions OptionsFromFlags() {
   if (!(o.rate_limit.rate >= 0)) Fail("--rate_limit must not be negative (0: no limit)");
   o.rate_limit.burst = std::max(1.0, absl::GetFlag(FLAGS_rate_burst));
   o.audit.retention = absl::GetFlag(FLAGS_audit_retention);
+  // 0 does not mean "no limit" here, as it does for other flags: it would
+  // trim the shared audit log to nothing with the next event.
+  if (o.audit.retention < absl::Hours(1)) Fail("--audit_retention must be at least 1h");
   o.audit_max_bytes = absl::GetFlag(FLAGS_audit_max_bytes);
   if (o.audit_max_bytes < 0) Fail("--audit_max_bytes must not be negative");
   o.audit.anonymous_per_second = absl::GetFlag(FLAGS_audit_anonymous_rate);

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/errors.h"
 #include "common/grpc_status.h"
 #include "common/log.h"
 #include "google/protobuf/arena.h"
@@ -310,7 +311,7 @@ void RegistryFollower::ReadLoop() {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;  // the calls were cancelled by Stop
     }
-    Log("registry: %s; retrying in %s", s.ToString(), absl::FormatDuration(backoff));
+    Log("registry: %s; retrying in %s", StatusText(s), absl::FormatDuration(backoff));
     failure_logged_ = true;
     absl::MutexLock lock(&mu_);
     mu_.AwaitWithTimeout(absl::Condition(&stopping_), backoff);

@@ -174,8 +174,20 @@ void AuditLog::Run() {
       mu_.AwaitWithTimeout(absl::Condition(&ready), options_.flush_interval);
       if (stop_) return;
     }
-    if (!WriteBatch().ok()) {
-      // The store is unreachable: wait a little longer before the retry.
+    if (absl::Status s = WriteBatch(); !s.ok()) {
+      // The store is unreachable, or refuses writes (Redis at maxmemory):
+      // said at most once a minute (an operator's review found events held
+      // back without a word while calls were answered), then wait a little
+      // longer before the retry.
+      if (const absl::Time now = absl::Now(); now - last_failure_logged_ >= absl::Minutes(1)) {
+        last_failure_logged_ = now;
+        size_t waiting;
+        {
+          absl::MutexLock lock(&mu_);
+          waiting = queue_.size();
+        }
+        Log("audit: %d events wait to be written: %s", waiting, s.message());
+      }
       absl::SleepFor(options_.flush_interval);
     }
     ReportSkipped(false);

@@ -105,6 +105,8 @@ class AuditLog {
   std::string anonymous_latest_ ABSL_GUARDED_BY(mu_);
   absl::Time anonymous_logged_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  // When a failed write was last logged (the writer thread's own).
+  absl::Time last_failure_logged_ = absl::InfinitePast();
   std::thread writer_;
 };
 

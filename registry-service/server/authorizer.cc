@@ -54,7 +54,7 @@ std::optional<absl::StatusOr<v1::Principal>> CredentialAuthorizer::Resolve(
     const int64_t now_ms = absl::ToUnixMillis(absl::Now());
     int64_t last = last_logged_ms.load();
     if (now_ms - last >= 1000 && last_logged_ms.compare_exchange_strong(last, now_ms)) {
-      Log("checking credentials: %s", principal.status().ToString());
+      Log("checking credentials: %s", StatusText(principal.status()));
     }
     return absl::Status(principal.status().code(),
                         "the registry cannot check credentials now (its store does not "

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -274,6 +275,25 @@ TEST(MatchingBinaryTest, HelpListsTheFlags) {
     EXPECT_THAT(help->output, ::testing::HasSubstr(flag));
   }
   EXPECT_THAT(help->output, Not(::testing::HasSubstr("No flags matched")));
+}
+
+// Flags that cannot be meant exit 2 with a line saying which.
+TEST(MatchingBinaryTest, FlagsThatCannotBeMeantStopItAtOnce) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"--rate_limit=-5", "--rate_limit must not be negative"},
+      {"--max_revision_wait=-5s", "--max_revision_wait must not be negative"},
+      {"--token_cache_ttl=-1s", "--token_cache_ttl must not be negative"},
+      {"--query_threads=-3", "--query_threads must not be negative"},
+      {"--tls_reload_interval=-1s", "--tls_reload_interval must not be negative"},
+  };
+  for (const auto& [flag, says] : cases) {
+    absl::StatusOr<test_support::Finished> run = test_support::RunToEnd(
+        {SAMENSPEL_MATCHING_BINARY, "--insecure", flag}, absl::Seconds(20));
+    ASSERT_TRUE(run.ok()) << run.status();
+    EXPECT_TRUE(WIFEXITED(run->wait_status) && WEXITSTATUS(run->wait_status) == 2)
+        << flag << ": " << run->output;
+    EXPECT_THAT(run->output, ::testing::HasSubstr(says)) << flag;
+  }
 }
 
 TEST_F(MatchingIntegrationTest, TwoReplicasGiveTheSameScoresToTheLastBit) {

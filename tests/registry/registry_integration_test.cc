@@ -830,6 +830,11 @@ TEST(RegistryBinaryTest, FlagsThatCannotBeMeantStopItAtOnce) {
       {{"--insecure", "--rate_limit=-1"}, "--rate_limit must not be negative"},
       {{"--insecure", "--token_cache_ttl=-1s"}, "--token_cache_ttl must not be negative"},
       {{"--insecure", "--shutdown_delay=-1s"}, "must not be negative"},
+      // 0 would trim the audit log that all replicas share to nothing.
+      {{"--insecure", "--audit_retention=0s"}, "--audit_retention must be at least 1h"},
+      {{"--insecure", "--workers=1000000"}, "--workers must be between 1 and 4096"},
+      {{"--insecure", "--redis_key_prefix="}, "--redis_key_prefix must not be empty"},
+      {{"--insecure", "--tls_reload_interval=-5s"}, "must not be negative"},
   };
   for (const auto& [args, says] : cases) {
     std::vector<std::string> argv = {SAMENSPEL_REGISTRY_BINARY};
