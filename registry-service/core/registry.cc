@@ -1484,6 +1484,14 @@ absl::StatusOr<v1::Organisation> Registry::CreateOrganisation(
           .Create(r.organisation(), r.organisation_id(), r.request_id());
   // Whatever the outcome (one that is not known may have happened).
   OrganisationChanged(ResourceName(Kind::kOrganisation, r.organisation_id()));
+  // The commit checks the OIN (a precondition) before the id: an
+  // organisation created again with its own OIN is one that exists, as for
+  // any other create (an import run again counts it as skipped; it failed on
+  // "another organisation already has OIN", a civil servant's review found).
+  if (absl::IsFailedPrecondition(created.status()) && !r.organisation_id().empty() &&
+      store_->Get(Kind::kOrganisation, r.organisation_id()).ok()) {
+    return AlreadyExistsError(ResourceName(Kind::kOrganisation, r.organisation_id()));
+  }
   return created;
 }
 void Registry::OrganisationChanged(const std::string& name) const {

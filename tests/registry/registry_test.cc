@@ -1550,6 +1550,10 @@ TEST_F(RegistryTest, AnOinNamesOneOrganisationAndOnlyAdminsChangeIt) {
   a.mutable_organisation()->set_layer(type::v1::GOVERNMENT_LAYER_MUNICIPAL);
   a.mutable_organisation()->set_oin(kOin);
   ASSERT_TRUE(registry_.CreateOrganisation(a).ok());
+  // The same organisation created again, with its OIN: it exists (what an
+  // import run again counts as skipped), not "another organisation has it".
+  EXPECT_EQ(registry_.CreateOrganisation(a).status().code(),
+            absl::StatusCode::kAlreadyExists);
   // A second organisation with the same OIN: refused.
   v1::CreateOrganisationRequest b = a;
   b.set_organisation_id("gm0599");
