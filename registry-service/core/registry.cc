@@ -831,8 +831,9 @@ class ResourceOps {
   }
 
   // Whether a create's commit failed only because a record it read had
-  // changed since (a Precondition::AtRevision; creates fail ABORTED for
-  // nothing else) and may be tried again, with every read dropped, so that
+  // changed since (a Precondition::AtRevision or IndexExactly: its
+  // organisation, the other teams of a member another organisation books;
+  // creates fail ABORTED for nothing else) and may be tried again, with every read dropped, so that
   // the retry reads the store: up to max_write_attempts in all (it was
   // once: 17 of 100 creates failed while an administrator edited their
   // organisation back to back, a concurrency review found).

@@ -62,8 +62,9 @@
 // The Lua scripts (redis_scripts.cc) get every key and range from here; for
 // records, whose ids they read from a sorted set, they append the id to
 // RecordKeyPrefix(). They use the hash and stream field names below literally.
-// The one exception is Migrate, which rebuilds both layouts' keys in Lua from
-// the prefix (its part of this description must stay in step with Index()).
+// The exceptions: Migrate, which rebuilds both layouts' keys in Lua from the
+// prefix (its part of this description must stay in step with Index()), and
+// the Commit script's trim_feed, which makes experts' record keys from it.
 //
 // Thread-safety: immutable after construction; safe to share across threads.
 //

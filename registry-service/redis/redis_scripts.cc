@@ -104,7 +104,8 @@ end
 // redacted set, which ReadFeed fills the gaps with.
 //
 // KEYS: 1 revision counter, 2 feed, 3 redacted set, 4 schema (Migrate).
-// ARGV: 1 feed MAXLEN (approximate), 2 request TTL (ms), 3 commit count C,
+// ARGV: 1 feed retention (changes kept; see trim_feed), 2 request TTL (ms),
+//   3 commit count C,
 //   then C times: L, the number of arguments of this commit that follow, and
 //   those: request key ("" without a request_id), request_result, commit time
 //   (Unix micros), precondition count P, mutation count M, request
@@ -181,7 +182,8 @@ end
 -- nothing to drop: an expert updated thousands of times within the
 -- retention paid a scan of its whole history on every update).
 local function prune(hist, key, first)
-  if not first then return nil end
+  -- An empty stream (lost or removed) holds none of them.
+  if not first then first = math.huge end
   if tonumber(string.match(hist, '^(%d+)')) >= first then return hist end
   local kept, dropped = {}, {}
   for r in string.gmatch(hist, '[^,]+') do
@@ -196,6 +198,35 @@ local function prune(hist, key, first)
   end
   if #kept == 0 then return nil end
   return table.concat(kept, ',')
+end
+
+-- Trims the feed to its retention (maxlen changes) once it holds over 100
+-- more, at most 1,000 a call (as XADD MAXLEN ~ did, by whole stream nodes),
+-- and deletes the data fields (f<revision>) of the experts' changes it
+-- trims: an expert not written again kept them for good (a review of the
+-- layout-3 change: an old phone number in a corrected bio stayed in Redis).
+-- Exact (MINID), so that no change is left whose data is gone. The experts'
+-- record keys are {p}experts:{id}, {p} from the schema key, as Migrate does.
+local function trim_feed()
+  local excess = redis.call('XLEN', feed_key) - tonumber(maxlen)
+  if excess <= 100 then return end
+  local old = redis.call('XRANGE', feed_key, '-', '+', 'COUNT', math.min(excess, 1000))
+  if #old == 0 then return end
+  local p = string.sub(KEYS[4], 1, #KEYS[4] - #'schema')
+  for _, e in ipairs(old) do
+    local f = e[2]
+    local t, k, n
+    for x = 1, #f, 2 do
+      local name = f[x]
+      if name == 't' then t = f[x + 1]
+      elseif name == 'k' then k = f[x + 1]
+      elseif name == 'n' then n = f[x + 1] end
+    end
+    if k == 'experts' and (t == '11' or t == '12') and n then
+      redis.call('HDEL', p .. 'experts:' .. n, 'f' .. string.match(e[1], '^(%d+)'))
+    end
+  end
+  redis.call('XTRIM', feed_key, 'MINID', string.match(old[#old][1], '^(%d+)') .. '-2')
 end
 
 -- List-set entries of earlier commits of this batch, not yet written:
@@ -387,10 +418,10 @@ local function commit(a, replies)
         -- The type is 10 more ("11" create, "12" update), which registries
         -- of layout 2 refuse as corrupt (an error on their change feed)
         -- instead of serving an expert without data.
-        redis.call('XADD', feed_key, 'MAXLEN', '~', maxlen, rev_text .. '-1',
+        redis.call('XADD', feed_key, rev_text .. '-1',
                    't', '1' .. m.op, 'k', m.coll, 'n', m.id, 'c', micros)
       else
-        redis.call('XADD', feed_key, 'MAXLEN', '~', maxlen, rev_text .. '-1',
+        redis.call('XADD', feed_key, rev_text .. '-1',
                    't', m.op, 'k', m.coll, 'n', m.id, 'd', m.data, 'c', micros)
       end
     end
@@ -435,6 +466,7 @@ flush(replies)
 if last_rev ~= start_rev then
   redis.call('SET', rev_key, string.format('%d', last_rev))
 end
+pcall(trim_feed)  -- an error here (only corrupt data) waits for the next call
 return replies
 )lua";
 

@@ -254,7 +254,12 @@ std::optional<v1::AuditEvent> AuditEventFor(const grpc::ServerContextBase& conte
   const bool write = IsWriteMethod(method);
   v1::AuditEvent event;
   EventNames names(event);
-  if (response != nullptr) Collect(*response, /*only_personal=*/!write, names);
+  // A delete's response is the deleted resource: a deleted team's members
+  // are named as a request's would be (the delete takes them off it).
+  const bool deleted = write && absl::StartsWith(method, "Delete");
+  if (response != nullptr) {
+    Collect(*response, /*only_personal=*/!write, names, 0, deleted ? response : nullptr);
+  }
   if (!write && !event.personal_data()) return std::nullopt;
   if (write) {
     // The target as the caller named it (also for failed calls: of those,

@@ -148,6 +148,14 @@ TEST(AuditEventForTest, ATeamWriteNamesTheExpertsItConcerns) {
   ASSERT_TRUE(event.has_value());
   EXPECT_THAT(event->resources(), ElementsAre("teams/t", "experts/kept", "experts/b"));
 
+  // A deleted team names the members it had.
+  v1::DeleteTeamRequest del_team;
+  del_team.set_name("teams/t");
+  event = AuditEventFor(context, "RegistryService", "DeleteTeam", v1::Principal(),
+                        del_team, &team, absl::OkStatus());
+  ASSERT_TRUE(event.has_value());
+  EXPECT_THAT(event->resources(), ElementsAre("teams/t", "experts/kept", "experts/b"));
+
   v1::DeleteExpertRequest del;
   del.set_name("experts/b");
   const v1::Expert deleted = Expert("experts/b", "organisations/o2", false);

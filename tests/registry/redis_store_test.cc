@@ -1335,6 +1335,62 @@ TEST(RedisStoreTest, AnOftenUpdatedExpertsHistoryStaysWithinTheFeed) {
   EXPECT_EQ(changes->back().type, ChangeType::kDeleted);
 }
 
+// The data an expert's record keeps for its earlier changes goes when the
+// feed trims those changes, also when the expert is not written again (a
+// review: a corrected bio's old phone number stayed in Redis for good), and
+// when the feed is gone altogether.
+TEST(RedisStoreTest, AnIdleExpertsEarlierDataGoesWithTheFeedsChanges) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  RedisStoreOptions options = OptionsFor(*server);
+  options.feed_retention = 10;
+  std::unique_ptr<RedisStore> store = MakeStore(options);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Commit(Request({Create(Kind::kExpert, "pia", "bel 06-12345678")})).ok());
+  Mutation corrected = Create(Kind::kExpert, "pia", "geen persoonlijke gegevens");
+  corrected.op = Mutation::Op::kUpdate;
+  ASSERT_TRUE(store->Commit(Request({corrected})).ok());
+  std::unique_ptr<RedisConnection> redis = Connect(*server);
+  ASSERT_NE(redis, nullptr);
+  EXPECT_EQ(StringReply(*redis, {"HGET", "ss:experts:pia", "f1"}), "bel 06-12345678");
+  for (int i = 0; i < 250; ++i) {
+    ASSERT_TRUE(
+        store->Commit(Request({Create(Kind::kExpert, absl::StrCat("x", i), "x")})).ok());
+  }
+  absl::StatusOr<RedisReply> f1 = redis->Command({"HEXISTS", "ss:experts:pia", "f1"});
+  ASSERT_TRUE(f1.ok());
+  EXPECT_EQ((*f1)->integer, 0);
+  absl::StatusOr<RedisReply> length = redis->Command({"XLEN", "ss:feed"});
+  ASSERT_TRUE(length.ok());
+  EXPECT_LE((*length)->integer, 110);
+  EXPECT_GE((*length)->integer, 10);
+  // Every change the feed still holds reads its data.
+  absl::StatusOr<std::vector<StoredChange>> kept =
+      store->ReadChanges(0, 1000, absl::ZeroDuration());
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  for (const StoredChange& c : *kept) {
+    EXPECT_NE(c.type, ChangeType::kRedacted) << c.revision;
+    EXPECT_EQ(c.data, "x") << c.revision;
+  }
+
+  // A feed that is gone holds none of an expert's changes.
+  absl::StatusOr<CommitResult> y = store->Commit(Request({Create(Kind::kExpert, "y", "y1")}));
+  ASSERT_TRUE(y.ok()) << y.status();
+  Mutation again = Create(Kind::kExpert, "y", "y2");
+  again.op = Mutation::Op::kUpdate;
+  ASSERT_TRUE(store->Commit(Request({again})).ok());
+  const std::string kept_field = absl::StrCat("f", y->revisions[0]);
+  ASSERT_EQ(StringReply(*redis, {"HGET", "ss:experts:y", kept_field}), "y1");
+  ASSERT_TRUE(redis->Command({"DEL", "ss:feed"}).ok());
+  again.data = "y3";
+  ASSERT_TRUE(store->Commit(Request({again})).ok());
+  absl::StatusOr<RedisReply> fields = redis->Command({"HKEYS", "ss:experts:y"});
+  ASSERT_TRUE(fields.ok());
+  for (size_t i = 0; i < (*fields)->elements; ++i) {
+    EXPECT_NE((*fields)->element[i]->str[0], 'f') << (*fields)->element[i]->str;
+  }
+}
+
 // The record cache (record_cache.h): GetAsync answered without Redis, and
 // never older than what Redis told it.
 
