@@ -24,6 +24,11 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_credentials_options.h"
+#include "openssl/bio.h"
+#include "openssl/err.h"
+#include "openssl/evp.h"
+#include "openssl/pem.h"
+#include "openssl/x509.h"
 
 #if defined(ABSL_LTS_RELEASE_VERSION) && ABSL_LTS_RELEASE_VERSION == 20220623
 #include "absl/flags/internal/parse.h"
@@ -156,6 +161,60 @@ absl::StatusOr<std::unique_ptr<HealthServer>> StartHealthServer(
   return started;
 }
 
+namespace {
+
+// The PEM certificates in `pem` (none: an empty vector).
+std::vector<std::unique_ptr<X509, decltype(&X509_free)>> PemCertificates(
+    const std::string& pem) {
+  std::vector<std::unique_ptr<X509, decltype(&X509_free)>> certs;
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+  while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+    certs.emplace_back(cert, X509_free);
+  }
+  ERR_clear_error();  // the end of the input reads as an error
+  return certs;
+}
+
+}  // namespace
+
+absl::Status CheckTlsFiles(const ServerSecurityOptions& o) {
+  if (o.tls_cert.empty() || o.tls_key.empty()) return absl::OkStatus();
+  absl::StatusOr<std::string> cert_pem = ReadFile(o.tls_cert);
+  if (!cert_pem.ok()) return cert_pem.status();
+  absl::StatusOr<std::string> key_pem = ReadFile(o.tls_key);
+  if (!key_pem.ok()) return key_pem.status();
+  const auto chain = PemCertificates(*cert_pem);
+  if (chain.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--tls_cert ", o.tls_cert, " holds no PEM certificate"));
+  }
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(key_pem->data(), static_cast<int>(key_pem->size())), BIO_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+      PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr), EVP_PKEY_free);
+  ERR_clear_error();
+  if (key == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--tls_key ", o.tls_key, " holds no PEM private key (or one with a passphrase)"));
+  }
+  if (X509_check_private_key(chain.front().get(), key.get()) != 1) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError(
+        absl::StrCat("--tls_key ", o.tls_key, " is not the key of the certificate in --tls_cert ",
+                     o.tls_cert));
+  }
+  if (!o.client_ca.empty()) {
+    absl::StatusOr<std::string> ca_pem = ReadFile(o.client_ca);
+    if (!ca_pem.ok()) return ca_pem.status();
+    if (PemCertificates(*ca_pem).empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--client_ca ", o.client_ca, " holds no PEM certificate"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(
     const ServerSecurityOptions& o) {
   if (o.tls_cert.empty() != o.tls_key.empty()) {
@@ -179,6 +238,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(
     if (path->empty()) continue;
     if (absl::StatusOr<std::string> pem = ReadFile(*path); !pem.ok()) return pem.status();
   }
+  if (absl::Status s = CheckTlsFiles(o); !s.ok()) return s;
   auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
       o.tls_key, o.tls_cert, o.client_ca,
       static_cast<unsigned>(

@@ -39,10 +39,18 @@ struct ServerSecurityOptions {
 };
 
 // INVALID_ARGUMENT for an inconsistent combination (no TLS and not
-// insecure; cert without key); NOT_FOUND for an unreadable file. Logs a loud
+// insecure; cert without key) or files that do not hold what they should
+// (see CheckTlsFiles); NOT_FOUND for an unreadable file. Logs a loud
 // warning to stderr for insecure mode.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(
     const ServerSecurityOptions& options);
+
+// Whether the TLS files of `options` hold what they should: --tls_cert a PEM
+// certificate chain whose first certificate belongs to --tls_key's private
+// key, --client_ca PEM certificates. OK without TLS. (gRPC only logs a bad
+// file and then fails every handshake while health checks pass: an
+// operator's review.)
+absl::Status CheckTlsFiles(const ServerSecurityOptions& options);
 
 // Client credentials for calling another Samenspel service: TLS with the CA
 // bundle at `ca_path`, or plaintext when it is empty.

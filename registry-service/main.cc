@@ -408,7 +408,9 @@ int Run(const RegistryServerOptions& o) {
   }
 
   // Health follows the store: NOT_SERVING while Redis is unreachable, or
-  // holds a database in a layout this registry does not know.
+  // holds a database in a layout this registry does not know; and the TLS
+  // files, which gRPC takes up when renewed: NOT_SERVING while they do not
+  // hold a certificate and its key (every handshake fails meanwhile).
   absl::Notification stopping;
   std::thread health_thread([&] {
     std::string last_reason;  // none before the first check
@@ -416,7 +418,8 @@ int Run(const RegistryServerOptions& o) {
     std::vector<std::string> last_warnings;
     std::string last_cap_error;  // logged once each
     do {
-      const absl::Status status = store->CurrentRevision().status();
+      absl::Status status = store->CurrentRevision().status();
+      if (status.ok()) status = samenspel::CheckTlsFiles(o.security);
       const bool serving = status.ok();
       // Set and logged when the state or, while not serving, its reason changes.
       const std::string reason = serving

@@ -1267,7 +1267,46 @@ TEST_F(RegistryMutualTlsTest, HealthChecksInPlaintextOnAPortOfTheirOwn) {
   ASSERT_TRUE((*redis)->Start().ok());
   EXPECT_EQ(wait_for("SERVING", absl::Seconds(15)), "SERVING");
 
+  // A renewed certificate that is no certificate (every handshake would
+  // fail): NOT_SERVING until a good one is back.
+  const std::string good = Read(dir + "/server.crt");
+  WriteFile(dir + "/server.crt", "not a certificate\n");
+  EXPECT_EQ(wait_for("NOT_SERVING", absl::Seconds(10)), "NOT_SERVING");
+  WriteFile(dir + "/server.crt", good);
+  EXPECT_EQ(wait_for("SERVING", absl::Seconds(10)), "SERVING");
+
   ASSERT_TRUE((*registry)->Stop().ok());
+}
+
+// TLS files that do not hold a certificate and its key stop the registry
+// at its start, saying which (it served, health SERVING, and failed every
+// handshake: an operator's review).
+TEST_F(RegistryMutualTlsTest, TlsFilesThatDoNotFitStopItAtOnce) {
+  const test_support::TempDir temp_dir("samenspel-badtls");
+  const std::string& dir = temp_dir.path();
+  MakeCaAndServerCert(dir);
+  MakeCert(dir, "other", "/CN=other", "");
+  WriteFile(dir + "/garbage.pem", "not a certificate\n");
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--tls_cert=" + dir + "/server.crt", "--tls_key=" + dir + "/other.key"},
+       "is not the key of the certificate"},
+      {{"--tls_cert=" + dir + "/garbage.pem", "--tls_key=" + dir + "/server.key"},
+       "holds no PEM certificate"},
+      {{"--tls_cert=" + dir + "/server.crt", "--tls_key=" + dir + "/garbage.pem"},
+       "holds no PEM private key"},
+      {{"--tls_cert=" + dir + "/server.crt", "--tls_key=" + dir + "/server.key",
+        "--client_ca=" + dir + "/garbage.pem"},
+       "--client_ca"},
+  };
+  for (const auto& [args, says] : cases) {
+    std::vector<std::string> argv = {SAMENSPEL_REGISTRY_BINARY, "--redis=127.0.0.1:1"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    absl::StatusOr<test_support::Finished> run =
+        test_support::RunToEnd(argv, absl::Seconds(20));
+    ASSERT_TRUE(run.ok()) << run.status();
+    EXPECT_TRUE(run->Failed()) << says << ": " << run->output;
+    EXPECT_THAT(run->output, HasSubstr(says));
+  }
 }
 
 }  // namespace
