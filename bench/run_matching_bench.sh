@@ -24,7 +24,8 @@
 #   PERF (0; 1: a perf profile of samenspel-matching over PROFILE_QUERIES (50)
 #   more queries, and bench/matching_profile, in process, with the services
 #   stopped, over as many queries)  MATCHING_FLAGS (more flags for the measured
-#   samenspel-matching, e.g. --regions=FILE)
+#   samenspel-matching, e.g. --regions=FILE)  MATCHING_BIN (the measured
+#   samenspel-matching binary; default the one in BUILD_DIR: to compare builds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-100000}
@@ -108,7 +109,7 @@ echo "== samenspel-matching cold start over $n experts"
 matching_port=$(free_port)
 t0=$(now_ns)
 # shellcheck disable=SC2086  # MATCHING_FLAGS: several flags, split on spaces
-"$build/matching-service/samenspel-matching" --insecure --listen="127.0.0.1:$matching_port" \
+"${MATCHING_BIN:-$build/matching-service/samenspel-matching}" --insecure --listen="127.0.0.1:$matching_port" \
   --registry="127.0.0.1:$registry_port" ${MATCHING_FLAGS:-} 2>"$work/matching.log" &
 matching_pid=$!
 pids+=("$matching_pid")
