@@ -81,8 +81,8 @@ std::string ReasonOf(const absl::Status& status) {
 }
 
 std::string StatusText(const absl::Status& status) {
-  std::string text = absl::StrCat(absl::StatusCodeToString(status.code()), ": ",
-                                  status.message());
+  std::string text =
+      absl::StrCat(absl::StatusCodeToString(status.code()), ": ", status.message());
   if (std::string reason = ReasonOf(status); !reason.empty()) {
     absl::StrAppend(&text, " [", reason, "]");
   }

@@ -201,8 +201,8 @@ absl::Status CheckTlsFiles(const ServerSecurityOptions& o) {
   if (X509_check_private_key(chain.front().get(), key.get()) != 1) {
     ERR_clear_error();
     return absl::InvalidArgumentError(
-        absl::StrCat("--tls_key ", o.tls_key, " is not the key of the certificate in --tls_cert ",
-                     o.tls_cert));
+        absl::StrCat("--tls_key ", o.tls_key,
+                     " is not the key of the certificate in --tls_cert ", o.tls_cert));
   }
   if (!o.client_ca.empty()) {
     absl::StatusOr<std::string> ca_pem = ReadFile(o.client_ca);

@@ -251,8 +251,8 @@ absl::Status RegistryFollower::Follow(int64_t after) {
       ctx.TryCancel();
       reader->Finish();
       Untrack(&ctx);
-      return absl::OutOfRangeError(absl::StrCat("the registry's feed went on at revision ",
-                                                change.revision(), ", not ", next));
+      return absl::OutOfRangeError(absl::StrCat(
+          "the registry's feed went on at revision ", change.revision(), ", not ", next));
     }
     ++next;
     absl::MutexLock lock(&mu_);

@@ -179,7 +179,8 @@ void AuditLog::Run() {
       // said at most once a minute (an operator's review found events held
       // back without a word while calls were answered), then wait a little
       // longer before the retry.
-      if (const absl::Time now = absl::Now(); now - last_failure_logged_ >= absl::Minutes(1)) {
+      if (const absl::Time now = absl::Now();
+          now - last_failure_logged_ >= absl::Minutes(1)) {
         last_failure_logged_ = now;
         size_t waiting;
         {

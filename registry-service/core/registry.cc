@@ -833,8 +833,8 @@ class ResourceOps {
   // Whether a create's commit failed only because a record it read had
   // changed since (a Precondition::AtRevision or IndexExactly: its
   // organisation, the other teams of a member another organisation books;
-  // creates fail ABORTED for nothing else) and may be tried again, with every read dropped, so that
-  // the retry reads the store: up to max_write_attempts in all (it was
+  // creates fail ABORTED for nothing else) and may be tried again, with every read
+  // dropped, so that the retry reads the store: up to max_write_attempts in all (it was
   // once: 17 of 100 creates failed while an administrator edited their
   // organisation back to back, a concurrency review found).
   bool RetryAfterChangedRead(const absl::Status& status) {
@@ -1531,7 +1531,8 @@ absl::StatusOr<v1::Organisation> Registry::DeleteOrganisation(
     const v1::DeleteOrganisationRequest& r, const v1::Principal& caller,
     std::vector<std::string>* also_changed) {
   absl::StatusOr<v1::Organisation> deleted =
-      ResourceOps<v1::Organisation>(*this, caller).Delete(r.name(), r.etag(), also_changed);
+      ResourceOps<v1::Organisation>(*this, caller)
+          .Delete(r.name(), r.etag(), also_changed);
   OrganisationChanged(r.name());
   if (absl::IsFailedPrecondition(deleted.status())) {
     // The store names the first thing in the way; the caller is told all of
@@ -1668,9 +1669,9 @@ absl::StatusOr<v1::Expert> Registry::UpdateExpert(const v1::UpdateExpertRequest&
                                                   const v1::Principal& caller) {
   return ResourceOps<v1::Expert>(*this, caller).Update(r.expert(), r.update_mask());
 }
-absl::StatusOr<v1::Expert> Registry::DeleteExpert(const v1::DeleteExpertRequest& r,
-                                                  const v1::Principal& caller,
-                                                  std::vector<std::string>* also_changed) {
+absl::StatusOr<v1::Expert> Registry::DeleteExpert(
+    const v1::DeleteExpertRequest& r, const v1::Principal& caller,
+    std::vector<std::string>* also_changed) {
   return ResourceOps<v1::Expert>(*this, caller).Delete(r.name(), r.etag(), also_changed);
 }
 
@@ -1852,10 +1853,11 @@ absl::StatusOr<v1::TaskTeam> Registry::UpdateTeam(const v1::UpdateTeamRequest& r
                                                   const v1::Principal& caller) {
   return ResourceOps<v1::TaskTeam>(*this, caller).Update(r.team(), r.update_mask());
 }
-absl::StatusOr<v1::TaskTeam> Registry::DeleteTeam(const v1::DeleteTeamRequest& r,
-                                                  const v1::Principal& caller,
-                                                  std::vector<std::string>* also_changed) {
-  return ResourceOps<v1::TaskTeam>(*this, caller).Delete(r.name(), r.etag(), also_changed);
+absl::StatusOr<v1::TaskTeam> Registry::DeleteTeam(
+    const v1::DeleteTeamRequest& r, const v1::Principal& caller,
+    std::vector<std::string>* also_changed) {
+  return ResourceOps<v1::TaskTeam>(*this, caller)
+      .Delete(r.name(), r.etag(), also_changed);
 }
 
 absl::StatusOr<v1::TaskTeam> Registry::AddTeamMember(const v1::AddTeamMemberRequest& r,
@@ -1949,7 +1951,8 @@ absl::StatusOr<v1::Challenge> Registry::UpdateChallenge(
 absl::StatusOr<v1::Challenge> Registry::DeleteChallenge(
     const v1::DeleteChallengeRequest& r, const v1::Principal& caller,
     std::vector<std::string>* also_changed) {
-  return ResourceOps<v1::Challenge>(*this, caller).Delete(r.name(), r.etag(), also_changed);
+  return ResourceOps<v1::Challenge>(*this, caller)
+      .Delete(r.name(), r.etag(), also_changed);
 }
 
 // --- Change feed ---

@@ -92,9 +92,10 @@ class Registry {
   absl::StatusOr<v1::Organisation> UpdateOrganisation(
       const v1::UpdateOrganisationRequest& r,
       const v1::Principal& caller = SystemPrincipal());
-  absl::StatusOr<v1::Organisation> DeleteOrganisation(const v1::DeleteOrganisationRequest& r,
-                                        const v1::Principal& caller = SystemPrincipal(),
-                                        std::vector<std::string>* also_changed = nullptr);
+  absl::StatusOr<v1::Organisation> DeleteOrganisation(
+      const v1::DeleteOrganisationRequest& r,
+      const v1::Principal& caller = SystemPrincipal(),
+      std::vector<std::string>* also_changed = nullptr);
 
   absl::StatusOr<v1::Expert> CreateExpert(
       const v1::CreateExpertRequest& r, const v1::Principal& caller = SystemPrincipal());
@@ -109,9 +110,9 @@ class Registry {
                                v1::ListExpertsResponse* response);
   absl::StatusOr<v1::Expert> UpdateExpert(
       const v1::UpdateExpertRequest& r, const v1::Principal& caller = SystemPrincipal());
-  absl::StatusOr<v1::Expert> DeleteExpert(const v1::DeleteExpertRequest& r,
-                                        const v1::Principal& caller = SystemPrincipal(),
-                                        std::vector<std::string>* also_changed = nullptr);
+  absl::StatusOr<v1::Expert> DeleteExpert(
+      const v1::DeleteExpertRequest& r, const v1::Principal& caller = SystemPrincipal(),
+      std::vector<std::string>* also_changed = nullptr);
   // All or nothing. A retry with the same request_ids (every request must
   // carry one for the batch to be idempotent) returns the first result.
   absl::StatusOr<v1::BatchCreateExpertsResponse> BatchCreateExperts(
@@ -126,9 +127,9 @@ class Registry {
       const v1::ListTeamsRequest& r, const v1::Principal& caller = SystemPrincipal());
   absl::StatusOr<v1::TaskTeam> UpdateTeam(
       const v1::UpdateTeamRequest& r, const v1::Principal& caller = SystemPrincipal());
-  absl::StatusOr<v1::TaskTeam> DeleteTeam(const v1::DeleteTeamRequest& r,
-                                        const v1::Principal& caller = SystemPrincipal(),
-                                        std::vector<std::string>* also_changed = nullptr);
+  absl::StatusOr<v1::TaskTeam> DeleteTeam(
+      const v1::DeleteTeamRequest& r, const v1::Principal& caller = SystemPrincipal(),
+      std::vector<std::string>* also_changed = nullptr);
   // ALREADY_EXISTS when the expert is a member already.
   absl::StatusOr<v1::TaskTeam> AddTeamMember(
       const v1::AddTeamMemberRequest& r, const v1::Principal& caller = SystemPrincipal());
@@ -148,9 +149,10 @@ class Registry {
   absl::StatusOr<v1::Challenge> UpdateChallenge(
       const v1::UpdateChallengeRequest& r,
       const v1::Principal& caller = SystemPrincipal());
-  absl::StatusOr<v1::Challenge> DeleteChallenge(const v1::DeleteChallengeRequest& r,
-                                        const v1::Principal& caller = SystemPrincipal(),
-                                        std::vector<std::string>* also_changed = nullptr);
+  absl::StatusOr<v1::Challenge> DeleteChallenge(
+      const v1::DeleteChallengeRequest& r,
+      const v1::Principal& caller = SystemPrincipal(),
+      std::vector<std::string>* also_changed = nullptr);
 
   // The Get methods through the store's asynchronous calls, answered in
   // wire form: `done` receives the resource the blocking method would

@@ -1000,9 +1000,9 @@ absl::StatusOr<std::vector<StoredChange>> RedisStore::ReadChanges(int64_t after_
     const std::string redacted_key = keys_.Redacted();
     const std::string experts = keys_.RecordKeyPrefix(Kind::kExpert);
     SAMENSPEL_ASSIGN_OR_RETURN(
-        RedisReply reply, RunScript(pipeline_, ReadFeedScript(), 3,
-                                    {feed_key, revision_key, redacted_key, start, count,
-                                     experts}));
+        RedisReply reply,
+        RunScript(pipeline_, ReadFeedScript(), 3,
+                  {feed_key, revision_key, redacted_key, start, count, experts}));
     if (!IsArray(*reply, 3) || !AsInt(*reply->element[0], &revision)) {
       return Corrupt("bad feed reply");
     }

@@ -175,8 +175,9 @@ bool MaskCovers(const Message& request, const Shape& shape, absl::string_view fi
   const auto& mask = static_cast<const google::protobuf::FieldMask&>(
       request.GetReflection()->GetMessage(request, shape.update_mask));
   if (mask.paths_size() == 0) return true;
-  return std::any_of(mask.paths().begin(), mask.paths().end(),
-                     [&](const std::string& path) { return path == field || path == "*"; });
+  return std::any_of(
+      mask.paths().begin(), mask.paths().end(),
+      [&](const std::string& path) { return path == field || path == "*"; });
 }
 
 // Adds the resources in `m` (a resource, or a message holding resources one
@@ -243,14 +244,11 @@ bool IsWriteMethod(absl::string_view method) {
   return false;
 }
 
-std::optional<v1::AuditEvent> AuditEventFor(const grpc::ServerContextBase& context,
-                                            absl::string_view service,
-                                            absl::string_view method,
-                                            const v1::Principal& principal,
-                                            const google::protobuf::Message& request,
-                                            const google::protobuf::Message* response,
-                                            const absl::Status& status,
-                                            absl::Span<const std::string> also_concerned) {
+std::optional<v1::AuditEvent> AuditEventFor(
+    const grpc::ServerContextBase& context, absl::string_view service,
+    absl::string_view method, const v1::Principal& principal,
+    const google::protobuf::Message& request, const google::protobuf::Message* response,
+    const absl::Status& status, absl::Span<const std::string> also_concerned) {
   const bool write = IsWriteMethod(method);
   v1::AuditEvent event;
   EventNames names(event);

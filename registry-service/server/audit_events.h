@@ -27,14 +27,11 @@ bool IsWriteMethod(absl::string_view method);
 // `also_concerned`: resources and organisations a write changed beside those
 // its request and response name (the teams a DeleteExpert took the expert
 // off, and their owners).
-std::optional<v1::AuditEvent> AuditEventFor(const grpc::ServerContextBase& context,
-                                            absl::string_view service,
-                                            absl::string_view method,
-                                            const v1::Principal& principal,
-                                            const google::protobuf::Message& request,
-                                            const google::protobuf::Message* response,
-                                            const absl::Status& status,
-                                            absl::Span<const std::string> also_concerned = {});
+std::optional<v1::AuditEvent> AuditEventFor(
+    const grpc::ServerContextBase& context, absl::string_view service,
+    absl::string_view method, const v1::Principal& principal,
+    const google::protobuf::Message& request, const google::protobuf::Message* response,
+    const absl::Status& status, absl::Span<const std::string> also_concerned = {});
 
 // The event of a read that returned personal data of one resource, as
 // AuditEventFor records it when it finds that resource in the response:

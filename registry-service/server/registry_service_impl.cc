@@ -358,15 +358,15 @@ grpc::ServerUnaryReactor* RegistryServiceImpl::CreateExpert(
         Parse<v1::Delete##K##Request, google::protobuf::Empty>(ctx, in, "Delete" #K, \
                                                                out);                 \
     if (refused != nullptr) return refused;                                          \
-    return Serve(ctx, "Delete" #K, *request, response, out,                          \
-                 [this, ctx, request = request](const v1::Principal& caller) {       \
-                   return Deleted(                                                   \
-                       registry_->Delete##K(                                         \
-                           *request, caller,                                         \
-                           static_cast<internal::CallContext*>(ctx)                  \
-                               ->mutable_also_changed()),                            \
-                       ctx);                                                         \
-                 });                                                                 \
+    return Serve(                                                                    \
+        ctx, "Delete" #K, *request, response, out,                                   \
+        [this, ctx, request = request](const v1::Principal& caller) {                \
+          return Deleted(                                                            \
+              registry_->Delete##K(                                                  \
+                  *request, caller,                                                  \
+                  static_cast<internal::CallContext*>(ctx)->mutable_also_changed()), \
+              ctx);                                                                  \
+        });                                                                          \
   }
 
 #define SAMENSPEL_CRUD(K, R, Plural)                                                   \

@@ -107,9 +107,9 @@ TEST(AuditEventForTest, ATeamWriteNamesTheExpertsItConcerns) {
   v1::AddTeamMemberRequest add;
   add.set_team("teams/t");
   add.mutable_member()->set_expert("experts/b");
-  std::optional<v1::AuditEvent> event = AuditEventFor(
-      context, "RegistryService", "AddTeamMember", v1::Principal(), add, &team,
-      absl::OkStatus());
+  std::optional<v1::AuditEvent> event =
+      AuditEventFor(context, "RegistryService", "AddTeamMember", v1::Principal(), add,
+                    &team, absl::OkStatus());
   ASSERT_TRUE(event.has_value());
   EXPECT_THAT(event->resources(), ElementsAre("teams/t", "experts/b"));
   EXPECT_THAT(event->organisations(), ElementsAre("organisations/o1"));
@@ -164,7 +164,8 @@ TEST(AuditEventForTest, ATeamWriteNamesTheExpertsItConcerns) {
                         &deleted, absl::OkStatus(), also);
   ASSERT_TRUE(event.has_value());
   EXPECT_THAT(event->resources(), ElementsAre("experts/b", "teams/t"));
-  EXPECT_THAT(event->organisations(), ElementsAre("organisations/o2", "organisations/o1"));
+  EXPECT_THAT(event->organisations(),
+              ElementsAre("organisations/o2", "organisations/o1"));
 }
 
 // A refused create names what it asked for: the resource by the id it

@@ -1346,7 +1346,8 @@ TEST(RedisStoreTest, AnIdleExpertsEarlierDataGoesWithTheFeedsChanges) {
   options.feed_retention = 10;
   std::unique_ptr<RedisStore> store = MakeStore(options);
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->Commit(Request({Create(Kind::kExpert, "pia", "bel 06-12345678")})).ok());
+  ASSERT_TRUE(
+      store->Commit(Request({Create(Kind::kExpert, "pia", "bel 06-12345678")})).ok());
   Mutation corrected = Create(Kind::kExpert, "pia", "geen persoonlijke gegevens");
   corrected.op = Mutation::Op::kUpdate;
   ASSERT_TRUE(store->Commit(Request({corrected})).ok());
@@ -1374,7 +1375,8 @@ TEST(RedisStoreTest, AnIdleExpertsEarlierDataGoesWithTheFeedsChanges) {
   }
 
   // A feed that is gone holds none of an expert's changes.
-  absl::StatusOr<CommitResult> y = store->Commit(Request({Create(Kind::kExpert, "y", "y1")}));
+  absl::StatusOr<CommitResult> y =
+      store->Commit(Request({Create(Kind::kExpert, "y", "y1")}));
   ASSERT_TRUE(y.ok()) << y.status();
   Mutation again = Create(Kind::kExpert, "y", "y2");
   again.op = Mutation::Op::kUpdate;

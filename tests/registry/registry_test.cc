@@ -1499,7 +1499,8 @@ TEST(RegistryRaceTest, AnOrganisationEditedMeanwhileDoesNotFailItsExpertsWrites)
   std::function<void()> rename = [&] {
     v1::UpdateOrganisationRequest update;
     update.mutable_organisation()->set_name("organisations/gm0363");
-    update.mutable_organisation()->set_display_name(absl::StrCat("Amsterdam ", ++renames));
+    update.mutable_organisation()->set_display_name(
+        absl::StrCat("Amsterdam ", ++renames));
     update.mutable_update_mask()->add_paths("display_name");
     ASSERT_TRUE(registry.UpdateOrganisation(update).ok());
   };
