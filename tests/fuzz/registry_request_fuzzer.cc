@@ -32,6 +32,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/time/time.h"
 #include "common/errors.h"
 #include "google/protobuf/stubs/logging.h"
@@ -264,15 +265,25 @@ class World {
   template <typename R, typename Request>
   void CheckDelete(const Request& request,
                    absl::StatusOr<R> (Registry::*remove)(const Request&,
-                                                         const v1::Principal&)) {
+                                                         const v1::Principal&,
+                                                         std::vector<std::string>*)) {
     const Snapshot before = Take();
-    const absl::StatusOr<R> deleted = (registry_.*remove)(request, SystemPrincipal());
+    std::vector<std::string> also_changed;
+    const absl::StatusOr<R> deleted =
+        (registry_.*remove)(request, SystemPrincipal(), &also_changed);
     if (!deleted.ok()) return CheckRejected(deleted.status(), before);
     FUZZ_CHECK(deleted->name() == request.name());
     FUZZ_CHECK(Take().revision > before.revision);
     FUZZ_CHECK(absl::IsNotFound(Resource<R>::Get(registry_, request.name()).status()));
+    // What else it changed are resource names (the teams a deleted expert
+    // left, and their owners).
+    for (const std::string& name : also_changed) {
+      FUZZ_CHECK(absl::StartsWith(name, "teams/") ||
+                 absl::StartsWith(name, "organisations/"));
+    }
     const Snapshot after = Take();
-    const absl::Status again = (registry_.*remove)(request, SystemPrincipal()).status();
+    const absl::Status again =
+        (registry_.*remove)(request, SystemPrincipal(), nullptr).status();
     FUZZ_CHECK(absl::IsNotFound(again));
     CheckRejected(again, after);
   }
