@@ -96,10 +96,11 @@ end
 // deleting the record (DEL) frees all of it. (Redis frees an XDEL'd stream
 // entry's bytes only with the rest of its node of up to 100 entries: the
 // record bytes stayed in memory, in RDB files and AOF rewrites until the
-// feed was trimmed that far; a privacy review found them.) The record keeps
-// the revisions of its feed entries in field 'h'; revisions the stream no
-// longer holds are dropped from it, with their f fields, when the expert is
-// next written; deleting it removes those entries from the stream (XDEL) and
+// feed was trimmed that far; a privacy review found them.) The f field of a
+// change goes when trim_feed trims the change. The record keeps the
+// revisions of its feed entries in field 'h'; revisions the stream no longer
+// holds are dropped from it (with any f field left) when the expert is next
+// written; deleting it removes those entries from the stream (XDEL) and
 // keeps only a marker (revision, collection, id, commit time) in the
 // redacted set, which ReadFeed fills the gaps with.
 //
