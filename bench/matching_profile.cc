@@ -21,6 +21,14 @@
 //           distinct experts it touches, each of which then gets every score
 //           component computed;
 //   latency Matcher::MatchExperts, one thread, no gRPC: p50/p99.
+//
+// Timings on a shared machine vary by 20% from one run of the same binary to
+// the next. To compare two builds by what they do rather than by how long it
+// took, count the instructions of the queries alone under callgrind (the load
+// runs uninstrumented; the queries' first pass is instrumented):
+//   valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/tmp/cg.out \
+//     build/bench/matching_profile --corpus=... --rounds=0
+//   callgrind_annotate /tmp/cg.out | head   # "PROGRAM TOTALS": Ir of 200 queries
 #include <malloc.h>
 #include <time.h>
 
@@ -30,6 +38,13 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#else
+#define CALLGRIND_START_INSTRUMENTATION
+#define CALLGRIND_STOP_INSTRUMENTATION
+#endif
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -322,7 +337,11 @@ int Main() {
       responses_path.empty() ? nullptr : std::fopen(responses_path.c_str(), "w");
   const int rounds = absl::GetFlag(FLAGS_rounds);
   const absl::Duration pause = absl::Microseconds(absl::GetFlag(FLAGS_pause_us));
+  // Under callgrind (--instr-atstart=no) the first pass over the queries is
+  // what gets counted; elsewhere these do nothing.
+  CALLGRIND_START_INSTRUMENTATION;
   for (int r = -1; r < rounds; ++r) {
+    if (r == 0) CALLGRIND_STOP_INSTRUMENTATION;
     for (const auto& q : queries) {
       if (pause > absl::ZeroDuration()) absl::SleepFor(pause);
       const absl::Time begin = absl::Now();
@@ -353,6 +372,7 @@ int Main() {
       }
     }
   }
+  CALLGRIND_STOP_INSTRUMENTATION;
   if (results) std::fclose(results);
   if (responses) std::fclose(responses);
   std::sort(us.begin(), us.end());
