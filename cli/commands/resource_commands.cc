@@ -1,13 +1,17 @@
 // organisations|experts|teams|challenges × create|get|list|update|delete, and
 // teams add-member|remove-member: one implementation for every kind, driven
 // by the kind table (resource_kind.h).
+#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/random/random.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "cli/commands/commands.h"
 #include "cli/commands/field_flags.h"
 #include "cli/commands/registry_client.h"
@@ -84,6 +88,13 @@ absl::StatusOr<std::unique_ptr<Message>> ResourceFromFile(Kind kind,
   return resource;
 }
 
+// A request id for a create the user gave none for: random, 128 bits.
+std::string NewRequestId() {
+  absl::BitGen gen;
+  return absl::StrFormat("cli-%016x%016x", absl::Uniform<uint64_t>(gen),
+                         absl::Uniform<uint64_t>(gen));
+}
+
 struct CreateState {
   std::string id;
   std::string request_id;
@@ -104,9 +115,30 @@ absl::Status Create(CommandContext& context, RegistryClient& client, Kind kind,
     if (!from_name.ok()) return UsageError(from_name.status().message());
     id = *from_name;
   }
-  SAMENSPEL_ASSIGN_OR_RETURN(std::unique_ptr<Message> created,
-                             client.Create(kind, *resource, id, state.request_id));
-  context.output().Resource(kind, *created);
+  // A call that got no answer (no reply in time, the connection lost) may
+  // still have created it: tried again with the same request id, which the
+  // registry answers with the first call's result. Without --request-id one
+  // is made up for this command; retried twice, after 0.5 s and 1 s, and if
+  // it still fails, the id is said, to run the command again with.
+  const std::string request_id =
+      state.request_id.empty() ? NewRequestId() : state.request_id;
+  absl::StatusOr<std::unique_ptr<Message>> created;
+  for (int attempt = 0;; ++attempt) {
+    created = client.Create(kind, *resource, id, request_id);
+    const bool unanswered = absl::IsUnavailable(created.status()) ||
+                            absl::IsDeadlineExceeded(created.status());
+    if (!unanswered) break;
+    if (attempt == 2) {
+      std::cerr << "samenspel: the " << info.singular
+                << " may have been created all the same: run the command again with "
+                   "--request-id "
+                << request_id << " to create it at most once (remembered 24 h)\n";
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(500) * (1 << attempt));
+  }
+  SAMENSPEL_RETURN_IF_ERROR(created.status());
+  context.output().Resource(kind, **created);
   return absl::OkStatus();
 }
 
@@ -122,7 +154,8 @@ void AddCreate(CLI::App& group, CommandContext& context, Kind kind) {
   command->add_option(
       "--request-id", state->request_id,
       "Idempotency key: a retried create with the same key creates nothing "
-      "new (remembered 24 h)");
+      "new (remembered 24 h). Without it the command makes one up, tries again "
+      "with it when a call gets no answer, and says it when it gives up");
   command->add_option("--from-file", state->from_file,
                       absl::StrCat("JSON file with the whole ", info.singular,
                                    " (canonical mapping); flags override its fields"));

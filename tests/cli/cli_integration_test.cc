@@ -9,12 +9,14 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -256,6 +258,53 @@ TEST_F(CliIntegrationTest, ImportTwiceCreatesNothingTwice) {
   // The human summary.
   CliResult table = Ok({"import", "experts", experts});
   EXPECT_THAT(table.out, HasSubstr("experts: 1203 read, 0 created, 1203 skipped"));
+}
+
+// A create whose call gets no answer in time may have been done all the
+// same: the CLI tries again with the same (made-up) request id, which the
+// registry answers with the first call's result, so nothing is created twice.
+// (Before, the command failed with DEADLINE_EXCEEDED, and running it again
+// created the expert a second time.)
+TEST_F(CliIntegrationTest, ACreateWithoutAnAnswerIsTriedAgainAndDoneOnce) {
+  Ok({"organisations", "create", "--id", "bzk", "--display-name", "Ministerie van BZK",
+      "--layer", "national", "--region", "NL"});
+  // Redis answers nothing for 1.8 s: the first call (1 s deadline) gets no
+  // answer, while its write waits in Redis and is done when it resumes.
+  ASSERT_TRUE(main_->redis->Pause().ok());
+  std::thread resume([&] {
+    absl::SleepFor(absl::Milliseconds(1800));
+    EXPECT_TRUE(main_->redis->Resume().ok());
+  });
+  const std::vector<std::string> args = {
+      "--timeout", "1s", "experts", "create", "--display-name", "Anna Jansen",
+      "--organisation", "bzk", "--skill", "waterveiligheid:4", "-o", "json"};
+  CliResult r = Cli(args);
+  resume.join();
+  EXPECT_EQ(r.exit_code, 0) << Describe(args, r);
+  EXPECT_EQ(Count("experts"), 1u);
+  // A call that never gets an answer: the command gives up after three
+  // tries and says the request id to run it again with.
+  ASSERT_TRUE(main_->redis->Pause().ok());
+  const std::vector<std::string> again = {
+      "--timeout", "300ms", "experts", "create", "--display-name", "Bram de Boer",
+      "--organisation", "bzk"};
+  r = Cli(again);
+  ASSERT_TRUE(main_->redis->Resume().ok());
+  EXPECT_EQ(r.exit_code, 6) << Describe(again, r);
+  const std::string marker = "run the command again with --request-id ";
+  const size_t at = r.err.find(marker);
+  ASSERT_NE(at, std::string::npos) << Describe(again, r);
+  const std::string request_id =
+      r.err.substr(at + marker.size(), r.err.find(' ', at + marker.size()) - at - marker.size());
+  // Its write was done when Redis resumed, or not at all: run again with
+  // the id said, it is there once.
+  std::vector<std::string> with_id = again;
+  with_id.insert(with_id.end(), {"--request-id", request_id});
+  Ok(with_id);
+  Json experts = OkJson({"experts", "list", "--all"});
+  int bram = 0;
+  for (const Json& e : experts) bram += e.value("displayName", "") == "Bram de Boer";
+  EXPECT_EQ(bram, 1) << experts.dump();
 }
 
 TEST_F(CliIntegrationTest, BadLinesAreReportedWithLineNumbersAndTheRestIsImported) {
