@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "cli/core/field_text.h"
+#include "cli/core/output.h"
 #include "google/protobuf/util/time_util.h"
 #include "samenspel/type/v1/types.pb.h"
 
@@ -36,26 +37,29 @@ std::string Perspectives(const google::protobuf::RepeatedField<int>& values) {
 }
 
 std::string List(const google::protobuf::RepeatedPtrField<std::string>& values) {
-  return values.empty() ? "-" : absl::StrJoin(values, ", ");
+  if (values.empty()) return "-";
+  std::vector<std::string> lines;
+  for (const std::string& v : values) lines.push_back(OneLine(v));
+  return absl::StrJoin(lines, ", ");
 }
 
 // The lines explaining a score, indented by `pad`.
 void AppendExplanation(const m::Explanation& e, absl::string_view pad, std::string& out) {
-  if (!e.summary().empty()) absl::StrAppend(&out, pad, e.summary(), "\n");
+  if (!e.summary().empty()) absl::StrAppend(&out, pad, OneLine(e.summary()), "\n");
   size_t width = 0;
   for (const auto& c : e.components()) width = std::max(width, c.name().size());
   for (const auto& c : e.components()) {
-    absl::StrAppend(
-        &out, pad,
-        absl::StrFormat("%-*s %7.3f  ", static_cast<int>(width), c.name(), c.value()),
-        c.detail(), "\n");
+    absl::StrAppend(&out, pad,
+                    absl::StrFormat("%-*s %7.3f  ", static_cast<int>(width),
+                                    OneLine(c.name()), c.value()),
+                    OneLine(c.detail()), "\n");
   }
   if (e.matched_skills_size() > 0) {
     std::vector<std::string> skills;
     for (const auto& s : e.matched_skills()) {
       skills.push_back(
           absl::StrFormat("%s <- %s (level %d, required %d, coverage %.0f%%) %+.3f",
-                          s.name(), s.expert_skill(), s.expert_level(),
+                          OneLine(s.name()), OneLine(s.expert_skill()), s.expert_level(),
                           s.required_level(), s.coverage() * 100, s.contribution()));
     }
     absl::StrAppend(&out, pad, "matched skills: ", absl::StrJoin(skills, "; "), "\n");
@@ -63,27 +67,27 @@ void AppendExplanation(const m::Explanation& e, absl::string_view pad, std::stri
   if (e.matched_terms_size() > 0) {
     std::vector<std::string> terms;
     for (const auto& t : e.matched_terms()) {
-      std::string term = t.term();
+      std::string term = OneLine(t.term());
       if (term.empty()) {
         // The service leaves out words of a bio the caller may not read.
         term = "words not shown (the expert's bio is not shared with you)";
       } else if (t.query_word() != t.term()) {
-        absl::StrAppend(&term, " (from \"", t.query_word(), "\")");
+        absl::StrAppend(&term, " (from \"", OneLine(t.query_word()), "\")");
       }
       terms.push_back(
-          absl::StrFormat("%s in %s %+.3f", term, t.field(), t.contribution()));
+          absl::StrFormat("%s in %s %+.3f", term, OneLine(t.field()), t.contribution()));
     }
     absl::StrAppend(&out, pad, "matched terms:  ", absl::StrJoin(terms, "; "), "\n");
   }
 }
 
 std::string ExpertHeading(const m::ExpertMatch& match) {
-  return absl::StrFormat("%s (%s)  score %.3f", match.display_name(), match.expert(),
-                         match.score());
+  return absl::StrFormat("%s (%s)  score %.3f", OneLine(match.display_name()),
+                         OneLine(match.expert()), match.score());
 }
 
 std::string ExpertFacts(const m::ExpertMatch& match) {
-  return absl::StrCat(match.organisation(), " · ",
+  return absl::StrCat(OneLine(match.organisation()), " · ",
                       EnumText(type::GovernmentLayer_descriptor(), match.layer()), " · ",
                       Perspectives(match.perspectives()), " · ",
                       match.available_hours_per_week(), " h/week");
@@ -117,13 +121,16 @@ std::string RenderTeamSuggestion(const m::SuggestTeamResponse& response) {
     const m::TeamSlot& slot = response.slots(i);
     absl::StrAppend(&out, i + 1, ". ", ExpertHeading(slot.member()), "\n   ",
                     ExpertFacts(slot.member()), "\n");
-    if (!slot.reason().empty()) absl::StrAppend(&out, "   why: ", slot.reason(), "\n");
+    if (!slot.reason().empty()) {
+      absl::StrAppend(&out, "   why: ", OneLine(slot.reason()), "\n");
+    }
     AppendExplanation(slot.member().explanation(), "   ", out);
     if (slot.alternates_size() > 0) {
       std::vector<std::string> alternates;
       for (const auto& a : slot.alternates()) {
         alternates.push_back(
-            absl::StrFormat("%s (%s, %.3f)", a.display_name(), a.expert(), a.score()));
+            absl::StrFormat("%s (%s, %.3f)", OneLine(a.display_name()),
+                            OneLine(a.expert()), a.score()));
       }
       absl::StrAppend(&out, "   alternates: ", absl::StrJoin(alternates, "; "), "\n");
     }
@@ -140,7 +147,7 @@ std::string RenderTeamSuggestion(const m::SuggestTeamResponse& response) {
   if (response.notes_size() > 0) {
     absl::StrAppend(&out, "Notes\n");
     for (const std::string& note : response.notes())
-      absl::StrAppend(&out, "  - ", note, "\n");
+      absl::StrAppend(&out, "  - ", OneLine(note), "\n");
   }
   return out;
 }
@@ -154,14 +161,15 @@ std::string RenderTeamMatches(const m::MatchTeamsResponse& response) {
     const m::TeamMatch& match = response.matches(i);
     absl::StrAppend(
         &out, "#", i + 1, "  ",
-        absl::StrFormat("%s (%s)  %s  score %.3f", match.display_name(), match.team(),
+        absl::StrFormat("%s (%s)  %s  score %.3f", OneLine(match.display_name()),
+                        OneLine(match.team()),
                         EnumText(samenspel::registry::v1::TaskTeam::State_descriptor(),
                                  match.state()),
                         match.score()),
         "\n");
     AppendExplanation(match.explanation(), "    ", out);
     if (!match.lessons_learned().empty()) {
-      absl::StrAppend(&out, "    lessons learned: ", match.lessons_learned(), "\n");
+      absl::StrAppend(&out, "    lessons learned: ", OneLine(match.lessons_learned()), "\n");
     }
     out.push_back('\n');
   }
@@ -173,7 +181,7 @@ std::string RenderTeamMatches(const m::MatchTeamsResponse& response) {
 std::string RenderChange(const samenspel::registry::v1::Change& change) {
   return absl::StrCat(
       change.revision(), "  ", samenspel::registry::v1::Change::Type_Name(change.type()),
-      "  ", change.name(), "  ",
+      "  ", OneLine(change.name()), "  ",
       google::protobuf::util::TimeUtil::ToString(change.commit_time()), "\n");
 }
 

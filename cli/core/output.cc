@@ -56,9 +56,8 @@ size_t Width(absl::string_view text) {
   return columns;
 }
 
-// `text` on one line: control characters (line breaks, a CR that would
-// overwrite the line, escape sequences) become spaces.
-std::string OneLine(absl::string_view text) {
+// See OneLine.
+std::string LineOf(absl::string_view text) {
   std::string line;
   line.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
@@ -80,7 +79,7 @@ std::string OneLine(absl::string_view text) {
 // `text` on one line, cut to at most `max_width` columns: between two
 // characters, and never between a character and its combining marks.
 std::string Cell(absl::string_view text, size_t max_width) {
-  std::string cell = OneLine(text);
+  std::string cell = LineOf(text);
   if (Width(cell) <= max_width) return cell;
   absl::string_view rest = cell;
   size_t columns = 0;
@@ -257,12 +256,12 @@ std::string DescribeFields(const Message& message, Always always,
     const bool set = field->is_repeated() ? reflection->FieldSize(message, field) > 0
                                           : reflection->HasField(message, field);
     if (!set && !always(*field)) continue;
-    lines.emplace_back(field->name(), OneLine(FieldText(message, *field, ", ")));
+    lines.emplace_back(field->name(), LineOf(FieldText(message, *field, ", ")));
     width = std::max(width, field->name().size());
   }
   for (auto& [name, value] : extra) {
     width = std::max(width, name.size());
-    lines.emplace_back(std::move(name), OneLine(value));
+    lines.emplace_back(std::move(name), LineOf(value));
   }
   std::string out;
   for (const auto& [name, value] : lines) {
@@ -341,5 +340,7 @@ void Output::Resources(Kind kind, const std::vector<const Message*>& resources) 
   for (const Message* resource : resources) array.push_back(ToJson(*resource));
   Document(array, "");
 }
+
+std::string OneLine(absl::string_view text) { return LineOf(text); }
 
 }  // namespace samenspel::cli

@@ -42,6 +42,10 @@ std::string DumpJson(const nlohmann::ordered_json& value, int indent = -1);
 std::string RenderJson(const nlohmann::ordered_json& value);
 std::string RenderYaml(const nlohmann::ordered_json& value);
 
+// `text` on one line: control characters (line breaks, a CR that would
+// overwrite the line, terminal escape sequences, C1 controls) become spaces.
+std::string OneLine(absl::string_view text);
+
 // Aligned columns, headers first; control characters in cells become
 // spaces, and cells wider than `max_width` columns are cut with "…". Widths
 // are terminal columns (wcwidth): a combining mark or a zero-width character

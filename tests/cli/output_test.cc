@@ -54,6 +54,42 @@ TEST(OutputTest, MatchedBioWordsNotSharedAreSaidToBeHidden) {
                   "+0.096"));
 }
 
+// Text the registry stores as it was given (names, skills, notes, lessons)
+// cannot break a match's lines or send the terminal escape sequences.
+TEST(OutputTest, MatchesShowControlCharactersAsSpaces) {
+  samenspel::matching::v1::MatchExpertsResponse experts;
+  auto* m = experts.add_matches();
+  m->set_expert("experts/jan");
+  m->set_display_name("Jan\n#2  Fake Expert\x1b[2J");
+  m->set_organisation("organisations/bzk\r");
+  auto* skill = m->mutable_explanation()->add_matched_skills();
+  skill->set_name("water\nveiligheid");
+  skill->set_expert_skill("dijken\x1b]0;title\x07");
+  m->mutable_explanation()->set_summary("top\r\n");
+  samenspel::matching::v1::SuggestTeamResponse team;
+  *team.add_slots()->mutable_member() = *m;
+  team.mutable_slots(0)->set_reason("reason\nline");
+  team.add_notes("note\x1b[31m");
+  team.mutable_coverage()->add_skills_missing("skill\n");
+  samenspel::matching::v1::MatchTeamsResponse teams;
+  auto* t = teams.add_matches();
+  t->set_team("teams/x");
+  t->set_display_name("Team\nX");
+  t->set_lessons_learned("first\nsecond \xc2\x9b");
+  for (const std::string& text :
+       {RenderExpertMatches(experts), RenderTeamSuggestion(team), RenderTeamMatches(teams)}) {
+    EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+    EXPECT_EQ(text.find('\r'), std::string::npos) << text;
+    EXPECT_EQ(text.find('\x07'), std::string::npos) << text;
+    EXPECT_EQ(text.find("\xc2\x9b"), std::string::npos) << text;
+  }
+  EXPECT_THAT(RenderExpertMatches(experts),
+              testing::HasSubstr("#1  Jan #2  Fake Expert [2J (experts/jan)"));
+  EXPECT_THAT(RenderExpertMatches(experts), testing::HasSubstr("water veiligheid <- dijken"));
+  EXPECT_THAT(RenderTeamSuggestion(team), testing::HasSubstr("why: reason line\n"));
+  EXPECT_THAT(RenderTeamMatches(teams), testing::HasSubstr("lessons learned: first second"));
+}
+
 TEST(OutputTest, JsonIsTheCanonicalMappingWithDefaults) {
   const nlohmann::ordered_json json = ToJson(Jan());
   EXPECT_EQ(json["displayName"], "Jan de Vriës");
