@@ -652,6 +652,13 @@ class ResourceOps {
         caller_(caller),
         reads_(reg.store_, cached_organisations ? reg.organisations_.get() : nullptr) {}
 
+  // For the audit log (may be null): what a team write changed beside the
+  // team and what its request names. See NoteMembersChanged.
+  ResourceOps& AlsoChanged(std::vector<std::string>* also_changed) {
+    also_changed_ = also_changed;
+    return *this;
+  }
+
   // The commit of a create of `input` (with its request id) into `req`;
   // returns the resource as it will be stored (without revision).
   absl::StatusOr<R> PlanCreate(const R& input, absl::string_view id,
@@ -814,6 +821,9 @@ class ResourceOps {
         SAMENSPEL_ASSIGN_OR_RETURN(std::string name,
                                    ReplayedName(req.request_fingerprint, *result));
         return Replayed(Get(name, "name"), name);
+      }
+      if constexpr (std::is_same_v<R, v1::TaskTeam>) {
+        NoteMembersChanged(nullptr, r, also_changed_);
       }
       return Created(std::move(r), *result);
     }
@@ -1018,7 +1028,47 @@ class ResourceOps {
     SAMENSPEL_RETURN_IF_ERROR(MissingReferences(req, result.status()));
     next.set_revision(result->revisions.back());
     next.set_etag(Registry::Etag(next.revision()));
+    if constexpr (std::is_same_v<R, v1::TaskTeam>) {
+      NoteMembersChanged(&current, next, also_changed_);
+    }
     return next;
+  }
+
+  // For the audit log, of a team write that committed (`old` null for a
+  // create, `team` without members for a delete): the experts it took off
+  // the team (the request names those it puts on, not those an update
+  // drops), and the organisations of the experts it put on, took off or
+  // changed the hours of, other than the team's owner (a privacy review:
+  // another organisation's booking of an expert was not found under the
+  // expert's organisation). Read after the commit: an expert that moved
+  // meanwhile is named with their new organisation.
+  void NoteMembersChanged(const v1::TaskTeam* old, const v1::TaskTeam& team,
+                          std::vector<std::string>* out) const {
+    if (out == nullptr) return;
+    std::map<std::string, int> before, after;  // expert -> hours
+    if (old != nullptr) {
+      for (const v1::TeamMember& m : old->members()) before[m.expert()] = m.hours_per_week();
+    }
+    for (const v1::TeamMember& m : team.members()) after[m.expert()] = m.hours_per_week();
+    std::set<std::string> changed;
+    for (const auto& [expert, hours] : before) {
+      auto it = after.find(expert);
+      if (it == after.end()) out->push_back(expert);
+      if (it == after.end() || it->second != hours) changed.insert(expert);
+    }
+    for (const auto& [expert, hours] : after) {
+      if (!before.contains(expert)) changed.insert(expert);
+    }
+    std::set<std::string> organisations;
+    for (const std::string& expert : changed) {
+      absl::StatusOr<StoredRecord> rec = store_->Get(Kind::kExpert, IdOf(expert));
+      v1::Expert e;
+      if (!rec.ok() || !e.ParseFromString(rec->data)) continue;  // gone, or unreadable
+      if (!e.organisation().empty() && e.organisation() != team.owner_organisation()) {
+        organisations.insert(e.organisation());
+      }
+    }
+    out->insert(out->end(), organisations.begin(), organisations.end());
   }
 
   // AIP-134: an empty mask means the fields `patch` populates (a value other
@@ -1177,6 +1227,9 @@ class ResourceOps {
     absl::StatusOr<CommitResult> committed = store_->Commit(req);
     changed_meanwhile = absl::IsAborted(committed.status());
     if (!committed.ok()) return committed.status();
+    if constexpr (std::is_same_v<R, v1::TaskTeam>) {
+      NoteMembersChanged(&current, v1::TaskTeam(), also_changed);
+    }
     if (also_changed != nullptr) {
       for (size_t i = 1; i < req.mutations.size(); ++i) {
         const Mutation& other = req.mutations[i];
@@ -1394,6 +1447,7 @@ class ResourceOps {
   const v1::Principal& caller_;
   Reads reads_;
   int retries_ = 0;  // see RetryAfterChangedRead
+  std::vector<std::string>* also_changed_ = nullptr;  // see AlsoChanged
 };
 
 Registry::Registry(Store* store, RegistryOptions options)
@@ -1819,8 +1873,10 @@ absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
 // --- Teams ---
 
 absl::StatusOr<v1::TaskTeam> Registry::CreateTeam(const v1::CreateTeamRequest& r,
-                                                  const v1::Principal& caller) {
+                                                  const v1::Principal& caller,
+                                                  std::vector<std::string>* also_changed) {
   return ResourceOps<v1::TaskTeam>(*this, caller)
+      .AlsoChanged(also_changed)
       .Create(r.team(), r.team_id(), r.request_id());
 }
 absl::StatusOr<v1::TaskTeam> Registry::GetTeam(const v1::GetTeamRequest& r,
@@ -1850,8 +1906,11 @@ absl::StatusOr<v1::ListTeamsResponse> Registry::ListTeams(const v1::ListTeamsReq
                                    &v1::ListTeamsResponse::mutable_teams);
 }
 absl::StatusOr<v1::TaskTeam> Registry::UpdateTeam(const v1::UpdateTeamRequest& r,
-                                                  const v1::Principal& caller) {
-  return ResourceOps<v1::TaskTeam>(*this, caller).Update(r.team(), r.update_mask());
+                                                  const v1::Principal& caller,
+                                                  std::vector<std::string>* also_changed) {
+  return ResourceOps<v1::TaskTeam>(*this, caller)
+      .AlsoChanged(also_changed)
+      .Update(r.team(), r.update_mask());
 }
 absl::StatusOr<v1::TaskTeam> Registry::DeleteTeam(
     const v1::DeleteTeamRequest& r, const v1::Principal& caller,
@@ -1861,7 +1920,8 @@ absl::StatusOr<v1::TaskTeam> Registry::DeleteTeam(
 }
 
 absl::StatusOr<v1::TaskTeam> Registry::AddTeamMember(const v1::AddTeamMemberRequest& r,
-                                                     const v1::Principal& caller) {
+                                                     const v1::Principal& caller,
+                                                     std::vector<std::string>* also_changed) {
   FieldViolations v;
   ValidateTeamMember(r.member(), "member", v);
   if (!v.empty() && !v.Names("member.expert")) {
@@ -1875,6 +1935,7 @@ absl::StatusOr<v1::TaskTeam> Registry::AddTeamMember(const v1::AddTeamMemberRequ
   SAMENSPEL_RETURN_IF_ERROR(v.ToStatus());
   std::string added;  // the new member's field in the team
   return ResourceOps<v1::TaskTeam>(*this, caller)
+      .AlsoChanged(also_changed)
       .Modify(
           r.team(), "team", r.etag(),
           [&](v1::TaskTeam& team) -> absl::Status {
@@ -1897,9 +1958,11 @@ absl::StatusOr<v1::TaskTeam> Registry::AddTeamMember(const v1::AddTeamMemberRequ
 }
 
 absl::StatusOr<v1::TaskTeam> Registry::RemoveTeamMember(
-    const v1::RemoveTeamMemberRequest& r, const v1::Principal& caller) {
+    const v1::RemoveTeamMemberRequest& r, const v1::Principal& caller,
+    std::vector<std::string>* also_changed) {
   SAMENSPEL_RETURN_IF_ERROR(ParseName(Kind::kExpert, r.expert(), "expert").status());
   return ResourceOps<v1::TaskTeam>(*this, caller)
+      .AlsoChanged(also_changed)
       .Modify(r.team(), "team", r.etag(), [&](v1::TaskTeam& team) -> absl::Status {
         auto* members = team.mutable_members();
         for (int i = 0; i < members->size(); ++i) {

@@ -120,23 +120,27 @@ class Registry {
       const v1::Principal& caller = SystemPrincipal());
 
   absl::StatusOr<v1::TaskTeam> CreateTeam(
-      const v1::CreateTeamRequest& r, const v1::Principal& caller = SystemPrincipal());
+      const v1::CreateTeamRequest& r, const v1::Principal& caller = SystemPrincipal(),
+      std::vector<std::string>* also_changed = nullptr);
   absl::StatusOr<v1::TaskTeam> GetTeam(const v1::GetTeamRequest& r,
                                        const v1::Principal& caller = SystemPrincipal());
   absl::StatusOr<v1::ListTeamsResponse> ListTeams(
       const v1::ListTeamsRequest& r, const v1::Principal& caller = SystemPrincipal());
   absl::StatusOr<v1::TaskTeam> UpdateTeam(
-      const v1::UpdateTeamRequest& r, const v1::Principal& caller = SystemPrincipal());
+      const v1::UpdateTeamRequest& r, const v1::Principal& caller = SystemPrincipal(),
+      std::vector<std::string>* also_changed = nullptr);
   absl::StatusOr<v1::TaskTeam> DeleteTeam(
       const v1::DeleteTeamRequest& r, const v1::Principal& caller = SystemPrincipal(),
       std::vector<std::string>* also_changed = nullptr);
   // ALREADY_EXISTS when the expert is a member already.
   absl::StatusOr<v1::TaskTeam> AddTeamMember(
-      const v1::AddTeamMemberRequest& r, const v1::Principal& caller = SystemPrincipal());
+      const v1::AddTeamMemberRequest& r, const v1::Principal& caller = SystemPrincipal(),
+      std::vector<std::string>* also_changed = nullptr);
   // NOT_FOUND when the expert is not a member.
   absl::StatusOr<v1::TaskTeam> RemoveTeamMember(
       const v1::RemoveTeamMemberRequest& r,
-      const v1::Principal& caller = SystemPrincipal());
+      const v1::Principal& caller = SystemPrincipal(),
+      std::vector<std::string>* also_changed = nullptr);
 
   absl::StatusOr<v1::Challenge> CreateChallenge(
       const v1::CreateChallengeRequest& r,

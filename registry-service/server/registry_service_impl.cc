@@ -350,6 +350,26 @@ grpc::ServerUnaryReactor* RegistryServiceImpl::CreateExpert(
         });                                                                              \
   }
 
+// A write whose audit event names what else it changed (a team write: the
+// members it dropped, the organisations of the experts it booked).
+#define SAMENSPEL_UNARY_ALSO(Method, Request, Response)                                  \
+  grpc::ServerUnaryReactor* RegistryServiceImpl::Method(                                 \
+      grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* in,                      \
+      grpc::ByteBuffer* out) {                                                           \
+    auto [request, response, refused] = Parse<Request, Response>(ctx, in, #Method, out); \
+    if (refused != nullptr) return refused;                                              \
+    return Serve(ctx, #Method, *request, response, out,                                  \
+                 [this, ctx, request = request, response = response](                    \
+                     const v1::Principal& caller) {                                      \
+                   return Reply(                                                         \
+                       registry_->Method(                                                \
+                           *request, caller,                                             \
+                           static_cast<internal::CallContext*>(ctx)                      \
+                               ->mutable_also_changed()),                                \
+                       response);                                                        \
+                 });                                                                     \
+  }
+
 #define SAMENSPEL_DELETE(K)                                                          \
   grpc::ServerUnaryReactor* RegistryServiceImpl::Delete##K(                          \
       grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* in,                  \
@@ -378,15 +398,19 @@ grpc::ServerUnaryReactor* RegistryServiceImpl::CreateExpert(
 SAMENSPEL_CRUD(Organisation, v1::Organisation, Organisations)
 SAMENSPEL_UNARY(UpdateExpert, v1::UpdateExpertRequest, v1::Expert)
 SAMENSPEL_DELETE(Expert)
-SAMENSPEL_CRUD(Team, v1::TaskTeam, Teams)
+SAMENSPEL_UNARY_ALSO(CreateTeam, v1::CreateTeamRequest, v1::TaskTeam)
+SAMENSPEL_UNARY(ListTeams, v1::ListTeamsRequest, v1::ListTeamsResponse)
+SAMENSPEL_UNARY_ALSO(UpdateTeam, v1::UpdateTeamRequest, v1::TaskTeam)
+SAMENSPEL_DELETE(Team)
 SAMENSPEL_CRUD(Challenge, v1::Challenge, Challenges)
 SAMENSPEL_UNARY(BatchCreateExperts, v1::BatchCreateExpertsRequest,
                 v1::BatchCreateExpertsResponse)
-SAMENSPEL_UNARY(AddTeamMember, v1::AddTeamMemberRequest, v1::TaskTeam)
-SAMENSPEL_UNARY(RemoveTeamMember, v1::RemoveTeamMemberRequest, v1::TaskTeam)
+SAMENSPEL_UNARY_ALSO(AddTeamMember, v1::AddTeamMemberRequest, v1::TaskTeam)
+SAMENSPEL_UNARY_ALSO(RemoveTeamMember, v1::RemoveTeamMemberRequest, v1::TaskTeam)
 
 #undef SAMENSPEL_CRUD
 #undef SAMENSPEL_DELETE
+#undef SAMENSPEL_UNARY_ALSO
 
 // ListExperts: the experts are parsed straight into the response, on the
 // call's arena (CallContext).

@@ -847,6 +847,58 @@ TEST_F(RegistryAccessTest, TheAuditLogNamesTheOrganisationsConcerned) {
   EXPECT_THAT(of_expert, Contains("AddTeamMember"));
 }
 
+// A booking of another organisation's expert is found in the audit log
+// under the expert's organisation, and an update that drops a member names
+// the member (a privacy review: neither was found, searched by the expert's
+// organisation or by the dropped expert).
+TEST_F(RegistryAccessTest, TeamWritesAreFoundUnderTheirExpertsAndTheirOrganisations) {
+  v1::AddTeamMemberRequest add;
+  add.set_team("teams/team-a");
+  add.mutable_member()->set_expert("experts/exp-b");
+  add.mutable_member()->set_hours_per_week(2);
+  ASSERT_TRUE(Call<v1::TaskTeam>(*stub_, &Stub::AddTeamMember, add, kAdminToken).ok());
+  v1::UpdateTeamRequest update;
+  update.mutable_team()->set_name("teams/team-a");
+  update.mutable_update_mask()->add_paths("members");  // none: exp-b dropped
+  ASSERT_TRUE(Call<v1::TaskTeam>(*stub_, &Stub::UpdateTeam, update, kAdminToken).ok());
+
+  auto methods = [&](v1::ListAuditEventsRequest req) {
+    req.set_page_size(100);
+    std::vector<std::string> seen;
+    auto events = Call<v1::ListAuditEventsResponse>(
+        *access_, &AccessStub::ListAuditEvents, req, kAdminToken);
+    EXPECT_TRUE(events.ok()) << events.status();
+    if (!events.ok()) return seen;
+    for (const v1::AuditEvent& e : events->audit_events()) {
+      if (absl::StrContains(e.method(), "Team")) {
+        seen.push_back(e.method().substr(e.method().find('/') + 1));
+      }
+    }
+    return seen;
+  };
+  v1::ListAuditEventsRequest by_org;
+  by_org.set_organisation("organisations/org-b");
+  v1::ListAuditEventsRequest by_expert;
+  by_expert.set_resource("experts/exp-b");
+  std::vector<std::string> of_org, of_expert;
+  const absl::Time limit = absl::Now() + absl::Seconds(10);
+  for (;;) {  // written asynchronously: poll
+    of_org = methods(by_org);
+    of_expert = methods(by_expert);
+    if ((absl::c_linear_search(of_org, "AddTeamMember") &&
+         absl::c_linear_search(of_org, "UpdateTeam") &&
+         absl::c_linear_search(of_expert, "UpdateTeam")) ||
+        absl::Now() > limit) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_THAT(of_org, Contains("AddTeamMember"));
+  EXPECT_THAT(of_org, Contains("UpdateTeam"));
+  EXPECT_THAT(of_expert, Contains("AddTeamMember"));
+  EXPECT_THAT(of_expert, Contains("UpdateTeam"));
+}
+
 TEST_F(RegistryAccessTest, RateLimitPerPrincipal) {
   auto limited = Start({"--rate_limit=2", "--rate_burst=5"});
   ASSERT_NE(limited, nullptr);
