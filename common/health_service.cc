@@ -9,8 +9,8 @@ namespace samenspel {
 using grpc::health::v1::HealthCheckRequest;
 using grpc::health::v1::HealthCheckResponse;
 
-HealthService::HealthService(std::vector<std::string> services)
-    : services_(std::move(services)) {}
+HealthService::HealthService(std::vector<std::string> services, int max_watches)
+    : services_(std::move(services)), max_watches_(max_watches) {}
 
 void HealthService::SetServing(bool serving) {
   absl::MutexLock lock(&mu_);
@@ -44,6 +44,21 @@ grpc::Status HealthService::Check(grpc::ServerContext*, const HealthCheckRequest
 
 grpc::Status HealthService::Watch(grpc::ServerContext* ctx, const HealthCheckRequest* req,
                                   grpc::ServerWriter<HealthCheckResponse>* writer) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (watches_ >= max_watches_) {
+      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          "too many health Watch streams at once; ask Check");
+    }
+    ++watches_;
+  }
+  struct Release {
+    HealthService* self;
+    ~Release() {
+      absl::MutexLock lock(&self->mu_);
+      --self->watches_;
+    }
+  } release{this};
   HealthCheckResponse resp;
   if (!Known(req->service())) {
     resp.set_status(HealthCheckResponse::SERVICE_UNKNOWN);

@@ -27,7 +27,16 @@ class HealthService final : public grpc::health::v1::Health::Service {
  public:
   // `services`: the service names Check/Watch know besides "". Every one of
   // them has the overall status. Starts NOT_SERVING.
-  explicit HealthService(std::vector<std::string> services);
+  //
+  // At most `max_watches` Watch streams at once; more are refused with
+  // RESOURCE_EXHAUSTED. Health needs no credential, and each stream holds a
+  // thread of the synchronous server for as long as its caller keeps it: a
+  // security review's 3,000 anonymous streams took 3,000 threads and both
+  // cores (probes ask Check; a load balancer's health checking watches with
+  // a stream or two per client).
+  static constexpr int kDefaultMaxWatches = 64;
+  explicit HealthService(std::vector<std::string> services,
+                         int max_watches = kDefaultMaxWatches);
 
   void SetServing(bool serving);
   // NOT_SERVING for good, and every Watch stream ends.
@@ -44,7 +53,9 @@ class HealthService final : public grpc::health::v1::Health::Service {
   bool Known(const std::string& service) const;
 
   const std::vector<std::string> services_;
+  const int max_watches_;
   absl::Mutex mu_;
+  int watches_ ABSL_GUARDED_BY(mu_) = 0;
   bool serving_ ABSL_GUARDED_BY(mu_) = false;
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t version_ ABSL_GUARDED_BY(mu_) = 0;
