@@ -146,6 +146,7 @@ RegistryServiceImpl::RegistryServiceImpl(Registry* registry, ChangeFeed* feed,
       max_waiting_(static_cast<size_t>(std::max(1, max_waiting))),
       watch_limits_(watch_limits) {
   for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { WorkLoop(); });
+  stream_checker_ = std::thread([this] { CheckWatchesLoop(); });
 }
 
 RegistryServiceImpl::~RegistryServiceImpl() {
@@ -155,6 +156,11 @@ RegistryServiceImpl::~RegistryServiceImpl() {
     work_ready_.SignalAll();
   }
   for (std::thread& worker : workers_) worker.join();
+  {
+    absl::MutexLock lock(&streams_mu_);
+    streams_stopping_ = true;
+  }
+  stream_checker_.join();
 }
 
 void RegistryServiceImpl::WorkLoop() {
@@ -460,6 +466,30 @@ absl::Status RegistryServiceImpl::BeginWatch(const v1::Principal& caller) {
   return absl::OkStatus();
 }
 
+void RegistryServiceImpl::CheckWatchesLoop() {
+  absl::MutexLock lock(&streams_mu_);
+  for (;;) {
+    streams_mu_.AwaitWithTimeout(absl::Condition(&streams_stopping_),
+                                 kStreamCredentialRecheck);
+    if (streams_stopping_) return;
+    // Under streams_mu_: a stream's context lives while it is registered.
+    // Credentials come from the authenticator's cache but for one read of
+    // the store every --token_cache_ttl or so.
+    const int64_t waiting_since = absl::ToUnixMillis(absl::Now() - absl::Seconds(1));
+    for (auto& [ctx, stream] : streams_) {
+      const int64_t began = stream->write_began_ms.load(std::memory_order_relaxed);
+      if (stream->revoked || began == 0 || began > waiting_since || ctx->IsCancelled()) {
+        continue;
+      }
+      absl::StatusOr<v1::Principal> again = authorizer_->Authenticate(*ctx, "WatchChanges");
+      if (absl::IsUnauthenticated(again.status())) {
+        stream->revoked = true;
+        ctx->TryCancel();
+      }
+    }
+  }
+}
+
 void RegistryServiceImpl::EndWatch(const v1::Principal& caller) {
   if (IsAdmin(caller)) return;
   absl::MutexLock lock(&watch_mu_);
@@ -478,6 +508,21 @@ grpc::Status RegistryServiceImpl::WatchChanges(grpc::ServerContext* ctx,
   // role may change while the stream runs).
   const v1::Principal opened_by = *caller;
   absl::Cleanup end_watch = [this, &opened_by] { EndWatch(opened_by); };
+  WatchStream self;
+  {
+    absl::MutexLock lock(&streams_mu_);
+    streams_[ctx] = &self;
+  }
+  // Whether CheckWatchesLoop found the credential revoked (and cancelled
+  // the stream); unregisters the stream.
+  auto unregister = [this, ctx] {
+    absl::MutexLock lock(&streams_mu_);
+    auto it = streams_.find(ctx);
+    const bool revoked = it != streams_.end() && it->second->revoked;
+    if (it != streams_.end()) streams_.erase(it);
+    return revoked;
+  };
+  absl::Cleanup end_stream = [&unregister] { unregister(); };
   if (audit_ != nullptr) {
     // A feed carries personal data: every watch is recorded when it starts.
     v1::AuditEvent event;
@@ -545,7 +590,18 @@ grpc::Status RegistryServiceImpl::WatchChanges(grpc::ServerContext* ctx,
       absl::StatusOr<v1::Change> change = Registry::ToChange(c);
       if (!change.ok()) return ToGrpcStatus(change.status());
       Registry::RedactFor(*caller, *change);
-      if (!writer->Write(*change)) return grpc::Status::CANCELLED;
+      self.write_began_ms.store(std::max<int64_t>(1, absl::ToUnixMillis(absl::Now())),
+                                std::memory_order_relaxed);
+      const bool written = writer->Write(*change);
+      self.write_began_ms.store(0, std::memory_order_relaxed);
+      if (!written) {
+        std::move(end_stream).Cancel();
+        if (unregister()) {
+          return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                              "the credential that opened the stream no longer holds");
+        }
+        return grpc::Status::CANCELLED;
+      }
       after = c.revision;
     }
   }

@@ -11,6 +11,7 @@
 #ifndef SAMENSPEL_REGISTRY_SERVER_REGISTRY_SERVICE_IMPL_H_
 #define SAMENSPEL_REGISTRY_SERVER_REGISTRY_SERVICE_IMPL_H_
 
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -234,6 +235,28 @@ class RegistryServiceImpl final : public internal::RegistryServiceBase {
   int watches_ ABSL_GUARDED_BY(watch_mu_) = 0;
   // Open streams per non-admin subject (entries removed at 0).
   absl::flat_hash_map<std::string, int> watches_by_caller_ ABSL_GUARDED_BY(watch_mu_);
+
+  // Every open WatchChanges stream's context, and whether its credential was
+  // found revoked or expired. A stream checks its credential between
+  // batches, but waits without end in a Write its caller does not read:
+  // CheckWatchesLoop checks them all every kStreamCredentialRecheck and
+  // cancels those whose credential no longer holds (a security review's
+  // unread streams kept their threads and places, and got 500 more changes
+  // after the revocation once read). A stream's end unregisters it under
+  // streams_mu_, which the check holds while it uses a context.
+  // Only streams that wait in a Write are cancelled (a cancelled stream
+  // cannot say why it ended; the others find out themselves, and say so).
+  struct WatchStream {
+    // When the Write under way began (absl::ToUnixMillis), or 0.
+    std::atomic<int64_t> write_began_ms{0};
+    bool revoked = false;  // under streams_mu_
+  };
+  void CheckWatchesLoop();
+  absl::Mutex streams_mu_;
+  absl::flat_hash_map<grpc::ServerContext*, WatchStream*> streams_
+      ABSL_GUARDED_BY(streams_mu_);
+  bool streams_stopping_ ABSL_GUARDED_BY(streams_mu_) = false;
+  std::thread stream_checker_;
 };
 
 }  // namespace samenspel::registry

@@ -571,6 +571,56 @@ TEST_F(RegistryAccessTest, AWatchEndsWhenItsTokenIsRevoked) {
   EXPECT_LT(absl::Now() - revoked, absl::Seconds(15));
 }
 
+// ... also when its caller does not read: the stream waits in a Write then,
+// and is cancelled by the registry's check of every open stream (a security
+// review's unread streams outlived the revocation, and once read got 500
+// more changes after it).
+TEST_F(RegistryAccessTest, AWatchItsCallerDoesNotReadEndsWhenItsTokenIsRevoked) {
+  // Enough feed to fill the flow-control window many times over: 600
+  // experts with 2 KB bios (the reader's organisation sees them whole).
+  for (int batch = 0; batch < 6; ++batch) {
+    v1::BatchCreateExpertsRequest req;
+    for (int i = 0; i < 100; ++i) {
+      v1::Expert* e = req.add_requests()->mutable_expert();
+      e->set_display_name(absl::StrCat("Expert ", batch, "-", i));
+      e->set_organisation("organisations/org-a");
+      e->set_bio(std::string(2000, 'x'));
+    }
+    ASSERT_TRUE(Call<v1::BatchCreateExpertsResponse>(*stub_, &Stub::BatchCreateExperts,
+                                                     req, kAdminToken)
+                    .ok());
+  }
+  const std::string token = IssueToken("org-a", v1::ROLE_READER);
+  grpc::ChannelArguments args;
+  args.SetInt("grpc.http2.lookahead_bytes", 16 * 1024);
+  args.SetInt("grpc.http2.bdp_probe", 0);
+  auto stub = v1::RegistryService::NewStub(grpc::CreateCustomChannel(
+      registry_->address(), grpc::InsecureChannelCredentials(), args));
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + token);
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+  auto reader = stub->WatchChanges(&ctx, v1::WatchChangesRequest());
+  v1::Change change;
+  ASSERT_TRUE(reader->Read(&change));
+  absl::SleepFor(absl::Milliseconds(500));  // the registry's Write now waits
+  auto me = Call<v1::Principal>(*access_, &AccessStub::GetCallerIdentity,
+                                v1::GetCallerIdentityRequest(), token);
+  ASSERT_TRUE(me.ok()) << me.status();
+  v1::RevokeAccessTokenRequest revoke;
+  revoke.set_name(me->subject());
+  ASSERT_TRUE(
+      Call<v1::AccessToken>(*access_, &AccessStub::RevokeAccessToken, revoke, kAdminToken)
+          .ok());
+  absl::SleepFor(absl::Seconds(5));  // two checks at most 2 s apart, and the cache
+  int after_revocation = 0;
+  while (reader->Read(&change)) ++after_revocation;
+  const grpc::Status status = reader->Finish();
+  EXPECT_FALSE(status.ok());
+  // What the window and the transport held when the stream was cancelled:
+  // far less than the rest of the feed.
+  EXPECT_LT(after_revocation, 200) << status.error_message();
+}
+
 // WatchChanges streams each hold a registry thread: a non-admin principal
 // may hold --max_watches_per_caller at once, everyone together
 // --max_watches; beyond, RESOURCE_EXHAUSTED (reason TOO_MANY_WATCHES), and
