@@ -1244,6 +1244,11 @@ class ResourceOps {
     return committed->revisions.empty() ? int64_t{0} : committed->revisions.back();
   }
 
+  // Of the records' stored bytes, at most this much and one record more in
+  // a page: 2 MiB, half of gRPC's default receive limit (a record is at
+  // most 1 MiB or so).
+  static constexpr size_t kMaxPageBytes = size_t{2} << 20;
+
   // One page of resources with every entry of `filters`; the first filter is
   // served by a store index, the rest are checked on the records.
   template <typename Response>
@@ -1308,8 +1313,15 @@ class ResourceOps {
     int64_t revision = -1;
     int scanned = 0;
     bool done = false;
+    // A page ends at about kMaxPageBytes too, as AIP-158 allows (fewer
+    // than page_size, with a token): records within every limit made a
+    // page of 1,000 experts 72 MB, over every client's receive limit (an
+    // integration review: a new matching replica could not load, an
+    // export wrote nothing; 300 experts passed gRPC's default 4 MiB).
+    size_t bytes = 0;
+    bool full = false;
     auto* items = (response->*out)();
-    while (items->size() < page_size) {
+    while (items->size() < page_size && !full) {
       list.after_position = after;
       list.limit = rest.empty() ? page_size - items->size() : std::max(page_size, 100);
       SAMENSPEL_ASSIGN_OR_RETURN(ListResult page, store_->List(list));
@@ -1330,6 +1342,11 @@ class ResourceOps {
         }
         if (match) {
           Redact(*r);
+          bytes += rec.data.size();
+          if (bytes >= kMaxPageBytes) {
+            full = true;
+            break;
+          }
         } else {
           items->RemoveLast();
         }

@@ -1185,6 +1185,33 @@ TEST_F(RegistryTest, AListWithSeveralFiltersGoesByTheNarrowestIndex) {
   EXPECT_TRUE(page->next_page_token().empty());
 }
 
+// A page ends at about 2 MiB of records, fewer than page_size, with a token
+// to go on (AIP-158): 1,000 experts with long bios made a page over every
+// client's receive limit (a new matching replica could not load at all).
+TEST_F(RegistryTest, APageOfLargeRecordsEndsAtTwoMebibytes) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  for (int i = 0; i < 300; ++i) {
+    v1::CreateExpertRequest req = ExpertRequest(absl::StrCat("e", i), "gm0363");
+    req.mutable_expert()->set_bio(std::string(19000, 'a' + i % 26));
+    ASSERT_TRUE(registry_.CreateExpert(req).ok());
+  }
+  v1::ListExpertsRequest list;
+  list.set_page_size(1000);
+  std::set<std::string> seen;
+  int pages = 0;
+  do {
+    auto page = registry_.ListExperts(list);
+    ASSERT_TRUE(page.ok()) << page.status();
+    ++pages;
+    EXPECT_LE(page->ByteSizeLong(), size_t{2} << 20 | 64 << 10);
+    EXPECT_GT(page->experts_size(), 0);
+    for (const v1::Expert& e : page->experts()) EXPECT_TRUE(seen.insert(e.name()).second);
+    list.set_page_token(page->next_page_token());
+  } while (!list.page_token().empty());
+  EXPECT_EQ(seen.size(), 300u);
+  EXPECT_EQ(pages, 3);  // 5.7 MB in pages of 2 MiB
+}
+
 TEST_F(RegistryTest, AddAndRemoveTeamMember) {
   MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
   MakeExpert("anna", "gm0363");
