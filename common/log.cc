@@ -3,11 +3,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/stubs/logging.h"
 
 namespace samenspel {
 namespace {
@@ -54,5 +57,37 @@ void LogLine(absl::string_view message) {
     written += static_cast<size_t>(n);
   }
 }
+
+namespace {
+
+absl::Mutex protobuf_log_mu;
+absl::Time protobuf_log_last ABSL_GUARDED_BY(protobuf_log_mu) = absl::InfinitePast();
+int protobuf_log_skipped ABSL_GUARDED_BY(protobuf_log_mu) = 0;
+
+void ProtobufLogHandler(google::protobuf::LogLevel level, const char* filename, int line,
+                        const std::string& message) {
+  const absl::Time now = absl::Now();
+  int skipped = 0;
+  {
+    absl::MutexLock lock(&protobuf_log_mu);
+    if (now - protobuf_log_last < absl::Seconds(1)) {
+      ++protobuf_log_skipped;
+      return;
+    }
+    protobuf_log_last = now;
+    skipped = std::exchange(protobuf_log_skipped, 0);
+  }
+  static constexpr const char* kLevels[] = {"INFO", "WARNING", "ERROR", "FATAL"};
+  const char* name = level >= 0 && level <= 3 ? kLevels[level] : "?";
+  LogLine(absl::StrCat("libprotobuf ", name, " ", filename, ":", line, ": ", message,
+                       skipped > 0 ? absl::StrCat(" (and ", skipped,
+                                                  " more messages of libprotobuf before "
+                                                  "this one, not shown)")
+                                   : ""));
+}
+
+}  // namespace
+
+void RouteProtobufLogs() { google::protobuf::SetLogHandler(&ProtobufLogHandler); }
 
 }  // namespace samenspel

@@ -399,6 +399,7 @@ int Run(const MatchingServerOptions& o) {
 
 int main(int argc, char** argv) {
   samenspel::SetLogProgram("samenspel-matching");
+  samenspel::RouteProtobufLogs();
   samenspel::ParseServerFlags(
       argc, argv,
       "The Samenspel matching service: ranks experts and teams for a challenge from an "

@@ -495,6 +495,7 @@ int Run(const RegistryServerOptions& o) {
 
 int main(int argc, char** argv) {
   samenspel::SetLogProgram("samenspel-registry");
+  samenspel::RouteProtobufLogs();
   samenspel::ParseServerFlags(
       argc, argv,
       "The Samenspel registry: organisations, experts, task teams and challenges in "

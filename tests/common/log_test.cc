@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/stubs/logging.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -45,5 +47,25 @@ TEST(LogTest, LinesOfThreadsDoNotRunIntoEachOther) {
   }
 }
 
+// libprotobuf's messages (one per string that is not UTF-8 in a parsed
+// request, before any credential is checked) come through LogLine, at most
+// one a second.
+TEST(LogTest, ProtobufMessagesAreLimitedToOneASecond) {
+  RouteProtobufLogs();
+  testing::internal::CaptureStderr();
+  for (int i = 0; i < 100; ++i) {
+    GOOGLE_LOG(ERROR) << "String field contains invalid UTF-8 data " << i;
+  }
+  absl::SleepFor(absl::Milliseconds(1100));
+  GOOGLE_LOG(ERROR) << "String field contains invalid UTF-8 data, later";
+  const std::string out = testing::internal::GetCapturedStderr();
+  std::vector<std::string> lines = absl::StrSplit(out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 2u) << out;
+  EXPECT_THAT(lines[0], testing::HasSubstr("libprotobuf ERROR"));
+  EXPECT_THAT(lines[0], testing::HasSubstr("invalid UTF-8 data 0"));
+  EXPECT_THAT(lines[1], testing::HasSubstr("later (and 99 more"));
+}
+
 }  // namespace
 }  // namespace samenspel
+
