@@ -1122,11 +1122,19 @@ class ResourceOps {
                          "current one)"));
       }
     }
+    // "*" replaces every field the caller may set: an organisation's layer
+    // and OIN, which only admins change, are kept as they are when the patch
+    // leaves them out (an integration review: an editor's "*" update was
+    // refused for the layer, then for clearing the OIN). A value given is
+    // checked as any change is.
+    const bool keeps_admin_fields =
+        std::is_same_v<R, v1::Organisation> && replace_all && !IsAdmin(caller_);
     if (replace_all) {
       // "*" names every field: a singular enum left unset would be stored as
       // its ..._UNSPECIFIED, or silently turned into its create default.
       for (int i = 0; i < descriptor->field_count(); ++i) {
         const google::protobuf::FieldDescriptor* fd = descriptor->field(i);
+        if (keeps_admin_fields && fd->name() == "layer") continue;
         if (fd->is_repeated() ||
             fd->type() != google::protobuf::FieldDescriptor::TYPE_ENUM ||
             kIgnored.contains(fd->name()) ||
@@ -1165,6 +1173,12 @@ class ResourceOps {
                         // Keep derived output-only fields (Prepare recomputes them).
                         const auto* fd = descriptor->FindFieldByName(std::string(f));
                         next.GetReflection()->ClearField(&copy, fd);
+                      }
+                      if constexpr (std::is_same_v<R, v1::Organisation>) {
+                        if (keeps_admin_fields && copy.oin().empty()) copy.set_oin(next.oin());
+                        if (keeps_admin_fields && copy.layer() == 0) {
+                          copy.set_layer(next.layer());
+                        }
                       }
                       next = std::move(copy);
                     } else {

@@ -1212,6 +1212,42 @@ TEST_F(RegistryTest, APageOfLargeRecordsEndsAtTwoMebibytes) {
   EXPECT_EQ(pages, 3);  // 5.7 MB in pages of 2 MiB
 }
 
+// An editor's update_mask "*" replaces the fields an editor may set: the
+// organisation's layer and OIN, which only admins change, stay as they are
+// when left out (it was refused for the layer, and then for clearing the
+// OIN); one given otherwise is refused as any change of them is.
+TEST_F(RegistryTest, AnEditorsReplaceAllKeepsTheLayerAndOin) {
+  v1::CreateOrganisationRequest create;
+  create.set_organisation_id("oa");
+  create.mutable_organisation()->set_display_name("Gemeente A");
+  create.mutable_organisation()->set_layer(type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  create.mutable_organisation()->set_oin("00000001002564440000");
+  ASSERT_TRUE(registry_.CreateOrganisation(create).ok());
+  const v1::Principal editor = MakePrincipal("editor", "organisations/oa", v1::ROLE_EDITOR);
+  v1::UpdateOrganisationRequest update;
+  update.mutable_organisation()->set_name("organisations/oa");
+  update.mutable_organisation()->set_display_name("Gemeente A*");
+  update.mutable_update_mask()->add_paths("*");
+  auto updated = registry_.UpdateOrganisation(update, editor);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->display_name(), "Gemeente A*");
+  EXPECT_EQ(updated->layer(), type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  EXPECT_EQ(updated->oin(), "00000001002564440000");
+  // Another OIN, or layer, is still the admins' to give.
+  update.mutable_organisation()->set_oin("00000001003214345000");
+  EXPECT_EQ(registry_.UpdateOrganisation(update, editor).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  update.mutable_organisation()->clear_oin();
+  update.mutable_organisation()->set_layer(type::v1::GOVERNMENT_LAYER_PROVINCIAL);
+  EXPECT_EQ(registry_.UpdateOrganisation(update, editor).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  // An admin's "*" replaces them all, as before: the layer must be given.
+  update.mutable_organisation()->clear_layer();
+  const absl::Status admin = registry_.UpdateOrganisation(update).status();
+  EXPECT_EQ(admin.code(), absl::StatusCode::kInvalidArgument) << admin;
+  EXPECT_THAT(BadFields(admin), ElementsAre("organisation.layer"));
+}
+
 TEST_F(RegistryTest, AddAndRemoveTeamMember) {
   MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
   MakeExpert("anna", "gm0363");
