@@ -735,7 +735,16 @@ class ResourceOps {
     FieldViolations all = v;
     if constexpr (!std::is_same_v<R, v1::Organisation>) {  // it refers to nothing
       CommitRequest unsent;
-      all.AddFrom(T::Prepare(reads, old, r, prefix, unsent));
+      // A field `v` names already (an empty reference: "required") is not
+      // looked up as well (it said " does not exist" of an empty name).
+      FieldViolations prepared;
+      prepared.AddFrom(T::Prepare(reads, old, r, prefix, unsent));
+      for (const auto& [field, description] : prepared.violations()) {
+        if (!v.Names(field)) all.Add(field, description);
+      }
+      std::erase_if(unsent.preconditions, [&](const Precondition& p) {
+        return p.type == Precondition::Type::kExists && v.Names(p.field_or_reason);
+      });
       RenameReferenceFields(unsent, request_field);
       return MissingReferences(unsent, all.ToStatus());
     }

@@ -1248,6 +1248,25 @@ TEST_F(RegistryTest, AnEditorsReplaceAllKeepsTheLayerAndOin) {
   EXPECT_THAT(BadFields(admin), ElementsAre("organisation.layer"));
 }
 
+// An empty reference is said to be required, once: it was also said not to
+// exist, naming an empty resource.
+TEST_F(RegistryTest, AnEmptyReferenceIsRequiredOnce) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  MakeExpert("anna", "gm0363");
+  v1::UpdateExpertRequest update;
+  update.mutable_expert()->set_name("experts/anna");
+  update.mutable_update_mask()->add_paths("organisation");
+  const absl::Status s = registry_.UpdateExpert(update).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_THAT(BadFields(s), ElementsAre("expert.organisation")) << s;
+  EXPECT_THAT(std::string(s.message()), Not(HasSubstr("does not exist"))) << s;
+  // A reference to an organisation that does not exist still says so.
+  update.mutable_expert()->set_organisation("organisations/nergens");
+  const absl::Status missing = registry_.UpdateExpert(update).status();
+  EXPECT_THAT(BadFields(missing), ElementsAre("expert.organisation")) << missing;
+  EXPECT_THAT(std::string(missing.message()), HasSubstr("does not exist")) << missing;
+}
+
 TEST_F(RegistryTest, AddAndRemoveTeamMember) {
   MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
   MakeExpert("anna", "gm0363");
