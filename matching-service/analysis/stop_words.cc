@@ -10,7 +10,10 @@ namespace {
 // policy prose, "den" (Den Haag, Den Helder: places are regions, not words;
 // English "dense" stemmed to it), and the forms of the verb "zorgen (voor)"
 // (to see to it; also "worries"), which the stemmer would make "zorg"
-// (care). Words that carry meaning in public administration (e.g. "binnen",
+// (care), and words of any policy text that a domain review found shared by
+// unrelated teams ("nodig", "minder", "beter(e)", "lange", "sneller"; the
+// labelled set unchanged but for one challenge, 0.753 -> 0.755). Words that
+// carry meaning in public administration (e.g. "binnen",
 // "samen", "wet") are deliberately absent: the labelled set lost with
 // "binnen" and "rond" as stop words (tests/matching/quality_test).
 constexpr absl::string_view kDutch =
@@ -25,7 +28,8 @@ constexpr absl::string_view kDutch =
     "toen tot u uit uw van veel via voor waar waarbij waardoor waarin waarmee waarom "
     "wanneer want waren was wat we wel welk welke werd werden wezen wie wij wil "
     "willen worden wordt ze zal zelf zich zij zijn zo zoals zonder zou zouden "
-    "zowel zullen nieuw nieuwe den zorgen zorgt zorgde zorgden gezorgd";
+    "zowel zullen nieuw nieuwe den zorgen zorgt zorgde zorgden gezorgd nodig minder "
+    "beter betere lange sneller";
 
 // The Snowball project's English list (without the contracted forms, which
 // the tokenizer splits anyway) plus a few frequent function words.

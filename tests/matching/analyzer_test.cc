@@ -443,6 +443,12 @@ TEST_F(AnalyzerTest, WordsThatMatchedWhatTheyDoNotMean) {
   // "construction", in the housing group: it is gone from there.
   EXPECT_FALSE(Finds("dike construction", "nieuwbouw"));
   EXPECT_FALSE(Finds("dike construction", "bouwopgave"));
+  // A domain review (session 31): MatchTeams found a youth-care challenge's
+  // "betere aansluiting ... nodig" in an unrelated team's "minder, betere"
+  // and "nodig": plain words of any policy text.
+  EXPECT_FALSE(Finds("Betere aansluiting is nodig, sneller en voor lange tijd",
+                     "Minder regels, betere samenwerking; nodig: sneller, lange adem"));
+  EXPECT_TRUE(Finds("betere aansluiting", "aansluiting op het net"));
   EXPECT_TRUE(Finds("housing construction", "nieuwbouw"));
 }
 
