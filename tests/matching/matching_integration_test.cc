@@ -20,6 +20,7 @@
 #include "gmock/gmock.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "samenspel/matching/v1/matching_service.grpc.pb.h"
@@ -37,6 +38,7 @@ using test_support::RedisServer;
 using test_support::ServiceProcess;
 using test_support::TcpProxy;
 using ::testing::Contains;
+using ::testing::HasSubstr;
 using ::testing::Not;
 
 template <typename Response, typename Stub, typename Request, typename Method>
@@ -226,6 +228,59 @@ TEST_F(MatchingIntegrationTest, FutureMinRevisionIsUnavailableWithinTheDeadline)
   auto r = Match("woningbouw", 1000000);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_LT(absl::Now() - start, absl::Seconds(8));
+}
+
+// A request gRPC cannot parse (a string that is not UTF-8, bytes cut short)
+// is INVALID_ARGUMENT with reason MALFORMED_REQUEST, on both services'
+// methods whose requests gRPC parses (an integration review: INTERNAL
+// without a word).
+TEST_F(MatchingIntegrationTest, RequestsThatDoNotParseAreInvalidArguments) {
+  const std::string not_utf8("\x0a\x03\x0a\x01\xff", 5);  // challenge.name
+  const std::string cut_short("\x0a\x05\x0a", 3);
+  struct Case {
+    std::shared_ptr<grpc::Channel> channel;
+    std::string method;
+    std::string bytes;
+  };
+  for (const Case& c : std::vector<Case>{
+           {matching_->Channel(), "/samenspel.matching.v1.MatchingService/MatchExperts",
+            not_utf8},
+           {matching_->Channel(), "/samenspel.matching.v1.MatchingService/SuggestTeam",
+            cut_short},
+           {matching_->Channel(), "/samenspel.matching.v1.MatchingService/MatchTeams",
+            not_utf8},
+           {registry_->Channel(),
+            "/samenspel.registry.v1.AccessService/IntrospectAccessToken",
+            std::string("\x0a\x01\xff", 3)},
+       }) {
+    const grpc::Status s = test_support::RawCall(c.channel, c.method, c.bytes);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << c.method << ": " << s.error_message();
+    EXPECT_EQ(ReasonOf(FromGrpcStatus(s)), "MALFORMED_REQUEST") << c.method;
+    EXPECT_THAT(s.error_message(), HasSubstr("is not a valid samenspel.")) << c.method;
+  }
+  // A stream's request likewise.
+  grpc::GenericStub stub(registry_->Channel());
+  grpc::ClientContext ctx;
+  grpc::CompletionQueue cq;
+  grpc::Slice slice(std::string("\x08", 1));
+  auto call = stub.PrepareCall(&ctx, "/samenspel.registry.v1.RegistryService/WatchChanges", &cq);
+  void* tag;
+  bool ok;
+  call->StartCall(reinterpret_cast<void*>(1));
+  cq.Next(&tag, &ok);
+  call->Write(grpc::ByteBuffer(&slice, 1), reinterpret_cast<void*>(2));
+  cq.Next(&tag, &ok);
+  call->WritesDone(reinterpret_cast<void*>(3));
+  cq.Next(&tag, &ok);
+  grpc::Status watch;
+  call->Finish(&watch, reinterpret_cast<void*>(4));
+  while (cq.Next(&tag, &ok) && tag != reinterpret_cast<void*>(4)) {
+  }
+  EXPECT_EQ(watch.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << watch.error_message();
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
 }
 
 TEST_F(MatchingIntegrationTest, MatchingRestartLoadsEverything) {
