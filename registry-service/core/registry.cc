@@ -1034,6 +1034,21 @@ class ResourceOps {
         MakeMutation(Mutation::Op::kUpdate, IdOf(current.name()), rec.revision, next));
     absl::StatusOr<CommitResult> result = store_->Commit(req);
     changed_meanwhile = absl::IsAborted(result.status());
+    if (absl::IsInvalidArgument(result.status())) {
+      // A record it refers to is gone. When this record changed meanwhile
+      // too, that is why (a deleted expert leaves their teams): tried again
+      // on the record as it is now. (The commit checks references before
+      // revisions: a fault review's AddTeamMember and UpdateTeam failed
+      // INVALID_ARGUMENT about a member the caller never named, 7 of 40,
+      // while members were deleted.)
+      absl::StatusOr<StoredRecord> now = store_->Get(T::kKind, IdOf(current.name()));
+      if (!now.ok() || now->revision != rec.revision) {
+        changed_meanwhile = true;
+        return WithReason(absl::AbortedError(absl::StrCat(
+                              current.name(), " changed while the request was prepared")),
+                          "CHANGED_MEANWHILE");
+      }
+    }
     SAMENSPEL_RETURN_IF_ERROR(MissingReferences(req, result.status()));
     next.set_revision(result->revisions.back());
     next.set_etag(Registry::Etag(next.revision()));
