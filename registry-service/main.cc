@@ -89,7 +89,9 @@ ABSL_FLAG(int, max_waiting_calls, 4096,
           "(reason OVERLOADED) at once instead of queuing without bound.");
 ABSL_FLAG(
     int64_t, feed_retention, 1000000,
-    "Changes the feed keeps; a watcher further behind gets OUT_OF_RANGE and resyncs.");
+    "Changes the feed keeps; a watcher further behind gets OUT_OF_RANGE and resyncs. "
+    "The feed is the Redis database's, shared by every replica: each trims it to its "
+    "own setting, so the smallest of the replicas' wins (give them all the same).");
 ABSL_FLAG(int, max_message_bytes, 4 << 20,
           "Largest request accepted; larger ones get RESOURCE_EXHAUSTED.");
 ABSL_FLAG(bool, insecure, false,

@@ -341,6 +341,37 @@ absl::StatusOr<RedisSentinel::Answer> RedisSentinel::Primary() {
                    ": no sentinel named the primary: ", absl::StrJoin(failures, "; ")));
 }
 
+// A command Redis refused for now (a write at maxmemory, a replica's
+// READONLY, LOADING, ...) fails UNAVAILABLE to its caller, and nothing else
+// said so: the operator hears of it here, once a minute per cause with the
+// count (a fault review: every create failed for minutes, and the log was
+// silent while health said SERVING).
+static void NoteRefused(const absl::Status& status) {
+  const absl::string_view message = status.message();
+  // Each cause on its own line a minute.
+  const int cause = absl::StrContains(message, "OOM")        ? 0
+                    : absl::StrContains(message, "READONLY") ? 1
+                                                             : 2;
+  static absl::Mutex mu(absl::kConstInit);
+  static absl::Time last[3] ABSL_GUARDED_BY(mu) = {
+      absl::InfinitePast(), absl::InfinitePast(), absl::InfinitePast()};
+  static int refused[3] ABSL_GUARDED_BY(mu) = {0, 0, 0};
+  int n;
+  {
+    absl::MutexLock lock(&mu);
+    ++refused[cause];
+    const absl::Time now = absl::Now();
+    if (now - last[cause] < absl::Minutes(1)) return;
+    last[cause] = now;
+    n = std::exchange(refused[cause], 0);
+  }
+  static constexpr const char* kHints[] = {
+      " (Redis is at maxmemory: raise it or free memory; reads still work)",
+      " (that Redis is a replica: give the primary's address, or --redis_sentinels)", ""};
+  samenspel::Log("redis refuses commands: %s%s; %d since the last such line", message,
+                 kHints[cause], n);
+}
+
 absl::Status RedisErrorStatus(absl::string_view error) {
   // Raised by the scripts' Migrate (redis_scripts.cc) on a database in a
   // layout this registry does not know: "SAMENSPEL_LAYOUT <layout> script:
@@ -369,7 +400,10 @@ absl::Status RedisErrorStatus(absl::string_view error) {
   }
   for (absl::string_view prefix : kTransientErrors) {
     if (absl::StartsWith(error, prefix)) {
-      return absl::UnavailableError(absl::StrCat("redis is not serving: ", error));
+      absl::Status refused =
+          absl::UnavailableError(absl::StrCat("redis is not serving: ", error));
+      NoteRefused(refused);
+      return refused;
     }
   }
   return absl::InternalError(absl::StrCat("redis error: ", error));

@@ -676,6 +676,35 @@ TEST(RedisStoreTest, RefusesADatabaseInALaterLayout) {
   EXPECT_EQ(listed->records.size(), 2u);
 }
 
+// A write Redis refuses (here: at maxmemory) fails UNAVAILABLE, and the log
+// says why, once a minute (it was silent while every write failed).
+TEST(RedisStoreTest, WritesRedisRefusesAreSaidInTheLog) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  std::unique_ptr<RedisStore> store = MakeStore(OptionsFor(*server));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Commit(Request({Create(Kind::kExpert, "a", "a")})).ok());
+  std::unique_ptr<RedisConnection> redis = Connect(*server);
+  ASSERT_NE(redis, nullptr);
+  ASSERT_TRUE(redis->Command({"CONFIG", "SET", "maxmemory", "1"}).ok());
+  testing::internal::CaptureStderr();
+  const absl::Status first = store->Commit(Request({Create(Kind::kExpert, "b", "b")})).status();
+  const absl::Status second = store->Commit(Request({Create(Kind::kExpert, "c", "c")})).status();
+  const std::string log = testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(redis->Command({"CONFIG", "SET", "maxmemory", "0"}).ok());
+  EXPECT_EQ(first.code(), absl::StatusCode::kUnavailable) << first;
+  EXPECT_EQ(second.code(), absl::StatusCode::kUnavailable) << second;
+  EXPECT_TRUE(absl::StrContains(log, "redis refuses commands")) << log;
+  EXPECT_TRUE(absl::StrContains(log, "maxmemory")) << log;
+  size_t lines = 0;
+  for (size_t at = log.find("redis refuses"); at != std::string::npos;
+       at = log.find("redis refuses", at + 1)) {
+    ++lines;
+  }
+  EXPECT_EQ(lines, 1u) << log;  // one line for both
+  EXPECT_TRUE(store->Commit(Request({Create(Kind::kExpert, "d", "d")})).ok());
+}
+
 // Where and when an asynchronous call was answered.
 template <typename T>
 struct AsyncAnswer {
