@@ -1011,8 +1011,16 @@ class Ranking {
         !regional_ ? NotWeighed(q_.regions)
         : rm.kind == RegionMatch::kNone
             ? kRegionText[0]
-            : absl::StrCat(kRegionText[rm.kind], " (", regions_.NameOf(rm.expert_code),
-                           " for ", regions_.NameOf(rm.challenge_code),
+            : absl::StrCat(rm.kind == RegionMatch::kSame &&
+                                   rm.expert_code != rm.challenge_code
+                               ? "in the region"
+                               : kRegionText[rm.kind],
+                           " (", regions_.NameOf(rm.expert_code),
+                           rm.kind == RegionMatch::kSame &&
+                                   rm.expert_code != rm.challenge_code
+                               ? " in "
+                               : " for ",
+                           regions_.NameOf(rm.challenge_code),
                            through_organisation
                                ? "; the organisation's area: the expert gives no region"
                                : "",

@@ -121,7 +121,11 @@ RegionMatch RegionTable::Match(const std::vector<std::string>& challenge_codes,
   for (const std::string& c : challenge_codes) {
     const std::string c_province = ProvinceOf(c);
     for (const std::string& e : expert_codes) {
-      if (e == c) {
+      // A municipality lies in its province: an expert of Arnhem is in the
+      // region of a challenge for Gelderland (a domain review: the
+      // province's own expert, or one who also listed the province, got the
+      // full region score, Arnhem's only "same province").
+      if (e == c || (absl::StartsWith(c, "PV") && ProvinceOf(e) == c)) {
         consider(RegionMatch::kSame, c, e);
       } else if (!c_province.empty() && ProvinceOf(e) == c_province) {
         consider(RegionMatch::kSameProvince, c, e);

@@ -356,6 +356,14 @@ TEST_F(MatcherTest, AnExpertWithoutRegionsWorksInTheirOrganisationsArea) {
   EXPECT_THAT(r["experts/own"].second, testing::Not(testing::HasSubstr("organisation")));
   EXPECT_EQ(r["experts/unplaced"].first, 0);
   EXPECT_EQ(r["experts/rotterdam"].first, 0);
+  // For a challenge of the province, Utrecht's experts are in the region,
+  // as much as the province's own would be, and the explanation says where.
+  rv1::Challenge province = Housing();
+  province.clear_region_codes();
+  province.add_region_codes("PV26");
+  const auto p = regions(Match(province));
+  EXPECT_EQ(p.at("experts/own").first, r["experts/own"].first);
+  EXPECT_THAT(p.at("experts/own").second, testing::HasSubstr("in the region (Utrecht in Utrecht"));
 
   v1::MatchFilters in_province;
   in_province.add_region_codes("PV26");  // Utrecht

@@ -102,6 +102,22 @@ TEST(RegionTableTest, AMunicipalityNamesAnEqualLinkRatherThanItsProvince) {
   EXPECT_EQ(m.challenge_code, "PV26");
 }
 
+// A municipality lies in its province: for a challenge of Gelderland an
+// expert of Arnhem is in the region (it was "same province", below the
+// province's own expert); for a challenge of Arnhem, the province is not.
+TEST(RegionTableTest, AMunicipalityIsInItsProvincesRegion) {
+  const RegionTable regions = Shipped();
+  RegionMatch m = regions.Match({"PV25"}, {"GM0202"}, false);
+  EXPECT_EQ(m.kind, RegionMatch::kSame);
+  EXPECT_EQ(m.challenge_code, "PV25");
+  EXPECT_EQ(m.expert_code, "GM0202");
+  m = regions.Match({"GM0202"}, {"PV25"}, false);
+  EXPECT_EQ(m.kind, RegionMatch::kSameProvince);
+  // Another province's municipality is not.
+  m = regions.Match({"PV25"}, {"GM0363"}, false);
+  EXPECT_EQ(m.kind, RegionMatch::kNone);
+}
+
 TEST(RegionTableTest, ParseRefusesWhatIsNotATable) {
   const std::string provinces = "PV26\tUtrecht\t-\nPV27\tNoord-Holland\t-\n";
   struct Case {
