@@ -2063,8 +2063,6 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
   }
   constexpr double kSkillGain = 0.6, kLayerGain = 0.2, kPerspectiveGain = 0.12;
   constexpr double kCovered = 0.5;
-  const bool wants_execution =
-      query.desired_perspectives & (1 << type::PERSPECTIVE_EXECUTION);
 
   std::vector<double> covered(nskills, 0.0);
   uint32_t layers = 0;
@@ -2137,8 +2135,10 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     return g;
   };
   // What the team still lacks that only specific people can bring: a
-  // desired layer, the execution perspective, a required skill no member
-  // covers yet. (A required skill is one: a stronger overall match that
+  // desired layer, a desired perspective (it was the execution perspective
+  // only: a youth-care challenge that asked for the frontline got none, and
+  // the region's wijkteam consultant was left out), a required skill no
+  // member covers yet. (A required skill is one: a stronger overall match that
   // covers nothing new took the last places while the alternate beside it
   // covered the missing skill.)
   // How many of them `i` fills: when places are few, whoever fills the most
@@ -2155,10 +2155,7 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     for (size_t j = 0; j < nskills; ++j) {
       if (covered[j] < kCovered && cover[i][j] >= kCovered) ++n;
     }
-    if (wants_execution && !(perspectives & (1 << type::PERSPECTIVE_EXECUTION)) &&
-        (f.perspectives & (1 << type::PERSPECTIVE_EXECUTION))) {
-      ++n;
-    }
+    n += __builtin_popcount(f.perspectives & query.desired_perspectives & ~perspectives);
     return n;
   };
   // Whose organisation has max_per_org members already.
@@ -2171,7 +2168,16 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
   // later place forced).
   auto open_needs = [&] {
     int needs = __builtin_popcount(query.desired_layers & ~layers);
-    if (wants_execution && !(perspectives & (1 << type::PERSPECTIVE_EXECUTION))) ++needs;
+    for (int p = 1; p < 8; ++p) {
+      if (!(query.desired_perspectives & ~perspectives & (1 << p))) continue;
+      for (size_t i = 0; i < pool.size(); ++i) {
+        if (!used[i] && (snap.info(pool[i].doc).perspectives & (1 << p)) && brings(i) &&
+            !at_limit(i)) {
+          ++needs;
+          break;
+        }
+      }
+    }
     for (size_t j = 0; j < nskills; ++j) {
       if (covered[j] >= kCovered) continue;
       for (size_t i = 0; i < pool.size(); ++i) {

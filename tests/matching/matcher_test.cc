@@ -748,6 +748,36 @@ TEST_F(MatcherTest, SuggestTeamGivesItsLastPlacesToMissingSkills) {
   EXPECT_GT(r->slots(1).alternates(0).score(), r->slots(1).member().score());
 }
 
+// Every desired perspective is a need the last places go to, not only the
+// execution perspective (a domain review: a youth-care challenge asking for
+// the frontline got two stronger policy matches, and the region's wijkteam
+// consultant, relevant enough, was left out).
+TEST_F(MatcherTest, SuggestTeamGivesItsLastPlacesToADesiredPerspective) {
+  ExpertSpec a = Builder("a", "gm0344");
+  a.skills = {{"woningbouw", 5}};
+  a.bio = "Werkt aan nieuwe woningen en betaalbare woningbouw in de regio.";
+  ExpertSpec b = Builder("b", "gm0307");
+  b.skills = {{"woningbouw", 5}};
+  b.bio = "Nieuwe betaalbare woningen, woningbouw in de regio.";
+  ExpertSpec frontline = Builder("frontline", "gm0356");
+  frontline.skills = {{"woningbouw", 3}};
+  frontline.bio = "Wijkteam: spreekt bewoners over woningen.";
+  frontline.perspectives = {type::PERSPECTIVE_FRONTLINE};
+  Load({a, b, frontline});
+  rv1::Challenge c = Housing();
+  c.add_desired_perspectives(type::PERSPECTIVE_FRONTLINE);
+  v1::SuggestTeamRequest req;
+  *req.mutable_challenge()->mutable_inline_() = c;
+  req.set_team_size(2);
+  auto r = matcher_.SuggestTeam(req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_THAT(r->slots(), SizeIs(2));
+  std::vector<std::string> team;
+  for (const auto& slot : r->slots()) team.push_back(slot.member().expert());
+  EXPECT_THAT(team, Contains("experts/frontline")) << r->DebugString();
+  EXPECT_THAT(r->coverage().perspectives_missing(), IsEmpty());
+}
+
 TEST_F(MatcherTest, SuggestTeamSaysWhatIsMissingInsteadOfFailing) {
   Load({Builder("only")});
   rv1::Challenge c = Housing();
