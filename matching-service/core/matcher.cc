@@ -2206,6 +2206,14 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
   // later slot may pick them or fill their organisation).
   std::vector<std::vector<size_t>> runners_up;
   std::vector<size_t> chosen_of;  // per slot, its member's place in `pool`
+  // Per slot, what its member brought the team that it lacked: a layer, the
+  // perspectives, the required skills it covered (see fits_slot).
+  struct Brought {
+    uint32_t layer = 0;
+    uint8_t perspectives = 0;
+    std::vector<size_t> skills;
+  };
+  std::vector<Brought> brought;
   for (int slot = 0; slot < team_size; ++slot) {
     const bool must_fill = open_needs() >= team_size - slot;
     std::vector<std::pair<double, size_t>> ranked;
@@ -2244,6 +2252,15 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     used[chosen] = true;
     chosen_of.push_back(chosen);
     const DocInfo& f = snap.info(pool[chosen].doc);
+    Brought& b = brought.emplace_back();
+    if ((query.desired_layers & (1u << f.layer)) && !(layers & (1u << f.layer)) &&
+        brings_layer(chosen)) {
+      b.layer = 1u << f.layer;
+    }
+    if (brings(chosen)) b.perspectives = f.perspectives & query.desired_perspectives & ~perspectives;
+    for (size_t j = 0; j < nskills; ++j) {
+      if (covered[j] < kCovered && cover[chosen][j] >= kCovered) b.skills.push_back(j);
+    }
     for (size_t j = 0; j < nskills; ++j)
       covered[j] = std::max(covered[j], cover[chosen][j]);
     if (counts_for_layer(chosen)) layers |= 1u << f.layer;
@@ -2260,13 +2277,33 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
       return (it == per_org.end() ? 0 : it->second) - (org == member_org ? 1 : 0) >=
              max_per_org;
     };
-    // Alternates that keep the limit first; only when there are fewer than
+    // Would `i` bring what the member brought (the layer, perspectives and
+    // skills the slot was given for)? A domain review found a slot that
+    // "adds the REGIONAL layer" offered a province and a municipality as
+    // alternates: no drop-in replacements.
+    const Brought& b = brought[slot];
+    auto fits_slot = [&](size_t i) {
+      const DocInfo& f = snap.info(pool[i].doc);
+      if (b.layer != 0 && !((1u << f.layer) == b.layer && brings_layer(i))) return false;
+      if (b.perspectives != 0 && ((f.perspectives & b.perspectives) != b.perspectives ||
+                                  !brings(i))) {
+        return false;
+      }
+      for (size_t j : b.skills) {
+        if (cover[i][j] < kCovered) return false;
+      }
+      return true;
+    };
+    // Alternates that keep the limit and bring what the member brought
+    // first, then those that keep the limit; only when there are fewer than
     // two of those, the best others (a slot gets one or two alternates).
     for (const bool allow_stacking : {false, true}) {
-      for (size_t i : runners_up[slot]) {
-        if (team_slot->alternates_size() == 2) break;
-        if (used[i] || stacks(i) != allow_stacking) continue;
-        *team_slot->add_alternates() = as_member(i);
+      for (const bool fitting : {true, false}) {
+        for (size_t i : runners_up[slot]) {
+          if (team_slot->alternates_size() == 2) break;
+          if (used[i] || stacks(i) != allow_stacking || fits_slot(i) != fitting) continue;
+          *team_slot->add_alternates() = as_member(i);
+        }
       }
     }
   }

@@ -778,6 +778,46 @@ TEST_F(MatcherTest, SuggestTeamGivesItsLastPlacesToADesiredPerspective) {
   EXPECT_THAT(r->coverage().perspectives_missing(), IsEmpty());
 }
 
+// A slot's alternates bring what its member was chosen for, when someone
+// does: the province's place offers the other province before a stronger
+// municipality (a domain review: "adds the REGIONAL layer" offered a province
+// and a municipality as alternates).
+TEST_F(MatcherTest, SuggestTeamAlternatesBringWhatTheirSlotWasFor) {
+  ExpertSpec m1 = Builder("m1", "gm0344");
+  m1.skills = {{"woningbouw", 5}};
+  m1.bio = "Werkt aan nieuwe woningen en betaalbare woningbouw in de regio.";
+  ExpertSpec m2 = Builder("m2", "gm0307");
+  m2.skills = {{"woningbouw", 5}};
+  m2.bio = "Nieuwe betaalbare woningen, woningbouw in de regio.";
+  ExpertSpec p1 = Builder("p1", "pv26");
+  p1.layer = type::GOVERNMENT_LAYER_PROVINCIAL;
+  p1.skills = {{"woningbouw", 4}};
+  p1.regions = {"PV26"};
+  ExpertSpec p2 = Builder("p2", "pv27");
+  p2.layer = type::GOVERNMENT_LAYER_PROVINCIAL;
+  p2.skills = {{"woningbouw", 3}};
+  p2.regions = {"PV27"};
+  Load({m1, m2, p1, p2});
+  rv1::Challenge c = Housing();
+  c.clear_region_codes();  // any province brings the layer
+  c.add_desired_layers(type::GOVERNMENT_LAYER_PROVINCIAL);
+  v1::SuggestTeamRequest req;
+  *req.mutable_challenge()->mutable_inline_() = c;
+  req.set_team_size(2);
+  auto r = matcher_.SuggestTeam(req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_THAT(r->slots(), SizeIs(2));
+  const v1::TeamSlot* provincial = nullptr;
+  for (const auto& slot : r->slots()) {
+    if (slot.member().layer() == type::GOVERNMENT_LAYER_PROVINCIAL) provincial = &slot;
+  }
+  ASSERT_NE(provincial, nullptr) << r->DebugString();
+  EXPECT_THAT(provincial->reason(), testing::HasSubstr("PROVINCIAL layer"));
+  ASSERT_GE(provincial->alternates_size(), 1);
+  EXPECT_EQ(provincial->alternates(0).layer(), type::GOVERNMENT_LAYER_PROVINCIAL)
+      << r->DebugString();
+}
+
 TEST_F(MatcherTest, SuggestTeamSaysWhatIsMissingInsteadOfFailing) {
   Load({Builder("only")});
   rv1::Challenge c = Housing();
