@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/cleanup/cleanup.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
@@ -273,7 +274,24 @@ void RegistryServiceImpl::Complete(
       return;
     }
   }
-  reactor->Finish(ToGrpcStatus(status));
+  reactor->Finish(ToGrpcStatus(who.ok() ? ForCaller(status, *who) : status));
+}
+
+absl::Status ForCaller(const absl::Status& status, const v1::Principal& caller) {
+  // The store's address and how it failed are the operator's (in the log,
+  // and for admins): another organisation's reader learned the internal
+  // Redis host and port from an UNAVAILABLE (a security review).
+  if (!absl::IsUnavailable(status) || IsAdmin(caller) ||
+      !absl::StrContains(status.message(), "redis")) {
+    return status;
+  }
+  absl::Status plain = absl::UnavailableError(
+      "the registry cannot reach its database now; retry later (its operators see why "
+      "in its log)");
+  status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
+    plain.SetPayload(url, payload);
+  });
+  return plain;
 }
 
 // Each method: the request parsed (or refused) on gRPC's thread, then served.
@@ -585,7 +603,7 @@ grpc::Status RegistryServiceImpl::WatchChanges(grpc::ServerContext* ctx,
     }
     absl::StatusOr<std::vector<StoredChange>> changes =
         feed_->Read(after, 500, absl::Milliseconds(500), epoch);
-    if (!changes.ok()) return ToGrpcStatus(changes.status());
+    if (!changes.ok()) return ToGrpcStatus(ForCaller(changes.status(), *caller));
     for (const StoredChange& c : *changes) {
       absl::StatusOr<v1::Change> change = Registry::ToChange(c);
       if (!change.ok()) return ToGrpcStatus(change.status());

@@ -111,6 +111,10 @@ class CallContext final : public grpc::CallbackServerContext {
 };
 }  // namespace internal
 
+// `status` as `caller` may see it: an UNAVAILABLE about the database without
+// its address and error for callers who are not admins.
+absl::Status ForCaller(const absl::Status& status, const v1::Principal& caller);
+
 // For ServerBuilder::SetContextAllocator: the server that serves a
 // RegistryServiceImpl must use it (its calls fail INTERNAL otherwise).
 std::unique_ptr<grpc::ContextAllocator> NewCallContextAllocator();

@@ -949,6 +949,28 @@ TEST_F(RegistryAccessTest, TeamWritesAreFoundUnderTheirExpertsAndTheirOrganisati
   EXPECT_THAT(of_expert, Contains("UpdateTeam"));
 }
 
+// With Redis down, a caller who is not an admin is told the database cannot
+// be reached, not its address and error (a security review: another
+// organisation's reader learned the internal Redis host and port); admins
+// still see them.
+TEST_F(RegistryAccessTest, TheDatabasesAddressIsForAdminsOnly) {
+  v1::ListExpertsRequest list;
+  ASSERT_TRUE(
+      Call<v1::ListExpertsResponse>(*stub_, &Stub::ListExperts, list, reader_b_).ok());
+  ASSERT_TRUE(redis_->Stop().ok());
+  const absl::Status reader =
+      Call<v1::ListExpertsResponse>(*stub_, &Stub::ListExperts, list, reader_b_).status();
+  const absl::Status admin =
+      Call<v1::ListExpertsResponse>(*stub_, &Stub::ListExperts, list, kAdminToken).status();
+  ASSERT_TRUE(redis_->Start().ok());
+  EXPECT_EQ(reader.code(), absl::StatusCode::kUnavailable) << reader;
+  const std::string port = absl::StrCat(redis_->port());
+  EXPECT_THAT(std::string(reader.message()), Not(HasSubstr(port))) << reader;
+  EXPECT_THAT(std::string(reader.message()), HasSubstr("cannot reach its database")) << reader;
+  EXPECT_EQ(admin.code(), absl::StatusCode::kUnavailable) << admin;
+  EXPECT_THAT(std::string(admin.message()), HasSubstr(port)) << admin;
+}
+
 TEST_F(RegistryAccessTest, RateLimitPerPrincipal) {
   auto limited = Start({"--rate_limit=2", "--rate_burst=5"});
   ASSERT_NE(limited, nullptr);
