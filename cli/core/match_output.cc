@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -71,8 +73,13 @@ void AppendExplanation(const m::Explanation& e, absl::string_view pad, std::stri
       if (term.empty()) {
         // The service leaves out words of a bio the caller may not read.
         term = "words not shown (the expert's bio is not shared with you)";
-      } else if (t.query_word() != t.term()) {
-        absl::StrAppend(&term, " (from \"", OneLine(t.query_word()), "\")");
+      } else if (!t.query_word().empty() && t.query_word() != t.term()) {
+        // The challenge's word as written; the index term beside it only
+        // when it is another word (a synonym, a part), not the word's stem
+        // ("gemeent" read as noise to policy staff).
+        const std::string word = OneLine(t.query_word());
+        const bool stem = absl::StartsWith(absl::AsciiStrToLower(word), term);
+        term = stem ? word : absl::StrCat(word, " (as \"", term, "\")");
       }
       terms.push_back(
           absl::StrFormat("%s in %s %+.3f", term, OneLine(t.field()), t.contribution()));

@@ -135,6 +135,9 @@ struct QueryTerm {
   // within the skill (SkillQuery::terms); -1 and 0 otherwise.
   int skill = -1;
   float skill_weight = 0;
+  // Whether it is the source word itself (its stem), not a part or synonym:
+  // an explanation names the word alone then.
+  bool exact = false;
 };
 
 struct SkillQuery {
@@ -204,7 +207,8 @@ int AddQueryText(const Analyzer& analyzer, absl::string_view text, float weight,
     out.push_back(
         QueryTerm{HashTerm(t.term), t.term, std::string(t.source),
                   t.weight * weight * (phrase_word(t.group) ? kPhraseWordWeight : 1.0f),
-                  first_group + t.group});
+                  first_group + t.group, -1, 0,
+                  t.origin == AnalyzedTerm::Origin::kExact});
     groups = std::max(groups, first_group + t.group + 1);
   }
   return groups;
@@ -962,10 +966,12 @@ class Ranking {
       if (words.size() < 8) words.push_back(best);
       ++word_count;
     }
-    // A query word as its term matched it: "water", or "sponswerking~sponswerk".
+    // A query word as its term matched it: "gemeenten" by its own stem (a
+    // domain review: "gemeenten~gemeent", "Peel~pel" read as noise to policy
+    // staff), "sponswerking~sponswerk" by a part or a synonym.
     auto format_word = [](std::string* out, const QueryTerm* t) {
       absl::StrAppend(out, t->source);
-      if (t->source != t->term) absl::StrAppend(out, "~", t->term);
+      if (!t->exact && t->source != t->term) absl::StrAppend(out, "~", t->term);
     };
     auto add = [&](const char* name, double value, std::string detail) {
       auto* comp = e->add_components();

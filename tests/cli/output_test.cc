@@ -46,8 +46,19 @@ TEST(OutputTest, MatchedBioWordsNotSharedAreSaidToBeHidden) {
   auto* hidden = m->mutable_explanation()->add_matched_terms();
   hidden->set_field("bio");
   hidden->set_contribution(0.096);
+  auto* stemmed = m->mutable_explanation()->add_matched_terms();
+  stemmed->set_term("gemeent");
+  stemmed->set_query_word("Gemeenten");
+  stemmed->set_field("bio");
+  auto* synonym = m->mutable_explanation()->add_matched_terms();
+  synonym->set_term("transportcapaciteit");
+  synonym->set_query_word("netcongestie");
+  synonym->set_field("skills");
   const std::string text = RenderExpertMatches(response);
   EXPECT_THAT(text, testing::HasSubstr("woningbouw in skills +0.200"));
+  // The challenge's word, not its stem; a synonym beside the word.
+  EXPECT_THAT(text, testing::HasSubstr("Gemeenten in bio"));
+  EXPECT_THAT(text, testing::HasSubstr("netcongestie (as \"transportcapaciteit\") in skills"));
   EXPECT_THAT(text,
               testing::HasSubstr(
                   "words not shown (the expert's bio is not shared with you) in bio "

@@ -818,6 +818,23 @@ TEST_F(MatcherTest, SuggestTeamAlternatesBringWhatTheirSlotWasFor) {
       << r->DebugString();
 }
 
+// The text component names the query words as written; a word matched by
+// its own stem is not followed by the stem ("woningen~woning" read as noise
+// to a domain reviewer), one matched by a part or synonym is.
+TEST_F(MatcherTest, TheTextExplanationNamesWordsNotStems) {
+  ExpertSpec e = Builder("e");
+  e.bio = "Werkt voor gemeenten aan warmtenetten.";
+  Load({e});
+  rv1::Challenge c = Housing();
+  c.set_description("Samenwerkende gemeenten, en district heating.");
+  auto r = Match(c);
+  ASSERT_EQ(r.matches_size(), 1);
+  const std::string text = r.matches(0).explanation().components(0).detail();
+  EXPECT_THAT(text, testing::HasSubstr("gemeenten")) << text;
+  EXPECT_THAT(text, Not(testing::HasSubstr("gemeenten~"))) << text;
+  EXPECT_THAT(text, testing::HasSubstr("district heating~warmtenet")) << text;
+}
+
 TEST_F(MatcherTest, SuggestTeamSaysWhatIsMissingInsteadOfFailing) {
   Load({Builder("only")});
   rv1::Challenge c = Housing();
