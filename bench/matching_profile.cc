@@ -26,8 +26,8 @@
 // the next. To compare two builds by what they do rather than by how long it
 // took, count the instructions of the queries alone under callgrind (the load
 // runs uninstrumented; the queries' first pass is instrumented):
-//   valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/tmp/cg.out \
-//     build/bench/matching_profile --corpus=... --rounds=0
+//   valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/tmp/cg.out
+//       build/bench/matching_profile --corpus=... --rounds=0   (one command)
 //   callgrind_annotate /tmp/cg.out | head   # "PROGRAM TOTALS": Ir of 200 queries
 #include <malloc.h>
 #include <time.h>

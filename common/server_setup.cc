@@ -137,10 +137,12 @@ class MalformedRequestInterceptor : public grpc::experimental::Interceptor {
   std::string RequestType() const {
     const size_t slash = method_.rfind('/');
     if (slash != std::string::npos && slash > 0) {
-      const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
-          method_.substr(1, slash - 1));
-      const auto* method =
-          service != nullptr ? service->FindMethodByName(method_.substr(slash + 1)) : nullptr;
+      const auto* service =
+          google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+              method_.substr(1, slash - 1));
+      const auto* method = service != nullptr
+                               ? service->FindMethodByName(method_.substr(slash + 1))
+                               : nullptr;
       if (method != nullptr) return method->input_type()->full_name();
     }
     return absl::StrCat("request of ", method_);

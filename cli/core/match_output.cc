@@ -135,9 +135,8 @@ std::string RenderTeamSuggestion(const m::SuggestTeamResponse& response) {
     if (slot.alternates_size() > 0) {
       std::vector<std::string> alternates;
       for (const auto& a : slot.alternates()) {
-        alternates.push_back(
-            absl::StrFormat("%s (%s, %.3f)", OneLine(a.display_name()),
-                            OneLine(a.expert()), a.score()));
+        alternates.push_back(absl::StrFormat("%s (%s, %.3f)", OneLine(a.display_name()),
+                                             OneLine(a.expert()), a.score()));
       }
       absl::StrAppend(&out, "   alternates: ", absl::StrJoin(alternates, "; "), "\n");
     }
@@ -176,7 +175,8 @@ std::string RenderTeamMatches(const m::MatchTeamsResponse& response) {
         "\n");
     AppendExplanation(match.explanation(), "    ", out);
     if (!match.lessons_learned().empty()) {
-      absl::StrAppend(&out, "    lessons learned: ", OneLine(match.lessons_learned()), "\n");
+      absl::StrAppend(&out, "    lessons learned: ", OneLine(match.lessons_learned()),
+                      "\n");
     }
     out.push_back('\n');
   }

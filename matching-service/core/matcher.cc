@@ -204,11 +204,10 @@ int AddQueryText(const Analyzer& analyzer, absl::string_view text, float weight,
   };
   int groups = first_group;
   for (const AnalyzedTerm& t : analysed) {
-    out.push_back(
-        QueryTerm{HashTerm(t.term), t.term, std::string(t.source),
-                  t.weight * weight * (phrase_word(t.group) ? kPhraseWordWeight : 1.0f),
-                  first_group + t.group, -1, 0,
-                  t.origin == AnalyzedTerm::Origin::kExact});
+    out.push_back(QueryTerm{
+        HashTerm(t.term), t.term, std::string(t.source),
+        t.weight * weight * (phrase_word(t.group) ? kPhraseWordWeight : 1.0f),
+        first_group + t.group, -1, 0, t.origin == AnalyzedTerm::Origin::kExact});
     groups = std::max(groups, first_group + t.group + 1);
   }
   return groups;
@@ -1017,20 +1016,19 @@ class Ranking {
         !regional_ ? NotWeighed(q_.regions)
         : rm.kind == RegionMatch::kNone
             ? kRegionText[0]
-            : absl::StrCat(rm.kind == RegionMatch::kSame &&
-                                   rm.expert_code != rm.challenge_code
-                               ? "in the region"
-                               : kRegionText[rm.kind],
-                           " (", regions_.NameOf(rm.expert_code),
-                           rm.kind == RegionMatch::kSame &&
-                                   rm.expert_code != rm.challenge_code
-                               ? " in "
-                               : " for ",
-                           regions_.NameOf(rm.challenge_code),
-                           through_organisation
-                               ? "; the organisation's area: the expert gives no region"
-                               : "",
-                           ")"));
+            : absl::StrCat(
+                  rm.kind == RegionMatch::kSame && rm.expert_code != rm.challenge_code
+                      ? "in the region"
+                      : kRegionText[rm.kind],
+                  " (", regions_.NameOf(rm.expert_code),
+                  rm.kind == RegionMatch::kSame && rm.expert_code != rm.challenge_code
+                      ? " in "
+                      : " for ",
+                  regions_.NameOf(rm.challenge_code),
+                  through_organisation
+                      ? "; the organisation's area: the expert gives no region"
+                      : "",
+                  ")"));
     add("availability", c.availability,
         c.free_hours >= 0
             ? absl::StrCat(c.free_hours, " h/week free of ", f.info.available_hours)
@@ -2263,7 +2261,8 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
         brings_layer(chosen)) {
       b.layer = 1u << f.layer;
     }
-    if (brings(chosen)) b.perspectives = f.perspectives & query.desired_perspectives & ~perspectives;
+    if (brings(chosen))
+      b.perspectives = f.perspectives & query.desired_perspectives & ~perspectives;
     for (size_t j = 0; j < nskills; ++j) {
       if (covered[j] < kCovered && cover[chosen][j] >= kCovered) b.skills.push_back(j);
     }
@@ -2291,8 +2290,8 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
     auto fits_slot = [&](size_t i) {
       const DocInfo& f = snap.info(pool[i].doc);
       if (b.layer != 0 && !((1u << f.layer) == b.layer && brings_layer(i))) return false;
-      if (b.perspectives != 0 && ((f.perspectives & b.perspectives) != b.perspectives ||
-                                  !brings(i))) {
+      if (b.perspectives != 0 &&
+          ((f.perspectives & b.perspectives) != b.perspectives || !brings(i))) {
         return false;
       }
       for (size_t j : b.skills) {

@@ -1071,7 +1071,8 @@ class ResourceOps {
     if (out == nullptr) return;
     std::map<std::string, int> before, after;  // expert -> hours
     if (old != nullptr) {
-      for (const v1::TeamMember& m : old->members()) before[m.expert()] = m.hours_per_week();
+      for (const v1::TeamMember& m : old->members())
+        before[m.expert()] = m.hours_per_week();
     }
     for (const v1::TeamMember& m : team.members()) after[m.expert()] = m.hours_per_week();
     std::set<std::string> changed;
@@ -1199,7 +1200,8 @@ class ResourceOps {
                         next.GetReflection()->ClearField(&copy, fd);
                       }
                       if constexpr (std::is_same_v<R, v1::Organisation>) {
-                        if (keeps_admin_fields && copy.oin().empty()) copy.set_oin(next.oin());
+                        if (keeps_admin_fields && copy.oin().empty())
+                          copy.set_oin(next.oin());
                         if (keeps_admin_fields && copy.layer() == 0) {
                           copy.set_layer(next.layer());
                         }
@@ -1927,9 +1929,9 @@ absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
 
 // --- Teams ---
 
-absl::StatusOr<v1::TaskTeam> Registry::CreateTeam(const v1::CreateTeamRequest& r,
-                                                  const v1::Principal& caller,
-                                                  std::vector<std::string>* also_changed) {
+absl::StatusOr<v1::TaskTeam> Registry::CreateTeam(
+    const v1::CreateTeamRequest& r, const v1::Principal& caller,
+    std::vector<std::string>* also_changed) {
   return ResourceOps<v1::TaskTeam>(*this, caller)
       .AlsoChanged(also_changed)
       .Create(r.team(), r.team_id(), r.request_id());
@@ -1960,9 +1962,9 @@ absl::StatusOr<v1::ListTeamsResponse> Registry::ListTeams(const v1::ListTeamsReq
       .List<v1::ListTeamsResponse>(r.page_size(), r.page_token(), std::move(filters),
                                    &v1::ListTeamsResponse::mutable_teams);
 }
-absl::StatusOr<v1::TaskTeam> Registry::UpdateTeam(const v1::UpdateTeamRequest& r,
-                                                  const v1::Principal& caller,
-                                                  std::vector<std::string>* also_changed) {
+absl::StatusOr<v1::TaskTeam> Registry::UpdateTeam(
+    const v1::UpdateTeamRequest& r, const v1::Principal& caller,
+    std::vector<std::string>* also_changed) {
   return ResourceOps<v1::TaskTeam>(*this, caller)
       .AlsoChanged(also_changed)
       .Update(r.team(), r.update_mask());
@@ -1974,9 +1976,9 @@ absl::StatusOr<v1::TaskTeam> Registry::DeleteTeam(
       .Delete(r.name(), r.etag(), also_changed);
 }
 
-absl::StatusOr<v1::TaskTeam> Registry::AddTeamMember(const v1::AddTeamMemberRequest& r,
-                                                     const v1::Principal& caller,
-                                                     std::vector<std::string>* also_changed) {
+absl::StatusOr<v1::TaskTeam> Registry::AddTeamMember(
+    const v1::AddTeamMemberRequest& r, const v1::Principal& caller,
+    std::vector<std::string>* also_changed) {
   FieldViolations v;
   ValidateTeamMember(r.member(), "member", v);
   if (!v.empty() && !v.Names("member.expert")) {

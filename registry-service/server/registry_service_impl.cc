@@ -382,16 +382,16 @@ grpc::ServerUnaryReactor* RegistryServiceImpl::CreateExpert(
       grpc::ByteBuffer* out) {                                                           \
     auto [request, response, refused] = Parse<Request, Response>(ctx, in, #Method, out); \
     if (refused != nullptr) return refused;                                              \
-    return Serve(ctx, #Method, *request, response, out,                                  \
-                 [this, ctx, request = request, response = response](                    \
-                     const v1::Principal& caller) {                                      \
-                   return Reply(                                                         \
-                       registry_->Method(                                                \
-                           *request, caller,                                             \
-                           static_cast<internal::CallContext*>(ctx)                      \
-                               ->mutable_also_changed()),                                \
-                       response);                                                        \
-                 });                                                                     \
+    return Serve(                                                                        \
+        ctx, #Method, *request, response, out,                                           \
+        [this, ctx, request = request,                                                   \
+         response = response](const v1::Principal& caller) {                             \
+          return Reply(                                                                  \
+              registry_->Method(                                                         \
+                  *request, caller,                                                      \
+                  static_cast<internal::CallContext*>(ctx)->mutable_also_changed()),     \
+              response);                                                                 \
+        });                                                                              \
   }
 
 #define SAMENSPEL_DELETE(K)                                                          \
@@ -499,7 +499,8 @@ void RegistryServiceImpl::CheckWatchesLoop() {
       if (stream->revoked || began == 0 || began > waiting_since || ctx->IsCancelled()) {
         continue;
       }
-      absl::StatusOr<v1::Principal> again = authorizer_->Authenticate(*ctx, "WatchChanges");
+      absl::StatusOr<v1::Principal> again =
+          authorizer_->Authenticate(*ctx, "WatchChanges");
       if (absl::IsUnauthenticated(again.status())) {
         stream->revoked = true;
         ctx->TryCancel();

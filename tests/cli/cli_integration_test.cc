@@ -275,9 +275,18 @@ TEST_F(CliIntegrationTest, ACreateWithoutAnAnswerIsTriedAgainAndDoneOnce) {
     absl::SleepFor(absl::Milliseconds(1800));
     EXPECT_TRUE(main_->redis->Resume().ok());
   });
-  const std::vector<std::string> args = {
-      "--timeout", "1s", "experts", "create", "--display-name", "Anna Jansen",
-      "--organisation", "bzk", "--skill", "waterveiligheid:4", "-o", "json"};
+  const std::vector<std::string> args = {"--timeout",
+                                         "1s",
+                                         "experts",
+                                         "create",
+                                         "--display-name",
+                                         "Anna Jansen",
+                                         "--organisation",
+                                         "bzk",
+                                         "--skill",
+                                         "waterveiligheid:4",
+                                         "-o",
+                                         "json"};
   CliResult r = Cli(args);
   resume.join();
   EXPECT_EQ(r.exit_code, 0) << Describe(args, r);
@@ -286,16 +295,16 @@ TEST_F(CliIntegrationTest, ACreateWithoutAnAnswerIsTriedAgainAndDoneOnce) {
   // tries and says the request id to run it again with.
   ASSERT_TRUE(main_->redis->Pause().ok());
   const std::vector<std::string> again = {
-      "--timeout", "300ms", "experts", "create", "--display-name", "Bram de Boer",
-      "--organisation", "bzk"};
+      "--timeout",      "300ms",        "experts",        "create",
+      "--display-name", "Bram de Boer", "--organisation", "bzk"};
   r = Cli(again);
   ASSERT_TRUE(main_->redis->Resume().ok());
   EXPECT_EQ(r.exit_code, 6) << Describe(again, r);
   const std::string marker = "run the command again with --request-id ";
   const size_t at = r.err.find(marker);
   ASSERT_NE(at, std::string::npos) << Describe(again, r);
-  const std::string request_id =
-      r.err.substr(at + marker.size(), r.err.find(' ', at + marker.size()) - at - marker.size());
+  const std::string request_id = r.err.substr(
+      at + marker.size(), r.err.find(' ', at + marker.size()) - at - marker.size());
   // Its write was done when Redis resumed, or not at all: run again with
   // the id said, it is there once.
   std::vector<std::string> with_id = again;

@@ -58,7 +58,8 @@ TEST(OutputTest, MatchedBioWordsNotSharedAreSaidToBeHidden) {
   EXPECT_THAT(text, testing::HasSubstr("woningbouw in skills +0.200"));
   // The challenge's word, not its stem; a synonym beside the word.
   EXPECT_THAT(text, testing::HasSubstr("Gemeenten in bio"));
-  EXPECT_THAT(text, testing::HasSubstr("netcongestie (as \"transportcapaciteit\") in skills"));
+  EXPECT_THAT(text,
+              testing::HasSubstr("netcongestie (as \"transportcapaciteit\") in skills"));
   EXPECT_THAT(text,
               testing::HasSubstr(
                   "words not shown (the expert's bio is not shared with you) in bio "
@@ -87,8 +88,8 @@ TEST(OutputTest, MatchesShowControlCharactersAsSpaces) {
   t->set_team("teams/x");
   t->set_display_name("Team\nX");
   t->set_lessons_learned("first\nsecond \xc2\x9b");
-  for (const std::string& text :
-       {RenderExpertMatches(experts), RenderTeamSuggestion(team), RenderTeamMatches(teams)}) {
+  for (const std::string& text : {RenderExpertMatches(experts),
+                                  RenderTeamSuggestion(team), RenderTeamMatches(teams)}) {
     EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
     EXPECT_EQ(text.find('\r'), std::string::npos) << text;
     EXPECT_EQ(text.find('\x07'), std::string::npos) << text;
@@ -96,9 +97,11 @@ TEST(OutputTest, MatchesShowControlCharactersAsSpaces) {
   }
   EXPECT_THAT(RenderExpertMatches(experts),
               testing::HasSubstr("#1  Jan #2  Fake Expert [2J (experts/jan)"));
-  EXPECT_THAT(RenderExpertMatches(experts), testing::HasSubstr("water veiligheid <- dijken"));
+  EXPECT_THAT(RenderExpertMatches(experts),
+              testing::HasSubstr("water veiligheid <- dijken"));
   EXPECT_THAT(RenderTeamSuggestion(team), testing::HasSubstr("why: reason line\n"));
-  EXPECT_THAT(RenderTeamMatches(teams), testing::HasSubstr("lessons learned: first second"));
+  EXPECT_THAT(RenderTeamMatches(teams),
+              testing::HasSubstr("lessons learned: first second"));
 }
 
 TEST(OutputTest, JsonIsTheCanonicalMappingWithDefaults) {

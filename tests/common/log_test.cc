@@ -6,8 +6,8 @@
 
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "google/protobuf/stubs/logging.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/stubs/logging.h"
 #include "gtest/gtest.h"
 
 namespace samenspel {
@@ -68,4 +68,3 @@ TEST(LogTest, ProtobufMessagesAreLimitedToOneASecond) {
 
 }  // namespace
 }  // namespace samenspel
-

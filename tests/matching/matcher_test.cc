@@ -363,7 +363,8 @@ TEST_F(MatcherTest, AnExpertWithoutRegionsWorksInTheirOrganisationsArea) {
   province.add_region_codes("PV26");
   const auto p = regions(Match(province));
   EXPECT_EQ(p.at("experts/own").first, r["experts/own"].first);
-  EXPECT_THAT(p.at("experts/own").second, testing::HasSubstr("in the region (Utrecht in Utrecht"));
+  EXPECT_THAT(p.at("experts/own").second,
+              testing::HasSubstr("in the region (Utrecht in Utrecht"));
 
   v1::MatchFilters in_province;
   in_province.add_region_codes("PV26");  // Utrecht

@@ -264,7 +264,8 @@ TEST_F(MatchingIntegrationTest, RequestsThatDoNotParseAreInvalidArguments) {
   grpc::ClientContext ctx;
   grpc::CompletionQueue cq;
   grpc::Slice slice(std::string("\x08", 1));
-  auto call = stub.PrepareCall(&ctx, "/samenspel.registry.v1.RegistryService/WatchChanges", &cq);
+  auto call =
+      stub.PrepareCall(&ctx, "/samenspel.registry.v1.RegistryService/WatchChanges", &cq);
   void* tag;
   bool ok;
   call->StartCall(reinterpret_cast<void*>(1));
@@ -277,7 +278,8 @@ TEST_F(MatchingIntegrationTest, RequestsThatDoNotParseAreInvalidArguments) {
   call->Finish(&watch, reinterpret_cast<void*>(4));
   while (cq.Next(&tag, &ok) && tag != reinterpret_cast<void*>(4)) {
   }
-  EXPECT_EQ(watch.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << watch.error_message();
+  EXPECT_EQ(watch.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << watch.error_message();
   cq.Shutdown();
   while (cq.Next(&tag, &ok)) {
   }

@@ -688,8 +688,10 @@ TEST(RedisStoreTest, WritesRedisRefusesAreSaidInTheLog) {
   ASSERT_NE(redis, nullptr);
   ASSERT_TRUE(redis->Command({"CONFIG", "SET", "maxmemory", "1"}).ok());
   testing::internal::CaptureStderr();
-  const absl::Status first = store->Commit(Request({Create(Kind::kExpert, "b", "b")})).status();
-  const absl::Status second = store->Commit(Request({Create(Kind::kExpert, "c", "c")})).status();
+  const absl::Status first =
+      store->Commit(Request({Create(Kind::kExpert, "b", "b")})).status();
+  const absl::Status second =
+      store->Commit(Request({Create(Kind::kExpert, "c", "c")})).status();
   const std::string log = testing::internal::GetCapturedStderr();
   ASSERT_TRUE(redis->Command({"CONFIG", "SET", "maxmemory", "0"}).ok());
   EXPECT_EQ(first.code(), absl::StatusCode::kUnavailable) << first;

@@ -961,12 +961,14 @@ TEST_F(RegistryAccessTest, TheDatabasesAddressIsForAdminsOnly) {
   const absl::Status reader =
       Call<v1::ListExpertsResponse>(*stub_, &Stub::ListExperts, list, reader_b_).status();
   const absl::Status admin =
-      Call<v1::ListExpertsResponse>(*stub_, &Stub::ListExperts, list, kAdminToken).status();
+      Call<v1::ListExpertsResponse>(*stub_, &Stub::ListExperts, list, kAdminToken)
+          .status();
   ASSERT_TRUE(redis_->Start().ok());
   EXPECT_EQ(reader.code(), absl::StatusCode::kUnavailable) << reader;
   const std::string port = absl::StrCat(redis_->port());
   EXPECT_THAT(std::string(reader.message()), Not(HasSubstr(port))) << reader;
-  EXPECT_THAT(std::string(reader.message()), HasSubstr("cannot reach its database")) << reader;
+  EXPECT_THAT(std::string(reader.message()), HasSubstr("cannot reach its database"))
+      << reader;
   EXPECT_EQ(admin.code(), absl::StatusCode::kUnavailable) << admin;
   EXPECT_THAT(std::string(admin.message()), HasSubstr(port)) << admin;
 }

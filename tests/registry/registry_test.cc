@@ -1293,7 +1293,8 @@ TEST_F(RegistryTest, AnEditorsReplaceAllKeepsTheLayerAndOin) {
   create.mutable_organisation()->set_layer(type::v1::GOVERNMENT_LAYER_MUNICIPAL);
   create.mutable_organisation()->set_oin("00000001002564440000");
   ASSERT_TRUE(registry_.CreateOrganisation(create).ok());
-  const v1::Principal editor = MakePrincipal("editor", "organisations/oa", v1::ROLE_EDITOR);
+  const v1::Principal editor =
+      MakePrincipal("editor", "organisations/oa", v1::ROLE_EDITOR);
   v1::UpdateOrganisationRequest update;
   update.mutable_organisation()->set_name("organisations/oa");
   update.mutable_organisation()->set_display_name("Gemeente A*");
