@@ -140,6 +140,7 @@ absl::Status AuditLog::WriteBatch() {
   }
   if (batch.empty()) return absl::OkStatus();
   absl::Status s = store_->AppendAudit(batch, options_.retention);
+  failing_.store(!s.ok(), std::memory_order_relaxed);
   if (!s.ok()) {
     // Back to the front, in order, for the next attempt.
     absl::MutexLock lock(&mu_);

@@ -18,6 +18,7 @@
 #define SAMENSPEL_REGISTRY_CORE_AUDIT_LOG_H_
 
 #include <cstdint>
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <string>
@@ -83,6 +84,12 @@ class AuditLog {
   // Events not recorded over anonymous_per_second.
   int64_t anonymous_skipped() const;
 
+  // Whether the last write of events failed (Redis refusing writes, or
+  // unreachable): until one succeeds, reads of personal data would go
+  // unrecorded, and the registry withholds personal data from callers who
+  // are not admins (the matching services' followers index bios).
+  bool failing() const { return failing_.load(std::memory_order_relaxed); }
+
  private:
   void Run();
   // Logs the events not recorded since the last such line, if any, when a
@@ -105,6 +112,7 @@ class AuditLog {
   std::string anonymous_latest_ ABSL_GUARDED_BY(mu_);
   absl::Time anonymous_logged_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<bool> failing_{false};
   // When a failed write was last logged (the writer thread's own).
   absl::Time last_failure_logged_ = absl::InfinitePast();
   std::thread writer_;

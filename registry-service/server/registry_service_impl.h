@@ -216,6 +216,12 @@ class RegistryServiceImpl final : public internal::RegistryServiceBase {
                                   const grpc::ByteBuffer* in, absl::string_view method,
                                   grpc::ByteBuffer* out);
   void WorkLoop();
+  // The principal a read of `method` runs as: `caller`, or while the audit
+  // log cannot be written and `caller` is not an admin, `caller` without
+  // its organisation, so that no personal data is read unrecorded (the call
+  // gets trailer "samenspel-personal-data-withheld"). Writes run as `caller`.
+  v1::Principal Reader(absl::string_view method, const v1::Principal& caller,
+                       grpc::ServerContextBase& context) const;
   // A WatchChanges slot for `caller`, or RESOURCE_EXHAUSTED; EndWatch gives
   // it back.
   absl::Status BeginWatch(const v1::Principal& caller);
