@@ -17,8 +17,8 @@
 #ifndef SAMENSPEL_REGISTRY_CORE_AUDIT_LOG_H_
 #define SAMENSPEL_REGISTRY_CORE_AUDIT_LOG_H_
 
-#include <cstdint>
 #include <atomic>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <string>

@@ -195,7 +195,8 @@ grpc::ServerUnaryReactor* RegistryServiceImpl::Serve(
       return;
     }
     absl::StatusOr<v1::Principal> who = authorizer_->Authenticate(*context, method);
-    const absl::Status status = who.ok() ? call(Reader(method, *who, *context)) : who.status();
+    const absl::Status status =
+        who.ok() ? call(Reader(method, *who, *context)) : who.status();
     Complete(context, reactor, method, request, response, out, who, status);
   };
   absl::MutexLock lock(&mu_);
@@ -381,38 +382,29 @@ grpc::ServerUnaryReactor* RegistryServiceImpl::CreateExpert(
 
 // Every other unary method: authenticate, call the registry as that principal,
 // audit, map the result.
-#define SAMENSPEL_UNARY(Method, Request, Response)                                       \
+// A unary method served by the Registry method of its name; the arguments
+// after `Response`, if any, follow the caller's principal in its call.
+#define SAMENSPEL_UNARY_CALL(Method, Request, Response, ...)                             \
   grpc::ServerUnaryReactor* RegistryServiceImpl::Method(                                 \
       grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* in,                      \
       grpc::ByteBuffer* out) {                                                           \
     auto [request, response, refused] = Parse<Request, Response>(ctx, in, #Method, out); \
     if (refused != nullptr) return refused;                                              \
-    return Serve(                                                                        \
-        ctx, #Method, *request, response, out,                                           \
-        [this, request = request, response = response](const v1::Principal& caller) {    \
-          return Reply(registry_->Method(*request, caller), response);                   \
-        });                                                                              \
+    return Serve(ctx, #Method, *request, response, out,                                  \
+                 [this, ctx, request = request,                                          \
+                  response = response](const v1::Principal& caller) {                    \
+                   return Reply(                                                         \
+                       registry_->Method(*request, caller __VA_OPT__(, ) __VA_ARGS__),   \
+                       response);                                                        \
+                 });                                                                     \
   }
-
+#define SAMENSPEL_UNARY(Method, Request, Response) \
+  SAMENSPEL_UNARY_CALL(Method, Request, Response)
 // A write whose audit event names what else it changed (a team write: the
 // members it dropped, the organisations of the experts it booked).
-#define SAMENSPEL_UNARY_ALSO(Method, Request, Response)                                  \
-  grpc::ServerUnaryReactor* RegistryServiceImpl::Method(                                 \
-      grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* in,                      \
-      grpc::ByteBuffer* out) {                                                           \
-    auto [request, response, refused] = Parse<Request, Response>(ctx, in, #Method, out); \
-    if (refused != nullptr) return refused;                                              \
-    return Serve(                                                                        \
-        ctx, #Method, *request, response, out,                                           \
-        [this, ctx, request = request,                                                   \
-         response = response](const v1::Principal& caller) {                             \
-          return Reply(                                                                  \
-              registry_->Method(                                                         \
-                  *request, caller,                                                      \
-                  static_cast<internal::CallContext*>(ctx)->mutable_also_changed()),     \
-              response);                                                                 \
-        });                                                                              \
-  }
+#define SAMENSPEL_UNARY_ALSO(Method, Request, Response) \
+  SAMENSPEL_UNARY_CALL(Method, Request, Response,       \
+                       static_cast<internal::CallContext*>(ctx)->mutable_also_changed())
 
 #define SAMENSPEL_DELETE(K)                                                          \
   grpc::ServerUnaryReactor* RegistryServiceImpl::Delete##K(                          \
@@ -470,6 +462,7 @@ grpc::ServerUnaryReactor* RegistryServiceImpl::ListExperts(
       });
 }
 #undef SAMENSPEL_UNARY
+#undef SAMENSPEL_UNARY_CALL
 
 // How often a WatchChanges stream checks its caller's credential again.
 constexpr absl::Duration kStreamCredentialRecheck = absl::Seconds(2);

@@ -203,7 +203,8 @@ class World {
                                                         const v1::Principal&, Extra...),
                    absl::StatusCode repeat_code) {
     const Snapshot before = Take();
-    absl::StatusOr<R> written = (registry_.*write)(request, SystemPrincipal(), Extra{}...);
+    absl::StatusOr<R> written =
+        (registry_.*write)(request, SystemPrincipal(), Extra{}...);
     if (!written.ok()) return CheckRejected(written.status(), before);
     CheckWritten(*written, before);
     const Snapshot after = Take();
@@ -229,9 +230,11 @@ class World {
   void CheckCreate(const Request& request, const R& input, const std::string& id,
                    const std::string& request_id,
                    absl::StatusOr<R> (Registry::*create)(const Request&,
-                                                         const v1::Principal&, Extra...)) {
+                                                         const v1::Principal&,
+                                                         Extra...)) {
     const Snapshot before = Take();
-    absl::StatusOr<R> created = (registry_.*create)(request, SystemPrincipal(), Extra{}...);
+    absl::StatusOr<R> created =
+        (registry_.*create)(request, SystemPrincipal(), Extra{}...);
     if (!IsValid(input)) FUZZ_CHECK(absl::IsInvalidArgument(created.status()));
     if (!created.ok()) return CheckRejected(created.status(), before);
     if (!id.empty()) FUZZ_CHECK(created->name() == ResourceName(Resource<R>::kKind, id));
