@@ -1503,7 +1503,7 @@ class ResourceOps {
   const RegistryOptions& options_;
   const v1::Principal& caller_;
   Reads reads_;
-  int retries_ = 0;  // see RetryAfterChangedRead
+  int retries_ = 0;                                   // see RetryAfterChangedRead
   std::vector<std::string>* also_changed_ = nullptr;  // see AlsoChanged
 };
 
