@@ -618,10 +618,14 @@ grpc::Status RegistryServiceImpl::WatchChanges(grpc::ServerContext* ctx,
     absl::StatusOr<std::vector<StoredChange>> changes =
         feed_->Read(after, 500, absl::Milliseconds(500), epoch);
     if (!changes.ok()) return ToGrpcStatus(ForCaller(changes.status(), *caller));
+    if (changes->empty()) continue;
+    // Once per batch: whether the audit log can be written now decides what
+    // the reader sees (Reader), for the batch's changes alike.
+    const v1::Principal reader = Reader("WatchChanges", *caller, *ctx);
     for (const StoredChange& c : *changes) {
       absl::StatusOr<v1::Change> change = Registry::ToChange(c);
       if (!change.ok()) return ToGrpcStatus(change.status());
-      Registry::RedactFor(Reader("WatchChanges", *caller, *ctx), *change);
+      Registry::RedactFor(reader, *change);
       self.write_began_ms.store(std::max<int64_t>(1, absl::ToUnixMillis(absl::Now())),
                                 std::memory_order_relaxed);
       const bool written = writer->Write(*change);

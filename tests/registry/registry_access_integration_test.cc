@@ -1012,6 +1012,25 @@ TEST_F(RegistryAccessTest, PersonalDataIsWithheldWhileTheAuditLogCannotBeWritten
   EXPECT_EQ(readback.display_name(), "Expert exp-a");
   EXPECT_THAT(withheld, HasSubstr("audit log"));
   EXPECT_EQ(read(kAdminToken, nullptr).email(), "exp-a@example.nl");
+  // The change feed withholds it too: exp-a's create, watched from the start.
+  auto watched_email = [&](const std::string& token) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    auto stream = stub_->WatchChanges(&ctx, v1::WatchChangesRequest());
+    v1::Change change;
+    std::string email = "(no change of experts/exp-a)";
+    while (stream->Read(&change)) {
+      if (change.expert().name() == "experts/exp-a") {
+        email = change.expert().email();
+        break;
+      }
+    }
+    ctx.TryCancel();
+    return email;
+  };
+  EXPECT_EQ(watched_email(reader_a_), "");
+  EXPECT_EQ(watched_email(kAdminToken), "exp-a@example.nl");
   ASSERT_TRUE(redis_->Command({"CONFIG", "SET", "maxmemory", "0"}).ok());
   do {
     readback = read(reader_a_, &withheld);
