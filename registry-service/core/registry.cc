@@ -1786,6 +1786,36 @@ absl::StatusOr<v1::Expert> Registry::DeleteExpert(
   return ResourceOps<v1::Expert>(*this, caller).Delete(r.name(), r.etag(), also_changed);
 }
 
+namespace {
+
+// The answer to a batch holds every expert it creates: one that would not
+// fit gRPC's default receive limit of 4 MiB (Python's, Java's and Go's
+// clients keep it unless told otherwise) would be lost after the batch was
+// written, and its retries too, so such a batch is refused before anything
+// is written (an API review: a 4,141,780-byte batch of 1,000 experts was
+// created and answered with 4,196,890 bytes, which grpcio refused).
+// `response` holds the experts as they would be stored, without their
+// revision and etag, which add at most kRevisionAndEtagBytes each.
+absl::Status CheckBatchResponseSize(const v1::BatchCreateExpertsResponse& response) {
+  constexpr size_t kMaxResponseBytes = size_t{4} << 20;
+  // The revision (tag and varint: at most 11 bytes), the etag (tag, length
+  // and at most 21 characters: a quoted int64), and a longer length prefix.
+  constexpr size_t kRevisionAndEtagBytes = 11 + 24 + 2;
+  const size_t bytes = response.ByteSizeLong() +
+                       kRevisionAndEtagBytes * static_cast<size_t>(response.experts_size());
+  if (bytes <= kMaxResponseBytes) return absl::OkStatus();
+  const size_t fits = std::max<size_t>(
+      1, kMaxResponseBytes * static_cast<size_t>(response.experts_size()) / bytes);
+  absl::Status status = absl::ResourceExhaustedError(absl::StrCat(
+      "the answer to this batch would be about ", bytes,
+      " bytes, over the 4 MiB (4194304 bytes) that gRPC clients accept by default: send "
+      "it in smaller batches (at most about ",
+      fits, " experts like these each); nothing was created"));
+  return WithReason(std::move(status), "BATCH_RESPONSE_TOO_LARGE");
+}
+
+}  // namespace
+
 absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
     const v1::BatchCreateExpertsRequest& r, const v1::Principal& caller) {
   if (r.requests_size() == 0) return InvalidField("requests", "at least one expert");
@@ -1854,6 +1884,9 @@ absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
       req.request_result = absl::StrJoin(names, "\n");
       req.request_fingerprint =
           Sha256Hex(absl::StrJoin(fingerprints, "\n")).substr(0, 32);
+    }
+    if (v.ToStatus().ok()) {
+      SAMENSPEL_RETURN_IF_ERROR(CheckBatchResponseSize(response));
     }
     absl::StatusOr<CommitResult> committed;
     if (absl::Status invalid = v.ToStatus(); !invalid.ok()) {
