@@ -159,12 +159,10 @@ local function erase(hist, coll, id, rev)
       redis.call('ZADD', redacted_key, r, r .. '\n' .. coll .. '\n' .. id .. '\n' .. micros)
     end
   end
-  -- Markers far older than the retention are no longer needed. (The stream
-  -- itself may reach further back than maxlen revisions, by the entries
-  -- erased; a reader that far behind gets OUT_OF_RANGE and resyncs. Markers
-  -- may also outlive the entries trimmed after them, until the next
-  -- erasure: RedisStore::ParseChanges reads the gap after them as
-  -- OUT_OF_RANGE too.)
+  -- Markers far older than the retention are no longer needed: trim_feed
+  -- keeps the stream within the last 2 * maxlen revisions as well. (Markers
+  -- may outlive the entries trimmed after them, until the next erasure:
+  -- RedisStore::ParseChanges reads the gap after them as OUT_OF_RANGE.)
   redis.call('ZREMRANGEBYSCORE', redacted_key, '-inf', '(' .. (rev - 2 * tonumber(maxlen)))
 end
 
@@ -208,10 +206,24 @@ end
 -- layout-3 change: an old phone number in a corrected bio stayed in Redis).
 -- Exact (MINID), so that no change is left whose data is gone. The experts'
 -- record keys are {p}experts:{id}, {p} from the schema key, as Migrate does.
+-- The stream also reaches no further back than the last 2 * maxlen
+-- revisions: erased entries do not count in XLEN, so without this it could
+-- reach back past the markers that fill their gaps (erase keeps those of
+-- that many revisions), and a reader from there met a gap within the
+-- retention: OUT_OF_RANGE, "oldest retained" naming a revision the stream
+-- held (an API review, --feed_retention=10 with half the experts deleted).
 local function trim_feed()
   local excess = redis.call('XLEN', feed_key) - tonumber(maxlen)
-  if excess <= 100 then return end
-  local old = redis.call('XRANGE', feed_key, '-', '+', 'COUNT', math.min(excess, 1000))
+  local old
+  if excess > 100 then
+    old = redis.call('XRANGE', feed_key, '-', '+', 'COUNT', math.min(excess, 1000))
+  else
+    local keep_from = last_rev - 2 * tonumber(maxlen) + 1
+    local first = oldest_entry()
+    if not first or first >= keep_from then return end
+    old = redis.call('XRANGE', feed_key, '-', string.format('%d', keep_from - 1), 'COUNT',
+                     1000)
+  end
   if #old == 0 then return end
   local p = string.sub(KEYS[4], 1, #KEYS[4] - #'schema')
   for _, e in ipairs(old) do

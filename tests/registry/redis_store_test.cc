@@ -1366,6 +1366,58 @@ TEST(RedisStoreTest, AnOftenUpdatedExpertsHistoryStaysWithinTheFeed) {
   EXPECT_EQ(changes->back().type, ChangeType::kDeleted);
 }
 
+// With experts deleted, the stream holds fewer entries than revisions (the
+// erased ones fill their gaps with markers, kept for 2 * retention
+// revisions): it reaches no further back than those markers, so a reader
+// from the start meets no gap, and OUT_OF_RANGE names the first revision a
+// reader gets (an API review: --feed_retention=10, every second expert of
+// 40 deleted: a watch from 0 got revision 1, then OUT_OF_RANGE, "oldest
+// retained: 3").
+TEST(RedisStoreTest, AFeedWithErasedEntriesHasNoGapWithinWhatItHolds) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  RedisStoreOptions options = OptionsFor(*server);
+  options.feed_retention = 10;
+  std::unique_ptr<RedisStore> store = MakeStore(options);
+  ASSERT_NE(store, nullptr);
+  for (int i = 1; i <= 40; ++i) {
+    ASSERT_TRUE(
+        store->Commit(Request({Create(Kind::kExpert, absl::StrCat("e", i), "x")})).ok());
+  }
+  for (int i = 2; i <= 40; i += 2) {
+    Mutation del;
+    del.op = Mutation::Op::kDelete;
+    del.kind = Kind::kExpert;
+    del.id = absl::StrCat("e", i);
+    ASSERT_TRUE(store->Commit(Request({del})).ok()) << i;
+  }
+  absl::StatusOr<std::vector<StoredChange>> all =
+      store->ReadChanges(0, 1000, absl::ZeroDuration());
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_FALSE(all->empty());
+  EXPECT_EQ(all->back().revision, 60);
+  EXPECT_GE(all->size(), 10u);
+  for (size_t i = 1; i < all->size(); ++i) {
+    EXPECT_EQ((*all)[i].revision, (*all)[i - 1].revision + 1);
+  }
+  // From any revision it holds, the rest follows.
+  const int64_t first = all->front().revision;
+  for (int64_t after = first - 1; after < 60; ++after) {
+    absl::StatusOr<std::vector<StoredChange>> rest =
+        store->ReadChanges(after, 1000, absl::ZeroDuration());
+    ASSERT_TRUE(rest.ok()) << after << ": " << rest.status();
+    EXPECT_EQ(rest->size(), static_cast<size_t>(60 - after)) << after;
+  }
+  // Older than that: OUT_OF_RANGE, naming that first revision.
+  if (first > 1) {
+    absl::Status old = store->ReadChanges(first - 2, 1000, absl::ZeroDuration()).status();
+    EXPECT_EQ(old.code(), absl::StatusCode::kOutOfRange) << old;
+    EXPECT_THAT(std::string(old.message()),
+                testing::HasSubstr(absl::StrCat("oldest retained: ", first, ")")))
+        << old;
+  }
+}
+
 // The data an expert's record keeps for its earlier changes goes when the
 // feed trims those changes, also when the expert is not written again (a
 // review: a corrected bio's old phone number stayed in Redis for good), and
