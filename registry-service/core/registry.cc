@@ -1801,8 +1801,9 @@ absl::Status CheckBatchResponseSize(const v1::BatchCreateExpertsResponse& respon
   // The revision (tag and varint: at most 11 bytes), the etag (tag, length
   // and at most 21 characters: a quoted int64), and a longer length prefix.
   constexpr size_t kRevisionAndEtagBytes = 11 + 24 + 2;
-  const size_t bytes = response.ByteSizeLong() +
-                       kRevisionAndEtagBytes * static_cast<size_t>(response.experts_size());
+  const size_t bytes =
+      response.ByteSizeLong() +
+      kRevisionAndEtagBytes * static_cast<size_t>(response.experts_size());
   if (bytes <= kMaxResponseBytes) return absl::OkStatus();
   const size_t fits = std::max<size_t>(
       1, kMaxResponseBytes * static_cast<size_t>(response.experts_size()) / bytes);
