@@ -966,17 +966,21 @@ class ResourceOps {
   // `request_field`, when given, names the request's field for a field of
   // the edited resource that must name an existing record (else the
   // resource's own field is named, e.g. "team.members[2].expert").
+  // `also_invalid` (may be null): violations the request has besides those of
+  // the edited resource, reported with them (Update's update_mask).
   template <typename Edit>
   absl::StatusOr<R> Modify(
       absl::string_view name, absl::string_view name_field, absl::string_view etag,
-      Edit edit, std::function<std::string(const std::string&)> request_field = nullptr) {
+      Edit edit, std::function<std::string(const std::string&)> request_field = nullptr,
+      const FieldViolations* also_invalid = nullptr) {
     SAMENSPEL_ASSIGN_OR_RETURN(std::string id, ParseName(T::kKind, name, name_field));
     for (int attempt = 1;; ++attempt) {
       SAMENSPEL_ASSIGN_OR_RETURN(StoredRecord rec, store_->Get(T::kKind, id));
       SAMENSPEL_ASSIGN_OR_RETURN(R current, Decode<R>(rec));
       bool changed_meanwhile = false;
       absl::StatusOr<R> next =
-          ModifyRecord(current, rec, etag, edit, request_field, changed_meanwhile);
+          ModifyRecord(current, rec, etag, edit, request_field, also_invalid,
+                       changed_meanwhile);
       if (changed_meanwhile) {
         if (attempt < options_.max_write_attempts) {
           WaitBeforeRetry(attempt);
@@ -996,7 +1000,7 @@ class ResourceOps {
   absl::StatusOr<R> ModifyRecord(
       const R& current, const StoredRecord& rec, absl::string_view etag, Edit& edit,
       const std::function<std::string(const std::string&)>& request_field,
-      bool& changed_meanwhile) {
+      const FieldViolations* also_invalid, bool& changed_meanwhile) {
     const std::string prefix(T::kField);
     SAMENSPEL_RETURN_IF_ERROR(
         CheckWrite(caller_, T::kKind, T::Owner(current), T::Owner(current)));
@@ -1018,7 +1022,12 @@ class ResourceOps {
     *next.mutable_create_time() = current.create_time();
     *next.mutable_update_time() = ToProto(req.commit_time);
     FieldViolations v;
-    T::Validate(next, prefix, v);
+    if (also_invalid != nullptr) v = *also_invalid;
+    FieldViolations of_next;
+    T::Validate(next, prefix, of_next);
+    for (const auto& [field, description] : of_next.violations()) {
+      if (!v.Names(field)) v.Add(field, description);
+    }
     Reads fresh(store_);  // a retry must not see stale organisations
     if (!v.empty()) return Invalid(v, fresh, &current, next, prefix, request_field);
     SAMENSPEL_RETURN_IF_ERROR(T::Prepare(fresh, &current, next, prefix, req));
@@ -1114,7 +1123,12 @@ class ResourceOps {
     }();
     const google::protobuf::Descriptor* descriptor = R::descriptor();
     FieldMask effective;
-    FieldViolations v;
+    FieldViolations v;  // of update_mask: refused before anything is read
+    // Enums the mask names and the patch leaves unset: reported together with
+    // what else is wrong with the result (an API review: a "*" update of an
+    // empty organisation named only its layer, then, once that was set, its
+    // display name).
+    FieldViolations unset;
     bool replace_all = false;
     for (int i = 0; i < mask.paths_size(); ++i) {
       const std::string& path = mask.paths(i);
@@ -1139,7 +1153,7 @@ class ResourceOps {
       if (fd != nullptr && !fd->is_repeated() &&
           fd->type() == google::protobuf::FieldDescriptor::TYPE_ENUM &&
           patch.GetReflection()->GetEnumValue(patch, fd) == 0) {
-        v.Add(
+        unset.Add(
             absl::StrCat(prefix, ".", path),
             absl::StrCat("must be set: update_mask names it, and ",
                          fd->enum_type()->value(0)->name(),
@@ -1166,12 +1180,15 @@ class ResourceOps {
             patch.GetReflection()->GetEnumValue(patch, fd) != 0) {
           continue;
         }
-        v.Add(absl::StrCat(prefix, ".", fd->name()),
-              absl::StrCat("must be set: update_mask \"*\" replaces every field, and ",
+        unset.Add(absl::StrCat(prefix, ".", fd->name()),
+                  absl::StrCat("must be set: update_mask \"*\" replaces every field, and ",
                            fd->enum_type()->value(0)->name(), " is no value to store"));
       }
     }
-    SAMENSPEL_RETURN_IF_ERROR(v.ToStatus());
+    if (!v.empty()) {
+      for (const auto& [field, description] : unset.violations()) v.Add(field, description);
+      return v.ToStatus();
+    }
     if (mask.paths_size() == 0) {
       std::vector<const google::protobuf::FieldDescriptor*> populated;
       patch.GetReflection()->ListFields(patch, &populated);
@@ -1214,7 +1231,8 @@ class ResourceOps {
                       FieldMaskUtil::MergeMessageTo(patch, effective, opts, &next);
                     }
                     return absl::OkStatus();
-                  });
+                  },
+                  nullptr, unset.empty() ? nullptr : &unset);
   }
 
   // The deleted resource as it was (as the caller may see it), its revision

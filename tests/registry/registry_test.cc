@@ -868,6 +868,37 @@ TEST_F(RegistryTest, UpdateWithStarReplacesTheWholeResource) {
               ElementsAre("update_mask.paths[0]"));
 }
 
+// An unset enum the mask names is reported with everything else wrong with
+// the result, not alone (an API review: "*" on an empty organisation named
+// only its layer; once that was set, its display name).
+TEST_F(RegistryTest, UpdateReportsAnUnsetEnumTogetherWithTheOtherBadFields) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  MakeExpert("anna", "gm0363");
+  v1::UpdateOrganisationRequest empty;
+  empty.mutable_organisation()->set_name("organisations/gm0363");
+  empty.mutable_update_mask()->add_paths("*");
+  EXPECT_THAT(BadFields(registry_.UpdateOrganisation(empty).status()),
+              UnorderedElementsAre("organisation.layer", "organisation.display_name"));
+
+  v1::TaskTeam team = MakeTeam("t1", "gm0363", {});
+  v1::UpdateTeamRequest req;
+  req.mutable_team()->set_name(team.name());
+  v1::TeamMember* m = req.mutable_team()->add_members();
+  m->set_expert("experts/anna");
+  m->set_hours_per_week(-3);
+  req.mutable_update_mask()->add_paths("state");
+  req.mutable_update_mask()->add_paths("members");
+  EXPECT_THAT(BadFields(registry_.UpdateTeam(req).status()),
+              UnorderedElementsAre("team.state", "team.members[0].hours_per_week"));
+  // A bad path is refused before anything is read, with the unset enum.
+  req.mutable_update_mask()->add_paths("shoe_size");
+  EXPECT_THAT(BadFields(registry_.UpdateTeam(req).status()),
+              UnorderedElementsAre("update_mask.paths[2]", "team.state"));
+  v1::GetTeamRequest get;
+  get.set_name(team.name());
+  EXPECT_EQ(registry_.GetTeam(get)->revision(), team.revision());
+}
+
 // An update that would change nothing is refused, not written (it made a
 // revision, a feed entry, and other holders' etags stale).
 TEST_F(RegistryTest, UpdateThatChangesNoFieldIsRefused) {
