@@ -226,6 +226,8 @@ void RedisAsync::CacheOff(const std::string& message) {
 void RedisAsync::DropTracking() {
   if (!tracking_.has_value()) return;
   tracking_->cache->SetTracking(false);
+  listener_pings_.clear();
+  next_listener_ping_ = absl::InfinitePast();
   listener_.reset();
   if (listener_reader_ != nullptr) redisReaderFree(listener_reader_);
   listener_reader_ = nullptr;
@@ -259,6 +261,12 @@ bool DrainReplies(int fd, redisReader* reader, OnReply on_reply) {
 
 bool RedisAsync::ReadInvalidations() {
   return DrainReplies(listener_->fd(), listener_reader_, [this](RedisReply message) {
+    // The answer to a PING: ["pong", ""].
+    if (message->type == REDIS_REPLY_ARRAY && message->elements == 2 &&
+        IsText(*message->element[0], "pong")) {
+      if (!listener_pings_.empty()) listener_pings_.pop_front();
+      return true;
+    }
     // ["message", channel, keys], keys an array or nil (everything, as
     // after FLUSHALL).
     if (message->type != REDIS_REPLY_ARRAY || message->elements != 3 ||
@@ -280,6 +288,41 @@ bool RedisAsync::ReadInvalidations() {
     }
     return true;
   });
+}
+
+bool RedisAsync::PingListener() {
+  const absl::Time now = absl::Now();
+  if (!listener_pings_.empty() &&
+      now - listener_pings_.front() >= tracking_->silence_limit) {
+    CacheOff(
+        absl::StrCat("redis ", address_,
+                     ": the record cache's subscription did not answer a PING within ",
+                     absl::FormatDuration(tracking_->silence_limit),
+                     "; the cache is off until it is made again"));
+    DropTracking();
+    next_tracking_attempt_ = now + absl::Seconds(1);
+    return false;
+  }
+  if (now < next_listener_ping_) return true;
+  next_listener_ping_ = now + tracking_->ping_interval;
+  // Not while one waits: a Redis that is slow to answer is not sent more.
+  if (!listener_pings_.empty()) return true;
+  static constexpr absl::string_view kPing = "*1\r\n$4\r\nPING\r\n";
+  const ssize_t n =
+      send(listener_->fd(), kPing.data(), kPing.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (n == static_cast<ssize_t>(kPing.size())) {
+    listener_pings_.push_back(now);
+    return true;
+  }
+  // A socket buffer full of unsent PINGs, or a broken connection: either way
+  // the subscription is not answering.
+  CacheOff(
+      absl::StrCat("redis ", address_,
+                   ": the record cache's subscription cannot be written to; the cache "
+                   "is off until it is made again"));
+  DropTracking();
+  next_tracking_attempt_ = now + absl::Seconds(1);
+  return false;
 }
 
 void RedisAsync::Drop(const absl::Status& status) {
@@ -365,6 +408,7 @@ void RedisAsync::Loop() {
         listener_ == nullptr) {
       StartTracking();
     }
+    if (listener_ != nullptr && !PingListener()) continue;
     if (connection_ != nullptr && !out_.empty()) {
       const ssize_t n =
           send(connection_->fd(), out_.data(), out_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -391,6 +435,12 @@ void RedisAsync::Loop() {
     if (!in_flight_.empty()) wake_at = in_flight_.front().deadline;
     if (connection_ != nullptr && tracking_.has_value() && listener_ == nullptr) {
       wake_at = std::min(wake_at, next_tracking_attempt_);
+    }
+    if (listener_ != nullptr) {
+      wake_at = std::min(wake_at, next_listener_ping_);
+      if (!listener_pings_.empty()) {
+        wake_at = std::min(wake_at, listener_pings_.front() + tracking_->silence_limit);
+      }
     }
     int timeout_ms = -1;
     if (wake_at != absl::InfiniteFuture()) {

@@ -71,6 +71,13 @@ struct RedisTracking {
   std::vector<std::string> prefixes;
   // Must outlive the RedisAsync.
   RecordCache* cache = nullptr;
+  // A silent subscription cannot be told from a quiet Redis: the listener
+  // PINGs Redis this often, and once a PING has waited `silence_limit` for
+  // its answer the cache goes off (and the subscription is made again). So a
+  // Redis cut off without a word (a network partition, a paused server) is
+  // served from the cache for at most about silence_limit + ping_interval.
+  absl::Duration ping_interval = absl::Milliseconds(250);
+  absl::Duration silence_limit = absl::Seconds(1);
 };
 
 class RedisAsync {
@@ -135,6 +142,10 @@ class RedisAsync {
   // Reads the invalidation messages the subscription has; false when its
   // connection broke.
   bool ReadInvalidations();
+  // Sends the subscription its PING when one is due; false (the cache off,
+  // the subscription dropped) when one waited too long for its answer or
+  // could not be sent.
+  bool PingListener();
   // Reads what the socket has; runs the callbacks of complete replies.
   // False when the connection broke.
   bool ReadReplies();
@@ -167,6 +178,10 @@ class RedisAsync {
   redisReader* listener_reader_ = nullptr;
   uint64_t listener_generation_ = 0;
   absl::Time next_tracking_attempt_ = absl::InfinitePast();
+  // The listener's PINGs (see RedisTracking): when the next goes, and when
+  // those not yet answered went, oldest first.
+  absl::Time next_listener_ping_ = absl::InfinitePast();
+  std::deque<absl::Time> listener_pings_;
   // A line said the cache is off, and none yet that it is on again.
   bool cache_off_logged_ = false;
 

@@ -1749,6 +1749,55 @@ TEST(RedisStoreTest, RecordCacheSaysWhenItIsOffAndOnAgain) {
   EXPECT_LT(off, on) << log;
 }
 
+// A Redis that falls silent (paused, or cut off by the network with the
+// connections left open) sends no invalidations and closes nothing: the
+// subscription's PINGs go unanswered, and the cache goes off by itself
+// within about a second, with no call made meanwhile (an operator review:
+// a registry cut off from Redis answered Gets from its cache for 50 s with
+// data another replica had changed).
+TEST(RedisStoreTest, RecordCacheGoesOffWhenRedisFallsSilent) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  std::unique_ptr<RedisStore> store = MakeStore(OptionsFor(*server));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Commit(Request({Create(Kind::kExpert, "jan", "v0")})).ok());
+  ASSERT_TRUE(GetAsyncNow(*store, Kind::kExpert, "jan").ok());
+  ASSERT_TRUE(Tracking(*store));
+  ASSERT_EQ(GetAsyncNow(*store, Kind::kExpert, "jan")->data, "v0");
+  ASSERT_GT(store->record_cache_stats().entries, 0u);
+  // Answered PINGs keep it on.
+  absl::SleepFor(absl::Milliseconds(1500));
+  ASSERT_TRUE(store->record_cache_stats().tracking);
+
+  testing::internal::CaptureStderr();
+  ASSERT_TRUE(server->Pause().ok());
+  const absl::Time paused = absl::Now();
+  while (store->record_cache_stats().tracking &&
+         absl::Now() < paused + absl::Seconds(5)) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  const absl::Duration off_after = absl::Now() - paused;
+  const bool tracking = store->record_cache_stats().tracking;
+  const size_t entries = store->record_cache_stats().entries;
+  ASSERT_TRUE(server->Resume().ok());
+  const std::string log = testing::internal::GetCapturedStderr();
+  EXPECT_FALSE(tracking);
+  EXPECT_EQ(entries, 0u);
+  // 0.25 s between PINGs and 1 s of silence; more on a loaded machine.
+  EXPECT_LT(off_after, absl::Milliseconds(3000));
+  EXPECT_THAT(log, testing::HasSubstr("did not answer a PING within 1s")) << log;
+
+  // Redis answers again: the cache is made again.
+  bool back = false;
+  const absl::Time again = absl::Now() + absl::Seconds(10);
+  while (!back && absl::Now() < again) {
+    (void)GetAsyncNow(*store, Kind::kExpert, "jan");
+    back = store->record_cache_stats().tracking;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_TRUE(back);
+}
+
 TEST(RedisStoreTest, RecordCacheOffAsksRedisEveryTime) {
   std::unique_ptr<RedisServer> server = StartRedis();
   ASSERT_NE(server, nullptr);
