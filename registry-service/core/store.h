@@ -34,6 +34,12 @@
 
 namespace samenspel::registry {
 
+// The ErrorInfo reason of a store's UNAVAILABLE whose command went to the
+// database and got no answer in time: it may have run all the same (an API
+// review: a create answered UNAVAILABLE existed once Redis woke), so a write
+// so answered may have been applied, unlike one refused at once.
+inline constexpr absl::string_view kTimedOutReason = "REDIS_TIMED_OUT";
+
 // The kinds of resource the registry stores.
 enum class Kind { kOrganisation = 0, kExpert = 1, kTeam = 2, kChallenge = 3 };
 inline constexpr Kind kAllKinds[] = {Kind::kOrganisation, Kind::kExpert, Kind::kTeam,

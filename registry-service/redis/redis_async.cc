@@ -16,7 +16,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/errors.h"
 #include "common/log.h"
+#include "registry-service/core/store.h"
 
 namespace samenspel::registry {
 namespace {
@@ -376,12 +378,23 @@ void RedisAsync::Loop() {
       idle_ = batch.empty() && in_flight_.empty();
     }
     if (!batch.empty()) {
-      absl::Status admitted =
-          options_.circuit != nullptr ? options_.circuit->Admit() : absl::OkStatus();
+      bool probe = false;
+      absl::Status admitted = options_.circuit != nullptr
+                                  ? options_.circuit->Admit(&probe)
+                                  : absl::OkStatus();
       if (!admitted.ok()) {
         // Redis was seen hung: fail at once (see RedisCircuit).
         for (Queued& q : batch) std::move(q.done)(admitted);
         continue;
+      }
+      if (probe && batch.size() > 1) {
+        // One call finds out whether Redis answers again; the others fail
+        // at once, as they would have a moment earlier.
+        const absl::Status others = options_.circuit->Admit();
+        if (!others.ok()) {
+          for (size_t i = 1; i < batch.size(); ++i) std::move(batch[i].done)(others);
+          batch.resize(1);
+        }
       }
       if (connection_ != nullptr && connection_->stale()) {
         // The primary moved: what is in flight to the old one is not
@@ -478,9 +491,11 @@ void RedisAsync::Loop() {
       }
     }
     if (!in_flight_.empty() && in_flight_.front().deadline <= absl::Now()) {
-      const absl::Status silent = absl::UnavailableError(
-          absl::StrCat("redis ", address_, " did not answer within ",
-                       absl::FormatDuration(options_.command_timeout)));
+      const absl::Status silent =
+          WithReason(absl::UnavailableError(
+                         absl::StrCat("redis ", address_, " did not answer within ",
+                                      absl::FormatDuration(options_.command_timeout))),
+                     kTimedOutReason);
       if (options_.circuit != nullptr) options_.circuit->TimedOut(silent);
       Drop(silent);
     }

@@ -18,6 +18,7 @@
 #include "common/errors.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "registry-service/core/store.h"
 #include "registry-service/redis/redis_keys.h"
 
 namespace samenspel::registry {
@@ -447,18 +448,21 @@ bool IsNoScriptError(const redisReply& reply) {
 
 // ---------------------------------------------------------------- connection
 
-absl::Status RedisCircuit::Admit() {
+absl::Status RedisCircuit::Admit(bool* probe) {
+  if (probe != nullptr) *probe = false;
   if (!open_.load(std::memory_order_relaxed)) return absl::OkStatus();
   absl::MutexLock lock(&mu_);
   if (!open_.load(std::memory_order_relaxed)) return absl::OkStatus();
   const absl::Time now = absl::Now();
   if (now >= next_probe_) {
-    next_probe_ = now + probe_interval_;
+    // The next once this one timed out (TimedOut), or should have.
+    next_probe_ = now + probe_timeout_;
+    if (probe != nullptr) *probe = true;
     return absl::OkStatus();  // this call finds out
   }
   return absl::UnavailableError(absl::StrCat(
-      why_.message(), "; failing at once while Redis does not answer (tried again every ",
-      absl::FormatDuration(probe_interval_), ")"));
+      why_.message(),
+      "; failing at once while Redis does not answer (one call at a time tries it)"));
 }
 
 void RedisCircuit::TimedOut(const absl::Status& status) {
@@ -601,7 +605,11 @@ absl::StatusOr<RedisReply> RedisConnection::ReadReply() {
         context_->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK);
     absl::Status broken =
         BrokenStatus(timed_out ? "command timed out" : context_->errstr);
-    if (timed_out && circuit_ != nullptr) circuit_->TimedOut(broken);
+    if (timed_out) {
+      // Sent, and perhaps done: see kTimedOutReason.
+      broken = WithReason(std::move(broken), kTimedOutReason);
+      if (circuit_ != nullptr) circuit_->TimedOut(broken);
+    }
     return broken;
   }
   if (circuit_ != nullptr) circuit_->Answered();

@@ -67,17 +67,23 @@ class RedisSentinel;
 // What every connection to one Redis knows of it together: once a command
 // timed out (a hung Redis, whose port still takes connections), calls fail
 // at once with that error instead of each waiting out its command timeout,
-// while one call every `probe_interval` still goes to Redis to find out
-// whether it answers again; any reply closes the circuit.
+// while one call at a time still goes to Redis to find out whether it
+// answers again (a probe: `probe_interval` after the last timed out, or
+// `probe_timeout`, the command timeout, after the last probe went, whichever
+// comes first); any reply closes the circuit. One at a time: a probe every
+// 250 ms, each waiting out its 2 s, held 8 calls at once, and a caller
+// calling once a second was nearly always one (an operator review).
 //
 // Thread-safe.
 class RedisCircuit {
  public:
-  explicit RedisCircuit(absl::Duration probe_interval = absl::Milliseconds(250))
-      : probe_interval_(probe_interval) {}
+  explicit RedisCircuit(absl::Duration probe_interval = absl::Milliseconds(250),
+                        absl::Duration probe_timeout = absl::Seconds(2))
+      : probe_interval_(probe_interval), probe_timeout_(probe_timeout) {}
   // OK when a call may go to Redis (the circuit is closed, or this call is
-  // the next probe); else UNAVAILABLE, without waiting.
-  absl::Status Admit();
+  // the next probe: then `*probe` is set, when given); else UNAVAILABLE,
+  // without waiting.
+  absl::Status Admit(bool* probe = nullptr);
   // A command timed out with `status`.
   void TimedOut(const absl::Status& status);
   // Redis answered.
@@ -90,6 +96,7 @@ class RedisCircuit {
   void Close();
 
   const absl::Duration probe_interval_;
+  const absl::Duration probe_timeout_;
   std::atomic<bool> open_{false};
   absl::Mutex mu_;
   absl::Time next_probe_ ABSL_GUARDED_BY(mu_);

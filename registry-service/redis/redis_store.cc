@@ -340,7 +340,8 @@ RedisStore::RedisStore(RedisStoreOptions options)
       short_wait_text_(absl::StrCat(
           absl::ToInt64Milliseconds(std::min(options_.wait_timeout, kShortWait)))),
       keys_(options_.key_prefix),
-      circuit_(std::make_shared<RedisCircuit>()),
+      circuit_(std::make_shared<RedisCircuit>(absl::Milliseconds(250),
+                                              options_.command_timeout)),
       cache_(options_.record_cache_bytes),
       pool_(ConnectOptions(options_, circuit_), options_.pool_size),
       blocking_pool_(ConnectOptions(options_, circuit_), options_.pool_size),

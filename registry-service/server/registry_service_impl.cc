@@ -16,6 +16,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "registry-service/core/access_policy.h"
 #include "registry-service/core/audit_log.h"
+#include "registry-service/core/store.h"
 #include "registry-service/core/validation.h"
 #include "registry-service/server/audit_events.h"
 
@@ -307,8 +308,13 @@ absl::Status ForCaller(const absl::Status& status, const v1::Principal& caller) 
     return status;
   }
   absl::Status plain = absl::UnavailableError(
-      "the registry cannot reach its database now; retry later (its operators see why "
-      "in its log)");
+      ReasonOf(status) == kTimedOutReason
+          ? "the registry's database did not answer in time; a write may have been "
+            "applied all the same: retry a create with the same request_id, and read "
+            "the resource again before you retry an update or delete (its operators see "
+            "why in its log)"
+          : "the registry cannot reach its database now; retry later (its operators see "
+            "why in its log)");
   status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
     plain.SetPayload(url, payload);
   });

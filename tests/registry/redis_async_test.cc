@@ -17,7 +17,9 @@
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "common/errors.h"
 #include "gtest/gtest.h"
+#include "registry-service/core/store.h"
 #include "tests/registry/redis_test_util.h"
 #include "tests/support/redis_server.h"
 
@@ -139,6 +141,7 @@ TEST(RedisAsyncTest, HungRedisFailsAfterTheCommandTimeout) {
   absl::StatusOr<RedisReply> reply = Call(redis, {"PING"});
   const absl::Duration took = absl::Now() - start;
   EXPECT_EQ(reply.status().code(), absl::StatusCode::kUnavailable) << reply.status();
+  EXPECT_EQ(ReasonOf(reply.status()), kTimedOutReason) << reply.status();
   EXPECT_GE(took, absl::Milliseconds(250));
   EXPECT_LT(took, absl::Seconds(2));
   ASSERT_TRUE(server->Resume().ok());

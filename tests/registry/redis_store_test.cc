@@ -26,6 +26,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/errors.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
@@ -254,12 +255,16 @@ TEST(RedisStoreTest, HungRedisTimesOutAsUnavailable) {
   const absl::Duration took = absl::Now() - start;
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
   EXPECT_TRUE(absl::StrContains(status.message(), "timed out")) << status;
+  // Sent and unanswered: a write so answered may have been applied.
+  EXPECT_EQ(ReasonOf(status), kTimedOutReason) << status;
   EXPECT_GE(took, absl::Milliseconds(250));
   EXPECT_LT(took, absl::Seconds(2));
-  // Later calls, by any path, fail at once while it stays silent (one in
-  // every 250 ms finds out whether it answers again).
+  // Later calls, by any path, fail at once while it stays silent (one at a
+  // time finds out whether it answers again); those were not sent.
   const absl::Time later = absl::Now();
-  EXPECT_TRUE(absl::IsUnavailable(store->Get(Kind::kExpert, "jan").status()));
+  const absl::Status at_once = store->Get(Kind::kExpert, "jan").status();
+  EXPECT_TRUE(absl::IsUnavailable(at_once)) << at_once;
+  EXPECT_NE(ReasonOf(at_once), kTimedOutReason) << at_once;
   EXPECT_TRUE(absl::IsUnavailable(store->CurrentRevision().status()));
   EXPECT_TRUE(absl::IsUnavailable(
       store->Commit(Request({Create(Kind::kExpert, "piet", "v1")})).status()));
@@ -1796,6 +1801,48 @@ TEST(RedisStoreTest, RecordCacheGoesOffWhenRedisFallsSilent) {
     absl::SleepFor(absl::Milliseconds(20));
   }
   EXPECT_TRUE(back);
+}
+
+// While Redis stays silent, one call at a time finds out whether it
+// answers again, each waiting out the command timeout; the others fail at
+// once (an operator review: a probe every 250 ms, each waiting 2 s, held
+// about 8 calls at once, and a caller calling once a second was nearly
+// always one of them).
+TEST(RedisStoreTest, AHungRedisIsProbedByOneCallAtATime) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  RedisStoreOptions options = OptionsFor(*server);
+  options.command_timeout = absl::Seconds(1);
+  options.record_cache_bytes = 0;
+  std::unique_ptr<RedisStore> store = MakeStore(options);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Commit(Request({Create(Kind::kExpert, "jan", "v1")})).ok());
+  ASSERT_TRUE(server->Pause().ok());
+  ASSERT_TRUE(absl::IsUnavailable(store->CurrentRevision().status()));  // times out
+  // 4 callers, by both read paths, for 2.5 s: at most 3 probes fit (one a
+  // second and a quarter), where a probe every 250 ms made about 10.
+  std::atomic<int> slow{0}, calls{0};
+  const absl::Time end = absl::Now() + absl::Milliseconds(2500);
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 4; ++t) {
+    callers.emplace_back([&, t] {
+      while (absl::Now() < end) {
+        const absl::Time start = absl::Now();
+        const absl::Status s = t % 2 == 0
+                                   ? store->CurrentRevision().status()
+                                   : GetAsyncNow(*store, Kind::kExpert, "jan").status();
+        EXPECT_TRUE(absl::IsUnavailable(s)) << s;
+        if (absl::Now() - start > absl::Milliseconds(500)) ++slow;
+        ++calls;
+        absl::SleepFor(absl::Milliseconds(20));
+      }
+    });
+  }
+  for (std::thread& c : callers) c.join();
+  ASSERT_TRUE(server->Resume().ok());
+  EXPECT_GE(slow.load(), 1);
+  EXPECT_LE(slow.load(), 4) << "of " << calls.load();
+  EXPECT_GT(calls.load(), 100);
 }
 
 TEST(RedisStoreTest, RecordCacheOffAsksRedisEveryTime) {
