@@ -386,6 +386,9 @@ int Run(const MatchingServerOptions& o) {
   samenspel::Log("draining");
   const absl::Time drain_start = absl::Now();
   principal_report.Stop();
+  // Calls waiting for a min_revision are answered within the drain, not
+  // cancelled at its end (nor do they outlast it).
+  matcher.StopWaitingBy(drain_start + o.drain_timeout * 0.9);
   server->Shutdown(absl::ToChronoTime(drain_start + o.drain_timeout));
   // Probes saw NOT_SERVING while the calls drained; now they find no one.
   if (health_server) health_server->server->Shutdown(absl::ToChronoTime(absl::Now()));

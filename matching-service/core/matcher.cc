@@ -1956,18 +1956,38 @@ std::shared_ptr<const MatcherState> Matcher::State() const {
   return state_;
 }
 
-absl::Status Matcher::WaitForRevision(int64_t revision, absl::Time deadline) const {
+absl::Status Matcher::WaitForRevision(int64_t revision, absl::Time deadline,
+                                      const std::function<bool()>& cancelled) const {
   absl::MutexLock lock(&mu_);
   auto reached = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
     return state_->revision >= revision;
   };
-  if (mu_.AwaitWithDeadline(absl::Condition(&reached), deadline)) return absl::OkStatus();
+  // In slices, to see a cancellation and a StopWaitingBy() made meanwhile.
+  for (;;) {
+    const absl::Time end = std::min(deadline, waits_end_);
+    const absl::Time until = std::min(end, absl::Now() + absl::Milliseconds(100));
+    if (mu_.AwaitWithDeadline(absl::Condition(&reached), until)) return absl::OkStatus();
+    if (absl::Now() >= std::min(deadline, waits_end_)) break;
+    if (cancelled && cancelled()) {
+      return absl::CancelledError("the caller cancelled the call");
+    }
+  }
+  if (absl::Now() >= waits_end_) {
+    return absl::UnavailableError(absl::StrCat(
+        "the matching service is stopping; it has applied revision ", state_->revision,
+        ", not yet ", revision, ": retry (another replica answers)"));
+  }
   // A reason of its own, as INDEX_LOADING has: a client can tell "not there
   // yet" from other unavailability.
   return WithReason(absl::UnavailableError(absl::StrCat(
                         "the matching index has applied revision ", state_->revision,
                         ", not yet ", revision, "; retry shortly")),
                     "REVISION_NOT_YET_APPLIED");
+}
+
+void Matcher::StopWaitingBy(absl::Time by) {
+  absl::MutexLock lock(&mu_);
+  waits_end_ = std::min(waits_end_, by);
 }
 
 absl::Status Matcher::Validate(const v1::MatchExpertsRequest& r) {

@@ -31,6 +31,7 @@
 
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <utility>
@@ -178,8 +179,14 @@ class Matcher {
 
   std::shared_ptr<const MatcherState> State() const;
   // Waits until the applied revision is at least `revision` or `deadline`
-  // passes; UNAVAILABLE then.
-  absl::Status WaitForRevision(int64_t revision, absl::Time deadline) const;
+  // passes; UNAVAILABLE then, or at the time StopWaitingBy() set.
+  // `cancelled` (may be null), asked every 100 ms: true ends the wait with
+  // CANCELLED (the caller gave up).
+  absl::Status WaitForRevision(int64_t revision, absl::Time deadline,
+                               const std::function<bool()>& cancelled = nullptr) const;
+  // Every wait of WaitForRevision, now and later, ends by `by` (the service
+  // is stopping: its drain does not wait out --max_revision_wait).
+  void StopWaitingBy(absl::Time by);
 
   // OK, or INVALID_ARGUMENT naming every malformed field of the request:
   // its form only, which no state of the index changes (whether a
@@ -250,6 +257,7 @@ class Matcher {
 
   mutable absl::Mutex mu_;
   std::shared_ptr<const MatcherState> state_ ABSL_GUARDED_BY(mu_);
+  absl::Time waits_end_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
 };
 
 }  // namespace samenspel::matching

@@ -71,7 +71,8 @@ grpc::Status MatchingServiceImpl::Handle(grpc::ServerContext* ctx, const Request
     // until then).
     const absl::Time deadline = RevisionWaitDeadline(start, options_.max_revision_wait,
                                                      absl::FromChrono(ctx->deadline()));
-    if (absl::Status s = matcher_->WaitForRevision(request.min_revision(), deadline);
+    if (absl::Status s = matcher_->WaitForRevision(request.min_revision(), deadline,
+                                                   [ctx] { return ctx->IsCancelled(); });
         !s.ok()) {
       // Still loading its first snapshot: say that, as a call without
       // min_revision would hear.

@@ -1,5 +1,6 @@
 #include "matching-service/core/matcher.h"
 
+#include <atomic>
 #include <map>
 #include <random>
 #include <set>
@@ -586,6 +587,41 @@ TEST_F(MatcherTest, WaitForRevisionIsBounded) {
   });
   EXPECT_TRUE(matcher_.WaitForRevision(101, absl::Now() + absl::Seconds(10)).ok());
   later.join();
+}
+
+// A wait ends when its caller gives up, and every wait ends by the time the
+// service's drain sets (an operator review: a drain of 2 s took 7, waiting
+// out --max_revision_wait).
+TEST_F(MatcherTest, WaitForRevisionEndsWhenCancelledOrStopping) {
+  Load({Builder("a")});
+  std::atomic<bool> gone{false};
+  std::thread leave([&] {
+    absl::SleepFor(absl::Milliseconds(100));
+    gone = true;
+  });
+  absl::Time start = absl::Now();
+  absl::Status s = matcher_.WaitForRevision(101, start + absl::Seconds(20),
+                                            [&] { return gone.load(); });
+  leave.join();
+  EXPECT_EQ(s.code(), absl::StatusCode::kCancelled) << s;
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+
+  std::thread stop([&] {
+    absl::SleepFor(absl::Milliseconds(100));
+    matcher_.StopWaitingBy(absl::Now() + absl::Milliseconds(100));
+  });
+  start = absl::Now();
+  s = matcher_.WaitForRevision(101, start + absl::Seconds(20));
+  stop.join();
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+  EXPECT_THAT(std::string(s.message()), HasSubstr("stopping")) << s;
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  // Later waits end at once; a revision applied answers still.
+  start = absl::Now();
+  EXPECT_TRUE(
+      absl::IsUnavailable(matcher_.WaitForRevision(101, start + absl::Seconds(20))));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(1));
+  EXPECT_TRUE(matcher_.WaitForRevision(100, absl::Now() + absl::Seconds(20)).ok());
 }
 
 TEST_F(MatcherTest, SuggestTeamCoversLayersPerspectivesAndLimitsOrganisations) {

@@ -517,6 +517,48 @@ TEST(MatchingHealthTest, NotServingUntilTheFirstSnapshot) {
   EXPECT_TRUE((*matching)->Stop().ok());
 }
 
+// A drain shorter than --max_revision_wait ends the calls waiting for a
+// revision within it, with an answer, and the service exits within it (an
+// operator review: with --drain_timeout=2s the clients were cancelled at
+// 2 s, and the process ran on until 7 s, waiting out their waits).
+TEST(MatchingHealthTest, ADrainEndsRevisionWaitsWithinItsTimeout) {
+  auto redis = RedisServer::Create();
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  auto registry = ServiceProcess::Start(SAMENSPEL_REGISTRY_BINARY,
+                                        {"--insecure", "--redis=" + (*redis)->address()});
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  auto matching = ServiceProcess::Start(
+      SAMENSPEL_MATCHING_BINARY, {"--insecure", "--registry=" + (*registry)->address(),
+                                  "--drain_timeout=2s", "--max_revision_wait=8s"});
+  ASSERT_TRUE(matching.ok()) << matching.status();
+  ASSERT_TRUE((*matching)->WaitForHealth("SERVING", absl::Seconds(20)));
+  auto stub = v1::MatchingService::NewStub((*matching)->Channel());
+  grpc::Status waited;
+  absl::Duration waited_for;
+  std::thread waiting([&] {
+    v1::MatchExpertsRequest later;
+    later.mutable_challenge()->mutable_inline_()->set_title("woningbouw");
+    later.set_min_revision(1000000);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
+    v1::MatchExpertsResponse response;
+    const absl::Time start = absl::Now();
+    waited = stub->MatchExperts(&ctx, later, &response);
+    waited_for = absl::Now() - start;
+  });
+  absl::SleepFor(absl::Milliseconds(500));  // the call is in
+  const absl::Time signalled = absl::Now();
+  ASSERT_TRUE((*matching)->Signal(SIGTERM).ok());
+  EXPECT_TRUE(test_support::WaitUntil([&] { return !(*matching)->IsRunning(); },
+                                      absl::Seconds(10)));
+  const absl::Duration stopped_after = absl::Now() - signalled;
+  waiting.join();
+  EXPECT_LT(stopped_after, absl::Seconds(4));
+  EXPECT_EQ(waited.error_code(), grpc::StatusCode::UNAVAILABLE) << waited.error_message();
+  EXPECT_THAT(waited.error_message(), HasSubstr("stopping")) << waited.error_message();
+  EXPECT_LT(waited_for, absl::Seconds(4));
+}
+
 // The registry's host is lost without a word (a partition: the follower's
 // connection stays open, nothing arrives). Keepalive pings find that out;
 // the follower reconnects and catches up with what was written meanwhile.
