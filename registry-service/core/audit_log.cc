@@ -52,9 +52,12 @@ AuditLog::AuditLog(AccessStore* store, AuditLogOptions options)
                   .clock = options.clock}),
       writer_([this] { Run(); }) {}
 
-AuditLog::~AuditLog() {
+AuditLog::~AuditLog() { Stop(); }
+
+void AuditLog::Stop() {
   {
     absl::MutexLock lock(&mu_);
+    if (stop_) return;
     stop_ = true;
   }
   writer_.join();

@@ -70,8 +70,13 @@ class AuditLog {
  public:
   // `store` must outlive this object.
   AuditLog(AccessStore* store, AuditLogOptions options);
-  // Flushes what it can, then stops the writer.
+  // Stop(), if not yet.
   ~AuditLog();
+
+  // Stops the writer, then writes what is queued (one try: a store that
+  // does not take it is not waited for) and logs how many events it could
+  // not write. Events recorded later are only queued. Idempotent.
+  void Stop();
 
   void Record(v1::AuditEvent event);
 

@@ -18,7 +18,9 @@
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "samenspel/registry/v1/registry_service.grpc.pb.h"
 #include "tests/support/redis_server.h"
@@ -904,6 +906,46 @@ TEST_F(RegistryIntegrationTest, SigtermWithAShutdownDelayIsNotServingButStillSer
   EXPECT_GE(absl::Now() - signalled, absl::Seconds(2));
   EXPECT_FALSE(registry->IsRunning());
   EXPECT_TRUE(registry->Stop().ok());  // exited cleanly
+}
+
+// SIGTERM while Redis hangs: the drain is not held up by the health check's
+// wait for Redis, and the audit events still queued are written or said to
+// be lost before the last line, "stopped after" (an operator review: that
+// line came, then 3.7 s later the audit's, and the exit).
+TEST_F(RegistryIntegrationTest, StoppedAfterIsTheLastLineAlsoWhenRedisHangs) {
+  test_support::TempDir dir("registry-stop");
+  const std::string log_path = dir.File("registry.log");
+  absl::StatusOr<int> port = test_support::FreePort();
+  ASSERT_TRUE(port.ok()) << port.status();
+  const std::string address = absl::StrCat("127.0.0.1:", *port);
+  auto registry = test_support::Subprocess::Start(
+      {SAMENSPEL_REGISTRY_BINARY, "--insecure", "--listen=" + address,
+       "--redis=" + redis_->address(), "--drain_timeout=1s"},
+      {.output_path = log_path});
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  ASSERT_TRUE(test_support::WaitUntil(
+      [&] { return test_support::CheckHealth(*port, channel) == "SERVING"; },
+      absl::Seconds(10)));
+  auto stub = v1::RegistryService::NewStub(channel);
+  CreateOrg("gm0363", type::GOVERNMENT_LAYER_MUNICIPAL, stub.get());  // an audit event
+  ASSERT_TRUE(redis_->Pause().ok());
+  const absl::Time signalled = absl::Now();
+  ASSERT_TRUE((*registry)->Signal(SIGTERM).ok());
+  absl::StatusOr<int> status = (*registry)->Wait(absl::Seconds(15));
+  const absl::Duration took = absl::Now() - signalled;
+  ASSERT_TRUE(redis_->Resume().ok());
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << *status;
+  // The drain (1 s, nothing in flight), the audit writer's last try and the
+  // flush (each at most the 2 s command timeout).
+  EXPECT_LT(took, absl::Seconds(7));
+  std::ifstream in(log_path);
+  std::string line, last;
+  while (std::getline(in, line)) {
+    if (!line.empty()) last = line;
+  }
+  EXPECT_THAT(last, HasSubstr("stopped after")) << last;
 }
 
 }  // namespace
