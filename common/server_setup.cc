@@ -14,8 +14,12 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/errors.h"
 #include "common/grpc_status.h"
 #include "common/health_service.h"
@@ -51,6 +55,67 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+namespace {
+
+// host:port, an IPv6 host in brackets; the port 1..65535, or 0 with
+// `port_zero`. Empty when fine, else what is wrong.
+std::string HostPortProblem(absl::string_view hp, bool port_zero) {
+  const size_t colon = hp.rfind(':');
+  if (colon == absl::string_view::npos) return "no :port";
+  absl::string_view host = hp.substr(0, colon);
+  absl::string_view port = hp.substr(colon + 1);
+  if (host.empty()) return "no host before :port";
+  if (host.front() == '[' ? host.back() != ']' || host.size() < 3
+                          : absl::StrContains(host, ':')) {
+    return "an IPv6 host goes in brackets, as [::1]:50051";
+  }
+  int value = -1;
+  if (port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), absl::ascii_isdigit) ||
+      !absl::SimpleAtoi(port, &value) || value > 65535 || (value == 0 && !port_zero)) {
+    return absl::StrCat("the port must be a number from ", port_zero ? 0 : 1,
+                        " to 65535, not '", port, "'");
+  }
+  return "";
+}
+
+}  // namespace
+
+absl::Status CheckAddressFlag(absl::string_view flag, absl::string_view address,
+                              bool listening) {
+  std::string problem;
+  if (address.empty()) {
+    problem = "it is empty";
+  } else if (absl::StartsWith(address, "unix:") ||
+             absl::StartsWith(address, "unix-abstract:")) {
+    if (address.substr(address.find(':') + 1).empty()) problem = "no path after unix:";
+  } else {
+    absl::string_view rest = address;
+    bool list = false;
+    if (!listening && absl::ConsumePrefix(&rest, "dns:")) {
+      if (absl::ConsumePrefix(&rest, "//")) {  // dns://authority/host:port
+        const size_t slash = rest.find('/');
+        rest = slash == absl::string_view::npos ? absl::string_view()
+                                                : rest.substr(slash + 1);
+      }
+    } else if (!listening && (absl::ConsumePrefix(&rest, "ipv4:") ||
+                              absl::ConsumePrefix(&rest, "ipv6:"))) {
+      list = true;
+    }
+    std::vector<absl::string_view> endpoints = {rest};
+    if (list) endpoints = absl::StrSplit(rest, ',');
+    for (absl::string_view one : endpoints) {
+      problem = HostPortProblem(one, listening);
+      if (!problem.empty()) break;
+    }
+  }
+  if (problem.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("--", flag, " must be host:port",
+                   listening ? "" : " (or a gRPC target such as dns:///host:port)",
+                   " or unix:<path>, got '", address, "': ", problem));
 }
 
 void ParseServerFlags(int argc, char** argv, absl::string_view usage,

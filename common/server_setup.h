@@ -83,6 +83,17 @@ struct HealthServer {
 absl::StatusOr<std::unique_ptr<HealthServer>> StartHealthServer(
     const std::string& address, HealthService* health);
 
+// OK when `address` (the value of flag `flag`, for its message) names one
+// endpoint gRPC can use: host:port (an IPv6 host in brackets) with a port of
+// 1..65535 (0 too when `listening`: the kernel picks), or unix:<path>,
+// unix-abstract:<name>; when dialing also a gRPC target dns:[//authority/]
+// host:port, ipv4:... or ipv6:... (their host:port lists, comma-separated).
+// INVALID_ARGUMENT otherwise, saying what is wrong: gRPC takes port 70000 as
+// 4464 (70000 mod 65536) and an empty target as a DNS name, and tries it
+// forever (an operator review).
+absl::Status CheckAddressFlag(absl::string_view flag, absl::string_view address,
+                              bool listening);
+
 // Sets the program's usage message and parses the command line. `--help`
 // lists the flags defined in source files under `source_folder` (e.g.
 // "registry-service/") and common/: Abseil's default looks for a file named

@@ -152,6 +152,14 @@ MatchingServerOptions OptionsFromFlags() {
   o.listen = absl::GetFlag(FLAGS_listen);
   o.health_listen = absl::GetFlag(FLAGS_health_listen);
   o.registry = absl::GetFlag(FLAGS_registry);
+  for (absl::Status s :
+       {CheckAddressFlag("listen", o.listen, true),
+        CheckAddressFlag("registry", o.registry, false),
+        o.health_listen.empty()
+            ? absl::OkStatus()
+            : CheckAddressFlag("health_listen", o.health_listen, true)}) {
+    if (!s.ok()) Fail(std::string(s.message()));
+  }
   o.registry_ca = absl::GetFlag(FLAGS_registry_ca);
   if (!absl::GetFlag(FLAGS_data_dir).empty())
     o.analyzer.data_dir = absl::GetFlag(FLAGS_data_dir);
@@ -191,12 +199,19 @@ MatchingServerOptions OptionsFromFlags() {
     Fail("--tls_reload_interval must not be negative");
   o.rate_limit.rate = absl::GetFlag(FLAGS_rate_limit);
   if (!(o.rate_limit.rate >= 0)) Fail("--rate_limit must not be negative (0: no limit)");
-  o.rate_limit.burst = std::max(1.0, absl::GetFlag(FLAGS_rate_burst));
+  o.rate_limit.burst = absl::GetFlag(FLAGS_rate_burst);
+  if (!(o.rate_limit.burst >= 1)) Fail("--rate_burst must be at least 1");
   o.service.max_revision_wait = absl::GetFlag(FLAGS_max_revision_wait);
   if (o.service.max_revision_wait < absl::ZeroDuration())
     Fail("--max_revision_wait must not be negative");
-  if (absl::GetFlag(FLAGS_query_threads) < 0)
-    Fail("--query_threads must not be negative (0: one per core)");
+  if (absl::GetFlag(FLAGS_query_threads) < 0 || absl::GetFlag(FLAGS_query_threads) > 256)
+    Fail("--query_threads must be between 0 (one per core) and 256");
+  if (absl::GetFlag(FLAGS_registry_keepalive) < absl::Milliseconds(100) ||
+      absl::GetFlag(FLAGS_registry_keepalive) > absl::Hours(1)) {
+    Fail(
+        "--registry_keepalive must be between 100ms and 1h (and no shorter than the "
+        "registry's --min_client_ping_interval, 10s by default)");
+  }
   o.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   o.shutdown_delay = absl::GetFlag(FLAGS_shutdown_delay);
   if (o.drain_timeout < absl::ZeroDuration() || o.shutdown_delay < absl::ZeroDuration()) {

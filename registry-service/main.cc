@@ -176,13 +176,20 @@ RegistryServerOptions OptionsFromFlags() {
   RegistryServerOptions o;
   o.listen = absl::GetFlag(FLAGS_listen);
   o.health_listen = absl::GetFlag(FLAGS_health_listen);
+  for (absl::Status s :
+       {CheckAddressFlag("listen", o.listen, true),
+        o.health_listen.empty()
+            ? absl::OkStatus()
+            : CheckAddressFlag("health_listen", o.health_listen, true)}) {
+    if (!s.ok()) Fail(std::string(s.message()));
+  }
   const std::string redis = absl::GetFlag(FLAGS_redis);
   if (redis == "memory") {
     o.memory_store = true;
   } else {
     std::vector<std::string> parts = absl::StrSplit(redis, absl::MaxSplits(':', 1));
     if (parts.size() != 2 || !absl::SimpleAtoi(parts[1], &o.redis.port) ||
-        parts[0].empty()) {
+        parts[0].empty() || o.redis.port < 1 || o.redis.port > 65535) {
       Fail(absl::StrCat("--redis must be host:port or 'memory', got '", redis, "'"));
     }
     o.redis.host = parts[0];
@@ -235,7 +242,8 @@ RegistryServerOptions OptionsFromFlags() {
     o.redis.sentinel = *std::move(created);
   }
   const int cache_mb = absl::GetFlag(FLAGS_redis_cache_mb);
-  if (cache_mb < 0) Fail("--redis_cache_mb must be at least 0");
+  if (cache_mb < 0 || cache_mb > (1 << 20))
+    Fail("--redis_cache_mb must be between 0 and 1048576 (1 TiB)");
   o.redis.record_cache_bytes = static_cast<size_t>(cache_mb) << 20;
   o.redis.wait_replicas = absl::GetFlag(FLAGS_redis_wait_replicas);
   o.redis.wait_timeout = absl::GetFlag(FLAGS_redis_wait_timeout);
@@ -293,7 +301,10 @@ RegistryServerOptions OptionsFromFlags() {
     Fail("--token_cache_ttl must not be negative");
   o.rate_limit.rate = absl::GetFlag(FLAGS_rate_limit);
   if (!(o.rate_limit.rate >= 0)) Fail("--rate_limit must not be negative (0: no limit)");
-  o.rate_limit.burst = std::max(1.0, absl::GetFlag(FLAGS_rate_burst));
+  o.rate_limit.burst = absl::GetFlag(FLAGS_rate_burst);
+  if (!(o.rate_limit.burst >= 1)) Fail("--rate_burst must be at least 1");
+  if (absl::GetFlag(FLAGS_min_client_ping_interval) < absl::ZeroDuration())
+    Fail("--min_client_ping_interval must not be negative");
   o.audit.retention = absl::GetFlag(FLAGS_audit_retention);
   // 0 does not mean "no limit" here, as it does for other flags: it would
   // trim the shared audit log to nothing with the next event.

@@ -340,8 +340,18 @@ TEST(MatchingBinaryTest, FlagsThatCannotBeMeantStopItAtOnce) {
       {"--rate_limit=-5", "--rate_limit must not be negative"},
       {"--max_revision_wait=-5s", "--max_revision_wait must not be negative"},
       {"--token_cache_ttl=-1s", "--token_cache_ttl must not be negative"},
-      {"--query_threads=-3", "--query_threads must not be negative"},
+      {"--query_threads=-3", "--query_threads must be between 0 (one per core) and 256"},
       {"--tls_reload_interval=-1s", "--tls_reload_interval must not be negative"},
+      // A crash (std::system_error), a port taken modulo 65536, a target
+      // tried forever, a keepalive the registry answers with GOAWAY: each
+      // started without a word before (an operator review).
+      {"--query_threads=100000",
+       "--query_threads must be between 0 (one per core) and 256"},
+      {"--listen=127.0.0.1:70000", "the port must be a number from 0 to 65535"},
+      {"--registry=", "--registry must be host:port"},
+      {"--registry=127.0.0.1:99999", "the port must be a number from 1 to 65535"},
+      {"--registry_keepalive=0s", "--registry_keepalive must be between 100ms and 1h"},
+      {"--rate_burst=-1", "--rate_burst must be at least 1"},
   };
   for (const auto& [flag, says] : cases) {
     absl::StatusOr<test_support::Finished> run = test_support::RunToEnd(

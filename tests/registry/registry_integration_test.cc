@@ -837,6 +837,15 @@ TEST(RegistryBinaryTest, FlagsThatCannotBeMeantStopItAtOnce) {
       {{"--insecure", "--workers=1000000"}, "--workers must be between 1 and 4096"},
       {{"--insecure", "--redis_key_prefix="}, "--redis_key_prefix must not be empty"},
       {{"--insecure", "--tls_reload_interval=-5s"}, "must not be negative"},
+      // gRPC took 70000 as port 4464; values were clamped without a word
+      // (an operator review).
+      {{"--insecure", "--listen=127.0.0.1:70000"}, "the port must be a number from 0"},
+      {{"--insecure", "--health_listen=localhost"}, "--health_listen must be host:port"},
+      {{"--insecure", "--redis=127.0.0.1:99999"}, "--redis must be host:port"},
+      {{"--insecure", "--rate_burst=-1"}, "--rate_burst must be at least 1"},
+      {{"--insecure", "--rate_burst=nan"}, "--rate_burst must be at least 1"},
+      {{"--insecure", "--min_client_ping_interval=-5s"}, "must not be negative"},
+      {{"--insecure", "--redis_cache_mb=99999999"}, "--redis_cache_mb must be between"},
   };
   for (const auto& [args, says] : cases) {
     std::vector<std::string> argv = {SAMENSPEL_REGISTRY_BINARY};
