@@ -17,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "common/errors.h"
 #include "common/health_service.h"
 #include "common/log.h"
 #include "common/server_setup.h"
@@ -27,6 +28,7 @@
 #include "registry-service/core/change_feed.h"
 #include "registry-service/core/memory_store.h"
 #include "registry-service/core/registry.h"
+#include "registry-service/core/store.h"
 #include "registry-service/redis/redis_access_store.h"
 #include "registry-service/redis/redis_store.h"
 #include "registry-service/server/access_service_impl.h"
@@ -435,13 +437,21 @@ int Run(const RegistryServerOptions& o) {
       if (status.ok()) status = samenspel::CheckTlsFiles(o.security);
       const bool serving = status.ok();
       // Set and logged when the state or, while not serving, its reason changes.
+      // A hung Redis is one reason, whether the check timed out or was
+      // refused at once meanwhile (an operator review: the line alternated
+      // between the two, ~24 lines a minute).
       const std::string reason = serving
                                      ? "store reachable: SERVING"
                                      : absl::StrCat("NOT_SERVING: ", status.message());
-      if (reason != last_reason) {
+      const std::string why = samenspel::ReasonOf(status);
+      const std::string key =
+          !serving && (why == kTimedOutReason || why == kNotAnsweringReason)
+              ? "NOT_SERVING: redis does not answer"
+              : reason;
+      if (key != last_reason) {
         health.SetServing(serving);
         samenspel::LogLine(reason);
-        last_reason = reason;
+        last_reason = key;
       }
       // Redis settings that would lose or corrupt data: said when first
       // seen, and again when they change (each time Redis is reachable again,

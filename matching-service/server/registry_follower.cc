@@ -288,17 +288,21 @@ void RegistryFollower::ReadLoop() {
       }
       const absl::Time started = absl::Now();
       s = Follow(after);
+      int64_t read;  // the last revision applied (the stream may have moved on)
       {
         // A stream that delivered changes, or stayed up longer than the
         // longest backoff, was healthy: its end starts a new series of
         // retries, not the next one of the last series.
         absl::MutexLock lock(&mu_);
+        read = read_revision_;
         if (read_revision_ > after || absl::Now() - started > options_.max_backoff) {
           backoff = options_.initial_backoff;
         }
       }
       if (absl::IsOutOfRange(s)) {
-        Log("cannot resume after revision %d (%s): resync", after, s.message());
+        // Not `after`, where the stream began (an operator review: the line
+        // named revision 36299 for an index at 79461).
+        Log("cannot resume after revision %d (%s): resync", read, s.message());
         need_snapshot = true;
         continue;
       }

@@ -39,6 +39,9 @@ namespace samenspel::registry {
 // review: a create answered UNAVAILABLE existed once Redis woke), so a write
 // so answered may have been applied, unlike one refused at once.
 inline constexpr absl::string_view kTimedOutReason = "REDIS_TIMED_OUT";
+// ... and of one refused at once, without going to the database, because
+// commands to it have timed out and it has not answered since: not applied.
+inline constexpr absl::string_view kNotAnsweringReason = "REDIS_NOT_ANSWERING";
 
 // The kinds of resource the registry stores.
 enum class Kind { kOrganisation = 0, kExpert = 1, kTeam = 2, kChallenge = 3 };

@@ -460,9 +460,11 @@ absl::Status RedisCircuit::Admit(bool* probe) {
     if (probe != nullptr) *probe = true;
     return absl::OkStatus();  // this call finds out
   }
-  return absl::UnavailableError(absl::StrCat(
-      why_.message(),
-      "; failing at once while Redis does not answer (one call at a time tries it)"));
+  return WithReason(
+      absl::UnavailableError(absl::StrCat(
+          why_.message(),
+          "; failing at once while Redis does not answer (one call at a time tries it)")),
+      kNotAnsweringReason);
 }
 
 void RedisCircuit::TimedOut(const absl::Status& status) {

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -915,6 +916,62 @@ TEST_F(RegistryIntegrationTest, SigtermWithAShutdownDelayIsNotServingButStillSer
   EXPECT_GE(absl::Now() - signalled, absl::Seconds(2));
   EXPECT_FALSE(registry->IsRunning());
   EXPECT_TRUE(registry->Stop().ok());  // exited cleanly
+}
+
+// While Redis hangs, health says NOT_SERVING once, not again each time its
+// check flips between timing out and being refused at once (an operator
+// review: ~24 lines a minute).
+TEST_F(RegistryIntegrationTest, AHungRedisIsLoggedOnce) {
+  test_support::TempDir dir("registry-hung");
+  const std::string log_path = dir.File("registry.log");
+  absl::StatusOr<int> port = test_support::FreePort();
+  ASSERT_TRUE(port.ok()) << port.status();
+  const std::string address = absl::StrCat("127.0.0.1:", *port);
+  auto registry = test_support::Subprocess::Start(
+      {SAMENSPEL_REGISTRY_BINARY, "--insecure", "--listen=" + address,
+       "--redis=" + redis_->address()},
+      {.output_path = log_path});
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  auto health = [&] { return test_support::CheckHealth(*port, channel); };
+  ASSERT_TRUE(
+      test_support::WaitUntil([&] { return health() == "SERVING"; }, absl::Seconds(10)));
+  // Calls meanwhile, some of which find out whether Redis answers again: the
+  // health checks between them are refused at once.
+  auto stub = v1::RegistryService::NewStub(channel);
+  CreateOrg("gm0363", type::GOVERNMENT_LAYER_MUNICIPAL, stub.get());
+  std::atomic<bool> done{false};
+  std::thread caller([&] {
+    while (!done) {
+      v1::GetOrganisationRequest get;  // the cache goes off: these go to Redis
+      get.set_name("organisations/gm0363");
+      (void)Call<v1::Organisation>(*stub, &Stub::GetOrganisation, get);
+      v1::ListOrganisationsRequest list;
+      (void)Call<v1::ListOrganisationsResponse>(*stub, &Stub::ListOrganisations, list);
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  });
+  ASSERT_TRUE(redis_->Pause().ok());
+  EXPECT_TRUE(test_support::WaitUntil([&] { return health() == "NOT_SERVING"; },
+                                      absl::Seconds(10)));
+  absl::SleepFor(absl::Seconds(6));  // checks time out and are refused at once
+  ASSERT_TRUE(redis_->Resume().ok());
+  done = true;
+  caller.join();
+  EXPECT_TRUE(
+      test_support::WaitUntil([&] { return health() == "SERVING"; }, absl::Seconds(10)));
+  ASSERT_TRUE((*registry)->Stop().ok());
+  std::ifstream in(log_path);
+  std::string line;
+  int not_serving = 0;
+  std::string lines;
+  while (std::getline(in, line)) {
+    if (absl::StrContains(line, "NOT_SERVING: redis")) {
+      ++not_serving;
+      lines += line + "\n";
+    }
+  }
+  EXPECT_EQ(not_serving, 1) << lines;
 }
 
 // SIGTERM while Redis hangs: the drain is not held up by the health check's
