@@ -1588,10 +1588,11 @@ absl::StatusOr<std::string> RegionFilter(const std::string& code, const char* fi
 
 // A theme or skill filter, lower-cased as the index keeps them.
 absl::StatusOr<std::string> TermFilter(const std::string& term, const char* field) {
-  if (Utf8Length(term) > kMaxTermChars) {
-    return InvalidField(
-        field, absl::StrCat("at most ", kMaxTermChars, " characters, as a stored one"));
-  }
+  // What no stored term can be matches nothing: refused, not an empty page
+  // (an API review: "a\x01" listed nothing).
+  FieldViolations v;
+  ValidateTermFilter(term, field, v);
+  SAMENSPEL_RETURN_IF_ERROR(v.ToStatus());
   return Lower(term);
 }
 

@@ -89,6 +89,15 @@ void CheckText(absl::string_view value, const std::string& field, int max_chars,
   }
 }
 
+}  // namespace
+
+void ValidateTermFilter(absl::string_view term, const std::string& field,
+                        FieldViolations& v) {
+  if (!term.empty()) CheckText(term, field, kMaxTermChars, /*required=*/false, v);
+}
+
+namespace {
+
 template <typename Strings>
 void CheckTerms(const Strings& terms, absl::string_view prefix, absl::string_view field,
                 int max_items, FieldViolations& v) {

@@ -45,6 +45,12 @@ bool IsValidTimestamp(const google::protobuf::Timestamp& t);
 inline constexpr absl::string_view kInvalidTimestamp =
     "not a valid timestamp: seconds within years 1 to 9999, nanos 0 to 999,999,999";
 
+// A list filter's term (a theme, a skill): empty (no filter), or text a
+// stored term could be (length, UTF-8, no control characters); otherwise
+// violations of `field`, which no record can match.
+void ValidateTermFilter(absl::string_view term, const std::string& field,
+                        FieldViolations& v);
+
 void ValidateOrganisation(const v1::Organisation& o, absl::string_view prefix,
                           FieldViolations& v);
 void ValidateExpert(const v1::Expert& e, absl::string_view prefix, FieldViolations& v);

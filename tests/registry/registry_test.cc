@@ -1796,6 +1796,14 @@ TEST_F(RegistryTest, ListFiltersThatNoRecordCanMatchAreInvalid) {
   experts.set_region_code("gm0363");  // codes are upper case
   EXPECT_THAT(BadFields(registry_.ListExperts(experts).status()),
               ElementsAre("region_code"));
+  // A theme or skill no stored one can be: too long, or with a control
+  // character (an API review: "a\x01" listed an empty page).
+  experts.Clear();
+  experts.set_theme("a\x01");
+  experts.set_skill(std::string(101, 's'));
+  EXPECT_THAT(BadFields(registry_.ListExperts(experts).status()), ElementsAre("skill"));
+  experts.clear_skill();
+  EXPECT_THAT(BadFields(registry_.ListExperts(experts).status()), ElementsAre("theme"));
   v1::ListOrganisationsRequest orgs;
   orgs.set_layer(static_cast<type::v1::GovernmentLayer>(42));
   EXPECT_THAT(BadFields(registry_.ListOrganisations(orgs).status()),
