@@ -61,9 +61,18 @@ void AttachDetail(absl::Status& status, const google::protobuf::Message& detail)
 }
 
 absl::Status WithReason(absl::Status status, absl::string_view reason) {
+  return WithReason(std::move(status), reason, {});
+}
+
+absl::Status WithReason(
+    absl::Status status, absl::string_view reason,
+    std::initializer_list<std::pair<absl::string_view, std::string>> metadata) {
   google::rpc::ErrorInfo info;
   info.set_reason(std::string(reason));
   info.set_domain(std::string(kErrorDomain));
+  for (const auto& [key, value] : metadata) {
+    (*info.mutable_metadata())[std::string(key)] = value;
+  }
   AttachDetail(status, info);
   return status;
 }

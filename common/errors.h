@@ -12,6 +12,7 @@
 #ifndef SAMENSPEL_COMMON_ERRORS_H_
 #define SAMENSPEL_COMMON_ERRORS_H_
 
+#include <initializer_list>
 #include <string>
 #include <utility>
 #include <vector>
@@ -52,6 +53,11 @@ void AttachDetail(absl::Status& status, const google::protobuf::Message& detail)
 
 // Attaches an ErrorInfo{reason, domain=kErrorDomain} to `status`.
 absl::Status WithReason(absl::Status status, absl::string_view reason);
+// ... with `metadata`: the values its message names that a client may act
+// on (AIP-193), e.g. {{"oldest_retained_revision", "1234"}}.
+absl::Status WithReason(
+    absl::Status status, absl::string_view reason,
+    std::initializer_list<std::pair<absl::string_view, std::string>> metadata);
 // The reason of `status`'s ErrorInfo, or "" without one.
 std::string ReasonOf(const absl::Status& status);
 // The value of `key` in `status`'s ErrorInfo metadata, or "".

@@ -1982,7 +1982,8 @@ absl::Status Matcher::WaitForRevision(int64_t revision, absl::Time deadline,
   return WithReason(absl::UnavailableError(absl::StrCat(
                         "the matching index has applied revision ", state_->revision,
                         ", not yet ", revision, "; retry shortly")),
-                    "REVISION_NOT_YET_APPLIED");
+                    "REVISION_NOT_YET_APPLIED",
+                    {{"applied_revision", absl::StrCat(state_->revision)}});
 }
 
 void Matcher::StopWaitingBy(absl::Time by) {

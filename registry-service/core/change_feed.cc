@@ -314,7 +314,7 @@ absl::StatusOr<std::vector<StoredChange>> ChangeFeed::Read(
     return WithReason(absl::OutOfRangeError(absl::StrCat(
                           "revision ", after_revision, " is ahead of the registry (at ",
                           *current, "); resync from List")),
-                      "REVISION_AHEAD");
+                      "REVISION_AHEAD", {{"revision", absl::StrCat(*current)}});
   }
   // Behind the in-memory window: the store has them (or says OUT_OF_RANGE).
   return store_->ReadChanges(after_revision, max, absl::ZeroDuration());

@@ -199,7 +199,7 @@ absl::StatusOr<std::vector<StoredChange>> MemoryStore::ReadChanges(int64_t after
         absl::OutOfRangeError(absl::StrCat(
             "changes after revision ", after_revision,
             " are no longer retained (oldest retained: ", first, "); resync from List")),
-        "REVISION_NOT_RETAINED");
+        "REVISION_NOT_RETAINED", {{"oldest_retained_revision", absl::StrCat(first)}});
   }
   for (auto it = feed_.begin() + (after_revision + 1 - first);
        it != feed_.end() && static_cast<int>(out.size()) < max; ++it) {

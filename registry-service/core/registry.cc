@@ -625,15 +625,17 @@ bool SameRequest(absl::string_view sent, absl::string_view first) {
 }
 
 // A request_id the same caller used for another request, which created
-// `first` (one create's resource, or a batch's experts).
+// `first` (one create's resource, or a batch's experts), the first of them
+// `resource` (a resource name, also in the ErrorInfo's metadata).
 absl::Status RequestIdReused(std::string field, absl::string_view what,
-                             absl::string_view first) {
+                             absl::string_view first, absl::string_view resource) {
   absl::Status status = InvalidField(
       std::move(field),
       absl::StrCat(what, " used for a different request, which created ", first,
                    " (request ids are remembered for 24 h): a retry must send the same "
                    "request, and a new request needs a new request_id"));
-  return WithReason(std::move(status), "REQUEST_ID_REUSED");
+  return WithReason(std::move(status), "REQUEST_ID_REUSED",
+                    {{"resource", std::string(resource)}});
 }
 
 }  // namespace
@@ -845,7 +847,7 @@ class ResourceOps {
                                                   const CommitResult& result) {
     std::string name = ResourceName(T::kKind, result.request_result);
     if (!SameRequest(sent, result.request_fingerprint))
-      return RequestIdReused("request_id", "was", name);
+      return RequestIdReused("request_id", "was", name, name);
     return name;
   }
 
@@ -1935,7 +1937,8 @@ absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
             "requests", "these request_ids (all of them together) were",
             absl::StrCat(ids.size(), " expert", ids.size() == 1 ? "" : "s", " (",
                          ResourceName(Kind::kExpert, ids.front()),
-                         ids.size() == 1 ? ")" : ", ...)"));
+                         ids.size() == 1 ? ")" : ", ...)"),
+            ResourceName(Kind::kExpert, ids.front()));
       }
       response.clear_experts();
       // Experts of the first batch deleted since: which, by their place in

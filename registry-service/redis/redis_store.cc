@@ -970,7 +970,8 @@ absl::StatusOr<std::vector<StoredChange>> RedisStore::ParseChanges(
                               absl::StrCat("changes after revision ", after_revision,
                                            " are no longer retained (oldest retained: ",
                                            change.revision, "); resync from List")),
-                          "REVISION_NOT_RETAINED");
+                          "REVISION_NOT_RETAINED",
+                          {{"oldest_retained_revision", absl::StrCat(change.revision)}});
       }
       // A gap after some changes: an erased entry's marker outlives the
       // entries trimmed after it (markers go only when a later erasure

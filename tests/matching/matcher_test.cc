@@ -578,6 +578,7 @@ TEST_F(MatcherTest, WaitForRevisionIsBounded) {
   const absl::Status late = matcher_.WaitForRevision(101, start + absl::Milliseconds(50));
   EXPECT_EQ(late.code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(ReasonOf(late), "REVISION_NOT_YET_APPLIED");
+  EXPECT_EQ(ErrorMetadata(late, "applied_revision"), "100");
   std::thread later([&] {
     rv1::Change ch;
     ch.set_revision(101);

@@ -1420,6 +1420,7 @@ TEST(RedisStoreTest, AFeedWithErasedEntriesHasNoGapWithinWhatItHolds) {
     EXPECT_THAT(std::string(old.message()),
                 testing::HasSubstr(absl::StrCat("oldest retained: ", first, ")")))
         << old;
+    EXPECT_EQ(ErrorMetadata(old, "oldest_retained_revision"), absl::StrCat(first)) << old;
   }
 }
 

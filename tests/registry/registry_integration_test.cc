@@ -479,6 +479,7 @@ TEST_F(RegistryIntegrationTest, WatchFromTrimmedRevisionIsOutOfRange) {
   const absl::Status ahead = FromGrpcStatus(ahead_reader->Finish());
   EXPECT_EQ(ahead.code(), absl::StatusCode::kOutOfRange) << ahead;
   EXPECT_EQ(Reason(ahead), "REVISION_AHEAD") << ahead;
+  EXPECT_EQ(ErrorMetadata(ahead, "revision"), "301") << ahead;
 }
 
 // A watcher that passes the commit time of the change it read last learns

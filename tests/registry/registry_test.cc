@@ -306,7 +306,11 @@ TEST_F(RegistryTest, ARetryOutlivingItsOrganisationIsAnsweredAsARetry) {
   // Another request under that request_id: REQUEST_ID_REUSED, as ever.
   auto other = req;
   other.mutable_expert()->set_display_name("Someone else");
-  EXPECT_EQ(ReasonOf(replica.CreateExpert(other).status()), "REQUEST_ID_REUSED");
+  const absl::Status reused = replica.CreateExpert(other).status();
+  EXPECT_EQ(ReasonOf(reused), "REQUEST_ID_REUSED");
+  // What it created, for a client to read without parsing the message.
+  EXPECT_THAT(ErrorMetadata(reused, "resource"), testing::StartsWith("experts/"))
+      << reused;
   // A request_id never used: the organisation is missing, as before.
   auto fresh = req;
   fresh.set_request_id("line-4");
