@@ -82,6 +82,30 @@ class RegistryIntegrationTest : public ::testing::Test {
     return *std::move(p);
   }
 
+  // A registry whose log goes to `log_path` (ServiceProcess's goes to the
+  // test's), serving; its channel and health port in `*channel`, `*port`.
+  std::unique_ptr<test_support::Subprocess> StartLoggedRegistry(
+      const std::string& log_path, std::vector<std::string> extra,
+      std::shared_ptr<grpc::Channel>* channel, int* port) {
+    absl::StatusOr<int> free = test_support::FreePort();
+    EXPECT_TRUE(free.ok()) << free.status();
+    if (!free.ok()) return nullptr;
+    *port = *free;
+    const std::string address = absl::StrCat("127.0.0.1:", *port);
+    std::vector<std::string> argv = {SAMENSPEL_REGISTRY_BINARY, "--insecure",
+                                     "--listen=" + address,
+                                     "--redis=" + redis_->address()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto registry = test_support::Subprocess::Start(argv, {.output_path = log_path});
+    EXPECT_TRUE(registry.ok()) << registry.status();
+    if (!registry.ok()) return nullptr;
+    *channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+    EXPECT_TRUE(test_support::WaitUntil(
+        [&] { return test_support::CheckHealth(*port, *channel) == "SERVING"; },
+        absl::Seconds(10)));
+    return *std::move(registry);
+  }
+
   v1::Organisation CreateOrg(const std::string& id, type::GovernmentLayer layer,
                              Stub* stub = nullptr) {
     v1::CreateOrganisationRequest req;
@@ -925,18 +949,11 @@ TEST_F(RegistryIntegrationTest, SigtermWithAShutdownDelayIsNotServingButStillSer
 TEST_F(RegistryIntegrationTest, AHungRedisIsLoggedOnce) {
   test_support::TempDir dir("registry-hung");
   const std::string log_path = dir.File("registry.log");
-  absl::StatusOr<int> port = test_support::FreePort();
-  ASSERT_TRUE(port.ok()) << port.status();
-  const std::string address = absl::StrCat("127.0.0.1:", *port);
-  auto registry = test_support::Subprocess::Start(
-      {SAMENSPEL_REGISTRY_BINARY, "--insecure", "--listen=" + address,
-       "--redis=" + redis_->address()},
-      {.output_path = log_path});
-  ASSERT_TRUE(registry.ok()) << registry.status();
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-  auto health = [&] { return test_support::CheckHealth(*port, channel); };
-  ASSERT_TRUE(
-      test_support::WaitUntil([&] { return health() == "SERVING"; }, absl::Seconds(10)));
+  std::shared_ptr<grpc::Channel> channel;
+  int port = 0;
+  auto registry = StartLoggedRegistry(log_path, {}, &channel, &port);
+  ASSERT_NE(registry, nullptr);
+  auto health = [&] { return test_support::CheckHealth(port, channel); };
   // Calls meanwhile, some of which find out whether Redis answers again: the
   // health checks between them are refused at once.
   auto stub = v1::RegistryService::NewStub(channel);
@@ -961,7 +978,7 @@ TEST_F(RegistryIntegrationTest, AHungRedisIsLoggedOnce) {
   caller.join();
   EXPECT_TRUE(
       test_support::WaitUntil([&] { return health() == "SERVING"; }, absl::Seconds(10)));
-  ASSERT_TRUE((*registry)->Stop().ok());
+  ASSERT_TRUE(registry->Stop().ok());
   std::ifstream in(log_path);
   std::string line;
   int not_serving = 0;
@@ -982,24 +999,16 @@ TEST_F(RegistryIntegrationTest, AHungRedisIsLoggedOnce) {
 TEST_F(RegistryIntegrationTest, StoppedAfterIsTheLastLineAlsoWhenRedisHangs) {
   test_support::TempDir dir("registry-stop");
   const std::string log_path = dir.File("registry.log");
-  absl::StatusOr<int> port = test_support::FreePort();
-  ASSERT_TRUE(port.ok()) << port.status();
-  const std::string address = absl::StrCat("127.0.0.1:", *port);
-  auto registry = test_support::Subprocess::Start(
-      {SAMENSPEL_REGISTRY_BINARY, "--insecure", "--listen=" + address,
-       "--redis=" + redis_->address(), "--drain_timeout=1s"},
-      {.output_path = log_path});
-  ASSERT_TRUE(registry.ok()) << registry.status();
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-  ASSERT_TRUE(test_support::WaitUntil(
-      [&] { return test_support::CheckHealth(*port, channel) == "SERVING"; },
-      absl::Seconds(10)));
+  std::shared_ptr<grpc::Channel> channel;
+  int port = 0;
+  auto registry = StartLoggedRegistry(log_path, {"--drain_timeout=1s"}, &channel, &port);
+  ASSERT_NE(registry, nullptr);
   auto stub = v1::RegistryService::NewStub(channel);
   CreateOrg("gm0363", type::GOVERNMENT_LAYER_MUNICIPAL, stub.get());  // an audit event
   ASSERT_TRUE(redis_->Pause().ok());
   const absl::Time signalled = absl::Now();
-  ASSERT_TRUE((*registry)->Signal(SIGTERM).ok());
-  absl::StatusOr<int> status = (*registry)->Wait(absl::Seconds(15));
+  ASSERT_TRUE(registry->Signal(SIGTERM).ok());
+  absl::StatusOr<int> status = registry->Wait(absl::Seconds(15));
   const absl::Duration took = absl::Now() - signalled;
   ASSERT_TRUE(redis_->Resume().ok());
   ASSERT_TRUE(status.ok()) << status.status();
