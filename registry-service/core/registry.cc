@@ -1017,9 +1017,15 @@ class ResourceOps {
     next.set_name(current.name());
     SAMENSPEL_RETURN_IF_ERROR(
         CheckWrite(caller_, T::kKind, T::Owner(current), T::Owner(next)));
+    // Not for a request refused anyway (an unset layer the mask names looks
+    // like a change of it: an editor was told PERMISSION_DENIED for a layer
+    // it never set, a review found).
     if constexpr (std::is_same_v<R, v1::Organisation>) {
-      SAMENSPEL_RETURN_IF_ERROR(CheckOinChange(caller_, current.oin(), next.oin()));
-      SAMENSPEL_RETURN_IF_ERROR(CheckLayerChange(caller_, current.layer(), next.layer()));
+      if (also_invalid == nullptr || also_invalid->empty()) {
+        SAMENSPEL_RETURN_IF_ERROR(CheckOinChange(caller_, current.oin(), next.oin()));
+        SAMENSPEL_RETURN_IF_ERROR(
+            CheckLayerChange(caller_, current.layer(), next.layer()));
+      }
     }
     *next.mutable_create_time() = current.create_time();
     *next.mutable_update_time() = ToProto(req.commit_time);
@@ -1907,23 +1913,25 @@ absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
       req.request_fingerprint =
           Sha256Hex(absl::StrJoin(fingerprints, "\n")).substr(0, 32);
     }
-    if (v.ToStatus().ok()) {
-      SAMENSPEL_RETURN_IF_ERROR(CheckBatchResponseSize(response));
-    }
+    absl::Status refused = v.ToStatus();
+    if (refused.ok()) refused = CheckBatchResponseSize(response);
     absl::StatusOr<CommitResult> committed;
-    if (absl::Status invalid = v.ToStatus(); !invalid.ok()) {
+    if (!refused.ok()) {
       // The batch may be the retry of one that was done, before an
-      // organisation it names was deleted: then it is answered as a retry
-      // (as a single create is, ReplayOr), by its request_ids alone.
-      if (!idempotent || !request_ids_ok) return invalid;
+      // organisation it names was deleted, or by a registry that did not
+      // check the answer's size (a review: told "nothing was created", its
+      // client would send it again under new request_ids): then it is
+      // answered as a retry (as a single create is, ReplayOr), by its
+      // request_ids alone.
+      if (!idempotent || !request_ids_ok) return refused;
       CommitRequest probe;
       probe.commit_time = req.commit_time;
       probe.replay_only = true;
       probe.request_id = req.request_id;
       probe.request_fingerprint = req.request_fingerprint;
       committed = store_->Commit(probe);
-      if (absl::IsNotFound(committed.status())) return invalid;
-      if (committed.ok() && !committed->replayed) return invalid;
+      if (absl::IsNotFound(committed.status())) return refused;
+      if (committed.ok() && !committed->replayed) return refused;
     } else {
       committed = store_->Commit(req);
       if (ops.RetryAfterChangedRead(committed.status())) continue;

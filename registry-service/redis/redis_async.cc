@@ -263,9 +263,12 @@ bool DrainReplies(int fd, redisReader* reader, OnReply on_reply) {
 
 bool RedisAsync::ReadInvalidations() {
   return DrainReplies(listener_->fd(), listener_reader_, [this](RedisReply message) {
-    // The answer to a PING: ["pong", ""].
-    if (message->type == REDIS_REPLY_ARRAY && message->elements == 2 &&
-        IsText(*message->element[0], "pong")) {
+    // The answer to a PING: ["pong", ""], or any other reply but a message
+    // (an error, say, where an ACL refuses PING): Redis answers in order, and
+    // it answered (a review: an error reply was never counted, and the cache
+    // went off every 2 s).
+    if (message->type != REDIS_REPLY_ARRAY || message->elements == 0 ||
+        !IsText(*message->element[0], "message")) {
       if (!listener_pings_.empty()) listener_pings_.pop_front();
       return true;
     }
@@ -403,6 +406,7 @@ void RedisAsync::Loop() {
             absl::StrCat("redis ", address_, ": ", RedisConnection::kMoved)));
       }
       if (absl::Status connected = EnsureConnected(); !connected.ok()) {
+        if (probe) options_.circuit->ProbeEnded();
         for (Queued& q : batch) std::move(q.done)(connected);
         continue;
       }

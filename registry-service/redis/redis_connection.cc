@@ -474,6 +474,12 @@ void RedisCircuit::TimedOut(const absl::Status& status) {
   open_.store(true, std::memory_order_relaxed);
 }
 
+void RedisCircuit::ProbeEnded() {
+  if (!open_.load(std::memory_order_relaxed)) return;
+  absl::MutexLock lock(&mu_);
+  next_probe_ = std::min(next_probe_, absl::Now() + probe_interval_);
+}
+
 void RedisCircuit::Close() {
   absl::MutexLock lock(&mu_);
   open_.store(false, std::memory_order_relaxed);
@@ -707,7 +713,14 @@ void ConnectionPool::Reset() {
 }
 
 absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
-  if (options_.circuit != nullptr) SAMENSPEL_RETURN_IF_ERROR(options_.circuit->Admit());
+  bool probe = false;
+  if (options_.circuit != nullptr) {
+    SAMENSPEL_RETURN_IF_ERROR(options_.circuit->Admit(&probe));
+  }
+  // A probe that ends here found nothing out: the next may go soon.
+  absl::Cleanup ended = [&] {
+    if (probe) options_.circuit->ProbeEnded();
+  };
   int generation;
   {
     absl::MutexLock lock(&mu_);
@@ -732,6 +745,7 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
       }
     }
     if (std::unique_ptr<RedisConnection> connection = TakeIdle()) {
+      std::move(ended).Cancel();
       return Lease(this, std::move(connection), generation);
     }
   }
@@ -742,6 +756,7 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
     --open_;
     return connection.status();
   }
+  std::move(ended).Cancel();
   return Lease(this, *std::move(connection), generation);
 }
 

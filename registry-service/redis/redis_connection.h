@@ -86,6 +86,10 @@ class RedisCircuit {
   absl::Status Admit(bool* probe = nullptr);
   // A command timed out with `status`.
   void TimedOut(const absl::Status& status);
+  // A probe ended before its command went (no connection could be made):
+  // the next probe is due `probe_interval` from now, not `probe_timeout`
+  // (a review: Redis restarted, and calls failed at once for 2 s more).
+  void ProbeEnded();
   // Redis answered.
   void Answered() {
     if (open_.load(std::memory_order_relaxed)) Close();

@@ -212,17 +212,21 @@ end
 -- that many revisions), and a reader from there met a gap within the
 -- retention: OUT_OF_RANGE, "oldest retained" naming a revision the stream
 -- held (an API review, --feed_retention=10 with half the experts deleted).
+-- Both cuts start at the stream's first entry: the longer list of entries
+-- to trim holds the shorter (a review: with only the count's cut, a batch
+-- that erased many entries left the stream reaching past the markers).
 local function trim_feed()
   local excess = redis.call('XLEN', feed_key) - tonumber(maxlen)
-  local old
+  local old = {}
   if excess > 100 then
     old = redis.call('XRANGE', feed_key, '-', '+', 'COUNT', math.min(excess, 1000))
-  else
-    local keep_from = last_rev - 2 * tonumber(maxlen) + 1
-    local first = oldest_entry()
-    if not first or first >= keep_from then return end
-    old = redis.call('XRANGE', feed_key, '-', string.format('%d', keep_from - 1), 'COUNT',
-                     1000)
+  end
+  local keep_from = last_rev - 2 * tonumber(maxlen) + 1
+  local first = oldest_entry()
+  if first and first < keep_from then
+    local by_revision = redis.call('XRANGE', feed_key, '-',
+                                   string.format('%d', keep_from - 1), 'COUNT', 1000)
+    if #by_revision > #old then old = by_revision end
   end
   if #old == 0 then return end
   local p = string.sub(KEYS[4], 1, #KEYS[4] - #'schema')

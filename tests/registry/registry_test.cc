@@ -894,6 +894,18 @@ TEST_F(RegistryTest, UpdateReportsAnUnsetEnumTogetherWithTheOtherBadFields) {
   req.mutable_update_mask()->add_paths("members");
   EXPECT_THAT(BadFields(registry_.UpdateTeam(req).status()),
               UnorderedElementsAre("team.state", "team.members[0].hours_per_week"));
+  // An editor naming the layer without a value is told that, not that only
+  // admins change the layer (which it did not ask for).
+  const v1::Principal editor =
+      MakePrincipal("editor", "organisations/gm0363", v1::ROLE_EDITOR);
+  v1::UpdateOrganisationRequest layer;
+  layer.mutable_organisation()->set_name("organisations/gm0363");
+  layer.mutable_organisation()->set_display_name("Gemeente Amsterdam");
+  layer.mutable_update_mask()->add_paths("display_name");
+  layer.mutable_update_mask()->add_paths("layer");
+  absl::Status unset_layer = registry_.UpdateOrganisation(layer, editor).status();
+  EXPECT_EQ(unset_layer.code(), absl::StatusCode::kInvalidArgument) << unset_layer;
+  EXPECT_THAT(BadFields(unset_layer), ElementsAre("organisation.layer"));
   // A bad path is refused before anything is read, with the unset enum.
   req.mutable_update_mask()->add_paths("shoe_size");
   EXPECT_THAT(BadFields(registry_.UpdateTeam(req).status()),
