@@ -980,9 +980,8 @@ class ResourceOps {
       SAMENSPEL_ASSIGN_OR_RETURN(StoredRecord rec, store_->Get(T::kKind, id));
       SAMENSPEL_ASSIGN_OR_RETURN(R current, Decode<R>(rec));
       bool changed_meanwhile = false;
-      absl::StatusOr<R> next =
-          ModifyRecord(current, rec, etag, edit, request_field, also_invalid,
-                       changed_meanwhile);
+      absl::StatusOr<R> next = ModifyRecord(current, rec, etag, edit, request_field,
+                                            also_invalid, changed_meanwhile);
       if (changed_meanwhile) {
         if (attempt < options_.max_write_attempts) {
           WaitBeforeRetry(attempt);
@@ -1188,13 +1187,15 @@ class ResourceOps {
             patch.GetReflection()->GetEnumValue(patch, fd) != 0) {
           continue;
         }
-        unset.Add(absl::StrCat(prefix, ".", fd->name()),
-                  absl::StrCat("must be set: update_mask \"*\" replaces every field, and ",
-                           fd->enum_type()->value(0)->name(), " is no value to store"));
+        unset.Add(
+            absl::StrCat(prefix, ".", fd->name()),
+            absl::StrCat("must be set: update_mask \"*\" replaces every field, and ",
+                         fd->enum_type()->value(0)->name(), " is no value to store"));
       }
     }
     if (!v.empty()) {
-      for (const auto& [field, description] : unset.violations()) v.Add(field, description);
+      for (const auto& [field, description] : unset.violations())
+        v.Add(field, description);
       return v.ToStatus();
     }
     if (mask.paths_size() == 0) {
@@ -1215,32 +1216,32 @@ class ResourceOps {
                              "ignored)",
                        ": nothing to update"));
     }
-    return Modify(patch.name(), absl::StrCat(prefix, ".name"), patch.etag(),
-                  [&](R& next) {
-                    if (replace_all) {
-                      R copy = patch;
-                      for (absl::string_view f : T::kOutputOnly) {
-                        // Keep derived output-only fields (Prepare recomputes them).
-                        const auto* fd = descriptor->FindFieldByName(std::string(f));
-                        next.GetReflection()->ClearField(&copy, fd);
-                      }
-                      if constexpr (std::is_same_v<R, v1::Organisation>) {
-                        if (keeps_admin_fields && copy.oin().empty())
-                          copy.set_oin(next.oin());
-                        if (keeps_admin_fields && copy.layer() == 0) {
-                          copy.set_layer(next.layer());
-                        }
-                      }
-                      next = std::move(copy);
-                    } else {
-                      FieldMaskUtil::MergeOptions opts;
-                      opts.set_replace_repeated_fields(true);
-                      opts.set_replace_message_fields(true);
-                      FieldMaskUtil::MergeMessageTo(patch, effective, opts, &next);
-                    }
-                    return absl::OkStatus();
-                  },
-                  nullptr, unset.empty() ? nullptr : &unset);
+    return Modify(
+        patch.name(), absl::StrCat(prefix, ".name"), patch.etag(),
+        [&](R& next) {
+          if (replace_all) {
+            R copy = patch;
+            for (absl::string_view f : T::kOutputOnly) {
+              // Keep derived output-only fields (Prepare recomputes them).
+              const auto* fd = descriptor->FindFieldByName(std::string(f));
+              next.GetReflection()->ClearField(&copy, fd);
+            }
+            if constexpr (std::is_same_v<R, v1::Organisation>) {
+              if (keeps_admin_fields && copy.oin().empty()) copy.set_oin(next.oin());
+              if (keeps_admin_fields && copy.layer() == 0) {
+                copy.set_layer(next.layer());
+              }
+            }
+            next = std::move(copy);
+          } else {
+            FieldMaskUtil::MergeOptions opts;
+            opts.set_replace_repeated_fields(true);
+            opts.set_replace_message_fields(true);
+            FieldMaskUtil::MergeMessageTo(patch, effective, opts, &next);
+          }
+          return absl::OkStatus();
+        },
+        nullptr, unset.empty() ? nullptr : &unset);
   }
 
   // The deleted resource as it was (as the caller may see it), its revision
