@@ -228,7 +228,7 @@ void RedisAsync::CacheOff(const std::string& message) {
 void RedisAsync::DropTracking() {
   if (!tracking_.has_value()) return;
   tracking_->cache->SetTracking(false);
-  listener_pings_.clear();
+  ping_sent_ = absl::InfiniteFuture();
   next_listener_ping_ = absl::InfinitePast();
   listener_.reset();
   if (listener_reader_ != nullptr) redisReaderFree(listener_reader_);
@@ -269,7 +269,7 @@ bool RedisAsync::ReadInvalidations() {
     // went off every 2 s).
     if (message->type != REDIS_REPLY_ARRAY || message->elements == 0 ||
         !IsText(*message->element[0], "message")) {
-      if (!listener_pings_.empty()) listener_pings_.pop_front();
+      ping_sent_ = absl::InfiniteFuture();
       return true;
     }
     // ["message", channel, keys], keys an array or nil (everything, as
@@ -297,8 +297,7 @@ bool RedisAsync::ReadInvalidations() {
 
 bool RedisAsync::PingListener() {
   const absl::Time now = absl::Now();
-  if (!listener_pings_.empty() &&
-      now - listener_pings_.front() >= tracking_->silence_limit) {
+  if (now - ping_sent_ >= tracking_->silence_limit) {
     CacheOff(
         absl::StrCat("redis ", address_,
                      ": the record cache's subscription did not answer a PING within ",
@@ -311,12 +310,12 @@ bool RedisAsync::PingListener() {
   if (now < next_listener_ping_) return true;
   next_listener_ping_ = now + tracking_->ping_interval;
   // Not while one waits: a Redis that is slow to answer is not sent more.
-  if (!listener_pings_.empty()) return true;
+  if (ping_sent_ != absl::InfiniteFuture()) return true;
   static constexpr absl::string_view kPing = "*1\r\n$4\r\nPING\r\n";
   const ssize_t n =
       send(listener_->fd(), kPing.data(), kPing.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
   if (n == static_cast<ssize_t>(kPing.size())) {
-    listener_pings_.push_back(now);
+    ping_sent_ = now;
     return true;
   }
   // A socket buffer full of unsent PINGs, or a broken connection: either way
@@ -455,9 +454,7 @@ void RedisAsync::Loop() {
     }
     if (listener_ != nullptr) {
       wake_at = std::min(wake_at, next_listener_ping_);
-      if (!listener_pings_.empty()) {
-        wake_at = std::min(wake_at, listener_pings_.front() + tracking_->silence_limit);
-      }
+      wake_at = std::min(wake_at, ping_sent_ + tracking_->silence_limit);
     }
     int timeout_ms = -1;
     if (wake_at != absl::InfiniteFuture()) {

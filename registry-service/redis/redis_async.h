@@ -179,9 +179,9 @@ class RedisAsync {
   uint64_t listener_generation_ = 0;
   absl::Time next_tracking_attempt_ = absl::InfinitePast();
   // The listener's PINGs (see RedisTracking): when the next goes, and when
-  // those not yet answered went, oldest first.
+  // the one not yet answered went (InfiniteFuture: none; one at a time).
   absl::Time next_listener_ping_ = absl::InfinitePast();
-  std::deque<absl::Time> listener_pings_;
+  absl::Time ping_sent_ = absl::InfiniteFuture();
   // A line said the cache is off, and none yet that it is on again.
   bool cache_off_logged_ = false;
 
