@@ -9,7 +9,8 @@ and no output-only ones; ids match [a-z0-9][a-z0-9-]{0,62} and are unique;
 references exist (expert organisations, team members and owners, challenge
 owners); region codes match GM\\d{4}|PV\\d{2}|WS\\d{4}|NL and municipality and
 province codes are in matching-service/data/regions.tsv; enums are valid names;
-skill levels are 1..5 and skill names unique per expert (case-insensitive);
+skill levels are 1..5, skill names and themes unique per record (ignoring case
+and accents, as the registry does);
 hours are 0..168 (availability 0..16 by demo convention) and no expert is
 committed to ACTIVE teams beyond the hours available; e-mail addresses are
 unique and end in @example.nl; texts are of modest length. Exits 1 on any
@@ -21,6 +22,7 @@ import json
 import os
 import re
 import sys
+import unicodedata
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REGIONS_TSV = os.path.join(HERE, "..", "..", "matching-service", "data", "regions.tsv")
@@ -109,14 +111,20 @@ def name_id(where, rec, field, prefix, ids=None):
     return rid
 
 
+def folded(term):
+    """Close to the registry's FoldTerm: case and accents ignored."""
+    decomposed = unicodedata.normalize("NFKD", str(term))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
 def unique_terms(where, values, field, limit=MAX_TERM):
     seen = set()
     for v in values:
         if not isinstance(v, str) or not v.strip() or len(v) > limit:
             err(where, f"{field}: bad entry {v!r}")
-        elif v.lower() in seen:
-            err(where, f"{field}: duplicate {v!r}")
-        seen.add(str(v).lower())
+        elif folded(v) in seen:
+            err(where, f"{field}: duplicate {v!r} (case and accents ignored)")
+        seen.add(folded(v))
 
 
 def regions(where, rec, known, required=True):

@@ -24,6 +24,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
+#include "common/text_fold.h"
 #include "common/utf8.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -47,7 +48,10 @@ google::protobuf::Timestamp ToProto(absl::Time t) {
   return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
 }
 
-std::string Lower(absl::string_view s) { return absl::AsciiStrToLower(s); }
+// A theme or skill as its index keeps it: case and accents folded
+// (common/text_fold.h), so "Één overheid" and "een overheid" are one index
+// value. The Redis store's Migrate folds older layouts' values the same way.
+std::string TermKey(absl::string_view s) { return FoldTerm(s); }
 
 // The id part of a reference already checked by validation.
 std::string IdOf(absl::string_view name) {
@@ -220,8 +224,8 @@ struct Traits<v1::Expert> {
   static std::vector<IndexEntry> Indexes(const R& r) {
     std::vector<IndexEntry> out{{"organisation", IdOf(r.organisation())},
                                 {"layer", absl::StrCat(r.layer())}};
-    for (const auto& t : r.themes()) out.push_back({"theme", Lower(t)});
-    for (const auto& s : r.skills()) out.push_back({"skill", Lower(s.name())});
+    for (const auto& t : r.themes()) out.push_back({"theme", TermKey(t)});
+    for (const auto& s : r.skills()) out.push_back({"skill", TermKey(s.name())});
     for (const auto& code : r.region_codes()) out.push_back({"region", code});
     return out;
   }
@@ -278,7 +282,7 @@ struct Traits<v1::TaskTeam> {
   static std::vector<IndexEntry> Indexes(const R& r) {
     std::vector<IndexEntry> out{{"owner", IdOf(r.owner_organisation())},
                                 {"state", absl::StrCat(r.state())}};
-    for (const auto& t : r.themes()) out.push_back({"theme", Lower(t)});
+    for (const auto& t : r.themes()) out.push_back({"theme", TermKey(t)});
     for (const auto& m : r.members()) out.push_back({"member", IdOf(m.expert())});
     return out;
   }
@@ -314,7 +318,7 @@ struct Traits<v1::Challenge> {
   static std::vector<IndexEntry> Indexes(const R& r) {
     std::vector<IndexEntry> out{{"owner", IdOf(r.owner_organisation())},
                                 {"state", absl::StrCat(r.state())}};
-    for (const auto& t : r.themes()) out.push_back({"theme", Lower(t)});
+    for (const auto& t : r.themes()) out.push_back({"theme", TermKey(t)});
     return out;
   }
   static absl::Status Prepare(Reads&, const R*, R& r, absl::string_view prefix,
@@ -1595,14 +1599,14 @@ absl::StatusOr<std::string> RegionFilter(const std::string& code, const char* fi
   return code;
 }
 
-// A theme or skill filter, lower-cased as the index keeps them.
+// A theme or skill filter, folded as the index keeps them.
 absl::StatusOr<std::string> TermFilter(const std::string& term, const char* field) {
   // What no stored term can be matches nothing: refused, not an empty page
   // (an API review: "a\x01" listed nothing).
   FieldViolations v;
   ValidateTermFilter(term, field, v);
   SAMENSPEL_RETURN_IF_ERROR(v.ToStatus());
-  return Lower(term);
+  return TermKey(term);
 }
 
 absl::StatusOr<std::string> OinFilter(const std::string& oin) {

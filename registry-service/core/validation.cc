@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/text_fold.h"
 #include "common/utf8.h"
 #include "google/protobuf/util/time_util.h"
 #include "registry-service/core/names.h"
@@ -98,6 +100,20 @@ void ValidateTermFilter(absl::string_view term, const std::string& field,
 
 namespace {
 
+// Themes or skills seen so far, by the value their index keeps (TermKey in
+// registry.cc: case and accents folded): two that fold alike are one.
+class TermSet {
+ public:
+  // nullptr when `term` is new; else the earlier term it duplicates.
+  const std::string* Insert(const std::string& term) {
+    auto [it, inserted] = first_.try_emplace(FoldTerm(term), &term);
+    return inserted ? nullptr : it->second;
+  }
+
+ private:
+  std::map<std::string, const std::string*> first_;
+};
+
 template <typename Strings>
 void CheckTerms(const Strings& terms, absl::string_view prefix, absl::string_view field,
                 int max_items, FieldViolations& v) {
@@ -105,12 +121,13 @@ void CheckTerms(const Strings& terms, absl::string_view prefix, absl::string_vie
     v.Add(Path(prefix, field), absl::StrCat("at most ", max_items, " entries"));
     return;
   }
-  std::set<std::string> seen;
+  TermSet seen;
   for (int i = 0; i < terms.size(); ++i) {
     const std::string path = Path(prefix, field, i);
     CheckText(terms[i], path, kMaxTermChars, /*required=*/true, v);
-    if (!seen.insert(absl::AsciiStrToLower(terms[i])).second) {
-      v.Add(path, absl::StrCat("duplicate of an earlier entry \"", terms[i], "\""));
+    if (const std::string* earlier = seen.Insert(terms[i])) {
+      v.Add(path, absl::StrCat("duplicate of the earlier entry \"", *earlier,
+                               "\" (case and accents are ignored)"));
     }
   }
 }
@@ -272,15 +289,16 @@ void ValidateExpert(const v1::Expert& e, absl::string_view prefix, FieldViolatio
   if (e.skills_size() > kMaxListItems) {
     v.Add(Path(prefix, "skills"), absl::StrCat("at most ", kMaxListItems, " entries"));
   } else {
-    std::set<std::string> seen;
+    TermSet seen;
     for (int i = 0; i < e.skills_size(); ++i) {
       const std::string path = Path(prefix, "skills", i);
       const auto& s = e.skills(i);
       CheckText(s.name(), path + ".name", kMaxTermChars, true, v);
       if (s.level() < 1 || s.level() > 5)
         v.Add(path + ".level", "must be between 1 and 5");
-      if (!seen.insert(absl::AsciiStrToLower(s.name())).second) {
-        v.Add(path + ".name", absl::StrCat("duplicate skill \"", s.name(), "\""));
+      if (const std::string* earlier = seen.Insert(s.name())) {
+        v.Add(path + ".name", absl::StrCat("duplicate of the earlier skill \"", *earlier,
+                                           "\" (case and accents are ignored)"));
       }
     }
   }
@@ -340,7 +358,7 @@ void CheckChallenge(const v1::Challenge& c, absl::string_view prefix, bool store
     v.Add(Path(prefix, "required_skills"),
           absl::StrCat("at most ", kMaxListItems, " entries"));
   } else {
-    std::set<std::string> seen;
+    TermSet seen;
     for (int i = 0; i < c.required_skills_size(); ++i) {
       const std::string path = Path(prefix, "required_skills", i);
       const auto& s = c.required_skills(i);
@@ -351,8 +369,9 @@ void CheckChallenge(const v1::Challenge& c, absl::string_view prefix, bool store
       if (!std::isfinite(s.weight()) || s.weight() < 0 || s.weight() > 100) {
         v.Add(path + ".weight", "must be between 0 and 100 (0 means 1)");
       }
-      if (!seen.insert(absl::AsciiStrToLower(s.name())).second) {
-        v.Add(path + ".name", absl::StrCat("duplicate skill \"", s.name(), "\""));
+      if (const std::string* earlier = seen.Insert(s.name())) {
+        v.Add(path + ".name", absl::StrCat("duplicate of the earlier skill \"", *earlier,
+                                           "\" (case and accents are ignored)"));
       }
     }
   }

@@ -36,17 +36,20 @@
 //   {p}reqfp:{request_id} string with the same TTL: the commit's
 //                         request_fingerprint, when it has one (registries
 //                         before 2026-12-01 wrote none and ignore it).
-//   {p}schema             string "3": this layout. Layout 2 (registries before
-//                         2026-12-02) wrote experts' data into their feed
-//                         entries; its entries stay readable, and its
-//                         database needs no conversion. Layout 1 (registries before
+//   {p}schema             string "4": this layout. Layout 3 (registries before
+//                         2026-12-03) lower-cased theme and skill index
+//                         values in ASCII only; this layout folds case and
+//                         accents (common/text_fold.h). Layout 2 (registries
+//                         before 2026-12-02) also wrote experts' data into
+//                         their feed entries; its entries stay readable.
+//                         Layout 1 (registries before
 //                         2026-11-30) had no field o, scored every list set 0
 //                         (id order) and kept all index entries of a
 //                         collection in one set {p}ix:{collection}, members
 //                         esc(field) \0 esc(value) \0 id (esc: \x01 ->
-//                         \x01\x02, \0 -> \x01\x01). The scripts convert a
-//                         layout-1 database before their first read or write
-//                         (redis_scripts.cc, Migrate). Any other value is a
+//                         \x01\x02, \0 -> \x01\x01). The scripts convert an
+//                         earlier layout's database before their first read
+//                         or write (redis_scripts.cc, Migrate). Any other value is a
 //                         later layout: this registry then neither commits
 //                         nor lists (UNAVAILABLE, reason
 //                         DATABASE_LAYOUT_UNKNOWN) and its health check says
@@ -101,7 +104,7 @@ inline constexpr absl::string_view kFeedCommitTimeField = "c";
 inline constexpr absl::string_view kFeedDataGoneField = "x";
 
 // The value of {p}schema for this layout.
-inline constexpr absl::string_view kLayout = "3";
+inline constexpr absl::string_view kLayout = "4";
 
 // Access token hash fields and the audit stream's entry field.
 inline constexpr absl::string_view kTokenHashField = "h";

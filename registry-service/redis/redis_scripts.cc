@@ -5,9 +5,11 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "common/text_fold.h"
 #include "registry-service/core/store.h"
 #include "registry-service/redis/redis_keys.h"
 
@@ -21,33 +23,83 @@ std::string Sha1Hex(absl::string_view text) {
 
 namespace {
 
-// Migrate: converts a database in layout 1 to this layout (redis_keys.h),
-// once (layout 2 needs no conversion: it only marks it as layout 3);
-// every script that reads or writes list sets calls it first, so the first
-// such script after an upgrade converts everything, atomically (a script's
-// writes reach the AOF and replicas together). Records that already have a
-// position (field o) are left as they are, so running it on a database
-// written in layout 2 whose schema key was lost (FLUSHALL, then new writes)
-// only sets the key. An old record's position is its last revision (unique
-// too, as positions must be; old lists were in id order anyway).
-// A database in any other layout than 1 or 2 (a later one, converted by a
-// newer registry) is refused: the script fails with the error
+// Migrate: converts a database in an earlier layout to this one
+// (redis_keys.h), once; every script that reads or writes list sets calls it
+// first, so the first such script after an upgrade converts everything,
+// atomically (a script's writes reach the AOF and replicas together).
+//   Layouts 2 and 3 differ from this one in their theme and skill index
+//   values, which were lower-cased in ASCII only: each record's theme and
+//   skill sets are renamed to the value folded as the registry folds them now
+//   (FoldTerm, common/text_fold.h: "Één" and "een" are one value), moving
+//   its id from the old set to the new. (Layout 2 differs also in the feed
+//   entries written before it, which stay readable as they are.)
+//   Layout 1: records that already have a position (field o) are left as
+//   they are, so running it on a database written in a later layout whose
+//   schema key was lost (FLUSHALL, then new writes) only sets the key. An old
+//   record's position is its last revision (unique too, as positions must
+//   be; old lists were in id order anyway).
+// A database in any other layout (a later one, converted by a newer
+// registry) is refused: the script fails with the error
 // "SAMENSPEL_LAYOUT <layout>" before it reads or writes anything
 // (RedisErrorStatus makes it UNAVAILABLE), so an older registry left running
 // during an upgrade stops instead of writing a layout it does not know.
 // $COLLECTIONS is replaced by the collections' names (KindCollection),
-// $LAYOUT by kLayout.
+// $LAYOUT by kLayout, $FOLD by FoldTermLua().
+// FoldTerm in Lua, as local function fold(value): ASCII lower-cased, then
+// each non-ASCII code point (a lead byte and its continuation bytes) replaced
+// by what FoldTerm makes of it. $MAP is a table from the UTF-8 of every
+// non-ASCII code point that FoldTerm changes to what it becomes; gsub keeps
+// those not in it. For valid UTF-8, fold(v) == FoldTerm(v)
+// (redis_store_test checks every code point).
+constexpr absl::string_view kFoldSource = R"lua(local fold_map = $MAP
+local function fold(value)
+  return (string.gsub(string.lower(value), '[\194-\244][\128-\191]+', fold_map))
+end
+)lua";
+
 constexpr absl::string_view kMigrateSource = R"lua(
 local function migrate(schema_key)
   local layout = redis.call('GET', schema_key)
   if layout == '$LAYOUT' then return end
-  -- Layout 2 differs only in the feed entries written from now on.
-  if layout == '2' then
+  if layout and layout ~= '2' and layout ~= '3' then
+    error({err = 'SAMENSPEL_LAYOUT ' .. layout})
+  end
+  local p = string.sub(schema_key, 1, #schema_key - #'schema')
+  $FOLD
+  local function folded(field) return field == 'theme' or field == 'skill' end
+  if layout then
+    for _, coll in ipairs({$COLLECTIONS}) do
+      local ix, record_prefix = p .. 'ix:' .. coll .. ':', p .. coll .. ':'
+      for _, id in ipairs(redis.call('ZRANGE', p .. 'all:' .. coll, 0, -1)) do
+        local key = record_prefix .. id
+        local f = redis.call('HMGET', key, 'i', 'o')
+        if f[1] and f[2] then
+          local sets, seen, changed = {}, {}, false
+          for _, set in ipairs(cmsgpack.unpack(f[1])) do
+            local new = set
+            if string.sub(set, 1, #ix) == ix then
+              local field, value = string.match(string.sub(set, #ix + 1), '^([^=]*)=(.*)$')
+              if field and folded(field) then new = ix .. field .. '=' .. fold(value) end
+            end
+            if new ~= set then
+              changed = true
+              redis.call('ZREM', set, id)
+              redis.call('ZADD', new, f[2], id)
+            end
+            if seen[new] then
+              changed = true
+            else
+              seen[new] = true
+              sets[#sets + 1] = new
+            end
+          end
+          if changed then redis.call('HSET', key, 'i', cmsgpack.pack(sets)) end
+        end
+      end
+    end
     redis.call('SET', schema_key, '$LAYOUT')
     return
   end
-  if layout then error({err = 'SAMENSPEL_LAYOUT ' .. layout}) end
-  local p = string.sub(schema_key, 1, #schema_key - #'schema')
   local function unescape(text)
     return (string.gsub(text, '\1([\1\2])', function(c)
       if c == '\1' then return '\0' end
@@ -63,15 +115,19 @@ local function migrate(schema_key)
       local key = record_prefix .. id
       local f = redis.call('HMGET', key, 'r', 'i', 'o')
       if f[1] and not f[3] then
-        local sets = {}
+        local sets, seen = {}, {}
         local members = {}
         if f[2] then members = cmsgpack.unpack(f[2]) end
         for _, member in ipairs(members) do
           local field, value = string.match(member, '^([^%z]*)%z([^%z]*)%z')
           if field then
-            local set = p .. 'ix:' .. coll .. ':' .. escape_field(unescape(field)) .. '=' ..
-                        unescape(value)
-            sets[#sets + 1] = set
+            field, value = unescape(field), unescape(value)
+            if folded(field) then value = fold(value) end
+            local set = p .. 'ix:' .. coll .. ':' .. escape_field(field) .. '=' .. value
+            if not seen[set] then
+              seen[set] = true
+              sets[#sets + 1] = set
+            end
             redis.call('ZADD', set, f[1], id)
           end
         end
@@ -559,10 +615,38 @@ return {rev, entries,
         redis.call('ZRANGEBYSCORE', KEYS[3], first, last, 'LIMIT', 0, ARGV[2])}
 )lua";
 
+// `text` as a Lua string literal: decimal escapes for all but letters and
+// digits (Lua 5.1 has no \x escapes).
+std::string LuaQuoted(absl::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (absl::ascii_isalnum(c)) {
+      out += c;
+    } else {
+      absl::StrAppend(&out, "\\", static_cast<unsigned char>(c));
+    }
+  }
+  return out + "\"";
+}
+
 }  // namespace
 
 LuaScript::LuaScript(absl::string_view source)
     : source_(source), sha1_(Sha1Hex(source)) {}
+
+std::string FoldTermLua() {
+  std::string map = "{";
+  char utf8[4];
+  for (char32_t cp = 0x80; cp <= 0x10FFFF; ++cp) {
+    if (cp == 0xD800) cp = 0xE000;  // no surrogates in UTF-8
+    const absl::string_view text(utf8, EncodeUtf8(cp, utf8));
+    const std::string folded = FoldTerm(text);
+    if (folded == text) continue;
+    absl::StrAppend(&map, "[", LuaQuoted(text), "]=", LuaQuoted(folded), ",");
+  }
+  map += "}";
+  return absl::StrReplaceAll(kFoldSource, {{"$MAP", map}});
+}
 
 // Migrate's source, then `source`.
 std::string WithMigrate(absl::string_view source) {
@@ -572,7 +656,8 @@ std::string WithMigrate(absl::string_view source) {
                     KindCollection(kind), "'");
   }
   return absl::StrCat(absl::StrReplaceAll(kMigrateSource, {{"$COLLECTIONS", collections},
-                                                           {"$LAYOUT", kLayout}}),
+                                                           {"$LAYOUT", kLayout},
+                                                           {"$FOLD", FoldTermLua()}}),
                       source);
 }
 

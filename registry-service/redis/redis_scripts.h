@@ -34,11 +34,16 @@ class LuaScript {
   const std::string sha1_;
 };
 
-// Validates and applies one CommitRequest.
 // Lower-case hex SHA-1 of `text`, as Redis' SCRIPT LOAD and redis.sha1hex()
 // give it.
 std::string Sha1Hex(absl::string_view text);
 
+// Lua source defining `local function fold(value)`, the Lua twin of FoldTerm
+// (common/text_fold.h) that Migrate uses to rename theme and skill index
+// sets; for tests.
+std::string FoldTermLua();
+
+// Validates and applies a batch of CommitRequests.
 const LuaScript& CommitScript();
 // One page of ids from a sorted set, their records and the revision.
 const LuaScript& ListScript();

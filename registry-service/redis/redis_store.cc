@@ -1086,10 +1086,12 @@ absl::StatusOr<int64_t> RedisStore::CurrentRevision() {
   SAMENSPEL_ASSIGN_OR_RETURN(RedisReply reply, pipeline_.Execute({"MGET", key, schema}));
   if (!IsArray(*reply, 2) || reply->elements != 2) return Corrupt("bad MGET reply");
   const redisReply& layout = *reply->element[1];
-  // Layout 2 is this one's predecessor: the first commit or list converts
-  // it (Migrate), so it is served (a registry that reported NOT_SERVING on
-  // it would get no call to convert it with: a rolling upgrade would stall).
-  if (IsString(layout) && AsString(layout) != kLayout && AsString(layout) != "2") {
+  // Layouts 2 and 3 are this one's predecessors: the first commit or list
+  // converts them (Migrate), so they are served (a registry that reported
+  // NOT_SERVING on them would get no call to convert them with: a rolling
+  // upgrade would stall).
+  if (IsString(layout) && AsString(layout) != kLayout && AsString(layout) != "2" &&
+      AsString(layout) != "3") {
     return LayoutStatus(AsString(layout));
   }
   const redisReply& counter = *reply->element[0];

@@ -17,6 +17,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -27,11 +28,13 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/errors.h"
+#include "common/text_fold.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 #include "registry-service/redis/redis_connection.h"
 #include "registry-service/redis/redis_keys.h"
+#include "registry-service/redis/redis_scripts.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/subprocess.h"
 
@@ -443,7 +446,7 @@ TEST(RedisStoreTest, WritesTheLayoutOfRedisKeys) {
   EXPECT_EQ(StringReply(*redis, {"ZSCORE", keys.AllIds(Kind::kExpert), "jan"}), "1");
   EXPECT_EQ(StringReply(*redis, {"ZSCORE", keys.Index(Kind::kExpert, bzk), "jan"}), "1");
   EXPECT_EQ(keys.Index(Kind::kExpert, bzk), "layout:ix:experts:organisation=bzk");
-  EXPECT_EQ(StringReply(*redis, {"GET", keys.Schema()}), "3");
+  EXPECT_EQ(StringReply(*redis, {"GET", keys.Schema()}), kLayout);
   EXPECT_EQ(StringReply(*redis, {"GET", keys.Revision()}), "1");
   EXPECT_EQ(StringReply(*redis, {"GET", keys.Request("CreateExpert/jan")}), "result");
   absl::StatusOr<RedisReply> ttl =
@@ -501,7 +504,7 @@ redis.call('SET', 'ss:rev', '4')
   EXPECT_EQ(scan(Kind::kExpert, odd_skill), std::vector<std::string>{"jan"});
   EXPECT_EQ(scan(Kind::kOrganisation, IndexEntry{"oin", "1234"}),
             std::vector<std::string>{"bzk"});
-  EXPECT_EQ(StringReply(*redis, {"GET", "ss:schema"}), "3");
+  EXPECT_EQ(StringReply(*redis, {"GET", "ss:schema"}), kLayout);
   absl::StatusOr<RedisReply> old_sets =
       redis->Command({"EXISTS", "ss:ix:experts", "ss:ix:organisations"});
   ASSERT_TRUE(old_sets.ok());
@@ -530,7 +533,7 @@ redis.call('SET', 'ss:rev', '4')
   EXPECT_EQ(scan(Kind::kExpert, std::nullopt),
             (std::vector<std::string>{"piet", "noindex", "jan", "an"}));
   EXPECT_EQ(scan(Kind::kExpert, bzk), (std::vector<std::string>{"piet", "jan", "an"}));
-  EXPECT_EQ(StringReply(*redis, {"GET", "ss:schema"}), "3");
+  EXPECT_EQ(StringReply(*redis, {"GET", "ss:schema"}), kLayout);
 }
 
 TEST(RedisStoreTest, ScriptFlushFallsBackToEval) {
@@ -585,7 +588,7 @@ TEST(RedisStoreTest, ScriptFlushFallsBackToEvalForAsyncCommits) {
 
 // A database of layout 2 (registries before 2026-12-02: experts' data in
 // their feed entries) is served as it is, its entries read as written, and
-// the first commit marks it layout 3.
+// the first commit marks it this layout.
 TEST(RedisStoreTest, ServesALayoutTwoDatabaseAndItsFeed) {
   std::unique_ptr<RedisServer> server = StartRedis();
   ASSERT_NE(server, nullptr);
@@ -611,7 +614,7 @@ redis.call('SET', 'ss:schema', '2')
   Mutation update = Create(Kind::kExpert, "jan", "jan-2");
   update.op = Mutation::Op::kUpdate;
   ASSERT_TRUE(store->Commit(Request({update})).ok());
-  EXPECT_EQ(StringReply(*redis, {"GET", "ss:schema"}), "3");
+  EXPECT_EQ(StringReply(*redis, {"GET", "ss:schema"}), kLayout);
   absl::StatusOr<std::vector<StoredChange>> changes =
       store->ReadChanges(0, 10, absl::ZeroDuration());
   ASSERT_TRUE(changes.ok()) << changes.status();
@@ -630,6 +633,110 @@ redis.call('SET', 'ss:schema', '2')
   EXPECT_EQ(names, (std::vector<std::string>{"t", "k", "n", "c"}));
 }
 
+// A database of layout 3 (registries before 2026-12-03: theme and skill index
+// values lower-cased in ASCII only) is converted by the first script: each
+// record's theme and skill sets are renamed to the folded value, which two
+// old sets may share, and the other sets stay.
+TEST(RedisStoreTest, ConvertsALayoutThreeDatabasesThemesAndSkills) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  std::unique_ptr<RedisConnection> redis = Connect(*server);
+  ASSERT_NE(redis, nullptr);
+  {
+    // As a layout-3 registry wrote them: values through AsciiStrToLower.
+    std::unique_ptr<RedisStore> old = MakeStore(OptionsFor(*server));
+    ASSERT_NE(old, nullptr);
+    const IndexEntry bzk{"organisation", "bzk"};
+    ASSERT_TRUE(
+        old->Commit(Request({Create(
+                        Kind::kExpert, "noor", "noor",
+                        {bzk, {"theme", "Één overheid"}, {"skill", "coöperatie"}})}))
+            .ok());
+    ASSERT_TRUE(old->Commit(Request({Create(Kind::kExpert, "zoe", "zoe",
+                                            {bzk,
+                                             {"theme", "één overheid"},
+                                             {"theme", "een overheid"},
+                                             {"theme", "wonen"}})}))
+                    .ok());
+    ASSERT_TRUE(old->Commit(Request({Create(Kind::kTeam, "t", "t",
+                                            {{"theme", "Ëlektriciteit"}})}))
+                    .ok());
+  }
+  ASSERT_TRUE(redis->Command({"SET", "ss:schema", "3"}).ok());
+
+  std::unique_ptr<RedisStore> store = MakeStore(OptionsFor(*server));
+  ASSERT_NE(store, nullptr);
+  // Served before the conversion (the health check asks this).
+  ASSERT_TRUE(store->CurrentRevision().ok());
+  auto scan = [&](Kind kind, std::optional<IndexEntry> index) {
+    return ListIds(*store, kind, std::move(index));
+  };
+  EXPECT_EQ(scan(Kind::kExpert, IndexEntry{"theme", "een overheid"}),
+            (std::vector<std::string>{"noor", "zoe"}));
+  EXPECT_EQ(StringReply(*redis, {"GET", "ss:schema"}), kLayout);
+  EXPECT_EQ(scan(Kind::kExpert, IndexEntry{"skill", "cooperatie"}),
+            std::vector<std::string>{"noor"});
+  EXPECT_EQ(scan(Kind::kExpert, IndexEntry{"theme", "wonen"}),
+            std::vector<std::string>{"zoe"});
+  EXPECT_EQ(scan(Kind::kExpert, IndexEntry{"organisation", "bzk"}),
+            (std::vector<std::string>{"noor", "zoe"}));
+  EXPECT_EQ(scan(Kind::kTeam, IndexEntry{"theme", "elektriciteit"}),
+            std::vector<std::string>{"t"});
+  for (const char* gone :
+       {"ss:ix:experts:theme=Één overheid", "ss:ix:experts:theme=één overheid",
+        "ss:ix:experts:skill=coöperatie", "ss:ix:teams:theme=Ëlektriciteit"}) {
+    absl::StatusOr<RedisReply> exists = redis->Command({"EXISTS", gone});
+    ASSERT_TRUE(exists.ok());
+    EXPECT_EQ((*exists)->integer, 0) << gone;
+  }
+
+  // zoe's record names each set once: an update that leaves the theme takes
+  // her out of it, and noor stays.
+  Mutation update = Create(Kind::kExpert, "zoe", "zoe-2", {{"organisation", "bzk"}});
+  update.op = Mutation::Op::kUpdate;
+  ASSERT_TRUE(store->Commit(Request({update})).ok());
+  EXPECT_EQ(scan(Kind::kExpert, IndexEntry{"theme", "een overheid"}),
+            std::vector<std::string>{"noor"});
+  EXPECT_TRUE(scan(Kind::kExpert, IndexEntry{"theme", "wonen"}).empty());
+}
+
+// Migrate's Lua fold gives what FoldTerm gives, for every code point (and
+// ASCII), so the sets it renames are the ones the registry now looks up.
+TEST(RedisStoreTest, MigratesFoldIsFoldTerm) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  std::unique_ptr<RedisConnection> redis = Connect(*server);
+  ASSERT_NE(redis, nullptr);
+  const std::string script = FoldTermLua() + "return fold(ARGV[1])";
+  std::string ascii;
+  for (int c = 1; c < 0x80; ++c) ascii += static_cast<char>(c);
+  std::vector<std::string> texts = {ascii, "Één Overheid, Coöperatie & Straße"};
+  constexpr char32_t kChunk = 0x10000;
+  for (char32_t first = 0x80; first <= 0x10FFFF; first += kChunk) {
+    std::string text;
+    for (char32_t cp = first; cp < first + kChunk && cp <= 0x10FFFF; ++cp) {
+      if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+      char utf8[4];
+      text.append(utf8, EncodeUtf8(cp, utf8));
+      text += ' ';
+    }
+    texts.push_back(std::move(text));
+  }
+  for (const std::string& text : texts) {
+    absl::StatusOr<RedisReply> folded = redis->Command({"EVAL", script, "0", text});
+    ASSERT_TRUE(folded.ok()) << folded.status();
+    ASSERT_EQ((*folded)->type, REDIS_REPLY_STRING);
+    const std::string lua((*folded)->str, (*folded)->len);
+    const std::string cc = FoldTerm(text);
+    if (lua == cc) continue;
+    size_t at = 0;
+    while (at < lua.size() && at < cc.size() && lua[at] == cc[at]) ++at;
+    ADD_FAILURE() << "Lua and FoldTerm differ from byte " << at << " of "
+                  << absl::CEscape(cc.substr(at, 16)) << " vs "
+                  << absl::CEscape(lua.substr(at, 16));
+  }
+}
+
 // A database that a newer registry converted to a later layout: this store
 // neither reads lists from it nor writes to it, and says why.
 TEST(RedisStoreTest, RefusesADatabaseInALaterLayout) {
@@ -640,13 +747,13 @@ TEST(RedisStoreTest, RefusesADatabaseInALaterLayout) {
   ASSERT_TRUE(store->Commit(Request({Create(Kind::kExpert, "a", "a")})).ok());
   std::unique_ptr<RedisConnection> redis = Connect(*server);
   ASSERT_NE(redis, nullptr);
-  ASSERT_TRUE(redis->Command({"SET", "ss:schema", "4"}).ok());
+  ASSERT_TRUE(redis->Command({"SET", "ss:schema", "5"}).ok());
   const std::string revision_before = StringReply(*redis, {"GET", "ss:rev"});
 
   auto expect_refused = [](const absl::Status& status, absl::string_view what) {
     EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << what << ": " << status;
     // The value alone, without what Redis appends to a script's error.
-    EXPECT_TRUE(absl::StrContains(status.message(), "layout \"4\", which"))
+    EXPECT_TRUE(absl::StrContains(status.message(), "layout \"5\", which"))
         << what << ": " << status;
     EXPECT_FALSE(absl::StrContains(status.message(), "script")) << what << ": " << status;
     auto info = status.GetPayload("type.googleapis.com/google.rpc.ErrorInfo");
@@ -670,11 +777,11 @@ TEST(RedisStoreTest, RefusesADatabaseInALaterLayout) {
   absl::StatusOr<RedisReply> written = redis->Command({"EXISTS", "ss:experts:b"});
   ASSERT_TRUE(written.ok());
   EXPECT_EQ((*written)->integer, 0);
-  EXPECT_EQ(StringReply(*redis, {"GET", "ss:schema"}), "4");
+  EXPECT_EQ(StringReply(*redis, {"GET", "ss:schema"}), "5");
 
   // Back in this layout (say, the newer registry was rolled back together
   // with its data), everything works again on the same store.
-  ASSERT_TRUE(redis->Command({"SET", "ss:schema", "3"}).ok());
+  ASSERT_TRUE(redis->Command({"SET", "ss:schema", std::string(kLayout)}).ok());
   EXPECT_TRUE(store->Commit(Request({Create(Kind::kExpert, "b", "b")})).ok());
   absl::StatusOr<ListResult> listed = store->List(request);
   ASSERT_TRUE(listed.ok()) << listed.status();

@@ -734,7 +734,7 @@ TEST_F(RegistryIntegrationTest, RedisOutageIsUnavailableThenRecovers) {
 // is back in its layout.
 TEST_F(RegistryIntegrationTest, ADatabaseInALaterLayoutIsRefusedAndNotServing) {
   CreateOrg("gm0363", type::GOVERNMENT_LAYER_MUNICIPAL);
-  ASSERT_TRUE(redis_->Command({"SET", "ss:schema", "4"}).ok());
+  ASSERT_TRUE(redis_->Command({"SET", "ss:schema", "5"}).ok());
   EXPECT_TRUE(registry_->WaitForHealth("NOT_SERVING", absl::Seconds(5)));
   auto create =
       Call<v1::Expert>(*stub_, &Stub::CreateExpert, ExpertRequest("anna", "gm0363"));
@@ -745,7 +745,7 @@ TEST_F(RegistryIntegrationTest, ADatabaseInALaterLayoutIsRefusedAndNotServing) {
       Call<v1::ListOrganisationsResponse>(*stub_, &Stub::ListOrganisations, list);
   EXPECT_EQ(listed.status().code(), absl::StatusCode::kUnavailable) << listed.status();
 
-  ASSERT_TRUE(redis_->Command({"SET", "ss:schema", "3"}).ok());
+  ASSERT_TRUE(redis_->Command({"SET", "ss:schema", "4"}).ok());
   EXPECT_TRUE(registry_->WaitForHealth("SERVING", absl::Seconds(5)));
   EXPECT_TRUE(
       Call<v1::Expert>(*stub_, &Stub::CreateExpert, ExpertRequest("anna", "gm0363"))

@@ -1275,6 +1275,43 @@ TEST_F(RegistryTest, AnotherOrganisationsExpertJoinsATeamWithConsentAndWithinThe
   EXPECT_TRUE(registry_.CreateTeam(create).ok());
 }
 
+// Theme and skill filters ignore case and accents, beyond ASCII too: a
+// civil servant's "ÉÉN OVERHEID" finds "Één overheid", and "cooperatie" finds
+// "Coöperatie" (precomposed or with a combining diaeresis).
+TEST_F(RegistryTest, ThemeAndSkillFiltersIgnoreCaseAndAccents) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  v1::CreateExpertRequest noor = ExpertRequest("noor", "gm0363");
+  noor.mutable_expert()->add_themes("Één overheid");
+  auto* skill = noor.mutable_expert()->add_skills();
+  skill->set_name("Coo\xCC\x88peratie");  // o + U+0308
+  skill->set_level(3);
+  ASSERT_TRUE(registry_.CreateExpert(noor).ok());
+  MakeExpert("piet", "gm0363");
+  for (const char* theme : {"ÉÉN OVERHEID", "één overheid", "een overheid"}) {
+    v1::ListExpertsRequest list;
+    list.set_theme(theme);
+    auto page = registry_.ListExperts(list);
+    ASSERT_TRUE(page.ok()) << page.status();
+    ASSERT_EQ(page->experts_size(), 1) << theme;
+    EXPECT_EQ(page->experts(0).name(), "experts/noor");
+    // Stored as given.
+    EXPECT_THAT(page->experts(0).themes(), testing::Contains("Één overheid"));
+  }
+  for (const char* name : {"cooperatie", "Coöperatie", "COÖPERATIE"}) {
+    v1::ListExpertsRequest list;
+    list.set_skill(name);
+    auto page = registry_.ListExperts(list);
+    ASSERT_TRUE(page.ok()) << page.status();
+    ASSERT_EQ(page->experts_size(), 1) << name;
+    EXPECT_EQ(page->experts(0).name(), "experts/noor");
+  }
+  v1::ListExpertsRequest other;
+  other.set_theme("een overheid!");
+  auto page = registry_.ListExperts(other);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->experts_size(), 0);
+}
+
 // A list with several filters goes by the index that holds fewest records:
 // by the first (a large organisation), a theme one expert has took more than
 // the scan budget of a call (1,020 records for a page of 1) and answered an

@@ -12,6 +12,7 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::Pair;
 using ::testing::StartsWith;
 using ::testing::UnorderedElementsAre;
@@ -78,11 +79,42 @@ TEST(ValidateExpertTest, NamesEveryBadField) {
   EXPECT_THAT(v, Contains(Pair("expert.email", testing::_)));
   EXPECT_THAT(v, Contains(Pair("expert.skills[0].level", "must be between 1 and 5")));
   EXPECT_THAT(v, Contains(Pair("expert.skills[1].level", "must be between 1 and 5")));
-  EXPECT_THAT(v, Contains(Pair("expert.skills[1].name", StartsWith("duplicate skill"))));
+  EXPECT_THAT(v, Contains(Pair("expert.skills[1].name",
+                               StartsWith("duplicate of the earlier skill"))));
   EXPECT_THAT(v,
               Contains(Pair("expert.region_codes[1]", StartsWith("must be a CBS code"))));
   EXPECT_THAT(v, Contains(Pair("expert.perspectives[1]", testing::_)));
   EXPECT_THAT(v, Contains(Pair("expert.available_hours_per_week", testing::_)));
+}
+
+// Themes and skills are indexed with case and accents folded, so two that
+// differ only in those are one: the second is refused, naming the first.
+TEST(ValidateExpertTest, ThemesAndSkillsDifferingInCaseOrAccentsAreDuplicates) {
+  v1::Expert e = ValidExpert();
+  e.add_themes("Één overheid");
+  e.add_themes("een Overheid");
+  e.add_themes(
+      "e\xCC\x81"
+      "e\xCC\x81"
+      "n overheid");  // NFD
+  e.add_themes("energie");
+  e.add_skills()->set_name("Coöperatie");
+  e.mutable_skills(1)->set_level(3);
+  e.add_skills()->set_name("COOPERATIE");
+  e.mutable_skills(2)->set_level(3);
+  const auto v = Check(e).violations();
+  EXPECT_THAT(v,
+              Contains(Pair("expert.themes[2]",
+                            "duplicate of the earlier entry \"Één overheid\" (case and "
+                            "accents are ignored)")));
+  EXPECT_THAT(v,
+              Contains(Pair("expert.themes[3]", StartsWith("duplicate of the earlier "
+                                                           "entry \"Één overheid\""))));
+  EXPECT_THAT(
+      v, Contains(Pair("expert.skills[2].name",
+                       StartsWith("duplicate of the earlier skill \"Coöperatie\""))));
+  EXPECT_THAT(v, Not(Contains(Pair("expert.themes[4]", testing::_))));
+  EXPECT_THAT(v, Not(Contains(Pair("expert.skills[1].name", testing::_))));
 }
 
 TEST(ValidateExpertTest, RejectsInvalidUtf8AndControlCharacters) {
