@@ -1,5 +1,7 @@
 #include "cli/commands/field_flags.h"
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -106,11 +108,34 @@ absl::Status FieldFlags::Apply(google::protobuf::Message& message,
     if (flag->option->count() == 0) continue;
     const FieldDescriptor& field = *flag->spec.field;
     const std::vector<std::string> texts = flag->Texts();
+    // A yes/no flag holds the last of --x and --no-x: "--consent
+    // --no-consent" set consent to false without a word (a CLI review).
+    if (!field.is_repeated() && field.cpp_type() == FieldDescriptor::CPPTYPE_BOOL &&
+        flag->option->count() > 1) {
+      return UsageError(absl::StrCat("--", flag->spec.flag, " or --no-", flag->spec.flag,
+                                     " given ", flag->option->count(),
+                                     " times; give one of them once"));
+    }
     if (!field.is_repeated() && texts.size() > 1) {
       return UsageError(
           absl::StrCat("--", flag->spec.flag, " given ",
                        texts.size() == 2 ? "twice" : absl::StrCat(texts.size(), " times"),
                        "; give it once"));
+    }
+    // A skill filter is a name: "--skill woningbouw:4", the NAME:LEVEL of
+    // create and update, listed nothing (a CLI review).
+    if (field.name() == "skill" && field.type() == FieldDescriptor::TYPE_STRING &&
+        texts.size() == 1) {
+      const absl::string_view text = absl::StripTrailingAsciiWhitespace(texts[0]);
+      const size_t colon = text.rfind(':');
+      int level;
+      if (colon != absl::string_view::npos && colon > 0 &&
+          absl::SimpleAtoi(text.substr(colon + 1), &level) && level >= 0 && level <= 5) {
+        return UsageError(absl::StrCat(
+            "--", flag->spec.flag, " filters by a skill's name alone (--",
+            flag->spec.flag, " '", absl::StripAsciiWhitespace(text.substr(0, colon)),
+            "'): lists cannot filter by level"));
+      }
     }
     reflection->ClearField(&message, &field);
     for (const std::string& text : texts) {

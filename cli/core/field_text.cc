@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/status_macros.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
@@ -111,6 +112,33 @@ bool LooksMeantAsNumber(absl::string_view text) {
   return std::find(std::begin(kWords), std::end(kWords), lower) != std::end(kWords);
 }
 
+// Refuses a skill name that holds a level: a part after a ':' that is a
+// level (0..5) alone, or one followed by ',' ("woningbouw:4, ruimtelijke
+// ordening:3", skills separated as in a spreadsheet, was one skill named
+// "woningbouw:4, ruimtelijke ordening"; "stikstof:4:1" an expert's skill
+// "stikstof:4"). Names such as "NEN:7510" or "ICT: 2e lijn" stay names.
+absl::Status CheckNoLevelInName(absl::string_view text, absl::string_view name,
+                                absl::string_view syntax) {
+  std::vector<absl::string_view> parts = absl::StrSplit(name, ':');
+  for (size_t i = 1; i < parts.size(); ++i) {
+    const absl::string_view part = absl::StripLeadingAsciiWhitespace(parts[i]);
+    if (part.empty() || part[0] < '0' || part[0] > '5') continue;
+    const absl::string_view after = absl::StripLeadingAsciiWhitespace(part.substr(1));
+    if (after.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("'", text, "': '", part.substr(0, 1),
+                       "' looks like a level inside the name; write ", syntax));
+    }
+    if (after[0] == ',') {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "'", text,
+          "' holds more than one skill: separate them with ';' in a CSV cell "
+          "(woningbouw:4;ruimtelijke ordening:3), or give the flag once per skill"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // NAME:LEVEL
 absl::Status ParseSkill(absl::string_view text, type::Skill& skill) {
   const size_t colon = text.rfind(':');
@@ -120,7 +148,12 @@ absl::Status ParseSkill(absl::string_view text, type::Skill& skill) {
   }
   absl::StatusOr<int> level = ParseInt(text.substr(colon + 1), "the level, 1..5");
   if (!level.ok()) return InItem(text, level.status());
-  skill.set_name(std::string(absl::StripAsciiWhitespace(text.substr(0, colon))));
+  const absl::string_view name = absl::StripAsciiWhitespace(text.substr(0, colon));
+  SAMENSPEL_RETURN_IF_ERROR(CheckNoLevelInName(
+      text, name,
+      "NAME:LEVEL (e.g. woningbouw:4; NAME:MIN_LEVEL:WEIGHT is for a challenge's "
+      "required skills)"));
+  skill.set_name(std::string(name));
   skill.set_level(*level);
   return absl::OkStatus();
 }
@@ -153,6 +186,8 @@ absl::Status ParseSkillRequirement(absl::string_view text,
     return absl::InvalidArgumentError(
         absl::StrCat("'", text, "' is not NAME:MIN_LEVEL[:WEIGHT] (e.g. woningbouw:3)"));
   }
+  SAMENSPEL_RETURN_IF_ERROR(
+      CheckNoLevelInName(text, name, "NAME:MIN_LEVEL[:WEIGHT] (e.g. woningbouw:3:0.5)"));
   skill.set_name(std::string(name));
   if (numbers >= 1) {
     absl::StatusOr<int> min_level =

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
@@ -169,6 +170,14 @@ class ImportRun {
   // result however the input is split.
   void Add(ImportItem item) {
     const bool batched = info_.kind == Kind::kExpert && !item.id.empty();
+    // A batch never holds one id twice: the registry refuses such a batch
+    // item with words of its own ("the same id appears earlier in this
+    // batch", and again for the request_id); sent in the next batch, the
+    // second is reported as the id of the first's line, as for other kinds.
+    if (batched && !batch_ids_.insert(item.id).second) {
+      SendBatch();
+      batch_ids_.insert(item.id);
+    }
     std::vector<ImportItem>& pending = batched ? batch_ : singles_;
     pending.push_back(std::move(item));
     if (static_cast<int>(pending.size()) < options_.batch_size) return;
@@ -188,6 +197,7 @@ class ImportRun {
   void SendBatch() {
     if (!batch_.empty()) Send(Pointers(batch_));
     batch_.clear();
+    batch_ids_.clear();
   }
 
   void SendSingles() {
@@ -565,6 +575,7 @@ class ImportRun {
   const ImportOptions& options_;
   int64_t start_revision_ = 0;
   std::vector<ImportItem> batch_;
+  absl::flat_hash_set<std::string> batch_ids_;  // the ids in batch_
   std::vector<ImportItem> singles_;
   std::mutex compared_mu_;
   absl::flat_hash_map<int, absl::StatusOr<Comparison>> compared_;

@@ -115,15 +115,16 @@ std::string RenderExpertMatches(const m::MatchExpertsResponse& response) {
     AppendExplanation(match.explanation(), "    ", out);
     out.push_back('\n');
   }
-  absl::StrAppend(&out, response.matches_size(), " experts (index revision ",
-                  response.revision(), ")\n");
+  absl::StrAppend(&out, response.matches_size(),
+                  response.matches_size() == 1 ? " expert" : " experts",
+                  " (index revision ", response.revision(), ")\n");
   return out;
 }
 
 std::string RenderTeamSuggestion(const m::SuggestTeamResponse& response) {
-  std::string out =
-      absl::StrCat("Proposed team: ", response.slots_size(), " members (index revision ",
-                   response.revision(), ")\n\n");
+  std::string out = absl::StrCat("Proposed team: ", response.slots_size(),
+                                 response.slots_size() == 1 ? " member" : " members",
+                                 " (index revision ", response.revision(), ")\n\n");
   for (int i = 0; i < response.slots_size(); ++i) {
     const m::TeamSlot& slot = response.slots(i);
     absl::StrAppend(&out, i + 1, ". ", ExpertHeading(slot.member()), "\n   ",
@@ -180,7 +181,8 @@ std::string RenderTeamMatches(const m::MatchTeamsResponse& response) {
     }
     out.push_back('\n');
   }
-  absl::StrAppend(&out, response.matches_size(), " teams (index revision ",
+  absl::StrAppend(&out, response.matches_size(),
+                  response.matches_size() == 1 ? " team" : " teams", " (index revision ",
                   response.revision(), ")\n");
   return out;
 }

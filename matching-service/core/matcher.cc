@@ -980,7 +980,8 @@ class Ranking {
     };
     add("text", c.text,
         absl::StrCat("matched ", word_count,
-                     " query words: ", absl::StrJoin(words, ", ", format_word),
+                     word_count == 1 ? " query word: " : " query words: ",
+                     absl::StrJoin(words, ", ", format_word),
                      word_count > words.size()
                          ? absl::StrCat(" and ", word_count - words.size(), " more")
                          : ""));

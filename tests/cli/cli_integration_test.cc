@@ -523,6 +523,17 @@ TEST_F(CliIntegrationTest, ExitCodesAreAsDocumented) {
   CliResult twice = Fails(2, {"experts", "list", "--theme", "wonen", "--theme", "zorg"});
   EXPECT_THAT(twice.err, HasSubstr("--theme given twice; give it once"));
   EXPECT_THAT(twice.err, Not(HasSubstr("At Most")));
+  // A yes/no flag and its --no- form together (the last one won, silently).
+  CliResult both = Fails(2, {"experts", "update", "jan", "--consent", "--no-consent"});
+  EXPECT_THAT(both.err, HasSubstr("--consent or --no-consent given 2 times"));
+  // A skill list written as in a spreadsheet: one skill with a level in its name.
+  CliResult commas = Fails(
+      2, {"experts", "update", "jan", "--skill", "woningbouw:4, ruimtelijke ordening:3"});
+  EXPECT_THAT(commas.err, HasSubstr("holds more than one skill"));
+  // A skill filter with a level (the NAME:LEVEL of create) listed nothing.
+  CliResult level = Fails(2, {"experts", "list", "--skill", "woningbouw:4"});
+  EXPECT_THAT(level.err, HasSubstr("--skill filters by a skill's name alone (--skill "
+                                   "'woningbouw'): lists cannot filter by level"));
 
   // 3: not found.
   CliResult missing = Fails(3, {"experts", "get", "nobody"});
@@ -666,7 +677,7 @@ TEST_F(CliIntegrationTest, MatchAndSuggestTeamShowTheExplanation) {
   // Inline, without registering a challenge.
   CliResult inline_match = Ok({"match", "--title", "Woningbouwopgave", "--skill",
                                "woningbouw:3", "--layer", "national", "--top", "1"});
-  EXPECT_THAT(inline_match.out, HasSubstr("1 experts (index revision"));
+  EXPECT_THAT(inline_match.out, HasSubstr("1 expert (index revision"));
 
   CliResult similar = Ok({"similar-teams", "--challenge", "huisvesting"});
   EXPECT_THAT(similar.out,

@@ -116,6 +116,34 @@ TEST(FieldTextTest, ARequiredSkillsLevelOrWeightThatDoesNotParseIsAnError) {
   }
 }
 
+// Skills written as in a spreadsheet ("woningbouw:4, ruimtelijke ordening:3")
+// or with a challenge's syntax in an expert's skill ("stikstof:4:1") were one
+// skill with a level inside its name, shown as two: refused, saying how.
+TEST(FieldTextTest, ALevelInsideASkillNameIsRefused) {
+  v1::Expert e;
+  const auto& skills = F(e, "skills");
+  absl::Status status =
+      AppendFieldText(e, skills, "woningbouw:4, ruimtelijke ordening:3");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("more than one skill: separate them with ';'"));
+  status = AppendFieldText(e, skills, "stikstof:4:1");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("'4' looks like a level inside the name"));
+  EXPECT_EQ(e.skills_size(), 0);
+  for (const char* fine : {"NEN:7510:3", "ICT: 2e lijn:2", "data: analyse:2"}) {
+    EXPECT_TRUE(AppendFieldText(e, skills, fine).ok()) << fine;
+  }
+
+  v1::Challenge c;
+  const auto& required = F(c, "required_skills");
+  for (const char* bad :
+       {"woningbouw:3, stikstof:2", "klimaatadaptatie:3:abc", "water:2 , wonen"}) {
+    status = AppendFieldText(c, required, bad);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+  EXPECT_EQ(c.required_skills_size(), 0);
+}
+
 // A weight keeps every digit through text and back (it was written with 6
 // significant digits: 0.123456789 came back as 0.123457).
 TEST(FieldTextTest, WeightsRoundTripExactly) {
