@@ -709,12 +709,26 @@ class ResourceOps {
     return probe;
   }
 
+  // Whether `input` (to be created under `id`) is invalid in itself, whatever
+  // is stored: a field a create could never have passed with, so its replay
+  // probe cannot have found an earlier one (barring a registry of other rules).
+  bool InvalidAlone(const R& input, absl::string_view id) const {
+    FieldViolations v;
+    if (!id.empty() && !IsValidId(id)) v.Add("id", "");
+    T::Validate(input, std::string(T::kField), v);
+    return !v.empty();
+  }
+
   // What a create that cannot be planned (`failure`) answers when its replay
   // probe failed with `probe`: `failure` when no earlier request was found;
   // else the probe's error (UNAVAILABLE, say), since the create may still be
-  // the retry of one that was done, and a retry of it tells.
-  static absl::Status ProbeFailure(absl::Status failure, const absl::Status& probe) {
-    if (absl::IsNotFound(probe)) return failure;
+  // the retry of one that was done, and a retry of it tells. But a create
+  // invalid in itself (`invalid_alone`) is told its fields (a fault review:
+  // during a Redis outage a create with a level of 9 and a request_id got
+  // REDIS_TIMED_OUT, "may have been applied", and no field).
+  static absl::Status ProbeFailure(absl::Status failure, const absl::Status& probe,
+                                   bool invalid_alone) {
+    if (absl::IsNotFound(probe) || invalid_alone) return failure;
     return probe;
   }
 
@@ -725,7 +739,9 @@ class ResourceOps {
     std::optional<CommitRequest> probe = ReplayProbe(failure, input, id, request_id);
     if (!probe.has_value()) return failure;
     absl::StatusOr<CommitResult> result = store_->Commit(*probe);
-    if (!result.ok()) return ProbeFailure(std::move(failure), result.status());
+    if (!result.ok()) {
+      return ProbeFailure(std::move(failure), result.status(), InvalidAlone(input, id));
+    }
     if (!result->replayed) return failure;
     SAMENSPEL_ASSIGN_OR_RETURN(std::string name,
                                ReplayedName(probe->request_fingerprint, *result));
@@ -890,12 +906,15 @@ class ResourceOps {
       // As ReplayOr.
       Store* const store = self->store_;
       std::string sent = probe->request_fingerprint;
+      const bool invalid_alone = self->InvalidAlone(input, id);
       return store->CommitAsync(
           *std::move(probe),
           [self = std::move(self), failure = r.status(), sent = std::move(sent),
+           invalid_alone,
            done = std::move(done)](absl::StatusOr<CommitResult> result) mutable {
             if (!result.ok()) {
-              return std::move(done)(ProbeFailure(std::move(failure), result.status()));
+              return std::move(done)(
+                  ProbeFailure(std::move(failure), result.status(), invalid_alone));
             }
             if (!result->replayed) return std::move(done)(failure);
             AnswerReplay(std::move(self), sent, *result, std::move(done));
@@ -1872,6 +1891,9 @@ absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
     const bool with_request_ids = !r.requests(0).request_id().empty();
     std::vector<std::string> fingerprints;
     bool request_ids_ok = true;
+    // Whether an item is invalid in itself, or two share an id (as
+    // ResourceOps::ProbeFailure's invalid_alone).
+    bool invalid_alone = false;
     for (int i = 0; i < r.requests_size(); ++i) {
       const auto& item = r.requests(i);
       if (with_request_ids)
@@ -1898,10 +1920,12 @@ absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
       if (absl::IsInvalidArgument(e.status())) {
         // Gather every bad item's fields, so an import can report them all.
         v.AddFrom(e.status());
+        if (ops.InvalidAlone(item.expert(), item.expert_id())) invalid_alone = true;
         continue;
       }
       SAMENSPEL_RETURN_IF_ERROR(e.status());
       if (!ids.insert(e->name()).second) {
+        invalid_alone = true;
         v.Add(prefix + ".expert_id", "the same id appears earlier in this batch");
       }
       *response.add_experts() = *std::move(e);
@@ -1935,7 +1959,9 @@ absl::StatusOr<v1::BatchCreateExpertsResponse> Registry::BatchCreateExperts(
       probe.request_id = req.request_id;
       probe.request_fingerprint = req.request_fingerprint;
       committed = store_->Commit(probe);
-      if (absl::IsNotFound(committed.status())) return refused;
+      if (absl::IsNotFound(committed.status()) || (!committed.ok() && invalid_alone)) {
+        return refused;
+      }
       if (committed.ok() && !committed->replayed) return refused;
     } else {
       committed = store_->Commit(req);

@@ -393,6 +393,45 @@ TEST_F(RegistryTest, ACreateWhoseRetryCannotBeLookedUpIsUnavailable) {
   EXPECT_THAT(BadFields(missing), ElementsAre("expert.organisation"));
 }
 
+// But a create invalid in itself could never have been done: its fields,
+// also when its request_id cannot be looked up (a fault review: during a
+// Redis outage a level of 9 got REDIS_TIMED_OUT, "may have been applied").
+TEST_F(RegistryTest, ACreateInvalidInItselfIsToldItsFieldsWhenItsRetryCannotBeLookedUp) {
+  ProbeFailingStore store;
+  Registry registry(&store, Options());
+  v1::CreateOrganisationRequest org;
+  org.set_organisation_id("gm0363");
+  org.mutable_organisation()->set_display_name("Amsterdam");
+  org.mutable_organisation()->set_layer(type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  ASSERT_TRUE(registry.CreateOrganisation(org).ok());
+  auto req = ExpertRequest("kees", "nowhere");
+  req.set_request_id("line-9");
+  req.mutable_expert()->mutable_skills(0)->set_level(9);
+  auto expect_fields = [](const absl::Status& status, std::vector<std::string> fields) {
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+    EXPECT_THAT(BadFields(status), testing::IsSupersetOf(fields)) << status;
+  };
+  expect_fields(registry.CreateExpert(req).status(), {"expert.skills[0].level"});
+  absl::Status async = absl::UnknownError("not answered");
+  registry.CreateExpertAsync(req, SystemPrincipal(),
+                             [&](absl::StatusOr<v1::Expert> e) { async = e.status(); },
+                             {});
+  expect_fields(async, {"expert.skills[0].level"});
+  v1::BatchCreateExpertsRequest batch;
+  *batch.add_requests() = req;
+  expect_fields(registry.BatchCreateExperts(batch).status(),
+                {"requests[0].expert.skills[0].level"});
+  // Two items with one id: no batch could have been done with them.
+  auto first = ExpertRequest("kees", "gm0363");
+  first.set_request_id("line-1");
+  auto second = first;
+  second.set_request_id("line-2");
+  v1::BatchCreateExpertsRequest twice;
+  *twice.add_requests() = first;
+  *twice.add_requests() = second;
+  expect_fields(registry.BatchCreateExperts(twice).status(), {"requests[1].expert_id"});
+}
+
 TEST_F(RegistryTest, ARequestIdReusedForAnotherRequestIsRefused) {
   MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
   auto first_req = ExpertRequest("", "gm0363");
