@@ -305,6 +305,8 @@ bool RedisAsync::PingListener() {
                      "; the cache is off until it is made again"));
     DropTracking();
     next_tracking_attempt_ = now + absl::Seconds(1);
+    // Made again once Redis answers on the connection (see Loop).
+    answered_ = false;
     return false;
   }
   if (now < next_listener_ping_) return true;
@@ -326,6 +328,7 @@ bool RedisAsync::PingListener() {
                    "is off until it is made again"));
   DropTracking();
   next_tracking_attempt_ = now + absl::Seconds(1);
+  answered_ = false;
   return false;
 }
 
@@ -419,10 +422,21 @@ void RedisAsync::Loop() {
         in_flight_.push_back({std::move(q.done), deadline});
       }
     }
-    // A subscription lost while the connection stayed: again, once a second.
-    if (connection_ != nullptr && answered_ && tracking_.has_value() &&
-        listener_ == nullptr) {
-      StartTracking();
+    // A subscription lost while the connection stayed: again, once a second,
+    // once Redis answers on the connection (StartTracking's handshake waits
+    // for its replies on this thread: after a subscription fell silent it
+    // held every read and commit of a frozen Redis 2 s longer, a fault
+    // review). Without reads to tell, a PING asks, not waiting for it.
+    if (connection_ != nullptr && tracking_.has_value() && listener_ == nullptr) {
+      if (answered_) {
+        StartTracking();
+      } else if (in_flight_.empty() && out_.empty() &&
+                 absl::Now() >= next_tracking_attempt_) {
+        next_tracking_attempt_ = absl::Now() + absl::Seconds(1);
+        out_ = Formatted({"PING"});
+        in_flight_.push_back(
+            {[](absl::StatusOr<RedisReply>) {}, absl::Now() + options_.command_timeout});
+      }
     }
     if (listener_ != nullptr && !PingListener()) continue;
     if (connection_ != nullptr && !out_.empty()) {

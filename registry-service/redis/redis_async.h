@@ -172,7 +172,8 @@ class RedisAsync {
   bool replica_ = false;
   // The subscription to invalidations (with tracking_), and how many were
   // made: a CLIENT TRACKING reply turns the cache on only for its own.
-  // Whether connection_ has had a reply (the record cache subscribes then).
+  // Whether connection_ has had a reply since it was made, or since the
+  // subscription fell silent (the record cache subscribes then).
   bool answered_ = false;
   std::unique_ptr<RedisConnection> listener_;
   redisReader* listener_reader_ = nullptr;

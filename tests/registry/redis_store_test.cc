@@ -1911,6 +1911,73 @@ TEST(RedisStoreTest, RecordCacheGoesOffWhenRedisFallsSilent) {
   EXPECT_TRUE(back);
 }
 
+// After the subscription fell silent, it is made again only once Redis
+// answers: its handshake waits on the Gets' I/O thread, and while Redis
+// stayed frozen it held every Get 2 s more (a fault review: calls answered
+// after 4 s, where the command timeout is 2 s). Once Redis answers, the
+// cache comes back.
+TEST(RedisStoreTest, ASilentSubscriptionIsNotMadeAgainWhileRedisIsSilent) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  std::unique_ptr<RedisStore> store = MakeStore(OptionsFor(*server));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Commit(Request({Create(Kind::kExpert, "jan", "v0")})).ok());
+  ASSERT_TRUE(GetAsyncNow(*store, Kind::kExpert, "jan").ok());
+  ASSERT_TRUE(Tracking(*store));
+
+  testing::internal::CaptureStderr();
+  ASSERT_TRUE(server->Pause().ok());
+  const absl::Time paused = absl::Now();
+  while (store->record_cache_stats().tracking &&
+         absl::Now() < paused + absl::Seconds(5)) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  // Past the second after which the subscription used to be made again.
+  absl::SleepFor(absl::Milliseconds(1500));
+  const absl::Time start = absl::Now();
+  const absl::Status get = GetAsyncNow(*store, Kind::kExpert, "jan").status();
+  const absl::Duration took = absl::Now() - start;
+  ASSERT_TRUE(server->Resume().ok());
+  const std::string log = testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(absl::IsUnavailable(get)) << get;
+  // The 2 s command timeout, not more (it took 3.5 s).
+  EXPECT_LT(took, absl::Milliseconds(2800)) << log;
+
+  const absl::Time again = absl::Now() + absl::Seconds(10);
+  while (!store->record_cache_stats().tracking && absl::Now() < again) {
+    (void)GetAsyncNow(*store, Kind::kExpert, "jan");  // the circuit may fail it
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_TRUE(store->record_cache_stats().tracking);
+}
+
+// A subscription that fell silent for a moment, with no call meanwhile:
+// Redis is asked with a PING whether it answers, and the cache is made again
+// without waiting for a call.
+TEST(RedisStoreTest, ASubscriptionSilentForAMomentIsMadeAgainWithoutCalls) {
+  std::unique_ptr<RedisServer> server = StartRedis();
+  ASSERT_NE(server, nullptr);
+  std::unique_ptr<RedisStore> store = MakeStore(OptionsFor(*server));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Commit(Request({Create(Kind::kExpert, "jan", "v0")})).ok());
+  ASSERT_TRUE(GetAsyncNow(*store, Kind::kExpert, "jan").ok());
+  ASSERT_TRUE(Tracking(*store));
+  testing::internal::CaptureStderr();
+  ASSERT_TRUE(server->Pause().ok());
+  const absl::Time paused = absl::Now();
+  while (store->record_cache_stats().tracking &&
+         absl::Now() < paused + absl::Seconds(5)) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  ASSERT_TRUE(server->Resume().ok());
+  const absl::Time again = absl::Now() + absl::Seconds(10);
+  while (!store->record_cache_stats().tracking && absl::Now() < again) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  const std::string log = testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(store->record_cache_stats().tracking) << log;
+}
+
 // While Redis stays silent, one call at a time finds out whether it
 // answers again, each waiting out the command timeout; the others fail at
 // once (an operator review: a probe every 250 ms, each waiting 2 s, held
