@@ -784,6 +784,25 @@ class Ranking {
     const double least = pool.empty() ? 0 : pool.back().relevance();
     diversity_floor_ =
         pool.empty() ? 0 : o_.diversity_min_share * pool.front().relevance();
+    // Of a challenge with a region, a layer other than NATIONAL is brought by
+    // someone from the region when the pool has anyone relevant enough from
+    // there of that layer, as in SuggestTeam (a relevance review: a
+    // Zuid-Limburg flooding challenge's list opened with Drenthe's province,
+    // a Brabant water board and Ede, Limburg's own experts 5th to 9th).
+    local_layers_ = 0;
+    if (regional_ && LocalRegion() > 0) {
+      // A candidate beyond `pool` relevant enough, from the region, would
+      // change that; the complete rerank knows.
+      if (!complete && pool.size() < std::max<size_t>(o_.rerank_pool, k) &&
+          least >= diversity_floor_) {
+        return false;
+      }
+      for (const Candidate& c : pool) {
+        if (c.relevance() >= diversity_floor_ && Local(c)) {
+          local_layers_ |= 1u << s_.info(c.doc).layer;
+        }
+      }
+    }
     uint32_t layers = 0;
     uint8_t perspectives = 0;
     absl::flat_hash_map<uint32_t, int> per_org;
@@ -816,14 +835,29 @@ class Ranking {
     return complete || picked.size() == k;
   }
 
+  // The region part of someone from the challenge's region: the same
+  // municipality or province (0 when regions are not weighed).
+  double LocalRegion() const {
+    return o_.region_weight * kRegionScore[RegionMatch::kSameProvince];
+  }
+  bool Local(const Candidate& c) const { return c.region >= LocalRegion() * 0.999; }
+
+  // A desired layer or perspective new to the list is a bonus for someone
+  // relevant enough, with hours free (without, they cannot join a team: the
+  // bonus put a provincial expert with none at #2), and for a layer other
+  // than NATIONAL from the challenge's region when the pool has someone
+  // relevant enough from there of that layer (local_layers_).
   double Diversity(const Candidate& c, uint32_t layers, uint8_t perspectives,
                    const absl::flat_hash_map<uint32_t, int>& per_org) const {
     const DocInfo& info = s_.info(c.doc);
     double d = 0;
-    if (c.relevance() >= diversity_floor_) {
+    if (c.relevance() >= diversity_floor_ && c.free_hours > 0) {
       const uint32_t layer_bit = 1u << info.layer;
-      if ((q_.desired_layers & layer_bit) && !(layers & layer_bit))
+      if ((q_.desired_layers & layer_bit) && !(layers & layer_bit) &&
+          (info.layer == type::GOVERNMENT_LAYER_NATIONAL ||
+           !(local_layers_ & layer_bit) || Local(c))) {
         d += o_.new_layer_bonus;
+      }
       if (info.perspectives & q_.desired_perspectives & ~perspectives)
         d += o_.new_perspective_bonus;
     }
@@ -1583,6 +1617,8 @@ class Ranking {
   mutable std::vector<SkillCoverage> coverage_;
   // The least relevance that earns diversity bonuses (set by RerankFrom).
   mutable double diversity_floor_ = 0;
+  // Layers someone relevant enough from the challenge's region has (Rerank).
+  mutable uint32_t local_layers_ = 0;
   double text_scale_ = 0;
   int lazy_retries_ = 0;  // see Match()
   // Per term of q_.terms: its weight (idf times query weight) and its

@@ -1,5 +1,6 @@
 #include "matching-service/core/matcher.h"
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <random>
@@ -909,6 +910,40 @@ TEST_F(MatcherTest, SuggestTeamSaysWhatIsMissingInsteadOfFailing) {
   EXPECT_THAT(r->notes(), Contains(HasSubstr("within the limit of 1 per organisation")));
 }
 
+// An expert with no hours free cannot join a team: the layer or
+// perspective they would add earns them no bonus in the list (a relevance
+// review: a provincial expert with 0 h free took the province's +0.3 at #2).
+TEST_F(MatcherTest, NoDiversityBonusWithoutFreeHours) {
+  ExpertSpec busy{"busy",
+                  "pv27",
+                  type::GOVERNMENT_LAYER_PROVINCIAL,
+                  "Adviseur stikstof",
+                  "Stikstof, stikstofbeleid en natuur.",
+                  {{"stikstof", 5}},
+                  {"PV27"}};
+  busy.hours = 0;
+  ExpertSpec free{"free",
+                  "pv26",
+                  type::GOVERNMENT_LAYER_PROVINCIAL,
+                  "Adviseur natuur",
+                  "Natuur.",
+                  {{"stikstof", 3}},
+                  {"PV26"}};
+  Load({busy, free});
+  rv1::Challenge c;
+  c.set_title("Stikstof");
+  c.add_required_skills()->set_name("stikstof");
+  c.add_desired_layers(type::GOVERNMENT_LAYER_PROVINCIAL);
+  const v1::MatchExpertsResponse ranked = Match(c, 2);
+  ASSERT_EQ(ranked.matches_size(), 2);
+  for (const auto& m : ranked.matches()) {
+    for (const auto& component : m.explanation().components()) {
+      if (component.name() != "diversity") continue;
+      EXPECT_EQ(component.value() > 0, m.expert() == "experts/free") << m.expert();
+    }
+  }
+}
+
 // Of a challenge with a region, a provincial (municipal, ...) place goes to
 // someone from the region when one is relevant enough: a review's nitrogen
 // challenge in the Peel (PV30) got Provincie Fryslân, with Noord-Brabant's
@@ -950,9 +985,26 @@ TEST_F(MatcherTest, SuggestTeamFillsARegionalChallengesLayersFromTheRegion) {
   ASSERT_TRUE(r.ok()) << r.status();
   std::vector<std::string> team;
   for (const auto& slot : r->slots()) team.push_back(slot.member().expert());
-  // Fryslân is the better match (MatchExperts ranks it first), and would be
-  // the team's province without the rule.
-  EXPECT_EQ(Match(c, 1).matches(0).expert(), "experts/fries");
+  // Fryslân is the more relevant (its score without the diversity part is
+  // the highest), and would be the team's province without the rule.
+  const v1::MatchExpertsResponse ranked = Match(c, 4);
+  std::map<std::string, double> relevance;
+  for (const auto& m : ranked.matches()) {
+    double sum = 0;
+    for (const auto& component : m.explanation().components()) {
+      if (component.name() != "diversity") sum += component.value();
+    }
+    relevance[m.expert()] = sum;
+  }
+  EXPECT_GT(relevance["experts/fries"], relevance["experts/brabant"]);
+  EXPECT_GT(relevance["experts/fries"], relevance["experts/peel"]);
+  // MatchExperts gives the province's place in its list by the same rule
+  // (a relevance review: Limburg's own experts came 5th to 9th).
+  std::vector<std::string> order;
+  for (const auto& m : ranked.matches()) order.push_back(m.expert());
+  ASSERT_EQ(order.size(), 4u);
+  EXPECT_LT(std::find(order.begin(), order.end(), "experts/brabant") - order.begin(),
+            std::find(order.begin(), order.end(), "experts/fries") - order.begin());
   EXPECT_THAT(team, UnorderedElementsAre("experts/brabant", "experts/peel",
                                          "experts/waterschap"));
   EXPECT_THAT(r->coverage().layers_missing(), IsEmpty());
