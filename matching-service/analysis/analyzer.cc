@@ -493,14 +493,16 @@ std::vector<AnalyzedTerm> Analyzer::AnalyzeQuery(absl::string_view text) const {
     ForEachStem(info.stems, Mode::kBoth, [&](const std::string& stem) {
       word.Add(stem, 1.0f, AnalyzedTerm::Origin::kExact);
     });
-    for (const Stems& part : info.parts) {
-      ForEachStem(part, Mode::kBoth, [&](const std::string& stem) {
-        word.Add(stem, compound_part_weight_, AnalyzedTerm::Origin::kCompoundPart);
+    for (size_t p = 0; p < info.parts.size(); ++p) {
+      const float weight = PartWeight(p, info.parts.size());
+      ForEachStem(info.parts[p], Mode::kBoth, [&](const std::string& stem) {
+        word.Add(stem, weight, AnalyzedTerm::Origin::kCompoundPart);
       });
     }
     add_synonyms(word, info.stems, synonym_weight_);
-    for (const Stems& part : info.parts) {
-      add_synonyms(word, part, compound_part_weight_ * synonym_weight_);
+    for (size_t p = 0; p < info.parts.size(); ++p) {
+      add_synonyms(word, info.parts[p],
+                   PartWeight(p, info.parts.size()) * synonym_weight_);
     }
     ForEachPhraseAt(state, i, [&](const Phrase& phrase, size_t last) {
       const size_t begin = state.tokens[i].begin;

@@ -204,6 +204,16 @@ class Analyzer {
   mutable absl::Mutex states_mu_;
   mutable std::vector<std::unique_ptr<ThreadState>> states_ ABSL_GUARDED_BY(states_mu_);
   mutable size_t states_made_ ABSL_GUARDED_BY(states_mu_) = 0;
+  // The query weight of part `p` of a compound of `n` parts: the last part,
+  // the head, names the general kind ("tekort", "kosten", "opgave") and the
+  // parts before it the topic, so a head alone matches at half the weight
+  // ("woningtekort" found water-shortage experts first through "tekort").
+  float PartWeight(size_t p, size_t n) const {
+    return n > 1 && p + 1 == n ? compound_part_weight_ * kHeadPartFactor
+                               : compound_part_weight_;
+  }
+  static constexpr float kHeadPartFactor = 0.5f;
+
   const float compound_part_weight_;
   const float synonym_weight_;
   CompoundSplitter splitter_;
