@@ -122,8 +122,19 @@ int main(int argc, char** argv) {
         return static_cast<int>(samenspel::cli::ExitCode::kUsage);
       }
     }
-    // Prints the help (exit 0) or the problem; every problem is a usage error.
-    return app.exit(e) == 0 ? 0 : static_cast<int>(samenspel::cli::ExitCode::kUsage);
+    // --help and --help-all: CLI11 prints the help (exit 0).
+    if (e.get_exit_code() == 0) return app.exit(e);
+    // Every problem is a usage error, said as our other errors are (CLI11
+    // printed a bare "name is required", without "samenspel:" or which
+    // command's help to read).
+    std::string where = "samenspel";
+    for (const CLI::App* at = &app; !at->get_subcommands().empty();) {
+      at = at->get_subcommands().front();
+      absl::StrAppend(&where, " ", at->get_name());
+    }
+    std::cerr << "samenspel: " << e.what() << "\n  (run `" << where
+              << " --help` for its usage)\n";
+    return static_cast<int>(samenspel::cli::ExitCode::kUsage);
   }
   return static_cast<int>(context.exit_code());
 }

@@ -476,7 +476,9 @@ TEST_F(CliIntegrationTest, ExitCodesAreAsDocumented) {
   // A command missing its argument or option says which (it said "needs a
   // command; the commands are: " with none).
   CliResult no_file = Fails(2, {"import", "experts"});
-  EXPECT_THAT(no_file.err, HasSubstr("file is required"));
+  EXPECT_THAT(no_file.err,
+              HasSubstr("samenspel: file is required\n  (run `samenspel import "
+                        "--help` for its usage)"));
   EXPECT_THAT(no_file.err, testing::Not(HasSubstr("needs a command")));
   CliResult no_expert = Fails(2, {"teams", "add-member", "t1"});
   EXPECT_THAT(no_expert.err, HasSubstr("--expert is required"));
