@@ -112,29 +112,40 @@ bool LooksMeantAsNumber(absl::string_view text) {
   return std::find(std::begin(kWords), std::end(kWords), lower) != std::end(kWords);
 }
 
-// Refuses a skill name that holds a level: a part after a ':' that is a
-// level (0..5) alone, or one followed by ',' ("woningbouw:4, ruimtelijke
-// ordening:3", skills separated as in a spreadsheet, was one skill named
-// "woningbouw:4, ruimtelijke ordening"; "stikstof:4:1" an expert's skill
-// "stikstof:4"). Names such as "NEN:7510" or "ICT: 2e lijn" stay names.
+// Refuses a skill name that holds a level or another skill: a part after a
+// ':' that starts with a level (0..5, as a number of its own) followed by
+// nothing, ',' or a space ("woningbouw:4, ruimtelijke ordening:3", skills
+// separated as in a spreadsheet, was one skill named "woningbouw:4,
+// ruimtelijke ordening"; "stikstof:4:1" an expert's skill "stikstof:4"), or
+// a ';' (the separator of a CSV cell's list). Names such as "NEN:7510",
+// "ICT: 2e lijn" or "Omgevingswet: 2024" stay names.
 absl::Status CheckNoLevelInName(absl::string_view text, absl::string_view name,
                                 absl::string_view syntax) {
+  auto more_than_one = [&] {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", text,
+        "' holds more than one skill: separate them with ';' in a CSV cell "
+        "(woningbouw:4;ruimtelijke ordening:3), or give the flag once per skill"));
+  };
+  if (absl::StrContains(name, ';')) return more_than_one();
   std::vector<absl::string_view> parts = absl::StrSplit(name, ':');
   for (size_t i = 1; i < parts.size(); ++i) {
     const absl::string_view part = absl::StripLeadingAsciiWhitespace(parts[i]);
-    if (part.empty() || part[0] < '0' || part[0] > '5') continue;
-    const absl::string_view after = absl::StripLeadingAsciiWhitespace(part.substr(1));
-    if (after.empty()) {
+    size_t digits = 0;
+    while (digits < part.size() && absl::ascii_isdigit(part[digits])) ++digits;
+    int number;
+    if (digits == 0 || !absl::SimpleAtoi(part.substr(0, digits), &number) || number > 5) {
+      continue;
+    }
+    const absl::string_view after = part.substr(digits);
+    if (absl::StripLeadingAsciiWhitespace(after).empty()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("'", text, "': '", part.substr(0, 1),
+          absl::StrCat("'", text, "': '", part.substr(0, digits),
                        "' looks like a level inside the name; write ", syntax));
     }
-    if (after[0] == ',') {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "'", text,
-          "' holds more than one skill: separate them with ';' in a CSV cell "
-          "(woningbouw:4;ruimtelijke ordening:3), or give the flag once per skill"));
-    }
+    if (after[0] == ',' || absl::ascii_isspace(after[0])) return more_than_one();
+    const absl::string_view rest = absl::StripLeadingAsciiWhitespace(after);
+    if (rest[0] == ',') return more_than_one();
   }
   return absl::OkStatus();
 }

@@ -790,7 +790,7 @@ class Ranking {
     // Zuid-Limburg flooding challenge's list opened with Drenthe's province,
     // a Brabant water board and Ede, Limburg's own experts 5th to 9th).
     local_layers_ = 0;
-    if (regional_ && LocalRegion() > 0) {
+    if (regional_ && LocalRegion() > 0 && q_.desired_layers != 0) {
       // A candidate beyond `pool` relevant enough, from the region, would
       // change that; the complete rerank knows.
       if (!complete && pool.size() < std::max<size_t>(o_.rerank_pool, k) &&
@@ -798,7 +798,9 @@ class Ranking {
         return false;
       }
       for (const Candidate& c : pool) {
-        if (c.relevance() >= diversity_floor_ && Local(c)) {
+        // Only who could take the bonus (see Diversity): a local expert
+        // without free hours took it from everyone of the layer.
+        if (c.relevance() >= diversity_floor_ && c.free_hours > 0 && Local(c)) {
           local_layers_ |= 1u << s_.info(c.doc).layer;
         }
       }
@@ -2709,7 +2711,11 @@ absl::StatusOr<v1::MatchTeamsResponse> Matcher::MatchTeams(
           notes.empty() ? "no member covers a required skill"
                         : absl::StrJoin(notes, "; "));
     }
-    add("themes", sc.themes, absl::StrJoin(sc.shared_themes, ", "));
+    add("themes", sc.themes,
+        !sc.shared_themes.empty()
+            ? absl::StrCat("shares ", absl::StrJoin(sc.shared_themes, ", "))
+        : themes.empty() ? std::string("the challenge names no theme")
+                         : std::string("no theme in common"));
     add("region", sc.region,
         !RegionTable::SetsApart(query.regions) ? NotWeighed(query.regions)
         : sc.region_match.kind == RegionMatch::kNone

@@ -100,6 +100,15 @@ void ValidateTermFilter(absl::string_view term, const std::string& field,
 
 namespace {
 
+// A theme or skill is indexed folded: one of only characters the fold drops
+// (combining marks, a soft hyphen, joiners) would be indexed as "", which
+// no filter can ask for.
+void CheckFoldable(absl::string_view term, const std::string& path, FieldViolations& v) {
+  if (!term.empty() && FoldTerm(term).empty() && !v.Names(path)) {
+    v.Add(path, "holds no letter, digit or other visible character");
+  }
+}
+
 // Themes or skills seen so far, by the value their index keeps (TermKey in
 // registry.cc: case and accents folded): two that fold alike are one.
 class TermSet {
@@ -125,6 +134,7 @@ void CheckTerms(const Strings& terms, absl::string_view prefix, absl::string_vie
   for (int i = 0; i < terms.size(); ++i) {
     const std::string path = Path(prefix, field, i);
     CheckText(terms[i], path, kMaxTermChars, /*required=*/true, v);
+    CheckFoldable(terms[i], path, v);
     if (const std::string* earlier = seen.Insert(terms[i])) {
       v.Add(path, absl::StrCat("duplicate of the earlier entry \"", *earlier,
                                "\" (case and accents are ignored)"));
@@ -296,6 +306,7 @@ void ValidateExpert(const v1::Expert& e, absl::string_view prefix, FieldViolatio
       CheckText(s.name(), path + ".name", kMaxTermChars, true, v);
       if (s.level() < 1 || s.level() > 5)
         v.Add(path + ".level", "must be between 1 and 5");
+      CheckFoldable(s.name(), path + ".name", v);
       if (const std::string* earlier = seen.Insert(s.name())) {
         v.Add(path + ".name", absl::StrCat("duplicate of the earlier skill \"", *earlier,
                                            "\" (case and accents are ignored)"));
@@ -369,6 +380,7 @@ void CheckChallenge(const v1::Challenge& c, absl::string_view prefix, bool store
       if (!std::isfinite(s.weight()) || s.weight() < 0 || s.weight() > 100) {
         v.Add(path + ".weight", "must be between 0 and 100 (0 means 1)");
       }
+      CheckFoldable(s.name(), path + ".name", v);
       if (const std::string* earlier = seen.Insert(s.name())) {
         v.Add(path + ".name", absl::StrCat("duplicate of the earlier skill \"", *earlier,
                                            "\" (case and accents are ignored)"));

@@ -148,8 +148,12 @@ bool IsText(const redisReply& r, absl::string_view text) {
 void RedisAsync::StartTracking() {
   if (!tracking_.has_value() || connection_ == nullptr || listener_ != nullptr) return;
   if (absl::Now() < next_tracking_attempt_) return;
-  // Its handshake would hold this thread for the command timeout.
-  if (options_.circuit != nullptr && options_.circuit->open()) return;
+  // Its handshake would hold this thread for the command timeout. (Asked
+  // again a little later: a time left in the past made the loop spin.)
+  if (options_.circuit != nullptr && options_.circuit->open()) {
+    next_tracking_attempt_ = absl::Now() + absl::Milliseconds(250);
+    return;
+  }
   next_tracking_attempt_ = absl::Now() + absl::Seconds(1);
   // The same server as the commands' connection, found without Sentinel:
   // invalidations from any other would not cover what they read.
@@ -463,7 +467,10 @@ void RedisAsync::Loop() {
     }
     absl::Time wake_at = absl::InfiniteFuture();
     if (!in_flight_.empty()) wake_at = in_flight_.front().deadline;
-    if (connection_ != nullptr && tracking_.has_value() && listener_ == nullptr) {
+    // Only when the loop then does something (see above): else, with a
+    // command in flight, poll spun with timeout 0 until its reply (a review).
+    if (connection_ != nullptr && tracking_.has_value() && listener_ == nullptr &&
+        (answered_ || (in_flight_.empty() && out_.empty()))) {
       wake_at = std::min(wake_at, next_tracking_attempt_);
     }
     if (listener_ != nullptr) {

@@ -944,6 +944,39 @@ TEST_F(MatcherTest, NoDiversityBonusWithoutFreeHours) {
   }
 }
 
+// Nor does such an expert from the challenge's region keep the layer's bonus
+// from others of that layer (a review: nobody got it).
+TEST_F(MatcherTest, ALocalExpertWithoutFreeHoursLeavesTheLayersBonusToOthers) {
+  ExpertSpec local{"local",
+                   "pv31",
+                   type::GOVERNMENT_LAYER_PROVINCIAL,
+                   "Adviseur hoogwater",
+                   "Hoogwater en overstromingen langs de Maas.",
+                   {{"hoogwater", 4}},
+                   {"PV31"}};
+  local.hours = 0;
+  ExpertSpec other{"other",
+                   "pv22",
+                   type::GOVERNMENT_LAYER_PROVINCIAL,
+                   "Adviseur hoogwater",
+                   "Hoogwater en overstromingen langs de Maas.",
+                   {{"hoogwater", 4}},
+                   {"PV22"}};
+  Load({local, other});
+  rv1::Challenge c;
+  c.set_title("Hoogwater langs de Maas");
+  c.add_region_codes("PV31");
+  c.add_desired_layers(type::GOVERNMENT_LAYER_PROVINCIAL);
+  const v1::MatchExpertsResponse ranked = Match(c, 2);
+  ASSERT_EQ(ranked.matches_size(), 2);
+  for (const auto& m : ranked.matches()) {
+    for (const auto& component : m.explanation().components()) {
+      if (component.name() != "diversity") continue;
+      EXPECT_EQ(component.value() > 0, m.expert() == "experts/other") << m.expert();
+    }
+  }
+}
+
 // Of a challenge with a region, a provincial (municipal, ...) place goes to
 // someone from the region when one is relevant enough: a review's nitrogen
 // challenge in the Peel (PV30) got Provincie Fryslân, with Noord-Brabant's
@@ -1215,9 +1248,17 @@ TEST_F(MatcherTest, MatchTeamsComparesThemesAsText) {
       if (comp.name() == "themes" && comp.value() > 0) shared[m.team()] = comp.detail();
     }
   }
-  EXPECT_EQ(shared["teams/dijk"], "dijkversterking");
-  EXPECT_EQ(shared["teams/wonen"], "volkshuisvesting");
+  EXPECT_EQ(shared["teams/dijk"], "shares dijkversterking");
+  EXPECT_EQ(shared["teams/wonen"], "shares volkshuisvesting");
   EXPECT_EQ(shared.count("teams/fysiek"), 0u);
+  // A team without a shared theme is told so (the detail was empty).
+  for (const auto& m : r->matches()) {
+    for (const auto& comp : m.explanation().components()) {
+      if (comp.name() == "themes" && comp.value() == 0) {
+        EXPECT_EQ(comp.detail(), "no theme in common") << m.team();
+      }
+    }
+  }
 }
 
 // A word in both the challenge's title and its description counts once

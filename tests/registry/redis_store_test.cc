@@ -3,6 +3,8 @@
 // Every test runs a real redis-server of its own.
 #include "registry-service/redis/redis_store.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -1911,6 +1913,14 @@ TEST(RedisStoreTest, RecordCacheGoesOffWhenRedisFallsSilent) {
   EXPECT_TRUE(back);
 }
 
+// User and system CPU seconds this process has used.
+double ProcessCpuSeconds() {
+  rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return absl::ToDoubleSeconds(absl::DurationFromTimeval(usage.ru_utime) +
+                               absl::DurationFromTimeval(usage.ru_stime));
+}
+
 // After the subscription fell silent, it is made again only once Redis
 // answers: its handshake waits on the Gets' I/O thread, and while Redis
 // stayed frozen it held every Get 2 s more (a fault review: calls answered
@@ -1935,13 +1945,18 @@ TEST(RedisStoreTest, ASilentSubscriptionIsNotMadeAgainWhileRedisIsSilent) {
   // Past the second after which the subscription used to be made again.
   absl::SleepFor(absl::Milliseconds(1500));
   const absl::Time start = absl::Now();
+  const double cpu_before = ProcessCpuSeconds();
   const absl::Status get = GetAsyncNow(*store, Kind::kExpert, "jan").status();
+  const double cpu = ProcessCpuSeconds() - cpu_before;
   const absl::Duration took = absl::Now() - start;
   ASSERT_TRUE(server->Resume().ok());
   const std::string log = testing::internal::GetCapturedStderr();
   EXPECT_TRUE(absl::IsUnavailable(get)) << get;
   // The 2 s command timeout, not more (it took 3.5 s).
   EXPECT_LT(took, absl::Milliseconds(2800)) << log;
+  // Waiting, not spinning: the I/O thread polled with timeout 0 for the
+  // resubscription it could not make yet (a review: ~1 s of CPU).
+  EXPECT_LT(cpu, 0.4) << "CPU seconds while the Get waited";
 
   const absl::Time again = absl::Now() + absl::Seconds(10);
   while (!store->record_cache_stats().tracking && absl::Now() < again) {

@@ -1351,6 +1351,73 @@ TEST_F(RegistryTest, ThemeAndSkillFiltersIgnoreCaseAndAccents) {
   EXPECT_EQ(page->experts_size(), 0);
 }
 
+// A record stored before layout 4 may hold themes that now count as
+// duplicates (they differ only in case or accents): an update that leaves
+// them as they are is not refused for them (a review: every update of such
+// a record was, withdrawing consent too); one that adds such a pair is.
+TEST_F(RegistryTest, AnUpdateIsNotRefusedForWhatTheStoredRecordAlreadyBroke) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  MakeExpert("anna", "gm0363");
+  v1::GetExpertRequest get;
+  get.set_name("experts/anna");
+  auto stored = registry_.GetExpert(get);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  v1::Expert legacy = *stored;
+  legacy.clear_etag();
+  legacy.clear_revision();
+  legacy.add_themes("Coöperatie");
+  legacy.add_themes("COÖPERATIE");
+  CommitRequest old;
+  old.commit_time = now_;
+  Mutation m;
+  m.op = Mutation::Op::kUpdate;
+  m.kind = Kind::kExpert;
+  m.id = "anna";
+  m.data = legacy.SerializeAsString();
+  m.indexes = {{"organisation", "gm0363"}};
+  old.mutations.push_back(m);
+  ASSERT_TRUE(store_.Commit(old).ok());
+
+  v1::UpdateExpertRequest update;
+  update.mutable_expert()->set_name("experts/anna");
+  update.mutable_expert()->set_consent_to_matching(false);
+  update.mutable_update_mask()->add_paths("consent_to_matching");
+  auto updated = registry_.UpdateExpert(update);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_FALSE(updated->consent_to_matching());
+  EXPECT_EQ(updated->themes_size(), legacy.themes_size());
+
+  // Another such pair is refused.
+  update.mutable_expert()->add_themes("wonen");
+  update.mutable_expert()->add_themes("Coöperatie");
+  update.mutable_expert()->add_themes("COÖPERATIE");
+  update.mutable_expert()->add_themes("Wónen");
+  update.mutable_update_mask()->add_paths("themes");
+  const absl::Status refused = registry_.UpdateExpert(update).status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument) << refused;
+  EXPECT_THAT(BadFields(refused), ElementsAre("expert.themes[3]"));
+}
+
+// A theme or skill filter of only characters the fold drops (a soft hyphen,
+// a combining mark) listed everything; a theme of them is refused.
+TEST_F(RegistryTest, TermsOfOnlyIgnoredCharactersAreRefused) {
+  MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
+  MakeExpert("anna", "gm0363");
+  for (const char* term : {"\xC2\xAD", "\xCC\x81", "\xE2\x80\x8D"}) {
+    v1::ListExpertsRequest list;
+    list.set_theme(term);
+    EXPECT_THAT(BadFields(registry_.ListExperts(list).status()), ElementsAre("theme"));
+    list.clear_theme();
+    list.set_skill(term);
+    EXPECT_THAT(BadFields(registry_.ListExperts(list).status()), ElementsAre("skill"));
+    auto req = ExpertRequest("kees", "gm0363");
+    req.mutable_expert()->add_themes(std::string("a") + term);  // fine
+    req.mutable_expert()->add_themes(term);
+    EXPECT_THAT(BadFields(registry_.CreateExpert(req).status()),
+                ElementsAre("expert.themes[2]"));
+  }
+}
+
 // A list with several filters goes by the index that holds fewest records:
 // by the first (a large organisation), a theme one expert has took more than
 // the scan budget of a call (1,020 records for a page of 1) and answered an
