@@ -114,7 +114,7 @@ bool LooksMeantAsNumber(absl::string_view text) {
 
 // Refuses a skill name that holds a level or another skill: a part after a
 // ':' that starts with a level (0..5, as a number of its own) followed by
-// nothing, ',' or a space ("woningbouw:4, ruimtelijke ordening:3", skills
+// nothing or ',' ("woningbouw:4, ruimtelijke ordening:3", skills
 // separated as in a spreadsheet, was one skill named "woningbouw:4,
 // ruimtelijke ordening"; "stikstof:4:1" an expert's skill "stikstof:4"), or
 // a ';' (the separator of a CSV cell's list). Names such as "NEN:7510",
@@ -143,9 +143,9 @@ absl::Status CheckNoLevelInName(absl::string_view text, absl::string_view name,
           absl::StrCat("'", text, "': '", part.substr(0, digits),
                        "' looks like a level inside the name; write ", syntax));
     }
-    if (after[0] == ',' || absl::ascii_isspace(after[0])) return more_than_one();
-    const absl::string_view rest = absl::StripLeadingAsciiWhitespace(after);
-    if (rest[0] == ',') return more_than_one();
+    // ("Sociaal domein: 3 decentralisaties" is a name: a level followed by
+    // words is not refused.)
+    if (absl::StripLeadingAsciiWhitespace(after)[0] == ',') return more_than_one();
   }
   return absl::OkStatus();
 }

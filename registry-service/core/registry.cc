@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
@@ -29,6 +30,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/field_mask_util.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
 #include "google/rpc/error_details.pb.h"
 #include "openssl/sha.h"
@@ -46,6 +48,21 @@ using google::protobuf::util::TimeUtil;
 
 google::protobuf::Timestamp ToProto(absl::Time t) {
   return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
+}
+
+// Whether the top-level field that violation path `path` (prefix "." field
+// ...) names holds the same in `a` and `b`.
+bool UnchangedField(const google::protobuf::Message& a,
+                    const google::protobuf::Message& b, absl::string_view prefix,
+                    absl::string_view path) {
+  if (!absl::ConsumePrefix(&path, prefix) || !absl::ConsumePrefix(&path, "."))
+    return false;
+  const std::string name(path.substr(0, path.find_first_of("[.")));
+  const google::protobuf::FieldDescriptor* field =
+      a.GetDescriptor()->FindFieldByName(name);
+  if (field == nullptr) return false;
+  return google::protobuf::util::MessageDifferencer().CompareWithFields(a, b, {field},
+                                                                        {field});
 }
 
 // A theme or skill as its index keeps it: case and accents folded
@@ -1055,19 +1072,18 @@ class ResourceOps {
     if (also_invalid != nullptr) v = *also_invalid;
     FieldViolations of_next;
     T::Validate(next, prefix, of_next);
-    // What the stored record already broke, as it was, does not refuse an
-    // update: rules tightened since it was stored (since layout 4, themes
-    // that differ only in case or accents are duplicates) would otherwise
-    // refuse every update of it, withdrawing consent too (a review).
+    // A field the update leaves as it was does not refuse it for what the
+    // stored record already broke there: rules tightened since it was
+    // stored (since layout 4, themes that differ only in case or accents
+    // are duplicates) would otherwise refuse every update of it,
+    // withdrawing consent too (a review). A field the update changes must
+    // be valid as a whole.
     FieldViolations of_current;
     T::Validate(current, prefix, of_current);
-    const auto& stored_faults = of_current.violations();
     for (const auto& [field, description] : of_next.violations()) {
       if (v.Names(field)) continue;
-      if (std::find(stored_faults.begin(), stored_faults.end(),
-                    std::make_pair(field, description)) != stored_faults.end()) {
+      if (of_current.Names(field) && UnchangedField(current, next, prefix, field))
         continue;
-      }
       v.Add(field, description);
     }
     Reads fresh(store_);  // a retry must not see stale organisations

@@ -910,6 +910,17 @@ TEST_F(MatcherTest, SuggestTeamSaysWhatIsMissingInsteadOfFailing) {
   EXPECT_THAT(r->notes(), Contains(HasSubstr("within the limit of 1 per organisation")));
 }
 
+// Each match's diversity part, by expert.
+std::map<std::string, double> DiversityOf(const v1::MatchExpertsResponse& ranked) {
+  std::map<std::string, double> out;
+  for (const auto& m : ranked.matches()) {
+    for (const auto& component : m.explanation().components()) {
+      if (component.name() == "diversity") out[m.expert()] = component.value();
+    }
+  }
+  return out;
+}
+
 // An expert with no hours free cannot join a team: the layer or
 // perspective they would add earns them no bonus in the list (a relevance
 // review: a provincial expert with 0 h free took the province's +0.3 at #2).
@@ -936,11 +947,8 @@ TEST_F(MatcherTest, NoDiversityBonusWithoutFreeHours) {
   c.add_desired_layers(type::GOVERNMENT_LAYER_PROVINCIAL);
   const v1::MatchExpertsResponse ranked = Match(c, 2);
   ASSERT_EQ(ranked.matches_size(), 2);
-  for (const auto& m : ranked.matches()) {
-    for (const auto& component : m.explanation().components()) {
-      if (component.name() != "diversity") continue;
-      EXPECT_EQ(component.value() > 0, m.expert() == "experts/free") << m.expert();
-    }
+  for (const auto& [expert, bonus] : DiversityOf(ranked)) {
+    EXPECT_EQ(bonus > 0, expert == "experts/free") << expert;
   }
 }
 
@@ -969,11 +977,8 @@ TEST_F(MatcherTest, ALocalExpertWithoutFreeHoursLeavesTheLayersBonusToOthers) {
   c.add_desired_layers(type::GOVERNMENT_LAYER_PROVINCIAL);
   const v1::MatchExpertsResponse ranked = Match(c, 2);
   ASSERT_EQ(ranked.matches_size(), 2);
-  for (const auto& m : ranked.matches()) {
-    for (const auto& component : m.explanation().components()) {
-      if (component.name() != "diversity") continue;
-      EXPECT_EQ(component.value() > 0, m.expert() == "experts/other") << m.expert();
-    }
+  for (const auto& [expert, bonus] : DiversityOf(ranked)) {
+    EXPECT_EQ(bonus > 0, expert == "experts/other") << expert;
   }
 }
 

@@ -1921,6 +1921,29 @@ double ProcessCpuSeconds() {
                                absl::DurationFromTimeval(usage.ru_stime));
 }
 
+// A store over `server` that has read expert jan ("v0") into its record
+// cache, or null.
+std::unique_ptr<RedisStore> StoreWithJanCached(RedisServer& server) {
+  std::unique_ptr<RedisStore> store = MakeStore(OptionsFor(server));
+  if (store == nullptr ||
+      !store->Commit(Request({Create(Kind::kExpert, "jan", "v0")})).ok() ||
+      !GetAsyncNow(*store, Kind::kExpert, "jan").ok() || !Tracking(*store)) {
+    return nullptr;
+  }
+  return store;
+}
+
+// Pauses `server` and waits (up to 5 s) until `store`'s record cache is off
+// by itself; whether it went off.
+bool PauseUntilCacheOff(RedisServer& server, RedisStore& store) {
+  if (!server.Pause().ok()) return false;
+  const absl::Time paused = absl::Now();
+  while (store.record_cache_stats().tracking && absl::Now() < paused + absl::Seconds(5)) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return !store.record_cache_stats().tracking;
+}
+
 // After the subscription fell silent, it is made again only once Redis
 // answers: its handshake waits on the Gets' I/O thread, and while Redis
 // stayed frozen it held every Get 2 s more (a fault review: calls answered
@@ -1929,19 +1952,11 @@ double ProcessCpuSeconds() {
 TEST(RedisStoreTest, ASilentSubscriptionIsNotMadeAgainWhileRedisIsSilent) {
   std::unique_ptr<RedisServer> server = StartRedis();
   ASSERT_NE(server, nullptr);
-  std::unique_ptr<RedisStore> store = MakeStore(OptionsFor(*server));
+  std::unique_ptr<RedisStore> store = StoreWithJanCached(*server);
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->Commit(Request({Create(Kind::kExpert, "jan", "v0")})).ok());
-  ASSERT_TRUE(GetAsyncNow(*store, Kind::kExpert, "jan").ok());
-  ASSERT_TRUE(Tracking(*store));
 
   testing::internal::CaptureStderr();
-  ASSERT_TRUE(server->Pause().ok());
-  const absl::Time paused = absl::Now();
-  while (store->record_cache_stats().tracking &&
-         absl::Now() < paused + absl::Seconds(5)) {
-    absl::SleepFor(absl::Milliseconds(5));
-  }
+  ASSERT_TRUE(PauseUntilCacheOff(*server, *store));
   // Past the second after which the subscription used to be made again.
   absl::SleepFor(absl::Milliseconds(1500));
   const absl::Time start = absl::Now();
@@ -1972,18 +1987,10 @@ TEST(RedisStoreTest, ASilentSubscriptionIsNotMadeAgainWhileRedisIsSilent) {
 TEST(RedisStoreTest, ASubscriptionSilentForAMomentIsMadeAgainWithoutCalls) {
   std::unique_ptr<RedisServer> server = StartRedis();
   ASSERT_NE(server, nullptr);
-  std::unique_ptr<RedisStore> store = MakeStore(OptionsFor(*server));
+  std::unique_ptr<RedisStore> store = StoreWithJanCached(*server);
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->Commit(Request({Create(Kind::kExpert, "jan", "v0")})).ok());
-  ASSERT_TRUE(GetAsyncNow(*store, Kind::kExpert, "jan").ok());
-  ASSERT_TRUE(Tracking(*store));
   testing::internal::CaptureStderr();
-  ASSERT_TRUE(server->Pause().ok());
-  const absl::Time paused = absl::Now();
-  while (store->record_cache_stats().tracking &&
-         absl::Now() < paused + absl::Seconds(5)) {
-    absl::SleepFor(absl::Milliseconds(5));
-  }
+  ASSERT_TRUE(PauseUntilCacheOff(*server, *store));
   ASSERT_TRUE(server->Resume().ok());
   const absl::Time again = absl::Now() + absl::Seconds(10);
   while (!store->record_cache_stats().tracking && absl::Now() < again) {

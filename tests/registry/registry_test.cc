@@ -1354,7 +1354,8 @@ TEST_F(RegistryTest, ThemeAndSkillFiltersIgnoreCaseAndAccents) {
 // A record stored before layout 4 may hold themes that now count as
 // duplicates (they differ only in case or accents): an update that leaves
 // them as they are is not refused for them (a review: every update of such
-// a record was, withdrawing consent too); one that adds such a pair is.
+// a record was, withdrawing consent too); one that changes them is, unless
+// they are valid then.
 TEST_F(RegistryTest, AnUpdateIsNotRefusedForWhatTheStoredRecordAlreadyBroke) {
   MakeOrg("gm0363", type::v1::GOVERNMENT_LAYER_MUNICIPAL);
   MakeExpert("anna", "gm0363");
@@ -1367,6 +1368,7 @@ TEST_F(RegistryTest, AnUpdateIsNotRefusedForWhatTheStoredRecordAlreadyBroke) {
   legacy.clear_revision();
   legacy.add_themes("Coöperatie");
   legacy.add_themes("COÖPERATIE");
+  legacy.set_display_name("Anna \xE2\x80\xAE");  // a right-to-left override
   CommitRequest old;
   old.commit_time = now_;
   Mutation m;
@@ -1387,7 +1389,21 @@ TEST_F(RegistryTest, AnUpdateIsNotRefusedForWhatTheStoredRecordAlreadyBroke) {
   EXPECT_FALSE(updated->consent_to_matching());
   EXPECT_EQ(updated->themes_size(), legacy.themes_size());
 
-  // Another such pair is refused.
+  // A field the update changes must be valid as a whole: another name with
+  // an override, themes with the old pair.
+  v1::UpdateExpertRequest rename;
+  rename.mutable_expert()->set_name("experts/anna");
+  rename.mutable_expert()->set_display_name("Piet \xE2\x80\xAE");
+  rename.mutable_update_mask()->add_paths("display_name");
+  EXPECT_THAT(BadFields(registry_.UpdateExpert(rename).status()),
+              ElementsAre("expert.display_name"));
+  v1::UpdateExpertRequest fewer;
+  fewer.mutable_expert()->set_name("experts/anna");
+  fewer.mutable_expert()->add_themes("Coöperatie");
+  fewer.mutable_expert()->add_themes("COÖPERATIE");
+  fewer.mutable_update_mask()->add_paths("themes");
+  EXPECT_THAT(BadFields(registry_.UpdateExpert(fewer).status()),
+              ElementsAre("expert.themes[1]"));
   update.mutable_expert()->add_themes("wonen");
   update.mutable_expert()->add_themes("Coöperatie");
   update.mutable_expert()->add_themes("COÖPERATIE");
@@ -1395,7 +1411,7 @@ TEST_F(RegistryTest, AnUpdateIsNotRefusedForWhatTheStoredRecordAlreadyBroke) {
   update.mutable_update_mask()->add_paths("themes");
   const absl::Status refused = registry_.UpdateExpert(update).status();
   EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument) << refused;
-  EXPECT_THAT(BadFields(refused), ElementsAre("expert.themes[3]"));
+  EXPECT_THAT(BadFields(refused), ElementsAre("expert.themes[2]", "expert.themes[3]"));
 }
 
 // A theme or skill filter of only characters the fold drops (a soft hyphen,
