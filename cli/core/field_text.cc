@@ -137,15 +137,16 @@ absl::Status CheckNoLevelInName(absl::string_view text, absl::string_view name,
     if (digits == 0 || !absl::SimpleAtoi(part.substr(0, digits), &number) || number > 5) {
       continue;
     }
-    const absl::string_view after = part.substr(digits);
-    if (absl::StripLeadingAsciiWhitespace(after).empty()) {
+    const absl::string_view after =
+        absl::StripLeadingAsciiWhitespace(part.substr(digits));
+    if (after.empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat("'", text, "': '", part.substr(0, digits),
                        "' looks like a level inside the name; write ", syntax));
     }
     // ("Sociaal domein: 3 decentralisaties" is a name: a level followed by
     // words is not refused.)
-    if (absl::StripLeadingAsciiWhitespace(after)[0] == ',') return more_than_one();
+    if (after[0] == ',') return more_than_one();
   }
   return absl::OkStatus();
 }

@@ -838,7 +838,8 @@ class Ranking {
   }
 
   // The region part of someone from the challenge's region: the same
-  // municipality or province (0 when regions are not weighed).
+  // municipality or province (0 when regions are not weighed). SuggestTeam
+  // fills a layer's place by the same rule.
   double LocalRegion() const {
     return o_.region_weight * kRegionScore[RegionMatch::kSameProvince];
   }
@@ -2144,11 +2145,9 @@ absl::StatusOr<v1::SuggestTeamResponse> Matcher::SuggestTeam(
   // there of that layer; only else by anyone of it. (A peat-colony nitrogen
   // challenge in Noord-Brabant got Provincie Fryslân as its province, while
   // Noord-Brabant's own expert was an alternate.)
-  const double local_region =
-      options_.region_weight * kRegionScore[RegionMatch::kSameProvince];
-  auto local = [&](size_t i) { return pool[i].region >= local_region * 0.999; };
+  auto local = [&](size_t i) { return ranking.Local(pool[i]); };
   uint32_t local_layers = 0;  // layers someone relevant enough from the region has
-  if (local_region > 0) {
+  if (ranking.LocalRegion() > 0) {
     for (size_t i = 0; i < pool.size(); ++i) {
       if (brings(i) && local(i)) local_layers |= 1u << snap.info(pool[i].doc).layer;
     }
