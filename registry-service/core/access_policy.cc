@@ -86,10 +86,21 @@ bool MaySeePersonalData(const v1::Principal& caller, const v1::Expert& expert) {
                             expert.share_contact_details());
 }
 
+namespace {
+// Not a resource name (those start "organisations/"): WithoutPersonalData.
+constexpr absl::string_view kPersonalDataWithheld = "(personal data withheld)";
+}  // namespace
+
 bool MaySeePersonalData(const v1::Principal& caller, absl::string_view organisation,
                         bool share_contact_details) {
+  if (caller.organisation() == kPersonalDataWithheld) return false;
   return IsAdmin(caller) || share_contact_details ||
          (!caller.organisation().empty() && caller.organisation() == organisation);
+}
+
+v1::Principal WithoutPersonalData(v1::Principal caller) {
+  caller.set_organisation(std::string(kPersonalDataWithheld));
+  return caller;
 }
 
 bool RedactFor(const v1::Principal& caller, v1::Expert& expert) {

@@ -61,11 +61,19 @@ absl::Status CheckOinChange(const v1::Principal& caller, absl::string_view old_o
 // NATIONAL).
 absl::Status CheckLayerChange(const v1::Principal& caller, int old_layer, int new_layer);
 
-// True when `caller` may see `expert`'s contact details and bio.
+// True when `caller` may see `expert`'s contact details and bio: admins, the
+// expert's own organisation, and anyone when the expert shares them; never a
+// caller made by WithoutPersonalData.
 bool MaySeePersonalData(const v1::Principal& caller, const v1::Expert& expert);
 // The same, from the two fields of the expert it looks at.
 bool MaySeePersonalData(const v1::Principal& caller, absl::string_view organisation,
                         bool share_contact_details);
+
+// `caller` as a reader who may see no expert's contact details or bio, not
+// even those the expert shares or its own organisation's (while the audit log
+// cannot be written, no personal data is read unrecorded). Its organisation
+// is a value no resource name takes, so it owns nothing either.
+v1::Principal WithoutPersonalData(v1::Principal caller);
 
 // Clears what `caller` may not see; returns true when personal data (a
 // non-empty email or bio) remains visible.

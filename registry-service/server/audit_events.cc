@@ -263,7 +263,12 @@ std::optional<v1::AuditEvent> AuditEventFor(
     // The target as the caller named it (also for failed calls: of those,
     // the first names only).
     if (!status.ok()) names.set_limit(kMaxRefusedNames);
+    // personal_data says what the response held (the proto): an email in a
+    // refused create's request was returned to no one (a security review:
+    // refused writes showed up among the disclosures).
+    const bool returned_personal_data = event.personal_data();
     Collect(request, /*only_personal=*/false, names, 0, &request);
+    event.set_personal_data(returned_personal_data);
     for (const std::string& name : also_concerned) {
       if (absl::StartsWith(name, "organisations/")) {
         names.AddOrganisation(name);

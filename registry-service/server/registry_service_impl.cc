@@ -286,12 +286,12 @@ v1::Principal RegistryServiceImpl::Reader(absl::string_view method,
       IsWriteMethod(method)) {
     return caller;
   }
-  // As of no organisation: email and bio, which only the expert's own
-  // organisation reads, are withheld (a fault review: with Redis at
-  // maxmemory, 50 reads of personal data were served and their audit events
-  // lost at shutdown).
-  v1::Principal reader = caller;
-  reader.clear_organisation();
+  // Email and bio are withheld, of every expert: those of the caller's own
+  // organisation (a fault review: with Redis at maxmemory, 50 reads of
+  // personal data were served and their audit events lost at shutdown), and
+  // those an expert shares with any agency (a security review: those were
+  // still served, under this very trailer).
+  v1::Principal reader = WithoutPersonalData(caller);
   if (method != "WatchChanges") {
     context.AddTrailingMetadata("samenspel-personal-data-withheld",
                                 "the audit log cannot be written now");

@@ -268,6 +268,21 @@ TEST_F(AccessPolicyTest, ConsentToShareShowsContactDetailsToEveryone) {
   v1::GetExpertRequest get;
   get.set_name("experts/exp-a");
   EXPECT_EQ(registry_.GetExpert(get, kReaderB)->email(), "exp-a@example.nl");
+  // Not to a caller without personal data (the audit log failing), whether
+  // of another organisation or of the expert's own, nor in a list.
+  for (const v1::Principal& caller : {kReaderB, kReaderA, kEditorA}) {
+    const v1::Principal without = WithoutPersonalData(caller);
+    absl::StatusOr<v1::Expert> read = registry_.GetExpert(get, without);
+    ASSERT_TRUE(read.ok()) << read.status();
+    EXPECT_EQ(read->email(), "") << caller.subject();
+    EXPECT_EQ(read->bio(), "") << caller.subject();
+    absl::StatusOr<v1::ListExpertsResponse> page =
+        registry_.ListExperts(v1::ListExpertsRequest(), without);
+    ASSERT_TRUE(page.ok()) << page.status();
+    ASSERT_EQ(page->experts_size(), 2);
+    for (const v1::Expert& e : page->experts())
+      EXPECT_EQ(e.email() + e.bio(), "") << e.name();
+  }
 }
 
 // A request_id is the caller's own: another caller using the same id (a

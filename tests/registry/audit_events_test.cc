@@ -91,6 +91,27 @@ TEST(AuditEventForTest, AWriteNamesItsTargetOnceAlsoWhenItFailed) {
   EXPECT_EQ(event->code(), "NOT_FOUND");
 }
 
+// personal_data is what the response held: a refused create of an expert
+// with an email returned it to no one; the created expert, returned, did.
+TEST(AuditEventForTest, ARefusedWriteReturnedNoPersonalData) {
+  v1::CreateExpertRequest request;
+  request.set_expert_id("a");
+  *request.mutable_expert() = Expert("", "organisations/o1", true);
+  request.mutable_expert()->set_email("a@example.nl");
+  grpc::CallbackServerContext context;
+  std::optional<v1::AuditEvent> event =
+      AuditEventFor(context, "RegistryService", "CreateExpert", v1::Principal(), request,
+                    nullptr, absl::PermissionDeniedError("not yours"));
+  ASSERT_TRUE(event.has_value());
+  EXPECT_FALSE(event->personal_data());
+  EXPECT_THAT(event->resources(), ElementsAre("experts/a"));
+  const v1::Expert created = Expert("experts/a", "organisations/o1", true);
+  event = AuditEventFor(context, "RegistryService", "CreateExpert", v1::Principal(),
+                        request, &created, absl::OkStatus());
+  ASSERT_TRUE(event.has_value());
+  EXPECT_TRUE(event->personal_data());
+}
+
 // A team write names the experts it puts on or takes off the team (an
 // editor booking another organisation's expert shows in that expert's
 // audit trail), not the members it leaves as they are; a delete names what

@@ -976,11 +976,50 @@ TEST_F(RegistryAccessTest, TheDatabasesAddressIsForAdminsOnly) {
 // While the audit log cannot be written (Redis at maxmemory), personal data
 // is withheld from callers who are not admins, with a trailer saying why, so
 // that nothing personal is read unrecorded (a fault review: 50 reads were
-// served and their events lost at shutdown); once it is written again, they
-// read it again. Admins (the matching services' followers) still read it.
+// served and their events lost at shutdown), also what an expert of another
+// organisation shares with every agency (a security review: it was still
+// served, under the trailer saying it was withheld); once the log is written
+// again, they read it again. Admins (the matching services' followers) still
+// read it.
 TEST_F(RegistryAccessTest, PersonalDataIsWithheldWhileTheAuditLogCannotBeWritten) {
+  {
+    v1::UpdateExpertRequest share;
+    share.mutable_expert()->set_name("experts/exp-b");
+    share.mutable_expert()->set_share_contact_details(true);
+    share.mutable_update_mask()->add_paths("share_contact_details");
+    ASSERT_TRUE(Call<v1::Expert>(*stub_, &Stub::UpdateExpert, share, kAdminToken).ok());
+  }
   v1::GetExpertRequest get;
   get.set_name("experts/exp-a");
+  auto read_named = [&](const std::string& name, const std::string& token,
+                        std::string* withheld) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    v1::Expert expert;
+    v1::GetExpertRequest get;
+    get.set_name(name);
+    const grpc::Status s = stub_->GetExpert(&ctx, get, &expert);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    if (withheld != nullptr) {
+      auto it = ctx.GetServerTrailingMetadata().find("samenspel-personal-data-withheld");
+      *withheld = it == ctx.GetServerTrailingMetadata().end()
+                      ? ""
+                      : std::string(it->second.data(), it->second.size());
+    }
+    return expert;
+  };
+  auto listed_emails = [&](const std::string& token) {
+    v1::ListExpertsRequest list;
+    list.set_organisation("organisations/org-b");
+    auto r = Call<v1::ListExpertsResponse>(*stub_, &Stub::ListExperts, list, token);
+    EXPECT_TRUE(r.ok()) << r.status();
+    std::string emails;
+    if (r.ok()) {
+      for (const v1::Expert& e : r->experts())
+        absl::StrAppend(&emails, e.email(), e.bio());
+    }
+    return emails;
+  };
   auto read = [&](const std::string& token, std::string* withheld) {
     grpc::ClientContext ctx;
     ctx.AddMetadata("authorization", "Bearer " + token);
@@ -998,6 +1037,8 @@ TEST_F(RegistryAccessTest, PersonalDataIsWithheldWhileTheAuditLogCannotBeWritten
   std::string withheld;
   ASSERT_EQ(read(reader_a_, &withheld).email(), "exp-a@example.nl");
   EXPECT_EQ(withheld, "");
+  ASSERT_EQ(read_named("experts/exp-b", reader_a_, nullptr).email(), "exp-b@example.nl");
+  ASSERT_THAT(listed_emails(reader_a_), HasSubstr("exp-b@example.nl"));
   ASSERT_TRUE(redis_->Command({"CONFIG", "SET", "maxmemory", "1"}).ok());
   // An audited call, and the writer's next try fails.
   v1::Expert readback;
@@ -1012,6 +1053,14 @@ TEST_F(RegistryAccessTest, PersonalDataIsWithheldWhileTheAuditLogCannotBeWritten
   EXPECT_EQ(readback.display_name(), "Expert exp-a");
   EXPECT_THAT(withheld, HasSubstr("audit log"));
   EXPECT_EQ(read(kAdminToken, nullptr).email(), "exp-a@example.nl");
+  // What exp-b shares with every agency: neither read nor listed now.
+  const v1::Expert shared = read_named("experts/exp-b", reader_a_, &withheld);
+  EXPECT_EQ(shared.email(), "");
+  EXPECT_EQ(shared.bio(), "");
+  EXPECT_THAT(withheld, HasSubstr("audit log"));
+  EXPECT_EQ(listed_emails(reader_a_), "");
+  EXPECT_EQ(read_named("experts/exp-b", kAdminToken, nullptr).email(),
+            "exp-b@example.nl");
   // The change feed withholds it too: exp-a's create, watched from the start.
   auto watched_email = [&](const std::string& token) {
     grpc::ClientContext ctx;
@@ -1038,6 +1087,7 @@ TEST_F(RegistryAccessTest, PersonalDataIsWithheldWhileTheAuditLogCannotBeWritten
     absl::SleepFor(absl::Milliseconds(50));
   } while (absl::Now() < limit + absl::Seconds(10));
   EXPECT_EQ(readback.email(), "exp-a@example.nl");
+  EXPECT_EQ(read_named("experts/exp-b", reader_a_, nullptr).email(), "exp-b@example.nl");
 }
 
 TEST_F(RegistryAccessTest, RateLimitPerPrincipal) {
