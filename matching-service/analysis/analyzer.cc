@@ -422,34 +422,37 @@ void Analyzer::EmitDocumentTerms(absl::string_view text, Emit emit) const {
     if (info.stop_languages != 0) {
       if (IsAbbreviation(source, text, state.tokens.size() == 1)) {
         const std::string term(FoldedWord(state.tokens[i], state.folded));
-        emit(term, TermHash(term), source, 1.0f, AnalyzedTerm::Origin::kExact, group++);
+        emit(term, TermHash(term), source, 1.0f, AnalyzedTerm::Origin::kExact, group++,
+             false);
       }
       continue;
     }
     ForEachHashedStem(info.stems, mode, [&](const std::string& stem, size_t hash) {
-      emit(stem, hash, source, 1.0f, AnalyzedTerm::Origin::kExact, group);
+      emit(stem, hash, source, 1.0f, AnalyzedTerm::Origin::kExact, group, false);
     });
-    for (const Stems& part : info.parts) {
-      ForEachHashedStem(part, mode, [&](const std::string& stem, size_t hash) {
+    for (size_t p = 0; p < info.parts.size(); ++p) {
+      const bool head = info.parts.size() > 1 && p + 1 == info.parts.size();
+      ForEachHashedStem(info.parts[p], mode, [&](const std::string& stem, size_t hash) {
         emit(stem, hash, source, compound_part_weight_,
-             AnalyzedTerm::Origin::kCompoundPart, group);
+             AnalyzedTerm::Origin::kCompoundPart, group, head);
       });
     }
     ++group;
     ForEachPhraseAt(state, i, [&](const Phrase& phrase, size_t last) {
       const size_t begin = state.tokens[i].begin;
       emit(phrase.term, phrase.hash, text.substr(begin, state.tokens[last].end - begin),
-           1.0f, AnalyzedTerm::Origin::kExact, group++);
+           1.0f, AnalyzedTerm::Origin::kExact, group++, false);
     });
   }
 }
 
 void Analyzer::AnalyzeDocument(absl::string_view text,
                                std::vector<AnalyzedTerm>* terms) const {
-  EmitDocumentTerms(text, [&](const std::string& term, size_t, absl::string_view source,
-                              float weight, AnalyzedTerm::Origin origin, int group) {
-    terms->push_back({term, source, weight, origin, group});
-  });
+  EmitDocumentTerms(
+      text, [&](const std::string& term, size_t, absl::string_view source, float weight,
+                AnalyzedTerm::Origin origin, int group, bool head) {
+        terms->push_back({term, source, weight, origin, group, head});
+      });
 }
 
 void Analyzer::ForEachDocumentTerm(
@@ -458,7 +461,7 @@ void Analyzer::ForEachDocumentTerm(
     const {
   EmitDocumentTerms(
       text, [&](const std::string& term, size_t hash, absl::string_view, float weight,
-                AnalyzedTerm::Origin, int) { fn(term, hash, weight); });
+                AnalyzedTerm::Origin, int, bool) { fn(term, hash, weight); });
 }
 
 std::vector<AnalyzedTerm> Analyzer::AnalyzeQuery(absl::string_view text) const {

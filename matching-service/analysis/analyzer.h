@@ -89,6 +89,10 @@ struct AnalyzedTerm {
   // so that a word with many synonyms does not count many times. Groups are
   // numbered from 0 in text order; a recognised phrase has its own group.
   int group;
+  // AnalyzeDocument only: a compound's last part, its head, which names the
+  // general kind ("management" of "projectmanagement"), where the parts
+  // before it name the topic.
+  bool head = false;
 };
 
 // Where the analyser's data comes from and how terms are weighted.

@@ -400,6 +400,7 @@ Segment::Doc ExpertIndex::Analyze(const registry::v1::Expert& e) const {
     analyzer_->AnalyzeDocument(name, &skill_terms);
     for (const AnalyzedTerm& t : skill_terms) {
       out.terms.emplace_back(HashTerm(t.term), Quarters(t.weight));
+      out.coverage.push_back(t.head ? SkillTerms::kHeadCoverage : 1.0f);
     }
     return out;
   };

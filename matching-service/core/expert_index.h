@@ -259,6 +259,13 @@ class Interner {
 // A skill name's analysed terms, each with its weight in quarter units.
 struct SkillTerms {
   std::vector<std::pair<TermId, uint8_t>> terms;
+  // Per term (in the same order), how much of a required skill's word it
+  // covers: 1, or kHeadCoverage for a compound's head part, which names only
+  // the general kind ("management" of "projectmanagement" is not stakeholder
+  // management). Another part names the topic and covers it whole
+  // ("woningbouw" of "woningbouwprogrammering").
+  std::vector<float> coverage;
+  static constexpr float kHeadCoverage = 0.5f;
 };
 
 // The interned strings of one index; shared by its segments and snapshots.

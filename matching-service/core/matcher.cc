@@ -699,7 +699,10 @@ class Ranking {
 
   // The required skills that the vocabulary's skill `id` covers at all, each
   // with its coverage: the share of the required skill's word groups (by
-  // weight) that the skill's terms contain.
+  // weight) that the skill's terms contain, a compound's head part at half
+  // (SkillTerms::coverage): "projectmanagement" or "congestiemanagement" at
+  // level 5 covered "stakeholder management" by the part "management" (a
+  // review: SuggestTeam said so, and left the skill off the missing list).
   absl::Span<const SkillCoverage> CoverageOf(uint32_t id) const {
     if (id >= coverage_range_.size()) coverage_range_.resize(id + 1, {-1, -1});
     std::pair<int, int>& range = coverage_range_[id];
@@ -709,10 +712,14 @@ class Ranking {
         float weight;
       };
       std::vector<Hit> hits;
-      for (const auto& [term, quarters] : vocabulary_.skills.value(id).terms) {
-        auto it = q_.skill_terms.find(term);
+      const SkillTerms& skill = vocabulary_.skills.value(id);
+      for (size_t t = 0; t < skill.terms.size(); ++t) {
+        auto it = q_.skill_terms.find(skill.terms[t].first);
         if (it == q_.skill_terms.end()) continue;
-        for (const SkillHit& h : it->second) hits.push_back({h.skill, h.group, h.weight});
+        const float covers = t < skill.coverage.size() ? skill.coverage[t] : 1.0f;
+        for (const SkillHit& h : it->second) {
+          hits.push_back({h.skill, h.group, h.weight * covers});
+        }
       }
       std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
         return std::tie(a.skill, a.group, b.weight) <
@@ -2684,7 +2691,12 @@ absl::StatusOr<v1::MatchTeamsResponse> Matcher::MatchTeams(
       c->set_value(value);
       c->set_detail(std::move(detail));
     };
-    add("text", sc.text_raw * scale, absl::StrCat("shares ", absl::StrJoin(words, ", ")));
+    add("text", sc.text_raw * scale,
+        words.empty() ? std::string("no word in common")
+                      : absl::StrCat("shares ", absl::StrJoin(words, ", ")));
+    // What the summary names when no word is shared (a review: "shares "
+    // and a summary ending in ": " for a team found by a member's skill).
+    std::string found_by;
     if (!query.skills.empty()) {
       std::vector<std::string> notes;
       const double factor =
@@ -2709,6 +2721,10 @@ absl::StatusOr<v1::MatchTeamsResponse> Matcher::MatchTeams(
       add("skills", sc.skills,
           notes.empty() ? "no member covers a required skill"
                         : absl::StrJoin(notes, "; "));
+      if (!notes.empty()) found_by = absl::StrCat("skills ", absl::StrJoin(notes, "; "));
+    }
+    if (!sc.shared_themes.empty()) {
+      found_by = absl::StrCat("themes ", absl::StrJoin(sc.shared_themes, ", "));
     }
     add("themes", sc.themes,
         !sc.shared_themes.empty()
@@ -2721,8 +2737,8 @@ absl::StatusOr<v1::MatchTeamsResponse> Matcher::MatchTeams(
             ? "no regional link"
             : absl::StrCat(regions_.NameOf(sc.region_match.expert_code), " for ",
                            regions_.NameOf(sc.region_match.challenge_code)));
-    e->set_summary(
-        absl::StrCat(sc.team->team.display_name(), ": ", absl::StrJoin(words, ", ")));
+    e->set_summary(absl::StrCat(sc.team->team.display_name(), ": ",
+                                words.empty() ? found_by : absl::StrJoin(words, ", ")));
   }
   response.set_revision(state->revision);
   return response;

@@ -262,6 +262,44 @@ TEST_F(MatcherTest, ASkillMatchingTheWholePhraseCoversItsWords) {
   EXPECT_EQ(r.matches(0).expert(), "experts/net");
 }
 
+// A compound's head part names only the general kind: "projectmanagement"
+// at level 5 does not cover "stakeholder management" by its part
+// "management" (a review: SuggestTeam said it did, and left the skill off
+// the missing list); another part names the topic and covers it whole
+// ("woningbouw" of "woningbouwopgave").
+TEST_F(MatcherTest, ACompoundsHeadPartAloneDoesNotCoverASkill) {
+  ExpertSpec pm = Builder("pm", "gm0344");
+  pm.skills = {{"projectmanagement", 5}};
+  ExpertSpec wb = Builder("wb", "gm0307");
+  wb.skills = {{"woningbouwopgave", 5}};
+  Load({pm, wb});
+  rv1::Challenge c;
+  c.set_title("Woningbouw versnellen");
+  auto* s = c.add_required_skills();
+  s->set_name("stakeholder management");
+  s->set_min_level(2);
+  s = c.add_required_skills();
+  s->set_name("woningbouw");
+  s->set_min_level(3);
+  const v1::MatchExpertsResponse r = Match(c);
+  std::map<std::string, std::map<std::string, double>> coverage;
+  for (const auto& m : r.matches()) {
+    for (const auto& ms : m.explanation().matched_skills())
+      coverage[m.expert()][ms.name()] = ms.coverage();
+  }
+  EXPECT_LT(coverage["experts/pm"]["stakeholder management"], 0.5) << r.DebugString();
+  EXPECT_GT(coverage["experts/pm"]["stakeholder management"], 0) << r.DebugString();
+  EXPECT_EQ(coverage["experts/wb"]["woningbouw"], 1.0) << r.DebugString();
+
+  v1::SuggestTeamRequest req;
+  *req.mutable_challenge()->mutable_inline_() = c;
+  req.set_team_size(2);
+  auto team = matcher_.SuggestTeam(req);
+  ASSERT_TRUE(team.ok()) << team.status();
+  EXPECT_THAT(team->coverage().skills_covered(), ElementsAre("woningbouw"));
+  EXPECT_THAT(team->coverage().skills_missing(), ElementsAre("stakeholder management"));
+}
+
 // A phrase of the synonym file counts about once, not three times (as the
 // phrase and as each of its words): its words weigh half each.
 TEST_F(MatcherTest, APhraseAndItsWordsCountAboutOnce) {
@@ -1331,6 +1369,39 @@ TEST_F(MatcherTest, MatchTeamsWeighsMembersSkills) {
     EXPECT_NEAR(sum, m.score(), 1e-9) << m.team();
   }
   EXPECT_GT(r->matches(0).score(), r->matches(1).score());
+}
+
+// A team found only by a member's skill says so: its text part says no word
+// is shared (it said "shares " and nothing), and its summary names the skill
+// (it ended in ": ").
+TEST_F(MatcherTest, MatchTeamsSaysWhatATeamWithoutSharedWordsWasFoundBy) {
+  rv1::TaskTeam t;
+  t.set_name("teams/limburg");
+  t.set_display_name("Herstel na de wateroverlast");
+  t.set_description("Dijken en beken in Zuid-Limburg.");
+  t.set_state(rv1::TaskTeam::COMPLETED);
+  auto* m = t.add_members();
+  m->set_expert("experts/koen");
+  m->set_hours_per_week(4);
+  ExpertSpec koen = Builder("koen", "gm0344");
+  koen.skills = {{"hittestress", 3}};
+  Load({koen}, {t});
+  rv1::Challenge c;
+  c.set_title("Koele pleinen");
+  auto* s = c.add_required_skills();
+  s->set_name("hittestress");
+  s->set_min_level(3);
+  v1::MatchTeamsRequest req;
+  *req.mutable_challenge()->mutable_inline_() = c;
+  auto r = matcher_.MatchTeams(req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_THAT(r->matches(), SizeIs(1)) << r->DebugString();
+  const v1::Explanation& e = r->matches(0).explanation();
+  std::map<std::string, std::string> detail;
+  for (const auto& c : e.components()) detail[c.name()] = c.detail();
+  EXPECT_EQ(detail["text"], "no word in common");
+  EXPECT_THAT(e.summary(),
+              HasSubstr("Herstel na de wateroverlast: skills hittestress <- "));
 }
 
 // The options of a matcher that prunes its candidates, re-ranking `pool`,
