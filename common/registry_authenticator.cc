@@ -101,6 +101,22 @@ absl::Status RegistryAuthenticator::RegistryUnavailable(absl::string_view method
       "this service cannot check credentials now: the registry did not answer; retry");
 }
 
+absl::Status RegistryAuthenticator::OwnCredentialMayNot(absl::string_view method,
+                                                        const grpc::Status& s) {
+  // An operator's mistake that fails every call alike: it said "retry" (an
+  // operator review: a reader's token in --registry_token_file, the service
+  // SERVING, and every agency's client retrying for good).
+  Warn(absl::StrCat("the registry refused ", method,
+                    " to this service's own credential (", s.error_message(),
+                    "): --registry_token_file must hold an admin token"));
+  return WithReason(
+      absl::InternalError(
+          "this service cannot check credentials: the registry refuses it "
+          "that, for its own credential is not an admin's (a matter for its "
+          "operator, not the caller's; retrying does not help)"),
+      "SERVICE_CREDENTIAL_NOT_ADMIN");
+}
+
 void RegistryAuthenticator::Warn(const std::string& message) {
   // At most one line a second: every caller's call may fail the same way.
   const absl::Time now = absl::Now();
@@ -132,6 +148,9 @@ absl::StatusOr<v1::Principal> RegistryAuthenticator::Authenticate(
         SAMENSPEL_RETURN_IF_ERROR(CheckOwnCredential());
         return FromGrpcStatus(s);
       }
+      if (s.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+        return OwnCredentialMayNot("IntrospectAccessToken", s);
+      }
       return RegistryUnavailable("IntrospectAccessToken", s);
     });
   }
@@ -154,6 +173,9 @@ absl::StatusOr<v1::Principal> RegistryAuthenticator::Authenticate(
     if (s.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
         s.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
       SAMENSPEL_RETURN_IF_ERROR(CheckOwnCredential());
+    }
+    if (s.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+      return OwnCredentialMayNot("ListOrganisations", s);
     }
     if (!s.ok()) return RegistryUnavailable("ListOrganisations", s);
     if (resp.organisations_size() != 1) {

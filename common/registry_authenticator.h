@@ -77,6 +77,10 @@ class RegistryAuthenticator {
   // UNAVAILABLE for a failed call to the registry's `method`, logged with
   // its details; callers are not told the registry's address.
   absl::Status RegistryUnavailable(absl::string_view method, const grpc::Status& s);
+  // INTERNAL (logged) when the registry refused `method` to this service's
+  // own credential (PERMISSION_DENIED: not an admin's): no caller can be
+  // checked until its operator gives it one, so retrying is no use.
+  absl::Status OwnCredentialMayNot(absl::string_view method, const grpc::Status& s);
   void Warn(const std::string& message);
 
   const std::unique_ptr<registry::v1::AccessService::Stub> access_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -227,8 +228,13 @@ MatchingServerOptions OptionsFromFlags() {
 // every 2 s, on a thread of its own, until it has an answer or Stop().
 class RegistryPrincipalReport {
  public:
-  explicit RegistryPrincipalReport(std::shared_ptr<grpc::Channel> registry)
+  // `on_principal` is called (on the report's thread) once the principal
+  // is known.
+  RegistryPrincipalReport(
+      std::shared_ptr<grpc::Channel> registry,
+      std::function<void(const registry::v1::Principal&)> on_principal)
       : stub_(registry::v1::AccessService::NewStub(std::move(registry))),
+        on_principal_(std::move(on_principal)),
         thread_([this] { Run(); }) {}
   ~RegistryPrincipalReport() { Stop(); }
   // Cancels a call in flight and waits for the thread (once).
@@ -260,7 +266,11 @@ class RegistryPrincipalReport {
       }
       // A refused token: the follower says so.
       if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) return;
-      if (status.ok()) return Report(principal);
+      if (status.ok()) {
+        Report(principal);
+        on_principal_(principal);
+        return;
+      }
       absl::MutexLock lock(&mu_);
       mu_.AwaitWithTimeout(absl::Condition(&stopped_), absl::Seconds(2));
     }
@@ -274,12 +284,15 @@ class RegistryPrincipalReport {
         principal.organisation().empty() ? "" : ", ", principal.organisation(),
         principal.role() == registry::v1::ROLE_ADMIN
             ? ""
-            : "\nWARNING: --registry_token_file's token is not an admin's: the registry "
-              "leaves out other organisations' experts' bios and emails for it, so they "
-              "are matched without their bio. Give the matching service an admin token.");
+            : "\nERROR: --registry_token_file's token is not an admin's: the registry "
+              "checks no caller's credentials for it, so every caller but "
+              "--admin_token_file's is refused (INTERNAL), and the service stays "
+              "NOT_SERVING; it also leaves out other organisations' experts' bios. Give "
+              "the matching service an admin token.");
   }
 
   const std::unique_ptr<registry::v1::AccessService::Stub> stub_;
+  const std::function<void(const registry::v1::Principal&)> on_principal_;
   absl::Mutex mu_;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
   grpc::ClientContext* call_ ABSL_GUARDED_BY(mu_) = nullptr;
@@ -385,14 +398,30 @@ int Run(const MatchingServerOptions& o) {
     health_server = *std::move(started);
   }
 
+  // SERVING while the index is loaded, unless the registry token turned out
+  // not to be an admin's: then no caller can be authenticated (an operator
+  // review: SERVING, while every call failed).
+  absl::Mutex serving_mu;
+  bool loaded = false, credential_usable = true;
+  auto update_health = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(serving_mu) {
+    health.SetServing(loaded && credential_usable);
+  };
   RegistryFollowerOptions follower_options;
-  follower_options.on_ready = [&health, &index_ready](bool ready) {
+  follower_options.on_ready = [&](bool ready) {
     index_ready.store(ready, std::memory_order_release);
-    health.SetServing(ready);
+    absl::MutexLock lock(&serving_mu);
+    loaded = ready;
+    update_health();
   };
   RegistryFollower follower(registry_channel, &matcher, follower_options);
   follower.Start();
-  RegistryPrincipalReport principal_report(registry_channel);
+  RegistryPrincipalReport principal_report(
+      registry_channel, [&](const registry::v1::Principal& principal) {
+        if (open || principal.role() == registry::v1::ROLE_ADMIN) return;
+        absl::MutexLock lock(&serving_mu);
+        credential_usable = false;
+        update_health();
+      });
 
   const int sig = WaitForStopSignal(stop_signals);
   health.Shutdown();  // NOT_SERVING first, for probes and load balancers

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/errors.h"
 #include "common/grpc_status.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
@@ -217,11 +218,40 @@ TEST_F(MatchingAccessTest, AFollowerTokenThatIsNotAnAdminsIsWarnedAbout) {
   EXPECT_THAT(reader, ::testing::HasSubstr("following the registry as"));
   EXPECT_THAT(reader, ::testing::HasSubstr("(ROLE_READER, organisations/org-a)"));
   EXPECT_THAT(reader,
-              ::testing::HasSubstr("WARNING: --registry_token_file's token is not"));
+              ::testing::HasSubstr("ERROR: --registry_token_file's token is not"));
   const std::string admin = log_with("admin", kAdminToken);
   EXPECT_THAT(admin, ::testing::HasSubstr("following the registry as"));
   EXPECT_THAT(admin, ::testing::HasSubstr("ROLE_ADMIN"));
-  EXPECT_THAT(admin, Not(::testing::HasSubstr("WARNING: --registry_token_file")));
+  EXPECT_THAT(admin, Not(::testing::HasSubstr("--registry_token_file's token is not")));
+}
+
+// A registry token that is not an admin's cannot have callers' credentials
+// checked: every caller is refused. The service says so (INTERNAL, not
+// "retry", and not the caller's fault) and stays NOT_SERVING (an operator
+// review: it was SERVING, and every call said "retry").
+TEST_F(MatchingAccessTest, AFollowerTokenThatIsNotAnAdminsServesNoOne) {
+  const int64_t rev = CreateExpert("open-a", "org-a", /*consent=*/true);
+  const std::string token_file = dir_.File("reader-token");
+  std::ofstream(token_file) << IssueToken("org-a", rv1::ROLE_READER) << "\n";
+  auto matching = ServiceProcess::Start(
+      SAMENSPEL_MATCHING_BINARY, {"--insecure", "--registry=" + registry_->address(),
+                                  "--registry_token_file=" + token_file});
+  ASSERT_TRUE(matching.ok()) << matching.status();
+  matching_stub_ = v1::MatchingService::NewStub((*matching)->Channel());
+  const std::string caller = IssueToken("org-b", rv1::ROLE_READER);
+  absl::Status s;
+  test_support::WaitUntil(
+      [&] {
+        s = Match(caller, rev).status();
+        return !absl::IsUnavailable(s);  // not while the service starts
+      },
+      absl::Seconds(20));
+  EXPECT_EQ(s.code(), absl::StatusCode::kInternal) << s;
+  EXPECT_EQ(samenspel::ReasonOf(s), "SERVICE_CREDENTIAL_NOT_ADMIN") << s;
+  EXPECT_THAT(s.message(), ::testing::HasSubstr("not the caller's")) << s;
+  EXPECT_THAT(s.message(), Not(::testing::HasSubstr(registry_->address()))) << s;
+  // An admin's token would be SERVING within a second or two.
+  EXPECT_FALSE((*matching)->WaitForHealth("SERVING", absl::Seconds(5)));
 }
 
 // When the registry refuses the service's own token, callers are not told
