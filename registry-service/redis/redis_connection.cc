@@ -399,6 +399,18 @@ absl::Status RedisErrorStatus(absl::string_view error) {
                      "): check --redis_password_file, or for the sentinels "
                      "--redis_sentinel_password_file"));
   }
+  if (absl::StartsWith(error, "DENIED")) {
+    // Protected mode: a Redis without a password takes connections from
+    // its own machine only. Redis' own advice (its first remedy: turn the
+    // protection off) was all a caller and the log got, as INTERNAL (an
+    // operator review). Its first sentence says enough.
+    absl::string_view why = error;
+    if (const size_t end = why.find(". "); end != why.npos) why = why.substr(0, end + 1);
+    return absl::UnavailableError(absl::StrCat(
+        "redis refuses this registry's connections (", why,
+        "): give Redis a password (requirepass, as deploy/redis/redis.conf does) and "
+        "the registry the same with --redis_password_file"));
+  }
   for (absl::string_view prefix : kTransientErrors) {
     if (absl::StartsWith(error, prefix)) {
       absl::Status refused =

@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "registry-service/redis/redis_connection.h"
 #include "tests/registry/redis_test_util.h"
@@ -25,6 +26,8 @@ using ::samenspel::registry::redis_test::OptionsFor;
 using ::samenspel::registry::redis_test::StartRedis;
 using ::samenspel::registry::redis_test::String;
 using ::samenspel::test_support::RedisServer;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(RedisPipelineTest, ConcurrentCallersShareOneConnectionAndGetTheirOwnReplies) {
   std::unique_ptr<RedisServer> server = StartRedis();
@@ -112,6 +115,27 @@ TEST(RedisPipelineTest, StoppedRedisFailsEveryCallerFastAndRecovers) {
   EXPECT_LT(absl::Now() - start, absl::Milliseconds(500));
   ASSERT_TRUE(server->Start().ok());
   EXPECT_TRUE(pipeline.Execute({"PING"}).ok());
+}
+
+// What Redis' error replies become for a caller (and the log). A Redis in
+// protected mode (no password, a connection from another machine) was
+// INTERNAL with Redis' own advice, which starts with turning it off.
+TEST(RedisErrorStatusTest, RefusalsAreUnavailableWithWhatToDo) {
+  const absl::Status denied = RedisErrorStatus(
+      "DENIED Redis is running in protected mode because protected mode is enabled and "
+      "no "
+      "password is set for the default user. In this mode connections are only accepted "
+      "from the loopback interface. If you want to connect from external computers to "
+      "Redis you may adopt one of the following solutions: 1) Just disable protected "
+      "mode "
+      "sending the command 'CONFIG SET protected-mode no' from the loopback interface");
+  EXPECT_TRUE(absl::IsUnavailable(denied)) << denied;
+  EXPECT_THAT(std::string(denied.message()), HasSubstr("--redis_password_file"));
+  EXPECT_THAT(std::string(denied.message()), HasSubstr("protected mode"));
+  EXPECT_THAT(std::string(denied.message()), Not(HasSubstr("CONFIG SET")));
+  EXPECT_TRUE(absl::IsUnavailable(RedisErrorStatus("NOAUTH Authentication required.")));
+  EXPECT_TRUE(absl::IsUnavailable(RedisErrorStatus("LOADING Redis is loading")));
+  EXPECT_TRUE(absl::IsInternal(RedisErrorStatus("WRONGTYPE Operation against a key")));
 }
 
 }  // namespace
