@@ -15,6 +15,7 @@
 #include "cli/commands/commands.h"
 #include "cli/commands/field_flags.h"
 #include "cli/commands/registry_client.h"
+#include "cli/core/error_text.h"
 #include "common/status_macros.h"
 
 namespace samenspel::cli {
@@ -122,13 +123,21 @@ absl::Status Create(CommandContext& context, RegistryClient& client, Kind kind,
   // it still fails, the id is said, to run the command again with.
   const std::string request_id =
       state.request_id.empty() ? NewRequestId() : state.request_id;
+  // Refusals the registry makes before it writes anything are not "may have
+  // been created" (an operator review: said of a database in a layout the
+  // registry does not know); that one is not retried either.
   absl::StatusOr<std::unique_ptr<Message>> created;
+  bool maybe_created = false;
   for (int attempt = 0;; ++attempt) {
     created = client.Create(kind, *resource, id, request_id);
     const bool unanswered = absl::IsUnavailable(created.status()) ||
                             absl::IsDeadlineExceeded(created.status());
     if (!unanswered) break;
+    const std::string reason = ReasonOf(created.status());
+    if (reason == "DATABASE_LAYOUT_UNKNOWN") break;
+    if (reason != "REDIS_NOT_ANSWERING") maybe_created = true;
     if (attempt == 2) {
+      if (!maybe_created) break;
       std::cerr << "samenspel: the " << info.singular
                 << " may have been created all the same: run the command again with "
                    "--request-id "

@@ -47,11 +47,6 @@ std::string FlagHint(absl::string_view field, const ErrorContext& context) {
   return spec == nullptr ? "" : absl::StrCat(" (--", spec->flag, ")");
 }
 
-std::string ReasonOf(const absl::Status& status) {
-  std::optional<google::rpc::ErrorInfo> info = DetailOf<google::rpc::ErrorInfo>(status);
-  return info.has_value() ? info->reason() : "";
-}
-
 // Whether the service itself made `status` (its storage timed out, say):
 // every error a Samenspel service returns carries an ErrorInfo of its domain
 // (common/errors.h), and gRPC's own errors (no connection, no TLS
@@ -167,6 +162,11 @@ std::string Hint(const absl::Status& status, const ErrorContext& context) {
 }
 
 }  // namespace
+
+std::string ReasonOf(const absl::Status& status) {
+  std::optional<google::rpc::ErrorInfo> info = DetailOf<google::rpc::ErrorInfo>(status);
+  return info.has_value() ? info->reason() : "";
+}
 
 std::vector<std::pair<std::string, std::string>> FieldViolationsOf(
     const absl::Status& status) {

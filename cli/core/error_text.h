@@ -56,6 +56,9 @@ struct ErrorContext {
 std::vector<std::pair<std::string, std::string>> FieldViolationsOf(
     const absl::Status& status);
 
+// The google.rpc.ErrorInfo reason of `status` ("" without one).
+std::string ReasonOf(const absl::Status& status);
+
 // The full message for stderr, several lines, ending in a newline.
 std::string ErrorText(const absl::Status& status, const ErrorContext& context);
 

@@ -23,6 +23,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "cli/core/error_text.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/rpc/error_details.pb.h"
 
@@ -71,13 +72,6 @@ constexpr int kDeniedBeforeStop = 10;
 
 // How often one record is created again after being deleted (CreateOne).
 constexpr int kMaxCreatesAgain = 20;
-
-std::string ReasonOf(const absl::Status& status) {
-  const auto payload = status.GetPayload("type.googleapis.com/google.rpc.ErrorInfo");
-  google::rpc::ErrorInfo info;
-  if (!payload.has_value() || !info.ParseFromString(std::string(*payload))) return "";
-  return info.reason();
-}
 
 // The registry asks the caller to slow down (its rate limit for the caller,
 // or its queue of calls is full): the call is retried, not the record failed.

@@ -316,6 +316,27 @@ TEST_F(CliIntegrationTest, ACreateWithoutAnAnswerIsTriedAgainAndDoneOnce) {
   EXPECT_EQ(bram, 1) << experts.dump();
 }
 
+// A registry that refuses before it writes anything (its database in a
+// layout it does not know) has created nothing: the command says what the
+// registry said, not "may have been created all the same" (an operator
+// review), and does not try again.
+TEST_F(CliIntegrationTest, ACreateRefusedBeforeAnyWriteIsNotSaidToMaybeExist) {
+  Ok({"organisations", "create", "--id", "bzk", "--display-name", "Ministerie van BZK",
+      "--layer", "national", "--region", "NL"});
+  ASSERT_TRUE(main_->redis->Command({"SET", "ss:schema", "99"}).ok());
+  const std::vector<std::string> args = {
+      "experts", "create", "--display-name", "Anna Jansen", "--organisation", "bzk"};
+  const absl::Time start = absl::Now();
+  CliResult r = Cli(args);
+  const absl::Duration took = absl::Now() - start;
+  ASSERT_TRUE(main_->redis->Command({"SET", "ss:schema", "4"}).ok());
+  EXPECT_EQ(r.exit_code, 6) << Describe(args, r);
+  EXPECT_THAT(r.err, HasSubstr("layout")) << Describe(args, r);
+  EXPECT_THAT(r.err, Not(HasSubstr("may have been created"))) << Describe(args, r);
+  // Not tried again after 0.5 s and 1 s.
+  EXPECT_LT(took, absl::Milliseconds(1400)) << Describe(args, r);
+}
+
 TEST_F(CliIntegrationTest, BadLinesAreReportedWithLineNumbersAndTheRestIsImported) {
   Ok({"organisations", "create", "--id", "pv27", "--display-name", "Noord-Holland",
       "--layer", "provincial"});
