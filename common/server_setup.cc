@@ -57,6 +57,15 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return ss.str();
 }
 
+absl::StatusOr<std::string> ReadFlagFile(absl::string_view flag,
+                                         const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (text.ok()) return text;
+  // "cannot read /x" named no flag (an operator review: which of four?).
+  return absl::Status(text.status().code(),
+                      absl::StrCat("--", flag, ": ", text.status().message()));
+}
+
 namespace {
 
 // host:port, an IPv6 host in brackets; the port 1..65535, or 0 with
@@ -326,9 +335,9 @@ std::vector<std::unique_ptr<X509, decltype(&X509_free)>> PemCertificates(
 
 absl::Status CheckTlsFiles(const ServerSecurityOptions& o) {
   if (o.tls_cert.empty() || o.tls_key.empty()) return absl::OkStatus();
-  absl::StatusOr<std::string> cert_pem = ReadFile(o.tls_cert);
+  absl::StatusOr<std::string> cert_pem = ReadFlagFile("tls_cert", o.tls_cert);
   if (!cert_pem.ok()) return cert_pem.status();
-  absl::StatusOr<std::string> key_pem = ReadFile(o.tls_key);
+  absl::StatusOr<std::string> key_pem = ReadFlagFile("tls_key", o.tls_key);
   if (!key_pem.ok()) return key_pem.status();
   const auto chain = PemCertificates(*cert_pem);
   if (chain.empty()) {
@@ -351,7 +360,7 @@ absl::Status CheckTlsFiles(const ServerSecurityOptions& o) {
                      " is not the key of the certificate in --tls_cert ", o.tls_cert));
   }
   if (!o.client_ca.empty()) {
-    absl::StatusOr<std::string> ca_pem = ReadFile(o.client_ca);
+    absl::StatusOr<std::string> ca_pem = ReadFlagFile("client_ca", o.client_ca);
     if (!ca_pem.ok()) return ca_pem.status();
     if (PemCertificates(*ca_pem).empty()) {
       return absl::InvalidArgumentError(
@@ -380,9 +389,13 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(
   // Read once here so that a wrong path fails at start-up, not at the first
   // handshake; from then on gRPC watches the files and takes up a renewed
   // certificate (or CA bundle) without a restart.
-  for (const std::string* path : {&o.tls_key, &o.tls_cert, &o.client_ca}) {
+  for (const auto& [flag, path] :
+       {std::pair{"tls_key", &o.tls_key}, std::pair{"tls_cert", &o.tls_cert},
+        std::pair{"client_ca", &o.client_ca}}) {
     if (path->empty()) continue;
-    if (absl::StatusOr<std::string> pem = ReadFile(*path); !pem.ok()) return pem.status();
+    if (absl::StatusOr<std::string> pem = ReadFlagFile(flag, *path); !pem.ok()) {
+      return pem.status();
+    }
   }
   if (absl::Status s = CheckTlsFiles(o); !s.ok()) return s;
   auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
@@ -403,9 +416,9 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentialsFor(
-    const std::string& ca_path) {
+    const std::string& ca_path, absl::string_view flag) {
   if (ca_path.empty()) return grpc::InsecureChannelCredentials();
-  absl::StatusOr<std::string> ca = ReadFile(ca_path);
+  absl::StatusOr<std::string> ca = ReadFlagFile(flag, ca_path);
   if (!ca.ok()) return ca.status();
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = *ca;

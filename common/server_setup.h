@@ -53,12 +53,14 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(
 absl::Status CheckTlsFiles(const ServerSecurityOptions& options);
 
 // Client credentials for calling another Samenspel service: TLS with the CA
-// bundle at `ca_path`, or plaintext when it is empty.
+// bundle at `ca_path` (given with --`flag`), or plaintext when it is empty.
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentialsFor(
-    const std::string& ca_path);
+    const std::string& ca_path, absl::string_view flag = "registry_ca");
 
 // The whole file, or NOT_FOUND.
 absl::StatusOr<std::string> ReadFile(const std::string& path);
+// The same, an error naming the flag that gave the path ("--tls_cert: ...").
+absl::StatusOr<std::string> ReadFlagFile(absl::string_view flag, const std::string& path);
 
 // A server builder with what both services need: its listening port to
 // itself (gRPC's default SO_REUSEPORT would let a second process bind a port

@@ -1540,6 +1540,13 @@ TEST_F(RegistryMutualTlsTest, TlsFilesThatDoNotFitStopItAtOnce) {
       {{"--tls_cert=" + dir + "/server.crt", "--tls_key=" + dir + "/server.key",
         "--client_ca=" + dir + "/garbage.pem"},
        "--client_ca"},
+      // A file that is not there: which flag named it (it said only "cannot
+      // read /nonexist").
+      {{"--tls_cert=" + dir + "/nonexist", "--tls_key=" + dir + "/server.key"},
+       "--tls_cert: cannot read " + dir + "/nonexist"},
+      {{"--tls_cert=" + dir + "/server.crt", "--tls_key=" + dir + "/server.key",
+        "--client_ca=" + dir + "/nonexist"},
+       "--client_ca: cannot read"},
   };
   for (const auto& [args, says] : cases) {
     std::vector<std::string> argv = {SAMENSPEL_REGISTRY_BINARY, "--redis=127.0.0.1:1"};
